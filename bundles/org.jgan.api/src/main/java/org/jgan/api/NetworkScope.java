@@ -1,0 +1,50 @@
+package org.jgan.api;
+
+import org.nd4j.autodiff.samediff.SDVariable;
+import org.nd4j.autodiff.samediff.SameDiff;
+import org.osgi.annotation.versioning.ProviderType;
+
+/**
+ * What an architecture builds a network in: the graph, and the run's parameters of one network (generator or
+ * discriminator). The engine builds each network several times (training graphs for both players, the sampling
+ * graph); asking for a parameter by the same name returns the same trainable value every time, so weights are shared
+ * between graphs and between calls (for example the discriminator applied to real and to generated data).
+ */
+@ProviderType
+public interface NetworkScope {
+
+    /** The graph being built. */
+    SameDiff sd();
+
+    /** Which network this scope holds the parameters of. */
+    Side network();
+
+    /** True in training graphs, false in the sampling and evaluation graphs (e.g. batch statistics vs running ones). */
+    boolean training();
+
+    /**
+     * A trainable parameter, created with {@code init} on first use.
+     *
+     * @param name  unique within the network, e.g. {@code "fc1/W"}
+     * @param kind  weights may be reparametrized by the run's {@link Reparametrization}s; biases are not
+     * @param init  initial value
+     * @param shape parameter shape
+     * @throws IllegalArgumentException when the name was used before with another shape
+     */
+    SDVariable param(String name, ParamKind kind, Initializer init, long... shape);
+
+    /**
+     * A non-trainable state buffer (running statistics, power-iteration vectors), created with {@code init} on
+     * first use and saved in checkpoints.
+     */
+    SDVariable buffer(String name, Initializer init, long... shape);
+
+    /**
+     * Asks the engine to assign {@code newValue} to {@code buffer} after each training step of this network's
+     * player. Only meaningful when {@link #training()} is true; ignored otherwise.
+     */
+    void updateBuffer(SDVariable buffer, SDVariable newValue);
+
+    /** Roles of parameters. */
+    enum ParamKind { WEIGHT, BIAS, OTHER }
+}

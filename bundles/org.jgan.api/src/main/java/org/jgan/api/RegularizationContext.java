@@ -1,0 +1,39 @@
+package org.jgan.api;
+
+import org.nd4j.autodiff.samediff.SDVariable;
+import org.nd4j.autodiff.samediff.SameDiff;
+import org.osgi.annotation.versioning.ProviderType;
+
+/** What a {@link Regularizer} may use when it defines its term in a training graph. */
+@ProviderType
+public interface RegularizationContext {
+
+    SameDiff sd();
+
+    /** The player whose objective the term is added to. */
+    Side side();
+
+    /** Data batch {@code [batch, dims...]}. */
+    SDVariable real();
+
+    /** Generated batch {@code [batch, dims...]}. */
+    SDVariable fake();
+
+    /** One-hot labels {@code [batch, classes]}, or {@code null} for unconditional runs. */
+    SDVariable labels();
+
+    /** The discriminator on {@link #real()}. */
+    Critique realCritique();
+
+    /** The discriminator on {@link #fake()}. */
+    Critique fakeCritique();
+
+    /** Applies the discriminator (same parameters) to another batch, e.g. noisy or interpolated inputs. */
+    Critique discriminate(SDVariable x);
+
+    /**
+     * A fresh standard-normal tensor of the given shape, redrawn every step from the run's seeded stream
+     * (for explicit noise and random interpolation).
+     */
+    SDVariable noise(String name, long... shape);
+}

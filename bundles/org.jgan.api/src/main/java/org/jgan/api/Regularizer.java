@@ -1,0 +1,21 @@
+package org.jgan.api;
+
+import org.nd4j.autodiff.samediff.SDVariable;
+import org.osgi.annotation.versioning.ConsumerType;
+
+/**
+ * A term added to one player's objective, defined in the graph. Registered with {@value GanComponent#NAME}. The
+ * engine multiplies the term by the run's weight for it (which carries annealing and lazy-regularization scaling),
+ * so implementations return the unweighted term and never count steps themselves.
+ */
+@ConsumerType
+public interface Regularizer extends GanComponent {
+
+    /** The player whose objective the term belongs to. */
+    Side side(Options options);
+
+    /**
+     * @return a scalar term to add to {@link RegularizationContext#side()}'s loss (before weighting)
+     */
+    SDVariable define(RegularizationContext context, Options options);
+}

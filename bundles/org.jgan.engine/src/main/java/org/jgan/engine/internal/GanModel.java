@@ -1,0 +1,255 @@
+package org.jgan.engine.internal;
+
+import java.util.ArrayList;
+import java.util.EnumMap;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import org.jgan.api.Architecture;
+import org.jgan.api.Batch;
+import org.jgan.api.DataShape;
+import org.jgan.api.DataSource;
+import org.jgan.api.Networks;
+import org.jgan.api.ParameterConstraint;
+import org.jgan.api.Reparametrization;
+import org.jgan.api.SampleSource;
+import org.jgan.api.Side;
+import org.nd4j.autodiff.samediff.SDVariable;
+import org.nd4j.autodiff.samediff.SameDiff;
+import org.nd4j.autodiff.samediff.api.OutAndGrad;
+import org.nd4j.linalg.api.buffer.DataType;
+import org.nd4j.linalg.api.ndarray.INDArray;
+
+/**
+ * The numerics of one run: parameters, the two players' training graphs, the sampling graph and the optimizers.
+ * One discriminator step and one generator step of the alternating minibatch algorithm (Goodfellow et al. 2014,
+ * Algorithm 1) are {@link #discriminatorStep} and {@link #generatorStep}.
+ */
+final class GanModel implements SampleSource {
+
+    private final RunSpec spec;
+    private final DataSource data;
+    private final DataShape shape;
+    private final int latent;
+    private final int batchSize;
+    private final long seed;
+    private final ParameterStore store;
+    private final Map<Side, PlayerGraph> graphs = new EnumMap<>(Side.class);
+    private final Map<Side, Optimizer> optimizers = new EnumMap<>(Side.class);
+    private final SameDiff sampler;
+    private final String samplerOutput;
+    private final List<RunSpec.RegularizerChoice> constraints = new ArrayList<>();
+
+    GanModel(RunSpec spec, DataSource data) {
+        this.spec = spec;
+        this.data = data;
+        this.shape = data.shape();
+        this.latent = spec.intSetting("latent");
+        this.batchSize = spec.intSetting("batchSize");
+        this.seed = spec.intSetting("seed");
+        this.store = new ParameterStore(seed);
+        Architecture architecture = (Architecture) spec.architecture().entry().component();
+        Networks networks = architecture.create(shape, latent, data.classes(), spec.architecture().options());
+        Map<Side, List<GraphScope.Reparam>> reparams = new EnumMap<>(Side.class);
+        reparams.put(Side.GENERATOR, new ArrayList<>());
+        reparams.put(Side.DISCRIMINATOR, new ArrayList<>());
+        for (RunSpec.RegularizerChoice r : spec.regularizers()) {
+            if (r.kind() == Kind.REPARAMETRIZATION) {
+                Reparametrization rp = (Reparametrization) r.entry().component();
+                reparams.get(rp.side(r.options())).add(new GraphScope.Reparam(rp, r.options()));
+            } else if (r.kind() == Kind.CONSTRAINT) {
+                constraints.add(r);
+            } else if (r.kind() == Kind.PENALTY) {
+                throw new IllegalArgumentException("penalty '" + r.name()
+                        + "' needs the discriminator's input gradient, which this engine version does not evaluate yet");
+            }
+        }
+        for (Side side : Side.values()) {
+            graphs.put(side, new PlayerGraph(side, networks, spec, shape, latent, data.classes(), store, reparams));
+        }
+        sampler = SameDiff.create();
+        SDVariable z = sampler.placeHolder(PlayerGraph.Z, DataType.FLOAT, -1, latent);
+        SDVariable labels = data.classes() > 0
+                ? sampler.placeHolder(PlayerGraph.FAKE_LABELS, DataType.FLOAT, -1, data.classes()) : null;
+        samplerOutput = networks.generator(new GraphScope(sampler, Side.GENERATOR, false, store,
+                reparams.get(Side.GENERATOR)), z, labels).name();
+        String opt = spec.stringSetting("optimizer");
+        for (Side side : Side.values()) {
+            double lr = spec.doubleSetting(side == Side.GENERATOR ? "lrG" : "lrD");
+            optimizers.put(side, new Optimizer(opt, lr, spec.doubleSetting("beta1"), spec.doubleSetting("beta2"),
+                    spec.doubleSetting("epsilon"), spec.doubleSetting("rmsDecay"), store.params(),
+                    store.names(side)));
+        }
+    }
+
+    /**
+     * One discriminator update on a fresh data batch and a fresh latent batch.
+     *
+     * @return loss values of the step
+     */
+    Map<String, Double> discriminatorStep(long iteration, int k) {
+        return step(Side.DISCRIMINATOR, iteration, k);
+    }
+
+    /** One generator update on a fresh latent batch. */
+    Map<String, Double> generatorStep(long iteration) {
+        return step(Side.GENERATOR, iteration, -1);
+    }
+
+    private Map<String, Double> step(Side side, long iteration, int k) {
+        PlayerGraph graph = graphs.get(side);
+        Map<String, INDArray> feed = feed(graph, iteration, k);
+        OutAndGrad result = graph.sd.calculateGradientsAndOutputs(feed, graph.outputs(), graph.params);
+        Map<String, INDArray> outputs = result.getOutputs();
+        Map<String, Double> losses = graph.lossValues(outputs);
+        double total = losses.get(side == Side.DISCRIMINATOR ? "d_loss" : "g_loss");
+        if (!Double.isFinite(total)) {
+            throw new NonFiniteLossException(side, iteration, losses);
+        }
+        optimizers.get(side).step(store.params(), result.getGradients());
+        for (GraphScope.BufferUpdate u : graph.bufferUpdates) {
+            store.buffers().get(u.buffer()).assign(outputs.get(u.newValue()));
+        }
+        for (RunSpec.RegularizerChoice c : constraints) {
+            ParameterConstraint pc = (ParameterConstraint) c.entry().component();
+            if (pc.side(c.options()) == side) {
+                pc.apply(store.params(side), c.options());
+            }
+        }
+        return losses;
+    }
+
+    private Map<String, INDArray> feed(PlayerGraph graph, long iteration, int k) {
+        long stream = graph.side == Side.DISCRIMINATOR ? k : 1_000_003L;
+        Map<String, INDArray> feed = new HashMap<>();
+        Batch batch = data.sample(batchSize, Seeds.mix(seed, Seeds.DATA, iteration, stream));
+        checkBatch(batch);
+        feed.put(PlayerGraph.X, batch.data());
+        feed.put(PlayerGraph.Z, Seeds.gaussian(Seeds.mix(seed, Seeds.LATENT, iteration, stream), batchSize, latent));
+        if (graph.conditional) {
+            feed.put(PlayerGraph.LABELS, batch.labels());
+            feed.put(PlayerGraph.FAKE_LABELS,
+                    Seeds.oneHot(Seeds.mix(seed, Seeds.FAKE_LABELS, iteration, stream), batchSize, data.classes()));
+        }
+        long playerStep = optimizers.get(graph.side).steps();
+        for (PlayerGraph.Term t : graph.terms) {
+            int every = t.choice().every();
+            double w = playerStep % every == 0 ? t.choice().weight() * every : 0.0;
+            feed.put(t.weightPlaceholder(), org.nd4j.linalg.factory.Nd4j.scalar(DataType.FLOAT, w));
+        }
+        int n = 0;
+        for (PlayerGraph.Noise noise : graph.noises) {
+            long[] s = noise.shape().clone();
+            for (int i = 0; i < s.length; i++) {
+                s[i] = s[i] < 0 ? batchSize : s[i];
+            }
+            feed.put(noise.placeholder(), Seeds.gaussian(Seeds.mix(seed, Seeds.NOISE, iteration, stream, n++), s));
+        }
+        return feed;
+    }
+
+    private void checkBatch(Batch batch) {
+        long[] expected = shape.batched(batchSize);
+        if (!java.util.Arrays.equals(batch.data().shape(), expected)) {
+            throw new IllegalArgumentException("dataset '" + spec.dataset().name() + "' returned a batch of shape "
+                    + java.util.Arrays.toString(batch.data().shape()) + "; expected " + java.util.Arrays.toString(expected));
+        }
+        if (data.classes() > 0 && batch.labels() == null) {
+            throw new IllegalArgumentException("dataset '" + spec.dataset().name() + "' declares "
+                    + data.classes() + " classes but returned a batch without labels");
+        }
+    }
+
+    @Override
+    public INDArray sample(int count, long sampleSeed) {
+        List<INDArray> parts = new ArrayList<>();
+        int chunk = 1024;
+        for (int start = 0; start < count; start += chunk) {
+            int n = Math.min(chunk, count - start);
+            Map<String, INDArray> feed = new HashMap<>();
+            feed.put(PlayerGraph.Z, Seeds.gaussian(Seeds.mix(sampleSeed, Seeds.LATENT, start), n, latent));
+            if (data.classes() > 0) {
+                feed.put(PlayerGraph.FAKE_LABELS, Seeds.oneHot(Seeds.mix(sampleSeed, Seeds.FAKE_LABELS, start), n,
+                        data.classes()));
+            }
+            parts.add(sampler.outputSingle(feed, samplerOutput).dup());
+        }
+        INDArray out = parts.size() == 1 ? parts.get(0)
+                : org.nd4j.linalg.factory.Nd4j.concat(0, parts.toArray(new INDArray[0]));
+        long[] expected = shape.batched(count);
+        if (!java.util.Arrays.equals(out.shape(), expected)) {
+            throw new IllegalArgumentException("architecture '" + spec.architecture().name()
+                    + "' generated shape " + java.util.Arrays.toString(out.shape()) + "; expected "
+                    + java.util.Arrays.toString(expected));
+        }
+        return out;
+    }
+
+    void setLearningRate(Side side, double lr) {
+        optimizers.get(side).setLearningRate(lr);
+    }
+
+    long parameterCount(Side side) {
+        return store.count(side);
+    }
+
+    /** Column names of {@link #discriminatorStep} and {@link #generatorStep} results, in order. */
+    List<String> lossNames() {
+        List<String> names = new ArrayList<>();
+        for (Side side : List.of(Side.DISCRIMINATOR, Side.GENERATOR)) {
+            PlayerGraph g = graphs.get(side);
+            String p = side == Side.DISCRIMINATOR ? "d_" : "g_";
+            names.add(p + "loss");
+            names.add(p + "adv");
+            g.terms.forEach(t -> names.add(p + t.name()));
+        }
+        return names;
+    }
+
+    Checkpoint checkpoint(long iteration) {
+        Map<String, INDArray> arrays = new LinkedHashMap<>();
+        store.params().forEach((n, a) -> arrays.put("param/" + n, a.dup()));
+        store.buffers().forEach((n, a) -> arrays.put("buffer/" + n, a.dup()));
+        for (Side side : Side.values()) {
+            optimizers.get(side).states().forEach((n, a) -> arrays.put("opt/" + n, a.dup()));
+        }
+        return new Checkpoint(iteration, optimizers.get(Side.DISCRIMINATOR).steps(),
+                optimizers.get(Side.GENERATOR).steps(), arrays);
+    }
+
+    void restore(Checkpoint c) {
+        restoreInto(store.params(), c.arrays(), "param/");
+        restoreInto(store.buffers(), c.arrays(), "buffer/");
+        Map<String, INDArray> opt = new HashMap<>();
+        c.arrays().forEach((n, a) -> {
+            if (n.startsWith("opt/")) {
+                opt.put(n.substring(4), a);
+            }
+        });
+        optimizers.get(Side.DISCRIMINATOR).restore(c.dSteps(), opt);
+        optimizers.get(Side.GENERATOR).restore(c.gSteps(), opt);
+    }
+
+    private static void restoreInto(Map<String, INDArray> target, Map<String, INDArray> saved, String prefix) {
+        for (Map.Entry<String, INDArray> e : target.entrySet()) {
+            INDArray s = saved.get(prefix + e.getKey());
+            if (s == null || !java.util.Arrays.equals(s.shape(), e.getValue().shape())) {
+                throw new IllegalArgumentException("checkpoint does not match the run: '" + e.getKey()
+                        + "' is missing or has another shape; expected " + java.util.Arrays.toString(e.getValue().shape()));
+            }
+            e.getValue().assign(s);
+        }
+    }
+
+    /** Thrown when a step's loss is NaN or infinite; the step's update is not applied. */
+    static final class NonFiniteLossException extends RuntimeException {
+        private static final long serialVersionUID = 1L;
+
+        NonFiniteLossException(Side side, long iteration, Map<String, Double> losses) {
+            super("non-finite " + side.name().toLowerCase(java.util.Locale.ROOT) + " loss at iteration " + iteration
+                    + " " + losses + "; the update was not applied; expected finite losses: lower the learning "
+                    + "rates or add a regularizer");
+        }
+    }
+}

@@ -1,0 +1,102 @@
+package org.jgan.engine.internal;
+
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import org.jgan.api.Initializer;
+import org.jgan.api.NetworkScope;
+import org.jgan.api.Options;
+import org.jgan.api.Reparametrization;
+import org.jgan.api.Side;
+import org.nd4j.autodiff.samediff.SDVariable;
+import org.nd4j.autodiff.samediff.SameDiff;
+import org.nd4j.linalg.api.ndarray.INDArray;
+
+/** One network's parameters inside one graph, bound to the run's {@link ParameterStore}. */
+final class GraphScope implements NetworkScope {
+
+    /** A reparametrization with its options. */
+    record Reparam(Reparametrization component, Options options) {
+    }
+
+    /** A buffer and the graph variable whose value it takes after each training step. */
+    record BufferUpdate(String buffer, String newValue) {
+    }
+
+    private final SameDiff sd;
+    private final Side side;
+    private final boolean training;
+    private final ParameterStore store;
+    private final List<Reparam> reparams;
+    private final Map<String, SDVariable> effectiveWeights = new HashMap<>();
+    private final List<BufferUpdate> bufferUpdates = new ArrayList<>();
+
+    GraphScope(SameDiff sd, Side side, boolean training, ParameterStore store, List<Reparam> reparams) {
+        this.sd = sd;
+        this.side = side;
+        this.training = training;
+        this.store = store;
+        this.reparams = reparams;
+    }
+
+    @Override
+    public SameDiff sd() {
+        return sd;
+    }
+
+    @Override
+    public Side network() {
+        return side;
+    }
+
+    @Override
+    public boolean training() {
+        return training;
+    }
+
+    @Override
+    public SDVariable param(String name, ParamKind kind, Initializer init, long... shape) {
+        String full = ParameterStore.prefix(side) + name;
+        SDVariable raw = bind(full, store.param(full, init, shape));
+        if (kind != ParamKind.WEIGHT || reparams.isEmpty()) {
+            return raw;
+        }
+        // Reparametrize once per graph, so a network applied twice (real and fake) shares the effective weight.
+        return effectiveWeights.computeIfAbsent(full, n -> {
+            SDVariable w = raw;
+            for (Reparam r : reparams) {
+                w = r.component().apply(this, name, w, r.options());
+            }
+            return w;
+        });
+    }
+
+    @Override
+    public SDVariable buffer(String name, Initializer init, long... shape) {
+        String full = ParameterStore.prefix(side) + "buffer/" + name;
+        return bind(full, store.buffer(full, init, shape));
+    }
+
+    @Override
+    public void updateBuffer(SDVariable buffer, SDVariable newValue) {
+        if (training) {
+            bufferUpdates.add(new BufferUpdate(buffer.name(), newValue.name()));
+        }
+    }
+
+    List<BufferUpdate> bufferUpdates() {
+        return bufferUpdates;
+    }
+
+    private SDVariable bind(String full, INDArray array) {
+        if (sd.hasVariable(full)) {
+            return sd.getVariable(full);
+        }
+        SDVariable v = sd.var(full, array);
+        if (sd.getArrForVarName(full) != array) {
+            sd.associateArrayWithVariable(array, v);
+        }
+        return v;
+    }
+}

@@ -1,0 +1,53 @@
+package org.jgan.engine.internal;
+
+import java.util.Locale;
+import org.jgan.api.AdversarialLoss;
+import org.jgan.api.Architecture;
+import org.jgan.api.Dataset;
+import org.jgan.api.GanComponent;
+import org.jgan.api.GradientPenalty;
+import org.jgan.api.Metric;
+import org.jgan.api.ParameterConstraint;
+import org.jgan.api.Preset;
+import org.jgan.api.Regularizer;
+import org.jgan.api.Reparametrization;
+
+/** The kinds of plug-in components, with the service interface of each. */
+enum Kind {
+    ARCHITECTURE(Architecture.class),
+    LOSS(AdversarialLoss.class),
+    REGULARIZER(Regularizer.class),
+    PENALTY(GradientPenalty.class),
+    CONSTRAINT(ParameterConstraint.class),
+    REPARAMETRIZATION(Reparametrization.class),
+    DATASET(Dataset.class),
+    METRIC(Metric.class),
+    PRESET(Preset.class);
+
+    final Class<? extends GanComponent> type;
+
+    Kind(Class<? extends GanComponent> type) {
+        this.type = type;
+    }
+
+    /** Lower-case name used in messages and the shell, e.g. {@code loss}. */
+    String label() {
+        return name().toLowerCase(Locale.ROOT);
+    }
+
+    /** True for the kinds a run lists under {@code regularizers=}. */
+    boolean isRegularization() {
+        return this == REGULARIZER || this == PENALTY || this == CONSTRAINT || this == REPARAMETRIZATION;
+    }
+
+    static Kind parse(String text) {
+        for (Kind k : values()) {
+            if (k.label().equals(text.trim().toLowerCase(Locale.ROOT))
+                    || (k.label() + "s").equals(text.trim().toLowerCase(Locale.ROOT))) {
+                return k;
+            }
+        }
+        throw new IllegalArgumentException("unknown component kind '" + text + "'; expected one of "
+                + String.join(", ", java.util.Arrays.stream(values()).map(Kind::label).toList()));
+    }
+}

@@ -1,0 +1,179 @@
+package org.jgan.engine.internal;
+
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import org.jgan.api.Critique;
+import org.jgan.api.DataShape;
+import org.jgan.api.LossTerms;
+import org.jgan.api.Networks;
+import org.jgan.api.RegularizationContext;
+import org.jgan.api.Regularizer;
+import org.jgan.api.Side;
+import org.nd4j.autodiff.samediff.SDVariable;
+import org.nd4j.autodiff.samediff.SameDiff;
+import org.nd4j.linalg.api.buffer.DataType;
+
+/**
+ * The training graph of one player: G(z), D on data and on G(z), the adversarial loss and the player's
+ * regularization terms, with one scalar placeholder per term for its current weight.
+ */
+final class PlayerGraph {
+
+    static final String Z = "z", X = "x", LABELS = "labels", FAKE_LABELS = "fake_labels";
+
+    /** A term of this player's objective: its display name, output variable and weight placeholder. */
+    record Term(String name, String variable, String weightPlaceholder, RunSpec.RegularizerChoice choice) {
+    }
+
+    /** A per-step noise input requested by a regularizer. */
+    record Noise(String placeholder, long[] shape) {
+    }
+
+    final Side side;
+    final SameDiff sd;
+    final String loss;
+    final String adversarial;
+    final List<Term> terms = new ArrayList<>();
+    final List<Noise> noises = new ArrayList<>();
+    final List<String> params;
+    final List<GraphScope.BufferUpdate> bufferUpdates;
+    final boolean conditional;
+
+    PlayerGraph(Side side, Networks networks, RunSpec spec, DataShape shape, int latent, int classes,
+            ParameterStore store, Map<Side, List<GraphScope.Reparam>> reparams) {
+        this.side = side;
+        this.conditional = classes > 0;
+        sd = SameDiff.create();
+        SDVariable z = sd.placeHolder(Z, DataType.FLOAT, -1, latent);
+        SDVariable x = sd.placeHolder(X, DataType.FLOAT, shape.batched(-1));
+        SDVariable labels = conditional ? sd.placeHolder(LABELS, DataType.FLOAT, -1, classes) : null;
+        SDVariable fakeLabels = conditional ? sd.placeHolder(FAKE_LABELS, DataType.FLOAT, -1, classes) : null;
+        GraphScope g = new GraphScope(sd, Side.GENERATOR, true, store, reparams.get(Side.GENERATOR));
+        GraphScope d = new GraphScope(sd, Side.DISCRIMINATOR, true, store, reparams.get(Side.DISCRIMINATOR));
+        SDVariable fake = networks.generator(g, z, fakeLabels);
+        Critique real = networks.discriminator(d, x, labels);
+        Critique fakeCritique = networks.discriminator(d, fake, fakeLabels);
+        LossTerms lossTerms = ((org.jgan.api.AdversarialLoss) spec.loss().entry().component())
+                .define(sd, real.logits(), fakeCritique.logits(), spec.loss().options());
+        SDVariable adv = side == Side.DISCRIMINATOR ? lossTerms.discriminator() : lossTerms.generator();
+        adversarial = adv.name();
+        SDVariable total = adv;
+        Context context = new Context(side, x, fake, labels, real, fakeCritique, d, networks, fakeLabels);
+        for (RunSpec.RegularizerChoice r : spec.regularizers()) {
+            if (r.kind() != Kind.REGULARIZER) {
+                continue;
+            }
+            Regularizer reg = (Regularizer) r.entry().component();
+            if (reg.side(r.options()) != side) {
+                continue;
+            }
+            SDVariable term = reg.define(context, r.options());
+            SDVariable weight = sd.placeHolder("weight_" + r.name(), DataType.FLOAT);
+            terms.add(new Term(r.name(), term.name(), weight.name(), r));
+            total = total.add(term.mul(weight));
+        }
+        loss = total.name();
+        sd.setLossVariables(loss);
+        params = store.names(side);
+        bufferUpdates = List.copyOf((side == Side.GENERATOR ? g : d).bufferUpdates());
+    }
+
+    /** Output variables to fetch with each step: the loss, its parts and new buffer values. */
+    List<String> outputs() {
+        List<String> out = new ArrayList<>();
+        out.add(loss);
+        out.add(adversarial);
+        terms.forEach(t -> out.add(t.variable()));
+        bufferUpdates.forEach(b -> out.add(b.newValue()));
+        return out;
+    }
+
+    /** Loss values by display name from a step's outputs. */
+    Map<String, Double> lossValues(Map<String, org.nd4j.linalg.api.ndarray.INDArray> outputs) {
+        Map<String, Double> values = new LinkedHashMap<>();
+        String p = side == Side.DISCRIMINATOR ? "d_" : "g_";
+        values.put(p + "loss", outputs.get(loss).getDouble(0));
+        values.put(p + "adv", outputs.get(adversarial).getDouble(0));
+        for (Term t : terms) {
+            values.put(p + t.name(), outputs.get(t.variable()).getDouble(0));
+        }
+        return values;
+    }
+
+    private final class Context implements RegularizationContext {
+        private final Side side;
+        private final SDVariable real;
+        private final SDVariable fake;
+        private final SDVariable labels;
+        private final Critique realCritique;
+        private final Critique fakeCritique;
+        private final GraphScope dScope;
+        private final Networks networks;
+        private final SDVariable fakeLabels;
+
+        Context(Side side, SDVariable real, SDVariable fake, SDVariable labels, Critique realCritique,
+                Critique fakeCritique, GraphScope dScope, Networks networks, SDVariable fakeLabels) {
+            this.side = side;
+            this.real = real;
+            this.fake = fake;
+            this.labels = labels;
+            this.realCritique = realCritique;
+            this.fakeCritique = fakeCritique;
+            this.dScope = dScope;
+            this.networks = networks;
+            this.fakeLabels = fakeLabels;
+        }
+
+        @Override
+        public SameDiff sd() {
+            return sd;
+        }
+
+        @Override
+        public Side side() {
+            return side;
+        }
+
+        @Override
+        public SDVariable real() {
+            return real;
+        }
+
+        @Override
+        public SDVariable fake() {
+            return fake;
+        }
+
+        @Override
+        public SDVariable labels() {
+            return labels;
+        }
+
+        @Override
+        public Critique realCritique() {
+            return realCritique;
+        }
+
+        @Override
+        public Critique fakeCritique() {
+            return fakeCritique;
+        }
+
+        @Override
+        public Critique discriminate(SDVariable x) {
+            return networks.discriminator(dScope, x, labels);
+        }
+
+        @Override
+        public SDVariable noise(String name, long... shape) {
+            String placeholder = "noise_" + name;
+            if (!sd.hasVariable(placeholder)) {
+                noises.add(new Noise(placeholder, shape.clone()));
+                return sd.placeHolder(placeholder, DataType.FLOAT, shape);
+            }
+            return sd.getVariable(placeholder);
+        }
+    }
+}

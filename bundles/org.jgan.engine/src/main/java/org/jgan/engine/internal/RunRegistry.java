@@ -1,0 +1,355 @@
+package org.jgan.engine.internal;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.LocalDateTime;
+import java.time.format.DateTimeFormatter;
+import java.util.ArrayList;
+import java.util.Hashtable;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
+import java.util.concurrent.atomic.AtomicInteger;
+import org.jgan.api.NumericsBackend;
+import org.jgan.api.Preset;
+import org.jgan.api.TrainingService;
+import org.jgan.api.dto.ComponentDTO;
+import org.jgan.api.dto.RunStatusDTO;
+import org.osgi.framework.Bundle;
+import org.osgi.framework.BundleContext;
+import org.osgi.service.cm.Configuration;
+import org.osgi.service.cm.ConfigurationAdmin;
+import org.osgi.service.component.annotations.Activate;
+import org.osgi.service.component.annotations.Component;
+import org.osgi.service.component.annotations.Deactivate;
+import org.osgi.service.component.annotations.Reference;
+import org.osgi.service.component.annotations.ReferenceCardinality;
+import org.osgi.service.component.annotations.ReferencePolicy;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The engine's {@link TrainingService}: validates configurations, creates run factory configurations, and keeps
+ * the runs that {@link RunComponent}s launch. Runs go on through shell sessions; stopping the engine stops them
+ * with a checkpoint.
+ */
+@Component(immediate = true, service = {TrainingService.class, RunRegistry.class})
+public final class RunRegistry implements TrainingService {
+
+    private static final Logger LOG = LoggerFactory.getLogger(RunRegistry.class);
+    private static final long START_WAIT_MILLIS = 10_000;
+
+    private final ComponentCatalog catalog = new ComponentCatalog();
+    private final Map<String, Handle> runs = new LinkedHashMap<>();
+    private final AtomicInteger counter = new AtomicInteger();
+    private ComponentTracker tracker;
+    private BundleContext context;
+
+    @Reference
+    private ConfigurationAdmin configurationAdmin;
+
+    @Reference(cardinality = ReferenceCardinality.OPTIONAL, policy = ReferencePolicy.DYNAMIC)
+    private volatile NumericsBackend backend;
+
+    /** A run known to the registry: a training thread, or a configuration that failed before training. */
+    private record Handle(String pid, TrainingRun run, RunStatusDTO failed) {
+        RunStatusDTO status() {
+            return run != null ? run.status() : failed;
+        }
+    }
+
+    @Activate
+    void activate(BundleContext context) {
+        this.context = context;
+        tracker = new ComponentTracker(catalog);
+        tracker.open(context);
+    }
+
+    @Deactivate
+    void deactivate() throws InterruptedException {
+        List<Handle> all;
+        synchronized (runs) {
+            all = new ArrayList<>(runs.values());
+            runs.clear();
+        }
+        for (Handle h : all) {
+            if (h.run() != null) {
+                h.run().stop();
+            }
+        }
+        for (Handle h : all) {
+            if (h.run() != null && !h.run().awaitFinished(60_000)) {
+                LOG.warn("[{}] did not stop within 60 s", h.run().id());
+            }
+        }
+        tracker.close();
+    }
+
+    ComponentCatalog catalog() {
+        return catalog;
+    }
+
+    @Override
+    public List<ComponentDTO> components() {
+        return ComponentListing.list(catalog);
+    }
+
+    @Override
+    public Map<String, String> validate(String preset, Map<String, String> settings) {
+        return RunSpec.parse(merge(preset, settings), catalog, "validation").resolved();
+    }
+
+    private Map<String, String> merge(String preset, Map<String, String> settings) {
+        Map<String, String> merged = new TreeMap<>();
+        if (preset != null && !preset.isBlank()) {
+            Preset p = (Preset) catalog.require(Kind.PRESET, preset.trim()).component();
+            merged.putAll(p.settings());
+            merged.put("preset", preset.trim());
+        }
+        merged.putAll(settings);
+        return merged;
+    }
+
+    @Override
+    public RunStatusDTO start(String preset, Map<String, String> settings) {
+        requireBackend();
+        Map<String, String> merged = merge(preset, settings);
+        String id = merged.getOrDefault("name", "");
+        if (id.isBlank()) {
+            id = generatedName();
+            merged.put("name", id);
+        }
+        RunSpec.parse(merged, catalog, id);
+        synchronized (runs) {
+            if (runs.containsKey(id)) {
+                throw new IllegalArgumentException("a run named '" + id + "' exists; choose another name= or remove it");
+            }
+        }
+        try {
+            Configuration c = configurationAdmin.getFactoryConfiguration(RUN_FACTORY_PID, id, "?");
+            c.update(new Hashtable<>(merged));
+        } catch (IOException e) {
+            throw new IllegalStateException("could not store the configuration of run '" + id + "': " + e.getMessage(), e);
+        }
+        long deadline = System.currentTimeMillis() + START_WAIT_MILLIS;
+        while (System.currentTimeMillis() < deadline) {
+            synchronized (runs) {
+                Handle h = runs.get(id);
+                if (h != null) {
+                    return h.status();
+                }
+            }
+            try {
+                Thread.sleep(20);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                break;
+            }
+        }
+        RunStatusDTO s = new RunStatusDTO();
+        s.id = id;
+        s.state = RunStatusDTO.State.STARTING;
+        s.losses = Map.of();
+        s.metrics = Map.of();
+        s.summary = ProgressLine.format(s);
+        return s;
+    }
+
+    private void requireBackend() {
+        NumericsBackend b = backend;
+        if (b == null) {
+            throw new IllegalStateException("the ND4J numerics backend is not available yet (bundle org.jgan.nd4j "
+                    + "not started or still loading); expected a NumericsBackend service");
+        }
+        if (b.failure() != null) {
+            throw new IllegalStateException(b.failure() + "; expected ND4J natives for this CPU in bundle org.jgan.nd4j");
+        }
+    }
+
+    private String generatedName() {
+        return "run-" + LocalDateTime.now().format(DateTimeFormatter.ofPattern("yyyyMMdd-HHmmss")) + "-"
+                + counter.incrementAndGet();
+    }
+
+    /** Called by {@link RunComponent} when a run configuration appears. */
+    void launch(String pid, Map<String, Object> properties) {
+        Map<String, String> config = RunConfigurations.settings(properties);
+        String id = RunConfigurations.runId(pid, properties);
+        config.putIfAbsent("name", id);
+        Handle handle;
+        try {
+            requireBackend();
+            RunSpec spec = RunSpec.parse(config, catalog, id);
+            TrainingRun run = new TrainingRun(spec, provenance(spec));
+            handle = new Handle(pid, run, null);
+            if (alreadyCompleted(spec)) {
+                LOG.info("[{}] already completed in {}; not training again (delete status.json to train anew)",
+                        id, spec.stringSetting("outputDir"));
+                handle = new Handle(pid, null, completed(spec));
+            }
+        } catch (RuntimeException e) {
+            LOG.error("[{}] configuration {} rejected: {}", id, pid, e.getMessage());
+            handle = new Handle(pid, null, failed(id, e.getMessage()));
+        }
+        synchronized (runs) {
+            Handle old = runs.get(id);
+            if (old != null && old.run() != null && !old.run().isFinished()) {
+                LOG.error("[{}] configuration {} names a run that is already going; ignored", id, pid);
+                return;
+            }
+            runs.put(id, handle);
+        }
+        if (handle.run() != null) {
+            Thread t = new Thread(handle.run(), "jgan-run-" + id);
+            t.setDaemon(true);
+            t.start();
+        }
+    }
+
+    /** Called by {@link RunComponent} when a run configuration goes away: stops the run with a checkpoint. */
+    void halt(String pid) {
+        Handle h = null;
+        synchronized (runs) {
+            for (Map.Entry<String, Handle> e : runs.entrySet()) {
+                if (e.getValue().pid().equals(pid)) {
+                    h = e.getValue();
+                    runs.remove(e.getKey());
+                    break;
+                }
+            }
+        }
+        if (h != null && h.run() != null) {
+            h.run().stop();
+            try {
+                h.run().awaitFinished(60_000);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+        }
+    }
+
+    private static boolean alreadyCompleted(RunSpec spec) {
+        Path status = Path.of(spec.stringSetting("outputDir"), "status.json");
+        try {
+            return Files.exists(status) && Files.readString(status).contains("\"state\": \"COMPLETED\"");
+        } catch (IOException e) {
+            return false;
+        }
+    }
+
+    private static RunStatusDTO completed(RunSpec spec) {
+        RunStatusDTO s = failed(spec.name(), null);
+        s.state = RunStatusDTO.State.COMPLETED;
+        s.iteration = spec.intSetting("iterations");
+        s.iterations = s.iteration;
+        s.outputDir = Path.of(spec.stringSetting("outputDir")).toAbsolutePath().toString();
+        s.summary = ProgressLine.format(s);
+        return s;
+    }
+
+    private static RunStatusDTO failed(String id, String error) {
+        RunStatusDTO s = new RunStatusDTO();
+        s.id = id;
+        s.state = RunStatusDTO.State.FAILED;
+        s.error = error;
+        s.losses = Map.of();
+        s.metrics = Map.of();
+        s.etaSeconds = -1;
+        s.summary = ProgressLine.format(s);
+        return s;
+    }
+
+    private Map<String, Object> provenance(RunSpec spec) {
+        Map<String, Object> bundles = new TreeMap<>();
+        for (ComponentCatalog.Entry e : spec.components()) {
+            bundles.put(e.bundle(), e.version());
+        }
+        for (Bundle b : context.getBundles()) {
+            String bsn = b.getSymbolicName();
+            if (bsn != null && (bsn.equals("org.jgan.api") || bsn.equals("org.jgan.engine")
+                    || bsn.equals("org.jgan.nd4j"))) {
+                bundles.put(bsn, b.getVersion().toString());
+            }
+        }
+        Map<String, Object> components = new LinkedHashMap<>();
+        for (ComponentCatalog.Entry e : spec.components()) {
+            components.put(e.kind().label() + " " + e.name(), e.bundle() + " " + e.version());
+        }
+        Map<String, Object> out = new LinkedHashMap<>();
+        NumericsBackend b = backend;
+        out.put("backend", b == null ? "unknown" : b.description());
+        out.put("bundles", bundles);
+        out.put("components", components);
+        out.put("java", System.getProperty("java.version"));
+        out.put("framework", context.getBundle(0).getSymbolicName() + " " + context.getBundle(0).getVersion());
+        return out;
+    }
+
+    @Override
+    public List<RunStatusDTO> runs() {
+        List<RunStatusDTO> out = new ArrayList<>();
+        synchronized (runs) {
+            runs.values().forEach(h -> out.add(h.status()));
+        }
+        return out;
+    }
+
+    @Override
+    public RunStatusDTO status(String runId) {
+        return handle(runId).status();
+    }
+
+    @Override
+    public RunStatusDTO pause(String runId) {
+        TrainingRun r = running(runId);
+        r.pause();
+        return r.status();
+    }
+
+    @Override
+    public RunStatusDTO resume(String runId) {
+        TrainingRun r = running(runId);
+        r.resume();
+        return r.status();
+    }
+
+    @Override
+    public RunStatusDTO stop(String runId) {
+        TrainingRun r = running(runId);
+        r.stop();
+        try {
+            r.awaitFinished(30_000);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+        return r.status();
+    }
+
+    private Handle handle(String runId) {
+        synchronized (runs) {
+            Handle h = runs.get(runId);
+            if (h == null) {
+                throw new IllegalArgumentException("unknown run '" + runId + "'; runs: "
+                        + (runs.isEmpty() ? "none" : String.join(", ", runs.keySet())));
+            }
+            return h;
+        }
+    }
+
+    private TrainingRun running(String runId) {
+        Handle h = handle(runId);
+        if (h.run() == null || h.run().isFinished()) {
+            throw new IllegalArgumentException("run '" + runId + "' is " + h.status().state
+                    + "; expected a starting, running or paused run");
+        }
+        return h.run();
+    }
+
+    /** Test hook: waits for a run to finish. */
+    boolean awaitFinished(String runId, long millis) throws InterruptedException {
+        Handle h = handle(runId);
+        return h.run() == null || h.run().awaitFinished(millis);
+    }
+}

@@ -1,0 +1,349 @@
+package org.jgan.engine.internal;
+
+import java.io.BufferedWriter;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
+import java.time.Instant;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.TreeMap;
+import org.jgan.api.DataSource;
+import org.jgan.api.Metric;
+import org.jgan.api.MetricResult;
+import org.jgan.api.Side;
+import org.jgan.api.dto.RunStatusDTO;
+import org.jgan.api.dto.RunStatusDTO.State;
+import org.nd4j.linalg.api.ndarray.INDArray;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * One training run on its own thread: the alternating minibatch loop (k discriminator steps, then one generator
+ * step), progress lines, loss log, samples, metrics and checkpoints in the run's output folder. It can be paused,
+ * resumed and stopped at iteration boundaries; a run whose output folder has a checkpoint continues from it.
+ */
+final class TrainingRun implements Runnable {
+
+    private static final Logger LOG = LoggerFactory.getLogger(TrainingRun.class);
+    /** Samples written at each sample interval, from the run's fixed latent batch. */
+    private static final int SAMPLE_FILE_COUNT = 512;
+
+    private final RunSpec spec;
+    private final Map<String, Object> provenance;
+    private final Path out;
+    private final long iterations;
+    private final Object lock = new Object();
+    private final Progress progress = new Progress();
+
+    private State state = State.STARTING;
+    private boolean pauseRequested;
+    private boolean stopRequested;
+    private long iteration;
+    private Map<String, Double> losses = Map.of();
+    private Map<String, Double> metrics = Map.of();
+    private String error;
+
+    /**
+     * @param spec       the checked configuration
+     * @param provenance what to record next to the outputs besides the configuration (bundles, backend)
+     */
+    TrainingRun(RunSpec spec, Map<String, Object> provenance) {
+        this.spec = spec;
+        this.provenance = provenance;
+        this.out = Path.of(spec.stringSetting("outputDir"));
+        this.iterations = spec.intSetting("iterations");
+    }
+
+    String id() {
+        return spec.name();
+    }
+
+    RunSpec spec() {
+        return spec;
+    }
+
+    @Override
+    public void run() {
+        try {
+            train();
+        } catch (Throwable t) {
+            fail(t);
+        }
+    }
+
+    private void train() throws IOException, InterruptedException {
+        Files.createDirectories(out);
+        DataSource data = spec.datasetComponent().open(spec.dataset().options());
+        GanModel model = new GanModel(spec, data);
+        List<Map.Entry<Metric, RunSpec.Choice>> metricsToRun = chooseMetrics(data);
+        Path checkpointDir = out.resolve("checkpoints");
+        Path checkpointFile = checkpointDir.resolve(Checkpoint.FILE);
+        if (Files.exists(checkpointFile)) {
+            Checkpoint c = Checkpoint.read(checkpointFile);
+            model.restore(c);
+            iteration = c.iteration();
+            LOG.info("[{}] resumed from {} at iteration {}", id(), checkpointFile, iteration);
+        }
+        writeConfig(model);
+        LOG.info("[{}] training {} ({} G / {} D parameters) on {} with {} loss for {} iterations; output in {}",
+                id(), spec.architecture().name(), model.parameterCount(Side.GENERATOR),
+                model.parameterCount(Side.DISCRIMINATOR), spec.dataset().name(), spec.loss().name(), iterations,
+                out.toAbsolutePath());
+        setState(State.RUNNING);
+        int dSteps = spec.intSetting("dSteps");
+        int sampleEvery = spec.intSetting("sampleInterval");
+        int checkpointEvery = spec.intSetting("checkpointInterval");
+        long progressNanos = (long) (spec.doubleSetting("progressInterval") * 1e9);
+        long lastProgress = System.nanoTime();
+        progress.restartClock(iteration, lastProgress);
+        try (BufferedWriter lossLog = openLossLog(model)) {
+            while (iteration < iterations) {
+                if (!awaitGo(model, checkpointDir)) {
+                    return;
+                }
+                Map<String, Double> values = new LinkedHashMap<>();
+                for (int k = 0; k < dSteps; k++) {
+                    values.putAll(model.discriminatorStep(iteration, k));
+                }
+                values.putAll(model.generatorStep(iteration));
+                long done = iteration + 1;
+                long now = System.nanoTime();
+                synchronized (lock) {
+                    iteration = done;
+                    losses = values;
+                    progress.update(done, now);
+                }
+                logLosses(lossLog, done, values);
+                if (sampleEvery > 0 && done % sampleEvery == 0 && done < iterations) {
+                    evaluate(model, data, metricsToRun, done);
+                }
+                if (checkpointEvery > 0 && done % checkpointEvery == 0 && done < iterations) {
+                    model.checkpoint(done).write(checkpointDir);
+                }
+                if (now - lastProgress >= progressNanos || done == iterations) {
+                    lastProgress = now;
+                    lossLog.flush();
+                    LOG.info("[{}] {}", id(), status().summary);
+                }
+            }
+        }
+        evaluate(model, data, metricsToRun, iteration);
+        model.checkpoint(iteration).write(checkpointDir);
+        setState(State.COMPLETED);
+        writeStatus();
+        LOG.info("[{}] completed {} iterations; samples in {}, metrics in {}, checkpoint {}", id(), iteration,
+                out.resolve("samples").toAbsolutePath(), out.resolve("metrics.json").toAbsolutePath(),
+                checkpointFile.toAbsolutePath());
+    }
+
+    /**
+     * Returns at once unless a pause or stop was requested. Then it saves a checkpoint and, for a pause, blocks
+     * until resumed. Returns false when the run was stopped.
+     */
+    private boolean awaitGo(GanModel model, Path checkpointDir) throws IOException, InterruptedException {
+        synchronized (lock) {
+            if (!pauseRequested && !stopRequested) {
+                return true;
+            }
+        }
+        model.checkpoint(iteration).write(checkpointDir);
+        synchronized (lock) {
+            if (!stopRequested) {
+                state = State.PAUSED;
+                lock.notifyAll();
+                LOG.info("[{}] paused at iteration {}; checkpoint saved", id(), iteration);
+                while (pauseRequested && !stopRequested) {
+                    lock.wait();
+                }
+            }
+            if (stopRequested) {
+                state = State.STOPPED;
+                lock.notifyAll();
+                LOG.info("[{}] stopped at iteration {}; checkpoint saved in {}", id(), iteration, checkpointDir);
+            } else {
+                state = State.RUNNING;
+                progress.restartClock(iteration, System.nanoTime());
+                LOG.info("[{}] resumed at iteration {}", id(), iteration);
+                return true;
+            }
+        }
+        writeStatus();
+        return false;
+    }
+
+    private List<Map.Entry<Metric, RunSpec.Choice>> chooseMetrics(DataSource data) {
+        boolean auto = spec.stringSetting("metrics").trim().equals("auto");
+        List<Map.Entry<Metric, RunSpec.Choice>> chosen = new java.util.ArrayList<>();
+        for (RunSpec.Choice c : spec.metrics()) {
+            Metric m = (Metric) c.entry().component();
+            if (m.supports(data)) {
+                chosen.add(Map.entry(m, c));
+            } else if (!auto) {
+                throw new IllegalArgumentException("metric '" + c.name() + "' cannot score dataset '"
+                        + spec.dataset().name() + "'; choose another metric or metrics=auto");
+            }
+        }
+        return chosen;
+    }
+
+    private void evaluate(GanModel model, DataSource data, List<Map.Entry<Metric, RunSpec.Choice>> chosen, long at)
+            throws IOException {
+        Path samples = out.resolve("samples");
+        Files.createDirectories(samples);
+        String prefix = String.format(Locale.ROOT, "iter-%07d", at);
+        long fixed = Seeds.mix(spec.intSetting("seed"), Seeds.FIXED_LATENT);
+        SampleFiles.write(model.sample(SAMPLE_FILE_COUNT, fixed), samples, prefix);
+        Map<String, Double> scores = new TreeMap<>();
+        for (Map.Entry<Metric, RunSpec.Choice> e : chosen) {
+            MetricResult r = e.getKey().evaluate(model, data, samples, prefix + "-",
+                    Seeds.mix(spec.intSetting("seed"), Seeds.EVAL), e.getValue().options());
+            r.scores().forEach((k, v) -> scores.put(e.getValue().name() + "." + k, v));
+        }
+        synchronized (lock) {
+            metrics = Map.copyOf(scores);
+        }
+        Path csv = out.resolve("metrics.csv");
+        boolean header = !Files.exists(csv);
+        StringBuilder sb = new StringBuilder(header ? "iteration,metric,value\n" : "");
+        scores.forEach((k, v) -> sb.append(at).append(',').append(k).append(',').append(v).append('\n'));
+        Files.writeString(csv, sb, StandardOpenOption.CREATE, StandardOpenOption.APPEND);
+        Map<String, Object> json = new LinkedHashMap<>();
+        json.put("iteration", at);
+        json.put("scores", scores);
+        Files.writeString(out.resolve("metrics.json"), Json.write(json));
+        if (!scores.isEmpty()) {
+            LOG.info("[{}] iteration {} metrics {}", id(), at, scores);
+        }
+    }
+
+    private BufferedWriter openLossLog(GanModel model) throws IOException {
+        Path csv = out.resolve("losses.csv");
+        boolean fresh = !Files.exists(csv) || iteration == 0;
+        BufferedWriter w = Files.newBufferedWriter(csv, fresh
+                ? new StandardOpenOption[] {StandardOpenOption.CREATE, StandardOpenOption.TRUNCATE_EXISTING}
+                : new StandardOpenOption[] {StandardOpenOption.APPEND});
+        if (fresh) {
+            w.write("iteration," + String.join(",", model.lossNames()) + "\n");
+        }
+        return w;
+    }
+
+    private static void logLosses(BufferedWriter w, long it, Map<String, Double> values) throws IOException {
+        StringBuilder sb = new StringBuilder().append(it);
+        values.values().forEach(v -> sb.append(',').append(String.format(Locale.ROOT, "%.6g", v)));
+        w.write(sb.append('\n').toString());
+    }
+
+    private void writeConfig(GanModel model) throws IOException {
+        Map<String, Object> doc = new LinkedHashMap<>();
+        doc.put("run", id());
+        doc.put("written", Instant.now().toString());
+        doc.put("config", spec.resolved());
+        doc.putAll(provenance);
+        doc.put("parameters", Map.of("generator", model.parameterCount(Side.GENERATOR),
+                "discriminator", model.parameterCount(Side.DISCRIMINATOR)));
+        Files.writeString(out.resolve("config.json"), Json.write(doc));
+    }
+
+    private void writeStatus() {
+        try {
+            RunStatusDTO s = status();
+            Map<String, Object> doc = new LinkedHashMap<>();
+            doc.put("state", s.state.name());
+            doc.put("iteration", s.iteration);
+            doc.put("iterations", s.iterations);
+            doc.put("losses", s.losses);
+            doc.put("metrics", s.metrics);
+            doc.put("error", s.error);
+            Files.createDirectories(out);
+            Files.writeString(out.resolve("status.json"), Json.write(doc));
+        } catch (IOException e) {
+            LOG.warn("[{}] could not write status.json: {}", id(), e.toString());
+        }
+    }
+
+    private void fail(Throwable t) {
+        String message = t instanceof IllegalArgumentException || t instanceof GanModel.NonFiniteLossException
+                || t instanceof IOException ? t.getMessage() : t.toString();
+        synchronized (lock) {
+            error = message;
+            state = State.FAILED;
+            lock.notifyAll();
+        }
+        LOG.error("[{}] failed at iteration {}: {}", id(), iteration, message,
+                t instanceof IllegalArgumentException || t instanceof GanModel.NonFiniteLossException ? null : t);
+        writeStatus();
+    }
+
+    private void setState(State s) {
+        synchronized (lock) {
+            state = s;
+            lock.notifyAll();
+        }
+    }
+
+    void pause() {
+        synchronized (lock) {
+            pauseRequested = true;
+            lock.notifyAll();
+        }
+    }
+
+    void resume() {
+        synchronized (lock) {
+            pauseRequested = false;
+            lock.notifyAll();
+        }
+    }
+
+    void stop() {
+        synchronized (lock) {
+            stopRequested = true;
+            lock.notifyAll();
+        }
+    }
+
+    boolean isFinished() {
+        synchronized (lock) {
+            return state == State.COMPLETED || state == State.FAILED || state == State.STOPPED;
+        }
+    }
+
+    /** Waits until the run has finished or {@code millis} passed; returns whether it finished. */
+    boolean awaitFinished(long millis) throws InterruptedException {
+        long deadline = System.currentTimeMillis() + millis;
+        synchronized (lock) {
+            while (!isFinished()) {
+                long left = deadline - System.currentTimeMillis();
+                if (left <= 0) {
+                    return false;
+                }
+                lock.wait(left);
+            }
+            return true;
+        }
+    }
+
+    RunStatusDTO status() {
+        synchronized (lock) {
+            RunStatusDTO s = new RunStatusDTO();
+            s.id = id();
+            s.state = state;
+            s.iteration = iteration;
+            s.iterations = iterations;
+            s.rate = state == State.RUNNING ? progress.rate() : 0;
+            s.etaSeconds = state == State.RUNNING ? progress.eta(iteration, iterations) : -1;
+            s.losses = Map.copyOf(losses);
+            s.metrics = Map.copyOf(metrics);
+            s.outputDir = out.toAbsolutePath().toString();
+            s.error = error;
+            s.summary = ProgressLine.format(s);
+            return s;
+        }
+    }
+
+}

@@ -1,0 +1,172 @@
+package org.jgan.itest;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+
+import java.io.ByteArrayInputStream;
+import java.io.ByteArrayOutputStream;
+import java.io.PrintStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Hashtable;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.stream.Collectors;
+import org.apache.felix.service.command.CommandProcessor;
+import org.apache.felix.service.command.CommandSession;
+import org.jgan.api.NumericsBackend;
+import org.jgan.api.TrainingService;
+import org.jgan.api.dto.ComponentDTO;
+import org.jgan.api.dto.RunStatusDTO;
+import org.jgan.api.dto.RunStatusDTO.State;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
+import org.osgi.framework.BundleContext;
+import org.osgi.service.cm.Configuration;
+import org.osgi.service.cm.ConfigurationAdmin;
+import org.osgi.test.common.annotation.InjectBundleContext;
+import org.osgi.test.common.annotation.InjectService;
+import org.osgi.test.junit5.context.BundleContextExtension;
+import org.osgi.test.junit5.service.ServiceExtension;
+
+/** The engine, shell and first plug-ins inside a real Felix with SCR, ConfigAdmin and Gogo. */
+@ExtendWith(BundleContextExtension.class)
+@ExtendWith(ServiceExtension.class)
+class FrameworkTest {
+
+    @InjectBundleContext
+    BundleContext context;
+
+    @InjectService(timeout = 120_000, filter = "(ready=true)")
+    NumericsBackend backend;
+
+    @InjectService(timeout = 30_000)
+    TrainingService training;
+
+    @InjectService(timeout = 30_000)
+    ConfigurationAdmin configurationAdmin;
+
+    @InjectService(timeout = 30_000)
+    CommandProcessor commands;
+
+    private Path runsDir() {
+        return Path.of(context.getProperty("jgan.itest.dir"));
+    }
+
+    @Test
+    void everyFirstPluginIsRegisteredAndListed() {
+        Set<String> names = training.components().stream().map(c -> c.kind + ":" + c.name)
+                .collect(Collectors.toSet());
+        for (String expected : List.of("architecture:mlp", "loss:minimax", "loss:nonsaturating", "dataset:ring8",
+                "dataset:grid25", "dataset:submanifold7", "metric:mixture", "preset:default", "settings:run")) {
+            assertTrue(names.contains(expected), expected + " missing from " + names);
+        }
+        ComponentDTO mlp = training.components().stream().filter(c -> c.name.equals("mlp")).findFirst().get();
+        assertEquals("org.jgan.mlp", mlp.bundle);
+        assertTrue(mlp.options.stream().anyMatch(o -> o.name.equals("hidden") && o.defaultValue.equals("128")));
+        assertTrue(backend.description().contains("linux-x86_64"), backend.description());
+    }
+
+    @Test
+    void runCreatedThroughConfigAdminTrainsAndWritesItsOutputs() throws Exception {
+        Path out = runsDir().resolve("cm-run");
+        Configuration c = configurationAdmin.getFactoryConfiguration(TrainingService.RUN_FACTORY_PID, "cm-run", "?");
+        Hashtable<String, Object> props = new Hashtable<>(Map.of("name", "cm-run", "iterations", "200",
+                "batchSize", "64", "lrG", "1e-3", "lrD", "1e-3", "sampleInterval", "100", "checkpointInterval", "100",
+                "outputDir", out.toString(), "progressInterval", "0.5"));
+        c.update(props);
+        RunStatusDTO s = awaitState("cm-run", Set.of(State.COMPLETED, State.FAILED), 120_000);
+        assertEquals(State.COMPLETED, s.state, s.summary);
+        assertEquals(200, s.iteration);
+        assertTrue(s.losses.containsKey("d_loss") && s.losses.containsKey("g_loss"), s.losses.toString());
+        assertTrue(s.metrics.containsKey("mixture.modes"), s.metrics.toString());
+        assertEquals(201, Files.readAllLines(out.resolve("losses.csv")).size());
+        String config = Files.readString(out.resolve("config.json"));
+        assertTrue(config.contains("\"org.jgan.mlp\"") && config.contains("\"lrD\": \"0.001\""), config);
+        assertTrue(Files.exists(out.resolve("checkpoints/checkpoint.zip")));
+        assertTrue(Files.exists(out.resolve("samples/iter-0000100-scatter.png")));
+        assertTrue(Files.readString(out.resolve("status.json")).contains("COMPLETED"));
+        c.delete();
+    }
+
+    @Test
+    void gogoCommandsListStartPauseResumeAndStop() throws Exception {
+        String listing = run("gan:components loss");
+        assertTrue(listing.contains("nonsaturating") && listing.contains("minimax"), listing);
+        assertTrue(!listing.contains("ring8"), listing);
+        String started = run("gan:start default name=shell-run iterations=1000000 progressInterval=1 outputDir="
+                + runsDir().resolve("shell-run"));
+        assertTrue(started.startsWith("started shell-run"), started);
+        awaitState("shell-run", Set.of(State.RUNNING), 60_000);
+        assertTrue(run("gan:runs").contains("shell-run"));
+        run("gan:pause shell-run");
+        RunStatusDTO paused = awaitState("shell-run", Set.of(State.PAUSED), 60_000);
+        assertTrue(Files.exists(runsDir().resolve("shell-run/checkpoints/checkpoint.zip")));
+        Thread.sleep(300);
+        assertEquals(paused.iteration, training.status("shell-run").iteration, "a paused run must not train");
+        run("gan:resume shell-run");
+        awaitState("shell-run", Set.of(State.RUNNING), 60_000);
+        String stopped = run("gan:stop shell-run");
+        assertTrue(stopped.contains("STOPPED"), stopped);
+        String progress = run("gan:progress shell-run");
+        assertTrue(progress.contains("output: "), progress);
+    }
+
+    @Test
+    void badInputGivesOneClearLineAndDisturbsNothing() throws Exception {
+        IllegalArgumentException unknown = assertThrows(IllegalArgumentException.class,
+                () -> training.start(null, Map.of("loss", "nope")));
+        assertEquals("unknown loss 'nope'; installed: minimax, nonsaturating", unknown.getMessage());
+        IllegalArgumentException lr = assertThrows(IllegalArgumentException.class,
+                () -> training.start("default", Map.of("lrD", "-1")));
+        assertTrue(lr.getMessage().contains("option 'lrD' has value '-1'; expected a number in ["), lr.getMessage());
+        IllegalArgumentException batch = assertThrows(IllegalArgumentException.class,
+                () -> training.start(null, Map.of("batchSize", "0")));
+        assertTrue(batch.getMessage().contains("'batchSize' has value '0'"), batch.getMessage());
+        IllegalArgumentException key = assertThrows(IllegalArgumentException.class,
+                () -> training.start(null, Map.of("learningRate", "0.1")));
+        assertTrue(key.getMessage().startsWith("unknown setting 'learningRate'"), key.getMessage());
+        IllegalArgumentException option = assertThrows(IllegalArgumentException.class,
+                () -> training.start(null, Map.of("architecture.width", "3")));
+        assertTrue(option.getMessage().startsWith("architecture 'mlp': unknown option 'width'"), option.getMessage());
+        assertTrue(training.runs().stream().noneMatch(r -> r.state == State.FAILED && r.error != null
+                && r.error.contains("nope")), "rejected starts must not create runs");
+        String shell = run("gan:start loss=nope");
+        assertTrue(shell.contains("unknown loss 'nope'"), shell);
+    }
+
+    private RunStatusDTO awaitState(String run, Set<State> states, long millis) throws InterruptedException {
+        long deadline = System.currentTimeMillis() + millis;
+        RunStatusDTO s = null;
+        while (System.currentTimeMillis() < deadline) {
+            try {
+                s = training.status(run);
+                if (states.contains(s.state)) {
+                    return s;
+                }
+            } catch (IllegalArgumentException notYet) {
+                // the configuration has not reached the engine yet
+            }
+            Thread.sleep(50);
+        }
+        throw new AssertionError("run " + run + " did not reach " + states + " in " + millis + " ms; last: "
+                + (s == null ? "unknown" : s.summary));
+    }
+
+    private String run(String command) throws Exception {
+        ByteArrayOutputStream bytes = new ByteArrayOutputStream();
+        PrintStream out = new PrintStream(bytes, true, StandardCharsets.UTF_8);
+        try (CommandSession session = commands.createSession(new ByteArrayInputStream(new byte[0]), out, out)) {
+            Object result;
+            try {
+                result = session.execute(command);
+            } catch (Exception e) {
+                return bytes.toString(StandardCharsets.UTF_8) + e.getMessage();
+            }
+            return bytes.toString(StandardCharsets.UTF_8) + (result == null ? "" : session.format(result, 0));
+        }
+    }
+}

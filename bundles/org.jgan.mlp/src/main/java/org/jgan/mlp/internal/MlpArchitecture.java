@@ -1,0 +1,48 @@
+package org.jgan.mlp.internal;
+
+import java.util.List;
+import org.jgan.api.Architecture;
+import org.jgan.api.DataShape;
+import org.jgan.api.GanName;
+import org.jgan.api.Networks;
+import org.jgan.api.OptionSpec;
+import org.jgan.api.Options;
+import org.osgi.service.component.annotations.Component;
+
+/**
+ * Fully connected generator and discriminator for low-dimensional data, as used for the mixture-of-Gaussians
+ * experiments of Metz et al. 2016 (unrolled GANs) and Roth et al. 2017 (appendix 7.3: two hidden layers of 128
+ * units, tanh, a 2-D latent). The generator's output layer is linear; the discriminator returns one logit and its
+ * last hidden layer as features. Image-shaped data is flattened, so the architecture also fits tiny images.
+ */
+@Component(service = Architecture.class)
+@GanName("mlp")
+public final class MlpArchitecture implements Architecture {
+
+    static final List<OptionSpec> OPTIONS = List.of(
+            OptionSpec.ofInt("hidden", 128, 1, 65536, "Units per hidden layer"),
+            OptionSpec.ofInt("gLayers", 2, 1, 32, "Hidden layers of the generator"),
+            OptionSpec.ofInt("dLayers", 2, 1, 32, "Hidden layers of the discriminator"),
+            OptionSpec.ofChoice("activation", "relu", List.of("relu", "leakyrelu", "tanh"), "Hidden activation"),
+            OptionSpec.ofDouble("leak", 0.2, 0, 1, "Negative slope of leakyrelu"),
+            OptionSpec.ofChoice("init", "glorot", List.of("glorot", "he", "normal"),
+                    "Weight initialisation: Glorot uniform, He normal, or N(0, initStd^2)"),
+            OptionSpec.ofDouble("initStd", 0.1, 1e-6, 10, "Standard deviation of the 'normal' initialisation"));
+
+    @Override
+    public String description() {
+        return "Multilayer perceptron G and D for low-dimensional data (Metz et al. 2016; Roth et al. 2017, app. 7.3)";
+    }
+
+    @Override
+    public List<OptionSpec> options() {
+        return OPTIONS;
+    }
+
+    @Override
+    public Networks create(DataShape shape, int latent, int classes, Options options) {
+        return new MlpNetworks(shape, latent, classes, new MlpNetworks.Layout(options.getInt("hidden"),
+                options.getInt("gLayers"), options.getInt("dLayers"), options.getString("activation"),
+                options.getDouble("leak"), options.getString("init"), options.getDouble("initStd")));
+    }
+}

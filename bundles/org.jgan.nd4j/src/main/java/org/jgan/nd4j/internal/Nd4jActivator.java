@@ -1,0 +1,92 @@
+package org.jgan.nd4j.internal;
+
+import java.nio.file.Path;
+import java.util.Hashtable;
+import org.deeplearning4j.config.DL4JClassLoading;
+import org.jgan.api.NumericsBackend;
+import org.nd4j.common.config.ND4JClassLoading;
+import org.nd4j.linalg.factory.Nd4j;
+import org.osgi.framework.BundleActivator;
+import org.osgi.framework.BundleContext;
+import org.osgi.framework.ServiceRegistration;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Loads ND4J inside OSGi. ND4JClassLoading and DL4JClassLoading capture the thread context class loader in a
+ * static initialiser and use it for ServiceLoader lookups of the backend; inside a framework that loader cannot see
+ * the backend and Nd4j stays broken until a refresh. So this bundle's own loader is installed first, the backend is
+ * touched eagerly on a background thread, and only then is {@link NumericsBackend} registered with
+ * {@code ready=true}. Consumers reference that service, so nothing touches ND4J before it is ready.
+ */
+public final class Nd4jActivator implements BundleActivator {
+
+    private static final Logger LOG = LoggerFactory.getLogger(Nd4jActivator.class);
+
+    private volatile ServiceRegistration<NumericsBackend> registration;
+    private volatile Thread loader;
+
+    @Override
+    public void start(BundleContext context) {
+        loader = new Thread(() -> load(context), "jgan-nd4j-loader");
+        loader.setDaemon(true);
+        loader.start();
+    }
+
+    private void load(BundleContext context) {
+        Hashtable<String, Object> props = new Hashtable<>();
+        NumericsBackend backend;
+        try {
+            NativeVariant variant = NativeVariant.choose(context.getProperty(NativeVariant.OVERRIDE),
+                    NativeVariant.cpuFlags(Path.of("/proc/cpuinfo")));
+            if (System.getProperty(NativeVariant.PLATFORM_EXTENSION) == null) {
+                System.setProperty(NativeVariant.PLATFORM_EXTENSION, variant.extension());
+            }
+            LOG.info("ND4J native variant {} chosen because {}", variant.classifier(), variant.reason());
+            ClassLoader own = Nd4jActivator.class.getClassLoader();
+            ND4JClassLoading.setNd4jClassloader(own);
+            DL4JClassLoading.setDl4jClassloader(own);
+            Thread.currentThread().setContextClassLoader(own);
+            long t0 = System.nanoTime();
+            String name = Nd4j.getBackend().getClass().getSimpleName();
+            float check = Nd4j.create(new float[] {1, 2, 3}).sumNumber().floatValue();
+            if (check != 6f) {
+                throw new IllegalStateException("ND4J self-check computed 1+2+3 = " + check);
+            }
+            String description = name + " (" + variant.classifier() + ", "
+                    + Nd4j.getEnvironment().maxMasterThreads() + " threads)";
+            LOG.info("ND4J ready in {} ms: {}", (System.nanoTime() - t0) / 1_000_000, description);
+            backend = new Backend(description, null);
+            props.put(NumericsBackend.READY, Boolean.TRUE);
+        } catch (Throwable t) {
+            String why = "ND4J failed to load: " + t;
+            LOG.error(why, t);
+            backend = new Backend("unavailable", why);
+            props.put(NumericsBackend.READY, Boolean.FALSE);
+        }
+        try {
+            registration = context.registerService(NumericsBackend.class, backend, props);
+        } catch (IllegalStateException stoppedMeanwhile) {
+            LOG.debug("bundle stopped before ND4J finished loading");
+        }
+    }
+
+    @Override
+    public void stop(BundleContext context) throws InterruptedException {
+        Thread t = loader;
+        if (t != null) {
+            t.join(60_000);
+        }
+        ServiceRegistration<NumericsBackend> r = registration;
+        if (r != null) {
+            try {
+                r.unregister();
+            } catch (IllegalStateException alreadyGone) {
+                // unregistered by the framework as the bundle stopped
+            }
+        }
+    }
+
+    private record Backend(String description, String failure) implements NumericsBackend {
+    }
+}

@@ -1,0 +1,85 @@
+package org.jgan.shell.internal;
+
+import java.util.Arrays;
+import org.apache.felix.service.command.Descriptor;
+import org.jgan.api.TrainingService;
+import org.jgan.api.dto.RunStatusDTO;
+import org.osgi.service.component.annotations.Activate;
+import org.osgi.service.component.annotations.Component;
+import org.osgi.service.component.annotations.Reference;
+
+/**
+ * Gogo commands in scope {@code gan}: a thin adapter over {@link TrainingService}. Errors are thrown as
+ * IllegalArgumentException with one line naming the problem; Gogo prints it.
+ */
+@Component(service = GanCommands.class, immediate = true, property = {
+    "osgi.command.scope=gan",
+    "osgi.command.function=components", "osgi.command.function=presets", "osgi.command.function=start",
+    "osgi.command.function=runs", "osgi.command.function=progress", "osgi.command.function=pause",
+    "osgi.command.function=resume", "osgi.command.function=stop", "osgi.command.function=validate"})
+public final class GanCommands {
+
+    private final TrainingService training;
+
+    @Activate
+    public GanCommands(@Reference TrainingService training) {
+        this.training = training;
+    }
+
+    @Descriptor("List installed components of every kind with their options and defaults")
+    public String components() {
+        return Formats.components(training.components(), null);
+    }
+
+    @Descriptor("List installed components of one kind with their options and defaults")
+    public String components(
+            @Descriptor("kind: settings, architecture, loss, regularizer, penalty, constraint, reparametrization, "
+                    + "dataset, metric or preset") String kind) {
+        return Formats.components(training.components(), kind);
+    }
+
+    @Descriptor("List presets (named run recipes) with their settings")
+    public String presets() {
+        return Formats.components(training.components(), "preset");
+    }
+
+    @Descriptor("Check a run configuration and print it resolved, without starting it")
+    public String validate(@Descriptor("[preset] key=value ... (see gan:components settings)") String... args) {
+        Arguments a = Arguments.parse(Arrays.asList(args));
+        StringBuilder sb = new StringBuilder();
+        training.validate(a.preset(), a.settings()).forEach((k, v) -> sb.append(k).append('=').append(v).append('\n'));
+        return sb.toString();
+    }
+
+    @Descriptor("Start a training run from a preset and/or key=value settings")
+    public String start(@Descriptor("[preset] key=value ... e.g. 'default iterations=500 lrD=2e-4'") String... args) {
+        Arguments a = Arguments.parse(Arrays.asList(args));
+        RunStatusDTO s = training.start(a.preset(), a.settings());
+        return "started " + s.id + "\n" + Formats.detail(s);
+    }
+
+    @Descriptor("List runs with state, iteration, rate, ETA and latest losses")
+    public String runs() {
+        return Formats.runs(training.runs());
+    }
+
+    @Descriptor("Show a run's progress")
+    public String progress(@Descriptor("run id") String run) {
+        return Formats.detail(training.status(run));
+    }
+
+    @Descriptor("Pause a run at the next iteration boundary (a checkpoint is saved)")
+    public String pause(@Descriptor("run id") String run) {
+        return Formats.detail(training.pause(run));
+    }
+
+    @Descriptor("Resume a paused run")
+    public String resume(@Descriptor("run id") String run) {
+        return Formats.detail(training.resume(run));
+    }
+
+    @Descriptor("Stop a run at the next iteration boundary, saving a checkpoint")
+    public String stop(@Descriptor("run id") String run) {
+        return Formats.detail(training.stop(run));
+    }
+}

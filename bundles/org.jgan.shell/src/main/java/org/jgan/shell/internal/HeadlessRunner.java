@@ -1,0 +1,124 @@
+package org.jgan.shell.internal;
+
+import java.util.ArrayList;
+import java.util.List;
+import org.jgan.api.TrainingService;
+import org.jgan.api.dto.RunStatusDTO;
+import org.jgan.api.dto.RunStatusDTO.State;
+import org.osgi.framework.BundleContext;
+import org.osgi.framework.launch.Framework;
+import org.osgi.service.component.annotations.Activate;
+import org.osgi.service.component.annotations.Component;
+import org.osgi.service.component.annotations.Deactivate;
+import org.osgi.service.component.annotations.Reference;
+
+/**
+ * Headless mode for scripted runs: when the framework property {@value #RUN} is set (a preset name, possibly
+ * empty) it starts one run with the settings of {@value #SET} ({@code key=value} separated by spaces or ';'),
+ * prints progress until the run ends, stops the framework and exits the JVM with 0 when the run completed and 1
+ * otherwise (2 when it could not even start).
+ */
+@Component(immediate = true)
+public final class HeadlessRunner {
+
+    static final String RUN = "jgan.run";
+    static final String SET = "jgan.set";
+    private static final long READY_TIMEOUT_MILLIS = 120_000;
+
+    private final Thread thread;
+
+    @Activate
+    public HeadlessRunner(@Reference TrainingService training, BundleContext context) {
+        String preset = context.getProperty(RUN);
+        if (preset == null) {
+            thread = null;
+            return;
+        }
+        thread = new Thread(() -> exit(context, drive(training, preset, context.getProperty(SET))), "jgan-headless");
+        thread.start();
+    }
+
+    @Deactivate
+    void deactivate() {
+        if (thread != null && thread != Thread.currentThread()) {
+            thread.interrupt();
+        }
+    }
+
+    static List<String> split(String settings) {
+        List<String> out = new ArrayList<>();
+        if (settings != null) {
+            for (String s : settings.split("[;\\s]+")) {
+                if (!s.isBlank()) {
+                    out.add(s);
+                }
+            }
+        }
+        return out;
+    }
+
+    private static int drive(TrainingService training, String preset, String settings) {
+        List<String> args = new ArrayList<>();
+        if (!preset.isBlank()) {
+            args.add(preset);
+        }
+        args.addAll(split(settings));
+        RunStatusDTO s;
+        try {
+            s = startWhenReady(training, Arguments.parse(args));
+        } catch (RuntimeException e) {
+            System.err.println("jgan: cannot start the run: " + e.getMessage());
+            return 2;
+        } catch (InterruptedException e) {
+            return 2;
+        }
+        System.out.println("jgan: started run " + s.id + " (output " + s.outputDir + ")");
+        try {
+            while (true) {
+                s = training.status(s.id);
+                if (s.state == State.COMPLETED || s.state == State.FAILED || s.state == State.STOPPED) {
+                    break;
+                }
+                Thread.sleep(500);
+            }
+        } catch (InterruptedException e) {
+            return 1;
+        }
+        System.out.println("jgan: run " + s.id + " " + s.summary);
+        System.out.println("jgan: outputs in " + s.outputDir + " (config.json, losses.csv, metrics.json, samples/, checkpoints/)");
+        return s.state == State.COMPLETED ? 0 : 1;
+    }
+
+    /** Starts the run, waiting while ND4J loads or plug-ins are still registering. */
+    private static RunStatusDTO startWhenReady(TrainingService training, Arguments a) throws InterruptedException {
+        long deadline = System.currentTimeMillis() + READY_TIMEOUT_MILLIS;
+        while (true) {
+            try {
+                return training.start(a.preset(), a.settings());
+            } catch (IllegalStateException | IllegalArgumentException e) {
+                boolean transient_ = e instanceof IllegalStateException && e.getMessage().contains("not available yet")
+                        || e instanceof IllegalArgumentException && e.getMessage().startsWith("unknown ")
+                                && e.getMessage().contains("installed:");
+                if (!transient_ || System.currentTimeMillis() > deadline) {
+                    throw e;
+                }
+                Thread.sleep(250);
+            }
+        }
+    }
+
+    private static void exit(BundleContext context, int code) {
+        Thread t = new Thread(() -> {
+            try {
+                Framework framework = (Framework) context.getBundle(0);
+                framework.stop();
+                framework.waitForStop(120_000);
+            } catch (Exception | LinkageError e) {
+                System.err.println("jgan: framework did not stop cleanly: " + e);
+            } finally {
+                System.exit(code);
+            }
+        }, "jgan-exit");
+        t.start();
+    }
+}
