@@ -52,8 +52,11 @@ class FrameworkTest {
     @InjectService(timeout = 30_000)
     CommandProcessor commands;
 
+    /** A fresh folder per test run: a completed run's folder is never trained again. */
+    private static final String STAMP = Long.toString(System.currentTimeMillis());
+
     private Path runsDir() {
-        return Path.of(context.getProperty("jgan.itest.dir"));
+        return Path.of(context.getProperty("jgan.itest.dir"), STAMP);
     }
 
     @Test

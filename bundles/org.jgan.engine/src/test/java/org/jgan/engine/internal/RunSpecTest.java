@@ -1,0 +1,53 @@
+package org.jgan.engine.internal;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.lang.reflect.Method;
+import java.util.Map;
+import org.jgan.api.OptionSpec;
+import org.junit.jupiter.api.Test;
+
+class RunSpecTest {
+
+    private static IllegalArgumentException reject(Map<String, String> raw) {
+        return assertThrows(IllegalArgumentException.class, () -> RunSpec.parse(raw, TestCatalog.create(), "r"));
+    }
+
+    @Test
+    void defaultsResolveAndOutputDirFollowsTheName() {
+        RunSpec s = RunSpec.parse(Map.of("name", "abc"), TestCatalog.create(), "unused");
+        assertEquals("runs/abc", s.stringSetting("outputDir"));
+        assertEquals("mlp", s.architecture().name());
+        assertEquals("128", s.resolved().get("architecture.hidden"));
+        assertEquals(1, s.metrics().size(), "metrics=auto picks the installed metric");
+    }
+
+    @Test
+    void badInputIsNamedWithWhatIsExpected() {
+        assertEquals("unknown loss 'hinge'; installed: minimax, nonsaturating",
+                reject(Map.of("loss", "hinge")).getMessage());
+        assertEquals("setting: option 'lrG' has value '-0.1'; expected a number in [1.0E-12, 10]",
+                reject(Map.of("lrG", "-0.1")).getMessage());
+        assertEquals("setting: option 'batchSize' has value '0'; expected an integer in [1, 65536]",
+                reject(Map.of("batchSize", "0")).getMessage());
+        assertTrue(reject(Map.of("epochs", "3")).getMessage().startsWith("unknown setting 'epochs'; known settings: name,"));
+        assertEquals("architecture 'mlp': unknown option 'depth'; known options: activation, dLayers, gLayers, hidden, init, initStd, leak",
+                reject(Map.of("architecture.depth", "3")).getMessage());
+        assertEquals("unknown regularizer 'r1'; installed: none", reject(Map.of("regularizers", "r1")).getMessage());
+        assertTrue(reject(Map.of("regularizer.r1.weight", "3")).getMessage()
+                .startsWith("settings 'regularizer.r1.*' name no chosen component"));
+        assertTrue(reject(Map.of("name", "../x")).getMessage().startsWith("setting 'name' is '../x'"));
+    }
+
+    @Test
+    void metatypeDefaultsMatchTheEngineSettings() throws Exception {
+        for (OptionSpec s : RunSpec.SETTINGS) {
+            Method m = RunConfig.class.getDeclaredMethod(s.name());
+            Object def = m.getDefaultValue();
+            assertEquals(s.parse("t", s.defaultValue()), s.parse("t", String.valueOf(def)), s.name());
+        }
+        assertEquals(RunSpec.SETTINGS.size(), RunConfig.class.getDeclaredMethods().length);
+    }
+}
