@@ -6,7 +6,6 @@ import org.jgan.api.TrainingService;
 import org.jgan.api.dto.RunStatusDTO;
 import org.jgan.api.dto.RunStatusDTO.State;
 import org.osgi.framework.BundleContext;
-import org.osgi.framework.launch.Framework;
 import org.osgi.service.component.annotations.Activate;
 import org.osgi.service.component.annotations.Component;
 import org.osgi.service.component.annotations.Deactivate;
@@ -34,7 +33,7 @@ public final class HeadlessRunner {
             thread = null;
             return;
         }
-        thread = new Thread(() -> exit(context, drive(training, preset, context.getProperty(SET))), "jgan-headless");
+        thread = new Thread(() -> exit(drive(training, preset, context.getProperty(SET))), "jgan-headless");
         thread.start();
     }
 
@@ -107,18 +106,12 @@ public final class HeadlessRunner {
         }
     }
 
-    private static void exit(BundleContext context, int code) {
-        Thread t = new Thread(() -> {
-            try {
-                Framework framework = (Framework) context.getBundle(0);
-                framework.stop();
-                framework.waitForStop(120_000);
-            } catch (Exception | LinkageError e) {
-                System.err.println("jgan: framework did not stop cleanly: " + e);
-            } finally {
-                System.exit(code);
-            }
-        }, "jgan-exit");
+    /**
+     * Exits the JVM with the run's status. The launcher answers a framework stop with its own exit code, so the
+     * JVM is ended directly; its shutdown stops the framework, and the run has finished and saved by then.
+     */
+    private static void exit(int code) {
+        Thread t = new Thread(() -> System.exit(code), "jgan-exit");
         t.start();
     }
 }

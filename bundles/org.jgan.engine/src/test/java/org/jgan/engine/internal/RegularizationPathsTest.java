@@ -1,0 +1,131 @@
+package org.jgan.engine.internal;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.util.List;
+import java.util.Map;
+import org.jgan.api.NetworkScope;
+import org.jgan.api.OptionSpec;
+import org.jgan.api.Options;
+import org.jgan.api.ParameterConstraint;
+import org.jgan.api.RegularizationContext;
+import org.jgan.api.Regularizer;
+import org.jgan.api.Reparametrization;
+import org.jgan.api.Side;
+import org.junit.jupiter.api.Test;
+import org.nd4j.autodiff.samediff.SDVariable;
+import org.nd4j.linalg.api.ndarray.INDArray;
+
+/** The engine applies regularization terms, constraints and reparametrizations as their SPIs promise. */
+class RegularizationPathsTest {
+
+    /** E[logit^2] on data, a stand-in term with a known value. */
+    static final class LogitSquare implements Regularizer {
+        public String description() {
+            return "test term";
+        }
+
+        public Side side(Options o) {
+            return Side.DISCRIMINATOR;
+        }
+
+        public SDVariable define(RegularizationContext c, Options o) {
+            return c.realCritique().logits().mul(c.realCritique().logits()).mean();
+        }
+    }
+
+    static final class Clip implements ParameterConstraint {
+        public String description() {
+            return "test clip";
+        }
+
+        public List<OptionSpec> options() {
+            return List.of(OptionSpec.ofDouble("c", 0.01, 0, 1, "bound"));
+        }
+
+        public Side side(Options o) {
+            return Side.DISCRIMINATOR;
+        }
+
+        public void apply(Map<String, INDArray> params, Options o) {
+            double c = o.getDouble("c");
+            params.values().forEach(p -> org.nd4j.linalg.ops.transforms.Transforms.min(
+                    org.nd4j.linalg.ops.transforms.Transforms.max(p, -c, false), c, false));
+        }
+    }
+
+    /** Multiplies every generator weight by zero: the generator then outputs its last bias only. */
+    static final class ZeroWeights implements Reparametrization {
+        public String description() {
+            return "test reparametrization";
+        }
+
+        public Side side(Options o) {
+            return Side.GENERATOR;
+        }
+
+        public SDVariable apply(NetworkScope scope, String name, SDVariable weight, Options o) {
+            return weight.mul(0.0);
+        }
+    }
+
+    private static ComponentCatalog catalog() {
+        ComponentCatalog c = TestCatalog.create();
+        c.add(Kind.REGULARIZER, "logitsq", new LogitSquare(), "test", "0");
+        c.add(Kind.CONSTRAINT, "clip", new Clip(), "test", "0");
+        c.add(Kind.REPARAMETRIZATION, "zero", new ZeroWeights(), "test", "0");
+        return c;
+    }
+
+    private static GanModel model(Map<String, String> raw) {
+        RunSpec spec = RunSpec.parse(raw, catalog(), "reg");
+        return new GanModel(spec, spec.datasetComponent().open(spec.dataset().options()));
+    }
+
+    @Test
+    void termIsWeightedAddedAndReportedAndLazyTermsSkipSteps() {
+        GanModel m = model(Map.of("regularizers", "logitsq", "regularizer.logitsq.weight", "3",
+                "regularizer.logitsq.every", "2", "architecture.hidden", "8", "batchSize", "16"));
+        Map<String, Double> first = m.discriminatorStep(0, 0);
+        assertTrue(first.get("d_logitsq") > 0);
+        // step 0 of 2: weight 3 * 2 = 6
+        assertEquals(first.get("d_adv") + 6 * first.get("d_logitsq"), first.get("d_loss"), 1e-4);
+        Map<String, Double> second = m.discriminatorStep(1, 0);
+        assertEquals(second.get("d_adv"), second.get("d_loss"), 1e-6, "skipped lazy step");
+        assertEquals(List.of("d_loss", "d_adv", "d_logitsq", "g_loss", "g_adv"), m.lossNames());
+    }
+
+    @Test
+    void constraintKeepsEveryDiscriminatorWeightInRange() {
+        GanModel m = model(Map.of("regularizers", "clip", "regularizer.clip.c", "0.05", "lrD", "0.1",
+                "architecture.hidden", "8", "batchSize", "16"));
+        m.discriminatorStep(0, 0);
+        Map<String, INDArray> arrays = m.checkpoint(1).arrays();
+        arrays.forEach((name, a) -> {
+            if (name.startsWith("param/d/")) {
+                assertTrue(a.amaxNumber().doubleValue() <= 0.05 + 1e-7, name + " max " + a.amaxNumber());
+            }
+        });
+        assertTrue(arrays.get("param/g/fc0/W").amaxNumber().doubleValue() > 0.05, "G is not clipped");
+    }
+
+    @Test
+    void reparametrizationChangesTheWeightsTheNetworkUses() {
+        GanModel m = model(Map.of("regularizers", "zero", "architecture.hidden", "8"));
+        INDArray s = m.sample(5, 1);
+        // all weights zero, biases zero-initialised: every sample is exactly the output bias, 0
+        assertEquals(0.0, s.amaxNumber().doubleValue(), 0.0);
+    }
+
+    @Test
+    void weightAndEveryAreRefusedForConstraintsAndCheckedForTerms() {
+        assertThrows(IllegalArgumentException.class, () -> model(Map.of("regularizers", "clip",
+                "regularizer.clip.weight", "2")));
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> model(Map.of(
+                "regularizers", "logitsq", "regularizer.logitsq.weight", "-1")));
+        assertEquals("regularizer 'logitsq': option 'weight' has value '-1'; expected a number in [0, 1000000000]",
+                e.getMessage());
+    }
+}
