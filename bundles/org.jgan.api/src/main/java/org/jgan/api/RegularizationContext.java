@@ -33,7 +33,15 @@ public interface RegularizationContext {
 
     /**
      * A fresh standard-normal tensor of the given shape, redrawn every step from the run's seeded stream
-     * (for explicit noise and random interpolation).
+     * (for explicit noise). A dimension of -1 stands for the batch size.
      */
     SDVariable noise(String name, long... shape);
+
+    /**
+     * A fresh tensor of independent U[0, 1) draws, redrawn every step from the run's seeded stream (for random
+     * interpolation). A dimension of -1 stands for the batch size.
+     *
+     * @since 1.1
+     */
+    SDVariable uniform(String name, long... shape);
 }

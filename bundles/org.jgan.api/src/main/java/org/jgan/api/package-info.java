@@ -7,7 +7,7 @@
  * lie in [-1, 1], discriminators return logits (before any sigmoid).
  */
 @Export
-@Version("1.0.0")
+@Version("1.1.0")
 package org.jgan.api;
 
 import org.osgi.annotation.bundle.Export;

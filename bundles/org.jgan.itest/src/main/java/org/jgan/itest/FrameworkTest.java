@@ -63,8 +63,11 @@ class FrameworkTest {
     void everyFirstPluginIsRegisteredAndListed() {
         Set<String> names = training.components().stream().map(c -> c.kind + ":" + c.name)
                 .collect(Collectors.toSet());
-        for (String expected : List.of("architecture:mlp", "loss:minimax", "loss:nonsaturating", "dataset:ring8",
-                "dataset:grid25", "dataset:submanifold7", "metric:mixture", "preset:default", "settings:run")) {
+        for (String expected : List.of("architecture:mlp", "loss:minimax", "loss:nonsaturating", "loss:hinge",
+                "loss:lsgan", "loss:wasserstein", "loss:fgan", "penalty:roth", "penalty:roth-f", "penalty:r1",
+                "penalty:r2", "penalty:wgan-gp", "penalty:dragan", "constraint:clip", "dataset:ring8",
+                "dataset:grid25", "dataset:submanifold7", "metric:mixture", "preset:default", "preset:roth",
+                "preset:wgan", "preset:wgan-gp", "settings:run")) {
             assertTrue(names.contains(expected), expected + " missing from " + names);
         }
         ComponentDTO mlp = training.components().stream().filter(c -> c.name.equals("mlp")).findFirst().get();
@@ -122,7 +125,8 @@ class FrameworkTest {
     void badInputGivesOneClearLineAndDisturbsNothing() throws Exception {
         IllegalArgumentException unknown = assertThrows(IllegalArgumentException.class,
                 () -> training.start(null, Map.of("loss", "nope")));
-        assertEquals("unknown loss 'nope'; installed: minimax, nonsaturating", unknown.getMessage());
+        assertEquals("unknown loss 'nope'; installed: fgan, hinge, lsgan, minimax, nonsaturating, wasserstein",
+                unknown.getMessage());
         IllegalArgumentException lr = assertThrows(IllegalArgumentException.class,
                 () -> training.start("default", Map.of("lrD", "-1")));
         assertTrue(lr.getMessage().contains("option 'lrD' has value '-1'; expected a number in ["), lr.getMessage());

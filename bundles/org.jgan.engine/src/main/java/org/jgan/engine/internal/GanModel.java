@@ -40,6 +40,8 @@ final class GanModel implements SampleSource {
     private final SameDiff sampler;
     private final String samplerOutput;
     private final List<RunSpec.RegularizerChoice> constraints = new ArrayList<>();
+    private final List<InputGradientPenalty> penalties = new ArrayList<>();
+    private final long iterations;
 
     GanModel(RunSpec spec, DataSource data) {
         this.spec = spec;
@@ -49,6 +51,7 @@ final class GanModel implements SampleSource {
         this.batchSize = spec.intSetting("batchSize");
         this.seed = spec.intSetting("seed");
         this.store = new ParameterStore(seed);
+        this.iterations = spec.intSetting("iterations");
         Architecture architecture = (Architecture) spec.architecture().entry().component();
         Networks networks = architecture.create(shape, latent, data.classes(), spec.architecture().options());
         Map<Side, List<GraphScope.Reparam>> reparams = new EnumMap<>(Side.class);
@@ -60,13 +63,14 @@ final class GanModel implements SampleSource {
                 reparams.get(rp.side(r.options())).add(new GraphScope.Reparam(rp, r.options()));
             } else if (r.kind() == Kind.CONSTRAINT) {
                 constraints.add(r);
-            } else if (r.kind() == Kind.PENALTY) {
-                throw new IllegalArgumentException("penalty '" + r.name()
-                        + "' needs the discriminator's input gradient, which this engine version does not evaluate yet");
             }
         }
         for (Side side : Side.values()) {
             graphs.put(side, new PlayerGraph(side, networks, spec, shape, latent, data.classes(), store, reparams));
+        }
+        for (PlayerGraph.PenaltyPoints pp : graphs.get(Side.DISCRIMINATOR).penalties) {
+            penalties.add(new InputGradientPenalty(pp.choice(), pp.groups().size(), networks, shape, store,
+                    reparams.get(Side.DISCRIMINATOR)));
         }
         sampler = SameDiff.create();
         SDVariable z = sampler.placeHolder(PlayerGraph.Z, DataType.FLOAT, -1, latent);
@@ -103,11 +107,15 @@ final class GanModel implements SampleSource {
         OutAndGrad result = graph.sd.calculateGradientsAndOutputs(feed, graph.outputs(), graph.params);
         Map<String, INDArray> outputs = result.getOutputs();
         Map<String, Double> losses = graph.lossValues(outputs);
+        Map<String, INDArray> gradients = new HashMap<>(result.getGradients());
+        if (side == Side.DISCRIMINATOR) {
+            addPenalties(graph, outputs, gradients, losses, iteration);
+        }
         double total = losses.get(side == Side.DISCRIMINATOR ? "d_loss" : "g_loss");
         if (!Double.isFinite(total)) {
             throw new NonFiniteLossException(side, iteration, losses);
         }
-        optimizers.get(side).step(store.params(), result.getGradients());
+        optimizers.get(side).step(store.params(), gradients);
         for (GraphScope.BufferUpdate u : graph.bufferUpdates) {
             store.buffers().get(u.buffer()).assign(outputs.get(u.newValue()));
         }
@@ -118,6 +126,42 @@ final class GanModel implements SampleSource {
             }
         }
         return losses;
+    }
+
+    /** Evaluates the input-gradient penalties of a discriminator step and adds their gradients and values. */
+    private void addPenalties(PlayerGraph graph, Map<String, INDArray> outputs, Map<String, INDArray> gradients,
+            Map<String, Double> losses, long iteration) {
+        long playerStep = optimizers.get(Side.DISCRIMINATOR).steps();
+        for (int i = 0; i < penalties.size(); i++) {
+            PlayerGraph.PenaltyPoints pp = graph.penalties.get(i);
+            double w = termWeight(pp.choice(), iteration, playerStep);
+            if (w == 0) {
+                losses.put("d_" + pp.choice().name(), Double.NaN);
+                continue;
+            }
+            List<INDArray> points = new ArrayList<>();
+            pp.groups().forEach(g -> points.add(outputs.get(g)));
+            InputGradientPenalty.Result r = penalties.get(i).evaluate(points, w);
+            r.gradients().forEach((name, g) -> gradients.merge(name, g, INDArray::add));
+            losses.put("d_" + pp.choice().name(), r.value());
+            losses.merge("d_loss", w * r.value(), Double::sum);
+        }
+    }
+
+    /**
+     * The weight of a term at this step: its configured weight, times {@code decay^(iteration / iterations)} when
+     * annealed (Roth et al. 2017, section 4.2), times N on the steps of a lazy term applied every N steps and 0 on
+     * the others.
+     */
+    double termWeight(RunSpec.RegularizerChoice c, long iteration, long playerStep) {
+        if (playerStep % c.every() != 0) {
+            return 0;
+        }
+        double w = c.weight() * c.every();
+        if (c.anneal()) {
+            w *= Math.pow(c.decay(), (double) iteration / iterations);
+        }
+        return w;
     }
 
     private Map<String, INDArray> feed(PlayerGraph graph, long iteration, int k) {
@@ -134,8 +178,7 @@ final class GanModel implements SampleSource {
         }
         long playerStep = optimizers.get(graph.side).steps();
         for (PlayerGraph.Term t : graph.terms) {
-            int every = t.choice().every();
-            double w = playerStep % every == 0 ? t.choice().weight() * every : 0.0;
+            double w = termWeight(t.choice(), iteration, playerStep);
             feed.put(t.weightPlaceholder(), org.nd4j.linalg.factory.Nd4j.scalar(DataType.FLOAT, w));
         }
         int n = 0;
@@ -144,7 +187,8 @@ final class GanModel implements SampleSource {
             for (int i = 0; i < s.length; i++) {
                 s[i] = s[i] < 0 ? batchSize : s[i];
             }
-            feed.put(noise.placeholder(), Seeds.gaussian(Seeds.mix(seed, Seeds.NOISE, iteration, stream, n++), s));
+            long key = Seeds.mix(seed, Seeds.NOISE, iteration, stream, n++);
+            feed.put(noise.placeholder(), noise.uniform() ? Seeds.uniform(key, s) : Seeds.gaussian(key, s));
         }
         return feed;
     }
@@ -203,6 +247,7 @@ final class GanModel implements SampleSource {
             names.add(p + "loss");
             names.add(p + "adv");
             g.terms.forEach(t -> names.add(p + t.name()));
+            g.penalties.forEach(pp -> names.add(p + pp.choice().name()));
         }
         return names;
     }

@@ -6,6 +6,7 @@ import java.util.List;
 import java.util.Map;
 import org.jgan.api.Critique;
 import org.jgan.api.DataShape;
+import org.jgan.api.GradientPenalty;
 import org.jgan.api.LossTerms;
 import org.jgan.api.Networks;
 import org.jgan.api.RegularizationContext;
@@ -27,8 +28,12 @@ final class PlayerGraph {
     record Term(String name, String variable, String weightPlaceholder, RunSpec.RegularizerChoice choice) {
     }
 
-    /** A per-step noise input requested by a regularizer. */
-    record Noise(String placeholder, long[] shape) {
+    /** A per-step noise input requested by a regularizer: N(0, 1), or U[0, 1) when {@code uniform}. */
+    record Noise(String placeholder, long[] shape, boolean uniform) {
+    }
+
+    /** A gradient penalty of this (discriminator) graph and the graph variables holding its point groups. */
+    record PenaltyPoints(RunSpec.RegularizerChoice choice, List<String> groups) {
     }
 
     final Side side;
@@ -37,6 +42,7 @@ final class PlayerGraph {
     final String adversarial;
     final List<Term> terms = new ArrayList<>();
     final List<Noise> noises = new ArrayList<>();
+    final List<PenaltyPoints> penalties = new ArrayList<>();
     final List<String> params;
     final List<GraphScope.BufferUpdate> bufferUpdates;
     final boolean conditional;
@@ -62,6 +68,14 @@ final class PlayerGraph {
         SDVariable total = adv;
         Context context = new Context(side, x, fake, labels, real, fakeCritique, d, networks, fakeLabels);
         for (RunSpec.RegularizerChoice r : spec.regularizers()) {
+            if (r.kind() == Kind.PENALTY && side == Side.DISCRIMINATOR) {
+                List<String> groups = new ArrayList<>();
+                for (SDVariable points : ((GradientPenalty) r.entry().component()).points(context, r.options())) {
+                    groups.add(points.name());
+                }
+                penalties.add(new PenaltyPoints(r, groups));
+                continue;
+            }
             if (r.kind() != Kind.REGULARIZER) {
                 continue;
             }
@@ -87,6 +101,7 @@ final class PlayerGraph {
         out.add(adversarial);
         terms.forEach(t -> out.add(t.variable()));
         bufferUpdates.forEach(b -> out.add(b.newValue()));
+        penalties.forEach(pp -> out.addAll(pp.groups()));
         return out;
     }
 
@@ -168,9 +183,17 @@ final class PlayerGraph {
 
         @Override
         public SDVariable noise(String name, long... shape) {
-            String placeholder = "noise_" + name;
+            return random("noise_" + name, shape, false);
+        }
+
+        @Override
+        public SDVariable uniform(String name, long... shape) {
+            return random("uniform_" + name, shape, true);
+        }
+
+        private SDVariable random(String placeholder, long[] shape, boolean uniform) {
             if (!sd.hasVariable(placeholder)) {
-                noises.add(new Noise(placeholder, shape.clone()));
+                noises.add(new Noise(placeholder, shape.clone(), uniform));
                 return sd.placeHolder(placeholder, DataType.FLOAT, shape);
             }
             return sd.getVariable(placeholder);

@@ -31,10 +31,12 @@ public record RunSpec(String name, Map<String, Object> settings, Choice architec
 
     /**
      * A chosen regularization component. {@code weight} multiplies its term; {@code every} applies it lazily every
-     * N steps of its player with the weight scaled by N (Karras et al. 2020); both are ignored for constraints and
-     * reparametrizations.
+     * N steps of its player with the weight scaled by N (Karras et al. 2020); with {@code anneal} the weight decays
+     * exponentially from {@code weight} at the first iteration to {@code weight * decay} at the last (Roth et al.
+     * 2017, section 4.2). All are refused for constraints and reparametrizations.
      */
-    public record RegularizerChoice(ComponentCatalog.Entry entry, Options options, double weight, int every) {
+    public record RegularizerChoice(ComponentCatalog.Entry entry, Options options, double weight, int every,
+            boolean anneal, double decay) {
         public String name() {
             return entry.name();
         }
@@ -78,7 +80,9 @@ public record RunSpec(String name, Map<String, Object> settings, Choice architec
 
     private static final List<OptionSpec> TERM_SETTINGS = List.of(
             OptionSpec.ofDouble("weight", 1.0, 0, 1e9, "Multiplier of the term"),
-            OptionSpec.ofInt("every", 1, 1, 1_000_000, "Apply every N steps with the weight scaled by N (lazy regularization)"));
+            OptionSpec.ofInt("every", 1, 1, 1_000_000, "Apply every N steps with the weight scaled by N (lazy regularization)"),
+            OptionSpec.ofBoolean("anneal", false, "Decay the weight exponentially over the run (Roth et al. 2017, sec. 4.2)"),
+            OptionSpec.ofDouble("decay", 0.01, 1e-12, 1, "With anneal: the final weight as a fraction of the initial one"));
 
     public int intSetting(String key) {
         return (Integer) settings.get(key);
@@ -187,15 +191,11 @@ public record RunSpec(String name, Map<String, Object> settings, Choice architec
         ComponentCatalog.Entry entry = catalog.requireRegularization(name);
         String owner = entry.kind().label() + " '" + name + "'";
         Map<String, String> own = new TreeMap<>(given == null ? Map.of() : given);
-        double weight = 1;
-        int every = 1;
         boolean term = entry.kind() == Kind.REGULARIZER || entry.kind() == Kind.PENALTY;
-        if (term) {
-            Options engine = Options.resolve(owner, TERM_SETTINGS, extract(own, TERM_SETTINGS));
-            weight = engine.getDouble("weight");
-            every = engine.getInt("every");
-        }
-        return new RegularizerChoice(entry, Options.resolve(owner, entry.component().options(), own), weight, every);
+        Options engine = Options.resolve(owner, TERM_SETTINGS, term ? extract(own, TERM_SETTINGS) : Map.of());
+        return new RegularizerChoice(entry, Options.resolve(owner, entry.component().options(), own),
+                engine.getDouble("weight"), engine.getInt("every"), engine.getBoolean("anneal"),
+                engine.getDouble("decay"));
     }
 
     private static Map<String, String> extract(Map<String, String> from, List<OptionSpec> specs) {
@@ -221,6 +221,8 @@ public record RunSpec(String name, Map<String, Object> settings, Choice architec
             if (r.kind() == Kind.REGULARIZER || r.kind() == Kind.PENALTY) {
                 out.put("regularizer." + r.name() + ".weight", String.valueOf(r.weight()));
                 out.put("regularizer." + r.name() + ".every", String.valueOf(r.every()));
+                out.put("regularizer." + r.name() + ".anneal", String.valueOf(r.anneal()));
+                out.put("regularizer." + r.name() + ".decay", String.valueOf(r.decay()));
             }
         }
         for (Choice m : metrics) {

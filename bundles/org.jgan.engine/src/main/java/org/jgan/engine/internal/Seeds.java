@@ -41,6 +41,20 @@ final class Seeds {
         return Nd4j.create(v, shape, 'c');
     }
 
+    /** An array of the given shape of independent U[0, 1) draws. */
+    static INDArray uniform(long seed, long... shape) {
+        SplittableRandom rng = new SplittableRandom(seed);
+        long n = 1;
+        for (long d : shape) {
+            n *= d;
+        }
+        float[] v = new float[Math.toIntExact(n)];
+        for (int i = 0; i < v.length; i++) {
+            v[i] = (float) rng.nextDouble();
+        }
+        return Nd4j.create(v, shape, 'c');
+    }
+
     /** {@code [rows, classes]} one-hot labels drawn uniformly. */
     static INDArray oneHot(long seed, int rows, int classes) {
         SplittableRandom rng = new SplittableRandom(seed);

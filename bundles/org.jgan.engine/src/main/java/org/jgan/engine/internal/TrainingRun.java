@@ -234,7 +234,8 @@ final class TrainingRun implements Runnable {
 
     private static void logLosses(BufferedWriter w, long it, Map<String, Double> values) throws IOException {
         StringBuilder sb = new StringBuilder().append(it);
-        values.values().forEach(v -> sb.append(',').append(String.format(Locale.ROOT, "%.6g", v)));
+        // A lazy term skipped at this step has no value: an empty cell.
+        values.values().forEach(v -> sb.append(',').append(v.isNaN() ? "" : String.format(Locale.ROOT, "%.6g", v)));
         w.write(sb.append('\n').toString());
     }
 

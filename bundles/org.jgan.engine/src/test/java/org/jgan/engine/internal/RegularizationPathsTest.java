@@ -7,9 +7,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import java.util.List;
 import java.util.Map;
 import org.jgan.api.NetworkScope;
-import org.jgan.api.OptionSpec;
 import org.jgan.api.Options;
-import org.jgan.api.ParameterConstraint;
 import org.jgan.api.RegularizationContext;
 import org.jgan.api.Regularizer;
 import org.jgan.api.Reparametrization;
@@ -18,7 +16,7 @@ import org.junit.jupiter.api.Test;
 import org.nd4j.autodiff.samediff.SDVariable;
 import org.nd4j.linalg.api.ndarray.INDArray;
 
-/** The engine applies regularization terms, constraints and reparametrizations as their SPIs promise. */
+/** The engine applies regularization terms, constraints (WGAN clipping) and reparametrizations as their SPIs promise. */
 class RegularizationPathsTest {
 
     /** E[logit^2] on data, a stand-in term with a known value. */
@@ -33,26 +31,6 @@ class RegularizationPathsTest {
 
         public SDVariable define(RegularizationContext c, Options o) {
             return c.realCritique().logits().mul(c.realCritique().logits()).mean();
-        }
-    }
-
-    static final class Clip implements ParameterConstraint {
-        public String description() {
-            return "test clip";
-        }
-
-        public List<OptionSpec> options() {
-            return List.of(OptionSpec.ofDouble("c", 0.01, 0, 1, "bound"));
-        }
-
-        public Side side(Options o) {
-            return Side.DISCRIMINATOR;
-        }
-
-        public void apply(Map<String, INDArray> params, Options o) {
-            double c = o.getDouble("c");
-            params.values().forEach(p -> org.nd4j.linalg.ops.transforms.Transforms.min(
-                    org.nd4j.linalg.ops.transforms.Transforms.max(p, -c, false), c, false));
         }
     }
 
@@ -74,7 +52,6 @@ class RegularizationPathsTest {
     private static ComponentCatalog catalog() {
         ComponentCatalog c = TestCatalog.create();
         c.add(Kind.REGULARIZER, "logitsq", new LogitSquare(), "test", "0");
-        c.add(Kind.CONSTRAINT, "clip", new Clip(), "test", "0");
         c.add(Kind.REPARAMETRIZATION, "zero", new ZeroWeights(), "test", "0");
         return c;
     }

@@ -26,8 +26,8 @@ class RunSpecTest {
 
     @Test
     void badInputIsNamedWithWhatIsExpected() {
-        assertEquals("unknown loss 'hinge'; installed: minimax, nonsaturating",
-                reject(Map.of("loss", "hinge")).getMessage());
+        assertEquals("unknown loss 'bce'; installed: fgan, hinge, lsgan, minimax, nonsaturating, wasserstein",
+                reject(Map.of("loss", "bce")).getMessage());
         assertEquals("setting: option 'lrG' has value '-0.1'; expected a number in [1.0E-12, 10]",
                 reject(Map.of("lrG", "-0.1")).getMessage());
         assertEquals("setting: option 'batchSize' has value '0'; expected an integer in [1, 65536]",
@@ -35,9 +35,12 @@ class RunSpecTest {
         assertTrue(reject(Map.of("epochs", "3")).getMessage().startsWith("unknown setting 'epochs'; known settings: name,"));
         assertEquals("architecture 'mlp': unknown option 'depth'; known options: activation, dLayers, gLayers, hidden, init, initStd, leak",
                 reject(Map.of("architecture.depth", "3")).getMessage());
-        assertEquals("unknown regularizer 'r1'; installed: none", reject(Map.of("regularizers", "r1")).getMessage());
+        assertEquals("unknown regularizer 'r3'; installed: clip, dragan, r1, r2, roth, roth-f, wgan-gp",
+                reject(Map.of("regularizers", "r3")).getMessage());
         assertTrue(reject(Map.of("regularizer.r1.weight", "3")).getMessage()
                 .startsWith("settings 'regularizer.r1.*' name no chosen component"));
+        assertEquals("penalty 'roth': option 'gamma' has value '-2'; expected a number in [0, 1000000000]",
+                reject(Map.of("regularizers", "roth", "regularizer.roth.gamma", "-2")).getMessage());
         assertTrue(reject(Map.of("name", "../x")).getMessage().startsWith("setting 'name' is '../x'"));
     }
 

@@ -3,12 +3,23 @@ package org.jgan.engine.internal;
 import org.jgan.datasets.mixture.internal.GridDataset;
 import org.jgan.datasets.mixture.internal.RingDataset;
 import org.jgan.datasets.mixture.internal.SubmanifoldDataset;
+import org.jgan.losses.internal.FDivergenceLoss;
+import org.jgan.losses.internal.HingeLoss;
+import org.jgan.losses.internal.LeastSquaresLoss;
 import org.jgan.losses.internal.MinimaxLoss;
+import org.jgan.losses.internal.WassersteinLoss;
+import org.jgan.regularizers.internal.DraganPenalty;
+import org.jgan.regularizers.internal.R1Penalty;
+import org.jgan.regularizers.internal.R2Penalty;
+import org.jgan.regularizers.internal.RothFRegularizer;
+import org.jgan.regularizers.internal.RothJsRegularizer;
+import org.jgan.regularizers.internal.WeightClipping;
+import org.jgan.regularizers.internal.WganGpPenalty;
 import org.jgan.losses.internal.NonSaturatingLoss;
 import org.jgan.metrics.mixture.internal.MixtureMetric;
 import org.jgan.mlp.internal.MlpArchitecture;
 
-/** A catalog holding the first plug-ins, as the service registry would. */
+/** A catalog holding the plug-ins of this repository, as the service registry would. */
 final class TestCatalog {
 
     private TestCatalog() {
@@ -23,6 +34,17 @@ final class TestCatalog {
         c.add(Kind.DATASET, "grid25", new GridDataset(), "org.jgan.datasets.mixture", "0");
         c.add(Kind.DATASET, "submanifold7", new SubmanifoldDataset(), "org.jgan.datasets.mixture", "0");
         c.add(Kind.METRIC, "mixture", new MixtureMetric(), "org.jgan.metrics.mixture", "0");
+        c.add(Kind.LOSS, "lsgan", new LeastSquaresLoss(), "org.jgan.losses", "0");
+        c.add(Kind.LOSS, "wasserstein", new WassersteinLoss(), "org.jgan.losses", "0");
+        c.add(Kind.LOSS, "hinge", new HingeLoss(), "org.jgan.losses", "0");
+        c.add(Kind.LOSS, "fgan", new FDivergenceLoss(), "org.jgan.losses", "0");
+        c.add(Kind.CONSTRAINT, "clip", new WeightClipping(), "org.jgan.regularizers", "0");
+        c.add(Kind.PENALTY, "r1", new R1Penalty(), "org.jgan.regularizers", "0");
+        c.add(Kind.PENALTY, "r2", new R2Penalty(), "org.jgan.regularizers", "0");
+        c.add(Kind.PENALTY, "wgan-gp", new WganGpPenalty(), "org.jgan.regularizers", "0");
+        c.add(Kind.PENALTY, "dragan", new DraganPenalty(), "org.jgan.regularizers", "0");
+        c.add(Kind.PENALTY, "roth", new RothJsRegularizer(), "org.jgan.regularizers", "0");
+        c.add(Kind.PENALTY, "roth-f", new RothFRegularizer(), "org.jgan.regularizers", "0");
         return c;
     }
 }

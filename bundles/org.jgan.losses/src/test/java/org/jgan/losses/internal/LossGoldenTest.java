@@ -23,10 +23,14 @@ class LossGoldenTest {
     }
 
     static double[] evaluate(AdversarialLoss loss, double[] real, double[] fake) {
+        return evaluate(loss, Map.of(), real, fake);
+    }
+
+    static double[] evaluate(AdversarialLoss loss, Map<String, String> options, double[] real, double[] fake) {
         SameDiff sd = SameDiff.create();
         SDVariable r = sd.constant("r", Nd4j.create(real, real.length, 1).castTo(DataType.FLOAT));
         SDVariable f = sd.constant("f", Nd4j.create(fake, fake.length, 1).castTo(DataType.FLOAT));
-        LossTerms t = loss.define(sd, r, f, Options.none("loss"));
+        LossTerms t = loss.define(sd, r, f, Options.resolve("loss", loss.options(), options));
         Map<String, INDArray> out = sd.output(Map.of(), t.discriminator().name(), t.generator().name());
         return new double[] {out.get(t.discriminator().name()).getDouble(0), out.get(t.generator().name()).getDouble(0)};
     }
@@ -86,5 +90,47 @@ class LossGoldenTest {
         // d/dl -softplus(l)/n = -sigmoid(l)/n: vanishes at l = -50 (the saturation the non-saturating loss avoids)
         assertEquals(0.0, g2.getDouble(0), 1e-6);
         assertEquals(-0.25, g2.getDouble(1), 1e-6);
+    }
+
+    private static final double[] REAL = {0, 2};
+    private static final double[] FAKE = {0, -1};
+
+    private static void golden(AdversarialLoss loss, Map<String, String> options, double d, double g) {
+        double[] v = evaluate(loss, options, REAL, FAKE);
+        assertEquals(d, v[0], 1e-5, loss.description() + " " + options + " L_D");
+        assertEquals(g, v[1], 1e-5, loss.description() + " " + options + " L_G");
+        double[] big = evaluate(loss, options, new double[] {50, -50}, new double[] {-50, 50});
+        assertTrue(Double.isFinite(big[0]) && Double.isFinite(big[1]), options + " at +-50: " + big[0] + ", " + big[1]);
+    }
+
+    @Test
+    void leastSquaresWassersteinAndHingeMatchHandComputedValues() {
+        // LSGAN: L_D = 1/2 (mean((0-1)^2, (2-1)^2) + mean(0^2, (-1)^2)) = 0.75; L_G = 1/2 mean(1, 4) = 1.25
+        golden(new LeastSquaresLoss(), Map.of(), 0.75, 1.25);
+        // LSGAN with the -1/1/0 coding (Mao et al. eq. 8 variant): L_D = 1/2 (mean(1,1) + mean(1, 0)) = 0.75,
+        // L_G = 1/2 mean(0, 1) = 0.25
+        golden(new LeastSquaresLoss(), Map.of("a", "-1", "b", "1", "c", "0"), 0.75, 0.25);
+        // WGAN: L_D = mean(0, -1) - mean(0, 2) = -1.5; L_G = 0.5
+        golden(new WassersteinLoss(), Map.of(), -1.5, 0.5);
+        // hinge: L_D = mean(1, 0) + mean(1, 0) = 1; L_G = 0.5
+        golden(new HingeLoss(), Map.of(), 1.0, 0.5);
+    }
+
+    @Test
+    void fganDivergencesMatchHandComputedValues() {
+        FDivergenceLoss f = new FDivergenceLoss();
+        // KL: F = mean(0, 2) - mean(e^-1, e^-2) = 1 - 0.251607
+        golden(f, Map.of("divergence", "kl"), -0.748393, -0.251607);
+        // reverse KL: F = mean(-1, -e^-2) - mean(-1, -2) = -0.567668 + 1.5
+        golden(f, Map.of("divergence", "reverse-kl"), -0.932332, 1.5);
+        // Pearson chi^2: F = 1 - mean(0, 1/4 - 1) = 1.375
+        golden(f, Map.of("divergence", "pearson"), -1.375, 0.375);
+        // squared Hellinger: F = mean(0, 1 - e^-2) - mean(0, e^-1 - 1) = 0.432332 + 0.316060
+        golden(f, Map.of("divergence", "squared-hellinger"), -0.748393, 0.316060);
+        // JS: F = E log D(x) + E log(1 - D(G(z))) + 2 log 2 = -0.913242 + 1.386294 (the GAN loss above)
+        golden(f, Map.of("divergence", "js"), -0.473052, 0.189943);
+        // alternative generator: L_G = -E_Q[g_f(V)]; for JS, -mean(log 2 - softplus(0), log 2 - softplus(1))
+        golden(f, Map.of("divergence", "js", "generator", "alternative"), -0.473052,
+                -((Math.log(2) - softplus(0)) + (Math.log(2) - softplus(1))) / 2);
     }
 }

@@ -53,4 +53,61 @@ public final class Presets {
                             Map.entry("iterations", "10000"), Map.entry("sampleInterval", "1000")));
         }
     }
+
+    /** WGAN (Arjovsky et al. 2017, Algorithm 1): RMSProp 5e-5, weight clipping at 0.01, 5 critic steps. */
+    @Component(service = Preset.class)
+    @GanName("wgan")
+    public static final class Wgan extends RecipePreset {
+        public Wgan() {
+            super("WGAN (Arjovsky et al. 2017): Wasserstein loss, RMSProp 5e-5, clip 0.01, 5 critic steps",
+                    Map.of("loss", "wasserstein", "regularizers", "clip", "regularizer.clip.c", "0.01",
+                            "optimizer", "rmsprop", "lrG", "5e-5", "lrD", "5e-5", "dSteps", "5"));
+        }
+    }
+
+    /** WGAN-GP (Gulrajani et al. 2017, Algorithm 1): Adam 1e-4, betas 0 and 0.9, 5 critic steps, lambda 10. */
+    @Component(service = Preset.class)
+    @GanName("wgan-gp")
+    public static final class WganGp extends RecipePreset {
+        public WganGp() {
+            super("WGAN-GP (Gulrajani et al. 2017): Adam 1e-4, betas 0/0.9, 5 critic steps, lambda 10",
+                    Map.of("loss", "wasserstein", "regularizers", "wgan-gp", "regularizer.wgan-gp.lambda", "10",
+                            "optimizer", "adam", "lrG", "1e-4", "lrD", "1e-4", "beta1", "0", "beta2", "0.9",
+                            "dSteps", "5"));
+        }
+    }
+
+    /**
+     * Roth et al. 2017 (Algorithm 1, section 5.2): the JS regularizer on D with the non-saturating G loss, Adam
+     * 2e-4 with beta1 0.5, gamma 2 annealed to 2 * 0.01.
+     */
+    @Component(service = Preset.class)
+    @GanName("roth")
+    public static final class Roth extends RecipePreset {
+        public Roth() {
+            super("Roth et al. 2017: JS regularizer gamma 2 annealed, non-saturating G, Adam 2e-4, beta1 0.5",
+                    Map.of("loss", "nonsaturating", "regularizers", "roth", "regularizer.roth.gamma", "2",
+                            "regularizer.roth.anneal", "true", "regularizer.roth.decay", "0.01",
+                            "optimizer", "adam", "lrG", "2e-4", "lrD", "2e-4", "beta1", "0.5"));
+        }
+    }
+
+    /**
+     * Roth et al. 2017 section 5.1 with the regularizer: the submanifold mixture recipe plus gamma 0.1 and the
+     * non-saturating generator loss of Algorithm 1.
+     */
+    @Component(service = Preset.class)
+    @GanName("submanifold7-roth")
+    public static final class SubmanifoldRoth extends RecipePreset {
+        public SubmanifoldRoth() {
+            super("Roth et al. 2017 sec. 5.1, regularized: the submanifold7 recipe with the JS regularizer, gamma 0.1",
+                    Map.ofEntries(Map.entry("architecture", "mlp"), Map.entry("loss", "nonsaturating"),
+                            Map.entry("dataset", "submanifold7"), Map.entry("latent", "2"),
+                            Map.entry("batchSize", "512"), Map.entry("lrG", "1e-3"), Map.entry("lrD", "1e-3"),
+                            Map.entry("beta1", "0.5"), Map.entry("architecture.activation", "tanh"),
+                            Map.entry("architecture.init", "normal"), Map.entry("architecture.initStd", "0.1"),
+                            Map.entry("regularizers", "roth"), Map.entry("regularizer.roth.gamma", "0.1"),
+                            Map.entry("iterations", "10000"), Map.entry("sampleInterval", "1000")));
+        }
+    }
 }

@@ -1,0 +1,185 @@
+package org.jgan.engine.internal;
+
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import org.jgan.api.Critique;
+import org.jgan.api.DataShape;
+import org.jgan.api.GradientPenalty;
+import org.jgan.api.Networks;
+import org.jgan.api.RegularizationContext;
+import org.jgan.api.Side;
+import org.nd4j.autodiff.samediff.SDVariable;
+import org.nd4j.autodiff.samediff.SameDiff;
+import org.nd4j.autodiff.samediff.api.OutAndGrad;
+import org.nd4j.linalg.api.buffer.DataType;
+import org.nd4j.linalg.api.ndarray.INDArray;
+import org.nd4j.linalg.factory.Nd4j;
+import org.nd4j.linalg.indexing.BooleanIndexing;
+import org.nd4j.linalg.indexing.conditions.Conditions;
+import org.nd4j.linalg.ops.transforms.Transforms;
+
+/**
+ * Evaluates a {@link GradientPenalty} {@code P = sum_groups mean_i f(psi(x_i), |grad_x psi(x_i)|^2)} and its
+ * gradient with respect to the discriminator's parameters using first-order gradients only (SameDiff cannot
+ * differentiate through a gradient). With {@code g_i = grad_x psi(x_i)} and {@code s_i = |g_i|^2}:
+ * <pre>
+ *   d/dtheta f(psi_i, s_i) = f_psi * grad_theta psi(x_i) + f_s * 2 (d g_i / d theta)^T g_i
+ *   (d g_i / d theta)^T g_i = |g_i| d/de grad_theta psi(x_i + e g_i/|g_i|) at e = 0
+ *                          ~ |g_i| [grad_theta psi(x_i + h u_i) - grad_theta psi(x_i - h u_i)] / (2h)
+ * </pre>
+ * (a central difference along the unit direction {@code u_i}, error O(h^2)). Both terms are one backward pass of
+ * {@code sum_j w_j psi(x_j)} over the batch {@code [x; x + h u; x - h u]} with per-row weights, after one pass
+ * for {@code g}. The step {@link #STEP} is small against the distance to activation kinks yet large for float32
+ * rounding (see docs/regularizers.md; {@code GradientPenaltyAccuracyTest} bounds the error). Discriminators with
+ * batch statistics (batch normalization) mix rows, so for them the result is approximate.
+ */
+final class InputGradientPenalty {
+
+    /** Central-difference step in input space, per sample. */
+    static final double STEP = 3e-3;
+
+    private static final String X = "x", W = "w";
+
+    private final RunSpec.RegularizerChoice choice;
+    private final GradientPenalty penalty;
+    private final SameDiff critic;
+    private final String logits;
+    private final List<String> params;
+    private final List<PerSample> groups = new ArrayList<>();
+
+    /** The per-sample penalty of one point group as its own small graph of (logits, squared norm). */
+    private record PerSample(SameDiff sd, String out) {
+    }
+
+    InputGradientPenalty(RunSpec.RegularizerChoice choice, int groupCount, Networks networks, DataShape shape,
+            ParameterStore store, List<GraphScope.Reparam> reparams) {
+        this.choice = choice;
+        this.penalty = (GradientPenalty) choice.entry().component();
+        critic = SameDiff.create();
+        SDVariable x = critic.placeHolder(X, DataType.FLOAT, shape.batched(-1));
+        SDVariable w = critic.placeHolder(W, DataType.FLOAT, -1, 1);
+        // The penalty graph is unconditional: class-conditional penalties are not supported yet.
+        Critique c = networks.discriminator(new GraphScope(critic, Side.DISCRIMINATOR, true, store, reparams), x,
+                null);
+        logits = c.logits().name();
+        critic.setLossVariables(c.logits().mul(w).sum());
+        params = store.names(Side.DISCRIMINATOR);
+        for (int g = 0; g < groupCount; g++) {
+            SameDiff sd = SameDiff.create();
+            // Variables, not placeholders: SameDiff differentiates only with respect to variables here. Their
+            // arrays are replaced by each evaluation's values.
+            SDVariable l = sd.var("logits", Nd4j.zeros(DataType.FLOAT, 1, 1));
+            SDVariable s = sd.var("sq", Nd4j.zeros(DataType.FLOAT, 1, 1));
+            SDVariable out = penalty.perSample(new SmallContext(sd), g, l, s, choice.options());
+            sd.setLossVariables(out.sum());
+            groups.add(new PerSample(sd, out.name()));
+        }
+    }
+
+    String name() {
+        return choice.name();
+    }
+
+    /** Penalty value and parameter gradients (already multiplied by {@code weight}). */
+    record Result(double value, Map<String, INDArray> gradients) {
+    }
+
+    Result evaluate(List<INDArray> points, double weight) {
+        List<INDArray> xs = new ArrayList<>();
+        List<INDArray> ws = new ArrayList<>();
+        double value = 0;
+        for (int g = 0; g < points.size(); g++) {
+            INDArray x = points.get(g).castTo(DataType.FLOAT);
+            long n = x.size(0);
+            OutAndGrad first = critic.calculateGradientsAndOutputs(Map.of(X, x, W, Nd4j.ones(DataType.FLOAT, n, 1)),
+                    List.of(logits), List.of(X));
+            INDArray psi = first.getOutputs().get(logits);
+            INDArray grad = first.getGradients().get(X).reshape(n, -1);
+            INDArray norm = Transforms.sqrt(grad.mul(grad).sum(true, 1), true);
+            INDArray sq = norm.mul(norm);
+            PerSample f = groups.get(g);
+            f.sd().associateArrayWithVariable(psi.dup(), "logits");
+            f.sd().associateArrayWithVariable(sq.dup(), "sq");
+            OutAndGrad fv = f.sd().calculateGradientsAndOutputs(Map.of(), List.of(f.out()), List.of("logits", "sq"));
+            value += fv.getOutputs().get(f.out()).sumNumber().doubleValue() / n;
+            // A penalty that does not depend on one of its inputs has no gradient for it.
+            INDArray fPsi = orZeros(fv.getGradients().get("logits"), n);
+            INDArray fS = orZeros(fv.getGradients().get("sq"), n);
+            INDArray safe = norm.dup();
+            BooleanIndexing.replaceWhere(safe, 1.0, Conditions.equals(0.0));
+            INDArray unit = grad.divColumnVector(safe).reshape(x.shape()).mul(STEP);
+            INDArray diffWeight = fS.mul(norm).mul(weight / (n * STEP));
+            xs.add(x);
+            ws.add(fPsi.mul(weight / n));
+            xs.add(x.add(unit));
+            ws.add(diffWeight);
+            xs.add(x.sub(unit));
+            ws.add(diffWeight.neg());
+        }
+        Map<String, INDArray> feed = new HashMap<>();
+        feed.put(X, Nd4j.concat(0, xs.toArray(new INDArray[0])));
+        feed.put(W, Nd4j.concat(0, ws.toArray(new INDArray[0])));
+        Map<String, INDArray> grads = critic.calculateGradients(feed, params.toArray(new String[0]));
+        return new Result(value, new LinkedHashMap<>(grads));
+    }
+
+    private static INDArray orZeros(INDArray a, long n) {
+        return a == null ? Nd4j.zeros(DataType.FLOAT, n, 1) : a.reshape(n, 1);
+    }
+
+    /** perSample may build its expression in the small graph only. */
+    private record SmallContext(SameDiff sd) implements RegularizationContext {
+        @Override
+        public Side side() {
+            return Side.DISCRIMINATOR;
+        }
+
+        @Override
+        public SDVariable real() {
+            throw unsupported();
+        }
+
+        @Override
+        public SDVariable fake() {
+            throw unsupported();
+        }
+
+        @Override
+        public SDVariable labels() {
+            throw unsupported();
+        }
+
+        @Override
+        public Critique realCritique() {
+            throw unsupported();
+        }
+
+        @Override
+        public Critique fakeCritique() {
+            throw unsupported();
+        }
+
+        @Override
+        public Critique discriminate(SDVariable x) {
+            throw unsupported();
+        }
+
+        @Override
+        public SDVariable noise(String name, long... shape) {
+            throw unsupported();
+        }
+
+        @Override
+        public SDVariable uniform(String name, long... shape) {
+            throw unsupported();
+        }
+
+        private static UnsupportedOperationException unsupported() {
+            return new UnsupportedOperationException(
+                    "GradientPenalty.perSample may only use sd(), logits and the squared norm; build points in points()");
+        }
+    }
+}

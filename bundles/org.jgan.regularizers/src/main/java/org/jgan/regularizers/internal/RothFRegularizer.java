@@ -1,0 +1,66 @@
+package org.jgan.regularizers.internal;
+
+import java.util.List;
+import org.jgan.api.GanName;
+import org.jgan.api.GradientPenalty;
+import org.jgan.api.OptionSpec;
+import org.jgan.api.Options;
+import org.jgan.api.RegularizationContext;
+import org.nd4j.autodiff.samediff.SDVariable;
+import org.nd4j.autodiff.samediff.SameDiff;
+import org.osgi.service.component.annotations.Component;
+
+/**
+ * The general f-GAN regularizer of Roth et al. 2017 (eq. 19), for discriminators trained with the {@code fgan}
+ * loss: {@code Omega_f = E_Q[f*''(psi) |grad psi|^2]}, {@code psi = g_f(V)}, added as {@code gamma/2 Omega_f}.
+ * With V the raw output, {@code grad psi = g_f'(V) grad V}, so per sample the term is
+ * {@code w_f(V) |grad V|^2} with {@code w_f = f*''(g_f(V)) g_f'(V)^2}:
+ * <pre>
+ *   kl                 exp(V - 1)
+ *   reverse-kl         1
+ *   pearson            1/2
+ *   squared-hellinger  2 exp(V)
+ *   js                 sigmoid(V)
+ * </pre>
+ */
+@Component(service = GradientPenalty.class)
+@GanName("roth-f")
+public final class RothFRegularizer implements GradientPenalty {
+
+    static final List<String> DIVERGENCES = List.of("kl", "reverse-kl", "pearson", "squared-hellinger", "js");
+
+    @Override
+    public String description() {
+        return "Roth et al. 2017 f-GAN regularizer gamma/2 E_Q[f*''(psi) |grad psi|^2] (use with the fgan loss)";
+    }
+
+    @Override
+    public List<OptionSpec> options() {
+        return List.of(
+                OptionSpec.ofDouble("gamma", 2.0, 0, 1e9, "Regularization strength gamma"),
+                OptionSpec.ofChoice("divergence", "js", DIVERGENCES, "The f-divergence of the fgan loss"));
+    }
+
+    @Override
+    public List<SDVariable> points(RegularizationContext context, Options options) {
+        return List.of(context.fake());
+    }
+
+    @Override
+    public SDVariable perSample(RegularizationContext context, int group, SDVariable logits, SDVariable squaredNorm,
+            Options options) {
+        return weight(context.sd(), options.getString("divergence"), logits).mul(squaredNorm)
+                .mul(options.getDouble("gamma") / 2);
+    }
+
+    static SDVariable weight(SameDiff sd, String f, SDVariable v) {
+        return switch (f) {
+            case "kl" -> sd.math.exp(v.sub(1.0));
+            case "reverse-kl" -> v.mul(0.0).add(1.0);
+            case "pearson" -> v.mul(0.0).add(0.5);
+            case "squared-hellinger" -> sd.math.exp(v).mul(2.0);
+            case "js" -> sd.nn.sigmoid(v);
+            default -> throw new IllegalArgumentException("unknown divergence '" + f + "'; expected one of " + DIVERGENCES);
+        };
+    }
+}
