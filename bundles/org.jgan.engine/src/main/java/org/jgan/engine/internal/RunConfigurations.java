@@ -15,7 +15,7 @@ final class RunConfigurations {
         for (Map.Entry<String, Object> e : properties.entrySet()) {
             String k = e.getKey();
             if (k.startsWith("service.") || k.startsWith("component.") || k.startsWith("felix.")
-                    || k.startsWith(".") || k.startsWith("osgi.")) {
+                    || k.startsWith(".") || k.startsWith("osgi.") || k.startsWith("$")) {
                 continue;
             }
             out.put(k, text(e.getValue()));

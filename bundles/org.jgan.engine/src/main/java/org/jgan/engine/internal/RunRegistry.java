@@ -105,7 +105,7 @@ public final class RunRegistry implements TrainingService {
         Map<String, String> merged = new TreeMap<>();
         if (preset != null && !preset.isBlank()) {
             Preset p = (Preset) catalog.require(Kind.PRESET, preset.trim()).component();
-            merged.putAll(p.settings());
+            merged.putAll(PresetMerge.withoutReplacedOptions(p.settings(), settings));
             merged.put("preset", preset.trim());
         }
         merged.putAll(settings);
@@ -173,16 +173,18 @@ public final class RunRegistry implements TrainingService {
                 + counter.incrementAndGet();
     }
 
-    /** Called by {@link RunComponent} when a run configuration appears. */
-    void launch(String pid, Map<String, Object> properties) {
+    /**
+     * Called by {@link RunComponent} when a run configuration appears, with the ready backend it waited for
+     * (this component's own optional reference may not be bound yet at that moment).
+     */
+    void launch(String pid, Map<String, Object> properties, NumericsBackend readyBackend) {
         Map<String, String> config = RunConfigurations.settings(properties);
         String id = RunConfigurations.runId(pid, properties);
         config.putIfAbsent("name", id);
         Handle handle;
         try {
-            requireBackend();
             RunSpec spec = RunSpec.parse(config, catalog, id);
-            TrainingRun run = new TrainingRun(spec, provenance(spec));
+            TrainingRun run = new TrainingRun(spec, provenance(spec, readyBackend));
             handle = new Handle(pid, run, null);
             if (alreadyCompleted(spec)) {
                 LOG.info("[{}] already completed in {}; not training again (delete status.json to train anew)",
@@ -261,7 +263,7 @@ public final class RunRegistry implements TrainingService {
         return s;
     }
 
-    private Map<String, Object> provenance(RunSpec spec) {
+    private Map<String, Object> provenance(RunSpec spec, NumericsBackend numerics) {
         Map<String, Object> bundles = new TreeMap<>();
         for (ComponentCatalog.Entry e : spec.components()) {
             bundles.put(e.bundle(), e.version());
@@ -278,8 +280,7 @@ public final class RunRegistry implements TrainingService {
             components.put(e.kind().label() + " " + e.name(), e.bundle() + " " + e.version());
         }
         Map<String, Object> out = new LinkedHashMap<>();
-        NumericsBackend b = backend;
-        out.put("backend", b == null ? "unknown" : b.description());
+        out.put("backend", numerics.description());
         out.put("bundles", bundles);
         out.put("components", components);
         out.put("java", System.getProperty("java.version"));
