@@ -27,30 +27,26 @@ final class Seeds {
         return h;
     }
 
-    /** A {@code [rows, shape...]} float32 array of independent N(0, 1) draws. */
+    /** An array of the given shape of independent N(0, 1) draws. */
     static INDArray gaussian(long seed, long... shape) {
         SplittableRandom rng = new SplittableRandom(seed);
-        long n = 1;
-        for (long d : shape) {
-            n *= d;
-        }
-        float[] v = new float[Math.toIntExact(n)];
-        for (int i = 0; i < v.length; i++) {
-            v[i] = (float) rng.nextGaussian();
-        }
-        return Nd4j.create(v, shape, 'c');
+        return fill(rng::nextGaussian, shape);
     }
 
     /** An array of the given shape of independent U[0, 1) draws. */
     static INDArray uniform(long seed, long... shape) {
         SplittableRandom rng = new SplittableRandom(seed);
+        return fill(rng::nextDouble, shape);
+    }
+
+    private static INDArray fill(java.util.function.DoubleSupplier next, long... shape) {
         long n = 1;
         for (long d : shape) {
             n *= d;
         }
         float[] v = new float[Math.toIntExact(n)];
         for (int i = 0; i < v.length; i++) {
-            v[i] = (float) rng.nextDouble();
+            v[i] = (float) next.getAsDouble();
         }
         return Nd4j.create(v, shape, 'c');
     }

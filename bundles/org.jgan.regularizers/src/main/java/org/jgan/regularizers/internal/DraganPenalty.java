@@ -42,7 +42,6 @@ public final class DraganPenalty implements GradientPenalty {
     @Override
     public SDVariable perSample(RegularizationContext context, int group, SDVariable logits, SDVariable squaredNorm,
             Options options) {
-        SDVariable norm = context.sd().math.sqrt(squaredNorm.add(1e-12));
-        return context.sd().math.square(norm.sub(1.0)).mul(options.getDouble("lambda"));
+        return UnitGradientNorm.penalty(context.sd(), squaredNorm, options.getDouble("lambda"));
     }
 }

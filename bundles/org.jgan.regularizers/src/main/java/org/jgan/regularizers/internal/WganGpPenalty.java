@@ -40,8 +40,6 @@ public final class WganGpPenalty implements GradientPenalty {
     @Override
     public SDVariable perSample(RegularizationContext context, int group, SDVariable logits, SDVariable squaredNorm,
             Options options) {
-        // |g| = sqrt(s + tiny): the tiny constant keeps the derivative finite at s = 0.
-        SDVariable norm = context.sd().math.sqrt(squaredNorm.add(1e-12));
-        return context.sd().math.square(norm.sub(1.0)).mul(options.getDouble("lambda"));
+        return UnitGradientNorm.penalty(context.sd(), squaredNorm, options.getDouble("lambda"));
     }
 }
