@@ -230,10 +230,6 @@ final class GanModel implements SampleSource {
         return out;
     }
 
-    void setLearningRate(Side side, double lr) {
-        optimizers.get(side).setLearningRate(lr);
-    }
-
     long parameterCount(Side side) {
         return store.count(side);
     }

@@ -39,15 +39,4 @@ enum Kind {
     boolean isRegularization() {
         return this == REGULARIZER || this == PENALTY || this == CONSTRAINT || this == REPARAMETRIZATION;
     }
-
-    static Kind parse(String text) {
-        for (Kind k : values()) {
-            if (k.label().equals(text.trim().toLowerCase(Locale.ROOT))
-                    || (k.label() + "s").equals(text.trim().toLowerCase(Locale.ROOT))) {
-                return k;
-            }
-        }
-        throw new IllegalArgumentException("unknown component kind '" + text + "'; expected one of "
-                + String.join(", ", java.util.Arrays.stream(values()).map(Kind::label).toList()));
-    }
 }

@@ -13,7 +13,7 @@ import org.nd4j.linalg.learning.config.RmsProp;
 
 /**
  * One player's optimizer: ND4J's Adam (Kingma and Ba 2014) or RMSProp updaters, one per parameter, with their
- * state in flat arrays that checkpoints save. The learning rate may change between steps.
+ * state in flat arrays that checkpoints save.
  */
 final class Optimizer {
 
@@ -53,14 +53,6 @@ final class Optimizer {
             param.subi(update.reshape('c', param.shape()));
         }
         steps++;
-    }
-
-    void setLearningRate(double lr) {
-        if (config instanceof Adam adam) {
-            adam.setLearningRate(lr);
-        } else if (config instanceof RmsProp rms) {
-            rms.setLearningRate(lr);
-        }
     }
 
     long steps() {

@@ -347,10 +347,4 @@ public final class RunRegistry implements TrainingService {
         }
         return h.run();
     }
-
-    /** Test hook: waits for a run to finish. */
-    boolean awaitFinished(String runId, long millis) throws InterruptedException {
-        Handle h = handle(runId);
-        return h.run() == null || h.run().awaitFinished(millis);
-    }
 }

@@ -34,6 +34,21 @@ class RegularizationPathsTest {
         }
     }
 
+    /** A term that is NaN: sqrt of a negative number. */
+    static final class NotANumber implements Regularizer {
+        public String description() {
+            return "test NaN";
+        }
+
+        public Side side(Options o) {
+            return Side.DISCRIMINATOR;
+        }
+
+        public SDVariable define(RegularizationContext c, Options o) {
+            return c.sd().math.sqrt(c.realCritique().logits().mul(0.0).sub(1.0).mean());
+        }
+    }
+
     /** Multiplies every generator weight by zero: the generator then outputs its last bias only. */
     static final class ZeroWeights implements Reparametrization {
         public String description() {
@@ -53,6 +68,7 @@ class RegularizationPathsTest {
         ComponentCatalog c = TestCatalog.create();
         c.add(Kind.REGULARIZER, "logitsq", new LogitSquare(), "test", "0");
         c.add(Kind.REPARAMETRIZATION, "zero", new ZeroWeights(), "test", "0");
+        c.add(Kind.REGULARIZER, "nan", new NotANumber(), "test", "0");
         return c;
     }
 
@@ -104,5 +120,26 @@ class RegularizationPathsTest {
                 "regularizers", "logitsq", "regularizer.logitsq.weight", "-1")));
         assertEquals("regularizer 'logitsq': option 'weight' has value '-1'; expected a number in [0, 1000000000]",
                 e.getMessage());
+    }
+
+    @Test
+    void aNonFiniteLossIsNotAppliedAndFailsTheRunWithItsReason(@org.junit.jupiter.api.io.TempDir java.nio.file.Path dir)
+            throws Exception {
+        GanModel m = model(Map.of("regularizers", "nan", "architecture.hidden", "8"));
+        Map<String, INDArray> before = m.checkpoint(0).arrays();
+        GanModel.NonFiniteLossException e = assertThrows(GanModel.NonFiniteLossException.class,
+                () -> m.discriminatorStep(0, 0));
+        assertTrue(e.getMessage().startsWith("non-finite discriminator loss at iteration 0"), e.getMessage());
+        Map<String, INDArray> after = m.checkpoint(0).arrays();
+        before.forEach((k, v) -> assertEquals(v, after.get(k), k + " changed by a rejected step"));
+
+        RunSpec spec = RunSpec.parse(Map.of("regularizers", "nan", "architecture.hidden", "8",
+                "outputDir", dir.toString(), "iterations", "5"), catalog(), "nan-run");
+        TrainingRun run = new TrainingRun(spec, Map.of());
+        run.run();
+        org.jgan.api.dto.RunStatusDTO s = run.status();
+        assertEquals(org.jgan.api.dto.RunStatusDTO.State.FAILED, s.state);
+        assertTrue(s.error.contains("non-finite discriminator loss"), s.error);
+        assertTrue(java.nio.file.Files.readString(dir.resolve("status.json")).contains("FAILED"));
     }
 }
