@@ -56,5 +56,12 @@ table="$out/roth-5.1.md"
         last=$(printf "iter-%07d-scatter.png" "$iterations")
         cp "runs/$n/samples/$last" "$out/roth-5.1/$n.png" 2>/dev/null || true
     done
+    echo
+    echo "Scatter plots of the last evaluation: \`docs/results/roth-5.1/<run>.png\`."
+    echo
+    echo "How to read this: the paper trains for far longer (its figure 2 shows the unregularized GAN collapsing"
+    echo "and the regularized one covering every mode late in training). A short budget only shows early"
+    echo "training: how fast each setting finds the modes. Run with ITERATIONS=50000 for the paper's regime;"
+    echo "docs/regularizers.md discusses the figures recorded here."
 } > "$table"
 echo "table written to $table"
