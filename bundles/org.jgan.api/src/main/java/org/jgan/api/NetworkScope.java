@@ -34,6 +34,15 @@ public interface NetworkScope {
     SDVariable param(String name, ParamKind kind, Initializer init, long... shape);
 
     /**
+     * The trainable parameters of this network created in this scope so far, by name within the network, as raw
+     * values (before any {@link Reparametrization}), in creation order.
+     *
+     * @param kind the role to select, or {@code null} for every parameter
+     * @since 1.2
+     */
+    java.util.Map<String, SDVariable> parameters(ParamKind kind);
+
+    /**
      * A non-trainable state buffer (running statistics, power-iteration vectors), created with {@code init} on
      * first use and saved in checkpoints.
      */

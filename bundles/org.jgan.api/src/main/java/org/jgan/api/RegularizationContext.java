@@ -38,6 +38,15 @@ public interface RegularizationContext {
     SDVariable noise(String name, long... shape);
 
     /**
+     * The scope of {@link #side()}'s network in this graph: its parameters
+     * ({@link NetworkScope#parameters(NetworkScope.ParamKind)}, e.g. for weight penalties) and state buffers
+     * updated after each step of the player (e.g. running averages of the parameters).
+     *
+     * @since 1.2
+     */
+    NetworkScope scope();
+
+    /**
      * A fresh tensor of independent U[0, 1) draws, redrawn every step from the run's seeded stream (for random
      * interpolation). A dimension of -1 stands for the batch size.
      *

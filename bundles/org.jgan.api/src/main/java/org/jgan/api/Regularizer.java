@@ -15,6 +15,17 @@ public interface Regularizer extends GanComponent {
     Side side(Options options);
 
     /**
+     * Whether the term is added to the given player's objective; by default only to {@link #side(Options)}'s.
+     * Override for terms of both players (e.g. historical averaging, Salimans et al. 2016). The engine calls
+     * {@link #define} once per player it applies to, with {@link RegularizationContext#side()} set accordingly.
+     *
+     * @since 1.2
+     */
+    default boolean appliesTo(Side player, Options options) {
+        return side(options) == player;
+    }
+
+    /**
      * @return a scalar term to add to {@link RegularizationContext#side()}'s loss (before weighting)
      */
     SDVariable define(RegularizationContext context, Options options);

@@ -42,6 +42,10 @@ final class GanModel implements SampleSource {
     private final List<RunSpec.RegularizerChoice> constraints = new ArrayList<>();
     private final List<InputGradientPenalty> penalties = new ArrayList<>();
     private final long iterations;
+    /** Exponential moving average of the generator's parameters (empty when off), bound in the sampling graph. */
+    private final Map<String, INDArray> ema = new LinkedHashMap<>();
+    private final double emaDecay;
+    private final long emaStart;
 
     GanModel(RunSpec spec, DataSource data) {
         this.spec = spec;
@@ -60,7 +64,11 @@ final class GanModel implements SampleSource {
         for (RunSpec.RegularizerChoice r : spec.regularizers()) {
             if (r.kind() == Kind.REPARAMETRIZATION) {
                 Reparametrization rp = (Reparametrization) r.entry().component();
-                reparams.get(rp.side(r.options())).add(new GraphScope.Reparam(rp, r.options()));
+                for (Side side : Side.values()) {
+                    if (rp.appliesTo(side, r.options())) {
+                        reparams.get(side).add(new GraphScope.Reparam(rp, r.options()));
+                    }
+                }
             } else if (r.kind() == Kind.CONSTRAINT) {
                 constraints.add(r);
             }
@@ -72,12 +80,19 @@ final class GanModel implements SampleSource {
             penalties.add(new InputGradientPenalty(pp.choice(), pp.groups().size(), networks, shape, store,
                     reparams.get(Side.DISCRIMINATOR)));
         }
+        emaDecay = spec.doubleSetting("ema");
+        emaStart = spec.intSetting("emaStart");
+        if (emaDecay > 0) {
+            for (String n : store.names(Side.GENERATOR)) {
+                ema.put(n, store.params().get(n).dup());
+            }
+        }
         sampler = SameDiff.create();
         SDVariable z = sampler.placeHolder(PlayerGraph.Z, DataType.FLOAT, -1, latent);
         SDVariable labels = data.classes() > 0
                 ? sampler.placeHolder(PlayerGraph.FAKE_LABELS, DataType.FLOAT, -1, data.classes()) : null;
         samplerOutput = networks.generator(new GraphScope(sampler, Side.GENERATOR, false, store,
-                reparams.get(Side.GENERATOR)), z, labels).name();
+                reparams.get(Side.GENERATOR), ema), z, labels).name();
         String opt = spec.stringSetting("optimizer");
         for (Side side : Side.values()) {
             double lr = spec.doubleSetting(side == Side.GENERATOR ? "lrG" : "lrD");
@@ -125,7 +140,26 @@ final class GanModel implements SampleSource {
                 pc.apply(store.params(side), c.options());
             }
         }
+        if (side == Side.GENERATOR && !ema.isEmpty()) {
+            updateEma();
+        }
         return losses;
+    }
+
+    /**
+     * theta_ema = decay * theta_ema + (1 - decay) * theta after each generator step, a copy of theta until the
+     * generator has taken {@code emaStart} steps (Yazici et al. 2019; BigGAN, Brock et al. 2018, section 4).
+     */
+    private void updateEma() {
+        boolean copy = optimizers.get(Side.GENERATOR).steps() <= emaStart;
+        ema.forEach((n, avg) -> {
+            INDArray p = store.params().get(n);
+            if (copy) {
+                avg.assign(p);
+            } else {
+                avg.muli(emaDecay).addi(p.mul(1 - emaDecay));
+            }
+        });
     }
 
     /** Evaluates the input-gradient penalties of a discriminator step and adds their gradients and values. */
@@ -252,6 +286,7 @@ final class GanModel implements SampleSource {
         Map<String, INDArray> arrays = new LinkedHashMap<>();
         store.params().forEach((n, a) -> arrays.put("param/" + n, a.dup()));
         store.buffers().forEach((n, a) -> arrays.put("buffer/" + n, a.dup()));
+        ema.forEach((n, a) -> arrays.put("ema/" + n, a.dup()));
         for (Side side : Side.values()) {
             optimizers.get(side).states().forEach((n, a) -> arrays.put("opt/" + n, a.dup()));
         }
@@ -262,6 +297,7 @@ final class GanModel implements SampleSource {
     void restore(Checkpoint c) {
         restoreInto(store.params(), c.arrays(), "param/");
         restoreInto(store.buffers(), c.arrays(), "buffer/");
+        restoreInto(ema, c.arrays(), "ema/");
         Map<String, INDArray> opt = new HashMap<>();
         c.arrays().forEach((n, a) -> {
             if (n.startsWith("opt/")) {

@@ -2,6 +2,7 @@ package org.jgan.engine.internal;
 
 import java.util.ArrayList;
 import java.util.HashMap;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import org.jgan.api.Initializer;
@@ -30,9 +31,21 @@ final class GraphScope implements NetworkScope {
     private final ParameterStore store;
     private final List<Reparam> reparams;
     private final Map<String, SDVariable> effectiveWeights = new HashMap<>();
+    private final Map<String, Map.Entry<ParamKind, SDVariable>> created = new LinkedHashMap<>();
+    private final Map<String, INDArray> substitutes;
     private final List<BufferUpdate> bufferUpdates = new ArrayList<>();
 
     GraphScope(SameDiff sd, Side side, boolean training, ParameterStore store, List<Reparam> reparams) {
+        this(sd, side, training, store, reparams, Map.of());
+    }
+
+    /**
+     * @param substitutes arrays to bind in place of the store's parameters of the same full name (the EMA weights
+     *                    in the sampling graph)
+     */
+    GraphScope(SameDiff sd, Side side, boolean training, ParameterStore store, List<Reparam> reparams,
+            Map<String, INDArray> substitutes) {
+        this.substitutes = substitutes;
         this.sd = sd;
         this.side = side;
         this.training = training;
@@ -58,7 +71,9 @@ final class GraphScope implements NetworkScope {
     @Override
     public SDVariable param(String name, ParamKind kind, Initializer init, long... shape) {
         String full = ParameterStore.prefix(side) + name;
-        SDVariable raw = bind(full, store.param(full, init, shape));
+        INDArray value = store.param(full, init, shape);
+        SDVariable raw = bind(full, substitutes.getOrDefault(full, value));
+        created.putIfAbsent(name, Map.entry(kind, raw));
         if (kind != ParamKind.WEIGHT || reparams.isEmpty()) {
             return raw;
         }
@@ -70,6 +85,17 @@ final class GraphScope implements NetworkScope {
             }
             return w;
         });
+    }
+
+    @Override
+    public Map<String, SDVariable> parameters(ParamKind kind) {
+        Map<String, SDVariable> out = new LinkedHashMap<>();
+        created.forEach((n, e) -> {
+            if (kind == null || e.getKey() == kind) {
+                out.put(n, e.getValue());
+            }
+        });
+        return out;
     }
 
     @Override

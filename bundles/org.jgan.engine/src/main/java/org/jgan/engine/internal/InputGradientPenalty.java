@@ -177,6 +177,11 @@ final class InputGradientPenalty {
             throw unsupported();
         }
 
+        @Override
+        public org.jgan.api.NetworkScope scope() {
+            throw unsupported();
+        }
+
         private static UnsupportedOperationException unsupported() {
             return new UnsupportedOperationException(
                     "GradientPenalty.perSample may only use sd(), logits and the squared norm; build points in points()");

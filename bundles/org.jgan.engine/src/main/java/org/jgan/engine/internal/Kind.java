@@ -6,6 +6,7 @@ import org.jgan.api.Architecture;
 import org.jgan.api.Dataset;
 import org.jgan.api.GanComponent;
 import org.jgan.api.GradientPenalty;
+import org.jgan.api.InputTransform;
 import org.jgan.api.Metric;
 import org.jgan.api.ParameterConstraint;
 import org.jgan.api.Preset;
@@ -20,6 +21,7 @@ enum Kind {
     PENALTY(GradientPenalty.class),
     CONSTRAINT(ParameterConstraint.class),
     REPARAMETRIZATION(Reparametrization.class),
+    INPUT_TRANSFORM(InputTransform.class),
     DATASET(Dataset.class),
     METRIC(Metric.class),
     PRESET(Preset.class);
@@ -32,11 +34,12 @@ enum Kind {
 
     /** Lower-case name used in messages and the shell, e.g. {@code loss}. */
     String label() {
-        return name().toLowerCase(Locale.ROOT);
+        return name().toLowerCase(Locale.ROOT).replace('_', '-');
     }
 
     /** True for the kinds a run lists under {@code regularizers=}. */
     boolean isRegularization() {
-        return this == REGULARIZER || this == PENALTY || this == CONSTRAINT || this == REPARAMETRIZATION;
+        return this == REGULARIZER || this == PENALTY || this == CONSTRAINT || this == REPARAMETRIZATION
+                || this == INPUT_TRANSFORM;
     }
 }

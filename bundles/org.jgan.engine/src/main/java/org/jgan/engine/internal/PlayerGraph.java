@@ -7,6 +7,8 @@ import java.util.Map;
 import org.jgan.api.Critique;
 import org.jgan.api.DataShape;
 import org.jgan.api.GradientPenalty;
+import org.jgan.api.InputTransform;
+import org.jgan.api.NetworkScope;
 import org.jgan.api.LossTerms;
 import org.jgan.api.Networks;
 import org.jgan.api.RegularizationContext;
@@ -59,14 +61,26 @@ final class PlayerGraph {
         GraphScope g = new GraphScope(sd, Side.GENERATOR, true, store, reparams.get(Side.GENERATOR));
         GraphScope d = new GraphScope(sd, Side.DISCRIMINATOR, true, store, reparams.get(Side.DISCRIMINATOR));
         SDVariable fake = networks.generator(g, z, fakeLabels);
-        Critique real = networks.discriminator(d, x, labels);
-        Critique fakeCritique = networks.discriminator(d, fake, fakeLabels);
+        SDVariable seenReal = x;
+        SDVariable seenFake = fake;
+        InputContext inputs = new InputContext(spec.intSetting("batchSize"), shape);
+        for (RunSpec.RegularizerChoice r : spec.regularizers()) {
+            if (r.kind() == Kind.INPUT_TRANSFORM) {
+                InputTransform t = (InputTransform) r.entry().component();
+                seenReal = t.apply(inputs, seenReal, true, r.options());
+                seenFake = t.apply(inputs, seenFake, false, r.options());
+            }
+        }
+        Critique real = networks.discriminator(d, seenReal, labels);
+        Critique fakeCritique = networks.discriminator(d, seenFake, fakeLabels);
         LossTerms lossTerms = ((org.jgan.api.AdversarialLoss) spec.loss().entry().component())
                 .define(sd, real.logits(), fakeCritique.logits(), spec.loss().options());
         SDVariable adv = side == Side.DISCRIMINATOR ? lossTerms.discriminator() : lossTerms.generator();
         adversarial = adv.name();
-        SDVariable total = adv;
-        Context context = new Context(side, x, fake, labels, real, fakeCritique, d, networks, fakeLabels);
+        double advWeight = side == Side.GENERATOR ? spec.doubleSetting("gAdvWeight") : 1;
+        SDVariable total = advWeight == 1 ? adv : adv.mul(advWeight);
+        Context context = new Context(side, x, fake, labels, real, fakeCritique, d, networks, fakeLabels,
+                side == Side.GENERATOR ? g : d);
         for (RunSpec.RegularizerChoice r : spec.regularizers()) {
             if (r.kind() == Kind.PENALTY && side == Side.DISCRIMINATOR) {
                 List<String> groups = new ArrayList<>();
@@ -80,7 +94,7 @@ final class PlayerGraph {
                 continue;
             }
             Regularizer reg = (Regularizer) r.entry().component();
-            if (reg.side(r.options()) != side) {
+            if (!reg.appliesTo(side, r.options())) {
                 continue;
             }
             SDVariable term = reg.define(context, r.options());
@@ -127,9 +141,11 @@ final class PlayerGraph {
         private final GraphScope dScope;
         private final Networks networks;
         private final SDVariable fakeLabels;
+        private final GraphScope own;
 
         Context(Side side, SDVariable real, SDVariable fake, SDVariable labels, Critique realCritique,
-                Critique fakeCritique, GraphScope dScope, Networks networks, SDVariable fakeLabels) {
+                Critique fakeCritique, GraphScope dScope, Networks networks, SDVariable fakeLabels, GraphScope own) {
+            this.own = own;
             this.side = side;
             this.real = real;
             this.fake = fake;
@@ -182,6 +198,11 @@ final class PlayerGraph {
         }
 
         @Override
+        public NetworkScope scope() {
+            return own;
+        }
+
+        @Override
         public SDVariable noise(String name, long... shape) {
             return random("noise_" + name, shape, false);
         }
@@ -190,13 +211,45 @@ final class PlayerGraph {
         public SDVariable uniform(String name, long... shape) {
             return random("uniform_" + name, shape, true);
         }
+    }
 
-        private SDVariable random(String placeholder, long[] shape, boolean uniform) {
-            if (!sd.hasVariable(placeholder)) {
-                noises.add(new Noise(placeholder, shape.clone(), uniform));
-                return sd.placeHolder(placeholder, DataType.FLOAT, shape);
-            }
-            return sd.getVariable(placeholder);
+    /** What input transforms (instance noise) see. */
+    private final class InputContext implements InputTransform.InputContext {
+        private final int batchSize;
+        private final DataShape shape;
+
+        InputContext(int batchSize, DataShape shape) {
+            this.batchSize = batchSize;
+            this.shape = shape;
         }
+
+        @Override
+        public DataShape shape() {
+            return shape;
+        }
+
+        @Override
+        public SameDiff sd() {
+            return sd;
+        }
+
+        @Override
+        public int batchSize() {
+            return batchSize;
+        }
+
+        @Override
+        public SDVariable noise(String name, long... shape) {
+            return random("input_noise_" + name, shape, false);
+        }
+    }
+
+    /** A per-step random input of the graph, fed by the engine from the run's seeded streams. */
+    private SDVariable random(String placeholder, long[] shape, boolean uniform) {
+        if (!sd.hasVariable(placeholder)) {
+            noises.add(new Noise(placeholder, shape.clone(), uniform));
+            return sd.placeHolder(placeholder, DataType.FLOAT, shape);
+        }
+        return sd.getVariable(placeholder);
     }
 }

@@ -62,6 +62,15 @@ import org.osgi.service.metatype.annotations.ObjectClassDefinition;
     @AttributeDefinition(description = "Discriminator steps per generator step", min = "1")
     int dSteps() default 1;
 
+    @AttributeDefinition(description = "Weight of the generator's adversarial term (0 with feature matching as G's objective)", min = "0")
+    double gAdvWeight() default 1;
+
+    @AttributeDefinition(description = "Decay of the EMA of G's weights used for samples and metrics (0: off; BigGAN 0.9999)", min = "0", max = "0.999999999")
+    double ema() default 0;
+
+    @AttributeDefinition(description = "Generator steps before the EMA starts averaging", min = "0")
+    int emaStart() default 0;
+
     @AttributeDefinition(description = "Generator steps to train", min = "1")
     int iterations() default 2000;
 

@@ -33,9 +33,9 @@ class RunSpecTest {
         assertEquals("setting: option 'batchSize' has value '0'; expected an integer in [1, 65536]",
                 reject(Map.of("batchSize", "0")).getMessage());
         assertTrue(reject(Map.of("epochs", "3")).getMessage().startsWith("unknown setting 'epochs'; known settings: name,"));
-        assertEquals("architecture 'mlp': unknown option 'depth'; known options: activation, dLayers, gLayers, hidden, init, initStd, leak",
+        assertEquals("architecture 'mlp': unknown option 'depth'; known options: activation, dLayers, gLayers, gNorm, hidden, init, initStd, leak, minibatchKernelDims, minibatchKernels, vbnReference",
                 reject(Map.of("architecture.depth", "3")).getMessage());
-        assertEquals("unknown regularizer 'r3'; installed: clip, dragan, r1, r2, roth, roth-f, wgan-gp",
+        assertEquals("unknown regularizer 'r3'; installed: clip, dragan, feature-matching, historical-averaging, instance-noise, orthogonal, r1, r2, roth, roth-f, spectral-norm, wgan-gp",
                 reject(Map.of("regularizers", "r3")).getMessage());
         assertTrue(reject(Map.of("regularizer.r1.weight", "3")).getMessage()
                 .startsWith("settings 'regularizer.r1.*' name no chosen component"));

@@ -9,6 +9,11 @@ import org.jgan.losses.internal.LeastSquaresLoss;
 import org.jgan.losses.internal.MinimaxLoss;
 import org.jgan.losses.internal.WassersteinLoss;
 import org.jgan.regularizers.internal.DraganPenalty;
+import org.jgan.regularizers.internal.FeatureMatching;
+import org.jgan.regularizers.internal.HistoricalAveraging;
+import org.jgan.regularizers.internal.InstanceNoise;
+import org.jgan.regularizers.internal.OrthogonalRegularization;
+import org.jgan.regularizers.internal.SpectralNormalization;
 import org.jgan.regularizers.internal.R1Penalty;
 import org.jgan.regularizers.internal.R2Penalty;
 import org.jgan.regularizers.internal.RothFRegularizer;
@@ -45,6 +50,11 @@ final class TestCatalog {
         c.add(Kind.PENALTY, "dragan", new DraganPenalty(), "org.jgan.regularizers", "0");
         c.add(Kind.PENALTY, "roth", new RothJsRegularizer(), "org.jgan.regularizers", "0");
         c.add(Kind.PENALTY, "roth-f", new RothFRegularizer(), "org.jgan.regularizers", "0");
+        c.add(Kind.REPARAMETRIZATION, "spectral-norm", new SpectralNormalization(), "org.jgan.regularizers", "0");
+        c.add(Kind.REGULARIZER, "orthogonal", new OrthogonalRegularization(), "org.jgan.regularizers", "0");
+        c.add(Kind.REGULARIZER, "feature-matching", new FeatureMatching(), "org.jgan.regularizers", "0");
+        c.add(Kind.REGULARIZER, "historical-averaging", new HistoricalAveraging(), "org.jgan.regularizers", "0");
+        c.add(Kind.INPUT_TRANSFORM, "instance-noise", new InstanceNoise(), "org.jgan.regularizers", "0");
         return c;
     }
 }

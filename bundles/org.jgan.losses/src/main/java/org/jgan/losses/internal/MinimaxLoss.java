@@ -1,5 +1,7 @@
 package org.jgan.losses.internal;
 
+import java.util.List;
+import org.jgan.api.OptionSpec;
 import org.jgan.api.AdversarialLoss;
 import org.jgan.api.GanName;
 import org.jgan.api.LossTerms;
@@ -27,8 +29,13 @@ public final class MinimaxLoss implements AdversarialLoss {
     }
 
     @Override
+    public List<OptionSpec> options() {
+        return Softplus.LABEL_OPTIONS;
+    }
+
+    @Override
     public LossTerms define(SameDiff sd, SDVariable realLogits, SDVariable fakeLogits, Options options) {
-        SDVariable d = Softplus.of(sd, realLogits.neg()).mean().add(Softplus.of(sd, fakeLogits).mean());
+        SDVariable d = Softplus.discriminatorTerm(sd, realLogits, fakeLogits, options.getDouble("realLabel"));
         SDVariable g = Softplus.of(sd, fakeLogits).mean().neg();
         return new LossTerms(d, g);
     }

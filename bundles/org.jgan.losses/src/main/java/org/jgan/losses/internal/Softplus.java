@@ -1,12 +1,34 @@
 package org.jgan.losses.internal;
 
+import java.util.List;
+import org.jgan.api.OptionSpec;
 import org.nd4j.autodiff.samediff.SDVariable;
 import org.nd4j.autodiff.samediff.SameDiff;
 
 /** Numerically stable softplus for any logit magnitude, with the right gradient everywhere. */
 final class Softplus {
 
+    /**
+     * One-sided label smoothing (Salimans et al. 2016, section 3.4): the discriminator's target on real data is
+     * alpha instead of 1, on generated data it stays 0.
+     */
+    static final List<OptionSpec> LABEL_OPTIONS = List.of(OptionSpec.ofDouble("realLabel", 1, 0.5, 1,
+            "Discriminator target on real data; below 1 for one-sided label smoothing (Salimans et al. 2016: 0.9)"));
+
     private Softplus() {
+    }
+
+    /**
+     * The discriminator's cross-entropy with target alpha on data and 0 on samples:
+     * {@code E_data[alpha softplus(-l) + (1 - alpha) softplus(l)] + E_z[softplus(l)]}, i.e.
+     * {@code -E_data[alpha log D + (1 - alpha) log(1 - D)] - E_z[log(1 - D)]}; alpha = 1 is Goodfellow et al.'s.
+     */
+    static SDVariable discriminatorTerm(SameDiff sd, SDVariable realLogits, SDVariable fakeLogits, double alpha) {
+        SDVariable real = Softplus.of(sd, realLogits.neg());
+        if (alpha != 1) {
+            real = real.mul(alpha).add(Softplus.of(sd, realLogits).mul(1 - alpha));
+        }
+        return real.mean().add(Softplus.of(sd, fakeLogits).mean());
     }
 
     /**

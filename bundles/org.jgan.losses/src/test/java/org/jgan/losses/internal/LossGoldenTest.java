@@ -1,6 +1,7 @@
 package org.jgan.losses.internal;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.util.Map;
@@ -76,20 +77,43 @@ class LossGoldenTest {
         SameDiff sd = SameDiff.create();
         SDVariable f = sd.var("f", Nd4j.create(new double[] {-50, 0}, 2, 1).castTo(DataType.FLOAT));
         SDVariable r = sd.constant("r", Nd4j.zeros(DataType.FLOAT, 2, 1));
-        LossTerms t = new NonSaturatingLoss().define(sd, r, f, Options.none("loss"));
+        NonSaturatingLoss ns = new NonSaturatingLoss();
+        LossTerms t = ns.define(sd, r, f, Options.resolve("loss", ns.options(), Map.of()));
         sd.setLossVariables(t.generator());
         INDArray g = sd.calculateGradients(Map.of(), "f").get("f");
         assertEquals(-0.5, g.getDouble(0), 1e-6);
         assertEquals(-0.25, g.getDouble(1), 1e-6);
         SameDiff sd2 = SameDiff.create();
         SDVariable f2 = sd2.var("f", Nd4j.create(new double[] {-50, 0}, 2, 1).castTo(DataType.FLOAT));
-        LossTerms t2 = new MinimaxLoss().define(sd2, sd2.constant("r", Nd4j.zeros(DataType.FLOAT, 2, 1)), f2,
-                Options.none("loss"));
+        MinimaxLoss mm = new MinimaxLoss();
+        LossTerms t2 = mm.define(sd2, sd2.constant("r", Nd4j.zeros(DataType.FLOAT, 2, 1)), f2,
+                Options.resolve("loss", mm.options(), Map.of()));
         sd2.setLossVariables(t2.generator());
         INDArray g2 = sd2.calculateGradients(Map.of(), "f").get("f");
         // d/dl -softplus(l)/n = -sigmoid(l)/n: vanishes at l = -50 (the saturation the non-saturating loss avoids)
         assertEquals(0.0, g2.getDouble(0), 1e-6);
         assertEquals(-0.25, g2.getDouble(1), 1e-6);
+    }
+
+    @Test
+    void oneSidedLabelSmoothingChangesOnlyTheRealTerm() {
+        // alpha = 0.9, real logits 0 and 2, fake logits 0 and -1:
+        // real part = mean(0.9 softplus(-0) + 0.1 softplus(0), 0.9 softplus(-2) + 0.1 softplus(2))
+        //           = (0.693147 + 0.9 * 0.126928 + 0.1 * 2.126928) / 2 = 0.5100376
+        // fake part = (0.693147 + 0.313262) / 2 = 0.5032044; L_D = 1.0132420; L_G unchanged
+        double realPart = (softplus(0) + 0.9 * softplus(-2) + 0.1 * softplus(2)) / 2;
+        assertEquals(0.5100376, realPart, 1e-6);
+        for (AdversarialLoss loss : new AdversarialLoss[] {new NonSaturatingLoss(), new MinimaxLoss()}) {
+            double[] plain = evaluate(loss, REAL, FAKE);
+            double[] smooth = evaluate(loss, Map.of("realLabel", "0.9"), REAL, FAKE);
+            assertEquals(1.0132420, smooth[0], 1e-5, loss.description());
+            assertEquals(plain[1], smooth[1], 1e-7, loss.description() + ": L_G must not change");
+            double[] big = evaluate(loss, Map.of("realLabel", "0.9"), new double[] {50, -50}, new double[] {-50, 50});
+            // real part at +-50: (0.1 * 50 + 0.9 * 50) / 2 = 25; fake part (0 + 50) / 2 = 25
+            assertEquals(50.0, big[0], 1e-3, loss.description() + " at +-50");
+        }
+        assertThrows(IllegalArgumentException.class,
+                () -> evaluate(new NonSaturatingLoss(), Map.of("realLabel", "1.5"), REAL, FAKE));
     }
 
     private static final double[] REAL = {0, 2};

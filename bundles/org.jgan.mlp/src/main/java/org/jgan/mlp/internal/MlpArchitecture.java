@@ -14,6 +14,7 @@ import org.osgi.service.component.annotations.Component;
  * experiments of Metz et al. 2016 (unrolled GANs) and Roth et al. 2017 (appendix 7.3: two hidden layers of 128
  * units, tanh, a 2-D latent). The generator's output layer is linear; the discriminator returns one logit and its
  * last hidden layer as features. Image-shaped data is flattened, so the architecture also fits tiny images.
+ * Options add Salimans et al. 2016's minibatch discrimination to D and virtual batch normalization to G.
  */
 @Component(service = Architecture.class)
 @GanName("mlp")
@@ -27,7 +28,13 @@ public final class MlpArchitecture implements Architecture {
             OptionSpec.ofDouble("leak", 0.2, 0, 1, "Negative slope of leakyrelu"),
             OptionSpec.ofChoice("init", "glorot", List.of("glorot", "he", "normal"),
                     "Weight initialisation: Glorot uniform, He normal, or N(0, initStd^2)"),
-            OptionSpec.ofDouble("initStd", 0.1, 1e-6, 10, "Standard deviation of the 'normal' initialisation"));
+            OptionSpec.ofDouble("initStd", 0.1, 1e-6, 10, "Standard deviation of the 'normal' initialisation"),
+            OptionSpec.ofInt("minibatchKernels", 0, 0, 4096,
+                    "Minibatch discrimination kernels B before D's output (0: off; Salimans et al. 2016: 100)"),
+            OptionSpec.ofInt("minibatchKernelDims", 5, 1, 1024, "Minibatch discrimination dimensions C per kernel"),
+            OptionSpec.ofChoice("gNorm", "none", List.of("none", "vbn"),
+                    "Generator normalization: none, or virtual batch normalization (Salimans et al. 2016)"),
+            OptionSpec.ofInt("vbnReference", 64, 1, 65536, "Size of the fixed reference batch of virtual batch normalization"));
 
     @Override
     public String description() {
@@ -43,6 +50,8 @@ public final class MlpArchitecture implements Architecture {
     public Networks create(DataShape shape, int latent, int classes, Options options) {
         return new MlpNetworks(shape, latent, classes, new MlpNetworks.Layout(options.getInt("hidden"),
                 options.getInt("gLayers"), options.getInt("dLayers"), options.getString("activation"),
-                options.getDouble("leak"), options.getString("init"), options.getDouble("initStd")));
+                options.getDouble("leak"), options.getString("init"), options.getDouble("initStd"),
+                options.getInt("minibatchKernels"), options.getInt("minibatchKernelDims"),
+                options.getString("gNorm").equals("vbn") ? options.getInt("vbnReference") : 0));
     }
 }

@@ -13,7 +13,11 @@ import org.nd4j.autodiff.samediff.SameDiff;
 final class MlpNetworks implements Networks {
 
     /** Widths, depths, activation and initialisation. */
-    record Layout(int hidden, int gLayers, int dLayers, String activation, double leak, String init, double initStd) {
+    record Layout(int hidden, int gLayers, int dLayers, String activation, double leak, String init, double initStd,
+            int minibatchKernels, int minibatchKernelDims, int vbnReference) {
+        Layout(int hidden, int gLayers, int dLayers, String activation, double leak, String init, double initStd) {
+            this(hidden, gLayers, dLayers, activation, leak, init, initStd, 0, 5, 0);
+        }
     }
 
     private final DataShape shape;
@@ -33,8 +37,22 @@ final class MlpNetworks implements Networks {
         SameDiff sd = scope.sd();
         SDVariable h = labels == null ? z : sd.concat(1, z, labels);
         long in = latent + classes;
+        VirtualBatchNorm vbn = null;
+        if (layout.vbnReference() > 0) {
+            if (labels != null) {
+                throw new IllegalArgumentException("architecture 'mlp': gNorm=vbn supports unconditional runs only; "
+                        + "expected gNorm=none with class labels");
+            }
+            vbn = new VirtualBatchNorm(scope, layout.vbnReference(), latent);
+        }
         for (int i = 0; i < layout.gLayers(); i++) {
-            h = activate(sd, dense(scope, "fc" + i, h, in, layout.hidden()));
+            SDVariable a = dense(scope, "fc" + i, h, in, layout.hidden());
+            if (vbn != null) {
+                SDVariable aRef = dense(scope, "fc" + i, vbn.reference(), in, layout.hidden());
+                vbn.advance(activate(sd, vbn.normalizeReference("vbn" + i, aRef, layout.hidden())));
+                a = vbn.normalize("vbn" + i, a, aRef, layout.hidden());
+            }
+            h = activate(sd, a);
             in = layout.hidden();
         }
         SDVariable out = dense(scope, "out", h, in, shape.size());
@@ -53,7 +71,12 @@ final class MlpNetworks implements Networks {
             h = activate(sd, dense(scope, "fc" + i, h, in, layout.hidden()));
             in = layout.hidden();
         }
-        return new Critique(dense(scope, "out", h, in, 1), h);
+        SDVariable features = h;
+        if (layout.minibatchKernels() > 0) {
+            h = MinibatchDiscrimination.append(scope, h, in, layout.minibatchKernels(), layout.minibatchKernelDims());
+            in += layout.minibatchKernels();
+        }
+        return new Critique(dense(scope, "out", h, in, 1), features);
     }
 
     private SDVariable dense(NetworkScope scope, String name, SDVariable x, long in, long out) {

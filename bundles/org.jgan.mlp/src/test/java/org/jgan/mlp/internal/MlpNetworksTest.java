@@ -55,8 +55,15 @@ class MlpNetworksTest {
         }
 
         @Override
+        public Map<String, SDVariable> parameters(ParamKind kind) {
+            Map<String, SDVariable> out = new HashMap<>();
+            params.keySet().forEach(n -> out.put(n, sd.getVariable(n)));
+            return out;
+        }
+
+        @Override
         public SDVariable buffer(String name, Initializer init, long... shape) {
-            throw new UnsupportedOperationException();
+            return param("buffer/" + name, ParamKind.OTHER, init, shape);
         }
 
         @Override

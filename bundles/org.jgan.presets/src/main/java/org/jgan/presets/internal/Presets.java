@@ -110,4 +110,49 @@ public final class Presets {
                             Map.entry("iterations", "10000"), Map.entry("sampleInterval", "1000")));
         }
     }
+
+    /**
+     * SAGAN's training recipe (Zhang et al. 2018, section 5): hinge loss, spectral normalization in both networks,
+     * the two time-scale update rule (Heusel et al. 2017) with Adam 1e-4 for G and 4e-4 for D, betas 0 and 0.9,
+     * one D step per G step. The architecture is the run's own (the SAGAN architecture adds self-attention).
+     */
+    @Component(service = Preset.class)
+    @GanName("ttur-sagan")
+    public static final class TturSagan extends RecipePreset {
+        public TturSagan() {
+            super("SAGAN/TTUR recipe: hinge loss, spectral norm on G and D, Adam G 1e-4 / D 4e-4, betas 0/0.9",
+                    Map.of("loss", "hinge", "regularizers", "spectral-norm",
+                            "regularizer.spectral-norm.networks", "both", "optimizer", "adam", "lrG", "1e-4",
+                            "lrD", "4e-4", "beta1", "0", "beta2", "0.9", "dSteps", "1"));
+        }
+    }
+
+    /**
+     * Feature matching (Salimans et al. 2016, section 3.1) as the generator's whole objective: G matches the mean
+     * of D's features on data; D keeps the usual cross-entropy.
+     */
+    @Component(service = Preset.class)
+    @GanName("feature-matching")
+    public static final class FeatureMatchingRecipe extends RecipePreset {
+        public FeatureMatchingRecipe() {
+            super("Salimans et al. 2016: feature matching as G's objective (gAdvWeight 0)",
+                    Map.of("loss", "nonsaturating", "regularizers", "feature-matching", "gAdvWeight", "0"));
+        }
+    }
+
+    /**
+     * Salimans et al. 2016's techniques for sample quality on the MLP: minibatch discrimination (100 kernels of 5
+     * dimensions) in D, virtual batch normalization in G, one-sided label smoothing at 0.9, historical averaging.
+     */
+    @Component(service = Preset.class)
+    @GanName("improved-gan")
+    public static final class ImprovedGan extends RecipePreset {
+        public ImprovedGan() {
+            super("Salimans et al. 2016: minibatch discrimination, virtual batch norm, label smoothing 0.9, historical averaging (MLP)",
+                    Map.of("architecture", "mlp", "architecture.minibatchKernels", "100",
+                            "architecture.minibatchKernelDims", "5", "architecture.gNorm", "vbn",
+                            "loss", "nonsaturating", "loss.realLabel", "0.9",
+                            "regularizers", "historical-averaging"));
+        }
+    }
 }

@@ -33,7 +33,7 @@ public final class GanCommands {
 
     @Descriptor("List installed components of one kind with their options and defaults")
     public String components(
-            @Descriptor("kind: settings, architecture, loss, regularizer, penalty, constraint, reparametrization, "
+            @Descriptor("kind: settings, architecture, loss, regularizer, penalty, constraint, reparametrization, input-transform, "
                     + "dataset, metric or preset") String kind) {
         return Formats.components(training.components(), kind);
     }

@@ -1,0 +1,47 @@
+package org.jgan.engine.internal;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.util.HashMap;
+import java.util.Map;
+import org.jgan.api.Preset;
+import org.jgan.presets.internal.Presets;
+import org.junit.jupiter.api.Test;
+
+/** Every shipped preset is a valid run configuration of the shipped components and trains a step. */
+class PresetsTest {
+
+    @Test
+    void everyPresetParsesAndTrainsAStep() throws ReflectiveOperationException {
+        int checked = 0;
+        for (Class<?> c : Presets.class.getDeclaredClasses()) {
+            if (!Preset.class.isAssignableFrom(c)) {
+                continue;
+            }
+            Preset preset = (Preset) c.getConstructor().newInstance();
+            Map<String, String> raw = new HashMap<>(preset.settings());
+            raw.put("batchSize", "32");
+            RunSpec spec = RunSpec.parse(raw, TestCatalog.create(), "preset");
+            GanModel m = new GanModel(spec, spec.datasetComponent().open(spec.dataset().options()));
+            Map<String, Double> d = m.discriminatorStep(0, 0);
+            Map<String, Double> g = m.generatorStep(0);
+            assertTrue(Double.isFinite(d.get("d_loss")) && Double.isFinite(g.get("g_loss")), c.getSimpleName());
+            checked++;
+        }
+        assertEquals(10, checked, "presets checked");
+    }
+
+    @Test
+    void recipesCarryThePapersHyperparameters() {
+        Map<String, String> sagan = new Presets.TturSagan().settings();
+        assertEquals("1e-4", sagan.get("lrG"));
+        assertEquals("4e-4", sagan.get("lrD"));
+        assertEquals("both", sagan.get("regularizer.spectral-norm.networks"));
+        Map<String, String> fm = new Presets.FeatureMatchingRecipe().settings();
+        assertEquals("0", fm.get("gAdvWeight"));
+        RunSpec improved = RunSpec.parse(new Presets.ImprovedGan().settings(), TestCatalog.create(), "improved");
+        assertEquals(0.9, improved.loss().options().getDouble("realLabel"), 0);
+        assertEquals(100, improved.architecture().options().getInt("minibatchKernels"));
+    }
+}
