@@ -1,7 +1,6 @@
 package org.jgan.engine.internal;
 
 import java.util.ArrayList;
-import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -17,8 +16,6 @@ import org.nd4j.autodiff.samediff.api.OutAndGrad;
 import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.factory.Nd4j;
-import org.nd4j.linalg.indexing.BooleanIndexing;
-import org.nd4j.linalg.indexing.conditions.Conditions;
 import org.nd4j.linalg.ops.transforms.Transforms;
 
 /**
@@ -30,11 +27,13 @@ import org.nd4j.linalg.ops.transforms.Transforms;
  *   (d g_i / d theta)^T g_i = |g_i| d/de grad_theta psi(x_i + e g_i/|g_i|) at e = 0
  *                          ~ |g_i| [grad_theta psi(x_i + h u_i) - grad_theta psi(x_i - h u_i)] / (2h)
  * </pre>
- * (a central difference along the unit direction {@code u_i}, error O(h^2)). Both terms are one backward pass of
- * {@code sum_j w_j psi(x_j)} over the batch {@code [x; x + h u; x - h u]} with per-row weights, after one pass
- * for {@code g}. The step {@link #STEP} is small against the distance to activation kinks yet large for float32
- * rounding (see docs/regularizers.md; {@code GradientPenaltyAccuracyTest} bounds the error). Discriminators with
- * batch statistics (batch normalization) mix rows, so for them the result is approximate.
+ * (a central difference, error O(h^2)). Summed over the batch, the second term is the directional derivative
+ * {@code 2 (dg/dtheta)^T v} with {@code v_i = f_s g_i}, taken along the whole batch: one backward pass of
+ * {@code sum_j psi(x_j)} at {@code X + e v} and one at {@code X - e v}, plus one weighted pass at {@code X} for the
+ * first term. Each is its own batch, so the result is also exact for discriminators with batch statistics (batch
+ * normalization), where {@code g = grad_X sum_j psi(x_j)} as in autograd implementations. The step {@code e} makes
+ * the longest per-sample step {@link #STEP}, small against the distance to activation kinks yet large for float32
+ * rounding (see docs/regularizers.md; {@code GradientPenaltyAccuracyTest} bounds the error).
  */
 final class InputGradientPenalty {
 
@@ -88,8 +87,7 @@ final class InputGradientPenalty {
     }
 
     Result evaluate(List<INDArray> points, double weight) {
-        List<INDArray> xs = new ArrayList<>();
-        List<INDArray> ws = new ArrayList<>();
+        Map<String, INDArray> total = new LinkedHashMap<>();
         double value = 0;
         for (int g = 0; g < points.size(); g++) {
             INDArray x = points.get(g).castTo(DataType.FLOAT);
@@ -98,8 +96,7 @@ final class InputGradientPenalty {
                     List.of(logits), List.of(X));
             INDArray psi = first.getOutputs().get(logits);
             INDArray grad = first.getGradients().get(X).reshape(n, -1);
-            INDArray norm = Transforms.sqrt(grad.mul(grad).sum(true, 1), true);
-            INDArray sq = norm.mul(norm);
+            INDArray sq = grad.mul(grad).sum(true, 1);
             PerSample f = groups.get(g);
             f.sd().associateArrayWithVariable(psi.dup(), "logits");
             f.sd().associateArrayWithVariable(sq.dup(), "sq");
@@ -108,22 +105,31 @@ final class InputGradientPenalty {
             // A penalty that does not depend on one of its inputs has no gradient for it.
             INDArray fPsi = orZeros(fv.getGradients().get("logits"), n);
             INDArray fS = orZeros(fv.getGradients().get("sq"), n);
-            INDArray safe = norm.dup();
-            BooleanIndexing.replaceWhere(safe, 1.0, Conditions.equals(0.0));
-            INDArray unit = grad.divColumnVector(safe).reshape(x.shape()).mul(STEP);
-            INDArray diffWeight = fS.mul(norm).mul(weight / (n * STEP));
-            xs.add(x);
-            ws.add(fPsi.mul(weight / n));
-            xs.add(x.add(unit));
-            ws.add(diffWeight);
-            xs.add(x.sub(unit));
-            ws.add(diffWeight.neg());
+            accumulate(total, pass(x, fPsi.mul(weight / n)));
+            // v_i = f_s,i g_i; the s-term is 2 (dg/dtheta)^T v, a directional derivative along the whole batch
+            INDArray v = grad.mulColumnVector(fS);
+            double longest = Transforms.sqrt(v.mul(v).sum(true, 1), true).maxNumber().doubleValue();
+            if (longest > 0 && Double.isFinite(longest)) {
+                double eps = STEP / longest;
+                INDArray step = v.mul(eps).reshape(x.shape());
+                INDArray c = Nd4j.valueArrayOf(new long[] {n, 1}, weight / (n * eps), DataType.FLOAT);
+                accumulate(total, pass(x.add(step), c));
+                accumulate(total, pass(x.sub(step), c.neg()));
+            }
         }
-        Map<String, INDArray> feed = new HashMap<>();
-        feed.put(X, Nd4j.concat(0, xs.toArray(new INDArray[0])));
-        feed.put(W, Nd4j.concat(0, ws.toArray(new INDArray[0])));
-        Map<String, INDArray> grads = critic.calculateGradients(feed, params.toArray(new String[0]));
-        return new Result(value, new LinkedHashMap<>(grads));
+        return new Result(value, total);
+    }
+
+    /**
+     * Gradient of {@code sum_j w_j psi(x_j)} over one whole batch. Every evaluation point set is its own batch, so
+     * discriminators with batch statistics see the batch they are penalized on.
+     */
+    private Map<String, INDArray> pass(INDArray x, INDArray w) {
+        return critic.calculateGradients(Map.of(X, x, W, w), params.toArray(new String[0]));
+    }
+
+    private static void accumulate(Map<String, INDArray> total, Map<String, INDArray> grads) {
+        grads.forEach((k, a) -> total.merge(k, a.dup(), INDArray::addi));
     }
 
     private static INDArray orZeros(INDArray a, long n) {

@@ -81,34 +81,39 @@ class GradientPenaltyAccuracyTest {
         }
     }
 
-    private static void check(GradientPenalty penalty, Map<String, String> options, int groups, Reference ref) {
-        Options opts = Options.resolve("penalty", penalty.options(), options);
-        ParameterStore store = new ParameterStore(42);
+    private static void check(String network, GradientPenalty penalty, Map<String, String> options, int groups, Reference ref) {
         Networks nets = new MlpArchitecture().create(new DataShape(IN), 2, 0, Options.resolve("architecture",
                 new MlpArchitecture().options(), Map.of("hidden", Integer.toString(HIDDEN), "dLayers", "2",
                         "activation", "tanh", "init", "normal", "initStd", "0.5")));
+        check("tanh MLP", penalty, options, groups, ref, nets, new DataShape(IN), BATCH, Mlp::new);
+    }
+
+    static void check(String network, GradientPenalty penalty, Map<String, String> options, int groups, Reference ref,
+            Networks nets, DataShape shape, int batch, java.util.function.Function<ParameterStore, DoubleNet> reference) {
+        final int in = Math.toIntExact(shape.size());
+        Options opts = Options.resolve("penalty", penalty.options(), options);
+        ParameterStore store = new ParameterStore(42);
         ComponentCatalog.Entry entry = new ComponentCatalog.Entry(Kind.PENALTY, "p", penalty, "test", "0");
         RunSpec.RegularizerChoice choice = new RunSpec.RegularizerChoice(entry, opts, 1, 1, false, 0.01);
-        InputGradientPenalty engine = new InputGradientPenalty(choice, groups, nets, new DataShape(IN), store, List.of());
+        InputGradientPenalty engine = new InputGradientPenalty(choice, groups, nets, shape, store, List.of());
         List<INDArray> points = new ArrayList<>();
         List<double[][]> pointsD = new ArrayList<>();
         SplittableRandom rng = new SplittableRandom(7);
         for (int g = 0; g < groups; g++) {
-            double[][] x = new double[BATCH][IN];
+            double[][] x = new double[batch][in];
             for (double[] row : x) {
-                for (int j = 0; j < IN; j++) {
+                for (int j = 0; j < in; j++) {
                     row[j] = rng.nextGaussian();
                 }
             }
             pointsD.add(x);
-            points.add(Nd4j.create(x).castTo(org.nd4j.linalg.api.buffer.DataType.FLOAT));
+            points.add(Nd4j.create(x).castTo(org.nd4j.linalg.api.buffer.DataType.FLOAT).reshape(shape.batched(batch)));
         }
         InputGradientPenalty.Result got = engine.evaluate(points, 1.0);
 
-        Mlp mlp = new Mlp(store);
         // gamma = 2 for the Roth regularizers, so their gamma/2 factor is 1 and the references omit it
-        Reference scaled = ref;
-        assertEquals(mlp.penalty(pointsD, scaled), got.value(), 1e-4 * Math.max(1, Math.abs(got.value())),
+        DoubleNet net = reference.apply(store);
+        assertEquals(net.penalty(pointsD, ref), got.value(), 1e-4 * Math.max(1, Math.abs(got.value())),
                 penalty.description() + " " + options + ": value");
         double num = 0;
         double den = 0;
@@ -117,13 +122,13 @@ class GradientPenaltyAccuracyTest {
             INDArray engineGrad = got.gradients().get(name);
             double[] flat = param.dup().data().asDouble();
             for (int k = 0; k < flat.length; k++) {
-                double h = 1e-6;
-                double orig = mlp.get(name, k);
-                mlp.set(name, k, orig + h);
-                double plus = mlp.penalty(pointsD, scaled);
-                mlp.set(name, k, orig - h);
-                double minus = mlp.penalty(pointsD, scaled);
-                mlp.set(name, k, orig);
+                double h = net.step();
+                double orig = net.get(name, k);
+                net.set(name, k, orig + h);
+                double plus = net.penalty(pointsD, ref);
+                net.set(name, k, orig - h);
+                double minus = net.penalty(pointsD, ref);
+                net.set(name, k, orig);
                 double fd = (plus - minus) / (2 * h);
                 double e = engineGrad.reshape(-1).getDouble(k);
                 num += (e - fd) * (e - fd);
@@ -131,16 +136,19 @@ class GradientPenaltyAccuracyTest {
             }
         }
         double rel = Math.sqrt(num / den);
-        System.out.printf("%s %s: relative error of the parameter gradient %.2e%n", penalty.getClass().getSimpleName(),
-                options, rel);
-        assertTrue(rel <= 1e-3, penalty.description() + " " + options + ": relative error " + rel);
+        System.out.printf("%s, %s %s: relative error of the parameter gradient %.2e%n", network,
+                penalty.getClass().getSimpleName(), options, rel);
+        assertTrue(rel <= 1e-3, network + ", " + penalty.description() + " " + options + ": relative error " + rel);
     }
 
-    /** The discriminator tanh(x W0 + b0) -> tanh(. W1 + b1) -> . W2 + b2 in double precision. */
-    static final class Mlp {
-        private final Map<String, double[]> p = new java.util.HashMap<>();
+    /**
+     * A discriminator in double precision with the exact penalty {@code sum_groups mean_i f(psi_i, |g_i|^2)},
+     * {@code g = grad_X sum_j psi(X)_j} (per-sample gradients when rows do not interact).
+     */
+    abstract static class DoubleNet {
+        final Map<String, double[]> p = new java.util.HashMap<>();
 
-        Mlp(ParameterStore store) {
+        DoubleNet(ParameterStore store) {
             for (String n : store.names(org.jgan.api.Side.DISCRIMINATOR)) {
                 p.put(n, store.params().get(n).dup().data().asDouble());
             }
@@ -154,12 +162,19 @@ class GradientPenaltyAccuracyTest {
             p.get(n)[k] = v;
         }
 
+        /** Parameter step of the outer finite difference. */
+        double step() {
+            return 1e-6;
+        }
+
+        /** Per row of the batch: [psi, rows of grad_X sum_j psi_j]. */
+        abstract double[][] forward(double[][] x);
+
         double penalty(List<double[][]> groups, Reference f) {
             double total = 0;
             for (int g = 0; g < groups.size(); g++) {
                 double sum = 0;
-                for (double[] x : groups.get(g)) {
-                    double[] psiAndGrad = forward(x);
+                for (double[] psiAndGrad : forward(groups.get(g))) {
                     double s = 0;
                     for (int j = 1; j < psiAndGrad.length; j++) {
                         s += psiAndGrad[j] * psiAndGrad[j];
@@ -169,6 +184,23 @@ class GradientPenaltyAccuracyTest {
                 total += sum / groups.get(g).length;
             }
             return total;
+        }
+    }
+
+    /** The discriminator tanh(x W0 + b0) -> tanh(. W1 + b1) -> . W2 + b2 in double precision. */
+    static final class Mlp extends DoubleNet {
+
+        Mlp(ParameterStore store) {
+            super(store);
+        }
+
+        @Override
+        double[][] forward(double[][] batch) {
+            double[][] out = new double[batch.length][];
+            for (int i = 0; i < batch.length; i++) {
+                out[i] = forward(batch[i]);
+            }
+            return out;
         }
 
         /** [psi, d psi / d x_0 .. d psi / d x_{IN-1}]. */
