@@ -53,4 +53,31 @@ public interface RegularizationContext {
      * @since 1.1
      */
     SDVariable uniform(String name, long... shape);
+
+    /**
+     * The scope of either network in this graph. The other player's parameters are constants of this graph: a
+     * term may create parameters in the discriminator's scope (an auxiliary head such as InfoGAN's Q) and the
+     * discriminator's optimizer trains them in its own steps.
+     *
+     * @since 1.3
+     */
+    NetworkScope scope(Side network);
+
+    /**
+     * The columns of z holding a latent code declared by a regularizer of the run,
+     * {@code [batch, width]} (one-hot for categorical codes).
+     *
+     * @throws IllegalArgumentException when no regularizer of the run declared the code
+     * @since 1.3
+     */
+    SDVariable code(String name);
+
+    /**
+     * The shape of a variable of this graph for a batch of the run's batch size, found by evaluating it once on zero inputs (SameDiff
+     * does not infer shapes while a graph is built). For sizing parameters that depend on an architecture's
+     * outputs, e.g. a head on {@link Critique#features()}.
+     *
+     * @since 1.3
+     */
+    long[] shapeOf(SDVariable variable);
 }

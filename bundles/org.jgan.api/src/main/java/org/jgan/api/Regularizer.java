@@ -26,6 +26,16 @@ public interface Regularizer extends GanComponent {
     }
 
     /**
+     * Structured latent codes the term needs in z (InfoGAN); none by default. The engine lays them out and draws
+     * them; {@link RegularizationContext#code(String)} returns each one's columns.
+     *
+     * @since 1.3
+     */
+    default java.util.List<LatentCode> latentCodes(Options options) {
+        return java.util.List.of();
+    }
+
+    /**
      * @return a scalar term to add to {@link RegularizationContext#side()}'s loss (before weighting)
      */
     SDVariable define(RegularizationContext context, Options options);

@@ -46,6 +46,7 @@ final class GanModel implements SampleSource {
     private final Map<String, INDArray> ema = new LinkedHashMap<>();
     private final double emaDecay;
     private final long emaStart;
+    private final LatentLayout codes;
 
     GanModel(RunSpec spec, DataSource data) {
         this.spec = spec;
@@ -56,6 +57,7 @@ final class GanModel implements SampleSource {
         this.seed = spec.intSetting("seed");
         this.store = new ParameterStore(seed);
         this.iterations = spec.intSetting("iterations");
+        this.codes = LatentLayout.of(spec, latent);
         Architecture architecture = (Architecture) spec.architecture().entry().component();
         Networks networks = architecture.create(shape, latent, data.classes(), spec.architecture().options());
         Map<Side, List<GraphScope.Reparam>> reparams = new EnumMap<>(Side.class);
@@ -74,7 +76,7 @@ final class GanModel implements SampleSource {
             }
         }
         for (Side side : Side.values()) {
-            graphs.put(side, new PlayerGraph(side, networks, spec, shape, latent, data.classes(), store, reparams));
+            graphs.put(side, new PlayerGraph(side, networks, spec, shape, codes, latent, data.classes(), store, reparams));
         }
         for (PlayerGraph.PenaltyPoints pp : graphs.get(Side.DISCRIMINATOR).penalties) {
             penalties.add(new InputGradientPenalty(pp.choice(), pp.groups().size(), networks, shape, store,
@@ -204,7 +206,7 @@ final class GanModel implements SampleSource {
         Batch batch = data.sample(batchSize, Seeds.mix(seed, Seeds.DATA, iteration, stream));
         checkBatch(batch);
         feed.put(PlayerGraph.X, batch.data());
-        feed.put(PlayerGraph.Z, Seeds.gaussian(Seeds.mix(seed, Seeds.LATENT, iteration, stream), batchSize, latent));
+        feed.put(PlayerGraph.Z, codes.draw(Seeds.mix(seed, Seeds.LATENT, iteration, stream), batchSize));
         if (graph.conditional) {
             feed.put(PlayerGraph.LABELS, batch.labels());
             feed.put(PlayerGraph.FAKE_LABELS,
@@ -246,7 +248,7 @@ final class GanModel implements SampleSource {
         for (int start = 0; start < count; start += chunk) {
             int n = Math.min(chunk, count - start);
             Map<String, INDArray> feed = new HashMap<>();
-            feed.put(PlayerGraph.Z, Seeds.gaussian(Seeds.mix(sampleSeed, Seeds.LATENT, start), n, latent));
+            feed.put(PlayerGraph.Z, codes.draw(Seeds.mix(sampleSeed, Seeds.LATENT, start), n));
             if (data.classes() > 0) {
                 feed.put(PlayerGraph.FAKE_LABELS, Seeds.oneHot(Seeds.mix(sampleSeed, Seeds.FAKE_LABELS, start), n,
                         data.classes()));

@@ -65,7 +65,8 @@ final class InputGradientPenalty {
                 null);
         logits = c.logits().name();
         critic.setLossVariables(c.logits().mul(w).sum());
-        params = store.names(Side.DISCRIMINATOR);
+        // parameters of D outside its forward pass (an auxiliary head such as InfoGAN's Q) get no penalty gradient
+        params = store.names(Side.DISCRIMINATOR).stream().filter(critic::hasVariable).toList();
         for (int g = 0; g < groupCount; g++) {
             SameDiff sd = SameDiff.create();
             // Variables, not placeholders: SameDiff differentiates only with respect to variables here. Their
@@ -185,6 +186,21 @@ final class InputGradientPenalty {
 
         @Override
         public org.jgan.api.NetworkScope scope() {
+            throw unsupported();
+        }
+
+        @Override
+        public org.jgan.api.NetworkScope scope(Side network) {
+            throw unsupported();
+        }
+
+        @Override
+        public SDVariable code(String name) {
+            throw unsupported();
+        }
+
+        @Override
+        public long[] shapeOf(SDVariable variable) {
             throw unsupported();
         }
 

@@ -14,6 +14,7 @@ import org.jgan.api.Networks;
 import org.jgan.api.RegularizationContext;
 import org.jgan.api.Regularizer;
 import org.jgan.api.Side;
+import org.nd4j.autodiff.samediff.SDIndex;
 import org.nd4j.autodiff.samediff.SDVariable;
 import org.nd4j.autodiff.samediff.SameDiff;
 import org.nd4j.linalg.api.buffer.DataType;
@@ -48,11 +49,13 @@ final class PlayerGraph {
     final List<String> params;
     final List<GraphScope.BufferUpdate> bufferUpdates;
     final boolean conditional;
+    private final int batchSize;
 
-    PlayerGraph(Side side, Networks networks, RunSpec spec, DataShape shape, int latent, int classes,
+    PlayerGraph(Side side, Networks networks, RunSpec spec, DataShape shape, LatentLayout codes, int latent, int classes,
             ParameterStore store, Map<Side, List<GraphScope.Reparam>> reparams) {
         this.side = side;
         this.conditional = classes > 0;
+        this.batchSize = spec.intSetting("batchSize");
         sd = SameDiff.create();
         SDVariable z = sd.placeHolder(Z, DataType.FLOAT, -1, latent);
         SDVariable x = sd.placeHolder(X, DataType.FLOAT, shape.batched(-1));
@@ -79,8 +82,8 @@ final class PlayerGraph {
         adversarial = adv.name();
         double advWeight = side == Side.GENERATOR ? spec.doubleSetting("gAdvWeight") : 1;
         SDVariable total = advWeight == 1 ? adv : adv.mul(advWeight);
-        Context context = new Context(side, x, fake, labels, real, fakeCritique, d, networks, fakeLabels,
-                side == Side.GENERATOR ? g : d);
+        Context context = new Context(side, x, fake, labels, real, fakeCritique, d, networks, fakeLabels, g, z,
+                codes);
         for (RunSpec.RegularizerChoice r : spec.regularizers()) {
             if (r.kind() == Kind.PENALTY && side == Side.DISCRIMINATOR) {
                 List<String> groups = new ArrayList<>();
@@ -141,11 +144,16 @@ final class PlayerGraph {
         private final GraphScope dScope;
         private final Networks networks;
         private final SDVariable fakeLabels;
-        private final GraphScope own;
+        private final GraphScope gScope;
+        private final SDVariable z;
+        private final LatentLayout codes;
 
         Context(Side side, SDVariable real, SDVariable fake, SDVariable labels, Critique realCritique,
-                Critique fakeCritique, GraphScope dScope, Networks networks, SDVariable fakeLabels, GraphScope own) {
-            this.own = own;
+                Critique fakeCritique, GraphScope dScope, Networks networks, SDVariable fakeLabels, GraphScope gScope,
+                SDVariable z, LatentLayout codes) {
+            this.gScope = gScope;
+            this.z = z;
+            this.codes = codes;
             this.side = side;
             this.real = real;
             this.fake = fake;
@@ -199,7 +207,38 @@ final class PlayerGraph {
 
         @Override
         public NetworkScope scope() {
-            return own;
+            return scope(side);
+        }
+
+        @Override
+        public NetworkScope scope(Side network) {
+            return network == Side.GENERATOR ? gScope : dScope;
+        }
+
+        @Override
+        public long[] shapeOf(SDVariable variable) {
+            Map<String, org.nd4j.linalg.api.ndarray.INDArray> feed = new java.util.HashMap<>();
+            for (SDVariable v : sd.variables()) {
+                if (v.getVariableType() == org.nd4j.autodiff.samediff.VariableType.PLACEHOLDER) {
+                    long[] shape = v.getShape();
+                    if (shape == null || shape.length == 0) {
+                        feed.put(v.name(), org.nd4j.linalg.factory.Nd4j.scalar(v.dataType(), 0));
+                    } else {
+                        long[] s = shape.clone();
+                        for (int i = 0; i < s.length; i++) {
+                            s[i] = s[i] < 0 ? batchSize : s[i];
+                        }
+                        feed.put(v.name(), org.nd4j.linalg.factory.Nd4j.zeros(v.dataType(), s));
+                    }
+                }
+            }
+            return sd.output(feed, variable.name()).get(variable.name()).shape();
+        }
+
+        @Override
+        public SDVariable code(String name) {
+            LatentLayout.Slot s = codes.slot(name);
+            return z.get(SDIndex.all(), SDIndex.interval(s.offset(), s.offset() + s.code().width()));
         }
 
         @Override

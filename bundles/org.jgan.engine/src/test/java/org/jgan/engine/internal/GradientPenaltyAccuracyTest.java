@@ -81,7 +81,7 @@ class GradientPenaltyAccuracyTest {
         }
     }
 
-    private static void check(String network, GradientPenalty penalty, Map<String, String> options, int groups, Reference ref) {
+    private static void check(GradientPenalty penalty, Map<String, String> options, int groups, Reference ref) {
         Networks nets = new MlpArchitecture().create(new DataShape(IN), 2, 0, Options.resolve("architecture",
                 new MlpArchitecture().options(), Map.of("hidden", Integer.toString(HIDDEN), "dLayers", "2",
                         "activation", "tanh", "init", "normal", "initStd", "0.5")));

@@ -11,6 +11,7 @@ import org.jgan.losses.internal.WassersteinLoss;
 import org.jgan.regularizers.internal.DraganPenalty;
 import org.jgan.regularizers.internal.FeatureMatching;
 import org.jgan.regularizers.internal.HistoricalAveraging;
+import org.jgan.regularizers.internal.InfoGanTerm;
 import org.jgan.regularizers.internal.InstanceNoise;
 import org.jgan.regularizers.internal.OrthogonalRegularization;
 import org.jgan.regularizers.internal.SpectralNormalization;
@@ -55,6 +56,7 @@ final class TestCatalog {
         c.add(Kind.REGULARIZER, "feature-matching", new FeatureMatching(), "org.jgan.regularizers", "0");
         c.add(Kind.REGULARIZER, "historical-averaging", new HistoricalAveraging(), "org.jgan.regularizers", "0");
         c.add(Kind.INPUT_TRANSFORM, "instance-noise", new InstanceNoise(), "org.jgan.regularizers", "0");
+        c.add(Kind.REGULARIZER, "infogan", new InfoGanTerm(), "org.jgan.regularizers", "0");
         return c;
     }
 }
