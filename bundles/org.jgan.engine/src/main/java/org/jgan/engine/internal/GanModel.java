@@ -241,6 +241,22 @@ final class GanModel implements SampleSource {
         }
     }
 
+    /**
+     * Class labels of sample rows: row i gets class {@code i mod classes}, so every class is equally represented and
+     * a grid whose width is a multiple of the class count shows one class per column.
+     */
+    static INDArray cyclingLabels(int start, int n, int classes) {
+        INDArray labels = org.nd4j.linalg.factory.Nd4j.zeros(DataType.FLOAT, n, classes);
+        for (int i = 0; i < n; i++) {
+            labels.putScalar(i, (start + i) % classes, 1);
+        }
+        return labels;
+    }
+
+    /**
+     * Samples for evaluation and sample files: fresh noise from {@code sampleSeed}; in conditional runs row i has
+     * class {@code i mod classes}, and a categorical latent code (InfoGAN) likewise cycles through its values.
+     */
     @Override
     public INDArray sample(int count, long sampleSeed) {
         List<INDArray> parts = new ArrayList<>();
@@ -248,10 +264,9 @@ final class GanModel implements SampleSource {
         for (int start = 0; start < count; start += chunk) {
             int n = Math.min(chunk, count - start);
             Map<String, INDArray> feed = new HashMap<>();
-            feed.put(PlayerGraph.Z, codes.draw(Seeds.mix(sampleSeed, Seeds.LATENT, start), n));
+            feed.put(PlayerGraph.Z, codes.drawCycling(Seeds.mix(sampleSeed, Seeds.LATENT, start), n, start));
             if (data.classes() > 0) {
-                feed.put(PlayerGraph.FAKE_LABELS, Seeds.oneHot(Seeds.mix(sampleSeed, Seeds.FAKE_LABELS, start), n,
-                        data.classes()));
+                feed.put(PlayerGraph.FAKE_LABELS, cyclingLabels(start, n, data.classes()));
             }
             parts.add(sampler.outputSingle(feed, samplerOutput).dup());
         }

@@ -89,6 +89,23 @@ final class LatentLayout {
         return z;
     }
 
+    /**
+     * As {@link #draw}, but row i's categorical codes take value {@code (first + i) mod categories}, so sample grids
+     * show each value of a code in turn.
+     */
+    INDArray drawCycling(long seed, int rows, int first) {
+        INDArray z = draw(seed, rows);
+        for (Slot s : slots.values()) {
+            int k = s.code().categories();
+            for (int r = 0; r < rows && k > 0; r++) {
+                for (int j = 0; j < k; j++) {
+                    z.putScalar(r, s.offset() + j, j == (first + r) % k ? 1 : 0);
+                }
+            }
+        }
+        return z;
+    }
+
     String describe() {
         List<String> parts = new ArrayList<>();
         slots.values().forEach(s -> parts.add(s.code().name() + (s.code().categories() == 0 ? " continuous"

@@ -196,7 +196,8 @@ final class TrainingRun implements Runnable {
         Files.createDirectories(samples);
         String prefix = String.format(Locale.ROOT, "iter-%07d", at);
         long fixed = Seeds.mix(spec.intSetting("seed"), Seeds.FIXED_LATENT);
-        SampleFiles.write(model.sample(SAMPLE_FILE_COUNT, fixed), samples, prefix);
+        // image grids of 10 x 10 (one class per column for 10 or 5 or 2 classes), point clouds of 512
+        SampleFiles.write(model.sample(data.shape().isImage() ? 100 : SAMPLE_FILE_COUNT, fixed), samples, prefix);
         Map<String, Double> scores = new TreeMap<>();
         for (Map.Entry<Metric, RunSpec.Choice> e : chosen) {
             MetricResult r = e.getKey().evaluate(model, data, samples, prefix + "-",

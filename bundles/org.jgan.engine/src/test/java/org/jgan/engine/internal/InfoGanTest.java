@@ -58,6 +58,11 @@ class InfoGanTest {
         for (int j = 5; j < 8; j++) {
             assertEquals(1, z.getColumn(j).stdNumber().doubleValue(), 0.05, "noise column " + j + " is N(0, 1)");
         }
+        INDArray cycling = LatentLayout.of(s, 8).drawCycling(11, 10, 3);
+        for (int r = 0; r < 10; r++) {
+            assertEquals((3 + r) % 4, cycling.getRow(r).get(org.nd4j.linalg.indexing.NDArrayIndex.interval(0, 4))
+                    .argMax().getInt(0), "sample rows cycle through the categorical code");
+        }
         IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> LatentLayout.of(s, 5));
         assertTrue(e.getMessage().contains("latent is 5") && e.getMessage().contains("latent > 5"), e.getMessage());
     }

@@ -25,8 +25,11 @@ final class GaussianMixture implements DataSource, MixtureModel {
     private final double stddev;
     private final Embedding embed;
     private final int dims;
+    private final boolean labels;
 
-    GaussianMixture(double[][] localMeans, double stddev, Embedding embed) {
+    /** With {@code labels}, each sample carries its mode's index as a one-hot class label (conditional GANs). */
+    GaussianMixture(double[][] localMeans, double stddev, Embedding embed, boolean labels) {
+        this.labels = labels;
         this.localMeans = localMeans;
         this.stddev = stddev;
         this.embed = embed;
@@ -49,16 +52,21 @@ final class GaussianMixture implements DataSource, MixtureModel {
 
     @Override
     public int classes() {
-        return 0;
+        return labels ? localMeans.length : 0;
     }
 
     @Override
     public Batch sample(int batchSize, long seed) {
         SplittableRandom rng = new SplittableRandom(seed);
         float[] values = new float[batchSize * dims];
+        float[] oneHot = labels ? new float[batchSize * localMeans.length] : null;
         double[] local = new double[localMeans[0].length];
         for (int i = 0; i < batchSize; i++) {
-            double[] mean = localMeans[rng.nextInt(localMeans.length)];
+            int mode = rng.nextInt(localMeans.length);
+            if (oneHot != null) {
+                oneHot[i * localMeans.length + mode] = 1f;
+            }
+            double[] mean = localMeans[mode];
             for (int j = 0; j < local.length; j++) {
                 local[j] = mean[j] + stddev * rng.nextGaussian();
             }
@@ -67,7 +75,8 @@ final class GaussianMixture implements DataSource, MixtureModel {
                 values[i * dims + j] = (float) x[j];
             }
         }
-        return new Batch(Nd4j.create(values, new long[] {batchSize, dims}, 'c'), null);
+        return new Batch(Nd4j.create(values, new long[] {batchSize, dims}, 'c'),
+                oneHot == null ? null : Nd4j.create(oneHot, new long[] {batchSize, localMeans.length}, 'c'));
     }
 
     @Override

@@ -26,7 +26,9 @@ public final class GridDataset implements Dataset {
         return List.of(
                 OptionSpec.ofInt("side", 5, 1, 1000, "Modes per side of the grid"),
                 OptionSpec.ofDouble("spacing", 2.0, 1e-6, 1e6, "Distance between neighbouring modes"),
-                OptionSpec.ofDouble("std", 0.05, 1e-9, 1e6, "Standard deviation of each Gaussian"));
+                OptionSpec.ofDouble("std", 0.05, 1e-9, 1e6, "Standard deviation of each Gaussian"),
+                OptionSpec.ofBoolean("labels", false,
+                        "Label each sample with its mode (one-hot), for conditional GANs"));
     }
 
     @Override
@@ -40,6 +42,6 @@ public final class GridDataset implements Dataset {
                 means[i * side + j] = new double[] {(i - center) * spacing, (j - center) * spacing};
             }
         }
-        return new GaussianMixture(means, options.getDouble("std"), p -> p.clone());
+        return new GaussianMixture(means, options.getDouble("std"), p -> p.clone(), options.getBoolean("labels"));
     }
 }

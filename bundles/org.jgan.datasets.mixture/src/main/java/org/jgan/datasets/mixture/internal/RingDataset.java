@@ -26,7 +26,9 @@ public final class RingDataset implements Dataset {
         return List.of(
                 OptionSpec.ofInt("modes", 8, 1, 10_000, "Number of Gaussians"),
                 OptionSpec.ofDouble("radius", 2.0, 1e-6, 1e6, "Radius of the ring"),
-                OptionSpec.ofDouble("std", 0.02, 1e-9, 1e6, "Standard deviation of each Gaussian"));
+                OptionSpec.ofDouble("std", 0.02, 1e-9, 1e6, "Standard deviation of each Gaussian"),
+                OptionSpec.ofBoolean("labels", false,
+                        "Label each sample with its mode (one-hot), for conditional GANs"));
     }
 
     @Override
@@ -38,6 +40,6 @@ public final class RingDataset implements Dataset {
             double a = 2 * Math.PI * i / k;
             means[i] = new double[] {r * Math.cos(a), r * Math.sin(a)};
         }
-        return new GaussianMixture(means, options.getDouble("std"), p -> p.clone());
+        return new GaussianMixture(means, options.getDouble("std"), p -> p.clone(), options.getBoolean("labels"));
     }
 }

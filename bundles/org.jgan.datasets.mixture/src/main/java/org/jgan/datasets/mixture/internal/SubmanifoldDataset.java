@@ -34,7 +34,9 @@ public final class SubmanifoldDataset implements Dataset {
                 OptionSpec.ofDouble("radius", 1.0, 1e-6, 1e6, "Radius of the circle"),
                 OptionSpec.ofDouble("std", 0.01, 1e-9, 1e6, "Standard deviation of each Gaussian (in the plane)"),
                 OptionSpec.ofDouble("angle", Math.PI / 4, -2 * Math.PI, 2 * Math.PI,
-                        "Rotation angle (radians) about the axis (1, -1, 0)/sqrt(2)"));
+                        "Rotation angle (radians) about the axis (1, -1, 0)/sqrt(2)"),
+                OptionSpec.ofBoolean("labels", false,
+                        "Label each sample with its mode (one-hot), for conditional GANs"));
     }
 
     @Override
@@ -55,7 +57,7 @@ public final class SubmanifoldDataset implements Dataset {
                 out[j] = v[0] * rot[0][j] + v[1] * rot[1][j] + v[2] * rot[2][j] + shift;
             }
             return out;
-        });
+        }, options.getBoolean("labels"));
     }
 
     /** Rotation matrix by {@code angle} about the unit {@code axis}. */

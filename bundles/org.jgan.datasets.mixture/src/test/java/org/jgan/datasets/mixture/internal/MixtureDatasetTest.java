@@ -61,6 +61,30 @@ class MixtureDatasetTest {
     }
 
     @Test
+    void labelsNameEachSamplesModeWhenAskedFor() {
+        assertEquals(0, open(new RingDataset(), Map.of()).classes());
+        assertEquals(null, open(new RingDataset(), Map.of()).sample(4, 1).labels());
+        DataSource ring = open(new RingDataset(), Map.of("labels", "true"));
+        assertEquals(8, ring.classes());
+        org.jgan.api.Batch b = ring.sample(500, 5);
+        assertArrayEquals(new long[] {500, 8}, b.labels().shape());
+        int[] counts = new int[8];
+        double[] dist = nearest(b.data().toDoubleMatrix(), ((MixtureModel) ring).means(), counts);
+        for (int i = 0; i < 500; i++) {
+            double[] row = b.labels().getRow(i).toDoubleVector();
+            assertEquals(1.0, java.util.Arrays.stream(row).sum(), 0);
+            int label = 0;
+            while (row[label] != 1) {
+                label++;
+            }
+            double[] mean = ((MixtureModel) ring).means()[label];
+            double[] x = b.data().getRow(i).toDoubleVector();
+            assertEquals(dist[i], Math.hypot(x[0] - mean[0], x[1] - mean[1]), 1e-6, "row " + i + " is labelled with its mode");
+        }
+        assertEquals(open(new RingDataset(), Map.of()).sample(500, 5).data(), b.data(), "labels do not change the data");
+    }
+
+    @Test
     void sameSeedSameBatchOtherSeedOtherBatch() {
         DataSource grid = open(new GridDataset(), Map.of());
         INDArray a = grid.sample(32, 11).data();
