@@ -43,7 +43,7 @@ public final class DcganArchitecture implements Architecture {
 
     @Override
     public String description() {
-        return "DCGAN for 28x28, 32x32, 64x64 images (Radford et al. 2015); no-norm and tanh variants (Roth et al. 2017)";
+        return "DCGAN for 28x28, 32x32, 64x64 images (Radford et al. 2015); no-norm, tanh variants (Roth et al. 2017)";
     }
 
     @Override

@@ -254,6 +254,31 @@ class DcganNetworksTest {
         }
     }
 
+    /** The parameter counts of docs/architectures.md, at the default width, latent size 100, unconditional. */
+    @ParameterizedTest
+    @CsvSource({"28, 1, '', '', 759681, 138689", "32, 3, '', '', 1068931, 663361", "64, 3, '', '', 3576707, 2765633",
+            "32, 3, norm, none, 1072323, 662977"})
+    void parameterCountsMatchTheDocumentation(int size, int imageChannels, String option, String value, long g,
+            long d) {
+        DataShape shape = new DataShape(imageChannels, size, size);
+        Map<String, String> given = option.isEmpty() ? Map.of() : Map.of(option, value);
+        Networks nets = new DcganArchitecture().create(shape, 100, 0,
+                Options.resolve("architecture", DcganArchitecture.OPTIONS, given));
+        TestScope.Store store = new TestScope.Store();
+        SameDiff sd = SameDiff.create();
+        nets.generator(new TestScope(sd, Side.GENERATOR, true, store), sd.placeHolder("z", DataType.FLOAT, -1, 100),
+                null);
+        nets.discriminator(new TestScope(sd, Side.DISCRIMINATOR, true, store),
+                sd.placeHolder("x", DataType.FLOAT, shape.batched(-1)), null);
+        assertEquals(g, size(store, "g/"), "G parameters");
+        assertEquals(d, size(store, "d/"), "D parameters");
+    }
+
+    private static long size(TestScope.Store store, String prefix) {
+        return store.params.entrySet().stream().filter(e -> e.getKey().startsWith(prefix))
+                .mapToLong(e -> e.getValue().length()).sum();
+    }
+
     private static long count(java.util.Collection<String> names, String prefix, String part) {
         return names.stream().filter(n -> n.startsWith(prefix) && n.contains(part)).count();
     }
