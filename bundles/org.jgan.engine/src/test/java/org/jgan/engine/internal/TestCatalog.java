@@ -24,6 +24,8 @@ import org.jgan.regularizers.internal.WganGpPenalty;
 import org.jgan.losses.internal.NonSaturatingLoss;
 import org.jgan.metrics.mixture.internal.MixtureMetric;
 import org.jgan.mlp.internal.MlpArchitecture;
+import org.jgan.dcgan.internal.DcganArchitecture;
+import org.jgan.resnet.internal.ResnetArchitecture;
 
 /** A catalog holding the plug-ins of this repository, as the service registry would. */
 final class TestCatalog {
@@ -34,11 +36,14 @@ final class TestCatalog {
     static ComponentCatalog create() {
         ComponentCatalog c = new ComponentCatalog();
         c.add(Kind.ARCHITECTURE, "mlp", new MlpArchitecture(), "org.jgan.mlp", "0");
+        c.add(Kind.ARCHITECTURE, "dcgan", new DcganArchitecture(), "org.jgan.dcgan", "0");
+        c.add(Kind.ARCHITECTURE, "resnet", new ResnetArchitecture(), "org.jgan.resnet", "0");
         c.add(Kind.LOSS, "nonsaturating", new NonSaturatingLoss(), "org.jgan.losses", "0");
         c.add(Kind.LOSS, "minimax", new MinimaxLoss(), "org.jgan.losses", "0");
         c.add(Kind.DATASET, "ring8", new RingDataset(), "org.jgan.datasets.mixture", "0");
         c.add(Kind.DATASET, "grid25", new GridDataset(), "org.jgan.datasets.mixture", "0");
         c.add(Kind.DATASET, "submanifold7", new SubmanifoldDataset(), "org.jgan.datasets.mixture", "0");
+        c.add(Kind.DATASET, "test-images", new TestImages(), "org.jgan.engine.tests", "0");
         c.add(Kind.METRIC, "mixture", new MixtureMetric(), "org.jgan.metrics.mixture", "0");
         c.add(Kind.LOSS, "lsgan", new LeastSquaresLoss(), "org.jgan.losses", "0");
         c.add(Kind.LOSS, "wasserstein", new WassersteinLoss(), "org.jgan.losses", "0");

@@ -1,0 +1,85 @@
+package org.jgan.engine.internal;
+
+import java.util.List;
+import java.util.SplittableRandom;
+import org.jgan.api.Batch;
+import org.jgan.api.DataShape;
+import org.jgan.api.DataSource;
+import org.jgan.api.Dataset;
+import org.jgan.api.OptionSpec;
+import org.jgan.api.Options;
+import org.nd4j.linalg.api.ndarray.INDArray;
+import org.nd4j.linalg.factory.Nd4j;
+
+/**
+ * A synthetic image dataset for tests of image architectures: each sample is one Gaussian blob of random centre,
+ * radius and per-channel brightness on a dark background, {@code [channels, size, size]} in [-1, 1]. With
+ * {@code classes > 0} the label is the blob's horizontal position in {@code classes} bands.
+ */
+final class TestImages implements Dataset {
+
+    @Override
+    public String description() {
+        return "Random Gaussian blobs on a dark background, for tests of image architectures";
+    }
+
+    @Override
+    public List<OptionSpec> options() {
+        return List.of(
+                OptionSpec.ofInt("size", 28, 4, 256, "Side of the square images"),
+                OptionSpec.ofInt("channels", 1, 1, 4, "Channels per image"),
+                OptionSpec.ofInt("classes", 0, 0, 16, "Number of classes (horizontal bands of the blob's centre)"));
+    }
+
+    @Override
+    public DataSource open(Options options) {
+        int size = options.getInt("size");
+        int channels = options.getInt("channels");
+        int classes = options.getInt("classes");
+        DataShape shape = new DataShape(channels, size, size);
+        return new DataSource() {
+            @Override
+            public DataShape shape() {
+                return shape;
+            }
+
+            @Override
+            public long size() {
+                return Long.MAX_VALUE;
+            }
+
+            @Override
+            public int classes() {
+                return classes;
+            }
+
+            @Override
+            public Batch sample(int batchSize, long seed) {
+                SplittableRandom rng = new SplittableRandom(seed);
+                float[] pixels = new float[batchSize * channels * size * size];
+                float[] labels = new float[batchSize * Math.max(classes, 1)];
+                for (int i = 0; i < batchSize; i++) {
+                    double cx = rng.nextDouble() * size;
+                    double cy = rng.nextDouble() * size;
+                    double r = size * (0.08 + 0.15 * rng.nextDouble());
+                    int offset = i * channels * size * size;
+                    for (int c = 0; c < channels; c++) {
+                        double brightness = 0.5 + 0.5 * rng.nextDouble();
+                        for (int y = 0; y < size; y++) {
+                            for (int x = 0; x < size; x++) {
+                                double d2 = (x - cx) * (x - cx) + (y - cy) * (y - cy);
+                                pixels[offset + (c * size + y) * size + x] =
+                                        (float) (-1 + 2 * brightness * Math.exp(-d2 / (2 * r * r)));
+                            }
+                        }
+                    }
+                    if (classes > 0) {
+                        labels[i * classes + Math.min(classes - 1, (int) (cx * classes / size))] = 1f;
+                    }
+                }
+                INDArray data = Nd4j.create(pixels, shape.batched(batchSize), 'c');
+                return new Batch(data, classes > 0 ? Nd4j.create(labels, new long[] {batchSize, classes}, 'c') : null);
+            }
+        };
+    }
+}
