@@ -79,7 +79,7 @@ final class GanModel implements SampleSource {
             graphs.put(side, new PlayerGraph(side, networks, spec, shape, codes, latent, data.classes(), store, reparams));
         }
         for (PlayerGraph.PenaltyPoints pp : graphs.get(Side.DISCRIMINATOR).penalties) {
-            penalties.add(new InputGradientPenalty(pp.choice(), pp.groups().size(), networks, shape, store,
+            penalties.add(new InputGradientPenalty(pp.choice(), pp.groups().size(), networks, shape, data.classes(), store,
                     reparams.get(Side.DISCRIMINATOR)));
         }
         emaDecay = spec.doubleSetting("ema");
@@ -126,7 +126,7 @@ final class GanModel implements SampleSource {
         Map<String, Double> losses = graph.lossValues(outputs);
         Map<String, INDArray> gradients = new HashMap<>(result.getGradients());
         if (side == Side.DISCRIMINATOR) {
-            addPenalties(graph, outputs, gradients, losses, iteration);
+            addPenalties(graph, outputs, feed.get(PlayerGraph.LABELS), gradients, losses, iteration);
         }
         double total = losses.get(side == Side.DISCRIMINATOR ? "d_loss" : "g_loss");
         if (!Double.isFinite(total)) {
@@ -165,7 +165,8 @@ final class GanModel implements SampleSource {
     }
 
     /** Evaluates the input-gradient penalties of a discriminator step and adds their gradients and values. */
-    private void addPenalties(PlayerGraph graph, Map<String, INDArray> outputs, Map<String, INDArray> gradients,
+    private void addPenalties(PlayerGraph graph, Map<String, INDArray> outputs, INDArray labels,
+            Map<String, INDArray> gradients,
             Map<String, Double> losses, long iteration) {
         long playerStep = optimizers.get(Side.DISCRIMINATOR).steps();
         for (int i = 0; i < penalties.size(); i++) {
@@ -177,7 +178,7 @@ final class GanModel implements SampleSource {
             }
             List<INDArray> points = new ArrayList<>();
             pp.groups().forEach(g -> points.add(outputs.get(g)));
-            InputGradientPenalty.Result r = penalties.get(i).evaluate(points, w);
+            InputGradientPenalty.Result r = penalties.get(i).evaluate(points, labels, w);
             r.gradients().forEach((name, g) -> gradients.merge(name, g, INDArray::add));
             losses.put("d_" + pp.choice().name(), r.value());
             losses.merge("d_loss", w * r.value(), Double::sum);
@@ -209,8 +210,10 @@ final class GanModel implements SampleSource {
         feed.put(PlayerGraph.Z, codes.draw(Seeds.mix(seed, Seeds.LATENT, iteration, stream), batchSize));
         if (graph.conditional) {
             feed.put(PlayerGraph.LABELS, batch.labels());
-            feed.put(PlayerGraph.FAKE_LABELS,
-                    Seeds.oneHot(Seeds.mix(seed, Seeds.FAKE_LABELS, iteration, stream), batchSize, data.classes()));
+            // D steps condition the fake batch on the data batch's labels, so that real, generated and mixed
+            // points (gradient penalties) share one label per row; G steps draw labels uniformly
+            feed.put(PlayerGraph.FAKE_LABELS, graph.side == Side.DISCRIMINATOR ? batch.labels()
+                    : Seeds.oneHot(Seeds.mix(seed, Seeds.FAKE_LABELS, iteration, stream), batchSize, data.classes()));
         }
         long playerStep = optimizers.get(graph.side).steps();
         for (PlayerGraph.Term t : graph.terms) {

@@ -40,7 +40,7 @@ final class InputGradientPenalty {
     /** Central-difference step in input space, per sample. */
     static final double STEP = 3e-3;
 
-    private static final String X = "x", W = "w";
+    private static final String X = "x", W = "w", LABELS = "labels";
 
     private final RunSpec.RegularizerChoice choice;
     private final GradientPenalty penalty;
@@ -54,15 +54,19 @@ final class InputGradientPenalty {
     }
 
     InputGradientPenalty(RunSpec.RegularizerChoice choice, int groupCount, Networks networks, DataShape shape,
-            ParameterStore store, List<GraphScope.Reparam> reparams) {
+            int classes, ParameterStore store, List<GraphScope.Reparam> reparams) {
         this.choice = choice;
         this.penalty = (GradientPenalty) choice.entry().component();
         critic = SameDiff.create();
-        SDVariable x = critic.placeHolder(X, DataType.FLOAT, shape.batched(-1));
+        // A variable whose array each pass replaces, not a placeholder: SameDiff 1.0.0-M2.1 returns no gradient for
+        // a placeholder that reaches the loss through concat (conditional discriminators concatenate label maps).
+        SDVariable x = critic.var(X, Nd4j.zeros(DataType.FLOAT, shape.batched(1)));
         SDVariable w = critic.placeHolder(W, DataType.FLOAT, -1, 1);
-        // The penalty graph is unconditional: class-conditional penalties are not supported yet.
+        // Conditional discriminators see the D step's data labels with every point group (the engine conditions the
+        // fake batch of D steps on them too, so each row's points share one label).
+        SDVariable labels = classes > 0 ? critic.placeHolder(LABELS, DataType.FLOAT, -1, classes) : null;
         Critique c = networks.discriminator(new GraphScope(critic, Side.DISCRIMINATOR, true, store, reparams), x,
-                null);
+                labels);
         logits = c.logits().name();
         critic.setLossVariables(c.logits().mul(w).sum());
         // parameters of D outside its forward pass (an auxiliary head such as InfoGAN's Q) get no penalty gradient
@@ -87,13 +91,17 @@ final class InputGradientPenalty {
     record Result(double value, Map<String, INDArray> gradients) {
     }
 
-    Result evaluate(List<INDArray> points, double weight) {
+    Result evaluate(List<INDArray> points, INDArray labels, double weight) {
         Map<String, INDArray> total = new LinkedHashMap<>();
         double value = 0;
         for (int g = 0; g < points.size(); g++) {
             INDArray x = points.get(g).castTo(DataType.FLOAT);
             long n = x.size(0);
-            OutAndGrad first = critic.calculateGradientsAndOutputs(Map.of(X, x, W, Nd4j.ones(DataType.FLOAT, n, 1)),
+            if (labels != null && labels.size(0) != n) {
+                throw new IllegalArgumentException(choice.name() + ": a point group of " + n + " rows for "
+                        + labels.size(0) + " labels; a conditional run needs one point per data row");
+            }
+            OutAndGrad first = critic.calculateGradientsAndOutputs(feed(x, Nd4j.ones(DataType.FLOAT, n, 1), labels),
                     List.of(logits), List.of(X));
             INDArray psi = first.getOutputs().get(logits);
             INDArray grad = first.getGradients().get(X).reshape(n, -1);
@@ -106,7 +114,7 @@ final class InputGradientPenalty {
             // A penalty that does not depend on one of its inputs has no gradient for it.
             INDArray fPsi = orZeros(fv.getGradients().get("logits"), n);
             INDArray fS = orZeros(fv.getGradients().get("sq"), n);
-            accumulate(total, pass(x, fPsi.mul(weight / n)));
+            accumulate(total, pass(x, fPsi.mul(weight / n), labels));
             // v_i = f_s,i g_i; the s-term is 2 (dg/dtheta)^T v, a directional derivative along the whole batch
             INDArray v = grad.mulColumnVector(fS);
             double longest = Transforms.sqrt(v.mul(v).sum(true, 1), true).maxNumber().doubleValue();
@@ -114,8 +122,8 @@ final class InputGradientPenalty {
                 double eps = STEP / longest;
                 INDArray step = v.mul(eps).reshape(x.shape());
                 INDArray c = Nd4j.valueArrayOf(new long[] {n, 1}, weight / (n * eps), DataType.FLOAT);
-                accumulate(total, pass(x.add(step), c));
-                accumulate(total, pass(x.sub(step), c.neg()));
+                accumulate(total, pass(x.add(step), c, labels));
+                accumulate(total, pass(x.sub(step), c.neg(), labels));
             }
         }
         return new Result(value, total);
@@ -125,8 +133,14 @@ final class InputGradientPenalty {
      * Gradient of {@code sum_j w_j psi(x_j)} over one whole batch. Every evaluation point set is its own batch, so
      * discriminators with batch statistics see the batch they are penalized on.
      */
-    private Map<String, INDArray> pass(INDArray x, INDArray w) {
-        return critic.calculateGradients(Map.of(X, x, W, w), params.toArray(new String[0]));
+    private Map<String, INDArray> pass(INDArray x, INDArray w, INDArray labels) {
+        return critic.calculateGradients(feed(x, w, labels), params.toArray(new String[0]));
+    }
+
+    /** Binds x to the input variable and returns the placeholders' values. */
+    private Map<String, INDArray> feed(INDArray x, INDArray w, INDArray labels) {
+        critic.associateArrayWithVariable(x, X);
+        return labels == null ? Map.of(W, w) : Map.of(W, w, LABELS, labels);
     }
 
     private static void accumulate(Map<String, INDArray> total, Map<String, INDArray> grads) {

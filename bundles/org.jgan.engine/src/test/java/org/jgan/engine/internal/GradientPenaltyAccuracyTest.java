@@ -95,7 +95,7 @@ class GradientPenaltyAccuracyTest {
         ParameterStore store = new ParameterStore(42);
         ComponentCatalog.Entry entry = new ComponentCatalog.Entry(Kind.PENALTY, "p", penalty, "test", "0");
         RunSpec.RegularizerChoice choice = new RunSpec.RegularizerChoice(entry, opts, 1, 1, false, 0.01);
-        InputGradientPenalty engine = new InputGradientPenalty(choice, groups, nets, shape, store, List.of());
+        InputGradientPenalty engine = new InputGradientPenalty(choice, groups, nets, shape, 0, store, List.of());
         List<INDArray> points = new ArrayList<>();
         List<double[][]> pointsD = new ArrayList<>();
         SplittableRandom rng = new SplittableRandom(7);
@@ -109,7 +109,7 @@ class GradientPenaltyAccuracyTest {
             pointsD.add(x);
             points.add(Nd4j.create(x).castTo(org.nd4j.linalg.api.buffer.DataType.FLOAT).reshape(shape.batched(batch)));
         }
-        InputGradientPenalty.Result got = engine.evaluate(points, 1.0);
+        InputGradientPenalty.Result got = engine.evaluate(points, null, 1.0);
 
         // gamma = 2 for the Roth regularizers, so their gamma/2 factor is 1 and the references omit it
         DoubleNet net = reference.apply(store);

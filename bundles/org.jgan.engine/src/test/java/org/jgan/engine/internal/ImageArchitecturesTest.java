@@ -26,11 +26,11 @@ class ImageArchitecturesTest {
         "dcgan,  '',                                          3, 32, r1",
         "dcgan,  'architecture.norm=none',                    3, 32, r1",
         "dcgan,  'architecture.activation=tanh',              1, 28, ''",
-        "dcgan,  'dataset.classes=4',                         1, 28, ''",
+        "dcgan,  'dataset.classes=4',                         1, 28, r1",
         "resnet, '',                                          1, 28, r1",
         "resnet, '',                                          3, 32, ''",
         "resnet, 'architecture.dNorm=batch',                  3, 32, r1",
-        "resnet, 'dataset.classes=4',                         3, 32, ''"})
+        "resnet, 'dataset.classes=4',                         3, 32, r1"})
     void trainsAFewStepsAndChangesEveryNetwork(String architecture, String extra, int channels, int size,
             String regularizers) {
         Map<String, String> raw = new HashMap<>(Map.of("architecture", architecture, "architecture.channels", "8",
