@@ -29,8 +29,8 @@ import org.nd4j.linalg.ops.transforms.Transforms;
  * </pre>
  * (a central difference, error O(h^2)). Summed over the batch, the second term is the directional derivative
  * {@code 2 (dg/dtheta)^T v} with {@code v_i = f_s g_i}, taken along the whole batch: one backward pass of
- * {@code sum_j psi(x_j)} at {@code X + e v} and one at {@code X - e v}, plus one weighted pass at {@code X} for the
- * first term. Each is its own batch, so the result is also exact for discriminators with batch statistics (batch
+ * {@code sum_j psi(x_j)} at {@code X + e v} and one at {@code X - e v}; the first term rides on the same two passes
+ * (the mean of the gradients at {@code X +- e v} is the gradient at X up to O(e^2)). Each is its own batch, so the result is also exact for discriminators with batch statistics (batch
  * normalization), where {@code g = grad_X sum_j psi(x_j)} as in autograd implementations. The step {@code e} makes
  * the longest per-sample step {@link #STEP}, small against the distance to activation kinks yet large for float32
  * rounding (see docs/regularizers.md; {@code GradientPenaltyAccuracyTest} bounds the error).
@@ -114,7 +114,7 @@ final class InputGradientPenalty {
             // A penalty that does not depend on one of its inputs has no gradient for it.
             INDArray fPsi = orZeros(fv.getGradients().get("logits"), n);
             INDArray fS = orZeros(fv.getGradients().get("sq"), n);
-            accumulate(total, pass(x, fPsi.mul(weight / n), labels));
+            INDArray firstOrder = fPsi.mul(weight / n);
             // v_i = f_s,i g_i; the s-term is 2 (dg/dtheta)^T v, a directional derivative along the whole batch
             INDArray v = grad.mulColumnVector(fS);
             double longest = Transforms.sqrt(v.mul(v).sum(true, 1), true).maxNumber().doubleValue();
@@ -122,8 +122,13 @@ final class InputGradientPenalty {
                 double eps = STEP / longest;
                 INDArray step = v.mul(eps).reshape(x.shape());
                 INDArray c = Nd4j.valueArrayOf(new long[] {n, 1}, weight / (n * eps), DataType.FLOAT);
-                accumulate(total, pass(x.add(step), c, labels));
-                accumulate(total, pass(x.sub(step), c.neg(), labels));
+                // the first-order term rides on the same two passes: the mean of the gradients at X + e v and
+                // X - e v is the gradient at X up to O(e^2), the order of the central difference itself
+                INDArray half = firstOrder.mul(0.5);
+                accumulate(total, pass(x.add(step), half.add(c), labels));
+                accumulate(total, pass(x.sub(step), half.sub(c), labels));
+            } else {
+                accumulate(total, pass(x, firstOrder, labels));
             }
         }
         return new Result(value, total);
