@@ -142,9 +142,18 @@ final class InputGradientPenalty {
         return critic.calculateGradients(feed(x, w, labels), params.toArray(new String[0]));
     }
 
-    /** Binds x to the input variable and returns the placeholders' values. */
+    /**
+     * Writes x into the input variable and returns the placeholders' values. The variable keeps its array object
+     * (values are assigned in place) while the shape stays the same: SameDiff's gradient function holds on to the
+     * array a variable had when it was created, so binding a new array object leaves it computing on stale input.
+     */
     private Map<String, INDArray> feed(INDArray x, INDArray w, INDArray labels) {
-        critic.associateArrayWithVariable(x, X);
+        INDArray current = critic.getArrForVarName(X);
+        if (current != null && java.util.Arrays.equals(current.shape(), x.shape())) {
+            current.assign(x);
+        } else {
+            critic.associateArrayWithVariable(x.dup(), X);
+        }
         return labels == null ? Map.of(W, w) : Map.of(W, w, LABELS, labels);
     }
 

@@ -17,10 +17,28 @@ import org.nd4j.linalg.api.ndarray.INDArray;
 class CheckpointTest {
 
     private static GanModel model() {
-        RunSpec spec = RunSpec.parse(Map.of("batchSize", "32", "architecture.hidden", "16", "lrD", "1e-3",
-                "lrG", "1e-3", "dSteps", "2"), TestCatalog.create(), "ckpt");
+        return model(Map.of("batchSize", "32", "architecture.hidden", "16", "lrD", "1e-3", "lrG", "1e-3",
+                "dSteps", "2"));
+    }
+
+    private static GanModel model(Map<String, String> raw) {
+        RunSpec spec = RunSpec.parse(raw, TestCatalog.create(), "ckpt");
         DataSource data = spec.datasetComponent().open(spec.dataset().options());
         return new GanModel(spec, data);
+    }
+
+    /**
+     * An image run with every kind of state: batch-norm running statistics, a conditional dcgan, an input-gradient
+     * penalty, InfoGAN's Q head and latent codes, the generator EMA.
+     */
+    private static GanModel imageModel() {
+        return model(Map.ofEntries(Map.entry("architecture", "dcgan"), Map.entry("architecture.channels", "8"),
+                Map.entry("dataset", "test-images"), Map.entry("dataset.size", "28"),
+                Map.entry("dataset.channels", "1"), Map.entry("dataset.classes", "4"), Map.entry("batchSize", "8"),
+                Map.entry("latent", "16"), Map.entry("regularizers", "r1,infogan"),
+                Map.entry("regularizer.infogan.categorical", "4"), Map.entry("regularizer.infogan.continuous", "1"),
+                Map.entry("ema", "0.9"), Map.entry("lrD", "1e-3"), Map.entry("lrG", "1e-3"), Map.entry("dSteps", "2"),
+                Map.entry("metrics", "none")));
     }
 
     private static void train(GanModel m, long from, long to) {
@@ -51,6 +69,29 @@ class CheckpointTest {
             assertEquals(a.get(k), b.get(k), k);
         }
         assertEquals(straight.sample(10, 3), resumed.sample(10, 3));
+    }
+
+    @Test
+    void imageRunResumesExactly(@TempDir Path dir) throws IOException {
+        GanModel straight = imageModel();
+        train(straight, 0, 6);
+        GanModel first = imageModel();
+        train(first, 0, 3);
+        first.checkpoint(3).write(dir);
+        GanModel resumed = imageModel();
+        resumed.restore(Checkpoint.read(dir.resolve(Checkpoint.FILE)));
+        train(resumed, 3, 6);
+        Map<String, INDArray> a = straight.checkpoint(6).arrays();
+        Map<String, INDArray> b = resumed.checkpoint(6).arrays();
+        assertEquals(a.keySet(), b.keySet());
+        for (String prefix : new String[] {"opt/", "ema/", "buffer/g/", "param/d/q/"}) {
+            assertTrue(a.keySet().stream().anyMatch(k -> k.startsWith(prefix)), prefix + " state is saved: "
+                    + a.keySet());
+        }
+        for (String k : a.keySet()) {
+            assertEquals(a.get(k), b.get(k), k);
+        }
+        assertEquals(straight.sample(8, 3), resumed.sample(8, 3));
     }
 
     @Test

@@ -109,6 +109,11 @@ class GradientPenaltyAccuracyTest {
             pointsD.add(x);
             points.add(Nd4j.create(x).castTo(org.nd4j.linalg.api.buffer.DataType.FLOAT).reshape(shape.batched(batch)));
         }
+        // an evaluation on other points first: a result must depend on its own input only (training evaluates the
+        // penalty on a new batch every step)
+        List<INDArray> other = new ArrayList<>();
+        points.forEach(p -> other.add(p.mul(0.5).add(0.3)));
+        engine.evaluate(other, null, 1.0);
         InputGradientPenalty.Result got = engine.evaluate(points, null, 1.0);
 
         // gamma = 2 for the Roth regularizers, so their gamma/2 factor is 1 and the references omit it
