@@ -67,7 +67,9 @@ class FrameworkTest {
                 "loss:lsgan", "loss:wasserstein", "loss:fgan", "penalty:roth", "penalty:roth-f", "penalty:r1",
                 "penalty:r2", "penalty:wgan-gp", "penalty:dragan", "constraint:clip", "dataset:ring8",
                 "dataset:grid25", "dataset:submanifold7", "metric:mixture", "preset:default", "preset:roth",
-                "preset:wgan", "preset:wgan-gp", "settings:run")) {
+                "preset:wgan", "preset:wgan-gp", "settings:run", "architecture:dcgan", "architecture:resnet",
+                "dataset:idx", "dataset:cifar10", "dataset:image-folder", "regularizer:infogan",
+                "preset:dcgan-fashion", "preset:cgan-fashion", "preset:infogan-fashion", "preset:wgan-gp-resnet")) {
             assertTrue(names.contains(expected), expected + " missing from " + names);
         }
         ComponentDTO mlp = training.components().stream().filter(c -> c.name.equals("mlp")).findFirst().get();
@@ -96,6 +98,41 @@ class FrameworkTest {
         assertTrue(Files.exists(out.resolve("samples/iter-0000100-scatter.png")));
         assertTrue(Files.readString(out.resolve("status.json")).contains("COMPLETED"));
         c.delete();
+    }
+
+    @Test
+    void conditionalDcganOnAnImageFolderTrainsAndWritesASampleGrid() throws Exception {
+        // two classes of 32x32 PNGs (dark and light squares), read through ImageIO inside the framework
+        Path images = runsDir().resolve("images");
+        for (int i = 0; i < 12; i++) {
+            String cls = i % 2 == 0 ? "dark" : "light";
+            Files.createDirectories(images.resolve(cls));
+            java.awt.image.BufferedImage img = new java.awt.image.BufferedImage(32, 32,
+                    java.awt.image.BufferedImage.TYPE_INT_RGB);
+            int v = i % 2 == 0 ? 40 + i : 200 + i;
+            for (int y = 0; y < 32; y++) {
+                for (int x = 0; x < 32; x++) {
+                    img.setRGB(x, y, (v << 16) | (v << 8) | v);
+                }
+            }
+            javax.imageio.ImageIO.write(img, "png", images.resolve(cls).resolve(i + ".png").toFile());
+        }
+        Path out = runsDir().resolve("image-run");
+        String started = run("gan:start name=image-run architecture=dcgan architecture.channels=8 dataset=image-folder "
+                + "dataset.path=" + images + " dataset.size=32 dataset.channels=1 dataset.labels=true "
+                + "regularizers=r1 batchSize=8 latent=16 iterations=6 sampleInterval=3 checkpointInterval=3 "
+                + "outputDir=" + out);
+        assertTrue(started.startsWith("started image-run"), started);
+        RunStatusDTO s = awaitState("image-run", Set.of(State.COMPLETED, State.FAILED), 120_000);
+        assertEquals(State.COMPLETED, s.state, s.summary);
+        assertTrue(s.losses.containsKey("d_r1"), s.losses.toString());
+        java.awt.image.BufferedImage grid = javax.imageio.ImageIO.read(out.resolve("samples/iter-0000006-samples.png")
+                .toFile());
+        // 100 samples of 32x32 in a 10 x 10 grid with 1-pixel borders
+        assertEquals(10 * 33 + 1, grid.getWidth());
+        assertEquals(10 * 33 + 1, grid.getHeight());
+        String config = Files.readString(out.resolve("config.json"));
+        assertTrue(config.contains("\"org.jgan.dcgan\"") && config.contains("\"org.jgan.datasets.image\""), config);
     }
 
     @Test

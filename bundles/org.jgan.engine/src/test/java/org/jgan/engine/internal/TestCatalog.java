@@ -1,5 +1,6 @@
 package org.jgan.engine.internal;
 
+import org.jgan.datasets.image.internal.IdxDataset;
 import org.jgan.datasets.mixture.internal.GridDataset;
 import org.jgan.datasets.mixture.internal.RingDataset;
 import org.jgan.datasets.mixture.internal.SubmanifoldDataset;
@@ -42,6 +43,7 @@ final class TestCatalog {
         c.add(Kind.LOSS, "minimax", new MinimaxLoss(), "org.jgan.losses", "0");
         c.add(Kind.DATASET, "ring8", new RingDataset(), "org.jgan.datasets.mixture", "0");
         c.add(Kind.DATASET, "grid25", new GridDataset(), "org.jgan.datasets.mixture", "0");
+        c.add(Kind.DATASET, "idx", new IdxDataset(), "org.jgan.datasets.image", "0");
         c.add(Kind.DATASET, "submanifold7", new SubmanifoldDataset(), "org.jgan.datasets.mixture", "0");
         c.add(Kind.DATASET, "test-images", new TestImages(), "org.jgan.engine.tests", "0");
         c.add(Kind.METRIC, "mixture", new MixtureMetric(), "org.jgan.metrics.mixture", "0");

@@ -155,4 +155,77 @@ public final class Presets {
                             "regularizers", "historical-averaging"));
         }
     }
+
+    /**
+     * DCGAN (Radford et al. 2015) on Fashion-MNIST (Xiao et al. 2017): Adam 2e-4 with beta1 0.5, batch 128, a
+     * 100-dimensional latent, the non-saturating loss; unconditional (labels off). Needs
+     * {@code apt-get install dataset-fashion-mnist}.
+     */
+    @Component(service = Preset.class)
+    @GanName("dcgan-fashion")
+    public static final class DcganFashion extends RecipePreset {
+        public DcganFashion() {
+            super("Radford et al. 2015: DCGAN on Fashion-MNIST, Adam 2e-4 beta1 0.5, batch 128, latent 100",
+                    Map.ofEntries(Map.entry("architecture", "dcgan"), Map.entry("loss", "nonsaturating"),
+                            Map.entry("dataset", "idx"), Map.entry("dataset.labels", "false"),
+                            Map.entry("latent", "100"), Map.entry("batchSize", "128"), Map.entry("lrG", "2e-4"),
+                            Map.entry("lrD", "2e-4"), Map.entry("beta1", "0.5"), Map.entry("iterations", "5000"),
+                            Map.entry("sampleInterval", "250"), Map.entry("checkpointInterval", "250")));
+        }
+    }
+
+    /**
+     * Conditional DCGAN (Mirza and Osindero 2014) on Fashion-MNIST: the class label goes into both networks; sample
+     * grids show one class per column.
+     */
+    @Component(service = Preset.class)
+    @GanName("cgan-fashion")
+    public static final class CganFashion extends RecipePreset {
+        public CganFashion() {
+            super("Mirza and Osindero 2014: class-conditional DCGAN on Fashion-MNIST (labels into G and D)",
+                    Map.ofEntries(Map.entry("architecture", "dcgan"), Map.entry("loss", "nonsaturating"),
+                            Map.entry("dataset", "idx"), Map.entry("dataset.labels", "true"),
+                            Map.entry("latent", "100"), Map.entry("batchSize", "128"), Map.entry("lrG", "2e-4"),
+                            Map.entry("lrD", "2e-4"), Map.entry("beta1", "0.5"), Map.entry("iterations", "5000"),
+                            Map.entry("sampleInterval", "250"), Map.entry("checkpointInterval", "250")));
+        }
+    }
+
+    /**
+     * InfoGAN (Chen et al. 2016, MNIST setting): a 10-way categorical code and 2 continuous codes beside 62 noise
+     * dimensions (latent 74), lambda 1, on the DCGAN networks with Fashion-MNIST; D learns at 2e-4, G at 1e-3.
+     */
+    @Component(service = Preset.class)
+    @GanName("infogan-fashion")
+    public static final class InfoGanFashion extends RecipePreset {
+        public InfoGanFashion() {
+            super("Chen et al. 2016: InfoGAN, 10-way + 2 continuous codes, latent 74, on DCGAN / Fashion-MNIST",
+                    Map.ofEntries(Map.entry("architecture", "dcgan"), Map.entry("loss", "nonsaturating"),
+                            Map.entry("dataset", "idx"), Map.entry("dataset.labels", "false"),
+                            Map.entry("regularizers", "infogan"), Map.entry("regularizer.infogan.categorical", "10"),
+                            Map.entry("regularizer.infogan.continuous", "2"), Map.entry("latent", "74"),
+                            Map.entry("batchSize", "64"), Map.entry("lrG", "1e-3"), Map.entry("lrD", "2e-4"),
+                            Map.entry("beta1", "0.5"), Map.entry("iterations", "5000"),
+                            Map.entry("sampleInterval", "250"), Map.entry("checkpointInterval", "250")));
+        }
+    }
+
+    /**
+     * WGAN-GP with the ResNet of Gulrajani et al. 2017: Wasserstein loss, gradient penalty lambda 10, Adam 1e-4
+     * with betas 0 / 0.9, 5 critic steps, batch 64; Fashion-MNIST padded to 32x32.
+     */
+    @Component(service = Preset.class)
+    @GanName("wgan-gp-resnet")
+    public static final class WganGpResnet extends RecipePreset {
+        public WganGpResnet() {
+            super("Gulrajani et al. 2017: WGAN-GP with the ResNet, Adam 1e-4 betas 0/0.9, 5 critic steps, 32x32",
+                    Map.ofEntries(Map.entry("architecture", "resnet"), Map.entry("loss", "wasserstein"),
+                            Map.entry("regularizers", "wgan-gp"), Map.entry("dataset", "idx"),
+                            Map.entry("dataset.labels", "false"), Map.entry("dataset.size", "32"),
+                            Map.entry("latent", "128"), Map.entry("batchSize", "64"), Map.entry("lrG", "1e-4"),
+                            Map.entry("lrD", "1e-4"), Map.entry("beta1", "0"), Map.entry("beta2", "0.9"),
+                            Map.entry("dSteps", "5"), Map.entry("iterations", "5000"),
+                            Map.entry("sampleInterval", "250"), Map.entry("checkpointInterval", "250")));
+        }
+    }
 }
