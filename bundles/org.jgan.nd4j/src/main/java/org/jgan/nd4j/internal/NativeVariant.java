@@ -8,14 +8,16 @@ import java.util.Set;
 import java.util.TreeSet;
 
 /**
- * Which build of the ND4J CPU natives to load. oneDNN with AVX-512 is about 2.5x faster than the plain OpenBLAS
- * build on a small DCGAN on the project's machines (docs/performance.md), but only runs on CPUs with AVX-512.
+ * Which build of the ND4J CPU natives to load: the fastest the CPU can run. The oneDNN builds run convolutions and
+ * batch normalization through oneDNN; on a small DCGAN they are about 2.5x (AVX-512) and 2x (AVX2) faster than the
+ * plain OpenBLAS build (docs/architectures.md, "Speed"). oneDNN AVX-512 needs avx512f, avx512bw and avx512vl;
+ * oneDNN AVX2 needs avx2 and fma; any other x86-64 CPU gets the plain build.
  */
 record NativeVariant(String extension, String reason) {
 
     /** JavaCPP system property that selects the native variant. */
     static final String PLATFORM_EXTENSION = "org.bytedeco.javacpp.platform.extension";
-    /** Override: {@code auto} (default), {@code plain} or {@code onednn-avx512}. */
+    /** Override: {@code auto} (default), {@code plain}, {@code onednn-avx2} or {@code onednn-avx512}. */
     static final String OVERRIDE = "jgan.nd4j.variant";
 
     /** The platform classifier the variant loads, e.g. {@code linux-x86_64-onednn-avx512}. */
@@ -29,17 +31,21 @@ record NativeVariant(String extension, String reason) {
             case "plain":
                 return new NativeVariant("", OVERRIDE + "=plain");
             case "onednn-avx512":
-                return new NativeVariant("-onednn-avx512", OVERRIDE + "=onednn-avx512");
+            case "onednn-avx2":
+                return new NativeVariant("-" + wanted, OVERRIDE + "=" + wanted);
             case "auto":
                 break;
             default:
                 throw new IllegalArgumentException(OVERRIDE + " is '" + override
-                        + "'; expected auto, plain or onednn-avx512");
+                        + "'; expected auto, plain, onednn-avx2 or onednn-avx512");
         }
         if (cpuFlags.contains("avx512f") && cpuFlags.contains("avx512bw") && cpuFlags.contains("avx512vl")) {
             return new NativeVariant("-onednn-avx512", "the CPU has AVX-512 (avx512f, avx512bw, avx512vl)");
         }
-        return new NativeVariant("", "the CPU lacks AVX-512" + (cpuFlags.isEmpty() ? " (no CPU flags readable)" : ""));
+        if (cpuFlags.contains("avx2") && cpuFlags.contains("fma")) {
+            return new NativeVariant("-onednn-avx2", "the CPU has AVX2 and FMA but lacks AVX-512");
+        }
+        return new NativeVariant("", "the CPU lacks AVX2/FMA" + (cpuFlags.isEmpty() ? " (no CPU flags readable)" : ""));
     }
 
     /** Flags of the first processor in {@code /proc/cpuinfo}; empty when unreadable (non-Linux). */

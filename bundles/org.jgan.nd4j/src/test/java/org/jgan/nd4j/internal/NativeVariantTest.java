@@ -19,15 +19,26 @@ class NativeVariantTest {
     }
 
     @Test
-    void cpuWithoutAvx512GetsPlainBuild() {
+    void avx2CpuGetsOneDnnAvx2() {
         NativeVariant v = NativeVariant.choose("auto", Set.of("sse2", "avx2", "fma"));
-        assertEquals("linux-x86_64", v.classifier());
+        assertEquals("linux-x86_64-onednn-avx2", v.classifier());
         assertTrue(v.reason().contains("lacks AVX-512"));
+        // avx512f alone (without bw and vl) is not enough for the AVX-512 build
+        assertEquals("linux-x86_64-onednn-avx2", NativeVariant.choose(null, Set.of("avx2", "fma", "avx512f")).classifier());
+    }
+
+    @Test
+    void cpuWithoutAvx2GetsPlainBuild() {
+        NativeVariant v = NativeVariant.choose("auto", Set.of("sse2", "avx"));
+        assertEquals("linux-x86_64", v.classifier());
+        assertTrue(v.reason().contains("lacks AVX2"));
+        assertEquals("linux-x86_64", NativeVariant.choose("auto", Set.of()).classifier());
     }
 
     @Test
     void overrideWinsAndBadOverrideIsNamed() {
         assertEquals("", NativeVariant.choose("plain", Set.of("avx512f", "avx512bw", "avx512vl")).extension());
+        assertEquals("-onednn-avx2", NativeVariant.choose("onednn-avx2", Set.of()).extension());
         IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
                 () -> NativeVariant.choose("cuda", Set.of()));
         assertTrue(e.getMessage().contains("jgan.nd4j.variant is 'cuda'"), e.getMessage());
