@@ -17,7 +17,6 @@ import org.jgan.api.SampleSource;
 import org.jgan.api.Side;
 import org.nd4j.autodiff.samediff.SDVariable;
 import org.nd4j.autodiff.samediff.SameDiff;
-import org.nd4j.autodiff.samediff.api.OutAndGrad;
 import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
 
@@ -121,10 +120,10 @@ final class GanModel implements SampleSource {
     private Map<String, Double> step(Side side, long iteration, int k) {
         PlayerGraph graph = graphs.get(side);
         Map<String, INDArray> feed = feed(graph, iteration, k);
-        OutAndGrad result = graph.sd.calculateGradientsAndOutputs(feed, graph.outputs(), graph.params);
-        Map<String, INDArray> outputs = result.getOutputs();
+        Backprop.Result result = Backprop.run(graph.sd, feed, graph.outputs(), graph.params);
+        Map<String, INDArray> outputs = result.outputs();
         Map<String, Double> losses = graph.lossValues(outputs);
-        Map<String, INDArray> gradients = new HashMap<>(result.getGradients());
+        Map<String, INDArray> gradients = new HashMap<>(result.gradients());
         if (side == Side.DISCRIMINATOR) {
             addPenalties(graph, outputs, feed.get(PlayerGraph.LABELS), gradients, losses, iteration);
         }

@@ -101,10 +101,10 @@ final class InputGradientPenalty {
                 throw new IllegalArgumentException(choice.name() + ": a point group of " + n + " rows for "
                         + labels.size(0) + " labels; a conditional run needs one point per data row");
             }
-            OutAndGrad first = critic.calculateGradientsAndOutputs(feed(x, Nd4j.ones(DataType.FLOAT, n, 1), labels),
+            Backprop.Result first = Backprop.run(critic, feed(x, Nd4j.ones(DataType.FLOAT, n, 1), labels),
                     List.of(logits), List.of(X));
-            INDArray psi = first.getOutputs().get(logits);
-            INDArray grad = first.getGradients().get(X).reshape(n, -1);
+            INDArray psi = first.outputs().get(logits);
+            INDArray grad = first.gradients().get(X).dup().reshape(n, -1);
             INDArray sq = grad.mul(grad).sum(true, 1);
             PerSample f = groups.get(g);
             f.sd().associateArrayWithVariable(psi.dup(), "logits");
@@ -139,7 +139,7 @@ final class InputGradientPenalty {
      * discriminators with batch statistics see the batch they are penalized on.
      */
     private Map<String, INDArray> pass(INDArray x, INDArray w, INDArray labels) {
-        return critic.calculateGradients(feed(x, w, labels), params.toArray(new String[0]));
+        return Backprop.run(critic, feed(x, w, labels), List.of(), params).gradients();
     }
 
     /**

@@ -1,0 +1,52 @@
+"""PyTorch reference for DcganSpeedBenchmark: the same DCGAN (architecture `dcgan`, 1x28x28, channels 64, latent 100,
+batch norm, 4x4 stride-2 kernels), non-saturating loss, Adam 2e-4 / 0.5, one D and one G step per iteration on
+random data, 2 threads. Prints the median ms per iteration and the peak resident memory.
+
+The G step reuses the D step's fake batch, as PyTorch's DCGAN example does; the jgan engine draws a fresh latent
+batch for each step (Goodfellow et al. 2014, Algorithm 1), so it runs G's forward pass once more per iteration.
+"""
+import sys
+import time
+
+import torch
+from torch import nn
+
+warmup, measured, threads = (int(a) for a in (sys.argv[1:] + ["20", "30", "2"])[:3])
+torch.set_num_threads(threads)
+torch.manual_seed(0)
+batch, latent = 64, 100
+
+G = nn.Sequential(
+    nn.Linear(latent, 128 * 7 * 7, bias=False), nn.Unflatten(1, (128, 7, 7)), nn.BatchNorm2d(128), nn.ReLU(),
+    nn.ConvTranspose2d(128, 64, 4, 2, 1, bias=False), nn.BatchNorm2d(64), nn.ReLU(),
+    nn.ConvTranspose2d(64, 1, 4, 2, 1), nn.Tanh())
+D = nn.Sequential(
+    nn.Conv2d(1, 64, 4, 2, 1), nn.LeakyReLU(0.2),
+    nn.Conv2d(64, 128, 4, 2, 1, bias=False), nn.BatchNorm2d(128), nn.LeakyReLU(0.2),
+    nn.Flatten(), nn.Linear(128 * 7 * 7, 1))
+optG = torch.optim.Adam(G.parameters(), 2e-4, betas=(0.5, 0.999))
+optD = torch.optim.Adam(D.parameters(), 2e-4, betas=(0.5, 0.999))
+bce = nn.BCEWithLogitsLoss()
+ones, zeros = torch.ones(batch, 1), torch.zeros(batch, 1)
+real = torch.rand(batch, 1, 28, 28) * 2 - 1
+
+times = []
+for it in range(warmup + measured):
+    t0 = time.perf_counter()
+    fake = G(torch.randn(batch, latent))
+    optD.zero_grad()
+    (bce(D(real), ones) + bce(D(fake.detach()), zeros)).backward()
+    optD.step()
+    optG.zero_grad()
+    bce(D(fake), ones).backward()
+    optG.step()
+    if it >= warmup:
+        times.append((time.perf_counter() - t0) * 1000)
+times.sort()
+# VmHWM of this process (ru_maxrss would include the launching JVM's peak: Linux keeps it across exec)
+peak_kb = next(int(l.split()[1]) for l in open("/proc/self/status") if l.startswith("VmHWM:"))
+print("pytorch %s dcgan 28x28 batch 64 (G %d, D %d parameters), %d threads: median %.1f ms/iteration "
+      "(min %.1f, max %.1f, %d measured); peak resident %.0f MB"
+      % (torch.__version__, sum(p.numel() for p in G.parameters()), sum(p.numel() for p in D.parameters()),
+         threads, times[len(times) // 2], times[0], times[-1], len(times),
+         peak_kb / 1024))
