@@ -120,6 +120,8 @@ final class TrainingRun implements Runnable {
                 logLosses(lossLog, done, values);
                 if (sampleEvery > 0 && done % sampleEvery == 0 && done < iterations) {
                     evaluate(model, data, metricsToRun, done);
+                    lossLog.flush();
+                    plotLosses();
                 }
                 if (checkpointEvery > 0 && done % checkpointEvery == 0 && done < iterations) {
                     model.checkpoint(done).write(checkpointDir);
@@ -132,6 +134,7 @@ final class TrainingRun implements Runnable {
             }
         }
         evaluate(model, data, metricsToRun, iteration);
+        plotLosses();
         model.checkpoint(iteration).write(checkpointDir);
         setState(State.COMPLETED);
         writeStatus();
@@ -218,6 +221,15 @@ final class TrainingRun implements Runnable {
         Files.writeString(out.resolve("metrics.json"), Json.write(json));
         if (!scores.isEmpty()) {
             LOG.info("[{}] iteration {} metrics {}", id(), at, scores);
+        }
+    }
+
+    /** losses.png from losses.csv; a failure to plot is logged and does not disturb training. */
+    private void plotLosses() {
+        try {
+            LossPlot.write(out.resolve("losses.csv"), out.resolve("losses.png"));
+        } catch (IOException | RuntimeException e) {
+            LOG.warn("[{}] could not plot {}: {}", id(), out.resolve("losses.csv"), e.toString());
         }
     }
 
