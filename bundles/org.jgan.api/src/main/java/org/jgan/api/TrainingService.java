@@ -50,4 +50,37 @@ public interface TrainingService {
 
     /** Stops the run after its current iteration, saving a checkpoint. */
     RunStatusDTO stop(String runId);
+
+    /**
+     * Writes a PNG grid of {@code count} samples of a run's generator, restored from the run's latest checkpoint
+     * (with the EMA weights where the run keeps them). Sample i of a batch sits at row-major position i; the
+     * interpolation and arithmetic commands refer to samples by these indices.
+     *
+     * @param runId a run of this runtime, or the output folder of an earlier one (a path, or a name under runs/)
+     * @param seed  the sample batch; {@code null} for the fixed batch of the run's own sample grids
+     * @return the file written, under the run's {@code explore/} folder
+     * @throws IllegalArgumentException for an unknown run, a run without a checkpoint or an invalid value
+     * @since 1.4
+     */
+    String sample(String runId, int count, Long seed);
+
+    /**
+     * Latent space interpolation (Radford et al. 2015, section 6.1): row r of the grid walks in {@code steps}
+     * images from sample 2r to sample 2r + 1 of the batch, linearly or, with {@code spherical}, along the great
+     * circle (White 2016).
+     *
+     * @see #sample
+     * @since 1.4
+     */
+    String interpolate(String runId, int rows, int steps, Long seed, boolean spherical);
+
+    /**
+     * Latent vector arithmetic (Radford et al. 2015, section 6.3.2) on averaged latents of samples, e.g.
+     * {@code "12,31,40 - 3,7,9 + 55,61,70"}: one grid row per term (its samples and their average) and a result
+     * row (the result and {@code variants} copies with uniform noise in [-noise, noise]).
+     *
+     * @see #sample
+     * @since 1.4
+     */
+    String arithmetic(String runId, String expression, Long seed, int variants, double noise);
 }

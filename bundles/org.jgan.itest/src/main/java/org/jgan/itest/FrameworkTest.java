@@ -133,6 +133,29 @@ class FrameworkTest {
         assertEquals(10 * 33 + 1, grid.getHeight());
         String config = Files.readString(out.resolve("config.json"));
         assertTrue(config.contains("\"org.jgan.dcgan\"") && config.contains("\"org.jgan.datasets.image\""), config);
+        assertTrue(Files.size(out.resolve("losses.png")) > 0, "loss curves are plotted");
+
+        // the latent-space commands restore the checkpoint and write grids of 32x32 cells under explore/
+        java.awt.image.BufferedImage samples = grid(run("gan:sample image-run count=4 seed=5"));
+        assertEquals(2 * 33 + 1, samples.getWidth());
+        java.awt.image.BufferedImage walk = grid(run("gan:interpolate image-run rows=2 steps=3 mode=spherical"));
+        assertEquals(3 * 33 + 1, walk.getWidth());
+        assertEquals(2 * 33 + 1, walk.getHeight());
+        java.awt.image.BufferedImage sum = grid(run("gan:arithmetic image-run 1,3 - 2 + 5 variants=2"));
+        assertEquals(4 * 33 + 1, sum.getHeight(), "three terms and the result");
+        String bad = run("gan:arithmetic image-run 1,,3");
+        assertTrue(bad.contains("expected terms of comma-separated sample indices"), bad);
+        String badMode = run("gan:interpolate image-run mode=circle");
+        assertTrue(badMode.contains("gan:interpolate: mode is 'circle'; expected one of linear, spherical"), badMode);
+    }
+
+    /** The grid a latent-space command reports as "wrote FILE" (the session's output may hold log lines too). */
+    private static java.awt.image.BufferedImage grid(String reply) throws Exception {
+        String line = reply.lines().filter(l -> l.startsWith("wrote ")).reduce((a, b) -> b).orElse("");
+        assertTrue(line.endsWith(".png"), reply);
+        Path file = Path.of(line.substring("wrote ".length()));
+        assertTrue(file.getParent().endsWith("explore"), file.toString());
+        return javax.imageio.ImageIO.read(file.toFile());
     }
 
     @Test

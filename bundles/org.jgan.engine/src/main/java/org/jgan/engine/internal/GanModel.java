@@ -283,6 +283,36 @@ final class GanModel implements SampleSource {
         return out;
     }
 
+    /**
+     * The latent batch that {@link #sample} feeds for {@code count <= 1024} rows and this seed: row i of it generates
+     * sample i.
+     */
+    INDArray latents(int count, long sampleSeed) {
+        return codes.drawCycling(Seeds.mix(sampleSeed, Seeds.LATENT, 0), count, 0);
+    }
+
+    /** The generator (EMA weights when the run keeps them) on a given latent batch and, in conditional runs, labels. */
+    INDArray generate(INDArray z, INDArray labels) {
+        Map<String, INDArray> feed = new HashMap<>();
+        feed.put(PlayerGraph.Z, z.castTo(DataType.FLOAT));
+        if (data.classes() > 0) {
+            if (labels == null || labels.size(0) != z.size(0)) {
+                throw new IllegalArgumentException("run '" + spec.name() + "' is conditional on " + data.classes()
+                        + " classes; expected one label row per latent row");
+            }
+            feed.put(PlayerGraph.FAKE_LABELS, labels);
+        }
+        return sampler.outputSingle(feed, samplerOutput).dup();
+    }
+
+    int classes() {
+        return data.classes();
+    }
+
+    int latentSize() {
+        return latent;
+    }
+
     long parameterCount(Side side) {
         return store.count(side);
     }

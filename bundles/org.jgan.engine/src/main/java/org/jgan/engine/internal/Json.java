@@ -1,10 +1,16 @@
 package org.jgan.engine.internal;
 
+import java.util.ArrayList;
 import java.util.Collection;
+import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 
-/** Writes the small JSON documents a run leaves next to its outputs (maps, lists, strings, numbers). */
+/**
+ * Writes the small JSON documents a run leaves next to its outputs (maps, lists, strings, numbers), and reads them
+ * back ({@link #read}: objects as maps in document order, arrays as lists, numbers as doubles).
+ */
 final class Json {
 
     private Json() {
@@ -66,5 +72,143 @@ final class Json {
             }
         }
         sb.append('"');
+    }
+
+    /** Parses a JSON document; malformed text raises IllegalArgumentException naming the offset. */
+    static Object read(String text) {
+        Reader r = new Reader(text);
+        Object v = r.value();
+        r.skipSpace();
+        if (r.pos != text.length()) {
+            throw r.error("end of document");
+        }
+        return v;
+    }
+
+    private static final class Reader {
+        private final String s;
+        private int pos;
+
+        Reader(String s) {
+            this.s = s;
+        }
+
+        void skipSpace() {
+            while (pos < s.length() && Character.isWhitespace(s.charAt(pos))) {
+                pos++;
+            }
+        }
+
+        IllegalArgumentException error(String expected) {
+            return new IllegalArgumentException("malformed JSON at offset " + pos + "; expected " + expected);
+        }
+
+        Object value() {
+            skipSpace();
+            if (pos >= s.length()) {
+                throw error("a value");
+            }
+            char c = s.charAt(pos);
+            if (c == '{') {
+                pos++;
+                Map<String, Object> map = new LinkedHashMap<>();
+                skipSpace();
+                if (peek('}')) {
+                    return map;
+                }
+                do {
+                    skipSpace();
+                    String key = string();
+                    skipSpace();
+                    expect(':');
+                    map.put(key, value());
+                    skipSpace();
+                } while (peek(','));
+                expect('}');
+                return map;
+            }
+            if (c == '[') {
+                pos++;
+                List<Object> list = new ArrayList<>();
+                skipSpace();
+                if (peek(']')) {
+                    return list;
+                }
+                do {
+                    list.add(value());
+                    skipSpace();
+                } while (peek(','));
+                expect(']');
+                return list;
+            }
+            if (c == '"') {
+                return string();
+            }
+            for (String word : new String[] {"true", "false", "null"}) {
+                if (s.startsWith(word, pos)) {
+                    pos += word.length();
+                    return word.equals("null") ? null : Boolean.valueOf(word);
+                }
+            }
+            int start = pos;
+            while (pos < s.length() && "+-.eE0123456789".indexOf(s.charAt(pos)) >= 0) {
+                pos++;
+            }
+            try {
+                return Double.parseDouble(s.substring(start, pos));
+            } catch (NumberFormatException e) {
+                pos = start;
+                throw error("a value");
+            }
+        }
+
+        private boolean peek(char c) {
+            if (pos < s.length() && s.charAt(pos) == c) {
+                pos++;
+                return true;
+            }
+            return false;
+        }
+
+        private void expect(char c) {
+            if (!peek(c)) {
+                throw error("'" + c + "'");
+            }
+        }
+
+        private String string() {
+            expect('"');
+            StringBuilder sb = new StringBuilder();
+            while (pos < s.length()) {
+                char c = s.charAt(pos++);
+                if (c == '"') {
+                    return sb.toString();
+                }
+                if (c != '\\') {
+                    sb.append(c);
+                    continue;
+                }
+                if (pos >= s.length()) {
+                    break;
+                }
+                char e = s.charAt(pos++);
+                switch (e) {
+                    case 'n' -> sb.append('\n');
+                    case 'r' -> sb.append('\r');
+                    case 't' -> sb.append('\t');
+                    case 'b' -> sb.append('\b');
+                    case 'f' -> sb.append('\f');
+                    case 'u' -> {
+                        if (pos + 4 > s.length()) {
+                            throw error("four hex digits");
+                        }
+                        sb.append((char) Integer.parseInt(s.substring(pos, pos + 4), 16));
+                        pos += 4;
+                    }
+                    default -> sb.append(e);
+                }
+            }
+            throw error("a closing quote");
+        }
     }
 }

@@ -328,6 +328,83 @@ public final class RunRegistry implements TrainingService {
         return r.status();
     }
 
+    @Override
+    public String sample(String runId, int count, Long seed) {
+        return explore(runId, seed, (x, s) -> x.sample(count, s));
+    }
+
+    @Override
+    public String interpolate(String runId, int rows, int steps, Long seed, boolean spherical) {
+        return explore(runId, seed, (x, s) -> x.interpolate(rows, steps, s, spherical));
+    }
+
+    @Override
+    public String arithmetic(String runId, String expression, Long seed, int variants, double noise) {
+        return explore(runId, seed, (x, s) -> x.arithmetic(expression, s, variants, noise));
+    }
+
+    private interface Exploration {
+        Path apply(LatentExplorer explorer, long seed) throws IOException;
+    }
+
+    /**
+     * Restores a run's generator from its latest checkpoint into a model of its own (the training thread, if any,
+     * is not touched) and explores it; grids go to the run's explore/ folder.
+     */
+    private String explore(String runId, Long seed, Exploration what) {
+        RunSpec spec = exploredSpec(runId);
+        Path out = Path.of(spec.stringSetting("outputDir"));
+        Path file = out.resolve("checkpoints").resolve(Checkpoint.FILE);
+        if (!Files.exists(file)) {
+            throw new IllegalArgumentException("run '" + runId + "' has no checkpoint yet (" + file
+                    + "); expected one: pause the run, or wait for its checkpointInterval");
+        }
+        try {
+            GanModel model = new GanModel(spec, spec.datasetComponent().open(spec.dataset().options()));
+            model.restore(Checkpoint.read(file));
+            long s = seed != null ? seed : Seeds.mix(spec.intSetting("seed"), Seeds.FIXED_LATENT);
+            Path written = what.apply(new LatentExplorer(model, out.resolve("explore")), s);
+            LOG.info("[{}] wrote {}", runId, written.toAbsolutePath());
+            return written.toAbsolutePath().toString();
+        } catch (IOException e) {
+            throw new IllegalArgumentException("run '" + runId + "': " + e.getMessage(), e);
+        }
+    }
+
+    /**
+     * The configuration of a run of this runtime, or else of the run folder {@code runId} or {@code runs/<runId>}
+     * (a run trained by an earlier runtime).
+     */
+    private RunSpec exploredSpec(String runId) {
+        Handle h;
+        synchronized (runs) {
+            h = runs.get(runId);
+        }
+        if (h != null) {
+            if (h.run() == null) {
+                throw new IllegalArgumentException("run '" + runId + "' failed before training and has no generator");
+            }
+            return h.run().spec();
+        }
+        Path dir = RunFolder.find(runId);
+        if (dir == null) {
+            throw new IllegalArgumentException("unknown run '" + runId + "'; expected a run of this runtime ("
+                    + String.join(", ", runIds()) + ") or a run folder " + runId + "/ or runs/" + runId
+                    + "/ with a config.json");
+        }
+        try {
+            return RunFolder.spec(dir, catalog);
+        } catch (IOException e) {
+            throw new IllegalArgumentException("run '" + runId + "': " + e.getMessage(), e);
+        }
+    }
+
+    private List<String> runIds() {
+        synchronized (runs) {
+            return runs.isEmpty() ? List.of("none") : new ArrayList<>(runs.keySet());
+        }
+    }
+
     private Handle handle(String runId) {
         synchronized (runs) {
             Handle h = runs.get(runId);

@@ -1,6 +1,7 @@
 package org.jgan.shell.internal;
 
 import java.util.Arrays;
+import java.util.Set;
 import org.apache.felix.service.command.Descriptor;
 import org.jgan.api.TrainingService;
 import org.jgan.api.dto.RunStatusDTO;
@@ -16,7 +17,8 @@ import org.osgi.service.component.annotations.Reference;
     "osgi.command.scope=gan",
     "osgi.command.function=components", "osgi.command.function=presets", "osgi.command.function=start",
     "osgi.command.function=runs", "osgi.command.function=progress", "osgi.command.function=pause",
-    "osgi.command.function=resume", "osgi.command.function=stop", "osgi.command.function=validate"})
+    "osgi.command.function=resume", "osgi.command.function=stop", "osgi.command.function=validate",
+    "osgi.command.function=sample", "osgi.command.function=interpolate", "osgi.command.function=arithmetic"})
 public final class GanCommands {
 
     private final TrainingService training;
@@ -81,5 +83,43 @@ public final class GanCommands {
     @Descriptor("Stop a run at the next iteration boundary, saving a checkpoint")
     public String stop(@Descriptor("run id") String run) {
         return Formats.detail(training.stop(run));
+    }
+
+    @Descriptor("Write a grid of samples of a run's generator (from its latest checkpoint); sample i sits at "
+            + "row-major position i, the index the interpolate and arithmetic commands use")
+    public String sample(@Descriptor("run id") String run,
+            @Descriptor("count=100 (1..1024), seed=N (default: the batch of the run's own sample grids)") String... options) {
+        ExploreArguments a = ExploreArguments.parse("gan:sample", Arrays.asList(options), Set.of("count", "seed"));
+        noWords(a);
+        return "wrote " + training.sample(run, a.intValue("count", 100), a.seed());
+    }
+
+    @Descriptor("Write a latent interpolation grid (DCGAN, Radford et al. section 6.1): row r walks from sample 2r to "
+            + "sample 2r+1 of the batch")
+    public String interpolate(@Descriptor("run id") String run,
+            @Descriptor("rows=10 (1..32), steps=10 (2..32), seed=N (default: the run's sample grid batch), "
+                    + "mode=linear|spherical") String... options) {
+        ExploreArguments a = ExploreArguments.parse("gan:interpolate", Arrays.asList(options),
+                Set.of("rows", "steps", "seed", "mode"));
+        noWords(a);
+        boolean spherical = a.choice("mode", "linear", Set.of("linear", "spherical")).equals("spherical");
+        return "wrote " + training.interpolate(run, a.intValue("rows", 10), a.intValue("steps", 10), a.seed(), spherical);
+    }
+
+    @Descriptor("Write a latent vector arithmetic grid (DCGAN, Radford et al. section 6.3.2) on averaged latents of "
+            + "samples, e.g. gan:arithmetic RUN 12,31,40 - 3,7,9 + 55,61,70")
+    public String arithmetic(@Descriptor("run id") String run,
+            @Descriptor("terms of comma-separated sample indices joined by + or -, then options: seed=N (default: the "
+                    + "run's sample grid batch), variants=8 (0..32), noise=0.25") String... expressionAndOptions) {
+        ExploreArguments a = ExploreArguments.parse("gan:arithmetic", Arrays.asList(expressionAndOptions),
+                Set.of("seed", "variants", "noise"));
+        return "wrote " + training.arithmetic(run, a.words(), a.seed(), a.intValue("variants", 8),
+                a.doubleValue("noise", 0.25));
+    }
+
+    private static void noWords(ExploreArguments a) {
+        if (!a.words().isEmpty()) {
+            throw new IllegalArgumentException(a.command() + ": unexpected '" + a.words() + "'; expected key=value options");
+        }
     }
 }
