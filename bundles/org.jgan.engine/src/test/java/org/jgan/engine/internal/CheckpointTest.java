@@ -28,14 +28,16 @@ class CheckpointTest {
     }
 
     /**
-     * An image run with every kind of state: batch-norm running statistics, a conditional dcgan, an input-gradient
-     * penalty, InfoGAN's Q head and latent codes, the generator EMA.
+     * An image run with every kind of state: batch-norm running statistics, a conditional dcgan, a lazy annealed
+     * input-gradient penalty, InfoGAN's Q head and latent codes, the generator EMA.
      */
     private static GanModel imageModel() {
         return model(Map.ofEntries(Map.entry("architecture", "dcgan"), Map.entry("architecture.channels", "8"),
                 Map.entry("dataset", "test-images"), Map.entry("dataset.size", "28"),
                 Map.entry("dataset.channels", "1"), Map.entry("dataset.classes", "4"), Map.entry("batchSize", "8"),
                 Map.entry("latent", "16"), Map.entry("regularizers", "r1,infogan"),
+                // a lazy, annealed penalty: its schedule position (D step count, iteration) must survive the resume
+                Map.entry("regularizer.r1.every", "3"), Map.entry("regularizer.r1.anneal", "true"),
                 Map.entry("regularizer.infogan.categorical", "4"), Map.entry("regularizer.infogan.continuous", "1"),
                 Map.entry("ema", "0.9"), Map.entry("lrD", "1e-3"), Map.entry("lrG", "1e-3"), Map.entry("dSteps", "2"),
                 Map.entry("metrics", "none")));

@@ -28,7 +28,9 @@ final class TestImages implements Dataset {
         return List.of(
                 OptionSpec.ofInt("size", 28, 4, 256, "Side of the square images"),
                 OptionSpec.ofInt("channels", 1, 1, 4, "Channels per image"),
-                OptionSpec.ofInt("classes", 0, 0, 16, "Number of classes (horizontal bands of the blob's centre)"));
+                OptionSpec.ofInt("classes", 0, 0, 16, "Number of classes (horizontal bands of the blob's centre)"),
+                OptionSpec.ofInt("pool", 0, 0, 100_000, "When > 0: a fixed set of this many images that batches "
+                        + "draw from (with replacement); 0: a fresh image for every draw"));
     }
 
     @Override
@@ -37,6 +39,50 @@ final class TestImages implements Dataset {
         int channels = options.getInt("channels");
         int classes = options.getInt("classes");
         DataShape shape = new DataShape(channels, size, size);
+        int pool = options.getInt("pool");
+        DataSource fresh = blobs(shape, size, channels, classes);
+        if (pool == 0) {
+            return fresh;
+        }
+        Batch all = fresh.sample(pool, 0);
+        return new DataSource() {
+            @Override
+            public DataShape shape() {
+                return shape;
+            }
+
+            @Override
+            public long size() {
+                return pool;
+            }
+
+            @Override
+            public int classes() {
+                return classes;
+            }
+
+            @Override
+            public Batch sample(int batchSize, long seed) {
+                SplittableRandom rng = new SplittableRandom(seed);
+                long[] rows = new long[batchSize];
+                for (int i = 0; i < batchSize; i++) {
+                    rows[i] = rng.nextInt(pool);
+                }
+                return new Batch(Nd4j.pullRows(all.data().reshape(pool, -1), 1, toInts(rows)).reshape(shape.batched(batchSize)),
+                        all.labels() == null ? null : Nd4j.pullRows(all.labels(), 1, toInts(rows)));
+            }
+        };
+    }
+
+    private static int[] toInts(long[] rows) {
+        int[] r = new int[rows.length];
+        for (int i = 0; i < rows.length; i++) {
+            r[i] = (int) rows[i];
+        }
+        return r;
+    }
+
+    private static DataSource blobs(DataShape shape, int size, int channels, int classes) {
         return new DataSource() {
             @Override
             public DataShape shape() {
