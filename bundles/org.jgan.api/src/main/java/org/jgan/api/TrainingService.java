@@ -52,6 +52,20 @@ public interface TrainingService {
     RunStatusDTO stop(String runId);
 
     /**
+     * Changes settings of a running or paused run from its next iteration on, keeping its weights and optimizer
+     * state: learning rates, optimizer hyperparameters, {@code dSteps}, {@code iterations}, sample, checkpoint and
+     * progress intervals, and regularizer {@code weight}, {@code every}, {@code anneal} and {@code decay}. The
+     * change is stored in the run's configuration, logged with the iteration it took effect at, and appended to the
+     * run's {@code history.csv}.
+     *
+     * @param changes keys and values as for {@link #start}
+     * @throws IllegalArgumentException for an unknown or finished run, an invalid value, or a setting that needs a
+     *                                  restart; the run goes on with its old configuration
+     * @since 1.4
+     */
+    RunStatusDTO set(String runId, Map<String, String> changes);
+
+    /**
      * Writes a PNG grid of {@code count} samples of a run's generator, restored from the run's latest checkpoint
      * (with the EMA weights where the run keeps them). Sample i of a batch sits at row-major position i; the
      * interpolation and arithmetic commands refer to samples by these indices.

@@ -149,6 +149,19 @@ class FrameworkTest {
         assertTrue(badMode.contains("gan:interpolate: mode is 'circle'; expected one of linear, spherical"), badMode);
     }
 
+    /** Waits until a line of {@code file} ends with {@code suffix}. */
+    private static void awaitLine(Path file, String suffix) throws Exception {
+        long deadline = System.currentTimeMillis() + 30_000;
+        while (System.currentTimeMillis() < deadline) {
+            if (Files.exists(file) && Files.readAllLines(file).stream().anyMatch(l -> l.endsWith(suffix))) {
+                return;
+            }
+            Thread.sleep(50);
+        }
+        throw new AssertionError(file + " has no line ending with " + suffix + " after 30 s: "
+                + (Files.exists(file) ? Files.readAllLines(file) : "missing"));
+    }
+
     /** The grid a latent-space command reports as "wrote FILE" (the session's output may hold log lines too). */
     private static java.awt.image.BufferedImage grid(String reply) throws Exception {
         String line = reply.lines().filter(l -> l.startsWith("wrote ")).reduce((a, b) -> b).orElse("");
@@ -175,6 +188,25 @@ class FrameworkTest {
         assertEquals(paused.iteration, training.status("shell-run").iteration, "a paused run must not train");
         run("gan:resume shell-run");
         awaitState("shell-run", Set.of(State.RUNNING), 60_000);
+
+        // live changes: through the shell and through ConfigAdmin, taken at the next iteration, recorded
+        Path history = runsDir().resolve("shell-run/history.csv");
+        run("gan:set shell-run lrD=5e-4");
+        awaitLine(history, ",lrD,0.001,5.0E-4");
+        Configuration c = configurationAdmin.getConfiguration("org.jgan.run~shell-run", "?");
+        java.util.Dictionary<String, Object> props = c.getProperties();
+        props.put("lrG", "2e-4");
+        c.update(props);
+        awaitLine(history, ",lrG,0.001,2.0E-4");
+        assertEquals(State.RUNNING, training.status("shell-run").state, "a live change does not restart the run");
+        String invalid = run("gan:set shell-run lrD=-1");
+        assertTrue(invalid.contains("lrD") && invalid.contains("expected a number in"), invalid);
+        String fixed = run("gan:set shell-run architecture.hidden=64");
+        assertTrue(fixed.contains("architecture.hidden cannot change while the run trains"), fixed);
+        Thread.sleep(300);
+        assertEquals(State.RUNNING, training.status("shell-run").state, "refused changes leave the run going");
+        assertTrue(Files.readString(runsDir().resolve("shell-run/config.json")).contains("\"lrD\": \"5.0E-4\""));
+
         String stopped = run("gan:stop shell-run");
         assertTrue(stopped.contains("STOPPED"), stopped);
         String progress = run("gan:progress shell-run");

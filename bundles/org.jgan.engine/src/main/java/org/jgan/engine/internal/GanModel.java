@@ -27,7 +27,7 @@ import org.nd4j.linalg.api.ndarray.INDArray;
  */
 final class GanModel implements SampleSource {
 
-    private final RunSpec spec;
+    private RunSpec spec;
     private final DataSource data;
     private final DataShape shape;
     private final int latent;
@@ -40,7 +40,9 @@ final class GanModel implements SampleSource {
     private final String samplerOutput;
     private final List<RunSpec.RegularizerChoice> constraints = new ArrayList<>();
     private final List<InputGradientPenalty> penalties = new ArrayList<>();
-    private final long iterations;
+    private long iterations;
+    /** The current regularizer choices by name (weights and schedules can change while training). */
+    private final Map<String, RunSpec.RegularizerChoice> terms = new HashMap<>();
     /** Exponential moving average of the generator's parameters (empty when off), bound in the sampling graph. */
     private final Map<String, INDArray> ema = new LinkedHashMap<>();
     private final double emaDecay;
@@ -57,6 +59,7 @@ final class GanModel implements SampleSource {
         this.store = new ParameterStore(seed);
         this.iterations = spec.intSetting("iterations");
         this.codes = LatentLayout.of(spec, latent);
+        spec.regularizers().forEach(r -> terms.put(r.name(), r));
         Architecture architecture = (Architecture) spec.architecture().entry().component();
         Networks networks = architecture.create(shape, latent, data.classes(), spec.architecture().options());
         Map<Side, List<GraphScope.Reparam>> reparams = new EnumMap<>(Side.class);
@@ -189,7 +192,8 @@ final class GanModel implements SampleSource {
      * annealed (Roth et al. 2017, section 4.2), times N on the steps of a lazy term applied every N steps and 0 on
      * the others.
      */
-    double termWeight(RunSpec.RegularizerChoice c, long iteration, long playerStep) {
+    double termWeight(RunSpec.RegularizerChoice configured, long iteration, long playerStep) {
+        RunSpec.RegularizerChoice c = terms.getOrDefault(configured.name(), configured);
         if (playerStep % c.every() != 0) {
             return 0;
         }
@@ -281,6 +285,26 @@ final class GanModel implements SampleSource {
                     + java.util.Arrays.toString(expected));
         }
         return out;
+    }
+
+    /**
+     * Takes a changed configuration of the same run from the next step on: learning rates and optimizer
+     * hyperparameters, regularizer weights and schedules, the run length (annealing follows it). The caller has
+     * checked that nothing else changed ({@link LiveSettings}).
+     */
+    void reconfigure(RunSpec changed) {
+        for (Side side : Side.values()) {
+            optimizers.get(side).set(changed.doubleSetting(side == Side.GENERATOR ? "lrG" : "lrD"),
+                    changed.doubleSetting("beta1"), changed.doubleSetting("beta2"), changed.doubleSetting("epsilon"),
+                    changed.doubleSetting("rmsDecay"));
+        }
+        changed.regularizers().forEach(r -> terms.put(r.name(), r));
+        iterations = changed.intSetting("iterations");
+        spec = changed;
+    }
+
+    double learningRate(Side side) {
+        return optimizers.get(side).learningRate();
     }
 
     /**

@@ -55,6 +55,28 @@ final class Optimizer {
         steps++;
     }
 
+    /**
+     * New hyperparameters from the next step on; the moment estimates and the step count (Adam's bias
+     * correction) carry over. ND4J's updaters read their configuration at every step.
+     */
+    void set(double lr, double beta1, double beta2, double epsilon, double rmsDecay) {
+        if (config instanceof Adam a) {
+            a.setLearningRate(lr);
+            a.setBeta1(beta1);
+            a.setBeta2(beta2);
+            a.setEpsilon(epsilon);
+        } else if (config instanceof RmsProp r) {
+            r.setLearningRate(lr);
+            r.setRmsDecay(rmsDecay);
+            r.setEpsilon(epsilon);
+        }
+    }
+
+    /** The learning rate the next step uses. */
+    double learningRate() {
+        return config.getLearningRate(0, 0);
+    }
+
     long steps() {
         return steps;
     }

@@ -7,14 +7,17 @@ import org.osgi.service.component.annotations.Activate;
 import org.osgi.service.component.annotations.Component;
 import org.osgi.service.component.annotations.ConfigurationPolicy;
 import org.osgi.service.component.annotations.Deactivate;
+import org.osgi.service.component.annotations.Modified;
 import org.osgi.service.component.annotations.Reference;
 import org.osgi.service.metatype.annotations.Designate;
 
 /**
  * One instance per run factory configuration (from the shell, a {@code .cfg} file in the watched folder, or any
- * ConfigurationAdmin client): launches the run, and stops it with a checkpoint when the configuration goes away
- * or changes (a changed configuration restarts the run from its checkpoint with the new settings). If ND4J
- * failed to load, configurations stay inactive; {@code gan:start} reports the failure.
+ * ConfigurationAdmin client): launches the run, and stops it with a checkpoint when the configuration goes away.
+ * A changed configuration reaches the running run at its next iteration when only live settings changed
+ * ({@link LiveSettings}: learning rates, regularizer weights, intervals, ...); otherwise the run restarts from its
+ * checkpoint with the new settings. If ND4J failed to load, configurations stay inactive; {@code gan:start}
+ * reports the failure.
  */
 @Component(configurationPid = TrainingService.RUN_FACTORY_PID, configurationPolicy = ConfigurationPolicy.REQUIRE,
         immediate = true, service = {})
@@ -23,6 +26,7 @@ public final class RunComponent {
 
     private final RunRegistry registry;
     private final String pid;
+    private final NumericsBackend backend;
 
     /**
      * Activation waits for ND4J: a configuration found at start-up (a .cfg file in the watched folder) is
@@ -34,7 +38,13 @@ public final class RunComponent {
             Map<String, Object> properties) {
         this.registry = registry;
         this.pid = String.valueOf(properties.get("service.pid"));
+        this.backend = backend;
         registry.launch(pid, properties, backend);
+    }
+
+    @Modified
+    void modified(Map<String, Object> properties) {
+        registry.reconfigure(pid, properties, backend);
     }
 
     @Deactivate

@@ -329,6 +329,66 @@ public final class RunRegistry implements TrainingService {
     }
 
     @Override
+    public RunStatusDTO set(String runId, Map<String, String> changes) {
+        TrainingRun r = running(runId);
+        Handle h = handle(runId);
+        Map<String, String> merged = new TreeMap<>(r.latestSpec().resolved());
+        merged.putAll(changes);
+        // checked before anything is stored: an invalid value or a setting that needs a restart is refused here
+        RunSpec changed = RunSpec.parse(merged, catalog, runId);
+        List<LiveSettings.Change> diff = LiveSettings.diff(r.latestSpec().resolved(), changed.resolved());
+        List<String> fixed = LiveSettings.fixed(diff);
+        if (!fixed.isEmpty()) {
+            r.requestChange(changed); // throws, naming the settings
+        }
+        // stored in the run's configuration (a .cfg file in the watched folder is rewritten by FileInstall); the
+        // configuration update reaches reconfigure(), which hands the change to the run
+        try {
+            Configuration c = configurationAdmin != null ? configurationAdmin.getConfiguration(h.pid(), "?") : null;
+            if (c != null && c.getProperties() != null) {
+                java.util.Dictionary<String, Object> props = c.getProperties();
+                changes.forEach(props::put);
+                c.update(props);
+            }
+        } catch (IOException e) {
+            throw new IllegalStateException("could not store the configuration of run '" + runId + "': " + e.getMessage(), e);
+        }
+        r.requestChange(changed);
+        return r.status();
+    }
+
+    /**
+     * Called by {@link RunComponent} when a run's configuration changed: a running run takes the change at its next
+     * iteration when only live settings changed; otherwise the run stops with a checkpoint and starts again from it
+     * with the new configuration. An invalid configuration is logged and the run goes on unchanged.
+     */
+    void reconfigure(String pid, Map<String, Object> properties, NumericsBackend readyBackend) {
+        String id = RunConfigurations.runId(pid, properties);
+        Handle h;
+        synchronized (runs) {
+            h = runs.get(id);
+        }
+        if (h != null && h.pid().equals(pid) && h.run() != null && !h.run().isFinished()) {
+            Map<String, String> config = RunConfigurations.settings(properties);
+            config.putIfAbsent("name", id);
+            RunSpec changed;
+            try {
+                changed = RunSpec.parse(config, catalog, id);
+            } catch (RuntimeException e) {
+                LOG.error("[{}] configuration change refused, the run goes on unchanged: {}", id, e.getMessage());
+                return;
+            }
+            if (LiveSettings.fixed(LiveSettings.diff(h.run().latestSpec().resolved(), changed.resolved())).isEmpty()) {
+                h.run().requestChange(changed);
+                return;
+            }
+            LOG.info("[{}] configuration changed settings that need a restart; restarting from the checkpoint", id);
+        }
+        halt(pid);
+        launch(pid, properties, readyBackend);
+    }
+
+    @Override
     public String sample(String runId, int count, Long seed) {
         return explore(runId, seed, (x, s) -> x.sample(count, s));
     }

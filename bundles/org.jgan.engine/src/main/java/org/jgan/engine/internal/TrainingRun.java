@@ -32,10 +32,12 @@ final class TrainingRun implements Runnable {
     /** Samples written at each sample interval, from the run's fixed latent batch. */
     private static final int SAMPLE_FILE_COUNT = 512;
 
-    private final RunSpec spec;
+    private volatile RunSpec spec;
+    /** A changed configuration waiting for the next iteration boundary (null when none). */
+    private RunSpec pending;
     private final Map<String, Object> provenance;
     private final Path out;
-    private final long iterations;
+    private volatile long iterations;
     private final Object lock = new Object();
     private final Progress progress = new Progress();
 
@@ -94,10 +96,6 @@ final class TrainingRun implements Runnable {
                 model.parameterCount(Side.DISCRIMINATOR), spec.dataset().name(), spec.loss().name(), iterations,
                 out.toAbsolutePath());
         setState(State.RUNNING);
-        int dSteps = spec.intSetting("dSteps");
-        int sampleEvery = spec.intSetting("sampleInterval");
-        int checkpointEvery = spec.intSetting("checkpointInterval");
-        long progressNanos = (long) (spec.doubleSetting("progressInterval") * 1e9);
         long lastProgress = System.nanoTime();
         progress.restartClock(iteration, lastProgress);
         try (BufferedWriter lossLog = openLossLog(model)) {
@@ -105,6 +103,11 @@ final class TrainingRun implements Runnable {
                 if (!awaitGo(model, checkpointDir)) {
                     return;
                 }
+                applyPendingChange(model);
+                int dSteps = spec.intSetting("dSteps");
+                int sampleEvery = spec.intSetting("sampleInterval");
+                int checkpointEvery = spec.intSetting("checkpointInterval");
+                long progressNanos = (long) (spec.doubleSetting("progressInterval") * 1e9);
                 Map<String, Double> values = new LinkedHashMap<>();
                 for (int k = 0; k < dSteps; k++) {
                     values.putAll(model.discriminatorStep(iteration, k));
@@ -222,6 +225,63 @@ final class TrainingRun implements Runnable {
         if (!scores.isEmpty()) {
             LOG.info("[{}] iteration {} metrics {}", id(), at, scores);
         }
+    }
+
+    /**
+     * Asks the run to take a changed configuration at its next iteration boundary. Only settings that
+     * {@link LiveSettings} allows may differ; a later request before the boundary replaces an earlier one.
+     *
+     * @return the changes that will be applied (empty when the configuration is the same)
+     * @throws IllegalArgumentException naming the settings that need a restart; the run is not touched
+     */
+    List<LiveSettings.Change> requestChange(RunSpec changed) {
+        synchronized (lock) {
+            RunSpec base = pending != null ? pending : spec;
+            List<LiveSettings.Change> changes = LiveSettings.diff(spec.resolved(), changed.resolved());
+            List<String> fixed = LiveSettings.fixed(changes);
+            if (!fixed.isEmpty()) {
+                throw new IllegalArgumentException("run '" + id() + "': " + String.join(", ", fixed)
+                        + " cannot change while the run trains; expected changes of "
+                        + "learning rates, optimizer settings, dSteps, iterations, intervals or regularizer weight, "
+                        + "every, anneal, decay (restart the run for the others)");
+            }
+            if (!LiveSettings.diff(base.resolved(), changed.resolved()).isEmpty()) {
+                pending = changed;
+                lock.notifyAll();
+            }
+            return changes;
+        }
+    }
+
+    /** The configuration the run trains with now, or will from its next iteration when a change is pending. */
+    RunSpec latestSpec() {
+        synchronized (lock) {
+            return pending != null ? pending : spec;
+        }
+    }
+
+    private void applyPendingChange(GanModel model) throws IOException {
+        RunSpec changed;
+        synchronized (lock) {
+            changed = pending;
+            pending = null;
+        }
+        if (changed == null) {
+            return;
+        }
+        List<LiveSettings.Change> changes = LiveSettings.diff(spec.resolved(), changed.resolved());
+        model.reconfigure(changed);
+        spec = changed;
+        iterations = changed.intSetting("iterations");
+        Path history = out.resolve("history.csv");
+        StringBuilder sb = new StringBuilder(Files.exists(history) ? "" : "iteration,setting,from,to\n");
+        for (LiveSettings.Change c : changes) {
+            sb.append(iteration).append(',').append(c.key()).append(',').append(c.from()).append(',').append(c.to())
+                    .append('\n');
+            LOG.info("[{}] from iteration {}: {} {} -> {}", id(), iteration, c.key(), c.from(), c.to());
+        }
+        Files.writeString(history, sb, StandardOpenOption.CREATE, StandardOpenOption.APPEND);
+        writeConfig(model);
     }
 
     /** losses.png from losses.csv; a failure to plot is logged and does not disturb training. */

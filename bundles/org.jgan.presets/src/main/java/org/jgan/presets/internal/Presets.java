@@ -16,7 +16,7 @@ public final class Presets {
     @GanName("default")
     public static final class Default extends RecipePreset {
         public Default() {
-            super("Non-saturating GAN, MLP, 8 Gaussians on a ring; 5000 iterations (about a minute on 2 cores)",
+            super("Non-saturating GAN, MLP, 8 Gaussians on a ring; 5000 iterations (one to two minutes on 2 cores)",
                     Map.of("architecture", "mlp", "loss", "nonsaturating", "dataset", "ring8", "latent", "16",
                             "batchSize", "256", "lrG", "1e-3", "lrD", "1e-3", "iterations", "5000",
                             "sampleInterval", "1000", "checkpointInterval", "1000"));

@@ -18,7 +18,7 @@ import org.osgi.service.component.annotations.Reference;
     "osgi.command.function=components", "osgi.command.function=presets", "osgi.command.function=start",
     "osgi.command.function=runs", "osgi.command.function=progress", "osgi.command.function=pause",
     "osgi.command.function=resume", "osgi.command.function=stop", "osgi.command.function=validate",
-    "osgi.command.function=sample", "osgi.command.function=interpolate", "osgi.command.function=arithmetic"})
+    "osgi.command.function=set", "osgi.command.function=sample", "osgi.command.function=interpolate", "osgi.command.function=arithmetic"})
 public final class GanCommands {
 
     private final TrainingService training;
@@ -83,6 +83,17 @@ public final class GanCommands {
     @Descriptor("Stop a run at the next iteration boundary, saving a checkpoint")
     public String stop(@Descriptor("run id") String run) {
         return Formats.detail(training.stop(run));
+    }
+
+    @Descriptor("Change settings of a running or paused run from its next iteration, keeping its weights: learning "
+            + "rates, beta1/beta2/epsilon/rmsDecay, dSteps, iterations, intervals, regularizer.NAME.weight/every/anneal/decay")
+    public String set(@Descriptor("run id") String run,
+            @Descriptor("key=value ... e.g. 'lrD=1e-4 regularizer.r1.weight=5'") String... settings) {
+        Arguments a = Arguments.parse(Arrays.asList(settings));
+        if (a.preset() != null || a.settings().isEmpty()) {
+            throw new IllegalArgumentException("gan:set " + run + ": expected key=value settings, e.g. lrD=1e-4");
+        }
+        return Formats.detail(training.set(run, a.settings()));
     }
 
     @Descriptor("Write a grid of samples of a run's generator (from its latest checkpoint); sample i sits at "

@@ -1,0 +1,52 @@
+package org.jgan.engine.internal;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.Set;
+import java.util.TreeSet;
+import java.util.regex.Pattern;
+
+/**
+ * Which settings of a run can change while it trains, taking effect at the next iteration: learning rates and the
+ * optimizer's hyperparameters, discriminator steps per iteration, the run length, sample, checkpoint and progress
+ * intervals, and each regularizer's weight and schedule ({@code weight}, {@code every}, {@code anneal},
+ * {@code decay}). Everything else (architecture, loss, dataset, batch and latent size, the regularizer list and
+ * their other options, seed, output folder) fixes the graphs or the parameter shapes and needs a restart.
+ */
+final class LiveSettings {
+
+    static final Set<String> LIVE = Set.of("lrG", "lrD", "beta1", "beta2", "epsilon", "rmsDecay", "dSteps",
+            "iterations", "sampleInterval", "checkpointInterval", "progressInterval", "preset");
+    private static final Pattern LIVE_TERM = Pattern.compile("regularizer\\.[^.]+\\.(weight|every|anneal|decay)");
+
+    /** One changed setting. */
+    record Change(String key, String from, String to) {
+    }
+
+    private LiveSettings() {
+    }
+
+    static boolean isLive(String key) {
+        return LIVE.contains(key) || LIVE_TERM.matcher(key).matches();
+    }
+
+    /** Settings whose resolved values differ, in key order. */
+    static List<Change> diff(Map<String, String> before, Map<String, String> after) {
+        Set<String> keys = new TreeSet<>(before.keySet());
+        keys.addAll(after.keySet());
+        List<Change> changes = new ArrayList<>();
+        for (String k : keys) {
+            if (!Objects.equals(before.get(k), after.get(k))) {
+                changes.add(new Change(k, before.get(k), after.get(k)));
+            }
+        }
+        return changes;
+    }
+
+    /** The changes that cannot be made while the run trains; empty when all can. */
+    static List<String> fixed(List<Change> changes) {
+        return changes.stream().map(Change::key).filter(k -> !isLive(k)).toList();
+    }
+}
