@@ -199,6 +199,13 @@ class FrameworkTest {
         c.update(props);
         awaitLine(history, ",lrG,0.001,2.0E-4");
         assertEquals(State.RUNNING, training.status("shell-run").state, "a live change does not restart the run");
+        // hot swap of the loss and a penalty: the graphs are rebuilt on the same weights
+        run("gan:set shell-run loss=hinge regularizers=r1");
+        awaitLine(history, ",loss,nonsaturating,hinge");
+        awaitLine(runsDir().resolve("shell-run/losses.csv"), ",d_r1"); // the header gains the penalty's column
+        String swapRefused = run("gan:set shell-run regularizers=spectral-norm");
+        assertTrue(swapRefused.contains("cannot swap while training: the weight reparametrizations would change"),
+                swapRefused);
         String invalid = run("gan:set shell-run lrD=-1");
         assertTrue(invalid.contains("lrD") && invalid.contains("expected a number in"), invalid);
         String fixed = run("gan:set shell-run architecture.hidden=64");

@@ -48,6 +48,7 @@ final class GanModel implements SampleSource {
     private final double emaDecay;
     private final long emaStart;
     private final LatentLayout codes;
+    private final Networks networks;
 
     GanModel(RunSpec spec, DataSource data) {
         this.spec = spec;
@@ -61,29 +62,8 @@ final class GanModel implements SampleSource {
         this.codes = LatentLayout.of(spec, latent);
         spec.regularizers().forEach(r -> terms.put(r.name(), r));
         Architecture architecture = (Architecture) spec.architecture().entry().component();
-        Networks networks = architecture.create(shape, latent, data.classes(), spec.architecture().options());
-        Map<Side, List<GraphScope.Reparam>> reparams = new EnumMap<>(Side.class);
-        reparams.put(Side.GENERATOR, new ArrayList<>());
-        reparams.put(Side.DISCRIMINATOR, new ArrayList<>());
-        for (RunSpec.RegularizerChoice r : spec.regularizers()) {
-            if (r.kind() == Kind.REPARAMETRIZATION) {
-                Reparametrization rp = (Reparametrization) r.entry().component();
-                for (Side side : Side.values()) {
-                    if (rp.appliesTo(side, r.options())) {
-                        reparams.get(side).add(new GraphScope.Reparam(rp, r.options()));
-                    }
-                }
-            } else if (r.kind() == Kind.CONSTRAINT) {
-                constraints.add(r);
-            }
-        }
-        for (Side side : Side.values()) {
-            graphs.put(side, new PlayerGraph(side, networks, spec, shape, codes, latent, data.classes(), store, reparams));
-        }
-        for (PlayerGraph.PenaltyPoints pp : graphs.get(Side.DISCRIMINATOR).penalties) {
-            penalties.add(new InputGradientPenalty(pp.choice(), pp.groups().size(), networks, shape, data.classes(), store,
-                    reparams.get(Side.DISCRIMINATOR)));
-        }
+        networks = architecture.create(shape, latent, data.classes(), spec.architecture().options());
+        Map<Side, List<GraphScope.Reparam>> reparams = buildGraphs(spec);
         emaDecay = spec.doubleSetting("ema");
         emaStart = spec.intSetting("emaStart");
         if (emaDecay > 0) {
@@ -104,6 +84,91 @@ final class GanModel implements SampleSource {
                     spec.doubleSetting("epsilon"), spec.doubleSetting("rmsDecay"), store.params(),
                     store.names(side)));
         }
+    }
+
+    /**
+     * The two players' training graphs, the penalties' graphs and the constraints for a configuration, on the
+     * parameters in {@link #store} (existing ones are bound, new ones created).
+     *
+     * @return the reparametrizations per network
+     */
+    private Map<Side, List<GraphScope.Reparam>> buildGraphs(RunSpec s) {
+        Map<Side, List<GraphScope.Reparam>> reparams = new EnumMap<>(Side.class);
+        reparams.put(Side.GENERATOR, new ArrayList<>());
+        reparams.put(Side.DISCRIMINATOR, new ArrayList<>());
+        constraints.clear();
+        for (RunSpec.RegularizerChoice r : s.regularizers()) {
+            if (r.kind() == Kind.REPARAMETRIZATION) {
+                Reparametrization rp = (Reparametrization) r.entry().component();
+                for (Side side : Side.values()) {
+                    if (rp.appliesTo(side, r.options())) {
+                        reparams.get(side).add(new GraphScope.Reparam(rp, r.options()));
+                    }
+                }
+            } else if (r.kind() == Kind.CONSTRAINT) {
+                constraints.add(r);
+            }
+        }
+        for (Side side : Side.values()) {
+            graphs.put(side, new PlayerGraph(side, networks, s, shape, codes, latent, data.classes(), store, reparams));
+        }
+        penalties.clear();
+        for (PlayerGraph.PenaltyPoints pp : graphs.get(Side.DISCRIMINATOR).penalties) {
+            penalties.add(new InputGradientPenalty(pp.choice(), pp.groups().size(), networks, shape, data.classes(),
+                    store, reparams.get(Side.DISCRIMINATOR)));
+        }
+        return reparams;
+    }
+
+    /**
+     * Why a configuration cannot be swapped in for the running one, or null when it can: the loss, the adversarial
+     * weight and the regularizers may change, except regularizers that change the latent layout (InfoGAN codes) or
+     * reparametrize weights (spectral normalization), which the sampling graph and the parameters depend on.
+     */
+    static String swapRefusal(RunSpec current, RunSpec changed) {
+        int latent = current.intSetting("latent");
+        if (!LatentLayout.of(current, latent).describe().equals(LatentLayout.of(changed, latent).describe())) {
+            return "the latent codes would change (" + LatentLayout.of(current, latent).describe() + " -> "
+                    + LatentLayout.of(changed, latent).describe() + ")";
+        }
+        if (!reparametrizations(current).equals(reparametrizations(changed))) {
+            return "the weight reparametrizations would change (" + reparametrizations(current) + " -> "
+                    + reparametrizations(changed) + ")";
+        }
+        return null;
+    }
+
+    private static Map<String, String> reparametrizations(RunSpec s) {
+        Map<String, String> r = new java.util.TreeMap<>();
+        for (RunSpec.RegularizerChoice c : s.regularizers()) {
+            if (c.kind() == Kind.REPARAMETRIZATION) {
+                r.put(c.name(), c.options().toString());
+            }
+        }
+        return r;
+    }
+
+    /**
+     * Swaps in another loss, adversarial weight or set of regularizers from the next step on: the training graphs
+     * are rebuilt on the same parameters, which keep their values, and the optimizers keep their state (parameters
+     * a new regularizer adds, such as a Q head, start with fresh optimizer state). Also takes every live change of
+     * {@link #reconfigure}.
+     *
+     * @throws IllegalArgumentException when {@link #swapRefusal} refuses; nothing is changed
+     */
+    void swap(RunSpec changed) {
+        String refusal = swapRefusal(spec, changed);
+        if (refusal != null) {
+            throw new IllegalArgumentException("run '" + spec.name() + "': cannot swap while training: " + refusal
+                    + "; expected changes of the loss and of regularizers that add terms, penalties, constraints "
+                    + "or input transforms");
+        }
+        buildGraphs(changed);
+        for (Side side : Side.values()) {
+            optimizers.get(side).track(store.params(), store.names(side));
+        }
+        terms.clear();
+        reconfigure(changed);
     }
 
     /**

@@ -29,7 +29,15 @@ final class Optimizer {
             case "rmsprop" -> new RmsProp(lr, rmsDecay, epsilon);
             default -> throw new IllegalArgumentException("unknown optimizer '" + kind + "'; expected adam or rmsprop");
         };
+        track(params, names);
+    }
+
+    /** Adds fresh state for parameters not seen before (a regularizer swapped in may add some). */
+    void track(Map<String, INDArray> params, List<String> names) {
         for (String name : names) {
+            if (states.containsKey(name)) {
+                continue;
+            }
             long n = params.get(name).length();
             long size = config.stateSize(n);
             INDArray state = Nd4j.zeros(DataType.FLOAT, 1, Math.max(size, 1));

@@ -332,21 +332,26 @@ public final class RunRegistry implements TrainingService {
     public RunStatusDTO set(String runId, Map<String, String> changes) {
         TrainingRun r = running(runId);
         Handle h = handle(runId);
-        Map<String, String> merged = new TreeMap<>(r.latestSpec().resolved());
+        // another loss or regularizer list drops the replaced components' options, as when starting from a preset
+        Map<String, String> merged = new TreeMap<>(PresetMerge.withoutReplacedOptions(r.latestSpec().resolved(), changes));
         merged.putAll(changes);
         // checked before anything is stored: an invalid value or a setting that needs a restart is refused here
         RunSpec changed = RunSpec.parse(merged, catalog, runId);
-        List<LiveSettings.Change> diff = LiveSettings.diff(r.latestSpec().resolved(), changed.resolved());
-        List<String> fixed = LiveSettings.fixed(diff);
-        if (!fixed.isEmpty()) {
-            r.requestChange(changed); // throws, naming the settings
-        }
+        r.check(changed); // throws, naming what needs a restart
         // stored in the run's configuration (a .cfg file in the watched folder is rewritten by FileInstall); the
         // configuration update reaches reconfigure(), which hands the change to the run
         try {
             Configuration c = configurationAdmin != null ? configurationAdmin.getConfiguration(h.pid(), "?") : null;
             if (c != null && c.getProperties() != null) {
                 java.util.Dictionary<String, Object> props = c.getProperties();
+                Map<String, String> stored = new TreeMap<>();
+                for (String k : java.util.Collections.list(props.keys())) {
+                    if (props.get(k) instanceof String v) {
+                        stored.put(k, v);
+                    }
+                }
+                Map<String, String> kept = PresetMerge.withoutReplacedOptions(stored, changes);
+                stored.keySet().stream().filter(k -> !kept.containsKey(k)).forEach(props::remove);
                 changes.forEach(props::put);
                 c.update(props);
             }
@@ -378,11 +383,12 @@ public final class RunRegistry implements TrainingService {
                 LOG.error("[{}] configuration change refused, the run goes on unchanged: {}", id, e.getMessage());
                 return;
             }
-            if (LiveSettings.fixed(LiveSettings.diff(h.run().latestSpec().resolved(), changed.resolved())).isEmpty()) {
+            try {
                 h.run().requestChange(changed);
                 return;
+            } catch (IllegalArgumentException needsRestart) {
+                LOG.info("[{}] {}; restarting from the checkpoint", id, needsRestart.getMessage());
             }
-            LOG.info("[{}] configuration changed settings that need a restart; restarting from the checkpoint", id);
         }
         halt(pid);
         launch(pid, properties, readyBackend);

@@ -98,7 +98,7 @@ final class TrainingRun implements Runnable {
         setState(State.RUNNING);
         long lastProgress = System.nanoTime();
         progress.restartClock(iteration, lastProgress);
-        try (BufferedWriter lossLog = openLossLog(model)) {
+        try (LossLog lossLog = new LossLog(out.resolve("losses.csv"), model.lossNames(), iteration == 0)) {
             while (iteration < iterations) {
                 if (!awaitGo(model, checkpointDir)) {
                     return;
@@ -120,7 +120,7 @@ final class TrainingRun implements Runnable {
                     losses = values;
                     progress.update(done, now);
                 }
-                logLosses(lossLog, done, values);
+                lossLog.append(done, values);
                 if (sampleEvery > 0 && done % sampleEvery == 0 && done < iterations) {
                     evaluate(model, data, metricsToRun, done);
                     lossLog.flush();
@@ -236,21 +236,37 @@ final class TrainingRun implements Runnable {
      */
     List<LiveSettings.Change> requestChange(RunSpec changed) {
         synchronized (lock) {
+            List<LiveSettings.Change> changes = check(changed);
             RunSpec base = pending != null ? pending : spec;
-            List<LiveSettings.Change> changes = LiveSettings.diff(spec.resolved(), changed.resolved());
-            List<String> fixed = LiveSettings.fixed(changes);
-            if (!fixed.isEmpty()) {
-                throw new IllegalArgumentException("run '" + id() + "': " + String.join(", ", fixed)
-                        + " cannot change while the run trains; expected changes of "
-                        + "learning rates, optimizer settings, dSteps, iterations, intervals or regularizer weight, "
-                        + "every, anneal, decay (restart the run for the others)");
-            }
             if (!LiveSettings.diff(base.resolved(), changed.resolved()).isEmpty()) {
                 pending = changed;
                 lock.notifyAll();
             }
             return changes;
         }
+    }
+
+    /**
+     * The changes from the current configuration, when the run can take them while it trains.
+     *
+     * @throws IllegalArgumentException naming what needs a restart
+     */
+    List<LiveSettings.Change> check(RunSpec changed) {
+        RunSpec current = spec;
+        List<LiveSettings.Change> changes = LiveSettings.diff(current.resolved(), changed.resolved());
+        List<String> fixed = LiveSettings.fixed(changes);
+        if (!fixed.isEmpty()) {
+            throw new IllegalArgumentException("run '" + id() + "': " + String.join(", ", fixed)
+                    + " cannot change while the run trains; expected changes of learning rates, optimizer "
+                    + "settings, dSteps, iterations, intervals, the loss or regularizers (restart the run for "
+                    + "the others)");
+        }
+        String refusal = LiveSettings.needsSwap(changes) ? GanModel.swapRefusal(current, changed) : null;
+        if (refusal != null) {
+            throw new IllegalArgumentException("run '" + id() + "': cannot swap while training: " + refusal
+                    + "; restart the run for that");
+        }
+        return changes;
     }
 
     /** The configuration the run trains with now, or will from its next iteration when a change is pending. */
@@ -270,7 +286,13 @@ final class TrainingRun implements Runnable {
             return;
         }
         List<LiveSettings.Change> changes = LiveSettings.diff(spec.resolved(), changed.resolved());
-        model.reconfigure(changed);
+        if (LiveSettings.needsSwap(changes)) {
+            model.swap(changed);
+            LOG.info("[{}] from iteration {}: training graphs rebuilt for loss {} and regularizers [{}]; weights and "
+                    + "optimizer state kept", id(), iteration, changed.loss().name(), changed.stringSetting("regularizers"));
+        } else {
+            model.reconfigure(changed);
+        }
         spec = changed;
         iterations = changed.intSetting("iterations");
         Path history = out.resolve("history.csv");
@@ -293,23 +315,69 @@ final class TrainingRun implements Runnable {
         }
     }
 
-    private BufferedWriter openLossLog(GanModel model) throws IOException {
-        Path csv = out.resolve("losses.csv");
-        boolean fresh = !Files.exists(csv) || iteration == 0;
-        BufferedWriter w = Files.newBufferedWriter(csv, fresh
-                ? new StandardOpenOption[] {StandardOpenOption.CREATE, StandardOpenOption.TRUNCATE_EXISTING}
-                : new StandardOpenOption[] {StandardOpenOption.APPEND});
-        if (fresh) {
-            w.write("iteration," + String.join(",", model.lossNames()) + "\n");
-        }
-        return w;
-    }
+    /**
+     * losses.csv: a header of loss names and one row per iteration, each value under its name's column. When a
+     * swapped loss or regularizer brings new names, they are appended as columns and the earlier rows get empty
+     * cells for them (the file is rewritten once); names that are gone get empty cells from then on.
+     */
+    static final class LossLog implements java.io.Closeable {
+        private final Path file;
+        private final List<String> columns = new java.util.ArrayList<>();
+        private BufferedWriter w;
 
-    private static void logLosses(BufferedWriter w, long it, Map<String, Double> values) throws IOException {
-        StringBuilder sb = new StringBuilder().append(it);
-        // A lazy term skipped at this step has no value: an empty cell.
-        values.values().forEach(v -> sb.append(',').append(v.isNaN() ? "" : String.format(Locale.ROOT, "%.6g", v)));
-        w.write(sb.append('\n').toString());
+        LossLog(Path file, List<String> names, boolean fresh) throws IOException {
+            this.file = file;
+            if (fresh || !Files.exists(file)) {
+                columns.addAll(names);
+                w = Files.newBufferedWriter(file, StandardOpenOption.CREATE, StandardOpenOption.TRUNCATE_EXISTING);
+                w.write("iteration," + String.join(",", columns) + "\n");
+            } else {
+                String header = Files.readAllLines(file).stream().findFirst().orElse("iteration");
+                columns.addAll(List.of(header.split(",", -1)).subList(1, header.split(",", -1).length));
+                w = Files.newBufferedWriter(file, StandardOpenOption.APPEND);
+                ensure(names);
+            }
+        }
+
+        /** Adds columns for names not logged before, rewriting the rows so far with empty cells for them. */
+        private void ensure(java.util.Collection<String> names) throws IOException {
+            List<String> added = names.stream().filter(n -> !columns.contains(n)).toList();
+            if (added.isEmpty()) {
+                return;
+            }
+            w.close();
+            List<String> lines = Files.readAllLines(file);
+            columns.addAll(added);
+            StringBuilder sb = new StringBuilder("iteration," + String.join(",", columns) + "\n");
+            String pad = ",".repeat(added.size());
+            for (String line : lines.subList(Math.min(1, lines.size()), lines.size())) {
+                sb.append(line).append(pad).append('\n');
+            }
+            Path tmp = file.resolveSibling(file.getFileName() + ".tmp");
+            Files.writeString(tmp, sb);
+            Files.move(tmp, file, java.nio.file.StandardCopyOption.REPLACE_EXISTING);
+            w = Files.newBufferedWriter(file, StandardOpenOption.APPEND);
+        }
+
+        void append(long iteration, Map<String, Double> values) throws IOException {
+            ensure(values.keySet());
+            StringBuilder sb = new StringBuilder().append(iteration);
+            for (String c : columns) {
+                Double v = values.get(c);
+                // a lazy term skipped at this step, or a term no longer in the run: an empty cell
+                sb.append(',').append(v == null || v.isNaN() ? "" : String.format(Locale.ROOT, "%.6g", v));
+            }
+            w.write(sb.append('\n').toString());
+        }
+
+        void flush() throws IOException {
+            w.flush();
+        }
+
+        @Override
+        public void close() throws IOException {
+            w.close();
+        }
     }
 
     private void writeConfig(GanModel model) throws IOException {

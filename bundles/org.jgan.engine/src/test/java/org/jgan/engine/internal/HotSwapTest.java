@@ -1,0 +1,96 @@
+package org.jgan.engine.internal;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import org.jgan.api.dto.RunStatusDTO.State;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.nd4j.linalg.api.ndarray.INDArray;
+
+/** Swapping the loss or the regularizers of a running model keeps its weights and optimizer state. */
+class HotSwapTest {
+
+    private static RunSpec spec(Map<String, String> extra) {
+        Map<String, String> raw = new HashMap<>(Map.of("dataset", "ring8", "architecture.hidden", "16",
+                "batchSize", "32", "lrD", "1e-3", "lrG", "1e-3", "metrics", "none"));
+        raw.putAll(extra);
+        return RunSpec.parse(raw, TestCatalog.create(), "swap");
+    }
+
+    private static GanModel model(RunSpec s) {
+        return new GanModel(s, s.datasetComponent().open(s.dataset().options()));
+    }
+
+    @Test
+    void aSwappedModelContinuesExactlyAsAFreshModelOfTheNewConfigurationFromTheSameState() {
+        GanModel a = model(spec(Map.of()));
+        for (int it = 0; it < 3; it++) {
+            a.discriminatorStep(it, 0);
+            a.generatorStep(it);
+        }
+        Map<String, INDArray> before = a.checkpoint(3).arrays();
+        RunSpec hinge = spec(Map.of("loss", "hinge", "regularizers", "r1", "regularizer.r1.weight", "2"));
+        a.swap(hinge);
+        Map<String, INDArray> afterSwap = a.checkpoint(3).arrays();
+        before.forEach((k, v) -> assertEquals(v, afterSwap.get(k), k + " is kept by the swap"));
+
+        GanModel b = model(hinge);
+        b.restore(a.checkpoint(3));
+        Map<String, Double> la = a.discriminatorStep(3, 0);
+        Map<String, Double> lb = b.discriminatorStep(3, 0);
+        assertEquals(lb, la, "the swapped model uses the new loss and penalty");
+        assertTrue(la.containsKey("d_r1"), la.toString());
+        assertEquals(lb.get("d_loss"), la.get("d_loss"));
+        a.generatorStep(3);
+        b.generatorStep(3);
+        Map<String, INDArray> pa = a.checkpoint(4).arrays();
+        Map<String, INDArray> pb = b.checkpoint(4).arrays();
+        pb.forEach((k, v) -> assertEquals(v, pa.get(k), k));
+        assertEquals(List.of("d_loss", "d_adv", "d_r1", "g_loss", "g_adv"), a.lossNames());
+    }
+
+    @Test
+    void latentCodesAndReparametrizationsCannotBeSwappedIn() {
+        GanModel a = model(spec(Map.of()));
+        IllegalArgumentException codes = assertThrows(IllegalArgumentException.class,
+                () -> a.swap(spec(Map.of("regularizers", "infogan", "regularizer.infogan.categorical", "4"))));
+        assertTrue(codes.getMessage().contains("the latent codes would change"), codes.getMessage());
+        IllegalArgumentException sn = assertThrows(IllegalArgumentException.class,
+                () -> a.swap(spec(Map.of("regularizers", "spectral-norm"))));
+        assertTrue(sn.getMessage().contains("the weight reparametrizations would change"), sn.getMessage());
+        // nothing changed: the model still trains with its own loss
+        assertEquals(List.of("d_loss", "d_adv", "g_loss", "g_adv"), a.lossNames());
+    }
+
+    @Test
+    void aRunSwapsMidRunAndItsLossLogGainsTheNewColumns(@TempDir Path dir) throws Exception {
+        Map<String, String> base = Map.of("outputDir", dir.toString(), "iterations", "100000", "sampleInterval", "0",
+                "checkpointInterval", "0");
+        TrainingRun run = new TrainingRun(spec(base), Map.of());
+        Thread t = new Thread(run);
+        t.start();
+        while (run.status().iteration < 20) {
+            Thread.sleep(10);
+        }
+        Map<String, String> swapped = new HashMap<>(base);
+        swapped.putAll(Map.of("iterations", "120", "loss", "hinge", "regularizers", "r1"));
+        run.requestChange(spec(swapped));
+        assertTrue(run.awaitFinished(60_000));
+        assertEquals(State.COMPLETED, run.status().state);
+        List<String> lines = Files.readAllLines(dir.resolve("losses.csv"));
+        assertEquals("iteration,d_loss,d_adv,g_loss,g_adv,d_r1", lines.get(0));
+        assertEquals(121, lines.size(), "one row per iteration: the run was not restarted");
+        assertTrue(lines.get(1).endsWith(","), "rows before the swap have an empty d_r1 cell: " + lines.get(1));
+        assertTrue(!lines.get(120).endsWith(","), "rows after it have a d_r1 value: " + lines.get(120));
+        String history = Files.readString(dir.resolve("history.csv"));
+        assertTrue(history.contains(",loss,nonsaturating,hinge") && history.contains(",regularizers,,r1"), history);
+        assertTrue(Files.readString(dir.resolve("config.json")).contains("\"loss\": \"hinge\""));
+    }
+}
