@@ -220,6 +220,56 @@ class FrameworkTest {
         assertTrue(progress.contains("output: "), progress);
     }
 
+    /**
+     * The example variant bundle (examples/relativistic-loss, built by the same reactor against the API alone) is
+     * installed while a run trains, the run is switched to its loss without a restart, and uninstalling the bundle
+     * withdraws the loss from the listing without disturbing the run (its graphs hold ND4J ops only).
+     */
+    @Test
+    void aVariantBundleInstalledWhileARunTrainsIsSwappedIn() throws Exception {
+        Path jar = Path.of(context.getProperty("jgan.example.jar"));
+        assertTrue(Files.exists(jar), "example bundle not built: " + jar);
+        Path out = runsDir().resolve("drop-run");
+        run("gan:start default name=drop-run iterations=1000000 progressInterval=1 outputDir=" + out);
+        awaitState("drop-run", Set.of(State.RUNNING), 60_000);
+        assertTrue(!run("gan:components loss").contains("relativistic"));
+        org.osgi.framework.Bundle b = context.installBundle(jar.toUri().toString());
+        try {
+            b.start();
+            long deadline = System.currentTimeMillis() + 30_000;
+            while (!run("gan:components loss").contains("relativistic") && System.currentTimeMillis() < deadline) {
+                Thread.sleep(50);
+            }
+            String listing = run("gan:components loss");
+            assertTrue(listing.contains("relativistic") && listing.contains("relativism"), listing);
+            long before = training.status("drop-run").iteration;
+            String set = run("gan:set drop-run loss=relativistic");
+            assertTrue(set.contains("drop-run"), set);
+            awaitLine(out.resolve("history.csv"), ",loss,nonsaturating,relativistic");
+            String swapLine = Files.readAllLines(out.resolve("history.csv")).stream()
+                    .filter(l -> l.endsWith(",loss,nonsaturating,relativistic")).findFirst().orElseThrow();
+            long swappedAt = Long.parseLong(swapLine.split(",")[0]);
+            assertTrue(swappedAt >= before, swapLine + " after " + before);
+            long deadline2 = System.currentTimeMillis() + 30_000;
+            while (training.status("drop-run").iteration < swappedAt + 20 && System.currentTimeMillis() < deadline2) {
+                Thread.sleep(50);
+            }
+            assertEquals(State.RUNNING, training.status("drop-run").state, "swapped without a restart");
+            assertTrue(Files.readString(out.resolve("config.json")).contains("\"loss\": \"relativistic\""));
+        } finally {
+            b.uninstall();
+        }
+        long deadline = System.currentTimeMillis() + 30_000;
+        while (run("gan:components loss").contains("relativistic") && System.currentTimeMillis() < deadline) {
+            Thread.sleep(50);
+        }
+        assertTrue(!run("gan:components loss").contains("relativistic"), "uninstalling withdraws the loss");
+        long at = training.status("drop-run").iteration;
+        Thread.sleep(500);
+        assertTrue(training.status("drop-run").iteration > at, "the run goes on after the bundle left");
+        run("gan:stop drop-run");
+    }
+
     @Test
     void badInputGivesOneClearLineAndDisturbsNothing() throws Exception {
         IllegalArgumentException unknown = assertThrows(IllegalArgumentException.class,
