@@ -222,11 +222,11 @@ class FrameworkTest {
 
     /**
      * The example variant bundle (examples/relativistic-loss, built by the same reactor against the API alone) is
-     * installed while a run trains, the run is switched to its loss without a restart, and uninstalling the bundle
-     * withdraws the loss from the listing without disturbing the run (its graphs hold ND4J ops only).
+     * installed while a run trains and the run is switched to its loss without a restart; uninstalling the bundle
+     * pauses the run with its state saved, and installing it again resumes the run, rebound to the new bundle.
      */
     @Test
-    void aVariantBundleInstalledWhileARunTrainsIsSwappedIn() throws Exception {
+    void aVariantBundleInstalledWhileARunTrainsIsSwappedInAndItsRemovalPausesTheRun() throws Exception {
         Path jar = Path.of(context.getProperty("jgan.example.jar"));
         assertTrue(Files.exists(jar), "example bundle not built: " + jar);
         Path out = runsDir().resolve("drop-run");
@@ -234,40 +234,50 @@ class FrameworkTest {
         awaitState("drop-run", Set.of(State.RUNNING), 60_000);
         assertTrue(!run("gan:components loss").contains("relativistic"));
         org.osgi.framework.Bundle b = context.installBundle(jar.toUri().toString());
+        b.start();
+        awaitListing("relativistic", true);
+        assertTrue(run("gan:components loss").contains("relativism"), "the bundle's option is listed");
+        long before = training.status("drop-run").iteration;
+        String set = run("gan:set drop-run loss=relativistic");
+        assertTrue(set.contains("drop-run"), set);
+        awaitLine(out.resolve("history.csv"), ",loss,nonsaturating,relativistic");
+        String swapLine = Files.readAllLines(out.resolve("history.csv")).stream()
+                .filter(l -> l.endsWith(",loss,nonsaturating,relativistic")).findFirst().orElseThrow();
+        assertTrue(Long.parseLong(swapLine.split(",")[0]) >= before, swapLine + " after " + before);
+        assertEquals(State.RUNNING, training.status("drop-run").state, "swapped without a restart");
+        assertTrue(Files.readString(out.resolve("config.json")).contains("\"loss\": \"relativistic\""));
+
+        // the bundle goes away: the run pauses at the next iteration with a checkpoint, and says what it waits for
+        b.uninstall();
+        awaitListing("relativistic", false);
+        RunStatusDTO waiting = awaitState("drop-run", Set.of(State.PAUSED), 30_000);
+        assertTrue(waiting.error != null && waiting.error.contains("loss 'relativistic'"), waiting.summary);
+        assertTrue(Files.exists(out.resolve("checkpoints/checkpoint.zip")));
+        Thread.sleep(300);
+        assertEquals(waiting.iteration, training.status("drop-run").iteration, "no training without its loss");
+
+        // it comes back: the run resumes by itself and trains on
+        org.osgi.framework.Bundle again = context.installBundle(jar.toUri().toString());
         try {
-            b.start();
+            again.start();
+            awaitState("drop-run", Set.of(State.RUNNING), 30_000);
             long deadline = System.currentTimeMillis() + 30_000;
-            while (!run("gan:components loss").contains("relativistic") && System.currentTimeMillis() < deadline) {
+            while (training.status("drop-run").iteration <= waiting.iteration && System.currentTimeMillis() < deadline) {
                 Thread.sleep(50);
             }
-            String listing = run("gan:components loss");
-            assertTrue(listing.contains("relativistic") && listing.contains("relativism"), listing);
-            long before = training.status("drop-run").iteration;
-            String set = run("gan:set drop-run loss=relativistic");
-            assertTrue(set.contains("drop-run"), set);
-            awaitLine(out.resolve("history.csv"), ",loss,nonsaturating,relativistic");
-            String swapLine = Files.readAllLines(out.resolve("history.csv")).stream()
-                    .filter(l -> l.endsWith(",loss,nonsaturating,relativistic")).findFirst().orElseThrow();
-            long swappedAt = Long.parseLong(swapLine.split(",")[0]);
-            assertTrue(swappedAt >= before, swapLine + " after " + before);
-            long deadline2 = System.currentTimeMillis() + 30_000;
-            while (training.status("drop-run").iteration < swappedAt + 20 && System.currentTimeMillis() < deadline2) {
-                Thread.sleep(50);
-            }
-            assertEquals(State.RUNNING, training.status("drop-run").state, "swapped without a restart");
-            assertTrue(Files.readString(out.resolve("config.json")).contains("\"loss\": \"relativistic\""));
+            assertTrue(training.status("drop-run").iteration > waiting.iteration, "training goes on");
+            run("gan:stop drop-run");
         } finally {
-            b.uninstall();
+            again.uninstall();
         }
+    }
+
+    private void awaitListing(String name, boolean present) throws Exception {
         long deadline = System.currentTimeMillis() + 30_000;
-        while (run("gan:components loss").contains("relativistic") && System.currentTimeMillis() < deadline) {
+        while (run("gan:components loss").contains(name) != present && System.currentTimeMillis() < deadline) {
             Thread.sleep(50);
         }
-        assertTrue(!run("gan:components loss").contains("relativistic"), "uninstalling withdraws the loss");
-        long at = training.status("drop-run").iteration;
-        Thread.sleep(500);
-        assertTrue(training.status("drop-run").iteration > at, "the run goes on after the bundle left");
-        run("gan:stop drop-run");
+        assertEquals(present, run("gan:components loss").contains(name), name + " listed");
     }
 
     @Test

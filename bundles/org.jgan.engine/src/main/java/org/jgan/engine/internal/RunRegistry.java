@@ -184,7 +184,7 @@ public final class RunRegistry implements TrainingService {
         Handle handle;
         try {
             RunSpec spec = RunSpec.parse(config, catalog, id);
-            TrainingRun run = new TrainingRun(spec, provenance(spec, readyBackend));
+            TrainingRun run = new TrainingRun(spec, provenance(spec, readyBackend), catalog);
             handle = new Handle(pid, run, null);
             if (alreadyCompleted(spec)) {
                 LOG.info("[{}] already completed in {}; not training again (delete status.json to train anew)",

@@ -36,6 +36,9 @@ final class TrainingRun implements Runnable {
     /** A changed configuration waiting for the next iteration boundary (null when none). */
     private RunSpec pending;
     private final Map<String, Object> provenance;
+    private final ComponentCatalog catalog;
+    /** While the run waits for components that went away: what it waits for (null otherwise). */
+    private String waitingFor;
     private final Path out;
     private volatile long iterations;
     private final Object lock = new Object();
@@ -54,6 +57,15 @@ final class TrainingRun implements Runnable {
      * @param provenance what to record next to the outputs besides the configuration (bundles, backend)
      */
     TrainingRun(RunSpec spec, Map<String, Object> provenance) {
+        this(spec, provenance, null);
+    }
+
+    /**
+     * @param catalog the installed components; when given, the run pauses (checkpoint saved) while a component it
+     *                uses is gone and resumes when it is back, rebinding to a new version of it
+     */
+    TrainingRun(RunSpec spec, Map<String, Object> provenance, ComponentCatalog catalog) {
+        this.catalog = catalog;
         this.spec = spec;
         this.provenance = provenance;
         this.out = Path.of(spec.stringSetting("outputDir"));
@@ -100,7 +112,7 @@ final class TrainingRun implements Runnable {
         progress.restartClock(iteration, lastProgress);
         try (LossLog lossLog = new LossLog(out.resolve("losses.csv"), model.lossNames(), iteration == 0)) {
             while (iteration < iterations) {
-                if (!awaitGo(model, checkpointDir)) {
+                if (!awaitComponents(model, checkpointDir) || !awaitGo(model, checkpointDir)) {
                     return;
                 }
                 applyPendingChange(model);
@@ -225,6 +237,74 @@ final class TrainingRun implements Runnable {
         if (!scores.isEmpty()) {
             LOG.info("[{}] iteration {} metrics {}", id(), at, scores);
         }
+    }
+
+    /** Components of this run that are no longer installed, as "kind 'name' (bundle)". */
+    private List<String> missingComponents() {
+        List<String> missing = new java.util.ArrayList<>();
+        for (ComponentCatalog.Entry e : spec.components()) {
+            if (catalog.find(e.kind(), e.name()).isEmpty()) {
+                missing.add(e.kind().label() + " '" + e.name() + "' (bundle " + e.bundle() + ")");
+            }
+        }
+        return missing;
+    }
+
+    /**
+     * At an iteration boundary: when a component the run uses has gone (its bundle stopped, uninstalled or being
+     * updated), saves a checkpoint and waits, PAUSED, until it is back, then continues; when a component is present
+     * in a new version (another service object), the run rebinds to it: the training graphs are rebuilt with the
+     * new loss and regularizers on the same weights. Returns false when the run was stopped while waiting.
+     */
+    private boolean awaitComponents(GanModel model, Path checkpointDir) throws IOException, InterruptedException {
+        if (catalog == null) {
+            return true;
+        }
+        List<String> missing = missingComponents();
+        if (!missing.isEmpty()) {
+            model.checkpoint(iteration).write(checkpointDir);
+            synchronized (lock) {
+                state = State.PAUSED;
+                waitingFor = "waiting for " + String.join(", ", missing) + " to return";
+                lock.notifyAll();
+            }
+            writeStatus();
+            LOG.warn("[{}] paused at iteration {}: {} gone; checkpoint saved; waiting for {} to return", id(),
+                    iteration, String.join(", ", missing), missing.size() == 1 ? "it" : "them");
+            while (!(missing = missingComponents()).isEmpty()) {
+                synchronized (lock) {
+                    if (stopRequested) {
+                        state = State.STOPPED;
+                        waitingFor = null;
+                        lock.notifyAll();
+                        LOG.info("[{}] stopped at iteration {} while waiting; checkpoint saved", id(), iteration);
+                        writeStatus();
+                        return false;
+                    }
+                    lock.wait(200);
+                }
+            }
+            synchronized (lock) {
+                state = State.RUNNING;
+                waitingFor = null;
+                lock.notifyAll();
+            }
+            LOG.info("[{}] the components are back; resumed at iteration {}", id(), iteration);
+        }
+        RunSpec current = spec;
+        boolean changed = false;
+        for (ComponentCatalog.Entry e : current.components()) {
+            changed |= catalog.find(e.kind(), e.name()).map(now -> now.component() != e.component()).orElse(false);
+        }
+        RunSpec rebound = changed ? RunSpec.parse(current.resolved(), catalog, id()) : current;
+        if (changed) {
+            model.swap(rebound);
+            spec = rebound;
+            LOG.info("[{}] rebound to the components now installed ({}) at iteration {}", id(),
+                    rebound.components().stream().map(e -> e.name() + " " + e.bundle() + " " + e.version()).toList(),
+                    iteration);
+        }
+        return true;
     }
 
     /**
@@ -482,7 +562,7 @@ final class TrainingRun implements Runnable {
             s.losses = Map.copyOf(losses);
             s.metrics = Map.copyOf(metrics);
             s.outputDir = out.toAbsolutePath().toString();
-            s.error = error;
+            s.error = error != null ? error : waitingFor;
             s.summary = ProgressLine.format(s);
             return s;
         }

@@ -93,4 +93,37 @@ class HotSwapTest {
         assertTrue(history.contains(",loss,nonsaturating,hinge") && history.contains(",regularizers,,r1"), history);
         assertTrue(Files.readString(dir.resolve("config.json")).contains("\"loss\": \"hinge\""));
     }
+
+    @Test
+    void aRunWaitsPausedWhileAComponentIsGoneAndRebindsToItsNewVersion(@TempDir Path dir) throws Exception {
+        ComponentCatalog catalog = TestCatalog.create();
+        Map<String, String> raw = new HashMap<>(Map.of("dataset", "ring8", "architecture.hidden", "16",
+                "batchSize", "32", "metrics", "none", "outputDir", dir.toString(), "iterations", "400",
+                "sampleInterval", "0", "checkpointInterval", "0"));
+        RunSpec s = RunSpec.parse(raw, catalog, "gone");
+        TrainingRun run = new TrainingRun(s, Map.of(), catalog);
+        Thread t = new Thread(run);
+        t.start();
+        while (run.status().iteration < 10) {
+            Thread.sleep(10);
+        }
+        ComponentCatalog.Entry loss = catalog.find(Kind.LOSS, "nonsaturating").orElseThrow();
+        catalog.remove(Kind.LOSS, "nonsaturating", loss.component());
+        long deadline = System.currentTimeMillis() + 30_000;
+        while (run.status().state != State.PAUSED && System.currentTimeMillis() < deadline) {
+            Thread.sleep(10);
+        }
+        assertEquals(State.PAUSED, run.status().state);
+        assertTrue(run.status().error.contains("waiting for loss 'nonsaturating'"), run.status().error);
+        assertTrue(Files.exists(dir.resolve("checkpoints").resolve(Checkpoint.FILE)), "state saved while waiting");
+        long at = run.status().iteration;
+        Thread.sleep(300);
+        assertEquals(at, run.status().iteration, "no training while the loss is gone");
+        // a new version of the component (another instance) comes back: the run resumes and rebinds to it
+        org.jgan.api.GanComponent newer = loss.component().getClass().getDeclaredConstructor().newInstance();
+        catalog.add(Kind.LOSS, "nonsaturating", newer, loss.bundle(), "2.0.0");
+        assertTrue(run.awaitFinished(60_000));
+        assertEquals(State.COMPLETED, run.status().state);
+        assertEquals(401, Files.readAllLines(dir.resolve("losses.csv")).size(), "no iteration lost or repeated");
+    }
 }
