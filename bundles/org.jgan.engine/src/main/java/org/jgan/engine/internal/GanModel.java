@@ -334,12 +334,8 @@ final class GanModel implements SampleSource {
         int chunk = 1024;
         for (int start = 0; start < count; start += chunk) {
             int n = Math.min(chunk, count - start);
-            Map<String, INDArray> feed = new HashMap<>();
-            feed.put(PlayerGraph.Z, codes.drawCycling(Seeds.mix(sampleSeed, Seeds.LATENT, start), n, start));
-            if (data.classes() > 0) {
-                feed.put(PlayerGraph.FAKE_LABELS, cyclingLabels(start, n, data.classes()));
-            }
-            parts.add(sampler.outputSingle(feed, samplerOutput).dup());
+            parts.add(generate(codes.drawCycling(Seeds.mix(sampleSeed, Seeds.LATENT, start), n, start),
+                    data.classes() > 0 ? cyclingLabels(start, n, data.classes()) : null));
         }
         INDArray out = parts.size() == 1 ? parts.get(0)
                 : org.nd4j.linalg.factory.Nd4j.concat(0, parts.toArray(new INDArray[0]));

@@ -291,13 +291,12 @@ final class TrainingRun implements Runnable {
             }
             LOG.info("[{}] the components are back; resumed at iteration {}", id(), iteration);
         }
-        RunSpec current = spec;
         boolean changed = false;
-        for (ComponentCatalog.Entry e : current.components()) {
+        for (ComponentCatalog.Entry e : spec.components()) {
             changed |= catalog.find(e.kind(), e.name()).map(now -> now.component() != e.component()).orElse(false);
         }
-        RunSpec rebound = changed ? RunSpec.parse(current.resolved(), catalog, id()) : current;
         if (changed) {
+            RunSpec rebound = RunSpec.parse(spec.resolved(), catalog, id());
             model.swap(rebound);
             spec = rebound;
             LOG.info("[{}] rebound to the components now installed ({}) at iteration {}", id(),
@@ -412,8 +411,8 @@ final class TrainingRun implements Runnable {
                 w = Files.newBufferedWriter(file, StandardOpenOption.CREATE, StandardOpenOption.TRUNCATE_EXISTING);
                 w.write("iteration," + String.join(",", columns) + "\n");
             } else {
-                String header = Files.readAllLines(file).stream().findFirst().orElse("iteration");
-                columns.addAll(List.of(header.split(",", -1)).subList(1, header.split(",", -1).length));
+                String[] header = Files.readAllLines(file).stream().findFirst().orElse("iteration").split(",", -1);
+                columns.addAll(List.of(header).subList(1, header.length));
                 w = Files.newBufferedWriter(file, StandardOpenOption.APPEND);
                 ensure(names);
             }

@@ -20,7 +20,7 @@ import org.nd4j.linalg.api.ndarray.INDArray;
 class ImageTrainingDynamicsTest {
 
     private static final int ITERATIONS = 150;
-    /** D's loss at chance (both of its terms log 2), which its loss starts near. */
+    /** D's loss at chance: both of its terms are log 2 when D outputs 1/2 everywhere. */
     private static final double LN4 = Math.log(4);
 
     /** Losses per iteration and how far G's mean image is from the data's, before and after training. */

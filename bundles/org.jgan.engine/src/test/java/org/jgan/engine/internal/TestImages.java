@@ -64,22 +64,14 @@ final class TestImages implements Dataset {
             @Override
             public Batch sample(int batchSize, long seed) {
                 SplittableRandom rng = new SplittableRandom(seed);
-                long[] rows = new long[batchSize];
+                int[] rows = new int[batchSize];
                 for (int i = 0; i < batchSize; i++) {
                     rows[i] = rng.nextInt(pool);
                 }
-                return new Batch(Nd4j.pullRows(all.data().reshape(pool, -1), 1, toInts(rows)).reshape(shape.batched(batchSize)),
-                        all.labels() == null ? null : Nd4j.pullRows(all.labels(), 1, toInts(rows)));
+                return new Batch(Nd4j.pullRows(all.data().reshape(pool, -1), 1, rows).reshape(shape.batched(batchSize)),
+                        all.labels() == null ? null : Nd4j.pullRows(all.labels(), 1, rows));
             }
         };
-    }
-
-    private static int[] toInts(long[] rows) {
-        int[] r = new int[rows.length];
-        for (int i = 0; i < rows.length; i++) {
-            r[i] = (int) rows[i];
-        }
-        return r;
     }
 
     private static DataSource blobs(DataShape shape, int size, int channels, int classes) {

@@ -35,30 +35,24 @@ record ExploreArguments(String command, String words, Map<String, String> option
     }
 
     int intValue(String key, int defaultValue) {
-        String v = options.get(key);
-        try {
-            return v == null ? defaultValue : Integer.parseInt(v);
-        } catch (NumberFormatException e) {
-            throw invalid(key, v, "an integer");
-        }
+        return parsed(key, defaultValue, Integer::valueOf, "an integer");
     }
 
     double doubleValue(String key, double defaultValue) {
-        String v = options.get(key);
-        try {
-            return v == null ? defaultValue : Double.parseDouble(v);
-        } catch (NumberFormatException e) {
-            throw invalid(key, v, "a number");
-        }
+        return parsed(key, defaultValue, Double::valueOf, "a number");
     }
 
     /** A seed, or null when not given (the run's own sample batch). */
     Long seed() {
-        String v = options.get("seed");
+        return parsed("seed", null, Long::valueOf, "an integer");
+    }
+
+    private <T> T parsed(String key, T defaultValue, java.util.function.Function<String, T> parser, String expected) {
+        String v = options.get(key);
         try {
-            return v == null ? null : Long.parseLong(v);
+            return v == null ? defaultValue : parser.apply(v);
         } catch (NumberFormatException e) {
-            throw invalid("seed", v, "an integer");
+            throw invalid(key, v, expected);
         }
     }
 
