@@ -22,4 +22,16 @@ public interface DataSource {
      * @param seed      seed of this draw
      */
     Batch sample(int batchSize, long seed);
+
+    /**
+     * The samples {@code from .. from + count - 1} in the dataset's own order (a test split read in order, disjoint
+     * halves of a dataset), for finite datasets.
+     *
+     * @throws UnsupportedOperationException for a distribution sampled afresh each time (the default)
+     * @throws IndexOutOfBoundsException     when the range is not within {@code [0, size())}
+     * @since 1.5
+     */
+    default Batch range(long from, int count) {
+        throw new UnsupportedOperationException("this dataset has no order to read a range from; it is sampled afresh");
+    }
 }

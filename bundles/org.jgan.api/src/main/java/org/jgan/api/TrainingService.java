@@ -97,4 +97,33 @@ public interface TrainingService {
      * @since 1.4
      */
     String arithmetic(String runId, String expression, Long seed, int variants, double noise);
+
+    /**
+     * Scores a run's generator, restored from its latest checkpoint (EMA weights where the run keeps them), with
+     * metrics, and writes {@code eval/evaluation-<iteration>.json} and a readable {@code .txt} next to the run's
+     * outputs. Every score comes with the sample counts it used; the same seed gives the same scores.
+     *
+     * @param runId   a run of this runtime or the output folder of an earlier one, as for {@link #sample}
+     * @param options {@code metrics} ({@code auto}: every installed metric that supports the run's data, or a comma
+     *                list), {@code seed}, and metric options as {@code metric.NAME.OPTION=value} (e.g.
+     *                {@code metric.features.samples=10000})
+     * @return the readable summary, ending with the paths of the files written
+     * @throws IllegalArgumentException for an unknown run, a run without a checkpoint, an unknown metric or option
+     *                                  or an invalid value
+     * @since 1.5
+     */
+    String evaluate(String runId, Map<String, String> options);
+
+    /**
+     * The cross-testing protocol of Roth et al. 2017 (section 5.5): each run's discriminator classifies {@code
+     * samples} held-out data points (the dataset's test split where it has one) against as many samples of its own
+     * generator (a confusion matrix with the false-positive and false-negative fractions), then the samples of the
+     * other run's generator. Writes {@code crosstest-<a>-vs-<b>.json} and a readable {@code .txt} under the first
+     * run's {@code eval/} folder.
+     *
+     * @param options {@code samples} (default 10000), {@code seed}
+     * @return the readable tables, ending with the paths of the files written
+     * @since 1.5
+     */
+    String crossTest(String runA, String runB, Map<String, String> options);
 }

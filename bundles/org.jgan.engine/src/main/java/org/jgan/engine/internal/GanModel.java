@@ -49,6 +49,11 @@ final class GanModel implements SampleSource {
     private final long emaStart;
     private final LatentLayout codes;
     private final Networks networks;
+    /** D's reparametrizations, for the critic graph (swaps cannot change them). */
+    private final List<GraphScope.Reparam> discriminatorReparams;
+    /** D alone on a data placeholder, built on first use by {@link #discriminate}. */
+    private SameDiff critic;
+    private String criticOutput;
 
     GanModel(RunSpec spec, DataSource data) {
         this.spec = spec;
@@ -64,6 +69,7 @@ final class GanModel implements SampleSource {
         Architecture architecture = (Architecture) spec.architecture().entry().component();
         networks = architecture.create(shape, latent, data.classes(), spec.architecture().options());
         Map<Side, List<GraphScope.Reparam>> reparams = buildGraphs(spec);
+        discriminatorReparams = reparams.get(Side.DISCRIMINATOR);
         emaDecay = spec.doubleSetting("ema");
         emaStart = spec.intSetting("emaStart");
         if (emaDecay > 0) {
@@ -392,6 +398,43 @@ final class GanModel implements SampleSource {
 
     int classes() {
         return data.classes();
+    }
+
+    /**
+     * D's logits for {@code x} (one label row per row in conditional runs), in batches of the run's batch size, each
+     * batch normalised by its own statistics, as D saw its homogeneous batches of data or of samples in training
+     * (batch norm's running statistics follow the sample batches, see docs/architectures.md). No input transform
+     * (instance noise) is applied.
+     *
+     * @return {@code [n]} logits; {@code > 0} means D takes the point for data
+     */
+    double[] discriminate(INDArray x, INDArray labels) {
+        if (data.classes() > 0 && (labels == null || labels.size(0) != x.size(0))) {
+            throw new IllegalArgumentException("run '" + spec.name() + "' is conditional on " + data.classes()
+                    + " classes; expected one label row per data row");
+        }
+        if (critic == null) {
+            critic = SameDiff.create();
+            SDVariable in = critic.placeHolder(PlayerGraph.X, DataType.FLOAT, shape.batched(-1));
+            SDVariable l = data.classes() > 0
+                    ? critic.placeHolder(PlayerGraph.LABELS, DataType.FLOAT, -1, data.classes()) : null;
+            criticOutput = networks.discriminator(new GraphScope(critic, Side.DISCRIMINATOR, true, store,
+                    discriminatorReparams), in, l).logits().name();
+        }
+        long n = x.size(0);
+        double[] out = new double[(int) n];
+        for (long from = 0; from < n; from += batchSize) {
+            long to = Math.min(n, from + batchSize);
+            Map<String, INDArray> feed = new HashMap<>();
+            feed.put(PlayerGraph.X, x.get(org.nd4j.linalg.indexing.NDArrayIndex.interval(from, to)).castTo(DataType.FLOAT));
+            if (data.classes() > 0) {
+                feed.put(PlayerGraph.LABELS, labels.get(org.nd4j.linalg.indexing.NDArrayIndex.interval(from, to),
+                        org.nd4j.linalg.indexing.NDArrayIndex.all()).castTo(DataType.FLOAT));
+            }
+            double[] logits = critic.outputSingle(feed, criticOutput).reshape(-1).toDoubleVector();
+            System.arraycopy(logits, 0, out, (int) from, logits.length);
+        }
+        return out;
     }
 
     int latentSize() {

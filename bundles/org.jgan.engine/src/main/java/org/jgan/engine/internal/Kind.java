@@ -4,6 +4,7 @@ import java.util.Locale;
 import org.jgan.api.AdversarialLoss;
 import org.jgan.api.Architecture;
 import org.jgan.api.Dataset;
+import org.jgan.api.FeatureExtractor;
 import org.jgan.api.GanComponent;
 import org.jgan.api.GradientPenalty;
 import org.jgan.api.InputTransform;
@@ -24,6 +25,7 @@ enum Kind {
     INPUT_TRANSFORM(InputTransform.class),
     DATASET(Dataset.class),
     METRIC(Metric.class),
+    FEATURE_EXTRACTOR(FeatureExtractor.class),
     PRESET(Preset.class);
 
     final Class<? extends GanComponent> type;

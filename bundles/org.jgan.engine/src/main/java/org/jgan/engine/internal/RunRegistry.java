@@ -12,6 +12,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
 import java.util.concurrent.atomic.AtomicInteger;
+import org.jgan.api.DataSource;
 import org.jgan.api.NumericsBackend;
 import org.jgan.api.Preset;
 import org.jgan.api.TrainingService;
@@ -418,6 +419,44 @@ public final class RunRegistry implements TrainingService {
      * is not touched) and explores it; grids go to the run's explore/ folder.
      */
     private String explore(String runId, Long seed, Exploration what) {
+        Evaluation.Restored r = restored(runId);
+        long s = seed != null ? seed : Seeds.mix(r.spec().intSetting("seed"), Seeds.FIXED_LATENT);
+        try {
+            Path written = what.apply(new LatentExplorer(r.model(), r.dir().resolve("explore")), s);
+            LOG.info("[{}] wrote {}", runId, written.toAbsolutePath());
+            return written.toAbsolutePath().toString();
+        } catch (IOException e) {
+            throw new IllegalArgumentException("run '" + runId + "': " + e.getMessage(), e);
+        }
+    }
+
+    @Override
+    public String evaluate(String runId, Map<String, String> options) {
+        Evaluation.Restored r = restored(runId);
+        try {
+            String summary = Evaluation.evaluate(r, options, catalog);
+            LOG.info("[{}] {}", runId, summary);
+            return summary;
+        } catch (IOException e) {
+            throw new IllegalArgumentException("run '" + runId + "': " + e.getMessage(), e);
+        }
+    }
+
+    @Override
+    public String crossTest(String runA, String runB, Map<String, String> options) {
+        Evaluation.Restored a = restored(runA);
+        Evaluation.Restored b = restored(runB);
+        try {
+            String tables = Evaluation.crossTest(a, b, options);
+            LOG.info("[{}] {}", runA, tables);
+            return tables;
+        } catch (IOException e) {
+            throw new IllegalArgumentException("crosstest " + runA + " " + runB + ": " + e.getMessage(), e);
+        }
+    }
+
+    /** A run's model restored from its latest checkpoint into a model of its own; the training is not touched. */
+    private Evaluation.Restored restored(String runId) {
         RunSpec spec = exploredSpec(runId);
         Path out = Path.of(spec.stringSetting("outputDir"));
         Path file = out.resolve("checkpoints").resolve(Checkpoint.FILE);
@@ -426,12 +465,11 @@ public final class RunRegistry implements TrainingService {
                     + "); expected one: pause the run, or wait for its checkpointInterval");
         }
         try {
-            GanModel model = new GanModel(spec, spec.datasetComponent().open(spec.dataset().options()));
-            model.restore(Checkpoint.read(file));
-            long s = seed != null ? seed : Seeds.mix(spec.intSetting("seed"), Seeds.FIXED_LATENT);
-            Path written = what.apply(new LatentExplorer(model, out.resolve("explore")), s);
-            LOG.info("[{}] wrote {}", runId, written.toAbsolutePath());
-            return written.toAbsolutePath().toString();
+            DataSource data = spec.datasetComponent().open(spec.dataset().options());
+            GanModel model = new GanModel(spec, data);
+            Checkpoint c = Checkpoint.read(file);
+            model.restore(c);
+            return new Evaluation.Restored(spec, model, data, c.iteration(), out);
         } catch (IOException e) {
             throw new IllegalArgumentException("run '" + runId + "': " + e.getMessage(), e);
         }

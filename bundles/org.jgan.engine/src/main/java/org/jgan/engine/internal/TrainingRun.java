@@ -93,7 +93,7 @@ final class TrainingRun implements Runnable {
         Files.createDirectories(out);
         DataSource data = spec.datasetComponent().open(spec.dataset().options());
         GanModel model = new GanModel(spec, data);
-        List<Map.Entry<Metric, RunSpec.Choice>> metricsToRun = chooseMetrics(data);
+        List<Map.Entry<Metric, RunSpec.Choice>> metricsToRun = chooseMetrics(spec, data);
         Path checkpointDir = out.resolve("checkpoints");
         Path checkpointFile = checkpointDir.resolve(Checkpoint.FILE);
         if (Files.exists(checkpointFile)) {
@@ -193,7 +193,8 @@ final class TrainingRun implements Runnable {
         return false;
     }
 
-    private List<Map.Entry<Metric, RunSpec.Choice>> chooseMetrics(DataSource data) {
+    /** The run's metrics that can score its data; with a metric list (not auto), one that cannot is an error. */
+    static List<Map.Entry<Metric, RunSpec.Choice>> chooseMetrics(RunSpec spec, DataSource data) {
         boolean auto = spec.stringSetting("metrics").trim().equals("auto");
         List<Map.Entry<Metric, RunSpec.Choice>> chosen = new java.util.ArrayList<>();
         for (RunSpec.Choice c : spec.metrics()) {

@@ -18,7 +18,8 @@ import org.osgi.service.component.annotations.Reference;
     "osgi.command.function=components", "osgi.command.function=presets", "osgi.command.function=start",
     "osgi.command.function=runs", "osgi.command.function=progress", "osgi.command.function=pause",
     "osgi.command.function=resume", "osgi.command.function=stop", "osgi.command.function=validate",
-    "osgi.command.function=set", "osgi.command.function=sample", "osgi.command.function=interpolate", "osgi.command.function=arithmetic"})
+    "osgi.command.function=set", "osgi.command.function=sample", "osgi.command.function=interpolate", "osgi.command.function=arithmetic",
+    "osgi.command.function=evaluate", "osgi.command.function=crosstest"})
 public final class GanCommands {
 
     private final TrainingService training;
@@ -36,7 +37,7 @@ public final class GanCommands {
     @Descriptor("List installed components of one kind with their options and defaults")
     public String components(
             @Descriptor("kind: settings, architecture, loss, regularizer, penalty, constraint, reparametrization, input-transform, "
-                    + "dataset, metric or preset") String kind) {
+                    + "dataset, metric, feature-extractor or preset") String kind) {
         return Formats.components(training.components(), kind);
     }
 
@@ -126,6 +127,29 @@ public final class GanCommands {
                 Set.of("seed", "variants", "noise"));
         return "wrote " + training.arithmetic(run, a.words(), a.seed(), a.intValue("variants", 8),
                 a.doubleValue("noise", 0.25));
+    }
+
+    @Descriptor("Score a run's generator (latest checkpoint) with metrics: FD, KID, classifier score, precision/recall "
+            + "on image data, modes on mixtures; writes eval/evaluation-*.json and .txt in the run's folder")
+    public String evaluate(@Descriptor("run id or run folder") String run,
+            @Descriptor("metrics=auto|NAME,..., seed=N, metric.NAME.OPTION=value e.g. metric.features.samples=10000")
+            String... options) {
+        return training.evaluate(run, keyValues("gan:evaluate", options));
+    }
+
+    @Descriptor("Cross-test two runs (Roth et al. 2017, section 5.5): each discriminator on held-out data against its "
+            + "own generator's samples (confusion matrix, FP and FN fractions), then on the other generator's samples")
+    public String crosstest(@Descriptor("run A") String runA, @Descriptor("run B") String runB,
+            @Descriptor("samples=10000, seed=N") String... options) {
+        return training.crossTest(runA, runB, keyValues("gan:crosstest", options));
+    }
+
+    private static java.util.Map<String, String> keyValues(String command, String... options) {
+        Arguments a = Arguments.parse(Arrays.asList(options));
+        if (a.preset() != null) {
+            throw new IllegalArgumentException(command + ": unexpected '" + a.preset() + "'; expected key=value options");
+        }
+        return a.settings();
     }
 
     private static void noWords(ExploreArguments a) {

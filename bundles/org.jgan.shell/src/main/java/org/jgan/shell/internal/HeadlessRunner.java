@@ -2,6 +2,9 @@ package org.jgan.shell.internal;
 
 import java.util.ArrayList;
 import java.util.List;
+import org.apache.felix.service.command.CommandProcessor;
+import org.apache.felix.service.command.CommandSession;
+import org.apache.felix.service.command.Converter;
 import org.jgan.api.TrainingService;
 import org.jgan.api.dto.RunStatusDTO;
 import org.jgan.api.dto.RunStatusDTO.State;
@@ -12,22 +15,31 @@ import org.osgi.service.component.annotations.Deactivate;
 import org.osgi.service.component.annotations.Reference;
 
 /**
- * Headless mode for scripted runs: when the framework property {@value #RUN} is set (a preset name, possibly
- * empty) it starts one run with the settings of {@value #SET} ({@code key=value} separated by spaces or ';'),
- * prints progress until the run ends, stops the framework and exits the JVM with 0 when the run completed and 1
- * otherwise (2 when it could not even start).
+ * Headless mode for scripts. When the framework property {@value #RUN} is set (a preset name, possibly empty) it
+ * starts one run with the settings of {@value #SET} ({@code key=value} separated by spaces or ';'), prints progress
+ * until the run ends, stops the framework and exits the JVM with 0 when the run completed and 1 otherwise (2 when it
+ * could not even start). When {@value #EXEC} is set instead, it runs that Gogo command line once every bundle has
+ * started (e.g. {@code gan:evaluate r1}), prints its result and exits with 0, or 1 when the command failed.
  */
 @Component(immediate = true)
 public final class HeadlessRunner {
 
     static final String RUN = "jgan.run";
     static final String SET = "jgan.set";
+    static final String EXEC = "jgan.exec";
     private static final long READY_TIMEOUT_MILLIS = 120_000;
 
     private final Thread thread;
 
     @Activate
-    public HeadlessRunner(@Reference TrainingService training, BundleContext context) {
+    public HeadlessRunner(@Reference TrainingService training, @Reference CommandProcessor processor,
+            BundleContext context) {
+        String command = context.getProperty(EXEC);
+        if (command != null) {
+            thread = new Thread(() -> exit(execute(processor, command, context)), "jgan-headless");
+            thread.start();
+            return;
+        }
         String preset = context.getProperty(RUN);
         if (preset == null) {
             thread = null;
@@ -86,6 +98,39 @@ public final class HeadlessRunner {
         System.out.println("jgan: run " + s.id + " " + s.summary);
         System.out.println("jgan: outputs in " + s.outputDir + " (config.json, losses.csv, metrics.json, samples/, checkpoints/)");
         return s.state == State.COMPLETED ? 0 : 1;
+    }
+
+    /**
+     * Runs a Gogo command line once the framework has started every bundle, retrying while its command or a component
+     * it names is still registering (ND4J loads asynchronously).
+     */
+    private static int execute(CommandProcessor processor, String command, BundleContext context) {
+        long deadline = System.currentTimeMillis() + READY_TIMEOUT_MILLIS;
+        try {
+            while (context.getBundle(0).getState() != org.osgi.framework.Bundle.ACTIVE) {
+                Thread.sleep(100);
+            }
+            while (true) {
+                try (CommandSession session = processor.createSession(System.in, System.out, System.err)) {
+                    Object result = session.execute(command);
+                    if (result != null) {
+                        System.out.println(session.format(result, Converter.INSPECT));
+                    }
+                    return 0;
+                } catch (Exception e) {
+                    String m = String.valueOf(e.getMessage());
+                    boolean transient_ = m.contains("Command not found") || m.contains("not available yet")
+                            || m.startsWith("unknown ") && m.contains("installed:");
+                    if (!transient_ || System.currentTimeMillis() > deadline) {
+                        System.err.println("jgan: " + command + ": " + m);
+                        return 1;
+                    }
+                    Thread.sleep(250);
+                }
+            }
+        } catch (InterruptedException e) {
+            return 1;
+        }
     }
 
     /** Starts the run, waiting while ND4J loads or plug-ins are still registering. */

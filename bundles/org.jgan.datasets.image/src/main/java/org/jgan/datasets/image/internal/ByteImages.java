@@ -10,7 +10,7 @@ import org.nd4j.linalg.factory.Nd4j;
  * Images held once in memory as unsigned bytes, {@code [n, C, H, W]} row-major at the output size; only a sampled
  * batch is converted to float32 NCHW, scaled by {@code x / 127.5 - 1} into [-1, 1] (byte 0 gives -1, 255 gives 1).
  * Indices are drawn uniformly with replacement from a {@link SplittableRandom} seeded with the draw's seed, so the
- * same seed gives the same batch.
+ * same seed gives the same batch; {@link #range} reads the images in file order.
  */
 final class ByteImages implements DataSource {
 
@@ -77,12 +77,34 @@ final class ByteImages implements DataSource {
         if (batchSize < 1) {
             throw new IllegalArgumentException("batch size must be at least 1, got " + batchSize);
         }
+        SplittableRandom rng = new SplittableRandom(seed);
+        int[] indices = new int[batchSize];
+        for (int i = 0; i < batchSize; i++) {
+            indices[i] = rng.nextInt(count);
+        }
+        return batch(indices);
+    }
+
+    @Override
+    public Batch range(long from, int n) {
+        if (from < 0 || n < 1 || from + n > count) {
+            throw new IndexOutOfBoundsException("images " + from + ".." + (from + n - 1) + " requested from a dataset of "
+                    + count + "; expected a range within 0.." + (count - 1));
+        }
+        int[] indices = new int[n];
+        for (int i = 0; i < n; i++) {
+            indices[i] = (int) from + i;
+        }
+        return batch(indices);
+    }
+
+    private Batch batch(int[] indices) {
+        int batchSize = indices.length;
         int imageSize = channels * height * width;
         float[] data = new float[Math.multiplyExact(batchSize, imageSize)];
         float[] oneHot = labels == null ? null : new float[batchSize * classes];
-        SplittableRandom rng = new SplittableRandom(seed);
         for (int i = 0; i < batchSize; i++) {
-            int index = rng.nextInt(count);
+            int index = indices[i];
             int from = index * imageSize;
             int to = i * imageSize;
             for (int j = 0; j < imageSize; j++) {

@@ -129,6 +129,24 @@ class IdxDatasetTest {
     }
 
     @Test
+    void aRangeReadsImagesInFileOrderAndRefusesOutsideTheFile() {
+        write(dir.resolve("train-images-idx3-ubyte"), imageBytes());
+        write(dir.resolve("train-labels-idx1-ubyte"), labelBytes(LABELS));
+        DataSource data = openIdx(Map.of());
+        Batch b = data.range(1, 2);
+        float[][] rows = b.data().reshape(2, SIDE * SIDE).toFloatMatrix();
+        for (int r = 0; r < 2; r++) {
+            for (int j = 0; j < SIDE * SIDE; j++) {
+                assertEquals(scaled(value(1 + r, j)), rows[r][j], 0f);
+            }
+            assertEquals(1f, b.labels().getFloat(r, LABELS[1 + r]), 0f);
+        }
+        IndexOutOfBoundsException e = assertThrows(IndexOutOfBoundsException.class, () -> data.range(2, 2));
+        assertTrue(e.getMessage().contains("images 2..3") && e.getMessage().contains("0..2"), e.getMessage());
+        assertThrows(IndexOutOfBoundsException.class, () -> data.range(-1, 1));
+    }
+
+    @Test
     void withoutLabelsTheBatchHasNoneAndNoLabelFileIsNeeded() {
         write(dir.resolve("train-images-idx3-ubyte"), imageBytes());
         DataSource data = openIdx(Map.of("labels", "false"));
