@@ -28,6 +28,7 @@ import org.osgi.service.component.annotations.Deactivate;
 import org.osgi.service.component.annotations.Reference;
 import org.osgi.service.component.annotations.ReferenceCardinality;
 import org.osgi.service.component.annotations.ReferencePolicy;
+import org.osgi.service.event.EventAdmin;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -53,6 +54,12 @@ public final class RunRegistry implements TrainingService {
 
     @Reference(cardinality = ReferenceCardinality.OPTIONAL, policy = ReferencePolicy.DYNAMIC)
     private volatile NumericsBackend backend;
+
+    /** Where runs publish their progress and state changes ({@link RunEvents}); runs train alike without it. */
+    @Reference(cardinality = ReferenceCardinality.OPTIONAL, policy = ReferencePolicy.DYNAMIC)
+    private volatile EventAdmin eventAdmin;
+
+    private final RunEvents events = new RunEvents(() -> eventAdmin);
 
     /** A run known to the registry: a training thread, or a configuration that failed before training. */
     private record Handle(String pid, TrainingRun run, RunStatusDTO failed) {
@@ -185,7 +192,7 @@ public final class RunRegistry implements TrainingService {
         Handle handle;
         try {
             RunSpec spec = RunSpec.parse(config, catalog, id);
-            TrainingRun run = new TrainingRun(spec, provenance(spec, readyBackend), catalog);
+            TrainingRun run = new TrainingRun(spec, provenance(spec, readyBackend), catalog, events);
             handle = new Handle(pid, run, null);
             if (alreadyCompleted(spec)) {
                 LOG.info("[{}] already completed in {}; not training again (delete status.json to train anew)",

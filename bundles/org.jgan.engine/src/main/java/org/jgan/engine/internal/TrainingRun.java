@@ -43,6 +43,7 @@ final class TrainingRun implements Runnable {
     private volatile long iterations;
     private final Object lock = new Object();
     private final Progress progress = new Progress();
+    private final RunListener listener;
 
     private State state = State.STARTING;
     private boolean pauseRequested;
@@ -65,6 +66,12 @@ final class TrainingRun implements Runnable {
      *                uses is gone and resumes when it is back, rebinding to a new version of it
      */
     TrainingRun(RunSpec spec, Map<String, Object> provenance, ComponentCatalog catalog) {
+        this(spec, provenance, catalog, RunListener.NONE);
+    }
+
+    /** @param listener told about progress and state changes (e.g. to publish them as OSGi events) */
+    TrainingRun(RunSpec spec, Map<String, Object> provenance, ComponentCatalog catalog, RunListener listener) {
+        this.listener = listener;
         this.catalog = catalog;
         this.spec = spec;
         this.provenance = provenance;
@@ -107,7 +114,7 @@ final class TrainingRun implements Runnable {
                 id(), spec.architecture().name(), model.parameterCount(Side.GENERATOR),
                 model.parameterCount(Side.DISCRIMINATOR), spec.dataset().name(), spec.loss().name(), iterations,
                 out.toAbsolutePath());
-        setState(State.RUNNING);
+        enter(State.RUNNING);
         long lastProgress = System.nanoTime();
         progress.restartClock(iteration, lastProgress);
         try (LossLog lossLog = new LossLog(out.resolve("losses.csv"), model.lossNames(), iteration == 0)) {
@@ -144,15 +151,16 @@ final class TrainingRun implements Runnable {
                 if (now - lastProgress >= progressNanos || done == iterations) {
                     lastProgress = now;
                     lossLog.flush();
-                    LOG.info("[{}] {}", id(), status().summary);
+                    RunStatusDTO reached = status();
+                    LOG.info("[{}] {}", id(), reached.summary);
+                    tell(listener::progress, reached);
                 }
             }
         }
         evaluate(model, data, metricsToRun, iteration);
         plotLosses();
         model.checkpoint(iteration).write(checkpointDir);
-        setState(State.COMPLETED);
-        writeStatus();
+        finish(State.COMPLETED);
         LOG.info("[{}] completed {} iterations; samples in {}, metrics in {}, checkpoint {}", id(), iteration,
                 out.resolve("samples").toAbsolutePath(), out.resolve("metrics.json").toAbsolutePath(),
                 checkpointFile.toAbsolutePath());
@@ -169,28 +177,31 @@ final class TrainingRun implements Runnable {
             }
         }
         model.checkpoint(iteration).write(checkpointDir);
+        boolean stop;
         synchronized (lock) {
-            if (!stopRequested) {
-                state = State.PAUSED;
-                lock.notifyAll();
-                LOG.info("[{}] paused at iteration {}; checkpoint saved", id(), iteration);
+            stop = stopRequested;
+        }
+        if (!stop) {
+            enter(State.PAUSED);
+            LOG.info("[{}] paused at iteration {}; checkpoint saved", id(), iteration);
+            synchronized (lock) {
                 while (pauseRequested && !stopRequested) {
                     lock.wait();
                 }
-            }
-            if (stopRequested) {
-                state = State.STOPPED;
-                lock.notifyAll();
-                LOG.info("[{}] stopped at iteration {}; checkpoint saved in {}", id(), iteration, checkpointDir);
-            } else {
-                state = State.RUNNING;
-                progress.restartClock(iteration, System.nanoTime());
-                LOG.info("[{}] resumed at iteration {}", id(), iteration);
-                return true;
+                stop = stopRequested;
+                if (!stop) {
+                    progress.restartClock(iteration, System.nanoTime());
+                }
             }
         }
-        writeStatus();
-        return false;
+        if (stop) {
+            finish(State.STOPPED);
+            LOG.info("[{}] stopped at iteration {}; checkpoint saved in {}", id(), iteration, checkpointDir);
+            return false;
+        }
+        enter(State.RUNNING);
+        LOG.info("[{}] resumed at iteration {}", id(), iteration);
+        return true;
     }
 
     /** The run's metrics that can score its data; with a metric list (not auto), one that cannot is an error. */
@@ -264,42 +275,48 @@ final class TrainingRun implements Runnable {
         List<String> missing = missingComponents();
         if (!missing.isEmpty()) {
             model.checkpoint(iteration).write(checkpointDir);
+            RunStatusDTO paused;
             synchronized (lock) {
-                state = State.PAUSED;
                 waitingFor = "waiting for " + String.join(", ", missing) + " to return";
-                lock.notifyAll();
+                paused = snapshot(State.PAUSED);
             }
-            writeStatus();
+            writeStatus(paused);
+            enter(State.PAUSED);
             LOG.warn("[{}] paused at iteration {}: {} gone; checkpoint saved; waiting for {} to return", id(),
                     iteration, String.join(", ", missing), missing.size() == 1 ? "it" : "them");
             while (!(missing = missingComponents()).isEmpty()) {
+                boolean stop;
                 synchronized (lock) {
-                    if (stopRequested) {
-                        state = State.STOPPED;
-                        waitingFor = null;
-                        lock.notifyAll();
-                        LOG.info("[{}] stopped at iteration {} while waiting; checkpoint saved", id(), iteration);
-                        writeStatus();
-                        return false;
+                    stop = stopRequested;
+                    if (!stop) {
+                        lock.wait(200);
                     }
-                    lock.wait(200);
+                }
+                if (stop) {
+                    finish(State.STOPPED);
+                    LOG.info("[{}] stopped at iteration {} while waiting; checkpoint saved", id(), iteration);
+                    return false;
                 }
             }
             synchronized (lock) {
-                state = State.RUNNING;
                 waitingFor = null;
-                lock.notifyAll();
+                progress.restartClock(iteration, System.nanoTime());
             }
+            enter(State.RUNNING);
             LOG.info("[{}] the components are back; resumed at iteration {}", id(), iteration);
         }
-        boolean changed = false;
+        StringBuilder rebinds = new StringBuilder();
         for (ComponentCatalog.Entry e : spec.components()) {
-            changed |= catalog.find(e.kind(), e.name()).map(now -> now.component() != e.component()).orElse(false);
+            catalog.find(e.kind(), e.name()).filter(now -> now.component() != e.component()).ifPresent(now ->
+                    rebinds.append(iteration).append(",component.").append(e.kind().label()).append('.')
+                            .append(e.name()).append(',').append(e.bundle()).append(' ').append(e.version())
+                            .append(',').append(now.bundle()).append(' ').append(now.version()).append('\n'));
         }
-        if (changed) {
+        if (rebinds.length() > 0) {
             RunSpec rebound = RunSpec.parse(spec.resolved(), catalog, id());
             model.swap(rebound);
             spec = rebound;
+            appendHistory(rebinds);
             LOG.info("[{}] rebound to the components now installed ({}) at iteration {}", id(),
                     rebound.components().stream().map(e -> e.name() + " " + e.bundle() + " " + e.version()).toList(),
                     iteration);
@@ -375,15 +392,21 @@ final class TrainingRun implements Runnable {
         }
         spec = changed;
         iterations = changed.intSetting("iterations");
-        Path history = out.resolve("history.csv");
-        StringBuilder sb = new StringBuilder(Files.exists(history) ? "" : "iteration,setting,from,to\n");
+        StringBuilder sb = new StringBuilder();
         for (LiveSettings.Change c : changes) {
             sb.append(iteration).append(',').append(c.key()).append(',').append(c.from()).append(',').append(c.to())
                     .append('\n');
             LOG.info("[{}] from iteration {}: {} {} -> {}", id(), iteration, c.key(), c.from(), c.to());
         }
-        Files.writeString(history, sb, StandardOpenOption.CREATE, StandardOpenOption.APPEND);
+        appendHistory(sb);
         writeConfig(model);
+    }
+
+    /** Appends rows (iteration,setting,from,to) to history.csv, with a header when the file is new. */
+    private void appendHistory(CharSequence rows) throws IOException {
+        Path history = out.resolve("history.csv");
+        String header = Files.exists(history) ? "" : "iteration,setting,from,to\n";
+        Files.writeString(history, header + rows, StandardOpenOption.CREATE, StandardOpenOption.APPEND);
     }
 
     /** losses.png from losses.csv; a failure to plot is logged and does not disturb training. */
@@ -471,9 +494,8 @@ final class TrainingRun implements Runnable {
         Files.writeString(out.resolve("config.json"), Json.write(doc));
     }
 
-    private void writeStatus() {
+    private void writeStatus(RunStatusDTO s) {
         try {
-            RunStatusDTO s = status();
             Map<String, Object> doc = new LinkedHashMap<>();
             doc.put("state", s.state.name());
             doc.put("iteration", s.iteration);
@@ -493,18 +515,45 @@ final class TrainingRun implements Runnable {
                 || t instanceof IOException ? t.getMessage() : t.toString();
         synchronized (lock) {
             error = message;
-            state = State.FAILED;
-            lock.notifyAll();
         }
         LOG.error("[{}] failed at iteration {}: {}", id(), iteration, message,
                 t instanceof IllegalArgumentException || t instanceof GanModel.NonFiniteLossException ? null : t);
-        writeStatus();
+        finish(State.FAILED);
     }
 
-    private void setState(State s) {
+    /** Enters a state the run goes on from (running, paused) and tells the listener. */
+    private void enter(State s) {
         synchronized (lock) {
             state = s;
             lock.notifyAll();
+        }
+        tell(listener::stateChanged, status());
+    }
+
+    /**
+     * Enters a final state: status.json is written first, so whoever sees the state (awaitFinished, the status, the
+     * listener) finds the file written.
+     */
+    private void finish(State s) {
+        RunStatusDTO last;
+        synchronized (lock) {
+            waitingFor = null;
+            last = snapshot(s);
+        }
+        writeStatus(last);
+        synchronized (lock) {
+            state = s;
+            lock.notifyAll();
+        }
+        tell(listener::stateChanged, last);
+    }
+
+    /** Tells the listener; what it throws is logged and never reaches the training loop. */
+    private void tell(java.util.function.Consumer<RunStatusDTO> call, RunStatusDTO s) {
+        try {
+            call.accept(s);
+        } catch (RuntimeException e) {
+            LOG.warn("[{}] a run listener failed on {}: {}", id(), s.state, e.toString());
         }
     }
 
@@ -552,20 +601,24 @@ final class TrainingRun implements Runnable {
 
     RunStatusDTO status() {
         synchronized (lock) {
-            RunStatusDTO s = new RunStatusDTO();
-            s.id = id();
-            s.state = state;
-            s.iteration = iteration;
-            s.iterations = iterations;
-            s.rate = state == State.RUNNING ? progress.rate() : 0;
-            s.etaSeconds = state == State.RUNNING ? progress.eta(iteration, iterations) : -1;
-            s.losses = Map.copyOf(losses);
-            s.metrics = Map.copyOf(metrics);
-            s.outputDir = out.toAbsolutePath().toString();
-            s.error = error != null ? error : waitingFor;
-            s.summary = ProgressLine.format(s);
-            return s;
+            return snapshot(state);
         }
     }
 
+    /** The status as it is, in state {@code state}; the caller holds the lock. */
+    private RunStatusDTO snapshot(State state) {
+        RunStatusDTO s = new RunStatusDTO();
+        s.id = id();
+        s.state = state;
+        s.iteration = iteration;
+        s.iterations = iterations;
+        s.rate = state == State.RUNNING ? progress.rate() : 0;
+        s.etaSeconds = state == State.RUNNING ? progress.eta(iteration, iterations) : -1;
+        s.losses = Map.copyOf(losses);
+        s.metrics = Map.copyOf(metrics);
+        s.outputDir = out.toAbsolutePath().toString();
+        s.error = error != null ? error : waitingFor;
+        s.summary = ProgressLine.format(s);
+        return s;
+    }
 }

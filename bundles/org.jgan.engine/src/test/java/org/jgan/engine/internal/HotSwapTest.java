@@ -83,7 +83,7 @@ class HotSwapTest {
         swapped.putAll(Map.of("iterations", "120", "loss", "hinge", "regularizers", "r1"));
         run.requestChange(spec(swapped));
         assertTrue(run.awaitFinished(60_000));
-        t.join(60_000); // the thread writes status.json after it reports the end
+        t.join(60_000); // the thread ends before its temporary folder is deleted
         assertEquals(State.COMPLETED, run.status().state);
         List<String> lines = Files.readAllLines(dir.resolve("losses.csv"));
         assertEquals("iteration,d_loss,d_adv,g_loss,g_adv,d_r1", lines.get(0));
@@ -124,7 +124,7 @@ class HotSwapTest {
         org.jgan.api.GanComponent newer = loss.component().getClass().getDeclaredConstructor().newInstance();
         catalog.add(Kind.LOSS, "nonsaturating", newer, loss.bundle(), "2.0.0");
         assertTrue(run.awaitFinished(60_000));
-        t.join(60_000); // the thread writes status.json after it reports the end
+        t.join(60_000); // the thread ends before its temporary folder is deleted
         assertEquals(State.COMPLETED, run.status().state);
         assertEquals(401, Files.readAllLines(dir.resolve("losses.csv")).size(), "no iteration lost or repeated");
     }

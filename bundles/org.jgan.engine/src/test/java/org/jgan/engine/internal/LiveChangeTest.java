@@ -108,7 +108,7 @@ class LiveChangeTest {
         run.requestChange(spec(Map.of("outputDir", dir.toString(), "iterations", "150", "sampleInterval", "0",
                 "checkpointInterval", "0", "lrD", "5e-4", "regularizer.r1.weight", "3")));
         assertTrue(run.awaitFinished(60_000), "the shortened run ends");
-        t.join(60_000); // the thread writes status.json after it reports the end
+        t.join(60_000); // the thread ends before its temporary folder is deleted
         assertEquals(State.COMPLETED, run.status().state);
         assertEquals(150, run.status().iteration);
         List<String> history = Files.readAllLines(dir.resolve("history.csv"));

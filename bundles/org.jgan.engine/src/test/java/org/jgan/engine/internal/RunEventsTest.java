@@ -1,0 +1,173 @@
+package org.jgan.engine.internal;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import org.jgan.api.dto.RunStatusDTO;
+import org.jgan.api.dto.RunStatusDTO.State;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.osgi.service.event.Event;
+import org.osgi.service.event.EventAdmin;
+
+/** A run's progress and state changes as OSGi events, and status.json written before a final state is announced. */
+class RunEventsTest {
+
+    /** Records posted events; for each final state event, the status.json on disk at that moment. */
+    private static final class RecordingAdmin implements EventAdmin {
+        final List<Event> posted = new ArrayList<>();
+        final List<String> statusFileAtFinalEvent = new ArrayList<>();
+        final Path out;
+
+        RecordingAdmin(Path out) {
+            this.out = out;
+        }
+
+        @Override
+        public synchronized void postEvent(Event event) {
+            posted.add(event);
+            Object state = event.getProperty("state");
+            if (event.getTopic().equals(RunEvents.STATE) && !state.equals("RUNNING") && !state.equals("PAUSED")) {
+                try {
+                    statusFileAtFinalEvent.add(Files.readString(out.resolve("status.json")));
+                } catch (IOException e) {
+                    throw new UncheckedIOException(e);
+                }
+            }
+        }
+
+        @Override
+        public void sendEvent(Event event) {
+            throw new AssertionError("runs post asynchronously; sendEvent would block the training thread");
+        }
+
+        synchronized List<Event> topic(String topic) {
+            return posted.stream().filter(e -> e.getTopic().equals(topic)).toList();
+        }
+    }
+
+    private static RunSpec spec(Path dir, int iterations) {
+        Map<String, String> raw = new HashMap<>(Map.of("dataset", "ring8", "architecture.hidden", "16",
+                "batchSize", "32", "metrics", "none", "iterations", Integer.toString(iterations),
+                "outputDir", dir.toString(), "progressInterval", "0.1", "sampleInterval", "0",
+                "checkpointInterval", "0"));
+        return RunSpec.parse(raw, TestCatalog.create(), "events");
+    }
+
+    @Test
+    void theEventOfAStatusCarriesEveryField() {
+        RunStatusDTO s = new RunStatusDTO();
+        s.id = "r";
+        s.state = State.RUNNING;
+        s.iteration = 120;
+        s.iterations = 1000;
+        s.rate = 55.5;
+        s.etaSeconds = 15.9;
+        s.losses = Map.of("d_loss", 1.25, "g_loss", 0.75);
+        s.metrics = Map.of("mixture.modes", 7.0);
+        s.outputDir = "/tmp/r";
+        s.summary = ProgressLine.format(s);
+        Event e = RunEvents.event(RunEvents.PROGRESS, s);
+        assertEquals("org/jgan/run/PROGRESS", e.getTopic());
+        assertEquals("r", e.getProperty("run"));
+        assertEquals("RUNNING", e.getProperty("state"));
+        assertEquals(120L, e.getProperty("iteration"));
+        assertEquals(1000L, e.getProperty("iterations"));
+        assertEquals(55.5, e.getProperty("rate"));
+        assertEquals(15.9, e.getProperty("eta"));
+        assertEquals(Map.of("d_loss", 1.25, "g_loss", 0.75), e.getProperty("losses"));
+        assertEquals(Map.of("mixture.modes", 7.0), e.getProperty("metrics"));
+        assertEquals("/tmp/r", e.getProperty("outputDir"));
+        assertEquals(s.summary, e.getProperty("summary"));
+        assertFalse(e.containsProperty("error"), "no error property without an error");
+        s.state = State.FAILED;
+        s.error = "loss is NaN";
+        assertEquals("loss is NaN", RunEvents.event(RunEvents.STATE, s).getProperty("error"));
+    }
+
+    @Test
+    void aRunPostsProgressAndStateEventsAndItsFinalStateAfterStatusJson(@TempDir Path dir) throws Exception {
+        RecordingAdmin admin = new RecordingAdmin(dir);
+        TrainingRun run = new TrainingRun(spec(dir, 300), Map.of(), null, new RunEvents(() -> admin));
+        Thread t = new Thread(run);
+        t.start();
+        assertTrue(run.awaitFinished(60_000));
+        // read at once, without waiting for the thread: the final state is announced after status.json is written
+        String status = Files.readString(dir.resolve("status.json"));
+        assertTrue(status.contains("\"state\": \"COMPLETED\"") && status.contains("\"iteration\": 300"), status);
+        t.join(60_000);
+
+        List<Event> progress = admin.topic(RunEvents.PROGRESS);
+        assertFalse(progress.isEmpty(), "progress events");
+        long previous = 0;
+        for (Event e : progress) {
+            long it = (Long) e.getProperty("iteration");
+            assertTrue(it > previous, "iterations increase: " + progress);
+            previous = it;
+            assertEquals("events", e.getProperty("run"));
+            assertEquals(300L, e.getProperty("iterations"));
+            assertTrue(((Map<?, ?>) e.getProperty("losses")).containsKey("d_loss"), e.toString());
+        }
+        assertEquals(300L, progress.get(progress.size() - 1).getProperty("iteration"), "the last iteration is published");
+
+        List<String> states = admin.topic(RunEvents.STATE).stream().map(e -> (String) e.getProperty("state")).toList();
+        assertEquals(List.of("RUNNING", "COMPLETED"), states);
+        Event last = admin.posted.get(admin.posted.size() - 1);
+        assertEquals(RunEvents.STATE, last.getTopic(), "the final state is the last event");
+        assertEquals(300L, last.getProperty("iteration"));
+        assertEquals(1, admin.statusFileAtFinalEvent.size());
+        assertTrue(admin.statusFileAtFinalEvent.get(0).contains("\"state\": \"COMPLETED\""),
+                admin.statusFileAtFinalEvent.get(0));
+    }
+
+    @Test
+    void pauseResumeAndStopArePublishedAndAStoppedRunsStatusJsonMatchesItsState(@TempDir Path dir) throws Exception {
+        RecordingAdmin admin = new RecordingAdmin(dir);
+        TrainingRun run = new TrainingRun(spec(dir, 1_000_000), Map.of(), null, new RunEvents(() -> admin));
+        Thread t = new Thread(run);
+        t.start();
+        while (run.status().iteration < 5) {
+            Thread.sleep(5);
+        }
+        run.pause();
+        long deadline = System.currentTimeMillis() + 30_000;
+        while (run.status().state != State.PAUSED && System.currentTimeMillis() < deadline) {
+            Thread.sleep(5);
+        }
+        assertEquals(State.PAUSED, run.status().state);
+        run.resume();
+        run.stop();
+        assertTrue(run.awaitFinished(60_000));
+        RunStatusDTO s = run.status();
+        assertEquals(State.STOPPED, s.state);
+        String status = Files.readString(dir.resolve("status.json"));
+        assertTrue(status.contains("\"state\": \"STOPPED\"") && status.contains("\"iteration\": " + s.iteration + ","),
+                status + " vs " + s.summary);
+        t.join(60_000);
+        List<String> states = admin.topic(RunEvents.STATE).stream().map(e -> (String) e.getProperty("state")).toList();
+        assertEquals("RUNNING", states.get(0));
+        assertEquals("PAUSED", states.get(1));
+        assertEquals("STOPPED", states.get(states.size() - 1), states.toString());
+        assertTrue(admin.statusFileAtFinalEvent.get(0).contains("\"state\": \"STOPPED\""));
+    }
+
+    @Test
+    void withoutEventAdminNothingIsPublishedAndTheRunTrains(@TempDir Path dir) throws Exception {
+        TrainingRun run = new TrainingRun(spec(dir, 20), Map.of(), null, new RunEvents(() -> null));
+        run.run();
+        assertEquals(State.COMPLETED, run.status().state);
+        assertNull(run.status().error);
+        assertNotNull(Files.readString(dir.resolve("status.json")));
+    }
+}
