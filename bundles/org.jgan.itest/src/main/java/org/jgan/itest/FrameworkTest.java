@@ -4,10 +4,6 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 
-import java.io.ByteArrayInputStream;
-import java.io.ByteArrayOutputStream;
-import java.io.PrintStream;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Hashtable;
@@ -16,7 +12,6 @@ import java.util.Map;
 import java.util.Set;
 import java.util.stream.Collectors;
 import org.apache.felix.service.command.CommandProcessor;
-import org.apache.felix.service.command.CommandSession;
 import org.jgan.api.NumericsBackend;
 import org.jgan.api.TrainingService;
 import org.jgan.api.dto.ComponentDTO;
@@ -305,34 +300,10 @@ class FrameworkTest {
     }
 
     private RunStatusDTO awaitState(String run, Set<State> states, long millis) throws InterruptedException {
-        long deadline = System.currentTimeMillis() + millis;
-        RunStatusDTO s = null;
-        while (System.currentTimeMillis() < deadline) {
-            try {
-                s = training.status(run);
-                if (states.contains(s.state)) {
-                    return s;
-                }
-            } catch (IllegalArgumentException notYet) {
-                // the configuration has not reached the engine yet
-            }
-            Thread.sleep(50);
-        }
-        throw new AssertionError("run " + run + " did not reach " + states + " in " + millis + " ms; last: "
-                + (s == null ? "unknown" : s.summary));
+        return Gogo.awaitState(training, run, states, millis);
     }
 
     private String run(String command) throws Exception {
-        ByteArrayOutputStream bytes = new ByteArrayOutputStream();
-        PrintStream out = new PrintStream(bytes, true, StandardCharsets.UTF_8);
-        try (CommandSession session = commands.createSession(new ByteArrayInputStream(new byte[0]), out, out)) {
-            Object result;
-            try {
-                result = session.execute(command);
-            } catch (Exception e) {
-                return bytes.toString(StandardCharsets.UTF_8) + e.getMessage();
-            }
-            return bytes.toString(StandardCharsets.UTF_8) + (result == null ? "" : session.format(result, 0));
-        }
+        return Gogo.run(commands, command);
     }
 }

@@ -18,7 +18,7 @@ final class Gogo {
     }
 
     /** Runs a command line; returns what it printed and its result, or its error message. */
-    static String run(CommandProcessor commands, String command) throws Exception {
+    static String run(CommandProcessor commands, String command) {
         ByteArrayOutputStream bytes = new ByteArrayOutputStream();
         PrintStream out = new PrintStream(bytes, true, StandardCharsets.UTF_8);
         try (CommandSession session = commands.createSession(new ByteArrayInputStream(new byte[0]), out, out)) {

@@ -11,8 +11,6 @@ import java.io.ByteArrayOutputStream;
 import java.io.DataInputStream;
 import java.io.IOException;
 import java.io.InputStream;
-import java.io.PrintStream;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -31,7 +29,6 @@ import java.util.jar.Manifest;
 import java.util.zip.ZipEntry;
 import java.util.zip.ZipInputStream;
 import org.apache.felix.service.command.CommandProcessor;
-import org.apache.felix.service.command.CommandSession;
 import org.jgan.api.NumericsBackend;
 import org.jgan.api.TrainingService;
 import org.jgan.api.dto.RunStatusDTO;
@@ -382,16 +379,6 @@ class RunLifecycleTest {
     }
 
     private String run(String command) {
-        ByteArrayOutputStream bytes = new ByteArrayOutputStream();
-        PrintStream out = new PrintStream(bytes, true, StandardCharsets.UTF_8);
-        try (CommandSession session = commands.createSession(new ByteArrayInputStream(new byte[0]), out, out)) {
-            Object result;
-            try {
-                result = session.execute(command);
-            } catch (Exception e) {
-                return bytes.toString(StandardCharsets.UTF_8) + e.getMessage();
-            }
-            return bytes.toString(StandardCharsets.UTF_8) + (result == null ? "" : session.format(result, 0));
-        }
+        return Gogo.run(commands, command);
     }
 }
