@@ -442,7 +442,7 @@ public final class RunRegistry implements TrainingService {
         Evaluation.Restored r = restored(runId);
         try {
             String summary = Evaluation.evaluate(r, options, catalog);
-            LOG.info("[{}] {}", runId, summary);
+            LOG.info("[{}] evaluated: {}", runId, lastLine(summary));
             return summary;
         } catch (IOException e) {
             throw new IllegalArgumentException("run '" + runId + "': " + e.getMessage(), e);
@@ -455,11 +455,15 @@ public final class RunRegistry implements TrainingService {
         Evaluation.Restored b = restored(runB);
         try {
             String tables = Evaluation.crossTest(a, b, options);
-            LOG.info("[{}] {}", runA, tables);
+            LOG.info("[{}] cross-tested with {}: {}", runA, runB, lastLine(tables));
             return tables;
         } catch (IOException e) {
             throw new IllegalArgumentException("crosstest " + runA + " " + runB + ": " + e.getMessage(), e);
         }
+    }
+
+    private static String lastLine(String text) {
+        return text.substring(text.lastIndexOf('\n') + 1);
     }
 
     /** A run's model restored from its latest checkpoint into a model of its own; the training is not touched. */

@@ -1,5 +1,9 @@
 package org.jgan.shell.internal;
 
+import java.io.FileDescriptor;
+import java.io.FileOutputStream;
+import java.io.InputStream;
+import java.io.PrintStream;
 import java.util.ArrayList;
 import java.util.List;
 import org.apache.felix.service.command.CommandProcessor;
@@ -111,10 +115,13 @@ public final class HeadlessRunner {
                 Thread.sleep(100);
             }
             while (true) {
-                try (CommandSession session = processor.createSession(System.in, System.out, System.err)) {
+                // the console itself: Gogo redirects System.out to the current session, which would loop
+                PrintStream console = new PrintStream(new FileOutputStream(FileDescriptor.out), true);
+                try (CommandSession session = processor.createSession(InputStream.nullInputStream(), console, console)) {
                     Object result = session.execute(command);
                     if (result != null) {
-                        System.out.println(session.format(result, Converter.INSPECT));
+                        console.println(result instanceof CharSequence ? result
+                                : session.format(result, Converter.INSPECT));
                     }
                     return 0;
                 } catch (Exception e) {
@@ -122,7 +129,7 @@ public final class HeadlessRunner {
                     boolean transient_ = m.contains("Command not found") || m.contains("not available yet")
                             || m.startsWith("unknown ") && m.contains("installed:");
                     if (!transient_ || System.currentTimeMillis() > deadline) {
-                        System.err.println("jgan: " + command + ": " + m);
+                        console.println("jgan: " + command + ": " + (e.getMessage() == null ? e : m));
                         return 1;
                     }
                     Thread.sleep(250);
