@@ -54,6 +54,30 @@ public interface NetworkScope {
      */
     void updateBuffer(SDVariable buffer, SDVariable newValue);
 
+    /**
+     * A fresh tensor of independent N(0, 1) draws, redrawn for every step and every sampling call from the run's
+     * seeded streams (a graph input, not a parameter), for networks with stochastic inputs: StyleGAN's per-layer
+     * noise, a second latent for style mixing. A dimension of -1 stands for the batch size. Asking twice for the
+     * same name in one graph returns the same tensor. Sampling graphs get draws that depend only on the run's seed
+     * and the batch size, so the same latent batch gives the same samples.
+     *
+     * @throws UnsupportedOperationException where the graph offers no random inputs (the engine's gradient-penalty
+     *                                       graphs of the discriminator)
+     * @since 1.5
+     */
+    default SDVariable noise(String name, long... shape) {
+        throw new UnsupportedOperationException("this graph offers no random inputs; '" + name + "' was asked for");
+    }
+
+    /**
+     * Like {@link #noise} with independent U[0, 1) draws (random choices such as a style-mixing crossover layer).
+     *
+     * @since 1.5
+     */
+    default SDVariable uniform(String name, long... shape) {
+        throw new UnsupportedOperationException("this graph offers no random inputs; '" + name + "' was asked for");
+    }
+
     /** Roles of parameters. */
     enum ParamKind { WEIGHT, BIAS, OTHER }
 }

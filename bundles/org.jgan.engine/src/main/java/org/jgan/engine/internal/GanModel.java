@@ -32,12 +32,16 @@ final class GanModel implements SampleSource {
     private final DataShape shape;
     private final int latent;
     private final int batchSize;
+    /** Micro-batches per step (gradient accumulation). */
+    private final int accumulate;
     private final long seed;
     private final ParameterStore store;
     private final Map<Side, PlayerGraph> graphs = new EnumMap<>(Side.class);
     private final Map<Side, Optimizer> optimizers = new EnumMap<>(Side.class);
     private final SameDiff sampler;
     private final String samplerOutput;
+    /** Random inputs the generator asked for in the sampling graph (NetworkScope.noise), fed by {@link #generate}. */
+    private final List<PlayerGraph.Noise> samplerNoises = new ArrayList<>();
     private final List<RunSpec.RegularizerChoice> constraints = new ArrayList<>();
     private final List<InputGradientPenalty> penalties = new ArrayList<>();
     private long iterations;
@@ -61,6 +65,11 @@ final class GanModel implements SampleSource {
         this.shape = data.shape();
         this.latent = spec.intSetting("latent");
         this.batchSize = spec.intSetting("batchSize");
+        this.accumulate = spec.intSetting("accumulate");
+        if (batchSize % accumulate != 0) {
+            throw new IllegalArgumentException("setting 'accumulate' is " + accumulate + ", which does not divide "
+                    + "batchSize " + batchSize + "; expected a divisor of batchSize (micro-batches of equal size)");
+        }
         this.seed = spec.intSetting("seed");
         this.store = new ParameterStore(seed);
         this.iterations = spec.intSetting("iterations");
@@ -82,7 +91,7 @@ final class GanModel implements SampleSource {
         SDVariable labels = data.classes() > 0
                 ? sampler.placeHolder(PlayerGraph.FAKE_LABELS, DataType.FLOAT, -1, data.classes()) : null;
         samplerOutput = networks.generator(new GraphScope(sampler, Side.GENERATOR, false, store,
-                reparams.get(Side.GENERATOR), ema), z, labels).name();
+                reparams.get(Side.GENERATOR), ema).withRandomInputs(this::samplerInput), z, labels).name();
         String opt = spec.stringSetting("optimizer");
         for (Side side : Side.values()) {
             double lr = spec.doubleSetting(side == Side.GENERATOR ? "lrG" : "lrD");
@@ -193,22 +202,15 @@ final class GanModel implements SampleSource {
 
     private Map<String, Double> step(Side side, long iteration, int k) {
         PlayerGraph graph = graphs.get(side);
-        Map<String, INDArray> feed = feed(graph, iteration, k);
-        Backprop.Result result = Backprop.run(graph.sd, feed, graph.outputs(), graph.params);
-        Map<String, INDArray> outputs = result.outputs();
-        Map<String, Double> losses = graph.lossValues(outputs);
-        Map<String, INDArray> gradients = new HashMap<>(result.gradients());
-        if (side == Side.DISCRIMINATOR) {
-            addPenalties(graph, outputs, feed.get(PlayerGraph.LABELS), gradients, losses, iteration);
-        }
+        Accumulated acc = gradients(graph, feed(graph, iteration, k), iteration);
+        Map<String, Double> losses = acc.losses();
+        Map<String, INDArray> gradients = acc.gradients();
         double total = losses.get(side == Side.DISCRIMINATOR ? "d_loss" : "g_loss");
         if (!Double.isFinite(total)) {
             throw new NonFiniteLossException(side, iteration, losses);
         }
         optimizers.get(side).step(store.params(), gradients);
-        for (GraphScope.BufferUpdate u : graph.bufferUpdates) {
-            store.buffers().get(u.buffer()).assign(outputs.get(u.newValue()));
-        }
+        acc.buffers().forEach((b, v) -> store.buffers().get(b).assign(v));
         for (RunSpec.RegularizerChoice c : constraints) {
             ParameterConstraint pc = (ParameterConstraint) c.entry().component();
             if (pc.side(c.options()) == side) {
@@ -219,6 +221,63 @@ final class GanModel implements SampleSource {
             updateEma();
         }
         return losses;
+    }
+
+    /** A step's gradients (mean over the batch), loss values and new buffer values. */
+    record Accumulated(Map<String, INDArray> gradients, Map<String, Double> losses, Map<String, INDArray> buffers) {
+    }
+
+    /** The gradients of one step of this player at this iteration, without applying them (for tests). */
+    Accumulated gradients(Side side, long iteration, int k) {
+        PlayerGraph graph = graphs.get(side);
+        return gradients(graph, feed(graph, iteration, k), iteration);
+    }
+
+    /**
+     * Runs a step's graph on the whole batch, or with gradient accumulation on {@code accumulate} equal micro-batches
+     * (rows {@code [p m, (p + 1) m)} of every batch-sized input): the player's loss is a mean over samples, so the
+     * mean of the micro-batches' gradients is the gradient of the whole batch (exactly, up to float rounding, when no
+     * layer couples samples; with batch norm each micro-batch has its own statistics, as in BigGAN's accumulation).
+     * Loss values and new buffer values (running statistics) are averaged likewise; buffers change only after all
+     * micro-batches, so each sees the same state (e.g. the same spectral-norm vector).
+     */
+    private Accumulated gradients(PlayerGraph graph, Map<String, INDArray> feed, long iteration) {
+        Map<String, INDArray> gradients = new HashMap<>();
+        Map<String, Double> losses = new LinkedHashMap<>();
+        Map<String, INDArray> buffers = new LinkedHashMap<>();
+        for (int p = 0; p < accumulate; p++) {
+            Map<String, INDArray> micro = accumulate == 1 ? feed : microBatch(graph, feed, p);
+            Backprop.Result result = Backprop.run(graph.sd, micro, graph.outputs(), graph.params);
+            Map<String, INDArray> outputs = result.outputs();
+            Map<String, Double> l = graph.lossValues(outputs);
+            Map<String, INDArray> g = new HashMap<>(result.gradients());
+            if (graph.side == Side.DISCRIMINATOR) {
+                addPenalties(graph, outputs, micro.get(PlayerGraph.LABELS), g, l, iteration);
+            }
+            // when a network is applied twice, the update registered last wins
+            Map<String, INDArray> b = new LinkedHashMap<>();
+            graph.bufferUpdates.forEach(u -> b.put(u.buffer(), outputs.get(u.newValue())));
+            if (accumulate == 1) {
+                return new Accumulated(g, l, b);
+            }
+            g.forEach((n, a) -> gradients.merge(n, a.div(accumulate), INDArray::addi));
+            l.forEach((n, v) -> losses.merge(n, v / accumulate, Double::sum));
+            b.forEach((n, a) -> buffers.merge(n, a.div(accumulate), INDArray::addi));
+        }
+        return new Accumulated(gradients, losses, buffers);
+    }
+
+    /** Micro-batch p of a feed: the batch-sized inputs' rows {@code [p m, (p + 1) m)}; scalars as they are. */
+    private Map<String, INDArray> microBatch(PlayerGraph graph, Map<String, INDArray> feed, int p) {
+        java.util.Set<String> batched = new java.util.HashSet<>(List.of(PlayerGraph.X, PlayerGraph.Z,
+                PlayerGraph.LABELS, PlayerGraph.FAKE_LABELS));
+        graph.noises.stream().filter(n -> n.shape().length > 0 && n.shape()[0] < 0)
+                .forEach(n -> batched.add(n.placeholder()));
+        long m = batchSize / accumulate;
+        Map<String, INDArray> micro = new HashMap<>();
+        feed.forEach((name, a) -> micro.put(name, batched.contains(name)
+                ? a.get(org.nd4j.linalg.indexing.NDArrayIndex.interval(p * m, (p + 1) * m)).dup() : a));
+        return micro;
     }
 
     /**
@@ -296,12 +355,8 @@ final class GanModel implements SampleSource {
         }
         int n = 0;
         for (PlayerGraph.Noise noise : graph.noises) {
-            long[] s = noise.shape().clone();
-            for (int i = 0; i < s.length; i++) {
-                s[i] = s[i] < 0 ? batchSize : s[i];
-            }
             long key = Seeds.mix(seed, Seeds.NOISE, iteration, stream, n++);
-            feed.put(noise.placeholder(), noise.uniform() ? Seeds.uniform(key, s) : Seeds.gaussian(key, s));
+            feed.put(noise.placeholder(), randomInput(noise, key, batchSize));
         }
         return feed;
     }
@@ -393,7 +448,30 @@ final class GanModel implements SampleSource {
             }
             feed.put(PlayerGraph.FAKE_LABELS, labels);
         }
+        int n = 0;
+        for (PlayerGraph.Noise noise : samplerNoises) {
+            // draws depend on the run's seed and the batch size only: the same latent batch gives the same samples
+            long key = Seeds.mix(seed, Seeds.NOISE, -1, z.size(0), n++);
+            feed.put(noise.placeholder(), randomInput(noise, key, z.size(0)));
+        }
         return sampler.outputSingle(feed, samplerOutput).dup();
+    }
+
+    private SDVariable samplerInput(String placeholder, long[] shape, boolean uniform) {
+        if (!sampler.hasVariable(placeholder)) {
+            samplerNoises.add(new PlayerGraph.Noise(placeholder, shape.clone(), uniform));
+            return sampler.placeHolder(placeholder, DataType.FLOAT, shape);
+        }
+        return sampler.getVariable(placeholder);
+    }
+
+    /** Draws of a random input with -1 dimensions standing for {@code batch}. */
+    private static INDArray randomInput(PlayerGraph.Noise noise, long key, long batch) {
+        long[] s = noise.shape().clone();
+        for (int i = 0; i < s.length; i++) {
+            s[i] = s[i] < 0 ? batch : s[i];
+        }
+        return noise.uniform() ? Seeds.uniform(key, s) : Seeds.gaussian(key, s);
     }
 
     int classes() {

@@ -25,6 +25,12 @@ final class GraphScope implements NetworkScope {
     record BufferUpdate(String buffer, String newValue) {
     }
 
+    /** Creates (or returns) a random graph input that the engine feeds: N(0, 1), or U[0, 1) when uniform. */
+    @FunctionalInterface
+    interface RandomInputs {
+        SDVariable input(String placeholder, long[] shape, boolean uniform);
+    }
+
     private final SameDiff sd;
     private final Side side;
     private final boolean training;
@@ -34,6 +40,7 @@ final class GraphScope implements NetworkScope {
     private final Map<String, Map.Entry<ParamKind, SDVariable>> created = new LinkedHashMap<>();
     private final Map<String, INDArray> substitutes;
     private final List<BufferUpdate> bufferUpdates = new ArrayList<>();
+    private RandomInputs randoms;
 
     GraphScope(SameDiff sd, Side side, boolean training, ParameterStore store, List<Reparam> reparams) {
         this(sd, side, training, store, reparams, Map.of());
@@ -85,6 +92,29 @@ final class GraphScope implements NetworkScope {
             }
             return w;
         });
+    }
+
+    /** Lets the network ask for random inputs ({@link #noise}, {@link #uniform}) that {@code randoms} creates. */
+    GraphScope withRandomInputs(RandomInputs randoms) {
+        this.randoms = randoms;
+        return this;
+    }
+
+    @Override
+    public SDVariable noise(String name, long... shape) {
+        return random(name, shape, false);
+    }
+
+    @Override
+    public SDVariable uniform(String name, long... shape) {
+        return random(name, shape, true);
+    }
+
+    private SDVariable random(String name, long[] shape, boolean uniform) {
+        if (randoms == null) {
+            return uniform ? NetworkScope.super.uniform(name, shape) : NetworkScope.super.noise(name, shape);
+        }
+        return randoms.input(ParameterStore.prefix(side) + "random/" + (uniform ? "uniform/" : "noise/") + name, shape, uniform);
     }
 
     @Override

@@ -31,7 +31,7 @@ final class PlayerGraph {
     record Term(String name, String variable, String weightPlaceholder, RunSpec.RegularizerChoice choice) {
     }
 
-    /** A per-step noise input requested by a regularizer: N(0, 1), or U[0, 1) when {@code uniform}. */
+    /** A per-step noise input requested by a regularizer or a network: N(0, 1), or U[0, 1) when {@code uniform}. */
     record Noise(String placeholder, long[] shape, boolean uniform) {
     }
 
@@ -55,18 +55,21 @@ final class PlayerGraph {
             ParameterStore store, Map<Side, List<GraphScope.Reparam>> reparams) {
         this.side = side;
         this.conditional = classes > 0;
-        this.batchSize = spec.intSetting("batchSize");
+        // with gradient accumulation the graph sees micro-batches
+        this.batchSize = spec.intSetting("batchSize") / spec.intSetting("accumulate");
         sd = SameDiff.create();
         SDVariable z = sd.placeHolder(Z, DataType.FLOAT, -1, latent);
         SDVariable x = sd.placeHolder(X, DataType.FLOAT, shape.batched(-1));
         SDVariable labels = conditional ? sd.placeHolder(LABELS, DataType.FLOAT, -1, classes) : null;
         SDVariable fakeLabels = conditional ? sd.placeHolder(FAKE_LABELS, DataType.FLOAT, -1, classes) : null;
-        GraphScope g = new GraphScope(sd, Side.GENERATOR, true, store, reparams.get(Side.GENERATOR));
-        GraphScope d = new GraphScope(sd, Side.DISCRIMINATOR, true, store, reparams.get(Side.DISCRIMINATOR));
+        GraphScope g = new GraphScope(sd, Side.GENERATOR, true, store, reparams.get(Side.GENERATOR))
+                .withRandomInputs(this::random);
+        GraphScope d = new GraphScope(sd, Side.DISCRIMINATOR, true, store, reparams.get(Side.DISCRIMINATOR))
+                .withRandomInputs(this::random);
         SDVariable fake = networks.generator(g, z, fakeLabels);
         SDVariable seenReal = x;
         SDVariable seenFake = fake;
-        InputContext inputs = new InputContext(spec.intSetting("batchSize"), shape);
+        InputContext inputs = new InputContext(batchSize, shape);
         for (RunSpec.RegularizerChoice r : spec.regularizers()) {
             if (r.kind() == Kind.INPUT_TRANSFORM) {
                 InputTransform t = (InputTransform) r.entry().component();

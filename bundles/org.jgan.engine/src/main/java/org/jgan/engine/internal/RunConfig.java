@@ -35,6 +35,9 @@ import org.osgi.service.metatype.annotations.ObjectClassDefinition;
     @AttributeDefinition(description = "Minibatch size", min = "1")
     int batchSize() default 64;
 
+    @AttributeDefinition(description = "Micro-batches per step (gradient accumulation); divides batchSize", min = "1")
+    int accumulate() default 1;
+
     @AttributeDefinition(description = "Size of the latent vector z", min = "1")
     int latent() default 16;
 

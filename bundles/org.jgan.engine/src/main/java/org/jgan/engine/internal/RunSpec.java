@@ -56,6 +56,7 @@ public record RunSpec(String name, Map<String, Object> settings, Choice architec
             OptionSpec.ofString("regularizers", "", "Comma-separated regularizer, penalty, constraint or reparametrization names"),
             OptionSpec.ofString("metrics", "auto", "Comma-separated metric names; 'auto' = every installed metric that supports the dataset; 'none'"),
             OptionSpec.ofInt("batchSize", 64, 1, 1 << 16, "Minibatch size m of both players"),
+            OptionSpec.ofInt("accumulate", 1, 1, 1 << 16, "Gradient accumulation: each step's batch is processed as this many micro-batches of batchSize/accumulate whose gradients are averaged before one update (a large batch in less memory, BigGAN); must divide batchSize"),
             OptionSpec.ofInt("latent", 16, 1, 1 << 16, "Size of the latent vector z ~ N(0, I)"),
             OptionSpec.ofDouble("lrG", 1e-4, 1e-12, 10, "Generator learning rate"),
             OptionSpec.ofDouble("lrD", 1e-4, 1e-12, 10, "Discriminator learning rate"),

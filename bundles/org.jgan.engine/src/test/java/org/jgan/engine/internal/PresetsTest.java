@@ -3,9 +3,12 @@ package org.jgan.engine.internal;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import java.util.ArrayList;
 import java.util.HashMap;
+import java.util.List;
 import java.util.Map;
 import org.jgan.api.Preset;
+import org.jgan.presets.internal.ArchitecturePresets;
 import org.jgan.presets.internal.Presets;
 import org.junit.jupiter.api.Test;
 
@@ -15,7 +18,9 @@ class PresetsTest {
     @Test
     void everyPresetParsesAndTrainsAStep() throws ReflectiveOperationException {
         int checked = 0;
-        for (Class<?> c : Presets.class.getDeclaredClasses()) {
+        List<Class<?>> classes = new ArrayList<>(List.of(Presets.class.getDeclaredClasses()));
+        classes.addAll(List.of(ArchitecturePresets.class.getDeclaredClasses()));
+        for (Class<?> c : classes) {
             if (!Preset.class.isAssignableFrom(c)) {
                 continue;
             }
@@ -39,7 +44,7 @@ class PresetsTest {
             assertTrue(Double.isFinite(d.get("d_loss")) && Double.isFinite(g.get("g_loss")), c.getSimpleName());
             checked++;
         }
-        assertEquals(14, checked, "presets checked");
+        assertEquals(18, checked, "presets checked");
     }
 
     @Test

@@ -27,6 +27,9 @@ import org.jgan.metrics.mixture.internal.MixtureMetric;
 import org.jgan.mlp.internal.MlpArchitecture;
 import org.jgan.dcgan.internal.DcganArchitecture;
 import org.jgan.resnet.internal.ResnetArchitecture;
+import org.jgan.sagan.internal.SaganArchitecture;
+import org.jgan.biggan.internal.BigGanArchitecture;
+import org.jgan.stylegan.internal.StyleGanArchitecture;
 
 /** A catalog holding the plug-ins of this repository, as the service registry would. */
 final class TestCatalog {
@@ -39,6 +42,9 @@ final class TestCatalog {
         c.add(Kind.ARCHITECTURE, "mlp", new MlpArchitecture(), "org.jgan.mlp", "0");
         c.add(Kind.ARCHITECTURE, "dcgan", new DcganArchitecture(), "org.jgan.dcgan", "0");
         c.add(Kind.ARCHITECTURE, "resnet", new ResnetArchitecture(), "org.jgan.resnet", "0");
+        c.add(Kind.ARCHITECTURE, "sagan", new SaganArchitecture(), "org.jgan.sagan", "0");
+        c.add(Kind.ARCHITECTURE, "biggan", new BigGanArchitecture(), "org.jgan.biggan", "0");
+        c.add(Kind.ARCHITECTURE, "stylegan", new StyleGanArchitecture(), "org.jgan.stylegan", "0");
         c.add(Kind.LOSS, "nonsaturating", new NonSaturatingLoss(), "org.jgan.losses", "0");
         c.add(Kind.LOSS, "minimax", new MinimaxLoss(), "org.jgan.losses", "0");
         c.add(Kind.DATASET, "ring8", new RingDataset(), "org.jgan.datasets.mixture", "0");

@@ -33,11 +33,22 @@ final class Matrices {
         return sd.reshape(weight, rows, cols);
     }
 
-    static long rows(SDVariable matrix) {
-        return matrix.getShape()[0];
+    /**
+     * Rows of {@link #columnsAreOutputs}'s matrix of a weight, from the weight's own shape: ND4J 1.0.0-M2.1 does not
+     * always know the static shape of a reshape's output (seen for 1x1 kernels {@code [1, 1, in, out]}).
+     */
+    static long rows(SDVariable weight) {
+        long[] shape = weight.getShape();
+        long rows = 1;
+        for (int i = 0; i < shape.length - 1; i++) {
+            rows *= shape[i];
+        }
+        return rows;
     }
 
-    static long cols(SDVariable matrix) {
-        return matrix.getShape()[1];
+    /** Columns of {@link #columnsAreOutputs}'s matrix of a weight: its last dimension. */
+    static long cols(SDVariable weight) {
+        long[] shape = weight.getShape();
+        return shape[shape.length - 1];
     }
 }

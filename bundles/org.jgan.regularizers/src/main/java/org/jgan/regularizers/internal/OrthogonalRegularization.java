@@ -52,7 +52,7 @@ public final class OrthogonalRegularization implements Regularizer {
             if (w == null) {
                 continue;
             }
-            long n = Matrices.cols(w);
+            long n = Matrices.cols(weight);
             SDVariable gram = sd.transpose(w).mmul(w);
             SDVariable offDiagonal = gram.mul(sd.constant(Nd4j.ones(DataType.FLOAT, n, n).sub(Nd4j.eye(n))));
             total = total.add(sd.math.square(offDiagonal).sum());

@@ -65,7 +65,7 @@ public final class SpectralNormalization implements Reparametrization {
             return weight;
         }
         // u is a row vector over the matrix's rows: v = normalize(u W), u = normalize(v W^T)
-        SDVariable u = scope.buffer(name + "/sn_u", converged(weight.getArr()), 1, Matrices.rows(w));
+        SDVariable u = scope.buffer(name + "/sn_u", converged(weight.getArr()), 1, Matrices.rows(weight));
         SDVariable v = null;
         SDVariable next = u;
         for (int i = 0; i < options.getInt("powerIterations"); i++) {

@@ -1,0 +1,149 @@
+package org.jgan.biggan.internal;
+
+import java.util.Arrays;
+import org.jgan.api.Critique;
+import org.jgan.api.Initializer;
+import org.jgan.api.NetworkScope;
+import org.jgan.api.NetworkScope.ParamKind;
+import org.jgan.api.Networks;
+import org.nd4j.autodiff.samediff.SDIndex;
+import org.nd4j.autodiff.samediff.SDVariable;
+import org.nd4j.autodiff.samediff.SameDiff;
+
+/** The BigGAN networks of one run (Brock et al. 2018); see {@link BigGanArchitecture} for the plan. */
+final class BigGanNetworks implements Networks {
+
+    static final String NAME = "biggan";
+    static final int D_BLOCKS = 4;
+    static final int D_SMALLEST = 8;
+
+    private final Resolution res;
+    private final int latent;
+    private final int classes;
+    private final long c;
+    private final long embedding;
+    private final double truncation;
+    private final long chunk;
+
+    BigGanNetworks(Resolution res, int latent, int classes, int channels, int embedding, double truncation) {
+        this.res = res;
+        this.latent = latent;
+        this.classes = classes;
+        this.c = channels;
+        this.embedding = classes > 0 ? embedding : 0;
+        this.truncation = truncation;
+        this.chunk = latent / (res.doublings() + 1);
+    }
+
+    @Override
+    public SDVariable generator(NetworkScope scope, SDVariable z, SDVariable labels) {
+        SameDiff sd = scope.sd();
+        checkLabels(labels);
+        checkShape(z, "latent batch z", -1, latent);
+        if (!scope.training() && Double.isFinite(truncation)) {
+            z = Truncation.resample(scope, z, latent, truncation);
+        }
+        SDVariable shared = null;
+        if (classes > 0) {
+            // BigGAN's shared embedding: one matrix for every block's conditional batch norm; not a WEIGHT, so
+            // neither spectral normalization nor the orthogonal penalty touches it (as in BigGAN-PyTorch)
+            SDVariable e = scope.param("embedding", ParamKind.OTHER, Initializer.normal(1), classes, embedding);
+            shared = labels.mmul(e);
+        }
+        int s = res.start();
+        SDVariable w = scope.param("fc/W", ParamKind.WEIGHT, Initializer.glorotUniform(chunk, c * s * s), chunk,
+                c * s * s);
+        SDVariable b = scope.param("fc/b", ParamKind.BIAS, Initializer.zeros(), c * s * s);
+        SDVariable h = sd.reshape(chunk(z, 0).mmul(w).add(b), -1, c, s, s);
+        long condSize = embedding + chunk;
+        for (int i = 1; i <= res.doublings(); i++) {
+            SDVariable cond = shared == null ? chunk(z, i) : sd.concat(1, shared, chunk(z, i));
+            h = up(scope, "up" + i, h, cond, condSize, i != res.doublings());
+        }
+        h = sd.nn.relu(BatchNorm.apply(scope, "out/bn", h, c), 0);
+        SDVariable out = ResidualBlock.conv(scope, "out", h, c, res.channels(), 3, true,
+                Initializer.glorotUniform(9 * c, 9 * res.channels()));
+        return sd.math.tanh(out);
+    }
+
+    /** z_i, columns {@code [i chunk, (i + 1) chunk)} of z. */
+    private SDVariable chunk(SDVariable z, int i) {
+        return z.get(SDIndex.all(), SDIndex.interval(i * chunk, (i + 1) * chunk));
+    }
+
+    /** BigGAN's G block: CBN -> ReLU -> up -> conv3x3 -> CBN -> ReLU -> conv3x3, plus up(conv1x1(x)). */
+    private SDVariable up(NetworkScope scope, String name, SDVariable x, SDVariable cond, long condSize,
+            boolean outputBias) {
+        SameDiff sd = scope.sd();
+        SDVariable shortcut = upsample(sd, ResidualBlock.conv(scope, name + "/shortcut", x, c, c, 1, false));
+        SDVariable h = sd.nn.relu(ConditionalBatchNorm.apply(scope, name + "/cbn1", x, c, cond, condSize), 0);
+        h = ResidualBlock.conv(scope, name + "/conv1", upsample(sd, h), c, c, 3, false);
+        h = sd.nn.relu(ConditionalBatchNorm.apply(scope, name + "/cbn2", h, c, cond, condSize), 0);
+        return ResidualBlock.conv(scope, name + "/conv2", h, c, c, 3, outputBias).add(shortcut);
+    }
+
+    private static SDVariable upsample(SameDiff sd, SDVariable x) {
+        return sd.cnn().upsampling2d(x, 2, 2, true);
+    }
+
+    @Override
+    public Critique discriminator(NetworkScope scope, SDVariable x, SDVariable labels) {
+        SameDiff sd = scope.sd();
+        checkLabels(labels);
+        int size = res.size();
+        checkShape(x, "data batch x", -1, res.channels(), size, size);
+        SDVariable h = ResidualBlock.first(scope, "block1", x, res.channels(), c);
+        size /= 2;
+        for (int i = 2; i <= D_BLOCKS; i++) {
+            if (size > D_SMALLEST) {
+                h = ResidualBlock.down(scope, "block" + i, h, c, c, false);
+                size /= 2;
+            } else {
+                h = ResidualBlock.plain(scope, "block" + i, h, c, false);
+            }
+        }
+        SDVariable features = sd.nn.relu(h, 0).sum(2, 3);
+        SDVariable w = scope.param("out/W", ParamKind.WEIGHT, Initializer.glorotUniform(c, 1), c, 1);
+        SDVariable b = scope.param("out/b", ParamKind.BIAS, Initializer.zeros(), 1);
+        SDVariable logits = features.mmul(w).add(b);
+        if (classes > 0) {
+            logits = logits.add(projection(scope, features, labels, classes, c));
+        }
+        return new Critique(logits, features);
+    }
+
+    /** Miyato and Koyama 2018, eq. 3: {@code <V^T y, phi(x)>} per row, {@code [batch, 1]}. */
+    static SDVariable projection(NetworkScope scope, SDVariable features, SDVariable labels, long k, long f) {
+        SDVariable v = scope.param("embedding", ParamKind.WEIGHT, Initializer.glorotUniform(k, f), k, f);
+        return labels.mmul(v).mul(features).sum(true, 1);
+    }
+
+    private void checkLabels(SDVariable labels) {
+        if (classes > 0 && labels == null) {
+            throw new IllegalArgumentException("architecture '" + NAME + "': the networks were created for " + classes
+                    + " classes; expected one-hot labels [batch, " + classes + "], got none");
+        }
+        if (classes == 0 && labels != null) {
+            throw new IllegalArgumentException("architecture '" + NAME + "': the networks were created "
+                    + "unconditional (0 classes); expected no labels, got " + Arrays.toString(labels.getShape()));
+        }
+        if (labels != null) {
+            checkShape(labels, "labels", -1, classes);
+        }
+    }
+
+    private static void checkShape(SDVariable v, String what, long... expected) {
+        long[] actual = v.getShape();
+        if (actual == null) {
+            return;
+        }
+        boolean ok = actual.length == expected.length;
+        for (int i = 0; ok && i < actual.length; i++) {
+            ok = expected[i] < 0 || actual[i] < 0 || actual[i] == expected[i];
+        }
+        if (!ok) {
+            throw new IllegalArgumentException("architecture '" + NAME + "': " + what + " has shape "
+                    + Arrays.toString(actual) + "; expected " + Arrays.toString(expected).replace("-1", "batch"));
+        }
+    }
+}

@@ -1,0 +1,127 @@
+package org.jgan.sagan.internal;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.util.Map;
+import org.jgan.api.Side;
+import org.junit.jupiter.api.Test;
+import org.nd4j.autodiff.samediff.SDVariable;
+import org.nd4j.autodiff.samediff.SameDiff;
+import org.nd4j.linalg.api.buffer.DataType;
+import org.nd4j.linalg.api.ndarray.INDArray;
+import org.nd4j.linalg.factory.Nd4j;
+
+/** The self-attention block against its equations, computed by hand in double precision. */
+class SelfAttentionTest {
+
+    static final long C = 8, SIZE = 4, BATCH = 2;
+    static final int REDUCTION = 4;
+
+    record Built(SameDiff sd, SDVariable y, TestScope.Store store) {
+    }
+
+    static Built build() {
+        SameDiff sd = SameDiff.create();
+        TestScope.Store store = new TestScope.Store();
+        TestScope scope = new TestScope(sd, Side.GENERATOR, true, store);
+        SDVariable x = sd.placeHolder("x", DataType.FLOAT, -1, C, SIZE, SIZE);
+        return new Built(sd, SelfAttention.apply(scope, "att", x, C, SIZE, REDUCTION), store);
+    }
+
+    static INDArray input() {
+        Nd4j.getRandom().setSeed(7);
+        return Nd4j.randn(DataType.FLOAT, BATCH, C, SIZE, SIZE);
+    }
+
+    @Test
+    void gammaZeroIsTheIdentity() {
+        Built b = build();
+        assertEquals(0, b.store().params.get("g/att/gamma").getDouble(0), "gamma starts at 0");
+        INDArray x = input();
+        INDArray y = b.sd().output(Map.of("x", x), b.y().name()).get(b.y().name());
+        assertArrayEquals(x.shape(), y.shape());
+        assertEquals(0, x.sub(y).amaxNumber().doubleValue(), 0, "y == x exactly");
+    }
+
+    @Test
+    void matchesTheEquationsComputedByHand() {
+        Built b = build();
+        Map<String, INDArray> p = b.store().params;
+        p.get("g/att/gamma").assign(0.7);
+        INDArray x = input();
+        INDArray y = b.sd().output(Map.of("x", x), b.y().name()).get(b.y().name());
+        double[][][][] expected = reference(x, p.get("g/att/f/W"), p.get("g/att/g/W"), p.get("g/att/h/W"),
+                p.get("g/att/v/W"), 0.7);
+        double maxDiff = 0;
+        double maxAttention = 0;
+        for (int bt = 0; bt < BATCH; bt++) {
+            for (int c = 0; c < C; c++) {
+                for (int r = 0; r < SIZE; r++) {
+                    for (int q = 0; q < SIZE; q++) {
+                        maxDiff = Math.max(maxDiff, Math.abs(expected[bt][c][r][q] - y.getDouble(bt, c, r, q)));
+                        maxAttention = Math.max(maxAttention, Math.abs(y.getDouble(bt, c, r, q) - x.getDouble(bt, c, r, q)));
+                    }
+                }
+            }
+        }
+        assertTrue(maxDiff < 1e-5, "max |y - reference| = " + maxDiff);
+        assertTrue(maxAttention > 1e-2, "the attention term is not negligible: " + maxAttention);
+    }
+
+    /** y_j = gamma v(sum_i softmax_i(f_i . g_j) h_i) + x_j with 1x1 weights [1, 1, in, out]. */
+    static double[][][][] reference(INDArray x, INDArray wf, INDArray wg, INDArray wh, INDArray wv, double gamma) {
+        int n = (int) (SIZE * SIZE);
+        int inner = (int) (C / REDUCTION);
+        double[][][][] y = new double[(int) BATCH][(int) C][(int) SIZE][(int) SIZE];
+        for (int b = 0; b < BATCH; b++) {
+            double[][] f = project(x, b, wf, inner);
+            double[][] g = project(x, b, wg, inner);
+            double[][] h = project(x, b, wh, inner);
+            for (int j = 0; j < n; j++) {
+                double[] s = new double[n];
+                double max = Double.NEGATIVE_INFINITY;
+                for (int i = 0; i < n; i++) {
+                    for (int k = 0; k < inner; k++) {
+                        s[i] += f[i][k] * g[j][k];
+                    }
+                    max = Math.max(max, s[i]);
+                }
+                double sum = 0;
+                for (int i = 0; i < n; i++) {
+                    s[i] = Math.exp(s[i] - max);
+                    sum += s[i];
+                }
+                double[] o = new double[inner];
+                for (int i = 0; i < n; i++) {
+                    for (int k = 0; k < inner; k++) {
+                        o[k] += s[i] / sum * h[i][k];
+                    }
+                }
+                for (int c = 0; c < C; c++) {
+                    double v = 0;
+                    for (int k = 0; k < inner; k++) {
+                        v += wv.getDouble(0, 0, k, c) * o[k];
+                    }
+                    y[b][c][(int) (j / SIZE)][(int) (j % SIZE)] = gamma * v + x.getDouble(b, c, j / SIZE, j % SIZE);
+                }
+            }
+        }
+        return y;
+    }
+
+    /** Per position i: W^T x_i, a 1x1 convolution. */
+    private static double[][] project(INDArray x, int b, INDArray w, int out) {
+        int n = (int) (SIZE * SIZE);
+        double[][] r = new double[n][out];
+        for (int i = 0; i < n; i++) {
+            for (int k = 0; k < out; k++) {
+                for (int c = 0; c < C; c++) {
+                    r[i][k] += w.getDouble(0, 0, c, k) * x.getDouble(b, c, i / SIZE, i % SIZE);
+                }
+            }
+        }
+        return r;
+    }
+}

@@ -1,0 +1,124 @@
+package org.jgan.sagan.internal;
+
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.SplittableRandom;
+import org.jgan.api.Initializer;
+import org.jgan.api.NetworkScope;
+import org.jgan.api.Side;
+import org.nd4j.autodiff.samediff.SDVariable;
+import org.nd4j.autodiff.samediff.SameDiff;
+import org.nd4j.linalg.api.ndarray.INDArray;
+
+/**
+ * A network scope as the engine's: parameters and buffers live in a {@link Store} shared by every graph built on
+ * it, named with a per-network prefix; buffer updates are recorded for the test to apply.
+ */
+final class TestScope implements NetworkScope {
+
+    /** Arrays shared by the graphs of one test, as the engine's ParameterStore. */
+    static final class Store {
+        final Map<String, INDArray> params = new LinkedHashMap<>();
+        final Map<String, ParamKind> kinds = new LinkedHashMap<>();
+        final Map<String, INDArray> buffers = new LinkedHashMap<>();
+    }
+
+    final SameDiff sd;
+    final Side side;
+    final boolean training;
+    final Store store;
+    final Map<String, SDVariable> created = new LinkedHashMap<>();
+    /** (buffer, new value) pairs registered by updateBuffer. */
+    final List<SDVariable[]> updates = new ArrayList<>();
+
+    TestScope(SameDiff sd, Side side, boolean training, Store store) {
+        this.sd = sd;
+        this.side = side;
+        this.training = training;
+        this.store = store;
+    }
+
+    static String prefix(Side side) {
+        return side == Side.GENERATOR ? "g/" : "d/";
+    }
+
+    @Override
+    public SameDiff sd() {
+        return sd;
+    }
+
+    @Override
+    public Side network() {
+        return side;
+    }
+
+    @Override
+    public boolean training() {
+        return training;
+    }
+
+    @Override
+    public SDVariable param(String name, ParamKind kind, Initializer init, long... shape) {
+        String full = prefix(side) + name;
+        INDArray a = getOrCreate(store.params, full, init, shape);
+        store.kinds.put(full, kind);
+        SDVariable v = bind(full, a);
+        created.put(full, v);
+        return v;
+    }
+
+    @Override
+    public Map<String, SDVariable> parameters(ParamKind kind) {
+        Map<String, SDVariable> out = new LinkedHashMap<>();
+        created.forEach((n, v) -> {
+            if (kind == null || store.kinds.get(n) == kind) {
+                out.put(n.substring(2), v);
+            }
+        });
+        return out;
+    }
+
+    @Override
+    public SDVariable buffer(String name, Initializer init, long... shape) {
+        String full = prefix(side) + "buffer/" + name;
+        return bind(full, getOrCreate(store.buffers, full, init, shape));
+    }
+
+    @Override
+    public void updateBuffer(SDVariable buffer, SDVariable newValue) {
+        if (training) {
+            updates.add(new SDVariable[] {buffer, newValue});
+        }
+    }
+
+    /** Evaluates the registered new values and assigns them, as the engine does after a training step. */
+    void applyUpdates(Map<String, INDArray> feed) {
+        List<String> names = new ArrayList<>();
+        updates.forEach(u -> names.add(u[1].name()));
+        Map<String, INDArray> values = sd.output(feed, names.toArray(new String[0]));
+        updates.forEach(u -> store.buffers.get(u[0].name()).assign(values.get(u[1].name())));
+    }
+
+    private static INDArray getOrCreate(Map<String, INDArray> map, String name, Initializer init, long[] shape) {
+        INDArray a = map.computeIfAbsent(name, n -> init.create(shape, new SplittableRandom(n.hashCode())));
+        if (!Arrays.equals(a.shape(), shape)) {
+            throw new IllegalArgumentException(name + " has shape " + Arrays.toString(a.shape()) + ", requested "
+                    + Arrays.toString(shape));
+        }
+        return a;
+    }
+
+    private SDVariable bind(String full, INDArray array) {
+        if (sd.hasVariable(full)) {
+            return sd.getVariable(full);
+        }
+        SDVariable v = sd.var(full, array);
+        if (sd.getArrForVarName(full) != array) {
+            sd.associateArrayWithVariable(array, v);
+        }
+        return v;
+    }
+}

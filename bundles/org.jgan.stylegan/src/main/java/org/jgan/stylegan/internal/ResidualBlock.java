@@ -1,0 +1,73 @@
+package org.jgan.stylegan.internal;
+
+import org.jgan.api.Initializer;
+import org.jgan.api.NetworkScope;
+import org.jgan.api.NetworkScope.ParamKind;
+import org.nd4j.autodiff.samediff.SDVariable;
+import org.nd4j.autodiff.samediff.SameDiff;
+import org.nd4j.linalg.api.ops.impl.layers.convolution.config.Conv2DConfig;
+import org.nd4j.linalg.api.ops.impl.layers.convolution.config.PaddingMode;
+import org.nd4j.linalg.api.ops.impl.layers.convolution.config.Pooling2DConfig;
+
+/**
+ * The discriminator's residual blocks (as in {@code resnet}, without normalization; StyleGAN2's residual D,
+ * Karras et al. 2019, figure 7c), NCHW, with LeakyReLU 0.2 as in StyleGAN; as in StyleGAN2 the sum of the two
+ * paths is scaled by 1/sqrt(2), which keeps the activations' scale from growing block by block:
+ * <pre>
+ *   down:   x -> lrelu -> conv3x3 -> lrelu -> conv3x3 -> avgpool2x2    + conv1x1(avgpool2x2(x))
+ *   first:  x -> conv3x3 -> lrelu -> conv3x3 -> avgpool2x2             + conv1x1(avgpool2x2(x))
+ * </pre>
+ */
+final class ResidualBlock {
+
+    static final double SLOPE = 0.2;
+    static final double RESIDUAL_SCALE = 1 / Math.sqrt(2);
+
+    private ResidualBlock() {
+    }
+
+    static SDVariable down(NetworkScope scope, String name, SDVariable x, long in, long out) {
+        SameDiff sd = scope.sd();
+        SDVariable shortcut = conv(scope, name + "/shortcut", avgPool(sd, x), in, out, 1, false);
+        SDVariable h = conv(scope, name + "/conv1", lrelu(sd, x), in, in, 3, true);
+        return avgPool(sd, conv(scope, name + "/conv2", lrelu(sd, h), in, out, 3, true)).add(shortcut)
+                .mul(RESIDUAL_SCALE);
+    }
+
+    static SDVariable first(NetworkScope scope, String name, SDVariable x, long in, long out) {
+        SameDiff sd = scope.sd();
+        SDVariable shortcut = conv(scope, name + "/shortcut", avgPool(sd, x), in, out, 1, false);
+        SDVariable h = lrelu(sd, conv(scope, name + "/conv1", x, in, out, 3, true));
+        return avgPool(sd, conv(scope, name + "/conv2", h, out, out, 3, true)).add(shortcut).mul(RESIDUAL_SCALE);
+    }
+
+    static SDVariable lrelu(SameDiff sd, SDVariable x) {
+        return sd.nn.leakyRelu(x, SLOPE);
+    }
+
+    /** A stride-1 "same" convolution with a square kernel of side 1 (Glorot init) or 3 (He init). */
+    static SDVariable conv(NetworkScope scope, String name, SDVariable x, long in, long out, int kernel,
+            boolean bias) {
+        SDVariable w = scope.param(name + "/W", ParamKind.WEIGHT, kernel == 1 ? Initializer.glorotUniform(in, out)
+                : Initializer.heNormal((long) kernel * kernel * in), kernel, kernel, in, out);
+        return conv(scope, name, x, w, kernel, out, bias);
+    }
+
+    /** A stride-1 "same" convolution with a given weight {@code [k, k, in, out]}. */
+    static SDVariable conv(NetworkScope scope, String name, SDVariable x, SDVariable w, int kernel, long out,
+            boolean bias) {
+        int pad = kernel / 2;
+        Conv2DConfig c = Conv2DConfig.builder().kH(kernel).kW(kernel).sH(1).sW(1).pH(pad).pW(pad)
+                .paddingMode(PaddingMode.VALID).dataFormat("NCHW").build();
+        if (!bias) {
+            return scope.sd().cnn().conv2d(x, w, c);
+        }
+        SDVariable b = scope.param(name + "/b", ParamKind.BIAS, Initializer.zeros(), out);
+        return scope.sd().cnn().conv2d(x, w, b, c);
+    }
+
+    static SDVariable avgPool(SameDiff sd, SDVariable x) {
+        return sd.cnn().avgPooling2d(x, Pooling2DConfig.builder().kH(2).kW(2).sH(2).sW(2)
+                .paddingMode(PaddingMode.VALID).isNHWC(false).build());
+    }
+}

@@ -1,0 +1,228 @@
+package org.jgan.stylegan.internal;
+
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import org.jgan.api.Critique;
+import org.jgan.api.Initializer;
+import org.jgan.api.NetworkScope;
+import org.jgan.api.NetworkScope.ParamKind;
+import org.jgan.api.Networks;
+import org.nd4j.autodiff.samediff.SDIndex;
+import org.nd4j.autodiff.samediff.SDVariable;
+import org.nd4j.autodiff.samediff.SameDiff;
+import org.nd4j.linalg.api.buffer.DataType;
+import org.nd4j.linalg.factory.Nd4j;
+
+/** The StyleGAN networks of one run (Karras et al. 2018, 2019); see {@link StyleGanArchitecture} for the plan. */
+final class StyleGanNetworks implements Networks {
+
+    static final String NAME = "stylegan";
+    /** Decay of the running average of w (StyleGAN's dlatent_avg_beta). */
+    static final double W_AVG_DECAY = 0.995;
+    static final int D_SMALLEST = 8;
+
+    /** Hyperparameters besides the resolution. */
+    record Layout(int channels, int wDim, int mappingLayers, boolean demodulate, double mixing, double psi) {
+    }
+
+    private final Resolution res;
+    private final int latent;
+    private final int classes;
+    private final Layout layout;
+    private final long c;
+
+    StyleGanNetworks(Resolution res, int latent, int classes, Layout layout) {
+        this.res = res;
+        this.latent = latent;
+        this.classes = classes;
+        this.layout = layout;
+        this.c = layout.channels();
+    }
+
+    /** L, the number of style inputs: two per resolution (StyleGAN2: one at 4x4 plus toRGB's). */
+    int styleLayers() {
+        return 2 * (res.doublings() + 1);
+    }
+
+    @Override
+    public SDVariable generator(NetworkScope scope, SDVariable z, SDVariable labels) {
+        checkLabels(labels);
+        SameDiff sd = scope.sd();
+        SDVariable input = labels == null ? z : sd.concat(1, z, labels);
+        SDVariable w = mapping(scope, input, latent + classes);
+        SDVariable avg = scope.buffer("w_avg", Initializer.zeros(), layout.wDim());
+        List<SDVariable> ws;
+        if (scope.training()) {
+            scope.updateBuffer(avg, avg.mul(W_AVG_DECAY).add(w.mean(0).mul(1 - W_AVG_DECAY)));
+            ws = mixedStyles(scope, w, labels);
+        } else {
+            // truncation in W (Karras et al. 2018, section 4.1 / appendix B): w' = w_avg + psi (w - w_avg)
+            SDVariable truncated = layout.psi() == 1 ? w : w.sub(avg).mul(layout.psi()).add(avg);
+            ws = new ArrayList<>();
+            for (int l = 0; l < styleLayers(); l++) {
+                ws.add(truncated);
+            }
+        }
+        return sd.math.tanh(synthesis(scope, ws));
+    }
+
+    /** w for each layer: w itself, or for a fraction {@code mixing} of the samples a switch to w2 at a random layer. */
+    private List<SDVariable> mixedStyles(NetworkScope scope, SDVariable w, SDVariable labels) {
+        if (layout.mixing() == 0) {
+            List<SDVariable> ws = new ArrayList<>();
+            for (int l = 0; l < styleLayers(); l++) {
+                ws.add(w);
+            }
+            return ws;
+        }
+        SameDiff sd = scope.sd();
+        SDVariable z2 = scope.noise("mixing/z", -1, latent);
+        SDVariable w2 = mapping(scope, labels == null ? z2 : sd.concat(1, z2, labels), latent + classes);
+        return StyleMixing.perLayer(sd, w, w2, scope.uniform("mixing/choice", -1, 2), layout.mixing(), styleLayers());
+    }
+
+    /** The mapping network f: Z -> W: pixel norm, then mappingLayers dense layers with LeakyReLU 0.2. */
+    SDVariable mapping(NetworkScope scope, SDVariable z, long in) {
+        SameDiff sd = scope.sd();
+        SDVariable h = z.mul(sd.math.rsqrt(z.mul(z).mean(true, 1).add(StyleLayers.EPS)));
+        long width = in;
+        for (int i = 1; i <= layout.mappingLayers(); i++) {
+            SDVariable w = scope.param("mapping" + i + "/W", ParamKind.WEIGHT, Initializer.heNormal(width), width,
+                    layout.wDim());
+            SDVariable b = scope.param("mapping" + i + "/b", ParamKind.BIAS, Initializer.zeros(), layout.wDim());
+            h = ResidualBlock.lrelu(sd, h.mmul(w).add(b));
+            width = layout.wDim();
+        }
+        return h;
+    }
+
+    /** The synthesis network g on per-layer w's: learned constant, then per resolution two styled convolutions. */
+    private SDVariable synthesis(NetworkScope scope, List<SDVariable> ws) {
+        SameDiff sd = scope.sd();
+        int size = res.start();
+        // N(0, 1) as in StyleGAN2 (StyleGAN used ones, which instance norm maps to 0 at the start)
+        SDVariable constant = scope.param("const", ParamKind.OTHER, Initializer.normal(1), 1, c * size * size);
+        // one copy of the constant per sample: ones [batch, 1] x const [1, C s s]
+        SDVariable ones = ws.get(0).get(SDIndex.all(), SDIndex.interval(0, 1)).mul(0).add(1);
+        SDVariable x = sd.reshape(ones.mmul(constant), -1, c, size, size);
+        int l = 0;
+        if (layout.demodulate()) {
+            x = styledConv(scope, "b4/conv", x, ws.get(l++), size);
+        } else {
+            x = epilogue(scope, "b4/layer0", x, ws.get(l++), size);
+            x = epilogue(scope, "b4/layer1", ResidualBlock.conv(scope, "b4/conv", x, c, c, 3, false), ws.get(l++),
+                    size);
+        }
+        for (int i = 1; i <= res.doublings(); i++) {
+            size *= 2;
+            x = sd.cnn().upsampling2d(x, 2, 2, true);
+            String b = "b" + size;
+            if (layout.demodulate()) {
+                x = styledConv(scope, b + "/conv1", x, ws.get(l++), size);
+                x = styledConv(scope, b + "/conv2", x, ws.get(l++), size);
+            } else {
+                x = epilogue(scope, b + "/layer0", ResidualBlock.conv(scope, b + "/conv1", x, c, c, 3, false),
+                        ws.get(l++), size);
+                x = epilogue(scope, b + "/layer1", ResidualBlock.conv(scope, b + "/conv2", x, c, c, 3, false),
+                        ws.get(l++), size);
+            }
+        }
+        if (layout.demodulate()) {
+            // StyleGAN2's tRGB: modulated 1x1 convolution without demodulation, plus bias
+            SDVariable s = StyleLayers.style(scope, "torgb/style", ws.get(l), layout.wDim(), c, 1);
+            SDVariable bias = scope.param("torgb/b", ParamKind.BIAS, Initializer.zeros(), res.channels());
+            return StyleLayers.modulatedConv(scope, "torgb", x, s, c, res.channels(), 1, false)
+                    .add(sd.reshape(bias, 1, res.channels(), 1, 1));
+        }
+        return ResidualBlock.conv(scope, "torgb", x, c, res.channels(), 1, true);
+    }
+
+    /** StyleGAN's layer epilogue: noise, bias, LeakyReLU, AdaIN with the layer's style. */
+    private SDVariable epilogue(NetworkScope scope, String name, SDVariable x, SDVariable w, int size) {
+        SameDiff sd = scope.sd();
+        x = StyleLayers.noise(scope, name + "/noise", x, c, size);
+        SDVariable bias = scope.param(name + "/b", ParamKind.BIAS, Initializer.zeros(), c);
+        x = ResidualBlock.lrelu(sd, x.add(sd.reshape(bias, 1, c, 1, 1)));
+        SDVariable ys = StyleLayers.style(scope, name + "/style_s", w, layout.wDim(), c, 1);
+        SDVariable yb = StyleLayers.style(scope, name + "/style_b", w, layout.wDim(), c, 0);
+        return StyleLayers.adain(sd, x, ys, yb, c);
+    }
+
+    /** StyleGAN2's layer: modulated, demodulated conv3x3, noise, bias, LeakyReLU. */
+    private SDVariable styledConv(NetworkScope scope, String name, SDVariable x, SDVariable w, int size) {
+        SameDiff sd = scope.sd();
+        SDVariable s = StyleLayers.style(scope, name + "/style", w, layout.wDim(), c, 1);
+        x = StyleLayers.modulatedConv(scope, name, x, s, c, c, 3, true);
+        x = StyleLayers.noise(scope, name + "/noise", x, c, size);
+        SDVariable bias = scope.param(name + "/b", ParamKind.BIAS, Initializer.zeros(), c);
+        return ResidualBlock.lrelu(sd, x.add(sd.reshape(bias, 1, c, 1, 1)));
+    }
+
+    @Override
+    public Critique discriminator(NetworkScope scope, SDVariable x, SDVariable labels) {
+        SameDiff sd = scope.sd();
+        checkLabels(labels);
+        int size = res.size();
+        checkShape(x, "data batch x", -1, res.channels(), size, size);
+        SDVariable h = labels == null ? x : sd.concat(1, x, labelMaps(sd, labels, size));
+        h = ResidualBlock.first(scope, "block1", h, res.channels() + classes, c);
+        size /= 2;
+        for (int i = 2; size > D_SMALLEST; i++) {
+            h = ResidualBlock.down(scope, "block" + i, h, c, c);
+            size /= 2;
+        }
+        h = ResidualBlock.conv(scope, "final/conv", minibatchStddev(sd, h, size), c + 1, c, 3, true);
+        // mean pooling: StyleGAN's D flattens the 4x4 map into a dense layer whose equalized learning rate scales
+        // it by 1/sqrt(fan-in); a sum over the map without that scaling gave logits so large at initialisation that
+        // the non-saturating loss saturated (G's gradient exactly 0)
+        SDVariable features = ResidualBlock.lrelu(sd, h).mean(2, 3);
+        SDVariable w = scope.param("out/W", ParamKind.WEIGHT, Initializer.glorotUniform(c, 1), c, 1);
+        SDVariable b = scope.param("out/b", ParamKind.BIAS, Initializer.zeros(), 1);
+        return new Critique(features.mmul(w).add(b), features);
+    }
+
+    /**
+     * Minibatch standard deviation (Karras et al. 2017, ProGAN section 3, used by StyleGAN's D): the standard
+     * deviation of each feature over the batch, averaged to one number, appended as a constant feature map. The
+     * whole batch is one group (the authors use groups of 4).
+     */
+    static SDVariable minibatchStddev(SameDiff sd, SDVariable h, int size) {
+        SDVariable centered = h.sub(h.mean(true, 0));
+        SDVariable std = sd.math.sqrt(centered.mul(centered).mean(true, 0).add(StyleLayers.EPS)).mean();
+        SDVariable map = sd.zerosLike(h.get(SDIndex.all(), SDIndex.interval(0, 1), SDIndex.all(), SDIndex.all()))
+                .add(std);
+        return sd.concat(1, h, map);
+    }
+
+    private SDVariable labelMaps(SameDiff sd, SDVariable labels, int size) {
+        SDVariable ones = sd.constant(Nd4j.ones(DataType.FLOAT, 1, 1, size, size));
+        return sd.reshape(labels, -1, classes, 1, 1).mul(ones);
+    }
+
+    private void checkLabels(SDVariable labels) {
+        if (classes > 0 && labels == null) {
+            throw new IllegalArgumentException("architecture '" + NAME + "': the networks were created for " + classes
+                    + " classes; expected one-hot labels [batch, " + classes + "], got none");
+        }
+        if (classes == 0 && labels != null) {
+            throw new IllegalArgumentException("architecture '" + NAME + "': the networks were created "
+                    + "unconditional (0 classes); expected no labels, got " + Arrays.toString(labels.getShape()));
+        }
+    }
+
+    private static void checkShape(SDVariable v, String what, long... expected) {
+        long[] actual = v.getShape();
+        if (actual == null) {
+            return;
+        }
+        boolean ok = actual.length == expected.length;
+        for (int i = 0; ok && i < actual.length; i++) {
+            ok = expected[i] < 0 || actual[i] < 0 || actual[i] == expected[i];
+        }
+        if (!ok) {
+            throw new IllegalArgumentException("architecture '" + NAME + "': " + what + " has shape "
+                    + Arrays.toString(actual) + "; expected " + Arrays.toString(expected).replace("-1", "batch"));
+        }
+    }
+}
