@@ -32,7 +32,7 @@ mean_sd() {
 
 # feature_header: the header of a table of feature scores.
 feature_header() {
-    echo "| run | FD | KID x 1000 | precision | recall | CS |"
+    echo "| run | FD | KID (± se) | precision | recall | CS |"
     echo "|---|---|---|---|---|---|"
 }
 
@@ -40,7 +40,7 @@ feature_header() {
 feature_row() {
     local n=$1 kid se kidc
     kid=$(score "$n" features.kid); se=$(score "$n" features.kid_se)
-    kidc="-"; [ "$kid" != "-" ] && kidc=$(awk -v k="$kid" -v s="$se" 'BEGIN {printf "%.2f ± %.2f", 1000 * k, 1000 * s}')
+    kidc="-"; [ "$kid" != "-" ] && kidc=$(awk -v k="$kid" -v s="$se" 'BEGIN {printf "%.2f ± %.2f", k, s}')
     echo "| $n | $(fmt "$(score "$n" features.fd)" 2) | $kidc | $(fmt "$(score "$n" features.precision)" 3) |" \
         "$(fmt "$(score "$n" features.recall)" 3) | $(fmt "$(score "$n" features.cs)" 2) |"
     cp "runs/$n/samples/$(printf "iter-%07d-samples.png" "$2")" "$3/$n.png" 2>/dev/null || true
