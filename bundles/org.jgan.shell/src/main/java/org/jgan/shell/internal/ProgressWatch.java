@@ -42,11 +42,12 @@ final class ProgressWatch {
                 } catch (IOException closed) {
                     // no keyboard: only the run's end or an interrupt ends the view
                 }
-                long left = (deadline - System.nanoTime()) / 1_000_000;
+                long left = deadline - System.nanoTime();
                 if (left <= 0) {
                     return false;
                 }
-                Thread.sleep(Math.min(left, 100));
+                // rounded up, so the pause lasts at least its time
+                Thread.sleep(Math.min((left + 999_999) / 1_000_000, 100));
             }
         };
     }
