@@ -243,6 +243,8 @@ class RunLifecycleTest {
             await(() -> training.status("update").iteration > at + 20, 60_000, () -> training.status("update").summary);
             assertEquals(State.RUNNING, training.status("update").state);
             run("gan:stop update");
+            // the stop flushes losses.csv and writes the checkpoint; read it once the run has stopped
+            awaitState("update", Set.of(State.STOPPED), 60_000);
             // one row per iteration, in order: nothing repeated, nothing restarted from zero
             List<String> rows = lines(out.resolve("losses.csv"));
             for (int i = 1; i < rows.size(); i++) {
