@@ -153,7 +153,8 @@ public final class FeatureMetric implements Metric {
         }
         Extracted e = extract(fx.extractor(), images, n);
         synchronized (realCache) {
-            realCache.get(data).put(key, e);
+            // the cache may have been cleared meanwhile (an extractor went away)
+            realCache.computeIfAbsent(data, d -> new LinkedHashMap<>()).put(key, e);
         }
         return e;
     }
