@@ -119,7 +119,7 @@ final class TrainingRun implements Runnable {
         progress.restartClock(iteration, lastProgress);
         try (LossLog lossLog = new LossLog(out.resolve("losses.csv"), model.lossNames(), iteration == 0)) {
             while (iteration < iterations) {
-                if (!awaitComponents(model, checkpointDir) || !awaitGo(model, checkpointDir)) {
+                if (!awaitComponents(model, checkpointDir, lossLog) || !awaitGo(model, checkpointDir, lossLog)) {
                     return;
                 }
                 applyPendingChange(model);
@@ -170,12 +170,15 @@ final class TrainingRun implements Runnable {
      * Returns at once unless a pause or stop was requested. Then it saves a checkpoint and, for a pause, blocks
      * until resumed. Returns false when the run was stopped.
      */
-    private boolean awaitGo(GanModel model, Path checkpointDir) throws IOException, InterruptedException {
+    private boolean awaitGo(GanModel model, Path checkpointDir, LossLog lossLog)
+            throws IOException, InterruptedException {
         synchronized (lock) {
             if (!pauseRequested && !stopRequested) {
                 return true;
             }
         }
+        // everything up to here is on disk before the pause or stop is announced
+        lossLog.flush();
         model.checkpoint(iteration).write(checkpointDir);
         boolean stop;
         synchronized (lock) {
@@ -268,12 +271,14 @@ final class TrainingRun implements Runnable {
      * in a new version (another service object), the run rebinds to it: the training graphs are rebuilt with the
      * new loss and regularizers on the same weights. Returns false when the run was stopped while waiting.
      */
-    private boolean awaitComponents(GanModel model, Path checkpointDir) throws IOException, InterruptedException {
+    private boolean awaitComponents(GanModel model, Path checkpointDir, LossLog lossLog)
+            throws IOException, InterruptedException {
         if (catalog == null) {
             return true;
         }
         List<String> missing = missingComponents();
         if (!missing.isEmpty()) {
+            lossLog.flush();
             model.checkpoint(iteration).write(checkpointDir);
             RunStatusDTO paused;
             synchronized (lock) {

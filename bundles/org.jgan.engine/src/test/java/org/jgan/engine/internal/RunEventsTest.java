@@ -28,6 +28,8 @@ class RunEventsTest {
     private static final class RecordingAdmin implements EventAdmin {
         final List<Event> posted = new ArrayList<>();
         final List<String> statusFileAtFinalEvent = new ArrayList<>();
+        /** For each state event but RUNNING: the state, its iteration and the rows of losses.csv on disk then. */
+        final List<String> lossRowsAtStateEvent = new ArrayList<>();
         final Path out;
 
         RecordingAdmin(Path out) {
@@ -38,6 +40,14 @@ class RunEventsTest {
         public synchronized void postEvent(Event event) {
             posted.add(event);
             Object state = event.getProperty("state");
+            if (event.getTopic().equals(RunEvents.STATE) && !state.equals("RUNNING")) {
+                try {
+                    List<String> rows = Files.readAllLines(out.resolve("losses.csv"));
+                    lossRowsAtStateEvent.add(state + " " + event.getProperty("iteration") + " " + (rows.size() - 1));
+                } catch (IOException e) {
+                    throw new UncheckedIOException(e);
+                }
+            }
             if (event.getTopic().equals(RunEvents.STATE) && !state.equals("RUNNING") && !state.equals("PAUSED")) {
                 try {
                     statusFileAtFinalEvent.add(Files.readString(out.resolve("status.json")));
@@ -58,10 +68,14 @@ class RunEventsTest {
     }
 
     private static RunSpec spec(Path dir, int iterations) {
+        return spec(dir, iterations, 0.1);
+    }
+
+    private static RunSpec spec(Path dir, int iterations, double progressInterval) {
         Map<String, String> raw = new HashMap<>(Map.of("dataset", "ring8", "architecture.hidden", "16",
                 "batchSize", "32", "metrics", "none", "iterations", Integer.toString(iterations),
-                "outputDir", dir.toString(), "progressInterval", "0.1", "sampleInterval", "0",
-                "checkpointInterval", "0"));
+                "outputDir", dir.toString(), "progressInterval", Double.toString(progressInterval),
+                "sampleInterval", "0", "checkpointInterval", "0"));
         return RunSpec.parse(raw, TestCatalog.create(), "events");
     }
 
@@ -160,6 +174,38 @@ class RunEventsTest {
         assertEquals("PAUSED", states.get(1));
         assertEquals("STOPPED", states.get(states.size() - 1), states.toString());
         assertTrue(admin.statusFileAtFinalEvent.get(0).contains("\"state\": \"STOPPED\""));
+    }
+
+    /**
+     * losses.csv holds a row for every iteration done when a pause or a stop is announced, even when no progress
+     * line has flushed it since the start (the in-Felix rebind test once read a file short of the rows still
+     * buffered when STOPPED was announced).
+     */
+    @Test
+    void aPausedOrStoppedRunsLossesAreOnDiskWhenItsStateIsAnnounced(@TempDir Path dir) throws Exception {
+        RecordingAdmin admin = new RecordingAdmin(dir);
+        TrainingRun run = new TrainingRun(spec(dir, 1_000_000, 3600), Map.of(), null, new RunEvents(() -> admin));
+        Thread t = new Thread(run);
+        t.start();
+        while (run.status().iteration < 5) {
+            Thread.sleep(5);
+        }
+        run.pause();
+        long deadline = System.currentTimeMillis() + 30_000;
+        while (run.status().state != State.PAUSED && System.currentTimeMillis() < deadline) {
+            Thread.sleep(5);
+        }
+        long pausedAt = run.status().iteration;
+        run.resume();
+        while (run.status().iteration < pausedAt + 5) {
+            Thread.sleep(5);
+        }
+        run.stop();
+        assertTrue(run.awaitFinished(60_000));
+        long stoppedAt = run.status().iteration;
+        t.join(60_000);
+        assertEquals(List.of("PAUSED " + pausedAt + " " + pausedAt, "STOPPED " + stoppedAt + " " + stoppedAt),
+                admin.lossRowsAtStateEvent);
     }
 
     @Test
