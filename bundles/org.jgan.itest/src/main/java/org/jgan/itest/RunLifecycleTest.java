@@ -50,8 +50,8 @@ import org.osgi.test.junit5.service.ServiceExtension;
 
 /**
  * Runs inside Felix through their life: progress as OSGi events and in the live view of gan:watch, several runs at
- * once, a stop while checkpoints are written, a plug-in bundle updated under a running run, and a bundle that does
- * not resolve dropped in while a run trains.
+ * once, a stop while checkpoints are written, a plug-in bundle updated under a running run (by Bundle.update and
+ * through FileInstall's watched folder), and a bundle that does not resolve dropped in while a run trains.
  */
 @ExtendWith(BundleContextExtension.class)
 @ExtendWith(ServiceExtension.class)
@@ -254,6 +254,87 @@ class RunLifecycleTest {
         } finally {
             b.uninstall();
         }
+    }
+
+    /**
+     * The watched folder, as users drive it: the example loss bundle's jar copied into FileInstall's folder is
+     * installed, started and listed within seconds; a run trains with its loss; the jar replaced by one of a higher
+     * version updates the bundle and the run rebinds to it; the jar deleted withdraws the loss and the run pauses
+     * with its state saved; the jar copied back brings it back and the run goes on from where it was.
+     */
+    @Test
+    void aJarDroppedIntoTheWatchedFolderIsLoadedUpdatedAndWithdrawnUnderARunningRun() throws Exception {
+        Path jar = Path.of(context.getProperty("jgan.example.jar"));
+        assertTrue(Files.exists(jar), "example bundle not built: " + jar);
+        Path load = Path.of(context.getProperty("felix.fileinstall.dir"));
+        Files.createDirectories(load);
+        Path dropped = load.resolve("relativistic-loss.jar");
+        Path out = dir("dropin");
+        try {
+            drop(Files.readAllBytes(jar), dropped);
+            await(() -> run("gan:components loss").contains("relativistic"), 30_000,
+                    () -> "the dropped jar's loss is not listed: " + run("gan:components loss"));
+            Bundle b = java.util.Arrays.stream(context.getBundles())
+                    .filter(x -> x.getSymbolicName().equals("com.example.jgan.relativistic")).findFirst().orElseThrow();
+            assertEquals(Bundle.ACTIVE, b.getState());
+            assertTrue(b.getLocation().contains("relativistic-loss.jar"), "installed by FileInstall: " + b.getLocation());
+            Version v1 = b.getVersion();
+
+            run("gan:start " + SMALL + "name=dropin loss=relativistic iterations=1000000 progressInterval=1 outputDir="
+                    + out);
+            awaitState("dropin", Set.of(State.RUNNING), 60_000);
+            await(() -> training.status("dropin").iteration >= 20, 60_000, () -> training.status("dropin").summary);
+
+            // replace the jar: FileInstall updates the bundle in place, the run rebinds
+            Version v2 = new Version(v1.getMajor(), v1.getMinor(), v1.getMicro() + 1);
+            drop(withVersion(jar, v2), dropped);
+            String rebind = ",component.loss.relativistic,com.example.jgan.relativistic " + v1
+                    + ",com.example.jgan.relativistic " + v2;
+            Path history = out.resolve("history.csv");
+            await(() -> lines(history).stream().anyMatch(l -> l.endsWith(rebind)), 30_000,
+                    () -> "no rebind in " + lines(history));
+            assertEquals(v2, b.getVersion(), "the same bundle, updated");
+            long rebound = training.status("dropin").iteration;
+            await(() -> training.status("dropin").iteration > rebound + 10, 60_000,
+                    () -> training.status("dropin").summary);
+
+            // delete the jar: the loss is withdrawn, the run pauses with a checkpoint and says what it waits for
+            Files.delete(dropped);
+            RunStatusDTO paused = awaitState("dropin", Set.of(State.PAUSED), 30_000);
+            assertTrue(String.valueOf(paused.error).contains("waiting for loss 'relativistic'"), paused.error);
+            assertEquals(Bundle.UNINSTALLED, b.getState());
+            assertFalse(run("gan:components loss").contains("relativistic"));
+            long pausedAt = paused.iteration;
+            assertEquals(pausedAt, checkpointIteration(out), "the paused run's state is saved");
+            Thread.sleep(1500);
+            assertEquals(pausedAt, training.status("dropin").iteration, "no training while the loss is gone");
+
+            // copy it back: the run resumes from where it paused
+            drop(withVersion(jar, v2), dropped);
+            awaitState("dropin", Set.of(State.RUNNING), 30_000);
+            await(() -> training.status("dropin").iteration > pausedAt + 10, 60_000,
+                    () -> training.status("dropin").summary);
+            run("gan:stop dropin");
+            awaitState("dropin", Set.of(State.STOPPED), 60_000);
+            List<String> rows = lines(out.resolve("losses.csv"));
+            for (int i = 1; i < rows.size(); i++) {
+                assertEquals(Integer.toString(i), rows.get(i).split(",")[0], "row " + i);
+            }
+            assertEquals(training.status("dropin").iteration, rows.size() - 1);
+        } finally {
+            Files.deleteIfExists(dropped);
+            await(() -> java.util.Arrays.stream(context.getBundles())
+                    .noneMatch(x -> x.getSymbolicName().equals("com.example.jgan.relativistic")), 30_000,
+                    () -> "FileInstall did not uninstall the deleted jar's bundle");
+        }
+    }
+
+    /** Writes the jar next to the folder and moves it in, so FileInstall never sees half a file. */
+    private static void drop(byte[] jar, Path target) throws IOException {
+        Path tmp = target.getParent().resolveSibling(target.getFileName() + ".part");
+        Files.write(tmp, jar);
+        Files.move(tmp, target, java.nio.file.StandardCopyOption.REPLACE_EXISTING,
+                java.nio.file.StandardCopyOption.ATOMIC_MOVE);
     }
 
     /**
