@@ -7,6 +7,7 @@ import org.jgan.api.GanName;
 import org.jgan.api.Networks;
 import org.jgan.api.OptionSpec;
 import org.jgan.api.Options;
+import org.jgan.layers.Resolution;
 import org.osgi.service.component.annotations.Component;
 
 /**
@@ -57,7 +58,7 @@ public final class BigGanArchitecture implements Architecture {
 
     @Override
     public Networks create(DataShape shape, int latent, int classes, Options options) {
-        Resolution res = Resolution.of(BigGanNetworks.NAME, shape);
+        Resolution res = Resolution.from4x4(BigGanNetworks.NAME, shape);
         int chunks = res.doublings() + 1;
         if (latent % chunks != 0) {
             throw new IllegalArgumentException("architecture '" + BigGanNetworks.NAME + "': setting 'latent' is "

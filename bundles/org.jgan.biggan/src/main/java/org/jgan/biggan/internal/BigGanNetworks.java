@@ -1,11 +1,14 @@
 package org.jgan.biggan.internal;
 
-import java.util.Arrays;
 import org.jgan.api.Critique;
 import org.jgan.api.Initializer;
-import org.jgan.api.NetworkScope;
 import org.jgan.api.NetworkScope.ParamKind;
+import org.jgan.api.NetworkScope;
 import org.jgan.api.Networks;
+import org.jgan.layers.BatchNorm;
+import org.jgan.layers.NetworkChecks;
+import org.jgan.layers.ResidualBlock;
+import org.jgan.layers.Resolution;
 import org.nd4j.autodiff.samediff.SDIndex;
 import org.nd4j.autodiff.samediff.SDVariable;
 import org.nd4j.autodiff.samediff.SameDiff;
@@ -38,8 +41,8 @@ final class BigGanNetworks implements Networks {
     @Override
     public SDVariable generator(NetworkScope scope, SDVariable z, SDVariable labels) {
         SameDiff sd = scope.sd();
-        checkLabels(labels);
-        checkShape(z, "latent batch z", -1, latent);
+        NetworkChecks.labels(NAME, classes, labels);
+        NetworkChecks.shape(NAME, z, "latent batch z", -1, latent);
         if (!scope.training() && Double.isFinite(truncation)) {
             z = Truncation.resample(scope, z, latent, truncation);
         }
@@ -89,9 +92,9 @@ final class BigGanNetworks implements Networks {
     @Override
     public Critique discriminator(NetworkScope scope, SDVariable x, SDVariable labels) {
         SameDiff sd = scope.sd();
-        checkLabels(labels);
+        NetworkChecks.labels(NAME, classes, labels);
         int size = res.size();
-        checkShape(x, "data batch x", -1, res.channels(), size, size);
+        NetworkChecks.shape(NAME, x, "data batch x", -1, res.channels(), size, size);
         SDVariable h = ResidualBlock.first(scope, "block1", x, res.channels(), c);
         size /= 2;
         for (int i = 2; i <= D_BLOCKS; i++) {
@@ -118,32 +121,5 @@ final class BigGanNetworks implements Networks {
         return labels.mmul(v).mul(features).sum(true, 1);
     }
 
-    private void checkLabels(SDVariable labels) {
-        if (classes > 0 && labels == null) {
-            throw new IllegalArgumentException("architecture '" + NAME + "': the networks were created for " + classes
-                    + " classes; expected one-hot labels [batch, " + classes + "], got none");
-        }
-        if (classes == 0 && labels != null) {
-            throw new IllegalArgumentException("architecture '" + NAME + "': the networks were created "
-                    + "unconditional (0 classes); expected no labels, got " + Arrays.toString(labels.getShape()));
-        }
-        if (labels != null) {
-            checkShape(labels, "labels", -1, classes);
-        }
-    }
 
-    private static void checkShape(SDVariable v, String what, long... expected) {
-        long[] actual = v.getShape();
-        if (actual == null) {
-            return;
-        }
-        boolean ok = actual.length == expected.length;
-        for (int i = 0; ok && i < actual.length; i++) {
-            ok = expected[i] < 0 || actual[i] < 0 || actual[i] == expected[i];
-        }
-        if (!ok) {
-            throw new IllegalArgumentException("architecture '" + NAME + "': " + what + " has shape "
-                    + Arrays.toString(actual) + "; expected " + Arrays.toString(expected).replace("-1", "batch"));
-        }
-    }
 }

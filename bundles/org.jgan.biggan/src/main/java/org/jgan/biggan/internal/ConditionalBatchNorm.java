@@ -1,8 +1,9 @@
 package org.jgan.biggan.internal;
 
 import org.jgan.api.Initializer;
-import org.jgan.api.NetworkScope;
 import org.jgan.api.NetworkScope.ParamKind;
+import org.jgan.api.NetworkScope;
+import org.jgan.layers.BatchNorm;
 import org.nd4j.autodiff.samediff.SDVariable;
 import org.nd4j.autodiff.samediff.SameDiff;
 

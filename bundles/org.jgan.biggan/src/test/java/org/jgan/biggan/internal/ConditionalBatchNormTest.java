@@ -4,12 +4,15 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 
 import java.util.Map;
 import org.jgan.api.Side;
+import org.jgan.layers.BatchNorm;
+import org.jgan.testing.TestScope;
 import org.junit.jupiter.api.Test;
 import org.nd4j.autodiff.samediff.SDVariable;
 import org.nd4j.autodiff.samediff.SameDiff;
 import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.factory.Nd4j;
+
 
 /** Conditional batch norm against its equation, computed by hand: each sample gets its own class's gain and bias. */
 class ConditionalBatchNormTest {

@@ -1,17 +1,17 @@
 package org.jgan.dcgan.internal;
 
-import java.util.Arrays;
 import org.jgan.api.Critique;
 import org.jgan.api.Initializer;
-import org.jgan.api.NetworkScope;
 import org.jgan.api.NetworkScope.ParamKind;
+import org.jgan.api.NetworkScope;
 import org.jgan.api.Networks;
+import org.jgan.layers.BatchNorm;
+import org.jgan.layers.NetworkChecks;
+import org.jgan.layers.Resolution;
 import org.nd4j.autodiff.samediff.SDVariable;
 import org.nd4j.autodiff.samediff.SameDiff;
-import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ops.impl.layers.convolution.config.Conv2DConfig;
 import org.nd4j.linalg.api.ops.impl.layers.convolution.config.DeConv2DConfig;
-import org.nd4j.linalg.factory.Nd4j;
 
 /**
  * The DCGAN networks of one run (Radford et al. 2015); see {@link DcganArchitecture} for the layer plan.
@@ -57,8 +57,8 @@ final class DcganNetworks implements Networks {
     @Override
     public SDVariable generator(NetworkScope scope, SDVariable z, SDVariable labels) {
         SameDiff sd = scope.sd();
-        checkLabels(labels);
-        checkShape(z, "latent batch z", -1, latent);
+        NetworkChecks.labels(NAME, classes, labels);
+        NetworkChecks.shape(NAME, z, "latent batch z", -1, latent);
         SDVariable h = labels == null ? z : sd.concat(1, z, labels);
         int s = res.start();
         long in = width(0);
@@ -76,10 +76,10 @@ final class DcganNetworks implements Networks {
     @Override
     public Critique discriminator(NetworkScope scope, SDVariable x, SDVariable labels) {
         SameDiff sd = scope.sd();
-        checkLabels(labels);
+        NetworkChecks.labels(NAME, classes, labels);
         int size = res.size();
-        checkShape(x, "data batch x", -1, res.channels(), size, size);
-        SDVariable h = labels == null ? x : sd.concat(1, x, labelMaps(sd, labels, size));
+        NetworkChecks.shape(NAME, x, "data batch x", -1, res.channels(), size, size);
+        SDVariable h = labels == null ? x : sd.concat(1, x, NetworkChecks.labelMaps(sd, labels, classes, size));
         long in = res.channels() + classes;
         for (int i = 0; i < res.doublings(); i++) {
             long out = width(res.doublings() - 1 - i);
@@ -94,11 +94,6 @@ final class DcganNetworks implements Networks {
         return new Critique(dense(scope, "out", flat, features, 1, true), flat);
     }
 
-    /** One-hot labels {@code [batch, K]} as K constant maps {@code [batch, K, size, size]} (Mirza and Osindero). */
-    private SDVariable labelMaps(SameDiff sd, SDVariable labels, int size) {
-        SDVariable ones = sd.constant(Nd4j.ones(DataType.FLOAT, 1, 1, size, size));
-        return sd.reshape(labels, -1, classes, 1, 1).mul(ones);
-    }
 
     private SDVariable normalize(NetworkScope scope, String name, SDVariable a, long channels) {
         return layout.batchNorm() ? BatchNorm.apply(scope, name, a, channels) : a;
@@ -143,33 +138,5 @@ final class DcganNetworks implements Networks {
         return layout.tanh() ? sd.math.tanh(x) : sd.nn.leakyRelu(x, LEAK);
     }
 
-    private void checkLabels(SDVariable labels) {
-        if (classes > 0 && labels == null) {
-            throw new IllegalArgumentException("architecture '" + NAME + "': the networks were created for " + classes
-                    + " classes; expected one-hot labels [batch, " + classes + "], got none");
-        }
-        if (classes == 0 && labels != null) {
-            throw new IllegalArgumentException("architecture '" + NAME + "': the networks were created "
-                    + "unconditional (0 classes); expected no labels, got " + Arrays.toString(labels.getShape()));
-        }
-        if (labels != null) {
-            checkShape(labels, "labels", -1, classes);
-        }
-    }
 
-    /** Checks a variable's static shape where it is known; -1 matches any size. */
-    private static void checkShape(SDVariable v, String what, long... expected) {
-        long[] actual = v.getShape();
-        if (actual == null) {
-            return;
-        }
-        boolean ok = actual.length == expected.length;
-        for (int i = 0; ok && i < actual.length; i++) {
-            ok = expected[i] < 0 || actual[i] < 0 || actual[i] == expected[i];
-        }
-        if (!ok) {
-            throw new IllegalArgumentException("architecture '" + NAME + "': " + what + " has shape "
-                    + Arrays.toString(actual) + "; expected " + Arrays.toString(expected).replace("-1", "batch"));
-        }
-    }
 }

@@ -16,6 +16,8 @@ import org.jgan.api.NetworkScope.ParamKind;
 import org.jgan.api.Networks;
 import org.jgan.api.Options;
 import org.jgan.api.Side;
+import org.jgan.layers.ResidualBlock;
+import org.jgan.testing.TestScope;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
@@ -26,6 +28,7 @@ import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.factory.Nd4j;
 import org.nd4j.linalg.indexing.NDArrayIndex;
+
 
 /** Shapes, ranges, block plan, conditioning, batch norm wiring, options and gradients of the ResNet networks. */
 class ResnetNetworksTest {

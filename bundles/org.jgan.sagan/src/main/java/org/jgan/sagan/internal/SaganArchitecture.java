@@ -7,6 +7,7 @@ import org.jgan.api.GanName;
 import org.jgan.api.Networks;
 import org.jgan.api.OptionSpec;
 import org.jgan.api.Options;
+import org.jgan.layers.Resolution;
 import org.osgi.service.component.annotations.Component;
 
 /**
@@ -54,7 +55,7 @@ public final class SaganArchitecture implements Architecture {
 
     @Override
     public Networks create(DataShape shape, int latent, int classes, Options options) {
-        Resolution res = Resolution.of(SaganNetworks.NAME, shape);
+        Resolution res = Resolution.from4x4(SaganNetworks.NAME, shape);
         int attention = options.getInt("attention");
         if (attention != 8 && attention != 16 && !(attention == 32 && res.size() == 64)) {
             throw new IllegalArgumentException("architecture '" + SaganNetworks.NAME + "': option 'attention' has "

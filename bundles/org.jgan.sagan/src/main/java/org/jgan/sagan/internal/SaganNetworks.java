@@ -1,15 +1,15 @@
 package org.jgan.sagan.internal;
 
-import java.util.Arrays;
 import org.jgan.api.Critique;
 import org.jgan.api.Initializer;
-import org.jgan.api.NetworkScope;
 import org.jgan.api.NetworkScope.ParamKind;
+import org.jgan.api.NetworkScope;
 import org.jgan.api.Networks;
+import org.jgan.layers.NetworkChecks;
+import org.jgan.layers.ResidualBlock;
+import org.jgan.layers.Resolution;
 import org.nd4j.autodiff.samediff.SDVariable;
 import org.nd4j.autodiff.samediff.SameDiff;
-import org.nd4j.linalg.api.buffer.DataType;
-import org.nd4j.linalg.factory.Nd4j;
 
 /** The SAGAN networks of one run (Zhang et al. 2018); see {@link SaganArchitecture} for the plan. */
 final class SaganNetworks implements Networks {
@@ -39,8 +39,8 @@ final class SaganNetworks implements Networks {
     @Override
     public SDVariable generator(NetworkScope scope, SDVariable z, SDVariable labels) {
         SameDiff sd = scope.sd();
-        checkLabels(labels);
-        checkShape(z, "latent batch z", -1, latent);
+        NetworkChecks.labels(NAME, classes, labels);
+        NetworkChecks.shape(NAME, z, "latent batch z", -1, latent);
         int s = res.start();
         SDVariable h = labels == null ? z : sd.concat(1, z, labels);
         long in = latent + classes;
@@ -63,10 +63,10 @@ final class SaganNetworks implements Networks {
     @Override
     public Critique discriminator(NetworkScope scope, SDVariable x, SDVariable labels) {
         SameDiff sd = scope.sd();
-        checkLabels(labels);
+        NetworkChecks.labels(NAME, classes, labels);
         int size = res.size();
-        checkShape(x, "data batch x", -1, res.channels(), size, size);
-        SDVariable h = labels == null ? x : sd.concat(1, x, labelMaps(sd, labels, size));
+        NetworkChecks.shape(NAME, x, "data batch x", -1, res.channels(), size, size);
+        SDVariable h = labels == null ? x : sd.concat(1, x, NetworkChecks.labelMaps(sd, labels, classes, size));
         h = ResidualBlock.first(scope, "block1", h, res.channels() + classes, c);
         size /= 2;
         boolean attended = false;
@@ -91,39 +91,6 @@ final class SaganNetworks implements Networks {
         return new Critique(features.mmul(w).add(b), features);
     }
 
-    /** One-hot labels {@code [batch, K]} as K constant maps {@code [batch, K, size, size]} (Mirza and Osindero). */
-    private SDVariable labelMaps(SameDiff sd, SDVariable labels, int size) {
-        SDVariable ones = sd.constant(Nd4j.ones(DataType.FLOAT, 1, 1, size, size));
-        return sd.reshape(labels, -1, classes, 1, 1).mul(ones);
-    }
 
-    private void checkLabels(SDVariable labels) {
-        if (classes > 0 && labels == null) {
-            throw new IllegalArgumentException("architecture '" + NAME + "': the networks were created for " + classes
-                    + " classes; expected one-hot labels [batch, " + classes + "], got none");
-        }
-        if (classes == 0 && labels != null) {
-            throw new IllegalArgumentException("architecture '" + NAME + "': the networks were created "
-                    + "unconditional (0 classes); expected no labels, got " + Arrays.toString(labels.getShape()));
-        }
-        if (labels != null) {
-            checkShape(labels, "labels", -1, classes);
-        }
-    }
 
-    /** Checks a variable's static shape where it is known; -1 matches any size. */
-    private static void checkShape(SDVariable v, String what, long... expected) {
-        long[] actual = v.getShape();
-        if (actual == null) {
-            return;
-        }
-        boolean ok = actual.length == expected.length;
-        for (int i = 0; ok && i < actual.length; i++) {
-            ok = expected[i] < 0 || actual[i] < 0 || actual[i] == expected[i];
-        }
-        if (!ok) {
-            throw new IllegalArgumentException("architecture '" + NAME + "': " + what + " has shape "
-                    + Arrays.toString(actual) + "; expected " + Arrays.toString(expected).replace("-1", "batch"));
-        }
-    }
 }

@@ -14,6 +14,7 @@ import org.jgan.api.DataShape;
 import org.jgan.api.Networks;
 import org.jgan.api.Options;
 import org.jgan.api.Side;
+import org.jgan.testing.TestScope;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
@@ -22,6 +23,7 @@ import org.nd4j.autodiff.samediff.SameDiff;
 import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.factory.Nd4j;
+
 
 /** Shapes, ranges, where the attention sits, refused options and gradients of the SAGAN networks. */
 class SaganNetworksTest {

@@ -7,6 +7,7 @@ import org.jgan.api.GanName;
 import org.jgan.api.Networks;
 import org.jgan.api.OptionSpec;
 import org.jgan.api.Options;
+import org.jgan.layers.Resolution;
 import org.osgi.service.component.annotations.Component;
 
 /**
@@ -61,7 +62,7 @@ public final class StyleGanArchitecture implements Architecture {
 
     @Override
     public Networks create(DataShape shape, int latent, int classes, Options options) {
-        Resolution res = Resolution.of(StyleGanNetworks.NAME, shape);
+        Resolution res = Resolution.from4x4(StyleGanNetworks.NAME, shape);
         return new StyleGanNetworks(res, latent, classes, new StyleGanNetworks.Layout(options.getInt("channels"),
                 options.getInt("wDim"), options.getInt("mappingLayers"),
                 options.getString("modulation").equals("demodulation"), options.getDouble("mixing"),

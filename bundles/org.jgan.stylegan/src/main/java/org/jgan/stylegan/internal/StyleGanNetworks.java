@@ -1,18 +1,17 @@
 package org.jgan.stylegan.internal;
 
 import java.util.ArrayList;
-import java.util.Arrays;
 import java.util.List;
 import org.jgan.api.Critique;
 import org.jgan.api.Initializer;
-import org.jgan.api.NetworkScope;
 import org.jgan.api.NetworkScope.ParamKind;
+import org.jgan.api.NetworkScope;
 import org.jgan.api.Networks;
+import org.jgan.layers.NetworkChecks;
+import org.jgan.layers.Resolution;
 import org.nd4j.autodiff.samediff.SDIndex;
 import org.nd4j.autodiff.samediff.SDVariable;
 import org.nd4j.autodiff.samediff.SameDiff;
-import org.nd4j.linalg.api.buffer.DataType;
-import org.nd4j.linalg.factory.Nd4j;
 
 /** The StyleGAN networks of one run (Karras et al. 2018, 2019); see {@link StyleGanArchitecture} for the plan. */
 final class StyleGanNetworks implements Networks {
@@ -47,7 +46,7 @@ final class StyleGanNetworks implements Networks {
 
     @Override
     public SDVariable generator(NetworkScope scope, SDVariable z, SDVariable labels) {
-        checkLabels(labels);
+        NetworkChecks.labels(NAME, classes, labels);
         SameDiff sd = scope.sd();
         SDVariable input = labels == null ? z : sd.concat(1, z, labels);
         SDVariable w = mapping(scope, input, latent + classes);
@@ -162,10 +161,10 @@ final class StyleGanNetworks implements Networks {
     @Override
     public Critique discriminator(NetworkScope scope, SDVariable x, SDVariable labels) {
         SameDiff sd = scope.sd();
-        checkLabels(labels);
+        NetworkChecks.labels(NAME, classes, labels);
         int size = res.size();
-        checkShape(x, "data batch x", -1, res.channels(), size, size);
-        SDVariable h = labels == null ? x : sd.concat(1, x, labelMaps(sd, labels, size));
+        NetworkChecks.shape(NAME, x, "data batch x", -1, res.channels(), size, size);
+        SDVariable h = labels == null ? x : sd.concat(1, x, NetworkChecks.labelMaps(sd, labels, classes, size));
         h = ResidualBlock.first(scope, "block1", h, res.channels() + classes, c);
         size /= 2;
         for (int i = 2; size > D_SMALLEST; i++) {
@@ -195,34 +194,6 @@ final class StyleGanNetworks implements Networks {
         return sd.concat(1, h, map);
     }
 
-    private SDVariable labelMaps(SameDiff sd, SDVariable labels, int size) {
-        SDVariable ones = sd.constant(Nd4j.ones(DataType.FLOAT, 1, 1, size, size));
-        return sd.reshape(labels, -1, classes, 1, 1).mul(ones);
-    }
 
-    private void checkLabels(SDVariable labels) {
-        if (classes > 0 && labels == null) {
-            throw new IllegalArgumentException("architecture '" + NAME + "': the networks were created for " + classes
-                    + " classes; expected one-hot labels [batch, " + classes + "], got none");
-        }
-        if (classes == 0 && labels != null) {
-            throw new IllegalArgumentException("architecture '" + NAME + "': the networks were created "
-                    + "unconditional (0 classes); expected no labels, got " + Arrays.toString(labels.getShape()));
-        }
-    }
 
-    private static void checkShape(SDVariable v, String what, long... expected) {
-        long[] actual = v.getShape();
-        if (actual == null) {
-            return;
-        }
-        boolean ok = actual.length == expected.length;
-        for (int i = 0; ok && i < actual.length; i++) {
-            ok = expected[i] < 0 || actual[i] < 0 || actual[i] == expected[i];
-        }
-        if (!ok) {
-            throw new IllegalArgumentException("architecture '" + NAME + "': " + what + " has shape "
-                    + Arrays.toString(actual) + "; expected " + Arrays.toString(expected).replace("-1", "batch"));
-        }
-    }
 }

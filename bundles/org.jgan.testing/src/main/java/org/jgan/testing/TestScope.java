@@ -1,4 +1,4 @@
-package org.jgan.resnet.internal;
+package org.jgan.testing;
 
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -14,34 +14,36 @@ import org.nd4j.autodiff.samediff.SameDiff;
 import org.nd4j.linalg.api.ndarray.INDArray;
 
 /**
- * A network scope as the engine's: parameters and buffers live in a {@link Store} shared by every graph built on
- * it, named with a per-network prefix; buffer updates are recorded for the test to apply.
+ * A network scope as the engine's, for unit tests of architectures and layers: parameters and buffers live in a
+ * {@link Store} shared by every graph built on it, named with a per-network prefix ({@code g/}, {@code d/}); buffer
+ * updates are recorded for the test to apply with {@link #applyUpdates}, random inputs for it to feed with
+ * {@link #feedRandoms}.
  */
-final class TestScope implements NetworkScope {
+public final class TestScope implements NetworkScope {
 
     /** Arrays shared by the graphs of one test, as the engine's ParameterStore. */
-    static final class Store {
-        final Map<String, INDArray> params = new LinkedHashMap<>();
-        final Map<String, ParamKind> kinds = new LinkedHashMap<>();
-        final Map<String, INDArray> buffers = new LinkedHashMap<>();
+    public static final class Store {
+        public final Map<String, INDArray> params = new LinkedHashMap<>();
+        public final Map<String, ParamKind> kinds = new LinkedHashMap<>();
+        public final Map<String, INDArray> buffers = new LinkedHashMap<>();
     }
 
-    final SameDiff sd;
-    final Side side;
-    final boolean training;
-    final Store store;
-    final Map<String, SDVariable> created = new LinkedHashMap<>();
+    public final SameDiff sd;
+    public final Side side;
+    public final boolean training;
+    public final Store store;
+    public final Map<String, SDVariable> created = new LinkedHashMap<>();
     /** (buffer, new value) pairs registered by updateBuffer. */
-    final List<SDVariable[]> updates = new ArrayList<>();
+    public final List<SDVariable[]> updates = new ArrayList<>();
 
-    TestScope(SameDiff sd, Side side, boolean training, Store store) {
+    public TestScope(SameDiff sd, Side side, boolean training, Store store) {
         this.sd = sd;
         this.side = side;
         this.training = training;
         this.store = store;
     }
 
-    static String prefix(Side side) {
+    public static String prefix(Side side) {
         return side == Side.GENERATOR ? "g/" : "d/";
     }
 
@@ -94,8 +96,42 @@ final class TestScope implements NetworkScope {
         }
     }
 
+    /** Random inputs asked for with noise() and uniform(): placeholder name -> shape (-1: batch), uniform or not. */
+    public final Map<String, Map.Entry<long[], Boolean>> randoms = new LinkedHashMap<>();
+
+    @Override
+    public SDVariable noise(String name, long... shape) {
+        return random(prefix(side) + "noise/" + name, shape, false);
+    }
+
+    @Override
+    public SDVariable uniform(String name, long... shape) {
+        return random(prefix(side) + "uniform/" + name, shape, true);
+    }
+
+    private SDVariable random(String placeholder, long[] shape, boolean uniform) {
+        if (sd.hasVariable(placeholder)) {
+            return sd.getVariable(placeholder);
+        }
+        randoms.put(placeholder, Map.entry(shape.clone(), uniform));
+        return sd.placeHolder(placeholder, org.nd4j.linalg.api.buffer.DataType.FLOAT, shape);
+    }
+
+    /** Adds draws for every random input to a feed, as the engine does. */
+    public void feedRandoms(Map<String, INDArray> feed, long batch, long seed) {
+        org.nd4j.linalg.factory.Nd4j.getRandom().setSeed(seed);
+        randoms.forEach((name, e) -> {
+            long[] s = e.getKey().clone();
+            for (int i = 0; i < s.length; i++) {
+                s[i] = s[i] < 0 ? batch : s[i];
+            }
+            feed.put(name, e.getValue() ? org.nd4j.linalg.factory.Nd4j.rand(org.nd4j.linalg.api.buffer.DataType.FLOAT, s)
+                    : org.nd4j.linalg.factory.Nd4j.randn(org.nd4j.linalg.api.buffer.DataType.FLOAT, s));
+        });
+    }
+
     /** Evaluates the registered new values and assigns them, as the engine does after a training step. */
-    void applyUpdates(Map<String, INDArray> feed) {
+    public void applyUpdates(Map<String, INDArray> feed) {
         List<String> names = new ArrayList<>();
         updates.forEach(u -> names.add(u[1].name()));
         Map<String, INDArray> values = sd.output(feed, names.toArray(new String[0]));

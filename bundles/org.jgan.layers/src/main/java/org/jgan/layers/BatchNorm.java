@@ -1,4 +1,4 @@
-package org.jgan.resnet.internal;
+package org.jgan.layers;
 
 import org.jgan.api.Initializer;
 import org.jgan.api.NetworkScope;
@@ -19,10 +19,10 @@ import org.nd4j.autodiff.samediff.SameDiff;
  * needs first-order backward passes only. When one graph applies the network twice (D on data and on samples),
  * the update registered last wins; D's running statistics are used only by graphs that are not training.
  */
-final class BatchNorm {
+public final class BatchNorm {
 
-    static final double MOMENTUM = 0.9;
-    static final double EPS = 1e-5;
+    public static final double MOMENTUM = 0.9;
+    public static final double EPS = 1e-5;
 
     private BatchNorm() {
     }
@@ -32,25 +32,13 @@ final class BatchNorm {
      * @param x        activations {@code [batch, channels, H, W]}
      * @param channels number of channels
      */
-    static SDVariable apply(NetworkScope scope, String name, SDVariable x, long channels) {
+    public static SDVariable apply(NetworkScope scope, String name, SDVariable x, long channels) {
         SameDiff sd = scope.sd();
         SDVariable gamma = scope.param(name + "/gamma", ParamKind.OTHER, Initializer.ones(), channels);
         SDVariable beta = scope.param(name + "/beta", ParamKind.BIAS, Initializer.zeros(), channels);
-        SDVariable runMean = scope.buffer(name + "/mean", Initializer.zeros(), channels);
-        SDVariable runVar = scope.buffer(name + "/var", Initializer.ones(), channels);
-        SDVariable mean;
-        SDVariable var;
-        if (scope.training()) {
-            mean = x.mean(true, 0, 2, 3);
-            SDVariable centered = x.sub(mean);
-            // c * c rather than square(c): the backward pass of square goes through a generic power derivative
-            var = centered.mul(centered).mean(true, 0, 2, 3);
-            scope.updateBuffer(runMean, runMean.mul(MOMENTUM).add(sd.reshape(mean, channels).mul(1 - MOMENTUM)));
-            scope.updateBuffer(runVar, runVar.mul(MOMENTUM).add(sd.reshape(var, channels).mul(1 - MOMENTUM)));
-        } else {
-            mean = perChannel(sd, runMean, channels);
-            var = perChannel(sd, runVar, channels);
-        }
+        SDVariable[] m = moments(scope, name, x, channels);
+        SDVariable mean = m[0];
+        SDVariable var = m[1];
         // y = (x - mu) * s + beta with s = gamma / sqrt(var + eps), written as x * s + (beta - mu * s) so that the
         // only op on the full tensor besides the statistics is one multiply and one add. The per-channel factor is
         // broadcast by an add (zeros + s) before the multiply: ND4J 1.0.0-M2.1's backward pass of a broadcasting
@@ -60,7 +48,27 @@ final class BatchNorm {
         return x.mul(sd.zerosLike(x).add(scale)).add(shift);
     }
 
-    private static SDVariable perChannel(SameDiff sd, SDVariable v, long channels) {
+    /**
+     * The per-channel mean and biased variance {@code [1, channels, 1, 1]} that normalize x: the batch's in training
+     * graphs (registering the running-statistics updates), the running ones otherwise.
+     */
+    public static SDVariable[] moments(NetworkScope scope, String name, SDVariable x, long channels) {
+        SameDiff sd = scope.sd();
+        SDVariable runMean = scope.buffer(name + "/mean", Initializer.zeros(), channels);
+        SDVariable runVar = scope.buffer(name + "/var", Initializer.ones(), channels);
+        if (!scope.training()) {
+            return new SDVariable[] {perChannel(sd, runMean, channels), perChannel(sd, runVar, channels)};
+        }
+        SDVariable mean = x.mean(true, 0, 2, 3);
+        SDVariable centered = x.sub(mean);
+        // c * c rather than square(c): the backward pass of square goes through a generic power derivative
+        SDVariable var = centered.mul(centered).mean(true, 0, 2, 3);
+        scope.updateBuffer(runMean, runMean.mul(MOMENTUM).add(sd.reshape(mean, channels).mul(1 - MOMENTUM)));
+        scope.updateBuffer(runVar, runVar.mul(MOMENTUM).add(sd.reshape(var, channels).mul(1 - MOMENTUM)));
+        return new SDVariable[] {mean, var};
+    }
+
+    public static SDVariable perChannel(SameDiff sd, SDVariable v, long channels) {
         return sd.reshape(v, 1, channels, 1, 1);
     }
 }

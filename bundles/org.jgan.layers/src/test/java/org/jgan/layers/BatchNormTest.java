@@ -1,10 +1,11 @@
-package org.jgan.resnet.internal;
+package org.jgan.layers;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.util.Map;
 import org.jgan.api.Side;
+import org.jgan.testing.TestScope;
 import org.junit.jupiter.api.Test;
 import org.nd4j.autodiff.samediff.SDVariable;
 import org.nd4j.autodiff.samediff.SameDiff;

@@ -1,4 +1,4 @@
-package org.jgan.sagan.internal;
+package org.jgan.layers;
 
 import org.jgan.api.Initializer;
 import org.jgan.api.NetworkScope;
@@ -24,7 +24,7 @@ import org.nd4j.linalg.api.ops.impl.layers.convolution.config.Pooling2DConfig;
  * shortcut (its output is added to the main path's biased one). 3x3 convolutions start from He et al. 2015 normal
  * values, 1x1 shortcuts from Glorot uniform (Gulrajani et al.'s code: He-style resp. Glorot-style uniform).
  */
-final class ResidualBlock {
+public final class ResidualBlock {
 
     private ResidualBlock() {
     }
@@ -32,7 +32,7 @@ final class ResidualBlock {
     /**
      * @param outputBias false when the block's output goes only into batch norm (G's last block)
      */
-    static SDVariable up(NetworkScope scope, String name, SDVariable x, long in, long out, boolean norm,
+    public static SDVariable up(NetworkScope scope, String name, SDVariable x, long in, long out, boolean norm,
             boolean outputBias) {
         SameDiff sd = scope.sd();
         SDVariable shortcut = upsample(sd, conv(scope, name + "/shortcut", x, in, out, 1, false));
@@ -42,7 +42,7 @@ final class ResidualBlock {
         return conv(scope, name + "/conv2", h, out, out, 3, outputBias).add(shortcut);
     }
 
-    static SDVariable down(NetworkScope scope, String name, SDVariable x, long in, long out, boolean norm) {
+    public static SDVariable down(NetworkScope scope, String name, SDVariable x, long in, long out, boolean norm) {
         SameDiff sd = scope.sd();
         SDVariable shortcut = conv(scope, name + "/shortcut", avgPool(sd, x), in, out, 1, false);
         SDVariable h = preActivation(scope, name + "/bn1", x, in, norm);
@@ -51,14 +51,14 @@ final class ResidualBlock {
         return avgPool(sd, conv(scope, name + "/conv2", h, in, out, 3, true)).add(shortcut);
     }
 
-    static SDVariable plain(NetworkScope scope, String name, SDVariable x, long channels, boolean norm) {
+    public static SDVariable plain(NetworkScope scope, String name, SDVariable x, long channels, boolean norm) {
         SDVariable h = preActivation(scope, name + "/bn1", x, channels, norm);
         h = conv(scope, name + "/conv1", h, channels, channels, 3, !norm);
         h = preActivation(scope, name + "/bn2", h, channels, norm);
         return conv(scope, name + "/conv2", h, channels, channels, 3, true).add(x);
     }
 
-    static SDVariable first(NetworkScope scope, String name, SDVariable x, long in, long out) {
+    public static SDVariable first(NetworkScope scope, String name, SDVariable x, long in, long out) {
         SameDiff sd = scope.sd();
         SDVariable shortcut = conv(scope, name + "/shortcut", avgPool(sd, x), in, out, 1, false);
         SDVariable h = sd.nn.relu(conv(scope, name + "/conv1", x, in, out, 3, true), 0);
@@ -66,18 +66,18 @@ final class ResidualBlock {
     }
 
     /** [BN ->] ReLU. */
-    static SDVariable preActivation(NetworkScope scope, String name, SDVariable x, long channels, boolean norm) {
+    public static SDVariable preActivation(NetworkScope scope, String name, SDVariable x, long channels, boolean norm) {
         return scope.sd().nn.relu(norm ? BatchNorm.apply(scope, name, x, channels) : x, 0);
     }
 
     /** A stride-1 "same" convolution with a square kernel of side 1 (Glorot init) or 3 (He init). */
-    static SDVariable conv(NetworkScope scope, String name, SDVariable x, long in, long out, int kernel,
+    public static SDVariable conv(NetworkScope scope, String name, SDVariable x, long in, long out, int kernel,
             boolean bias) {
         return conv(scope, name, x, in, out, kernel, bias, kernel == 1 ? Initializer.glorotUniform(in, out)
                 : Initializer.heNormal((long) kernel * kernel * in));
     }
 
-    static SDVariable conv(NetworkScope scope, String name, SDVariable x, long in, long out, int kernel,
+    public static SDVariable conv(NetworkScope scope, String name, SDVariable x, long in, long out, int kernel,
             boolean bias, Initializer init) {
         SDVariable w = scope.param(name + "/W", ParamKind.WEIGHT, init, kernel, kernel, in, out);
         int pad = kernel / 2;
