@@ -1,9 +1,13 @@
 # Shared by the experiment scripts: training runs through the headless runtime and reading their final scores.
 # Source it from the repository root.
 
-# train NAME PRESET [key=value ...]: trains runs/NAME afresh unless KEEP=1 and it already completed.
+# train NAME PRESET [key=value ...]: trains runs/NAME afresh unless KEEP=1 and it already completed. With ONLY
+# set to a space-separated list of run names, runs not in it are left alone (to take a protocol in another order).
 train() {
     local name=$1 preset=$2; shift 2
+    if [ -n "${ONLY:-}" ] && [[ " $ONLY " != *" $name "* ]]; then
+        return
+    fi
     if [ "${KEEP:-0}" = 1 ] && grep -q '"COMPLETED"' "runs/$name/status.json" 2>/dev/null; then
         echo "== $name: kept (KEEP=1)"
         return
