@@ -1,0 +1,52 @@
+#!/usr/bin/env bash
+# Smoke test of the shipped runtime (target/jgan.jar through the runtime/jgan script), run by `mvn verify` after
+# the export: the headless commands the README documents, their exit statuses and their errors on bad input.
+set -euo pipefail
+here="$(cd "$(dirname "$0")/../../.." && pwd)"
+jgan="$here/jgan"
+work="$here/target/smoke"
+rm -rf "$work"
+mkdir -p "$work"
+cd "$work"
+export OMP_NUM_THREADS=${OMP_NUM_THREADS:-1}
+failures=0
+
+# check NAME EXPECTED_STATUS PATTERN COMMAND...: the command exits with EXPECTED_STATUS and prints PATTERN
+check() {
+    local name=$1 expected=$2 pattern=$3 status=0
+    shift 3
+    "$@" > "$name.out" 2>&1 || status=$?
+    if [ "$status" -ne "$expected" ]; then
+        echo "smoke: $name: exit status $status, expected $expected; output in $work/$name.out" >&2
+        tail -n 20 "$name.out" >&2
+        failures=$((failures + 1))
+    elif ! grep -q -- "$pattern" "$name.out"; then
+        echo "smoke: $name: output lacks '$pattern'; output in $work/$name.out" >&2
+        tail -n 20 "$name.out" >&2
+        failures=$((failures + 1))
+    else
+        echo "smoke: $name: ok"
+    fi
+}
+
+check components 0 "nonsaturating" "$jgan" exec 'gan:components loss'
+check presets 0 "dcgan-fashion" "$jgan" exec 'gan:presets'
+check unknown-command 1 "gan:nosuch" "$jgan" exec 'gan:nosuch'
+check invalid-setting 2 "option 'lrG' has value '-1'" "$jgan" run default name=bad lrG=-1
+check unknown-loss 2 "unknown loss 'no-such-loss'" "$jgan" run default name=bad2 loss=no-such-loss
+check train 0 "run smoke COMPLETED it 40/40" "$jgan" run default name=smoke iterations=40 sampleInterval=20 \
+    progressInterval=1 checkpointInterval=20
+for f in status.json config.json losses.csv samples checkpoints/checkpoint.zip; do
+    if [ ! -e "runs/smoke/$f" ]; then
+        echo "smoke: train: runs/smoke/$f missing" >&2
+        failures=$((failures + 1))
+    fi
+done
+# the completed run is scored from its checkpoint
+check evaluate 0 "evaluation of run smoke at iteration 40" "$jgan" exec 'gan:evaluate runs/smoke'
+
+if [ "$failures" -gt 0 ]; then
+    echo "smoke: $failures check(s) failed" >&2
+    exit 1
+fi
+echo "smoke: all checks passed"
