@@ -77,9 +77,16 @@ public final class ResidualBlock {
                 : Initializer.heNormal((long) kernel * kernel * in));
     }
 
+    /** As {@link #conv(NetworkScope, String, SDVariable, long, long, int, boolean)} with another initializer. */
     public static SDVariable conv(NetworkScope scope, String name, SDVariable x, long in, long out, int kernel,
             boolean bias, Initializer init) {
         SDVariable w = scope.param(name + "/W", ParamKind.WEIGHT, init, kernel, kernel, in, out);
+        return conv(scope, name, x, w, kernel, out, bias);
+    }
+
+    /** A stride-1 "same" convolution with a given weight {@code [k, k, in, out]} (e.g. a modulated one). */
+    public static SDVariable conv(NetworkScope scope, String name, SDVariable x, SDVariable w, int kernel, long out,
+            boolean bias) {
         int pad = kernel / 2;
         Conv2DConfig c = Conv2DConfig.builder().kH(kernel).kW(kernel).sH(1).sW(1).pH(pad).pW(pad)
                 .paddingMode(PaddingMode.VALID).dataFormat("NCHW").build();
@@ -94,7 +101,8 @@ public final class ResidualBlock {
         return sd.cnn().upsampling2d(x, 2, 2, true);
     }
 
-    private static SDVariable avgPool(SameDiff sd, SDVariable x) {
+    /** 2x2 average pooling with stride 2. */
+    public static SDVariable avgPool(SameDiff sd, SDVariable x) {
         return sd.cnn().avgPooling2d(x, Pooling2DConfig.builder().kH(2).kW(2).sH(2).sW(2)
                 .paddingMode(PaddingMode.VALID).isNHWC(false).build());
     }

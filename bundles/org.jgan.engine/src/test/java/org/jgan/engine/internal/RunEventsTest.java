@@ -155,10 +155,7 @@ class RunEventsTest {
             Thread.sleep(5);
         }
         run.pause();
-        long deadline = System.currentTimeMillis() + 30_000;
-        while (run.status().state != State.PAUSED && System.currentTimeMillis() < deadline) {
-            Thread.sleep(5);
-        }
+        awaitPaused(run);
         assertEquals(State.PAUSED, run.status().state);
         run.resume();
         run.stop();
@@ -191,10 +188,7 @@ class RunEventsTest {
             Thread.sleep(5);
         }
         run.pause();
-        long deadline = System.currentTimeMillis() + 30_000;
-        while (run.status().state != State.PAUSED && System.currentTimeMillis() < deadline) {
-            Thread.sleep(5);
-        }
+        awaitPaused(run);
         long pausedAt = run.status().iteration;
         run.resume();
         while (run.status().iteration < pausedAt + 5) {
@@ -206,6 +200,13 @@ class RunEventsTest {
         t.join(60_000);
         assertEquals(List.of("PAUSED " + pausedAt + " " + pausedAt, "STOPPED " + stoppedAt + " " + stoppedAt),
                 admin.lossRowsAtStateEvent);
+    }
+
+    private static void awaitPaused(TrainingRun run) throws InterruptedException {
+        long deadline = System.currentTimeMillis() + 30_000;
+        while (run.status().state != State.PAUSED && System.currentTimeMillis() < deadline) {
+            Thread.sleep(5);
+        }
     }
 
     @Test

@@ -1,13 +1,8 @@
 package org.jgan.stylegan.internal;
 
-import org.jgan.api.Initializer;
 import org.jgan.api.NetworkScope;
-import org.jgan.api.NetworkScope.ParamKind;
 import org.nd4j.autodiff.samediff.SDVariable;
 import org.nd4j.autodiff.samediff.SameDiff;
-import org.nd4j.linalg.api.ops.impl.layers.convolution.config.Conv2DConfig;
-import org.nd4j.linalg.api.ops.impl.layers.convolution.config.PaddingMode;
-import org.nd4j.linalg.api.ops.impl.layers.convolution.config.Pooling2DConfig;
 
 /**
  * The discriminator's residual blocks (as in {@code resnet}, without normalization; StyleGAN2's residual D,
@@ -48,26 +43,16 @@ final class ResidualBlock {
     /** A stride-1 "same" convolution with a square kernel of side 1 (Glorot init) or 3 (He init). */
     static SDVariable conv(NetworkScope scope, String name, SDVariable x, long in, long out, int kernel,
             boolean bias) {
-        SDVariable w = scope.param(name + "/W", ParamKind.WEIGHT, kernel == 1 ? Initializer.glorotUniform(in, out)
-                : Initializer.heNormal((long) kernel * kernel * in), kernel, kernel, in, out);
-        return conv(scope, name, x, w, kernel, out, bias);
+        return org.jgan.layers.ResidualBlock.conv(scope, name, x, in, out, kernel, bias);
     }
 
     /** A stride-1 "same" convolution with a given weight {@code [k, k, in, out]}. */
     static SDVariable conv(NetworkScope scope, String name, SDVariable x, SDVariable w, int kernel, long out,
             boolean bias) {
-        int pad = kernel / 2;
-        Conv2DConfig c = Conv2DConfig.builder().kH(kernel).kW(kernel).sH(1).sW(1).pH(pad).pW(pad)
-                .paddingMode(PaddingMode.VALID).dataFormat("NCHW").build();
-        if (!bias) {
-            return scope.sd().cnn().conv2d(x, w, c);
-        }
-        SDVariable b = scope.param(name + "/b", ParamKind.BIAS, Initializer.zeros(), out);
-        return scope.sd().cnn().conv2d(x, w, b, c);
+        return org.jgan.layers.ResidualBlock.conv(scope, name, x, w, kernel, out, bias);
     }
 
     static SDVariable avgPool(SameDiff sd, SDVariable x) {
-        return sd.cnn().avgPooling2d(x, Pooling2DConfig.builder().kH(2).kW(2).sH(2).sW(2)
-                .paddingMode(PaddingMode.VALID).isNHWC(false).build());
+        return org.jgan.layers.ResidualBlock.avgPool(sd, x);
     }
 }
