@@ -45,6 +45,24 @@ done
 # the completed run is scored from its checkpoint
 check evaluate 0 "evaluation of run smoke at iteration 40" "$jgan" exec 'gan:evaluate runs/smoke'
 
+# Ctrl-C / SIGTERM: the run stops at an iteration boundary with its checkpoint and status.json saved
+"$jgan" run default name=interrupted iterations=1000000 sampleInterval=0 progressInterval=1 > interrupted.out 2>&1 &
+pid=$!
+for _ in $(seq 1 240); do
+    grep -q "RUNNING   it" interrupted.out && break
+    sleep 0.5
+done
+kill -TERM "$pid"
+wait "$pid" || true
+if grep -q '"state": "STOPPED"' runs/interrupted/status.json 2>/dev/null && [ -f runs/interrupted/checkpoints/checkpoint.zip ] \
+        && grep -q "jgan: interrupted; run interrupted STOPPED" interrupted.out; then
+    echo "smoke: interrupted: ok"
+else
+    echo "smoke: interrupted: no STOPPED status.json and checkpoint after SIGTERM; output in $work/interrupted.out" >&2
+    tail -n 20 interrupted.out >&2
+    failures=$((failures + 1))
+fi
+
 if [ "$failures" -gt 0 ]; then
     echo "smoke: $failures check(s) failed" >&2
     exit 1

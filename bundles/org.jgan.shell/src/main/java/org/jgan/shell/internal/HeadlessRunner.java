@@ -88,6 +88,8 @@ public final class HeadlessRunner {
             return 2;
         }
         System.out.println("jgan: started run " + s.id + " (output " + s.outputDir + ")");
+        Thread stopOnSignal = stopOnShutdown(training, s.id);
+        Runtime.getRuntime().addShutdownHook(stopOnSignal);
         try {
             while (true) {
                 s = training.status(s.id);
@@ -99,9 +101,38 @@ public final class HeadlessRunner {
         } catch (InterruptedException e) {
             return 1;
         }
+        try {
+            Runtime.getRuntime().removeShutdownHook(stopOnSignal);
+        } catch (IllegalStateException shuttingDown) {
+            // the hook is stopping the run already
+        }
         System.out.println("jgan: run " + s.id + " " + s.summary);
         System.out.println("jgan: outputs in " + s.outputDir + " (config.json, losses.csv, metrics.json, samples/, checkpoints/)");
         return s.state == State.COMPLETED ? 0 : 1;
+    }
+
+    /**
+     * Ctrl-C or a SIGTERM ends the JVM; this hook first stops the run at its next iteration boundary, which saves
+     * its checkpoint, losses and status.json, and waits for it (at most a minute), so an interrupted headless run
+     * resumes exactly with the same name and outputDir.
+     */
+    static Thread stopOnShutdown(TrainingService training, String id) {
+        return new Thread(() -> {
+            try {
+                RunStatusDTO now = training.stop(id);
+                long deadline = System.currentTimeMillis() + 60_000;
+                while (now.state != State.STOPPED && now.state != State.COMPLETED && now.state != State.FAILED
+                        && System.currentTimeMillis() < deadline) {
+                    Thread.sleep(100);
+                    now = training.status(id);
+                }
+                System.out.println("jgan: interrupted; run " + id + " " + now.summary + "; resume it with the same"
+                        + " name and outputDir");
+            } catch (RuntimeException | InterruptedException e) {
+                // the framework is stopping too: the engine's deactivation stops the run and saves it
+                System.err.println("jgan: interrupted; could not stop run " + id + " here: " + e);
+            }
+        }, "jgan-stop-on-signal");
     }
 
     /**
