@@ -79,7 +79,7 @@ public final class ArchitecturePresets {
     /**
      * Karras et al. 2018 / 2019 (StyleGAN): non-saturating loss with the R1 penalty (applied lazily every 16 D steps
      * as in StyleGAN2; gamma 0.1 for 32x32, between StyleGAN2-ADA's CIFAR-10 0.01 and FFHQ's 10), Adam 0 / 0.99,
-     * style mixing 0.9, EMA of G. Learning rate 2e-4 instead of 2e-3 because weights are not equalized.
+     * style mixing 0.9, EMA of G; learning rate 2e-3 (StyleGAN2) on equalized weights.
      */
     @Component(service = Preset.class)
     @GanName("stylegan-fashion")
@@ -90,7 +90,7 @@ public final class ArchitecturePresets {
                             Map.entry("architecture", "stylegan"), Map.entry("loss", "nonsaturating"),
                             Map.entry("regularizers", "r1"), Map.entry("regularizer.r1.gamma", "0.1"),
                             Map.entry("regularizer.r1.every", "16"), Map.entry("latent", "64"),
-                            Map.entry("batchSize", "32"), Map.entry("lrG", "2e-4"), Map.entry("lrD", "2e-4"),
+                            Map.entry("batchSize", "32"), Map.entry("lrG", "2e-3"), Map.entry("lrD", "2e-3"),
                             Map.entry("beta1", "0"), Map.entry("beta2", "0.99"), Map.entry("ema", "0.999"),
                             Map.entry("emaStart", "200"))));
         }

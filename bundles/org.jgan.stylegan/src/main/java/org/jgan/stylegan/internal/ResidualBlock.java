@@ -5,7 +5,7 @@ import org.nd4j.autodiff.samediff.SDVariable;
 import org.nd4j.autodiff.samediff.SameDiff;
 
 /**
- * The discriminator's residual blocks (as in {@code resnet}, without normalization; StyleGAN2's residual D,
+ * The discriminator's residual blocks (as in {@code resnet}, without normalization, with equalized weights; StyleGAN2's residual D,
  * Karras et al. 2019, figure 7c), NCHW, with LeakyReLU 0.2 as in StyleGAN; as in StyleGAN2 the sum of the two
  * paths is scaled by 1/sqrt(2), which keeps the activations' scale from growing block by block:
  * <pre>
@@ -40,10 +40,15 @@ final class ResidualBlock {
         return sd.nn.leakyRelu(x, SLOPE);
     }
 
-    /** A stride-1 "same" convolution with a square kernel of side 1 (Glorot init) or 3 (He init). */
+    /**
+     * A stride-1 "same" convolution with a square kernel, its weight {@link Equalized} (gain sqrt(2) for 3x3 kernels
+     * followed by LeakyReLU, 1 for 1x1 ones: shortcuts and toRGB).
+     */
     static SDVariable conv(NetworkScope scope, String name, SDVariable x, long in, long out, int kernel,
             boolean bias) {
-        return org.jgan.layers.ResidualBlock.conv(scope, name, x, in, out, kernel, bias);
+        SDVariable w = Equalized.weight(scope, name + "/W", kernel == 1 ? 1 : Equalized.LRELU_GAIN, 1,
+                (long) kernel * kernel * in, kernel, kernel, in, out);
+        return conv(scope, name, x, w, kernel, out, bias);
     }
 
     /** A stride-1 "same" convolution with a given weight {@code [k, k, in, out]}. */

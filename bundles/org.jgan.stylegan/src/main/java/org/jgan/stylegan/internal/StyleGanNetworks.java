@@ -20,6 +20,8 @@ final class StyleGanNetworks implements Networks {
     /** Decay of the running average of w (StyleGAN's dlatent_avg_beta). */
     static final double W_AVG_DECAY = 0.995;
     static final int D_SMALLEST = 8;
+    /** The mapping network's learning-rate multiplier (Karras et al. 2018, appendix C: two orders of magnitude). */
+    static final double MAPPING_LR_MUL = 0.01;
 
     /** Hyperparameters besides the resolution. */
     record Layout(int channels, int wDim, int mappingLayers, boolean demodulate, double mixing, double psi) {
@@ -81,15 +83,18 @@ final class StyleGanNetworks implements Networks {
         return StyleMixing.perLayer(sd, w, w2, scope.uniform("mixing/choice", -1, 2), layout.mixing(), styleLayers());
     }
 
-    /** The mapping network f: Z -> W: pixel norm, then mappingLayers dense layers with LeakyReLU 0.2. */
+    /**
+     * The mapping network f: Z -> W: pixel norm, then mappingLayers dense layers with LeakyReLU 0.2, their weights
+     * and biases {@link Equalized} with the learning-rate multiplier 0.01.
+     */
     SDVariable mapping(NetworkScope scope, SDVariable z, long in) {
         SameDiff sd = scope.sd();
         SDVariable h = z.mul(sd.math.rsqrt(z.mul(z).mean(true, 1).add(StyleLayers.EPS)));
         long width = in;
         for (int i = 1; i <= layout.mappingLayers(); i++) {
-            SDVariable w = scope.param("mapping" + i + "/W", ParamKind.WEIGHT, Initializer.heNormal(width), width,
-                    layout.wDim());
-            SDVariable b = scope.param("mapping" + i + "/b", ParamKind.BIAS, Initializer.zeros(), layout.wDim());
+            SDVariable w = Equalized.weight(scope, "mapping" + i + "/W", Equalized.LRELU_GAIN, MAPPING_LR_MUL, width,
+                    width, layout.wDim());
+            SDVariable b = Equalized.bias(scope, "mapping" + i + "/b", MAPPING_LR_MUL, layout.wDim());
             h = ResidualBlock.lrelu(sd, h.mmul(w).add(b));
             width = layout.wDim();
         }
@@ -172,11 +177,10 @@ final class StyleGanNetworks implements Networks {
             size /= 2;
         }
         h = ResidualBlock.conv(scope, "final/conv", minibatchStddev(sd, h, size), c + 1, c, 3, true);
-        // mean pooling: StyleGAN's D flattens the 4x4 map into a dense layer whose equalized learning rate scales
-        // it by 1/sqrt(fan-in); a sum over the map without that scaling gave logits so large at initialisation that
-        // the non-saturating loss saturated (G's gradient exactly 0)
+        // mean pooling rather than StyleGAN's flatten into a dense layer: fewer parameters at this width; the
+        // equalized output weight scales by 1/sqrt(C)
         SDVariable features = ResidualBlock.lrelu(sd, h).mean(2, 3);
-        SDVariable w = scope.param("out/W", ParamKind.WEIGHT, Initializer.glorotUniform(c, 1), c, 1);
+        SDVariable w = Equalized.weight(scope, "out/W", 1, 1, c, c, 1);
         SDVariable b = scope.param("out/b", ParamKind.BIAS, Initializer.zeros(), 1);
         return new Critique(features.mmul(w).add(b), features);
     }

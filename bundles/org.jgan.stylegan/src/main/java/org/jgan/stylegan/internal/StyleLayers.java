@@ -29,8 +29,7 @@ final class StyleLayers {
 
     /** A(w) {@code [batch, channels]} with bias initially {@code biasInit} (1 for scales, 0 for biases). */
     static SDVariable style(NetworkScope scope, String name, SDVariable w, long wDim, long channels, double biasInit) {
-        SDVariable a = scope.param(name + "/W", ParamKind.WEIGHT, Initializer.glorotUniform(wDim, channels), wDim,
-                channels);
+        SDVariable a = Equalized.weight(scope, name + "/W", 1, 1, wDim, wDim, channels);
         SDVariable b = scope.param(name + "/b", ParamKind.BIAS,
                 biasInit == 0 ? Initializer.zeros() : (shape, rng) -> Initializer.ones().create(shape, rng)
                         .muli(biasInit), channels);
@@ -63,8 +62,8 @@ final class StyleLayers {
     static SDVariable modulatedConv(NetworkScope scope, String name, SDVariable x, SDVariable s, long in, long out,
             int kernel, boolean demodulate) {
         SameDiff sd = scope.sd();
-        SDVariable w = scope.param(name + "/W", ParamKind.WEIGHT, Initializer.heNormal((long) kernel * kernel * in),
-                kernel, kernel, in, out);
+        SDVariable w = Equalized.weight(scope, name + "/W", kernel == 1 ? 1 : Equalized.LRELU_GAIN, 1,
+                (long) kernel * kernel * in, kernel, kernel, in, out);
         SDVariable modulated = x.mul(sd.zerosLike(x).add(sd.reshape(s, -1, in, 1, 1)));
         SDVariable y = ResidualBlock.conv(scope, name, modulated, w, kernel, out, false);
         if (!demodulate) {
