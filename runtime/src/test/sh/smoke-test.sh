@@ -34,8 +34,20 @@ check presets 0 "dcgan-fashion" "$jgan" exec 'gan:presets'
 check unknown-command 1 "gan:nosuch" "$jgan" exec 'gan:nosuch'
 check invalid-setting 2 "option 'lrG' has value '-1'" "$jgan" run default name=bad lrG=-1
 check unknown-loss 2 "unknown loss 'no-such-loss'" "$jgan" run default name=bad2 loss=no-such-loss
+# a second run started at the same moment from the same folder (each JVM has its own Felix cache)
+"$jgan" run default name=twin iterations=40 sampleInterval=0 progressInterval=1 > twin.out 2>&1 &
+twin=$!
 check train 0 "run smoke COMPLETED it 40/40" "$jgan" run default name=smoke iterations=40 sampleInterval=20 \
     progressInterval=1 checkpointInterval=20
+twin_status=0
+wait "$twin" || twin_status=$?
+if [ "$twin_status" -eq 0 ] && grep -q '"state": "COMPLETED"' runs/twin/status.json 2>/dev/null; then
+    echo "smoke: concurrent: ok"
+else
+    echo "smoke: concurrent: the run started beside 'smoke' ended with status $twin_status; output in $work/twin.out" >&2
+    tail -n 20 twin.out >&2
+    failures=$((failures + 1))
+fi
 for f in status.json config.json losses.csv samples checkpoints/checkpoint.zip; do
     if [ ! -e "runs/smoke/$f" ]; then
         echo "smoke: train: runs/smoke/$f missing" >&2
