@@ -86,7 +86,7 @@ public final class ArchitecturePresets {
     public static final class StyleGanFashion extends RecipePreset {
         public StyleGanFashion() {
             super("Karras et al. 2018: StyleGAN, 32x32 Fashion-MNIST, non-saturating + lazy R1, style mixing 0.9, "
-                    + "Adam 2e-4 betas 0/0.99, EMA", fashion(32, false, Map.ofEntries(
+                    + "Adam 2e-3 betas 0/0.99, EMA", fashion(32, false, Map.ofEntries(
                             Map.entry("architecture", "stylegan"), Map.entry("loss", "nonsaturating"),
                             Map.entry("regularizers", "r1"), Map.entry("regularizer.r1.gamma", "0.1"),
                             Map.entry("regularizer.r1.every", "16"), Map.entry("latent", "64"),

@@ -24,12 +24,14 @@ import org.osgi.service.component.annotations.Component;
  * LeakyReLU; one at 4x4) and a modulated toRGB. Either way L = 2 (n + 1) style inputs for n doublings.</li>
  * <li>Style mixing regularization ({@code mixing}, default 0.9) in training graphs ({@link StyleMixing}); the
  * truncation trick in W ({@code psi}, default 1 = off) in sampling graphs: {@code w' = w_avg + psi (w - w_avg)}.</li>
- * <li>D: StyleGAN2's residual discriminator (input block and down blocks to 8x8, LeakyReLU 0.2, residual sums
- * scaled by 1/sqrt(2)), minibatch standard deviation, conv3x3, global mean pooling (the features) and a linear
- * logit.</li>
+ * <li>D: StyleGAN2's residual discriminator (input block and down blocks to 4x4, LeakyReLU 0.2, residual sums
+ * scaled by 1/sqrt(2)), then StyleGAN's head: minibatch standard deviation, conv3x3, flatten, dense C with LeakyReLU
+ * (the features) and a dense logit.</li>
+ * <li>Every weight has the equalized learning rate ({@link Equalized}); the mapping network's multiplier is
+ * 0.01.</li>
  * </ul>
- * Simplified, and why: no progressive growing and no equalized learning rate (the engine's Adam updates raw
- * weights; He / Glorot initialisation instead), nearest upsampling without the blur filter, no path-length
+ * Simplified, and why: no progressive growing (StyleGAN2 dropped it too), nearest upsampling without the blur
+ * filter, no path-length
  * regularization, a minibatch-stddev group of the whole batch, tanh after toRGB for the project's [-1, 1] pixel
  * convention, and small default widths so CPU training is practical. Conditional runs append the one-hot labels
  * to z (and as maps to D's input). The loss and R1 penalty are the run's (preset {@code stylegan-fashion}).

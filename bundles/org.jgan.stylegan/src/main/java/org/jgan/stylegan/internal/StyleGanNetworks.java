@@ -19,7 +19,8 @@ final class StyleGanNetworks implements Networks {
     static final String NAME = "stylegan";
     /** Decay of the running average of w (StyleGAN's dlatent_avg_beta). */
     static final double W_AVG_DECAY = 0.995;
-    static final int D_SMALLEST = 8;
+    /** D's blocks halve the resolution down to 4x4, as StyleGAN's. */
+    static final int D_SMALLEST = 4;
     /** The mapping network's learning-rate multiplier (Karras et al. 2018, appendix C: two orders of magnitude). */
     static final double MAPPING_LR_MUL = 0.01;
 
@@ -176,10 +177,14 @@ final class StyleGanNetworks implements Networks {
             h = ResidualBlock.down(scope, "block" + i, h, c, c);
             size /= 2;
         }
-        h = ResidualBlock.conv(scope, "final/conv", minibatchStddev(sd, h, size), c + 1, c, 3, true);
-        // mean pooling rather than StyleGAN's flatten into a dense layer: fewer parameters at this width; the
-        // equalized output weight scales by 1/sqrt(C)
-        SDVariable features = ResidualBlock.lrelu(sd, h).mean(2, 3);
+        // StyleGAN's D head (as StyleGAN2's): minibatch stddev, conv3x3, flatten, dense C with LeakyReLU (the
+        // features), dense logit
+        h = ResidualBlock.lrelu(sd, ResidualBlock.conv(scope, "final/conv", minibatchStddev(sd, h, size), c + 1, c,
+                3, true));
+        long flat = c * size * size;
+        SDVariable fcW = Equalized.weight(scope, "fc/W", Equalized.LRELU_GAIN, 1, flat, flat, c);
+        SDVariable fcB = scope.param("fc/b", ParamKind.BIAS, Initializer.zeros(), c);
+        SDVariable features = ResidualBlock.lrelu(sd, sd.reshape(h, -1, flat).mmul(fcW).add(fcB));
         SDVariable w = Equalized.weight(scope, "out/W", 1, 1, c, c, 1);
         SDVariable b = scope.param("out/b", ParamKind.BIAS, Initializer.zeros(), 1);
         return new Critique(features.mmul(w).add(b), features);

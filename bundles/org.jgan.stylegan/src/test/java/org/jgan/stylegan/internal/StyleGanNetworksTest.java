@@ -80,6 +80,14 @@ class StyleGanNetworksTest {
             assertArrayEquals(new long[] {4, channels, size, size}, fake.shape());
             assertTrue(fake.amaxNumber().doubleValue() <= 1 && fake.stdNumber().doubleValue() > 0, "in [-1, 1], varied");
             assertArrayEquals(new long[] {4, 1}, out.get(p.real().logits().name()).shape());
+            // StyleGAN's D head: blocks down to 4x4, then conv3x3, flatten, dense C (the features), dense logit
+            assertArrayEquals(new long[] {8 * 4 * 4, 8}, p.store().params.get("d/fc/W").shape());
+            assertArrayEquals(new long[] {8, 1}, p.store().params.get("d/out/W").shape());
+            INDArray features = p.sd().output(p.feed(shape, 4, 3), p.real().features().name())
+                    .get(p.real().features().name());
+            assertArrayEquals(new long[] {4, 8}, features.shape());
+            assertEquals(size == 32 ? 3 : 4, p.store().params.keySet().stream()
+                    .filter(n -> n.startsWith("d/block") && n.endsWith("/conv1/W")).count(), "blocks 'size' to 4x4");
             int layers = 2 * (size == 32 ? 4 : 5);
             assertEquals(layers, nets.styleLayers());
             long noiseInputs = p.g().randoms.keySet().stream().filter(n -> n.endsWith("/noise")).count();
