@@ -3,7 +3,7 @@
 # grid25), averaged over SEEDS seeds, for the unregularized GAN, the Roth et al. 2017 JS regularizer (gamma 0.1),
 # R1 (gamma 10) and WGAN-GP (lambda 10, 5 critic steps), beside the published PacGAN and VEEGAN figures.
 #
-#   runtime/experiments/mixtures.sh     (SEEDS=10 ITERATIONS=5000 by default; KEEP=1 keeps completed runs)
+#   runtime/experiments/mixtures.sh     (SEEDS=10 ITERATIONS=5000 PARALLEL=1 by default; KEEP=1 keeps completed runs)
 #
 # Runs go seed by seed (every method and dataset for seed 1, then seed 2, ...), so a protocol cut short still
 # compares the methods on the same seeds; the table counts, per cell, the seeds that completed. With TABLE_ONLY=1
@@ -21,16 +21,20 @@ declare -A recipe=(
     [wgan-gp]="loss=wasserstein regularizers=wgan-gp regularizer.wgan-gp.lambda=10 lrG=1e-4 lrD=1e-4 beta1=0 beta2=0.9 dSteps=5"
 )
 configs=(unreg roth r1 wgan-gp)
-for ((s = 1; s <= seeds && ${TABLE_ONLY:-0} == 0; s++)); do
+jobs=()
+for ((s = 1; s <= seeds; s++)); do
     for data in ring8 grid25; do
         preset=$([ "$data" = ring8 ] && echo default || echo grid25)
         for c in "${configs[@]}"; do
-            # shellcheck disable=SC2086
-            train "mix-$data-$c-s$s" "$preset" iterations="$iterations" seed="$s" sampleInterval=0 \
-                checkpointInterval=0 metrics=mixture ${recipe[$c]}
+            jobs+=("mix-$data-$c-s$s $preset iterations=$iterations seed=$s sampleInterval=0 checkpointInterval=0 metrics=mixture${recipe[$c]:+ ${recipe[$c]}}")
         done
     done
 done
+if [ "${TABLE_ONLY:-0}" = 0 ]; then
+    # PARALLEL=N trains N runs at a time (one core each is enough for these MLPs), still in seed order
+    printf '%s\n' "${jobs[@]}" | OMP_NUM_THREADS=${OMP_NUM_THREADS:-1} xargs -P "${PARALLEL:-1}" -L 1 \
+        bash -c '. runtime/experiments/common.sh && train "$@"' train
+fi
 
 # completed NAME: whether runs/NAME completed (a run cut short is left out of the table)
 completed() {
