@@ -284,6 +284,23 @@ class TrainingTechniquesTest {
     }
 
     @Test
+    void instanceNoiseWithSeveralDrawsPerPointTrainsBothPlayersForIterations() {
+        // the generator step backpropagates through the repetition of points (Roth et al. 2017, section 5.4, NSR 8)
+        GanModel m = model(Map.of("regularizers", "instance-noise", "regularizer.instance-noise.sigma", "0.3",
+                "regularizer.instance-noise.nsr", "8"));
+        for (int it = 0; it < 3; it++) {
+            Map<String, Double> d = m.discriminatorStep(it, 0);
+            Map<String, Double> g = m.generatorStep(it);
+            assertTrue(Double.isFinite(d.get("d_loss")) && Double.isFinite(g.get("g_loss")), d + " " + g);
+        }
+        Map<String, INDArray> before = arrays(m, "param/g/");
+        before.replaceAll((n, a) -> a.dup());
+        m.generatorStep(3);
+        assertTrue(before.entrySet().stream().anyMatch(e -> !e.getValue().equals(arrays(m, "param/g/").get(e.getKey()))),
+                "the generator step changed G's weights");
+    }
+
+    @Test
     void generatorEmaAveragesWeightsIsUsedForSamplesAndIsCheckpointed() {
         Map<String, String> raw = Map.of("ema", "0.9", "lrG", "1e-2");
         GanModel m = model(raw);

@@ -5,7 +5,10 @@ import org.jgan.api.GanName;
 import org.jgan.api.InputTransform;
 import org.jgan.api.OptionSpec;
 import org.jgan.api.Options;
+import org.nd4j.autodiff.samediff.SDIndex;
 import org.nd4j.autodiff.samediff.SDVariable;
+import org.nd4j.autodiff.samediff.SameDiff;
+import org.nd4j.linalg.factory.Nd4j;
 import org.osgi.service.component.annotations.Component;
 
 /**
@@ -41,11 +44,13 @@ public final class InstanceNoise implements InputTransform {
         }
         SDVariable points = x;
         if (nsr > 1) {
-            int[] rows = new int[m];
-            for (int i = 0; i < m; i++) {
-                rows[i] = i / nsr;
-            }
-            points = context.sd().gather(x, rows, 0);
+            // rows 0..m/nsr-1, each repeated nsr times in a row: [m/nsr, 1, F] times ones [1, nsr, 1], reshaped back.
+            // (SameDiff's gather with int[] indices failed in the generator's backward pass: "One of Input
+            // arguments was closed before call".)
+            SameDiff sd = context.sd();
+            SDVariable first = sd.reshape(x.get(SDIndex.interval(0, m / nsr)), m / nsr, 1, -1);
+            SDVariable ones = sd.constant(Nd4j.ones(x.dataType(), 1, nsr, 1));
+            points = sd.reshape(first.mul(ones), context.shape().batched(-1));
         }
         double sigma = options.getDouble("sigma");
         if (sigma == 0) {
