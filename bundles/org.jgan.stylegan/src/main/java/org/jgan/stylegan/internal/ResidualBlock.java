@@ -5,9 +5,10 @@ import org.nd4j.autodiff.samediff.SDVariable;
 import org.nd4j.autodiff.samediff.SameDiff;
 
 /**
- * The discriminator's residual blocks (as in {@code resnet}, without normalization, with equalized weights; StyleGAN2's residual D,
- * Karras et al. 2019, figure 7c), NCHW, with LeakyReLU 0.2 as in StyleGAN; as in StyleGAN2 the sum of the two
- * paths is scaled by 1/sqrt(2), which keeps the activations' scale from growing block by block:
+ * The discriminator's residual blocks (as in {@code resnet}, without normalization, with equalized weights;
+ * StyleGAN2's residual D, Karras et al. 2019, figure 7c), NCHW, with LeakyReLU 0.2 as in StyleGAN; as in
+ * StyleGAN2 the sum of the two paths is scaled by 1/sqrt(2), which keeps the activations' scale from growing block
+ * by block:
  * <pre>
  *   down:   x -> lrelu -> conv3x3 -> lrelu -> conv3x3 -> avgpool2x2    + conv1x1(avgpool2x2(x))
  *   first:  x -> conv3x3 -> lrelu -> conv3x3 -> avgpool2x2             + conv1x1(avgpool2x2(x))

@@ -31,10 +31,10 @@ import org.osgi.service.component.annotations.Component;
  * 0.01.</li>
  * </ul>
  * Simplified, and why: no progressive growing (StyleGAN2 dropped it too), nearest upsampling without the blur
- * filter, no path-length
- * regularization, a minibatch-stddev group of the whole batch, tanh after toRGB for the project's [-1, 1] pixel
- * convention, and small default widths so CPU training is practical. Conditional runs append the one-hot labels
- * to z (and as maps to D's input). The loss and R1 penalty are the run's (preset {@code stylegan-fashion}).
+ * filter, no path-length regularization, a minibatch-stddev group of the whole batch, tanh after toRGB for the
+ * project's [-1, 1] pixel convention, and small default widths so CPU training is practical. Conditional runs
+ * append the one-hot labels to z (and as maps to D's input). The loss and R1 penalty are the run's (preset
+ * {@code stylegan-fashion}).
  */
 @Component(service = Architecture.class)
 @GanName(StyleGanNetworks.NAME)
