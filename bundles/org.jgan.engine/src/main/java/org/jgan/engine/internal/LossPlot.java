@@ -43,6 +43,33 @@ final class LossPlot {
     private LossPlot() {
     }
 
+    /** A way to plot, {@link #write} in a run; a seam for tests. */
+    @FunctionalInterface
+    interface Plotter {
+        void plot(Path csv, Path png) throws IOException;
+    }
+
+    /**
+     * Plots with {@code plotter} and reports instead of throwing: the plot is a convenience and a run goes on
+     * without it. AWT on a server without fonts or font libraries fails with an {@link Error}
+     * (UnsatisfiedLinkError, "No fonts found"), which is reported too; the JVM's own errors
+     * ({@link VirtualMachineError}: out of memory, stack overflow) are rethrown.
+     *
+     * @return null when the plot was written, else what went wrong, for the log
+     */
+    static String tryWrite(Plotter plotter, Path csv, Path png) {
+        try {
+            plotter.plot(csv, png);
+            return null;
+        } catch (IOException | RuntimeException e) {
+            return e.toString();
+        } catch (VirtualMachineError e) {
+            throw e;
+        } catch (Error e) {
+            return e + " (no usable fonts?)";
+        }
+    }
+
     /** Reads {@code csv} and writes the plot to {@code png}; a log with no data rows writes nothing. */
     static void write(Path csv, Path png) throws IOException {
         Table t = read(csv);

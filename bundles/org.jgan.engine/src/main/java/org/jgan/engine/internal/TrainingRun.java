@@ -416,17 +416,9 @@ final class TrainingRun implements Runnable {
 
     /** losses.png from losses.csv; a failure to plot is logged and does not disturb training. */
     private void plotLosses() {
-        try {
-            LossPlot.write(out.resolve("losses.csv"), out.resolve("losses.png"));
-        } catch (IOException | RuntimeException e) {
-            LOG.warn("[{}] could not plot {}: {}", id(), out.resolve("losses.csv"), e.toString());
-        } catch (Error e) {
-            // AWT on a server without fonts or font libraries fails with an Error (UnsatisfiedLinkError, "No fonts
-            // found"); the plot is a convenience, the run goes on. The JVM's own errors are not swallowed.
-            if (e instanceof VirtualMachineError) {
-                throw e;
-            }
-            LOG.warn("[{}] could not plot {} (no usable fonts?): {}", id(), out.resolve("losses.csv"), e.toString());
+        String failure = LossPlot.tryWrite(LossPlot::write, out.resolve("losses.csv"), out.resolve("losses.png"));
+        if (failure != null) {
+            LOG.warn("[{}] could not plot {}: {}", id(), out.resolve("losses.csv"), failure);
         }
     }
 

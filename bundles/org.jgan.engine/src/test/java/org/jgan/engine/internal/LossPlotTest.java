@@ -3,9 +3,12 @@ package org.jgan.engine.internal;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.awt.image.BufferedImage;
+import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import javax.imageio.ImageIO;
@@ -106,5 +109,34 @@ class LossPlotTest {
         Files.writeString(file, "iteration,d_loss,g_loss\n");
         LossPlot.write(file, dir.resolve("losses.png"));
         assertFalse(Files.exists(dir.resolve("losses.png")));
+    }
+
+    @Test
+    void aFailedPlotIsReportedNotThrownExceptTheJvmsOwnErrors(@TempDir Path dir) throws Exception {
+        Path csv = dir.resolve("losses.csv");
+        Path png = dir.resolve("losses.png");
+        Files.writeString(csv, "iteration,d_loss,g_loss\n1,1.0,2.0\n2,0.5,1.5\n");
+        assertNull(LossPlot.tryWrite(LossPlot::write, csv, png));
+        assertTrue(Files.size(png) > 0, "the plot is written when plotting works");
+        // what AWT throws on a server without font libraries or fonts: reported, the run goes on
+        String noLib = LossPlot.tryWrite((c, p) -> {
+            throw new UnsatisfiedLinkError("libfontmanager.so: libharfbuzz.so.0: cannot open shared object file");
+        }, csv, png);
+        assertTrue(noLib.contains("libharfbuzz") && noLib.contains("no usable fonts"), noLib);
+        String noFonts = LossPlot.tryWrite((c, p) -> {
+            throw new Error("Probable fatal error: No fonts found.");
+        }, csv, png);
+        assertTrue(noFonts.contains("No fonts found"), noFonts);
+        String io = LossPlot.tryWrite((c, p) -> {
+            throw new IOException("disk full");
+        }, csv, png);
+        assertTrue(io.contains("disk full"), io);
+        // the JVM's own errors are not swallowed
+        assertThrows(OutOfMemoryError.class, () -> LossPlot.tryWrite((c, p) -> {
+            throw new OutOfMemoryError("Java heap space");
+        }, csv, png));
+        assertThrows(StackOverflowError.class, () -> LossPlot.tryWrite((c, p) -> {
+            throw new StackOverflowError();
+        }, csv, png));
     }
 }
