@@ -5,6 +5,10 @@
 #
 #   runtime/experiments/mixtures.sh     (SEEDS=10 ITERATIONS=5000 PARALLEL=1 by default; KEEP=1 keeps completed runs)
 #
+# CONFIGS="unreg roth r1 wgan-gp" by default. wgan-gp-toy, WGAN-GP with the settings of Gulrajani et al.'s own toy
+# code (gan_toy.py: lambda 0.1, Adam beta1 0.5), is trained only when named there; the table shows it when it has
+# runs.
+#
 # Runs go seed by seed (every method and dataset for seed 1, then seed 2, ...), so a protocol cut short still
 # compares the methods on the same seeds; the table counts, per cell, the seeds that completed. With TABLE_ONLY=1
 # only the table is written, from the runs already there. Writes runs under runs/mix-*, the table
@@ -19,13 +23,17 @@ declare -A recipe=(
     [roth]="regularizers=roth regularizer.roth.gamma=0.1"
     [r1]="regularizers=r1 regularizer.r1.gamma=10"
     [wgan-gp]="loss=wasserstein regularizers=wgan-gp regularizer.wgan-gp.lambda=10 lrG=1e-4 lrD=1e-4 beta1=0 beta2=0.9 dSteps=5"
+    [wgan-gp-toy]="loss=wasserstein regularizers=wgan-gp regularizer.wgan-gp.lambda=0.1 lrG=1e-4 lrD=1e-4 beta1=0.5 beta2=0.9 dSteps=5"
 )
-configs=(unreg roth r1 wgan-gp)
+read -r -a trained <<< "${CONFIGS:-unreg roth r1 wgan-gp}"
+for c in "${trained[@]}"; do
+    [ -n "${recipe[$c]+set}" ] || { echo "mixtures.sh: unknown config '$c'; known: ${!recipe[*]}" >&2; exit 2; }
+done
 jobs=()
 for ((s = 1; s <= seeds; s++)); do
     for data in ring8 grid25; do
         preset=$([ "$data" = ring8 ] && echo default || echo grid25)
-        for c in "${configs[@]}"; do
+        for c in "${trained[@]}"; do
             jobs+=("mix-$data-$c-s$s $preset iterations=$iterations seed=$s sampleInterval=0 checkpointInterval=0 metrics=mixture${recipe[$c]:+ ${recipe[$c]}}")
         done
     done
@@ -40,6 +48,10 @@ fi
 completed() {
     grep -q '"COMPLETED"' "runs/$1/status.json" 2>/dev/null
 }
+
+# the protocol's four rows always, wgan-gp-toy when it has runs
+configs=(unreg roth r1 wgan-gp)
+ls -d runs/mix-*-wgan-gp-toy-s* > /dev/null 2>&1 && configs+=(wgan-gp-toy)
 
 table=docs/results/mixtures.md
 {
@@ -75,5 +87,25 @@ table=docs/results/mixtures.md
     echo
     echo "The published rows come from other architectures, budgets and evaluation code; they set a scale, not a"
     echo "controlled comparison."
+    echo
+    echo "Modes covered, seed by seed (1 to $seeds; - : not run or not completed):"
+    echo
+    echo "| method | ring-8 | grid-25 |"
+    echo "|---|---|---|"
+    for c in "${configs[@]}"; do
+        row="| $c |"
+        for data in ring8 grid25; do
+            cells=()
+            for ((s = 1; s <= seeds; s++)); do
+                if completed "mix-$data-$c-s$s"; then
+                    cells+=("$(awk -v m="$(score "mix-$data-$c-s$s" mixture.modes)" 'BEGIN {print m + 0}')")
+                else
+                    cells+=(-)
+                fi
+            done
+            row+=" ${cells[*]} |"
+        done
+        echo "$row"
+    done
 } > "$table"
 echo "table written to $table"
