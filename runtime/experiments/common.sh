@@ -17,6 +17,20 @@ train() {
     runtime/jgan run "$preset" name="$name" progressInterval=60 "$@" | grep -E '^jgan:' || true
 }
 
+# The line in a results file below which its text is written by hand (how the runs were made, what they show).
+NOTES_MARK='<!-- Written by hand below this line; the experiment scripts keep it when they rewrite the tables above. -->'
+
+# write_results FILE: writes standard input (a script's generated tables) to FILE, followed by what FILE held below
+# NOTES_MARK, so rerunning an experiment renews its tables without erasing the account written by hand.
+write_results() {
+    local file=$1 notes
+    notes=$(mktemp)
+    [ -f "$file" ] && awk -v m="$NOTES_MARK" 'below {print} $0 == m {below = 1}' "$file" > "$notes"
+    { cat; echo; echo "$NOTES_MARK"; cat "$notes"; } > "$file.tmp"
+    mv "$file.tmp" "$file"
+    rm -f "$notes"
+}
+
 # score NAME METRIC: the metric's value at the run's last evaluation (metrics.csv), or "-".
 score() {
     awk -F, -v m="$2" 'NR > 1 && $2 == m {v = $3} END {print (v == "" ? "-" : v)}' "runs/$1/metrics.csv" 2>/dev/null || echo "-"

@@ -64,16 +64,19 @@ table=docs/results/mixtures.md
     echo
     echo "| method | ring-8 n | ring-8 modes (of 8) | ring-8 high quality % | grid-25 n | grid-25 modes (of 25) | grid-25 high quality % |"
     echo "|---|---|---|---|---|---|---|"
+    declare -A perSeed=()  # "config data": modes covered seed by seed, "-" where a run did not complete
     for c in "${configs[@]}"; do
         row="| $c |"
         for data in ring8 grid25; do
-            modes=(); hq=()
+            modes=(); hq=(); cells=()
             for ((s = 1; s <= seeds; s++)); do
-                completed "mix-$data-$c-s$s" || continue
+                completed "mix-$data-$c-s$s" || { cells+=(-); continue; }
                 modes+=("$(score "mix-$data-$c-s$s" mixture.modes)")
+                cells+=("$(awk -v m="${modes[-1]}" 'BEGIN {print m + 0}')")
                 q=$(score "mix-$data-$c-s$s" mixture.high_quality)
                 hq+=("$([ "$q" = - ] && echo - || awk -v q="$q" 'BEGIN {print 100 * q}')")
             done
+            perSeed["$c $data"]="${cells[*]}"
             if [ ${#modes[@]} -eq 0 ]; then
                 row+=" 0 | - | - |"
             else
@@ -93,19 +96,7 @@ table=docs/results/mixtures.md
     echo "| method | ring-8 | grid-25 |"
     echo "|---|---|---|"
     for c in "${configs[@]}"; do
-        row="| $c |"
-        for data in ring8 grid25; do
-            cells=()
-            for ((s = 1; s <= seeds; s++)); do
-                if completed "mix-$data-$c-s$s"; then
-                    cells+=("$(awk -v m="$(score "mix-$data-$c-s$s" mixture.modes)" 'BEGIN {print m + 0}')")
-                else
-                    cells+=(-)
-                fi
-            done
-            row+=" ${cells[*]} |"
-        done
-        echo "$row"
+        echo "| $c | ${perSeed[$c ring8]} | ${perSeed[$c grid25]} |"
     done
-} > "$table"
+} | write_results "$table"
 echo "table written to $table"

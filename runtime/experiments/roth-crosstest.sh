@@ -28,5 +28,5 @@ table=docs/results/roth-5.5.md
     echo '```'
     sed -n '/^cross-testing (Roth/,/better (the paper/p' /tmp/jgan-crosstest.out
     echo '```'
-} > "$table"
+} | write_results "$table"
 echo "table written to $table"

@@ -41,5 +41,5 @@ table="$out/roth-5.4.md"
     for n in "${names[@]}"; do
         feature_row "$n" "$iterations" "$out/roth-5.4"
     done
-} > "$table"
+} | write_results "$table"
 echo "table written to $table"
