@@ -3,6 +3,7 @@ package org.jgan.api;
 import java.util.List;
 import java.util.Map;
 import org.jgan.api.dto.ComponentDTO;
+import org.jgan.api.dto.MemoryDTO;
 import org.jgan.api.dto.RunStatusDTO;
 import org.osgi.annotation.versioning.ProviderType;
 
@@ -40,6 +41,13 @@ public interface TrainingService {
 
     /** Every known run, oldest first. */
     List<RunStatusDTO> runs();
+
+    /**
+     * The runtime's memory: resident size, Java heap, and the ND4J arrays its runs hold.
+     *
+     * @since 1.6
+     */
+    MemoryDTO memory();
 
     /** @throws IllegalArgumentException for an unknown run id */
     RunStatusDTO status(String runId);

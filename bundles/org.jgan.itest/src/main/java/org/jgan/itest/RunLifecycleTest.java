@@ -175,6 +175,13 @@ class RunLifecycleTest {
         }
         assertFalse(Files.readAllLines(dir("par-1").resolve("losses.csv")).get(1)
                 .equals(Files.readAllLines(dir("par-2").resolve("losses.csv")).get(1)), "different seeds differ");
+        // finished runs hold no arrays; gan:runs ends with the runtime's memory
+        for (String n : names) {
+            assertEquals(0, training.status(n).heldBytes, n + " finished but still holds arrays");
+        }
+        String listing = run("gan:runs");
+        assertTrue(listing.lines().anyMatch(l -> l.matches("memory: resident [0-9.]+ [kMG]B, Java heap .* used of .*, "
+                + "runs hold .* of ND4J arrays")), listing);
     }
 
     /**
@@ -402,10 +409,14 @@ class RunLifecycleTest {
         throw new AssertionError("no counters in the checkpoint of " + out);
     }
 
-    /** Every entry of the two runs' checkpoints (counters, parameters, optimizer state) is byte for byte equal. */
+    /**
+     * Every entry of the two runs' checkpoints (counters, parameters, optimizer state) is byte for byte equal; the
+     * recorded configurations (whose run names and folders may differ) are present in both.
+     */
     private static void assertCheckpointsEqual(Path expected, Path actual) throws IOException {
         Map<String, byte[]> a = entries(expected.resolve("checkpoints/checkpoint.zip"));
         Map<String, byte[]> b = entries(actual.resolve("checkpoints/checkpoint.zip"));
+        assertTrue(a.remove("config.json") != null && b.remove("config.json") != null, "recorded configurations");
         assertEquals(a.keySet(), b.keySet());
         assertTrue(a.size() > 5, a.keySet().toString());
         for (String k : a.keySet()) {

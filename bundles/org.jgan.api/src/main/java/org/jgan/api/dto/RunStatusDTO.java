@@ -25,6 +25,14 @@ public class RunStatusDTO extends DTO {
     public String outputDir;
     /** Why the run failed, or null. */
     public String error;
+    /**
+     * Native bytes of the ND4J arrays the run holds (parameters, state buffers, optimizer state, EMA copies, its
+     * graphs' array caches), measured at its latest progress line ({@code mem} in the summary); 0 before the model
+     * is built and once the run has finished and released them.
+     *
+     * @since 1.1
+     */
+    public long heldBytes;
     /** All of the above as one human-readable progress line. */
     public String summary;
 }

@@ -6,11 +6,9 @@ import java.io.DataInputStream;
 import java.io.DataOutputStream;
 import java.io.IOException;
 import java.io.InputStream;
-import java.io.OutputStream;
-import java.nio.file.AtomicMoveNotSupportedException;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.zip.ZipEntry;
@@ -20,46 +18,58 @@ import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.factory.Nd4j;
 
 /**
- * A run's full training state in one zip: counters, parameters, state buffers and optimizer states. Written to a
- * temporary file and renamed over the previous checkpoint, so a crash mid-write never loses the last good one.
+ * A run's full training state in one zip: counters, the configuration in effect, parameters, state buffers and
+ * optimizer states. Written to a temporary file and renamed over the previous checkpoint, so a crash mid-write never
+ * loses the last good one.
  */
-record Checkpoint(long iteration, long dSteps, long gSteps, Map<String, INDArray> arrays) {
+record Checkpoint(long iteration, long dSteps, long gSteps, Map<String, INDArray> arrays, Map<String, String> config) {
 
     static final String FILE = "checkpoint.zip";
+    /** The entry of the resolved configuration the run trained with up to this checkpoint (since it was added). */
+    static final String CONFIG = "config.json";
 
+    /** A checkpoint without a recorded configuration. */
+    Checkpoint(long iteration, long dSteps, long gSteps, Map<String, INDArray> arrays) {
+        this(iteration, dSteps, gSteps, arrays, null);
+    }
+
+    /** Writes {@code dir/checkpoint.zip} atomically (see {@link AtomicFile}). */
     void write(Path dir) throws IOException {
-        Files.createDirectories(dir);
-        Path tmp = dir.resolve(FILE + ".tmp");
-        try (OutputStream os = Files.newOutputStream(tmp); ZipOutputStream zip = new ZipOutputStream(os)) {
-            zip.putNextEntry(new ZipEntry("counters"));
-            DataOutputStream data = new DataOutputStream(zip);
-            data.writeLong(iteration);
-            data.writeLong(dSteps);
-            data.writeLong(gSteps);
-            data.flush();
-            zip.closeEntry();
-            for (Map.Entry<String, INDArray> e : arrays.entrySet()) {
-                zip.putNextEntry(new ZipEntry("arrays/" + e.getKey()));
-                ByteArrayOutputStream bytes = new ByteArrayOutputStream();
-                Nd4j.write(e.getValue(), new DataOutputStream(bytes));
-                zip.write(bytes.toByteArray());
+        AtomicFile.write(dir.resolve(FILE), os -> {
+            try (ZipOutputStream zip = new ZipOutputStream(os)) {
+                zip.putNextEntry(new ZipEntry("counters"));
+                DataOutputStream data = new DataOutputStream(zip);
+                data.writeLong(iteration);
+                data.writeLong(dSteps);
+                data.writeLong(gSteps);
+                data.flush();
                 zip.closeEntry();
+                if (config != null) {
+                    zip.putNextEntry(new ZipEntry(CONFIG));
+                    zip.write(Json.write(config).getBytes(StandardCharsets.UTF_8));
+                    zip.closeEntry();
+                }
+                for (Map.Entry<String, INDArray> e : arrays.entrySet()) {
+                    zip.putNextEntry(new ZipEntry("arrays/" + e.getKey()));
+                    ByteArrayOutputStream bytes = new ByteArrayOutputStream();
+                    Nd4j.write(e.getValue(), new DataOutputStream(bytes));
+                    zip.write(bytes.toByteArray());
+                    zip.closeEntry();
+                }
             }
-        }
-        try {
-            Files.move(tmp, dir.resolve(FILE), StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
-        } catch (AtomicMoveNotSupportedException e) {
-            Files.move(tmp, dir.resolve(FILE), StandardCopyOption.REPLACE_EXISTING);
-        }
+        });
     }
 
     static Checkpoint read(Path file) throws IOException {
         long[] counters = null;
+        Map<String, String> config = null;
         Map<String, INDArray> arrays = new LinkedHashMap<>();
         try (InputStream is = Files.newInputStream(file); ZipInputStream zip = new ZipInputStream(is)) {
             for (ZipEntry e = zip.getNextEntry(); e != null; e = zip.getNextEntry()) {
                 byte[] content = zip.readAllBytes();
-                if (e.getName().equals("counters")) {
+                if (e.getName().equals(CONFIG)) {
+                    config = configOf(new String(content, StandardCharsets.UTF_8));
+                } else if (e.getName().equals("counters")) {
                     DataInputStream data = new DataInputStream(new ByteArrayInputStream(content));
                     counters = new long[] {data.readLong(), data.readLong(), data.readLong()};
                 } else if (e.getName().startsWith("arrays/")) {
@@ -73,6 +83,15 @@ record Checkpoint(long iteration, long dSteps, long gSteps, Map<String, INDArray
         if (counters == null) {
             throw new IOException("checkpoint " + file + " has no counters entry; expected a jgan checkpoint zip");
         }
-        return new Checkpoint(counters[0], counters[1], counters[2], arrays);
+        return new Checkpoint(counters[0], counters[1], counters[2], arrays, config);
+    }
+
+    private static Map<String, String> configOf(String json) {
+        if (!(Json.read(json) instanceof Map<?, ?> m)) {
+            throw new IllegalArgumentException("entry " + CONFIG + " is not a JSON object");
+        }
+        Map<String, String> config = new java.util.TreeMap<>();
+        m.forEach((k, v) -> config.put(String.valueOf(k), v == null ? "" : String.valueOf(v)));
+        return config;
     }
 }

@@ -23,7 +23,15 @@ import org.nd4j.linalg.api.ndarray.INDArray;
 final class Evaluation {
 
     /** A run's model restored from its latest checkpoint, with its data and output folder. */
-    record Restored(RunSpec spec, GanModel model, DataSource data, long iteration, Path dir) {
+    record Restored(RunSpec spec, GanModel model, DataSource data, long iteration, Path dir)
+            implements AutoCloseable {
+
+        /** Frees the restored model's arrays (evaluations, samples and cross-tests restore one for each call). */
+        @Override
+        public void close() {
+            model.close();
+            ProcessMemory.reclaim();
+        }
     }
 
     private Evaluation() {

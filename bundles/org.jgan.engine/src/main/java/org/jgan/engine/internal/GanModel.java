@@ -25,7 +25,7 @@ import org.nd4j.linalg.api.ndarray.INDArray;
  * One discriminator step and one generator step of the alternating minibatch algorithm (Goodfellow et al. 2014,
  * Algorithm 1) are {@link #discriminatorStep} and {@link #generatorStep}.
  */
-final class GanModel implements SampleSource {
+final class GanModel implements SampleSource, AutoCloseable {
 
     private RunSpec spec;
     private final DataSource data;
@@ -60,6 +60,14 @@ final class GanModel implements SampleSource {
     private String criticOutput;
 
     GanModel(RunSpec spec, DataSource data) {
+        this(spec, data, MemoryBudget.UNLIMITED);
+    }
+
+    /**
+     * @param budget the runtime's memory budget: building is refused, before the parameter that would not fit is
+     *               allocated, when the parameters and their training state would exceed what is left of it
+     */
+    GanModel(RunSpec spec, DataSource data, MemoryBudget budget) {
         this.spec = spec;
         this.data = data;
         this.shape = data.shape();
@@ -71,34 +79,50 @@ final class GanModel implements SampleSource {
                     + "batchSize " + batchSize + "; expected a divisor of batchSize (micro-batches of equal size)");
         }
         this.seed = spec.intSetting("seed");
-        this.store = new ParameterStore(seed);
-        this.iterations = spec.intSetting("iterations");
-        this.codes = LatentLayout.of(spec, latent);
-        spec.regularizers().forEach(r -> terms.put(r.name(), r));
-        Architecture architecture = (Architecture) spec.architecture().entry().component();
-        networks = architecture.create(shape, latent, data.classes(), spec.architecture().options());
-        Map<Side, List<GraphScope.Reparam>> reparams = buildGraphs(spec);
-        discriminatorReparams = reparams.get(Side.DISCRIMINATOR);
-        emaDecay = spec.doubleSetting("ema");
-        emaStart = spec.intSetting("emaStart");
-        if (emaDecay > 0) {
-            for (String n : store.names(Side.GENERATOR)) {
-                ema.put(n, store.params().get(n).dup());
+        this.store = new ParameterStore(seed, allowance(spec, budget));
+        try {
+            this.iterations = spec.intSetting("iterations");
+            this.codes = LatentLayout.of(spec, latent);
+            spec.regularizers().forEach(r -> terms.put(r.name(), r));
+            Architecture architecture = (Architecture) spec.architecture().entry().component();
+            networks = architecture.create(shape, latent, data.classes(), spec.architecture().options());
+            Map<Side, List<GraphScope.Reparam>> reparams = buildGraphs(spec);
+            discriminatorReparams = reparams.get(Side.DISCRIMINATOR);
+            emaDecay = spec.doubleSetting("ema");
+            emaStart = spec.intSetting("emaStart");
+            if (emaDecay > 0) {
+                for (String n : store.names(Side.GENERATOR)) {
+                    ema.put(n, store.params().get(n).dup());
+                }
             }
+            sampler = GraphMemory.create();
+            SDVariable z = sampler.placeHolder(PlayerGraph.Z, DataType.FLOAT, -1, latent);
+            SDVariable labels = data.classes() > 0
+                    ? sampler.placeHolder(PlayerGraph.FAKE_LABELS, DataType.FLOAT, -1, data.classes()) : null;
+            samplerOutput = networks.generator(new GraphScope(sampler, Side.GENERATOR, false, store,
+                    reparams.get(Side.GENERATOR), ema).withRandomInputs(this::samplerInput), z, labels).name();
+            String opt = spec.stringSetting("optimizer");
+            for (Side side : Side.values()) {
+                double lr = spec.doubleSetting(side == Side.GENERATOR ? "lrG" : "lrD");
+                optimizers.put(side, new Optimizer(opt, lr, spec.doubleSetting("beta1"), spec.doubleSetting("beta2"),
+                        spec.doubleSetting("epsilon"), spec.doubleSetting("rmsDecay"), store.params(),
+                        store.names(side)));
+            }
+        } catch (RuntimeException | Error e) {
+            // a model refused half-built (e.g. over the memory budget) frees what it allocated
+            close();
+            throw e;
         }
-        sampler = SameDiff.create();
-        SDVariable z = sampler.placeHolder(PlayerGraph.Z, DataType.FLOAT, -1, latent);
-        SDVariable labels = data.classes() > 0
-                ? sampler.placeHolder(PlayerGraph.FAKE_LABELS, DataType.FLOAT, -1, data.classes()) : null;
-        samplerOutput = networks.generator(new GraphScope(sampler, Side.GENERATOR, false, store,
-                reparams.get(Side.GENERATOR), ema).withRandomInputs(this::samplerInput), z, labels).name();
-        String opt = spec.stringSetting("optimizer");
-        for (Side side : Side.values()) {
-            double lr = spec.doubleSetting(side == Side.GENERATOR ? "lrG" : "lrD");
-            optimizers.put(side, new Optimizer(opt, lr, spec.doubleSetting("beta1"), spec.doubleSetting("beta2"),
-                    spec.doubleSetting("epsilon"), spec.doubleSetting("rmsDecay"), store.params(),
-                    store.names(side)));
+    }
+
+    /** What the parameters may take: weight, gradient and optimizer state per parameter, EMA copies of G's. */
+    private static ParameterStore.Allowance allowance(RunSpec spec, MemoryBudget budget) {
+        if (budget.bytes() == Long.MAX_VALUE) {
+            return ParameterStore.Allowance.UNLIMITED;
         }
+        int optimizerState = spec.stringSetting("optimizer").equals("adam") ? 2 : 1;
+        return new ParameterStore.Allowance(budget.left(), 2 + optimizerState, spec.doubleSetting("ema") > 0,
+                budget.describe());
     }
 
     /**
@@ -124,6 +148,9 @@ final class GanModel implements SampleSource {
                 constraints.add(r);
             }
         }
+        // a swap replaces the graphs: the old ones' array caches are freed now, not whenever a collection runs
+        graphs.values().forEach(g -> GraphMemory.release(g.sd));
+        penalties.forEach(InputGradientPenalty::release);
         for (Side side : Side.values()) {
             graphs.put(side, new PlayerGraph(side, networks, s, shape, codes, latent, data.classes(), store, reparams));
         }
@@ -492,7 +519,7 @@ final class GanModel implements SampleSource {
                     + " classes; expected one label row per data row");
         }
         if (critic == null) {
-            critic = SameDiff.create();
+            critic = GraphMemory.create();
             SDVariable in = critic.placeHolder(PlayerGraph.X, DataType.FLOAT, shape.batched(-1));
             SDVariable l = data.classes() > 0
                     ? critic.placeHolder(PlayerGraph.LABELS, DataType.FLOAT, -1, data.classes()) : null;
@@ -546,7 +573,7 @@ final class GanModel implements SampleSource {
             optimizers.get(side).states().forEach((n, a) -> arrays.put("opt/" + n, a.dup()));
         }
         return new Checkpoint(iteration, optimizers.get(Side.DISCRIMINATOR).steps(),
-                optimizers.get(Side.GENERATOR).steps(), arrays);
+                optimizers.get(Side.GENERATOR).steps(), arrays, spec.resolved());
     }
 
     void restore(Checkpoint c) {
@@ -572,6 +599,52 @@ final class GanModel implements SampleSource {
             }
             e.getValue().assign(s);
         }
+    }
+
+    /**
+     * Native bytes of the ND4J arrays this model holds: parameters, state buffers, EMA copies, optimizer state and
+     * its graphs' array caches. Call it on the thread that trains the model (the caches change with each step).
+     */
+    long heldBytes() {
+        long bytes = GraphMemory.bytes(store.params().values()) + GraphMemory.bytes(store.buffers().values())
+                + GraphMemory.bytes(ema.values());
+        for (Optimizer o : optimizers.values()) {
+            bytes += GraphMemory.bytes(o.states().values());
+        }
+        for (SameDiff sd : graphs()) {
+            bytes += GraphMemory.cachedBytes(sd);
+        }
+        for (InputGradientPenalty p : penalties) {
+            bytes += p.cachedBytes();
+        }
+        return bytes;
+    }
+
+    private List<SameDiff> graphs() {
+        List<SameDiff> all = new ArrayList<>();
+        graphs.values().forEach(g -> all.add(g.sd));
+        all.add(sampler);
+        if (critic != null) {
+            all.add(critic);
+        }
+        return all;
+    }
+
+    /**
+     * Frees every ND4J array the model holds, at once: the graphs' array caches, the parameters, state buffers, EMA
+     * copies and optimizer state. The model cannot be used afterwards (checkpoints and samples are copies, and stay
+     * valid). Closing twice does nothing.
+     */
+    @Override
+    public void close() {
+        graphs().forEach(GraphMemory::release);
+        penalties.forEach(InputGradientPenalty::release);
+        for (Optimizer o : optimizers.values()) {
+            GraphMemory.close(o.states().values());
+        }
+        GraphMemory.close(ema.values());
+        GraphMemory.close(store.buffers().values());
+        GraphMemory.close(store.params().values());
     }
 
     /** Thrown when a step's loss is NaN or infinite; the step's update is not applied. */

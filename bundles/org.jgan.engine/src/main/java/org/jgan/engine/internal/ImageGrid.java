@@ -22,7 +22,7 @@ final class ImageGrid {
         for (int i = 0; i < n; i++) {
             paint(img, images, i, 1 + (i % cols) * (w + 1), 1 + (i / cols) * (h + 1));
         }
-        ImageIO.write(img, "png", file.toFile());
+        AtomicFile.write(file, out -> ImageIO.write(img, "png", out));
         return file;
     }
 
@@ -50,7 +50,7 @@ final class ImageGrid {
                 paint(img, images, i, 1 + i * (w + 1), 1 + row * (h + 1));
             }
         }
-        ImageIO.write(img, "png", file.toFile());
+        AtomicFile.write(file, out -> ImageIO.write(img, "png", out));
         return file;
     }
 

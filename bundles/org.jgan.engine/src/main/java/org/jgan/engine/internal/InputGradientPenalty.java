@@ -57,7 +57,7 @@ final class InputGradientPenalty {
             int classes, ParameterStore store, List<GraphScope.Reparam> reparams) {
         this.choice = choice;
         this.penalty = (GradientPenalty) choice.entry().component();
-        critic = SameDiff.create();
+        critic = GraphMemory.create();
         // A variable whose array each pass replaces, not a placeholder: SameDiff 1.0.0-M2.1 returns no gradient for
         // a placeholder that reaches the loss through concat (conditional discriminators concatenate label maps).
         SDVariable x = critic.var(X, Nd4j.zeros(DataType.FLOAT, shape.batched(1)));
@@ -72,7 +72,7 @@ final class InputGradientPenalty {
         // parameters of D outside its forward pass (an auxiliary head such as InfoGAN's Q) get no penalty gradient
         params = store.names(Side.DISCRIMINATOR).stream().filter(critic::hasVariable).toList();
         for (int g = 0; g < groupCount; g++) {
-            SameDiff sd = SameDiff.create();
+            SameDiff sd = GraphMemory.create();
             // Variables, not placeholders: SameDiff differentiates only with respect to variables here. Their
             // arrays are replaced by each evaluation's values.
             SDVariable l = sd.var("logits", Nd4j.zeros(DataType.FLOAT, 1, 1));
@@ -85,6 +85,21 @@ final class InputGradientPenalty {
 
     String name() {
         return choice.name();
+    }
+
+    /** Frees the array caches of this penalty's graphs (its parameters belong to the run's store). */
+    void release() {
+        GraphMemory.release(critic);
+        groups.forEach(g -> GraphMemory.release(g.sd()));
+    }
+
+    /** Bytes in the array caches of this penalty's graphs. */
+    long cachedBytes() {
+        long bytes = GraphMemory.cachedBytes(critic);
+        for (PerSample g : groups) {
+            bytes += GraphMemory.cachedBytes(g.sd());
+        }
+        return bytes;
     }
 
     /** Penalty value and parameter gradients (already multiplied by {@code weight}). */

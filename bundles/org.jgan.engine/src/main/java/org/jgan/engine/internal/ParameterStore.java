@@ -4,6 +4,7 @@ import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 import java.util.SplittableRandom;
 import org.jgan.api.Initializer;
@@ -17,12 +18,32 @@ import org.nd4j.linalg.api.ndarray.INDArray;
  */
 final class ParameterStore {
 
+    /**
+     * The bytes a run's parameters may take with their training state, and how many 4-byte copies each parameter
+     * has: the weight, its gradient, the optimizer's state per parameter, and an EMA copy of generator weights.
+     */
+    record Allowance(long bytes, int copies, boolean ema, String budget) {
+        static final Allowance UNLIMITED = new Allowance(Long.MAX_VALUE, 1, false, "unlimited");
+
+        int copies(String name) {
+            return copies + (ema && name.startsWith(prefix(Side.GENERATOR)) ? 1 : 0);
+        }
+    }
+
     private final long seed;
+    private final Allowance allowance;
     private final Map<String, INDArray> params = new LinkedHashMap<>();
     private final Map<String, INDArray> buffers = new LinkedHashMap<>();
+    /** Bytes of the parameters and buffers created so far, with their copies. */
+    private double committed;
 
     ParameterStore(long seed) {
+        this(seed, Allowance.UNLIMITED);
+    }
+
+    ParameterStore(long seed, Allowance allowance) {
         this.seed = seed;
+        this.allowance = allowance;
     }
 
     static String prefix(Side side) {
@@ -31,14 +52,14 @@ final class ParameterStore {
 
     /** Gets or creates a parameter; the initial value depends only on the run seed and the name. */
     INDArray param(String fullName, Initializer init, long[] shape) {
-        return getOrCreate(params, fullName, init, shape);
+        return getOrCreate(params, fullName, init, shape, allowance.copies(fullName));
     }
 
     INDArray buffer(String fullName, Initializer init, long[] shape) {
-        return getOrCreate(buffers, fullName, init, shape);
+        return getOrCreate(buffers, fullName, init, shape, 1);
     }
 
-    private INDArray getOrCreate(Map<String, INDArray> map, String name, Initializer init, long[] shape) {
+    private INDArray getOrCreate(Map<String, INDArray> map, String name, Initializer init, long[] shape, int copies) {
         INDArray existing = map.get(name);
         if (existing != null) {
             if (!Arrays.equals(existing.shape(), shape)) {
@@ -47,6 +68,7 @@ final class ParameterStore {
             }
             return existing;
         }
+        reserve(name, shape, copies);
         INDArray created = init.create(shape, new SplittableRandom(Seeds.mix(seed, Seeds.INIT, name.hashCode())));
         if (!Arrays.equals(created.shape(), shape)) {
             throw new IllegalArgumentException("initializer of '" + name + "' returned shape "
@@ -55,6 +77,40 @@ final class ParameterStore {
         INDArray value = created.castTo(DataType.FLOAT).dup('c');
         map.put(name, value);
         return value;
+    }
+
+    /**
+     * Counts a new array against the allowance before it is allocated.
+     *
+     * @throws IllegalArgumentException naming the array, the estimate and the budget, when it would not fit or is
+     *                                  larger than an ND4J array can be
+     */
+    private void reserve(String name, long[] shape, int copies) {
+        double elements = 1;
+        for (long d : shape) {
+            elements *= d;
+        }
+        double need = committed + 4 * elements * copies;
+        if (need > allowance.bytes()) {
+            throw new IllegalArgumentException(String.format(Locale.ROOT, "the run's parameters with their "
+                    + "gradients and optimizer state would take at least %s (reached at parameter '%s' of shape %s), "
+                    + "more than the %s left of the memory budget (%s); expected a smaller network (e.g. "
+                    + "architecture.hidden or architecture.channels) or a larger budget (-D%s=...)",
+                    ProgressLine.bytes((long) need), name, Arrays.toString(shape),
+                    ProgressLine.bytes(allowance.bytes()), allowance.budget(), MemoryBudget.PROPERTY));
+        }
+        if (elements > Integer.MAX_VALUE) {
+            throw new IllegalArgumentException(String.format(Locale.ROOT, "parameter '%s' of shape %s has %.3g "
+                    + "elements; expected at most %d (the largest ND4J array): a smaller network (e.g. "
+                    + "architecture.hidden or architecture.channels)", name, Arrays.toString(shape), elements,
+                    Integer.MAX_VALUE));
+        }
+        committed = need;
+    }
+
+    /** Bytes of the parameters and buffers created so far, counted with their copies (see {@link Allowance}). */
+    double committedBytes() {
+        return committed;
     }
 
     /** Trainable parameter names of one player, in creation order. */

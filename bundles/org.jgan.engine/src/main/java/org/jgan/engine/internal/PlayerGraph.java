@@ -57,61 +57,67 @@ final class PlayerGraph {
         this.conditional = classes > 0;
         // with gradient accumulation the graph sees micro-batches
         this.batchSize = spec.intSetting("batchSize") / spec.intSetting("accumulate");
-        sd = SameDiff.create();
-        SDVariable z = sd.placeHolder(Z, DataType.FLOAT, -1, latent);
-        SDVariable x = sd.placeHolder(X, DataType.FLOAT, shape.batched(-1));
-        SDVariable labels = conditional ? sd.placeHolder(LABELS, DataType.FLOAT, -1, classes) : null;
-        SDVariable fakeLabels = conditional ? sd.placeHolder(FAKE_LABELS, DataType.FLOAT, -1, classes) : null;
-        GraphScope g = new GraphScope(sd, Side.GENERATOR, true, store, reparams.get(Side.GENERATOR))
-                .withRandomInputs(this::random);
-        GraphScope d = new GraphScope(sd, Side.DISCRIMINATOR, true, store, reparams.get(Side.DISCRIMINATOR))
-                .withRandomInputs(this::random);
-        SDVariable fake = networks.generator(g, z, fakeLabels);
-        SDVariable seenReal = x;
-        SDVariable seenFake = fake;
-        InputContext inputs = new InputContext(batchSize, shape);
-        for (RunSpec.RegularizerChoice r : spec.regularizers()) {
-            if (r.kind() == Kind.INPUT_TRANSFORM) {
-                InputTransform t = (InputTransform) r.entry().component();
-                seenReal = t.apply(inputs, seenReal, true, r.options());
-                seenFake = t.apply(inputs, seenFake, false, r.options());
-            }
-        }
-        Critique real = networks.discriminator(d, seenReal, labels);
-        Critique fakeCritique = networks.discriminator(d, seenFake, fakeLabels);
-        LossTerms lossTerms = ((org.jgan.api.AdversarialLoss) spec.loss().entry().component())
-                .define(sd, real.logits(), fakeCritique.logits(), spec.loss().options());
-        SDVariable adv = side == Side.DISCRIMINATOR ? lossTerms.discriminator() : lossTerms.generator();
-        adversarial = adv.name();
-        double advWeight = side == Side.GENERATOR ? spec.doubleSetting("gAdvWeight") : 1;
-        SDVariable total = advWeight == 1 ? adv : adv.mul(advWeight);
-        Context context = new Context(side, x, fake, labels, real, fakeCritique, d, networks, fakeLabels, g, z,
-                codes);
-        for (RunSpec.RegularizerChoice r : spec.regularizers()) {
-            if (r.kind() == Kind.PENALTY && side == Side.DISCRIMINATOR) {
-                List<String> groups = new ArrayList<>();
-                for (SDVariable points : ((GradientPenalty) r.entry().component()).points(context, r.options())) {
-                    groups.add(points.name());
+        sd = GraphMemory.create();
+        try {
+            SDVariable z = sd.placeHolder(Z, DataType.FLOAT, -1, latent);
+            SDVariable x = sd.placeHolder(X, DataType.FLOAT, shape.batched(-1));
+            SDVariable labels = conditional ? sd.placeHolder(LABELS, DataType.FLOAT, -1, classes) : null;
+            SDVariable fakeLabels = conditional ? sd.placeHolder(FAKE_LABELS, DataType.FLOAT, -1, classes) : null;
+            GraphScope g = new GraphScope(sd, Side.GENERATOR, true, store, reparams.get(Side.GENERATOR))
+                    .withRandomInputs(this::random);
+            GraphScope d = new GraphScope(sd, Side.DISCRIMINATOR, true, store, reparams.get(Side.DISCRIMINATOR))
+                    .withRandomInputs(this::random);
+            SDVariable fake = networks.generator(g, z, fakeLabels);
+            SDVariable seenReal = x;
+            SDVariable seenFake = fake;
+            InputContext inputs = new InputContext(batchSize, shape);
+            for (RunSpec.RegularizerChoice r : spec.regularizers()) {
+                if (r.kind() == Kind.INPUT_TRANSFORM) {
+                    InputTransform t = (InputTransform) r.entry().component();
+                    seenReal = t.apply(inputs, seenReal, true, r.options());
+                    seenFake = t.apply(inputs, seenFake, false, r.options());
                 }
-                penalties.add(new PenaltyPoints(r, groups));
-                continue;
             }
-            if (r.kind() != Kind.REGULARIZER) {
-                continue;
+            Critique real = networks.discriminator(d, seenReal, labels);
+            Critique fakeCritique = networks.discriminator(d, seenFake, fakeLabels);
+            LossTerms lossTerms = ((org.jgan.api.AdversarialLoss) spec.loss().entry().component())
+                    .define(sd, real.logits(), fakeCritique.logits(), spec.loss().options());
+            SDVariable adv = side == Side.DISCRIMINATOR ? lossTerms.discriminator() : lossTerms.generator();
+            adversarial = adv.name();
+            double advWeight = side == Side.GENERATOR ? spec.doubleSetting("gAdvWeight") : 1;
+            SDVariable total = advWeight == 1 ? adv : adv.mul(advWeight);
+            Context context = new Context(side, x, fake, labels, real, fakeCritique, d, networks, fakeLabels, g, z,
+                    codes);
+            for (RunSpec.RegularizerChoice r : spec.regularizers()) {
+                if (r.kind() == Kind.PENALTY && side == Side.DISCRIMINATOR) {
+                    List<String> groups = new ArrayList<>();
+                    for (SDVariable points : ((GradientPenalty) r.entry().component()).points(context, r.options())) {
+                        groups.add(points.name());
+                    }
+                    penalties.add(new PenaltyPoints(r, groups));
+                    continue;
+                }
+                if (r.kind() != Kind.REGULARIZER) {
+                    continue;
+                }
+                Regularizer reg = (Regularizer) r.entry().component();
+                if (!reg.appliesTo(side, r.options())) {
+                    continue;
+                }
+                SDVariable term = reg.define(context, r.options());
+                SDVariable weight = sd.placeHolder("weight_" + r.name(), DataType.FLOAT);
+                terms.add(new Term(r.name(), term.name(), weight.name(), r));
+                total = total.add(term.mul(weight));
             }
-            Regularizer reg = (Regularizer) r.entry().component();
-            if (!reg.appliesTo(side, r.options())) {
-                continue;
-            }
-            SDVariable term = reg.define(context, r.options());
-            SDVariable weight = sd.placeHolder("weight_" + r.name(), DataType.FLOAT);
-            terms.add(new Term(r.name(), term.name(), weight.name(), r));
-            total = total.add(term.mul(weight));
+            loss = total.name();
+            sd.setLossVariables(loss);
+            params = store.names(side);
+            bufferUpdates = List.copyOf((side == Side.GENERATOR ? g : d).bufferUpdates());
+        } catch (RuntimeException | Error e) {
+            // a graph refused half-built (e.g. over the memory budget) is not left open
+            GraphMemory.release(sd);
+            throw e;
         }
-        loss = total.name();
-        sd.setLossVariables(loss);
-        params = store.names(side);
-        bufferUpdates = List.copyOf((side == Side.GENERATOR ? g : d).bufferUpdates());
     }
 
     /** Output variables to fetch with each step: the loss, its parts and new buffer values. */

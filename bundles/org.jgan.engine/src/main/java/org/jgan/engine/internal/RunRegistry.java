@@ -17,6 +17,7 @@ import org.jgan.api.NumericsBackend;
 import org.jgan.api.Preset;
 import org.jgan.api.TrainingService;
 import org.jgan.api.dto.ComponentDTO;
+import org.jgan.api.dto.MemoryDTO;
 import org.jgan.api.dto.RunStatusDTO;
 import org.osgi.framework.Bundle;
 import org.osgi.framework.BundleContext;
@@ -42,6 +43,11 @@ public final class RunRegistry implements TrainingService {
 
     private static final Logger LOG = LoggerFactory.getLogger(RunRegistry.class);
     private static final long START_WAIT_MILLIS = 10_000;
+    /**
+     * A private configuration property (not a setting) listing the settings given to {@link #start}; configurations
+     * without it (a .cfg file) count all their settings as given.
+     */
+    static final String GIVEN = ".given";
 
     private final ComponentCatalog catalog = new ComponentCatalog();
     private final Map<String, Handle> runs = new LinkedHashMap<>();
@@ -122,14 +128,15 @@ public final class RunRegistry implements TrainingService {
 
     @Override
     public RunStatusDTO start(String preset, Map<String, String> settings) {
-        requireBackend();
         Map<String, String> merged = merge(preset, settings);
         String id = merged.getOrDefault("name", "");
         if (id.isBlank()) {
             id = generatedName();
             merged.put("name", id);
         }
+        // invalid settings are refused at once, before waiting for anything
         RunSpec.parse(merged, catalog, id);
+        requireBackend();
         synchronized (runs) {
             if (runs.containsKey(id)) {
                 throw new IllegalArgumentException("a run named '" + id + "' exists; choose another name= or remove it");
@@ -137,7 +144,10 @@ public final class RunRegistry implements TrainingService {
         }
         try {
             Configuration c = configurationAdmin.getFactoryConfiguration(RUN_FACTORY_PID, id, "?");
-            c.update(new Hashtable<>(merged));
+            Hashtable<String, Object> props = new Hashtable<>(merged);
+            // which settings were given (not from the preset): a run resuming from a checkpoint takes only those
+            props.put(GIVEN, String.join(",", new java.util.TreeSet<>(settings.keySet())));
+            c.update(props);
         } catch (IOException e) {
             throw new IllegalStateException("could not store the configuration of run '" + id + "': " + e.getMessage(), e);
         }
@@ -186,13 +196,22 @@ public final class RunRegistry implements TrainingService {
      * (this component's own optional reference may not be bound yet at that moment).
      */
     void launch(String pid, Map<String, Object> properties, NumericsBackend readyBackend) {
+        launch(pid, properties, readyBackend, false);
+    }
+
+    /** @param restart whether the run starts again because its configuration was edited (see reconfigure) */
+    private void launch(String pid, Map<String, Object> properties, NumericsBackend readyBackend, boolean restart) {
         Map<String, String> config = RunConfigurations.settings(properties);
         String id = RunConfigurations.runId(pid, properties);
         config.putIfAbsent("name", id);
         Handle handle;
         try {
             RunSpec spec = RunSpec.parse(config, catalog, id);
-            TrainingRun run = new TrainingRun(spec, provenance(spec, readyBackend), catalog, events);
+            TrainingRun run = new TrainingRun(spec, provenance(spec, readyBackend), catalog, events,
+                    given(config, properties.get(GIVEN)));
+            if (restart) {
+                run.restarting();
+            }
             handle = new Handle(pid, run, null);
             if (alreadyCompleted(spec)) {
                 LOG.info("[{}] already completed in {}; not training again (delete status.json to train anew)",
@@ -218,6 +237,20 @@ public final class RunRegistry implements TrainingService {
         }
     }
 
+    /** The given settings of a run configuration: those {@link #GIVEN} lists, or all of them when it is absent. */
+    static Map<String, String> given(Map<String, String> config, Object givenKeys) {
+        if (!(givenKeys instanceof String list)) {
+            return config;
+        }
+        Map<String, String> given = new TreeMap<>();
+        for (String k : list.split(",")) {
+            if (config.containsKey(k.trim())) {
+                given.put(k.trim(), config.get(k.trim()));
+            }
+        }
+        return given;
+    }
+
     /** Called by {@link RunComponent} when a run configuration goes away: stops the run with a checkpoint. */
     void halt(String pid) {
         Handle h = null;
@@ -240,11 +273,14 @@ public final class RunRegistry implements TrainingService {
         }
     }
 
-    private static boolean alreadyCompleted(RunSpec spec) {
+    /** Whether the run's status.json (read as JSON, not searched as text) says it completed. */
+    static boolean alreadyCompleted(RunSpec spec) {
         Path status = Path.of(spec.stringSetting("outputDir"), "status.json");
         try {
-            return Files.exists(status) && Files.readString(status).contains("\"state\": \"COMPLETED\"");
-        } catch (IOException e) {
+            return Files.exists(status) && Json.read(Files.readString(status)) instanceof Map<?, ?> doc
+                    && "COMPLETED".equals(doc.get("state"));
+        } catch (IOException | IllegalArgumentException e) {
+            // unreadable or not JSON: not known to be complete; the run resumes from its checkpoint
             return false;
         }
     }
@@ -303,6 +339,17 @@ public final class RunRegistry implements TrainingService {
             runs.values().forEach(h -> out.add(h.status()));
         }
         return out;
+    }
+
+    @Override
+    public MemoryDTO memory() {
+        long held = 0;
+        synchronized (runs) {
+            for (Handle h : runs.values()) {
+                held += h.status().heldBytes;
+            }
+        }
+        return ProcessMemory.snapshot(held);
     }
 
     @Override
@@ -398,8 +445,20 @@ public final class RunRegistry implements TrainingService {
                 LOG.info("[{}] {}; restarting from the checkpoint", id, needsRestart.getMessage());
             }
         }
+        if (h != null && h.pid().equals(pid) && (h.run() == null || h.run().isFinished())) {
+            // a finished run keeps its state when the changed configuration is invalid
+            Map<String, String> config = RunConfigurations.settings(properties);
+            config.putIfAbsent("name", id);
+            try {
+                RunSpec.parse(config, catalog, id);
+            } catch (RuntimeException e) {
+                LOG.error("[{}] configuration change refused, the run stays {}: {}", id, h.status().state,
+                        e.getMessage());
+                return;
+            }
+        }
         halt(pid);
-        launch(pid, properties, readyBackend);
+        launch(pid, properties, readyBackend, true);
     }
 
     @Override
@@ -426,9 +485,8 @@ public final class RunRegistry implements TrainingService {
      * is not touched) and explores it; grids go to the run's explore/ folder.
      */
     private String explore(String runId, Long seed, Exploration what) {
-        Evaluation.Restored r = restored(runId);
-        long s = seed != null ? seed : Seeds.mix(r.spec().intSetting("seed"), Seeds.FIXED_LATENT);
-        try {
+        try (Evaluation.Restored r = restored(runId)) {
+            long s = seed != null ? seed : Seeds.mix(r.spec().intSetting("seed"), Seeds.FIXED_LATENT);
             Path written = what.apply(new LatentExplorer(r.model(), r.dir().resolve("explore")), s);
             LOG.info("[{}] wrote {}", runId, written.toAbsolutePath());
             return written.toAbsolutePath().toString();
@@ -439,8 +497,7 @@ public final class RunRegistry implements TrainingService {
 
     @Override
     public String evaluate(String runId, Map<String, String> options) {
-        Evaluation.Restored r = restored(runId);
-        try {
+        try (Evaluation.Restored r = restored(runId)) {
             String summary = Evaluation.evaluate(r, options, catalog);
             LOG.info("[{}] evaluated: {}", runId, lastLine(summary));
             return summary;
@@ -451,9 +508,7 @@ public final class RunRegistry implements TrainingService {
 
     @Override
     public String crossTest(String runA, String runB, Map<String, String> options) {
-        Evaluation.Restored a = restored(runA);
-        Evaluation.Restored b = restored(runB);
-        try {
+        try (Evaluation.Restored a = restored(runA); Evaluation.Restored b = restored(runB)) {
             String tables = Evaluation.crossTest(a, b, options);
             LOG.info("[{}] cross-tested with {}: {}", runA, runB, lastLine(tables));
             return tables;
@@ -478,9 +533,14 @@ public final class RunRegistry implements TrainingService {
         try {
             DataSource data = spec.datasetComponent().open(spec.dataset().options());
             GanModel model = new GanModel(spec, data);
-            Checkpoint c = Checkpoint.read(file);
-            model.restore(c);
-            return new Evaluation.Restored(spec, model, data, c.iteration(), out);
+            try {
+                Checkpoint c = Checkpoint.read(file);
+                model.restore(c);
+                return new Evaluation.Restored(spec, model, data, c.iteration(), out);
+            } catch (IOException | RuntimeException e) {
+                model.close();
+                throw e;
+            }
         } catch (IOException e) {
             throw new IllegalArgumentException("run '" + runId + "': " + e.getMessage(), e);
         }

@@ -138,6 +138,12 @@ public record RunSpec(String name, Map<String, Object> settings, Choice architec
             throw new IllegalArgumentException("setting 'name' is '" + name
                     + "'; expected letters, digits, '.', '_' or '-', starting with a letter or digit");
         }
+        int batchSize = (Integer) settings.get("batchSize");
+        int accumulate = (Integer) settings.get("accumulate");
+        if (batchSize % accumulate != 0) {
+            throw new IllegalArgumentException("setting 'accumulate' is " + accumulate + ", which does not divide "
+                    + "batchSize " + batchSize + "; expected a divisor of batchSize (micro-batches of equal size)");
+        }
         if (((String) settings.get("outputDir")).isEmpty()) {
             settings.put("outputDir", "runs/" + name);
         }

@@ -1,7 +1,6 @@
 package org.jgan.engine.internal;
 
 import java.io.IOException;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Locale;
 import org.nd4j.linalg.api.ndarray.INDArray;
@@ -26,7 +25,7 @@ final class SampleFiles {
             sb.append('\n');
         }
         Path file = dir.resolve(prefix + "-samples.csv");
-        Files.writeString(file, sb);
+        AtomicFile.write(file, sb.toString());
         return file;
     }
 }

@@ -52,6 +52,20 @@ final class TrainingRun implements Runnable {
     private Map<String, Double> losses = Map.of();
     private Map<String, Double> metrics = Map.of();
     private String error;
+    /** The run folder's lock while the run holds it (null before it is taken and after the final status). */
+    private RunLock folderLock;
+    /**
+     * The settings given for this start (command line, gan:start, a .cfg file), which a resumed run takes on top of
+     * its recorded configuration; null when only the resolved configuration is known (all of it counts as given).
+     */
+    private final Map<String, String> given;
+    /**
+     * Set when the run starts again because its configuration was edited while it trained: changed settings that a
+     * running run cannot take are then applied from the checkpoint on (a resume from the command line refuses them).
+     */
+    private volatile boolean restart;
+    /** Native bytes of the model's arrays at the latest progress line; 0 before the model exists and once freed. */
+    private long heldBytes;
 
     /**
      * @param spec       the checked configuration
@@ -71,6 +85,16 @@ final class TrainingRun implements Runnable {
 
     /** @param listener told about progress and state changes (e.g. to publish them as OSGi events) */
     TrainingRun(RunSpec spec, Map<String, Object> provenance, ComponentCatalog catalog, RunListener listener) {
+        this(spec, provenance, catalog, listener, null);
+    }
+
+    /**
+     * @param given the settings given for this start, which a run resuming from a checkpoint takes on top of the
+     *              configuration the checkpoint recorded; null to count the whole configuration as given
+     */
+    TrainingRun(RunSpec spec, Map<String, Object> provenance, ComponentCatalog catalog, RunListener listener,
+            Map<String, String> given) {
+        this.given = given == null ? null : Map.copyOf(given);
         this.listener = listener;
         this.catalog = catalog;
         this.spec = spec;
@@ -83,33 +107,109 @@ final class TrainingRun implements Runnable {
         return spec.name();
     }
 
+    /** Marks the run as restarting with an edited configuration (see {@link #resumeSpec}); call before it starts. */
+    TrainingRun restarting() {
+        restart = true;
+        return this;
+    }
+
     RunSpec spec() {
         return spec;
     }
 
+    /**
+     * Trains, then frees everything the run allocated (its graphs and their array caches, parameters, optimizer
+     * state, EMA copies) before it enters its final state: a finished run keeps only its status and its folder.
+     */
     @Override
     public void run() {
+        State end;
+        Throwable failure = null;
+        GanModel[] model = new GanModel[1];
         try {
-            train();
+            end = train(model);
         } catch (Throwable t) {
-            fail(t);
+            failure = t;
+            end = State.FAILED;
+        }
+        release(model[0]);
+        if (failure != null) {
+            fail(failure);
+        } else {
+            finish(end);
         }
     }
 
-    private void train() throws IOException, InterruptedException {
-        Files.createDirectories(out);
-        DataSource data = spec.datasetComponent().open(spec.dataset().options());
-        GanModel model = new GanModel(spec, data);
-        List<Map.Entry<Metric, RunSpec.Choice>> metricsToRun = chooseMetrics(spec, data);
+    /** Records what the model holds now, for the status; on the training thread (the caches change each step). */
+    private void measureHeld(GanModel model) {
+        long held = model.heldBytes();
+        synchronized (lock) {
+            heldBytes = held;
+        }
+    }
+
+    /** Closes the model (if it was built) and gives what it held back to the operating system. */
+    private void release(GanModel model) {
+        try {
+            if (model != null) {
+                model.close();
+            }
+            ProcessMemory.reclaim();
+        } catch (RuntimeException e) {
+            LOG.warn("[{}] could not free the run's memory: {}", id(), e.toString());
+        }
+        synchronized (lock) {
+            heldBytes = 0;
+        }
+    }
+
+    /**
+     * The training loop until the run completes or is stopped.
+     *
+     * @param built receives the model as soon as it exists, so that {@link #run} can release it whatever happens
+     * @return the state to finish in
+     */
+    private State train(GanModel[] built) throws IOException, InterruptedException {
+        RunLock held = RunLock.acquire(out, id());
+        synchronized (lock) {
+            folderLock = held;
+        }
         Path checkpointDir = out.resolve("checkpoints");
         Path checkpointFile = checkpointDir.resolve(Checkpoint.FILE);
-        if (Files.exists(checkpointFile)) {
-            Checkpoint c = Checkpoint.read(checkpointFile);
-            model.restore(c);
-            iteration = c.iteration();
+        // the lock is ours: temporary files in the folder are leftovers of a process that ended mid-write
+        AtomicFile.removeLeftovers(out);
+        AtomicFile.removeLeftovers(checkpointDir);
+        Checkpoint resumed = Files.exists(checkpointFile) ? Checkpoint.read(checkpointFile) : null;
+        if (resumed != null) {
+            synchronized (lock) {
+                iteration = resumed.iteration();
+            }
+        }
+        cutBackLogs(iteration);
+        if (resumed != null) {
+            spec = resumeSpec(resumed);
+            iterations = spec.intSetting("iterations");
+        }
+        DataSource data = spec.datasetComponent().open(spec.dataset().options());
+        if (stopWanted()) {
+            return State.STOPPED;
+        }
+        GanModel model = new GanModel(spec, data, MemoryBudget.configured());
+        built[0] = model;
+        if (stopWanted()) {
+            // stopped while the model was built (a large one takes a while): nothing trained, nothing to save
+            return State.STOPPED;
+        }
+        List<Map.Entry<Metric, RunSpec.Choice>> metricsToRun = chooseMetrics(spec, data);
+        if (resumed != null) {
+            model.restore(resumed);
+            iteration = resumed.iteration();
             LOG.info("[{}] resumed from {} at iteration {}", id(), checkpointFile, iteration);
+            // given settings that differ from the recorded ones (see resumeSpec), before the loop tests the length
+            applyPendingChange(model);
         }
         writeConfig(model);
+        measureHeld(model);
         LOG.info("[{}] training {} ({} G / {} D parameters) on {} with {} loss for {} iterations; output in {}",
                 id(), spec.architecture().name(), model.parameterCount(Side.GENERATOR),
                 model.parameterCount(Side.DISCRIMINATOR), spec.dataset().name(), spec.loss().name(), iterations,
@@ -120,9 +220,13 @@ final class TrainingRun implements Runnable {
         try (LossLog lossLog = new LossLog(out.resolve("losses.csv"), model.lossNames(), iteration == 0)) {
             while (iteration < iterations) {
                 if (!awaitComponents(model, checkpointDir, lossLog) || !awaitGo(model, checkpointDir, lossLog)) {
-                    return;
+                    return State.STOPPED;
                 }
                 applyPendingChange(model);
+                if (iteration >= iterations) {
+                    // iterations was lowered to where the run is (or below): it completes here
+                    break;
+                }
                 int dSteps = spec.intSetting("dSteps");
                 int sampleEvery = spec.intSetting("sampleInterval");
                 int checkpointEvery = spec.intSetting("checkpointInterval");
@@ -146,11 +250,12 @@ final class TrainingRun implements Runnable {
                     plotLosses();
                 }
                 if (checkpointEvery > 0 && done % checkpointEvery == 0 && done < iterations) {
-                    model.checkpoint(done).write(checkpointDir);
+                    saveCheckpoint(model, checkpointDir, lossLog);
                 }
                 if (now - lastProgress >= progressNanos || done == iterations) {
                     lastProgress = now;
                     lossLog.flush();
+                    measureHeld(model);
                     RunStatusDTO reached = status();
                     LOG.info("[{}] {}", id(), reached.summary);
                     tell(listener::progress, reached);
@@ -159,11 +264,11 @@ final class TrainingRun implements Runnable {
         }
         evaluate(model, data, metricsToRun, iteration);
         plotLosses();
-        model.checkpoint(iteration).write(checkpointDir);
-        finish(State.COMPLETED);
+        saveCheckpoint(model, checkpointDir, null);
         LOG.info("[{}] completed {} iterations; samples in {}, metrics in {}, checkpoint {}", id(), iteration,
                 out.resolve("samples").toAbsolutePath(), out.resolve("metrics.json").toAbsolutePath(),
                 checkpointFile.toAbsolutePath());
+        return State.COMPLETED;
     }
 
     /**
@@ -178,8 +283,7 @@ final class TrainingRun implements Runnable {
             }
         }
         // everything up to here is on disk before the pause or stop is announced
-        lossLog.flush();
-        model.checkpoint(iteration).write(checkpointDir);
+        saveCheckpoint(model, checkpointDir, lossLog);
         boolean stop;
         synchronized (lock) {
             stop = stopRequested;
@@ -198,13 +302,104 @@ final class TrainingRun implements Runnable {
             }
         }
         if (stop) {
-            finish(State.STOPPED);
             LOG.info("[{}] stopped at iteration {}; checkpoint saved in {}", id(), iteration, checkpointDir);
             return false;
         }
         enter(State.RUNNING);
         LOG.info("[{}] resumed at iteration {}", id(), iteration);
         return true;
+    }
+
+    /**
+     * Writes the checkpoint of the current iteration, after every loss row up to it is on disk (so that the logs
+     * never lack a row the checkpoint has passed).
+     */
+    private void saveCheckpoint(GanModel model, Path checkpointDir, LossLog lossLog) throws IOException {
+        if (lossLog != null) {
+            lossLog.flush();
+        }
+        model.checkpoint(iteration).write(checkpointDir);
+    }
+
+    /**
+     * Cuts the logs back to the iteration training starts from: rows of iterations after the checkpoint (written
+     * before a crash or a failure), a row cut short, rows of an earlier run of a fresh folder. History rows at the
+     * checkpoint's iteration came after it (changes are applied at the start of the next iteration) and go too.
+     */
+    private void cutBackLogs(long from) throws IOException {
+        int dropped = CsvLog.cutBack(out.resolve("losses.csv"), from) + CsvLog.cutBack(out.resolve("metrics.csv"), from)
+                + CsvLog.cutBack(out.resolve("history.csv"), from - 1);
+        if (dropped > 0) {
+            LOG.info("[{}] logs cut back to iteration {}: {} row(s) after it dropped (they are trained again)", id(),
+                    from, dropped);
+        }
+    }
+
+    private boolean stopWanted() {
+        synchronized (lock) {
+            return stopRequested;
+        }
+    }
+
+    /**
+     * The configuration a resumed run trains with: the one its checkpoint recorded (live changes included), with the
+     * settings given for this start on top. Given settings that differ from the recorded ones are taken as a live
+     * change at the checkpoint's iteration (logged and written to history.csv) when the run could take them while
+     * training; otherwise the run is refused. A checkpoint without a recorded configuration (written before it was
+     * recorded) resumes with the given configuration.
+     *
+     * @throws IllegalArgumentException naming the settings that cannot change
+     */
+    private RunSpec resumeSpec(Checkpoint c) throws IOException {
+        if (c.config() == null || catalog == null) {
+            return spec;
+        }
+        Map<String, String> recorded = new TreeMap<>(c.config());
+        recorded.put("name", id());
+        recorded.put("outputDir", spec.stringSetting("outputDir"));
+        RunSpec before = RunSpec.parse(recorded, catalog, id());
+        Map<String, String> given = new TreeMap<>(this.given != null ? this.given : spec.resolved());
+        given.put("name", id());
+        given.put("outputDir", spec.stringSetting("outputDir"));
+        Map<String, String> merged = new TreeMap<>(PresetMerge.withoutReplacedOptions(before.resolved(), given));
+        merged.putAll(given);
+        RunSpec wanted = RunSpec.parse(merged, catalog, id());
+        List<LiveSettings.Change> changes = LiveSettings.diff(before.resolved(), wanted.resolved());
+        if (restart) {
+            // the configuration was edited while the run trained: it goes on from its checkpoint with the new one
+            StringBuilder rows = new StringBuilder();
+            changes.forEach(ch -> rows.append(historyRow(c.iteration(), ch)));
+            if (rows.length() > 0) {
+                appendHistory(rows);
+            }
+            LOG.info("[{}] restarts from its checkpoint at iteration {} with changed settings: {}", id(),
+                    c.iteration(), describe(changes, null));
+            return wanted;
+        }
+        List<String> fixed = LiveSettings.fixed(changes);
+        String refusal = fixed.isEmpty() && LiveSettings.needsSwap(changes) ? GanModel.swapRefusal(before, wanted) : null;
+        if (!fixed.isEmpty() || refusal != null) {
+            throw new IllegalArgumentException("run '" + id() + "' resumes from its checkpoint at iteration "
+                    + c.iteration() + ", trained with other settings that cannot change: "
+                    + (refusal != null ? refusal : describe(changes, fixed)) + "; expected the recorded values (see "
+                    + "config.json), or another name= or outputDir= for a new run");
+        }
+        if (!changes.isEmpty()) {
+            synchronized (lock) {
+                pending = wanted;
+            }
+            LOG.info("[{}] resumes with its recorded configuration; the given settings that differ are applied as a "
+                    + "live change from iteration {}: {}", id(), c.iteration(), describe(changes, null));
+        } else {
+            LOG.info("[{}] resumes with its recorded configuration", id());
+        }
+        return before;
+    }
+
+    /** "key from -> to" for the changes (of the keys {@code only}, or all when null). */
+    private static String describe(List<LiveSettings.Change> changes, List<String> only) {
+        return String.join(", ", changes.stream().filter(ch -> only == null || only.contains(ch.key()))
+                .map(ch -> ch.key() + " " + ch.from() + " -> " + ch.to()).toList());
     }
 
     /** The run's metrics that can score its data; with a metric list (not auto), one that cannot is an error. */
@@ -233,8 +428,15 @@ final class TrainingRun implements Runnable {
         SampleFiles.write(model.sample(data.shape().isImage() ? 100 : SAMPLE_FILE_COUNT, fixed), samples, prefix);
         Map<String, Double> scores = new TreeMap<>();
         for (Map.Entry<Metric, RunSpec.Choice> e : chosen) {
-            MetricResult r = e.getKey().evaluate(model, data, samples, prefix + "-",
-                    Seeds.mix(spec.intSetting("seed"), Seeds.EVAL), e.getValue().options());
+            MetricResult r;
+            try {
+                r = e.getKey().evaluate(model, data, samples, prefix + "-", Seeds.mix(spec.intSetting("seed"),
+                        Seeds.EVAL), e.getValue().options());
+            } catch (IOException | java.io.UncheckedIOException io) {
+                Exception cause = io instanceof java.io.UncheckedIOException u ? u.getCause() : io;
+                throw new IOException("metric '" + e.getValue().name() + "' could not write its files in " + samples
+                        + ": " + AtomicFile.reason(cause), io);
+            }
             r.scores().forEach((k, v) -> scores.put(e.getValue().name() + "." + k, v));
         }
         synchronized (lock) {
@@ -244,11 +446,11 @@ final class TrainingRun implements Runnable {
         boolean header = !Files.exists(csv);
         StringBuilder sb = new StringBuilder(header ? "iteration,metric,value\n" : "");
         scores.forEach((k, v) -> sb.append(at).append(',').append(k).append(',').append(v).append('\n'));
-        Files.writeString(csv, sb, StandardOpenOption.CREATE, StandardOpenOption.APPEND);
+        append(csv, sb.toString());
         Map<String, Object> json = new LinkedHashMap<>();
         json.put("iteration", at);
         json.put("scores", scores);
-        Files.writeString(out.resolve("metrics.json"), Json.write(json));
+        AtomicFile.write(out.resolve("metrics.json"), Json.write(json));
         if (!scores.isEmpty()) {
             LOG.info("[{}] iteration {} metrics {}", id(), at, scores);
         }
@@ -278,8 +480,7 @@ final class TrainingRun implements Runnable {
         }
         List<String> missing = missingComponents();
         if (!missing.isEmpty()) {
-            lossLog.flush();
-            model.checkpoint(iteration).write(checkpointDir);
+            saveCheckpoint(model, checkpointDir, lossLog);
             RunStatusDTO paused;
             synchronized (lock) {
                 waitingFor = "waiting for " + String.join(", ", missing) + " to return";
@@ -298,7 +499,6 @@ final class TrainingRun implements Runnable {
                     }
                 }
                 if (stop) {
-                    finish(State.STOPPED);
                     LOG.info("[{}] stopped at iteration {} while waiting; checkpoint saved", id(), iteration);
                     return false;
                 }
@@ -399,19 +599,32 @@ final class TrainingRun implements Runnable {
         iterations = changed.intSetting("iterations");
         StringBuilder sb = new StringBuilder();
         for (LiveSettings.Change c : changes) {
-            sb.append(iteration).append(',').append(c.key()).append(',').append(c.from()).append(',').append(c.to())
-                    .append('\n');
+            sb.append(historyRow(iteration, c));
             LOG.info("[{}] from iteration {}: {} {} -> {}", id(), iteration, c.key(), c.from(), c.to());
         }
         appendHistory(sb);
         writeConfig(model);
     }
 
+    /** A history.csv row: iteration, setting, old and new value (empty for none), CSV-quoted where needed. */
+    private static String historyRow(long at, LiveSettings.Change c) {
+        return at + "," + CsvLog.field(c.key()) + "," + CsvLog.field(c.from()) + "," + CsvLog.field(c.to()) + "\n";
+    }
+
     /** Appends rows (iteration,setting,from,to) to history.csv, with a header when the file is new. */
     private void appendHistory(CharSequence rows) throws IOException {
         Path history = out.resolve("history.csv");
         String header = Files.exists(history) ? "" : "iteration,setting,from,to\n";
-        Files.writeString(history, header + rows, StandardOpenOption.CREATE, StandardOpenOption.APPEND);
+        append(history, header + rows);
+    }
+
+    /** Appends to a log, naming the file when that fails (a full disk). */
+    private static void append(Path file, String text) throws IOException {
+        try {
+            Files.writeString(file, text, StandardOpenOption.CREATE, StandardOpenOption.APPEND);
+        } catch (IOException e) {
+            throw new IOException("could not write " + file + ": " + AtomicFile.reason(e), e);
+        }
     }
 
     /** losses.png from losses.csv; a failure to plot is logged and does not disturb training. */
@@ -460,9 +673,7 @@ final class TrainingRun implements Runnable {
             for (String line : lines.subList(Math.min(1, lines.size()), lines.size())) {
                 sb.append(line).append(pad).append('\n');
             }
-            Path tmp = file.resolveSibling(file.getFileName() + ".tmp");
-            Files.writeString(tmp, sb);
-            Files.move(tmp, file, java.nio.file.StandardCopyOption.REPLACE_EXISTING);
+            AtomicFile.write(file, sb.toString());
             w = Files.newBufferedWriter(file, StandardOpenOption.APPEND);
         }
 
@@ -474,16 +685,32 @@ final class TrainingRun implements Runnable {
                 // a lazy term skipped at this step, or a term no longer in the run: an empty cell
                 sb.append(',').append(v == null || v.isNaN() ? "" : String.format(Locale.ROOT, "%.6g", v));
             }
-            w.write(sb.append('\n').toString());
+            try {
+                w.write(sb.append('\n').toString());
+            } catch (IOException e) {
+                throw named(e);
+            }
         }
 
         void flush() throws IOException {
-            w.flush();
+            try {
+                w.flush();
+            } catch (IOException e) {
+                throw named(e);
+            }
+        }
+
+        private IOException named(IOException e) {
+            return new IOException("could not write " + file + ": " + AtomicFile.reason(e), e);
         }
 
         @Override
         public void close() throws IOException {
-            w.close();
+            try {
+                w.close();
+            } catch (IOException e) {
+                throw named(e);
+            }
         }
     }
 
@@ -495,10 +722,16 @@ final class TrainingRun implements Runnable {
         doc.putAll(provenance);
         doc.put("parameters", Map.of("generator", model.parameterCount(Side.GENERATOR),
                 "discriminator", model.parameterCount(Side.DISCRIMINATOR)));
-        Files.writeString(out.resolve("config.json"), Json.write(doc));
+        AtomicFile.write(out.resolve("config.json"), Json.write(doc));
     }
 
+    /** Writes status.json atomically, when this run holds its folder (a refused second trainer writes nothing). */
     private void writeStatus(RunStatusDTO s) {
+        synchronized (lock) {
+            if (folderLock == null) {
+                return;
+            }
+        }
         try {
             Map<String, Object> doc = new LinkedHashMap<>();
             doc.put("state", s.state.name());
@@ -507,21 +740,24 @@ final class TrainingRun implements Runnable {
             doc.put("losses", s.losses);
             doc.put("metrics", s.metrics);
             doc.put("error", s.error);
-            Files.createDirectories(out);
-            Files.writeString(out.resolve("status.json"), Json.write(doc));
+            AtomicFile.writeReserving(out.resolve("status.json"), Json.write(doc));
         } catch (IOException e) {
-            LOG.warn("[{}] could not write status.json: {}", id(), e.toString());
+            LOG.warn("[{}] {}", id(), e.getMessage());
         }
     }
 
+    /**
+     * Fails the run. Expected failures (invalid input, a folder another trainer holds, a file that cannot be written,
+     * a non-finite loss) are one line; anything else is a defect and is logged with its stack trace.
+     */
     private void fail(Throwable t) {
-        String message = t instanceof IllegalArgumentException || t instanceof GanModel.NonFiniteLossException
-                || t instanceof IOException ? t.getMessage() : t.toString();
+        boolean expected = t instanceof IllegalArgumentException || t instanceof IllegalStateException
+                || t instanceof GanModel.NonFiniteLossException || t instanceof IOException;
+        String message = expected && t.getMessage() != null ? t.getMessage() : t.toString();
         synchronized (lock) {
             error = message;
         }
-        LOG.error("[{}] failed at iteration {}: {}", id(), iteration, message,
-                t instanceof IllegalArgumentException || t instanceof GanModel.NonFiniteLossException ? null : t);
+        LOG.error("[{}] failed at iteration {}: {}", id(), iteration, message, expected ? null : t);
         finish(State.FAILED);
     }
 
@@ -545,6 +781,15 @@ final class TrainingRun implements Runnable {
             last = snapshot(s);
         }
         writeStatus(last);
+        RunLock release;
+        synchronized (lock) {
+            release = folderLock;
+            folderLock = null;
+        }
+        if (release != null) {
+            // released before the state is announced, so whoever waited for it may train the folder at once
+            release.close();
+        }
         synchronized (lock) {
             state = s;
             lock.notifyAll();
@@ -622,6 +867,7 @@ final class TrainingRun implements Runnable {
         s.metrics = Map.copyOf(metrics);
         s.outputDir = out.toAbsolutePath().toString();
         s.error = error != null ? error : waitingFor;
+        s.heldBytes = heldBytes;
         s.summary = ProgressLine.format(s);
         return s;
     }

@@ -76,9 +76,7 @@ class HotSwapTest {
         TrainingRun run = new TrainingRun(spec(base), Map.of());
         Thread t = new Thread(run);
         t.start();
-        while (run.status().iteration < 20) {
-            Thread.sleep(10);
-        }
+        Waits.forIteration(run, 20);
         Map<String, String> swapped = new HashMap<>(base);
         swapped.putAll(Map.of("iterations", "120", "loss", "hinge", "regularizers", "r1"));
         run.requestChange(spec(swapped));
@@ -105,16 +103,10 @@ class HotSwapTest {
         TrainingRun run = new TrainingRun(s, Map.of(), catalog);
         Thread t = new Thread(run);
         t.start();
-        while (run.status().iteration < 10) {
-            Thread.sleep(10);
-        }
+        Waits.forIteration(run, 10);
         ComponentCatalog.Entry loss = catalog.find(Kind.LOSS, "nonsaturating").orElseThrow();
         catalog.remove(Kind.LOSS, "nonsaturating", loss.component());
-        long deadline = System.currentTimeMillis() + 30_000;
-        while (run.status().state != State.PAUSED && System.currentTimeMillis() < deadline) {
-            Thread.sleep(10);
-        }
-        assertEquals(State.PAUSED, run.status().state);
+        Waits.forState(run, State.PAUSED);
         assertTrue(run.status().error.contains("waiting for loss 'nonsaturating'"), run.status().error);
         assertTrue(Files.exists(dir.resolve("checkpoints").resolve(Checkpoint.FILE)), "state saved while waiting");
         long at = run.status().iteration;

@@ -96,9 +96,7 @@ class LiveChangeTest {
         TrainingRun run = new TrainingRun(s, Map.of());
         Thread t = new Thread(run);
         t.start();
-        while (run.status().iteration < 20) {
-            Thread.sleep(10);
-        }
+        Waits.forIteration(run, 20);
         // a setting that fixes the graphs is refused and the run goes on
         IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
                 () -> run.requestChange(spec(Map.of("outputDir", dir.toString(), "iterations", "100000",

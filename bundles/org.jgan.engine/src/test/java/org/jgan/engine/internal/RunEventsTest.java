@@ -2,7 +2,6 @@ package org.jgan.engine.internal;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
-import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -151,9 +150,7 @@ class RunEventsTest {
         TrainingRun run = new TrainingRun(spec(dir, 1_000_000), Map.of(), null, new RunEvents(() -> admin));
         Thread t = new Thread(run);
         t.start();
-        while (run.status().iteration < 5) {
-            Thread.sleep(5);
-        }
+        Waits.forIteration(run, 5);
         run.pause();
         awaitPaused(run);
         assertEquals(State.PAUSED, run.status().state);
@@ -184,16 +181,12 @@ class RunEventsTest {
         TrainingRun run = new TrainingRun(spec(dir, 1_000_000, 3600), Map.of(), null, new RunEvents(() -> admin));
         Thread t = new Thread(run);
         t.start();
-        while (run.status().iteration < 5) {
-            Thread.sleep(5);
-        }
+        Waits.forIteration(run, 5);
         run.pause();
         awaitPaused(run);
         long pausedAt = run.status().iteration;
         run.resume();
-        while (run.status().iteration < pausedAt + 5) {
-            Thread.sleep(5);
-        }
+        Waits.forIteration(run, pausedAt + 5);
         run.stop();
         assertTrue(run.awaitFinished(60_000));
         long stoppedAt = run.status().iteration;
@@ -203,10 +196,7 @@ class RunEventsTest {
     }
 
     private static void awaitPaused(TrainingRun run) throws InterruptedException {
-        long deadline = System.currentTimeMillis() + 30_000;
-        while (run.status().state != State.PAUSED && System.currentTimeMillis() < deadline) {
-            Thread.sleep(5);
-        }
+        Waits.forState(run, State.PAUSED);
     }
 
     @Test
@@ -215,6 +205,8 @@ class RunEventsTest {
         run.run();
         assertEquals(State.COMPLETED, run.status().state);
         assertNull(run.status().error);
-        assertNotNull(Files.readString(dir.resolve("status.json")));
+        Map<?, ?> status = (Map<?, ?>) Json.read(Files.readString(dir.resolve("status.json")));
+        assertEquals("COMPLETED", status.get("state"), status.toString());
+        assertEquals(20.0, ((Number) status.get("iteration")).doubleValue(), status.toString());
     }
 }

@@ -19,9 +19,13 @@ class RunRegistryTest {
     @Test
     void startingWithoutUsableNd4jSaysWhy() throws Exception {
         RunRegistry r = new RunRegistry();
+        TestCatalog.fill(r.catalog());
+        // an invalid setting is refused first, without waiting for ND4J (a headless run exits at once)
+        assertEquals("setting: option 'lrD' has value 'NaN'; expected a number in [1.0E-12, 10]",
+                assertThrows(IllegalArgumentException.class, () -> r.start(null, Map.of("lrD", "NaN"))).getMessage());
         assertEquals("the ND4J numerics backend is not available yet (bundle org.jgan.nd4j not started or still "
                 + "loading); expected a NumericsBackend service",
-                assertThrows(IllegalStateException.class, () -> r.start("default", Map.of())).getMessage());
+                assertThrows(IllegalStateException.class, () -> r.start(null, Map.of())).getMessage());
         setBackend(r, new NumericsBackend() {
             public String description() {
                 return "unavailable";
@@ -33,7 +37,7 @@ class RunRegistryTest {
         });
         assertEquals("ND4J failed to load: java.lang.UnsatisfiedLinkError: no jnind4jcpu; expected ND4J natives for "
                 + "this CPU in bundle org.jgan.nd4j",
-                assertThrows(IllegalStateException.class, () -> r.start("default", Map.of())).getMessage());
+                assertThrows(IllegalStateException.class, () -> r.start(null, Map.of())).getMessage());
     }
 
     @Test

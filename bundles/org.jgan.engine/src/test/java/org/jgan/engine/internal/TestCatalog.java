@@ -38,7 +38,11 @@ final class TestCatalog {
     }
 
     static ComponentCatalog create() {
-        ComponentCatalog c = new ComponentCatalog();
+        return fill(new ComponentCatalog());
+    }
+
+    /** Adds the components of the plug-in bundles the engine's tests use to {@code c}. */
+    static ComponentCatalog fill(ComponentCatalog c) {
         c.add(Kind.ARCHITECTURE, "mlp", new MlpArchitecture(), "org.jgan.mlp", "0");
         c.add(Kind.ARCHITECTURE, "dcgan", new DcganArchitecture(), "org.jgan.dcgan", "0");
         c.add(Kind.ARCHITECTURE, "resnet", new ResnetArchitecture(), "org.jgan.resnet", "0");

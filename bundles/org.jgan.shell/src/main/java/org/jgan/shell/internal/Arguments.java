@@ -27,7 +27,13 @@ record Arguments(String preset, Map<String, String> settings) {
             if (eq == 0) {
                 throw new IllegalArgumentException("argument '" + a + "' has no key; expected key=value");
             }
-            settings.put(a.substring(0, eq).trim(), a.substring(eq + 1).trim());
+            String key = a.substring(0, eq).trim();
+            String value = a.substring(eq + 1).trim();
+            String earlier = settings.put(key, value);
+            if (earlier != null) {
+                throw new IllegalArgumentException("setting '" + key + "' is given twice ('" + earlier + "' and '"
+                        + value + "'); expected each key once");
+            }
         }
         return new Arguments(preset, settings);
     }

@@ -3,6 +3,7 @@ package org.jgan.shell.internal;
 import java.util.List;
 import java.util.Locale;
 import org.jgan.api.dto.ComponentDTO;
+import org.jgan.api.dto.MemoryDTO;
 import org.jgan.api.dto.OptionDTO;
 import org.jgan.api.dto.RunStatusDTO;
 
@@ -37,15 +38,18 @@ final class Formats {
         return sb.toString();
     }
 
-    static String runs(List<RunStatusDTO> runs) {
+    /** Every run's line, then the runtime's memory. */
+    static String runs(List<RunStatusDTO> runs, MemoryDTO memory) {
+        StringBuilder sb = new StringBuilder();
         if (runs.isEmpty()) {
-            return "no runs\n";
+            sb.append("no runs\n");
+        } else {
+            sb.append(String.format(Locale.ROOT, "%-28s %s%n", "RUN", "STATUS"));
+            for (RunStatusDTO r : runs) {
+                sb.append(String.format(Locale.ROOT, "%-28s %s%n", r.id, r.summary));
+            }
         }
-        StringBuilder sb = new StringBuilder(String.format(Locale.ROOT, "%-28s %s%n", "RUN", "STATUS"));
-        for (RunStatusDTO r : runs) {
-            sb.append(String.format(Locale.ROOT, "%-28s %s%n", r.id, r.summary));
-        }
-        return sb.toString();
+        return sb.append(memory.summary).append('\n').toString();
     }
 
     /** Full status with the output folder. */

@@ -61,9 +61,9 @@ public final class GanCommands {
         return "started " + s.id + "\n" + Formats.detail(s);
     }
 
-    @Descriptor("List runs with state, iteration, rate, ETA and latest losses")
+    @Descriptor("List runs with state, iteration, rate, ETA and latest losses, then the runtime's memory")
     public String runs() {
-        return Formats.runs(training.runs());
+        return Formats.runs(training.runs(), training.memory());
     }
 
     @Descriptor("Show a run's progress")

@@ -49,7 +49,7 @@ public final class HeadlessRunner {
             thread = null;
             return;
         }
-        thread = new Thread(() -> exit(drive(training, preset, context.getProperty(SET))), "jgan-headless");
+        thread = new Thread(() -> exit(drive(training, preset, context.getProperty(SET), context)), "jgan-headless");
         thread.start();
     }
 
@@ -72,7 +72,7 @@ public final class HeadlessRunner {
         return out;
     }
 
-    private static int drive(TrainingService training, String preset, String settings) {
+    private static int drive(TrainingService training, String preset, String settings, BundleContext context) {
         List<String> args = new ArrayList<>();
         if (!preset.isBlank()) {
             args.add(preset);
@@ -80,7 +80,7 @@ public final class HeadlessRunner {
         args.addAll(split(settings));
         RunStatusDTO s;
         try {
-            s = startWhenReady(training, Arguments.parse(args));
+            s = startWhenReady(training, Arguments.parse(args), new Readiness(context));
         } catch (RuntimeException e) {
             System.err.println("jgan: cannot start the run: " + e.getMessage());
             return 2;
@@ -118,8 +118,9 @@ public final class HeadlessRunner {
      */
     static Thread stopOnShutdown(TrainingService training, String id) {
         return new Thread(() -> {
+            RunStatusDTO now;
             try {
-                RunStatusDTO now = training.stop(id);
+                now = training.stop(id);
                 long deadline = System.currentTimeMillis() + 60_000;
                 while (now.state != State.STOPPED && now.state != State.COMPLETED && now.state != State.FAILED
                         && System.currentTimeMillis() < deadline) {
@@ -131,6 +132,12 @@ public final class HeadlessRunner {
             } catch (RuntimeException | InterruptedException e) {
                 // the framework is stopping too: the engine's deactivation stops the run and saves it
                 System.err.println("jgan: interrupted; could not stop run " + id + " here: " + e);
+                return;
+            }
+            if (now.state == State.STOPPED || now.state == State.COMPLETED || now.state == State.FAILED) {
+                // the run is saved: end with the documented status (1 when stopped), not the signal's 128 + n
+                System.out.flush();
+                Runtime.getRuntime().halt(now.state == State.COMPLETED ? 0 : 1);
             }
         }, "jgan-stop-on-signal");
     }
@@ -141,6 +148,7 @@ public final class HeadlessRunner {
      */
     private static int execute(CommandProcessor processor, String command, BundleContext context) {
         long deadline = System.currentTimeMillis() + READY_TIMEOUT_MILLIS;
+        Readiness readiness = new Readiness(context);
         try {
             while (context.getBundle(0).getState() != org.osgi.framework.Bundle.ACTIVE) {
                 Thread.sleep(100);
@@ -157,8 +165,9 @@ public final class HeadlessRunner {
                     return 0;
                 } catch (Exception e) {
                     String m = String.valueOf(e.getMessage());
-                    boolean transient_ = m.contains("Command not found") || m.contains("not available yet")
-                            || m.startsWith("unknown ") && m.contains("installed:");
+                    boolean transient_ = m.contains("not available yet")
+                            || (m.contains("Command not found") || m.startsWith("unknown ") && m.contains("installed:"))
+                            && !readiness.settled();
                     if (!transient_ || System.currentTimeMillis() > deadline) {
                         console.println("jgan: " + command + ": " + (e.getMessage() == null ? e : m));
                         return 1;
@@ -171,8 +180,12 @@ public final class HeadlessRunner {
         }
     }
 
-    /** Starts the run, waiting while ND4J loads or plug-ins are still registering. */
-    private static RunStatusDTO startWhenReady(TrainingService training, Arguments a) throws InterruptedException {
+    /**
+     * Starts the run, waiting while ND4J loads, and while plug-ins may still be registering: a component or preset
+     * that is unknown once every bundle has started (and a moment after) is an error at once.
+     */
+    private static RunStatusDTO startWhenReady(TrainingService training, Arguments a, Readiness readiness)
+            throws InterruptedException {
         long deadline = System.currentTimeMillis() + READY_TIMEOUT_MILLIS;
         while (true) {
             try {
@@ -180,7 +193,7 @@ public final class HeadlessRunner {
             } catch (IllegalStateException | IllegalArgumentException e) {
                 boolean transient_ = e instanceof IllegalStateException && e.getMessage().contains("not available yet")
                         || e instanceof IllegalArgumentException && e.getMessage().startsWith("unknown ")
-                                && e.getMessage().contains("installed:");
+                                && e.getMessage().contains("installed:") && !readiness.settled();
                 if (!transient_ || System.currentTimeMillis() > deadline) {
                     throw e;
                 }
@@ -188,6 +201,37 @@ public final class HeadlessRunner {
             }
         }
     }
+
+    /**
+     * Whether the runtime has settled: the framework is active, no bundle is still starting, and that has held for
+     * {@value #SETTLE_MILLIS} ms (Declarative Services registers a started bundle's components right after it
+     * starts). Until then an unknown component may still be on its way.
+     */
+    static final class Readiness {
+        private final BundleContext context;
+        private long settledSince = -1;
+
+        Readiness(BundleContext context) {
+            this.context = context;
+        }
+
+        boolean settled() {
+            boolean quiet = context.getBundle(0).getState() == org.osgi.framework.Bundle.ACTIVE
+                    && java.util.Arrays.stream(context.getBundles())
+                            .noneMatch(b -> b.getState() == org.osgi.framework.Bundle.STARTING);
+            long now = System.currentTimeMillis();
+            if (!quiet) {
+                settledSince = -1;
+                return false;
+            }
+            if (settledSince < 0) {
+                settledSince = now;
+            }
+            return now - settledSince >= SETTLE_MILLIS;
+        }
+    }
+
+    static final long SETTLE_MILLIS = 3_000;
 
     /**
      * Exits the JVM with the run's status. The launcher answers a framework stop with its own exit code, so the

@@ -27,6 +27,13 @@ class ArgumentsTest {
     }
 
     @Test
+    void aKeyGivenTwiceIsRefused() {
+        assertEquals("setting 'lrD' is given twice ('1e-4' and '5'); expected each key once",
+                assertThrows(IllegalArgumentException.class,
+                        () -> Arguments.parse(List.of("lrD=1e-4", "lrD=5"))).getMessage());
+    }
+
+    @Test
     void headlessSettingsSplitOnSpacesAndSemicolons() {
         assertEquals(List.of("a=1", "b=2", "c=x,y"), HeadlessRunner.split(" a=1;b=2  c=x,y "));
         assertEquals(List.of(), HeadlessRunner.split(null));

@@ -1,0 +1,60 @@
+package org.jgan.engine.internal;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.util.Map;
+import org.jgan.api.dto.MemoryDTO;
+import org.jgan.api.dto.RunStatusDTO;
+import org.junit.jupiter.api.Test;
+
+/** How memory figures are read and shown: byte counts, the progress line's mem field, the budget's setting. */
+class MemoryFiguresTest {
+
+    @Test
+    void bytesHaveThreeSignificantDigits() {
+        assertEquals("0 B", ProgressLine.bytes(0));
+        assertEquals("999 B", ProgressLine.bytes(999));
+        assertEquals("1.00 kB", ProgressLine.bytes(1000));
+        assertEquals("950 kB", ProgressLine.bytes(950_000));
+        assertEquals("1.00 MB", ProgressLine.bytes(999_600));
+        assertEquals("12.3 MB", ProgressLine.bytes(12_345_678));
+        assertEquals("1.21 GB", ProgressLine.bytes(1_212_000_000));
+        assertEquals("9.22 EB", ProgressLine.bytes(Long.MAX_VALUE));
+    }
+
+    @Test
+    void theProgressLineShowsWhatARunHoldsWhileItHoldsAnything() {
+        RunStatusDTO s = new RunStatusDTO();
+        s.state = RunStatusDTO.State.RUNNING;
+        s.iteration = 5;
+        s.iterations = 10;
+        s.etaSeconds = -1;
+        s.losses = Map.of();
+        s.heldBytes = 2_500_000;
+        assertEquals("RUNNING   it 5/10 (50%)  mem 2.50 MB", ProgressLine.format(s));
+        s.heldBytes = 0;
+        assertEquals("RUNNING   it 5/10 (50%)", ProgressLine.format(s));
+    }
+
+    @Test
+    void theRuntimesMemoryIsOneLine() {
+        MemoryDTO m = ProcessMemory.snapshot(12_300_000);
+        assertTrue(m.residentBytes > m.heapUsedBytes / 10 && m.heapMaxBytes >= m.heapCommittedBytes, m.toString());
+        assertTrue(m.summary.matches("memory: resident [0-9.]+ [kMG]B, Java heap [0-9.]+ [kMG]?B used of [0-9.]+ [MG]B "
+                + "\\([0-9.]+ [kMG]B committed\\), runs hold 12.3 MB of ND4J arrays"), m.summary);
+    }
+
+    @Test
+    void theBudgetIsReadWithUnitsAndABadValueIsNamed() {
+        assertEquals(123, MemoryBudget.parse("123"));
+        assertEquals(800L << 20, MemoryBudget.parse("800m"));
+        assertEquals(3L << 29, MemoryBudget.parse(" 1.5G "));
+        assertEquals("jgan.memoryBudget is 'lots'; expected a positive number of bytes with an optional suffix k, m, "
+                + "g or t (e.g. 12g), or auto", assertThrows(IllegalArgumentException.class,
+                        () -> MemoryBudget.parse("lots")).getMessage());
+        assertThrows(IllegalArgumentException.class, () -> MemoryBudget.parse("-2g"));
+        assertThrows(IllegalArgumentException.class, () -> MemoryBudget.parse("g"));
+    }
+}
