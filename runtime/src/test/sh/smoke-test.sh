@@ -65,13 +65,107 @@ for _ in $(seq 1 240); do
     sleep 0.5
 done
 kill -TERM "$pid"
-wait "$pid" || true
+term_status=0
+wait "$pid" || term_status=$?
 if grep -q '"state": "STOPPED"' runs/interrupted/status.json 2>/dev/null && [ -f runs/interrupted/checkpoints/checkpoint.zip ] \
-        && grep -q "jgan: interrupted; run interrupted STOPPED" interrupted.out; then
+        && grep -q "jgan: interrupted; run interrupted STOPPED" interrupted.out && [ "$term_status" -eq 1 ]; then
     echo "smoke: interrupted: ok"
 else
-    echo "smoke: interrupted: no STOPPED status.json and checkpoint after SIGTERM; output in $work/interrupted.out" >&2
+    echo "smoke: interrupted: no STOPPED status.json and checkpoint, or exit status $term_status (expected 1), after" \
+        "SIGTERM; output in $work/interrupted.out" >&2
     tail -n 20 interrupted.out >&2
+    failures=$((failures + 1))
+fi
+
+# wait_for FILE PATTERN SECONDS: until FILE holds PATTERN; fails the check it is part of when it does not in time
+wait_for() {
+    for _ in $(seq 1 $(($3 * 4))); do
+        grep -q -- "$2" "$1" 2>/dev/null && return 0
+        sleep 0.25
+    done
+    return 1
+}
+
+# One trainer per run folder: a second process on the folder of a running run is refused, naming the holder
+"$jgan" run default name=locked iterations=1000000 sampleInterval=0 progressInterval=1 > locked.out 2>&1 &
+holder=$!
+if wait_for locked.out "RUNNING   it" 120; then
+    check second-trainer 1 "is being trained by pid $holder on host" "$jgan" run default name=locked iterations=10
+    if [ -e runs/locked/status.json ]; then
+        echo "smoke: second-trainer: the refused trainer wrote status.json" >&2
+        failures=$((failures + 1))
+    fi
+else
+    echo "smoke: second-trainer: the first trainer did not start; output in $work/locked.out" >&2
+    failures=$((failures + 1))
+fi
+kill -TERM "$holder" 2>/dev/null || true
+wait "$holder" || true
+
+# kill -9 at random moments (checkpoints at every iteration, so kills land in checkpoint writes too), then resume:
+# losses.csv holds each iteration once and equals an uninterrupted run's
+common=(iterations=600 sampleInterval=0 checkpointInterval=1 progressInterval=1)
+check straight 0 "run straight COMPLETED it 600/600" "$jgan" run default name=straight "${common[@]}"
+for k in 1 2 3 4; do
+    "$jgan" run default name=killed "${common[@]}" > "killed-$k.out" 2>&1 &
+    victim=$!
+    # two progress lines (about a second of training), then a random moment within the next 1.5 s
+    for _ in $(seq 1 480); do
+        [ "$(grep -c "RUNNING   it" "killed-$k.out" 2>/dev/null)" -ge 2 ] && break
+        sleep 0.25
+    done
+    sleep "$((RANDOM % 2)).$((RANDOM % 10))$((RANDOM % 10))"
+    kill -KILL "$victim" 2>/dev/null || true
+    wait "$victim" 2>/dev/null || true
+done
+check resumed 0 "run killed COMPLETED it 600/600" "$jgan" run default name=killed "${common[@]}"
+if cmp -s runs/straight/losses.csv runs/killed/losses.csv; then
+    echo "smoke: kill-9: ok (losses.csv equals the uninterrupted run's after 4 kills)"
+else
+    echo "smoke: kill-9: runs/killed/losses.csv differs from runs/straight/losses.csv" >&2
+    diff runs/straight/losses.csv runs/killed/losses.csv | head -n 10 >&2
+    failures=$((failures + 1))
+fi
+
+# A full disk (a 1 MB tmpfs; needs root): the run fails naming the file, status.json records the failure, no
+# temporary file is left, and the last checkpoint is intact
+if [ "$(id -u)" = 0 ] && mkdir -p full && mount -t tmpfs -o size=1m tmpfs full 2>/dev/null; then
+    check full-disk 1 "No space left on device" "$jgan" run default name=full outputDir=full/run iterations=1000000 \
+        sampleInterval=20 checkpointInterval=10 progressInterval=1
+    if grep -q '"state": "FAILED"' full/run/status.json && grep -q 'could not write .*full/run' full/run/status.json \
+            && [ -z "$(find full -name '*.tmp')" ] && jar tf full/run/checkpoints/checkpoint.zip > /dev/null 2>&1; then
+        echo "smoke: full-disk-state: ok"
+    else
+        echo "smoke: full-disk-state: status.json, leftovers or checkpoint wrong:" >&2
+        cat full/run/status.json >&2 || true
+        find full -name '*.tmp' >&2
+        failures=$((failures + 1))
+    fi
+    umount full
+else
+    echo "smoke: full-disk: skipped (needs root and a tmpfs mount)"
+fi
+
+# Headless commands do not start the runs of ./load/*.cfg; a jar there that is not a bundle is named
+mkdir -p load notbundle
+printf 'dataset=ring8\niterations=50\n' > load/org.jgan.run-fromcfg.cfg
+echo x > notbundle/x.txt
+jar --create --file load/notabundle.jar -C notbundle .
+check load-folder 0 "notabundle.jar: its manifest has no Bundle-SymbolicName" "$jgan" exec 'gan:bundles'
+if [ -e runs/fromcfg ]; then
+    echo "smoke: load-folder: a headless command started the run of load/org.jgan.run-fromcfg.cfg" >&2
+    failures=$((failures + 1))
+fi
+rm -rf load/org.jgan.run-fromcfg.cfg load/notabundle.jar notbundle
+
+# A repeated key is refused; a misspelt component is refused as soon as the runtime has started
+check repeated-key 2 "setting 'lrD' is given twice ('1e-4' and '5'); expected each key once" \
+    "$jgan" run default name=bad3 lrD=1e-4 lrD=5
+start=$(date +%s)
+check misspelt-quickly 2 "unknown architecture 'mpl'" "$jgan" run default name=bad4 architecture=mpl
+took=$(( $(date +%s) - start ))
+if [ "$took" -gt 60 ]; then
+    echo "smoke: misspelt-quickly: took $took s to refuse a misspelt component" >&2
     failures=$((failures + 1))
 fi
 
