@@ -92,6 +92,17 @@ class FrameworkTest {
         assertTrue(Files.exists(out.resolve("checkpoints/checkpoint.zip")));
         assertTrue(Files.exists(out.resolve("samples/iter-0000100-scatter.png")));
         assertTrue(Files.readString(out.resolve("status.json")).contains("COMPLETED"));
+        // an invalid edit of the finished run's configuration is refused in the log: the run stays COMPLETED (it
+        // showed FAILED it 0/0 before); the change is handled within milliseconds, so 3 s without it is enough
+        props.put("lrD", "-1");
+        c.update(props);
+        long until = System.currentTimeMillis() + 3_000;
+        while (System.currentTimeMillis() < until) {
+            RunStatusDTO now = training.status("cm-run");
+            assertEquals(State.COMPLETED, now.state, "after an invalid edit: " + now.summary);
+            Thread.sleep(50);
+        }
+        assertEquals(200, training.status("cm-run").iteration);
         c.delete();
     }
 

@@ -33,6 +33,11 @@ record Checkpoint(long iteration, long dSteps, long gSteps, Map<String, INDArray
         this(iteration, dSteps, gSteps, arrays, null);
     }
 
+    /** Frees the arrays of this checkpoint (copies of the model's): call it once it is written or restored. */
+    void free() {
+        GraphMemory.close(arrays.values());
+    }
+
     /** Writes {@code dir/checkpoint.zip} atomically (see {@link AtomicFile}). */
     void write(Path dir) throws IOException {
         AtomicFile.write(dir.resolve(FILE), os -> {

@@ -115,13 +115,18 @@ final class GanModel implements SampleSource, AutoCloseable {
         }
     }
 
-    /** What the parameters may take: weight, gradient and optimizer state per parameter, EMA copies of G's. */
+    /**
+     * What the parameters may take. Each parameter is counted as many times as a training step holds it: the
+     * weight, its gradient, the optimizer's state (Adam's two moments, RMSProp's one), two temporaries of the update
+     * (the gradient's flat copy, the updater's intermediate) and the checkpoint's copy; G's weights once more when
+     * an EMA is kept. Activations are not counted.
+     */
     private static ParameterStore.Allowance allowance(RunSpec spec, MemoryBudget budget) {
         if (budget.bytes() == Long.MAX_VALUE) {
             return ParameterStore.Allowance.UNLIMITED;
         }
         int optimizerState = spec.stringSetting("optimizer").equals("adam") ? 2 : 1;
-        return new ParameterStore.Allowance(budget.left(), 2 + optimizerState, spec.doubleSetting("ema") > 0,
+        return new ParameterStore.Allowance(budget.left(), 5 + optimizerState, spec.doubleSetting("ema") > 0,
                 budget.describe());
     }
 
@@ -238,6 +243,8 @@ final class GanModel implements SampleSource, AutoCloseable {
         }
         optimizers.get(side).step(store.params(), gradients);
         acc.buffers().forEach((b, v) -> store.buffers().get(b).assign(v));
+        // the step's gradients are this model's own arrays (never the graph cache's): freed at once
+        GraphMemory.close(gradients.values());
         for (RunSpec.RegularizerChoice c : constraints) {
             ParameterConstraint pc = (ParameterConstraint) c.entry().component();
             if (pc.side(c.options()) == side) {
@@ -576,6 +583,7 @@ final class GanModel implements SampleSource, AutoCloseable {
                 optimizers.get(Side.GENERATOR).steps(), arrays, spec.resolved());
     }
 
+    /** Restores the saved state into this model's arrays (the checkpoint's own arrays are left as they are). */
     void restore(Checkpoint c) {
         restoreInto(store.params(), c.arrays(), "param/");
         restoreInto(store.buffers(), c.arrays(), "buffer/");

@@ -7,9 +7,10 @@ import java.util.Locale;
 
 /**
  * The memory a runtime lets its runs take, set by the system or framework property {@value #PROPERTY} (bytes, or
- * with a suffix k, m, g or t: {@code 12g}); unset or {@code auto}, 90% of the machine's physical memory. A run
- * whose parameters (with their gradients, optimizer state and EMA copies) would not fit in what is left of it is
- * refused before the parameter that would not fit is allocated.
+ * with a suffix k, m, g or t: {@code 12g}); unset or {@code auto}, 80% of the machine's physical memory. A run
+ * whose parameters (with their gradients, optimizer state, the update's temporaries, the checkpoint's copy and EMA
+ * copies) would not fit in what is left of it, or in the memory the machine has available, is refused before the
+ * parameter that would not fit is allocated.
  */
 final class MemoryBudget {
 
@@ -30,12 +31,12 @@ final class MemoryBudget {
         return new MemoryBudget(bytes, source);
     }
 
-    /** The budget {@value #PROPERTY} sets, or 90% of physical memory (unlimited where that cannot be read). */
+    /** The budget {@value #PROPERTY} sets, or 80% of physical memory (unlimited where that cannot be read). */
     static MemoryBudget configured() {
         String value = System.getProperty(PROPERTY);
         if (value == null || value.isBlank() || value.trim().equals("auto")) {
             long physical = physicalMemory();
-            return physical > 0 ? new MemoryBudget(physical / 10 * 9, "90% of physical memory; set " + PROPERTY
+            return physical > 0 ? new MemoryBudget(physical / 10 * 8, "80% of physical memory; set " + PROPERTY
                     + " to change it") : UNLIMITED;
         }
         return new MemoryBudget(parse(value), PROPERTY + "=" + value.trim());
@@ -67,9 +68,18 @@ final class MemoryBudget {
 
     /** MemTotal of /proc/meminfo in bytes, or 0 where it cannot be read. */
     static long physicalMemory() {
+        return meminfo("MemTotal:");
+    }
+
+    /** MemAvailable of /proc/meminfo (what can be had without swapping, other processes counted), or 0. */
+    static long availableMemory() {
+        return meminfo("MemAvailable:");
+    }
+
+    private static long meminfo(String field) {
         try {
             for (String line : Files.readAllLines(Path.of("/proc/meminfo"))) {
-                if (line.startsWith("MemTotal:")) {
+                if (line.startsWith(field)) {
                     return Long.parseLong(line.replaceAll("[^0-9]", "")) * 1024;
                 }
             }
@@ -83,9 +93,40 @@ final class MemoryBudget {
         return bytes;
     }
 
-    /** What is left for a new run: the budget less what the process occupies now. */
+    /**
+     * What is left for a new run: the budget less what the process occupies now, and no more than the machine has
+     * available (other processes take memory too).
+     */
     long left() {
-        return bytes == Long.MAX_VALUE ? bytes : Math.max(0, bytes - ProcessMemory.resident());
+        if (bytes == Long.MAX_VALUE) {
+            return bytes;
+        }
+        long left = Math.max(0, bytes - ProcessMemory.resident());
+        long available = availableMemory();
+        return available > 0 ? Math.min(left, available) : left;
+    }
+
+    /**
+     * The check a training run makes between iterations: when the process's resident size is over the budget, what
+     * finished runs and past steps left is reclaimed once; when it is still over, the run must stop before the
+     * operating system ends the whole process (and every run in it) for want of memory.
+     *
+     * @param resident the resident size now
+     * @param reclaim  frees what can be freed and returns the resident size afterwards
+     * @throws IllegalStateException naming the sizes, when the run must stop
+     */
+    void guard(String run, long iteration, long resident, java.util.function.LongSupplier reclaim) {
+        if (resident <= bytes) {
+            return;
+        }
+        long after = reclaim.getAsLong();
+        if (after > bytes) {
+            throw new IllegalStateException("the runtime's resident size reached " + ProgressLine.bytes(after)
+                    + " while run '" + run + "' trained at iteration " + iteration + ", over the memory budget of "
+                    + describe() + "; the run stops here so that the machine does not run out of memory (its last "
+                    + "checkpoint is kept); expected a smaller network or batch, fewer runs at once, or a larger "
+                    + "budget (-D" + PROPERTY + "=...)");
+        }
     }
 
     String describe() {

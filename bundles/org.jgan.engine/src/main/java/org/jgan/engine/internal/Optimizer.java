@@ -56,9 +56,12 @@ final class Optimizer {
                 // The parameter does not influence this player's loss (e.g. a conditional branch unused here).
                 continue;
             }
-            INDArray update = grad.castTo(DataType.FLOAT).dup('c').reshape('c', 1, param.length());
+            INDArray flat = grad.castTo(DataType.FLOAT).dup('c');
+            INDArray update = flat.reshape('c', 1, param.length());
             e.getValue().applyUpdater(update, iteration, 0);
             param.subi(update.reshape('c', param.shape()));
+            // freed now, not when a garbage collection happens to run (a large network's copy is gigabytes)
+            flat.close();
         }
         steps++;
     }

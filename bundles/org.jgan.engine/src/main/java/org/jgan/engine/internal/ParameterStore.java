@@ -19,8 +19,8 @@ import org.nd4j.linalg.api.ndarray.INDArray;
 final class ParameterStore {
 
     /**
-     * The bytes a run's parameters may take with their training state, and how many 4-byte copies each parameter
-     * has: the weight, its gradient, the optimizer's state per parameter, and an EMA copy of generator weights.
+     * The bytes a run's parameters may take with their training state, and how many 4-byte copies of each parameter
+     * a training step holds (see GanModel's allowance), plus an EMA copy of generator weights.
      */
     record Allowance(long bytes, int copies, boolean ema, String budget) {
         static final Allowance UNLIMITED = new Allowance(Long.MAX_VALUE, 1, false, "unlimited");
@@ -75,6 +75,9 @@ final class ParameterStore {
                     + Arrays.toString(created.shape()) + ", expected " + Arrays.toString(shape));
         }
         INDArray value = created.castTo(DataType.FLOAT).dup('c');
+        if (created != value && created.closeable()) {
+            created.close();
+        }
         map.put(name, value);
         return value;
     }
@@ -93,7 +96,7 @@ final class ParameterStore {
         double need = committed + 4 * elements * copies;
         if (need > allowance.bytes()) {
             throw new IllegalArgumentException(String.format(Locale.ROOT, "the run's parameters with their "
-                    + "gradients and optimizer state would take at least %s (reached at parameter '%s' of shape %s), "
+                    + "gradients, optimizer state and copies would take at least %s (reached at parameter '%s' of shape %s), "
                     + "more than the %s left of the memory budget (%s); expected a smaller network (e.g. "
                     + "architecture.hidden or architecture.channels) or a larger budget (-D%s=...)",
                     ProgressLine.bytes((long) need), name, Arrays.toString(shape),

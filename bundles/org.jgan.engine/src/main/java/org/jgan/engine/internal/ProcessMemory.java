@@ -40,6 +40,12 @@ final class ProcessMemory {
         trim();
     }
 
+    /** {@link #reclaim} and the resident size afterwards. */
+    static long reclaimed() {
+        reclaim();
+        return resident();
+    }
+
     /** glibc's malloc_trim through JavaCPP, which has it but keeps it private; false where it cannot be called. */
     static boolean trim() {
         try {

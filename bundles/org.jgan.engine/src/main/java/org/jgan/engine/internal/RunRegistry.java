@@ -207,8 +207,9 @@ public final class RunRegistry implements TrainingService {
         Handle handle;
         try {
             RunSpec spec = RunSpec.parse(config, catalog, id);
+            // an edited configuration is wanted whole; a started one for the settings it was given
             TrainingRun run = new TrainingRun(spec, provenance(spec, readyBackend), catalog, events,
-                    given(config, properties.get(GIVEN)));
+                    given(config, restart ? null : properties.get(GIVEN)));
             if (restart) {
                 run.restarting();
             }

@@ -29,6 +29,8 @@ import org.slf4j.LoggerFactory;
 final class TrainingRun implements Runnable {
 
     private static final Logger LOG = LoggerFactory.getLogger(TrainingRun.class);
+    /** How often a run compares the process's resident size with the memory budget (reading it costs ~20 us). */
+    private static final long GUARD_NANOS = 100_000_000L;
     /** Samples written at each sample interval, from the run's fixed latent batch. */
     private static final int SAMPLE_FILE_COUNT = 512;
 
@@ -194,7 +196,8 @@ final class TrainingRun implements Runnable {
         if (stopWanted()) {
             return State.STOPPED;
         }
-        GanModel model = new GanModel(spec, data, MemoryBudget.configured());
+        MemoryBudget budget = MemoryBudget.configured();
+        GanModel model = new GanModel(spec, data, budget);
         built[0] = model;
         if (stopWanted()) {
             // stopped while the model was built (a large one takes a while): nothing trained, nothing to save
@@ -203,6 +206,7 @@ final class TrainingRun implements Runnable {
         List<Map.Entry<Metric, RunSpec.Choice>> metricsToRun = chooseMetrics(spec, data);
         if (resumed != null) {
             model.restore(resumed);
+            resumed.free();
             iteration = resumed.iteration();
             LOG.info("[{}] resumed from {} at iteration {}", id(), checkpointFile, iteration);
             // given settings that differ from the recorded ones (see resumeSpec), before the loop tests the length
@@ -216,6 +220,7 @@ final class TrainingRun implements Runnable {
                 out.toAbsolutePath());
         enter(State.RUNNING);
         long lastProgress = System.nanoTime();
+        long lastGuard = lastProgress;
         progress.restartClock(iteration, lastProgress);
         try (LossLog lossLog = new LossLog(out.resolve("losses.csv"), model.lossNames(), iteration == 0)) {
             while (iteration < iterations) {
@@ -244,6 +249,10 @@ final class TrainingRun implements Runnable {
                     progress.update(done, now);
                 }
                 lossLog.append(done, values);
+                if (now - lastGuard >= GUARD_NANOS) {
+                    lastGuard = now;
+                    budget.guard(id(), done, ProcessMemory.resident(), ProcessMemory::reclaimed);
+                }
                 if (sampleEvery > 0 && done % sampleEvery == 0 && done < iterations) {
                     evaluate(model, data, metricsToRun, done);
                     lossLog.flush();
@@ -318,7 +327,12 @@ final class TrainingRun implements Runnable {
         if (lossLog != null) {
             lossLog.flush();
         }
-        model.checkpoint(iteration).write(checkpointDir);
+        Checkpoint c = model.checkpoint(iteration);
+        try {
+            c.write(checkpointDir);
+        } finally {
+            c.free();
+        }
     }
 
     /**

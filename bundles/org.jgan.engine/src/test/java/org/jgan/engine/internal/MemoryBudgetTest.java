@@ -26,10 +26,11 @@ class MemoryBudgetTest {
         DataSource data = spec.datasetComponent().open(spec.dataset().options());
         int open = GraphMemory.open();
         long before = ProcessMemory.resident();
-        // 65536 x 65536 weights are 17 GB as floats: allocating them would take the machine's memory
+        // 65536 x 65536 weights are 17 GB as floats, 120 GB counted 7 times: allocating them would take the machine's
+        // memory
         IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
                 () -> new GanModel(spec, data, MemoryBudget.of(8L << 30, "a test budget")));
-        assertTrue(e.getMessage().matches("the run's parameters with their gradients and optimizer state would take at "
+        assertTrue(e.getMessage().matches("the run's parameters with their gradients, optimizer state and copies would take at "
                 + "least [0-9.]+ GB \\(reached at parameter '[gd]/[^']+' of shape \\[65536, 65536\\]\\), more than the "
                 + "[0-9.]+ GB left of the memory budget \\(8.59 GB: a test budget\\); expected a smaller network \\(e.g. "
                 + "architecture.hidden or architecture.channels\\) or a larger budget \\(-Djgan.memoryBudget=...\\)"),
@@ -40,18 +41,50 @@ class MemoryBudgetTest {
     }
 
     @Test
-    void theEstimateCountsWeightsGradientsAndAdamState() {
-        RunSpec spec = ring("64");
+    void theEstimateCountsEachParameterSevenTimesWithAdam() {
+        RunSpec spec = ring("2048");
         DataSource data = spec.datasetComponent().open(spec.dataset().options());
-        try (GanModel model = new GanModel(spec, data, MemoryBudget.of(1L << 40, "a test budget"))) {
-            long params = model.parameterCount(org.jgan.api.Side.GENERATOR)
+        long params;
+        try (GanModel model = new GanModel(spec, data, MemoryBudget.UNLIMITED)) {
+            params = model.parameterCount(org.jgan.api.Side.GENERATOR)
                     + model.parameterCount(org.jgan.api.Side.DISCRIMINATOR);
-            // 4 copies of 4 bytes: weight, gradient, Adam's two moments (no EMA in the default run); plus buffers
+            // what a model holds between steps: the weights and Adam's two moments (no EMA here), and graph caches
             long held = model.heldBytes();
             assertTrue(held >= 4 * 3 * params && held <= 4 * 4 * params + 1_000_000, held + " bytes for " + params);
         }
-        // a budget smaller than that refuses the same model
-        assertThrows(IllegalArgumentException.class, () -> new GanModel(spec, data, MemoryBudget.of(1000, "tiny")));
+        // weight, gradient, Adam's two moments, two update temporaries, the checkpoint's copy: 7 floats each
+        long estimate = 7 * 4 * params;
+        assertThrows(IllegalArgumentException.class, () -> new GanModel(spec, data,
+                MemoryBudget.of(ProcessMemory.resident() + estimate * 8 / 10, "80% of the estimate")));
+        new GanModel(spec, data, MemoryBudget.of(ProcessMemory.resident() + estimate * 5 / 4, "125%")).close();
+    }
+
+    @Test
+    void aRunOverTheBudgetWhileTrainingStopsUnlessReclaimingBringsItBack() {
+        MemoryBudget budget = MemoryBudget.of(2_000_000_000L, "a test budget");
+        long[] reclaims = {0};
+        // under the budget: nothing is reclaimed
+        budget.guard("r", 7, 1_900_000_000L, () -> {
+            reclaims[0]++;
+            return 0;
+        });
+        assertEquals(0, reclaims[0]);
+        // over it, and back under after reclaiming: the run goes on
+        budget.guard("r", 7, 2_100_000_000L, () -> {
+            reclaims[0]++;
+            return 1_500_000_000L;
+        });
+        assertEquals(1, reclaims[0]);
+        // still over after reclaiming: the run stops, saying why
+        IllegalStateException e = assertThrows(IllegalStateException.class,
+                () -> budget.guard("r", 7, 2_100_000_000L, () -> 2_050_000_000L));
+        assertEquals("the runtime's resident size reached 2.05 GB while run 'r' trained at iteration 7, over the memory "
+                + "budget of 2.00 GB: a test budget; the run stops here so that the machine does not run out of memory "
+                + "(its last checkpoint is kept); expected a smaller network or batch, fewer runs at once, or a larger "
+                + "budget (-Djgan.memoryBudget=...)", e.getMessage());
+        MemoryBudget.UNLIMITED.guard("r", 7, Long.MAX_VALUE - 1, () -> {
+            throw new AssertionError("an unlimited budget reclaims nothing");
+        });
     }
 
     @Test

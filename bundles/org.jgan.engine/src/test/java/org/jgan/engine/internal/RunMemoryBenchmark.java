@@ -62,7 +62,8 @@ class RunMemoryBenchmark {
         System.out.println("RunMemoryBenchmark: " + iterations + " iterations per run, " + Runtime.getRuntime()
                 .availableProcessors() + " cores");
         org.nd4j.linalg.factory.Nd4j.create(1);
-        System.out.printf(Locale.ROOT, "%-14s %s%n", "start", figures());
+        // before any run most of the committed heap is untouched, so only the resident size means something here
+        System.out.printf(Locale.ROOT, "%-14s resident %6.0f MB%n", "start", Pointer.physicalBytes() / 1e6);
         for (int i = 1; i <= 12; i++) {
             train(List.of(run(dir, "m" + i, iterations)));
         }

@@ -32,6 +32,9 @@ class RunSpecTest {
                 reject(Map.of("lrG", "-0.1")).getMessage());
         assertEquals("setting: option 'batchSize' has value '0'; expected an integer in [1, 65536]",
                 reject(Map.of("batchSize", "0")).getMessage());
+        // refused when validated (gan:validate), not only when the run builds its model
+        assertEquals("setting 'accumulate' is 3, which does not divide batchSize 64; expected a divisor of batchSize "
+                + "(micro-batches of equal size)", reject(Map.of("batchSize", "64", "accumulate", "3")).getMessage());
         assertTrue(reject(Map.of("epochs", "3")).getMessage().startsWith("unknown setting 'epochs'; known settings: name,"));
         assertEquals("architecture 'mlp': unknown option 'depth'; known options: activation, dLayers, gLayers, gNorm, hidden, init, initStd, leak, minibatchKernelDims, minibatchKernels, vbnReference",
                 reject(Map.of("architecture.depth", "3")).getMessage());
