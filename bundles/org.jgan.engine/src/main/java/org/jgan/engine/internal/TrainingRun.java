@@ -29,8 +29,12 @@ import org.slf4j.LoggerFactory;
 final class TrainingRun implements Runnable {
 
     private static final Logger LOG = LoggerFactory.getLogger(TrainingRun.class);
-    /** How often a run compares the process's resident size with the memory budget (reading it costs ~20 us). */
-    private static final long GUARD_NANOS = 100_000_000L;
+    /**
+     * How often a run compares the process's resident size with the memory budget: reading it costs ~20 us, but a
+     * process over the budget is reclaimed (a full collection and a 200 ms pause), which must not happen more than
+     * once in this interval (10% of the time at worst) or a run near its budget would crawl.
+     */
+    private static final long GUARD_NANOS = 2_000_000_000L;
     /** Samples written at each sample interval, from the run's fixed latent batch. */
     private static final int SAMPLE_FILE_COUNT = 512;
 
