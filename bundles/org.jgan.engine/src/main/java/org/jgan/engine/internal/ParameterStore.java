@@ -111,11 +111,6 @@ final class ParameterStore {
         committed = need;
     }
 
-    /** Bytes of the parameters and buffers created so far, counted with their copies (see {@link Allowance}). */
-    double committedBytes() {
-        return committed;
-    }
-
     /** Trainable parameter names of one player, in creation order. */
     List<String> names(Side side) {
         List<String> out = new ArrayList<>();

@@ -614,7 +614,8 @@ final class TrainingRun implements Runnable {
             model.reconfigure(changed);
         }
         spec = changed;
-        iterations = changed.intSetting("iterations");
+        // a length below what the run has done ends it where it is (its status says it/it, not it/less)
+        iterations = Math.max(changed.intSetting("iterations"), iteration);
         StringBuilder sb = new StringBuilder();
         for (LiveSettings.Change c : changes) {
             sb.append(historyRow(iteration, c));
