@@ -78,6 +78,41 @@ public interface NetworkScope {
         throw new UnsupportedOperationException("this graph offers no random inputs; '" + name + "' was asked for");
     }
 
+    /**
+     * ReLU {@code max(x, 0)}. Build every piecewise-linear activation of a discriminator through these methods
+     * ({@link #relu}, {@link #leakyRelu}, {@link #abs}) rather than directly in {@link #sd()}: in the graphs where the
+     * engine differentiates a gradient penalty, it evaluates them with their masks (each element's slope, e.g. 0 or
+     * 1 for ReLU) held at the point the penalty is taken at, so that the penalty's parameter gradient is exact for
+     * them. Built directly, the same op gives a parameter gradient that is wrong whenever a pre-activation changes
+     * sign within the engine's finite-difference step (see docs/regularizers.md). Everywhere else the three
+     * methods build the plain op.
+     *
+     * @since 1.7
+     */
+    default SDVariable relu(SDVariable x) {
+        return sd().nn.relu(x, 0);
+    }
+
+    /**
+     * Leaky ReLU {@code x > 0 ? x : slope * x}, with the mask treatment described at {@link #relu}.
+     *
+     * @param slope the negative slope, e.g. 0.2
+     * @since 1.7
+     */
+    default SDVariable leakyRelu(SDVariable x, double slope) {
+        return sd().nn.leakyRelu(x, slope);
+    }
+
+    /**
+     * Absolute value {@code |x|} (e.g. the L1 distances of minibatch discrimination), with the mask treatment
+     * described at {@link #relu}: the held mask is the sign of x.
+     *
+     * @since 1.7
+     */
+    default SDVariable abs(SDVariable x) {
+        return sd().math.abs(x);
+    }
+
     /** Roles of parameters. */
     enum ParamKind { WEIGHT, BIAS, OTHER }
 }

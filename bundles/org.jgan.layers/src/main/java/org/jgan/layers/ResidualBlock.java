@@ -61,13 +61,13 @@ public final class ResidualBlock {
     public static SDVariable first(NetworkScope scope, String name, SDVariable x, long in, long out) {
         SameDiff sd = scope.sd();
         SDVariable shortcut = conv(scope, name + "/shortcut", avgPool(sd, x), in, out, 1, false);
-        SDVariable h = sd.nn.relu(conv(scope, name + "/conv1", x, in, out, 3, true), 0);
+        SDVariable h = scope.relu(conv(scope, name + "/conv1", x, in, out, 3, true));
         return avgPool(sd, conv(scope, name + "/conv2", h, out, out, 3, true)).add(shortcut);
     }
 
     /** [BN ->] ReLU. */
     public static SDVariable preActivation(NetworkScope scope, String name, SDVariable x, long channels, boolean norm) {
-        return scope.sd().nn.relu(norm ? BatchNorm.apply(scope, name, x, channels) : x, 0);
+        return scope.relu(norm ? BatchNorm.apply(scope, name, x, channels) : x);
     }
 
     /** A stride-1 "same" convolution with a square kernel of side 1 (Glorot init) or 3 (He init). */

@@ -63,7 +63,7 @@ final class BigGanNetworks implements Networks {
             SDVariable cond = shared == null ? chunk(z, i) : sd.concat(1, shared, chunk(z, i));
             h = up(scope, "up" + i, h, cond, condSize, i != res.doublings());
         }
-        h = sd.nn.relu(BatchNorm.apply(scope, "out/bn", h, c), 0);
+        h = scope.relu(BatchNorm.apply(scope, "out/bn", h, c));
         SDVariable out = ResidualBlock.conv(scope, "out", h, c, res.channels(), 3, true,
                 Initializer.glorotUniform(9 * c, 9 * res.channels()));
         return sd.math.tanh(out);
@@ -79,9 +79,9 @@ final class BigGanNetworks implements Networks {
             boolean outputBias) {
         SameDiff sd = scope.sd();
         SDVariable shortcut = upsample(sd, ResidualBlock.conv(scope, name + "/shortcut", x, c, c, 1, false));
-        SDVariable h = sd.nn.relu(ConditionalBatchNorm.apply(scope, name + "/cbn1", x, c, cond, condSize), 0);
+        SDVariable h = scope.relu(ConditionalBatchNorm.apply(scope, name + "/cbn1", x, c, cond, condSize));
         h = ResidualBlock.conv(scope, name + "/conv1", upsample(sd, h), c, c, 3, false);
-        h = sd.nn.relu(ConditionalBatchNorm.apply(scope, name + "/cbn2", h, c, cond, condSize), 0);
+        h = scope.relu(ConditionalBatchNorm.apply(scope, name + "/cbn2", h, c, cond, condSize));
         return ResidualBlock.conv(scope, name + "/conv2", h, c, c, 3, outputBias).add(shortcut);
     }
 
@@ -105,7 +105,7 @@ final class BigGanNetworks implements Networks {
                 h = ResidualBlock.plain(scope, "block" + i, h, c, false);
             }
         }
-        SDVariable features = sd.nn.relu(h, 0).sum(2, 3);
+        SDVariable features = scope.relu(h).sum(2, 3);
         SDVariable w = scope.param("out/W", ParamKind.WEIGHT, Initializer.glorotUniform(c, 1), c, 1);
         SDVariable b = scope.param("out/b", ParamKind.BIAS, Initializer.zeros(), 1);
         SDVariable logits = features.mmul(w).add(b);

@@ -63,11 +63,11 @@ final class DcganNetworks implements Networks {
         int s = res.start();
         long in = width(0);
         SDVariable a = dense(scope, "project", h, latent + classes, in * s * s, !layout.batchNorm());
-        h = gActivate(sd, normalize(scope, "project/bn", sd.reshape(a, -1, in, s, s), in));
+        h = gActivate(scope, normalize(scope, "project/bn", sd.reshape(a, -1, in, s, s), in));
         for (int step = 1; step < res.doublings(); step++) {
             long out = width(step);
             a = deconv(scope, "deconv" + step, h, in, out, !layout.batchNorm());
-            h = gActivate(sd, normalize(scope, "deconv" + step + "/bn", a, out));
+            h = gActivate(scope, normalize(scope, "deconv" + step + "/bn", a, out));
             in = out;
         }
         return sd.math.tanh(deconv(scope, "out", h, in, res.channels(), true));
@@ -86,7 +86,7 @@ final class DcganNetworks implements Networks {
             // no batch norm on D's input layer (Radford et al.: it made samples oscillate)
             boolean norm = layout.batchNorm() && i > 0;
             SDVariable a = conv(scope, "conv" + i, h, in, out, !norm);
-            h = dActivate(sd, norm ? BatchNorm.apply(scope, "conv" + i + "/bn", a, out) : a);
+            h = dActivate(scope, norm ? BatchNorm.apply(scope, "conv" + i + "/bn", a, out) : a);
             in = out;
         }
         long features = in * res.start() * res.start();
@@ -130,12 +130,12 @@ final class DcganNetworks implements Networks {
         return layout.he() ? Initializer.heNormal(fanIn) : Initializer.normal(layout.initStd());
     }
 
-    private SDVariable gActivate(SameDiff sd, SDVariable x) {
-        return layout.tanh() ? sd.math.tanh(x) : sd.nn.relu(x, 0);
+    private SDVariable gActivate(NetworkScope scope, SDVariable x) {
+        return layout.tanh() ? scope.sd().math.tanh(x) : scope.relu(x);
     }
 
-    private SDVariable dActivate(SameDiff sd, SDVariable x) {
-        return layout.tanh() ? sd.math.tanh(x) : sd.nn.leakyRelu(x, LEAK);
+    private SDVariable dActivate(NetworkScope scope, SDVariable x) {
+        return layout.tanh() ? scope.sd().math.tanh(x) : scope.leakyRelu(x, LEAK);
     }
 
 

@@ -23,7 +23,7 @@ final class MinibatchDiscrimination {
         SDVariable t = scope.param("minibatch/T", ParamKind.OTHER, Initializer.normal(0.05), a, (long) kernels * dims);
         SDVariable m = sd.reshape(f.mmul(t), -1, kernels, dims);
         SDVariable diff = sd.expandDims(m, 1).sub(sd.expandDims(m, 0)); // [n, n, B, C]: M_i - M_j
-        SDVariable l1 = sd.math.abs(diff).sum(3); // [n, n, B]
+        SDVariable l1 = scope.abs(diff).sum(3); // [n, n, B]
         SDVariable o = sd.math.exp(l1.neg()).sum(1); // [n, B]: sum over j
         return sd.concat(1, f, o);
     }

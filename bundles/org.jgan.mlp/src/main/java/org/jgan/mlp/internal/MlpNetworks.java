@@ -49,10 +49,10 @@ final class MlpNetworks implements Networks {
             SDVariable a = dense(scope, "fc" + i, h, in, layout.hidden());
             if (vbn != null) {
                 SDVariable aRef = dense(scope, "fc" + i, vbn.reference(), in, layout.hidden());
-                vbn.advance(activate(sd, vbn.normalizeReference("vbn" + i, aRef, layout.hidden())));
+                vbn.advance(activate(scope, vbn.normalizeReference("vbn" + i, aRef, layout.hidden())));
                 a = vbn.normalize("vbn" + i, a, aRef, layout.hidden());
             }
-            h = activate(sd, a);
+            h = activate(scope, a);
             in = layout.hidden();
         }
         SDVariable out = dense(scope, "out", h, in, shape.size());
@@ -68,7 +68,7 @@ final class MlpNetworks implements Networks {
         }
         long in = shape.size() + classes;
         for (int i = 0; i < layout.dLayers(); i++) {
-            h = activate(sd, dense(scope, "fc" + i, h, in, layout.hidden()));
+            h = activate(scope, dense(scope, "fc" + i, h, in, layout.hidden()));
             in = layout.hidden();
         }
         SDVariable features = h;
@@ -95,11 +95,11 @@ final class MlpNetworks implements Networks {
         };
     }
 
-    private SDVariable activate(SameDiff sd, SDVariable x) {
+    private SDVariable activate(NetworkScope scope, SDVariable x) {
         return switch (layout.activation()) {
-            case "tanh" -> sd.math.tanh(x);
-            case "leakyrelu" -> sd.nn.leakyRelu(x, layout.leak());
-            default -> sd.nn.relu(x, 0);
+            case "tanh" -> scope.sd().math.tanh(x);
+            case "leakyrelu" -> scope.leakyRelu(x, layout.leak());
+            default -> scope.relu(x);
         };
     }
 }

@@ -78,7 +78,7 @@ final class ResnetNetworks implements Networks {
                 h = ResidualBlock.plain(scope, "block" + i, h, c, layout.dNorm());
             }
         }
-        SDVariable features = sd.nn.relu(h, 0).mean(2, 3);
+        SDVariable features = scope.relu(h).mean(2, 3);
         SDVariable w = scope.param("out/W", ParamKind.WEIGHT, Initializer.glorotUniform(c, 1), c, 1);
         SDVariable b = scope.param("out/b", ParamKind.BIAS, Initializer.zeros(), 1);
         return new Critique(features.mmul(w).add(b), features);

@@ -85,7 +85,7 @@ final class SaganNetworks implements Networks {
                 h = ResidualBlock.plain(scope, "block" + i, h, c, false);
             }
         }
-        SDVariable features = sd.nn.relu(h, 0).sum(2, 3);
+        SDVariable features = scope.relu(h).sum(2, 3);
         SDVariable w = scope.param("out/W", ParamKind.WEIGHT, Initializer.glorotUniform(c, 1), c, 1);
         SDVariable b = scope.param("out/b", ParamKind.BIAS, Initializer.zeros(), 1);
         return new Critique(features.mmul(w).add(b), features);

@@ -25,20 +25,20 @@ final class ResidualBlock {
     static SDVariable down(NetworkScope scope, String name, SDVariable x, long in, long out) {
         SameDiff sd = scope.sd();
         SDVariable shortcut = conv(scope, name + "/shortcut", avgPool(sd, x), in, out, 1, false);
-        SDVariable h = conv(scope, name + "/conv1", lrelu(sd, x), in, in, 3, true);
-        return avgPool(sd, conv(scope, name + "/conv2", lrelu(sd, h), in, out, 3, true)).add(shortcut)
+        SDVariable h = conv(scope, name + "/conv1", lrelu(scope, x), in, in, 3, true);
+        return avgPool(sd, conv(scope, name + "/conv2", lrelu(scope, h), in, out, 3, true)).add(shortcut)
                 .mul(RESIDUAL_SCALE);
     }
 
     static SDVariable first(NetworkScope scope, String name, SDVariable x, long in, long out) {
         SameDiff sd = scope.sd();
         SDVariable shortcut = conv(scope, name + "/shortcut", avgPool(sd, x), in, out, 1, false);
-        SDVariable h = lrelu(sd, conv(scope, name + "/conv1", x, in, out, 3, true));
+        SDVariable h = lrelu(scope, conv(scope, name + "/conv1", x, in, out, 3, true));
         return avgPool(sd, conv(scope, name + "/conv2", h, out, out, 3, true)).add(shortcut).mul(RESIDUAL_SCALE);
     }
 
-    static SDVariable lrelu(SameDiff sd, SDVariable x) {
-        return sd.nn.leakyRelu(x, SLOPE);
+    static SDVariable lrelu(NetworkScope scope, SDVariable x) {
+        return scope.leakyRelu(x, SLOPE);
     }
 
     /**

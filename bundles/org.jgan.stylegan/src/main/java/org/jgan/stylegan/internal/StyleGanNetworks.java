@@ -96,7 +96,7 @@ final class StyleGanNetworks implements Networks {
             SDVariable w = Equalized.weight(scope, "mapping" + i + "/W", Equalized.LRELU_GAIN, MAPPING_LR_MUL, width,
                     width, layout.wDim());
             SDVariable b = Equalized.bias(scope, "mapping" + i + "/b", MAPPING_LR_MUL, layout.wDim());
-            h = ResidualBlock.lrelu(sd, h.mmul(w).add(b));
+            h = ResidualBlock.lrelu(scope, h.mmul(w).add(b));
             width = layout.wDim();
         }
         return h;
@@ -148,7 +148,7 @@ final class StyleGanNetworks implements Networks {
         SameDiff sd = scope.sd();
         x = StyleLayers.noise(scope, name + "/noise", x, c, size);
         SDVariable bias = scope.param(name + "/b", ParamKind.BIAS, Initializer.zeros(), c);
-        x = ResidualBlock.lrelu(sd, x.add(sd.reshape(bias, 1, c, 1, 1)));
+        x = ResidualBlock.lrelu(scope, x.add(sd.reshape(bias, 1, c, 1, 1)));
         SDVariable ys = StyleLayers.style(scope, name + "/style_s", w, layout.wDim(), c, 1);
         SDVariable yb = StyleLayers.style(scope, name + "/style_b", w, layout.wDim(), c, 0);
         return StyleLayers.adain(sd, x, ys, yb, c);
@@ -161,7 +161,7 @@ final class StyleGanNetworks implements Networks {
         x = StyleLayers.modulatedConv(scope, name, x, s, c, c, 3, true);
         x = StyleLayers.noise(scope, name + "/noise", x, c, size);
         SDVariable bias = scope.param(name + "/b", ParamKind.BIAS, Initializer.zeros(), c);
-        return ResidualBlock.lrelu(sd, x.add(sd.reshape(bias, 1, c, 1, 1)));
+        return ResidualBlock.lrelu(scope, x.add(sd.reshape(bias, 1, c, 1, 1)));
     }
 
     @Override
@@ -179,12 +179,12 @@ final class StyleGanNetworks implements Networks {
         }
         // StyleGAN's D head (as StyleGAN2's): minibatch stddev, conv3x3, flatten, dense C with LeakyReLU (the
         // features), dense logit
-        h = ResidualBlock.lrelu(sd, ResidualBlock.conv(scope, "final/conv", minibatchStddev(sd, h, size), c + 1, c,
+        h = ResidualBlock.lrelu(scope, ResidualBlock.conv(scope, "final/conv", minibatchStddev(sd, h, size), c + 1, c,
                 3, true));
         long flat = c * size * size;
         SDVariable fcW = Equalized.weight(scope, "fc/W", Equalized.LRELU_GAIN, 1, flat, flat, c);
         SDVariable fcB = scope.param("fc/b", ParamKind.BIAS, Initializer.zeros(), c);
-        SDVariable features = ResidualBlock.lrelu(sd, sd.reshape(h, -1, flat).mmul(fcW).add(fcB));
+        SDVariable features = ResidualBlock.lrelu(scope, sd.reshape(h, -1, flat).mmul(fcW).add(fcB));
         SDVariable w = Equalized.weight(scope, "out/W", 1, 1, c, c, 1);
         SDVariable b = scope.param("out/b", ParamKind.BIAS, Initializer.zeros(), 1);
         return new Critique(features.mmul(w).add(b), features);
