@@ -3,14 +3,20 @@ package org.jgan.metrics.mixture.internal;
 /**
  * Mode coverage of a sample against a mixture with known means and a common standard deviation, following the
  * protocol of VEEGAN (Srivastava et al. 2017) and PacGAN (Lin et al. 2018): a sample is high quality when it lies
- * within {@code k} standard deviations of its nearest mean; a mode is covered when at least {@code minPerMode}
- * high-quality samples are nearest to it.
+ * strictly within {@code k} standard deviations of its nearest mean. Two counts of covered modes:
+ * <ul>
+ * <li>{@code modesCovered}, the published convention of VEEGAN's and PacGAN's evaluation code: a mode is covered
+ * when at least one high-quality sample is nearest to it;</li>
+ * <li>{@code modesStrict}: a mode is covered when at least {@code minPerMode} high-quality samples are nearest to
+ * it (20 by default, so that a few stray samples do not count as a mode).</li>
+ * </ul>
  *
- * @param modesCovered      number of covered modes
+ * @param modesCovered      modes with at least one high-quality sample (the published convention)
+ * @param modesStrict       modes with at least minPerMode high-quality samples
  * @param highQuality       fraction of samples within k standard deviations of their nearest mean
  * @param counts            high-quality samples per mode
  */
-record ModeCoverage(int modesCovered, double highQuality, int[] counts) {
+record ModeCoverage(int modesCovered, int modesStrict, double highQuality, int[] counts) {
 
     static ModeCoverage of(double[][] samples, double[][] means, double stddev, double k, int minPerMode) {
         int[] counts = new int[means.length];
@@ -30,17 +36,21 @@ record ModeCoverage(int modesCovered, double highQuality, int[] counts) {
                     best = m;
                 }
             }
-            if (Math.sqrt(bestDist) <= limit) {
+            if (Math.sqrt(bestDist) < limit) {
                 good++;
                 counts[best]++;
             }
         }
         int covered = 0;
+        int strict = 0;
         for (int c : counts) {
-            if (c >= minPerMode) {
+            if (c >= 1) {
                 covered++;
             }
+            if (c >= minPerMode) {
+                strict++;
+            }
         }
-        return new ModeCoverage(covered, samples.length == 0 ? 0 : (double) good / samples.length, counts);
+        return new ModeCoverage(covered, strict, samples.length == 0 ? 0 : (double) good / samples.length, counts);
     }
 }

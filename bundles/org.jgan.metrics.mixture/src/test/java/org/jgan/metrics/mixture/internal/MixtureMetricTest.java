@@ -40,11 +40,23 @@ class MixtureMetricTest {
             pts[i++] = new double[] {5, 5};
         }
         ModeCoverage c = ModeCoverage.of(pts, MEANS, 0.1, 3, 20);
-        assertEquals(2, c.modesCovered());
+        // published convention: one high-quality sample covers a mode; strict: minPerMode of them
+        assertEquals(3, c.modesCovered());
+        assertEquals(2, c.modesStrict());
         assertEquals(0.65, c.highQuality(), 1e-12);
         assertArrayEquals(new int[] {30, 25, 10, 0}, c.counts());
         // 0.31 is beyond 3 std of 0.1
         assertEquals(0, ModeCoverage.of(new double[][] {{10.31, 0}}, MEANS, 0.1, 3, 1).highQuality());
+        // strictly within: a sample exactly 3 std away does not count (PacGAN's and VEEGAN's code compare with <)
+        ModeCoverage edge = ModeCoverage.of(new double[][] {{10.5, 0}}, MEANS, 0.25, 2, 1);
+        assertEquals(0, edge.highQuality());
+        assertEquals(0, edge.modesCovered());
+        // one stray sample on mode 3 counts under the published convention only
+        double[][] stray = java.util.Arrays.copyOf(pts, 101);
+        stray[100] = new double[] {10, 10};
+        ModeCoverage s = ModeCoverage.of(stray, MEANS, 0.1, 3, 20);
+        assertEquals(4, s.modesCovered());
+        assertEquals(2, s.modesStrict());
     }
 
     @Test
@@ -59,7 +71,7 @@ class MixtureMetricTest {
             }
             return Nd4j.create(out);
         }, data, dir, "t-", 1, Options.resolve("metric", metric.options(), Map.of("samples", "200")));
-        assertEquals(Map.of("modes", 2.0, "modes_total", 4.0, "high_quality", 1.0), r.scores());
+        assertEquals(Map.of("modes", 2.0, "modes_strict", 2.0, "modes_total", 4.0, "high_quality", 1.0), r.scores());
         assertTrue(Files.size(dir.resolve("t-scatter.png")) > 1000);
         assertTrue(metric.supports(data));
     }
