@@ -508,6 +508,21 @@ final class GanModel implements SampleSource, AutoCloseable {
         return noise.uniform() ? Seeds.uniform(key, s) : Seeds.gaussian(key, s);
     }
 
+    /** The run's parameters and buffers (for tests that build their own graphs of the networks). */
+    ParameterStore store() {
+        return store;
+    }
+
+    /** The architecture's networks. */
+    Networks networks() {
+        return networks;
+    }
+
+    /** D's reparametrizations, as its graphs apply them. */
+    List<GraphScope.Reparam> discriminatorReparams() {
+        return discriminatorReparams;
+    }
+
     int classes() {
         return data.classes();
     }

@@ -5,6 +5,7 @@ import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.function.Supplier;
 import org.jgan.api.Initializer;
 import org.jgan.api.NetworkScope;
 import org.jgan.api.Options;
@@ -12,6 +13,7 @@ import org.jgan.api.Reparametrization;
 import org.jgan.api.Side;
 import org.nd4j.autodiff.samediff.SDVariable;
 import org.nd4j.autodiff.samediff.SameDiff;
+import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
 
 /** One network's parameters inside one graph, bound to the run's {@link ParameterStore}. */
@@ -41,6 +43,18 @@ final class GraphScope implements NetworkScope {
     private final Map<String, INDArray> substitutes;
     private final List<BufferUpdate> bufferUpdates = new ArrayList<>();
     private RandomInputs randoms;
+    private Kinks kinks = Kinks.PLAIN;
+    private final List<String> masks = new ArrayList<>();
+
+    /**
+     * How the piecewise-linear ops built through {@link #relu}, {@link #leakyRelu} and {@link #abs} are evaluated.
+     * A gradient penalty's graphs come in pairs built by the same calls: a RECORD graph evaluates the plain ops and
+     * also outputs each op's mask (its slope at every element), a FROZEN graph multiplies each op's input by a mask
+     * fed as a placeholder, in the same order. Fed the masks a RECORD graph output at X, a FROZEN graph is the
+     * network linearized in its kinks at X: equal to it wherever no pre-activation changes sign, and piecewise-linear
+     * ops contribute no error to a finite difference around X.
+     */
+    enum Kinks { PLAIN, RECORD, FROZEN }
 
     GraphScope(SameDiff sd, Side side, boolean training, ParameterStore store, List<Reparam> reparams) {
         this(sd, side, training, store, reparams, Map.of());
@@ -98,6 +112,55 @@ final class GraphScope implements NetworkScope {
     GraphScope withRandomInputs(RandomInputs randoms) {
         this.randoms = randoms;
         return this;
+    }
+
+    /** Builds the piecewise-linear ops as {@code kinks} says (PLAIN unless set). */
+    GraphScope withKinks(Kinks kinks) {
+        this.kinks = kinks;
+        return this;
+    }
+
+    /**
+     * In a RECORD graph the mask outputs, in a FROZEN graph the mask placeholders, one per piecewise-linear op in
+     * the order the network built them.
+     */
+    List<String> masks() {
+        return masks;
+    }
+
+    @Override
+    public SDVariable relu(SDVariable x) {
+        return kink(x, () -> sd.nn.relu(x, 0), () -> sd.gt(x, 0.0).castTo(DataType.FLOAT));
+    }
+
+    @Override
+    public SDVariable leakyRelu(SDVariable x, double slope) {
+        return kink(x, () -> sd.nn.leakyRelu(x, slope),
+                () -> sd.gt(x, 0.0).castTo(DataType.FLOAT).mul(1 - slope).add(slope));
+    }
+
+    @Override
+    public SDVariable abs(SDVariable x) {
+        return kink(x, () -> sd.math.abs(x), () -> sd.math.sign(x));
+    }
+
+    private SDVariable kink(SDVariable x, Supplier<SDVariable> plain, Supplier<SDVariable> mask) {
+        switch (kinks) {
+            case RECORD -> {
+                SDVariable out = plain.get();
+                masks.add(mask.get().name());
+                return out;
+            }
+            case FROZEN -> {
+                // no fixed shape: the mask has the shape of x, whatever it is
+                SDVariable m = sd.placeHolder("kink/mask" + masks.size(), DataType.FLOAT, (long[]) null);
+                masks.add(m.name());
+                return x.mul(m);
+            }
+            default -> {
+                return plain.get();
+            }
+        }
     }
 
     @Override
