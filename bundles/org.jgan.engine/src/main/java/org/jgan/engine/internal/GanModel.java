@@ -44,6 +44,7 @@ final class GanModel implements SampleSource, AutoCloseable {
     private final List<PlayerGraph.Noise> samplerNoises = new ArrayList<>();
     private final List<RunSpec.RegularizerChoice> constraints = new ArrayList<>();
     private final List<InputGradientPenalty> penalties = new ArrayList<>();
+    private InputGradientPenalty.Method penaltyMethod = InputGradientPenalty.Method.TANGENT;
     private long iterations;
     /** The current regularizer choices by name (weights and schedules can change while training). */
     private final Map<String, RunSpec.RegularizerChoice> terms = new HashMap<>();
@@ -162,9 +163,23 @@ final class GanModel implements SampleSource, AutoCloseable {
         penalties.clear();
         for (PlayerGraph.PenaltyPoints pp : graphs.get(Side.DISCRIMINATOR).penalties) {
             penalties.add(new InputGradientPenalty(pp.choice(), pp.groups().size(), networks, shape, data.classes(),
-                    store, reparams.get(Side.DISCRIMINATOR)));
+                    store, reparams.get(Side.DISCRIMINATOR), penaltyMethod));
         }
         return reparams;
+    }
+
+    /**
+     * Rebuilds the gradient penalties' graphs with {@code method} (benchmarks and tests compare the methods; runs
+     * use {@link InputGradientPenalty.Method#TANGENT}).
+     */
+    void penaltyMethod(InputGradientPenalty.Method method) {
+        penaltyMethod = method;
+        penalties.forEach(InputGradientPenalty::release);
+        penalties.clear();
+        for (PlayerGraph.PenaltyPoints pp : graphs.get(Side.DISCRIMINATOR).penalties) {
+            penalties.add(new InputGradientPenalty(pp.choice(), pp.groups().size(), networks, shape, data.classes(),
+                    store, discriminatorReparams, method));
+        }
     }
 
     /**

@@ -25,28 +25,31 @@ import org.slf4j.LoggerFactory;
 /**
  * Evaluates a {@link GradientPenalty} {@code P = sum_groups mean_i f(psi(x_i), |grad_x psi(x_i)|^2)} and its
  * gradient with respect to the discriminator's parameters using first-order gradients only (SameDiff cannot
- * differentiate through a gradient). With {@code g_i = grad_x psi(x_i)} and {@code s_i = |g_i|^2}:
+ * differentiate through a gradient). With {@code g = grad_X sum_j psi(x_j)} (row i is {@code grad_x psi(x_i)} where
+ * rows do not interact; with batch statistics it is what autograd implementations compute too), {@code s_i = |g_i|^2}
+ * and {@code v_i = f_s,i g_i} held fixed:
  * <pre>
- *   d/dtheta f(psi_i, s_i) = f_psi * grad_theta psi(x_i) + f_s * 2 (d g_i / d theta)^T g_i
- *   (d g_i / d theta)^T g_i = |g_i| d/de grad_theta psi(x_i + e g_i/|g_i|) at e = 0
- *                          ~ |g_i| [grad_theta psi~(x_i + h u_i) - grad_theta psi~(x_i - h u_i)] / (2h)
+ *   d/dtheta sum_i f(psi_i, s_i) = sum_i f_psi,i grad_theta psi(x_i) + 2 (dg/dtheta)^T v
+ *   (dg/dtheta)^T v = grad_theta (g . v) = grad_theta sum_j psi'_j,   psi' = d/de psi(X + e v) at e = 0
  * </pre>
- * Summed over the batch, the second term is the directional derivative {@code 2 (dg/dtheta)^T v} with
- * {@code v_i = f_s g_i}, taken along the whole batch: one backward pass of {@code sum_j psi~(x_j)} at {@code X + e v}
- * and one at {@code X - e v}; the first term rides on the same two passes (their mean is the gradient at X). Each
- * is its own batch, so the result is also exact for discriminators with batch statistics (batch
- * normalization), where {@code g = grad_X sum_j psi(x_j)} as in autograd implementations.
+ * {@link Method#TANGENT}: the directional derivative {@code psi'} is computed by forward-mode differentiation of the
+ * discriminator's graph ({@link Tangents}), whose ops SameDiff differentiates with respect to the parameters in one
+ * backward pass of {@code sum_j w_j psi_j + wt psi'_j}: exact, for every op that has a tangent rule (every op of
+ * the shipped discriminators; {@code PenaltyExactnessTest} checks them against double backprop in float64).
  * <p>
- * {@code psi~} is the discriminator linearized in its kinks at X: its ReLU, LeakyReLU and abs ops (built through
- * {@link org.jgan.api.NetworkScope#relu} and its siblings) multiply their input by the mask (the slope at each
- * element) that a first pass recorded at X. It equals psi wherever no pre-activation changes sign, and its value,
- * input gradient and parameter gradient at X are those of psi; but where a central difference of psi itself is
+ * {@link Method#DIFFERENCE}, the fallback for a discriminator with an op that has no tangent rule: a central
+ * difference, one backward pass of {@code sum_j psi~(x_j)} at {@code X + e v} and one at {@code X - e v}, with the
+ * first-order term riding on the same two passes. {@code psi~} is the discriminator linearized in its kinks at X:
+ * its ReLU, LeakyReLU and abs ops (built through {@link org.jgan.api.NetworkScope#relu} and its siblings) multiply
+ * their input by the mask (the slope at each element) that a first pass recorded at X. It equals psi wherever no
+ * pre-activation changes sign, and its value and gradients at X are psi's; a central difference of psi itself is
  * wrong by the jump of the slope whenever a pre-activation crosses zero within the step (on the default ring MLP,
- * 15 to 31 crossings per evaluation and relative errors above 1), the difference of psi~ has no error from the
- * piecewise-linear ops at all: a network of linear layers and such ops is linear in its input once its masks are
- * fixed, and the difference is exact. Only smooth non-linear ops (batch normalization, tanh, softmax, the minibatch
- * standard deviation) leave an O(e^2) error, small at {@link #STEP} ({@code PenaltyExactnessTest} measures it on
- * every shipped discriminator against double backprop in float64).
+ * 15 to 31 crossings per evaluation and relative errors above 1), while the difference of psi~ is exact where the
+ * masked network is affine in its input and O(e^2) where smooth non-linear ops remain (batch normalization, tanh,
+ * softmax, the minibatch standard deviation).
+ * <p>
+ * Each point group is its own batch in every pass, so discriminators with batch statistics see the batch they are
+ * penalized on.
  */
 final class InputGradientPenalty {
 
@@ -81,11 +84,15 @@ final class InputGradientPenalty {
     private static final Set<String> KINKED_OPS = Set.of("relu", "relu6", "leakyrelu", "abs", "maxpool2d", "maxpool3dnew",
             "max_pairwise", "min_pairwise", "maximum", "minimum", "clipbyvalue", "hardtanh", "prelu", "thresholdedrelu");
 
-    private static final String X = "x", W = "w", LABELS = "labels";
+    private static final String X = "x", W = "w", LABELS = "labels", XDOT = "xdot", WT = "wt";
 
     private final RunSpec.RegularizerChoice choice;
     private final GradientPenalty penalty;
+    /** The discriminator whose input gradient g the penalty takes (recording its masks for the difference). */
     private final Critic critic;
+    /** The discriminator with its logit's tangent (null: the difference). */
+    private final Critic tangent;
+    /** The discriminator held at its kinks for the difference (null: tangents). */
     private final Critic frozen;
     private final List<PerSample> groups = new ArrayList<>();
     /** Ops that make the frozen discriminator non-affine in its input (empty: the difference is exact). */
@@ -96,32 +103,82 @@ final class InputGradientPenalty {
     private record PerSample(SameDiff sd, String out) {
     }
 
-    /** One build of the discriminator: its graph, logit, parameters and masks (see {@link GraphScope.Kinks}). */
-    private record Critic(SameDiff sd, String logits, List<String> params, List<String> masks) {
+    /**
+     * One build of the discriminator: its graph, logit, parameters, masks (see {@link GraphScope.Kinks}) and, in a
+     * tangent graph, the ops that have no tangent rule.
+     */
+    private record Critic(SameDiff sd, String logits, List<String> params, List<String> masks,
+            List<String> unsupported) {
 
         static Critic build(GraphScope.Kinks kinks, Networks networks, DataShape shape, int classes,
                 ParameterStore store, List<GraphScope.Reparam> reparams) {
+            return build(kinks, false, networks, shape, classes, store, reparams);
+        }
+
+        /**
+         * The discriminator with the forward-mode tangent of its logit along a fed input tangent {@code XDOT}
+         * ({@link Tangents}); its loss is {@code sum_j w_j psi(x_j) + wt_j psi'(x_j)}.
+         */
+        static Critic tangent(Networks networks, DataShape shape, int classes, ParameterStore store,
+                List<GraphScope.Reparam> reparams) {
+            return build(GraphScope.Kinks.PLAIN, true, networks, shape, classes, store, reparams);
+        }
+
+        private static Critic build(GraphScope.Kinks kinks, boolean tangent, Networks networks, DataShape shape,
+                int classes, ParameterStore store, List<GraphScope.Reparam> reparams) {
             SameDiff sd = GraphMemory.create();
             try {
                 // A variable whose array each pass replaces, not a placeholder: SameDiff 1.0.0-M2.1 returns no
                 // gradient for a placeholder that reaches the loss through concat (conditional discriminators
                 // concatenate label maps).
-                SDVariable x = sd.var(X, Nd4j.zeros(DataType.FLOAT, shape.batched(1)));
+                // (The tangent graph needs no gradient for x: a placeholder, which spares the first layer's backward
+                // pass to its input.)
+                SDVariable x = tangent ? sd.placeHolder(X, DataType.FLOAT, shape.batched(-1))
+                        : sd.var(X, Nd4j.zeros(DataType.FLOAT, shape.batched(1)));
                 SDVariable w = sd.placeHolder(W, DataType.FLOAT, -1, 1);
                 // Conditional discriminators see the D step's data labels with every point group (the engine
                 // conditions the fake batch of D steps on them too, so each row's points share one label).
                 SDVariable labels = classes > 0 ? sd.placeHolder(LABELS, DataType.FLOAT, -1, classes) : null;
                 GraphScope scope = new GraphScope(sd, Side.DISCRIMINATOR, true, store, reparams).withKinks(kinks);
                 Critique c = networks.discriminator(scope, x, labels);
-                sd.setLossVariables(c.logits().mul(w).sum());
+                SDVariable loss = c.logits().mul(w).sum();
+                List<String> unsupported = List.of();
+                if (tangent) {
+                    Tangents.Result t = Tangents.extend(sd, X, sd.placeHolder(XDOT, DataType.FLOAT, shape.batched(-1)),
+                            c.logits().name(), probeShapes(sd, shape, classes, c.logits().name()));
+                    unsupported = t.unsupported();
+                    SDVariable psiDot = t.of(c.logits().name());
+                    if (psiDot != null) {
+                        loss = loss.add(psiDot.mul(sd.placeHolder(WT, DataType.FLOAT, -1, 1)).sum());
+                    }
+                }
+                sd.setLossVariables(loss);
                 // parameters of D outside its forward pass (an auxiliary head such as InfoGAN's Q) get no penalty
                 // gradient
                 List<String> params = store.names(Side.DISCRIMINATOR).stream().filter(sd::hasVariable).toList();
-                return new Critic(sd, c.logits().name(), params, List.copyOf(scope.masks()));
+                return new Critic(sd, c.logits().name(), params, List.copyOf(scope.masks()), unsupported);
             } catch (RuntimeException | Error e) {
                 GraphMemory.release(sd);
                 throw e;
             }
+        }
+
+        /**
+         * The shapes of the variables on the way from the input to the logit, from one forward pass on a batch of
+         * 2 random points (so that a per-batch statistic shows as a broadcast).
+         */
+        private static Map<String, long[]> probeShapes(SameDiff sd, DataShape shape, int classes, String logits) {
+            List<String> names = new ArrayList<>(List.of(X));
+            for (org.nd4j.autodiff.samediff.internal.SameDiffOp op : Tangents.path(sd, X, logits)) {
+                names.addAll(op.getOutputsOfOp());
+            }
+            Map<String, INDArray> feed = new HashMap<>(Map.of(X, Nd4j.randn(DataType.FLOAT, shape.batched(2))));
+            if (classes > 0) {
+                INDArray labels = Nd4j.zeros(DataType.FLOAT, 2, classes);
+                labels.putScalar(0, 0, 1).putScalar(1, classes - 1, 1);
+                feed.put(LABELS, labels);
+            }
+            return Tangents.shapes(sd, feed, names);
         }
 
         /** Names of ops with kinks that the network built directly in the graph, not through its scope. */
@@ -131,31 +188,73 @@ final class InputGradientPenalty {
         }
     }
 
+    /** How the second-order term is computed. */
+    enum Method {
+        /** Forward-mode tangents ({@link Tangents}): exact. */
+        TANGENT,
+        /** Central difference of the discriminator held at its kinks: the fallback for ops with no tangent rule. */
+        DIFFERENCE
+    }
+
     InputGradientPenalty(RunSpec.RegularizerChoice choice, int groupCount, Networks networks, DataShape shape,
             int classes, ParameterStore store, List<GraphScope.Reparam> reparams) {
+        this(choice, groupCount, networks, shape, classes, store, reparams, Method.TANGENT);
+    }
+
+    /**
+     * @param preferred {@link Method#TANGENT} unless the discriminator has an op with no tangent rule (then the
+     *                  difference, with a warning naming the ops); {@link Method#DIFFERENCE} always the difference
+     */
+    InputGradientPenalty(RunSpec.RegularizerChoice choice, int groupCount, Networks networks, DataShape shape,
+            int classes, ParameterStore store, List<GraphScope.Reparam> reparams, Method preferred) {
         this.choice = choice;
         this.penalty = (GradientPenalty) choice.entry().component();
-        critic = Critic.build(GraphScope.Kinks.RECORD, networks, shape, classes, store, reparams);
-        try {
-            frozen = Critic.build(GraphScope.Kinks.FROZEN, networks, shape, classes, store, reparams);
-        } catch (RuntimeException | Error e) {
-            GraphMemory.release(critic.sd());
-            throw e;
+        Critic t = null;
+        if (preferred == Method.TANGENT) {
+            t = Critic.tangent(networks, shape, classes, store, reparams);
+            if (!t.unsupported().isEmpty()) {
+                LOG.warn("{}: the discriminator has ops with no tangent rule ({}); the penalty's parameter gradient is "
+                        + "a central difference, exact only where the discriminator is piecewise linear in its input",
+                        choice.name(), String.join(", ", t.unsupported()));
+                GraphMemory.release(t.sd());
+                t = null;
+            }
         }
-        if (frozen.masks().size() != critic.masks().size()) {
-            release();
-            throw new IllegalStateException(choice.name() + ": the discriminator built " + critic.masks().size()
-                    + " piecewise-linear ops once and " + frozen.masks().size() + " the next time; an architecture must "
-                    + "build the same network every time");
+        tangent = t;
+        if (tangent != null) {
+            try {
+                critic = Critic.build(GraphScope.Kinks.PLAIN, networks, shape, classes, store, reparams);
+            } catch (RuntimeException | Error e) {
+                GraphMemory.release(tangent.sd());
+                throw e;
+            }
+            frozen = null;
+            nonAffine = List.of();
+            step = 0;
+        } else {
+            critic = Critic.build(GraphScope.Kinks.RECORD, networks, shape, classes, store, reparams);
+            try {
+                frozen = Critic.build(GraphScope.Kinks.FROZEN, networks, shape, classes, store, reparams);
+            } catch (RuntimeException | Error e) {
+                GraphMemory.release(critic.sd());
+                throw e;
+            }
+            if (frozen.masks().size() != critic.masks().size()) {
+                release();
+                throw new IllegalStateException(choice.name() + ": the discriminator built " + critic.masks().size()
+                        + " piecewise-linear ops once and " + frozen.masks().size() + " the next time; an "
+                        + "architecture must build the same network every time");
+            }
+            List<String> direct = frozen.kinkedOps();
+            if (!direct.isEmpty()) {
+                LOG.warn("{}: the discriminator builds {} directly in the graph rather than through NetworkScope's "
+                        + "relu, leakyRelu and abs; the penalty's parameter gradient is approximate where a "
+                        + "pre-activation changes sign within the finite-difference step", choice.name(),
+                        String.join(", ", direct));
+            }
+            nonAffine = nonAffineOps(frozen.sd(), X);
+            step = nonAffine.isEmpty() ? AFFINE_STEP : STEP;
         }
-        List<String> direct = frozen.kinkedOps();
-        if (!direct.isEmpty()) {
-            LOG.warn("{}: the discriminator builds {} directly in the graph rather than through NetworkScope's relu, "
-                    + "leakyRelu and abs; the penalty's parameter gradient is approximate where a pre-activation "
-                    + "changes sign within the finite-difference step", choice.name(), String.join(", ", direct));
-        }
-        nonAffine = nonAffineOps(frozen.sd(), X);
-        step = nonAffine.isEmpty() ? AFFINE_STEP : STEP;
         for (int g = 0; g < groupCount; g++) {
             SameDiff sd = GraphMemory.create();
             // Variables, not placeholders: SameDiff differentiates only with respect to variables here. Their
@@ -200,19 +299,30 @@ final class InputGradientPenalty {
         return List.copyOf(found);
     }
 
-    /** The central difference's step: {@link #AFFINE_STEP} when the frozen discriminator is affine in its input. */
+    /** The method this penalty uses. */
+    Method method() {
+        return tangent != null ? Method.TANGENT : Method.DIFFERENCE;
+    }
+
+    /**
+     * The difference's step: {@link #AFFINE_STEP} when the frozen discriminator is affine in its input (0 with
+     * tangents).
+     */
     double step() {
         return step;
     }
 
-    /** Ops that make the frozen discriminator non-affine in its input. */
+    /** Ops that make the frozen discriminator non-affine in its input (none with tangents). */
     List<String> nonAffineOps() {
         return nonAffine;
     }
 
-    /** Ops with kinks that the discriminator built directly, which this penalty cannot hold fixed (none expected). */
+    /**
+     * Ops with kinks that the discriminator built directly, which the difference cannot hold fixed (none expected;
+     * none matter with tangents).
+     */
     List<String> kinkedOps() {
-        return frozen.kinkedOps();
+        return frozen == null ? List.of() : frozen.kinkedOps();
     }
 
     String name() {
@@ -222,13 +332,20 @@ final class InputGradientPenalty {
     /** Frees the array caches of this penalty's graphs (its parameters belong to the run's store). */
     void release() {
         GraphMemory.release(critic.sd());
-        GraphMemory.release(frozen.sd());
+        if (tangent != null) {
+            GraphMemory.release(tangent.sd());
+        }
+        if (frozen != null) {
+            GraphMemory.release(frozen.sd());
+        }
         groups.forEach(g -> GraphMemory.release(g.sd()));
     }
 
     /** Bytes in the array caches of this penalty's graphs. */
     long cachedBytes() {
-        long bytes = GraphMemory.cachedBytes(critic.sd()) + GraphMemory.cachedBytes(frozen.sd());
+        long bytes = GraphMemory.cachedBytes(critic.sd());
+        bytes += tangent == null ? 0 : GraphMemory.cachedBytes(tangent.sd());
+        bytes += frozen == null ? 0 : GraphMemory.cachedBytes(frozen.sd());
         for (PerSample g : groups) {
             bytes += GraphMemory.cachedBytes(g.sd());
         }
@@ -274,7 +391,17 @@ final class InputGradientPenalty {
             // v_i = f_s,i g_i; the s-term is 2 (dg/dtheta)^T v, a directional derivative along the whole batch
             INDArray v = grad.mulColumnVector(fS);
             double longest = Transforms.sqrt(v.mul(v).sum(true, 1), true).maxNumber().doubleValue();
-            if (longest > 0 && Double.isFinite(longest)) {
+            boolean secondOrder = longest > 0 && Double.isFinite(longest);
+            if (tangent != null) {
+                // one pass: d/dtheta [sum_j w_j psi(x_j) + wt psi'(x_j)] with psi' the derivative along v, whose
+                // gradient is 2 (dg/dtheta)^T v exactly (Tangents)
+                if (secondOrder || fPsi.amaxNumber().doubleValue() > 0) {
+                    Map<String, INDArray> feed = new HashMap<>(feed(tangent, x, firstOrder, labels));
+                    feed.put(XDOT, secondOrder ? v.reshape(x.shape()) : Nd4j.zeros(DataType.FLOAT, x.shape()));
+                    feed.put(WT, Nd4j.valueArrayOf(new long[] {n, 1}, 2 * weight / n, DataType.FLOAT));
+                    accumulate(total, Backprop.run(tangent.sd(), feed, List.of(), tangent.params()).gradients());
+                }
+            } else if (secondOrder) {
                 double eps = step / longest;
                 INDArray step = v.mul(eps).reshape(x.shape());
                 INDArray c = Nd4j.valueArrayOf(new long[] {n, 1}, weight / (n * eps), DataType.FLOAT);
@@ -303,11 +430,15 @@ final class InputGradientPenalty {
     }
 
     /**
-     * Writes x into the input variable and returns the placeholders' values. The variable keeps its array object
-     * (values are assigned in place) while the shape stays the same: SameDiff's gradient function holds on to the
-     * array a variable had when it was created, so binding a new array object leaves it computing on stale input.
+     * Writes x into the input variable and returns the placeholders' values (x among them where the input is a
+     * placeholder). The variable keeps its array object (values are assigned in place) while the shape stays the
+     * same: SameDiff's gradient function holds on to the array a variable had when it was created, so binding a new
+     * array object leaves it computing on stale input.
      */
     private static Map<String, INDArray> feed(Critic graph, INDArray x, INDArray w, INDArray labels) {
+        if (graph.sd().getVariable(X).isPlaceHolder()) {
+            return labels == null ? Map.of(X, x, W, w) : Map.of(X, x, W, w, LABELS, labels);
+        }
         INDArray current = graph.sd().getArrForVarName(X);
         if (current != null && java.util.Arrays.equals(current.shape(), x.shape())) {
             current.assign(x);

@@ -1,5 +1,6 @@
 package org.jgan.engine.internal;
 
+import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.util.List;
@@ -11,7 +12,8 @@ import org.jgan.api.Options;
 import org.jgan.mlp.internal.MlpArchitecture;
 import org.jgan.regularizers.internal.R1Penalty;
 import org.jgan.regularizers.internal.WganGpPenalty;
-import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.EnumSource;
 import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.factory.Nd4j;
@@ -33,25 +35,27 @@ class PenalizedTrajectoryTest {
 
     private static final int HIDDEN = 16, BATCH = 64, STEPS = 300;
 
-    @Test
-    void wganGpTrainingFollowsTheExactGradient() {
+    @ParameterizedTest
+    @EnumSource(InputGradientPenalty.Method.class)
+    void wganGpTrainingFollowsTheExactGradient(InputGradientPenalty.Method method) {
         // WGAN-GP, lambda (|g| - 1)^2: drives every point's input-gradient norm to 1
-        follow(new WganGpPenalty(), Map.of("lambda", "1"), 0.05, (s) -> Math.pow(Math.sqrt(s + 1e-12) - 1, 2),
-                (s) -> (Math.sqrt(s + 1e-12) - 1) / Math.sqrt(s + 1e-12));
+        follow(method, new WganGpPenalty(), Map.of("lambda", "1"), 0.05,
+                (s) -> Math.pow(Math.sqrt(s + 1e-12) - 1, 2), (s) -> (Math.sqrt(s + 1e-12) - 1) / Math.sqrt(s + 1e-12));
     }
 
-    @Test
-    void r1TrainingFollowsTheExactGradient() {
+    @ParameterizedTest
+    @EnumSource(InputGradientPenalty.Method.class)
+    void r1TrainingFollowsTheExactGradient(InputGradientPenalty.Method method) {
         // R1, gamma/2 |g|^2 with gamma 2: drives the input gradient at the data to 0
-        follow(new R1Penalty(), Map.of("gamma", "2"), 0.05, (s) -> s, (s) -> 1);
+        follow(method, new R1Penalty(), Map.of("gamma", "2"), 0.05, (s) -> s, (s) -> 1);
     }
 
     interface F {
         double at(double s);
     }
 
-    private static void follow(org.jgan.api.GradientPenalty penalty, Map<String, String> options, double lr, F f,
-            F fS) {
+    private static void follow(InputGradientPenalty.Method method, org.jgan.api.GradientPenalty penalty,
+            Map<String, String> options, double lr, F f, F fS) {
         MlpArchitecture arch = new MlpArchitecture();
         Networks nets = arch.create(new DataShape(2), 2, 0, Options.resolve("architecture", arch.options(),
                 Map.of("hidden", Integer.toString(HIDDEN), "dLayers", "1", "activation", "relu", "init", "normal",
@@ -60,7 +64,9 @@ class PenalizedTrajectoryTest {
         ComponentCatalog.Entry entry = new ComponentCatalog.Entry(Kind.PENALTY, "p", penalty, "test", "0");
         RunSpec.RegularizerChoice choice = new RunSpec.RegularizerChoice(entry,
                 Options.resolve("penalty", penalty.options(), options), 1, 1, false, 0.01);
-        InputGradientPenalty engine = new InputGradientPenalty(choice, 1, nets, new DataShape(2), 0, store, List.of());
+        InputGradientPenalty engine = new InputGradientPenalty(choice, 1, nets, new DataShape(2), 0, store, List.of(),
+                method);
+        assertEquals(method, engine.method());
         // biases start off zero, so the units' kinks do not all pass through the origin
         SplittableRandom rng = new SplittableRandom(9);
         store.params().get("d/fc0/b").assign(Nd4j.rand(DataType.FLOAT, HIDDEN).subi(0.5));
@@ -92,8 +98,8 @@ class PenalizedTrajectoryTest {
             masks = now;
             worst = Math.max(worst, exact.distance(store));
         }
-        System.out.printf("%s: %d steps, %d mask changes on the way, penalty %.4f at the end; largest relative distance "
-                + "of the engine's weights from the exact trajectory %.2e%n", penalty.getClass().getSimpleName(), STEPS,
+        System.out.printf("%s, %s: %d steps, %d mask changes on the way, penalty %.4f at the end; largest relative distance "
+                + "of the engine's weights from the exact trajectory %.2e%n", penalty.getClass().getSimpleName(), method, STEPS,
                 maskChanges, exact.penalty(x, f), worst);
         assertTrue(maskChanges >= 20, "the trajectory must cross kinks to test anything: " + maskChanges);
         assertTrue(worst < 1e-3, "the engine's weights left the exact trajectory: relative distance " + worst);

@@ -54,6 +54,10 @@ class PenaltyBenchmark {
             for (int every : new int[] {1, 16}) {
                 models.put(p + " every " + every, model(base, p, every));
             }
+            // the central difference that tangents replaced, side by side
+            GanModel difference = model(base, p, 1);
+            difference.penaltyMethod(InputGradientPenalty.Method.DIFFERENCE);
+            models.put(p + " difference", difference);
         }
         Map<String, long[]> its = new HashMap<>();
         Map<String, List<Double>> blocks = new HashMap<>();
@@ -74,7 +78,7 @@ class PenaltyBenchmark {
         double plain = median(blocks.get("none"));
         for (String name : models.keySet()) {
             double ms = median(blocks.get(name));
-            System.out.printf(Locale.ROOT, "  %-16s %8.2f ms/iteration  %.2fx%n", name, ms, ms / plain);
+            System.out.printf(Locale.ROOT, "  %-18s %8.2f ms/iteration  %.2fx%n", name, ms, ms / plain);
         }
     }
 

@@ -4,6 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.util.ArrayList;
+import java.util.EnumMap;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -77,9 +78,10 @@ class PenaltyExactnessTest {
     static final double FLOOR = 1e-2;
     /**
      * The exponential f-divergence weights (kl e^(psi-1), squared Hellinger 2e^psi) are checked only where the
-     * batch's logits span less than this: beyond it the per-sample weights, and the per-sample steps of the
-     * difference with them, span more than e^5, and float32 rounding of the small ones dominates (minibatch
-     * discrimination at its initial weights has logits from 52 to 63: errors of 4e-2).
+     * batch's logits span less than this. Minibatch discrimination at its initial weights has logits from 52 to 63
+     * (weights e^52 to e^63): there both methods give the same 4e-2 error while every other penalty on the same
+     * network is within 2e-7, so the cause lies in what they share (float32 logits and input gradients, or the
+     * reference's own differences at such weights), not in either method; it is not located.
      */
     static final double EXPONENTIAL_SPAN = 5;
 
@@ -197,28 +199,37 @@ class PenaltyExactnessTest {
         DataShape shape = data.shape();
         ParameterStore store = m.store();
         double cosine = convergeSpectralNorm(store);
-        // the engine under test
-        Map<String, Map<String, INDArray>> engine = new LinkedHashMap<>();
+        // the engine under test, with each method
+        Map<InputGradientPenalty.Method, Map<String, Map<String, INDArray>>> engine = new EnumMap<>(
+                InputGradientPenalty.Method.class);
         Map<String, Double> engineValues = new LinkedHashMap<>();
-        String method = "";
+        String difference = "";
         boolean affine = true;
-        for (Case c : penalties()) {
-            ComponentCatalog.Entry entry = new ComponentCatalog.Entry(Kind.PENALTY, c.name(), c.penalty(), "test", "0");
-            RunSpec.RegularizerChoice choice = new RunSpec.RegularizerChoice(entry,
-                    Options.resolve("penalty", c.penalty().options(), c.options()), 1, 1, false, 0.01);
-            InputGradientPenalty p = new InputGradientPenalty(choice, c.groups().size(), m.networks(), shape,
-                    m.classes(), store, m.discriminatorReparams());
-            try {
-                assertEquals(List.of(), p.kinkedOps(), "ops with kinks built outside the scope");
-                method = String.format("step %s, %s", p.step(), p.nonAffineOps().isEmpty() ? "affine once masked"
-                        : "not affine: " + p.nonAffineOps());
-                affine = p.nonAffineOps().isEmpty();
-                List<INDArray> own = c.groups().stream().map(points::get).toList();
-                InputGradientPenalty.Result r = p.evaluate(own, labels, 1.0);
-                engine.put(c.name(), r.gradients());
-                engineValues.put(c.name(), r.value());
-            } finally {
-                p.release();
+        for (InputGradientPenalty.Method method : InputGradientPenalty.Method.values()) {
+            Map<String, Map<String, INDArray>> byPenalty = new LinkedHashMap<>();
+            engine.put(method, byPenalty);
+            for (Case c : penalties()) {
+                ComponentCatalog.Entry entry = new ComponentCatalog.Entry(Kind.PENALTY, c.name(), c.penalty(), "test",
+                        "0");
+                RunSpec.RegularizerChoice choice = new RunSpec.RegularizerChoice(entry,
+                        Options.resolve("penalty", c.penalty().options(), c.options()), 1, 1, false, 0.01);
+                InputGradientPenalty p = new InputGradientPenalty(choice, c.groups().size(), m.networks(), shape,
+                        m.classes(), store, m.discriminatorReparams(), method);
+                try {
+                    assertEquals(method, p.method(), "every op of the shipped discriminators has a tangent rule");
+                    assertEquals(List.of(), p.kinkedOps(), "ops with kinks built outside the scope");
+                    if (method == InputGradientPenalty.Method.DIFFERENCE) {
+                        difference = String.format("step %s, %s", p.step(), p.nonAffineOps().isEmpty()
+                                ? "affine once masked" : "not affine: " + p.nonAffineOps());
+                        affine = p.nonAffineOps().isEmpty();
+                    }
+                    List<INDArray> own = c.groups().stream().map(points::get).toList();
+                    InputGradientPenalty.Result r = p.evaluate(own, labels, 1.0);
+                    byPenalty.put(c.name(), r.gradients());
+                    engineValues.put(method + " " + c.name(), r.value());
+                } finally {
+                    p.release();
+                }
             }
         }
         // the float64 reference
@@ -229,9 +240,11 @@ class PenaltyExactnessTest {
             Map<String, List<Integer>> coordinates = ref.sample(new SplittableRandom(5), perTensor);
             Map<String, Map<String, double[]>> exact = ref.gradients(pointsD, labelsD, coordinates);
             DoubleCritic.Evaluation at = ref.evaluate(pointsD, labelsD);
-            for (Case c : penalties()) {
-                assertEquals(at.penalty(c), engineValues.get(c.name()), 1e-4 * Math.abs(at.penalty(c)),
-                        label + ", " + c.name() + ": penalty value");
+            for (InputGradientPenalty.Method method : engine.keySet()) {
+                for (Case c : penalties()) {
+                    assertEquals(at.penalty(c), engineValues.get(method + " " + c.name()),
+                            1e-4 * Math.abs(at.penalty(c)), label + ", " + method + " " + c.name() + ": penalty value");
+                }
             }
             double lo = Double.POSITIVE_INFINITY;
             double hi = Double.NEGATIVE_INFINITY;
@@ -242,66 +255,79 @@ class PenaltyExactnessTest {
                 }
             }
             String logits = String.format("logits %.2f to %.2f", lo, hi);
-            double worst = 0;
-            double worstTensorError = 0;
-            StringBuilder report = new StringBuilder();
-            for (Case c : penalties()) {
-                if (c.name().startsWith("roth-f") && hi - lo > EXPONENTIAL_SPAN) {
-                    report.append(String.format("%n  %-19s not checked: logits span %.1f", c.name(), hi - lo));
-                    continue;
-                }
-                double num = 0;
-                double den = 0;
-                Map<String, double[]> tensorErrors = new TreeMap<>();
-                for (Map.Entry<String, List<Integer>> t : coordinates.entrySet()) {
-                    double[] want = exact.get(c.name()).get(t.getKey());
-                    INDArray got = engine.get(c.name()).get(t.getKey());
-                    double tn = 0;
-                    double td = 0;
-                    for (int j = 0; j < want.length; j++) {
-                        if (Double.isNaN(want[j])) {
-                            continue;
-                        }
-                        double e = got == null ? 0 : got.reshape(-1).getDouble(t.getValue().get(j));
-                        tn += (e - want[j]) * (e - want[j]);
-                        td += want[j] * want[j];
-                    }
-                    num += tn;
-                    den += td;
-                    tensorErrors.put(t.getKey(), new double[] {tn, td});
-                }
-                double overall = Math.sqrt(num / den);
-                double tensorWorst = 0;
-                String worstTensor = "";
-                double worstShare = 0;
-                for (Map.Entry<String, double[]> t : tensorErrors.entrySet()) {
-                    double e = Math.sqrt(t.getValue()[0] / Math.max(t.getValue()[1], FLOOR * FLOOR * den));
-                    if (e > tensorWorst) {
-                        tensorWorst = e;
-                        worstTensor = t.getKey();
-                        worstShare = Math.sqrt(t.getValue()[1] / den);
-                    }
-                }
-                report.append(String.format("%n  %-19s overall %.1e, worst tensor %.1e (%s, %.1e of the norm)", c.name(),
-                        overall, tensorWorst, worstTensor, worstShare));
-                worst = Math.max(worst, overall);
-                worstTensorError = Math.max(worstTensorError, tensorWorst);
-            }
-            System.out.printf("%s (%s%s): relative error of the penalty parameter gradients (%d coordinates, %d "
-                    + "differences shrunk for a kink, %d left out at a kink):%s%n", label, method,
-                    (Double.isNaN(cosine) ? "" : String.format(", spectral norm's u at cosine %.6f of the converged",
-                            cosine)) + ", " + logits,
-                    ref.evaluated,
-                    ref.shrunk, ref.unresolved, report);
-
             assertTrue(ref.unresolved * 10 <= ref.evaluated, label + ": " + ref.unresolved + " of " + ref.evaluated
                     + " coordinates sit at a kink");
-            if (affine) {
-                assertTrue(worst <= BOUND && worstTensorError <= BOUND, label + ": relative error above " + BOUND
-                        + report);
-            } else {
-                assertTrue(worst <= SMOOTH_BOUND, label + ": overall relative error above " + SMOOTH_BOUND + report);
+            for (Map.Entry<InputGradientPenalty.Method, Map<String, Map<String, INDArray>>> e : engine.entrySet()) {
+                boolean tangents = e.getKey() == InputGradientPenalty.Method.TANGENT;
+                String context = (tangents ? "tangents" : "difference, " + difference)
+                        + (Double.isNaN(cosine) ? "" : String.format(", spectral norm's u at cosine %.6f of the "
+                        + "converged", cosine)) + ", " + logits + ", " + ref.evaluated + " coordinates, " + ref.shrunk
+                        + " differences shrunk for a kink, " + ref.unresolved + " left out at a kink";
+                compare(label, context, e.getValue(), exact, coordinates, hi - lo, tangents || affine);
             }
+        }
+    }
+
+    /**
+     * Prints the relative errors of one method's gradients against the reference and checks them: within
+     * {@link #BOUND} overall and per tensor where the method is exact for the network, within
+     * {@link #SMOOTH_BOUND} overall elsewhere.
+     */
+    private static void compare(String label, String context, Map<String, Map<String, INDArray>> engine,
+            Map<String, Map<String, double[]>> exact, Map<String, List<Integer>> coordinates, double span,
+            boolean exactMethod) {
+        double worst = 0;
+        double worstTensorError = 0;
+        StringBuilder report = new StringBuilder();
+        for (Case c : penalties()) {
+            if (c.name().startsWith("roth-f") && span > EXPONENTIAL_SPAN) {
+                report.append(String.format("%n  %-19s not checked: logits span %.1f", c.name(), span));
+                continue;
+            }
+            double num = 0;
+            double den = 0;
+            Map<String, double[]> tensorErrors = new TreeMap<>();
+            for (Map.Entry<String, List<Integer>> t : coordinates.entrySet()) {
+                double[] want = exact.get(c.name()).get(t.getKey());
+                INDArray got = engine.get(c.name()).get(t.getKey());
+                double tn = 0;
+                double td = 0;
+                for (int j = 0; j < want.length; j++) {
+                    if (Double.isNaN(want[j])) {
+                        continue;
+                    }
+                    double e = got == null ? 0 : got.reshape(-1).getDouble(t.getValue().get(j));
+                    tn += (e - want[j]) * (e - want[j]);
+                    td += want[j] * want[j];
+                }
+                num += tn;
+                den += td;
+                tensorErrors.put(t.getKey(), new double[] {tn, td});
+            }
+            double overall = Math.sqrt(num / den);
+            double tensorWorst = 0;
+            String worstTensor = "";
+            double worstShare = 0;
+            for (Map.Entry<String, double[]> t : tensorErrors.entrySet()) {
+                double e = Math.sqrt(t.getValue()[0] / Math.max(t.getValue()[1], FLOOR * FLOOR * den));
+                if (e > tensorWorst) {
+                    tensorWorst = e;
+                    worstTensor = t.getKey();
+                    worstShare = Math.sqrt(t.getValue()[1] / den);
+                }
+            }
+            report.append(String.format("%n  %-19s overall %.1e, worst tensor %.1e (%s, %.1e of the norm)", c.name(),
+                    overall, tensorWorst, worstTensor, worstShare));
+            worst = Math.max(worst, overall);
+            worstTensorError = Math.max(worstTensorError, tensorWorst);
+        }
+        System.out.printf("%s (%s): relative error of the penalty parameter gradients:%s%n", label, context, report);
+        if (exactMethod) {
+            assertTrue(worst <= BOUND && worstTensorError <= BOUND, label + " (" + context + "): relative error above "
+                    + BOUND + report);
+        } else {
+            assertTrue(worst <= SMOOTH_BOUND, label + " (" + context + "): overall relative error above "
+                    + SMOOTH_BOUND + report);
         }
     }
 
