@@ -137,4 +137,65 @@ class TangentsTest {
                 Tangents.shapes(sd, Map.of("x", Nd4j.rand(DataType.DOUBLE, 3, 4)), names(sd, y)));
         assertEquals(List.of(), r.unsupported());
     }
+
+    /**
+     * A discriminator with an op that has no tangent rule ({@code cos}) falls back to the difference, and its penalty
+     * gradient is still right: it matches, to the difference's O(e^2) error, tangents on the same function built
+     * without that op.
+     */
+    @Test
+    void aDiscriminatorWithAnOpWithoutARuleFallsBackToTheDifference() {
+        ParameterStore store = new ParameterStore(1);
+        INDArray x = Nd4j.randn(DataType.FLOAT, 16, 2);
+        InputGradientPenalty withCos = r1(tanhLayer(true), store);
+        InputGradientPenalty plain = r1(tanhLayer(false), store);
+        try {
+            assertEquals(InputGradientPenalty.Method.DIFFERENCE, withCos.method());
+            assertEquals(InputGradientPenalty.Method.TANGENT, plain.method());
+            Map<String, INDArray> fallback = withCos.evaluate(List.of(x), null, 1.0).gradients();
+            Map<String, INDArray> exact = plain.evaluate(List.of(x), null, 1.0).gradients();
+            for (String p : List.of("d/w", "d/v")) {
+                double error = fallback.get(p).sub(exact.get(p)).norm2Number().doubleValue()
+                        / exact.get(p).norm2Number().doubleValue();
+                assertTrue(error < 1e-2, p + ": relative error " + error);
+            }
+        } finally {
+            withCos.release();
+            plain.release();
+        }
+    }
+
+    /** D(x) = tanh(x W) v, written with cos(h) - cos(h) added when {@code cos} is set. */
+    private static org.jgan.api.Networks tanhLayer(boolean cos) {
+        return new org.jgan.api.Networks() {
+            @Override
+            public SDVariable generator(org.jgan.api.NetworkScope scope, SDVariable z, SDVariable labels) {
+                throw new UnsupportedOperationException();
+            }
+
+            @Override
+            public org.jgan.api.Critique discriminator(org.jgan.api.NetworkScope scope, SDVariable x,
+                    SDVariable labels) {
+                SDVariable w = scope.param("w", org.jgan.api.NetworkScope.ParamKind.WEIGHT,
+                        org.jgan.api.Initializer.normal(0.5), 2, 3);
+                SDVariable v = scope.param("v", org.jgan.api.NetworkScope.ParamKind.WEIGHT,
+                        org.jgan.api.Initializer.normal(0.5), 3, 1);
+                SDVariable h = scope.sd().mmul(x, w);
+                SDVariable a = scope.sd().math.tanh(h);
+                if (cos) {
+                    SDVariable c = scope.sd().math.cos(h);
+                    a = a.add(c.sub(c));
+                }
+                return new org.jgan.api.Critique(scope.sd().mmul(a, v), null);
+            }
+        };
+    }
+
+    private static InputGradientPenalty r1(org.jgan.api.Networks networks, ParameterStore store) {
+        org.jgan.regularizers.internal.R1Penalty r1 = new org.jgan.regularizers.internal.R1Penalty();
+        ComponentCatalog.Entry entry = new ComponentCatalog.Entry(Kind.PENALTY, "r1", r1, "test", "0");
+        RunSpec.RegularizerChoice choice = new RunSpec.RegularizerChoice(entry,
+                org.jgan.api.Options.resolve("penalty", r1.options(), Map.of("gamma", "2")), 1, 1, false, 0.01);
+        return new InputGradientPenalty(choice, 1, networks, new org.jgan.api.DataShape(2), 0, store, List.of());
+    }
 }
