@@ -80,8 +80,9 @@ class PenaltyExactnessTest {
      * The exponential f-divergence weights (kl e^(psi-1), squared Hellinger 2e^psi) are checked only where the
      * batch's logits span less than this. Minibatch discrimination at its initial weights has logits from 52 to 63
      * (weights e^52 to e^63): there both methods give the same 4e-2 error while every other penalty on the same
-     * network is within 2e-7, so the cause lies in what they share (float32 logits and input gradients, or the
-     * reference's own differences at such weights), not in either method; it is not located.
+     * network is within 2e-7, so the cause lies in what they share (the float32 logits, input gradients and
+     * per-sample weights), not in either method; not in the reference's differences either (a step 100 times longer
+     * gives the same 4.7e-2). It is not located.
      */
     static final double EXPONENTIAL_SPAN = 5;
 
