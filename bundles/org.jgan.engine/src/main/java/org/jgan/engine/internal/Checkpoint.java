@@ -21,12 +21,23 @@ import org.nd4j.linalg.factory.Nd4j;
  * A run's full training state in one zip: counters, the configuration in effect, parameters, state buffers and
  * optimizer states. Written to a temporary file and renamed over the previous checkpoint, so a crash mid-write never
  * loses the last good one.
+ * <p>
+ * The format, entry by entry: {@code format} (the format version as decimal text, {@value #FORMAT} today; absent in
+ * checkpoints written before it was introduced, which are version 1 and read the same way), {@code counters}
+ * (iteration, discriminator steps and generator steps as three big-endian longs), {@code config.json} (the resolved
+ * configuration; absent in the earliest checkpoints), and {@code arrays/KIND/NAME} for each array in ND4J's binary
+ * format, KIND being {@code param}, {@code buffer}, {@code ema} or {@code opt} (see {@link GanModel#checkpoint}). A
+ * checkpoint of a newer format than this runtime reads is refused, naming both versions.
  */
 record Checkpoint(long iteration, long dSteps, long gSteps, Map<String, INDArray> arrays, Map<String, String> config) {
 
     static final String FILE = "checkpoint.zip";
     /** The entry of the resolved configuration the run trained with up to this checkpoint (since it was added). */
     static final String CONFIG = "config.json";
+    /** The entry of the format version. */
+    static final String FORMAT_ENTRY = "format";
+    /** The format version this runtime writes and the newest it reads. */
+    static final int FORMAT = 2;
 
     /** A checkpoint without a recorded configuration. */
     Checkpoint(long iteration, long dSteps, long gSteps, Map<String, INDArray> arrays) {
@@ -42,6 +53,9 @@ record Checkpoint(long iteration, long dSteps, long gSteps, Map<String, INDArray
     void write(Path dir) throws IOException {
         AtomicFile.write(dir.resolve(FILE), os -> {
             try (ZipOutputStream zip = new ZipOutputStream(os)) {
+                zip.putNextEntry(new ZipEntry(FORMAT_ENTRY));
+                zip.write(Integer.toString(FORMAT).getBytes(StandardCharsets.US_ASCII));
+                zip.closeEntry();
                 zip.putNextEntry(new ZipEntry("counters"));
                 DataOutputStream data = new DataOutputStream(zip);
                 data.writeLong(iteration);
@@ -66,13 +80,19 @@ record Checkpoint(long iteration, long dSteps, long gSteps, Map<String, INDArray
     }
 
     static Checkpoint read(Path file) throws IOException {
+        int format = 1;
         long[] counters = null;
         Map<String, String> config = null;
         Map<String, INDArray> arrays = new LinkedHashMap<>();
         try (InputStream is = Files.newInputStream(file); ZipInputStream zip = new ZipInputStream(is)) {
             for (ZipEntry e = zip.getNextEntry(); e != null; e = zip.getNextEntry()) {
                 byte[] content = zip.readAllBytes();
-                if (e.getName().equals(CONFIG)) {
+                if (e.getName().equals(FORMAT_ENTRY)) {
+                    format = Integer.parseInt(new String(content, StandardCharsets.US_ASCII).trim());
+                    if (format > FORMAT) {
+                        throw new NewerFormat(format);
+                    }
+                } else if (e.getName().equals(CONFIG)) {
                     config = configOf(new String(content, StandardCharsets.UTF_8));
                 } else if (e.getName().equals("counters")) {
                     DataInputStream data = new DataInputStream(new ByteArrayInputStream(content));
@@ -82,6 +102,9 @@ record Checkpoint(long iteration, long dSteps, long gSteps, Map<String, INDArray
                             Nd4j.read(new DataInputStream(new ByteArrayInputStream(content))));
                 }
             }
+        } catch (NewerFormat e) {
+            throw new IOException("checkpoint " + file + " has format " + e.format + "; this runtime reads formats 1 to "
+                    + FORMAT + ": resume it with a newer jgan");
         } catch (IOException | RuntimeException e) {
             throw new IOException("checkpoint " + file + " is unreadable or corrupt: " + e.getMessage(), e);
         }
@@ -98,5 +121,15 @@ record Checkpoint(long iteration, long dSteps, long gSteps, Map<String, INDArray
         Map<String, String> config = new java.util.TreeMap<>();
         m.forEach((k, v) -> config.put(String.valueOf(k), v == null ? "" : String.valueOf(v)));
         return config;
+    }
+
+    /** A format entry newer than {@link #FORMAT}. */
+    private static final class NewerFormat extends RuntimeException {
+        final int format;
+
+        NewerFormat(int format) {
+            super(null, null, false, false);
+            this.format = format;
+        }
     }
 }

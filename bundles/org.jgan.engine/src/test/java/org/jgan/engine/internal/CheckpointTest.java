@@ -97,6 +97,60 @@ class CheckpointTest {
     }
 
     @Test
+    void checkpointsRecordTheirFormatAndOlderFormatsStillLoad(@TempDir Path dir) throws IOException {
+        GanModel m = model();
+        train(m, 0, 3);
+        m.checkpoint(3).write(dir);
+        Path file = dir.resolve(Checkpoint.FILE);
+        Map<String, byte[]> entries = entries(file);
+        assertEquals(Integer.toString(Checkpoint.FORMAT), new String(entries.get(Checkpoint.FORMAT_ENTRY),
+                java.nio.charset.StandardCharsets.US_ASCII));
+        // a checkpoint written before the format entry existed (format 1) restores the same state
+        Path old = dir.resolve("format1.zip");
+        Map<String, byte[]> withoutFormat = new java.util.LinkedHashMap<>(entries);
+        withoutFormat.remove(Checkpoint.FORMAT_ENTRY);
+        zip(old, withoutFormat);
+        GanModel restored = model();
+        Checkpoint c = Checkpoint.read(old);
+        restored.restore(c);
+        c.free();
+        assertEquals(3, c.iteration());
+        Map<String, INDArray> want = m.checkpoint(3).arrays();
+        Map<String, INDArray> got = restored.checkpoint(3).arrays();
+        assertEquals(want.keySet(), got.keySet());
+        want.forEach((k, a) -> assertEquals(a, got.get(k), k));
+        // a newer format is refused, naming both versions
+        Map<String, byte[]> newer = new java.util.LinkedHashMap<>(entries);
+        newer.put(Checkpoint.FORMAT_ENTRY, Integer.toString(Checkpoint.FORMAT + 1).getBytes(
+                java.nio.charset.StandardCharsets.US_ASCII));
+        Path future = dir.resolve("future.zip");
+        zip(future, newer);
+        IOException e = assertThrows(IOException.class, () -> Checkpoint.read(future));
+        assertTrue(e.getMessage().contains("has format " + (Checkpoint.FORMAT + 1)) && e.getMessage().contains(
+                "reads formats 1 to " + Checkpoint.FORMAT) && e.getMessage().contains(future.toString()), e.getMessage());
+    }
+
+    private static Map<String, byte[]> entries(Path file) throws IOException {
+        Map<String, byte[]> entries = new java.util.LinkedHashMap<>();
+        try (java.util.zip.ZipInputStream zip = new java.util.zip.ZipInputStream(Files.newInputStream(file))) {
+            for (java.util.zip.ZipEntry e = zip.getNextEntry(); e != null; e = zip.getNextEntry()) {
+                entries.put(e.getName(), zip.readAllBytes());
+            }
+        }
+        return entries;
+    }
+
+    private static void zip(Path file, Map<String, byte[]> entries) throws IOException {
+        try (java.util.zip.ZipOutputStream zip = new java.util.zip.ZipOutputStream(Files.newOutputStream(file))) {
+            for (Map.Entry<String, byte[]> e : entries.entrySet()) {
+                zip.putNextEntry(new java.util.zip.ZipEntry(e.getKey()));
+                zip.write(e.getValue());
+                zip.closeEntry();
+            }
+        }
+    }
+
+    @Test
     void writingReplacesAtomicallyAndCorruptFilesAreNamed(@TempDir Path dir) throws IOException {
         GanModel m = model();
         m.checkpoint(1).write(dir);
