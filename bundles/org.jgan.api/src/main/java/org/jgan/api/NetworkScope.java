@@ -80,12 +80,13 @@ public interface NetworkScope {
 
     /**
      * ReLU {@code max(x, 0)}. Build every piecewise-linear activation of a discriminator through these methods
-     * ({@link #relu}, {@link #leakyRelu}, {@link #abs}) rather than directly in {@link #sd()}: in the graphs where the
-     * engine differentiates a gradient penalty, it evaluates them with their masks (each element's slope, e.g. 0 or
-     * 1 for ReLU) held at the point the penalty is taken at, so that the penalty's parameter gradient is exact for
-     * them. Built directly, the same op gives a parameter gradient that is wrong whenever a pre-activation changes
-     * sign within the engine's finite-difference step (see docs/regularizers.md). Everywhere else the three
-     * methods build the plain op.
+     * ({@link #relu}, {@link #leakyRelu}, {@link #abs}) rather than directly in {@link #sd()}. The engine
+     * differentiates a gradient penalty exactly by forward-mode tangents of the graph, which handle these ops either
+     * way; but a discriminator with an op that has no tangent rule falls back to a central difference, and there the
+     * engine evaluates these ops with their masks (each element's slope, e.g. 0 or 1 for ReLU) held at the point the
+     * penalty is taken at, so that the difference stays exact for them. Built directly, the same op then gives a
+     * parameter gradient that is wrong whenever a pre-activation changes sign within the step (see
+     * docs/regularizers.md). Everywhere else the three methods build the plain op.
      *
      * @since 1.7
      */
