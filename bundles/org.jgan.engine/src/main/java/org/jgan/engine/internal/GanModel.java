@@ -160,12 +160,17 @@ final class GanModel implements SampleSource, AutoCloseable {
         for (Side side : Side.values()) {
             graphs.put(side, new PlayerGraph(side, networks, s, shape, codes, latent, data.classes(), store, reparams));
         }
+        buildPenalties(reparams.get(Side.DISCRIMINATOR));
+        return reparams;
+    }
+
+    /** The graphs of the discriminator graph's gradient penalties, with {@link #penaltyMethod}. */
+    private void buildPenalties(List<GraphScope.Reparam> reparams) {
         penalties.clear();
         for (PlayerGraph.PenaltyPoints pp : graphs.get(Side.DISCRIMINATOR).penalties) {
             penalties.add(new InputGradientPenalty(pp.choice(), pp.groups().size(), networks, shape, data.classes(),
-                    store, reparams.get(Side.DISCRIMINATOR), penaltyMethod));
+                    store, reparams, penaltyMethod));
         }
-        return reparams;
     }
 
     /**
@@ -175,11 +180,7 @@ final class GanModel implements SampleSource, AutoCloseable {
     void penaltyMethod(InputGradientPenalty.Method method) {
         penaltyMethod = method;
         penalties.forEach(InputGradientPenalty::release);
-        penalties.clear();
-        for (PlayerGraph.PenaltyPoints pp : graphs.get(Side.DISCRIMINATOR).penalties) {
-            penalties.add(new InputGradientPenalty(pp.choice(), pp.groups().size(), networks, shape, data.classes(),
-                    store, discriminatorReparams, method));
-        }
+        buildPenalties(discriminatorReparams);
     }
 
     /**
