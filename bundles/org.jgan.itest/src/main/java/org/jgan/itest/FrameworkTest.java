@@ -6,6 +6,9 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.HashMap;
 import java.util.Hashtable;
 import java.util.List;
 import java.util.Map;
@@ -19,9 +22,14 @@ import org.jgan.api.dto.RunStatusDTO;
 import org.jgan.api.dto.RunStatusDTO.State;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
+import org.osgi.framework.Bundle;
 import org.osgi.framework.BundleContext;
 import org.osgi.service.cm.Configuration;
 import org.osgi.service.cm.ConfigurationAdmin;
+import org.osgi.service.metatype.AttributeDefinition;
+import org.osgi.service.metatype.MetaTypeInformation;
+import org.osgi.service.metatype.MetaTypeService;
+import org.osgi.service.metatype.ObjectClassDefinition;
 import org.osgi.test.common.annotation.InjectBundleContext;
 import org.osgi.test.common.annotation.InjectService;
 import org.osgi.test.junit5.context.BundleContextExtension;
@@ -46,6 +54,9 @@ class FrameworkTest {
 
     @InjectService(timeout = 30_000)
     CommandProcessor commands;
+
+    @InjectService(timeout = 30_000)
+    MetaTypeService metaType;
 
     /** A fresh folder per test run: a completed run's folder is never trained again. */
     private static final String STAMP = Long.toString(System.currentTimeMillis());
@@ -308,6 +319,60 @@ class FrameworkTest {
                 && r.error.contains("nope")), "rejected starts must not create runs");
         String shell = run("gan:start loss=nope");
         assertTrue(shell.contains("unknown loss 'nope'"), shell);
+    }
+
+    /**
+     * Metatype's description of the run factory, served by the engine, accepts exactly what the engine accepts:
+     * every numeric and choice setting probed with values at and beyond the bounds the settings use, through
+     * Metatype's validation and through {@link TrainingService#validate}.
+     */
+    @Test
+    void metatypeDescribesTheRunFactoryAndValidatesAsTheEngineDoes() {
+        Bundle engine = Arrays.stream(context.getBundles())
+                .filter(b -> b.getSymbolicName().equals("org.jgan.engine")).findFirst().orElseThrow();
+        MetaTypeInformation info = metaType.getMetaTypeInformation(engine);
+        assertTrue(Arrays.asList(info.getFactoryPids()).contains(TrainingService.RUN_FACTORY_PID),
+                Arrays.toString(info.getFactoryPids()));
+        ObjectClassDefinition ocd = info.getObjectClassDefinition(TrainingService.RUN_FACTORY_PID, null);
+        List<String> ids = Arrays.stream(ocd.getAttributeDefinitions(ObjectClassDefinition.ALL))
+                .map(AttributeDefinition::getID).toList();
+        ComponentDTO settings = training.components().stream().filter(c -> c.kind.equals("settings")).findFirst()
+                .orElseThrow();
+        assertEquals(settings.options.stream().map(o -> o.name).toList(), ids);
+        List<String> disagreements = new ArrayList<>();
+        int probed = 0;
+        for (AttributeDefinition ad : ocd.getAttributeDefinitions(ObjectClassDefinition.ALL)) {
+            List<String> values = switch (ad.getType()) {
+                case AttributeDefinition.INTEGER -> List.of("-2147483649", "-1", "0", "1", "1000", "1001", "65536",
+                        "65537", "2147483647", "1.5", "x");
+                case AttributeDefinition.DOUBLE -> List.of("-1", "0", "1e-13", "1e-12", "0.05", "0.1", "0.999999",
+                        "0.9999999", "0.999999999", "1", "10", "10.5", "3600", "3601", "1e6", "2e6", "NaN", "x");
+                default -> ad.getOptionValues() == null ? List.of(ad.getDefaultValue()[0])
+                        : List.of(ad.getOptionValues()[0], ad.getOptionValues()[ad.getOptionValues().length - 1], "x");
+            };
+            for (String v : values) {
+                Map<String, String> raw = new HashMap<>(Map.of(ad.getID(), v));
+                if (ad.getID().equals("accumulate")) {
+                    // that it divides batchSize is a rule between two settings, not a range: make it hold
+                    raw.put("batchSize", List.of("1", "1000", "1001", "65536").contains(v) ? v : "65536");
+                }
+                boolean engineAccepts;
+                try {
+                    training.validate(null, raw);
+                    engineAccepts = true;
+                } catch (IllegalArgumentException e) {
+                    engineAccepts = false;
+                }
+                String verdict = ad.validate(v);
+                if (engineAccepts != "".equals(verdict)) {
+                    disagreements.add(ad.getID() + "=" + v + " (engine " + engineAccepts + ", metatype '" + verdict
+                            + "')");
+                }
+                probed++;
+            }
+        }
+        assertEquals(List.of(), disagreements, probed + " values probed");
+        assertTrue(probed > 200, probed + " values probed");
     }
 
     private RunStatusDTO awaitState(String run, Set<State> states, long millis) throws InterruptedException {

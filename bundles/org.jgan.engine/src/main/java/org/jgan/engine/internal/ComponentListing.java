@@ -8,6 +8,7 @@ import org.jgan.api.OptionSpec;
 import org.jgan.api.Preset;
 import org.jgan.api.dto.ComponentDTO;
 import org.jgan.api.dto.OptionDTO;
+import org.jgan.engine.internal.config.RunSettings;
 
 /** The catalog as DTOs for the shell, plus the engine's own settings as a pseudo-component "run". */
 final class ComponentListing {
@@ -22,7 +23,7 @@ final class ComponentListing {
         engine.name = "run";
         engine.description = "The engine's run settings (keys of a run configuration)";
         engine.bundle = "org.jgan.engine";
-        engine.options = options(RunSpec.SETTINGS);
+        engine.options = options(RunSettings.SPECS);
         engine.settings = List.of();
         out.add(engine);
         for (Kind kind : Kind.values()) {

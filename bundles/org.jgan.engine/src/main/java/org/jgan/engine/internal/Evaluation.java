@@ -45,7 +45,7 @@ final class Evaluation {
         Map<String, String> raw = new LinkedHashMap<>(r.spec().resolved());
         raw.keySet().removeIf(k -> k.startsWith("metric."));
         raw.put("metrics", options.getOrDefault("metrics", "auto"));
-        long seed = Seeds.mix(r.spec().intSetting("seed"), Seeds.EVAL);
+        long seed = Seeds.mix(r.spec().settings().seed(), Seeds.EVAL);
         for (Map.Entry<String, String> e : options.entrySet()) {
             if (e.getKey().startsWith("metric.")) {
                 raw.put(e.getKey(), e.getValue());
@@ -73,7 +73,7 @@ final class Evaluation {
         Map<String, Object> all = new LinkedHashMap<>();
         StringBuilder text = new StringBuilder(String.format(Locale.ROOT,
                 "evaluation of run %s at iteration %d (%s), seed %d%n", r.spec().name(), r.iteration(),
-                r.spec().doubleSetting("ema") > 0 ? "EMA weights" : "weights", seed));
+                r.spec().settings().ema() > 0 ? "EMA weights" : "weights", seed));
         for (Map.Entry<Metric, RunSpec.Choice> e : chosen) {
             MetricResult result = e.getKey().evaluate(r.model(), r.data(), dir, prefix + "-", seed,
                     e.getValue().options());
@@ -94,7 +94,7 @@ final class Evaluation {
     /** Roth et al. 2017, section 5.5, on {@code samples} held-out points and as many samples of each generator. */
     static String crossTest(Restored a, Restored b, Map<String, String> options) throws IOException {
         int samples = 10_000;
-        long seed = Seeds.mix(a.spec().intSetting("seed"), Seeds.EVAL);
+        long seed = Seeds.mix(a.spec().settings().seed(), Seeds.EVAL);
         for (Map.Entry<String, String> e : options.entrySet()) {
             switch (e.getKey()) {
                 case "samples" -> samples = parseCount(e.getValue());

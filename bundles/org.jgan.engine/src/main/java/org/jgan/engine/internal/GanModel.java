@@ -72,25 +72,25 @@ final class GanModel implements SampleSource, AutoCloseable {
         this.spec = spec;
         this.data = data;
         this.shape = data.shape();
-        this.latent = spec.intSetting("latent");
-        this.batchSize = spec.intSetting("batchSize");
-        this.accumulate = spec.intSetting("accumulate");
+        this.latent = spec.settings().latent();
+        this.batchSize = spec.settings().batchSize();
+        this.accumulate = spec.settings().accumulate();
         if (batchSize % accumulate != 0) {
             throw new IllegalArgumentException("setting 'accumulate' is " + accumulate + ", which does not divide "
                     + "batchSize " + batchSize + "; expected a divisor of batchSize (micro-batches of equal size)");
         }
-        this.seed = spec.intSetting("seed");
+        this.seed = spec.settings().seed();
         this.store = new ParameterStore(seed, allowance(spec, budget));
         try {
-            this.iterations = spec.intSetting("iterations");
+            this.iterations = spec.settings().iterations();
             this.codes = LatentLayout.of(spec, latent);
             spec.regularizers().forEach(r -> terms.put(r.name(), r));
             Architecture architecture = (Architecture) spec.architecture().entry().component();
             networks = architecture.create(shape, latent, data.classes(), spec.architecture().options());
             Map<Side, List<GraphScope.Reparam>> reparams = buildGraphs(spec);
             discriminatorReparams = reparams.get(Side.DISCRIMINATOR);
-            emaDecay = spec.doubleSetting("ema");
-            emaStart = spec.intSetting("emaStart");
+            emaDecay = spec.settings().ema();
+            emaStart = spec.settings().emaStart();
             if (emaDecay > 0) {
                 for (String n : store.names(Side.GENERATOR)) {
                     ema.put(n, store.params().get(n).dup());
@@ -102,11 +102,11 @@ final class GanModel implements SampleSource, AutoCloseable {
                     ? sampler.placeHolder(PlayerGraph.FAKE_LABELS, DataType.FLOAT, -1, data.classes()) : null;
             samplerOutput = networks.generator(new GraphScope(sampler, Side.GENERATOR, false, store,
                     reparams.get(Side.GENERATOR), ema).withRandomInputs(this::samplerInput), z, labels).name();
-            String opt = spec.stringSetting("optimizer");
+            String opt = spec.settings().optimizer();
             for (Side side : Side.values()) {
-                double lr = spec.doubleSetting(side == Side.GENERATOR ? "lrG" : "lrD");
-                optimizers.put(side, new Optimizer(opt, lr, spec.doubleSetting("beta1"), spec.doubleSetting("beta2"),
-                        spec.doubleSetting("epsilon"), spec.doubleSetting("rmsDecay"), store.params(),
+                double lr = side == Side.GENERATOR ? spec.settings().lrG() : spec.settings().lrD();
+                optimizers.put(side, new Optimizer(opt, lr, spec.settings().beta1(), spec.settings().beta2(),
+                        spec.settings().epsilon(), spec.settings().rmsDecay(), store.params(),
                         store.names(side)));
             }
         } catch (RuntimeException | Error e) {
@@ -126,8 +126,8 @@ final class GanModel implements SampleSource, AutoCloseable {
         if (budget.bytes() == Long.MAX_VALUE) {
             return ParameterStore.Allowance.UNLIMITED;
         }
-        int optimizerState = spec.stringSetting("optimizer").equals("adam") ? 2 : 1;
-        return new ParameterStore.Allowance(budget.left(), 5 + optimizerState, spec.doubleSetting("ema") > 0,
+        int optimizerState = spec.settings().optimizer().equals("adam") ? 2 : 1;
+        return new ParameterStore.Allowance(budget.left(), 5 + optimizerState, spec.settings().ema() > 0,
                 budget.describe());
     }
 
@@ -189,7 +189,7 @@ final class GanModel implements SampleSource, AutoCloseable {
      * reparametrize weights (spectral normalization), which the sampling graph and the parameters depend on.
      */
     static String swapRefusal(RunSpec current, RunSpec changed) {
-        int latent = current.intSetting("latent");
+        int latent = current.settings().latent();
         if (!LatentLayout.of(current, latent).describe().equals(LatentLayout.of(changed, latent).describe())) {
             return "the latent codes would change (" + LatentLayout.of(current, latent).describe() + " -> "
                     + LatentLayout.of(changed, latent).describe() + ")";
@@ -466,12 +466,12 @@ final class GanModel implements SampleSource, AutoCloseable {
      */
     void reconfigure(RunSpec changed) {
         for (Side side : Side.values()) {
-            optimizers.get(side).set(changed.doubleSetting(side == Side.GENERATOR ? "lrG" : "lrD"),
-                    changed.doubleSetting("beta1"), changed.doubleSetting("beta2"), changed.doubleSetting("epsilon"),
-                    changed.doubleSetting("rmsDecay"));
+            optimizers.get(side).set(side == Side.GENERATOR ? changed.settings().lrG() : changed.settings().lrD(),
+                    changed.settings().beta1(), changed.settings().beta2(), changed.settings().epsilon(),
+                    changed.settings().rmsDecay());
         }
         changed.regularizers().forEach(r -> terms.put(r.name(), r));
-        iterations = changed.intSetting("iterations");
+        iterations = changed.settings().iterations();
         spec = changed;
     }
 

@@ -56,7 +56,7 @@ final class PlayerGraph {
         this.side = side;
         this.conditional = classes > 0;
         // with gradient accumulation the graph sees micro-batches
-        this.batchSize = spec.intSetting("batchSize") / spec.intSetting("accumulate");
+        this.batchSize = spec.settings().batchSize() / spec.settings().accumulate();
         sd = GraphMemory.create();
         try {
             SDVariable z = sd.placeHolder(Z, DataType.FLOAT, -1, latent);
@@ -84,7 +84,7 @@ final class PlayerGraph {
                     .define(sd, real.logits(), fakeCritique.logits(), spec.loss().options());
             SDVariable adv = side == Side.DISCRIMINATOR ? lossTerms.discriminator() : lossTerms.generator();
             adversarial = adv.name();
-            double advWeight = side == Side.GENERATOR ? spec.doubleSetting("gAdvWeight") : 1;
+            double advWeight = side == Side.GENERATOR ? spec.settings().gAdvWeight() : 1;
             SDVariable total = advWeight == 1 ? adv : adv.mul(advWeight);
             Context context = new Context(side, x, fake, labels, real, fakeCritique, d, networks, fakeLabels, g, z,
                     codes);

@@ -9,7 +9,6 @@ import org.osgi.service.component.annotations.ConfigurationPolicy;
 import org.osgi.service.component.annotations.Deactivate;
 import org.osgi.service.component.annotations.Modified;
 import org.osgi.service.component.annotations.Reference;
-import org.osgi.service.metatype.annotations.Designate;
 
 /**
  * One instance per run factory configuration (from the shell, a {@code .cfg} file in the watched folder, or any
@@ -17,11 +16,11 @@ import org.osgi.service.metatype.annotations.Designate;
  * A changed configuration reaches the running run at its next iteration when only live settings changed
  * ({@link LiveSettings}: learning rates, regularizer weights, intervals, ...); otherwise the run restarts from its
  * checkpoint with the new settings. If ND4J failed to load, configurations stay inactive; {@code gan:start}
- * reports the failure.
+ * reports the failure. Metatype describes the configuration through
+ * {@link org.jgan.engine.internal.config.RunMetaType}.
  */
 @Component(configurationPid = TrainingService.RUN_FACTORY_PID, configurationPolicy = ConfigurationPolicy.REQUIRE,
         immediate = true, service = {})
-@Designate(ocd = RunConfig.class, factory = true)
 public final class RunComponent {
 
     private final RunRegistry registry;

@@ -216,7 +216,7 @@ public final class RunRegistry implements TrainingService {
             handle = new Handle(pid, run, null);
             if (alreadyCompleted(spec)) {
                 LOG.info("[{}] already completed in {}; not training again (delete status.json to train anew)",
-                        id, spec.stringSetting("outputDir"));
+                        id, spec.settings().outputDir());
                 handle = new Handle(pid, null, completed(spec));
             }
         } catch (RuntimeException e) {
@@ -276,7 +276,7 @@ public final class RunRegistry implements TrainingService {
 
     /** Whether the run's status.json (read as JSON, not searched as text) says it completed. */
     static boolean alreadyCompleted(RunSpec spec) {
-        Path status = Path.of(spec.stringSetting("outputDir"), "status.json");
+        Path status = Path.of(spec.settings().outputDir(), "status.json");
         try {
             return Files.exists(status) && Json.read(Files.readString(status)) instanceof Map<?, ?> doc
                     && "COMPLETED".equals(doc.get("state"));
@@ -289,9 +289,9 @@ public final class RunRegistry implements TrainingService {
     private static RunStatusDTO completed(RunSpec spec) {
         RunStatusDTO s = failed(spec.name(), null);
         s.state = RunStatusDTO.State.COMPLETED;
-        s.iteration = spec.intSetting("iterations");
+        s.iteration = spec.settings().iterations();
         s.iterations = s.iteration;
-        s.outputDir = Path.of(spec.stringSetting("outputDir")).toAbsolutePath().toString();
+        s.outputDir = Path.of(spec.settings().outputDir()).toAbsolutePath().toString();
         s.summary = ProgressLine.format(s);
         return s;
     }
@@ -487,7 +487,7 @@ public final class RunRegistry implements TrainingService {
      */
     private String explore(String runId, Long seed, Exploration what) {
         try (Evaluation.Restored r = restored(runId)) {
-            long s = seed != null ? seed : Seeds.mix(r.spec().intSetting("seed"), Seeds.FIXED_LATENT);
+            long s = seed != null ? seed : Seeds.mix(r.spec().settings().seed(), Seeds.FIXED_LATENT);
             Path written = what.apply(new LatentExplorer(r.model(), r.dir().resolve("explore")), s);
             LOG.info("[{}] wrote {}", runId, written.toAbsolutePath());
             return written.toAbsolutePath().toString();
@@ -525,7 +525,7 @@ public final class RunRegistry implements TrainingService {
     /** A run's model restored from its latest checkpoint into a model of its own; the training is not touched. */
     private Evaluation.Restored restored(String runId) {
         RunSpec spec = exploredSpec(runId);
-        Path out = Path.of(spec.stringSetting("outputDir"));
+        Path out = Path.of(spec.settings().outputDir());
         Path file = out.resolve("checkpoints").resolve(Checkpoint.FILE);
         if (!Files.exists(file)) {
             throw new IllegalArgumentException("run '" + runId + "' has no checkpoint yet (" + file

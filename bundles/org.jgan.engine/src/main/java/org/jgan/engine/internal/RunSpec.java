@@ -1,7 +1,6 @@
 package org.jgan.engine.internal;
 
 import java.util.ArrayList;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
@@ -9,17 +8,18 @@ import java.util.TreeMap;
 import org.jgan.api.Dataset;
 import org.jgan.api.OptionSpec;
 import org.jgan.api.Options;
+import org.jgan.engine.internal.config.RunSettings;
 
 /**
  * A checked, immutable run configuration: the engine's settings plus the chosen components and their options.
  * Parsed at once from the raw key/value configuration; every problem is reported as one
  * {@link IllegalArgumentException} naming the key, the value and what is expected.
  *
- * <p>Keys: the engine settings of {@link #SETTINGS}; {@code architecture.X}, {@code loss.X}, {@code dataset.X} for
+ * <p>Keys: the engine settings of {@link RunSettings}; {@code architecture.X}, {@code loss.X}, {@code dataset.X} for
  * the chosen components' options; {@code regularizer.NAME.X} for each listed regularizer (plus the engine's
  * {@code weight} and {@code every} for terms); {@code metric.NAME.X} for metrics.
  */
-public record RunSpec(String name, Map<String, Object> settings, Choice architecture, Choice loss, Choice dataset,
+public record RunSpec(String name, RunSettings settings, Choice architecture, Choice loss, Choice dataset,
         List<RegularizerChoice> regularizers, List<Choice> metrics) {
 
     /** A chosen component and its checked options. */
@@ -46,59 +46,11 @@ public record RunSpec(String name, Map<String, Object> settings, Choice architec
         }
     }
 
-    /** The engine's own settings, with types, ranges and defaults. */
-    public static final List<OptionSpec> SETTINGS = List.of(
-            OptionSpec.ofString("name", "", "Run id; generated from the time when empty"),
-            OptionSpec.ofString("preset", "", "Preset the configuration started from (informational)"),
-            OptionSpec.ofString("architecture", "mlp", "Architecture component name"),
-            OptionSpec.ofString("loss", "nonsaturating", "Adversarial loss component name"),
-            OptionSpec.ofString("dataset", "ring8", "Dataset component name"),
-            OptionSpec.ofString("regularizers", "", "Comma-separated regularizer, penalty, constraint or reparametrization names"),
-            OptionSpec.ofString("metrics", "auto", "Comma-separated metric names; 'auto' = every installed metric that supports the dataset; 'none'"),
-            OptionSpec.ofInt("batchSize", 64, 1, 1 << 16, "Minibatch size m of both players"),
-            OptionSpec.ofInt("accumulate", 1, 1, 1 << 16, "Gradient accumulation: each step's batch is processed as this many micro-batches of batchSize/accumulate whose gradients are averaged before one update (a large batch in less memory, BigGAN); must divide batchSize"),
-            OptionSpec.ofInt("latent", 16, 1, 1 << 16, "Size of the latent vector z ~ N(0, I)"),
-            OptionSpec.ofDouble("lrG", 1e-4, 1e-12, 10, "Generator learning rate"),
-            OptionSpec.ofDouble("lrD", 1e-4, 1e-12, 10, "Discriminator learning rate"),
-            OptionSpec.ofChoice("optimizer", "adam", List.of("adam", "rmsprop"), "Optimizer of both players"),
-            OptionSpec.ofDouble("beta1", 0.5, 0, 0.999999, "Adam beta1"),
-            OptionSpec.ofDouble("beta2", 0.999, 0, 0.999999, "Adam beta2"),
-            OptionSpec.ofDouble("epsilon", 1e-8, 1e-12, 1, "Adam / RMSProp epsilon"),
-            OptionSpec.ofDouble("rmsDecay", 0.9, 0, 0.999999, "RMSProp decay of the squared-gradient average"),
-            OptionSpec.ofInt("dSteps", 1, 1, 1000, "Discriminator steps k per generator step"),
-            OptionSpec.ofDouble("gAdvWeight", 1, 0, 1e6, "Weight of the generator's adversarial term (0 when feature matching alone is G's objective, Salimans et al. 2016)"),
-            OptionSpec.ofDouble("ema", 0, 0, 0.999999999, "Decay of the exponential moving average of G's weights used for samples and metrics (0: off; BigGAN 0.9999)"),
-            OptionSpec.ofInt("emaStart", 0, 0, Integer.MAX_VALUE, "Generator steps before the EMA starts averaging (until then it copies G)"),
-            OptionSpec.ofInt("iterations", 2000, 1, Integer.MAX_VALUE, "Generator steps to train"),
-            OptionSpec.ofInt("seed", 1, Integer.MIN_VALUE, Integer.MAX_VALUE, "Seed of every random stream of the run"),
-            OptionSpec.ofString("outputDir", "", "Output folder; runs/<name> when empty"),
-            OptionSpec.ofInt("sampleInterval", 500, 0, Integer.MAX_VALUE, "Write samples and metrics every N iterations (0: only at the end)"),
-            OptionSpec.ofInt("checkpointInterval", 1000, 0, Integer.MAX_VALUE, "Write a checkpoint every N iterations (0: only at the end)"),
-            OptionSpec.ofDouble("progressInterval", 5, 0.1, 3600, "Seconds between progress lines"));
-
-    private static final Map<String, OptionSpec> SETTING_BY_NAME = new LinkedHashMap<>();
-
-    static {
-        SETTINGS.forEach(s -> SETTING_BY_NAME.put(s.name(), s));
-    }
-
     private static final List<OptionSpec> TERM_SETTINGS = List.of(
             OptionSpec.ofDouble("weight", 1.0, 0, 1e9, "Multiplier of the term"),
             OptionSpec.ofInt("every", 1, 1, 1_000_000, "Apply every N steps with the weight scaled by N (lazy regularization)"),
             OptionSpec.ofBoolean("anneal", false, "Decay the weight exponentially over the run (Roth et al. 2017, sec. 4.2)"),
             OptionSpec.ofDouble("decay", 0.01, 1e-12, 1, "With anneal: the final weight as a fraction of the initial one"));
-
-    public int intSetting(String key) {
-        return (Integer) settings.get(key);
-    }
-
-    public double doubleSetting(String key) {
-        return ((Number) settings.get(key)).doubleValue();
-    }
-
-    public String stringSetting(String key) {
-        return (String) settings.get(key);
-    }
 
     /**
      * Parses a raw configuration.
@@ -108,55 +60,31 @@ public record RunSpec(String name, Map<String, Object> settings, Choice architec
      * @param defaultName run id to use when {@code name} is empty
      */
     public static RunSpec parse(Map<String, String> raw, ComponentCatalog catalog, String defaultName) {
-        Map<String, Object> settings = new LinkedHashMap<>();
         Map<String, Map<String, String>> byPrefix = new TreeMap<>();
-        for (Map.Entry<String, String> e : new TreeMap<>(raw).entrySet()) {
-            String key = e.getKey();
-            OptionSpec spec = SETTING_BY_NAME.get(key);
-            if (spec != null) {
-                settings.put(key, spec.parse("setting", e.getValue()));
+        for (String key : new TreeMap<>(raw).keySet()) {
+            if (RunSettings.isSetting(key)) {
                 continue;
             }
             int dot = key.lastIndexOf('.');
             if (dot <= 0 || !isComponentKey(key)) {
                 throw new IllegalArgumentException("unknown setting '" + key + "'; known settings: "
-                        + String.join(", ", SETTING_BY_NAME.keySet())
+                        + String.join(", ", RunSettings.keys())
                         + ", and architecture.*, loss.*, dataset.*, regularizer.NAME.*, metric.NAME.* options");
             }
             byPrefix.computeIfAbsent(key.substring(0, dot), p -> new TreeMap<>()).put(key.substring(dot + 1),
-                    e.getValue());
+                    raw.get(key));
         }
-        for (OptionSpec s : SETTINGS) {
-            settings.putIfAbsent(s.name(), s.parse("setting", s.defaultValue()));
-        }
-        String name = (String) settings.get("name");
-        if (name.isEmpty()) {
-            name = defaultName;
-            settings.put("name", name);
-        }
-        if (!name.matches("[A-Za-z0-9][A-Za-z0-9._-]*")) {
-            throw new IllegalArgumentException("setting 'name' is '" + name
-                    + "'; expected letters, digits, '.', '_' or '-', starting with a letter or digit");
-        }
-        int batchSize = (Integer) settings.get("batchSize");
-        int accumulate = (Integer) settings.get("accumulate");
-        if (batchSize % accumulate != 0) {
-            throw new IllegalArgumentException("setting 'accumulate' is " + accumulate + ", which does not divide "
-                    + "batchSize " + batchSize + "; expected a divisor of batchSize (micro-batches of equal size)");
-        }
-        if (((String) settings.get("outputDir")).isEmpty()) {
-            settings.put("outputDir", "runs/" + name);
-        }
-        Choice architecture = choose(catalog, Kind.ARCHITECTURE, (String) settings.get("architecture"),
+        RunSettings settings = RunSettings.parse(raw, defaultName);
+        Choice architecture = choose(catalog, Kind.ARCHITECTURE, settings.architecture(),
                 byPrefix.remove("architecture"));
-        Choice loss = choose(catalog, Kind.LOSS, (String) settings.get("loss"), byPrefix.remove("loss"));
-        Choice dataset = choose(catalog, Kind.DATASET, (String) settings.get("dataset"), byPrefix.remove("dataset"));
+        Choice loss = choose(catalog, Kind.LOSS, settings.loss(), byPrefix.remove("loss"));
+        Choice dataset = choose(catalog, Kind.DATASET, settings.dataset(), byPrefix.remove("dataset"));
         List<RegularizerChoice> regularizers = new ArrayList<>();
-        for (String r : names((String) settings.get("regularizers"))) {
+        for (String r : names(settings.regularizers())) {
             regularizers.add(regularizer(catalog, r, byPrefix.remove("regularizer." + r)));
         }
         List<Choice> metrics = new ArrayList<>();
-        String metricSetting = ((String) settings.get("metrics")).trim();
+        String metricSetting = settings.metrics().trim();
         if (!metricSetting.equals("auto") && !metricSetting.equals("none")) {
             for (String m : names(metricSetting)) {
                 metrics.add(choose(catalog, Kind.METRIC, m, byPrefix.remove("metric." + m)));
@@ -171,7 +99,7 @@ public record RunSpec(String name, Map<String, Object> settings, Choice architec
             throw new IllegalArgumentException("settings '" + prefix + ".*' name no chosen component; '" + prefix
                     + "' is not among the run's architecture, loss, dataset, regularizers or metrics");
         }
-        return new RunSpec(name, Map.copyOf(settings), architecture, loss, dataset, List.copyOf(regularizers),
+        return new RunSpec(settings.name(), settings, architecture, loss, dataset, List.copyOf(regularizers),
                 List.copyOf(metrics));
     }
 
@@ -222,7 +150,7 @@ public record RunSpec(String name, Map<String, Object> settings, Choice architec
     /** The full resolved configuration, every default filled in, sorted by key. */
     public Map<String, String> resolved() {
         Map<String, String> out = new TreeMap<>();
-        settings.forEach((k, v) -> out.put(k, String.valueOf(v)));
+        out.putAll(settings.asText());
         put(out, "architecture.", architecture.options());
         put(out, "loss.", loss.options());
         put(out, "dataset.", dataset.options());

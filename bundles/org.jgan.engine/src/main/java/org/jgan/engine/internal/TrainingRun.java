@@ -105,8 +105,8 @@ final class TrainingRun implements Runnable {
         this.catalog = catalog;
         this.spec = spec;
         this.provenance = provenance;
-        this.out = Path.of(spec.stringSetting("outputDir"));
-        this.iterations = spec.intSetting("iterations");
+        this.out = Path.of(spec.settings().outputDir());
+        this.iterations = spec.settings().iterations();
     }
 
     String id() {
@@ -194,7 +194,7 @@ final class TrainingRun implements Runnable {
         cutBackLogs(iteration);
         if (resumed != null) {
             spec = resumeSpec(resumed);
-            iterations = spec.intSetting("iterations");
+            iterations = spec.settings().iterations();
         }
         DataSource data = spec.datasetComponent().open(spec.dataset().options());
         if (stopWanted()) {
@@ -236,10 +236,10 @@ final class TrainingRun implements Runnable {
                     // iterations was lowered to where the run is (or below): it completes here
                     break;
                 }
-                int dSteps = spec.intSetting("dSteps");
-                int sampleEvery = spec.intSetting("sampleInterval");
-                int checkpointEvery = spec.intSetting("checkpointInterval");
-                long progressNanos = (long) (spec.doubleSetting("progressInterval") * 1e9);
+                int dSteps = spec.settings().dSteps();
+                int sampleEvery = spec.settings().sampleInterval();
+                int checkpointEvery = spec.settings().checkpointInterval();
+                long progressNanos = (long) (spec.settings().progressInterval() * 1e9);
                 Map<String, Double> values = new LinkedHashMap<>();
                 for (int k = 0; k < dSteps; k++) {
                     values.putAll(model.discriminatorStep(iteration, k));
@@ -374,11 +374,11 @@ final class TrainingRun implements Runnable {
         }
         Map<String, String> recorded = new TreeMap<>(c.config());
         recorded.put("name", id());
-        recorded.put("outputDir", spec.stringSetting("outputDir"));
+        recorded.put("outputDir", spec.settings().outputDir());
         RunSpec before = RunSpec.parse(recorded, catalog, id());
         Map<String, String> given = new TreeMap<>(this.given != null ? this.given : spec.resolved());
         given.put("name", id());
-        given.put("outputDir", spec.stringSetting("outputDir"));
+        given.put("outputDir", spec.settings().outputDir());
         Map<String, String> merged = new TreeMap<>(PresetMerge.withoutReplacedOptions(before.resolved(), given));
         merged.putAll(given);
         RunSpec wanted = RunSpec.parse(merged, catalog, id());
@@ -422,7 +422,7 @@ final class TrainingRun implements Runnable {
 
     /** The run's metrics that can score its data; with a metric list (not auto), one that cannot is an error. */
     static List<Map.Entry<Metric, RunSpec.Choice>> chooseMetrics(RunSpec spec, DataSource data) {
-        boolean auto = spec.stringSetting("metrics").trim().equals("auto");
+        boolean auto = spec.settings().metrics().trim().equals("auto");
         List<Map.Entry<Metric, RunSpec.Choice>> chosen = new java.util.ArrayList<>();
         for (RunSpec.Choice c : spec.metrics()) {
             Metric m = (Metric) c.entry().component();
@@ -441,14 +441,14 @@ final class TrainingRun implements Runnable {
         Path samples = out.resolve("samples");
         Files.createDirectories(samples);
         String prefix = String.format(Locale.ROOT, "iter-%07d", at);
-        long fixed = Seeds.mix(spec.intSetting("seed"), Seeds.FIXED_LATENT);
+        long fixed = Seeds.mix(spec.settings().seed(), Seeds.FIXED_LATENT);
         // image grids of 10 x 10 (one class per column for 10 or 5 or 2 classes), point clouds of 512
         SampleFiles.write(model.sample(data.shape().isImage() ? 100 : SAMPLE_FILE_COUNT, fixed), samples, prefix);
         Map<String, Double> scores = new TreeMap<>();
         for (Map.Entry<Metric, RunSpec.Choice> e : chosen) {
             MetricResult r;
             try {
-                r = e.getKey().evaluate(model, data, samples, prefix + "-", Seeds.mix(spec.intSetting("seed"),
+                r = e.getKey().evaluate(model, data, samples, prefix + "-", Seeds.mix(spec.settings().seed(),
                         Seeds.EVAL), e.getValue().options());
             } catch (IOException | java.io.UncheckedIOException io) {
                 Exception cause = io instanceof java.io.UncheckedIOException u ? u.getCause() : io;
@@ -609,13 +609,13 @@ final class TrainingRun implements Runnable {
         if (LiveSettings.needsSwap(changes)) {
             model.swap(changed);
             LOG.info("[{}] from iteration {}: training graphs rebuilt for loss {} and regularizers [{}]; weights and "
-                    + "optimizer state kept", id(), iteration, changed.loss().name(), changed.stringSetting("regularizers"));
+                    + "optimizer state kept", id(), iteration, changed.loss().name(), changed.settings().regularizers());
         } else {
             model.reconfigure(changed);
         }
         spec = changed;
         // a length below what the run has done ends it where it is (its status says it/it, not it/less)
-        iterations = Math.max(changed.intSetting("iterations"), iteration);
+        iterations = Math.max(changed.settings().iterations(), iteration);
         StringBuilder sb = new StringBuilder();
         for (LiveSettings.Change c : changes) {
             sb.append(historyRow(iteration, c));

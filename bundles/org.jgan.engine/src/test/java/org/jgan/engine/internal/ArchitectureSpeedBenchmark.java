@@ -90,7 +90,7 @@ class ArchitectureSpeedBenchmark {
     static void measure(String architecture) {
         RunSpec spec = RunSpec.parse(settings(architecture), TestCatalog.create(), architecture + "-bench");
         GanModel m = new GanModel(spec, spec.datasetComponent().open(spec.dataset().options()));
-        int dSteps = spec.intSetting("dSteps");
+        int dSteps = spec.settings().dSteps();
         List<Double> times = new ArrayList<>();
         List<Double> dTimes = new ArrayList<>();
         List<Double> gTimes = new ArrayList<>();
@@ -121,7 +121,7 @@ class ArchitectureSpeedBenchmark {
                 + "parameters), native build linux-x86_64%s, %d threads: median %.1f ms/iteration (min %.1f, max %.1f, "
                 + "%d measured; D step %.1f, G step %.1f); peak resident %d MB, of which Java heap at most %d MB%n",
                 architecture,
-                spec.loss().name(), spec.stringSetting("regularizers"), dSteps, m.parameterCount(Side.GENERATOR),
+                spec.loss().name(), spec.settings().regularizers(), dSteps, m.parameterCount(Side.GENERATOR),
                 m.parameterCount(Side.DISCRIMINATOR),
                 System.getProperty("org.bytedeco.javacpp.platform.extension", ""),
                 Runtime.getRuntime().availableProcessors(), times.get(times.size() / 2), times.get(0),

@@ -53,7 +53,7 @@ class ModernArchitecturesTest {
         RunSpec spec = RunSpec.parse(raw, TestCatalog.create(), "modern");
         GanModel m = new GanModel(spec, spec.datasetComponent().open(spec.dataset().options()));
         Map<String, INDArray> before = m.checkpoint(0).arrays();
-        int dSteps = spec.intSetting("dSteps");
+        int dSteps = spec.settings().dSteps();
         for (int it = 0; it < 1; it++) {
             for (int k = 0; k < dSteps; k++) {
                 Map<String, Double> d = m.discriminatorStep(it, k);

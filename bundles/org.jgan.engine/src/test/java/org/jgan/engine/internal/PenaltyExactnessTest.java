@@ -180,7 +180,7 @@ class PenaltyExactnessTest {
         org.junit.jupiter.api.Assumptions.assumeTrue(name.contains(System.getProperty("jgan.exact.only", "")));
         RunSpec spec = RunSpec.parse(settings, TestCatalog.create(), "exact");
         DataSource data = spec.datasetComponent().open(spec.dataset().options());
-        int batch = spec.intSetting("batchSize");
+        int batch = spec.settings().batchSize();
         try (GanModel m = new GanModel(spec, data)) {
             check(name + ", initial weights", m, data, batch, coordinates);
             // training moves the weights to where many pre-activations sit near zero
