@@ -80,4 +80,20 @@ public interface RegularizationContext {
      * @since 1.3
      */
     long[] shapeOf(SDVariable variable);
+
+    /**
+     * The name of the run's adversarial loss component (for example {@code fgan}), for a term that depends on the
+     * loss: Roth et al. 2017's f-GAN regularizer weighs by the loss's f-divergence. Available in
+     * {@link GradientPenalty#perSample} too.
+     *
+     * @since 1.8
+     */
+    String lossName();
+
+    /**
+     * The resolved options of the run's adversarial loss (every default filled in).
+     *
+     * @since 1.8
+     */
+    Options lossOptions();
 }

@@ -160,16 +160,16 @@ final class GanModel implements SampleSource, AutoCloseable {
         for (Side side : Side.values()) {
             graphs.put(side, new PlayerGraph(side, networks, s, shape, codes, latent, data.classes(), store, reparams));
         }
-        buildPenalties(reparams.get(Side.DISCRIMINATOR));
+        buildPenalties(s, reparams.get(Side.DISCRIMINATOR));
         return reparams;
     }
 
     /** The graphs of the discriminator graph's gradient penalties, with {@link #penaltyMethod}. */
-    private void buildPenalties(List<GraphScope.Reparam> reparams) {
+    private void buildPenalties(RunSpec s, List<GraphScope.Reparam> reparams) {
         penalties.clear();
         for (PlayerGraph.PenaltyPoints pp : graphs.get(Side.DISCRIMINATOR).penalties) {
-            penalties.add(new InputGradientPenalty(pp.choice(), pp.groups().size(), networks, shape, data.classes(),
-                    store, reparams, penaltyMethod));
+            penalties.add(new InputGradientPenalty(pp.choice(), s.loss(), pp.groups().size(), networks, shape,
+                    data.classes(), store, reparams, penaltyMethod));
         }
     }
 
@@ -180,7 +180,7 @@ final class GanModel implements SampleSource, AutoCloseable {
     void penaltyMethod(InputGradientPenalty.Method method) {
         penaltyMethod = method;
         penalties.forEach(InputGradientPenalty::release);
-        buildPenalties(discriminatorReparams);
+        buildPenalties(spec, discriminatorReparams);
     }
 
     /**

@@ -201,12 +201,19 @@ final class InputGradientPenalty {
         this(choice, groupCount, networks, shape, classes, store, reparams, Method.TANGENT);
     }
 
+    /** A penalty of a run whose loss is not known (the tests of the penalties alone): {@code lossName()} is empty. */
+    InputGradientPenalty(RunSpec.RegularizerChoice choice, int groupCount, Networks networks, DataShape shape,
+            int classes, ParameterStore store, List<GraphScope.Reparam> reparams, Method preferred) {
+        this(choice, null, groupCount, networks, shape, classes, store, reparams, preferred);
+    }
+
     /**
+     * @param loss      the run's adversarial loss, which {@link GradientPenalty#perSample} may read
      * @param preferred {@link Method#TANGENT} unless the discriminator has an op with no tangent rule (then the
      *                  difference, with a warning naming the ops); {@link Method#DIFFERENCE} always the difference
      */
-    InputGradientPenalty(RunSpec.RegularizerChoice choice, int groupCount, Networks networks, DataShape shape,
-            int classes, ParameterStore store, List<GraphScope.Reparam> reparams, Method preferred) {
+    InputGradientPenalty(RunSpec.RegularizerChoice choice, RunSpec.Choice loss, int groupCount, Networks networks,
+            DataShape shape, int classes, ParameterStore store, List<GraphScope.Reparam> reparams, Method preferred) {
         this.choice = choice;
         this.penalty = (GradientPenalty) choice.entry().component();
         Critic t = null;
@@ -261,7 +268,7 @@ final class InputGradientPenalty {
             // arrays are replaced by each evaluation's values.
             SDVariable l = sd.var("logits", Nd4j.zeros(DataType.FLOAT, 1, 1));
             SDVariable s = sd.var("sq", Nd4j.zeros(DataType.FLOAT, 1, 1));
-            SDVariable out = penalty.perSample(new SmallContext(sd), g, l, s, choice.options());
+            SDVariable out = penalty.perSample(new SmallContext(sd, loss), g, l, s, choice.options());
             sd.setLossVariables(out.sum());
             groups.add(new PerSample(sd, out.name()));
         }
@@ -456,8 +463,18 @@ final class InputGradientPenalty {
         return a == null ? Nd4j.zeros(DataType.FLOAT, n, 1) : a.reshape(n, 1);
     }
 
-    /** perSample may build its expression in the small graph only. */
-    private record SmallContext(SameDiff sd) implements RegularizationContext {
+    /** perSample may build its expression in the small graph only, and read the run's loss. */
+    private record SmallContext(SameDiff sd, RunSpec.Choice loss) implements RegularizationContext {
+        @Override
+        public String lossName() {
+            return loss == null ? "" : loss.name();
+        }
+
+        @Override
+        public org.jgan.api.Options lossOptions() {
+            return loss == null ? org.jgan.api.Options.none("loss") : loss.options();
+        }
+
         @Override
         public Side side() {
             return Side.DISCRIMINATOR;

@@ -87,7 +87,7 @@ final class PlayerGraph {
             double advWeight = side == Side.GENERATOR ? spec.settings().gAdvWeight() : 1;
             SDVariable total = advWeight == 1 ? adv : adv.mul(advWeight);
             Context context = new Context(side, x, fake, labels, real, fakeCritique, d, networks, fakeLabels, g, z,
-                    codes);
+                    codes, spec.loss());
             for (RunSpec.RegularizerChoice r : spec.regularizers()) {
                 if (r.kind() == Kind.PENALTY && side == Side.DISCRIMINATOR) {
                     List<String> groups = new ArrayList<>();
@@ -156,10 +156,12 @@ final class PlayerGraph {
         private final GraphScope gScope;
         private final SDVariable z;
         private final LatentLayout codes;
+        private final RunSpec.Choice loss;
 
         Context(Side side, SDVariable real, SDVariable fake, SDVariable labels, Critique realCritique,
                 Critique fakeCritique, GraphScope dScope, Networks networks, SDVariable fakeLabels, GraphScope gScope,
-                SDVariable z, LatentLayout codes) {
+                SDVariable z, LatentLayout codes, RunSpec.Choice loss) {
+            this.loss = loss;
             this.gScope = gScope;
             this.z = z;
             this.codes = codes;
@@ -177,6 +179,16 @@ final class PlayerGraph {
         @Override
         public SameDiff sd() {
             return sd;
+        }
+
+        @Override
+        public String lossName() {
+            return loss.name();
+        }
+
+        @Override
+        public org.jgan.api.Options lossOptions() {
+            return loss.options();
         }
 
         @Override

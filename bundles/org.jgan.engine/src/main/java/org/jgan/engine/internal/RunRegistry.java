@@ -51,6 +51,13 @@ public final class RunRegistry implements TrainingService {
 
     private final ComponentCatalog catalog = new ComponentCatalog();
     private final Map<String, Handle> runs = new LinkedHashMap<>();
+    /** Names of runs that start() is creating, reserved until their run appears (guarded by runs). */
+    private final java.util.Set<String> starting = new java.util.HashSet<>();
+    /**
+     * Per configuration PID, the settings that set() stored and handed to its run directly, oldest first, so that
+     * the configuration events they cause are not handed over a second time (guarded by runs).
+     */
+    private final Map<String, java.util.Deque<Map<String, String>>> handedOver = new java.util.HashMap<>();
     private final AtomicInteger counter = new AtomicInteger();
     private ComponentTracker tracker;
     private BundleContext context;
@@ -141,7 +148,22 @@ public final class RunRegistry implements TrainingService {
             if (runs.containsKey(id)) {
                 throw new IllegalArgumentException("a run named '" + id + "' exists; choose another name= or remove it");
             }
+            if (!starting.add(id)) {
+                throw new IllegalArgumentException("a run named '" + id + "' is being started by another request; "
+                        + "choose another name=");
+            }
         }
+        try {
+            return startReserved(id, merged, settings);
+        } finally {
+            synchronized (runs) {
+                starting.remove(id);
+            }
+        }
+    }
+
+    /** Stores the configuration of a run whose name this thread reserved, and waits a while for the run. */
+    private RunStatusDTO startReserved(String id, Map<String, String> merged, Map<String, String> settings) {
         try {
             Configuration c = configurationAdmin.getFactoryConfiguration(RUN_FACTORY_PID, id, "?");
             Hashtable<String, Object> props = new Hashtable<>(merged);
@@ -256,6 +278,7 @@ public final class RunRegistry implements TrainingService {
     void halt(String pid) {
         Handle h = null;
         synchronized (runs) {
+            handedOver.remove(pid);
             for (Map.Entry<String, Handle> e : runs.entrySet()) {
                 if (e.getValue().pid().equals(pid)) {
                     h = e.getValue();
@@ -396,10 +419,11 @@ public final class RunRegistry implements TrainingService {
         r.check(changed); // throws, naming what needs a restart
         // stored in the run's configuration (a .cfg file in the watched folder is rewritten by FileInstall); the
         // configuration update reaches reconfigure(), which hands the change to the run
+        Map<String, String> expected = null;
         try {
-            Configuration c = configurationAdmin != null ? configurationAdmin.getConfiguration(h.pid(), "?") : null;
-            if (c != null && c.getProperties() != null) {
-                java.util.Dictionary<String, Object> props = c.getProperties();
+            Configuration c = configurationAdmin.getConfiguration(h.pid(), "?");
+            java.util.Dictionary<String, Object> props = c.getProperties();
+            if (props != null) {
                 Map<String, String> stored = new TreeMap<>();
                 for (String k : java.util.Collections.list(props.keys())) {
                     if (props.get(k) instanceof String v) {
@@ -409,13 +433,50 @@ public final class RunRegistry implements TrainingService {
                 Map<String, String> kept = PresetMerge.withoutReplacedOptions(stored, changes);
                 stored.keySet().stream().filter(k -> !kept.containsKey(k)).forEach(props::remove);
                 changes.forEach(props::put);
+                // the configuration event this update causes carries a change the run has already been handed
+                expected = RunConfigurations.settings(asMap(props));
+                synchronized (runs) {
+                    handedOver.computeIfAbsent(h.pid(), p -> new java.util.ArrayDeque<>()).add(expected);
+                }
                 c.update(props);
             }
         } catch (IOException e) {
+            synchronized (runs) {
+                java.util.Deque<Map<String, String>> d = handedOver.get(h.pid());
+                if (d != null && expected != null) {
+                    d.removeLastOccurrence(expected);
+                }
+            }
             throw new IllegalStateException("could not store the configuration of run '" + runId + "': " + e.getMessage(), e);
         }
         r.requestChange(changed);
         return r.status();
+    }
+
+    private static Map<String, Object> asMap(java.util.Dictionary<String, Object> d) {
+        Map<String, Object> out = new TreeMap<>();
+        for (String k : java.util.Collections.list(d.keys())) {
+            out.put(k, d.get(k));
+        }
+        return out;
+    }
+
+    /**
+     * Whether a configuration event only repeats settings that {@link #set} stored and handed to the run already;
+     * it and the older ones set() stored are then forgotten. An event from anywhere else (a .cfg edit, another
+     * ConfigAdmin client) is handed over, so that a late event of an earlier set() never undoes a later one.
+     */
+    private boolean alreadyHandedOver(String pid, Map<String, String> config) {
+        synchronized (runs) {
+            java.util.Deque<Map<String, String>> d = handedOver.get(pid);
+            if (d == null || !d.contains(config)) {
+                return false;
+            }
+            while (!d.removeFirst().equals(config)) {
+                // older updates of set() that this later one supersedes
+            }
+            return true;
+        }
     }
 
     /**
@@ -430,6 +491,9 @@ public final class RunRegistry implements TrainingService {
             h = runs.get(id);
         }
         if (h != null && h.pid().equals(pid) && h.run() != null && !h.run().isFinished()) {
+            if (alreadyHandedOver(pid, RunConfigurations.settings(properties))) {
+                return;
+            }
             Map<String, String> config = RunConfigurations.settings(properties);
             config.putIfAbsent("name", id);
             RunSpec changed;

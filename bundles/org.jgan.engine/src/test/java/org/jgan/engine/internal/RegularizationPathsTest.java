@@ -90,6 +90,38 @@ class RegularizationPathsTest {
         assertEquals(List.of("d_loss", "d_adv", "d_logitsq", "g_loss", "g_adv"), m.lossNames());
     }
 
+    /**
+     * A penalty may read the run's loss (API 1.8): Roth et al.'s f-GAN regularizer weighs by the fgan loss's
+     * divergence unless told otherwise (it used to keep its own default, js, whatever the loss), and a divergence
+     * other than the loss's is refused when the run is built. The same weights and batch give the same value with
+     * the divergence followed or named, and another value for another divergence.
+     */
+    @Test
+    void fganRegularizerFollowsTheLossDivergence() {
+        Map<String, String> base = Map.of("loss", "fgan", "regularizers", "roth-f", "architecture.hidden", "8",
+                "batchSize", "16");
+        double followed = rothF(base, "loss.divergence", "kl");
+        assertTrue(followed > 0, "penalty value " + followed);
+        java.util.HashMap<String, String> named = new java.util.HashMap<>(base);
+        named.put("regularizer.roth-f.divergence", "kl");
+        assertEquals(followed, rothF(named, "loss.divergence", "kl"), 1e-9);
+        assertTrue(Math.abs(followed - rothF(base, "loss.divergence", "js")) > 1e-3 * followed,
+                "kl and js weigh differently");
+        named.put("regularizer.roth-f.divergence", "js");
+        IllegalArgumentException mismatch = assertThrows(IllegalArgumentException.class,
+                () -> rothF(named, "loss.divergence", "kl"));
+        assertEquals("penalty 'roth-f': option 'divergence' is 'js' but the fgan loss's divergence is 'kl'; "
+                + "expected 'loss' (the default) or 'kl'", mismatch.getMessage());
+    }
+
+    private static double rothF(Map<String, String> settings, String key, String value) {
+        java.util.HashMap<String, String> raw = new java.util.HashMap<>(settings);
+        raw.put(key, value);
+        try (GanModel m = model(raw)) {
+            return m.discriminatorStep(0, 0).get("d_roth-f");
+        }
+    }
+
     @Test
     void constraintKeepsEveryDiscriminatorWeightInRange() {
         GanModel m = model(Map.of("regularizers", "clip", "regularizer.clip.c", "0.05", "lrD", "0.1",

@@ -4,9 +4,25 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 
 import java.lang.reflect.Field;
+import java.lang.reflect.Proxy;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.Dictionary;
+import java.util.Hashtable;
+import java.util.List;
 import java.util.Map;
+import java.util.TreeMap;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.TimeUnit;
 import org.jgan.api.NumericsBackend;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.osgi.service.cm.Configuration;
+import org.osgi.service.cm.ConfigurationAdmin;
 
 class RunRegistryTest {
 
@@ -45,5 +61,161 @@ class RunRegistryTest {
         RunRegistry r = new RunRegistry();
         assertEquals("unknown run 'x'; runs: none",
                 assertThrows(IllegalArgumentException.class, () -> r.status("x")).getMessage());
+    }
+
+    private static final NumericsBackend READY = new NumericsBackend() {
+        public String description() {
+            return "test";
+        }
+
+        public String failure() {
+            return null;
+        }
+    };
+
+    /**
+     * A ConfigurationAdmin that stores configurations and delivers no events (the test delivers them, in the order
+     * it chooses); {@code update} waits for {@code gate} so that two requests can meet inside it.
+     */
+    private static final class StoringAdmin {
+        final Map<String, Dictionary<String, Object>> stored = Collections.synchronizedMap(new TreeMap<>());
+        final List<Dictionary<String, Object>> updates = Collections.synchronizedList(new ArrayList<>());
+        final CountDownLatch entered = new CountDownLatch(1);
+        volatile CountDownLatch gate = new CountDownLatch(0);
+
+        ConfigurationAdmin admin() {
+            return (ConfigurationAdmin) Proxy.newProxyInstance(getClass().getClassLoader(),
+                    new Class<?>[] {ConfigurationAdmin.class}, (p, m, a) -> switch (m.getName()) {
+                        case "getFactoryConfiguration" -> configuration(a[0] + "~" + a[1]);
+                        case "getConfiguration" -> configuration((String) a[0]);
+                        default -> throw new UnsupportedOperationException(m.getName());
+                    });
+        }
+
+        private Configuration configuration(String pid) {
+            return (Configuration) Proxy.newProxyInstance(getClass().getClassLoader(),
+                    new Class<?>[] {Configuration.class}, (p, m, a) -> switch (m.getName()) {
+                        case "getProperties" -> stored.containsKey(pid) ? copy(stored.get(pid)) : null;
+                        case "update" -> {
+                            @SuppressWarnings("unchecked")
+                            Dictionary<String, Object> d = copy((Dictionary<String, Object>) a[0]);
+                            entered.countDown();
+                            if (!gate.await(30, TimeUnit.SECONDS)) {
+                                throw new IllegalStateException("the test never opened the gate");
+                            }
+                            stored.put(pid, d);
+                            updates.add(d);
+                            yield null;
+                        }
+                        default -> throw new UnsupportedOperationException(m.getName());
+                    });
+        }
+
+        static Dictionary<String, Object> copy(Dictionary<String, Object> d) {
+            Hashtable<String, Object> out = new Hashtable<>();
+            for (String k : Collections.list(d.keys())) {
+                out.put(k, d.get(k));
+            }
+            return out;
+        }
+    }
+
+    private static RunRegistry registry(StoringAdmin admin) throws Exception {
+        RunRegistry r = new RunRegistry();
+        TestCatalog.fill(r.catalog());
+        setBackend(r, READY);
+        Field f = RunRegistry.class.getDeclaredField("configurationAdmin");
+        f.setAccessible(true);
+        f.set(r, admin.admin());
+        // the framework as a run's provenance sees it: no bundles but the system bundle
+        org.osgi.framework.Bundle system = (org.osgi.framework.Bundle) Proxy.newProxyInstance(
+                RunRegistryTest.class.getClassLoader(), new Class<?>[] {org.osgi.framework.Bundle.class},
+                (p, m, a) -> switch (m.getName()) {
+                    case "getSymbolicName" -> "test.framework";
+                    case "getVersion" -> org.osgi.framework.Version.emptyVersion;
+                    default -> throw new UnsupportedOperationException(m.getName());
+                });
+        Field c = RunRegistry.class.getDeclaredField("context");
+        c.setAccessible(true);
+        c.set(r, Proxy.newProxyInstance(RunRegistryTest.class.getClassLoader(),
+                new Class<?>[] {org.osgi.framework.BundleContext.class}, (p, m, a) -> switch (m.getName()) {
+                    case "getBundles" -> new org.osgi.framework.Bundle[0];
+                    case "getBundle" -> system;
+                    default -> throw new UnsupportedOperationException(m.getName());
+                }));
+        return r;
+    }
+
+    /** Two starts of one name at once: the second is refused while the first stores its configuration. */
+    @Test
+    void concurrentStartsOfOneNameLetOneThrough() throws Exception {
+        StoringAdmin admin = new StoringAdmin();
+        admin.gate = new CountDownLatch(1);
+        RunRegistry r = registry(admin);
+        ExecutorService pool = Executors.newSingleThreadExecutor();
+        try {
+            Future<?> first = pool.submit(() -> r.start(null, Map.of("name", "twin", "lrD", "1e-4")));
+            assertEquals(true, admin.entered.await(30, TimeUnit.SECONDS), "the first start never stored");
+            IllegalArgumentException second = assertThrows(IllegalArgumentException.class,
+                    () -> r.start(null, Map.of("name", "twin", "lrD", "5e-4")));
+            assertEquals("a run named 'twin' is being started by another request; choose another name=",
+                    second.getMessage());
+            admin.gate.countDown();
+            first.get(60, TimeUnit.SECONDS);
+            assertEquals(1, admin.updates.size(), "configurations stored: " + admin.updates);
+            assertEquals("1e-4", admin.updates.get(0).get("lrD"));
+        } finally {
+            admin.gate.countDown();
+            pool.shutdownNow();
+        }
+    }
+
+    /**
+     * set() hands a change to its run once: the configuration event its update causes, even when it arrives after
+     * a later set(), neither applies it again nor undoes the later change; an event from elsewhere still does.
+     */
+    @Test
+    void aLateEventOfAnEarlierSetDoesNotUndoALaterOne(@TempDir Path dir) throws Exception {
+        StoringAdmin admin = new StoringAdmin();
+        RunRegistry r = registry(admin);
+        String pid = org.jgan.api.TrainingService.RUN_FACTORY_PID + "~late";
+        Hashtable<String, Object> initial = new Hashtable<>(Map.of("name", "late", "iterations", "1000000",
+                "architecture.hidden", "8", "metrics", "none", "sampleInterval", "0", "checkpointInterval", "0",
+                "outputDir", dir.resolve("late").toString()));
+        admin.stored.put(pid, initial);
+        r.launch(pid, new TreeMap<>(Map.of("name", (Object) "late", "iterations", "1000000",
+                "architecture.hidden", "8", "metrics", "none", "sampleInterval", "0", "checkpointInterval", "0",
+                "outputDir", dir.resolve("late").toString(), "service.pid", pid)), READY);
+        try {
+            r.set("late", Map.of("lrD", "2e-4"));
+            r.set("late", Map.of("lrD", "3e-4"));
+            assertEquals(2, admin.updates.size());
+            // ConfigAdmin's events of both updates, the first one late
+            for (Dictionary<String, Object> d : List.copyOf(admin.updates)) {
+                Map<String, Object> event = new TreeMap<>(Map.of("service.pid", pid));
+                for (String k : Collections.list(d.keys())) {
+                    event.put(k, d.get(k));
+                }
+                r.reconfigure(pid, event, READY);
+                assertEquals("3.0E-4", lrD(r, "late"), "after the event of lrD=" + d.get("lrD"));
+            }
+            // an edit from elsewhere is still handed over
+            Map<String, Object> edit = new TreeMap<>(Map.of("service.pid", pid));
+            Dictionary<String, Object> last = admin.updates.get(1);
+            for (String k : Collections.list(last.keys())) {
+                edit.put(k, last.get(k));
+            }
+            edit.put("lrD", "4e-4");
+            r.reconfigure(pid, edit, READY);
+            assertEquals("4.0E-4", lrD(r, "late"));
+        } finally {
+            r.halt(pid);
+        }
+    }
+
+    private static String lrD(RunRegistry r, String run) throws Exception {
+        java.lang.reflect.Method running = RunRegistry.class.getDeclaredMethod("running", String.class);
+        running.setAccessible(true);
+        return ((TrainingRun) running.invoke(r, run)).latestSpec().resolved().get("lrD");
     }
 }
