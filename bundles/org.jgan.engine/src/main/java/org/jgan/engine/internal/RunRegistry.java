@@ -49,7 +49,8 @@ public final class RunRegistry implements TrainingService {
      */
     static final String GIVEN = ".given";
 
-    private final ComponentCatalog catalog = new ComponentCatalog();
+    /** The installed plug-ins: {@link PluginReferences}'s when DS activates this, an empty one in unit tests. */
+    private ComponentCatalog catalog = new ComponentCatalog();
     private final Map<String, Handle> runs = new LinkedHashMap<>();
     /** Names of runs that start() is creating, reserved until their run appears (guarded by runs). */
     private final java.util.Set<String> starting = new java.util.HashSet<>();
@@ -59,11 +60,13 @@ public final class RunRegistry implements TrainingService {
      */
     private final Map<String, java.util.Deque<Map<String, String>>> handedOver = new java.util.HashMap<>();
     private final AtomicInteger counter = new AtomicInteger();
-    private ComponentTracker tracker;
     private BundleContext context;
 
     @Reference
     private ConfigurationAdmin configurationAdmin;
+
+    @Reference
+    private PluginReferences plugins;
 
     @Reference(cardinality = ReferenceCardinality.OPTIONAL, policy = ReferencePolicy.DYNAMIC)
     private volatile NumericsBackend backend;
@@ -84,8 +87,7 @@ public final class RunRegistry implements TrainingService {
     @Activate
     void activate(BundleContext context) {
         this.context = context;
-        tracker = new ComponentTracker(catalog);
-        tracker.open(context);
+        catalog = plugins.catalog();
     }
 
     @Deactivate
@@ -105,7 +107,6 @@ public final class RunRegistry implements TrainingService {
                 LOG.warn("[{}] did not stop within 60 s", h.run().id());
             }
         }
-        tracker.close();
     }
 
     ComponentCatalog catalog() {

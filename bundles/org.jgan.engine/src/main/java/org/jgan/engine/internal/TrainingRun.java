@@ -64,7 +64,7 @@ final class TrainingRun implements Runnable {
      * The settings given for this start (command line, gan:start, a .cfg file), which a resumed run takes on top of
      * its recorded configuration; null when only the resolved configuration is known (all of it counts as given).
      */
-    private final Map<String, String> given;
+    private Map<String, String> given;
     /**
      * Set when the run starts again because its configuration was edited while it trained: changed settings that a
      * running run cannot take are then applied from the checkpoint on (a resume from the command line refuses them).
@@ -72,6 +72,10 @@ final class TrainingRun implements Runnable {
     private volatile boolean restart;
     /** Native bytes of the model's arrays at the latest progress line; 0 before the model exists and once freed. */
     private long heldBytes;
+    /** The catalog's change count when the run last compared its components with it (training thread only). */
+    private long seenChanges = -1;
+    /** history.csv rows of a rebind that builds the model again, until it is built (training thread only). */
+    private StringBuilder rebuildRows;
 
     /**
      * @param spec       the checked configuration
@@ -180,6 +184,43 @@ final class TrainingRun implements Runnable {
         synchronized (lock) {
             folderLock = held;
         }
+        // a change of the installed components wakes a run that waits for one (no polling)
+        Runnable wake = () -> {
+            synchronized (lock) {
+                lock.notifyAll();
+            }
+        };
+        if (catalog != null) {
+            catalog.addListener(wake);
+        }
+        try {
+            while (true) {
+                Outcome o = trainFromCheckpoint(built);
+                if (o != Outcome.REBUILD) {
+                    return o == Outcome.COMPLETED ? State.COMPLETED : State.STOPPED;
+                }
+                // a new version of the architecture, dataset or a metric: the model is built again with it and
+                // restored from the checkpoint just saved, as a resumed run is; its current configuration (live
+                // changes included) counts as given, so nothing is changed back
+                release(built[0]);
+                built[0] = null;
+                given = spec.resolved();
+            }
+        } finally {
+            if (catalog != null) {
+                catalog.removeListener(wake);
+            }
+        }
+    }
+
+    /** How one pass of the training loop ended. */
+    private enum Outcome { CONTINUE, COMPLETED, STOPPED, REBUILD }
+
+    /**
+     * Builds the model, restores it from the run's checkpoint if there is one, and trains until the run completes,
+     * is stopped, or needs its model built again ({@link Outcome#REBUILD}, a checkpoint saved).
+     */
+    private Outcome trainFromCheckpoint(GanModel[] built) throws IOException, InterruptedException {
         Path checkpointDir = out.resolve("checkpoints");
         Path checkpointFile = checkpointDir.resolve(Checkpoint.FILE);
         // the lock is ours: temporary files in the folder are leftovers of a process that ended mid-write
@@ -192,20 +233,24 @@ final class TrainingRun implements Runnable {
             }
         }
         cutBackLogs(iteration);
+        if (rebuildRows != null) {
+            appendHistory(rebuildRows);
+            rebuildRows = null;
+        }
         if (resumed != null) {
             spec = resumeSpec(resumed);
             iterations = spec.settings().iterations();
         }
         DataSource data = spec.datasetComponent().open(spec.dataset().options());
         if (stopWanted()) {
-            return State.STOPPED;
+            return Outcome.STOPPED;
         }
         MemoryBudget budget = MemoryBudget.configured();
         GanModel model = new GanModel(spec, data, budget);
         built[0] = model;
         if (stopWanted()) {
             // stopped while the model was built (a large one takes a while): nothing trained, nothing to save
-            return State.STOPPED;
+            return Outcome.STOPPED;
         }
         List<Map.Entry<Metric, RunSpec.Choice>> metricsToRun = chooseMetrics(spec, data);
         if (resumed != null) {
@@ -228,8 +273,12 @@ final class TrainingRun implements Runnable {
         progress.restartClock(iteration, lastProgress);
         try (LossLog lossLog = new LossLog(out.resolve("losses.csv"), model.lossNames(), iteration == 0)) {
             while (iteration < iterations) {
-                if (!awaitComponents(model, checkpointDir, lossLog) || !awaitGo(model, checkpointDir, lossLog)) {
-                    return State.STOPPED;
+                Outcome components = awaitComponents(model, checkpointDir, lossLog);
+                if (components != Outcome.CONTINUE) {
+                    return components;
+                }
+                if (!awaitGo(model, checkpointDir, lossLog)) {
+                    return Outcome.STOPPED;
                 }
                 applyPendingChange(model);
                 if (iteration >= iterations) {
@@ -281,7 +330,7 @@ final class TrainingRun implements Runnable {
         LOG.info("[{}] completed {} iterations; samples in {}, metrics in {}, checkpoint {}", id(), iteration,
                 out.resolve("samples").toAbsolutePath(), out.resolve("metrics.json").toAbsolutePath(),
                 checkpointFile.toAbsolutePath());
-        return State.COMPLETED;
+        return Outcome.COMPLETED;
     }
 
     /**
@@ -486,16 +535,20 @@ final class TrainingRun implements Runnable {
     }
 
     /**
-     * At an iteration boundary: when a component the run uses has gone (its bundle stopped, uninstalled or being
-     * updated), saves a checkpoint and waits, PAUSED, until it is back, then continues; when a component is present
-     * in a new version (another service object), the run rebinds to it: the training graphs are rebuilt with the
-     * new loss and regularizers on the same weights. Returns false when the run was stopped while waiting.
+     * At an iteration boundary, when the installed components changed since the last look: when a component the
+     * run uses has gone (its bundle stopped, uninstalled or being updated), saves a checkpoint and waits, PAUSED,
+     * until it is back (woken by the catalog, not polling), then continues. When a name the run uses stands for
+     * another component than the run's (a new version, or a registration of higher service ranking), the run
+     * rebinds to it: a new loss or regularizer by rebuilding the training graphs on the same weights
+     * ({@link GanModel#swap}); a new architecture, dataset or metric by saving a checkpoint and building the model
+     * again from it ({@link Outcome#REBUILD}). Each rebind is a row of history.csv.
      */
-    private boolean awaitComponents(GanModel model, Path checkpointDir, LossLog lossLog)
+    private Outcome awaitComponents(GanModel model, Path checkpointDir, LossLog lossLog)
             throws IOException, InterruptedException {
-        if (catalog == null) {
-            return true;
+        if (catalog == null || catalog.changes() == seenChanges) {
+            return Outcome.CONTINUE;
         }
+        long seen = catalog.changes();
         List<String> missing = missingComponents();
         if (!missing.isEmpty()) {
             saveCheckpoint(model, checkpointDir, lossLog);
@@ -508,18 +561,20 @@ final class TrainingRun implements Runnable {
             enter(State.PAUSED);
             LOG.warn("[{}] paused at iteration {}: {} gone; checkpoint saved; waiting for {} to return", id(),
                     iteration, String.join(", ", missing), missing.size() == 1 ? "it" : "them");
-            while (!(missing = missingComponents()).isEmpty()) {
+            while (!missing.isEmpty()) {
                 boolean stop;
                 synchronized (lock) {
                     stop = stopRequested;
-                    if (!stop) {
-                        lock.wait(200);
+                    if (!stop && catalog.changes() == seen) {
+                        lock.wait();
                     }
                 }
                 if (stop) {
                     LOG.info("[{}] stopped at iteration {} while waiting; checkpoint saved", id(), iteration);
-                    return false;
+                    return Outcome.STOPPED;
                 }
+                seen = catalog.changes();
+                missing = missingComponents();
             }
             synchronized (lock) {
                 waitingFor = null;
@@ -528,23 +583,37 @@ final class TrainingRun implements Runnable {
             enter(State.RUNNING);
             LOG.info("[{}] the components are back; resumed at iteration {}", id(), iteration);
         }
+        seenChanges = seen;
         StringBuilder rebinds = new StringBuilder();
+        boolean rebuild = false;
         for (ComponentCatalog.Entry e : spec.components()) {
-            catalog.find(e.kind(), e.name()).filter(now -> now.component() != e.component()).ifPresent(now ->
-                    rebinds.append(iteration).append(",component.").append(e.kind().label()).append('.')
-                            .append(e.name()).append(',').append(e.bundle()).append(' ').append(e.version())
-                            .append(',').append(now.bundle()).append(' ').append(now.version()).append('\n'));
+            ComponentCatalog.Entry now = catalog.find(e.kind(), e.name()).orElseThrow();
+            if (now.component() != e.component()) {
+                rebinds.append(iteration).append(",component.").append(e.kind().label()).append('.')
+                        .append(e.name()).append(',').append(e.bundle()).append(' ').append(e.version())
+                        .append(',').append(now.bundle()).append(' ').append(now.version()).append('\n');
+                rebuild |= e.kind() == Kind.ARCHITECTURE || e.kind() == Kind.DATASET || e.kind() == Kind.METRIC;
+            }
         }
-        if (rebinds.length() > 0) {
-            RunSpec rebound = RunSpec.parse(spec.resolved(), catalog, id());
-            model.swap(rebound);
-            spec = rebound;
-            appendHistory(rebinds);
-            LOG.info("[{}] rebound to the components now installed ({}) at iteration {}", id(),
-                    rebound.components().stream().map(e -> e.name() + " " + e.bundle() + " " + e.version()).toList(),
-                    iteration);
+        if (rebinds.length() == 0) {
+            return Outcome.CONTINUE;
         }
-        return true;
+        RunSpec rebound = RunSpec.parse(spec.resolved(), catalog, id());
+        String to = rebound.components().stream().map(e -> e.name() + " " + e.bundle() + " " + e.version())
+                .toList().toString();
+        if (rebuild) {
+            saveCheckpoint(model, checkpointDir, lossLog);
+            // written when the model is built again: resuming cuts history.csv back to before the checkpoint
+            rebuildRows = rebinds;
+            LOG.info("[{}] rebinds to the components now installed ({}) at iteration {}: the model is built again "
+                    + "from the checkpoint just saved", id(), to, iteration);
+            return Outcome.REBUILD;
+        }
+        model.swap(rebound);
+        spec = rebound;
+        appendHistory(rebinds);
+        LOG.info("[{}] rebound to the components now installed ({}) at iteration {}", id(), to, iteration);
+        return Outcome.CONTINUE;
     }
 
     /**

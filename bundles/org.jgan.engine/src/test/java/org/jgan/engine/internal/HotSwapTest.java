@@ -120,4 +120,68 @@ class HotSwapTest {
         assertEquals(State.COMPLETED, run.status().state);
         assertEquals(401, Files.readAllLines(dir.resolve("losses.csv")).size(), "no iteration lost or repeated");
     }
+
+    /** The MLP, counting the networks it creates: proves which registration a run built its model with. */
+    static final class CountingMlp implements org.jgan.api.Architecture {
+        final org.jgan.mlp.internal.MlpArchitecture mlp = new org.jgan.mlp.internal.MlpArchitecture();
+        final java.util.concurrent.atomic.AtomicInteger created = new java.util.concurrent.atomic.AtomicInteger();
+
+        public String description() {
+            return mlp.description();
+        }
+
+        public List<org.jgan.api.OptionSpec> options() {
+            return mlp.options();
+        }
+
+        public org.jgan.api.Networks create(org.jgan.api.DataShape shape, int latent, int classes,
+                org.jgan.api.Options options) {
+            created.incrementAndGet();
+            return mlp.create(shape, latent, classes, options);
+        }
+    }
+
+    /**
+     * An architecture registered with a higher service ranking takes over the name: the run saves a checkpoint and
+     * builds its model again with it; when it leaves, the name stands for the shipped one again (it used to
+     * disappear, and the run paused forever) and the run rebuilds once more. Both rebuilds restore the
+     * checkpoint exactly: losses.csv is the uninterrupted run's, byte for byte.
+     */
+    @Test
+    void anArchitectureOfHigherRankingIsRebuiltWithAndTheShippedOneTakesOverWhenItLeaves(@TempDir Path dir)
+            throws Exception {
+        Map<String, String> raw = new HashMap<>(Map.of("architecture.hidden", "16", "batchSize", "32",
+                "metrics", "none", "iterations", "120", "sampleInterval", "0", "checkpointInterval", "0"));
+        raw.put("outputDir", dir.resolve("plain").toString());
+        ComponentCatalog plainCatalog = TestCatalog.create();
+        new TrainingRun(RunSpec.parse(raw, plainCatalog, "plain"), Map.of(), plainCatalog).run();
+
+        raw.put("outputDir", dir.resolve("rebound").toString());
+        ComponentCatalog catalog = TestCatalog.create();
+        TrainingRun run = new TrainingRun(RunSpec.parse(raw, catalog, "rebound"), Map.of(), catalog);
+        Thread t = new Thread(run);
+        t.start();
+        Waits.forIteration(run, 10);
+        run.pause();
+        Waits.forState(run, State.PAUSED);
+        CountingMlp variant = new CountingMlp();
+        catalog.add(Kind.ARCHITECTURE, "mlp", variant, "org.example.mlp", "9.0.0", 5, Long.MAX_VALUE);
+        run.resume();
+        Waits.until(() -> variant.created.get() > 0 && run.status().state == State.RUNNING, 60_000,
+                () -> "variant created " + variant.created.get() + " networks; " + run.status().summary);
+        long rebuiltAt = run.status().iteration;
+        run.pause();
+        Waits.forState(run, State.PAUSED);
+        catalog.remove(Kind.ARCHITECTURE, "mlp", variant);
+        run.resume();
+        assertTrue(run.awaitFinished(120_000), run.status().summary);
+        t.join(60_000);
+        assertEquals(State.COMPLETED, run.status().state, run.status().summary);
+        assertTrue(rebuiltAt >= 10 && rebuiltAt < 120, "rebuilt at " + rebuiltAt);
+        String history = Files.readString(dir.resolve("rebound").resolve("history.csv"));
+        assertTrue(history.contains(",component.architecture.mlp,org.jgan.mlp 0,org.example.mlp 9.0.0")
+                && history.contains(",component.architecture.mlp,org.example.mlp 9.0.0,org.jgan.mlp 0"), history);
+        assertEquals(Files.readAllLines(dir.resolve("plain").resolve("losses.csv")),
+                Files.readAllLines(dir.resolve("rebound").resolve("losses.csv")));
+    }
 }
