@@ -13,7 +13,7 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import org.jgan.api.Side;
-import org.jgan.presets.internal.ArchitecturePresets;
+import org.jgan.presets.internal.PresetFiles;
 import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 
@@ -39,10 +39,10 @@ class ArchitectureSpeedBenchmark {
     static Map<String, String> settings(String architecture) {
         Map<String, String> raw = new HashMap<>(switch (architecture) {
             case "dcgan" -> Map.of("architecture", "dcgan", "architecture.channels", "64", "latent", "100");
-            case "sagan" -> new ArchitecturePresets.Sagan32().settings();
-            case "biggan" -> new ArchitecturePresets.BigGanFashion().settings();
-            case "stylegan" -> new ArchitecturePresets.StyleGanFashion().settings();
-            case "stylegan2" -> withDemodulation(new ArchitecturePresets.StyleGanFashion().settings());
+            case "sagan" -> preset("sagan-32");
+            case "biggan" -> preset("biggan-fashion");
+            case "stylegan" -> preset("stylegan-fashion");
+            case "stylegan2" -> withDemodulation(preset("stylegan-fashion"));
             default -> throw new IllegalArgumentException("jgan.bench.architecture: '" + architecture
                     + "'; expected dcgan, sagan, biggan, stylegan or stylegan2");
         });
@@ -50,6 +50,10 @@ class ArchitectureSpeedBenchmark {
         raw.putAll(Map.of("dataset", "test-images", "dataset.size", "32", "dataset.channels", "1",
                 "dataset.classes", architecture.equals("biggan") ? "10" : "0", "batchSize", "32", "metrics", "none"));
         return raw;
+    }
+
+    private static Map<String, String> preset(String name) {
+        return ModernArchitecturesTest.preset(name).settings();
     }
 
     private static Map<String, String> withDemodulation(Map<String, String> preset) {

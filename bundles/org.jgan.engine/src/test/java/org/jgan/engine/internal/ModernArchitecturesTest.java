@@ -8,7 +8,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import java.util.HashMap;
 import java.util.Map;
 import org.jgan.api.Preset;
-import org.jgan.presets.internal.ArchitecturePresets;
+import org.jgan.presets.internal.PresetFiles;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
 import org.nd4j.linalg.api.ndarray.INDArray;
@@ -21,13 +21,11 @@ import org.nd4j.linalg.api.ndarray.INDArray;
 class ModernArchitecturesTest {
 
     static Preset preset(String name) {
-        return switch (name) {
-            case "sagan-32" -> new ArchitecturePresets.Sagan32();
-            case "sagan-64" -> new ArchitecturePresets.Sagan64();
-            case "biggan-fashion" -> new ArchitecturePresets.BigGanFashion();
-            case "stylegan-fashion" -> new ArchitecturePresets.StyleGanFashion();
-            default -> throw new IllegalArgumentException(name);
-        };
+        try {
+            return PresetFiles.named(name);
+        } catch (java.io.IOException e) {
+            throw new java.io.UncheckedIOException(e);
+        }
     }
 
     @ParameterizedTest(name = "{0} at {1}x{1} {2}")

@@ -3,28 +3,19 @@ package org.jgan.engine.internal;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import java.util.ArrayList;
 import java.util.HashMap;
-import java.util.List;
 import java.util.Map;
-import org.jgan.api.Preset;
-import org.jgan.presets.internal.ArchitecturePresets;
-import org.jgan.presets.internal.Presets;
+import org.jgan.presets.internal.PresetFile;
+import org.jgan.presets.internal.PresetFiles;
 import org.junit.jupiter.api.Test;
 
 /** Every shipped preset is a valid run configuration of the shipped components and trains a step. */
 class PresetsTest {
 
     @Test
-    void everyPresetParsesAndTrainsAStep() throws ReflectiveOperationException {
+    void everyPresetParsesAndTrainsAStep() throws java.io.IOException {
         int checked = 0;
-        List<Class<?>> classes = new ArrayList<>(List.of(Presets.class.getDeclaredClasses()));
-        classes.addAll(List.of(ArchitecturePresets.class.getDeclaredClasses()));
-        for (Class<?> c : classes) {
-            if (!Preset.class.isAssignableFrom(c)) {
-                continue;
-            }
-            Preset preset = (Preset) c.getConstructor().newInstance();
+        for (PresetFile preset : PresetFiles.onClassPath()) {
             Map<String, String> raw = new HashMap<>(preset.settings());
             raw.put("batchSize", "16");
             if ("idx".equals(raw.get("dataset"))) {
@@ -41,21 +32,21 @@ class PresetsTest {
             GanModel m = new GanModel(spec, spec.datasetComponent().open(spec.dataset().options()));
             Map<String, Double> d = m.discriminatorStep(0, 0);
             Map<String, Double> g = m.generatorStep(0);
-            assertTrue(Double.isFinite(d.get("d_loss")) && Double.isFinite(g.get("g_loss")), c.getSimpleName());
+            assertTrue(Double.isFinite(d.get("d_loss")) && Double.isFinite(g.get("g_loss")), preset.name());
             checked++;
         }
         assertEquals(18, checked, "presets checked");
     }
 
     @Test
-    void recipesCarryThePapersHyperparameters() {
-        Map<String, String> sagan = new Presets.TturSagan().settings();
+    void recipesCarryThePapersHyperparameters() throws java.io.IOException {
+        Map<String, String> sagan = PresetFiles.named("ttur-sagan").settings();
         assertEquals("1e-4", sagan.get("lrG"));
         assertEquals("4e-4", sagan.get("lrD"));
         assertEquals("both", sagan.get("regularizer.spectral-norm.networks"));
-        Map<String, String> fm = new Presets.FeatureMatchingRecipe().settings();
+        Map<String, String> fm = PresetFiles.named("feature-matching").settings();
         assertEquals("0", fm.get("gAdvWeight"));
-        RunSpec improved = RunSpec.parse(new Presets.ImprovedGan().settings(), TestCatalog.create(), "improved");
+        RunSpec improved = RunSpec.parse(PresetFiles.named("improved-gan").settings(), TestCatalog.create(), "improved");
         assertEquals(0.9, improved.loss().options().getDouble("realLabel"), 0);
         assertEquals(100, improved.architecture().options().getInt("minibatchKernels"));
     }
