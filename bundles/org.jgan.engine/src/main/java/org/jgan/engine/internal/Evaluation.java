@@ -63,7 +63,7 @@ final class Evaluation {
                     + "' (dataset '" + r.spec().dataset().name() + "', shape " + r.data().shape() + "); installed: "
                     + String.join(", ", catalog.list(Kind.METRIC).stream().map(ComponentCatalog.Entry::name).toList()));
         }
-        Path dir = r.dir().resolve("eval");
+        Path dir = new RunFolder(r.dir()).evaluations();
         Files.createDirectories(dir);
         String prefix = String.format(Locale.ROOT, "iter-%07d", r.iteration());
         Map<String, Object> json = new LinkedHashMap<>();
@@ -148,7 +148,7 @@ final class Evaluation {
         t.append("A discriminator with a lower cross-testing FP tells the other generator's samples from data "
                 + "better (the paper's criterion).\n");
         String file = "crosstest-" + nameA + "-vs-" + nameB;
-        return write(a.dir().resolve("eval"), file, json, t);
+        return write(new RunFolder(a.dir()).evaluations(), file, json, t);
     }
 
     /** The data a confusion matrix is made of: the dataset's test split where it has one. */

@@ -1,214 +1,98 @@
 package org.jgan.engine.internal;
 
+import com.google.gson.Gson;
+import com.google.gson.GsonBuilder;
+import com.google.gson.JsonArray;
+import com.google.gson.JsonElement;
+import com.google.gson.JsonNull;
+import com.google.gson.JsonObject;
+import com.google.gson.JsonParseException;
+import com.google.gson.JsonPrimitive;
+import com.google.gson.Strictness;
+import com.google.gson.stream.JsonReader;
+import com.google.gson.stream.JsonToken;
+import java.io.IOException;
+import java.io.StringReader;
+import java.math.BigDecimal;
 import java.util.ArrayList;
 import java.util.Collection;
 import java.util.LinkedHashMap;
 import java.util.List;
-import java.util.Locale;
 import java.util.Map;
 
 /**
- * Writes the small JSON documents a run leaves next to its outputs (maps, lists, strings, numbers), and reads them
- * back ({@link #read}: objects as maps in document order, arrays as lists, numbers as doubles).
+ * The JSON documents of a run folder (config.json, status.json, metrics.json, evaluation results, the
+ * checkpoint's configuration), written and read with Gson. Written: maps as objects in their order, collections as
+ * arrays, numbers with every digit they have ({@code Double.toString}; a float as its shortest decimal), non-finite
+ * numbers as null, anything else as its text. Read strictly: objects as maps in document order, arrays as lists,
+ * numbers as doubles.
  */
 final class Json {
+
+    private static final Gson GSON = new GsonBuilder().setPrettyPrinting().disableHtmlEscaping().serializeNulls()
+            .create();
 
     private Json() {
     }
 
     static String write(Object value) {
-        StringBuilder sb = new StringBuilder();
-        write(sb, value, 0);
-        return sb.append('\n').toString();
+        return GSON.toJson(tree(value)) + "\n";
     }
 
-    private static void write(StringBuilder sb, Object v, int indent) {
+    private static JsonElement tree(Object v) {
         if (v == null) {
-            sb.append("null");
+            return JsonNull.INSTANCE;
         } else if (v instanceof Map<?, ?> map) {
-            sb.append('{');
-            int i = 0;
-            for (Map.Entry<?, ?> e : map.entrySet()) {
-                sb.append(i++ == 0 ? "\n" : ",\n").append("  ".repeat(indent + 1));
-                string(sb, String.valueOf(e.getKey()));
-                sb.append(": ");
-                write(sb, e.getValue(), indent + 1);
-            }
-            sb.append(map.isEmpty() ? "" : "\n" + "  ".repeat(indent)).append('}');
+            JsonObject o = new JsonObject();
+            map.forEach((k, x) -> o.add(String.valueOf(k), tree(x)));
+            return o;
         } else if (v instanceof Collection<?> list) {
-            sb.append('[');
-            int i = 0;
-            for (Object o : list) {
-                sb.append(i++ == 0 ? "" : ", ");
-                write(sb, o, indent + 1);
-            }
-            sb.append(']');
-        } else if (v instanceof Double || v instanceof Float) {
-            double d = ((Number) v).doubleValue();
-            sb.append(Double.isFinite(d) ? String.format(Locale.ROOT, "%.6g", d) : "null");
-        } else if (v instanceof Number || v instanceof Boolean) {
-            sb.append(v);
-        } else {
-            string(sb, v.toString());
+            JsonArray a = new JsonArray();
+            list.forEach(x -> a.add(tree(x)));
+            return a;
+        } else if (v instanceof Float f) {
+            return Float.isFinite(f) ? new JsonPrimitive(new BigDecimal(Float.toString(f))) : JsonNull.INSTANCE;
+        } else if (v instanceof Double d) {
+            return Double.isFinite(d) ? new JsonPrimitive(d) : JsonNull.INSTANCE;
+        } else if (v instanceof Number n) {
+            return new JsonPrimitive(n);
+        } else if (v instanceof Boolean b) {
+            return new JsonPrimitive(b);
         }
+        return new JsonPrimitive(v.toString());
     }
 
-    private static void string(StringBuilder sb, String s) {
-        sb.append('"');
-        for (char c : s.toCharArray()) {
-            switch (c) {
-                case '"' -> sb.append("\\\"");
-                case '\\' -> sb.append("\\\\");
-                case '\n' -> sb.append("\\n");
-                case '\r' -> sb.append("\\r");
-                case '\t' -> sb.append("\\t");
-                default -> {
-                    if (c < 0x20) {
-                        sb.append(String.format(Locale.ROOT, "\\u%04x", (int) c));
-                    } else {
-                        sb.append(c);
-                    }
-                }
-            }
-        }
-        sb.append('"');
-    }
-
-    /** Parses a JSON document; malformed text raises IllegalArgumentException naming the offset. */
+    /**
+     * @throws IllegalArgumentException when the text is not one well-formed JSON value
+     */
     static Object read(String text) {
-        Reader r = new Reader(text);
-        Object v = r.value();
-        r.skipSpace();
-        if (r.pos != text.length()) {
-            throw r.error("end of document");
+        try {
+            JsonReader reader = new JsonReader(new StringReader(text));
+            reader.setStrictness(Strictness.STRICT);
+            JsonElement doc = GSON.getAdapter(JsonElement.class).read(reader);
+            if (reader.peek() != JsonToken.END_DOCUMENT) {
+                throw new IllegalArgumentException("malformed JSON: text after the value at " + reader.getPath()
+                        + "; expected one JSON value");
+            }
+            return plain(doc);
+        } catch (IOException | JsonParseException | IllegalStateException e) {
+            throw new IllegalArgumentException("malformed JSON: " + e.getMessage(), e);
         }
-        return v;
     }
 
-    private static final class Reader {
-        private final String s;
-        private int pos;
-
-        Reader(String s) {
-            this.s = s;
+    private static Object plain(JsonElement e) {
+        if (e == null || e.isJsonNull()) {
+            return null;
+        } else if (e.isJsonObject()) {
+            Map<String, Object> map = new LinkedHashMap<>();
+            e.getAsJsonObject().entrySet().forEach(x -> map.put(x.getKey(), plain(x.getValue())));
+            return map;
+        } else if (e.isJsonArray()) {
+            List<Object> list = new ArrayList<>();
+            e.getAsJsonArray().forEach(x -> list.add(plain(x)));
+            return list;
         }
-
-        void skipSpace() {
-            while (pos < s.length() && Character.isWhitespace(s.charAt(pos))) {
-                pos++;
-            }
-        }
-
-        IllegalArgumentException error(String expected) {
-            return new IllegalArgumentException("malformed JSON at offset " + pos + "; expected " + expected);
-        }
-
-        Object value() {
-            skipSpace();
-            if (pos >= s.length()) {
-                throw error("a value");
-            }
-            char c = s.charAt(pos);
-            if (c == '{') {
-                pos++;
-                Map<String, Object> map = new LinkedHashMap<>();
-                skipSpace();
-                if (peek('}')) {
-                    return map;
-                }
-                do {
-                    skipSpace();
-                    String key = string();
-                    skipSpace();
-                    expect(':');
-                    map.put(key, value());
-                    skipSpace();
-                } while (peek(','));
-                expect('}');
-                return map;
-            }
-            if (c == '[') {
-                pos++;
-                List<Object> list = new ArrayList<>();
-                skipSpace();
-                if (peek(']')) {
-                    return list;
-                }
-                do {
-                    list.add(value());
-                    skipSpace();
-                } while (peek(','));
-                expect(']');
-                return list;
-            }
-            if (c == '"') {
-                return string();
-            }
-            for (String word : new String[] {"true", "false", "null"}) {
-                if (s.startsWith(word, pos)) {
-                    pos += word.length();
-                    return word.equals("null") ? null : Boolean.valueOf(word);
-                }
-            }
-            int start = pos;
-            while (pos < s.length() && "+-.eE0123456789".indexOf(s.charAt(pos)) >= 0) {
-                pos++;
-            }
-            try {
-                return Double.parseDouble(s.substring(start, pos));
-            } catch (NumberFormatException e) {
-                pos = start;
-                throw error("a value");
-            }
-        }
-
-        private boolean peek(char c) {
-            if (pos < s.length() && s.charAt(pos) == c) {
-                pos++;
-                return true;
-            }
-            return false;
-        }
-
-        private void expect(char c) {
-            if (!peek(c)) {
-                throw error("'" + c + "'");
-            }
-        }
-
-        private String string() {
-            expect('"');
-            StringBuilder sb = new StringBuilder();
-            while (pos < s.length()) {
-                char c = s.charAt(pos++);
-                if (c == '"') {
-                    return sb.toString();
-                }
-                if (c != '\\') {
-                    sb.append(c);
-                    continue;
-                }
-                if (pos >= s.length()) {
-                    break;
-                }
-                char e = s.charAt(pos++);
-                switch (e) {
-                    case 'n' -> sb.append('\n');
-                    case 'r' -> sb.append('\r');
-                    case 't' -> sb.append('\t');
-                    case 'b' -> sb.append('\b');
-                    case 'f' -> sb.append('\f');
-                    case 'u' -> {
-                        if (pos + 4 > s.length()) {
-                            throw error("four hex digits");
-                        }
-                        sb.append((char) Integer.parseInt(s.substring(pos, pos + 4), 16));
-                        pos += 4;
-                    }
-                    default -> sb.append(e);
-                }
-            }
-            throw error("a closing quote");
-        }
+        JsonPrimitive p = e.getAsJsonPrimitive();
+        return p.isBoolean() ? (Object) p.getAsBoolean() : p.isNumber() ? (Object) p.getAsDouble() : p.getAsString();
     }
 }

@@ -7,26 +7,111 @@ import java.util.LinkedHashMap;
 import java.util.Map;
 
 /**
- * A run known only by its output folder (for example one trained by an earlier runtime): its configuration as the
- * folder's {@code config.json} recorded it, parsed again against the installed components.
+ * A run's output folder: the one place that names its files. What a run writes there, and who reads it:
+ * <pre>
+ *   config.json               the resolved configuration, provenance and parameter counts (TrainingRun; read by
+ *                             {@link #spec} for runs of earlier runtimes)
+ *   status.json               state, iteration, losses, error (TrainingRun; read by RunRegistry)
+ *   metrics.json, metrics.csv the latest scores and every evaluation (TrainingRun)
+ *   losses.csv, losses.png    one row per iteration and its plot (TrainingRun, LossPlot)
+ *   history.csv               live changes and rebinds (TrainingRun)
+ *   samples/                  sample grids and plots (metrics, LatentExplorer)
+ *   eval/                     results of gan:evaluate and cross-tests (Evaluation)
+ *   explore/                  gan:sample, interpolation and arithmetic grids (LatentExplorer)
+ *   checkpoints/checkpoint.zip weights, optimizer state, random streams, configuration (Checkpoint)
+ *   .lock                     held by the process that trains the run (RunLock)
+ * </pre>
+ * JSON documents are written and read with {@link Json} (Gson), by structure; every state file is replaced
+ * atomically ({@link AtomicFile}).
  */
 final class RunFolder {
 
-    private RunFolder() {
+    static final String CONFIG = "config.json";
+    static final String STATUS = "status.json";
+    static final String METRICS = "metrics.json";
+    static final String METRICS_LOG = "metrics.csv";
+    static final String LOSSES = "losses.csv";
+    static final String LOSS_PLOT = "losses.png";
+    static final String HISTORY = "history.csv";
+    static final String SAMPLES = "samples";
+    static final String EVALUATIONS = "eval";
+    static final String EXPLORATIONS = "explore";
+    static final String CHECKPOINTS = "checkpoints";
+
+    private final Path dir;
+
+    RunFolder(Path dir) {
+        this.dir = dir;
+    }
+
+    Path dir() {
+        return dir;
+    }
+
+    Path config() {
+        return dir.resolve(CONFIG);
+    }
+
+    Path status() {
+        return dir.resolve(STATUS);
+    }
+
+    Path metrics() {
+        return dir.resolve(METRICS);
+    }
+
+    Path metricsLog() {
+        return dir.resolve(METRICS_LOG);
+    }
+
+    Path losses() {
+        return dir.resolve(LOSSES);
+    }
+
+    Path lossPlot() {
+        return dir.resolve(LOSS_PLOT);
+    }
+
+    Path history() {
+        return dir.resolve(HISTORY);
+    }
+
+    Path samples() {
+        return dir.resolve(SAMPLES);
+    }
+
+    Path evaluations() {
+        return dir.resolve(EVALUATIONS);
+    }
+
+    Path explorations() {
+        return dir.resolve(EXPLORATIONS);
+    }
+
+    Path checkpoints() {
+        return dir.resolve(CHECKPOINTS);
+    }
+
+    Path checkpoint() {
+        return checkpoints().resolve(Checkpoint.FILE);
     }
 
     /** The folder of run {@code id}: {@code id} itself when it is a run folder, else {@code runs/<id>}; or null. */
     static Path find(String id) {
         for (Path dir : new Path[] {Path.of(id), Path.of("runs", id)}) {
-            if (Files.isRegularFile(dir.resolve("config.json"))) {
+            if (Files.isRegularFile(dir.resolve(CONFIG))) {
                 return dir;
             }
         }
         return null;
     }
 
+    /**
+     * A run known only by its folder (for example one trained by an earlier runtime): its configuration as the
+     * folder's config.json recorded it, parsed again against the installed components.
+     */
     static RunSpec spec(Path dir, ComponentCatalog catalog) throws IOException {
-        Path file = dir.resolve("config.json");
+        Path file = new RunFolder(dir).config();
         Object doc;
         try {
             doc = Json.read(Files.readString(file));

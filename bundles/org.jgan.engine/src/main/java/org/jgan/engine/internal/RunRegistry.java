@@ -300,7 +300,7 @@ public final class RunRegistry implements TrainingService {
 
     /** Whether the run's status.json (read as JSON, not searched as text) says it completed. */
     static boolean alreadyCompleted(RunSpec spec) {
-        Path status = Path.of(spec.settings().outputDir(), "status.json");
+        Path status = new RunFolder(Path.of(spec.settings().outputDir())).status();
         try {
             return Files.exists(status) && Json.read(Files.readString(status)) instanceof Map<?, ?> doc
                     && "COMPLETED".equals(doc.get("state"));
@@ -553,7 +553,7 @@ public final class RunRegistry implements TrainingService {
     private String explore(String runId, Long seed, Exploration what) {
         try (Evaluation.Restored r = restored(runId)) {
             long s = seed != null ? seed : Seeds.mix(r.spec().settings().seed(), Seeds.FIXED_LATENT);
-            Path written = what.apply(new LatentExplorer(r.model(), r.dir().resolve("explore")), s);
+            Path written = what.apply(new LatentExplorer(r.model(), new RunFolder(r.dir()).explorations()), s);
             LOG.info("[{}] wrote {}", runId, written.toAbsolutePath());
             return written.toAbsolutePath().toString();
         } catch (IOException e) {
@@ -591,7 +591,7 @@ public final class RunRegistry implements TrainingService {
     private Evaluation.Restored restored(String runId) {
         RunSpec spec = exploredSpec(runId);
         Path out = Path.of(spec.settings().outputDir());
-        Path file = out.resolve("checkpoints").resolve(Checkpoint.FILE);
+        Path file = new RunFolder(out).checkpoint();
         if (!Files.exists(file)) {
             throw new IllegalArgumentException("run '" + runId + "' has no checkpoint yet (" + file
                     + "); expected one: pause the run, or wait for its checkpointInterval");

@@ -46,6 +46,7 @@ final class TrainingRun implements Runnable {
     /** While the run waits for components that went away: what it waits for (null otherwise). */
     private String waitingFor;
     private final Path out;
+    private final RunFolder folder;
     private volatile long iterations;
     private final Object lock = new Object();
     private final Progress progress = new Progress();
@@ -110,6 +111,7 @@ final class TrainingRun implements Runnable {
         this.spec = spec;
         this.provenance = provenance;
         this.out = Path.of(spec.settings().outputDir());
+        this.folder = new RunFolder(out);
         this.iterations = spec.settings().iterations();
     }
 
@@ -221,8 +223,8 @@ final class TrainingRun implements Runnable {
      * is stopped, or needs its model built again ({@link Outcome#REBUILD}, a checkpoint saved).
      */
     private Outcome trainFromCheckpoint(GanModel[] built) throws IOException, InterruptedException {
-        Path checkpointDir = out.resolve("checkpoints");
-        Path checkpointFile = checkpointDir.resolve(Checkpoint.FILE);
+        Path checkpointDir = folder.checkpoints();
+        Path checkpointFile = folder.checkpoint();
         // the lock is ours: temporary files in the folder are leftovers of a process that ended mid-write
         AtomicFile.removeLeftovers(out);
         AtomicFile.removeLeftovers(checkpointDir);
@@ -271,7 +273,7 @@ final class TrainingRun implements Runnable {
         long lastProgress = System.nanoTime();
         long lastGuard = lastProgress;
         progress.restartClock(iteration, lastProgress);
-        try (LossLog lossLog = new LossLog(out.resolve("losses.csv"), model.lossNames(), iteration == 0)) {
+        try (LossLog lossLog = new LossLog(folder.losses(), model.lossNames(), iteration == 0)) {
             while (iteration < iterations) {
                 Outcome components = awaitComponents(model, checkpointDir, lossLog);
                 if (components != Outcome.CONTINUE) {
@@ -328,7 +330,7 @@ final class TrainingRun implements Runnable {
         plotLosses();
         saveCheckpoint(model, checkpointDir, null);
         LOG.info("[{}] completed {} iterations; samples in {}, metrics in {}, checkpoint {}", id(), iteration,
-                out.resolve("samples").toAbsolutePath(), out.resolve("metrics.json").toAbsolutePath(),
+                folder.samples().toAbsolutePath(), folder.metrics().toAbsolutePath(),
                 checkpointFile.toAbsolutePath());
         return Outcome.COMPLETED;
     }
@@ -394,8 +396,8 @@ final class TrainingRun implements Runnable {
      * checkpoint's iteration came after it (changes are applied at the start of the next iteration) and go too.
      */
     private void cutBackLogs(long from) throws IOException {
-        int dropped = CsvLog.cutBack(out.resolve("losses.csv"), from) + CsvLog.cutBack(out.resolve("metrics.csv"), from)
-                + CsvLog.cutBack(out.resolve("history.csv"), from - 1);
+        int dropped = CsvLog.cutBack(folder.losses(), from) + CsvLog.cutBack(folder.metricsLog(), from)
+                + CsvLog.cutBack(folder.history(), from - 1);
         if (dropped > 0) {
             LOG.info("[{}] logs cut back to iteration {}: {} row(s) after it dropped (they are trained again)", id(),
                     from, dropped);
@@ -487,7 +489,7 @@ final class TrainingRun implements Runnable {
 
     private void evaluate(GanModel model, DataSource data, List<Map.Entry<Metric, RunSpec.Choice>> chosen, long at)
             throws IOException {
-        Path samples = out.resolve("samples");
+        Path samples = folder.samples();
         Files.createDirectories(samples);
         String prefix = String.format(Locale.ROOT, "iter-%07d", at);
         long fixed = Seeds.mix(spec.settings().seed(), Seeds.FIXED_LATENT);
@@ -509,7 +511,7 @@ final class TrainingRun implements Runnable {
         synchronized (lock) {
             metrics = Map.copyOf(scores);
         }
-        Path csv = out.resolve("metrics.csv");
+        Path csv = folder.metricsLog();
         boolean header = !Files.exists(csv);
         StringBuilder sb = new StringBuilder(header ? "iteration,metric,value\n" : "");
         scores.forEach((k, v) -> sb.append(at).append(',').append(k).append(',').append(v).append('\n'));
@@ -517,7 +519,7 @@ final class TrainingRun implements Runnable {
         Map<String, Object> json = new LinkedHashMap<>();
         json.put("iteration", at);
         json.put("scores", scores);
-        AtomicFile.write(out.resolve("metrics.json"), Json.write(json));
+        AtomicFile.write(folder.metrics(), Json.write(json));
         if (!scores.isEmpty()) {
             LOG.info("[{}] iteration {} metrics {}", id(), at, scores);
         }
@@ -701,7 +703,7 @@ final class TrainingRun implements Runnable {
 
     /** Appends rows (iteration,setting,from,to) to history.csv, with a header when the file is new. */
     private void appendHistory(CharSequence rows) throws IOException {
-        Path history = out.resolve("history.csv");
+        Path history = folder.history();
         String header = Files.exists(history) ? "" : "iteration,setting,from,to\n";
         append(history, header + rows);
     }
@@ -717,9 +719,9 @@ final class TrainingRun implements Runnable {
 
     /** losses.png from losses.csv; a failure to plot is logged and does not disturb training. */
     private void plotLosses() {
-        String failure = LossPlot.tryWrite(LossPlot::write, out.resolve("losses.csv"), out.resolve("losses.png"));
+        String failure = LossPlot.tryWrite(LossPlot::write, folder.losses(), folder.lossPlot());
         if (failure != null) {
-            LOG.warn("[{}] could not plot {}: {}", id(), out.resolve("losses.csv"), failure);
+            LOG.warn("[{}] could not plot {}: {}", id(), folder.losses(), failure);
         }
     }
 
@@ -810,7 +812,7 @@ final class TrainingRun implements Runnable {
         doc.putAll(provenance);
         doc.put("parameters", Map.of("generator", model.parameterCount(Side.GENERATOR),
                 "discriminator", model.parameterCount(Side.DISCRIMINATOR)));
-        AtomicFile.write(out.resolve("config.json"), Json.write(doc));
+        AtomicFile.write(folder.config(), Json.write(doc));
     }
 
     /** Writes status.json atomically, when this run holds its folder (a refused second trainer writes nothing). */
@@ -828,7 +830,7 @@ final class TrainingRun implements Runnable {
             doc.put("losses", s.losses);
             doc.put("metrics", s.metrics);
             doc.put("error", s.error);
-            AtomicFile.writeReserving(out.resolve("status.json"), Json.write(doc));
+            AtomicFile.writeReserving(folder.status(), Json.write(doc));
         } catch (IOException e) {
             LOG.warn("[{}] {}", id(), e.getMessage());
         }

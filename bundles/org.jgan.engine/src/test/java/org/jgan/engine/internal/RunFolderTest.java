@@ -42,7 +42,7 @@ class RunFolderTest {
     void aBrokenConfigJsonIsNamed(@TempDir Path dir) throws IOException {
         Files.writeString(dir.resolve("config.json"), "{\"config\": {\"dataset\": \"ring8\"");
         IOException e = assertThrows(IOException.class, () -> RunFolder.spec(dir, TestCatalog.create()));
-        assertTrue(e.getMessage().contains("config.json: malformed JSON at offset")
+        assertTrue(e.getMessage().contains("config.json: malformed JSON: End of input at line 1 column 31")
                 && e.getMessage().contains("expected a jgan run's config.json"), e.getMessage());
         Files.writeString(dir.resolve("config.json"), "{\"run\": \"x\"}");
         e = assertThrows(IOException.class, () -> RunFolder.spec(dir, TestCatalog.create()));
@@ -58,7 +58,16 @@ class RunFolderTest {
         doc.put("empty", Map.of());
         doc.put("none", null);
         assertEquals(doc, Json.read(Json.write(doc)));
-        assertEquals("malformed JSON at offset 4; expected a value",
-                assertThrows(IllegalArgumentException.class, () -> Json.read("[1, ]")).getMessage());
+        // read strictly (Gson's lenient mode would take "[1, ]" as [1, null]), named in one line
+        for (String bad : List.of("[1, ]", "{\"a\": 1} x", "{a: 1}", "")) {
+            String message = assertThrows(IllegalArgumentException.class, () -> Json.read(bad)).getMessage();
+            assertTrue(message.startsWith("malformed JSON: "), bad + ": " + message);
+        }
+        // every digit a double has (the hand-written writer kept 6 significant digits)
+        assertEquals(List.of(0.1234567890123, 1.0E-4, 0.10000000149011612),
+                ((Map<?, ?>) Json.read(Json.write(Map.of("x", List.of(0.1234567890123, 1e-4, (double) 0.1f)))))
+                        .get("x"));
+        assertEquals("{\n  \"f\": 0.3,\n  \"nan\": null\n}\n", Json.write(new java.util.TreeMap<>(
+                Map.of("f", 0.3f, "nan", Double.NaN))));
     }
 }
