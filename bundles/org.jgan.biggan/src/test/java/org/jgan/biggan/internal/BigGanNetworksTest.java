@@ -5,9 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import java.util.ArrayList;
 import java.util.HashMap;
-import java.util.List;
 import java.util.Map;
 import org.jgan.api.Critique;
 import org.jgan.api.DataShape;
@@ -190,18 +188,5 @@ class BigGanNetworksTest {
         e = assertThrows(IllegalArgumentException.class, () -> Options.resolve("architecture 'biggan'",
                 BigGanArchitecture.OPTIONS, Map.of("truncation", "-1")));
         assertTrue(e.getMessage().contains("'truncation'"), e.getMessage());
-    }
-
-    @Test
-    void everyParameterGetsAFiniteNonZeroGradient() {
-        DataShape shape = new DataShape(1, 32, 32);
-        Pair p = Pair.build(create(shape, LATENT, 3), shape, 3, true);
-        List<String> names = new ArrayList<>(p.store().params.keySet());
-        Map<String, INDArray> grads = p.sd().calculateGradients(p.feed(shape, 6, 3, 1), names);
-        for (String n : names) {
-            INDArray g = grads.get(n);
-            assertTrue(g != null && Double.isFinite(g.sumNumber().doubleValue()) && g.amaxNumber().doubleValue() > 0,
-                    "gradient of " + n);
-        }
     }
 }

@@ -4,9 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import java.util.ArrayList;
 import java.util.HashMap;
-import java.util.List;
 import java.util.Map;
 import org.jgan.api.Critique;
 import org.jgan.api.DataShape;
@@ -155,20 +153,5 @@ class StyleGanNetworksTest {
         // batch norm is absent, so samples do not interact
         assertTrue(a.slice(0).sub(b.slice(0)).amaxNumber().doubleValue() > 1e-4, "mixing sample follows z2");
         assertEquals(0, a.slice(1).sub(b.slice(1)).amaxNumber().doubleValue(), 1e-6, "other sample ignores z2");
-    }
-
-    @Test
-    void everyParameterGetsAFiniteNonZeroGradient() {
-        for (String modulation : List.of("adain", "demodulation")) {
-            DataShape shape = new DataShape(1, 32, 32);
-            Pair p = Pair.build(create(shape, "modulation", modulation), shape, true);
-            List<String> names = new ArrayList<>(p.store().params.keySet());
-            Map<String, INDArray> grads = p.sd().calculateGradients(p.feed(shape, 4, 1), names);
-            for (String n : names) {
-                INDArray g = grads.get(n);
-                assertTrue(g != null && Double.isFinite(g.sumNumber().doubleValue())
-                        && g.amaxNumber().doubleValue() > 0, modulation + ": gradient of " + n);
-            }
-        }
     }
 }
