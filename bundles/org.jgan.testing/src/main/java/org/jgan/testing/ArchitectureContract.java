@@ -54,11 +54,32 @@ public abstract class ArchitectureContract {
         }
     }
 
-    /** The architecture under test. */
-    protected abstract Architecture architecture();
+    private final Architecture architecture;
+    private final String name;
+    private final int latent;
 
-    /** Its name in messages, e.g. {@code dcgan}. */
-    protected abstract String name();
+    /**
+     * @param architecture the architecture under test
+     * @param name         its name in messages, e.g. {@code dcgan}
+     * @param latent       the latent size of the networks built
+     */
+    protected ArchitectureContract(Architecture architecture, String name, int latent) {
+        this.architecture = architecture;
+        this.name = name;
+        this.latent = latent;
+    }
+
+    protected final Architecture architecture() {
+        return architecture;
+    }
+
+    protected final String name() {
+        return name;
+    }
+
+    protected final int latent() {
+        return latent;
+    }
 
     /** The configurations to check; options not given take the architecture's defaults. */
     protected abstract List<Case> cases();
@@ -66,10 +87,6 @@ public abstract class ArchitectureContract {
     /** Data shapes the architecture refuses. */
     protected List<DataShape> unsupportedShapes() {
         return List.of();
-    }
-
-    protected int latent() {
-        return 16;
     }
 
     /** Whether G's samples lie in [-1, 1] (images); generators of vector data may be unbounded. */

@@ -1,26 +1,14 @@
 package org.jgan.biggan.internal;
 
 import java.util.List;
-import org.jgan.api.Architecture;
 import org.jgan.api.DataShape;
 import org.jgan.testing.ArchitectureContract;
 
 /** The BigGAN networks keep the contract of every architecture (class-conditional: shared embedding, conditional batch norm, projection). */
 class BigGanContractTest extends ArchitectureContract {
 
-    @Override
-    protected Architecture architecture() {
-        return new BigGanArchitecture();
-    }
-
-    @Override
-    protected String name() {
-        return "biggan";
-    }
-
-    @Override
-    protected int latent() {
-        return 20;
+    BigGanContractTest() {
+        super(new BigGanArchitecture(), "biggan", 20);
     }
 
     @Override

@@ -1,26 +1,14 @@
 package org.jgan.dcgan.internal;
 
 import java.util.List;
-import org.jgan.api.Architecture;
 import org.jgan.api.DataShape;
 import org.jgan.testing.ArchitectureContract;
 
 /** The DCGAN networks keep the contract of every architecture: batch norm or none, ReLU or tanh, conditional or not. */
 class DcganContractTest extends ArchitectureContract {
 
-    @Override
-    protected Architecture architecture() {
-        return new DcganArchitecture();
-    }
-
-    @Override
-    protected String name() {
-        return "dcgan";
-    }
-
-    @Override
-    protected int latent() {
-        return 16;
+    DcganContractTest() {
+        super(new DcganArchitecture(), "dcgan", 16);
     }
 
     @Override

@@ -1,7 +1,6 @@
 package org.jgan.mlp.internal;
 
 import java.util.List;
-import org.jgan.api.Architecture;
 import org.jgan.api.DataShape;
 import org.jgan.testing.ArchitectureContract;
 
@@ -11,14 +10,8 @@ import org.jgan.testing.ArchitectureContract;
  */
 class MlpContractTest extends ArchitectureContract {
 
-    @Override
-    protected Architecture architecture() {
-        return new MlpArchitecture();
-    }
-
-    @Override
-    protected String name() {
-        return "mlp";
+    MlpContractTest() {
+        super(new MlpArchitecture(), "mlp", 16);
     }
 
     @Override

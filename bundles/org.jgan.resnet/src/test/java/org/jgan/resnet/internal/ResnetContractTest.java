@@ -1,26 +1,14 @@
 package org.jgan.resnet.internal;
 
 import java.util.List;
-import org.jgan.api.Architecture;
 import org.jgan.api.DataShape;
 import org.jgan.testing.ArchitectureContract;
 
 /** The ResNet networks keep the contract of every architecture: batch norm in G, D, both or neither, conditional or not. */
 class ResnetContractTest extends ArchitectureContract {
 
-    @Override
-    protected Architecture architecture() {
-        return new ResnetArchitecture();
-    }
-
-    @Override
-    protected String name() {
-        return "resnet";
-    }
-
-    @Override
-    protected int latent() {
-        return 16;
+    ResnetContractTest() {
+        super(new ResnetArchitecture(), "resnet", 16);
     }
 
     @Override

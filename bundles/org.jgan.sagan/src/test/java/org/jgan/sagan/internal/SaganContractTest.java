@@ -1,26 +1,14 @@
 package org.jgan.sagan.internal;
 
 import java.util.List;
-import org.jgan.api.Architecture;
 import org.jgan.api.DataShape;
 import org.jgan.testing.ArchitectureContract;
 
 /** The SAGAN networks keep the contract of every architecture, self-attention included. */
 class SaganContractTest extends ArchitectureContract {
 
-    @Override
-    protected Architecture architecture() {
-        return new SaganArchitecture();
-    }
-
-    @Override
-    protected String name() {
-        return "sagan";
-    }
-
-    @Override
-    protected int latent() {
-        return 16;
+    SaganContractTest() {
+        super(new SaganArchitecture(), "sagan", 16);
     }
 
     @Override

@@ -1,26 +1,14 @@
 package org.jgan.stylegan.internal;
 
 import java.util.List;
-import org.jgan.api.Architecture;
 import org.jgan.api.DataShape;
 import org.jgan.testing.ArchitectureContract;
 
 /** The StyleGAN networks keep the contract of every architecture: AdaIN or weight demodulation, noise inputs, mapping network. */
 class StyleGanContractTest extends ArchitectureContract {
 
-    @Override
-    protected Architecture architecture() {
-        return new StyleGanArchitecture();
-    }
-
-    @Override
-    protected String name() {
-        return "stylegan";
-    }
-
-    @Override
-    protected int latent() {
-        return 12;
+    StyleGanContractTest() {
+        super(new StyleGanArchitecture(), "stylegan", 12);
     }
 
     @Override
