@@ -7,7 +7,8 @@ import java.util.LinkedHashMap;
 import java.util.Map;
 
 /**
- * A run's output folder: the one place that names its files. What a run writes there, and who reads it:
+ * A run's output folder: the one place that names what lies at its top (the checkpoint's and the lock's file names
+ * are {@link Checkpoint#FILE} and {@link RunLock#FILE}). What a run writes there, and who reads it:
  * <pre>
  *   config.json               the resolved configuration, provenance and parameter counts (TrainingRun; read by
  *                             {@link #spec} for runs of earlier runtimes)

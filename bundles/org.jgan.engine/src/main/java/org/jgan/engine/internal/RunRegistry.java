@@ -418,8 +418,8 @@ public final class RunRegistry implements TrainingService {
         // checked before anything is stored: an invalid value or a setting that needs a restart is refused here
         RunSpec changed = RunSpec.parse(merged, catalog, runId);
         r.check(changed); // throws, naming what needs a restart
-        // stored in the run's configuration (a .cfg file in the watched folder is rewritten by FileInstall); the
-        // configuration update reaches reconfigure(), which hands the change to the run
+        // stored in the run's configuration (a .cfg file in the watched folder is rewritten by FileInstall) and
+        // handed to the run here; reconfigure() recognises the configuration event of this update and skips it
         Map<String, String> expected = null;
         try {
             Configuration c = configurationAdmin.getConfiguration(h.pid(), "?");
@@ -435,7 +435,7 @@ public final class RunRegistry implements TrainingService {
                 stored.keySet().stream().filter(k -> !kept.containsKey(k)).forEach(props::remove);
                 changes.forEach(props::put);
                 // the configuration event this update causes carries a change the run has already been handed
-                expected = RunConfigurations.settings(asMap(props));
+                expected = RunConfigurations.settings(org.osgi.framework.FrameworkUtil.asMap(props));
                 synchronized (runs) {
                     handedOver.computeIfAbsent(h.pid(), p -> new java.util.ArrayDeque<>()).add(expected);
                 }
@@ -452,14 +452,6 @@ public final class RunRegistry implements TrainingService {
         }
         r.requestChange(changed);
         return r.status();
-    }
-
-    private static Map<String, Object> asMap(java.util.Dictionary<String, Object> d) {
-        Map<String, Object> out = new TreeMap<>();
-        for (String k : java.util.Collections.list(d.keys())) {
-            out.put(k, d.get(k));
-        }
-        return out;
     }
 
     /**
@@ -492,10 +484,10 @@ public final class RunRegistry implements TrainingService {
             h = runs.get(id);
         }
         if (h != null && h.pid().equals(pid) && h.run() != null && !h.run().isFinished()) {
-            if (alreadyHandedOver(pid, RunConfigurations.settings(properties))) {
+            Map<String, String> config = RunConfigurations.settings(properties);
+            if (alreadyHandedOver(pid, config)) {
                 return;
             }
-            Map<String, String> config = RunConfigurations.settings(properties);
             config.putIfAbsent("name", id);
             RunSpec changed;
             try {

@@ -589,7 +589,9 @@ final class TrainingRun implements Runnable {
         StringBuilder rebinds = new StringBuilder();
         boolean rebuild = false;
         for (ComponentCatalog.Entry e : spec.components()) {
-            ComponentCatalog.Entry now = catalog.find(e.kind(), e.name()).orElseThrow();
+            // a component that left since the check above is absent here; the change count has moved, so the
+            // next boundary pauses for it
+            ComponentCatalog.Entry now = catalog.find(e.kind(), e.name()).orElse(e);
             if (now.component() != e.component()) {
                 rebinds.append(iteration).append(",component.").append(e.kind().label()).append('.')
                         .append(e.name()).append(',').append(e.bundle()).append(' ').append(e.version())
@@ -600,7 +602,13 @@ final class TrainingRun implements Runnable {
         if (rebinds.length() == 0) {
             return Outcome.CONTINUE;
         }
-        RunSpec rebound = RunSpec.parse(spec.resolved(), catalog, id());
+        RunSpec rebound;
+        try {
+            rebound = RunSpec.parse(spec.resolved(), catalog, id());
+        } catch (IllegalArgumentException gone) {
+            // a component left meanwhile: the change count has moved, the next boundary pauses for it
+            return Outcome.CONTINUE;
+        }
         String to = rebound.components().stream().map(e -> e.name() + " " + e.bundle() + " " + e.version())
                 .toList().toString();
         if (rebuild) {
