@@ -80,12 +80,27 @@ record Checkpoint(long iteration, long dSteps, long gSteps, Map<String, INDArray
     }
 
     static Checkpoint read(Path file) throws IOException {
+        return read(file, name -> true);
+    }
+
+    /**
+     * A checkpoint with only the arrays that sampling and scoring need: parameters, state buffers and EMA weights
+     * (optimizer state is skipped unread).
+     */
+    static Checkpoint readPlayers(Path file) throws IOException {
+        return read(file, name -> !name.startsWith("opt/"));
+    }
+
+    private static Checkpoint read(Path file, java.util.function.Predicate<String> wanted) throws IOException {
         int format = 1;
         long[] counters = null;
         Map<String, String> config = null;
         Map<String, INDArray> arrays = new LinkedHashMap<>();
         try (InputStream is = Files.newInputStream(file); ZipInputStream zip = new ZipInputStream(is)) {
             for (ZipEntry e = zip.getNextEntry(); e != null; e = zip.getNextEntry()) {
+                if (e.getName().startsWith("arrays/") && !wanted.test(e.getName().substring("arrays/".length()))) {
+                    continue;
+                }
                 byte[] content = zip.readAllBytes();
                 if (e.getName().equals(FORMAT_ENTRY)) {
                     format = Integer.parseInt(new String(content, StandardCharsets.US_ASCII).trim());

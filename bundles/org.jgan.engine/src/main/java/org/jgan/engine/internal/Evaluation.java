@@ -22,11 +22,14 @@ import org.nd4j.linalg.api.ndarray.INDArray;
  */
 final class Evaluation {
 
-    /** A run's model restored from its latest checkpoint, with its data and output folder. */
-    record Restored(RunSpec spec, GanModel model, DataSource data, long iteration, Path dir)
+    /**
+     * A run's players restored from its latest checkpoint ({@link Players#restore}), with its data and output
+     * folder.
+     */
+    record Restored(RunSpec spec, Players model, DataSource data, long iteration, Path dir)
             implements AutoCloseable {
 
-        /** Frees the restored model's arrays (evaluations, samples and cross-tests restore one for each call). */
+        /** Frees the restored arrays (evaluations, samples and cross-tests restore them for each call). */
         @Override
         public void close() {
             model.close();
@@ -112,7 +115,7 @@ final class Evaluation {
         int n = (int) Math.min(samples, test.data().size());
         Batch real = test.data().size() == Long.MAX_VALUE ? test.data().sample(n, seed) : test.data().range(0, n);
         int classes = a.model().classes();
-        INDArray fakeLabels = classes > 0 ? GanModel.cyclingLabels(0, n, classes) : null;
+        INDArray fakeLabels = classes > 0 ? Players.cyclingLabels(0, n, classes) : null;
         INDArray fakeA = a.model().sample(n, Seeds.mix(seed, 1));
         INDArray fakeB = b.model().sample(n, Seeds.mix(seed, 2));
         Confusion ca = Confusion.of(a.model().discriminate(real.data(), real.labels()),

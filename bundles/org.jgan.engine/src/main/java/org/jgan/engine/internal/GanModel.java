@@ -12,11 +12,8 @@ import org.jgan.api.DataShape;
 import org.jgan.api.DataSource;
 import org.jgan.api.Networks;
 import org.jgan.api.ParameterConstraint;
-import org.jgan.api.Reparametrization;
 import org.jgan.api.SampleSource;
 import org.jgan.api.Side;
-import org.nd4j.autodiff.samediff.SDVariable;
-import org.nd4j.autodiff.samediff.SameDiff;
 import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
 
@@ -38,10 +35,8 @@ final class GanModel implements SampleSource, AutoCloseable {
     private final ParameterStore store;
     private final Map<Side, PlayerGraph> graphs = new EnumMap<>(Side.class);
     private final Map<Side, Optimizer> optimizers = new EnumMap<>(Side.class);
-    private final SameDiff sampler;
-    private final String samplerOutput;
-    /** Random inputs the generator asked for in the sampling graph (NetworkScope.noise), fed by {@link #generate}. */
-    private final List<PlayerGraph.Noise> samplerNoises = new ArrayList<>();
+    /** G and D as inference graphs on the training parameters (samples, metrics). */
+    private final Players players;
     private final List<RunSpec.RegularizerChoice> constraints = new ArrayList<>();
     private final List<InputGradientPenalty> penalties = new ArrayList<>();
     private InputGradientPenalty.Method penaltyMethod = InputGradientPenalty.Method.TANGENT;
@@ -56,9 +51,6 @@ final class GanModel implements SampleSource, AutoCloseable {
     private final Networks networks;
     /** D's reparametrizations, for the critic graph (swaps cannot change them). */
     private final List<GraphScope.Reparam> discriminatorReparams;
-    /** D alone on a data placeholder, built on first use by {@link #discriminate}. */
-    private SameDiff critic;
-    private String criticOutput;
 
     GanModel(RunSpec spec, DataSource data) {
         this(spec, data, MemoryBudget.UNLIMITED);
@@ -96,12 +88,7 @@ final class GanModel implements SampleSource, AutoCloseable {
                     ema.put(n, store.params().get(n).dup());
                 }
             }
-            sampler = GraphMemory.create();
-            SDVariable z = sampler.placeHolder(PlayerGraph.Z, DataType.FLOAT, -1, latent);
-            SDVariable labels = data.classes() > 0
-                    ? sampler.placeHolder(PlayerGraph.FAKE_LABELS, DataType.FLOAT, -1, data.classes()) : null;
-            samplerOutput = networks.generator(new GraphScope(sampler, Side.GENERATOR, false, store,
-                    reparams.get(Side.GENERATOR), ema).withRandomInputs(this::samplerInput), z, labels).name();
+            players = new Players(spec, shape, data.classes(), networks, store, reparams, ema, codes);
             String opt = spec.settings().optimizer();
             for (Side side : Side.values()) {
                 double lr = side == Side.GENERATOR ? spec.settings().lrG() : spec.settings().lrD();
@@ -138,19 +125,10 @@ final class GanModel implements SampleSource, AutoCloseable {
      * @return the reparametrizations per network
      */
     private Map<Side, List<GraphScope.Reparam>> buildGraphs(RunSpec s) {
-        Map<Side, List<GraphScope.Reparam>> reparams = new EnumMap<>(Side.class);
-        reparams.put(Side.GENERATOR, new ArrayList<>());
-        reparams.put(Side.DISCRIMINATOR, new ArrayList<>());
+        Map<Side, List<GraphScope.Reparam>> reparams = Players.reparams(s);
         constraints.clear();
         for (RunSpec.RegularizerChoice r : s.regularizers()) {
-            if (r.kind() == Kind.REPARAMETRIZATION) {
-                Reparametrization rp = (Reparametrization) r.entry().component();
-                for (Side side : Side.values()) {
-                    if (rp.appliesTo(side, r.options())) {
-                        reparams.get(side).add(new GraphScope.Reparam(rp, r.options()));
-                    }
-                }
-            } else if (r.kind() == Kind.CONSTRAINT) {
+            if (r.kind() == Kind.CONSTRAINT) {
                 constraints.add(r);
             }
         }
@@ -406,7 +384,7 @@ final class GanModel implements SampleSource, AutoCloseable {
         int n = 0;
         for (PlayerGraph.Noise noise : graph.noises) {
             long key = Seeds.mix(seed, Seeds.NOISE, iteration, stream, n++);
-            feed.put(noise.placeholder(), randomInput(noise, key, batchSize));
+            feed.put(noise.placeholder(), Players.randomInput(noise, key, batchSize));
         }
         return feed;
     }
@@ -423,40 +401,15 @@ final class GanModel implements SampleSource, AutoCloseable {
         }
     }
 
-    /**
-     * Class labels of sample rows: row i gets class {@code i mod classes}, so every class is equally represented and
-     * a grid whose width is a multiple of the class count shows one class per column.
-     */
-    static INDArray cyclingLabels(int start, int n, int classes) {
-        INDArray labels = org.nd4j.linalg.factory.Nd4j.zeros(DataType.FLOAT, n, classes);
-        for (int i = 0; i < n; i++) {
-            labels.putScalar(i, (start + i) % classes, 1);
-        }
-        return labels;
-    }
-
-    /**
-     * Samples for evaluation and sample files: fresh noise from {@code sampleSeed}; in conditional runs row i has
-     * class {@code i mod classes}, and a categorical latent code (InfoGAN) likewise cycles through its values.
-     */
+    /** Samples of the generator (see {@link Players#sample}). */
     @Override
     public INDArray sample(int count, long sampleSeed) {
-        List<INDArray> parts = new ArrayList<>();
-        int chunk = 1024;
-        for (int start = 0; start < count; start += chunk) {
-            int n = Math.min(chunk, count - start);
-            parts.add(generate(codes.drawCycling(Seeds.mix(sampleSeed, Seeds.LATENT, start), n, start),
-                    data.classes() > 0 ? cyclingLabels(start, n, data.classes()) : null));
-        }
-        INDArray out = parts.size() == 1 ? parts.get(0)
-                : org.nd4j.linalg.factory.Nd4j.concat(0, parts.toArray(new INDArray[0]));
-        long[] expected = shape.batched(count);
-        if (!java.util.Arrays.equals(out.shape(), expected)) {
-            throw new IllegalArgumentException("architecture '" + spec.architecture().name()
-                    + "' generated shape " + java.util.Arrays.toString(out.shape()) + "; expected "
-                    + java.util.Arrays.toString(expected));
-        }
-        return out;
+        return players.sample(count, sampleSeed);
+    }
+
+    /** The generator and critic as inference graphs on this model's parameters (and EMA weights). */
+    Players players() {
+        return players;
     }
 
     /**
@@ -479,51 +432,6 @@ final class GanModel implements SampleSource, AutoCloseable {
         return optimizers.get(side).learningRate();
     }
 
-    /**
-     * The latent batch that {@link #sample} feeds for {@code count <= 1024} rows and this seed: row i of it generates
-     * sample i.
-     */
-    INDArray latents(int count, long sampleSeed) {
-        return codes.drawCycling(Seeds.mix(sampleSeed, Seeds.LATENT, 0), count, 0);
-    }
-
-    /** The generator (EMA weights when the run keeps them) on a given latent batch and, in conditional runs, labels. */
-    INDArray generate(INDArray z, INDArray labels) {
-        Map<String, INDArray> feed = new HashMap<>();
-        feed.put(PlayerGraph.Z, z.castTo(DataType.FLOAT));
-        if (data.classes() > 0) {
-            if (labels == null || labels.size(0) != z.size(0)) {
-                throw new IllegalArgumentException("run '" + spec.name() + "' is conditional on " + data.classes()
-                        + " classes; expected one label row per latent row");
-            }
-            feed.put(PlayerGraph.FAKE_LABELS, labels);
-        }
-        int n = 0;
-        for (PlayerGraph.Noise noise : samplerNoises) {
-            // draws depend on the run's seed and the batch size only: the same latent batch gives the same samples
-            long key = Seeds.mix(seed, Seeds.NOISE, -1, z.size(0), n++);
-            feed.put(noise.placeholder(), randomInput(noise, key, z.size(0)));
-        }
-        return sampler.outputSingle(feed, samplerOutput).dup();
-    }
-
-    private SDVariable samplerInput(String placeholder, long[] shape, boolean uniform) {
-        if (!sampler.hasVariable(placeholder)) {
-            samplerNoises.add(new PlayerGraph.Noise(placeholder, shape.clone(), uniform));
-            return sampler.placeHolder(placeholder, DataType.FLOAT, shape);
-        }
-        return sampler.getVariable(placeholder);
-    }
-
-    /** Draws of a random input with -1 dimensions standing for {@code batch}. */
-    private static INDArray randomInput(PlayerGraph.Noise noise, long key, long batch) {
-        long[] s = noise.shape().clone();
-        for (int i = 0; i < s.length; i++) {
-            s[i] = s[i] < 0 ? batch : s[i];
-        }
-        return noise.uniform() ? Seeds.uniform(key, s) : Seeds.gaussian(key, s);
-    }
-
     /** The run's parameters and buffers (for tests that build their own graphs of the networks). */
     ParameterStore store() {
         return store;
@@ -537,51 +445,6 @@ final class GanModel implements SampleSource, AutoCloseable {
     /** D's reparametrizations, as its graphs apply them. */
     List<GraphScope.Reparam> discriminatorReparams() {
         return discriminatorReparams;
-    }
-
-    int classes() {
-        return data.classes();
-    }
-
-    /**
-     * D's logits for {@code x} (one label row per row in conditional runs), in batches of the run's batch size, each
-     * batch normalised by its own statistics, as D saw its homogeneous batches of data or of samples in training
-     * (batch norm's running statistics follow the sample batches, see docs/architectures.md). No input transform
-     * (instance noise) is applied.
-     *
-     * @return {@code [n]} logits; {@code > 0} means D takes the point for data
-     */
-    double[] discriminate(INDArray x, INDArray labels) {
-        if (data.classes() > 0 && (labels == null || labels.size(0) != x.size(0))) {
-            throw new IllegalArgumentException("run '" + spec.name() + "' is conditional on " + data.classes()
-                    + " classes; expected one label row per data row");
-        }
-        if (critic == null) {
-            critic = GraphMemory.create();
-            SDVariable in = critic.placeHolder(PlayerGraph.X, DataType.FLOAT, shape.batched(-1));
-            SDVariable l = data.classes() > 0
-                    ? critic.placeHolder(PlayerGraph.LABELS, DataType.FLOAT, -1, data.classes()) : null;
-            criticOutput = networks.discriminator(new GraphScope(critic, Side.DISCRIMINATOR, true, store,
-                    discriminatorReparams), in, l).logits().name();
-        }
-        long n = x.size(0);
-        double[] out = new double[(int) n];
-        for (long from = 0; from < n; from += batchSize) {
-            long to = Math.min(n, from + batchSize);
-            Map<String, INDArray> feed = new HashMap<>();
-            feed.put(PlayerGraph.X, x.get(org.nd4j.linalg.indexing.NDArrayIndex.interval(from, to)).castTo(DataType.FLOAT));
-            if (data.classes() > 0) {
-                feed.put(PlayerGraph.LABELS, labels.get(org.nd4j.linalg.indexing.NDArrayIndex.interval(from, to),
-                        org.nd4j.linalg.indexing.NDArrayIndex.all()).castTo(DataType.FLOAT));
-            }
-            double[] logits = critic.outputSingle(feed, criticOutput).reshape(-1).toDoubleVector();
-            System.arraycopy(logits, 0, out, (int) from, logits.length);
-        }
-        return out;
-    }
-
-    int latentSize() {
-        return latent;
     }
 
     long parameterCount(Side side) {
@@ -650,23 +513,14 @@ final class GanModel implements SampleSource, AutoCloseable {
         for (Optimizer o : optimizers.values()) {
             bytes += GraphMemory.bytes(o.states().values());
         }
-        for (SameDiff sd : graphs()) {
-            bytes += GraphMemory.cachedBytes(sd);
+        for (PlayerGraph g : graphs.values()) {
+            bytes += GraphMemory.cachedBytes(g.sd);
         }
+        bytes += players.cachedBytes();
         for (InputGradientPenalty p : penalties) {
             bytes += p.cachedBytes();
         }
         return bytes;
-    }
-
-    private List<SameDiff> graphs() {
-        List<SameDiff> all = new ArrayList<>();
-        graphs.values().forEach(g -> all.add(g.sd));
-        all.add(sampler);
-        if (critic != null) {
-            all.add(critic);
-        }
-        return all;
     }
 
     /**
@@ -676,7 +530,10 @@ final class GanModel implements SampleSource, AutoCloseable {
      */
     @Override
     public void close() {
-        graphs().forEach(GraphMemory::release);
+        graphs.values().forEach(g -> GraphMemory.release(g.sd));
+        if (players != null) {
+            players.close();
+        }
         penalties.forEach(InputGradientPenalty::release);
         for (Optimizer o : optimizers.values()) {
             GraphMemory.close(o.states().values());

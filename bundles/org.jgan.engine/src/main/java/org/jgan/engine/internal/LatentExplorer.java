@@ -25,14 +25,14 @@ final class LatentExplorer {
     record Term(int sign, List<Integer> indices) {
     }
 
-    private final GanModel model;
+    private final Players model;
     private final Path dir;
 
     /**
-     * @param model a run's model restored from its checkpoint
+     * @param model a run's players restored from its checkpoint
      * @param dir   where grids are written (created when missing)
      */
-    LatentExplorer(GanModel model, Path dir) {
+    LatentExplorer(Players model, Path dir) {
         this.model = model;
         this.dir = dir;
     }
@@ -105,7 +105,7 @@ final class LatentExplorer {
                 int idx = t.indices().get(i);
                 rows.putRow(i, z.getRow(idx));
                 if (labels != null) {
-                    labels.putRow(i, GanModel.cyclingLabels(idx, 1, model.classes()).getRow(0));
+                    labels.putRow(i, Players.cyclingLabels(idx, 1, model.classes()).getRow(0));
                 }
             }
             INDArray mean = rows.get(NDArrayIndex.interval(0, k), NDArrayIndex.all()).mean(true, 0);
@@ -146,7 +146,7 @@ final class LatentExplorer {
     }
 
     private INDArray labels(int first, int count) {
-        return model.classes() > 0 ? GanModel.cyclingLabels(first, count, model.classes()) : null;
+        return model.classes() > 0 ? Players.cyclingLabels(first, count, model.classes()) : null;
     }
 
     /** {@code count} rows of the class of sample {@code index}; null in unconditional runs. */

@@ -539,7 +539,7 @@ public final class RunRegistry implements TrainingService {
     }
 
     /**
-     * Restores a run's generator from its latest checkpoint into a model of its own (the training thread, if any,
+     * Restores a run's generator from its latest checkpoint into arrays of its own (the training thread, if any,
      * is not touched) and explores it; grids go to the run's explore/ folder.
      */
     private String explore(String runId, Long seed, Exploration what) {
@@ -579,7 +579,10 @@ public final class RunRegistry implements TrainingService {
         return text.substring(text.lastIndexOf('\n') + 1);
     }
 
-    /** A run's model restored from its latest checkpoint into a model of its own; the training is not touched. */
+    /**
+     * A run's generator and critic restored from its latest checkpoint into arrays of their own (no training graph
+     * or optimizer state); the training is not touched.
+     */
     private Evaluation.Restored restored(String runId) {
         RunSpec spec = exploredSpec(runId);
         Path out = Path.of(spec.settings().outputDir());
@@ -590,15 +593,9 @@ public final class RunRegistry implements TrainingService {
         }
         try {
             DataSource data = spec.datasetComponent().open(spec.dataset().options());
-            GanModel model = new GanModel(spec, data);
-            try {
-                Checkpoint c = Checkpoint.read(file);
-                model.restore(c);
-                return new Evaluation.Restored(spec, model, data, c.iteration(), out);
-            } catch (IOException | RuntimeException e) {
-                model.close();
-                throw e;
-            }
+            Checkpoint c = Checkpoint.readPlayers(file);
+            Players players = Players.restore(spec, data.shape(), data.classes(), c.arrays());
+            return new Evaluation.Restored(spec, players, data, c.iteration(), out);
         } catch (IOException e) {
             throw new IllegalArgumentException("run '" + runId + "': " + e.getMessage(), e);
         }

@@ -21,7 +21,7 @@ class EvaluationTest {
     @TempDir
     Path dir;
 
-    Evaluation.Restored ring(String name, int iterations) {
+    Evaluation.Restored ring(String name, int iterations) throws java.io.IOException {
         Map<String, String> raw = new HashMap<>(Map.of("dataset", "ring8", "iterations", "1000", "batchSize", "128",
                 "lrG", "1e-3", "lrD", "1e-3", "latent", "4", "seed", "3", "outputDir", dir.resolve(name).toString()));
         RunSpec spec = RunSpec.parse(raw, TestCatalog.create(), name);
@@ -31,7 +31,20 @@ class EvaluationTest {
             m.discriminatorStep(it, 0);
             m.generatorStep(it);
         }
-        return new Evaluation.Restored(spec, m, data, iterations, dir.resolve(name));
+        return restored(spec, data, m, iterations, dir.resolve(name));
+    }
+
+    /** The players of {@code m}, saved in a checkpoint and restored as analysis restores them; {@code m} is closed. */
+    static Evaluation.Restored restored(RunSpec spec, DataSource data, GanModel m, long iteration, Path out)
+            throws java.io.IOException {
+        Checkpoint c = m.checkpoint(iteration);
+        m.close();
+        Path checkpoints = Files.createDirectories(out.resolve("checkpoint-test"));
+        c.write(checkpoints);
+        c.free();
+        Checkpoint read = Checkpoint.readPlayers(checkpoints.resolve(Checkpoint.FILE));
+        return new Evaluation.Restored(spec, Players.restore(spec, data.shape(), data.classes(), read.arrays()),
+                data, iteration, out);
     }
 
     @Test
@@ -64,7 +77,7 @@ class EvaluationTest {
     }
 
     @Test
-    void discriminateScoresEachRowIndependentlyOfTheBatchingWithoutBatchNorm() {
+    void discriminateScoresEachRowIndependentlyOfTheBatchingWithoutBatchNorm() throws Exception {
         Evaluation.Restored r = ring("d", 50);
         INDArray x = r.data().sample(300, 9).data();
         double[] all = r.model().discriminate(x, null);
@@ -97,12 +110,12 @@ class EvaluationTest {
     }
 
     @Test
-    void crossTestingRefusesRunsOfDifferentData() {
+    void crossTestingRefusesRunsOfDifferentData() throws Exception {
         Map<String, String> raw = Map.of("architecture", "dcgan", "architecture.channels", "4", "dataset",
                 "test-images", "batchSize", "8", "latent", "8", "metrics", "none");
         RunSpec spec = RunSpec.parse(raw, TestCatalog.create(), "img");
         DataSource data = spec.datasetComponent().open(spec.dataset().options());
-        Evaluation.Restored img = new Evaluation.Restored(spec, new GanModel(spec, data), data, 0, dir.resolve("img"));
+        Evaluation.Restored img = restored(spec, data, new GanModel(spec, data), 0, dir.resolve("img"));
         IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
                 () -> Evaluation.crossTest(ring("r", 0), img, Map.of()));
         assertTrue(e.getMessage().contains("same dataset"), e.getMessage());

@@ -47,7 +47,7 @@ class LatentExplorerTest {
     void interpolationRowsRunFromSample2rToSample2rPlus1(@TempDir Path dir) throws Exception {
         for (int classes : new int[] {0, 3}) {
             GanModel m = model(classes);
-            LatentExplorer x = new LatentExplorer(m, dir);
+            LatentExplorer x = new LatentExplorer(m.players(), dir);
             BufferedImage samples = ImageIO.read(x.sample(16, 42).toFile());
             for (boolean spherical : new boolean[] {false, true}) {
                 BufferedImage grid = ImageIO.read(x.interpolate(3, 5, 42, spherical).toFile());
@@ -71,7 +71,7 @@ class LatentExplorerTest {
     @Test
     void arithmeticOfSingleSamplesReproducesThem(@TempDir Path dir) throws Exception {
         GanModel m = model(0);
-        LatentExplorer x = new LatentExplorer(m, dir);
+        LatentExplorer x = new LatentExplorer(m.players(), dir);
         BufferedImage samples = ImageIO.read(x.sample(16, 7).toFile());
         // 5 - 5 + 9 = z_9: the result cell is sample 9, and noise 0 makes every variant the same
         BufferedImage grid = ImageIO.read(x.arithmetic("5 - 5 + 9", 7, 2, 0).toFile());
@@ -108,7 +108,7 @@ class LatentExplorerTest {
 
     @Test
     void outOfRangeValuesAreNamed(@TempDir Path dir) {
-        LatentExplorer x = new LatentExplorer(model(0), dir);
+        LatentExplorer x = new LatentExplorer(model(0).players(), dir);
         assertEquals("steps is 1; expected 2..32",
                 assertThrows(IllegalArgumentException.class, () -> x.interpolate(2, 1, 1, false)).getMessage());
         assertEquals("index is 5000; expected 0..1023",

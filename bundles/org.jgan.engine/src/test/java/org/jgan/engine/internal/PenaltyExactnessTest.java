@@ -195,7 +195,7 @@ class PenaltyExactnessTest {
     private static void check(String label, GanModel m, DataSource data, int batch, int perTensor) {
         Batch real = data.sample(batch, 11);
         INDArray labels = real.labels() == null ? null : real.labels().castTo(DataType.FLOAT);
-        INDArray fake = m.generate(m.latents(batch, 12), labels).castTo(DataType.FLOAT);
+        INDArray fake = m.players().generate(m.players().latents(batch, 12), labels).castTo(DataType.FLOAT);
         List<INDArray> points = List.of(real.data().castTo(DataType.FLOAT), fake);
         DataShape shape = data.shape();
         ParameterStore store = m.store();
@@ -215,7 +215,7 @@ class PenaltyExactnessTest {
                 RunSpec.RegularizerChoice choice = new RunSpec.RegularizerChoice(entry,
                         Options.resolve("penalty", c.penalty().options(), c.options()), 1, 1, false, 0.01);
                 InputGradientPenalty p = new InputGradientPenalty(choice, c.groups().size(), m.networks(), shape,
-                        m.classes(), store, m.discriminatorReparams(), method);
+                        m.players().classes(), store, m.discriminatorReparams(), method);
                 try {
                     assertEquals(method, p.method(), "every op of the shipped discriminators has a tangent rule");
                     assertEquals(List.of(), p.kinkedOps(), "ops with kinks built outside the scope");
@@ -234,7 +234,7 @@ class PenaltyExactnessTest {
             }
         }
         // the float64 reference
-        try (DoubleCritic ref = new DoubleCritic(m.networks(), shape, m.classes(), store, m.discriminatorReparams(),
+        try (DoubleCritic ref = new DoubleCritic(m.networks(), shape, m.players().classes(), store, m.discriminatorReparams(),
                 batch)) {
             List<INDArray> pointsD = points.stream().map(p -> p.castTo(DataType.DOUBLE)).toList();
             INDArray labelsD = labels == null ? null : labels.castTo(DataType.DOUBLE);
