@@ -6,6 +6,7 @@ import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import org.jgan.api.Architecture;
 import org.jgan.api.Batch;
 import org.jgan.api.DataShape;
@@ -33,16 +34,23 @@ final class GanModel implements SampleSource, AutoCloseable {
     private final int accumulate;
     private final long seed;
     private final ParameterStore store;
-    private final Map<Side, PlayerGraph> graphs = new EnumMap<>(Side.class);
+    /**
+     * Each player's training graphs by the set of regularization terms they compute: all of the player's terms
+     * (built with the model) and, built when first needed, the sets due at other steps (without lazy terms).
+     */
+    private final Map<Side, Map<Set<String>, PlayerGraph>> graphs = new EnumMap<>(Side.class);
+    /** Each player's graph with all its terms. */
+    private final Map<Side, PlayerGraph> complete = new EnumMap<>(Side.class);
+    /** The reparametrizations per network, which every training graph applies. */
+    private Map<Side, List<GraphScope.Reparam>> reparams;
+    private Schedule schedule;
     private final Map<Side, Optimizer> optimizers = new EnumMap<>(Side.class);
     /** G and D as inference graphs on the training parameters (samples, metrics). */
     private final Players players;
     private final List<RunSpec.RegularizerChoice> constraints = new ArrayList<>();
     private final List<InputGradientPenalty> penalties = new ArrayList<>();
     private InputGradientPenalty.Method penaltyMethod = InputGradientPenalty.Method.TANGENT;
-    private long iterations;
-    /** The current regularizer choices by name (weights and schedules can change while training). */
-    private final Map<String, RunSpec.RegularizerChoice> terms = new HashMap<>();
+    private final TermWeights weights;
     /** Exponential moving average of the generator's parameters (empty when off), bound in the sampling graph. */
     private final Map<String, INDArray> ema = new LinkedHashMap<>();
     private final double emaDecay;
@@ -74,12 +82,12 @@ final class GanModel implements SampleSource, AutoCloseable {
         this.seed = spec.settings().seed();
         this.store = new ParameterStore(seed, allowance(spec, budget));
         try {
-            this.iterations = spec.settings().iterations();
+            this.weights = new TermWeights(spec);
+            this.schedule = Schedule.of(spec.settings());
             this.codes = LatentLayout.of(spec, latent);
-            spec.regularizers().forEach(r -> terms.put(r.name(), r));
             Architecture architecture = (Architecture) spec.architecture().entry().component();
             networks = architecture.create(shape, latent, data.classes(), spec.architecture().options());
-            Map<Side, List<GraphScope.Reparam>> reparams = buildGraphs(spec);
+            buildGraphs(spec);
             discriminatorReparams = reparams.get(Side.DISCRIMINATOR);
             emaDecay = spec.settings().ema();
             emaStart = spec.settings().emaStart();
@@ -119,13 +127,11 @@ final class GanModel implements SampleSource, AutoCloseable {
     }
 
     /**
-     * The two players' training graphs, the penalties' graphs and the constraints for a configuration, on the
-     * parameters in {@link #store} (existing ones are bound, new ones created).
-     *
-     * @return the reparametrizations per network
+     * The two players' training graphs with all their terms, the penalties' graphs and the constraints for a
+     * configuration, on the parameters in {@link #store} (existing ones are bound, new ones created).
      */
-    private Map<Side, List<GraphScope.Reparam>> buildGraphs(RunSpec s) {
-        Map<Side, List<GraphScope.Reparam>> reparams = Players.reparams(s);
+    private void buildGraphs(RunSpec s) {
+        reparams = Players.reparams(s);
         constraints.clear();
         for (RunSpec.RegularizerChoice r : s.regularizers()) {
             if (r.kind() == Kind.CONSTRAINT) {
@@ -133,19 +139,56 @@ final class GanModel implements SampleSource, AutoCloseable {
             }
         }
         // a swap replaces the graphs: the old ones' array caches are freed now, not whenever a collection runs
-        graphs.values().forEach(g -> GraphMemory.release(g.sd));
+        releaseGraphs();
         penalties.forEach(InputGradientPenalty::release);
         for (Side side : Side.values()) {
-            graphs.put(side, new PlayerGraph(side, networks, s, shape, codes, latent, data.classes(), store, reparams));
+            PlayerGraph all = new PlayerGraph(side, networks, s, shape, codes, latent, data.classes(), store, reparams,
+                    null);
+            Map<Set<String>, PlayerGraph> bySet = new HashMap<>();
+            bySet.put(names(all.allTerms), all);
+            graphs.put(side, bySet);
+            complete.put(side, all);
         }
         buildPenalties(s, reparams.get(Side.DISCRIMINATOR));
-        return reparams;
+    }
+
+    private void releaseGraphs() {
+        graphs.values().forEach(bySet -> bySet.values().forEach(g -> GraphMemory.release(g.sd)));
+        graphs.clear();
+        complete.clear();
+    }
+
+    private static Set<String> names(List<RunSpec.RegularizerChoice> terms) {
+        Set<String> names = new java.util.TreeSet<>();
+        terms.forEach(t -> names.add(t.name()));
+        return names;
+    }
+
+    /** The graph of a player with all its terms (the one every other graph of the player is a part of). */
+    private PlayerGraph full(Side side) {
+        return complete.get(side);
+    }
+
+    /**
+     * The graph of {@code side} computing the terms due at this iteration and step of the player (weight not 0):
+     * built the first time a set of due terms occurs (e.g. the steps a lazy term skips), then kept.
+     */
+    private PlayerGraph graph(Side side, long iteration, long playerStep) {
+        PlayerGraph full = full(side);
+        Set<String> due = new java.util.TreeSet<>();
+        for (RunSpec.RegularizerChoice t : full.allTerms) {
+            if (weights.weight(t, iteration, playerStep) != 0) {
+                due.add(t.name());
+            }
+        }
+        return graphs.get(side).computeIfAbsent(due, d -> new PlayerGraph(side, networks, spec, shape, codes, latent,
+                data.classes(), store, reparams, d));
     }
 
     /** The graphs of the discriminator graph's gradient penalties, with {@link #penaltyMethod}. */
     private void buildPenalties(RunSpec s, List<GraphScope.Reparam> reparams) {
         penalties.clear();
-        for (PlayerGraph.PenaltyPoints pp : graphs.get(Side.DISCRIMINATOR).penalties) {
+        for (PlayerGraph.PenaltyPoints pp : full(Side.DISCRIMINATOR).penalties) {
             penalties.add(new InputGradientPenalty(pp.choice(), s.loss(), pp.groups().size(), networks, shape,
                     data.classes(), store, reparams, penaltyMethod));
         }
@@ -208,57 +251,85 @@ final class GanModel implements SampleSource, AutoCloseable {
         for (Side side : Side.values()) {
             optimizers.get(side).track(store.params(), store.names(side));
         }
-        terms.clear();
+        weights.replace(changed);
         reconfigure(changed);
     }
 
+    /** What an iteration does, phase by phase (from the run's settings; see {@link Schedule}). */
+    Schedule schedule() {
+        return schedule;
+    }
+
     /**
-     * One discriminator update on a fresh data batch and a fresh latent batch.
+     * One discriminator update on a fresh data batch and a fresh latent batch: repetition k of the schedule's
+     * discriminator phase.
      *
      * @return loss values of the step
      */
     Map<String, Double> discriminatorStep(long iteration, int k) {
-        return step(Side.DISCRIMINATOR, iteration, k);
+        return run(schedule.phase(Side.DISCRIMINATOR), iteration, k);
     }
 
-    /** One generator update on a fresh latent batch. */
+    /** One generator update on a fresh latent batch: the schedule's generator phase. */
     Map<String, Double> generatorStep(long iteration) {
-        return step(Side.GENERATOR, iteration, -1);
+        return run(schedule.phase(Side.GENERATOR), iteration, 0);
     }
 
-    private Map<String, Double> step(Side side, long iteration, int k) {
-        PlayerGraph graph = graphs.get(side);
-        Accumulated acc = gradients(graph, feed(graph, iteration, k), iteration);
+    /**
+     * Repetition {@code r} of a phase at this iteration: the player's gradients on the batches of the phase's stream
+     * {@code r}, then the phase's actions in order.
+     *
+     * @return loss values of the step
+     * @throws NonFiniteLossException when the player's loss is not finite; no action is taken
+     */
+    Map<String, Double> run(Schedule.Phase phase, long iteration, int r) {
+        Side side = phase.side();
+        Accumulated acc = gradientsAt(side, iteration, phase.stream() + r);
         Map<String, Double> losses = acc.losses();
-        Map<String, INDArray> gradients = acc.gradients();
         double total = losses.get(side == Side.DISCRIMINATOR ? "d_loss" : "g_loss");
         if (!Double.isFinite(total)) {
+            GraphMemory.close(acc.gradients().values());
             throw new NonFiniteLossException(side, iteration, losses);
         }
-        optimizers.get(side).step(store.params(), gradients);
-        acc.buffers().forEach((b, v) -> store.buffers().get(b).assign(v));
+        for (Schedule.Action action : phase.actions()) {
+            switch (action) {
+                case UPDATE -> {
+                    optimizers.get(side).step(store.params(), acc.gradients());
+                    acc.buffers().forEach((b, v) -> store.buffers().get(b).assign(v));
+                }
+                case CONSTRAIN -> constrain(side);
+                case AVERAGE -> updateEma();
+            }
+        }
         // the step's gradients are this model's own arrays (never the graph cache's): freed at once
-        GraphMemory.close(gradients.values());
+        GraphMemory.close(acc.gradients().values());
+        return losses;
+    }
+
+    private void constrain(Side side) {
         for (RunSpec.RegularizerChoice c : constraints) {
             ParameterConstraint pc = (ParameterConstraint) c.entry().component();
             if (pc.side(c.options()) == side) {
                 pc.apply(store.params(side), c.options());
             }
         }
-        if (side == Side.GENERATOR && !ema.isEmpty()) {
-            updateEma();
-        }
-        return losses;
     }
 
     /** A step's gradients (mean over the batch), loss values and new buffer values. */
     record Accumulated(Map<String, INDArray> gradients, Map<String, Double> losses, Map<String, INDArray> buffers) {
     }
 
-    /** The gradients of one step of this player at this iteration, without applying them (for tests). */
-    Accumulated gradients(Side side, long iteration, int k) {
-        PlayerGraph graph = graphs.get(side);
-        return gradients(graph, feed(graph, iteration, k), iteration);
+    /**
+     * The gradients of repetition {@code r} of the player's phase at this iteration, without applying them (for
+     * tests).
+     */
+    Accumulated gradients(Side side, long iteration, int r) {
+        return gradientsAt(side, iteration, schedule.phase(side).stream() + r);
+    }
+
+    private Accumulated gradientsAt(Side side, long iteration, long stream) {
+        PlayerGraph graph = graph(side, iteration, optimizers.get(side).steps());
+        return gradients(graph, feed(graph, iteration, stream), iteration);
     }
 
     /**
@@ -345,25 +416,12 @@ final class GanModel implements SampleSource, AutoCloseable {
         }
     }
 
-    /**
-     * The weight of a term at this step: its configured weight, times {@code decay^(iteration / iterations)} when
-     * annealed (Roth et al. 2017, section 4.2), times N on the steps of a lazy term applied every N steps and 0 on
-     * the others.
-     */
+    /** The weight of a term at this iteration and step of its player (see {@link TermWeights}). */
     double termWeight(RunSpec.RegularizerChoice configured, long iteration, long playerStep) {
-        RunSpec.RegularizerChoice c = terms.getOrDefault(configured.name(), configured);
-        if (playerStep % c.every() != 0) {
-            return 0;
-        }
-        double w = c.weight() * c.every();
-        if (c.anneal()) {
-            w *= Math.pow(c.decay(), (double) iteration / iterations);
-        }
-        return w;
+        return weights.weight(configured, iteration, playerStep);
     }
 
-    private Map<String, INDArray> feed(PlayerGraph graph, long iteration, int k) {
-        long stream = graph.side == Side.DISCRIMINATOR ? k : 1_000_003L;
+    private Map<String, INDArray> feed(PlayerGraph graph, long iteration, long stream) {
         Map<String, INDArray> feed = new HashMap<>();
         Batch batch = data.sample(batchSize, Seeds.mix(seed, Seeds.DATA, iteration, stream));
         checkBatch(batch);
@@ -423,8 +481,8 @@ final class GanModel implements SampleSource, AutoCloseable {
                     changed.settings().beta1(), changed.settings().beta2(), changed.settings().epsilon(),
                     changed.settings().rmsDecay());
         }
-        changed.regularizers().forEach(r -> terms.put(r.name(), r));
-        iterations = changed.settings().iterations();
+        weights.reconfigure(changed);
+        schedule = Schedule.of(changed.settings());
         spec = changed;
     }
 
@@ -455,11 +513,11 @@ final class GanModel implements SampleSource, AutoCloseable {
     List<String> lossNames() {
         List<String> names = new ArrayList<>();
         for (Side side : List.of(Side.DISCRIMINATOR, Side.GENERATOR)) {
-            PlayerGraph g = graphs.get(side);
+            PlayerGraph g = full(side);
             String p = side == Side.DISCRIMINATOR ? "d_" : "g_";
             names.add(p + "loss");
             names.add(p + "adv");
-            g.terms.forEach(t -> names.add(p + t.name()));
+            g.allTerms.forEach(t -> names.add(p + t.name()));
             g.penalties.forEach(pp -> names.add(p + pp.choice().name()));
         }
         return names;
@@ -513,8 +571,10 @@ final class GanModel implements SampleSource, AutoCloseable {
         for (Optimizer o : optimizers.values()) {
             bytes += GraphMemory.bytes(o.states().values());
         }
-        for (PlayerGraph g : graphs.values()) {
-            bytes += GraphMemory.cachedBytes(g.sd);
+        for (Map<Set<String>, PlayerGraph> bySet : graphs.values()) {
+            for (PlayerGraph g : bySet.values()) {
+                bytes += GraphMemory.cachedBytes(g.sd);
+            }
         }
         bytes += players.cachedBytes();
         for (InputGradientPenalty p : penalties) {
@@ -530,7 +590,7 @@ final class GanModel implements SampleSource, AutoCloseable {
      */
     @Override
     public void close() {
-        graphs.values().forEach(g -> GraphMemory.release(g.sd));
+        releaseGraphs();
         if (players != null) {
             players.close();
         }

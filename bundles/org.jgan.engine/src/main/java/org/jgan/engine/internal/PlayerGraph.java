@@ -21,7 +21,9 @@ import org.nd4j.linalg.api.buffer.DataType;
 
 /**
  * The training graph of one player: G(z), D on data and on G(z), the adversarial loss and the player's
- * regularization terms, with one scalar placeholder per term for its current weight.
+ * regularization terms that are due (see {@link TermWeights}), with one scalar placeholder per term for its current
+ * weight. A player has one graph per set of due terms it meets (all terms, and without its lazy terms), so a term
+ * that is not due is not computed.
  */
 final class PlayerGraph {
 
@@ -43,7 +45,10 @@ final class PlayerGraph {
     final SameDiff sd;
     final String loss;
     final String adversarial;
+    /** The terms this graph computes. */
     final List<Term> terms = new ArrayList<>();
+    /** Every term of this player, due here or not, in the configuration's order (the loss columns). */
+    final List<RunSpec.RegularizerChoice> allTerms = new ArrayList<>();
     final List<Noise> noises = new ArrayList<>();
     final List<PenaltyPoints> penalties = new ArrayList<>();
     final List<String> params;
@@ -51,8 +56,12 @@ final class PlayerGraph {
     final boolean conditional;
     private final int batchSize;
 
+    /**
+     * @param due the names of the regularization terms to compute (the others of the player are left out), or null
+     *            for all
+     */
     PlayerGraph(Side side, Networks networks, RunSpec spec, DataShape shape, LatentLayout codes, int latent, int classes,
-            ParameterStore store, Map<Side, List<GraphScope.Reparam>> reparams) {
+            ParameterStore store, Map<Side, List<GraphScope.Reparam>> reparams, java.util.Set<String> due) {
         this.side = side;
         this.conditional = classes > 0;
         // with gradient accumulation the graph sees micro-batches
@@ -104,6 +113,10 @@ final class PlayerGraph {
                 if (!reg.appliesTo(side, r.options())) {
                     continue;
                 }
+                allTerms.add(r);
+                if (due != null && !due.contains(r.name())) {
+                    continue;
+                }
                 SDVariable term = reg.define(context, r.options());
                 SDVariable weight = sd.placeHolder("weight_" + r.name(), DataType.FLOAT);
                 terms.add(new Term(r.name(), term.name(), weight.name(), r));
@@ -137,8 +150,12 @@ final class PlayerGraph {
         String p = side == Side.DISCRIMINATOR ? "d_" : "g_";
         values.put(p + "loss", outputs.get(loss).getDouble(0));
         values.put(p + "adv", outputs.get(adversarial).getDouble(0));
-        for (Term t : terms) {
-            values.put(p + t.name(), outputs.get(t.variable()).getDouble(0));
+        Map<String, String> computed = new java.util.HashMap<>();
+        terms.forEach(t -> computed.put(t.name(), t.variable()));
+        for (RunSpec.RegularizerChoice r : allTerms) {
+            String v = computed.get(r.name());
+            // a term not due at this step is not computed: NaN, as for a penalty at weight 0
+            values.put(p + r.name(), v == null ? Double.NaN : outputs.get(v).getDouble(0));
         }
         return values;
     }

@@ -287,15 +287,15 @@ final class TrainingRun implements Runnable {
                     // iterations was lowered to where the run is (or below): it completes here
                     break;
                 }
-                int dSteps = spec.settings().dSteps();
                 int sampleEvery = spec.settings().sampleInterval();
                 int checkpointEvery = spec.settings().checkpointInterval();
                 long progressNanos = (long) (spec.settings().progressInterval() * 1e9);
                 Map<String, Double> values = new LinkedHashMap<>();
-                for (int k = 0; k < dSteps; k++) {
-                    values.putAll(model.discriminatorStep(iteration, k));
+                for (Schedule.Phase phase : model.schedule().phases()) {
+                    for (int r = 0; r < phase.repeat(); r++) {
+                        values.putAll(model.run(phase, iteration, r));
+                    }
                 }
-                values.putAll(model.generatorStep(iteration));
                 long done = iteration + 1;
                 long now = System.nanoTime();
                 synchronized (lock) {

@@ -87,7 +87,42 @@ class RegularizationPathsTest {
         assertEquals(first.get("d_adv") + 6 * first.get("d_logitsq"), first.get("d_loss"), 1e-4);
         Map<String, Double> second = m.discriminatorStep(1, 0);
         assertEquals(second.get("d_adv"), second.get("d_loss"), 1e-6, "skipped lazy step");
+        assertTrue(Double.isNaN(second.get("d_logitsq")), "a lazy term is not computed on the steps it skips: "
+                + second);
         assertEquals(List.of("d_loss", "d_adv", "d_logitsq", "g_loss", "g_adv"), m.lossNames());
+        assertEquals(first.keySet(), second.keySet(), "the same columns on every step");
+        Map<String, Double> third = m.discriminatorStep(2, 0);
+        assertEquals(third.get("d_adv") + 6 * third.get("d_logitsq"), third.get("d_loss"), 1e-4, "due again");
+    }
+
+    /**
+     * A term that is not due is left out of the step's graph, not multiplied by 0: a NaN term of weight 0 (or on
+     * the steps a lazy term skips) leaves the loss finite and the gradients those of the run without it. When the
+     * engine computed every term and weighted it by 0, 0 x NaN made the loss NaN and the step was refused.
+     */
+    @Test
+    void aTermThatIsNotDueIsNotComputed() {
+        Map<String, String> base = Map.of("architecture.hidden", "8", "batchSize", "16", "seed", "4");
+        java.util.HashMap<String, String> raw = new java.util.HashMap<>(base);
+        raw.put("regularizers", "nan");
+        raw.put("regularizer.nan.weight", "0");
+        try (GanModel withTerm = model(raw); GanModel without = model(base)) {
+            GanModel.Accumulated a = withTerm.gradients(Side.DISCRIMINATOR, 0, 0);
+            GanModel.Accumulated b = without.gradients(Side.DISCRIMINATOR, 0, 0);
+            assertTrue(Double.isFinite(a.losses().get("d_loss")), a.losses().toString());
+            assertTrue(Double.isNaN(a.losses().get("d_nan")), a.losses().toString());
+            assertEquals(b.gradients().keySet(), a.gradients().keySet());
+            b.gradients().forEach((n, g) -> assertEquals(g, a.gradients().get(n), n));
+            Map<String, Double> step = withTerm.discriminatorStep(0, 0);
+            assertEquals(step.get("d_adv"), step.get("d_loss"), 1e-6);
+        }
+        raw.put("regularizer.nan.weight", "1");
+        raw.put("regularizer.nan.every", "2");
+        try (GanModel lazy = model(raw)) {
+            // due at D's step 0: refused (and not applied), so D stays at step 0 where the term is due
+            assertThrows(GanModel.NonFiniteLossException.class, () -> lazy.discriminatorStep(0, 0));
+            assertThrows(GanModel.NonFiniteLossException.class, () -> lazy.discriminatorStep(1, 0));
+        }
     }
 
     /**
