@@ -8,15 +8,17 @@ import org.jgan.api.OptionSpec;
 import org.jgan.api.Preset;
 import org.jgan.api.dto.ComponentDTO;
 import org.jgan.api.dto.OptionDTO;
+import org.jgan.engine.internal.catalog.ComponentCatalog;
+import org.jgan.engine.internal.catalog.Kind;
 import org.jgan.engine.internal.config.RunSettings;
 
 /** The catalog as DTOs for the shell, plus the engine's own settings as a pseudo-component "run". */
-final class ComponentListing {
+public final class ComponentListing {
 
     private ComponentListing() {
     }
 
-    static List<ComponentDTO> list(ComponentCatalog catalog) {
+    public static List<ComponentDTO> list(ComponentCatalog catalog) {
         List<ComponentDTO> out = new ArrayList<>();
         ComponentDTO engine = new ComponentDTO();
         engine.kind = "settings";

@@ -3,6 +3,7 @@ package org.jgan.engine.internal;
 import java.util.Map;
 import org.jgan.api.NumericsBackend;
 import org.jgan.api.TrainingService;
+import org.jgan.engine.internal.config.LiveSettings;
 import org.osgi.service.component.annotations.Activate;
 import org.osgi.service.component.annotations.Component;
 import org.osgi.service.component.annotations.ConfigurationPolicy;

@@ -3,6 +3,7 @@ package org.jgan.engine.internal;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import org.jgan.api.dto.RunStatusDTO;
+import org.jgan.engine.internal.run.RunListener;
 import org.osgi.service.event.Event;
 import org.osgi.service.event.EventAdmin;
 

@@ -13,6 +13,8 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import org.jgan.api.Side;
+import org.jgan.engine.internal.config.RunSpec;
+import org.jgan.engine.internal.model.GanModel;
 import org.jgan.presets.internal.PresetFiles;
 import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;

@@ -1,12 +1,13 @@
 package org.jgan.engine.internal;
 
+import java.util.concurrent.atomic.AtomicInteger;
+import org.jgan.engine.internal.catalog.ComponentCatalog;
+import org.jgan.engine.internal.catalog.Kind;
+import org.jgan.losses.internal.HingeLoss;
+import org.junit.jupiter.api.Test;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertSame;
 import static org.junit.jupiter.api.Assertions.assertTrue;
-
-import java.util.concurrent.atomic.AtomicInteger;
-import org.jgan.losses.internal.HingeLoss;
-import org.junit.jupiter.api.Test;
 
 /** A name stands for the registration OSGi would choose, and for the next one when that leaves. */
 class ComponentCatalogTest {

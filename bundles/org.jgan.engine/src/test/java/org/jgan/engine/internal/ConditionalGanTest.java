@@ -1,13 +1,14 @@
 package org.jgan.engine.internal;
 
-import static org.junit.jupiter.api.Assertions.assertTrue;
-
 import java.util.HashMap;
 import java.util.Map;
 import org.jgan.api.DataSource;
 import org.jgan.api.MixtureModel;
+import org.jgan.engine.internal.config.RunSpec;
+import org.jgan.engine.internal.model.GanModel;
 import org.junit.jupiter.api.Test;
 import org.nd4j.linalg.api.ndarray.INDArray;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
  * Conditional GAN (Mirza and Osindero 2014): with the class label fed to both networks, the generator learns

@@ -1,8 +1,5 @@
 package org.jgan.engine.internal;
 
-import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assertions.assertTrue;
-
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -12,6 +9,11 @@ import org.jgan.api.DataShape;
 import org.jgan.api.GradientPenalty;
 import org.jgan.api.Networks;
 import org.jgan.api.Options;
+import org.jgan.engine.internal.catalog.ComponentCatalog;
+import org.jgan.engine.internal.catalog.Kind;
+import org.jgan.engine.internal.config.RunSpec;
+import org.jgan.engine.internal.graph.ParameterStore;
+import org.jgan.engine.internal.penalty.InputGradientPenalty;
 import org.jgan.mlp.internal.MlpArchitecture;
 import org.jgan.regularizers.internal.DraganPenalty;
 import org.jgan.regularizers.internal.R1Penalty;
@@ -22,6 +24,8 @@ import org.jgan.regularizers.internal.WganGpPenalty;
 import org.junit.jupiter.api.Test;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.factory.Nd4j;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
  * The first-order parameter gradient of every input-gradient penalty against a double-precision reference: the

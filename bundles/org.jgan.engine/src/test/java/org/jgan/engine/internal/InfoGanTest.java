@@ -1,9 +1,5 @@
 package org.jgan.engine.internal;
 
-import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assertions.assertThrows;
-import static org.junit.jupiter.api.Assertions.assertTrue;
-
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
@@ -14,6 +10,9 @@ import org.jgan.api.NetworkScope;
 import org.jgan.api.Options;
 import org.jgan.api.RegularizationContext;
 import org.jgan.api.Side;
+import org.jgan.engine.internal.config.RunSpec;
+import org.jgan.engine.internal.model.GanModel;
+import org.jgan.engine.internal.model.LatentLayout;
 import org.jgan.regularizers.internal.InfoGanTerm;
 import org.junit.jupiter.api.Test;
 import org.nd4j.autodiff.samediff.SDVariable;
@@ -21,6 +20,9 @@ import org.nd4j.autodiff.samediff.SameDiff;
 import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.factory.Nd4j;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /** InfoGAN (Chen et al. 2016): latent code layout, the mutual-information term's value, and its outcome. */
 class InfoGanTest {

@@ -1,13 +1,17 @@
 package org.jgan.engine.internal;
 
-import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assertions.assertThrows;
-import static org.junit.jupiter.api.Assertions.assertTrue;
-
 import java.util.HashMap;
 import java.util.Map;
 import org.jgan.api.DataSource;
+import org.jgan.engine.internal.config.RunSpec;
+import org.jgan.engine.internal.memory.GraphMemory;
+import org.jgan.engine.internal.memory.MemoryBudget;
+import org.jgan.engine.internal.memory.ProcessMemory;
+import org.jgan.engine.internal.model.GanModel;
 import org.junit.jupiter.api.Test;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
  * A model whose parameters would not fit in what is left of the memory budget is refused before the parameter that

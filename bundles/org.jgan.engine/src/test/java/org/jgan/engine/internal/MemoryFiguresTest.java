@@ -1,27 +1,30 @@
 package org.jgan.engine.internal;
 
-import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assertions.assertThrows;
-import static org.junit.jupiter.api.Assertions.assertTrue;
-
 import java.util.Map;
 import org.jgan.api.dto.MemoryDTO;
 import org.jgan.api.dto.RunStatusDTO;
+import org.jgan.engine.internal.memory.ByteSize;
+import org.jgan.engine.internal.memory.MemoryBudget;
+import org.jgan.engine.internal.memory.ProcessMemory;
+import org.jgan.engine.internal.run.ProgressLine;
 import org.junit.jupiter.api.Test;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /** How memory figures are read and shown: byte counts, the progress line's mem field, the budget's setting. */
 class MemoryFiguresTest {
 
     @Test
     void bytesHaveThreeSignificantDigits() {
-        assertEquals("0 B", ProgressLine.bytes(0));
-        assertEquals("999 B", ProgressLine.bytes(999));
-        assertEquals("1.00 kB", ProgressLine.bytes(1000));
-        assertEquals("950 kB", ProgressLine.bytes(950_000));
-        assertEquals("1.00 MB", ProgressLine.bytes(999_600));
-        assertEquals("12.3 MB", ProgressLine.bytes(12_345_678));
-        assertEquals("1.21 GB", ProgressLine.bytes(1_212_000_000));
-        assertEquals("9.22 EB", ProgressLine.bytes(Long.MAX_VALUE));
+        assertEquals("0 B", ByteSize.format(0));
+        assertEquals("999 B", ByteSize.format(999));
+        assertEquals("1.00 kB", ByteSize.format(1000));
+        assertEquals("950 kB", ByteSize.format(950_000));
+        assertEquals("1.00 MB", ByteSize.format(999_600));
+        assertEquals("12.3 MB", ByteSize.format(12_345_678));
+        assertEquals("1.21 GB", ByteSize.format(1_212_000_000));
+        assertEquals("9.22 EB", ByteSize.format(Long.MAX_VALUE));
     }
 
     @Test

@@ -1,14 +1,16 @@
 package org.jgan.engine.internal;
 
-import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assertions.assertTrue;
-
 import java.util.List;
 import java.util.Map;
 import java.util.SplittableRandom;
 import org.jgan.api.DataShape;
 import org.jgan.api.Networks;
 import org.jgan.api.Options;
+import org.jgan.engine.internal.catalog.ComponentCatalog;
+import org.jgan.engine.internal.catalog.Kind;
+import org.jgan.engine.internal.config.RunSpec;
+import org.jgan.engine.internal.graph.ParameterStore;
+import org.jgan.engine.internal.penalty.InputGradientPenalty;
 import org.jgan.mlp.internal.MlpArchitecture;
 import org.jgan.regularizers.internal.R1Penalty;
 import org.jgan.regularizers.internal.WganGpPenalty;
@@ -17,6 +19,8 @@ import org.junit.jupiter.params.provider.EnumSource;
 import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.factory.Nd4j;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
  * Training with a gradient penalty follows the trajectory of the exact gradient, on a problem whose exact gradient

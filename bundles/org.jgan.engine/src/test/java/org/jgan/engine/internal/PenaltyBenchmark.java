@@ -7,6 +7,9 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import org.jgan.engine.internal.config.RunSpec;
+import org.jgan.engine.internal.model.GanModel;
+import org.jgan.engine.internal.penalty.InputGradientPenalty;
 import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 

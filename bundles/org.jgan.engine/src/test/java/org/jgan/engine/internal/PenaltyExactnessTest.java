@@ -1,8 +1,5 @@
 package org.jgan.engine.internal;
 
-import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assertions.assertTrue;
-
 import java.util.ArrayList;
 import java.util.EnumMap;
 import java.util.HashMap;
@@ -22,6 +19,16 @@ import org.jgan.api.Networks;
 import org.jgan.api.Options;
 import org.jgan.api.Side;
 import org.jgan.engine.internal.GradientPenaltyAccuracyTest.Reference;
+import org.jgan.engine.internal.analysis.Evaluation;
+import org.jgan.engine.internal.catalog.ComponentCatalog;
+import org.jgan.engine.internal.catalog.Kind;
+import org.jgan.engine.internal.config.RunSpec;
+import org.jgan.engine.internal.graph.Backprop;
+import org.jgan.engine.internal.graph.GraphScope;
+import org.jgan.engine.internal.graph.ParameterStore;
+import org.jgan.engine.internal.memory.GraphMemory;
+import org.jgan.engine.internal.model.GanModel;
+import org.jgan.engine.internal.penalty.InputGradientPenalty;
 import org.jgan.regularizers.internal.DraganPenalty;
 import org.jgan.regularizers.internal.R1Penalty;
 import org.jgan.regularizers.internal.R2Penalty;
@@ -36,6 +43,8 @@ import org.nd4j.autodiff.samediff.SameDiff;
 import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.factory.Nd4j;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
  * Every gradient penalty's parameter gradient, as the engine hands it to the optimizer, against an independent

@@ -1,18 +1,22 @@
 package org.jgan.engine.internal;
 
+import java.nio.file.Path;
+import java.util.HashMap;
+import java.util.Map;
+import org.jgan.api.DataSource;
+import org.jgan.engine.internal.config.RunSpec;
+import org.jgan.engine.internal.folder.Checkpoint;
+import org.jgan.engine.internal.memory.GraphMemory;
+import org.jgan.engine.internal.model.GanModel;
+import org.jgan.engine.internal.model.Players;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.nd4j.linalg.api.ndarray.INDArray;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
-
-import java.nio.file.Path;
-import java.util.HashMap;
-import java.util.Map;
-import org.jgan.api.DataSource;
-import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
-import org.nd4j.linalg.api.ndarray.INDArray;
 
 /**
  * Analysis restores only what it reads: the generator (with its EMA weights) and the critic, from a checkpoint's

@@ -1,9 +1,9 @@
 package org.jgan.engine.internal;
 
-import static org.junit.jupiter.api.Assertions.assertEquals;
-
 import java.util.Map;
+import org.jgan.engine.internal.config.PresetMerge;
 import org.junit.jupiter.api.Test;
+import static org.junit.jupiter.api.Assertions.assertEquals;
 
 class PresetMergeTest {
 

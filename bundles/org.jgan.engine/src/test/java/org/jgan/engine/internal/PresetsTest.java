@@ -1,13 +1,14 @@
 package org.jgan.engine.internal;
 
-import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assertions.assertTrue;
-
 import java.util.HashMap;
 import java.util.Map;
+import org.jgan.engine.internal.config.RunSpec;
+import org.jgan.engine.internal.model.GanModel;
 import org.jgan.presets.internal.PresetFile;
 import org.jgan.presets.internal.PresetFiles;
 import org.junit.jupiter.api.Test;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /** Every shipped preset is a valid run configuration of the shipped components and trains a step. */
 class PresetsTest {

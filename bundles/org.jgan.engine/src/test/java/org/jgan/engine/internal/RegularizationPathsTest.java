@@ -1,9 +1,5 @@
 package org.jgan.engine.internal;
 
-import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assertions.assertThrows;
-import static org.junit.jupiter.api.Assertions.assertTrue;
-
 import java.util.List;
 import java.util.Map;
 import org.jgan.api.NetworkScope;
@@ -12,9 +8,17 @@ import org.jgan.api.RegularizationContext;
 import org.jgan.api.Regularizer;
 import org.jgan.api.Reparametrization;
 import org.jgan.api.Side;
+import org.jgan.engine.internal.catalog.ComponentCatalog;
+import org.jgan.engine.internal.catalog.Kind;
+import org.jgan.engine.internal.config.RunSpec;
+import org.jgan.engine.internal.model.GanModel;
+import org.jgan.engine.internal.run.TrainingRun;
 import org.junit.jupiter.api.Test;
 import org.nd4j.autodiff.samediff.SDVariable;
 import org.nd4j.linalg.api.ndarray.INDArray;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /** The engine applies regularization terms, constraints (WGAN clipping) and reparametrizations as their SPIs promise. */
 class RegularizationPathsTest {

@@ -1,9 +1,9 @@
 package org.jgan.engine.internal;
 
-import static org.junit.jupiter.api.Assertions.assertEquals;
-
 import java.util.Map;
+import org.jgan.engine.internal.config.RunConfigurations;
 import org.junit.jupiter.api.Test;
+import static org.junit.jupiter.api.Assertions.assertEquals;
 
 class RunConfigurationsTest {
 

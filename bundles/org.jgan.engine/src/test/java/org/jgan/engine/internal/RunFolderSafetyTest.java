@@ -1,9 +1,5 @@
 package org.jgan.engine.internal;
 
-import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assertions.assertFalse;
-import static org.junit.jupiter.api.Assertions.assertTrue;
-
 import java.io.BufferedReader;
 import java.io.InputStreamReader;
 import java.nio.charset.StandardCharsets;
@@ -14,8 +10,17 @@ import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
 import org.jgan.api.dto.RunStatusDTO.State;
+import org.jgan.engine.internal.catalog.ComponentCatalog;
+import org.jgan.engine.internal.config.RunSpec;
+import org.jgan.engine.internal.folder.Checkpoint;
+import org.jgan.engine.internal.folder.RunLock;
+import org.jgan.engine.internal.run.RunListener;
+import org.jgan.engine.internal.run.TrainingRun;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
  * A run folder has one trainer, and its logs agree with its checkpoint: a second trainer is refused (in this

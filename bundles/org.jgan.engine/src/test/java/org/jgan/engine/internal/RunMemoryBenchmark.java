@@ -10,6 +10,8 @@ import java.util.Locale;
 import java.util.Map;
 import java.util.stream.Stream;
 import org.bytedeco.javacpp.Pointer;
+import org.jgan.engine.internal.config.RunSpec;
+import org.jgan.engine.internal.run.TrainingRun;
 import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 

@@ -1,8 +1,5 @@
 package org.jgan.engine.internal;
 
-import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assertions.assertTrue;
-
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -11,10 +8,17 @@ import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CopyOnWriteArrayList;
 import org.bytedeco.javacpp.Pointer;
-import org.jgan.api.dto.RunStatusDTO;
 import org.jgan.api.dto.RunStatusDTO.State;
+import org.jgan.api.dto.RunStatusDTO;
+import org.jgan.engine.internal.config.RunSpec;
+import org.jgan.engine.internal.folder.Json;
+import org.jgan.engine.internal.memory.GraphMemory;
+import org.jgan.engine.internal.run.RunListener;
+import org.jgan.engine.internal.run.TrainingRun;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
  * A finished run gives back what it held: after many small runs in one process, one after another and side by

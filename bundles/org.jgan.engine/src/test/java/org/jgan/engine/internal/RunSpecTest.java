@@ -1,11 +1,11 @@
 package org.jgan.engine.internal;
 
+import java.util.Map;
+import org.jgan.engine.internal.config.RunSpec;
+import org.junit.jupiter.api.Test;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
-
-import java.util.Map;
-import org.junit.jupiter.api.Test;
 
 class RunSpecTest {
 

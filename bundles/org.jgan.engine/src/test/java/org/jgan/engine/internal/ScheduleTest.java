@@ -1,13 +1,16 @@
 package org.jgan.engine.internal;
 
-import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assertions.assertThrows;
-import static org.junit.jupiter.api.Assertions.assertTrue;
-
 import java.util.List;
 import java.util.Map;
 import org.jgan.api.Side;
+import org.jgan.engine.internal.config.RunSpec;
+import org.jgan.engine.internal.folder.Checkpoint;
+import org.jgan.engine.internal.model.GanModel;
+import org.jgan.engine.internal.model.Schedule;
 import org.junit.jupiter.api.Test;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /** A run's iteration as data: the phases of the alternating algorithm, and a model driven by them. */
 class ScheduleTest {

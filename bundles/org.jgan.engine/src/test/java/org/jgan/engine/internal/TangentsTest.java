@@ -1,13 +1,16 @@
 package org.jgan.engine.internal;
 
-import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assertions.assertTrue;
-
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.function.BiFunction;
 import java.util.stream.Stream;
+import org.jgan.engine.internal.catalog.ComponentCatalog;
+import org.jgan.engine.internal.catalog.Kind;
+import org.jgan.engine.internal.config.RunSpec;
+import org.jgan.engine.internal.graph.ParameterStore;
+import org.jgan.engine.internal.penalty.InputGradientPenalty;
+import org.jgan.engine.internal.penalty.Tangents;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.Arguments;
@@ -20,6 +23,8 @@ import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.api.ops.impl.layers.convolution.config.Conv2DConfig;
 import org.nd4j.linalg.api.ops.impl.layers.convolution.config.Pooling2DConfig;
 import org.nd4j.linalg.factory.Nd4j;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
  * Every tangent rule of {@link Tangents} against a central difference of the op itself in double precision: for a

@@ -1,34 +1,36 @@
 package org.jgan.engine.internal;
 
+import org.jgan.biggan.internal.BigGanArchitecture;
 import org.jgan.datasets.image.internal.IdxDataset;
 import org.jgan.datasets.mixture.internal.GridDataset;
 import org.jgan.datasets.mixture.internal.RingDataset;
 import org.jgan.datasets.mixture.internal.SubmanifoldDataset;
+import org.jgan.dcgan.internal.DcganArchitecture;
+import org.jgan.engine.internal.catalog.ComponentCatalog;
+import org.jgan.engine.internal.catalog.Kind;
 import org.jgan.losses.internal.FDivergenceLoss;
 import org.jgan.losses.internal.HingeLoss;
 import org.jgan.losses.internal.LeastSquaresLoss;
 import org.jgan.losses.internal.MinimaxLoss;
+import org.jgan.losses.internal.NonSaturatingLoss;
 import org.jgan.losses.internal.WassersteinLoss;
+import org.jgan.metrics.mixture.internal.MixtureMetric;
+import org.jgan.mlp.internal.MlpArchitecture;
 import org.jgan.regularizers.internal.DraganPenalty;
 import org.jgan.regularizers.internal.FeatureMatching;
 import org.jgan.regularizers.internal.HistoricalAveraging;
 import org.jgan.regularizers.internal.InfoGanTerm;
 import org.jgan.regularizers.internal.InstanceNoise;
 import org.jgan.regularizers.internal.OrthogonalRegularization;
-import org.jgan.regularizers.internal.SpectralNormalization;
 import org.jgan.regularizers.internal.R1Penalty;
 import org.jgan.regularizers.internal.R2Penalty;
 import org.jgan.regularizers.internal.RothFRegularizer;
 import org.jgan.regularizers.internal.RothJsRegularizer;
+import org.jgan.regularizers.internal.SpectralNormalization;
 import org.jgan.regularizers.internal.WeightClipping;
 import org.jgan.regularizers.internal.WganGpPenalty;
-import org.jgan.losses.internal.NonSaturatingLoss;
-import org.jgan.metrics.mixture.internal.MixtureMetric;
-import org.jgan.mlp.internal.MlpArchitecture;
-import org.jgan.dcgan.internal.DcganArchitecture;
 import org.jgan.resnet.internal.ResnetArchitecture;
 import org.jgan.sagan.internal.SaganArchitecture;
-import org.jgan.biggan.internal.BigGanArchitecture;
 import org.jgan.stylegan.internal.StyleGanArchitecture;
 
 /** A catalog holding the plug-ins of this repository, as the service registry would. */

@@ -1,15 +1,16 @@
 package org.jgan.engine.internal;
 
-import static org.junit.jupiter.api.Assertions.assertTrue;
-
 import java.nio.file.Path;
 import java.util.HashMap;
 import java.util.Map;
 import org.jgan.api.DataSource;
 import org.jgan.api.Metric;
 import org.jgan.api.MetricResult;
+import org.jgan.engine.internal.config.RunSpec;
+import org.jgan.engine.internal.model.GanModel;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /** Training judged by its outcome: modes of the 8-Gaussian ring covered after a short run. */
 class TrainingOutcomeTest {

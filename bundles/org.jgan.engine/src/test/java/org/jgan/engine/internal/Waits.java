@@ -3,6 +3,7 @@ package org.jgan.engine.internal;
 import java.util.function.BooleanSupplier;
 import java.util.function.Supplier;
 import org.jgan.api.dto.RunStatusDTO.State;
+import org.jgan.engine.internal.run.TrainingRun;
 
 /** Waiting in tests with a deadline: a wait that runs out fails with what it saw instead of hanging. */
 final class Waits {

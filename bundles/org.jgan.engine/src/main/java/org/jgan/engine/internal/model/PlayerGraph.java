@@ -1,0 +1,337 @@
+package org.jgan.engine.internal.model;
+
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import org.jgan.api.Critique;
+import org.jgan.api.DataShape;
+import org.jgan.api.GradientPenalty;
+import org.jgan.api.InputTransform;
+import org.jgan.api.LossTerms;
+import org.jgan.api.NetworkScope;
+import org.jgan.api.Networks;
+import org.jgan.api.RegularizationContext;
+import org.jgan.api.Regularizer;
+import org.jgan.api.Side;
+import org.jgan.engine.internal.catalog.Kind;
+import org.jgan.engine.internal.config.RunSpec;
+import org.jgan.engine.internal.graph.GraphScope;
+import org.jgan.engine.internal.graph.ParameterStore;
+import org.jgan.engine.internal.memory.GraphMemory;
+import org.nd4j.autodiff.samediff.SDIndex;
+import org.nd4j.autodiff.samediff.SDVariable;
+import org.nd4j.autodiff.samediff.SameDiff;
+import org.nd4j.linalg.api.buffer.DataType;
+
+/**
+ * The training graph of one player: G(z), D on data and on G(z), the adversarial loss and the player's
+ * regularization terms that are due (see {@link TermWeights}), with one scalar placeholder per term for its current
+ * weight. A player has one graph per set of due terms it meets (all terms, and without its lazy terms), so a term
+ * that is not due is not computed.
+ */
+public final class PlayerGraph {
+
+    static final String Z = "z", X = "x", LABELS = "labels", FAKE_LABELS = "fake_labels";
+
+    /** A term of this player's objective: its display name, output variable and weight placeholder. */
+    record Term(String name, String variable, String weightPlaceholder, RunSpec.RegularizerChoice choice) {
+    }
+
+    /** A per-step noise input requested by a regularizer or a network: N(0, 1), or U[0, 1) when {@code uniform}. */
+    record Noise(String placeholder, long[] shape, boolean uniform) {
+    }
+
+    /** A gradient penalty of this (discriminator) graph and the graph variables holding its point groups. */
+    record PenaltyPoints(RunSpec.RegularizerChoice choice, List<String> groups) {
+    }
+
+    final Side side;
+    final SameDiff sd;
+    final String loss;
+    final String adversarial;
+    /** The terms this graph computes. */
+    final List<Term> terms = new ArrayList<>();
+    /** Every term of this player, due here or not, in the configuration's order (the loss columns). */
+    final List<RunSpec.RegularizerChoice> allTerms = new ArrayList<>();
+    final List<Noise> noises = new ArrayList<>();
+    final List<PenaltyPoints> penalties = new ArrayList<>();
+    final List<String> params;
+    final List<GraphScope.BufferUpdate> bufferUpdates;
+    final boolean conditional;
+    private final int batchSize;
+
+    /**
+     * @param due the names of the regularization terms to compute (the others of the player are left out), or null
+     *            for all
+     */
+    PlayerGraph(Side side, Networks networks, RunSpec spec, DataShape shape, LatentLayout codes, int latent, int classes,
+            ParameterStore store, Map<Side, List<GraphScope.Reparam>> reparams, java.util.Set<String> due) {
+        this.side = side;
+        this.conditional = classes > 0;
+        // with gradient accumulation the graph sees micro-batches
+        this.batchSize = spec.settings().batchSize() / spec.settings().accumulate();
+        sd = GraphMemory.create();
+        try {
+            SDVariable z = sd.placeHolder(Z, DataType.FLOAT, -1, latent);
+            SDVariable x = sd.placeHolder(X, DataType.FLOAT, shape.batched(-1));
+            SDVariable labels = conditional ? sd.placeHolder(LABELS, DataType.FLOAT, -1, classes) : null;
+            SDVariable fakeLabels = conditional ? sd.placeHolder(FAKE_LABELS, DataType.FLOAT, -1, classes) : null;
+            GraphScope g = new GraphScope(sd, Side.GENERATOR, true, store, reparams.get(Side.GENERATOR))
+                    .withRandomInputs(this::random);
+            GraphScope d = new GraphScope(sd, Side.DISCRIMINATOR, true, store, reparams.get(Side.DISCRIMINATOR))
+                    .withRandomInputs(this::random);
+            SDVariable fake = networks.generator(g, z, fakeLabels);
+            SDVariable seenReal = x;
+            SDVariable seenFake = fake;
+            InputContext inputs = new InputContext(batchSize, shape);
+            for (RunSpec.RegularizerChoice r : spec.regularizers()) {
+                if (r.kind() == Kind.INPUT_TRANSFORM) {
+                    InputTransform t = (InputTransform) r.entry().component();
+                    seenReal = t.apply(inputs, seenReal, true, r.options());
+                    seenFake = t.apply(inputs, seenFake, false, r.options());
+                }
+            }
+            Critique real = networks.discriminator(d, seenReal, labels);
+            Critique fakeCritique = networks.discriminator(d, seenFake, fakeLabels);
+            LossTerms lossTerms = ((org.jgan.api.AdversarialLoss) spec.loss().entry().component())
+                    .define(sd, real.logits(), fakeCritique.logits(), spec.loss().options());
+            SDVariable adv = side == Side.DISCRIMINATOR ? lossTerms.discriminator() : lossTerms.generator();
+            adversarial = adv.name();
+            double advWeight = side == Side.GENERATOR ? spec.settings().gAdvWeight() : 1;
+            SDVariable total = advWeight == 1 ? adv : adv.mul(advWeight);
+            Context context = new Context(side, x, fake, labels, real, fakeCritique, d, networks, fakeLabels, g, z,
+                    codes, spec.loss());
+            for (RunSpec.RegularizerChoice r : spec.regularizers()) {
+                if (r.kind() == Kind.PENALTY && side == Side.DISCRIMINATOR) {
+                    List<String> groups = new ArrayList<>();
+                    for (SDVariable points : ((GradientPenalty) r.entry().component()).points(context, r.options())) {
+                        groups.add(points.name());
+                    }
+                    penalties.add(new PenaltyPoints(r, groups));
+                    continue;
+                }
+                if (r.kind() != Kind.REGULARIZER) {
+                    continue;
+                }
+                Regularizer reg = (Regularizer) r.entry().component();
+                if (!reg.appliesTo(side, r.options())) {
+                    continue;
+                }
+                allTerms.add(r);
+                if (due != null && !due.contains(r.name())) {
+                    continue;
+                }
+                SDVariable term = reg.define(context, r.options());
+                SDVariable weight = sd.placeHolder("weight_" + r.name(), DataType.FLOAT);
+                terms.add(new Term(r.name(), term.name(), weight.name(), r));
+                total = total.add(term.mul(weight));
+            }
+            loss = total.name();
+            sd.setLossVariables(loss);
+            params = store.names(side);
+            bufferUpdates = List.copyOf((side == Side.GENERATOR ? g : d).bufferUpdates());
+        } catch (RuntimeException | Error e) {
+            // a graph refused half-built (e.g. over the memory budget) is not left open
+            GraphMemory.release(sd);
+            throw e;
+        }
+    }
+
+    /** Output variables to fetch with each step: the loss, its parts and new buffer values. */
+    List<String> outputs() {
+        List<String> out = new ArrayList<>();
+        out.add(loss);
+        out.add(adversarial);
+        terms.forEach(t -> out.add(t.variable()));
+        bufferUpdates.forEach(b -> out.add(b.newValue()));
+        penalties.forEach(pp -> out.addAll(pp.groups()));
+        return out;
+    }
+
+    /** Loss values by display name from a step's outputs. */
+    Map<String, Double> lossValues(Map<String, org.nd4j.linalg.api.ndarray.INDArray> outputs) {
+        Map<String, Double> values = new LinkedHashMap<>();
+        String p = side == Side.DISCRIMINATOR ? "d_" : "g_";
+        values.put(p + "loss", outputs.get(loss).getDouble(0));
+        values.put(p + "adv", outputs.get(adversarial).getDouble(0));
+        Map<String, String> computed = new java.util.HashMap<>();
+        terms.forEach(t -> computed.put(t.name(), t.variable()));
+        for (RunSpec.RegularizerChoice r : allTerms) {
+            String v = computed.get(r.name());
+            // a term not due at this step is not computed: NaN, as for a penalty at weight 0
+            values.put(p + r.name(), v == null ? Double.NaN : outputs.get(v).getDouble(0));
+        }
+        return values;
+    }
+
+    private final class Context implements RegularizationContext {
+        private final Side side;
+        private final SDVariable real;
+        private final SDVariable fake;
+        private final SDVariable labels;
+        private final Critique realCritique;
+        private final Critique fakeCritique;
+        private final GraphScope dScope;
+        private final Networks networks;
+        private final SDVariable fakeLabels;
+        private final GraphScope gScope;
+        private final SDVariable z;
+        private final LatentLayout codes;
+        private final RunSpec.Choice loss;
+
+        Context(Side side, SDVariable real, SDVariable fake, SDVariable labels, Critique realCritique,
+                Critique fakeCritique, GraphScope dScope, Networks networks, SDVariable fakeLabels, GraphScope gScope,
+                SDVariable z, LatentLayout codes, RunSpec.Choice loss) {
+            this.loss = loss;
+            this.gScope = gScope;
+            this.z = z;
+            this.codes = codes;
+            this.side = side;
+            this.real = real;
+            this.fake = fake;
+            this.labels = labels;
+            this.realCritique = realCritique;
+            this.fakeCritique = fakeCritique;
+            this.dScope = dScope;
+            this.networks = networks;
+            this.fakeLabels = fakeLabels;
+        }
+
+        @Override
+        public SameDiff sd() {
+            return sd;
+        }
+
+        @Override
+        public String lossName() {
+            return loss.name();
+        }
+
+        @Override
+        public org.jgan.api.Options lossOptions() {
+            return loss.options();
+        }
+
+        @Override
+        public Side side() {
+            return side;
+        }
+
+        @Override
+        public SDVariable real() {
+            return real;
+        }
+
+        @Override
+        public SDVariable fake() {
+            return fake;
+        }
+
+        @Override
+        public SDVariable labels() {
+            return labels;
+        }
+
+        @Override
+        public Critique realCritique() {
+            return realCritique;
+        }
+
+        @Override
+        public Critique fakeCritique() {
+            return fakeCritique;
+        }
+
+        @Override
+        public Critique discriminate(SDVariable x) {
+            return networks.discriminator(dScope, x, labels);
+        }
+
+        @Override
+        public NetworkScope scope() {
+            return scope(side);
+        }
+
+        @Override
+        public NetworkScope scope(Side network) {
+            return network == Side.GENERATOR ? gScope : dScope;
+        }
+
+        @Override
+        public long[] shapeOf(SDVariable variable) {
+            Map<String, org.nd4j.linalg.api.ndarray.INDArray> feed = new java.util.HashMap<>();
+            for (SDVariable v : sd.variables()) {
+                if (v.getVariableType() == org.nd4j.autodiff.samediff.VariableType.PLACEHOLDER) {
+                    long[] shape = v.getShape();
+                    if (shape == null || shape.length == 0) {
+                        feed.put(v.name(), org.nd4j.linalg.factory.Nd4j.scalar(v.dataType(), 0));
+                    } else {
+                        long[] s = shape.clone();
+                        for (int i = 0; i < s.length; i++) {
+                            s[i] = s[i] < 0 ? batchSize : s[i];
+                        }
+                        feed.put(v.name(), org.nd4j.linalg.factory.Nd4j.zeros(v.dataType(), s));
+                    }
+                }
+            }
+            return sd.output(feed, variable.name()).get(variable.name()).shape();
+        }
+
+        @Override
+        public SDVariable code(String name) {
+            LatentLayout.Slot s = codes.slot(name);
+            return z.get(SDIndex.all(), SDIndex.interval(s.offset(), s.offset() + s.code().width()));
+        }
+
+        @Override
+        public SDVariable noise(String name, long... shape) {
+            return random("noise_" + name, shape, false);
+        }
+
+        @Override
+        public SDVariable uniform(String name, long... shape) {
+            return random("uniform_" + name, shape, true);
+        }
+    }
+
+    /** What input transforms (instance noise) see. */
+    private final class InputContext implements InputTransform.InputContext {
+        private final int batchSize;
+        private final DataShape shape;
+
+        InputContext(int batchSize, DataShape shape) {
+            this.batchSize = batchSize;
+            this.shape = shape;
+        }
+
+        @Override
+        public DataShape shape() {
+            return shape;
+        }
+
+        @Override
+        public SameDiff sd() {
+            return sd;
+        }
+
+        @Override
+        public int batchSize() {
+            return batchSize;
+        }
+
+        @Override
+        public SDVariable noise(String name, long... shape) {
+            return random("input_noise_" + name, shape, false);
+        }
+    }
+
+    /** A per-step random input of the graph, fed by the engine from the run's seeded streams. */
+    private SDVariable random(String placeholder, long[] shape, boolean uniform) {
+        if (!sd.hasVariable(placeholder)) {
+            noises.add(new Noise(placeholder, shape.clone(), uniform));
+            return sd.placeHolder(placeholder, DataType.FLOAT, shape);
+        }
+        return sd.getVariable(placeholder);
+    }
+}

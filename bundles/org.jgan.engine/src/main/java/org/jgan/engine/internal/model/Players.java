@@ -1,0 +1,298 @@
+package org.jgan.engine.internal.model;
+
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.EnumMap;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import org.jgan.api.DataShape;
+import org.jgan.api.Networks;
+import org.jgan.api.Reparametrization;
+import org.jgan.api.SampleSource;
+import org.jgan.api.Side;
+import org.jgan.engine.internal.catalog.Kind;
+import org.jgan.engine.internal.config.RunSpec;
+import org.jgan.engine.internal.folder.Checkpoint;
+import org.jgan.engine.internal.graph.GraphScope;
+import org.jgan.engine.internal.graph.ParameterStore;
+import org.jgan.engine.internal.graph.Seeds;
+import org.jgan.engine.internal.memory.GraphMemory;
+import org.nd4j.autodiff.samediff.SDVariable;
+import org.nd4j.autodiff.samediff.SameDiff;
+import org.nd4j.linalg.api.buffer.DataType;
+import org.nd4j.linalg.api.ndarray.INDArray;
+import org.nd4j.linalg.factory.Nd4j;
+import org.nd4j.linalg.indexing.NDArrayIndex;
+
+/**
+ * The two players of a run as inference graphs on a parameter store: the generator (on the EMA weights when the run
+ * keeps them) for samples, and the discriminator alone on data for its logits (built on first use). No loss, no
+ * gradient, no optimizer: this is what sampling, latent exploration, metrics and cross-testing need, both while
+ * training ({@link GanModel#players()}) and from a checkpoint (analysis restores only these, see
+ * {@link #restore}).
+ */
+public final class Players implements SampleSource, AutoCloseable {
+
+    /** Samples are generated in chunks of this many rows. */
+    private static final int CHUNK = 1024;
+
+    private final String run;
+    private final String architecture;
+    private final DataShape shape;
+    private final int classes;
+    private final int batchSize;
+    private final long seed;
+    private final LatentLayout codes;
+    private final Networks networks;
+    private final ParameterStore store;
+    private final List<GraphScope.Reparam> discriminatorReparams;
+    private final SameDiff sampler;
+    private final String samplerOutput;
+    /** Random inputs the generator asked for in the sampling graph (NetworkScope.noise), fed by {@link #generate}. */
+    private final List<PlayerGraph.Noise> samplerNoises = new ArrayList<>();
+    /** Arrays this object owns and frees on close (those of a restored checkpoint), empty when the model owns them. */
+    private final List<INDArray> owned = new ArrayList<>();
+    /** D alone on a data placeholder, built on first use by {@link #discriminate}. */
+    private SameDiff critic;
+    private String criticOutput;
+
+    /**
+     * @param ema the generator's averaged weights by full parameter name, bound in place of its parameters (empty when
+     *            the run keeps no average)
+     */
+    Players(RunSpec spec, DataShape shape, int classes, Networks networks, ParameterStore store,
+            Map<Side, List<GraphScope.Reparam>> reparams, Map<String, INDArray> ema, LatentLayout codes) {
+        this.run = spec.name();
+        this.architecture = spec.architecture().name();
+        this.shape = shape;
+        this.classes = classes;
+        this.batchSize = spec.settings().batchSize();
+        this.seed = spec.settings().seed();
+        this.codes = codes;
+        this.networks = networks;
+        this.store = store;
+        this.discriminatorReparams = reparams.get(Side.DISCRIMINATOR);
+        sampler = GraphMemory.create();
+        SDVariable z = sampler.placeHolder(PlayerGraph.Z, DataType.FLOAT, -1, spec.settings().latent());
+        SDVariable labels = classes > 0 ? sampler.placeHolder(PlayerGraph.FAKE_LABELS, DataType.FLOAT, -1, classes)
+                : null;
+        samplerOutput = networks.generator(new GraphScope(sampler, Side.GENERATOR, false, store,
+                reparams.get(Side.GENERATOR), ema).withRandomInputs(this::samplerInput), z, labels).name();
+    }
+
+    /** The weight reparametrizations (spectral normalization) each network applies in {@code spec}. */
+    static Map<Side, List<GraphScope.Reparam>> reparams(RunSpec spec) {
+        Map<Side, List<GraphScope.Reparam>> reparams = new EnumMap<>(Side.class);
+        for (Side side : Side.values()) {
+            reparams.put(side, new ArrayList<>());
+        }
+        for (RunSpec.RegularizerChoice r : spec.regularizers()) {
+            if (r.kind() == Kind.REPARAMETRIZATION) {
+                Reparametrization rp = (Reparametrization) r.entry().component();
+                for (Side side : Side.values()) {
+                    if (rp.appliesTo(side, r.options())) {
+                        reparams.get(side).add(new GraphScope.Reparam(rp, r.options()));
+                    }
+                }
+            }
+        }
+        return reparams;
+    }
+
+    /**
+     * The players of a run restored from its checkpoint: the generator, its EMA weights and the discriminator with
+     * their state buffers, nothing else (no training graph, penalty or optimizer state is built or read).
+     *
+     * @param arrays the checkpoint's {@code param/}, {@code buffer/} and {@code ema/} arrays (see
+     *               {@link Checkpoint#readPlayers}); they become this object's, freed by {@link #close}
+     * @throws IllegalArgumentException when the checkpoint lacks a parameter or state buffer the networks need, or
+     *                                  holds it with another shape (nothing is left allocated)
+     */
+    public static Players restore(RunSpec spec, DataShape shape, int classes, Map<String, INDArray> arrays) {
+        ParameterStore store = new ParameterStore(spec.settings().seed());
+        Map<String, INDArray> ema = new HashMap<>();
+        arrays.forEach((name, a) -> {
+            if (name.startsWith("param/")) {
+                store.params().put(name.substring("param/".length()), a);
+            } else if (name.startsWith("buffer/")) {
+                store.buffers().put(name.substring("buffer/".length()), a);
+            } else if (name.startsWith("ema/") && spec.settings().ema() > 0) {
+                ema.put(name.substring("ema/".length()), a);
+            }
+        });
+        int before = store.params().size() + store.buffers().size();
+        Players p = null;
+        try {
+            LatentLayout codes = LatentLayout.of(spec, spec.settings().latent());
+            Networks networks = ((org.jgan.api.Architecture) spec.architecture().entry().component())
+                    .create(shape, spec.settings().latent(), classes, spec.architecture().options());
+            p = new Players(spec, shape, classes, networks, store, reparams(spec), ema, codes);
+            p.owned.addAll(arrays.values());
+            p.criticGraph();
+            if (store.params().size() + store.buffers().size() != before) {
+                List<String> missing = new ArrayList<>();
+                store.params().keySet().stream().filter(n -> !arrays.containsKey("param/" + n)).forEach(missing::add);
+                store.buffers().keySet().stream().filter(n -> !arrays.containsKey("buffer/" + n)).forEach(missing::add);
+                throw new IllegalArgumentException("checkpoint does not match the run: " + missing + " missing; "
+                        + "expected a checkpoint of this run's architecture '" + spec.architecture().name() + "'");
+            }
+            return p;
+        } catch (RuntimeException | Error e) {
+            if (p != null) {
+                p.close();
+            } else {
+                GraphMemory.close(arrays.values());
+            }
+            // what the failed build created in the store beside the checkpoint's arrays is freed too
+            java.util.Set<INDArray> restored = java.util.Collections.newSetFromMap(new java.util.IdentityHashMap<>());
+            restored.addAll(arrays.values());
+            store.params().values().removeIf(restored::contains);
+            store.buffers().values().removeIf(restored::contains);
+            GraphMemory.close(store.params().values());
+            GraphMemory.close(store.buffers().values());
+            throw e;
+        }
+    }
+
+    /**
+     * Samples for evaluation and sample files: fresh noise from {@code sampleSeed}; in conditional runs row i has
+     * class {@code i mod classes}, and a categorical latent code (InfoGAN) likewise cycles through its values.
+     */
+    @Override
+    public INDArray sample(int count, long sampleSeed) {
+        List<INDArray> parts = new ArrayList<>();
+        for (int start = 0; start < count; start += CHUNK) {
+            int n = Math.min(CHUNK, count - start);
+            parts.add(generate(codes.drawCycling(Seeds.mix(sampleSeed, Seeds.LATENT, start), n, start),
+                    classes > 0 ? cyclingLabels(start, n, classes) : null));
+        }
+        INDArray out = parts.size() == 1 ? parts.get(0) : Nd4j.concat(0, parts.toArray(new INDArray[0]));
+        long[] expected = shape.batched(count);
+        if (!Arrays.equals(out.shape(), expected)) {
+            throw new IllegalArgumentException("architecture '" + architecture + "' generated shape "
+                    + Arrays.toString(out.shape()) + "; expected " + Arrays.toString(expected));
+        }
+        return out;
+    }
+
+    /**
+     * The latent batch that {@link #sample} feeds for {@code count <= 1024} rows and this seed: row i of it generates
+     * sample i.
+     */
+    public INDArray latents(int count, long sampleSeed) {
+        return codes.drawCycling(Seeds.mix(sampleSeed, Seeds.LATENT, 0), count, 0);
+    }
+
+    /**
+     * Class labels of sample rows: row i gets class {@code i mod classes}, so every class is equally represented and
+     * a grid whose width is a multiple of the class count shows one class per column.
+     */
+    public static INDArray cyclingLabels(int start, int n, int classes) {
+        INDArray labels = Nd4j.zeros(DataType.FLOAT, n, classes);
+        for (int i = 0; i < n; i++) {
+            labels.putScalar(i, (start + i) % classes, 1);
+        }
+        return labels;
+    }
+
+    /** The generator (EMA weights when the run keeps them) on a given latent batch and, in conditional runs, labels. */
+    public INDArray generate(INDArray z, INDArray labels) {
+        Map<String, INDArray> feed = new HashMap<>();
+        feed.put(PlayerGraph.Z, z.castTo(DataType.FLOAT));
+        if (classes > 0) {
+            if (labels == null || labels.size(0) != z.size(0)) {
+                throw new IllegalArgumentException("run '" + run + "' is conditional on " + classes
+                        + " classes; expected one label row per latent row");
+            }
+            feed.put(PlayerGraph.FAKE_LABELS, labels);
+        }
+        int n = 0;
+        for (PlayerGraph.Noise noise : samplerNoises) {
+            // draws depend on the run's seed and the batch size only: the same latent batch gives the same samples
+            long key = Seeds.mix(seed, Seeds.NOISE, -1, z.size(0), n++);
+            feed.put(noise.placeholder(), randomInput(noise, key, z.size(0)));
+        }
+        return sampler.outputSingle(feed, samplerOutput).dup();
+    }
+
+    private SDVariable samplerInput(String placeholder, long[] shape, boolean uniform) {
+        if (!sampler.hasVariable(placeholder)) {
+            samplerNoises.add(new PlayerGraph.Noise(placeholder, shape.clone(), uniform));
+            return sampler.placeHolder(placeholder, DataType.FLOAT, shape);
+        }
+        return sampler.getVariable(placeholder);
+    }
+
+    /** Draws of a random input with -1 dimensions standing for {@code batch}. */
+    static INDArray randomInput(PlayerGraph.Noise noise, long key, long batch) {
+        long[] s = noise.shape().clone();
+        for (int i = 0; i < s.length; i++) {
+            s[i] = s[i] < 0 ? batch : s[i];
+        }
+        return noise.uniform() ? Seeds.uniform(key, s) : Seeds.gaussian(key, s);
+    }
+
+    /**
+     * D's logits for {@code x} (one label row per row in conditional runs), in batches of the run's batch size, each
+     * batch normalised by its own statistics, as D saw its homogeneous batches of data or of samples in training
+     * (batch norm's running statistics follow the sample batches, see docs/architectures.md). No input transform
+     * (instance noise) is applied.
+     *
+     * @return {@code [n]} logits; {@code > 0} means D takes the point for data
+     */
+    public double[] discriminate(INDArray x, INDArray labels) {
+        if (classes > 0 && (labels == null || labels.size(0) != x.size(0))) {
+            throw new IllegalArgumentException("run '" + run + "' is conditional on " + classes
+                    + " classes; expected one label row per data row");
+        }
+        criticGraph();
+        long n = x.size(0);
+        double[] out = new double[(int) n];
+        for (long from = 0; from < n; from += batchSize) {
+            long to = Math.min(n, from + batchSize);
+            Map<String, INDArray> feed = new HashMap<>();
+            feed.put(PlayerGraph.X, x.get(NDArrayIndex.interval(from, to)).castTo(DataType.FLOAT));
+            if (classes > 0) {
+                feed.put(PlayerGraph.LABELS, labels.get(NDArrayIndex.interval(from, to), NDArrayIndex.all())
+                        .castTo(DataType.FLOAT));
+            }
+            double[] logits = critic.outputSingle(feed, criticOutput).reshape(-1).toDoubleVector();
+            System.arraycopy(logits, 0, out, (int) from, logits.length);
+        }
+        return out;
+    }
+
+    private void criticGraph() {
+        if (critic != null) {
+            return;
+        }
+        critic = GraphMemory.create();
+        SDVariable in = critic.placeHolder(PlayerGraph.X, DataType.FLOAT, shape.batched(-1));
+        SDVariable l = classes > 0 ? critic.placeHolder(PlayerGraph.LABELS, DataType.FLOAT, -1, classes) : null;
+        criticOutput = networks.discriminator(new GraphScope(critic, Side.DISCRIMINATOR, true, store,
+                discriminatorReparams), in, l).logits().name();
+    }
+
+    /** Classes of a conditional run's data (0 when unconditional). */
+    public int classes() {
+        return classes;
+    }
+
+    /** Native bytes of the graphs' array caches (and of the restored arrays this object owns). */
+    public long cachedBytes() {
+        long bytes = GraphMemory.cachedBytes(sampler) + GraphMemory.bytes(owned);
+        return critic == null ? bytes : bytes + GraphMemory.cachedBytes(critic);
+    }
+
+    /** Frees the graphs' array caches, and the restored arrays when this object owns them. Twice does nothing. */
+    @Override
+    public void close() {
+        GraphMemory.release(sampler);
+        if (critic != null) {
+            GraphMemory.release(critic);
+        }
+        GraphMemory.close(owned);
+        owned.clear();
+    }
+}

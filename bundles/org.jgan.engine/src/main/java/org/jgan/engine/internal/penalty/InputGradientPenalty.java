@@ -1,0 +1,553 @@
+package org.jgan.engine.internal.penalty;
+
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import org.jgan.api.Critique;
+import org.jgan.api.DataShape;
+import org.jgan.api.GradientPenalty;
+import org.jgan.api.Networks;
+import org.jgan.api.RegularizationContext;
+import org.jgan.api.Side;
+import org.jgan.engine.internal.config.RunSpec;
+import org.jgan.engine.internal.graph.Backprop;
+import org.jgan.engine.internal.graph.GraphScope;
+import org.jgan.engine.internal.graph.ParameterStore;
+import org.jgan.engine.internal.memory.GraphMemory;
+import org.nd4j.autodiff.samediff.SDVariable;
+import org.nd4j.autodiff.samediff.SameDiff;
+import org.nd4j.autodiff.samediff.api.OutAndGrad;
+import org.nd4j.linalg.api.buffer.DataType;
+import org.nd4j.linalg.api.ndarray.INDArray;
+import org.nd4j.linalg.factory.Nd4j;
+import org.nd4j.linalg.ops.transforms.Transforms;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Evaluates a {@link GradientPenalty} {@code P = sum_groups mean_i f(psi(x_i), |grad_x psi(x_i)|^2)} and its
+ * gradient with respect to the discriminator's parameters using first-order gradients only (SameDiff cannot
+ * differentiate through a gradient). With {@code g = grad_X sum_j psi(x_j)} (row i is {@code grad_x psi(x_i)} where
+ * rows do not interact; with batch statistics it is what autograd implementations compute too), {@code s_i = |g_i|^2}
+ * and {@code v_i = f_s,i g_i} held fixed:
+ * <pre>
+ *   d/dtheta sum_i f(psi_i, s_i) = sum_i f_psi,i grad_theta psi(x_i) + 2 (dg/dtheta)^T v
+ *   (dg/dtheta)^T v = grad_theta (g . v) = grad_theta sum_j psi'_j,   psi' = d/de psi(X + e v) at e = 0
+ * </pre>
+ * {@link Method#TANGENT}: the directional derivative {@code psi'} is computed by forward-mode differentiation of the
+ * discriminator's graph ({@link Tangents}), whose ops SameDiff differentiates with respect to the parameters in one
+ * backward pass of {@code sum_j w_j psi_j + wt psi'_j}: exact, for every op that has a tangent rule (every op of
+ * the shipped discriminators; {@code PenaltyExactnessTest} checks them against double backprop in float64).
+ * <p>
+ * {@link Method#DIFFERENCE}, the fallback for a discriminator with an op that has no tangent rule: a central
+ * difference, one backward pass of {@code sum_j psi~(x_j)} at {@code X + e v} and one at {@code X - e v}, with the
+ * first-order term riding on the same two passes. {@code psi~} is the discriminator linearized in its kinks at X:
+ * its ReLU, LeakyReLU and abs ops (built through {@link org.jgan.api.NetworkScope#relu} and its siblings) multiply
+ * their input by the mask (the slope at each element) that a first pass recorded at X. It equals psi wherever no
+ * pre-activation changes sign, and its value and gradients at X are psi's; a central difference of psi itself is
+ * wrong by the jump of the slope whenever a pre-activation crosses zero within the step (on the default ring MLP,
+ * 15 to 31 crossings per evaluation and relative errors above 1), while the difference of psi~ is exact where the
+ * masked network is affine in its input and O(e^2) where smooth non-linear ops remain (batch normalization, tanh,
+ * softmax, the minibatch standard deviation).
+ * <p>
+ * Each point group is its own batch in every pass, so discriminators with batch statistics see the batch they are
+ * penalized on.
+ */
+public final class InputGradientPenalty {
+
+    private static final Logger LOG = LoggerFactory.getLogger(InputGradientPenalty.class);
+
+    /**
+     * Central-difference step in input space (the longest per-sample step) for a discriminator that is not affine in
+     * its input once its masks are held: O(e^2) error from its smooth ops against float32 rounding of order
+     * 1e-7/e. The best step differs by network: a small tanh conv net gave 3e-5 at 3e-3 and 1e-3 at 2e-2, the DCGAN
+     * discriminator (batch norm) 3e-4, 9e-5 and 5e-4 at 1e-2, 3e-2 and 1e-1 (PenaltyExactnessTest,
+     * ConvGradientPenaltyAccuracyTest).
+     */
+    static final double STEP = 1e-2;
+
+    /**
+     * The step for a discriminator that is affine in its input once its masks are held (linear layers,
+     * convolutions, pooling, ReLU/LeakyReLU/abs through the scope, sums, projections): the difference is exact for
+     * any step, and a long one keeps float32 rounding small against the difference of the two gradients.
+     */
+    static final double AFFINE_STEP = 10.0;
+
+    /** Ops that are affine in an input that depends on x when every other input does not. */
+    private static final Set<String> AFFINE_OPS = Set.of("add", "subtract", "reversesubtract", "add_scalar",
+            "sub_scalar", "rsub_scalar", "mul_scalar", "div_scalar", "neg", "identity", "reshape", "permute",
+            "transpose", "expand_dims", "squeeze", "concat", "reduce_sum", "reduce_mean", "avgpool2d", "upsampling2d",
+            "strided_slice", "tile", "matmul", "mmul", "conv2d", "deconv2d", "multiply", "divide", "zeroslike",
+            "onesLike", "ones_as", "zeros_as", "shape_of", "size_at", "stack", "unstack", "gather", "slice");
+    /** Of the above, those affine in their first input only (a divisor or a second factor must not depend on x). */
+    private static final Set<String> FIRST_INPUT_ONLY = Set.of("divide", "div_scalar");
+
+    /** Op names of piecewise-linear ops that have kinks in the input, when a network builds them directly. */
+    private static final Set<String> KINKED_OPS = Set.of("relu", "relu6", "leakyrelu", "abs", "maxpool2d", "maxpool3dnew",
+            "max_pairwise", "min_pairwise", "maximum", "minimum", "clipbyvalue", "hardtanh", "prelu", "thresholdedrelu");
+
+    private static final String X = "x", W = "w", LABELS = "labels", XDOT = "xdot", WT = "wt";
+
+    private final RunSpec.RegularizerChoice choice;
+    private final GradientPenalty penalty;
+    /** The discriminator whose input gradient g the penalty takes (recording its masks for the difference). */
+    private final Critic critic;
+    /** The discriminator with its logit's tangent (null: the difference). */
+    private final Critic tangent;
+    /** The discriminator held at its kinks for the difference (null: tangents). */
+    private final Critic frozen;
+    private final List<PerSample> groups = new ArrayList<>();
+    /** Ops that make the frozen discriminator non-affine in its input (empty: the difference is exact). */
+    private final List<String> nonAffine;
+    private final double step;
+
+    /** The per-sample penalty of one point group as its own small graph of (logits, squared norm). */
+    private record PerSample(SameDiff sd, String out) {
+    }
+
+    /**
+     * One build of the discriminator: its graph, logit, parameters, masks (see {@link GraphScope.Kinks}) and, in a
+     * tangent graph, the ops that have no tangent rule.
+     */
+    private record Critic(SameDiff sd, String logits, List<String> params, List<String> masks,
+            List<String> unsupported) {
+
+        static Critic build(GraphScope.Kinks kinks, Networks networks, DataShape shape, int classes,
+                ParameterStore store, List<GraphScope.Reparam> reparams) {
+            return build(kinks, false, networks, shape, classes, store, reparams);
+        }
+
+        /**
+         * The discriminator with the forward-mode tangent of its logit along a fed input tangent {@code XDOT}
+         * ({@link Tangents}); its loss is {@code sum_j w_j psi(x_j) + wt_j psi'(x_j)}.
+         */
+        static Critic tangent(Networks networks, DataShape shape, int classes, ParameterStore store,
+                List<GraphScope.Reparam> reparams) {
+            return build(GraphScope.Kinks.PLAIN, true, networks, shape, classes, store, reparams);
+        }
+
+        private static Critic build(GraphScope.Kinks kinks, boolean tangent, Networks networks, DataShape shape,
+                int classes, ParameterStore store, List<GraphScope.Reparam> reparams) {
+            SameDiff sd = GraphMemory.create();
+            try {
+                // A variable whose array each pass replaces, not a placeholder: SameDiff 1.0.0-M2.1 returns no
+                // gradient for a placeholder that reaches the loss through concat (conditional discriminators
+                // concatenate label maps).
+                // (The tangent graph needs no gradient for x: a placeholder, which spares the first layer's backward
+                // pass to its input.)
+                SDVariable x = tangent ? sd.placeHolder(X, DataType.FLOAT, shape.batched(-1))
+                        : sd.var(X, Nd4j.zeros(DataType.FLOAT, shape.batched(1)));
+                SDVariable w = sd.placeHolder(W, DataType.FLOAT, -1, 1);
+                // Conditional discriminators see the D step's data labels with every point group (the engine
+                // conditions the fake batch of D steps on them too, so each row's points share one label).
+                SDVariable labels = classes > 0 ? sd.placeHolder(LABELS, DataType.FLOAT, -1, classes) : null;
+                GraphScope scope = new GraphScope(sd, Side.DISCRIMINATOR, true, store, reparams).withKinks(kinks);
+                Critique c = networks.discriminator(scope, x, labels);
+                SDVariable loss = c.logits().mul(w).sum();
+                List<String> unsupported = List.of();
+                if (tangent) {
+                    Tangents.Result t = Tangents.extend(sd, X, sd.placeHolder(XDOT, DataType.FLOAT, shape.batched(-1)),
+                            c.logits().name(), probeShapes(sd, shape, classes, c.logits().name()));
+                    unsupported = t.unsupported();
+                    SDVariable psiDot = t.of(c.logits().name());
+                    if (psiDot != null) {
+                        loss = loss.add(psiDot.mul(sd.placeHolder(WT, DataType.FLOAT, -1, 1)).sum());
+                    }
+                }
+                sd.setLossVariables(loss);
+                // parameters of D outside its forward pass (an auxiliary head such as InfoGAN's Q) get no penalty
+                // gradient
+                List<String> params = store.names(Side.DISCRIMINATOR).stream().filter(sd::hasVariable).toList();
+                return new Critic(sd, c.logits().name(), params, List.copyOf(scope.masks()), unsupported);
+            } catch (RuntimeException | Error e) {
+                GraphMemory.release(sd);
+                throw e;
+            }
+        }
+
+        /**
+         * The shapes of the variables on the way from the input to the logit, from one forward pass on a batch of
+         * 2 random points (so that a per-batch statistic shows as a broadcast).
+         */
+        private static Map<String, long[]> probeShapes(SameDiff sd, DataShape shape, int classes, String logits) {
+            List<String> names = new ArrayList<>(List.of(X));
+            for (org.nd4j.autodiff.samediff.internal.SameDiffOp op : Tangents.path(sd, X, logits)) {
+                names.addAll(op.getOutputsOfOp());
+            }
+            Map<String, INDArray> feed = new HashMap<>(Map.of(X, Nd4j.randn(DataType.FLOAT, shape.batched(2))));
+            if (classes > 0) {
+                INDArray labels = Nd4j.zeros(DataType.FLOAT, 2, classes);
+                labels.putScalar(0, 0, 1).putScalar(1, classes - 1, 1);
+                feed.put(LABELS, labels);
+            }
+            return Tangents.shapes(sd, feed, names);
+        }
+
+        /** Names of ops with kinks that the network built directly in the graph, not through its scope. */
+        List<String> kinkedOps() {
+            return sd.getOps().values().stream().map(o -> o.getOp().opName())
+                    .filter(KINKED_OPS::contains).distinct().sorted().toList();
+        }
+    }
+
+    /** How the second-order term is computed. */
+    public enum Method {
+        /** Forward-mode tangents ({@link Tangents}): exact. */
+        TANGENT,
+        /** Central difference of the discriminator held at its kinks: the fallback for ops with no tangent rule. */
+        DIFFERENCE
+    }
+
+    public InputGradientPenalty(RunSpec.RegularizerChoice choice, int groupCount, Networks networks, DataShape shape,
+            int classes, ParameterStore store, List<GraphScope.Reparam> reparams) {
+        this(choice, groupCount, networks, shape, classes, store, reparams, Method.TANGENT);
+    }
+
+    /** A penalty of a run whose loss is not known (the tests of the penalties alone): {@code lossName()} is empty. */
+    public InputGradientPenalty(RunSpec.RegularizerChoice choice, int groupCount, Networks networks, DataShape shape,
+            int classes, ParameterStore store, List<GraphScope.Reparam> reparams, Method preferred) {
+        this(choice, null, groupCount, networks, shape, classes, store, reparams, preferred);
+    }
+
+    /**
+     * @param loss      the run's adversarial loss, which {@link GradientPenalty#perSample} may read
+     * @param preferred {@link Method#TANGENT} unless the discriminator has an op with no tangent rule (then the
+     *                  difference, with a warning naming the ops); {@link Method#DIFFERENCE} always the difference
+     */
+    public InputGradientPenalty(RunSpec.RegularizerChoice choice, RunSpec.Choice loss, int groupCount, Networks networks,
+            DataShape shape, int classes, ParameterStore store, List<GraphScope.Reparam> reparams, Method preferred) {
+        this.choice = choice;
+        this.penalty = (GradientPenalty) choice.entry().component();
+        Critic t = null;
+        if (preferred == Method.TANGENT) {
+            t = Critic.tangent(networks, shape, classes, store, reparams);
+            if (!t.unsupported().isEmpty()) {
+                LOG.warn("{}: the discriminator has ops with no tangent rule ({}); the penalty's parameter gradient is "
+                        + "a central difference, exact only where the discriminator is piecewise linear in its input",
+                        choice.name(), String.join(", ", t.unsupported()));
+                GraphMemory.release(t.sd());
+                t = null;
+            }
+        }
+        tangent = t;
+        if (tangent != null) {
+            try {
+                critic = Critic.build(GraphScope.Kinks.PLAIN, networks, shape, classes, store, reparams);
+            } catch (RuntimeException | Error e) {
+                GraphMemory.release(tangent.sd());
+                throw e;
+            }
+            frozen = null;
+            nonAffine = List.of();
+            step = 0;
+        } else {
+            critic = Critic.build(GraphScope.Kinks.RECORD, networks, shape, classes, store, reparams);
+            try {
+                frozen = Critic.build(GraphScope.Kinks.FROZEN, networks, shape, classes, store, reparams);
+            } catch (RuntimeException | Error e) {
+                GraphMemory.release(critic.sd());
+                throw e;
+            }
+            if (frozen.masks().size() != critic.masks().size()) {
+                release();
+                throw new IllegalStateException(choice.name() + ": the discriminator built " + critic.masks().size()
+                        + " piecewise-linear ops once and " + frozen.masks().size() + " the next time; an "
+                        + "architecture must build the same network every time");
+            }
+            List<String> direct = frozen.kinkedOps();
+            if (!direct.isEmpty()) {
+                LOG.warn("{}: the discriminator builds {} directly in the graph rather than through NetworkScope's "
+                        + "relu, leakyRelu and abs; the penalty's parameter gradient is approximate where a "
+                        + "pre-activation changes sign within the finite-difference step", choice.name(),
+                        String.join(", ", direct));
+            }
+            nonAffine = nonAffineOps(frozen.sd(), X);
+            step = nonAffine.isEmpty() ? AFFINE_STEP : STEP;
+        }
+        for (int g = 0; g < groupCount; g++) {
+            SameDiff sd = GraphMemory.create();
+            // Variables, not placeholders: SameDiff differentiates only with respect to variables here. Their
+            // arrays are replaced by each evaluation's values.
+            SDVariable l = sd.var("logits", Nd4j.zeros(DataType.FLOAT, 1, 1));
+            SDVariable s = sd.var("sq", Nd4j.zeros(DataType.FLOAT, 1, 1));
+            SDVariable out = penalty.perSample(new SmallContext(sd, loss), g, l, s, choice.options());
+            sd.setLossVariables(out.sum());
+            groups.add(new PerSample(sd, out.name()));
+        }
+    }
+
+    /**
+     * The ops on the way from {@code input} that are not affine in it, by name (e.g. batch normalization's rsqrt,
+     * tanh, softmax): for those the central difference has an O(e^2) error. An op is affine when it is in
+     * {@link #AFFINE_OPS} and, for products and quotients, only one factor (the dividend) depends on the input.
+     */
+    public static List<String> nonAffineOps(SameDiff sd, String input) {
+        Set<String> dependent = new java.util.HashSet<>(Set.of(input));
+        Set<String> found = new java.util.TreeSet<>();
+        for (org.nd4j.autodiff.samediff.internal.SameDiffOp op : sd.getOps().values()) {
+            List<String> in = op.getInputsToOp() == null ? List.of() : op.getInputsToOp();
+            long onPath = in.stream().filter(dependent::contains).count();
+            if (onPath == 0) {
+                continue;
+            }
+            String name = op.getOp().opName();
+            boolean affine = AFFINE_OPS.contains(name);
+            if (affine && (name.equals("multiply") || name.equals("matmul") || name.equals("mmul"))) {
+                affine = onPath == 1;
+            }
+            if (affine && FIRST_INPUT_ONLY.contains(name)) {
+                affine = onPath == 1 && dependent.contains(in.get(0));
+            }
+            if (!affine) {
+                found.add(name);
+            }
+            if (op.getOutputsOfOp() != null) {
+                dependent.addAll(op.getOutputsOfOp());
+            }
+        }
+        return List.copyOf(found);
+    }
+
+    /** The method this penalty uses. */
+    public Method method() {
+        return tangent != null ? Method.TANGENT : Method.DIFFERENCE;
+    }
+
+    /**
+     * The difference's step: {@link #AFFINE_STEP} when the frozen discriminator is affine in its input (0 with
+     * tangents).
+     */
+    public double step() {
+        return step;
+    }
+
+    /** Ops that make the frozen discriminator non-affine in its input (none with tangents). */
+    public List<String> nonAffineOps() {
+        return nonAffine;
+    }
+
+    /**
+     * Ops with kinks that the discriminator built directly, which the difference cannot hold fixed (none expected;
+     * none matter with tangents).
+     */
+    public List<String> kinkedOps() {
+        return frozen == null ? List.of() : frozen.kinkedOps();
+    }
+
+    String name() {
+        return choice.name();
+    }
+
+    /** Frees the array caches of this penalty's graphs (its parameters belong to the run's store). */
+    public void release() {
+        GraphMemory.release(critic.sd());
+        if (tangent != null) {
+            GraphMemory.release(tangent.sd());
+        }
+        if (frozen != null) {
+            GraphMemory.release(frozen.sd());
+        }
+        groups.forEach(g -> GraphMemory.release(g.sd()));
+    }
+
+    /** Bytes in the array caches of this penalty's graphs. */
+    public long cachedBytes() {
+        long bytes = GraphMemory.cachedBytes(critic.sd());
+        bytes += tangent == null ? 0 : GraphMemory.cachedBytes(tangent.sd());
+        bytes += frozen == null ? 0 : GraphMemory.cachedBytes(frozen.sd());
+        for (PerSample g : groups) {
+            bytes += GraphMemory.cachedBytes(g.sd());
+        }
+        return bytes;
+    }
+
+    /** Penalty value and parameter gradients (already multiplied by {@code weight}). */
+    public record Result(double value, Map<String, INDArray> gradients) {
+    }
+
+    public Result evaluate(List<INDArray> points, INDArray labels, double weight) {
+        Map<String, INDArray> total = new LinkedHashMap<>();
+        double value = 0;
+        for (int g = 0; g < points.size(); g++) {
+            INDArray x = points.get(g).castTo(DataType.FLOAT);
+            long n = x.size(0);
+            if (labels != null && labels.size(0) != n) {
+                throw new IllegalArgumentException(choice.name() + ": a point group of " + n + " rows for "
+                        + labels.size(0) + " labels; a conditional run needs one point per data row");
+            }
+            List<String> outputs = new ArrayList<>(critic.masks());
+            outputs.add(critic.logits());
+            Backprop.Result first = Backprop.run(critic.sd(), feed(critic, x, Nd4j.ones(DataType.FLOAT, n, 1), labels),
+                    outputs, List.of(X));
+            INDArray psi = first.outputs().get(critic.logits());
+            // the masks at X, for the frozen graph's placeholders (the record graph's outputs are not reused
+            // before the next call on it)
+            Map<String, INDArray> masks = new HashMap<>();
+            for (int k = 0; k < critic.masks().size(); k++) {
+                masks.put(frozen.masks().get(k), first.outputs().get(critic.masks().get(k)));
+            }
+            INDArray grad = first.gradients().get(X).dup().reshape(n, -1);
+            INDArray sq = grad.mul(grad).sum(true, 1);
+            PerSample f = groups.get(g);
+            f.sd().associateArrayWithVariable(psi.dup(), "logits");
+            f.sd().associateArrayWithVariable(sq.dup(), "sq");
+            OutAndGrad fv = f.sd().calculateGradientsAndOutputs(Map.of(), List.of(f.out()), List.of("logits", "sq"));
+            value += fv.getOutputs().get(f.out()).sumNumber().doubleValue() / n;
+            // A penalty that does not depend on one of its inputs has no gradient for it.
+            INDArray fPsi = orZeros(fv.getGradients().get("logits"), n);
+            INDArray fS = orZeros(fv.getGradients().get("sq"), n);
+            INDArray firstOrder = fPsi.mul(weight / n);
+            // v_i = f_s,i g_i; the s-term is 2 (dg/dtheta)^T v, a directional derivative along the whole batch
+            INDArray v = grad.mulColumnVector(fS);
+            double longest = Transforms.sqrt(v.mul(v).sum(true, 1), true).maxNumber().doubleValue();
+            boolean secondOrder = longest > 0 && Double.isFinite(longest);
+            if (tangent != null) {
+                // one pass: d/dtheta [sum_j w_j psi(x_j) + wt psi'(x_j)] with psi' the derivative along v, whose
+                // gradient is 2 (dg/dtheta)^T v exactly (Tangents)
+                if (secondOrder || fPsi.amaxNumber().doubleValue() > 0) {
+                    Map<String, INDArray> feed = new HashMap<>(feed(tangent, x, firstOrder, labels));
+                    feed.put(XDOT, secondOrder ? v.reshape(x.shape()) : Nd4j.zeros(DataType.FLOAT, x.shape()));
+                    feed.put(WT, Nd4j.valueArrayOf(new long[] {n, 1}, 2 * weight / n, DataType.FLOAT));
+                    accumulate(total, Backprop.run(tangent.sd(), feed, List.of(), tangent.params()).gradients());
+                }
+            } else if (secondOrder) {
+                double eps = step / longest;
+                INDArray step = v.mul(eps).reshape(x.shape());
+                INDArray c = Nd4j.valueArrayOf(new long[] {n, 1}, weight / (n * eps), DataType.FLOAT);
+                // the first-order term rides on the same two passes: the mean of the gradients of psi~ at X + e v and
+                // X - e v is the gradient at X, exactly where psi~ is affine in its input and up to O(e^2) elsewhere;
+                // float32 keeps it to about 1e-7 c / |f_psi| (the long affine step keeps c small)
+                INDArray half = firstOrder.mul(0.5);
+                accumulate(total, pass(x.add(step), half.add(c), labels, masks));
+                accumulate(total, pass(x.sub(step), half.sub(c), labels, masks));
+            } else if (fPsi.amaxNumber().doubleValue() > 0) {
+                accumulate(total, pass(x, firstOrder, labels, masks));
+            }
+        }
+        return new Result(value, total);
+    }
+
+    /**
+     * Gradient of {@code sum_j w_j psi~(x_j)} over one whole batch, the discriminator linearized in its kinks at the
+     * unperturbed points. Every evaluation point set is its own batch, so discriminators with batch statistics see
+     * the batch they are penalized on.
+     */
+    private Map<String, INDArray> pass(INDArray x, INDArray w, INDArray labels, Map<String, INDArray> masks) {
+        Map<String, INDArray> feed = new HashMap<>(feed(frozen, x, w, labels));
+        feed.putAll(masks);
+        return Backprop.run(frozen.sd(), feed, List.of(), frozen.params()).gradients();
+    }
+
+    /**
+     * Writes x into the input variable and returns the placeholders' values (x among them where the input is a
+     * placeholder). The variable keeps its array object (values are assigned in place) while the shape stays the
+     * same: SameDiff's gradient function holds on to the array a variable had when it was created, so binding a new
+     * array object leaves it computing on stale input.
+     */
+    private static Map<String, INDArray> feed(Critic graph, INDArray x, INDArray w, INDArray labels) {
+        if (graph.sd().getVariable(X).isPlaceHolder()) {
+            return labels == null ? Map.of(X, x, W, w) : Map.of(X, x, W, w, LABELS, labels);
+        }
+        INDArray current = graph.sd().getArrForVarName(X);
+        if (current != null && java.util.Arrays.equals(current.shape(), x.shape())) {
+            current.assign(x);
+        } else {
+            graph.sd().associateArrayWithVariable(x.dup(), X);
+        }
+        return labels == null ? Map.of(W, w) : Map.of(W, w, LABELS, labels);
+    }
+
+    private static void accumulate(Map<String, INDArray> total, Map<String, INDArray> grads) {
+        grads.forEach((k, a) -> total.merge(k, a.dup(), INDArray::addi));
+    }
+
+    private static INDArray orZeros(INDArray a, long n) {
+        return a == null ? Nd4j.zeros(DataType.FLOAT, n, 1) : a.reshape(n, 1);
+    }
+
+    /** perSample may build its expression in the small graph only, and read the run's loss. */
+    private record SmallContext(SameDiff sd, RunSpec.Choice loss) implements RegularizationContext {
+        @Override
+        public String lossName() {
+            return loss == null ? "" : loss.name();
+        }
+
+        @Override
+        public org.jgan.api.Options lossOptions() {
+            return loss == null ? org.jgan.api.Options.none("loss") : loss.options();
+        }
+
+        @Override
+        public Side side() {
+            return Side.DISCRIMINATOR;
+        }
+
+        @Override
+        public SDVariable real() {
+            throw unsupported();
+        }
+
+        @Override
+        public SDVariable fake() {
+            throw unsupported();
+        }
+
+        @Override
+        public SDVariable labels() {
+            throw unsupported();
+        }
+
+        @Override
+        public Critique realCritique() {
+            throw unsupported();
+        }
+
+        @Override
+        public Critique fakeCritique() {
+            throw unsupported();
+        }
+
+        @Override
+        public Critique discriminate(SDVariable x) {
+            throw unsupported();
+        }
+
+        @Override
+        public SDVariable noise(String name, long... shape) {
+            throw unsupported();
+        }
+
+        @Override
+        public SDVariable uniform(String name, long... shape) {
+            throw unsupported();
+        }
+
+        @Override
+        public org.jgan.api.NetworkScope scope() {
+            throw unsupported();
+        }
+
+        @Override
+        public org.jgan.api.NetworkScope scope(Side network) {
+            throw unsupported();
+        }
+
+        @Override
+        public SDVariable code(String name) {
+            throw unsupported();
+        }
+
+        @Override
+        public long[] shapeOf(SDVariable variable) {
+            throw unsupported();
+        }
+
+        private static UnsupportedOperationException unsupported() {
+            return new UnsupportedOperationException(
+                    "GradientPenalty.perSample may only use sd(), logits and the squared norm; build points in points()");
+        }
+    }
+}

@@ -1,0 +1,366 @@
+package org.jgan.engine.internal.penalty;
+
+import java.util.ArrayDeque;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.Deque;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.TreeSet;
+import org.nd4j.autodiff.functions.DifferentialFunction;
+import org.nd4j.autodiff.samediff.SDVariable;
+import org.nd4j.autodiff.samediff.SameDiff;
+import org.nd4j.autodiff.samediff.internal.SameDiffOp;
+import org.nd4j.linalg.api.ndarray.INDArray;
+import org.nd4j.linalg.api.ops.BaseReduceOp;
+import org.nd4j.linalg.api.ops.BaseScalarOp;
+import org.nd4j.linalg.api.ops.DynamicCustomOp;
+import org.nd4j.linalg.api.ops.impl.layers.convolution.AvgPooling2D;
+import org.nd4j.linalg.api.ops.impl.layers.convolution.Conv2D;
+import org.nd4j.linalg.api.ops.impl.shape.StridedSlice;
+
+/**
+ * Forward-mode differentiation of a SameDiff graph: {@link #extend} adds to the graph, beside each op between an
+ * input {@code x} and an output {@code y}, the ops of its tangent, so that the graph also computes the
+ * Jacobian-vector product {@code y' = (dy/dx) x'} for a tangent {@code x'} it is fed. The tangent ops are ordinary
+ * ops (convolutions, products, sums, masks), so SameDiff's first-order reverse mode differentiates {@code y'} with
+ * respect to the parameters: that is the second derivative a gradient penalty needs
+ * ({@code (d/dtheta) grad_x psi . v = (d/dtheta) psi'} with {@code x' = v}), exactly, without a gradient of a
+ * gradient, which SameDiff 1.0.0-M2.1 cannot take.
+ * <p>
+ * Each op has the tangent rule of its derivative: linear ops (convolution, matrix product with a constant factor,
+ * pooling, sums, reshapes, slices) are applied to the tangent without their bias; products follow the product
+ * rule; ReLU and LeakyReLU multiply the tangent by their slope at the point (a mask with no gradient, the slope
+ * that their own backpropagation uses); smooth functions use their derivative at the point (exp, square root,
+ * reciprocal square root, tanh, sigmoid, softmax). An op on the way that has no rule here is reported by name, and
+ * the caller falls back to another method.
+ */
+public final class Tangents {
+
+    /** The tangent variable of each variable that depends on the input (absent: a zero tangent). */
+    public record Result(Map<String, SDVariable> tangents, List<String> unsupported) {
+
+        public SDVariable of(String variable) {
+            return tangents.get(variable);
+        }
+    }
+
+    private final SameDiff sd;
+    private final Map<String, long[]> shapes;
+    private final Map<String, SDVariable> tangents = new HashMap<>();
+
+    private Tangents(SameDiff sd, Map<String, long[]> shapes) {
+        this.sd = sd;
+        this.shapes = shapes;
+    }
+
+    /**
+     * The ops that lie on a path from {@code input} to {@code output}, in graph order.
+     */
+    public static List<SameDiffOp> path(SameDiff sd, String input, String output) {
+        Map<String, SameDiffOp> producer = new HashMap<>();
+        for (SameDiffOp op : sd.getOps().values()) {
+            if (op.getOutputsOfOp() != null) {
+                op.getOutputsOfOp().forEach(o -> producer.put(o, op));
+            }
+        }
+        Set<String> upstream = new HashSet<>();
+        Deque<String> todo = new ArrayDeque<>(List.of(output));
+        while (!todo.isEmpty()) {
+            String v = todo.pop();
+            if (upstream.add(v) && producer.containsKey(v)) {
+                List<String> in = producer.get(v).getInputsToOp();
+                if (in != null) {
+                    todo.addAll(in);
+                }
+            }
+        }
+        Set<String> dependent = new HashSet<>(Set.of(input));
+        List<SameDiffOp> path = new ArrayList<>();
+        for (SameDiffOp op : sd.getOps().values()) {
+            List<String> in = op.getInputsToOp() == null ? List.of() : op.getInputsToOp();
+            List<String> out = op.getOutputsOfOp() == null ? List.of() : op.getOutputsOfOp();
+            if (in.stream().anyMatch(dependent::contains) && out.stream().anyMatch(upstream::contains)) {
+                dependent.addAll(out);
+                path.add(op);
+            }
+        }
+        return path;
+    }
+
+    /**
+     * Adds the tangent ops of every op on the way from {@code input} to {@code output}.
+     *
+     * @param shapes the shape of every variable on that path at some batch of at least 2 (to tell where an
+     *               elementwise op broadcasts a dependent input)
+     * @return the tangents, and the names of ops on the path that have no tangent rule (then nothing is usable)
+     */
+    public static Result extend(SameDiff sd, String input, SDVariable inputTangent, String output, Map<String, long[]> shapes) {
+        Tangents t = new Tangents(sd, shapes);
+        t.tangents.put(input, inputTangent);
+        Set<String> unsupported = new TreeSet<>();
+        for (SameDiffOp op : path(sd, input, output)) {
+            List<String> out = op.getOutputsOfOp();
+            String name = op.getOp().opName();
+            if (out.size() != 1) {
+                unsupported.add(name);
+                continue;
+            }
+            try {
+                SDVariable tangent = t.rule(op.getOp(), op.getInputsToOp(), out.get(0));
+                if (tangent != null) {
+                    t.tangents.put(out.get(0), tangent);
+                }
+            } catch (Unsupported e) {
+                unsupported.add(name + (e.getMessage() == null ? "" : " (" + e.getMessage() + ")"));
+            }
+        }
+        return new Result(Map.copyOf(t.tangents), List.copyOf(unsupported));
+    }
+
+    /** An op, or a use of it, that has no tangent rule here. */
+    private static final class Unsupported extends RuntimeException {
+        Unsupported(String why) {
+            super(why, null, false, false);
+        }
+    }
+
+    private SDVariable v(String name) {
+        return sd.getVariable(name);
+    }
+
+    /** The tangent of a variable, or null for zero. */
+    private SDVariable t(String name) {
+        return tangents.get(name);
+    }
+
+    private SDVariable rule(DifferentialFunction f, List<String> in, String out) {
+        String op = f.opName();
+        SDVariable y = v(out);
+        switch (op) {
+            case "identity", "add_scalar", "sub_scalar" -> {
+                return t(in.get(0));
+            }
+            case "neg", "rsub_scalar" -> {
+                return neg(t(in.get(0)));
+            }
+            case "mul_scalar" -> {
+                return times(t(in.get(0)), scalar(f));
+            }
+            case "div_scalar" -> {
+                return times(t(in.get(0)), 1 / scalar(f));
+            }
+            case "zeroslike", "onesLike", "ones_as", "zeros_as", "shape_of", "size_at" -> {
+                return null;
+            }
+            case "add" -> {
+                return broadcast(plus(t(in.get(0)), t(in.get(1))), in, out);
+            }
+            case "subtract" -> {
+                return broadcast(plus(t(in.get(0)), neg(t(in.get(1)))), in, out);
+            }
+            case "multiply" -> {
+                SDVariable a = t(in.get(0)) == null ? null : t(in.get(0)).mul(v(in.get(1)));
+                SDVariable b = t(in.get(1)) == null ? null : v(in.get(0)).mul(t(in.get(1)));
+                return broadcast(plus(a, b), in, out);
+            }
+            case "divide" -> {
+                // (a / b)' = (a' - y b') / b
+                SDVariable b = t(in.get(1)) == null ? null : y.mul(t(in.get(1)));
+                SDVariable num = plus(t(in.get(0)), neg(b));
+                return num == null ? null : broadcast(num.div(v(in.get(1))), in, out);
+            }
+            case "matmul", "mmul" -> {
+                double[] ab = ((DynamicCustomOp) f).tArgs();
+                if (ab.length >= 2 && (ab[0] != 1.0 || ab[1] != 0.0)) {
+                    throw new Unsupported("alpha " + ab[0] + ", beta " + ab[1]);
+                }
+                Map<String, Object> p = f.propertiesForFunction();
+                boolean ta = Boolean.TRUE.equals(p.get("transposeA"));
+                boolean tb = Boolean.TRUE.equals(p.get("transposeB"));
+                boolean tr = Boolean.TRUE.equals(p.get("transposeResult"));
+                SDVariable a = t(in.get(0)) == null ? null : sd.mmul(t(in.get(0)), v(in.get(1)), ta, tb, tr);
+                SDVariable b = t(in.get(1)) == null ? null : sd.mmul(v(in.get(0)), t(in.get(1)), ta, tb, tr);
+                return plus(a, b);
+            }
+            case "conv2d" -> {
+                requireConstant(in, 1, "dependent weights");
+                if (in.size() > 2) {
+                    requireConstant(in, 2, "dependent bias");
+                }
+                return sd.cnn.conv2d(t(in.get(0)), v(in.get(1)), ((Conv2D) f).getConfig());
+            }
+            case "avgpool2d" -> {
+                return sd.cnn.avgPooling2d(t(in.get(0)), ((AvgPooling2D) f).getConfig());
+            }
+            case "reshape" -> {
+                long[] args = ((DynamicCustomOp) f).iArgs();
+                if (in.size() > 1) {
+                    return sd.reshape(t(in.get(0)), v(in.get(1)));
+                }
+                // the first argument is the order ('c' as -99), the rest the shape
+                if (args.length < 2 || Math.abs(args[0]) != 99) {
+                    throw new Unsupported("shape arguments " + Arrays.toString(args));
+                }
+                return sd.reshape(t(in.get(0)), Arrays.copyOfRange(args, 1, args.length));
+            }
+            case "permute" -> {
+                if (in.size() > 1) {
+                    return sd.permute(t(in.get(0)), v(in.get(1)));
+                }
+                return sd.permute(t(in.get(0)), toInt(((DynamicCustomOp) f).iArgs()));
+            }
+            case "expand_dims" -> {
+                long[] args = ((DynamicCustomOp) f).iArgs();
+                if (in.size() > 1 || args.length != 1) {
+                    throw new Unsupported("axis as an input");
+                }
+                return sd.expandDims(t(in.get(0)), (int) args[0]);
+            }
+            case "concat" -> {
+                Object dim = f.propertiesForFunction().get("concatDimension");
+                if (Boolean.TRUE.equals(f.propertiesForFunction().get("isDynamicAxis")) || !(dim instanceof Integer)) {
+                    throw new Unsupported("axis as an input");
+                }
+                SDVariable[] parts = new SDVariable[in.size()];
+                for (int i = 0; i < in.size(); i++) {
+                    parts[i] = t(in.get(i)) != null ? t(in.get(i)) : sd.zerosLike(v(in.get(i)));
+                }
+                return sd.concat((Integer) dim, parts);
+            }
+            case "strided_slice" -> {
+                long[] a = ((DynamicCustomOp) f).iArgs();
+                if (in.size() > 1 || a.length < 5 || (a.length - 5) % 3 != 0) {
+                    throw new Unsupported("bounds as inputs");
+                }
+                int r = (a.length - 5) / 3;
+                // arguments: begin, ellipsis, end, new-axis and shrink masks, then begin, end and strides
+                return new StridedSlice(sd, t(in.get(0)), Arrays.copyOfRange(a, 5, 5 + r),
+                        Arrays.copyOfRange(a, 5 + r, 5 + 2 * r), Arrays.copyOfRange(a, 5 + 2 * r, 5 + 3 * r),
+                        (int) a[0], (int) a[2], (int) a[1], (int) a[3], (int) a[4]).outputVariable();
+            }
+            case "reduce_sum", "reduce_mean" -> {
+                BaseReduceOp r = (BaseReduceOp) f;
+                if (in.size() > 1) {
+                    throw new Unsupported("dimensions as an input");
+                }
+                int[] dims = r.getDimensions() == null || (r.getDimensions().length == 1
+                        && r.getDimensions()[0] == Integer.MAX_VALUE) ? new int[0] : r.getDimensions();
+                return op.equals("reduce_sum") ? sd.sum(t(in.get(0)), r.isKeepDims(), dims)
+                        : sd.mean(t(in.get(0)), r.isKeepDims(), dims);
+            }
+            case "relu" -> {
+                if (scalar(f) != 0) {
+                    throw new Unsupported("cutoff " + scalar(f));
+                }
+                // the slope: 1 where y > 0 (sign of y), 0 elsewhere, as relu's own backpropagation
+                return t(in.get(0)).mul(sd.math.sign(y));
+            }
+            case "leakyrelu" -> {
+                double a = ((BaseScalarOp) f).getScalarValue().getDouble(0);
+                // sign(y) is 1 where x > 0 and -1 where x < 0: the slope 1 or a
+                return t(in.get(0)).mul(sd.math.sign(y).mul((1 - a) / 2).add((1 + a) / 2));
+            }
+            case "abs" -> {
+                return t(in.get(0)).mul(sd.math.sign(v(in.get(0))));
+            }
+            case "exp" -> {
+                return t(in.get(0)).mul(y);
+            }
+            case "sqrt" -> {
+                return t(in.get(0)).mul(0.5).div(y);
+            }
+            case "rsqrt" -> {
+                return t(in.get(0)).mul(y.mul(y).mul(y).mul(-0.5));
+            }
+            case "square" -> {
+                return t(in.get(0)).mul(v(in.get(0)).mul(2.0));
+            }
+            case "tanh" -> {
+                return t(in.get(0)).mul(y.mul(y).rsub(1.0));
+            }
+            case "sigmoid" -> {
+                return t(in.get(0)).mul(y.mul(y.rsub(1.0)));
+            }
+            case "softmax" -> {
+                long[] args = ((DynamicCustomOp) f).iArgs();
+                int dim = args.length == 0 ? -1 : (int) args[0];
+                SDVariable dx = t(in.get(0));
+                return y.mul(dx.sub(sd.sum(y.mul(dx), true, dim)));
+            }
+            default -> throw new Unsupported(null);
+        }
+    }
+
+    private void requireConstant(List<String> in, int i, String why) {
+        if (t(in.get(i)) != null) {
+            throw new Unsupported(why);
+        }
+    }
+
+    private static double scalar(DifferentialFunction f) {
+        return ((BaseScalarOp) f).getScalarValue().getDouble(0);
+    }
+
+    private static int[] toInt(long[] a) {
+        return Arrays.stream(a).mapToInt(Math::toIntExact).toArray();
+    }
+
+    private static SDVariable plus(SDVariable a, SDVariable b) {
+        return a == null ? b : b == null ? a : a.add(b);
+    }
+
+    private static SDVariable neg(SDVariable a) {
+        return a == null ? null : a.neg();
+    }
+
+    private static SDVariable times(SDVariable a, double s) {
+        return a == null ? null : a.mul(s);
+    }
+
+    /**
+     * An elementwise op's tangent has the shape of its output only if the dependent inputs that carry a tangent
+     * broadcast to it: a per-batch statistic added to a zero map (the minibatch standard deviation) does not.
+     */
+    private SDVariable broadcast(SDVariable tangent, List<String> in, String out) {
+        if (tangent == null) {
+            return null;
+        }
+        long[] target = shapes.get(out);
+        if (target == null) {
+            throw new Unsupported("no shape for " + out);
+        }
+        long[] have = new long[0];
+        for (String i : in) {
+            if (t(i) != null) {
+                long[] s = shapes.get(i);
+                if (s == null) {
+                    throw new Unsupported("no shape for " + i);
+                }
+                have = broadcastShape(have, s);
+            }
+        }
+        return Arrays.equals(have, target) ? tangent : tangent.add(sd.zerosLike(v(out)));
+    }
+
+    private static long[] broadcastShape(long[] a, long[] b) {
+        long[] r = new long[Math.max(a.length, b.length)];
+        for (int i = 0; i < r.length; i++) {
+            long x = i < r.length - a.length ? 1 : a[i - (r.length - a.length)];
+            long y = i < r.length - b.length ? 1 : b[i - (r.length - b.length)];
+            r[i] = Math.max(x, y);
+        }
+        return r;
+    }
+
+    /** Shapes of the given variables from one forward run of the graph (a probe). */
+    public static Map<String, long[]> shapes(SameDiff sd, Map<String, INDArray> feed, List<String> variables) {
+        Map<String, INDArray> values = sd.output(feed, variables.toArray(new String[0]));
+        Map<String, long[]> shapes = new HashMap<>();
+        values.forEach((k, a) -> shapes.put(k, a.shape()));
+        return shapes;
+    }
+}

@@ -1,0 +1,56 @@
+package org.jgan.engine.internal.run;
+
+import java.util.Locale;
+import java.util.Map;
+import org.jgan.api.dto.RunStatusDTO;
+import org.jgan.engine.internal.memory.ByteSize;
+
+/** Formats a run's status as one human-readable progress line. */
+public final class ProgressLine {
+
+    private ProgressLine() {
+    }
+
+    public static String format(RunStatusDTO s) {
+        StringBuilder sb = new StringBuilder();
+        sb.append(String.format(Locale.ROOT, "%-9s it %d/%d (%.0f%%)", s.state, s.iteration, s.iterations,
+                s.iterations == 0 ? 0.0 : 100.0 * s.iteration / s.iterations));
+        if (s.rate > 0) {
+            sb.append(String.format(Locale.ROOT, "  %.1f it/s", s.rate));
+        }
+        if (s.etaSeconds >= 0) {
+            sb.append("  ETA ").append(duration(s.etaSeconds));
+        }
+        if (s.losses != null) {
+            for (String key : new String[] {"d_loss", "g_loss"}) {
+                Double v = s.losses.get(key);
+                if (v != null) {
+                    sb.append(String.format(Locale.ROOT, "  %s %.4f", key, v));
+                }
+            }
+        }
+        if (s.metrics != null && !s.metrics.isEmpty()) {
+            for (Map.Entry<String, Double> e : new java.util.TreeMap<>(s.metrics).entrySet()) {
+                sb.append(String.format(Locale.ROOT, "  %s %.3g", e.getKey(), e.getValue()));
+            }
+        }
+        if (s.heldBytes > 0) {
+            sb.append("  mem ").append(ByteSize.format(s.heldBytes));
+        }
+        if (s.error != null) {
+            sb.append("  error: ").append(s.error);
+        }
+        return sb.toString();
+    }
+
+    static String duration(double seconds) {
+        long s = Math.round(seconds);
+        if (s < 60) {
+            return s + "s";
+        }
+        if (s < 3600) {
+            return String.format(Locale.ROOT, "%dm%02ds", s / 60, s % 60);
+        }
+        return String.format(Locale.ROOT, "%dh%02dm", s / 3600, (s % 3600) / 60);
+    }
+}
