@@ -1,10 +1,8 @@
 package org.jgan.engine.internal.run;
 
-import java.io.BufferedWriter;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardOpenOption;
 import java.time.Instant;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -29,14 +27,15 @@ import org.jgan.engine.internal.folder.AtomicFile;
 import org.jgan.engine.internal.folder.Checkpoint;
 import org.jgan.engine.internal.folder.CsvLog;
 import org.jgan.engine.internal.folder.Json;
+import org.jgan.engine.internal.folder.LossLog;
 import org.jgan.engine.internal.folder.RunFolder;
 import org.jgan.engine.internal.folder.RunLock;
+import org.jgan.engine.internal.folder.RunLogs;
 import org.jgan.engine.internal.graph.Seeds;
 import org.jgan.engine.internal.memory.MemoryBudget;
 import org.jgan.engine.internal.memory.ProcessMemory;
 import org.jgan.engine.internal.model.GanModel;
 import org.jgan.engine.internal.model.Schedule;
-import org.nd4j.linalg.api.ndarray.INDArray;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -255,7 +254,7 @@ public final class TrainingRun implements Runnable {
         }
         cutBackLogs(iteration);
         if (rebuildRows != null) {
-            appendHistory(rebuildRows);
+            RunLogs.appendHistory(folder.history(), rebuildRows);
             rebuildRows = null;
         }
         if (resumed != null) {
@@ -456,9 +455,9 @@ public final class TrainingRun implements Runnable {
         if (restart) {
             // the configuration was edited while the run trained: it goes on from its checkpoint with the new one
             StringBuilder rows = new StringBuilder();
-            changes.forEach(ch -> rows.append(historyRow(c.iteration(), ch)));
+            changes.forEach(ch -> rows.append(RunLogs.historyRow(c.iteration(), ch.key(), ch.from(), ch.to())));
             if (rows.length() > 0) {
-                appendHistory(rows);
+                RunLogs.appendHistory(folder.history(), rows);
             }
             LOG.info("[{}] restarts from its checkpoint at iteration {} with changed settings: {}", id(),
                     c.iteration(), describe(changes, null));
@@ -515,11 +514,7 @@ public final class TrainingRun implements Runnable {
         synchronized (lock) {
             metrics = Map.copyOf(scores);
         }
-        Path csv = folder.metricsLog();
-        boolean header = !Files.exists(csv);
-        StringBuilder sb = new StringBuilder(header ? "iteration,metric,value\n" : "");
-        scores.forEach((k, v) -> sb.append(at).append(',').append(k).append(',').append(v).append('\n'));
-        append(csv, sb.toString());
+        RunLogs.appendMetrics(folder.metricsLog(), at, scores);
         Map<String, Object> json = new LinkedHashMap<>();
         json.put("iteration", at);
         json.put("scores", scores);
@@ -625,7 +620,7 @@ public final class TrainingRun implements Runnable {
         }
         model.swap(rebound);
         spec = rebound;
-        appendHistory(rebinds);
+        RunLogs.appendHistory(folder.history(), rebinds);
         LOG.info("[{}] rebound to the components now installed ({}) at iteration {}", id(), to, iteration);
         return Outcome.CONTINUE;
     }
@@ -701,32 +696,11 @@ public final class TrainingRun implements Runnable {
         iterations = Math.max(changed.settings().iterations(), iteration);
         StringBuilder sb = new StringBuilder();
         for (LiveSettings.Change c : changes) {
-            sb.append(historyRow(iteration, c));
+            sb.append(RunLogs.historyRow(iteration, c.key(), c.from(), c.to()));
             LOG.info("[{}] from iteration {}: {} {} -> {}", id(), iteration, c.key(), c.from(), c.to());
         }
-        appendHistory(sb);
+        RunLogs.appendHistory(folder.history(), sb);
         writeConfig(model);
-    }
-
-    /** A history.csv row: iteration, setting, old and new value (empty for none), CSV-quoted where needed. */
-    private static String historyRow(long at, LiveSettings.Change c) {
-        return at + "," + CsvLog.field(c.key()) + "," + CsvLog.field(c.from()) + "," + CsvLog.field(c.to()) + "\n";
-    }
-
-    /** Appends rows (iteration,setting,from,to) to history.csv, with a header when the file is new. */
-    private void appendHistory(CharSequence rows) throws IOException {
-        Path history = folder.history();
-        String header = Files.exists(history) ? "" : "iteration,setting,from,to\n";
-        append(history, header + rows);
-    }
-
-    /** Appends to a log, naming the file when that fails (a full disk). */
-    private static void append(Path file, String text) throws IOException {
-        try {
-            Files.writeString(file, text, StandardOpenOption.CREATE, StandardOpenOption.APPEND);
-        } catch (IOException e) {
-            throw new IOException("could not write " + file + ": " + AtomicFile.reason(e), e);
-        }
     }
 
     /** losses.png from losses.csv; a failure to plot is logged and does not disturb training. */
@@ -734,85 +708,6 @@ public final class TrainingRun implements Runnable {
         String failure = LossPlot.tryWrite(LossPlot::write, folder.losses(), folder.lossPlot());
         if (failure != null) {
             LOG.warn("[{}] could not plot {}: {}", id(), folder.losses(), failure);
-        }
-    }
-
-    /**
-     * losses.csv: a header of loss names and one row per iteration, each value under its name's column. When a
-     * swapped loss or regularizer brings new names, they are appended as columns and the earlier rows get empty
-     * cells for them (the file is rewritten once); names that are gone get empty cells from then on.
-     */
-    static final class LossLog implements java.io.Closeable {
-        private final Path file;
-        private final List<String> columns = new java.util.ArrayList<>();
-        private BufferedWriter w;
-
-        LossLog(Path file, List<String> names, boolean fresh) throws IOException {
-            this.file = file;
-            if (fresh || !Files.exists(file)) {
-                columns.addAll(names);
-                w = Files.newBufferedWriter(file, StandardOpenOption.CREATE, StandardOpenOption.TRUNCATE_EXISTING);
-                w.write("iteration," + String.join(",", columns) + "\n");
-            } else {
-                String[] header = Files.readAllLines(file).stream().findFirst().orElse("iteration").split(",", -1);
-                columns.addAll(List.of(header).subList(1, header.length));
-                w = Files.newBufferedWriter(file, StandardOpenOption.APPEND);
-                ensure(names);
-            }
-        }
-
-        /** Adds columns for names not logged before, rewriting the rows so far with empty cells for them. */
-        private void ensure(java.util.Collection<String> names) throws IOException {
-            List<String> added = names.stream().filter(n -> !columns.contains(n)).toList();
-            if (added.isEmpty()) {
-                return;
-            }
-            w.close();
-            List<String> lines = Files.readAllLines(file);
-            columns.addAll(added);
-            StringBuilder sb = new StringBuilder("iteration," + String.join(",", columns) + "\n");
-            String pad = ",".repeat(added.size());
-            for (String line : lines.subList(Math.min(1, lines.size()), lines.size())) {
-                sb.append(line).append(pad).append('\n');
-            }
-            AtomicFile.write(file, sb.toString());
-            w = Files.newBufferedWriter(file, StandardOpenOption.APPEND);
-        }
-
-        void append(long iteration, Map<String, Double> values) throws IOException {
-            ensure(values.keySet());
-            StringBuilder sb = new StringBuilder().append(iteration);
-            for (String c : columns) {
-                Double v = values.get(c);
-                // a lazy term skipped at this step, or a term no longer in the run: an empty cell
-                sb.append(',').append(v == null || v.isNaN() ? "" : String.format(Locale.ROOT, "%.6g", v));
-            }
-            try {
-                w.write(sb.append('\n').toString());
-            } catch (IOException e) {
-                throw named(e);
-            }
-        }
-
-        void flush() throws IOException {
-            try {
-                w.flush();
-            } catch (IOException e) {
-                throw named(e);
-            }
-        }
-
-        private IOException named(IOException e) {
-            return new IOException("could not write " + file + ": " + AtomicFile.reason(e), e);
-        }
-
-        @Override
-        public void close() throws IOException {
-            try {
-                w.close();
-            } catch (IOException e) {
-                throw named(e);
-            }
         }
     }
 
