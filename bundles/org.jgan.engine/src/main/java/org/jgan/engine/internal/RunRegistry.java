@@ -12,27 +12,22 @@ import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
 import java.util.concurrent.atomic.AtomicInteger;
-import org.jgan.api.DataSource;
 import org.jgan.api.NumericsBackend;
 import org.jgan.api.Preset;
 import org.jgan.api.TrainingService;
 import org.jgan.api.dto.ComponentDTO;
 import org.jgan.api.dto.MemoryDTO;
 import org.jgan.api.dto.RunStatusDTO;
-import org.jgan.engine.internal.analysis.Evaluation;
-import org.jgan.engine.internal.analysis.LatentExplorer;
+import org.jgan.engine.internal.analysis.Analysis;
 import org.jgan.engine.internal.catalog.ComponentCatalog;
 import org.jgan.engine.internal.catalog.Kind;
 import org.jgan.engine.internal.catalog.PluginReferences;
 import org.jgan.engine.internal.config.PresetMerge;
 import org.jgan.engine.internal.config.RunConfigurations;
 import org.jgan.engine.internal.config.RunSpec;
-import org.jgan.engine.internal.folder.Checkpoint;
 import org.jgan.engine.internal.folder.Json;
 import org.jgan.engine.internal.folder.RunFolder;
-import org.jgan.engine.internal.graph.Seeds;
 import org.jgan.engine.internal.memory.ProcessMemory;
-import org.jgan.engine.internal.model.Players;
 import org.jgan.engine.internal.run.ProgressLine;
 import org.jgan.engine.internal.run.TrainingRun;
 import org.osgi.framework.Bundle;
@@ -535,86 +530,34 @@ public final class RunRegistry implements TrainingService {
         launch(pid, properties, readyBackend, true);
     }
 
+    /** The analysis commands, on the catalog bound now and the runs of this table or of run folders. */
+    private Analysis analysis() {
+        return new Analysis(catalog, this::exploredSpec);
+    }
+
     @Override
     public String sample(String runId, int count, Long seed) {
-        return explore(runId, seed, (x, s) -> x.sample(count, s));
+        return analysis().sample(runId, count, seed);
     }
 
     @Override
     public String interpolate(String runId, int rows, int steps, Long seed, boolean spherical) {
-        return explore(runId, seed, (x, s) -> x.interpolate(rows, steps, s, spherical));
+        return analysis().interpolate(runId, rows, steps, seed, spherical);
     }
 
     @Override
     public String arithmetic(String runId, String expression, Long seed, int variants, double noise) {
-        return explore(runId, seed, (x, s) -> x.arithmetic(expression, s, variants, noise));
-    }
-
-    private interface Exploration {
-        Path apply(LatentExplorer explorer, long seed) throws IOException;
-    }
-
-    /**
-     * Restores a run's generator from its latest checkpoint into arrays of its own (the training thread, if any,
-     * is not touched) and explores it; grids go to the run's explore/ folder.
-     */
-    private String explore(String runId, Long seed, Exploration what) {
-        try (Evaluation.Restored r = restored(runId)) {
-            long s = seed != null ? seed : Seeds.mix(r.spec().settings().seed(), Seeds.FIXED_LATENT);
-            Path written = what.apply(new LatentExplorer(r.model(), new RunFolder(r.dir()).explorations()), s);
-            LOG.info("[{}] wrote {}", runId, written.toAbsolutePath());
-            return written.toAbsolutePath().toString();
-        } catch (IOException e) {
-            throw new IllegalArgumentException("run '" + runId + "': " + e.getMessage(), e);
-        }
+        return analysis().arithmetic(runId, expression, seed, variants, noise);
     }
 
     @Override
     public String evaluate(String runId, Map<String, String> options) {
-        try (Evaluation.Restored r = restored(runId)) {
-            String summary = Evaluation.evaluate(r, options, catalog);
-            LOG.info("[{}] evaluated: {}", runId, lastLine(summary));
-            return summary;
-        } catch (IOException e) {
-            throw new IllegalArgumentException("run '" + runId + "': " + e.getMessage(), e);
-        }
+        return analysis().evaluate(runId, options);
     }
 
     @Override
     public String crossTest(String runA, String runB, Map<String, String> options) {
-        try (Evaluation.Restored a = restored(runA); Evaluation.Restored b = restored(runB)) {
-            String tables = Evaluation.crossTest(a, b, options);
-            LOG.info("[{}] cross-tested with {}: {}", runA, runB, lastLine(tables));
-            return tables;
-        } catch (IOException e) {
-            throw new IllegalArgumentException("crosstest " + runA + " " + runB + ": " + e.getMessage(), e);
-        }
-    }
-
-    private static String lastLine(String text) {
-        return text.substring(text.lastIndexOf('\n') + 1);
-    }
-
-    /**
-     * A run's generator and critic restored from its latest checkpoint into arrays of their own (no training graph
-     * or optimizer state); the training is not touched.
-     */
-    private Evaluation.Restored restored(String runId) {
-        RunSpec spec = exploredSpec(runId);
-        Path out = Path.of(spec.settings().outputDir());
-        Path file = new RunFolder(out).checkpoint();
-        if (!Files.exists(file)) {
-            throw new IllegalArgumentException("run '" + runId + "' has no checkpoint yet (" + file
-                    + "); expected one: pause the run, or wait for its checkpointInterval");
-        }
-        try {
-            DataSource data = spec.datasetComponent().open(spec.dataset().options());
-            Checkpoint c = Checkpoint.readPlayers(file);
-            Players players = Players.restore(spec, data.shape(), data.classes(), c.arrays());
-            return new Evaluation.Restored(spec, players, data, c.iteration(), out);
-        } catch (IOException e) {
-            throw new IllegalArgumentException("run '" + runId + "': " + e.getMessage(), e);
-        }
+        return analysis().crossTest(runA, runB, options);
     }
 
     /**
