@@ -30,8 +30,9 @@ import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
 
 /**
- * The numerics of one run: parameters, the two players' training graphs, the sampling graph and the optimizers.
- * One discriminator step and one generator step of the alternating minibatch algorithm (Goodfellow et al. 2014,
+ * The numerics of one run: parameters, the two players' training graphs, their penalties and optimizers, and the
+ * {@link Players} that sample and score. An iteration is the phases of its {@link Schedule} ({@link #run}); one
+ * discriminator step and one generator step of the alternating minibatch algorithm (Goodfellow et al. 2014,
  * Algorithm 1) are {@link #discriminatorStep} and {@link #generatorStep}.
  */
 public final class GanModel implements SampleSource, AutoCloseable {
@@ -68,7 +69,7 @@ public final class GanModel implements SampleSource, AutoCloseable {
     private final long emaStart;
     private final LatentLayout codes;
     private final Networks networks;
-    /** D's reparametrizations, for the critic graph (swaps cannot change them). */
+    /** D's reparametrizations, for the penalties' graphs (swaps cannot change them). */
     private final List<GraphScope.Reparam> discriminatorReparams;
 
     public GanModel(RunSpec spec, DataSource data) {
