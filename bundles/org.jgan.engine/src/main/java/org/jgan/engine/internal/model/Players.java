@@ -74,11 +74,17 @@ public final class Players implements SampleSource, AutoCloseable {
         this.store = store;
         this.discriminatorReparams = reparams.get(Side.DISCRIMINATOR);
         sampler = GraphMemory.create();
-        SDVariable z = sampler.placeHolder(PlayerGraph.Z, DataType.FLOAT, -1, spec.settings().latent());
-        SDVariable labels = classes > 0 ? sampler.placeHolder(PlayerGraph.FAKE_LABELS, DataType.FLOAT, -1, classes)
-                : null;
-        samplerOutput = networks.generator(new GraphScope(sampler, Side.GENERATOR, false, store,
-                reparams.get(Side.GENERATOR), ema).withRandomInputs(this::samplerInput), z, labels).name();
+        try {
+            SDVariable z = sampler.placeHolder(PlayerGraph.Z, DataType.FLOAT, -1, spec.settings().latent());
+            SDVariable labels = classes > 0
+                    ? sampler.placeHolder(PlayerGraph.FAKE_LABELS, DataType.FLOAT, -1, classes) : null;
+            samplerOutput = networks.generator(new GraphScope(sampler, Side.GENERATOR, false, store,
+                    reparams.get(Side.GENERATOR), ema).withRandomInputs(this::samplerInput), z, labels).name();
+        } catch (RuntimeException | Error e) {
+            // a generator refused half-built is not left open
+            GraphMemory.release(sampler);
+            throw e;
+        }
     }
 
     /** The weight reparametrizations (spectral normalization) each network applies in {@code spec}. */
