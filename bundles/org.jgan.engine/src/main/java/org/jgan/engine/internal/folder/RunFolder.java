@@ -47,7 +47,8 @@ public final class RunFolder {
         this.dir = dir;
     }
 
-    Path dir() {
+    /** The folder itself. */
+    public Path root() {
         return dir;
     }
 
