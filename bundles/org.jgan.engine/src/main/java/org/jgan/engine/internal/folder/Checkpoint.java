@@ -27,7 +27,8 @@ import org.nd4j.linalg.factory.Nd4j;
  * checkpoints written before it was introduced, which are version 1 and read the same way), {@code counters}
  * (iteration, discriminator steps and generator steps as three big-endian longs), {@code config.json} (the resolved
  * configuration; absent in the earliest checkpoints), and {@code arrays/KIND/NAME} for each array in ND4J's binary
- * format, KIND being {@code param}, {@code buffer}, {@code ema} or {@code opt} (see {@code GanModel.checkpoint}). A
+ * format, KIND being {@code param}, {@code buffer}, {@code ema} or {@code opt} (the prefixes below; the model's
+ * {@code TrainingState} writes and restores them, {@code Players} reads all but the optimizer state). A
  * checkpoint of a newer format than this runtime reads is refused, naming both versions.
  */
 public record Checkpoint(long iteration, long dSteps, long gSteps, Map<String, INDArray> arrays, Map<String, String> config) {
@@ -39,6 +40,15 @@ public record Checkpoint(long iteration, long dSteps, long gSteps, Map<String, I
     public static final String FORMAT_ENTRY = "format";
     /** The format version this runtime writes and the newest it reads. */
     public static final int FORMAT = 2;
+
+    /** Prefix of the parameters' entries in {@link #arrays}. */
+    public static final String PARAM = "param/";
+    /** Prefix of the state buffers' entries (running statistics, spectral-norm vectors). */
+    public static final String BUFFER = "buffer/";
+    /** Prefix of the generator's averaged parameters. */
+    public static final String EMA = "ema/";
+    /** Prefix of the optimizers' state. */
+    public static final String OPTIMIZER = "opt/";
 
     /** A checkpoint without a recorded configuration. */
     Checkpoint(long iteration, long dSteps, long gSteps, Map<String, INDArray> arrays) {
@@ -89,7 +99,7 @@ public record Checkpoint(long iteration, long dSteps, long gSteps, Map<String, I
      * (optimizer state is skipped unread).
      */
     public static Checkpoint readPlayers(Path file) throws IOException {
-        return read(file, name -> !name.startsWith("opt/"));
+        return read(file, name -> !name.startsWith(OPTIMIZER));
     }
 
     private static Checkpoint read(Path file, java.util.function.Predicate<String> wanted) throws IOException {

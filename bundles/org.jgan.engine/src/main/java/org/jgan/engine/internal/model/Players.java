@@ -119,12 +119,12 @@ public final class Players implements SampleSource, AutoCloseable {
         ParameterStore store = new ParameterStore(spec.settings().seed());
         Map<String, INDArray> ema = new HashMap<>();
         arrays.forEach((name, a) -> {
-            if (name.startsWith("param/")) {
-                store.params().put(name.substring("param/".length()), a);
-            } else if (name.startsWith("buffer/")) {
-                store.buffers().put(name.substring("buffer/".length()), a);
-            } else if (name.startsWith("ema/") && spec.settings().ema() > 0) {
-                ema.put(name.substring("ema/".length()), a);
+            if (name.startsWith(Checkpoint.PARAM)) {
+                store.params().put(name.substring(Checkpoint.PARAM.length()), a);
+            } else if (name.startsWith(Checkpoint.BUFFER)) {
+                store.buffers().put(name.substring(Checkpoint.BUFFER.length()), a);
+            } else if (name.startsWith(Checkpoint.EMA) && spec.settings().ema() > 0) {
+                ema.put(name.substring(Checkpoint.EMA.length()), a);
             }
         });
         int before = store.params().size() + store.buffers().size();
@@ -138,8 +138,8 @@ public final class Players implements SampleSource, AutoCloseable {
             p.criticGraph();
             if (store.params().size() + store.buffers().size() != before) {
                 List<String> missing = new ArrayList<>();
-                store.params().keySet().stream().filter(n -> !arrays.containsKey("param/" + n)).forEach(missing::add);
-                store.buffers().keySet().stream().filter(n -> !arrays.containsKey("buffer/" + n)).forEach(missing::add);
+                store.params().keySet().stream().filter(n -> !arrays.containsKey(Checkpoint.PARAM + n)).forEach(missing::add);
+                store.buffers().keySet().stream().filter(n -> !arrays.containsKey(Checkpoint.BUFFER + n)).forEach(missing::add);
                 throw new IllegalArgumentException("checkpoint does not match the run: " + missing + " missing; "
                         + "expected a checkpoint of this run's architecture '" + spec.architecture().name() + "'");
             }

@@ -1,0 +1,173 @@
+package org.jgan.engine.internal.model;
+
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import org.jgan.api.Batch;
+import org.jgan.api.DataShape;
+import org.jgan.api.DataSource;
+import org.jgan.api.Side;
+import org.jgan.engine.internal.config.RunSpec;
+import org.jgan.engine.internal.graph.Backprop;
+import org.jgan.engine.internal.graph.Seeds;
+import org.jgan.engine.internal.penalty.InputGradientPenalty;
+import org.nd4j.linalg.api.buffer.DataType;
+import org.nd4j.linalg.api.ndarray.INDArray;
+import org.nd4j.linalg.factory.Nd4j;
+import org.nd4j.linalg.indexing.NDArrayIndex;
+
+/**
+ * One step's inputs and gradients: draws the step's batches (data, latents, labels, noise) from its random stream,
+ * runs the player's graph on them, whole or as equal micro-batches (gradient accumulation), and adds the gradients of
+ * the discriminator's input-gradient penalties. Nothing is applied here.
+ */
+final class StepGradients {
+
+    private final String dataset;
+    private final DataSource data;
+    private final DataShape shape;
+    private final int batchSize;
+    /** Micro-batches per step (gradient accumulation). */
+    private final int accumulate;
+    private final long seed;
+    private final LatentLayout codes;
+    private final TermWeights weights;
+
+    StepGradients(RunSpec spec, DataSource data, LatentLayout codes, TermWeights weights) {
+        this.dataset = spec.dataset().name();
+        this.data = data;
+        this.shape = data.shape();
+        this.batchSize = spec.settings().batchSize();
+        this.accumulate = spec.settings().accumulate();
+        if (batchSize % accumulate != 0) {
+            throw new IllegalArgumentException("setting 'accumulate' is " + accumulate + ", which does not divide "
+                    + "batchSize " + batchSize + "; expected a divisor of batchSize (micro-batches of equal size)");
+        }
+        this.seed = spec.settings().seed();
+        this.codes = codes;
+        this.weights = weights;
+    }
+
+    /**
+     * The gradients of a step of {@code graph}'s player at this iteration on the batches of random stream
+     * {@code stream}.
+     *
+     * @param playerStep the player's updates so far (lazy terms and annealing count them)
+     * @param penalties  the discriminator's input-gradient penalties, in the order of the graph's penalty points
+     */
+    GanModel.Accumulated gradients(PlayerGraph graph, long iteration, long stream, long playerStep,
+            List<InputGradientPenalty> penalties) {
+        return accumulated(graph, feed(graph, iteration, stream, playerStep), iteration, playerStep, penalties);
+    }
+
+    /**
+     * Runs a step's graph on the whole batch, or with gradient accumulation on {@code accumulate} equal micro-batches
+     * (rows {@code [p m, (p + 1) m)} of every batch-sized input): the player's loss is a mean over samples, so the
+     * mean of the micro-batches' gradients is the gradient of the whole batch (exactly, up to float rounding, when no
+     * layer couples samples; with batch norm each micro-batch has its own statistics, as in BigGAN's accumulation).
+     * Loss values and new buffer values (running statistics) are averaged likewise; buffers change only after all
+     * micro-batches, so each sees the same state (e.g. the same spectral-norm vector).
+     */
+    private GanModel.Accumulated accumulated(PlayerGraph graph, Map<String, INDArray> feed, long iteration,
+            long playerStep, List<InputGradientPenalty> penalties) {
+        Map<String, INDArray> gradients = new HashMap<>();
+        Map<String, Double> losses = new LinkedHashMap<>();
+        Map<String, INDArray> buffers = new LinkedHashMap<>();
+        for (int p = 0; p < accumulate; p++) {
+            Map<String, INDArray> micro = accumulate == 1 ? feed : microBatch(graph, feed, p);
+            Backprop.Result result = Backprop.run(graph.sd, micro, graph.outputs(), graph.params);
+            Map<String, INDArray> outputs = result.outputs();
+            Map<String, Double> l = graph.lossValues(outputs);
+            Map<String, INDArray> g = new HashMap<>(result.gradients());
+            if (graph.side == Side.DISCRIMINATOR) {
+                addPenalties(graph, outputs, micro.get(PlayerGraph.LABELS), g, l, iteration, playerStep, penalties);
+            }
+            // when a network is applied twice, the update registered last wins
+            Map<String, INDArray> b = new LinkedHashMap<>();
+            graph.bufferUpdates.forEach(u -> b.put(u.buffer(), outputs.get(u.newValue())));
+            if (accumulate == 1) {
+                return new GanModel.Accumulated(g, l, b);
+            }
+            g.forEach((n, a) -> gradients.merge(n, a.div(accumulate), INDArray::addi));
+            l.forEach((n, v) -> losses.merge(n, v / accumulate, Double::sum));
+            b.forEach((n, a) -> buffers.merge(n, a.div(accumulate), INDArray::addi));
+        }
+        return new GanModel.Accumulated(gradients, losses, buffers);
+    }
+
+    /** Micro-batch p of a feed: the batch-sized inputs' rows {@code [p m, (p + 1) m)}; scalars as they are. */
+    private Map<String, INDArray> microBatch(PlayerGraph graph, Map<String, INDArray> feed, int p) {
+        Set<String> batched = new HashSet<>(List.of(PlayerGraph.X, PlayerGraph.Z, PlayerGraph.LABELS,
+                PlayerGraph.FAKE_LABELS));
+        graph.noises.stream().filter(n -> n.shape().length > 0 && n.shape()[0] < 0)
+                .forEach(n -> batched.add(n.placeholder()));
+        long m = batchSize / accumulate;
+        Map<String, INDArray> micro = new HashMap<>();
+        feed.forEach((name, a) -> micro.put(name, batched.contains(name)
+                ? a.get(NDArrayIndex.interval(p * m, (p + 1) * m)).dup() : a));
+        return micro;
+    }
+
+    /** Evaluates the input-gradient penalties of a discriminator step and adds their gradients and values. */
+    private void addPenalties(PlayerGraph graph, Map<String, INDArray> outputs, INDArray labels,
+            Map<String, INDArray> gradients, Map<String, Double> losses, long iteration, long playerStep,
+            List<InputGradientPenalty> penalties) {
+        for (int i = 0; i < penalties.size(); i++) {
+            PlayerGraph.PenaltyPoints pp = graph.penalties.get(i);
+            double w = weights.weight(pp.choice(), iteration, playerStep);
+            if (w == 0) {
+                losses.put("d_" + pp.choice().name(), Double.NaN);
+                continue;
+            }
+            List<INDArray> points = new ArrayList<>();
+            pp.groups().forEach(g -> points.add(outputs.get(g)));
+            InputGradientPenalty.Result r = penalties.get(i).evaluate(points, labels, w);
+            r.gradients().forEach((name, g) -> gradients.merge(name, g, INDArray::add));
+            losses.put("d_" + pp.choice().name(), r.value());
+            losses.merge("d_loss", w * r.value(), Double::sum);
+        }
+    }
+
+    /** The step's inputs, drawn from its stream: data batch, latents, labels, term weights, noise. */
+    private Map<String, INDArray> feed(PlayerGraph graph, long iteration, long stream, long playerStep) {
+        Map<String, INDArray> feed = new HashMap<>();
+        Batch batch = data.sample(batchSize, Seeds.mix(seed, Seeds.DATA, iteration, stream));
+        checkBatch(batch);
+        feed.put(PlayerGraph.X, batch.data());
+        feed.put(PlayerGraph.Z, codes.draw(Seeds.mix(seed, Seeds.LATENT, iteration, stream), batchSize));
+        if (graph.conditional) {
+            feed.put(PlayerGraph.LABELS, batch.labels());
+            // D steps condition the fake batch on the data batch's labels, so that real, generated and mixed
+            // points (gradient penalties) share one label per row; G steps draw labels uniformly
+            feed.put(PlayerGraph.FAKE_LABELS, graph.side == Side.DISCRIMINATOR ? batch.labels()
+                    : Seeds.oneHot(Seeds.mix(seed, Seeds.FAKE_LABELS, iteration, stream), batchSize, data.classes()));
+        }
+        for (PlayerGraph.Term t : graph.terms) {
+            double w = weights.weight(t.choice(), iteration, playerStep);
+            feed.put(t.weightPlaceholder(), Nd4j.scalar(DataType.FLOAT, w));
+        }
+        int n = 0;
+        for (PlayerGraph.Noise noise : graph.noises) {
+            long key = Seeds.mix(seed, Seeds.NOISE, iteration, stream, n++);
+            feed.put(noise.placeholder(), Players.randomInput(noise, key, batchSize));
+        }
+        return feed;
+    }
+
+    private void checkBatch(Batch batch) {
+        long[] expected = shape.batched(batchSize);
+        if (!Arrays.equals(batch.data().shape(), expected)) {
+            throw new IllegalArgumentException("dataset '" + dataset + "' returned a batch of shape "
+                    + Arrays.toString(batch.data().shape()) + "; expected " + Arrays.toString(expected));
+        }
+        if (data.classes() > 0 && batch.labels() == null) {
+            throw new IllegalArgumentException("dataset '" + dataset + "' declares "
+                    + data.classes() + " classes but returned a batch without labels");
+        }
+    }
+}

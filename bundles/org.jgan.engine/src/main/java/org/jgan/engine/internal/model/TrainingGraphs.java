@@ -1,0 +1,149 @@
+package org.jgan.engine.internal.model;
+
+import java.util.ArrayList;
+import java.util.EnumMap;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.TreeSet;
+import org.jgan.api.DataShape;
+import org.jgan.api.Networks;
+import org.jgan.api.Side;
+import org.jgan.engine.internal.catalog.Kind;
+import org.jgan.engine.internal.config.RunSpec;
+import org.jgan.engine.internal.graph.GraphScope;
+import org.jgan.engine.internal.graph.ParameterStore;
+import org.jgan.engine.internal.memory.GraphMemory;
+import org.jgan.engine.internal.penalty.InputGradientPenalty;
+
+/**
+ * The graphs a run trains with, for one configuration of loss and regularizers: each player's {@link PlayerGraph}
+ * per set of due regularization terms (the one with all terms built at once, the others, e.g. the steps a lazy term
+ * skips, when first needed), the discriminator's input-gradient penalties and the parameter constraints. A swap builds
+ * them anew on the same parameters ({@link #build}).
+ */
+final class TrainingGraphs {
+
+    private final Networks networks;
+    private final DataShape shape;
+    private final LatentLayout codes;
+    private final int latent;
+    private final int classes;
+    private final ParameterStore store;
+    /** Each player's graphs by the set of regularization terms they compute. */
+    private final Map<Side, Map<Set<String>, PlayerGraph>> graphs = new EnumMap<>(Side.class);
+    /** Each player's graph with all its terms (every other graph of the player computes a part of them). */
+    private final Map<Side, PlayerGraph> complete = new EnumMap<>(Side.class);
+    private final List<RunSpec.RegularizerChoice> constraints = new ArrayList<>();
+    private final List<InputGradientPenalty> penalties = new ArrayList<>();
+    private InputGradientPenalty.Method penaltyMethod = InputGradientPenalty.Method.TANGENT;
+    private RunSpec spec;
+    /** The reparametrizations per network, which every training graph applies. */
+    private Map<Side, List<GraphScope.Reparam>> reparams;
+
+    TrainingGraphs(Networks networks, DataShape shape, LatentLayout codes, int latent, int classes,
+            ParameterStore store) {
+        this.networks = networks;
+        this.shape = shape;
+        this.codes = codes;
+        this.latent = latent;
+        this.classes = classes;
+        this.store = store;
+    }
+
+    /**
+     * Builds the two players' graphs with all their terms, the penalties' graphs and the constraints for a
+     * configuration, on the parameters in the store (existing ones are bound, new ones created); the graphs of the
+     * previous configuration are freed first.
+     */
+    void build(RunSpec s) {
+        spec = s;
+        reparams = Players.reparams(s);
+        constraints.clear();
+        for (RunSpec.RegularizerChoice r : s.regularizers()) {
+            if (r.kind() == Kind.CONSTRAINT) {
+                constraints.add(r);
+            }
+        }
+        // a swap replaces the graphs: the old ones' array caches are freed now, not whenever a collection runs
+        release();
+        for (Side side : Side.values()) {
+            PlayerGraph all = new PlayerGraph(side, networks, s, shape, codes, latent, classes, store, reparams, null);
+            Map<Set<String>, PlayerGraph> bySet = new HashMap<>();
+            bySet.put(names(all.allTerms), all);
+            graphs.put(side, bySet);
+            complete.put(side, all);
+        }
+        buildPenalties();
+    }
+
+    private void buildPenalties() {
+        penalties.clear();
+        for (PlayerGraph.PenaltyPoints pp : full(Side.DISCRIMINATOR).penalties) {
+            penalties.add(new InputGradientPenalty(pp.choice(), spec.loss(), pp.groups().size(), networks, shape,
+                    classes, store, reparams.get(Side.DISCRIMINATOR), penaltyMethod));
+        }
+    }
+
+    /** Rebuilds the gradient penalties' graphs with {@code method}. */
+    void penaltyMethod(InputGradientPenalty.Method method) {
+        penaltyMethod = method;
+        penalties.forEach(InputGradientPenalty::release);
+        buildPenalties();
+    }
+
+    private static Set<String> names(List<RunSpec.RegularizerChoice> terms) {
+        Set<String> names = new TreeSet<>();
+        terms.forEach(t -> names.add(t.name()));
+        return names;
+    }
+
+    /** The reparametrizations per network. */
+    Map<Side, List<GraphScope.Reparam>> reparams() {
+        return reparams;
+    }
+
+    /** The graph of a player with all its terms. */
+    PlayerGraph full(Side side) {
+        return complete.get(side);
+    }
+
+    /** The graph of {@code side} computing the terms of {@code due}: built the first time, then kept. */
+    PlayerGraph graph(Side side, Set<String> due) {
+        return graphs.get(side).computeIfAbsent(due, d -> new PlayerGraph(side, networks, spec, shape, codes, latent,
+                classes, store, reparams, d));
+    }
+
+    /** The discriminator's input-gradient penalties, in the order of its graphs' penalty points. */
+    List<InputGradientPenalty> penalties() {
+        return penalties;
+    }
+
+    /** The parameter constraints (e.g. weight clipping), applied after their player's update. */
+    List<RunSpec.RegularizerChoice> constraints() {
+        return constraints;
+    }
+
+    /** Native bytes of the graphs' array caches. */
+    long cachedBytes() {
+        long bytes = 0;
+        for (Map<Set<String>, PlayerGraph> bySet : graphs.values()) {
+            for (PlayerGraph g : bySet.values()) {
+                bytes += GraphMemory.cachedBytes(g.sd);
+            }
+        }
+        for (InputGradientPenalty p : penalties) {
+            bytes += p.cachedBytes();
+        }
+        return bytes;
+    }
+
+    /** Frees the graphs' and penalties' array caches; {@link #build} makes new ones. */
+    void release() {
+        graphs.values().forEach(bySet -> bySet.values().forEach(g -> GraphMemory.release(g.sd)));
+        graphs.clear();
+        complete.clear();
+        penalties.forEach(InputGradientPenalty::release);
+    }
+}
