@@ -7,7 +7,27 @@ import java.util.TreeMap;
 /** Turns configuration properties into run settings, dropping the framework's own keys. */
 public final class RunConfigurations {
 
+    /**
+     * A private configuration property (not a setting) listing the settings given to {@code TrainingService.start};
+     * configurations without it (a .cfg file) count all their settings as given.
+     */
+    public static final String GIVEN = ".given";
+
     private RunConfigurations() {
+    }
+
+    /** The given settings of a run configuration: those {@link #GIVEN} lists, or all of them when it is absent. */
+    public static Map<String, String> given(Map<String, String> config, Object givenKeys) {
+        if (!(givenKeys instanceof String list)) {
+            return config;
+        }
+        Map<String, String> given = new TreeMap<>();
+        for (String k : list.split(",")) {
+            if (config.containsKey(k.trim())) {
+                given.put(k.trim(), config.get(k.trim()));
+            }
+        }
+        return given;
     }
 
     public static Map<String, String> settings(Map<String, Object> properties) {

@@ -100,6 +100,18 @@ public final class RunFolder {
         return checkpoints().resolve(Checkpoint.FILE);
     }
 
+    /** Whether status.json (read as JSON, not searched as text) says the run completed. */
+    public boolean completed() {
+        Path status = status();
+        try {
+            return Files.exists(status) && Json.read(Files.readString(status)) instanceof Map<?, ?> doc
+                    && "COMPLETED".equals(doc.get("state"));
+        } catch (IOException | IllegalArgumentException e) {
+            // unreadable or not JSON: not known to be complete; the run resumes from its checkpoint
+            return false;
+        }
+    }
+
     /** The folder of run {@code id}: {@code id} itself when it is a run folder, else {@code runs/<id>}; or null. */
     public static Path find(String id) {
         for (Path dir : new Path[] {Path.of(id), Path.of("runs", id)}) {
