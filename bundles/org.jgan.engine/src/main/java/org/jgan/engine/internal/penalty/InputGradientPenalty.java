@@ -5,13 +5,9 @@ import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.Set;
-import org.jgan.api.Critique;
 import org.jgan.api.DataShape;
 import org.jgan.api.GradientPenalty;
 import org.jgan.api.Networks;
-import org.jgan.api.RegularizationContext;
-import org.jgan.api.Side;
 import org.jgan.engine.internal.config.RunSpec;
 import org.jgan.engine.internal.graph.Backprop;
 import org.jgan.engine.internal.graph.GraphScope;
@@ -76,21 +72,6 @@ public final class InputGradientPenalty {
      */
     static final double AFFINE_STEP = 10.0;
 
-    /** Ops that are affine in an input that depends on x when every other input does not. */
-    private static final Set<String> AFFINE_OPS = Set.of("add", "subtract", "reversesubtract", "add_scalar",
-            "sub_scalar", "rsub_scalar", "mul_scalar", "div_scalar", "neg", "identity", "reshape", "permute",
-            "transpose", "expand_dims", "squeeze", "concat", "reduce_sum", "reduce_mean", "avgpool2d", "upsampling2d",
-            "strided_slice", "tile", "matmul", "mmul", "conv2d", "deconv2d", "multiply", "divide", "zeroslike",
-            "onesLike", "ones_as", "zeros_as", "shape_of", "size_at", "stack", "unstack", "gather", "slice");
-    /** Of the above, those affine in their first input only (a divisor or a second factor must not depend on x). */
-    private static final Set<String> FIRST_INPUT_ONLY = Set.of("divide", "div_scalar");
-
-    /** Op names of piecewise-linear ops that have kinks in the input, when a network builds them directly. */
-    private static final Set<String> KINKED_OPS = Set.of("relu", "relu6", "leakyrelu", "abs", "maxpool2d", "maxpool3dnew",
-            "max_pairwise", "min_pairwise", "maximum", "minimum", "clipbyvalue", "hardtanh", "prelu", "thresholdedrelu");
-
-    private static final String X = "x", W = "w", LABELS = "labels", XDOT = "xdot", WT = "wt";
-
     private final RunSpec.RegularizerChoice choice;
     private final GradientPenalty penalty;
     /** The discriminator whose input gradient g the penalty takes (recording its masks for the difference). */
@@ -106,91 +87,6 @@ public final class InputGradientPenalty {
 
     /** The per-sample penalty of one point group as its own small graph of (logits, squared norm). */
     private record PerSample(SameDiff sd, String out) {
-    }
-
-    /**
-     * One build of the discriminator: its graph, logit, parameters, masks (see {@link GraphScope.Kinks}) and, in a
-     * tangent graph, the ops that have no tangent rule.
-     */
-    private record Critic(SameDiff sd, String logits, List<String> params, List<String> masks,
-            List<String> unsupported) {
-
-        static Critic build(GraphScope.Kinks kinks, Networks networks, DataShape shape, int classes,
-                ParameterStore store, List<GraphScope.Reparam> reparams) {
-            return build(kinks, false, networks, shape, classes, store, reparams);
-        }
-
-        /**
-         * The discriminator with the forward-mode tangent of its logit along a fed input tangent {@code XDOT}
-         * ({@link Tangents}); its loss is {@code sum_j w_j psi(x_j) + wt_j psi'(x_j)}.
-         */
-        static Critic tangent(Networks networks, DataShape shape, int classes, ParameterStore store,
-                List<GraphScope.Reparam> reparams) {
-            return build(GraphScope.Kinks.PLAIN, true, networks, shape, classes, store, reparams);
-        }
-
-        private static Critic build(GraphScope.Kinks kinks, boolean tangent, Networks networks, DataShape shape,
-                int classes, ParameterStore store, List<GraphScope.Reparam> reparams) {
-            SameDiff sd = GraphMemory.create();
-            try {
-                // A variable whose array each pass replaces, not a placeholder: SameDiff 1.0.0-M2.1 returns no
-                // gradient for a placeholder that reaches the loss through concat (conditional discriminators
-                // concatenate label maps).
-                // (The tangent graph needs no gradient for x: a placeholder, which spares the first layer's backward
-                // pass to its input.)
-                SDVariable x = tangent ? sd.placeHolder(X, DataType.FLOAT, shape.batched(-1))
-                        : sd.var(X, Nd4j.zeros(DataType.FLOAT, shape.batched(1)));
-                SDVariable w = sd.placeHolder(W, DataType.FLOAT, -1, 1);
-                // Conditional discriminators see the D step's data labels with every point group (the engine
-                // conditions the fake batch of D steps on them too, so each row's points share one label).
-                SDVariable labels = classes > 0 ? sd.placeHolder(LABELS, DataType.FLOAT, -1, classes) : null;
-                GraphScope scope = new GraphScope(sd, Side.DISCRIMINATOR, true, store, reparams).withKinks(kinks);
-                Critique c = networks.discriminator(scope, x, labels);
-                SDVariable loss = c.logits().mul(w).sum();
-                List<String> unsupported = List.of();
-                if (tangent) {
-                    Tangents.Result t = Tangents.extend(sd, X, sd.placeHolder(XDOT, DataType.FLOAT, shape.batched(-1)),
-                            c.logits().name(), probeShapes(sd, shape, classes, c.logits().name()));
-                    unsupported = t.unsupported();
-                    SDVariable psiDot = t.of(c.logits().name());
-                    if (psiDot != null) {
-                        loss = loss.add(psiDot.mul(sd.placeHolder(WT, DataType.FLOAT, -1, 1)).sum());
-                    }
-                }
-                sd.setLossVariables(loss);
-                // parameters of D outside its forward pass (an auxiliary head such as InfoGAN's Q) get no penalty
-                // gradient
-                List<String> params = store.names(Side.DISCRIMINATOR).stream().filter(sd::hasVariable).toList();
-                return new Critic(sd, c.logits().name(), params, List.copyOf(scope.masks()), unsupported);
-            } catch (RuntimeException | Error e) {
-                GraphMemory.release(sd);
-                throw e;
-            }
-        }
-
-        /**
-         * The shapes of the variables on the way from the input to the logit, from one forward pass on a batch of
-         * 2 random points (so that a per-batch statistic shows as a broadcast).
-         */
-        private static Map<String, long[]> probeShapes(SameDiff sd, DataShape shape, int classes, String logits) {
-            List<String> names = new ArrayList<>(List.of(X));
-            for (org.nd4j.autodiff.samediff.internal.SameDiffOp op : Tangents.path(sd, X, logits)) {
-                names.addAll(op.getOutputsOfOp());
-            }
-            Map<String, INDArray> feed = new HashMap<>(Map.of(X, Nd4j.randn(DataType.FLOAT, shape.batched(2))));
-            if (classes > 0) {
-                INDArray labels = Nd4j.zeros(DataType.FLOAT, 2, classes);
-                labels.putScalar(0, 0, 1).putScalar(1, classes - 1, 1);
-                feed.put(LABELS, labels);
-            }
-            return Tangents.shapes(sd, feed, names);
-        }
-
-        /** Names of ops with kinks that the network built directly in the graph, not through its scope. */
-        List<String> kinkedOps() {
-            return sd.getOps().values().stream().map(o -> o.getOp().opName())
-                    .filter(KINKED_OPS::contains).distinct().sorted().toList();
-        }
     }
 
     /** How the second-order term is computed. */
@@ -264,7 +160,7 @@ public final class InputGradientPenalty {
                         + "pre-activation changes sign within the finite-difference step", choice.name(),
                         String.join(", ", direct));
             }
-            nonAffine = nonAffineOps(frozen.sd(), X);
+            nonAffine = AffineOps.of(frozen.sd(), Critic.X);
             step = nonAffine.isEmpty() ? AFFINE_STEP : STEP;
         }
         for (int g = 0; g < groupCount; g++) {
@@ -273,42 +169,10 @@ public final class InputGradientPenalty {
             // arrays are replaced by each evaluation's values.
             SDVariable l = sd.var("logits", Nd4j.zeros(DataType.FLOAT, 1, 1));
             SDVariable s = sd.var("sq", Nd4j.zeros(DataType.FLOAT, 1, 1));
-            SDVariable out = penalty.perSample(new SmallContext(sd, loss), g, l, s, choice.options());
+            SDVariable out = penalty.perSample(new PerSampleContext(sd, loss), g, l, s, choice.options());
             sd.setLossVariables(out.sum());
             groups.add(new PerSample(sd, out.name()));
         }
-    }
-
-    /**
-     * The ops on the way from {@code input} that are not affine in it, by name (e.g. batch normalization's rsqrt,
-     * tanh, softmax): for those the central difference has an O(e^2) error. An op is affine when it is in
-     * {@link #AFFINE_OPS} and, for products and quotients, only one factor (the dividend) depends on the input.
-     */
-    public static List<String> nonAffineOps(SameDiff sd, String input) {
-        Set<String> dependent = new java.util.HashSet<>(Set.of(input));
-        Set<String> found = new java.util.TreeSet<>();
-        for (org.nd4j.autodiff.samediff.internal.SameDiffOp op : sd.getOps().values()) {
-            List<String> in = op.getInputsToOp() == null ? List.of() : op.getInputsToOp();
-            long onPath = in.stream().filter(dependent::contains).count();
-            if (onPath == 0) {
-                continue;
-            }
-            String name = op.getOp().opName();
-            boolean affine = AFFINE_OPS.contains(name);
-            if (affine && (name.equals("multiply") || name.equals("matmul") || name.equals("mmul"))) {
-                affine = onPath == 1;
-            }
-            if (affine && FIRST_INPUT_ONLY.contains(name)) {
-                affine = onPath == 1 && dependent.contains(in.get(0));
-            }
-            if (!affine) {
-                found.add(name);
-            }
-            if (op.getOutputsOfOp() != null) {
-                dependent.addAll(op.getOutputsOfOp());
-            }
-        }
-        return List.copyOf(found);
     }
 
     /** The method this penalty uses. */
@@ -380,8 +244,8 @@ public final class InputGradientPenalty {
             }
             List<String> outputs = new ArrayList<>(critic.masks());
             outputs.add(critic.logits());
-            Backprop.Result first = Backprop.run(critic.sd(), feed(critic, x, Nd4j.ones(DataType.FLOAT, n, 1), labels),
-                    outputs, List.of(X));
+            Backprop.Result first = Backprop.run(critic.sd(), critic.feed(x, Nd4j.ones(DataType.FLOAT, n, 1), labels),
+                    outputs, List.of(Critic.X));
             INDArray psi = first.outputs().get(critic.logits());
             // the masks at X, for the frozen graph's placeholders (the record graph's outputs are not reused
             // before the next call on it)
@@ -389,7 +253,7 @@ public final class InputGradientPenalty {
             for (int k = 0; k < critic.masks().size(); k++) {
                 masks.put(frozen.masks().get(k), first.outputs().get(critic.masks().get(k)));
             }
-            INDArray grad = first.gradients().get(X).dup().reshape(n, -1);
+            INDArray grad = first.gradients().get(Critic.X).dup().reshape(n, -1);
             INDArray sq = grad.mul(grad).sum(true, 1);
             PerSample f = groups.get(g);
             f.sd().associateArrayWithVariable(psi.dup(), "logits");
@@ -408,9 +272,9 @@ public final class InputGradientPenalty {
                 // one pass: d/dtheta [sum_j w_j psi(x_j) + wt psi'(x_j)] with psi' the derivative along v, whose
                 // gradient is 2 (dg/dtheta)^T v exactly (Tangents)
                 if (secondOrder || fPsi.amaxNumber().doubleValue() > 0) {
-                    Map<String, INDArray> feed = new HashMap<>(feed(tangent, x, firstOrder, labels));
-                    feed.put(XDOT, secondOrder ? v.reshape(x.shape()) : Nd4j.zeros(DataType.FLOAT, x.shape()));
-                    feed.put(WT, Nd4j.valueArrayOf(new long[] {n, 1}, 2 * weight / n, DataType.FLOAT));
+                    Map<String, INDArray> feed = new HashMap<>(tangent.feed(x, firstOrder, labels));
+                    feed.put(Critic.XDOT, secondOrder ? v.reshape(x.shape()) : Nd4j.zeros(DataType.FLOAT, x.shape()));
+                    feed.put(Critic.WT, Nd4j.valueArrayOf(new long[] {n, 1}, 2 * weight / n, DataType.FLOAT));
                     accumulate(total, Backprop.run(tangent.sd(), feed, List.of(), tangent.params()).gradients());
                 }
             } else if (secondOrder) {
@@ -436,28 +300,9 @@ public final class InputGradientPenalty {
      * the batch they are penalized on.
      */
     private Map<String, INDArray> pass(INDArray x, INDArray w, INDArray labels, Map<String, INDArray> masks) {
-        Map<String, INDArray> feed = new HashMap<>(feed(frozen, x, w, labels));
+        Map<String, INDArray> feed = new HashMap<>(frozen.feed(x, w, labels));
         feed.putAll(masks);
         return Backprop.run(frozen.sd(), feed, List.of(), frozen.params()).gradients();
-    }
-
-    /**
-     * Writes x into the input variable and returns the placeholders' values (x among them where the input is a
-     * placeholder). The variable keeps its array object (values are assigned in place) while the shape stays the
-     * same: SameDiff's gradient function holds on to the array a variable had when it was created, so binding a new
-     * array object leaves it computing on stale input.
-     */
-    private static Map<String, INDArray> feed(Critic graph, INDArray x, INDArray w, INDArray labels) {
-        if (graph.sd().getVariable(X).isPlaceHolder()) {
-            return labels == null ? Map.of(X, x, W, w) : Map.of(X, x, W, w, LABELS, labels);
-        }
-        INDArray current = graph.sd().getArrForVarName(X);
-        if (current != null && java.util.Arrays.equals(current.shape(), x.shape())) {
-            current.assign(x);
-        } else {
-            graph.sd().associateArrayWithVariable(x.dup(), X);
-        }
-        return labels == null ? Map.of(W, w) : Map.of(W, w, LABELS, labels);
     }
 
     private static void accumulate(Map<String, INDArray> total, Map<String, INDArray> grads) {
@@ -466,88 +311,5 @@ public final class InputGradientPenalty {
 
     private static INDArray orZeros(INDArray a, long n) {
         return a == null ? Nd4j.zeros(DataType.FLOAT, n, 1) : a.reshape(n, 1);
-    }
-
-    /** perSample may build its expression in the small graph only, and read the run's loss. */
-    private record SmallContext(SameDiff sd, RunSpec.Choice loss) implements RegularizationContext {
-        @Override
-        public String lossName() {
-            return loss == null ? "" : loss.name();
-        }
-
-        @Override
-        public org.jgan.api.Options lossOptions() {
-            return loss == null ? org.jgan.api.Options.none("loss") : loss.options();
-        }
-
-        @Override
-        public Side side() {
-            return Side.DISCRIMINATOR;
-        }
-
-        @Override
-        public SDVariable real() {
-            throw unsupported();
-        }
-
-        @Override
-        public SDVariable fake() {
-            throw unsupported();
-        }
-
-        @Override
-        public SDVariable labels() {
-            throw unsupported();
-        }
-
-        @Override
-        public Critique realCritique() {
-            throw unsupported();
-        }
-
-        @Override
-        public Critique fakeCritique() {
-            throw unsupported();
-        }
-
-        @Override
-        public Critique discriminate(SDVariable x) {
-            throw unsupported();
-        }
-
-        @Override
-        public SDVariable noise(String name, long... shape) {
-            throw unsupported();
-        }
-
-        @Override
-        public SDVariable uniform(String name, long... shape) {
-            throw unsupported();
-        }
-
-        @Override
-        public org.jgan.api.NetworkScope scope() {
-            throw unsupported();
-        }
-
-        @Override
-        public org.jgan.api.NetworkScope scope(Side network) {
-            throw unsupported();
-        }
-
-        @Override
-        public SDVariable code(String name) {
-            throw unsupported();
-        }
-
-        @Override
-        public long[] shapeOf(SDVariable variable) {
-            throw unsupported();
-        }
-
-        private static UnsupportedOperationException unsupported() {
-            return new UnsupportedOperationException(
-                    "GradientPenalty.perSample may only use sd(), logits and the squared norm; build points in points()");
-        }
     }
 }

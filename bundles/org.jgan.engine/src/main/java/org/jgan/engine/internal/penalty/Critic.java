@@ -1,0 +1,131 @@
+package org.jgan.engine.internal.penalty;
+
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import org.jgan.api.Critique;
+import org.jgan.api.DataShape;
+import org.jgan.api.Networks;
+import org.jgan.api.Side;
+import org.jgan.engine.internal.graph.GraphScope;
+import org.jgan.engine.internal.graph.ParameterStore;
+import org.jgan.engine.internal.memory.GraphMemory;
+import org.nd4j.autodiff.samediff.SDVariable;
+import org.nd4j.autodiff.samediff.SameDiff;
+import org.nd4j.autodiff.samediff.internal.SameDiffOp;
+import org.nd4j.linalg.api.buffer.DataType;
+import org.nd4j.linalg.api.ndarray.INDArray;
+import org.nd4j.linalg.factory.Nd4j;
+
+/**
+ * One build of the discriminator: its graph, logit, parameters, masks (see {@link GraphScope.Kinks}) and, in a
+ * tangent graph, the ops that have no tangent rule.
+ */
+record Critic(SameDiff sd, String logits, List<String> params, List<String> masks, List<String> unsupported) {
+
+    /** The names of the graph's inputs: points, per-point weights, labels, input tangent, tangent weights. */
+    static final String X = "x", W = "w", LABELS = "labels", XDOT = "xdot", WT = "wt";
+
+    /** Op names of piecewise-linear ops that have kinks in the input, when a network builds them directly. */
+    static final Set<String> KINKED_OPS = Set.of("relu", "relu6", "leakyrelu", "abs", "maxpool2d", "maxpool3dnew",
+            "max_pairwise", "min_pairwise", "maximum", "minimum", "clipbyvalue", "hardtanh", "prelu", "thresholdedrelu");
+
+    static Critic build(GraphScope.Kinks kinks, Networks networks, DataShape shape, int classes,
+            ParameterStore store, List<GraphScope.Reparam> reparams) {
+        return build(kinks, false, networks, shape, classes, store, reparams);
+    }
+
+    /**
+     * The discriminator with the forward-mode tangent of its logit along a fed input tangent {@code XDOT}
+     * ({@link Tangents}); its loss is {@code sum_j w_j psi(x_j) + wt_j psi'(x_j)}.
+     */
+    static Critic tangent(Networks networks, DataShape shape, int classes, ParameterStore store,
+            List<GraphScope.Reparam> reparams) {
+        return build(GraphScope.Kinks.PLAIN, true, networks, shape, classes, store, reparams);
+    }
+
+    private static Critic build(GraphScope.Kinks kinks, boolean tangent, Networks networks, DataShape shape,
+            int classes, ParameterStore store, List<GraphScope.Reparam> reparams) {
+        SameDiff sd = GraphMemory.create();
+        try {
+            // A variable whose array each pass replaces, not a placeholder: SameDiff 1.0.0-M2.1 returns no
+            // gradient for a placeholder that reaches the loss through concat (conditional discriminators
+            // concatenate label maps).
+            // (The tangent graph needs no gradient for x: a placeholder, which spares the first layer's backward
+            // pass to its input.)
+            SDVariable x = tangent ? sd.placeHolder(X, DataType.FLOAT, shape.batched(-1))
+                    : sd.var(X, Nd4j.zeros(DataType.FLOAT, shape.batched(1)));
+            SDVariable w = sd.placeHolder(W, DataType.FLOAT, -1, 1);
+            // Conditional discriminators see the D step's data labels with every point group (the engine
+            // conditions the fake batch of D steps on them too, so each row's points share one label).
+            SDVariable labels = classes > 0 ? sd.placeHolder(LABELS, DataType.FLOAT, -1, classes) : null;
+            GraphScope scope = new GraphScope(sd, Side.DISCRIMINATOR, true, store, reparams).withKinks(kinks);
+            Critique c = networks.discriminator(scope, x, labels);
+            SDVariable loss = c.logits().mul(w).sum();
+            List<String> unsupported = List.of();
+            if (tangent) {
+                Tangents.Result t = Tangents.extend(sd, X, sd.placeHolder(XDOT, DataType.FLOAT, shape.batched(-1)),
+                        c.logits().name(), probeShapes(sd, shape, classes, c.logits().name()));
+                unsupported = t.unsupported();
+                SDVariable psiDot = t.of(c.logits().name());
+                if (psiDot != null) {
+                    loss = loss.add(psiDot.mul(sd.placeHolder(WT, DataType.FLOAT, -1, 1)).sum());
+                }
+            }
+            sd.setLossVariables(loss);
+            // parameters of D outside its forward pass (an auxiliary head such as InfoGAN's Q) get no penalty
+            // gradient
+            List<String> params = store.names(Side.DISCRIMINATOR).stream().filter(sd::hasVariable).toList();
+            return new Critic(sd, c.logits().name(), params, List.copyOf(scope.masks()), unsupported);
+        } catch (RuntimeException | Error e) {
+            GraphMemory.release(sd);
+            throw e;
+        }
+    }
+
+    /**
+     * The shapes of the variables on the way from the input to the logit, from one forward pass on a batch of
+     * 2 random points (so that a per-batch statistic shows as a broadcast).
+     */
+    private static Map<String, long[]> probeShapes(SameDiff sd, DataShape shape, int classes, String logits) {
+        List<String> names = new ArrayList<>(List.of(X));
+        for (SameDiffOp op : Tangents.path(sd, X, logits)) {
+            names.addAll(op.getOutputsOfOp());
+        }
+        Map<String, INDArray> feed = new HashMap<>(Map.of(X, Nd4j.randn(DataType.FLOAT, shape.batched(2))));
+        if (classes > 0) {
+            INDArray labels = Nd4j.zeros(DataType.FLOAT, 2, classes);
+            labels.putScalar(0, 0, 1).putScalar(1, classes - 1, 1);
+            feed.put(LABELS, labels);
+        }
+        return Tangents.shapes(sd, feed, names);
+    }
+
+    /** Names of ops with kinks that the network built directly in the graph, not through its scope. */
+    List<String> kinkedOps() {
+        return sd.getOps().values().stream().map(o -> o.getOp().opName())
+                .filter(KINKED_OPS::contains).distinct().sorted().toList();
+    }
+
+    /**
+     * Writes x into the input variable and returns the placeholders' values (x among them where the input is a
+     * placeholder). The variable keeps its array object (values are assigned in place) while the shape stays the
+     * same: SameDiff's gradient function holds on to the array a variable had when it was created, so binding a new
+     * array object leaves it computing on stale input.
+     */
+    Map<String, INDArray> feed(INDArray x, INDArray w, INDArray labels) {
+        if (sd.getVariable(X).isPlaceHolder()) {
+            return labels == null ? Map.of(X, x, W, w) : Map.of(X, x, W, w, LABELS, labels);
+        }
+        INDArray current = sd.getArrForVarName(X);
+        if (current != null && Arrays.equals(current.shape(), x.shape())) {
+            current.assign(x);
+        } else {
+            sd.associateArrayWithVariable(x.dup(), X);
+        }
+        return labels == null ? Map.of(W, w) : Map.of(W, w, LABELS, labels);
+    }
+}
