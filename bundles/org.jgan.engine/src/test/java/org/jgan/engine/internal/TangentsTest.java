@@ -10,6 +10,7 @@ import org.jgan.engine.internal.catalog.Kind;
 import org.jgan.engine.internal.config.RunSpec;
 import org.jgan.engine.internal.graph.ParameterStore;
 import org.jgan.engine.internal.penalty.InputGradientPenalty;
+import org.jgan.engine.internal.penalty.GraphPath;
 import org.jgan.engine.internal.penalty.Tangents;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
@@ -97,7 +98,7 @@ class TangentsTest {
         // away from zero, so that no kink lies within the difference's step
         at.addi(Nd4j.math().sign(at).muli(0.1));
         INDArray direction = Nd4j.randn(DataType.DOUBLE, op.shape());
-        Map<String, long[]> shapes = Tangents.shapes(sd, Map.of("x", at), names(sd, y));
+        Map<String, long[]> shapes = GraphPath.shapes(sd, Map.of("x", at), names(sd, y));
         SDVariable xDot = sd.placeHolder("xdot", DataType.DOUBLE, op.shape());
         Tangents.Result r = Tangents.extend(sd, "x", xDot, y.name(), shapes);
         assertEquals(List.of(), r.unsupported(), op.name());
@@ -117,7 +118,7 @@ class TangentsTest {
     /** The variables on the way from x to y, whose shapes the rules need. */
     private static List<String> names(SameDiff sd, SDVariable y) {
         List<String> names = new java.util.ArrayList<>(List.of("x"));
-        Tangents.path(sd, "x", y.name()).forEach(o -> names.addAll(o.getOutputsOfOp()));
+        GraphPath.ops(sd, "x", y.name()).forEach(o -> names.addAll(o.getOutputsOfOp()));
         return names;
     }
 
@@ -128,7 +129,7 @@ class TangentsTest {
         SDVariable y = sd.math.cos(x).add(x);
         Map<String, INDArray> feed = new HashMap<>(Map.of("x", Nd4j.rand(DataType.DOUBLE, 3, 4)));
         Tangents.Result r = Tangents.extend(sd, "x", sd.placeHolder("xdot", DataType.DOUBLE, 3, 4), y.name(),
-                Tangents.shapes(sd, feed, names(sd, y)));
+                GraphPath.shapes(sd, feed, names(sd, y)));
         assertEquals(List.of("cos"), r.unsupported());
     }
 
@@ -139,7 +140,7 @@ class TangentsTest {
         sd.math.cos(x);
         SDVariable y = x.mul(2.0);
         Tangents.Result r = Tangents.extend(sd, "x", sd.placeHolder("xdot", DataType.DOUBLE, 3, 4), y.name(),
-                Tangents.shapes(sd, Map.of("x", Nd4j.rand(DataType.DOUBLE, 3, 4)), names(sd, y)));
+                GraphPath.shapes(sd, Map.of("x", Nd4j.rand(DataType.DOUBLE, 3, 4)), names(sd, y)));
         assertEquals(List.of(), r.unsupported());
     }
 

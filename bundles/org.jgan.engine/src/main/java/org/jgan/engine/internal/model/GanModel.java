@@ -5,7 +5,6 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Set;
-import java.util.TreeMap;
 import java.util.TreeSet;
 import org.jgan.api.Architecture;
 import org.jgan.api.DataShape;
@@ -14,7 +13,6 @@ import org.jgan.api.Networks;
 import org.jgan.api.ParameterConstraint;
 import org.jgan.api.SampleSource;
 import org.jgan.api.Side;
-import org.jgan.engine.internal.catalog.Kind;
 import org.jgan.engine.internal.config.LiveSettings;
 import org.jgan.engine.internal.config.RunSpec;
 import org.jgan.engine.internal.folder.Checkpoint;
@@ -29,7 +27,7 @@ import org.nd4j.linalg.api.ndarray.INDArray;
  * The numerics of one run: parameters, the two players' training graphs, their penalties and optimizers, and the
  * {@link Players} that sample and score. An iteration is the phases of its {@link Schedule} ({@link #run}); one
  * discriminator step and one generator step of the alternating minibatch algorithm (Goodfellow et al. 2014,
- * Algorithm 1) are {@link #discriminatorStep} and {@link #generatorStep}. The parts: {@link TrainingState}
+ * Algorithm 1) are {@link #discriminatorStep} and {@link #generatorStep}. The parts: {@link Swaps} (what may be swapped), {@link TrainingState}
  * (parameters, optimizers, EMA; the checkpoint's arrays), {@link TrainingGraphs} (each player's graphs by due terms,
  * penalties, constraints) and {@link StepGradients} (a step's batches and gradients).
  */
@@ -122,43 +120,15 @@ public final class GanModel implements SampleSource, AutoCloseable {
     }
 
     /**
-     * Why a configuration cannot be swapped in for the running one, or null when it can: the loss, the adversarial
-     * weight and the regularizers may change, except regularizers that change the latent layout (InfoGAN codes) or
-     * reparametrize weights (spectral normalization), which the sampling graph and the parameters depend on.
-     */
-    public static String swapRefusal(RunSpec current, RunSpec changed) {
-        int latent = current.settings().latent();
-        if (!LatentLayout.of(current, latent).describe().equals(LatentLayout.of(changed, latent).describe())) {
-            return "the latent codes would change (" + LatentLayout.of(current, latent).describe() + " -> "
-                    + LatentLayout.of(changed, latent).describe() + ")";
-        }
-        if (!reparametrizations(current).equals(reparametrizations(changed))) {
-            return "the weight reparametrizations would change (" + reparametrizations(current) + " -> "
-                    + reparametrizations(changed) + ")";
-        }
-        return null;
-    }
-
-    private static Map<String, String> reparametrizations(RunSpec s) {
-        Map<String, String> r = new TreeMap<>();
-        for (RunSpec.RegularizerChoice c : s.regularizers()) {
-            if (c.kind() == Kind.REPARAMETRIZATION) {
-                r.put(c.name(), c.options().toString());
-            }
-        }
-        return r;
-    }
-
-    /**
      * Swaps in another loss, adversarial weight or set of regularizers from the next step on: the training graphs
      * are rebuilt on the same parameters, which keep their values, and the optimizers keep their state (parameters
      * a new regularizer adds, such as a Q head, start with fresh optimizer state). Also takes every live change of
      * {@link #reconfigure}.
      *
-     * @throws IllegalArgumentException when {@link #swapRefusal} refuses; nothing is changed
+     * @throws IllegalArgumentException when {@link Swaps#refusal} refuses; nothing is changed
      */
     public void swap(RunSpec changed) {
-        String refusal = swapRefusal(spec, changed);
+        String refusal = Swaps.refusal(spec, changed);
         if (refusal != null) {
             throw new IllegalArgumentException("run '" + spec.name() + "': cannot swap while training: " + refusal
                     + "; expected changes of the loss and of regularizers that add terms, penalties, constraints "

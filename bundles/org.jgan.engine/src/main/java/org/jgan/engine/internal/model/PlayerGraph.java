@@ -9,9 +9,7 @@ import org.jgan.api.DataShape;
 import org.jgan.api.GradientPenalty;
 import org.jgan.api.InputTransform;
 import org.jgan.api.LossTerms;
-import org.jgan.api.NetworkScope;
 import org.jgan.api.Networks;
-import org.jgan.api.RegularizationContext;
 import org.jgan.api.Regularizer;
 import org.jgan.api.Side;
 import org.jgan.engine.internal.catalog.Kind;
@@ -19,7 +17,6 @@ import org.jgan.engine.internal.config.RunSpec;
 import org.jgan.engine.internal.graph.GraphScope;
 import org.jgan.engine.internal.graph.ParameterStore;
 import org.jgan.engine.internal.memory.GraphMemory;
-import org.nd4j.autodiff.samediff.SDIndex;
 import org.nd4j.autodiff.samediff.SDVariable;
 import org.nd4j.autodiff.samediff.SameDiff;
 import org.nd4j.linalg.api.buffer.DataType;
@@ -100,8 +97,8 @@ public final class PlayerGraph {
             adversarial = adv.name();
             double advWeight = side == Side.GENERATOR ? spec.settings().gAdvWeight() : 1;
             SDVariable total = advWeight == 1 ? adv : adv.mul(advWeight);
-            Context context = new Context(side, x, fake, labels, real, fakeCritique, d, networks, fakeLabels, g, z,
-                    codes, spec.loss());
+            TermContext context = new TermContext(sd, side, x, fake, labels, real, fakeCritique, d, networks, g, z,
+                    codes, spec.loss(), batchSize, this::random);
             for (RunSpec.RegularizerChoice r : spec.regularizers()) {
                 if (r.kind() == Kind.PENALTY && side == Side.DISCRIMINATOR) {
                     List<String> groups = new ArrayList<>();
@@ -163,136 +160,6 @@ public final class PlayerGraph {
             values.put(p + r.name(), v == null ? Double.NaN : outputs.get(v).getDouble(0));
         }
         return values;
-    }
-
-    private final class Context implements RegularizationContext {
-        private final Side side;
-        private final SDVariable real;
-        private final SDVariable fake;
-        private final SDVariable labels;
-        private final Critique realCritique;
-        private final Critique fakeCritique;
-        private final GraphScope dScope;
-        private final Networks networks;
-        private final SDVariable fakeLabels;
-        private final GraphScope gScope;
-        private final SDVariable z;
-        private final LatentLayout codes;
-        private final RunSpec.Choice loss;
-
-        Context(Side side, SDVariable real, SDVariable fake, SDVariable labels, Critique realCritique,
-                Critique fakeCritique, GraphScope dScope, Networks networks, SDVariable fakeLabels, GraphScope gScope,
-                SDVariable z, LatentLayout codes, RunSpec.Choice loss) {
-            this.loss = loss;
-            this.gScope = gScope;
-            this.z = z;
-            this.codes = codes;
-            this.side = side;
-            this.real = real;
-            this.fake = fake;
-            this.labels = labels;
-            this.realCritique = realCritique;
-            this.fakeCritique = fakeCritique;
-            this.dScope = dScope;
-            this.networks = networks;
-            this.fakeLabels = fakeLabels;
-        }
-
-        @Override
-        public SameDiff sd() {
-            return sd;
-        }
-
-        @Override
-        public String lossName() {
-            return loss.name();
-        }
-
-        @Override
-        public org.jgan.api.Options lossOptions() {
-            return loss.options();
-        }
-
-        @Override
-        public Side side() {
-            return side;
-        }
-
-        @Override
-        public SDVariable real() {
-            return real;
-        }
-
-        @Override
-        public SDVariable fake() {
-            return fake;
-        }
-
-        @Override
-        public SDVariable labels() {
-            return labels;
-        }
-
-        @Override
-        public Critique realCritique() {
-            return realCritique;
-        }
-
-        @Override
-        public Critique fakeCritique() {
-            return fakeCritique;
-        }
-
-        @Override
-        public Critique discriminate(SDVariable x) {
-            return networks.discriminator(dScope, x, labels);
-        }
-
-        @Override
-        public NetworkScope scope() {
-            return scope(side);
-        }
-
-        @Override
-        public NetworkScope scope(Side network) {
-            return network == Side.GENERATOR ? gScope : dScope;
-        }
-
-        @Override
-        public long[] shapeOf(SDVariable variable) {
-            Map<String, org.nd4j.linalg.api.ndarray.INDArray> feed = new java.util.HashMap<>();
-            for (SDVariable v : sd.variables()) {
-                if (v.getVariableType() == org.nd4j.autodiff.samediff.VariableType.PLACEHOLDER) {
-                    long[] shape = v.getShape();
-                    if (shape == null || shape.length == 0) {
-                        feed.put(v.name(), org.nd4j.linalg.factory.Nd4j.scalar(v.dataType(), 0));
-                    } else {
-                        long[] s = shape.clone();
-                        for (int i = 0; i < s.length; i++) {
-                            s[i] = s[i] < 0 ? batchSize : s[i];
-                        }
-                        feed.put(v.name(), org.nd4j.linalg.factory.Nd4j.zeros(v.dataType(), s));
-                    }
-                }
-            }
-            return sd.output(feed, variable.name()).get(variable.name()).shape();
-        }
-
-        @Override
-        public SDVariable code(String name) {
-            LatentLayout.Slot s = codes.slot(name);
-            return z.get(SDIndex.all(), SDIndex.interval(s.offset(), s.offset() + s.code().width()));
-        }
-
-        @Override
-        public SDVariable noise(String name, long... shape) {
-            return random("noise_" + name, shape, false);
-        }
-
-        @Override
-        public SDVariable uniform(String name, long... shape) {
-            return random("uniform_" + name, shape, true);
-        }
     }
 
     /** What input transforms (instance noise) see. */

@@ -92,7 +92,7 @@ record Critic(SameDiff sd, String logits, List<String> params, List<String> mask
      */
     private static Map<String, long[]> probeShapes(SameDiff sd, DataShape shape, int classes, String logits) {
         List<String> names = new ArrayList<>(List.of(X));
-        for (SameDiffOp op : Tangents.path(sd, X, logits)) {
+        for (SameDiffOp op : GraphPath.ops(sd, X, logits)) {
             names.addAll(op.getOutputsOfOp());
         }
         Map<String, INDArray> feed = new HashMap<>(Map.of(X, Nd4j.randn(DataType.FLOAT, shape.batched(2))));
@@ -101,7 +101,7 @@ record Critic(SameDiff sd, String logits, List<String> params, List<String> mask
             labels.putScalar(0, 0, 1).putScalar(1, classes - 1, 1);
             feed.put(LABELS, labels);
         }
-        return Tangents.shapes(sd, feed, names);
+        return GraphPath.shapes(sd, feed, names);
     }
 
     /** Names of ops with kinks that the network built directly in the graph, not through its scope. */

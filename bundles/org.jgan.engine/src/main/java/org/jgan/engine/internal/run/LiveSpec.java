@@ -3,12 +3,12 @@ package org.jgan.engine.internal.run;
 import java.util.List;
 import org.jgan.engine.internal.config.LiveSettings;
 import org.jgan.engine.internal.config.RunSpec;
-import org.jgan.engine.internal.model.GanModel;
+import org.jgan.engine.internal.model.Swaps;
 
 /**
  * The configuration a run trains with, and a changed one waiting for its next iteration boundary. Other threads
  * request changes ({@code gan:set}, an edited .cfg file); only settings that {@link LiveSettings} allows may differ,
- * and a loss or regularizer swap must be one the model can take ({@link GanModel#swapRefusal}). The training thread
+ * and a loss or regularizer swap must be one the model can take ({@link Swaps#refusal}). The training thread
  * takes the waiting change at the boundary.
  */
 final class LiveSpec {
@@ -80,7 +80,7 @@ final class LiveSpec {
                     + "settings, dSteps, iterations, intervals, the loss or regularizers (restart the run for "
                     + "the others)");
         }
-        String refusal = LiveSettings.needsSwap(changes) ? GanModel.swapRefusal(now, changed) : null;
+        String refusal = LiveSettings.needsSwap(changes) ? Swaps.refusal(now, changed) : null;
         if (refusal != null) {
             throw new IllegalArgumentException("run '" + id + "': cannot swap while training: " + refusal
                     + "; restart the run for that");

@@ -10,7 +10,7 @@ import org.jgan.engine.internal.config.PresetMerge;
 import org.jgan.engine.internal.config.RunSpec;
 import org.jgan.engine.internal.folder.Checkpoint;
 import org.jgan.engine.internal.folder.RunLogs;
-import org.jgan.engine.internal.model.GanModel;
+import org.jgan.engine.internal.model.Swaps;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -93,7 +93,7 @@ final class Resumption {
             return new Plan(wanted, null);
         }
         List<String> fixed = LiveSettings.fixed(changes);
-        String refusal = fixed.isEmpty() && LiveSettings.needsSwap(changes) ? GanModel.swapRefusal(before, wanted) : null;
+        String refusal = fixed.isEmpty() && LiveSettings.needsSwap(changes) ? Swaps.refusal(before, wanted) : null;
         if (!fixed.isEmpty() || refusal != null) {
             throw new IllegalArgumentException("run '" + id + "' resumes from its checkpoint at iteration "
                     + c.iteration() + ", trained with other settings that cannot change: "
