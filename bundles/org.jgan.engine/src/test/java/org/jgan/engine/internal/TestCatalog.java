@@ -34,17 +34,17 @@ import org.jgan.sagan.internal.SaganArchitecture;
 import org.jgan.stylegan.internal.StyleGanArchitecture;
 
 /** A catalog holding the plug-ins of this repository, as the service registry would. */
-final class TestCatalog {
+public final class TestCatalog {
 
     private TestCatalog() {
     }
 
-    static ComponentCatalog create() {
+    public static ComponentCatalog create() {
         return fill(new ComponentCatalog());
     }
 
     /** Adds the components of the plug-in bundles the engine's tests use to {@code c}. */
-    static ComponentCatalog fill(ComponentCatalog c) {
+    public static ComponentCatalog fill(ComponentCatalog c) {
         c.add(Kind.ARCHITECTURE, "mlp", new MlpArchitecture(), "org.jgan.mlp", "0");
         c.add(Kind.ARCHITECTURE, "dcgan", new DcganArchitecture(), "org.jgan.dcgan", "0");
         c.add(Kind.ARCHITECTURE, "resnet", new ResnetArchitecture(), "org.jgan.resnet", "0");

@@ -16,7 +16,7 @@ import org.nd4j.linalg.factory.Nd4j;
  * radius and per-channel brightness on a dark background, {@code [channels, size, size]} in [-1, 1]. With
  * {@code classes > 0} the label is the blob's horizontal position in {@code classes} bands.
  */
-final class TestImages implements Dataset {
+public final class TestImages implements Dataset {
 
     @Override
     public String description() {

@@ -6,15 +6,15 @@ import org.jgan.api.dto.RunStatusDTO.State;
 import org.jgan.engine.internal.run.TrainingRun;
 
 /** Waiting in tests with a deadline: a wait that runs out fails with what it saw instead of hanging. */
-final class Waits {
+public final class Waits {
 
     /** The longest a test waits for a small run to get somewhere. */
-    static final long DEADLINE_MILLIS = 120_000;
+    public static final long DEADLINE_MILLIS = 120_000;
 
     private Waits() {
     }
 
-    static void until(BooleanSupplier done, long millis, Supplier<String> seen) throws InterruptedException {
+    public static void until(BooleanSupplier done, long millis, Supplier<String> seen) throws InterruptedException {
         long deadline = System.currentTimeMillis() + millis;
         while (!done.getAsBoolean()) {
             if (System.currentTimeMillis() > deadline) {
@@ -25,7 +25,7 @@ final class Waits {
     }
 
     /** Until the run has done {@code iterations} (failing, with its status, when it finishes first or never gets there). */
-    static void forIteration(TrainingRun run, long iterations) throws InterruptedException {
+    public static void forIteration(TrainingRun run, long iterations) throws InterruptedException {
         until(() -> run.status().iteration >= iterations || run.isFinished(), DEADLINE_MILLIS,
                 () -> run.status().summary);
         if (run.status().iteration < iterations) {
@@ -33,7 +33,7 @@ final class Waits {
         }
     }
 
-    static void forState(TrainingRun run, State state) throws InterruptedException {
+    public static void forState(TrainingRun run, State state) throws InterruptedException {
         until(() -> run.status().state == state, DEADLINE_MILLIS, () -> "waiting for " + state + ": "
                 + run.status().summary);
     }

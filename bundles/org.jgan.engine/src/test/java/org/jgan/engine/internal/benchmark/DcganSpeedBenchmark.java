@@ -1,0 +1,128 @@
+package org.jgan.engine.internal.benchmark;
+
+import java.io.IOException;
+import java.lang.management.ManagementFactory;
+import java.lang.management.MemoryPoolMXBean;
+import java.lang.management.MemoryType;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+import org.jgan.api.Side;
+import org.jgan.engine.internal.TestCatalog;
+import org.jgan.engine.internal.config.RunSpec;
+import org.jgan.engine.internal.model.GanModel;
+import org.junit.jupiter.api.Tag;
+import org.junit.jupiter.api.Test;
+import org.nd4j.linalg.factory.Nd4j;
+
+/**
+ * Time per iteration (one D step and one G step) of the DCGAN at 28x28, batch 64, base width 64, non-saturating
+ * loss, with whichever ND4J native build this JVM loaded, and the process's peak memory: resident (VmHWM, heap and
+ * native arrays together) and the Java heap's part (peak of the heap pools). Prints
+ * figures; asserts nothing about time. When {@code python3} can import {@code torch}, it then runs the same network
+ * in PyTorch ({@code src/test/python/dcgan_torch.py}) and prints its figures beside these.
+ * <p>
+ * Run with {@code mvn -B -pl bundles/org.jgan.engine -Pbenchmark test -Dtest=DcganSpeedBenchmark
+ * -Dsurefire.failIfNoSpecifiedTests=false}, adding {@code -Dorg.bytedeco.javacpp.platform.extension=-onednn-avx2}
+ * or {@code -onednn-avx512} for a oneDNN build (surefire hands Maven's user properties to the test JVM).
+ */
+@Tag("benchmark")
+class DcganSpeedBenchmark {
+
+    private static final int WARMUP = 20;
+    private static final int MEASURED = 30;
+
+    @Test
+    void millisecondsPerIterationAndPeakMemory() throws Exception {
+        Map<String, String> raw = Map.of("architecture", "dcgan", "architecture.channels", "64", "dataset",
+                "test-images", "dataset.size", "28", "dataset.channels", "1", "batchSize", "64", "latent", "100",
+                "metrics", "none");
+        RunSpec spec = RunSpec.parse(raw, TestCatalog.create(), "dcgan-bench");
+        GanModel m = new GanModel(spec, spec.datasetComponent().open(spec.dataset().options()));
+        List<Double> times = new ArrayList<>();
+        for (int it = 0; it < WARMUP + MEASURED; it++) {
+            long t0 = System.nanoTime();
+            m.discriminatorStep(it, 0);
+            m.generatorStep(it);
+            if (it >= WARMUP) {
+                times.add((System.nanoTime() - t0) / 1e6);
+            }
+        }
+        Collections.sort(times);
+        long heapPeak = 0;
+        for (MemoryPoolMXBean pool : ManagementFactory.getMemoryPoolMXBeans()) {
+            if (pool.getType() == MemoryType.HEAP) {
+                heapPeak += pool.getPeakUsage().getUsed();
+            }
+        }
+        String extension = System.getProperty("org.bytedeco.javacpp.platform.extension", "");
+        Object blas = Nd4j.getExecutioner().getEnvironmentInformation().get("blas.vendor");
+        System.out.printf(Locale.ROOT, "jgan dcgan 28x28 batch 64 channels 64 (G %d, D %d parameters), native build "
+                + "linux-x86_64%s, BLAS %s, %d threads: median %.1f ms/iteration (min %.1f, max %.1f, %d measured); "
+                + "peak resident %d MB, of which Java heap at most %d MB%n",
+                m.parameterCount(Side.GENERATOR), m.parameterCount(Side.DISCRIMINATOR), extension, blas,
+                Runtime.getRuntime().availableProcessors(), times.get(times.size() / 2), times.get(0),
+                times.get(times.size() - 1), times.size(), status("VmHWM") >> 10, heapPeak >> 20);
+        pytorchReference();
+    }
+
+    /** A line of /proc/self/status in kB, e.g. VmHWM (peak resident set); -1 where unreadable. */
+    private static long status(String key) {
+        try {
+            for (String line : Files.readAllLines(Path.of("/proc/self/status"))) {
+                if (line.startsWith(key + ":")) {
+                    return Long.parseLong(line.replaceAll("[^0-9]", ""));
+                }
+            }
+        } catch (IOException | NumberFormatException e) {
+            return -1;
+        }
+        return -1;
+    }
+
+    private static void pytorchReference() throws InterruptedException {
+        Path script = Path.of("src/test/python/dcgan_torch.py");
+        // Debian's python3-torch lives under /usr/bin/python3, which a python3 earlier on the PATH may hide
+        String python = null;
+        for (String candidate : List.of("/usr/bin/python3", "python3")) {
+            if (python == null && Files.exists(script) && run(candidate, "-c", "import torch") != null) {
+                python = candidate;
+            }
+        }
+        if (python == null) {
+            System.out.println("pytorch reference: skipped (no python3 can import torch; apt-get install python3-torch)");
+            return;
+        }
+        String out = run(python, script.toString(), String.valueOf(WARMUP), String.valueOf(MEASURED),
+                String.valueOf(Runtime.getRuntime().availableProcessors()));
+        System.out.println(out == null ? "pytorch reference: failed" : out.trim());
+    }
+
+    /** Standard output of a command that exited 0 within 10 minutes, else null. */
+    private static String run(String... command) throws InterruptedException {
+        Process p;
+        try {
+            p = new ProcessBuilder(command).redirectError(ProcessBuilder.Redirect.DISCARD).start();
+        } catch (IOException e) {
+            return null;
+        }
+        byte[] out;
+        try {
+            out = p.getInputStream().readAllBytes();
+        } catch (IOException e) {
+            p.destroyForcibly();
+            return null;
+        }
+        if (!p.waitFor(10, TimeUnit.MINUTES) || p.exitValue() != 0) {
+            p.destroyForcibly();
+            return null;
+        }
+        return new String(out, StandardCharsets.UTF_8);
+    }
+}

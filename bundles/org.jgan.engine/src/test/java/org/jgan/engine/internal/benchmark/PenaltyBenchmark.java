@@ -1,0 +1,111 @@
+package org.jgan.engine.internal.benchmark;
+
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import org.jgan.engine.internal.TestCatalog;
+import org.jgan.engine.internal.config.RunSpec;
+import org.jgan.engine.internal.model.GanModel;
+import org.jgan.engine.internal.penalty.InputGradientPenalty;
+import org.junit.jupiter.api.Tag;
+import org.junit.jupiter.api.Test;
+
+/**
+ * Cost of each gradient penalty per iteration relative to the unregularized iteration (one D and one G step), on
+ * the MLP (ring8, 128 units, batch 64) and on a small convolutional GAN (dcgan with base width 16 on 1x28x28
+ * images, batch 32, batch norm in both networks). Prints figures; asserts nothing about time. Run with
+ * {@code mvn -B -pl bundles/org.jgan.engine -Pbenchmark test -Dtest=PenaltyBenchmark
+ * -Dsurefire.failIfNoSpecifiedTests=false}, adding {@code -Dorg.bytedeco.javacpp.platform.extension=-onednn-avx512}
+ * for the oneDNN build.
+ */
+@Tag("benchmark")
+class PenaltyBenchmark {
+
+    private static final int WARMUP = 20;
+    /** A block is one lazy period, so each block of a lazy penalty holds exactly one penalized step. */
+    private static final int BLOCK = 16;
+    private static final int ROUNDS = 7;
+
+    @Test
+    void mlp() {
+        table("mlp (ring8, 128 units, batch 64)", Map.of("dataset", "ring8", "batchSize", "64",
+                "architecture.hidden", "128", "metrics", "none"));
+    }
+
+    @Test
+    void conv() {
+        table("conv (dcgan width 16, 1x28x28, batch 32)", Map.of("architecture", "dcgan", "architecture.channels",
+                "16", "dataset", "test-images", "dataset.size", "28", "dataset.channels", "1", "batchSize", "32",
+                "metrics", "none"));
+    }
+
+    /**
+     * Every configuration's model is built first and warmed up; then the configurations take turns, one block of
+     * {@link #BLOCK} iterations each per round, so that drift of the machine (JIT, native memory, other load)
+     * falls on all of them alike. A configuration's figure is the median over rounds of its block's mean.
+     */
+    private static void table(String title, Map<String, String> base) {
+        Map<String, GanModel> models = new LinkedHashMap<>();
+        models.put("none", model(base, "", 1));
+        // -Djgan.bench.penalties=roth,r1 measures a subset: fewer models alive at once (each holds SameDiff's array
+        // caches, and together they can push native memory past JavaCPP's limit, which then forces collections)
+        String only = System.getProperty("jgan.bench.penalties", "roth,r1,r2,wgan-gp,dragan");
+        for (String p : only.split(",")) {
+            for (int every : new int[] {1, 16}) {
+                models.put(p + " every " + every, model(base, p, every));
+            }
+            // the central difference that tangents replaced, side by side
+            GanModel difference = model(base, p, 1);
+            difference.penaltyMethod(InputGradientPenalty.Method.DIFFERENCE);
+            models.put(p + " difference", difference);
+        }
+        Map<String, long[]> its = new HashMap<>();
+        Map<String, List<Double>> blocks = new HashMap<>();
+        models.forEach((name, m) -> {
+            its.put(name, new long[] {0});
+            blocks.put(name, new ArrayList<>());
+            run(m, its.get(name), WARMUP);
+        });
+        for (int round = 0; round < ROUNDS; round++) {
+            for (Map.Entry<String, GanModel> e : models.entrySet()) {
+                System.gc();
+                long t0 = System.nanoTime();
+                run(e.getValue(), its.get(e.getKey()), BLOCK);
+                blocks.get(e.getKey()).add((System.nanoTime() - t0) / 1e6 / BLOCK);
+            }
+        }
+        System.out.println(title + " (" + ROUNDS + " rounds of " + BLOCK + " iterations)");
+        double plain = median(blocks.get("none"));
+        for (String name : models.keySet()) {
+            double ms = median(blocks.get(name));
+            System.out.printf(Locale.ROOT, "  %-18s %8.2f ms/iteration  %.2fx%n", name, ms, ms / plain);
+        }
+    }
+
+    private static GanModel model(Map<String, String> base, String penalty, int every) {
+        Map<String, String> raw = new HashMap<>(base);
+        raw.put("regularizers", penalty);
+        if (!penalty.isEmpty()) {
+            raw.put("regularizer." + penalty + ".every", Integer.toString(every));
+        }
+        RunSpec spec = RunSpec.parse(raw, TestCatalog.create(), "bench");
+        return new GanModel(spec, spec.datasetComponent().open(spec.dataset().options()));
+    }
+
+    private static void run(GanModel m, long[] it, int n) {
+        for (int i = 0; i < n; i++, it[0]++) {
+            m.discriminatorStep(it[0], 0);
+            m.generatorStep(it[0]);
+        }
+    }
+
+    private static double median(List<Double> values) {
+        List<Double> sorted = new ArrayList<>(values);
+        Collections.sort(sorted);
+        return sorted.get(sorted.size() / 2);
+    }
+}

@@ -1,0 +1,55 @@
+package org.jgan.engine.internal.config;
+
+import java.util.HashMap;
+import java.util.Map;
+import org.jgan.engine.internal.TestCatalog;
+import org.jgan.engine.internal.config.RunSpec;
+import org.jgan.engine.internal.model.GanModel;
+import org.jgan.presets.internal.PresetFile;
+import org.jgan.presets.internal.PresetFiles;
+import org.junit.jupiter.api.Test;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/** Every shipped preset is a valid run configuration of the shipped components and trains a step. */
+class PresetsTest {
+
+    @Test
+    void everyPresetParsesAndTrainsAStep() throws java.io.IOException {
+        int checked = 0;
+        for (PresetFile preset : PresetFiles.onClassPath()) {
+            Map<String, String> raw = new HashMap<>(preset.settings());
+            raw.put("batchSize", "16");
+            if ("idx".equals(raw.get("dataset"))) {
+                // small networks for one step; the generated images stand in where Fashion-MNIST is not installed
+                raw.put("architecture.channels", "8");
+                if (!java.nio.file.Files.isDirectory(java.nio.file.Path.of("/usr/share/datasets/fashion-mnist"))) {
+                    raw.keySet().removeIf(k -> k.startsWith("dataset."));
+                    raw.put("dataset", "test-images");
+                    raw.put("dataset.size", preset.settings().getOrDefault("dataset.size", "28"));
+                    raw.put("dataset.channels", "1");
+                }
+            }
+            RunSpec spec = RunSpec.parse(raw, TestCatalog.create(), "preset");
+            GanModel m = new GanModel(spec, spec.datasetComponent().open(spec.dataset().options()));
+            Map<String, Double> d = m.discriminatorStep(0, 0);
+            Map<String, Double> g = m.generatorStep(0);
+            assertTrue(Double.isFinite(d.get("d_loss")) && Double.isFinite(g.get("g_loss")), preset.name());
+            checked++;
+        }
+        assertEquals(18, checked, "presets checked");
+    }
+
+    @Test
+    void recipesCarryThePapersHyperparameters() throws java.io.IOException {
+        Map<String, String> sagan = PresetFiles.named("ttur-sagan").settings();
+        assertEquals("1e-4", sagan.get("lrG"));
+        assertEquals("4e-4", sagan.get("lrD"));
+        assertEquals("both", sagan.get("regularizer.spectral-norm.networks"));
+        Map<String, String> fm = PresetFiles.named("feature-matching").settings();
+        assertEquals("0", fm.get("gAdvWeight"));
+        RunSpec improved = RunSpec.parse(PresetFiles.named("improved-gan").settings(), TestCatalog.create(), "improved");
+        assertEquals(0.9, improved.loss().options().getDouble("realLabel"), 0);
+        assertEquals(100, improved.architecture().options().getInt("minibatchKernels"));
+    }
+}
