@@ -6,7 +6,6 @@ import java.util.HashMap;
 import java.util.Map;
 import org.jgan.api.DataSource;
 import org.jgan.engine.internal.TestCatalog;
-import org.jgan.engine.internal.analysis.Evaluation;
 import org.jgan.engine.internal.catalog.ComponentCatalog;
 import org.jgan.engine.internal.config.RunSpec;
 import org.jgan.engine.internal.folder.Checkpoint;

@@ -6,7 +6,6 @@ import java.util.List;
 import java.util.Map;
 import javax.imageio.ImageIO;
 import org.jgan.engine.internal.TestCatalog;
-import org.jgan.engine.internal.analysis.LatentExplorer;
 import org.jgan.engine.internal.config.RunSpec;
 import org.jgan.engine.internal.model.GanModel;
 import org.junit.jupiter.api.Test;

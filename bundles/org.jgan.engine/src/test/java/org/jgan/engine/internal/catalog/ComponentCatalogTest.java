@@ -1,8 +1,6 @@
 package org.jgan.engine.internal.catalog;
 
 import java.util.concurrent.atomic.AtomicInteger;
-import org.jgan.engine.internal.catalog.ComponentCatalog;
-import org.jgan.engine.internal.catalog.Kind;
 import org.jgan.losses.internal.HingeLoss;
 import org.junit.jupiter.api.Test;
 import static org.junit.jupiter.api.Assertions.assertEquals;

@@ -1,7 +1,6 @@
 package org.jgan.engine.internal.config;
 
 import java.util.Map;
-import org.jgan.engine.internal.config.PresetMerge;
 import org.junit.jupiter.api.Test;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 

@@ -3,7 +3,6 @@ package org.jgan.engine.internal.config;
 import java.util.HashMap;
 import java.util.Map;
 import org.jgan.engine.internal.TestCatalog;
-import org.jgan.engine.internal.config.RunSpec;
 import org.jgan.engine.internal.model.GanModel;
 import org.jgan.presets.internal.PresetFile;
 import org.jgan.presets.internal.PresetFiles;

@@ -2,7 +2,6 @@ package org.jgan.engine.internal.config;
 
 import java.util.Map;
 import org.jgan.engine.internal.TestCatalog;
-import org.jgan.engine.internal.config.RunSpec;
 import org.junit.jupiter.api.Test;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;

@@ -7,7 +7,6 @@ import java.util.Map;
 import org.jgan.api.DataSource;
 import org.jgan.engine.internal.TestCatalog;
 import org.jgan.engine.internal.config.RunSpec;
-import org.jgan.engine.internal.folder.Checkpoint;
 import org.jgan.engine.internal.model.GanModel;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;

@@ -8,7 +8,6 @@ import org.jgan.engine.internal.TestCatalog;
 import org.jgan.engine.internal.catalog.ComponentCatalog;
 import org.jgan.engine.internal.catalog.Kind;
 import org.jgan.engine.internal.config.RunSpec;
-import org.jgan.engine.internal.model.GanModel;
 import org.junit.jupiter.api.Test;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;

@@ -6,7 +6,6 @@ import org.jgan.api.DataSource;
 import org.jgan.api.MixtureModel;
 import org.jgan.engine.internal.TestCatalog;
 import org.jgan.engine.internal.config.RunSpec;
-import org.jgan.engine.internal.model.GanModel;
 import org.junit.jupiter.api.Test;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import static org.junit.jupiter.api.Assertions.assertTrue;

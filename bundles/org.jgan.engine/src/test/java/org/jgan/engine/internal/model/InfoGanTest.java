@@ -12,8 +12,6 @@ import org.jgan.api.RegularizationContext;
 import org.jgan.api.Side;
 import org.jgan.engine.internal.TestCatalog;
 import org.jgan.engine.internal.config.RunSpec;
-import org.jgan.engine.internal.model.GanModel;
-import org.jgan.engine.internal.model.LatentLayout;
 import org.jgan.regularizers.internal.InfoGanTerm;
 import org.junit.jupiter.api.Test;
 import org.nd4j.autodiff.samediff.SDVariable;

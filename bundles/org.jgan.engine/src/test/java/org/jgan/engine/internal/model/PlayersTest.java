@@ -8,8 +8,6 @@ import org.jgan.engine.internal.TestCatalog;
 import org.jgan.engine.internal.config.RunSpec;
 import org.jgan.engine.internal.folder.Checkpoint;
 import org.jgan.engine.internal.memory.GraphMemory;
-import org.jgan.engine.internal.model.GanModel;
-import org.jgan.engine.internal.model.Players;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.nd4j.linalg.api.ndarray.INDArray;

@@ -12,7 +12,6 @@ import org.jgan.engine.internal.TestCatalog;
 import org.jgan.engine.internal.catalog.ComponentCatalog;
 import org.jgan.engine.internal.catalog.Kind;
 import org.jgan.engine.internal.config.RunSpec;
-import org.jgan.engine.internal.model.GanModel;
 import org.jgan.engine.internal.run.TrainingRun;
 import org.junit.jupiter.api.Test;
 import org.nd4j.autodiff.samediff.SDVariable;

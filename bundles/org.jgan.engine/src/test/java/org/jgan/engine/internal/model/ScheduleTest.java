@@ -6,8 +6,6 @@ import org.jgan.api.Side;
 import org.jgan.engine.internal.TestCatalog;
 import org.jgan.engine.internal.config.RunSpec;
 import org.jgan.engine.internal.folder.Checkpoint;
-import org.jgan.engine.internal.model.GanModel;
-import org.jgan.engine.internal.model.Schedule;
 import org.junit.jupiter.api.Test;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;

@@ -13,7 +13,6 @@ import org.jgan.api.RegularizationContext;
 import org.jgan.api.Side;
 import org.jgan.engine.internal.TestCatalog;
 import org.jgan.engine.internal.config.RunSpec;
-import org.jgan.engine.internal.model.GanModel;
 import org.jgan.regularizers.internal.FeatureMatching;
 import org.jgan.regularizers.internal.InstanceNoise;
 import org.junit.jupiter.api.Test;

@@ -13,7 +13,6 @@ import org.jgan.engine.internal.catalog.ComponentCatalog;
 import org.jgan.engine.internal.catalog.Kind;
 import org.jgan.engine.internal.config.RunSpec;
 import org.jgan.engine.internal.graph.ParameterStore;
-import org.jgan.engine.internal.penalty.InputGradientPenalty;
 import org.jgan.mlp.internal.MlpArchitecture;
 import org.jgan.regularizers.internal.DraganPenalty;
 import org.jgan.regularizers.internal.R1Penalty;

@@ -29,7 +29,6 @@ import org.jgan.engine.internal.graph.GraphScope;
 import org.jgan.engine.internal.graph.ParameterStore;
 import org.jgan.engine.internal.memory.GraphMemory;
 import org.jgan.engine.internal.model.GanModel;
-import org.jgan.engine.internal.penalty.InputGradientPenalty;
 import org.jgan.regularizers.internal.DraganPenalty;
 import org.jgan.regularizers.internal.R1Penalty;
 import org.jgan.regularizers.internal.R2Penalty;

@@ -12,7 +12,6 @@ import org.jgan.engine.internal.Waits;
 import org.jgan.engine.internal.config.LiveSettings;
 import org.jgan.engine.internal.config.RunSpec;
 import org.jgan.engine.internal.model.GanModel;
-import org.jgan.engine.internal.run.TrainingRun;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;

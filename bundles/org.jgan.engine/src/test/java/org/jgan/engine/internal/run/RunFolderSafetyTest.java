@@ -16,8 +16,6 @@ import org.jgan.engine.internal.catalog.ComponentCatalog;
 import org.jgan.engine.internal.config.RunSpec;
 import org.jgan.engine.internal.folder.Checkpoint;
 import org.jgan.engine.internal.folder.RunLock;
-import org.jgan.engine.internal.run.RunListener;
-import org.jgan.engine.internal.run.TrainingRun;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import static org.junit.jupiter.api.Assertions.assertEquals;

@@ -14,8 +14,6 @@ import org.jgan.engine.internal.TestCatalog;
 import org.jgan.engine.internal.config.RunSpec;
 import org.jgan.engine.internal.folder.Json;
 import org.jgan.engine.internal.memory.GraphMemory;
-import org.jgan.engine.internal.run.RunListener;
-import org.jgan.engine.internal.run.TrainingRun;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import static org.junit.jupiter.api.Assertions.assertEquals;
