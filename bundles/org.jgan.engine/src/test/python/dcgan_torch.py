@@ -45,8 +45,10 @@ for it in range(warmup + measured):
 times.sort()
 # VmHWM of this process (ru_maxrss would include the launching JVM's peak: Linux keeps it across exec)
 peak_kb = next(int(l.split()[1]) for l in open("/proc/self/status") if l.startswith("VmHWM:"))
+# the BLAS this torch runs on (Debian's links libblas.so.3: the reference BLAS unless OpenBLAS is installed)
+blas = sorted({l.split()[-1] for l in open("/proc/self/maps") if "blas" in l.split()[-1].lower()}) or ["(none mapped)"]
 print("pytorch %s dcgan 28x28 batch 64 (G %d, D %d parameters), %d threads: median %.1f ms/iteration "
-      "(min %.1f, max %.1f, %d measured); peak resident %.0f MB"
+      "(min %.1f, max %.1f, %d measured); peak resident %.0f MB; BLAS %s"
       % (torch.__version__, sum(p.numel() for p in G.parameters()), sum(p.numel() for p in D.parameters()),
          threads, times[len(times) // 2], times[0], times[-1], len(times),
-         peak_kb / 1024))
+         peak_kb / 1024, ", ".join(blas)))

@@ -108,7 +108,10 @@ class DcganSpeedBenchmark {
     private static String run(String... command) throws InterruptedException {
         Process p;
         try {
-            p = new ProcessBuilder(command).redirectError(ProcessBuilder.Redirect.DISCARD).start();
+            ProcessBuilder b = new ProcessBuilder(command).redirectError(ProcessBuilder.Redirect.DISCARD);
+            // OpenBLAS's own threads inside torch's would oversubscribe the cores (../shared/NOTES.md)
+            b.environment().putIfAbsent("OPENBLAS_NUM_THREADS", "1");
+            p = b.start();
         } catch (IOException e) {
             return null;
         }
