@@ -21,6 +21,7 @@ import org.jgan.engine.internal.graph.ParameterStore;
 import org.jgan.engine.internal.memory.GraphMemory;
 import org.jgan.engine.internal.memory.MemoryBudget;
 import org.jgan.engine.internal.penalty.InputGradientPenalty;
+import org.nd4j.autodiff.listeners.Listener;
 import org.nd4j.linalg.api.ndarray.INDArray;
 
 /**
@@ -212,6 +213,14 @@ public final class GanModel implements SampleSource, AutoCloseable {
     private Accumulated gradientsAt(Side side, long iteration, long stream) {
         long playerStep = state.steps(side);
         return steps.gradients(graph(side, iteration, playerStep), iteration, stream, playerStep, graphs.penalties());
+    }
+
+    /**
+     * Adds a listener to the training graphs' gradient functions that exist (after a step of each player): per-op
+     * timing for benchmarks.
+     */
+    public void listen(Listener listener) {
+        graphs.listen(listener);
     }
 
     /** The weight of a term at this iteration and step of its player (see {@link TermWeights}). */

@@ -16,6 +16,8 @@ import org.jgan.engine.internal.graph.GraphScope;
 import org.jgan.engine.internal.graph.ParameterStore;
 import org.jgan.engine.internal.memory.GraphMemory;
 import org.jgan.engine.internal.penalty.InputGradientPenalty;
+import org.nd4j.autodiff.listeners.Listener;
+import org.nd4j.autodiff.samediff.SameDiff;
 
 /**
  * The graphs a run trains with, for one configuration of loss and regularizers: each player's {@link PlayerGraph}
@@ -123,6 +125,21 @@ final class TrainingGraphs {
     /** The parameter constraints (e.g. weight clipping), applied after their player's update. */
     List<RunSpec.RegularizerChoice> constraints() {
         return constraints;
+    }
+
+    /**
+     * Adds a listener to the gradient function of every player graph built so far that has one (graphs get theirs at
+     * their first step): per-op timing for benchmarks.
+     */
+    void listen(Listener listener) {
+        for (Map<Set<String>, PlayerGraph> bySet : graphs.values()) {
+            for (PlayerGraph g : bySet.values()) {
+                SameDiff grad = g.sd.getFunction("grad");
+                if (grad != null) {
+                    grad.addListeners(listener);
+                }
+            }
+        }
     }
 
     /** Native bytes of the graphs' array caches. */

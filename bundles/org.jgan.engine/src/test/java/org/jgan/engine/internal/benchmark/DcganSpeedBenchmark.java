@@ -46,7 +46,13 @@ class DcganSpeedBenchmark {
         RunSpec spec = RunSpec.parse(raw, TestCatalog.create(), "dcgan-bench");
         GanModel m = new GanModel(spec, spec.datasetComponent().open(spec.dataset().options()));
         List<Double> times = new ArrayList<>();
+        // -Djgan.bench.profile=N: the N ops (and op shapes) that take the most time, over the measured iterations
+        int profileTop = Integer.getInteger("jgan.bench.profile", 0);
+        OpProfile profile = new OpProfile();
         for (int it = 0; it < WARMUP + MEASURED; it++) {
+            if (it == WARMUP && profileTop > 0) {
+                m.listen(profile);
+            }
             long t0 = System.nanoTime();
             m.discriminatorStep(it, 0);
             m.generatorStep(it);
@@ -69,6 +75,9 @@ class DcganSpeedBenchmark {
                 m.parameterCount(Side.GENERATOR), m.parameterCount(Side.DISCRIMINATOR), extension, blas,
                 Runtime.getRuntime().availableProcessors(), times.get(times.size() / 2), times.get(0),
                 times.get(times.size() - 1), times.size(), status("VmHWM") >> 10, heapPeak >> 20);
+        if (profileTop > 0) {
+            System.out.print(profile.report(MEASURED, profileTop));
+        }
         pytorchReference();
     }
 

@@ -1,0 +1,73 @@
+package org.jgan.engine.internal.benchmark;
+
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import org.nd4j.autodiff.listeners.At;
+import org.nd4j.autodiff.listeners.BaseListener;
+import org.nd4j.autodiff.listeners.Operation;
+import org.nd4j.autodiff.samediff.SameDiff;
+import org.nd4j.autodiff.samediff.internal.SameDiffOp;
+import org.nd4j.linalg.api.ndarray.INDArray;
+import org.nd4j.linalg.api.ops.OpContext;
+import org.nd4j.linalg.dataset.api.MultiDataSet;
+
+/**
+ * Wall time per op of the graphs it listens to, by op name and by op name with its first output's shape: where a
+ * training step's time goes. Ops run on the calling thread (their native kernels use the OpenMP threads), so the
+ * time between an op's start and end is its own.
+ */
+final class OpProfile extends BaseListener {
+
+    private final Map<String, long[]> byName = new HashMap<>();
+    private final Map<String, long[]> byShape = new HashMap<>();
+    private long started;
+
+    @Override
+    public boolean isActive(Operation operation) {
+        return true;
+    }
+
+    @Override
+    public void preOpExecution(SameDiff sd, At at, SameDiffOp op, OpContext context) {
+        started = System.nanoTime();
+    }
+
+    @Override
+    public void opExecution(SameDiff sd, At at, MultiDataSet batch, SameDiffOp op, OpContext context,
+            INDArray[] outputs) {
+        long nanos = System.nanoTime() - started;
+        String name = op.getOp().opName();
+        String shape = outputs == null || outputs.length == 0 || outputs[0] == null ? "[]"
+                : Arrays.toString(outputs[0].shape());
+        add(byName, name, nanos);
+        add(byShape, name + " " + shape, nanos);
+    }
+
+    private static void add(Map<String, long[]> table, String key, long nanos) {
+        long[] row = table.computeIfAbsent(key, k -> new long[2]);
+        row[0] += nanos;
+        row[1]++;
+    }
+
+    /** The {@code top} rows of both tables, in ms per iteration, and the total of all ops. */
+    String report(int iterations, int top) {
+        StringBuilder sb = new StringBuilder();
+        long total = byName.values().stream().mapToLong(r -> r[0]).sum();
+        sb.append(String.format(Locale.ROOT, "ops: %.1f ms per iteration in all%n", total / 1e6 / iterations));
+        for (Map<String, long[]> table : List.of(byName, byShape)) {
+            List<Map.Entry<String, long[]>> rows = new ArrayList<>(table.entrySet());
+            rows.sort((a, b) -> Long.compare(b.getValue()[0], a.getValue()[0]));
+            for (Map.Entry<String, long[]> e : rows.subList(0, Math.min(top, rows.size()))) {
+                sb.append(String.format(Locale.ROOT, "  %7.2f ms %5.1f%% %4d calls  %s%n",
+                        e.getValue()[0] / 1e6 / iterations, 100.0 * e.getValue()[0] / total,
+                        e.getValue()[1] / iterations, e.getKey()));
+            }
+            sb.append('\n');
+        }
+        return sb.toString();
+    }
+}
