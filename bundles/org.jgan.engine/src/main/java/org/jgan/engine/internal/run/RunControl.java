@@ -112,14 +112,16 @@ final class RunControl {
 
     /**
      * Waits once (until woken) unless a stop is requested or {@code changes} moved from {@code seen}; returns whether
-     * a stop is requested.
+     * a stop was requested before the wait (a stop that comes during the wait is seen at the next call, after the
+     * caller looked at the changes).
      */
     boolean awaitChange(LongSupplier changes, long seen) throws InterruptedException {
         synchronized (lock) {
-            if (!stopRequested && changes.getAsLong() == seen) {
+            boolean stop = stopRequested;
+            if (!stop && changes.getAsLong() == seen) {
                 lock.wait();
             }
-            return stopRequested;
+            return stop;
         }
     }
 

@@ -10,6 +10,7 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.TreeMap;
+import java.util.function.Consumer;
 import org.jgan.api.DataSource;
 import org.jgan.api.Metric;
 import org.jgan.api.MetricResult;
@@ -159,11 +160,12 @@ final class RunRecords {
      * Writes the samples of iteration {@code at} from the run's fixed latent batch and the scores of the chosen
      * metrics (metrics.json, a row of metrics.csv).
      *
-     * @param seed the run's seed, from which the fixed latent batch and the metrics' streams are drawn
-     * @return the scores, named "metric.score"
+     * @param seed   the run's seed, from which the fixed latent batch and the metrics' streams are drawn
+     * @param scored given the scores, named "metric.score", before they are written (the status shows them even
+     *               when writing fails)
      */
-    Map<String, Double> evaluate(GanModel model, DataSource data, List<Map.Entry<Metric, RunSpec.Choice>> chosen,
-            long at, long seed) throws IOException {
+    void evaluate(GanModel model, DataSource data, List<Map.Entry<Metric, RunSpec.Choice>> chosen, long at,
+            long seed, Consumer<Map<String, Double>> scored) throws IOException {
         Path samples = folder.samples();
         Files.createDirectories(samples);
         String prefix = String.format(Locale.ROOT, "iter-%07d", at);
@@ -183,6 +185,7 @@ final class RunRecords {
             }
             r.scores().forEach((k, v) -> scores.put(e.getValue().name() + "." + k, v));
         }
+        scored.accept(scores);
         RunLogs.appendMetrics(folder.metricsLog(), at, scores);
         Map<String, Object> json = new LinkedHashMap<>();
         json.put("iteration", at);
@@ -191,6 +194,5 @@ final class RunRecords {
         if (!scores.isEmpty()) {
             LOG.info("[{}] iteration {} metrics {}", id, at, scores);
         }
-        return scores;
     }
 }

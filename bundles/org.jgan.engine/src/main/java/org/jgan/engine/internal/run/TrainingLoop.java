@@ -124,10 +124,11 @@ final class TrainingLoop {
         }
         if (resumed != null) {
             Resumption.Plan plan = resumption.plan(resumed, live.current());
-            live.current(plan.spec());
+            // the pending change first, so that latestSpec() never shows the recorded configuration without it
             if (plan.pending() != null) {
                 live.pending(plan.pending());
             }
+            live.current(plan.spec());
             control.iterations(plan.spec().settings().iterations());
         }
         RunSpec spec = live.current();
@@ -224,7 +225,7 @@ final class TrainingLoop {
 
     private void evaluate(GanModel model, DataSource data, List<Map.Entry<Metric, RunSpec.Choice>> chosen, long at)
             throws IOException {
-        control.metrics(records.evaluate(model, data, chosen, at, live.current().settings().seed()));
+        records.evaluate(model, data, chosen, at, live.current().settings().seed(), control::metrics);
     }
 
     /**
