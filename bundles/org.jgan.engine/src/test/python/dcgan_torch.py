@@ -5,6 +5,7 @@ random data, 2 threads. Prints the median ms per iteration and the peak resident
 The G step reuses the D step's fake batch, as PyTorch's DCGAN example does; the jgan engine draws a fresh latent
 batch for each step (Goodfellow et al. 2014, Algorithm 1), so it runs G's forward pass once more per iteration.
 """
+import math
 import sys
 import time
 
@@ -47,8 +48,9 @@ times.sort()
 peak_kb = next(int(l.split()[1]) for l in open("/proc/self/status") if l.startswith("VmHWM:"))
 # the BLAS this torch runs on (Debian's links libblas.so.3: the reference BLAS unless OpenBLAS is installed)
 blas = sorted({l.split()[-1] for l in open("/proc/self/maps") if "blas" in l.split()[-1].lower()}) or ["(none mapped)"]
+median, p90 = times[len(times) // 2], times[math.ceil(0.9 * len(times)) - 1]
 print("pytorch %s dcgan 28x28 batch 64 (G %d, D %d parameters), %d threads: median %.1f ms/iteration "
-      "(min %.1f, max %.1f, %d measured); peak resident %.0f MB; BLAS %s"
+      "(mean %.1f, p90 %.1f = %.2fx the median, min %.1f, max %.1f, %d measured); peak resident %.0f MB; BLAS %s"
       % (torch.__version__, sum(p.numel() for p in G.parameters()), sum(p.numel() for p in D.parameters()),
-         threads, times[len(times) // 2], times[0], times[-1], len(times),
+         threads, median, sum(times) / len(times), p90, p90 / median, times[0], times[-1], len(times),
          peak_kb / 1024, ", ".join(blas)))

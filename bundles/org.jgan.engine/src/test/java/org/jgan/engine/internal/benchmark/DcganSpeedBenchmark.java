@@ -69,16 +69,23 @@ class DcganSpeedBenchmark {
         }
         String extension = System.getProperty("org.bytedeco.javacpp.platform.extension", "");
         Object blas = Nd4j.getExecutioner().getEnvironmentInformation().get("blas.vendor");
+        double median = times.get(times.size() / 2);
+        double mean = times.stream().mapToDouble(Double::doubleValue).average().orElse(Double.NaN);
+        // p90: the time 90% of the measured iterations stay within (nearest rank)
+        double p90 = times.get((int) Math.ceil(0.9 * times.size()) - 1);
         System.out.printf(Locale.ROOT, "jgan dcgan 28x28 batch 64 channels 64 (G %d, D %d parameters), native build "
-                + "linux-x86_64%s, BLAS %s, %d threads: median %.1f ms/iteration (min %.1f, max %.1f, %d measured); "
-                + "peak resident %d MB, of which Java heap at most %d MB%n",
+                + "linux-x86_64%s, BLAS %s, %d threads: median %.1f ms/iteration (mean %.1f, p90 %.1f = %.2fx the "
+                + "median, min %.1f, max %.1f, %d measured); peak resident %d MB, of which Java heap at most %d MB%n",
                 m.parameterCount(Side.GENERATOR), m.parameterCount(Side.DISCRIMINATOR), extension, blas,
-                Runtime.getRuntime().availableProcessors(), times.get(times.size() / 2), times.get(0),
+                Runtime.getRuntime().availableProcessors(), median, mean, p90, p90 / median, times.get(0),
                 times.get(times.size() - 1), times.size(), status("VmHWM") >> 10, heapPeak >> 20);
         if (profileTop > 0) {
             System.out.print(profile.report(MEASURED, profileTop));
         }
-        pytorchReference();
+        Double torch = pytorchReference();
+        if (torch != null) {
+            System.out.printf(Locale.ROOT, "jgan / pytorch: %.2fx the median time%n", median / torch);
+        }
     }
 
     /** A line of /proc/self/status in kB, e.g. VmHWM (peak resident set); -1 where unreadable. */
@@ -95,7 +102,8 @@ class DcganSpeedBenchmark {
         return -1;
     }
 
-    private static void pytorchReference() throws InterruptedException {
+    /** Runs the PyTorch reference and prints its line; returns its median ms per iteration, or null. */
+    private static Double pytorchReference() throws InterruptedException {
         Path script = Path.of("src/test/python/dcgan_torch.py");
         // Debian's python3-torch lives under /usr/bin/python3, which a python3 earlier on the PATH may hide
         String python = null;
@@ -105,12 +113,16 @@ class DcganSpeedBenchmark {
             }
         }
         if (python == null) {
-            System.out.println("pytorch reference: skipped (no python3 can import torch; apt-get install python3-torch)");
-            return;
+            System.out.println("pytorch reference: skipped (no python3 can import torch; apt-get install python3-torch "
+                    + "libopenblas0-pthread)");
+            return null;
         }
         String out = run(python, script.toString(), String.valueOf(WARMUP), String.valueOf(MEASURED),
                 String.valueOf(Runtime.getRuntime().availableProcessors()));
         System.out.println(out == null ? "pytorch reference: failed" : out.trim());
+        java.util.regex.Matcher median = out == null ? null
+                : java.util.regex.Pattern.compile("median ([0-9.]+) ms").matcher(out);
+        return median != null && median.find() ? Double.valueOf(median.group(1)) : null;
     }
 
     /** Standard output of a command that exited 0 within 10 minutes, else null. */
