@@ -14,6 +14,7 @@ import java.util.Locale;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
 import org.jgan.api.Side;
+import org.jgan.engine.internal.ProcStatus;
 import org.jgan.engine.internal.TestCatalog;
 import org.jgan.engine.internal.config.RunSpec;
 import org.jgan.engine.internal.model.GanModel;
@@ -78,7 +79,7 @@ class DcganSpeedBenchmark {
                 + "median, min %.1f, max %.1f, %d measured); peak resident %d MB, of which Java heap at most %d MB%n",
                 m.parameterCount(Side.GENERATOR), m.parameterCount(Side.DISCRIMINATOR), extension, blas,
                 Runtime.getRuntime().availableProcessors(), median, mean, p90, p90 / median, times.get(0),
-                times.get(times.size() - 1), times.size(), status("VmHWM") >> 10, heapPeak >> 20);
+                times.get(times.size() - 1), times.size(), ProcStatus.kilobytes("VmHWM") >> 10, heapPeak >> 20);
         if (profileTop > 0) {
             System.out.print(profile.report(MEASURED, profileTop));
         }
@@ -86,20 +87,6 @@ class DcganSpeedBenchmark {
         if (torch != null) {
             System.out.printf(Locale.ROOT, "jgan / pytorch: %.2fx the median time%n", median / torch);
         }
-    }
-
-    /** A line of /proc/self/status in kB, e.g. VmHWM (peak resident set); -1 where unreadable. */
-    private static long status(String key) {
-        try {
-            for (String line : Files.readAllLines(Path.of("/proc/self/status"))) {
-                if (line.startsWith(key + ":")) {
-                    return Long.parseLong(line.replaceAll("[^0-9]", ""));
-                }
-            }
-        } catch (IOException | NumberFormatException e) {
-            return -1;
-        }
-        return -1;
     }
 
     /** Runs the PyTorch reference and prints its line; returns its median ms per iteration, or null. */

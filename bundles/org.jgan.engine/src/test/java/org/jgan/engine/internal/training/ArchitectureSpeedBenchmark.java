@@ -1,10 +1,8 @@
 package org.jgan.engine.internal.training;
 
-import java.io.IOException;
 import java.lang.management.ManagementFactory;
 import java.lang.management.MemoryPoolMXBean;
 import java.lang.management.MemoryType;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Collections;
@@ -13,10 +11,10 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import org.jgan.api.Side;
+import org.jgan.engine.internal.ProcStatus;
 import org.jgan.engine.internal.TestCatalog;
 import org.jgan.engine.internal.config.RunSpec;
 import org.jgan.engine.internal.model.GanModel;
-import org.jgan.presets.internal.PresetFiles;
 import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 
@@ -133,20 +131,6 @@ class ArchitectureSpeedBenchmark {
                 System.getProperty("org.bytedeco.javacpp.platform.extension", ""),
                 Runtime.getRuntime().availableProcessors(), times.get(times.size() / 2), times.get(0),
                 times.get(times.size() - 1), times.size(), dTimes.get(dTimes.size() / 2),
-                gTimes.get(gTimes.size() / 2), status("VmHWM") >> 10, heapPeak >> 20);
-    }
-
-    /** A line of /proc/self/status in kB, e.g. VmHWM (peak resident set); -1 where unreadable. */
-    private static long status(String key) {
-        try {
-            for (String line : Files.readAllLines(Path.of("/proc/self/status"))) {
-                if (line.startsWith(key + ":")) {
-                    return Long.parseLong(line.replaceAll("[^0-9]", ""));
-                }
-            }
-        } catch (IOException | NumberFormatException e) {
-            return -1;
-        }
-        return -1;
+                gTimes.get(gTimes.size() / 2), ProcStatus.kilobytes("VmHWM") >> 10, heapPeak >> 20);
     }
 }
