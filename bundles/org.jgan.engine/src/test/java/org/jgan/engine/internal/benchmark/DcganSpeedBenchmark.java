@@ -80,13 +80,42 @@ class DcganSpeedBenchmark {
                 m.parameterCount(Side.GENERATOR), m.parameterCount(Side.DISCRIMINATOR), extension, blas,
                 Runtime.getRuntime().availableProcessors(), median, mean, p90, p90 / median, times.get(0),
                 times.get(times.size() - 1), times.size(), ProcStatus.kilobytes("VmHWM") >> 10, heapPeak >> 20);
+        double peak = sgemmPeak();
+        System.out.printf(Locale.ROOT, "sgemm peak through ND4J (n = %d, %d threads): %.1f GFLOP/s%n", SGEMM_N,
+                Runtime.getRuntime().availableProcessors(), peak);
         if (profileTop > 0) {
             System.out.print(profile.report(MEASURED, profileTop));
+            double gflop = profile.flopsPerIteration(MEASURED) / 1e9;
+            System.out.printf(Locale.ROOT, "dense ops at the median iteration: %.2f GFLOP in %.1f ms, %.1f GFLOP/s, "
+                    + "%.0f%% of the sgemm peak%n", gflop, median, gflop / median * 1e3, 100 * gflop / median * 1e3 / peak);
         }
         Double torch = pytorchReference();
         if (torch != null) {
             System.out.printf(Locale.ROOT, "jgan / pytorch: %.2fx the median time%n", median / torch);
         }
+    }
+
+    /** Side of the square matrices whose product measures the sgemm peak. */
+    private static final int SGEMM_N = 4096;
+
+    /** GFLOP/s of ND4J's float matrix product on two n x n matrices: the best of 3 after one warm-up. */
+    private static double sgemmPeak() {
+        org.nd4j.linalg.api.ndarray.INDArray a = Nd4j.rand(org.nd4j.linalg.api.buffer.DataType.FLOAT, SGEMM_N, SGEMM_N);
+        org.nd4j.linalg.api.ndarray.INDArray b = Nd4j.rand(org.nd4j.linalg.api.buffer.DataType.FLOAT, SGEMM_N, SGEMM_N);
+        org.nd4j.linalg.api.ndarray.INDArray c = Nd4j.create(org.nd4j.linalg.api.buffer.DataType.FLOAT, SGEMM_N, SGEMM_N);
+        long best = Long.MAX_VALUE;
+        for (int i = 0; i < 4; i++) {
+            long t0 = System.nanoTime();
+            a.mmuli(b, c);
+            long t = System.nanoTime() - t0;
+            if (i > 0) {
+                best = Math.min(best, t);
+            }
+        }
+        a.close();
+        b.close();
+        c.close();
+        return 2.0 * SGEMM_N * SGEMM_N * SGEMM_N / best;
     }
 
     /** Runs the PyTorch reference and prints its line; returns its median ms per iteration, or null. */

@@ -18,13 +18,17 @@ import org.nd4j.linalg.dataset.api.MultiDataSet;
 /**
  * Wall time per op of the graphs it listens to, by op name and by op name with its first output's shape: where a
  * training step's time goes. Ops run on the calling thread (their native kernels use the OpenMP threads), so the
- * time between an op's start and end is its own.
+ * time between an op's start and end is its own. It also counts the floating-point operations of the dense ops
+ * (convolutions, transposed convolutions, matrix products and their backward passes: 2 per multiply-add) from their
+ * arrays' sizes.
  */
 final class OpProfile extends BaseListener {
 
     private final Map<String, long[]> byName = new HashMap<>();
     private final Map<String, long[]> byShape = new HashMap<>();
     private long started;
+    private double flops;
+    private long denseNanos;
 
     @Override
     public boolean isActive(Operation operation) {
@@ -45,6 +49,40 @@ final class OpProfile extends BaseListener {
                 : Arrays.toString(outputs[0].shape());
         add(byName, name, nanos);
         add(byShape, name + " " + shape, nanos);
+        double f = context == null || outputs == null || outputs.length == 0 ? 0
+                : flops(name, context.getInputArrays(), outputs[0]);
+        if (f > 0) {
+            flops += f;
+            denseNanos += nanos;
+        }
+    }
+
+    /**
+     * Floating-point operations of a dense op (2 per multiply-add; a backward pass computes the input's and the
+     * weights' gradients, twice the forward), 0 for the others. A convolution's weights hold C_in k_h k_w C_out
+     * elements whatever their layout, and each output element of a convolution (each input element of a transposed
+     * one) meets C_in k_h k_w (C_out k_h k_w) of them.
+     */
+    static double flops(String op, List<INDArray> in, INDArray out) {
+        if (in == null || in.size() < 2 || in.get(0) == null || in.get(1) == null) {
+            return 0;
+        }
+        INDArray x = in.get(0), w = in.get(1), last = in.get(in.size() - 1);
+        return switch (op) {
+            case "conv2d" -> 2.0 * out.length() * w.length() / out.size(1);
+            case "conv2d_bp" -> 4.0 * last.length() * w.length() / last.size(1);
+            case "deconv2d" -> 2.0 * x.length() * w.length() / x.size(1);
+            case "deconv2d_bp" -> 4.0 * x.length() * w.length() / x.size(1);
+            // [M, K] x [K, N] -> [M, N]: K = sqrt(MK KN / MN), whatever is transposed
+            case "matmul", "mmul" -> 2.0 * out.length() * Math.sqrt((double) x.length() * w.length() / out.length());
+            case "matmul_bp" -> 4.0 * last.length() * Math.sqrt((double) x.length() * w.length() / last.length());
+            default -> 0;
+        };
+    }
+
+    /** Floating-point operations of the dense ops per iteration. */
+    double flopsPerIteration(int iterations) {
+        return flops / iterations;
     }
 
     private static void add(Map<String, long[]> table, String key, long nanos) {
@@ -57,7 +95,9 @@ final class OpProfile extends BaseListener {
     String report(int iterations, int top) {
         StringBuilder sb = new StringBuilder();
         long total = byName.values().stream().mapToLong(r -> r[0]).sum();
-        sb.append(String.format(Locale.ROOT, "ops: %.1f ms per iteration in all%n", total / 1e6 / iterations));
+        sb.append(String.format(Locale.ROOT, "ops: %.1f ms per iteration in all; dense ops (convolutions, matrix "
+                + "products) %.2f GFLOP per iteration in %.1f ms: %.1f GFLOP/s%n", total / 1e6 / iterations,
+                flops / iterations / 1e9, denseNanos / 1e6 / iterations, flops / denseNanos));
         for (Map<String, long[]> table : List.of(byName, byShape)) {
             List<Map.Entry<String, long[]>> rows = new ArrayList<>(table.entrySet());
             rows.sort((a, b) -> Long.compare(b.getValue()[0], a.getValue()[0]));
