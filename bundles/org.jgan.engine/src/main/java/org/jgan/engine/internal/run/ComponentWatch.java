@@ -41,10 +41,6 @@ final class ComponentWatch {
         this.id = id;
     }
 
-    boolean watching() {
-        return catalog != null;
-    }
-
     /** Calls {@code wake} at every change of the installed components, until {@link #stopListening}. */
     void listen(Runnable wake) {
         if (catalog != null) {

@@ -13,6 +13,8 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 import org.jgan.api.Side;
 import org.jgan.engine.internal.ProcStatus;
 import org.jgan.engine.internal.TestCatalog;
@@ -20,6 +22,8 @@ import org.jgan.engine.internal.config.RunSpec;
 import org.jgan.engine.internal.model.GanModel;
 import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
+import org.nd4j.linalg.api.buffer.DataType;
+import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.factory.Nd4j;
 
 /**
@@ -100,9 +104,9 @@ class DcganSpeedBenchmark {
 
     /** GFLOP/s of ND4J's float matrix product on two n x n matrices: the best of 3 after one warm-up. */
     private static double sgemmPeak() {
-        org.nd4j.linalg.api.ndarray.INDArray a = Nd4j.rand(org.nd4j.linalg.api.buffer.DataType.FLOAT, SGEMM_N, SGEMM_N);
-        org.nd4j.linalg.api.ndarray.INDArray b = Nd4j.rand(org.nd4j.linalg.api.buffer.DataType.FLOAT, SGEMM_N, SGEMM_N);
-        org.nd4j.linalg.api.ndarray.INDArray c = Nd4j.create(org.nd4j.linalg.api.buffer.DataType.FLOAT, SGEMM_N, SGEMM_N);
+        INDArray a = Nd4j.rand(DataType.FLOAT, SGEMM_N, SGEMM_N);
+        INDArray b = Nd4j.rand(DataType.FLOAT, SGEMM_N, SGEMM_N);
+        INDArray c = Nd4j.create(DataType.FLOAT, SGEMM_N, SGEMM_N);
         long best = Long.MAX_VALUE;
         for (int i = 0; i < 4; i++) {
             long t0 = System.nanoTime();
@@ -136,8 +140,7 @@ class DcganSpeedBenchmark {
         String out = run(python, script.toString(), String.valueOf(WARMUP), String.valueOf(MEASURED),
                 String.valueOf(Runtime.getRuntime().availableProcessors()));
         System.out.println(out == null ? "pytorch reference: failed" : out.trim());
-        java.util.regex.Matcher median = out == null ? null
-                : java.util.regex.Pattern.compile("median ([0-9.]+) ms").matcher(out);
+        Matcher median = out == null ? null : Pattern.compile("median ([0-9.]+) ms").matcher(out);
         return median != null && median.find() ? Double.valueOf(median.group(1)) : null;
     }
 
