@@ -9,6 +9,9 @@ rm -rf "$work"
 mkdir -p "$work"
 cd "$work"
 export OMP_NUM_THREADS=${OMP_NUM_THREADS:-1}
+# each process's Felix cache goes under TMPDIR (see runtime/jgan); a private one lets the checks below measure them
+export TMPDIR="$work/tmp"
+mkdir -p "$TMPDIR"
 failures=0
 
 # check NAME EXPECTED_STATUS PATTERN COMMAND...: the command exits with EXPECTED_STATUS and prints PATTERN
@@ -46,6 +49,18 @@ if [ "$twin_status" -eq 0 ] && grep -q '"state": "COMPLETED"' runs/twin/status.j
 else
     echo "smoke: concurrent: the run started beside 'smoke' ended with status $twin_status; output in $work/twin.out" >&2
     tail -n 20 twin.out >&2
+    failures=$((failures + 1))
+fi
+# started from the laid-out folder (target/jgan), a process's Felix cache holds no copy of the bundles (the ND4J
+# bundle alone is 337 MB; its copy and the jars unpacked from it were 655 MB per process)
+caches=$(find "$TMPDIR" -maxdepth 1 -name 'jgan-felix-*' | wc -l)
+largest=$(du -sm "$TMPDIR"/jgan-felix-* 2>/dev/null | sort -n | tail -n 1 | cut -f1)
+if [ "$caches" -ge 2 ] && [ "${largest:-999}" -le 10 ]; then
+    echo "smoke: felix-cache: ok ($caches caches, the largest ${largest} MB)"
+else
+    echo "smoke: felix-cache: $caches per-process caches in $TMPDIR, the largest ${largest:-?} MB (expected at least 2," \
+        "each at most 10 MB)" >&2
+    du -sm "$TMPDIR"/jgan-felix-* >&2 || true
     failures=$((failures + 1))
 fi
 for f in status.json config.json losses.csv samples checkpoints/checkpoint.zip; do
