@@ -128,15 +128,31 @@ public final class GraphScope implements NetworkScope {
         return masks;
     }
 
+    /**
+     * ReLU as {@code x * m} with the slope mask {@code m = [x > 0]}, which has no gradient (a comparison): the same
+     * values and the same gradient {@code g * m} as ND4J's {@code relu} op, whose backward pass
+     * ({@code thresholdedrelu_bp}) took about 2.8 ms per call on DCGAN's {@code [64, 64, 14, 14]} against well under
+     * a millisecond for the mask's ops and the product's backward pass.
+     */
     @Override
     public SDVariable relu(SDVariable x) {
-        return kink(x, () -> sd.nn.relu(x, 0), () -> sd.gt(x, 0.0).castTo(DataType.FLOAT));
+        return kink(x, () -> x.mul(sd.gt(x, 0.0).castTo(x.dataType())), () -> sd.gt(x, 0.0).castTo(DataType.FLOAT));
     }
 
+    /**
+     * LeakyReLU as {@code x * m} with the slope mask {@code m = slope + (1 - slope) [x > 0]} (1 where x > 0, slope
+     * elsewhere, as {@code lrelu_bp} takes it), which has no gradient: the same values and gradient as ND4J's
+     * {@code leakyrelu} op, whose forward and backward passes took 2.6 and 3.9 ms on a {@code [64, 64, 14, 14]} array
+     * that a multiply takes 0.2 ms for.
+     */
     @Override
     public SDVariable leakyRelu(SDVariable x, double slope) {
-        return kink(x, () -> sd.nn.leakyRelu(x, slope),
-                () -> sd.gt(x, 0.0).castTo(DataType.FLOAT).mul(1 - slope).add(slope));
+        return kink(x, () -> x.mul(leakyMask(x, slope, x.dataType())),
+                () -> leakyMask(x, slope, DataType.FLOAT));
+    }
+
+    private SDVariable leakyMask(SDVariable x, double slope, DataType type) {
+        return sd.gt(x, 0.0).castTo(type).mul(1 - slope).add(slope);
     }
 
     @Override

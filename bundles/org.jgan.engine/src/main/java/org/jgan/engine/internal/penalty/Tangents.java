@@ -28,8 +28,10 @@ import org.nd4j.linalg.api.ops.impl.shape.StridedSlice;
  * <p>
  * Each op has the tangent rule of its derivative: linear ops (convolution, matrix product with a constant factor,
  * pooling, sums, reshapes, slices) are applied to the tangent without their bias; products follow the product
- * rule; ReLU and LeakyReLU multiply the tangent by their slope at the point (a mask with no gradient, the slope
- * that their own backpropagation uses); smooth functions use their derivative at the point (exp, square root,
+ * rule; ReLU and LeakyReLU ops multiply the tangent by their slope at the point (a mask with no gradient, the slope
+ * that their own backpropagation uses), and comparisons have a zero tangent, so the {@code x * mask} form that
+ * {@link org.jgan.engine.internal.graph.GraphScope} builds them in gets the same rule from the product rule; casts
+ * cast the tangent; smooth functions use their derivative at the point (exp, square root,
  * reciprocal square root, tanh, sigmoid, softmax). An op on the way that has no rule here is reported by name, and
  * the caller falls back to another method.
  */
@@ -116,6 +118,15 @@ public final class Tangents {
             }
             case "zeroslike", "onesLike", "ones_as", "zeros_as", "shape_of", "size_at" -> {
                 return null;
+            }
+            case "greaterthan_scalar", "greaterthanorequal_scalar", "lessthan_scalar", "lessthanorequal_scalar",
+                    "greater", "greater_equal", "less", "less_equal" -> {
+                // piecewise constant (the slope masks of ReLU and LeakyReLU): derivative 0 wherever it has one
+                return null;
+            }
+            case "cast" -> {
+                SDVariable t = t(in.get(0));
+                return t == null || !y.dataType().isFPType() ? null : t.castTo(y.dataType());
             }
             case "add" -> {
                 return broadcast(plus(t(in.get(0)), t(in.get(1))), in, out);

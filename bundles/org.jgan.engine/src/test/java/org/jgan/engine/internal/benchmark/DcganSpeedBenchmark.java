@@ -1,6 +1,7 @@
 package org.jgan.engine.internal.benchmark;
 
 import java.io.IOException;
+import java.lang.management.GarbageCollectorMXBean;
 import java.lang.management.ManagementFactory;
 import java.lang.management.MemoryPoolMXBean;
 import java.lang.management.MemoryType;
@@ -28,8 +29,9 @@ import org.nd4j.linalg.factory.Nd4j;
 
 /**
  * Time per iteration (one D step and one G step) of the DCGAN at 28x28, batch 64, base width 64, non-saturating
- * loss, with whichever ND4J native build this JVM loaded, and the process's peak memory: resident (VmHWM, heap and
- * native arrays together) and the Java heap's part (peak of the heap pools). Prints
+ * loss, with whichever ND4J native build this JVM loaded (also each measured iteration in the order they ran, and
+ * the garbage collections among them), and the process's peak memory: resident (VmHWM, heap and native arrays
+ * together) and the Java heap's part (peak of the heap pools). Prints
  * figures; asserts nothing about time. When {@code python3} can import {@code torch}, it then runs the same network
  * in PyTorch ({@code src/test/python/dcgan_torch.py}) and prints its figures beside these.
  * <p>
@@ -40,8 +42,15 @@ import org.nd4j.linalg.factory.Nd4j;
 @Tag("benchmark")
 class DcganSpeedBenchmark {
 
-    private static final int WARMUP = 20;
-    private static final int MEASURED = 30;
+    /**
+     * Warm-up iterations: 60, or {@code -Djgan.bench.warmup=N}. Until about the 50th iteration HotSpot's C2 compiler
+     * compiles SameDiff's Java code and takes one of the cores from ND4J's OpenMP threads, which then wait for each
+     * other: iterations around the 30th take 2-4 times the median (with C1 only, {@code -XX:TieredStopAtLevel=1},
+     * there is no such burst, and every iteration is slower). A training run passes that point in its first seconds.
+     */
+    private static final int WARMUP = Integer.getInteger("jgan.bench.warmup", 60);
+    /** Measured iterations: 60, or {@code -Djgan.bench.iterations=N}. */
+    private static final int MEASURED = Integer.getInteger("jgan.bench.iterations", 60);
 
     @Test
     void millisecondsPerIterationAndPeakMemory() throws Exception {
@@ -54,9 +63,15 @@ class DcganSpeedBenchmark {
         // -Djgan.bench.profile=N: the N ops (and op shapes) that take the most time, over the measured iterations
         int profileTop = Integer.getInteger("jgan.bench.profile", 0);
         OpProfile profile = new OpProfile();
+        long gcCount = 0;
+        long gcMillis = 0;
         for (int it = 0; it < WARMUP + MEASURED; it++) {
-            if (it == WARMUP && profileTop > 0) {
-                m.listen(profile);
+            if (it == WARMUP) {
+                if (profileTop > 0) {
+                    m.listen(profile);
+                }
+                gcCount = -gcCount();
+                gcMillis = -gcMillis();
             }
             long t0 = System.nanoTime();
             m.discriminatorStep(it, 0);
@@ -65,6 +80,12 @@ class DcganSpeedBenchmark {
                 times.add((System.nanoTime() - t0) / 1e6);
             }
         }
+        gcCount += gcCount();
+        gcMillis += gcMillis();
+        // in the order they ran: whether the slow iterations come in bursts, at intervals or at random
+        StringBuilder order = new StringBuilder();
+        times.forEach(t -> order.append(String.format(Locale.ROOT, " %.0f", t)));
+        System.out.println("jgan iterations in order (ms):" + order);
         Collections.sort(times);
         long heapPeak = 0;
         for (MemoryPoolMXBean pool : ManagementFactory.getMemoryPoolMXBeans()) {
@@ -80,10 +101,12 @@ class DcganSpeedBenchmark {
         double p90 = times.get((int) Math.ceil(0.9 * times.size()) - 1);
         System.out.printf(Locale.ROOT, "jgan dcgan 28x28 batch 64 channels 64 (G %d, D %d parameters), native build "
                 + "linux-x86_64%s, BLAS %s, %d threads: median %.1f ms/iteration (mean %.1f, p90 %.1f = %.2fx the "
-                + "median, min %.1f, max %.1f, %d measured); peak resident %d MB, of which Java heap at most %d MB%n",
+                + "median, min %.1f, max %.1f, %d measured); peak resident %d MB, of which Java heap at most %d MB; "
+                + "%d garbage collections in the measured iterations, %d ms%n",
                 m.parameterCount(Side.GENERATOR), m.parameterCount(Side.DISCRIMINATOR), extension, blas,
                 Runtime.getRuntime().availableProcessors(), median, mean, p90, p90 / median, times.get(0),
-                times.get(times.size() - 1), times.size(), ProcStatus.kilobytes("VmHWM") >> 10, heapPeak >> 20);
+                times.get(times.size() - 1), times.size(), ProcStatus.kilobytes("VmHWM") >> 10, heapPeak >> 20,
+                gcCount, gcMillis);
         double peak = sgemmPeak();
         System.out.printf(Locale.ROOT, "sgemm peak through ND4J (n = %d, %d threads): %.1f GFLOP/s%n", SGEMM_N,
                 Runtime.getRuntime().availableProcessors(), peak);
@@ -97,6 +120,16 @@ class DcganSpeedBenchmark {
         if (torch != null) {
             System.out.printf(Locale.ROOT, "jgan / pytorch: %.2fx the median time%n", median / torch);
         }
+    }
+
+    private static long gcCount() {
+        return ManagementFactory.getGarbageCollectorMXBeans().stream()
+                .mapToLong(GarbageCollectorMXBean::getCollectionCount).sum();
+    }
+
+    private static long gcMillis() {
+        return ManagementFactory.getGarbageCollectorMXBeans().stream()
+                .mapToLong(GarbageCollectorMXBean::getCollectionTime).sum();
     }
 
     /** Side of the square matrices whose product measures the sgemm peak. */

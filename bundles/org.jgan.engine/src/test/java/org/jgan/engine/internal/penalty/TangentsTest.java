@@ -5,9 +5,11 @@ import java.util.List;
 import java.util.Map;
 import java.util.function.BiFunction;
 import java.util.stream.Stream;
+import org.jgan.api.Side;
 import org.jgan.engine.internal.catalog.ComponentCatalog;
 import org.jgan.engine.internal.catalog.Kind;
 import org.jgan.engine.internal.config.RunSpec;
+import org.jgan.engine.internal.graph.GraphScope;
 import org.jgan.engine.internal.graph.ParameterStore;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
@@ -72,6 +74,10 @@ class TangentsTest {
                         .add(x.mean(true, 0, 2, 3).mean()))),
                 new Op("relu", m, (sd, x) -> sd.nn.relu(x, 0)),
                 new Op("leakyrelu", m, (sd, x) -> sd.nn.leakyRelu(x, 0.2)),
+                new Op("relu and leakyrelu as the scope builds them (x times a comparison mask)", m, (sd, x) -> {
+                    GraphScope scope = new GraphScope(sd, Side.DISCRIMINATOR, true, new ParameterStore(1), List.of());
+                    return scope.relu(x).add(scope.leakyRelu(x.mul(x).sub(1.0), 0.2));
+                }),
                 new Op("abs", m, (sd, x) -> sd.math.abs(x)),
                 new Op("exp, sqrt, rsqrt", m, (sd, x) -> sd.math.exp(x).add(sd.math.sqrt(x.mul(x).add(1.0)))
                         .add(sd.math.rsqrt(x.mul(x).add(0.5)))),
