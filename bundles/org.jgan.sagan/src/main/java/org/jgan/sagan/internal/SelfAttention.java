@@ -43,11 +43,13 @@ final class SelfAttention {
         SDVariable f = sd.reshape(conv1x1(scope, name + "/f", x, channels, inner), -1, inner, n);
         SDVariable g = sd.reshape(conv1x1(scope, name + "/g", x, channels, inner), -1, inner, n);
         SDVariable h = sd.reshape(conv1x1(scope, name + "/h", x, channels, inner), -1, inner, n);
-        // s[b, i, j] = f_i . g_j; softmax over i (dimension 1) gives beta[b, i, j] = beta_{j,i}
-        SDVariable s = sd.mmul(sd.permute(f, 0, 2, 1), g);
-        SDVariable beta = sd.nn.softmax(s, 1);
-        // o[b, c, j] = sum_i h[b, c, i] beta[b, i, j]
-        SDVariable o = sd.reshape(sd.mmul(h, beta), -1, inner, size, size);
+        // t[b, j, i] = g_j . f_i = s_ij; softmax over i, the last dimension, gives beta[b, j, i] = beta_{j,i}. (With
+        // the positions i on dimension 1 instead, ND4J's softmax and its backward pass ran oneDNN's reference kernel:
+        // 136 ms against 21 ms on [32, 256, 256].)
+        SDVariable t = sd.mmul(sd.permute(g, 0, 2, 1), f);
+        SDVariable beta = sd.nn.softmax(t, 2);
+        // o[b, c, j] = sum_i h[b, c, i] beta[b, j, i]
+        SDVariable o = sd.reshape(sd.mmul(h, beta, false, true, false), -1, inner, size, size);
         o = conv1x1(scope, name + "/v", o, inner, channels);
         SDVariable gamma = scope.param(name + "/gamma", ParamKind.OTHER, Initializer.zeros(), 1);
         return o.mul(gamma).add(x);

@@ -72,6 +72,24 @@ class SelfAttentionTest {
         assertTrue(maxAttention > 1e-2, "the attention term is not negligible: " + maxAttention);
     }
 
+    /**
+     * The softmax runs over the innermost dimension of the attention logits: over any other, ND4J 1.0.0-M2.1 runs
+     * oneDNN's reference kernel, and at 32x32 (batch 32, [32, 1024, 1024]) that was most of a SAGAN iteration.
+     */
+    @Test
+    void theSoftmaxRunsOverTheInnermostDimension() {
+        Built b = build();
+        var softmaxes = b.sd().getOps().values().stream().map(o -> o.getOp())
+                .filter(f -> f.opName().equals("softmax")).toList();
+        assertEquals(1, softmaxes.size(), "one softmax in the block");
+        var op = (org.nd4j.linalg.api.ops.DynamicCustomOp) softmaxes.get(0);
+        long[] dims = op.iArgs();
+        String logits = op.argNames()[0];
+        long rank = b.sd().output(Map.of("x", input()), logits).get(logits).rank();
+        assertTrue(dims.length == 1 && (dims[0] == rank - 1 || dims[0] == -1),
+                "softmax over dimension " + java.util.Arrays.toString(dims) + " of a rank-" + rank + " input");
+    }
+
     /** y_j = gamma v(sum_i softmax_i(f_i . g_j) h_i) + x_j with 1x1 weights [1, 1, in, out]. */
     static double[][][][] reference(INDArray x, INDArray wf, INDArray wg, INDArray wh, INDArray wv, double gamma) {
         int n = (int) (SIZE * SIZE);
