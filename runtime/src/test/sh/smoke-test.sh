@@ -142,6 +142,30 @@ else
     failures=$((failures + 1))
 fi
 
+# Same settings and seed, same numbers: a run trained in a JVM that trained another run before it (and with one
+# training beside it) logs the losses of the same run trained alone in its own JVM
+same=(iterations=60 sampleInterval=0 progressInterval=1)
+check alone 0 "run alone COMPLETED it 60/60" "$jgan" run default name=alone "${same[@]}"
+check after-other 0 "after COMPLETED" "$jgan" exec "gan:start default name=before iterations=30 ; gan:watch before ; \
+gan:start default name=beside iterations=400 ; gan:start default name=after ${same[*]} ; gan:watch after"
+if cmp -s runs/alone/losses.csv runs/after/losses.csv; then
+    echo "smoke: same-numbers: ok"
+else
+    echo "smoke: same-numbers: runs/after/losses.csv (trained after and beside other runs in one JVM) differs from" \
+        "runs/alone/losses.csv" >&2
+    diff runs/alone/losses.csv runs/after/losses.csv | head -n 6 >&2
+    failures=$((failures + 1))
+fi
+# the run still going when the command ended was stopped and saved, not lost with the JVM
+if grep -q "jgan: run beside was still going when the command ended" after-other.out \
+        && grep -q '"state": "STOPPED"' runs/beside/status.json 2>/dev/null; then
+    echo "smoke: exec-leftover: ok"
+else
+    echo "smoke: exec-leftover: the run left going by the command has no STOPPED status.json, or no console line;" \
+        "output in $work/after-other.out" >&2
+    failures=$((failures + 1))
+fi
+
 # A full disk (a 1 MB tmpfs; needs root): the run fails naming the file, status.json records the failure, no
 # temporary file is left, and the last checkpoint is intact
 if [ "$(id -u)" = 0 ] && mkdir -p full && mount -t tmpfs -o size=1m tmpfs full 2>/dev/null; then

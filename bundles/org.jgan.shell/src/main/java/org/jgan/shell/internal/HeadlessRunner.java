@@ -23,7 +23,8 @@ import org.osgi.service.component.annotations.Reference;
  * starts one run with the settings of {@value #SET} ({@code key=value} separated by spaces or ';'), prints progress
  * until the run ends, stops the framework and exits the JVM with 0 when the run completed and 1 otherwise (2 when it
  * could not even start). When {@value #EXEC} is set instead, it runs that Gogo command line once every bundle has
- * started (e.g. {@code gan:evaluate r1}), prints its result and exits with 0, or 1 when the command failed.
+ * started (e.g. {@code gan:evaluate r1}), prints its result, stops (and so saves) any run still going, and exits
+ * with 0, or 1 when the command failed.
  */
 @Component(immediate = true)
 public final class HeadlessRunner {
@@ -40,7 +41,11 @@ public final class HeadlessRunner {
             BundleContext context) {
         String command = context.getProperty(EXEC);
         if (command != null) {
-            thread = new Thread(() -> exit(execute(processor, command, context)), "jgan-headless");
+            thread = new Thread(() -> {
+                int code = execute(processor, command, context);
+                stopUnfinished(training);
+                exit(code);
+            }, "jgan-headless");
             thread.start();
             return;
         }
@@ -140,6 +145,44 @@ public final class HeadlessRunner {
                 Runtime.getRuntime().halt(now.state == State.COMPLETED ? 0 : 1);
             }
         }, "jgan-stop-on-signal");
+    }
+
+    /**
+     * After a headless command: a run it started that is still going (e.g. {@code gan:start} without
+     * {@code gan:watch}) would end with the JVM, unsaved. Each is stopped at its next iteration boundary instead,
+     * which saves its checkpoint, losses and status.json, and named on the console (at most a minute in all).
+     */
+    static void stopUnfinished(TrainingService training) {
+        List<RunStatusDTO> going;
+        try {
+            going = training.runs().stream().filter(r -> !finished(r.state)).toList();
+        } catch (RuntimeException stopping) {
+            return;
+        }
+        long deadline = System.currentTimeMillis() + 60_000;
+        for (RunStatusDTO r : going) {
+            try {
+                RunStatusDTO now = training.stop(r.id);
+                while (!finished(now.state) && System.currentTimeMillis() < deadline) {
+                    Thread.sleep(100);
+                    now = training.status(r.id);
+                }
+                System.out.println("jgan: run " + r.id + " was still going when the command ended; " + now.summary
+                        + (now.state == State.STOPPED ? "; resume it with gan:start and the same name" : ""));
+            } catch (IllegalArgumentException notTrainedHere) {
+                // a run folder whose status.json another process keeps (found on disk, not trained by this JVM)
+            } catch (RuntimeException e) {
+                System.err.println("jgan: run " + r.id + " was still going when the command ended and could not be"
+                        + " stopped: " + e.getMessage());
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                return;
+            }
+        }
+    }
+
+    private static boolean finished(State state) {
+        return state == State.COMPLETED || state == State.FAILED || state == State.STOPPED;
     }
 
     /**
