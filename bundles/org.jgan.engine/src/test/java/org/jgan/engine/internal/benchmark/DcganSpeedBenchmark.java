@@ -1,19 +1,14 @@
 package org.jgan.engine.internal.benchmark;
 
-import java.io.IOException;
 import java.lang.management.GarbageCollectorMXBean;
 import java.lang.management.ManagementFactory;
 import java.lang.management.MemoryPoolMXBean;
 import java.lang.management.MemoryType;
-import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
-import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
-import java.util.concurrent.TimeUnit;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import org.jgan.api.Side;
@@ -157,48 +152,13 @@ class DcganSpeedBenchmark {
 
     /** Runs the PyTorch reference and prints its line; returns its median ms per iteration, or null. */
     private static Double pytorchReference() throws InterruptedException {
-        Path script = Path.of("src/test/python/dcgan_torch.py");
-        // Debian's python3-torch lives under /usr/bin/python3, which a python3 earlier on the PATH may hide
-        String python = null;
-        for (String candidate : List.of("/usr/bin/python3", "python3")) {
-            if (python == null && Files.exists(script) && run(candidate, "-c", "import torch") != null) {
-                python = candidate;
-            }
-        }
-        if (python == null) {
-            System.out.println("pytorch reference: skipped (no python3 can import torch; apt-get install python3-torch "
-                    + "libopenblas0-pthread)");
-            return null;
-        }
-        String out = run(python, script.toString(), String.valueOf(WARMUP), String.valueOf(MEASURED),
+        String out = TorchReference.run("dcgan_torch.py", String.valueOf(WARMUP), String.valueOf(MEASURED),
                 String.valueOf(Runtime.getRuntime().availableProcessors()));
-        System.out.println(out == null ? "pytorch reference: failed" : out.trim());
-        Matcher median = out == null ? null : Pattern.compile("median ([0-9.]+) ms").matcher(out);
-        return median != null && median.find() ? Double.valueOf(median.group(1)) : null;
-    }
-
-    /** Standard output of a command that exited 0 within 10 minutes, else null. */
-    private static String run(String... command) throws InterruptedException {
-        Process p;
-        try {
-            ProcessBuilder b = new ProcessBuilder(command).redirectError(ProcessBuilder.Redirect.DISCARD);
-            // OpenBLAS's own threads inside torch's would oversubscribe the cores (../shared/NOTES.md)
-            b.environment().putIfAbsent("OPENBLAS_NUM_THREADS", "1");
-            p = b.start();
-        } catch (IOException e) {
+        if (out == null) {
             return null;
         }
-        byte[] out;
-        try {
-            out = p.getInputStream().readAllBytes();
-        } catch (IOException e) {
-            p.destroyForcibly();
-            return null;
-        }
-        if (!p.waitFor(10, TimeUnit.MINUTES) || p.exitValue() != 0) {
-            p.destroyForcibly();
-            return null;
-        }
-        return new String(out, StandardCharsets.UTF_8);
+        System.out.println(out.trim());
+        Matcher median = Pattern.compile("median ([0-9.]+) ms").matcher(out);
+        return median.find() ? Double.valueOf(median.group(1)) : null;
     }
 }

@@ -7,6 +7,8 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 import org.jgan.engine.internal.TestCatalog;
 import org.jgan.engine.internal.config.RunSpec;
 import org.jgan.engine.internal.model.GanModel;
@@ -17,7 +19,9 @@ import org.junit.jupiter.api.Test;
 /**
  * Cost of each gradient penalty per iteration relative to the unregularized iteration (one D and one G step), on
  * the MLP (ring8, 128 units, batch 64) and on a small convolutional GAN (dcgan with base width 16 on 1x28x28
- * images, batch 32, batch norm in both networks). Prints figures; asserts nothing about time. Run with
+ * images, batch 32, batch norm in both networks). When {@code python3} can import {@code torch}, it then runs the
+ * same networks and penalties in PyTorch with exact double backprop ({@code src/test/python/penalty_torch.py}) and
+ * prints its figures and jgan's time over PyTorch's for each. Prints figures; asserts nothing about time. Run with
  * {@code mvn -B -pl bundles/org.jgan.engine -Pbenchmark test -Dtest=PenaltyBenchmark
  * -Dsurefire.failIfNoSpecifiedTests=false}, adding {@code -Dorg.bytedeco.javacpp.platform.extension=-onednn-avx512}
  * for the oneDNN build.
@@ -31,14 +35,14 @@ class PenaltyBenchmark {
     private static final int ROUNDS = 7;
 
     @Test
-    void mlp() {
-        table("mlp (ring8, 128 units, batch 64)", Map.of("dataset", "ring8", "batchSize", "64",
+    void mlp() throws InterruptedException {
+        table("mlp (ring8, 128 units, batch 64)", "mlp", Map.of("dataset", "ring8", "batchSize", "64",
                 "architecture.hidden", "128", "metrics", "none"));
     }
 
     @Test
-    void conv() {
-        table("conv (dcgan width 16, 1x28x28, batch 32)", Map.of("architecture", "dcgan", "architecture.channels",
+    void conv() throws InterruptedException {
+        table("conv (dcgan width 16, 1x28x28, batch 32)", "conv", Map.of("architecture", "dcgan", "architecture.channels",
                 "16", "dataset", "test-images", "dataset.size", "28", "dataset.channels", "1", "batchSize", "32",
                 "metrics", "none"));
     }
@@ -48,7 +52,7 @@ class PenaltyBenchmark {
      * {@link #BLOCK} iterations each per round, so that drift of the machine (JIT, native memory, other load)
      * falls on all of them alike. A configuration's figure is the median over rounds of its block's mean.
      */
-    private static void table(String title, Map<String, String> base) {
+    private static void table(String title, String torchCase, Map<String, String> base) throws InterruptedException {
         Map<String, GanModel> models = new LinkedHashMap<>();
         models.put("none", model(base, "", 1));
         // -Djgan.bench.penalties=roth,r1 measures a subset: fewer models alive at once (each holds SameDiff's array
@@ -83,6 +87,24 @@ class PenaltyBenchmark {
         for (String name : models.keySet()) {
             double ms = median(blocks.get(name));
             System.out.printf(Locale.ROOT, "  %-18s %8.2f ms/iteration  %.2fx%n", name, ms, ms / plain);
+        }
+        // PyTorch on the same networks, penalties by exact double backprop on every D step, after jgan's models
+        // are closed (the two processes must not share the cores)
+        models.values().forEach(GanModel::close);
+        String out = TorchReference.run("penalty_torch.py", torchCase,
+                String.valueOf(Runtime.getRuntime().availableProcessors()), only);
+        if (out == null) {
+            return;
+        }
+        System.out.print(out);
+        Matcher m = Pattern.compile("pytorch \\S+ \\S+ (\\S+)\\s+([0-9.]+) ms").matcher(out);
+        while (m.find()) {
+            String name = m.group(1).equals("none") ? "none" : m.group(1) + " every 1";
+            if (blocks.containsKey(name)) {
+                double ms = median(blocks.get(name));
+                System.out.printf(Locale.ROOT, "  jgan / pytorch, %-8s %.2fx the time%n", m.group(1),
+                        ms / Double.parseDouble(m.group(2)));
+            }
         }
     }
 
