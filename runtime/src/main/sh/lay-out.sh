@@ -1,30 +1,46 @@
 #!/usr/bin/env bash
-# Lays the exported runtime target/jgan.jar out as the folder target/jgan, which runtime/jgan starts from: the bundles
-# as files that Felix installs by reference (reference:file:), and bundles with jars on their Bundle-ClassPath (the
-# ND4J bundle, 337 MB) as folders, so that Felix opens those jars in place. Started from jgan.jar itself, Felix copies
-# every bundle into each process's cache and unpacks the ND4J bundle's jars there: 655 MB and about 3 s per process.
-# The folder is built beside and swapped in by rename, and records the jar it came from (size and time) in
-# .from, which runtime/jgan compares with the jar before it uses the folder.
+# Lays the exported runtime target/jgan.jar out as a folder that runtime/jgan starts from: the bundles as files that
+# Felix installs by reference (reference:file:), and bundles with jars on their Bundle-ClassPath (the ND4J bundle,
+# 337 MB) as folders, so that Felix opens those jars in place. Started from jgan.jar itself, Felix copies every
+# bundle into each process's cache and unpacks the ND4J bundle's jars there: 655 MB and about a second per process.
+#
+# Each build of the jar gets its own folder, target/jgan-<size>-<mtime>, with the jar's size and time in .from; the
+# link target/jgan is switched to it atomically. Processes started from an earlier folder keep reading it (Felix loads
+# classes from referenced bundles lazily), so a folder is removed only once no process names it on its command line.
 set -euo pipefail
 target="$(cd "$1" && pwd)"
 jar="$target/jgan.jar"
-out="$target/jgan"
-tmp="$target/jgan.tmp.$$"
+stamp="$(stat -c '%s-%Y' "$jar")"
+out="$target/jgan-$stamp"
 jartool="${JAVA_HOME:+$JAVA_HOME/bin/}jar"
-command -v "$jartool" >/dev/null || jartool=jar
-rm -rf "$tmp"
-java -jar "$jar" -extract "$tmp" > /dev/null
-for b in "$tmp"/jar/*.jar; do
-    if "$jartool" tf "$b" | grep -q '^lib/.*\.jar$'; then
-        mkdir "$b.d"
-        (cd "$b.d" && "$jartool" xf "$b")
-        rm "$b"
-        mv "$b.d" "$b"
+command -v "$jartool" > /dev/null || jartool=jar
+if [ ! -f "$out/.from" ]; then
+    tmp="$(mktemp -d "$target/jgan.tmp.XXXXXX")"
+    trap 'rm -rf "$tmp"' EXIT
+    rmdir "$tmp"
+    java -jar "$jar" -extract "$tmp" > /dev/null
+    for b in "$tmp"/jar/*.jar; do
+        if "$jartool" tf "$b" | grep -q '^lib/.*\.jar$'; then
+            mkdir "$b.d"
+            (cd "$b.d" && "$jartool" xf "$b")
+            rm "$b"
+            mv -T "$b.d" "$b"
+        fi
+    done
+    stat -c '%s %Y' "$jar" > "$tmp/.from"
+    rm -rf "$out"
+    mv -T "$tmp" "$out"
+fi
+# the link, switched by rename (a folder of that name from an earlier version of this script goes first)
+[ -L "$target/jgan" ] || rm -rf "$target/jgan"
+ln -sfn "jgan-$stamp" "$target/jgan.link.$$"
+mv -T "$target/jgan.link.$$" "$target/jgan"
+# earlier folders that no running process was started from
+for d in "$target"/jgan-*; do
+    [ -d "$d" ] && [ "$d" != "$out" ] || continue
+    if ! grep -qsF -- "$d" /proc/[0-9]*/cmdline; then
+        rm -rf "$d"
     fi
 done
-stat -c '%s %Y' "$jar" > "$tmp/.from"
-rm -rf "$out.old"
-[ ! -e "$out" ] || mv "$out" "$out.old"
-mv "$tmp" "$out"
-rm -rf "$out.old"
-echo "runtime laid out in $out"
+rm -rf "$target"/jgan.tmp.*
+echo "runtime laid out in $out (target/jgan links to it)"

@@ -77,7 +77,7 @@ public final class Nd4jActivator implements BundleActivator {
     }
 
     /**
-     * Builds SameDiff's registry of op classes (every op class loaded and instantiated, about 0.3 s) on this thread
+     * Builds SameDiff's registry of op classes (every op class loaded and instantiated, about 0.7 s) on this thread
      * while the framework starts the bundles and components that will use ND4J, instead of in the first run's first
      * graph. A run that gets there first waits for this class initialisation instead of repeating it.
      */
@@ -87,7 +87,8 @@ public final class Nd4jActivator implements BundleActivator {
             DifferentialFunctionClassHolder.getInstance();
             LOG.debug("SameDiff op registry built in {} ms", (System.nanoTime() - t0) / 1_000_000);
         } catch (Throwable t) {
-            LOG.debug("SameDiff op registry not built ahead: {}", t.toString());
+            // the first graph will fail on the same class initialisation with a bare NoClassDefFoundError
+            LOG.warn("SameDiff's op registry failed to build: {}", t.toString(), t);
         }
     }
 

@@ -73,6 +73,42 @@ class SelfAttentionTest {
     }
 
     /**
+     * The block's gradients with respect to f's, g's and h's weights and gamma (the backward passes of the transposed
+     * batched products and of the softmax over the last dimension) against central differences of its output.
+     */
+    @Test
+    void gradientsMatchCentralDifferences() {
+        Built b = build();
+        Map<String, INDArray> p = b.store().params;
+        p.get("g/att/gamma").assign(0.7);
+        INDArray x = input();
+        Nd4j.getRandom().setSeed(11);
+        INDArray weights = Nd4j.randn(DataType.FLOAT, BATCH, C, SIZE, SIZE);
+        SDVariable loss = b.y().mul(b.sd().constant("r", weights)).sum();
+        loss.markAsLoss();
+        java.util.List<String> names = java.util.List.of("g/att/f/W", "g/att/g/W", "g/att/h/W", "g/att/gamma");
+        Map<String, INDArray> grads = b.sd().calculateGradients(Map.of("x", x), names);
+        double h = 1e-2;
+        for (String name : names) {
+            INDArray w = p.get(name);
+            INDArray g = grads.get(name);
+            for (long k = 0; k < Math.min(6, w.length()); k++) {
+                long i = (k * 7) % w.length();
+                double at = w.getDouble(i);
+                w.putScalar(i, at + h);
+                double plus = b.sd().output(Map.of("x", x), loss.name()).get(loss.name()).getDouble(0);
+                w.putScalar(i, at - h);
+                double minus = b.sd().output(Map.of("x", x), loss.name()).get(loss.name()).getDouble(0);
+                w.putScalar(i, at);
+                double difference = (plus - minus) / (2 * h);
+                double got = g.getDouble(i);
+                assertTrue(Math.abs(got - difference) <= 2e-2 * Math.max(1, Math.abs(difference)),
+                        name + "[" + i + "]: gradient " + got + ", central difference " + difference);
+            }
+        }
+    }
+
+    /**
      * The softmax runs over the innermost dimension of the attention logits: over any other, ND4J 1.0.0-M2.1 runs
      * oneDNN's reference kernel, and at 32x32 (batch 32, [32, 1024, 1024]) that was most of a SAGAN iteration.
      */

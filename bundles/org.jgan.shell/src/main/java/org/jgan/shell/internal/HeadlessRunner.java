@@ -150,7 +150,8 @@ public final class HeadlessRunner {
     /**
      * After a headless command: a run it started that is still going (e.g. {@code gan:start} without
      * {@code gan:watch}) would end with the JVM, unsaved. Each is stopped at its next iteration boundary instead,
-     * which saves its checkpoint, losses and status.json, and named on the console (at most a minute in all).
+     * which saves its checkpoint, losses and status.json, and named on the console. The engine's stop waits up to
+     * 30 s for each run; then this waits until a minute after it began for runs still saving.
      */
     static void stopUnfinished(TrainingService training) {
         List<RunStatusDTO> going;
@@ -169,8 +170,8 @@ public final class HeadlessRunner {
                 }
                 System.out.println("jgan: run " + r.id + " was still going when the command ended; " + now.summary
                         + (now.state == State.STOPPED ? "; resume it with gan:start and the same name" : ""));
-            } catch (IllegalArgumentException notTrainedHere) {
-                // a run folder whose status.json another process keeps (found on disk, not trained by this JVM)
+            } catch (IllegalArgumentException finishedMeanwhile) {
+                // the run ended between the listing and the stop (the engine refuses to stop a finished run)
             } catch (RuntimeException e) {
                 System.err.println("jgan: run " + r.id + " was still going when the command ended and could not be"
                         + " stopped: " + e.getMessage());
