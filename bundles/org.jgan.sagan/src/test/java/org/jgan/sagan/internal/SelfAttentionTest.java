@@ -32,6 +32,13 @@ class SelfAttentionTest {
         return new Built(sd, SelfAttention.apply(scope, "att", x, C, SIZE, REDUCTION), store);
     }
 
+    /** The block with gamma set, so that the attention term counts. */
+    static Built withGamma(double gamma) {
+        Built b = build();
+        b.store().params.get("g/att/gamma").assign(gamma);
+        return b;
+    }
+
     static INDArray input() {
         Nd4j.getRandom().setSeed(7);
         return Nd4j.randn(DataType.FLOAT, BATCH, C, SIZE, SIZE);
@@ -49,9 +56,8 @@ class SelfAttentionTest {
 
     @Test
     void matchesTheEquationsComputedByHand() {
-        Built b = build();
+        Built b = withGamma(0.7);
         Map<String, INDArray> p = b.store().params;
-        p.get("g/att/gamma").assign(0.7);
         INDArray x = input();
         INDArray y = b.sd().output(Map.of("x", x), b.y().name()).get(b.y().name());
         double[][][][] expected = reference(x, p.get("g/att/f/W"), p.get("g/att/g/W"), p.get("g/att/h/W"),
@@ -78,9 +84,8 @@ class SelfAttentionTest {
      */
     @Test
     void gradientsMatchCentralDifferences() {
-        Built b = build();
+        Built b = withGamma(0.7);
         Map<String, INDArray> p = b.store().params;
-        p.get("g/att/gamma").assign(0.7);
         INDArray x = input();
         Nd4j.getRandom().setSeed(11);
         INDArray weights = Nd4j.randn(DataType.FLOAT, BATCH, C, SIZE, SIZE);
