@@ -98,7 +98,7 @@ public final class HeadlessRunner {
         try {
             while (true) {
                 s = training.status(s.id);
-                if (s.state == State.COMPLETED || s.state == State.FAILED || s.state == State.STOPPED) {
+                if (ProgressWatch.FINAL.contains(s.state)) {
                     break;
                 }
                 Thread.sleep(500);
@@ -125,13 +125,7 @@ public final class HeadlessRunner {
         return new Thread(() -> {
             RunStatusDTO now;
             try {
-                now = training.stop(id);
-                long deadline = System.currentTimeMillis() + 60_000;
-                while (now.state != State.STOPPED && now.state != State.COMPLETED && now.state != State.FAILED
-                        && System.currentTimeMillis() < deadline) {
-                    Thread.sleep(100);
-                    now = training.status(id);
-                }
+                now = stopAndWait(training, id, System.currentTimeMillis() + 60_000);
                 System.out.println("jgan: interrupted; run " + id + " " + now.summary + "; resume it with the same"
                         + " name and outputDir");
             } catch (RuntimeException | InterruptedException e) {
@@ -139,7 +133,7 @@ public final class HeadlessRunner {
                 System.err.println("jgan: interrupted; could not stop run " + id + " here: " + e);
                 return;
             }
-            if (now.state == State.STOPPED || now.state == State.COMPLETED || now.state == State.FAILED) {
+            if (ProgressWatch.FINAL.contains(now.state)) {
                 // the run is saved: end with the documented status (1 when stopped), not the signal's 128 + n
                 System.out.flush();
                 Runtime.getRuntime().halt(now.state == State.COMPLETED ? 0 : 1);
@@ -156,18 +150,14 @@ public final class HeadlessRunner {
     static void stopUnfinished(TrainingService training) {
         List<RunStatusDTO> going;
         try {
-            going = training.runs().stream().filter(r -> !finished(r.state)).toList();
+            going = training.runs().stream().filter(r -> !ProgressWatch.FINAL.contains(r.state)).toList();
         } catch (RuntimeException stopping) {
             return;
         }
         long deadline = System.currentTimeMillis() + 60_000;
         for (RunStatusDTO r : going) {
             try {
-                RunStatusDTO now = training.stop(r.id);
-                while (!finished(now.state) && System.currentTimeMillis() < deadline) {
-                    Thread.sleep(100);
-                    now = training.status(r.id);
-                }
+                RunStatusDTO now = stopAndWait(training, r.id, deadline);
                 System.out.println("jgan: run " + r.id + " was still going when the command ended; " + now.summary
                         + (now.state == State.STOPPED ? "; resume it with gan:start and the same name" : ""));
             } catch (IllegalArgumentException finishedMeanwhile) {
@@ -182,8 +172,15 @@ public final class HeadlessRunner {
         }
     }
 
-    private static boolean finished(State state) {
-        return state == State.COMPLETED || state == State.FAILED || state == State.STOPPED;
+    /** Asks the run to stop at its next iteration boundary; its status once it has ended, or at the deadline. */
+    private static RunStatusDTO stopAndWait(TrainingService training, String id, long deadline)
+            throws InterruptedException {
+        RunStatusDTO now = training.stop(id);
+        while (!ProgressWatch.FINAL.contains(now.state) && System.currentTimeMillis() < deadline) {
+            Thread.sleep(100);
+            now = training.status(id);
+        }
+        return now;
     }
 
     /**

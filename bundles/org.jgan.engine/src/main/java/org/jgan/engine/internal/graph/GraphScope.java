@@ -136,7 +136,11 @@ public final class GraphScope implements NetworkScope {
      */
     @Override
     public SDVariable relu(SDVariable x) {
-        return kink(x, () -> x.mul(sd.gt(x, 0.0).castTo(x.dataType())), () -> sd.gt(x, 0.0).castTo(DataType.FLOAT));
+        return kink(x, () -> x.mul(reluMask(x, x.dataType())), () -> reluMask(x, DataType.FLOAT));
+    }
+
+    private SDVariable reluMask(SDVariable x, DataType type) {
+        return sd.gt(x, 0.0).castTo(type);
     }
 
     /**
@@ -152,7 +156,7 @@ public final class GraphScope implements NetworkScope {
     }
 
     private SDVariable leakyMask(SDVariable x, double slope, DataType type) {
-        return sd.gt(x, 0.0).castTo(type).mul(1 - slope).add(slope);
+        return reluMask(x, type).mul(1 - slope).add(slope);
     }
 
     @Override

@@ -58,15 +58,15 @@ class DcganSpeedBenchmark {
         // -Djgan.bench.profile=N: the N ops (and op shapes) that take the most time, over the measured iterations
         int profileTop = Integer.getInteger("jgan.bench.profile", 0);
         OpProfile profile = new OpProfile();
-        long gcCount = 0;
-        long gcMillis = 0;
+        long gcCountBefore = 0;
+        long gcMillisBefore = 0;
         for (int it = 0; it < WARMUP + MEASURED; it++) {
             if (it == WARMUP) {
                 if (profileTop > 0) {
                     m.listen(profile);
                 }
-                gcCount = -gcCount();
-                gcMillis = -gcMillis();
+                gcCountBefore = gcCount();
+                gcMillisBefore = gcMillis();
             }
             long t0 = System.nanoTime();
             m.discriminatorStep(it, 0);
@@ -75,8 +75,8 @@ class DcganSpeedBenchmark {
                 times.add((System.nanoTime() - t0) / 1e6);
             }
         }
-        gcCount += gcCount();
-        gcMillis += gcMillis();
+        long gcs = gcCount() - gcCountBefore;
+        long gcMs = gcMillis() - gcMillisBefore;
         // in the order they ran: whether the slow iterations come in bursts, at intervals or at random
         StringBuilder order = new StringBuilder();
         times.forEach(t -> order.append(String.format(Locale.ROOT, " %.0f", t)));
@@ -101,7 +101,7 @@ class DcganSpeedBenchmark {
                 m.parameterCount(Side.GENERATOR), m.parameterCount(Side.DISCRIMINATOR), extension, blas,
                 Runtime.getRuntime().availableProcessors(), median, mean, p90, p90 / median, times.get(0),
                 times.get(times.size() - 1), times.size(), ProcStatus.kilobytes("VmHWM") >> 10, heapPeak >> 20,
-                gcCount, gcMillis);
+                gcs, gcMs);
         double peak = sgemmPeak();
         System.out.printf(Locale.ROOT, "sgemm peak through ND4J (n = %d, %d threads): %.1f GFLOP/s%n", SGEMM_N,
                 Runtime.getRuntime().availableProcessors(), peak);

@@ -78,6 +78,13 @@ class TangentsTest {
                     GraphScope scope = new GraphScope(sd, Side.DISCRIMINATOR, true, new ParameterStore(1), List.of());
                     return scope.relu(x).add(scope.leakyRelu(x.mul(x).sub(1.0), 0.2));
                 }),
+                new Op("comparisons with a constant and with a variable (zero tangent)", m, (sd, x) -> {
+                    SDVariable c = constant(sd, "c", 3, 4);
+                    return x.mul(sd.lt(x, 0.3).castTo(DataType.DOUBLE)).add(x.mul(sd.gte(x, c).castTo(DataType.DOUBLE)))
+                            .add(x.mul(x).mul(sd.lte(x, c).castTo(DataType.DOUBLE)))
+                            .add(x.mul(sd.gt(x, c).castTo(DataType.DOUBLE)).mul(sd.lt(x, c).castTo(DataType.DOUBLE)))
+                            .add(x.mul(sd.gte(x, -0.3).castTo(DataType.DOUBLE)));
+                }),
                 new Op("abs", m, (sd, x) -> sd.math.abs(x)),
                 new Op("exp, sqrt, rsqrt", m, (sd, x) -> sd.math.exp(x).add(sd.math.sqrt(x.mul(x).add(1.0)))
                         .add(sd.math.rsqrt(x.mul(x).add(0.5)))),
