@@ -1,0 +1,148 @@
+package org.jgan.sweep.internal;
+
+import java.io.IOException;
+import java.io.PrintStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+
+/**
+ * The local launcher: trains a sweep's runs as child processes of the runtime script ({@code runtime/jgan sweep
+ * task DIR I}), {@code parallel} at a time in manifest order, each with {@code OMP_NUM_THREADS=threads} and its
+ * console appended to {@code logs/task-I.log}. When this process is told to end (Ctrl-C, SIGTERM) or its command
+ * is interrupted, the children are sent SIGTERM, on which each stops its run at an iteration boundary and saves it,
+ * and are waited for; starting the sweep again resumes them.
+ */
+final class LocalLauncher {
+
+    private static final long CHILD_GRACE_SECONDS = 90;
+
+    private final Path script;
+    private final SweepFolder folder;
+    private final int parallel;
+    private final int threads;
+    private final PrintStream out;
+    private final Set<Process> children = ConcurrentHashMap.newKeySet();
+
+    LocalLauncher(Path script, SweepFolder folder, int parallel, int threads, PrintStream out) {
+        this.script = script;
+        this.folder = folder;
+        this.parallel = parallel;
+        this.threads = threads;
+        this.out = out;
+    }
+
+    /** Trains {@code runs}; the number of them that failed. */
+    int launch(String sweep, List<SweepRun> runs) throws InterruptedException {
+        ExecutorService pool = Executors.newFixedThreadPool(parallel, r -> new Thread(r, "jgan-sweep-" + sweep));
+        Thread stopChildren = new Thread(this::stopChildren, "jgan-sweep-stop");
+        Runtime.getRuntime().addShutdownHook(stopChildren);
+        AtomicInteger started = new AtomicInteger();
+        AtomicInteger failed = new AtomicInteger();
+        try {
+            List<Future<?>> done = new ArrayList<>();
+            for (SweepRun r : runs) {
+                done.add(pool.submit(() -> {
+                    if (!train(sweep, r, started.incrementAndGet(), runs.size())) {
+                        failed.incrementAndGet();
+                    }
+                    return null;
+                }));
+            }
+            for (Future<?> f : done) {
+                try {
+                    f.get();
+                } catch (java.util.concurrent.ExecutionException e) {
+                    failed.incrementAndGet();
+                    out.println("jgan: sweep " + sweep + ": " + e.getCause());
+                }
+            }
+        } catch (InterruptedException e) {
+            stopChildren();
+            throw e;
+        } finally {
+            pool.shutdownNow();
+            try {
+                Runtime.getRuntime().removeShutdownHook(stopChildren);
+            } catch (IllegalStateException shuttingDown) {
+                // the hook is stopping the children already
+            }
+        }
+        return failed.get();
+    }
+
+    private boolean train(String sweep, SweepRun r, int k, int n) throws IOException, InterruptedException {
+        Path log = folder.log(r.index());
+        Files.createDirectories(log.getParent());
+        ProcessBuilder pb = new ProcessBuilder(script.toString(), "sweep", "task", folder.dir().toString(),
+                Integer.toString(r.index())).directory(folder.work().toFile()).redirectErrorStream(true)
+                .redirectOutput(ProcessBuilder.Redirect.appendTo(log.toFile()));
+        pb.environment().put("OMP_NUM_THREADS", Integer.toString(threads));
+        long t0 = System.nanoTime();
+        out.println("jgan: sweep " + sweep + ": [" + k + "/" + n + "] " + r.name() + " started (log "
+                + folder.work().relativize(log) + ")");
+        Process p = pb.start();
+        children.add(p);
+        int code;
+        try {
+            code = p.waitFor();
+        } finally {
+            children.remove(p);
+        }
+        String took = duration(System.nanoTime() - t0);
+        RunState s = RunState.of(folder.run(r.name()));
+        if (code == 0 && s.phase() == RunState.Phase.COMPLETED) {
+            out.println("jgan: sweep " + sweep + ": " + r.name() + " completed in " + took);
+            return true;
+        }
+        out.println("jgan: sweep " + sweep + ": " + r.name() + " failed after " + took + " (exit " + code + "): "
+                + lastError(log, s));
+        return false;
+    }
+
+    /** The run's error, else the task's last "jgan:" line. */
+    static String lastError(Path log, RunState s) {
+        if (s.error() != null) {
+            return s.error();
+        }
+        try {
+            List<String> lines = Files.readAllLines(log);
+            for (int i = lines.size() - 1; i >= 0; i--) {
+                if (lines.get(i).startsWith("jgan: ")) {
+                    return lines.get(i).substring(6);
+                }
+            }
+            return lines.isEmpty() ? "no output" : lines.get(lines.size() - 1);
+        } catch (IOException e) {
+            return "no log " + log;
+        }
+    }
+
+    private void stopChildren() {
+        children.forEach(Process::destroy);
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(CHILD_GRACE_SECONDS);
+        for (Process p : children) {
+            try {
+                p.waitFor(Math.max(0, deadline - System.nanoTime()), TimeUnit.NANOSECONDS);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                return;
+            }
+        }
+    }
+
+    static String duration(long nanos) {
+        Duration d = Duration.ofNanos(nanos);
+        return d.toMinutes() > 0 ? d.toMinutes() + "m" + String.format("%02d", d.toSecondsPart()) + "s"
+                : d.toSeconds() + "s";
+    }
+}

@@ -1,0 +1,122 @@
+package org.jgan.sweep.internal;
+
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * The Slurm launcher: writes {@code slurm/array.sh}, whose task I runs {@code runtime/jgan sweep task DIR I} in the
+ * working folder, and submits the runs still to train as one job array ({@code sbatch --array=0-3,7%K}). The job id
+ * is recorded in {@code slurm/jobs}. The same script serves a Kubernetes Indexed Job, which sets
+ * {@code JOB_COMPLETION_INDEX} instead of {@code SLURM_ARRAY_TASK_ID}.
+ *
+ * @param throttle at most this many tasks at once ({@code %K}), or 0 for Slurm's own limit
+ * @param extra    further sbatch arguments, as given
+ */
+record SlurmLauncher(String sbatch, String partition, String time, int cpus, String mem, int throttle,
+        List<String> extra) {
+
+    /** The job script: one manifest line per array task. */
+    static String script(Path script, SweepFolder folder) {
+        String dir = folder.dir().toString();
+        return """
+                #!/usr/bin/env bash
+                # A jgan sweep's job array task (written by gan:sweep): trains and evaluates line I of manifest.tsv, I
+                # from Slurm (SLURM_ARRAY_TASK_ID) or a Kubernetes Indexed Job (JOB_COMPLETION_INDEX).
+                set -euo pipefail
+                cd %s
+                index="${SLURM_ARRAY_TASK_ID:-${JOB_COMPLETION_INDEX:?neither SLURM_ARRAY_TASK_ID nor JOB_COMPLETION_INDEX is set}}"
+                export OMP_NUM_THREADS="${SLURM_CPUS_PER_TASK:-${OMP_NUM_THREADS:-1}}"
+                exec %s sweep task %s "$index" >> %s/logs/task-"$index".log 2>&1
+                """.formatted(quote(folder.work().toString()), quote(script.toString()), quote(dir), quote(dir));
+    }
+
+    /** Writes {@code slurm/array.sh} (executable); also what a Kubernetes Indexed Job runs. */
+    static Path writeScript(Path script, SweepFolder folder) throws IOException {
+        Files.createDirectories(folder.slurm());
+        Files.createDirectories(folder.dir().resolve("logs"));
+        Path job = folder.slurm().resolve("array.sh");
+        SweepFolder.replace(job, script(script, folder));
+        Files.setPosixFilePermissions(job, PosixFilePermissions.fromString("rwxr-xr-x"));
+        return job;
+    }
+
+    /** The sbatch command line that submits {@code runs}. */
+    List<String> command(String sweep, SweepFolder folder, List<SweepRun> runs) {
+        List<String> cmd = new ArrayList<>(List.of(sbatch, "--parsable",
+                "--array=" + ranges(runs.stream().map(SweepRun::index).toList()) + (throttle > 0 ? "%" + throttle : ""),
+                "--job-name=jgan-" + sweep, "--output=" + folder.slurm().resolve("slurm-%A_%a.out"),
+                "--cpus-per-task=" + cpus));
+        if (partition != null) {
+            cmd.add("--partition=" + partition);
+        }
+        if (time != null) {
+            cmd.add("--time=" + time);
+        }
+        if (mem != null) {
+            cmd.add("--mem=" + mem);
+        }
+        cmd.addAll(extra);
+        cmd.add(folder.slurm().resolve("array.sh").toString());
+        return cmd;
+    }
+
+    /**
+     * Writes the job script and submits {@code runs} as one array.
+     *
+     * @return the job id Slurm gave
+     * @throws IllegalStateException with sbatch's message when it refuses
+     */
+    String submit(String sweep, Path script, SweepFolder folder, List<SweepRun> runs)
+            throws IOException, InterruptedException {
+        writeScript(script, folder);
+        List<String> cmd = command(sweep, folder, runs);
+        Process p;
+        try {
+            p = new ProcessBuilder(cmd).directory(folder.work().toFile()).redirectErrorStream(true).start();
+        } catch (IOException e) {
+            throw new IllegalStateException("sweep " + sweep + ": cannot run '" + sbatch + "' (" + e.getMessage()
+                    + "); expected Slurm's sbatch on the PATH, or sbatch=PATH");
+        }
+        String output = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8).trim();
+        if (!p.waitFor(60, TimeUnit.SECONDS) || p.exitValue() != 0) {
+            throw new IllegalStateException("sweep " + sweep + ": sbatch refused the job array: "
+                    + output.replace('\n', ' '));
+        }
+        String[] lines = output.split("\n");
+        String id = lines[lines.length - 1].split(";")[0].trim();
+        SweepFolder.append(folder.slurm().resolve("jobs"), id + "\t" + Instant.now() + "\t"
+                + ranges(runs.stream().map(SweepRun::index).toList()));
+        return id;
+    }
+
+    /** Indices as Slurm's array syntax: 0-3,5,7-9. */
+    static String ranges(List<Integer> indices) {
+        StringBuilder sb = new StringBuilder();
+        for (int i = 0; i < indices.size(); i++) {
+            int start = indices.get(i);
+            int end = start;
+            while (i + 1 < indices.size() && indices.get(i + 1) == end + 1) {
+                end = indices.get(++i);
+            }
+            if (sb.length() > 0) {
+                sb.append(',');
+            }
+            sb.append(start);
+            if (end > start) {
+                sb.append('-').append(end);
+            }
+        }
+        return sb.toString();
+    }
+
+    private static String quote(String s) {
+        return "'" + s.replace("'", "'\\''") + "'";
+    }
+}

@@ -1,0 +1,78 @@
+package org.jgan.sweep.internal;
+
+import java.io.IOException;
+import java.io.PrintStream;
+import java.nio.file.Files;
+import java.util.EnumSet;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.Set;
+import org.jgan.api.TrainingService;
+import org.jgan.api.dto.RunStatusDTO;
+import org.jgan.api.dto.RunStatusDTO.State;
+
+/**
+ * One task of a sweep, in the runtime that executes it (a local launcher's child JVM, a Slurm array task, a
+ * Kubernetes indexed job): trains manifest line I through the engine, which resumes the run from its checkpoint when
+ * its folder has one and refuses it when another trainer holds the folder, then runs the spec's evaluation on it.
+ * A completed run is not trained again; its evaluation is run when missing.
+ */
+final class SweepTask {
+
+    private static final long POLL_MILLIS = 1000;
+    /** Run states after which a run trains no more. */
+    private static final Set<State> FINAL = EnumSet.of(State.COMPLETED, State.STOPPED, State.FAILED);
+
+    private final TrainingService training;
+    private final PrintStream out;
+
+    SweepTask(TrainingService training, PrintStream out) {
+        this.training = training;
+        this.out = out;
+    }
+
+    /**
+     * Trains and evaluates run {@code index} of the sweep in {@code folder}.
+     *
+     * @return one line: what was done
+     * @throws IllegalStateException when the run failed or was stopped (the task's exit status is then 1)
+     */
+    String execute(SweepFolder folder, int index) throws IOException, InterruptedException {
+        SweepFolder.Entry entry = folder.entry(index);
+        SweepSpec spec = SweepSpec.parse(Files.readString(folder.spec()), folder.spec().toString());
+        var dir = folder.run(entry.name());
+        RunState before = RunState.of(dir);
+        String trained;
+        if (before.phase() == RunState.Phase.COMPLETED) {
+            trained = "run " + entry.name() + " had completed (it " + before.iteration() + ")";
+        } else {
+            String preset = entry.arguments().isEmpty() || entry.arguments().get(0).contains("=") ? null
+                    : entry.arguments().get(0);
+            Map<String, String> settings = new LinkedHashMap<>();
+            for (String a : entry.arguments().subList(preset == null ? 0 : 1, entry.arguments().size())) {
+                int eq = a.indexOf('=');
+                settings.put(a.substring(0, eq), a.substring(eq + 1));
+            }
+            settings.put("outputDir", dir.toString());
+            RunStatusDTO s = training.start(preset, settings);
+            out.println("jgan: sweep " + spec.name() + ": task " + index + " trains run " + s.id + " in " + s.outputDir);
+            while (!FINAL.contains(s.state)) {
+                Thread.sleep(POLL_MILLIS);
+                s = training.status(s.id);
+            }
+            if (s.state != State.COMPLETED) {
+                throw new IllegalStateException("run " + s.id + " " + s.state + (s.error == null ? "" : ": " + s.error));
+            }
+            trained = "run " + s.id + " " + s.summary;
+        }
+        if (spec.evaluate() != null) {
+            RunState now = RunState.of(dir);
+            if (!RunState.evaluatedAt(dir, now.iteration())) {
+                out.println(training.evaluate(dir.toString(), spec.evaluate()));
+                return trained + "; evaluated";
+            }
+            return trained + "; evaluated before";
+        }
+        return trained;
+    }
+}
