@@ -1,0 +1,150 @@
+#!/usr/bin/env bash
+# Test of runtime/jgan sweep, run by `mvn verify` after the smoke test: a sweep of 4 short mixture runs trained
+# through a real Slurm (a one-node cluster started here by slurm-cluster.sh, which installs slurm-wlm and munge when
+# missing; needs root) and by the local launcher, with the same scores; an invalid cell refused before anything is
+# submitted; a resubmission that trains only the run that is missing. Where Slurm cannot be had (not root, no
+# apt-get) the Slurm part says so and is skipped, except under CI=true, where that is a failure.
+set -euo pipefail
+here="$(cd "$(dirname "$0")/../../.." && pwd)"
+jgan="$here/jgan"
+cluster="$here/src/test/sh/slurm-cluster.sh"
+work="$here/target/sweep-test"
+rm -rf "$work"
+mkdir -p "$work/local" "$work/slurm"
+export TMPDIR="$work/tmp"
+mkdir -p "$TMPDIR"
+failures=0
+
+fail() {
+    echo "sweep-test: $*" >&2
+    failures=$((failures + 1))
+}
+
+ok() {
+    echo "sweep-test: $1: ok"
+}
+
+spec() {
+    cat > "$1" <<'EOF'
+{"name": "mini", "description": "The sweep test's grid: 2 methods x 2 seeds of 50 iterations.", "preset": "default",
+ "settings": {"iterations": 50, "sampleInterval": 25, "checkpointInterval": 25, "metrics": "mixture",
+              "progressInterval": 5},
+ "grid": {"method": {"unreg": {}, "r1": {"regularizers": "r1", "regularizer.r1.gamma": 10}}},
+ "seeds": 2,
+ "table": {"metrics": ["mixture.modes", "mixture.high_quality"]}}
+EOF
+}
+
+# local: 2 runs at a time, then again (nothing to do)
+cd "$work/local"
+spec mini.json
+if "$jgan" sweep mini.json parallel=2 > sweep.out 2>&1 && grep -q "sweep mini: 4 runs: 4 completed" sweep.out; then
+    ok local
+else
+    fail "local: the sweep did not complete its 4 runs; output in $work/local/sweep.out"
+    tail -n 20 sweep.out >&2
+fi
+if "$jgan" sweep mini.json > again.out 2>&1 && grep -q "every run has completed (4); nothing to do" again.out; then
+    ok local-again
+else
+    fail "local-again: a second sweep of completed runs did not say there was nothing to do; see $work/local/again.out"
+fi
+# an invalid cell: refused naming the run and the key, nothing started
+sed 's/"regularizer.r1.gamma": 10/"regularizer.r1.gamma": -1/; s/"name": "mini"/"name": "bad"/' mini.json > bad.json
+status=0
+"$jgan" sweep bad.json > bad.out 2>&1 || status=$?
+if [ "$status" -eq 1 ] && grep -q "run bad-r1-s1 {method=r1}: penalty 'r1': option 'gamma' has value '-1'" bad.out \
+        && [ ! -d runs/bad-unreg-s1 ]; then
+    ok invalid-cell
+else
+    fail "invalid-cell: exit status $status, expected 1 with the run and key named and no run started; see $work/local/bad.out"
+fi
+
+slurm_skip() {
+    if [ "${CI:-}" = true ]; then
+        fail "slurm: $1 (under CI the Slurm test must run)"
+    else
+        echo "sweep-test: slurm: skipped: $1"
+    fi
+}
+
+# wait_job ID: polls squeue until the job has left the queue (deadline 10 minutes)
+wait_job() {
+    local left=""
+    for _ in $(seq 600); do
+        left=$(squeue -h -j "$1" -o '%i %T' 2> /dev/null || true)
+        [ -z "$left" ] && return 0
+        sleep 1
+    done
+    fail "slurm: job $1 still queued after 10 minutes: $left"
+    return 1
+}
+
+slurm_test() {
+    cd "$work/slurm"
+    spec mini.json
+    sed 's/"regularizer.r1.gamma": 10/"regularizer.r1.gamma": -1/; s/"name": "mini"/"name": "bad"/' mini.json > bad.json
+    local status=0
+    "$jgan" sweep bad.json launcher=slurm > bad.out 2>&1 || status=$?
+    if [ "$status" -eq 1 ] && grep -q "option 'gamma' has value '-1'" bad.out && [ ! -e sweeps/bad/slurm/jobs ] \
+            && [ -z "$(squeue -h -o %i)" ]; then
+        ok slurm-invalid-cell
+    else
+        fail "slurm-invalid-cell: exit status $status, expected 1 and nothing submitted; see $work/slurm/bad.out"
+    fi
+    "$jgan" sweep mini.json launcher=slurm parallel=2 > submit.out 2>&1 || true
+    local job
+    job=$(sed -n 's/.*submitted job array \([0-9]*\) (4 tasks, at most 2 at once).*/\1/p' submit.out)
+    if [ -z "$job" ]; then
+        fail "slurm-submit: no job array of 4 tasks submitted; see $work/slurm/submit.out"
+        tail -n 20 submit.out >&2
+        return
+    fi
+    wait_job "$job" || return
+    local outputs
+    outputs=$(ls sweeps/mini/slurm/slurm-"$job"_*.out 2> /dev/null | wc -l)
+    "$jgan" sweep status mini.json > status.out 2>&1 || true
+    if [ "$outputs" -eq 4 ] && grep -q "sweep mini: 4 runs: 4 completed; Slurm job arrays $job" status.out \
+            && [ "$(grep -c 'trains run mini-' sweeps/mini/logs/task-*.log | awk -F: '{s += $2} END {print s}')" -eq 4 ]; then
+        ok slurm
+    else
+        fail "slurm: expected 4 completed runs trained by the 4 tasks of job $job ($outputs Slurm output files); see $work/slurm/status.out and sweeps/mini/logs"
+        cat status.out >&2
+    fi
+    # a resubmission trains only what is missing
+    rm -rf runs/mini-unreg-s2
+    "$jgan" sweep mini.json launcher=slurm > resubmit.out 2>&1 || true
+    job=$(sed -n 's/.*submitted job array \([0-9]*\) (1 task).*/\1/p' resubmit.out)
+    if [ -n "$job" ] && tail -n 1 sweeps/mini/slurm/jobs | grep -q "	2$" && wait_job "$job" \
+            && "$jgan" sweep status mini.json 2>&1 | grep -q "4 runs: 4 completed"; then
+        ok slurm-resubmit
+    else
+        fail "slurm-resubmit: expected one task for run 2 (mini-unreg-s2) and 4 completed runs; see $work/slurm/resubmit.out"
+    fi
+    # the same seeds give the same scores through either launcher
+    "$jgan" sweep table mini.json > table.out 2>&1 || true
+    if [ -s sweeps/mini/table.csv ] && cmp -s sweeps/mini/table.csv "$work/local/sweeps/mini/table.csv"; then
+        ok same-scores
+    else
+        fail "same-scores: sweeps/mini/table.csv differs between the Slurm and the local launcher:"
+        diff sweeps/mini/table.csv "$work/local/sweeps/mini/table.csv" >&2 || true
+    fi
+}
+
+if [ "$(id -u)" != 0 ]; then
+    slurm_skip "starting Slurm's daemons needs root"
+elif ! command -v sbatch > /dev/null && ! command -v apt-get > /dev/null; then
+    slurm_skip "no Slurm and no apt-get to install it"
+else
+    "$cluster" install "$work/cluster"
+    trap '"$cluster" stop "$work/cluster"' EXIT
+    "$cluster" start "$work/cluster"
+    export SLURM_CONF="$work/cluster/slurm.conf"
+    slurm_test
+fi
+
+if [ "$failures" -gt 0 ]; then
+    echo "sweep-test: $failures check(s) failed" >&2
+    exit 1
+fi
+echo "sweep-test: all checks passed"
