@@ -30,36 +30,3 @@ write_results() {
     mv "$file.tmp" "$file"
     rm -f "$notes"
 }
-
-# score NAME METRIC: the metric's value at the run's last evaluation (metrics.csv), or "-".
-score() {
-    awk -F, -v m="$2" 'NR > 1 && $2 == m {v = $3} END {print (v == "" ? "-" : v)}' "runs/$1/metrics.csv" 2>/dev/null || echo "-"
-}
-
-# fmt VALUE DIGITS: a number with DIGITS decimals, "-" stays "-".
-fmt() {
-    if [ "$1" = "-" ]; then echo "-"; else printf "%.${2}f" "$1"; fi
-}
-
-# mean_sd VALUES...: "mean ± sd" (sample standard deviation) of the numbers given.
-mean_sd() {
-    printf '%s\n' "$@" | awk -v d="${DIGITS:-2}" '$1 != "-" {n++; s += $1; q += $1 * $1}
-        END {if (n == 0) {print "-"; exit} m = s / n; v = n > 1 ? (q - n * m * m) / (n - 1) : 0;
-             if (v < 0) v = 0; printf "%." d "f ± %." d "f", m, sqrt(v)}'
-}
-
-# feature_header: the header of a table of feature scores.
-feature_header() {
-    echo "| run | FD | KID (± se) | precision | recall | CS |"
-    echo "|---|---|---|---|---|---|"
-}
-
-# feature_row NAME ITERATIONS DIR: a table row of the run's final feature scores; copies its last sample grid to DIR.
-feature_row() {
-    local n=$1 kid se kidc
-    kid=$(score "$n" features.kid); se=$(score "$n" features.kid_se)
-    kidc="-"; [ "$kid" != "-" ] && kidc=$(awk -v k="$kid" -v s="$se" 'BEGIN {printf "%.2f ± %.2f", k, s}')
-    echo "| $n | $(fmt "$(score "$n" features.fd)" 2) | $kidc | $(fmt "$(score "$n" features.precision)" 3) |" \
-        "$(fmt "$(score "$n" features.recall)" 3) | $(fmt "$(score "$n" features.cs)" 2) |"
-    cp "runs/$n/samples/$(printf "iter-%07d-samples.png" "$2")" "$3/$n.png" 2>/dev/null || true
-}

@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Issue experiment 3, Roth et al. 2017 section 5.5: the cross-testing protocol between an unregularized and a
-# regularized DCGAN on Fashion-MNIST (runs of fashion-regularizers.sh: fx-unreg against fx-roth-$GAMMA; trained
+# regularized DCGAN on Fashion-MNIST (fx-unreg against fx-roth-$GAMMA, the recipes of fashion-regularizers.json; trained
 # here when missing). Each discriminator classifies SAMPLES test images against SAMPLES samples of its own
 # generator, then the other generator's samples.
 #

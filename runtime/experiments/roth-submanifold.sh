@@ -10,6 +10,7 @@
 # docs/results/roth-5.1/. Build first: mvn -B -q install -DskipTests
 set -euo pipefail
 cd "$(dirname "$0")/../.."
+. runtime/experiments/common.sh
 iterations=${ITERATIONS:-4000}
 sample=${SAMPLE:-1000}
 seed=${SEED:-1}
