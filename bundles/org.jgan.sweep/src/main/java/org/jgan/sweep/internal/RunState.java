@@ -12,6 +12,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
 
@@ -71,6 +72,37 @@ public record RunState(Phase phase, long iteration, long iterations, String erro
                     s.getAsJsonObject().entrySet().forEach(e -> put(scores, m.getKey() + "." + e.getKey(), e.getValue()));
                 }
             }
+        }
+        return scores;
+    }
+
+    /** The key of score {@code score} at iteration {@code iteration}: {@code mixture.modes@1000}. */
+    static String at(String score, long iteration) {
+        return score + "@" + iteration;
+    }
+
+    /**
+     * The scores metrics.csv recorded at {@code iterations} (rows {@code iteration,metric,value}), keyed
+     * {@link #at}.
+     */
+    static Map<String, Double> scoresAt(Path dir, List<Long> iterations) {
+        Map<String, Double> scores = new LinkedHashMap<>();
+        if (iterations.isEmpty()) {
+            return scores;
+        }
+        try {
+            for (String line : Files.readAllLines(dir.resolve("metrics.csv"))) {
+                String[] f = line.split(",");
+                if (f.length == 3 && f[0].matches("\\d+") && iterations.contains(Long.parseLong(f[0]))) {
+                    try {
+                        scores.put(at(f[1], Long.parseLong(f[0])), Double.parseDouble(f[2]));
+                    } catch (NumberFormatException notANumber) {
+                        // an empty or non-numeric score is left out
+                    }
+                }
+            }
+        } catch (IOException none) {
+            // no metrics.csv: no scores
         }
         return scores;
     }

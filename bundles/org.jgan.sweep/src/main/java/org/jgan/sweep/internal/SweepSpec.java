@@ -53,9 +53,10 @@ public record SweepSpec(String name, String description, String preset, Map<Stri
      * @param results a results file to write the Markdown table into (the text below its marker kept), or null
      * @param rows    Markdown rows written below the cells (e.g. published figures beside the sweep's)
      * @param perSeed a score shown seed by seed in a second table, or null
+     * @param at      iterations at which to show the metrics (from each run's metrics.csv), or empty for the end
      */
     public record Table(List<Metric> metrics, String columns, String results, String title, List<String> rows,
-            String perSeed) {
+            String perSeed, List<Long> at) {
     }
 
     /**
@@ -70,7 +71,7 @@ public record SweepSpec(String name, String description, String preset, Map<Stri
     private static final Set<String> KEYS = Set.of("name", "description", "preset", "settings", "grid", "seeds",
             "evaluate", "table");
     private static final Set<String> TABLE_KEYS = Set.of("metrics", "columns", "results", "title", "rows",
-            "perSeed");
+            "perSeed", "at");
     /** Settings the sweep sets itself on every run. */
     static final Set<String> RESERVED = Set.of("name", "seed", "outputDir");
 
@@ -214,7 +215,7 @@ public record SweepSpec(String name, String description, String preset, Map<Stri
 
     private static Table table(JsonElement table, String source, List<Axis> axes) {
         if (table == null) {
-            return new Table(List.of(), null, null, null, List.of(), null);
+            return new Table(List.of(), null, null, null, List.of(), null, List.of());
         }
         if (!table.isJsonObject()) {
             throw fail(source, "'table' must be an object with " + String.join(", ", sorted(TABLE_KEYS)));
@@ -248,8 +249,22 @@ public record SweepSpec(String name, String description, String preset, Map<Stri
                 rows.add(scalar(r, source, "table.rows"));
             }
         }
+        List<Long> at = new ArrayList<>();
+        if (t.has("at")) {
+            String expected = "'table.at' must be a list of iterations, e.g. [1000, 2000]";
+            if (!t.get("at").isJsonArray()) {
+                throw fail(source, expected);
+            }
+            for (JsonElement i : t.getAsJsonArray("at")) {
+                at.add(integer(i, source, expected));
+            }
+            if (metrics.isEmpty()) {
+                throw fail(source, "'table.at' needs 'table.metrics': the scores to show at those iterations");
+            }
+        }
         return new Table(List.copyOf(metrics), columns, string(t, "results", source, null),
-                string(t, "title", source, null), List.copyOf(rows), string(t, "perSeed", source, null));
+                string(t, "title", source, null), List.copyOf(rows), string(t, "perSeed", source, null),
+                List.copyOf(at));
     }
 
     /** "score" or {"score": "mixture.high_quality", "label": "high quality %", "scale": 100, "digits": 1}. */

@@ -43,10 +43,20 @@ public final class SweepTable {
             RunState s = RunState.of(folder.run(r.name()));
             states.put(r.name(), s);
             if (s.phase() == RunState.Phase.COMPLETED) {
-                scores.put(r.name(), RunState.scores(folder.run(r.name())));
+                Map<String, Double> m = RunState.scores(folder.run(r.name()));
+                m.putAll(RunState.scoresAt(folder.run(r.name()), spec.table().at()));
+                scores.put(r.name(), m);
             }
         }
         List<SweepSpec.Metric> columns = spec.table().metrics();
+        if (!spec.table().at().isEmpty()) {
+            List<SweepSpec.Metric> at = new ArrayList<>();
+            for (long i : spec.table().at()) {
+                columns.forEach(m -> at.add(new SweepSpec.Metric(RunState.at(m.score(), i), "it " + i + " " + m.label(),
+                        m.scale(), m.digits())));
+            }
+            columns = at;
+        }
         if (columns.isEmpty()) {
             TreeSet<String> all = new TreeSet<>();
             scores.values().forEach(m -> all.addAll(m.keySet()));
@@ -76,11 +86,17 @@ public final class SweepTable {
         return t;
     }
 
-    /** Mean ± sample standard deviation of the finite values as the metric shows them, or "-" when there are none. */
+    /**
+     * Mean ± sample standard deviation of the finite values as the metric shows them; the value alone when there is
+     * one; "-" when there are none.
+     */
     static String meanSd(List<Double> values, SweepSpec.Metric m) {
         double[] v = finite(values);
         if (v.length == 0) {
             return "-";
+        }
+        if (v.length == 1) {
+            return format(v[0] * m.scale(), m.digits());
         }
         double[] ms = stats(v);
         return format(ms[0] * m.scale(), m.digits()) + " ± " + format(ms[1] * m.scale(), m.digits());
@@ -134,7 +150,8 @@ public final class SweepTable {
             row(sb, fields);
         }
         spec.table().rows().forEach(r -> sb.append(r).append('\n'));
-        sb.append('\n').append("n: completed runs (seeds) of the cell; mean ± sample standard deviation over them.\n");
+        sb.append('\n').append("n: completed runs (seeds) of the cell; mean ± sample standard deviation over them (the "
+                + "value alone for one).\n");
         if (spec.table().perSeed() != null) {
             perSeed(sb, spec.table().perSeed(), axes, groups, rows);
         }
