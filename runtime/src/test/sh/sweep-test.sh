@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
-# Test of runtime/jgan sweep, run by `mvn verify` after the smoke test: a sweep of 4 short mixture runs trained
-# through a real Slurm (a one-node cluster started here by slurm-cluster.sh, which installs slurm-wlm and munge when
+# Test of runtime/jgan sweep, run by `mvn verify` after the smoke test: a sweep of 4 short mixture runs and 2
+# cross-tests between them trained through a real Slurm (a one-node cluster started here by slurm-cluster.sh, which installs slurm-wlm and munge when
 # missing; needs root) and by the local launcher, with the same scores; an invalid cell refused before anything is
 # submitted; a resubmission that trains only the run that is missing. Where Slurm cannot be had (not root, no
 # apt-get) the Slurm part says so and is skipped, except under CI=true, where that is a failure.
@@ -31,6 +31,7 @@ spec() {
               "progressInterval": 5},
  "grid": {"method": {"unreg": {}, "r1": {"regularizers": "r1", "regularizer.r1.gamma": 10}}},
  "seeds": 2,
+ "crosstest": {"axis": "method", "pairs": [["unreg", "r1"]], "options": {"samples": 1000}},
  "table": {"metrics": ["mixture.modes", "mixture.high_quality"]}}
 EOF
 }
@@ -38,10 +39,11 @@ EOF
 # local: 2 runs at a time, then again (nothing to do)
 cd "$work/local"
 spec mini.json
-if "$jgan" sweep mini.json parallel=2 > sweep.out 2>&1 && grep -q "sweep mini: 4 runs: 4 completed" sweep.out; then
+if "$jgan" sweep mini.json parallel=2 > sweep.out 2>&1 \
+        && grep -q "sweep mini: 4 runs: 4 completed, 2 of 2 cross-tests done" sweep.out; then
     ok local
 else
-    fail "local: the sweep did not complete its 4 runs; output in $work/local/sweep.out"
+    fail "local: the sweep did not complete its 4 runs and 2 cross-tests; output in $work/local/sweep.out"
     tail -n 20 sweep.out >&2
 fi
 if "$jgan" sweep mini.json > again.out 2>&1 && grep -q "every run has completed (4); nothing to do" again.out; then
@@ -93,41 +95,47 @@ slurm_test() {
         fail "slurm-invalid-cell: exit status $status, expected 1 and nothing submitted; see $work/slurm/bad.out"
     fi
     "$jgan" sweep mini.json launcher=slurm parallel=2 > submit.out 2>&1 || true
-    local job
+    local job cross
     job=$(sed -n 's/.*submitted job array \([0-9]*\) (4 tasks, at most 2 at once).*/\1/p' submit.out)
-    if [ -z "$job" ]; then
-        fail "slurm-submit: no job array of 4 tasks submitted; see $work/slurm/submit.out"
+    cross=$(sed -n "s/.*submitted job array \([0-9]*\) (2 cross-tests, after job $job).*/\1/p" submit.out)
+    if [ -z "$job" ] || [ -z "$cross" ]; then
+        fail "slurm-submit: expected a job array of 4 tasks and one of 2 cross-tests after it; see $work/slurm/submit.out"
         tail -n 20 submit.out >&2
         return
     fi
     wait_job "$job" || return
+    wait_job "$cross" || return
     local outputs
-    outputs=$(ls sweeps/mini/slurm/slurm-"$job"_*.out 2> /dev/null | wc -l)
+    outputs=$(ls sweeps/mini/slurm/slurm-"$job"_*.out sweeps/mini/slurm/slurm-"$cross"_*.out 2> /dev/null | wc -l)
     "$jgan" sweep status mini.json > status.out 2>&1 || true
-    if [ "$outputs" -eq 4 ] && grep -q "sweep mini: 4 runs: 4 completed; Slurm job arrays $job" status.out \
+    if [ "$outputs" -eq 6 ] \
+            && grep -q "sweep mini: 4 runs: 4 completed, 2 of 2 cross-tests done; Slurm job arrays $job, $cross" status.out \
             && [ "$(grep -c 'trains run mini-' sweeps/mini/logs/task-*.log | awk -F: '{s += $2} END {print s}')" -eq 4 ]; then
         ok slurm
     else
-        fail "slurm: expected 4 completed runs trained by the 4 tasks of job $job ($outputs Slurm output files); see $work/slurm/status.out and sweeps/mini/logs"
+        fail "slurm: expected 4 completed runs and 2 cross-tests by jobs $job and $cross ($outputs Slurm output files); see $work/slurm/status.out and sweeps/mini/logs"
         cat status.out >&2
     fi
-    # a resubmission trains only what is missing
+    # a resubmission trains only what is missing: run 2, then the cross-test whose result was in its folder
     rm -rf runs/mini-unreg-s2
     "$jgan" sweep mini.json launcher=slurm > resubmit.out 2>&1 || true
     job=$(sed -n 's/.*submitted job array \([0-9]*\) (1 task).*/\1/p' resubmit.out)
-    if [ -n "$job" ] && tail -n 1 sweeps/mini/slurm/jobs | grep -q "	2$" && wait_job "$job" \
-            && "$jgan" sweep status mini.json 2>&1 | grep -q "4 runs: 4 completed"; then
+    cross=$(sed -n "s/.*submitted job array \([0-9]*\) (1 cross-test, after job $job).*/\1/p" resubmit.out)
+    if [ -n "$job" ] && [ -n "$cross" ] && tail -n 2 sweeps/mini/slurm/jobs | head -n 1 | grep -q "	2$" \
+            && tail -n 1 sweeps/mini/slurm/jobs | grep -q "	1	cross-tests$" && wait_job "$job" && wait_job "$cross" \
+            && "$jgan" sweep status mini.json 2>&1 | grep -q "4 runs: 4 completed, 2 of 2 cross-tests done"; then
         ok slurm-resubmit
     else
-        fail "slurm-resubmit: expected one task for run 2 (mini-unreg-s2) and 4 completed runs; see $work/slurm/resubmit.out"
+        fail "slurm-resubmit: expected one task for run 2 (mini-unreg-s2) and one for cross-test 1, then everything done; see $work/slurm/resubmit.out"
     fi
-    # the same seeds give the same scores through either launcher
+    # the same seeds give the same scores and cross-tests through either launcher
     "$jgan" sweep table mini.json > table.out 2>&1 || true
-    if [ -s sweeps/mini/table.csv ] && cmp -s sweeps/mini/table.csv "$work/local/sweeps/mini/table.csv"; then
+    if grep -q "^| unreg | r1 | 2 | " sweeps/mini/table.md \
+            && cmp -s sweeps/mini/table.md "$work/local/sweeps/mini/table.md"; then
         ok same-scores
     else
-        fail "same-scores: sweeps/mini/table.csv differs between the Slurm and the local launcher:"
-        diff sweeps/mini/table.csv "$work/local/sweeps/mini/table.csv" >&2 || true
+        fail "same-scores: sweeps/mini/table.md lacks the cross-tests or differs between the Slurm and the local launcher:"
+        diff sweeps/mini/table.md "$work/local/sweeps/mini/table.md" >&2 || true
     fi
 }
 

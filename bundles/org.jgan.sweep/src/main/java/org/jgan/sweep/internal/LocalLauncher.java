@@ -41,8 +41,34 @@ final class LocalLauncher {
         this.out = out;
     }
 
-    /** Trains {@code runs}; the number of them that failed. */
-    int launch(String sweep, List<SweepRun> runs) throws InterruptedException {
+    /**
+     * A task for a child process: its name on the console, the arguments after the script, its log, and whether it
+     * did its work (read after the process ended) with the error line when not.
+     */
+    record Job(String name, List<String> args, Path log, java.util.function.Supplier<String> failure) {
+    }
+
+    /** Trains run {@code r} (and evaluates it when the spec asks). */
+    static Job train(SweepFolder folder, SweepRun r) {
+        Path log = folder.log(r.index());
+        return new Job(r.name(), List.of("sweep", "task", folder.dir().toString(), Integer.toString(r.index())), log,
+                () -> {
+                    RunState s = RunState.of(folder.run(r.name()));
+                    return s.phase() == RunState.Phase.COMPLETED ? null : lastError(log, s);
+                });
+    }
+
+    /** Cross-tests a pair of completed runs. */
+    static Job crossTest(SweepFolder folder, CrossPair p) {
+        Path log = folder.crossTestLog(p.index());
+        return new Job("cross-test " + p.a().name() + " vs " + p.b().name(), List.of("sweep", "crosstest",
+                folder.dir().toString(), Integer.toString(p.index())), log,
+                () -> Files.exists(p.result(folder)) ? null : lastError(log, new RunState(RunState.Phase.PENDING, 0, 0,
+                        null)));
+    }
+
+    /** Runs {@code jobs}; the number of them that failed. */
+    int launch(String sweep, List<Job> runs) throws InterruptedException {
         ExecutorService pool = Executors.newFixedThreadPool(parallel, r -> new Thread(r, "jgan-sweep-" + sweep));
         Thread stopChildren = new Thread(this::stopChildren, "jgan-sweep-stop");
         Runtime.getRuntime().addShutdownHook(stopChildren);
@@ -50,7 +76,7 @@ final class LocalLauncher {
         AtomicInteger failed = new AtomicInteger();
         try {
             List<Future<?>> done = new ArrayList<>();
-            for (SweepRun r : runs) {
+            for (Job r : runs) {
                 done.add(pool.submit(() -> {
                     if (!train(sweep, r, started.incrementAndGet(), runs.size())) {
                         failed.incrementAndGet();
@@ -80,11 +106,12 @@ final class LocalLauncher {
         return failed.get();
     }
 
-    private boolean train(String sweep, SweepRun r, int k, int n) throws IOException, InterruptedException {
-        Path log = folder.log(r.index());
+    private boolean train(String sweep, Job r, int k, int n) throws IOException, InterruptedException {
+        Path log = r.log();
         Files.createDirectories(log.getParent());
-        ProcessBuilder pb = new ProcessBuilder(script.toString(), "sweep", "task", folder.dir().toString(),
-                Integer.toString(r.index())).directory(folder.work().toFile()).redirectErrorStream(true)
+        List<String> command = new ArrayList<>(List.of(script.toString()));
+        command.addAll(r.args());
+        ProcessBuilder pb = new ProcessBuilder(command).directory(folder.work().toFile()).redirectErrorStream(true)
                 .redirectOutput(ProcessBuilder.Redirect.appendTo(log.toFile()));
         pb.environment().put("OMP_NUM_THREADS", Integer.toString(threads));
         long t0 = System.nanoTime();
@@ -99,13 +126,13 @@ final class LocalLauncher {
             children.remove(p);
         }
         String took = duration(System.nanoTime() - t0);
-        RunState s = RunState.of(folder.run(r.name()));
-        if (code == 0 && s.phase() == RunState.Phase.COMPLETED) {
+        String failure = r.failure().get();
+        if (code == 0 && failure == null) {
             out.println("jgan: sweep " + sweep + ": " + r.name() + " completed in " + took);
             return true;
         }
         out.println("jgan: sweep " + sweep + ": " + r.name() + " failed after " + took + " (exit " + code + "): "
-                + lastError(log, s));
+                + (failure == null ? lastError(log, new RunState(RunState.Phase.PENDING, 0, 0, null)) : failure));
         return false;
     }
 

@@ -150,7 +150,7 @@ public record RunState(Phase phase, long iteration, long iterations, String erro
         }
     }
 
-    private static JsonObject object(Path file) {
+    static JsonObject object(Path file) {
         if (file == null || !Files.isRegularFile(file)) {
             return null;
         }

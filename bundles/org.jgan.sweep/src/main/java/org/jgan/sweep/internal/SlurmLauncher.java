@@ -22,37 +22,58 @@ import java.util.concurrent.TimeUnit;
 record SlurmLauncher(String sbatch, String partition, String time, int cpus, String mem, int throttle,
         List<String> extra) {
 
-    /** The job script: one manifest line per array task. */
-    static String script(Path script, SweepFolder folder) {
+    /** What an array's tasks do: train manifest lines, or cross-test lines of crosstests.tsv. */
+    enum Kind {
+        TASK("array.sh", "task", "trains and evaluates line I of manifest.tsv"),
+        CROSSTEST("crosstest.sh", "crosstest", "cross-tests the two runs of line I of crosstests.tsv");
+
+        final String file;
+        final String command;
+        final String what;
+
+        Kind(String file, String command, String what) {
+            this.file = file;
+            this.command = command;
+            this.what = what;
+        }
+    }
+
+    /** The job script of {@code kind}: one line per array task. */
+    static String script(Path script, SweepFolder folder, Kind kind) {
         String dir = folder.dir().toString();
         return """
                 #!/usr/bin/env bash
-                # A jgan sweep's job array task (written by gan:sweep): trains and evaluates line I of manifest.tsv, I
+                # A jgan sweep's job array task (written by gan:sweep): %s, I
                 # from Slurm (SLURM_ARRAY_TASK_ID) or a Kubernetes Indexed Job (JOB_COMPLETION_INDEX).
                 set -euo pipefail
                 cd %s
                 index="${SLURM_ARRAY_TASK_ID:-${JOB_COMPLETION_INDEX:?neither SLURM_ARRAY_TASK_ID nor JOB_COMPLETION_INDEX is set}}"
                 export OMP_NUM_THREADS="${SLURM_CPUS_PER_TASK:-${OMP_NUM_THREADS:-1}}"
-                exec %s sweep task %s "$index" >> %s/logs/task-"$index".log 2>&1
-                """.formatted(quote(folder.work().toString()), quote(script.toString()), quote(dir), quote(dir));
+                exec %s sweep %s %s "$index" >> %s/logs/%s-"$index".log 2>&1
+                """.formatted(kind.what, quote(folder.work().toString()), quote(script.toString()), kind.command,
+                quote(dir), quote(dir), kind.command);
     }
 
-    /** Writes {@code slurm/array.sh} (executable); also what a Kubernetes Indexed Job runs. */
-    static Path writeScript(Path script, SweepFolder folder) throws IOException {
+    /** Writes {@code slurm/array.sh} or {@code crosstest.sh} (executable); also what a Kubernetes Indexed Job runs. */
+    static Path writeScript(Path script, SweepFolder folder, Kind kind) throws IOException {
         Files.createDirectories(folder.slurm());
         Files.createDirectories(folder.dir().resolve("logs"));
-        Path job = folder.slurm().resolve("array.sh");
-        SweepFolder.replace(job, script(script, folder));
+        Path job = folder.slurm().resolve(kind.file);
+        SweepFolder.replace(job, script(script, folder, kind));
         Files.setPosixFilePermissions(job, PosixFilePermissions.fromString("rwxr-xr-x"));
         return job;
     }
 
-    /** The sbatch command line that submits {@code runs}. */
-    List<String> command(String sweep, SweepFolder folder, List<SweepRun> runs) {
+    /** The sbatch command line that submits array tasks {@code indices} of {@code kind}. */
+    List<String> command(String sweep, SweepFolder folder, List<Integer> indices, Kind kind, String after) {
         List<String> cmd = new ArrayList<>(List.of(sbatch, "--parsable",
-                "--array=" + ranges(runs.stream().map(SweepRun::index).toList()) + (throttle > 0 ? "%" + throttle : ""),
-                "--job-name=jgan-" + sweep, "--output=" + folder.slurm().resolve("slurm-%A_%a.out"),
-                "--cpus-per-task=" + cpus));
+                "--array=" + ranges(indices) + (throttle > 0 ? "%" + throttle : ""),
+                "--job-name=jgan-" + sweep + (kind == Kind.TASK ? "" : "-crosstest"),
+                "--output=" + folder.slurm().resolve("slurm-%A_%a.out"), "--cpus-per-task=" + cpus));
+        if (after != null) {
+            // a cross-test needs both its runs; it checks that they completed and fails alone when not
+            cmd.add("--dependency=afterany:" + after);
+        }
         if (partition != null) {
             cmd.add("--partition=" + partition);
         }
@@ -63,20 +84,21 @@ record SlurmLauncher(String sbatch, String partition, String time, int cpus, Str
             cmd.add("--mem=" + mem);
         }
         cmd.addAll(extra);
-        cmd.add(folder.slurm().resolve("array.sh").toString());
+        cmd.add(folder.slurm().resolve(kind.file).toString());
         return cmd;
     }
 
     /**
-     * Writes the job script and submits {@code runs} as one array.
+     * Writes the job script and submits tasks {@code indices} of {@code kind} as one array, after job {@code after}
+     * when not null.
      *
      * @return the job id Slurm gave
      * @throws IllegalStateException with sbatch's message when it refuses
      */
-    String submit(String sweep, Path script, SweepFolder folder, List<SweepRun> runs)
+    String submit(String sweep, Path script, SweepFolder folder, List<Integer> indices, Kind kind, String after)
             throws IOException, InterruptedException {
-        writeScript(script, folder);
-        List<String> cmd = command(sweep, folder, runs);
+        writeScript(script, folder, kind);
+        List<String> cmd = command(sweep, folder, indices, kind, after);
         Process p;
         try {
             p = new ProcessBuilder(cmd).directory(folder.work().toFile()).redirectErrorStream(true).start();
@@ -91,8 +113,8 @@ record SlurmLauncher(String sbatch, String partition, String time, int cpus, Str
         }
         String[] lines = output.split("\n");
         String id = lines[lines.length - 1].split(";")[0].trim();
-        SweepFolder.append(folder.slurm().resolve("jobs"), id + "\t" + Instant.now() + "\t"
-                + ranges(runs.stream().map(SweepRun::index).toList()));
+        SweepFolder.append(folder.slurm().resolve("jobs"), id + "\t" + Instant.now() + "\t" + ranges(indices)
+                + (kind == Kind.TASK ? "" : "\tcross-tests"));
         return id;
     }
 

@@ -19,7 +19,8 @@ import java.util.function.BiFunction;
  *
  * @param text the file's text, as the sweep's folder keeps it
  */
-public record Sweep(Path file, String text, SweepSpec spec, List<SweepRun> runs, SweepFolder folder) {
+public record Sweep(Path file, String text, SweepSpec spec, List<SweepRun> runs, List<CrossPair> crossTests,
+        SweepFolder folder) {
 
     /** The marker below which a results file is written by hand (the experiment scripts use the same). */
     static final String NOTES_MARK =
@@ -39,7 +40,18 @@ public record Sweep(Path file, String text, SweepSpec spec, List<SweepRun> runs,
                     + "specification (see docs/sweeps.md)");
         }
         SweepSpec spec = SweepSpec.parse(text, file.toString());
-        return new Sweep(file, text, spec, SweepRun.expand(spec, file.toString()), SweepFolder.of(work, spec.name()));
+        List<SweepRun> runs = SweepRun.expand(spec, file.toString());
+        return new Sweep(file, text, spec, runs, CrossPair.of(spec, runs), SweepFolder.of(work, spec.name()));
+    }
+
+    /** Writes the sweep's folder: the spec as launched, the manifest, the cross-tests. */
+    public void write() throws IOException {
+        folder.write(text, runs, crossTests);
+    }
+
+    /** The cross-tests without a result yet, in order. */
+    public List<CrossPair> crossTestsToDo() {
+        return crossTests.stream().filter(p -> !Files.exists(p.result(folder))).toList();
     }
 
     /**
@@ -94,8 +106,16 @@ public record Sweep(Path file, String text, SweepSpec spec, List<SweepRun> runs,
             sb.setLength(sb.toString().stripTrailing().length());
             sb.append('\n');
         }
+        for (CrossPair p : crossTests) {
+            boolean done = Files.exists(p.result(folder));
+            sb.append(String.format(Locale.ROOT, "  c%d  cross-test %s vs %s: %s%n", p.index(), p.a().name(),
+                    p.b().name(), done ? "done" : "pending"));
+        }
         List<String> parts = new ArrayList<>();
         counts.forEach((p, n) -> parts.add(n + " " + p.name().toLowerCase(Locale.ROOT)));
+        if (!crossTests.isEmpty()) {
+            parts.add((crossTests.size() - crossTestsToDo().size()) + " of " + crossTests.size() + " cross-tests done");
+        }
         sb.append("sweep ").append(spec.name()).append(": ").append(runs.size()).append(" runs: ")
                 .append(String.join(", ", parts));
         Path jobs = folder.slurm().resolve("jobs");
@@ -114,7 +134,7 @@ public record Sweep(Path file, String text, SweepSpec spec, List<SweepRun> runs,
      * @return the Markdown table and where it was written
      */
     public String table() throws IOException {
-        SweepTable t = SweepTable.of(spec, runs, folder);
+        SweepTable t = SweepTable.of(spec, runs, crossTests, folder);
         Files.createDirectories(folder.dir());
         String md = t.markdown();
         SweepFolder.replace(folder.dir().resolve("table.md"), md);

@@ -9,6 +9,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.stream.Stream;
 import org.apache.felix.service.command.Descriptor;
 import org.jgan.api.TrainingService;
 import org.osgi.framework.BundleContext;
@@ -63,6 +64,13 @@ public final class SweepCommands {
                 return sb.append("sweep ").append(sweep.spec().name()).append(": ").append(sweep.runs().size())
                         .append(" runs, every one valid; nothing was started\n").toString();
             }
+            case "crosstest":
+                if (args.length != 3 || !args[2].matches("\\d+")) {
+                    throw new IllegalArgumentException("gan:sweep crosstest: expected DIR (a sweep's folder) and I (a "
+                            + "line of its crosstests.tsv, from 0)");
+                }
+                return new SweepTask(training, System.out).crossTest(new SweepFolder(work,
+                        Path.of(args[1]).toAbsolutePath()), Integer.parseInt(args[2]));
             case "task":
                 if (args.length != 3 || !args[2].matches("\\d+")) {
                     throw new IllegalArgumentException("gan:sweep task: expected DIR (a sweep's folder) and I (a line "
@@ -89,41 +97,85 @@ public final class SweepCommands {
             throw new IllegalStateException("gan:sweep: the runtime script is not known (framework property " + SCRIPT
                     + "); expected the runtime started by runtime/jgan");
         }
-        sweep.folder().write(sweep.text(), sweep.runs());
+        sweep.write();
         List<SweepRun> toDo = sweep.toDo();
+        List<CrossPair> crossTests = sweep.crossTestsToDo();
         String name = sweep.spec().name();
-        if (toDo.isEmpty()) {
+        if (toDo.isEmpty() && crossTests.isEmpty()) {
             return "sweep " + name + ": every run has completed (" + sweep.runs().size() + "); nothing to do\n"
                     + sweep.status();
         }
         int skipped = sweep.runs().size() - toDo.size();
         System.out.println("jgan: sweep " + name + ": " + sweep.runs().size() + " runs, " + toDo.size() + " to train"
-                + (skipped > 0 ? " (" + skipped + " completed or being trained elsewhere)" : "") + "; folder "
+                + (skipped > 0 ? " (" + skipped + " completed or being trained elsewhere)" : "")
+                + (crossTests.isEmpty() ? "" : ", " + crossTests.size() + " cross-tests to run") + "; folder "
                 + sweep.folder().dir());
-        if (launcher.equals("manifest")) {
-            Path job = SlurmLauncher.writeScript(Path.of(script), sweep.folder());
-            return "sweep " + name + ": wrote " + sweep.folder().manifest() + " and " + job + "; runs still to train: "
-                    + SlurmLauncher.ranges(toDo.stream().map(SweepRun::index).toList()) + "; nothing was started\n";
-        }
-        if (launcher.equals("slurm")) {
-            List<String> extra = new ArrayList<>(o.containsKey("args") ? List.of(o.get("args").trim().split("\\s+"))
-                    : List.of());
-            SlurmLauncher slurm = new SlurmLauncher(o.getOrDefault("sbatch", "sbatch"), o.get("partition"),
-                    o.get("time"), positive(o, "cpus", threads), o.get("mem"), parallel, extra);
-            String job = slurm.submit(name, Path.of(script), sweep.folder(), toDo);
-            return "sweep " + name + ": submitted job array " + job + " (" + toDo.size() + (toDo.size() == 1 ? " task" : " tasks") + (parallel > 0
-                    ? ", at most " + parallel + " at once" : "") + "); follow it with runtime/jgan sweep status "
-                    + sweep.file() + "\n";
-        }
-        int failed = new LocalLauncher(Path.of(script), sweep.folder(), parallel, threads, System.out)
-                .launch(name, toDo);
+        return switch (launcher) {
+            case "manifest" -> manifest(sweep, toDo, crossTests);
+            case "slurm" -> slurm(sweep, toDo, crossTests, o, parallel, threads);
+            default -> local(sweep, toDo, crossTests, parallel, threads);
+        };
+    }
+
+    private String local(Sweep sweep, List<SweepRun> toDo, List<CrossPair> crossTests, int parallel, int threads)
+            throws IOException, InterruptedException {
+        LocalLauncher local = new LocalLauncher(Path.of(script), sweep.folder(), parallel, threads, System.out);
+        String name = sweep.spec().name();
+        int failed = local.launch(name, toDo.stream().map(r -> LocalLauncher.train(sweep.folder(), r)).toList());
+        // a cross-test runs once both its runs have completed; the others wait for the next sweep
+        List<CrossPair> ready = crossTests.stream().filter(p -> Stream.of(p.a(), p.b()).allMatch(r -> RunState.of(
+                sweep.folder().run(r.name())).phase() == RunState.Phase.COMPLETED)).toList();
+        failed += local.launch(name, ready.stream().map(p -> LocalLauncher.crossTest(sweep.folder(), p)).toList());
         String table = sweep.table();
         String status = sweep.status();
-        if (failed > 0) {
-            throw new IllegalStateException("sweep " + name + ": " + failed + " of " + toDo.size() + " runs failed; "
-                    + "see runtime/jgan sweep status " + sweep.file() + "\n" + status);
+        if (failed > 0 || ready.size() < crossTests.size()) {
+            throw new IllegalStateException("sweep " + name + ": " + failed + " of " + (toDo.size() + ready.size())
+                    + " tasks failed" + (ready.size() < crossTests.size() ? ", " + (crossTests.size() - ready.size())
+                            + " cross-tests wait for runs that did not complete" : "") + "; see runtime/jgan sweep "
+                    + "status " + sweep.file() + "\n" + status);
         }
         return table + status;
+    }
+
+    private String slurm(Sweep sweep, List<SweepRun> toDo, List<CrossPair> crossTests, Map<String, String> o,
+            int parallel, int threads) throws IOException, InterruptedException {
+        List<String> extra = o.containsKey("args") ? List.of(o.get("args").trim().split("\\s+")) : List.of();
+        SlurmLauncher slurm = new SlurmLauncher(o.getOrDefault("sbatch", "sbatch"), o.get("partition"), o.get("time"),
+                positive(o, "cpus", threads), o.get("mem"), parallel, extra);
+        String name = sweep.spec().name();
+        StringBuilder sb = new StringBuilder();
+        String runs = null;
+        if (!toDo.isEmpty()) {
+            runs = slurm.submit(name, Path.of(script), sweep.folder(), toDo.stream().map(SweepRun::index).toList(),
+                    SlurmLauncher.Kind.TASK, null);
+            sb.append("sweep ").append(name).append(": submitted job array ").append(runs).append(" (")
+                    .append(count(toDo.size(), "task")).append(parallel > 0 ? ", at most " + parallel + " at once" : "")
+                    .append(")\n");
+        }
+        if (!crossTests.isEmpty()) {
+            String job = slurm.submit(name, Path.of(script), sweep.folder(), crossTests.stream().map(CrossPair::index)
+                    .toList(), SlurmLauncher.Kind.CROSSTEST, runs);
+            sb.append("sweep ").append(name).append(": submitted job array ").append(job).append(" (")
+                    .append(count(crossTests.size(), "cross-test")).append(runs == null ? "" : ", after job " + runs)
+                    .append(")\n");
+        }
+        return sb.append("follow it with runtime/jgan sweep status ").append(sweep.file()).append('\n').toString();
+    }
+
+    private String manifest(Sweep sweep, List<SweepRun> toDo, List<CrossPair> crossTests) throws IOException {
+        Path job = SlurmLauncher.writeScript(Path.of(script), sweep.folder(), SlurmLauncher.Kind.TASK);
+        String text = "sweep " + sweep.spec().name() + ": wrote " + sweep.folder().manifest() + " and " + job
+                + "; runs still to train: " + SlurmLauncher.ranges(toDo.stream().map(SweepRun::index).toList());
+        if (!sweep.crossTests().isEmpty()) {
+            Path cross = SlurmLauncher.writeScript(Path.of(script), sweep.folder(), SlurmLauncher.Kind.CROSSTEST);
+            text += "; " + sweep.folder().crossTests() + " and " + cross + ", cross-tests still to run: "
+                    + SlurmLauncher.ranges(crossTests.stream().map(CrossPair::index).toList());
+        }
+        return text + "; nothing was started\n";
+    }
+
+    private static String count(int n, String what) {
+        return n + " " + what + (n == 1 ? "" : "s");
     }
 
     private static String one(String[] args, String usage) {

@@ -42,6 +42,15 @@ public record SweepFolder(Path work, Path dir) {
         return dir.resolve("logs").resolve("task-" + index + ".log");
     }
 
+    /** One line per cross-test: index, run A, run B. */
+    public Path crossTests() {
+        return dir.resolve("crosstests.tsv");
+    }
+
+    public Path crossTestLog(int index) {
+        return dir.resolve("logs").resolve("crosstest-" + index + ".log");
+    }
+
     public Path slurm() {
         return dir.resolve("slurm");
     }
@@ -50,13 +59,35 @@ public record SweepFolder(Path work, Path dir) {
         return work.resolve("runs").resolve(name);
     }
 
-    /** Writes the spec as launched and the manifest (each replaced whole, never left half-written). */
-    public void write(String specText, List<SweepRun> runs) throws IOException {
+    /**
+     * Writes the spec as launched, the manifest and the cross-tests (each replaced whole, never left half-written).
+     */
+    public void write(String specText, List<SweepRun> runs, List<CrossPair> crossTests) throws IOException {
         Files.createDirectories(dir.resolve("logs"));
         replace(spec(), specText);
         StringBuilder sb = new StringBuilder();
         runs.forEach(r -> sb.append(r.manifestLine()).append('\n'));
         replace(manifest(), sb.toString());
+        if (!crossTests.isEmpty()) {
+            StringBuilder c = new StringBuilder();
+            crossTests.forEach(p -> c.append(p.manifestLine()).append('\n'));
+            replace(crossTests(), c.toString());
+        }
+    }
+
+    /** Line {@code index} of crosstests.tsv: the names of runs A and B. */
+    public List<String> crossTest(int index) throws IOException {
+        List<String> lines = Files.exists(crossTests()) ? Files.readAllLines(crossTests(), StandardCharsets.UTF_8)
+                : List.of();
+        if (index < 0 || index >= lines.size()) {
+            throw new IllegalArgumentException("sweep " + dir + ": no cross-test " + index + " in " + crossTests());
+        }
+        String[] f = lines.get(index).split("\t");
+        if (f.length != 3 || !f[0].equals(Integer.toString(index))) {
+            throw new IllegalArgumentException("sweep " + dir + ": line " + (index + 1) + " of " + crossTests()
+                    + " is not 'index<TAB>run A<TAB>run B'");
+        }
+        return List.of(f[1], f[2]);
     }
 
     /** Manifest line {@code index}: its run's name and arguments. */

@@ -35,7 +35,15 @@ import java.util.regex.Pattern;
  * @param seeds the seeds, or empty when the runs take the seed of their settings (no {@code -sN} in their names)
  */
 public record SweepSpec(String name, String description, String preset, Map<String, String> settings, List<Axis> axes,
-        List<Long> seeds, Map<String, String> evaluate, Table table) {
+        List<Long> seeds, Map<String, String> evaluate, Table table, CrossTest crossTest) {
+
+    /**
+     * Cross-testing (Roth et al. 2017, section 5.5) between the levels of one axis: for each pair of labels, the run
+     * of the first against the run of the second in every cell of the other axes and every seed, once both have
+     * completed ({@code gan:crosstest A B} with {@code options}).
+     */
+    public record CrossTest(String axis, List<List<String>> pairs, Map<String, String> options) {
+    }
 
     /** One axis of the grid: its levels in the order given. */
     public record Axis(String name, List<Level> levels) {
@@ -69,7 +77,7 @@ public record SweepSpec(String name, String description, String preset, Map<Stri
 
     static final Pattern NAME = Pattern.compile("[A-Za-z0-9][A-Za-z0-9._-]*");
     private static final Set<String> KEYS = Set.of("name", "description", "preset", "settings", "grid", "seeds",
-            "evaluate", "table");
+            "evaluate", "table", "crosstest");
     private static final Set<String> TABLE_KEYS = Set.of("metrics", "columns", "results", "title", "rows",
             "perSeed", "at");
     /** Settings the sweep sets itself on every run. */
@@ -114,7 +122,49 @@ public record SweepSpec(String name, String description, String preset, Map<Stri
         List<Axis> axes = axes(root.get("grid"), source);
         return new SweepSpec(name, string(root, "description", source, ""), preset, settings, axes,
                 seeds(root.get("seeds"), source), root.has("evaluate") ? settings(root.get("evaluate"), source, "evaluate")
-                        : null, table(root.get("table"), source, axes));
+                        : null, table(root.get("table"), source, axes), crossTest(root.get("crosstest"), source, axes));
+    }
+
+    /** {"axis": "method", "pairs": [["unreg", "roth"]], "options": {"samples": 10000}} */
+    private static CrossTest crossTest(JsonElement e, String source, List<Axis> axes) {
+        if (e == null) {
+            return null;
+        }
+        String usage = "'crosstest' must be {\"axis\": AXIS, \"pairs\": [[LABEL, LABEL], ...], \"options\": {...}}";
+        if (!e.isJsonObject()) {
+            throw fail(source, usage);
+        }
+        JsonObject o = e.getAsJsonObject();
+        for (String k : o.keySet()) {
+            if (!Set.of("axis", "pairs", "options").contains(k)) {
+                throw fail(source, "unknown key 'crosstest." + k + "'; expected axis, options, pairs");
+            }
+        }
+        String axis = string(o, "axis", source, null);
+        Axis a = axes.stream().filter(x -> x.name().equals(axis)).findFirst().orElseThrow(() -> fail(source,
+                "'crosstest.axis' is " + (axis == null ? "missing" : "'" + axis + "'") + "; expected one of the grid's "
+                        + "axes " + axes.stream().map(Axis::name).toList()));
+        List<String> labels = a.levels().stream().map(Level::label).toList();
+        List<List<String>> pairs = new ArrayList<>();
+        if (!o.has("pairs") || !o.get("pairs").isJsonArray() || o.getAsJsonArray("pairs").isEmpty()) {
+            throw fail(source, usage);
+        }
+        for (JsonElement p : o.getAsJsonArray("pairs")) {
+            if (!p.isJsonArray() || p.getAsJsonArray().size() != 2) {
+                throw fail(source, "'crosstest.pairs' holds " + p + "; expected pairs of labels of axis '" + axis + "'");
+            }
+            List<String> pair = new ArrayList<>();
+            for (JsonElement l : p.getAsJsonArray()) {
+                String label = scalar(l, source, "crosstest.pairs");
+                if (!labels.contains(label)) {
+                    throw fail(source, "'crosstest.pairs' names '" + label + "'; expected a label of axis '" + axis
+                            + "': " + labels);
+                }
+                pair.add(label);
+            }
+            pairs.add(List.copyOf(pair));
+        }
+        return new CrossTest(axis, List.copyOf(pairs), settings(o.get("options"), source, "crosstest.options"));
     }
 
     private static List<Axis> axes(JsonElement grid, String source) {

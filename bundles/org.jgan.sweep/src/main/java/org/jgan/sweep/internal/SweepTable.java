@@ -28,6 +28,7 @@ public final class SweepTable {
     private final Map<String, Cell> cells = new LinkedHashMap<>();
     private final Map<String, String> failed = new LinkedHashMap<>();
     private final Map<RunState.Phase, Integer> unfinished = new TreeMap<>();
+    private final Map<List<String>, List<CrossTestResult>> crossTests = new LinkedHashMap<>();
 
     private SweepTable(SweepSpec spec, List<SweepSpec.Metric> columns) {
         this.spec = spec;
@@ -37,6 +38,11 @@ public final class SweepTable {
 
     /** Reads the runs of {@code runs} from their folders. */
     public static SweepTable of(SweepSpec spec, List<SweepRun> runs, SweepFolder folder) {
+        return of(spec, runs, CrossPair.of(spec, runs), folder);
+    }
+
+    /** Reads the runs of {@code runs} and the results of the cross-tests {@code pairs} from their folders. */
+    public static SweepTable of(SweepSpec spec, List<SweepRun> runs, List<CrossPair> pairs, SweepFolder folder) {
         Map<String, Map<String, Double>> scores = new LinkedHashMap<>();
         Map<String, RunState> states = new LinkedHashMap<>();
         for (SweepRun r : runs) {
@@ -83,7 +89,48 @@ public final class SweepTable {
                 default -> t.unfinished.merge(s.phase(), 1, Integer::sum);
             }
         }
+        pairs.forEach(p -> t.crossTests.computeIfAbsent(crossRow(spec, p), k -> new ArrayList<>())
+                .add(CrossTestResult.read(p.result(folder))));
         return t;
+    }
+
+    /** The labels of a cross-test's row: the other axes' labels, then A's and B's. */
+    private static List<String> crossRow(SweepSpec spec, CrossPair p) {
+        String axis = spec.crossTest().axis();
+        List<String> row = new ArrayList<>();
+        spec.axes().stream().map(SweepSpec.Axis::name).filter(a -> !a.equals(axis))
+                .forEach(a -> row.add(p.a().labels().get(a)));
+        row.add(p.a().labels().get(axis));
+        row.add(p.b().labels().get(axis));
+        return row;
+    }
+
+    /**
+     * The four false-positive fractions of a cross-test's result (Roth et al. 2017, section 5.5): each discriminator
+     * on its own generator's samples, then on the other's; null fields when the result is not there.
+     */
+    record CrossTestResult(Double fnA, Double fnB, Double ownA, Double ownB, Double crossA, Double crossB) {
+        static final List<String> HEADS = List.of("FN of D_A", "FN of D_B", "FP of D_A on G_A", "FP of D_B on G_B",
+                "FP of D_A on G_B", "FP of D_B on G_A");
+
+        static CrossTestResult read(java.nio.file.Path file) {
+            com.google.gson.JsonObject o = RunState.object(file);
+            if (o == null) {
+                return new CrossTestResult(null, null, null, null, null, null);
+            }
+            return new CrossTestResult(number(o, "confusionA", "fnRate"), number(o, "confusionB", "fnRate"),
+                    number(o, "confusionA", "fpRate"), number(o, "confusionB", "fpRate"),
+                    number(o, "crossA", "fp"), number(o, "crossB", "fp"));
+        }
+
+        List<Double> values() {
+            return java.util.Arrays.asList(fnA, fnB, ownA, ownB, crossA, crossB);
+        }
+
+        private static Double number(com.google.gson.JsonObject o, String object, String key) {
+            return o.has(object) && o.get(object).isJsonObject() && o.getAsJsonObject(object).has(key)
+                    ? o.getAsJsonObject(object).get(key).getAsDouble() : null;
+        }
     }
 
     /**
@@ -155,6 +202,9 @@ public final class SweepTable {
         if (spec.table().perSeed() != null) {
             perSeed(sb, spec.table().perSeed(), axes, groups, rows);
         }
+        if (!crossTests.isEmpty()) {
+            crossTestMarkdown(sb);
+        }
         if (!failed.isEmpty()) {
             sb.append("\nFailed runs (not averaged):\n\n");
             failed.forEach((n, e) -> sb.append("- ").append(n).append(": ").append(e).append('\n'));
@@ -166,6 +216,30 @@ public final class SweepTable {
             sb.append(String.join(", ", parts)).append(".\n");
         }
         return sb.toString();
+    }
+
+    /** The cross-tests' table: per pair (and cell of the other axes), the four fractions over the seeds done. */
+    private void crossTestMarkdown(StringBuilder sb) {
+        String axis = spec.crossTest().axis();
+        sb.append("\nCross-tests (Roth et al. 2017, section 5.5): FN, the share of held-out data a discriminator ")
+                .append("rejects; FP, the share of a generator's samples it takes for data; n: seeds cross-tested.\n\n");
+        List<String> header = new ArrayList<>(spec.axes().stream().map(SweepSpec.Axis::name).filter(a -> !a.equals(axis))
+                .toList());
+        header.addAll(List.of("A (" + axis + ")", "B", "n"));
+        header.addAll(CrossTestResult.HEADS);
+        row(sb, header);
+        row(sb, header.stream().map(h -> "---").toList());
+        SweepSpec.Metric fraction = new SweepSpec.Metric("fp", "fp", 1, 4);
+        for (Map.Entry<List<String>, List<CrossTestResult>> e : crossTests.entrySet()) {
+            List<String> fields = new ArrayList<>(e.getKey());
+            List<CrossTestResult> done = e.getValue().stream().filter(r -> r.ownA() != null).toList();
+            fields.add(Integer.toString(done.size()));
+            for (int i = 0; i < CrossTestResult.HEADS.size(); i++) {
+                int k = i;
+                fields.add(meanSd(done.stream().map(r -> r.values().get(k)).toList(), fraction));
+            }
+            row(sb, fields);
+        }
     }
 
     /** The second table: a score seed by seed ("-" for a run not completed), cells laid out as in the first. */
@@ -240,6 +314,16 @@ public final class SweepTable {
             out.add(cell);
         }
         doc.put("cells", out);
+        List<Object> cross = new ArrayList<>();
+        crossTests.forEach((row, results) -> {
+            Map<String, Object> c = new LinkedHashMap<>();
+            c.put("row", row);
+            c.put("results", results.stream().filter(r -> r.ownA() != null).toList());
+            cross.add(c);
+        });
+        if (!cross.isEmpty()) {
+            doc.put("crossTests", cross);
+        }
         doc.put("failed", failed);
         Map<String, Integer> notFinished = new LinkedHashMap<>();
         unfinished.forEach((p, n) -> notFinished.put(p.name().toLowerCase(Locale.ROOT), n));

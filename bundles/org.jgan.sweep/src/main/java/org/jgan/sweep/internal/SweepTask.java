@@ -5,6 +5,7 @@ import java.io.PrintStream;
 import java.nio.file.Files;
 import java.util.EnumSet;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import org.jgan.api.TrainingService;
@@ -74,5 +75,24 @@ final class SweepTask {
             return trained + "; evaluated before";
         }
         return trained;
+    }
+
+    /**
+     * Cross-test {@code index} of the sweep in {@code folder}, once both its runs have completed.
+     *
+     * @throws IllegalStateException when one of them has not completed
+     */
+    String crossTest(SweepFolder folder, int index) throws IOException {
+        List<String> pair = folder.crossTest(index);
+        SweepSpec spec = SweepSpec.parse(Files.readString(folder.spec()), folder.spec().toString());
+        for (String run : pair) {
+            RunState s = RunState.of(folder.run(run));
+            if (s.phase() != RunState.Phase.COMPLETED) {
+                throw new IllegalStateException("cross-test " + index + " needs run " + run + " completed; it is "
+                        + s.phase().name().toLowerCase(java.util.Locale.ROOT));
+            }
+        }
+        return training.crossTest(folder.run(pair.get(0)).toString(), folder.run(pair.get(1)).toString(),
+                spec.crossTest().options());
     }
 }

@@ -42,10 +42,10 @@ class LaunchersTest {
     void localTrainsEveryRunParallelAtATimeAndReportsFailures() throws Exception {
         Path script = executable("jgan", FAKE_RUNTIME);
         Sweep s = sweep("{\"name\": \"l\", \"grid\": {\"x\": {\"a\": {}, \"bad\": {}}}, \"seeds\": 3}");
-        s.folder().write(s.text(), s.runs());
+        s.write();
         ByteArrayOutputStream console = new ByteArrayOutputStream();
         int failed = new LocalLauncher(script, s.folder(), 2, 3, new PrintStream(console, true, StandardCharsets.UTF_8))
-                .launch("l", s.toDo());
+                .launch("l", s.toDo().stream().map(r -> LocalLauncher.train(s.folder(), r)).toList());
         String out = console.toString(StandardCharsets.UTF_8);
         assertEquals(3, failed, out);
         assertTrue(out.contains("jgan: sweep l: l-a-s2 completed in "), out);
@@ -64,11 +64,12 @@ class LaunchersTest {
         Path sbatch = executable("sbatch", "#!/usr/bin/env bash\nprintf '%s\\n' \"$@\" > sbatch-args.txt\necho '4242;cluster'\n");
         Path script = executable("jgan", "#!/usr/bin/env bash\necho \"task $* in $(pwd) threads=$OMP_NUM_THREADS\"\n");
         Sweep s = sweep("{\"name\": \"sl\", \"grid\": {\"lrD\": [1, 2, 3, 4, 5]}}");
-        s.folder().write(s.text(), s.runs());
+        s.write();
         List<SweepRun> left = List.of(s.runs().get(1), s.runs().get(2), s.runs().get(4));
         SlurmLauncher slurm = new SlurmLauncher(sbatch.toString(), "short", "01:00:00", 2, "4G", 2,
                 List.of("--qos=low"));
-        assertEquals("4242", slurm.submit("sl", script, s.folder(), left));
+        assertEquals("4242", slurm.submit("sl", script, s.folder(), left.stream().map(SweepRun::index).toList(),
+                SlurmLauncher.Kind.TASK, null));
         assertEquals(List.of("--parsable", "--array=1-2,4%2", "--job-name=jgan-sl",
                 "--output=" + s.folder().slurm().resolve("slurm-%A_%a.out"), "--cpus-per-task=2", "--partition=short",
                 "--time=01:00:00", "--mem=4G", "--qos=low", s.folder().slurm().resolve("array.sh").toString()),
@@ -88,8 +89,8 @@ class LaunchersTest {
         Sweep s = sweep("{\"name\": \"r\", \"grid\": {\"lrD\": [1]}}");
         SlurmLauncher slurm = new SlurmLauncher(sbatch.toString(), "gpu", null, 1, null, 0, List.of());
         assertEquals("sweep r: sbatch refused the job array: sbatch: error: invalid partition specified: gpu",
-                assertThrows(IllegalStateException.class, () -> slurm.submit("r", sbatch, s.folder(), s.runs()))
-                        .getMessage());
+                assertThrows(IllegalStateException.class, () -> slurm.submit("r", sbatch, s.folder(), List.of(0),
+                        SlurmLauncher.Kind.TASK, null)).getMessage());
         assertEquals("0-3,5,7-8", SlurmLauncher.ranges(List.of(0, 1, 2, 3, 5, 7, 8)));
     }
 

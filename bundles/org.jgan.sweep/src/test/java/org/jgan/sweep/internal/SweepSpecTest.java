@@ -62,7 +62,7 @@ class SweepSpecTest {
 
     @Test
     void mistakesAreRefusedInOneLineNamingTheKey() {
-        assertEquals("sweep spec s.json: unknown key 'seed'; expected description, evaluate, grid, name, preset, "
+        assertEquals("sweep spec s.json: unknown key 'seed'; expected crosstest, description, evaluate, grid, name, preset, "
                 + "seeds, settings, table", refused("{\"name\": \"a\", \"seed\": 3}"));
         assertEquals("sweep spec s.json: 'name' is 'a b'; expected letters, digits, '.', '_' or '-' (it names the "
                 + "sweep's folder and its runs)", refused("{\"name\": \"a b\"}"));
@@ -96,6 +96,22 @@ class SweepSpecTest {
         assertEquals("sweep spec s.json: cells {a=x-y, b=z} and {a=x, b=y-z} would both be named 'x-x-y-z'; expected "
                 + "labels that tell the cells apart", refusedExpansion(
                         "{\"name\": \"x\", \"grid\": {\"a\": {\"x-y\": {}, \"x\": {}}, \"b\": {\"z\": {}, \"y-z\": {}}}}"));
+    }
+
+    @Test
+    void crossTestsPairTheRunsOfTwoLabelsInEveryOtherCellAndSeed() {
+        String json = MIXTURES.replace("\"seeds\": 2}", "\"seeds\": 2, \"crosstest\": {\"axis\": \"method\", "
+                + "\"pairs\": [[\"unreg\", \"roth\"]], \"options\": {\"samples\": 1000}}}");
+        SweepSpec s = SweepSpec.parse(json, "mix.json");
+        List<CrossPair> pairs = CrossPair.of(s, SweepRun.expand(s, "mix.json"));
+        assertEquals(List.of("0\tmix-ring8-unreg-s1\tmix-ring8-roth-s1", "1\tmix-grid25-unreg-s1\tmix-grid25-roth-s1",
+                "2\tmix-ring8-unreg-s2\tmix-ring8-roth-s2", "3\tmix-grid25-unreg-s2\tmix-grid25-roth-s2"),
+                pairs.stream().map(CrossPair::manifestLine).toList());
+        assertEquals(Map.of("samples", "1000"), s.crossTest().options());
+        assertEquals("sweep spec s.json: 'crosstest.pairs' names 'r1'; expected a label of axis 'method': [unreg, roth]",
+                refused(json.replace("[\"unreg\", \"roth\"]", "[\"unreg\", \"r1\"]")));
+        assertEquals("sweep spec s.json: 'crosstest.axis' is 'seed'; expected one of the grid's axes [data, method]",
+                refused(json.replace("\"axis\": \"method\"", "\"axis\": \"seed\"")));
     }
 
     private static String refused(String json) {

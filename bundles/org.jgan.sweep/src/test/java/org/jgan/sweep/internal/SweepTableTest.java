@@ -69,6 +69,33 @@ class SweepTableTest {
     }
 
     @Test
+    void crossTestsAreTabulatedPerPairOverTheSeedsDone() throws IOException {
+        Path file = work.resolve("c.json");
+        Files.writeString(file, """
+                {"name": "c", "grid": {"m": {"u": {}, "r": {}}}, "seeds": 3,
+                 "crosstest": {"axis": "m", "pairs": [["u", "r"]]}}""");
+        Sweep s = Sweep.load(file, work);
+        crossTest(s.crossTests().get(0), 0.10, 0.20, 0.01, 0.30);
+        crossTest(s.crossTests().get(2), 0.12, 0.22, 0.03, 0.50);
+        String md = SweepTable.of(s.spec(), s.runs(), s.crossTests(), s.folder()).markdown();
+        assertTrue(md.contains("""
+                | A (m) | B | n | FN of D_A | FN of D_B | FP of D_A on G_A | FP of D_B on G_B | FP of D_A on G_B | FP of D_B on G_A |
+                | --- | --- | --- | --- | --- | --- | --- | --- | --- |
+                | u | r | 2 | 0.0050 ± 0.0000 | 0.0100 ± 0.0141 | 0.1100 ± 0.0141 | 0.2100 ± 0.0141 | 0.0200 ± 0.0141 | 0.4000 ± 0.1414 |
+                """), md);
+        assertTrue(s.status().contains("  c1  cross-test c-u-s2 vs c-r-s2: pending\n"), s.status());
+        assertTrue(s.status().contains("2 of 3 cross-tests done"), s.status());
+    }
+
+    private void crossTest(CrossPair p, double ownA, double ownB, double crossA, double crossB) throws IOException {
+        Files.createDirectories(p.result(new SweepFolder(work, work.resolve("sweeps/c"))).getParent());
+        Files.writeString(p.result(new SweepFolder(work, work.resolve("sweeps/c"))), "{\"confusionA\": {\"fpRate\": "
+                + ownA + ", \"fnRate\": 0.005}, \"confusionB\": {\"fpRate\": " + ownB + ", \"fnRate\": " + (ownA > 0.11 ? 0.02
+                : 0) + "}, \"crossA\": {\"fp\": " + crossA
+                + "}, \"crossB\": {\"fp\": " + crossB + "}}");
+    }
+
+    @Test
     void scoresAtChosenIterationsComeFromMetricsCsv() throws IOException {
         Path file = work.resolve("at.json");
         Files.writeString(file, """
