@@ -142,6 +142,10 @@ public record Sweep(Path file, String text, SweepSpec spec, List<SweepRun> runs,
         SweepFolder.replace(folder.dir().resolve("table.json"), t.json());
         StringBuilder sb = new StringBuilder(md);
         sb.append("\nwritten: ").append(folder.dir().resolve("table.md")).append(", table.csv, table.json");
+        if (spec.table().images() != null) {
+            int copied = copyImages(folder.work().resolve(spec.table().images()));
+            sb.append(", ").append(copied).append(" images in ").append(spec.table().images());
+        }
         String results = spec.table().results();
         if (results != null) {
             Path file = folder.work().resolve(results);
@@ -149,6 +153,34 @@ public record Sweep(Path file, String text, SweepSpec spec, List<SweepRun> runs,
             sb.append(", ").append(results);
         }
         return sb.append('\n').toString();
+    }
+
+    /**
+     * Copies each completed run's last picture of its samples (samples/iter-N-samples.png, else its mixture scatter
+     * plot samples/iter-N-scatter.png) into {@code dir} as RUN.png; the number copied.
+     */
+    int copyImages(Path dir) throws IOException {
+        Files.createDirectories(dir);
+        int copied = 0;
+        for (SweepRun r : runs) {
+            Path samples = folder.run(r.name()).resolve("samples");
+            if (RunState.of(folder.run(r.name())).phase() != RunState.Phase.COMPLETED || !Files.isDirectory(samples)) {
+                continue;
+            }
+            Path last = null;
+            try (var files = Files.list(samples)) {
+                for (Path f : files.filter(f -> f.getFileName().toString().matches("iter-\\d+-(samples|scatter)\\.png"))
+                        .sorted().toList()) {
+                    // the highest iteration wins; at one iteration a scatter plot sorts after a grid
+                    last = f;
+                }
+            }
+            if (last != null) {
+                Files.copy(last, dir.resolve(r.name() + ".png"), java.nio.file.StandardCopyOption.REPLACE_EXISTING);
+                copied++;
+            }
+        }
+        return copied;
     }
 
     /** The results file: title, description, the command and date, the table; then what it held below the marker. */

@@ -62,9 +62,10 @@ public record SweepSpec(String name, String description, String preset, Map<Stri
      * @param rows    Markdown rows written below the cells (e.g. published figures beside the sweep's)
      * @param perSeed a score shown seed by seed in a second table, or null
      * @param at      iterations at which to show the metrics (from each run's metrics.csv), or empty for the end
+     * @param images  a folder to copy each completed run's last sample grid or scatter plot into, as RUN.png, or null
      */
     public record Table(List<Metric> metrics, String columns, String results, String title, List<String> rows,
-            String perSeed, List<Long> at) {
+            String perSeed, List<Long> at, String images) {
     }
 
     /**
@@ -79,7 +80,7 @@ public record SweepSpec(String name, String description, String preset, Map<Stri
     private static final Set<String> KEYS = Set.of("name", "description", "preset", "settings", "grid", "seeds",
             "evaluate", "table", "crosstest");
     private static final Set<String> TABLE_KEYS = Set.of("metrics", "columns", "results", "title", "rows",
-            "perSeed", "at");
+            "perSeed", "at", "images");
     /** Settings the sweep sets itself on every run. */
     static final Set<String> RESERVED = Set.of("name", "seed", "outputDir");
 
@@ -265,7 +266,7 @@ public record SweepSpec(String name, String description, String preset, Map<Stri
 
     private static Table table(JsonElement table, String source, List<Axis> axes) {
         if (table == null) {
-            return new Table(List.of(), null, null, null, List.of(), null, List.of());
+            return new Table(List.of(), null, null, null, List.of(), null, List.of(), null);
         }
         if (!table.isJsonObject()) {
             throw fail(source, "'table' must be an object with " + String.join(", ", sorted(TABLE_KEYS)));
@@ -314,7 +315,7 @@ public record SweepSpec(String name, String description, String preset, Map<Stri
         }
         return new Table(List.copyOf(metrics), columns, string(t, "results", source, null),
                 string(t, "title", source, null), List.copyOf(rows), string(t, "perSeed", source, null),
-                List.copyOf(at));
+                List.copyOf(at), string(t, "images", source, null));
     }
 
     /** "score" or {"score": "mixture.high_quality", "label": "high quality %", "scale": 100, "digits": 1}. */

@@ -80,7 +80,7 @@ class SweepSpecTest {
                 refused("{\"name\": \"a\", \"seeds\": 1.5}"));
         assertEquals("sweep spec s.json: 'table.columns' is 'data'; expected one of the grid's axes [lrD]",
                 refused("{\"name\": \"a\", \"grid\": {\"lrD\": [1]}, \"table\": {\"columns\": \"data\"}}"));
-        assertEquals("sweep spec s.json: unknown key 'table.metric'; expected at, columns, metrics, perSeed, results, rows, title",
+        assertEquals("sweep spec s.json: unknown key 'table.metric'; expected at, columns, images, metrics, perSeed, results, rows, title",
                 refused("{\"name\": \"a\", \"table\": {\"metric\": []}}"));
         assertEquals(true, refused("{\"name\": \"a\",").startsWith("sweep spec s.json: not valid JSON: "));
     }
