@@ -83,7 +83,13 @@ class TangentsTest {
                     return x.mul(sd.lt(x, 0.3).castTo(DataType.DOUBLE)).add(x.mul(sd.gte(x, c).castTo(DataType.DOUBLE)))
                             .add(x.mul(x).mul(sd.lte(x, c).castTo(DataType.DOUBLE)))
                             .add(x.mul(sd.gt(x, c).castTo(DataType.DOUBLE)).mul(sd.lt(x, c).castTo(DataType.DOUBLE)))
-                            .add(x.mul(sd.gte(x, -0.3).castTo(DataType.DOUBLE)));
+                            .add(x.mul(sd.gte(x, -0.3).castTo(DataType.DOUBLE)))
+                            .add(x.mul(sd.lte(x, 0.5).castTo(DataType.DOUBLE)));
+                }),
+                new Op("a cast of a dependent tensor (its tangent cast alike)", m, (sd, x) -> {
+                    SDVariable y = x.mul(x).castTo(DataType.DOUBLE);
+                    assertEquals("cast", y.getCreator().opName(), "the cast is in the graph");
+                    return y.mul(3.0);
                 }),
                 new Op("abs", m, (sd, x) -> sd.math.abs(x)),
                 new Op("exp, sqrt, rsqrt", m, (sd, x) -> sd.math.exp(x).add(sd.math.sqrt(x.mul(x).add(1.0)))
