@@ -54,43 +54,47 @@ class PenaltyBenchmark {
      */
     private static void table(String title, String torchCase, Map<String, String> base) throws InterruptedException {
         Map<String, GanModel> models = new LinkedHashMap<>();
-        models.put("none", model(base, "", 1));
         // -Djgan.bench.penalties=roth,r1 measures a subset: fewer models alive at once (each holds SameDiff's array
         // caches, and together they can push native memory past JavaCPP's limit, which then forces collections)
         String only = System.getProperty("jgan.bench.penalties", "roth,r1,r2,wgan-gp,dragan");
-        for (String p : only.split(",")) {
-            for (int every : new int[] {1, 16}) {
-                models.put(p + " every " + every, model(base, p, every));
-            }
-            // the central difference that tangents replaced, side by side
-            GanModel difference = model(base, p, 1);
-            difference.penaltyMethod(InputGradientPenalty.Method.DIFFERENCE);
-            models.put(p + " difference", difference);
-        }
-        Map<String, long[]> its = new HashMap<>();
         Map<String, List<Double>> blocks = new HashMap<>();
-        models.forEach((name, m) -> {
-            its.put(name, new long[] {0});
-            blocks.put(name, new ArrayList<>());
-            run(m, its.get(name), WARMUP);
-        });
-        for (int round = 0; round < ROUNDS; round++) {
-            for (Map.Entry<String, GanModel> e : models.entrySet()) {
-                System.gc();
-                long t0 = System.nanoTime();
-                run(e.getValue(), its.get(e.getKey()), BLOCK);
-                blocks.get(e.getKey()).add((System.nanoTime() - t0) / 1e6 / BLOCK);
+        try {
+            models.put("none", model(base, "", 1));
+            for (String p : only.split(",")) {
+                for (int every : new int[] {1, 16}) {
+                    models.put(p + " every " + every, model(base, p, every));
+                }
+                // the central difference that tangents replaced, side by side
+                GanModel difference = model(base, p, 1);
+                difference.penaltyMethod(InputGradientPenalty.Method.DIFFERENCE);
+                models.put(p + " difference", difference);
             }
-        }
-        System.out.println(title + " (" + ROUNDS + " rounds of " + BLOCK + " iterations)");
-        double plain = median(blocks.get("none"));
-        for (String name : models.keySet()) {
-            double ms = median(blocks.get(name));
-            System.out.printf(Locale.ROOT, "  %-18s %8.2f ms/iteration  %.2fx%n", name, ms, ms / plain);
+            Map<String, long[]> its = new HashMap<>();
+            models.forEach((name, m) -> {
+                its.put(name, new long[] {0});
+                blocks.put(name, new ArrayList<>());
+                run(m, its.get(name), WARMUP);
+            });
+            for (int round = 0; round < ROUNDS; round++) {
+                for (Map.Entry<String, GanModel> e : models.entrySet()) {
+                    System.gc();
+                    long t0 = System.nanoTime();
+                    run(e.getValue(), its.get(e.getKey()), BLOCK);
+                    blocks.get(e.getKey()).add((System.nanoTime() - t0) / 1e6 / BLOCK);
+                }
+            }
+            System.out.println(title + " (" + ROUNDS + " rounds of " + BLOCK + " iterations)");
+            double plain = median(blocks.get("none"));
+            for (String name : models.keySet()) {
+                double ms = median(blocks.get(name));
+                System.out.printf(Locale.ROOT, "  %-18s %8.2f ms/iteration  %.2fx%n", name, ms, ms / plain);
+            }
+        } finally {
+            // also when a measurement fails: each model holds native memory
+            models.values().forEach(GanModel::close);
         }
         // PyTorch on the same networks, penalties by exact double backprop on every D step, after jgan's models
         // are closed (the two processes must not share the cores)
-        models.values().forEach(GanModel::close);
         String out = TorchReference.run("penalty_torch.py", torchCase,
                 String.valueOf(Runtime.getRuntime().availableProcessors()), only);
         if (out == null) {

@@ -42,28 +42,37 @@ final class TorchReference {
         return out;
     }
 
-    /** Standard output of a command that exited 0 within 10 minutes, else null. */
+    /**
+     * Standard output of a command that exited 0 within 10 minutes, else null. The output goes to a file while it
+     * runs, so that a command that hangs without closing its output is still ended at the deadline.
+     */
     private static String command(String... command) throws InterruptedException {
         Process p;
+        java.nio.file.Path out;
         try {
-            ProcessBuilder b = new ProcessBuilder(command).redirectError(ProcessBuilder.Redirect.DISCARD);
+            out = java.nio.file.Files.createTempFile("jgan-torch-", ".out");
+            ProcessBuilder b = new ProcessBuilder(command).redirectError(ProcessBuilder.Redirect.DISCARD)
+                    .redirectOutput(out.toFile());
             // OpenBLAS's own threads inside torch's would oversubscribe the cores (../shared/NOTES.md)
             b.environment().putIfAbsent("OPENBLAS_NUM_THREADS", "1");
             p = b.start();
         } catch (IOException e) {
             return null;
         }
-        byte[] out;
         try {
-            out = p.getInputStream().readAllBytes();
+            if (!p.waitFor(10, TimeUnit.MINUTES) || p.exitValue() != 0) {
+                p.destroyForcibly();
+                return null;
+            }
+            return java.nio.file.Files.readString(out, StandardCharsets.UTF_8);
         } catch (IOException e) {
-            p.destroyForcibly();
             return null;
+        } finally {
+            try {
+                java.nio.file.Files.deleteIfExists(out);
+            } catch (IOException ignored) {
+                // a temporary file left behind
+            }
         }
-        if (!p.waitFor(10, TimeUnit.MINUTES) || p.exitValue() != 0) {
-            p.destroyForcibly();
-            return null;
-        }
-        return new String(out, StandardCharsets.UTF_8);
     }
 }
