@@ -46,7 +46,8 @@ else
     fail "local: the sweep did not complete its 4 runs and 2 cross-tests; output in $work/local/sweep.out"
     tail -n 20 sweep.out >&2
 fi
-if "$jgan" sweep mini.json > again.out 2>&1 && grep -q "every run has completed (4); nothing to do" again.out; then
+if "$jgan" sweep mini.json > again.out 2>&1 && grep -q "nothing to train here; " again.out \
+        && grep -q "4 runs: 4 completed, 2 of 2 cross-tests done" again.out; then
     ok local-again
 else
     fail "local-again: a second sweep of completed runs did not say there was nothing to do; see $work/local/again.out"
@@ -55,11 +56,38 @@ fi
 sed 's/"regularizer.r1.gamma": 10/"regularizer.r1.gamma": -1/; s/"name": "mini"/"name": "bad"/' mini.json > bad.json
 status=0
 "$jgan" sweep bad.json > bad.out 2>&1 || status=$?
-if [ "$status" -eq 1 ] && grep -q "run bad-r1-s1 {method=r1}: penalty 'r1': option 'gamma' has value '-1'" bad.out \
+if [ "$status" -eq 1 ] && grep -q "penalty 'r1': option 'gamma' has value '-1'.*(sweep bad, run bad-r1-s1 {method=r1}; nothing was started)" bad.out \
         && [ ! -d runs/bad-unreg-s1 ]; then
     ok invalid-cell
 else
     fail "invalid-cell: exit status $status, expected 1 with the run and key named and no run started; see $work/local/bad.out"
+fi
+
+# interrupted and resumed: SIGTERM to the sweep stops its task's run at an iteration boundary, saved; the next sweep
+# resumes it from its checkpoint and completes it
+cat > long.json <<'EOF'
+{"name": "long", "preset": "default",
+ "settings": {"iterations": 3000, "sampleInterval": 0, "checkpointInterval": 100, "metrics": "none"},
+ "grid": {"method": {"unreg": {}}}, "seeds": [1]}
+EOF
+"$jgan" sweep long.json > long.out 2>&1 &
+sweep_pid=$!
+for _ in $(seq 600); do
+    [ -f runs/long-unreg-s1/checkpoints/checkpoint.zip ] && break
+    sleep 0.1
+done
+kill -TERM "$sweep_pid" 2> /dev/null || true
+wait "$sweep_pid" 2> /dev/null || true
+"$jgan" sweep status long.json > long-status.out 2>&1 || true
+# stopped at an iteration boundary with its status saved, and resumed from there
+stopped=$(sed -n 's/.*long-unreg-s1  *interrupted it \([0-9]*\)\/3000.*/\1/p' long-status.out)
+"$jgan" sweep long.json > long-again.out 2>&1 || true
+if [ -n "$stopped" ] && grep -q "resumed from .* at iteration $stopped$" sweeps/long/logs/task-0.log \
+        && grep -q "long-unreg-s1  *completed   it 3000/3000" long-again.out; then
+    ok resume
+else
+    fail "resume: expected the run stopped by SIGTERM with its status saved (at iteration '$stopped'), then resumed from there and completed; see $work/local/long*.out and sweeps/long/logs/task-0.log"
+    cat long-status.out >&2
 fi
 
 slurm_skip() {

@@ -51,7 +51,7 @@ final class LocalLauncher {
     /** Trains run {@code r} (and evaluates it when the spec asks). */
     static Job train(SweepFolder folder, SweepRun r) {
         Path log = folder.log(r.index());
-        return new Job(r.name(), List.of("sweep", "task", folder.dir().toString(), Integer.toString(r.index())), log,
+        return new Job(r.name(), List.of("sweep", "task", folder.relativeDir(), Integer.toString(r.index())), log,
                 () -> {
                     RunState s = RunState.of(folder.run(r.name()));
                     return s.phase() == RunState.Phase.COMPLETED ? null : lastError(log, s);
@@ -62,7 +62,7 @@ final class LocalLauncher {
     static Job crossTest(SweepFolder folder, CrossPair p) {
         Path log = folder.crossTestLog(p.index());
         return new Job("cross-test " + p.a().name() + " vs " + p.b().name(), List.of("sweep", "crosstest",
-                folder.dir().toString(), Integer.toString(p.index())), log,
+                folder.relativeDir(), Integer.toString(p.index())), log,
                 () -> Files.exists(p.result(folder)) ? null : lastError(log, new RunState(RunState.Phase.PENDING, 0, 0,
                         null)));
     }

@@ -31,6 +31,7 @@ public record RunState(Phase phase, long iteration, long iterations, String erro
     /** Where a run stands. */
     public enum Phase { PENDING, RUNNING, COMPLETED, FAILED, INTERRUPTED }
 
+    /** The engine's lock file in a run folder (RunLock.FILE; the engine exports nothing to import it from). */
     static final String LOCK = ".lock";
 
     /** Reads {@code dir}, a run's folder. */
@@ -130,11 +131,21 @@ public record RunState(Phase phase, long iteration, long iterations, String erro
         }
     }
 
-    /** Whether a process holds the folder's lock (tried and released at once; the file is never created here). */
+    /**
+     * Whether a process holds the folder's lock. On this machine the kernel's table of locks says so without touching
+     * the lock ({@code /proc/locks}, matched by the file's inode): a probe that took the lock for a moment could make
+     * a trainer starting at that instant fail, and in a JVM that itself trains the run, closing the probe's channel
+     * would release the trainer's lock. When the lock file names another host (a cluster's shared folder), only a
+     * probe can tell; the engine's lock retries for a second, so a probe does not refuse a starting trainer.
+     */
     static boolean locked(Path dir) {
         Path file = dir.resolve(LOCK);
         if (!Files.isRegularFile(file)) {
             return false;
+        }
+        Boolean local = lockedHere(file);
+        if (local != null && (local || holderIsThisHost(file))) {
+            return local;
         }
         try (FileChannel channel = FileChannel.open(file, StandardOpenOption.READ, StandardOpenOption.WRITE)) {
             FileLock lock = channel.tryLock();
@@ -147,6 +158,51 @@ public record RunState(Phase phase, long iteration, long iterations, String erro
             return true;
         } catch (IOException unreadable) {
             return false;
+        }
+    }
+
+    /** Whether /proc/locks lists a lock on {@code file}'s inode; null where there is no such table or no inode. */
+    static Boolean lockedHere(Path file) {
+        Path table = Path.of("/proc/locks");
+        if (!Files.isReadable(table)) {
+            return null;
+        }
+        try {
+            String inode = ":" + Files.getAttribute(file, "unix:ino");
+            for (String line : Files.readAllLines(table)) {
+                // "1: POSIX  ADVISORY  WRITE 8459 fe:00:2236726 0 EOF": the sixth field is major:minor:inode
+                String[] f = line.trim().split("\\s+");
+                if (f.length > 5 && f[5].endsWith(inode) && f[5].chars().filter(c -> c == ':').count() == 2) {
+                    return true;
+                }
+            }
+            return false;
+        } catch (IOException | UnsupportedOperationException | IllegalArgumentException e) {
+            return null;
+        }
+    }
+
+    /** Whether the lock file's note ("pid N on host H (...)") names this machine, or names none. */
+    private static boolean holderIsThisHost(Path file) {
+        try {
+            String note = Files.readString(file);
+            int at = note.indexOf(" on host ");
+            if (at < 0) {
+                return true;
+            }
+            String host = note.substring(at + 9).split(" ")[0];
+            return host.equals(java.net.InetAddress.getLocalHost().getHostName())
+                    || host.equals(System.getenv("HOSTNAME")) || host.equals(hostname());
+        } catch (IOException e) {
+            return true;
+        }
+    }
+
+    private static String hostname() {
+        try {
+            return Files.readString(Path.of("/etc/hostname")).trim();
+        } catch (IOException e) {
+            return "";
         }
     }
 

@@ -8,7 +8,6 @@ import java.nio.file.attribute.PosixFilePermissions;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.concurrent.TimeUnit;
 
 /**
  * The Slurm launcher: writes {@code slurm/array.sh}, whose task I runs {@code runtime/jgan sweep task DIR I} in the
@@ -51,7 +50,7 @@ record SlurmLauncher(String sbatch, String partition, String time, int cpus, Str
                 export OMP_NUM_THREADS="${SLURM_CPUS_PER_TASK:-${OMP_NUM_THREADS:-1}}"
                 exec %s sweep %s %s "$index" >> %s/logs/%s-"$index".log 2>&1
                 """.formatted(kind.what, quote(folder.work().toString()), quote(script.toString()), kind.command,
-                quote(dir), quote(dir), kind.command);
+                quote(folder.relativeDir()), quote(dir), kind.command);
     }
 
     /** Writes {@code slurm/array.sh} or {@code crosstest.sh} (executable); also what a Kubernetes Indexed Job runs. */
@@ -106,8 +105,9 @@ record SlurmLauncher(String sbatch, String partition, String time, int cpus, Str
             throw new IllegalStateException("sweep " + sweep + ": cannot run '" + sbatch + "' (" + e.getMessage()
                     + "); expected Slurm's sbatch on the PATH, or sbatch=PATH");
         }
+        // sbatch answers at once or fails: its output is read to the end, then its status
         String output = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8).trim();
-        if (!p.waitFor(60, TimeUnit.SECONDS) || p.exitValue() != 0) {
+        if (p.waitFor() != 0) {
             throw new IllegalStateException("sweep " + sweep + ": sbatch refused the job array: "
                     + output.replace('\n', ' '));
         }
@@ -116,6 +116,35 @@ record SlurmLauncher(String sbatch, String partition, String time, int cpus, Str
         SweepFolder.append(folder.slurm().resolve("jobs"), id + "\t" + Instant.now() + "\t" + ranges(indices)
                 + (kind == Kind.TASK ? "" : "\tcross-tests"));
         return id;
+    }
+
+    /**
+     * The job arrays of this sweep recorded in {@code slurm/jobs} that {@code squeue} still lists (queued or
+     * running); empty when none, or when there is no squeue to ask (the run folders' locks still keep one trainer per
+     * run).
+     */
+    static List<String> live(SweepFolder folder, String squeue) throws InterruptedException {
+        Path jobs = folder.slurm().resolve("jobs");
+        List<String> ids;
+        try {
+            ids = Files.exists(jobs) ? Files.readAllLines(jobs).stream().map(l -> l.split("\t")[0]).toList() : List.of();
+        } catch (IOException e) {
+            return List.of();
+        }
+        if (ids.isEmpty()) {
+            return List.of();
+        }
+        try {
+            // every job squeue lists (asking for ids Slurm has forgotten would fail the whole query); %F: the
+            // array's job id, one line per task still listed
+            Process p = new ProcessBuilder(squeue, "-h", "-o", "%F").redirectError(ProcessBuilder.Redirect.DISCARD)
+                    .start();
+            String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+            p.waitFor();
+            return out.lines().map(String::trim).filter(ids::contains).distinct().toList();
+        } catch (IOException noSqueue) {
+            return List.of();
+        }
     }
 
     /** Indices as Slurm's array syntax: 0-3,5,7-9. */

@@ -22,7 +22,7 @@ import java.util.function.BiFunction;
 public record Sweep(Path file, String text, SweepSpec spec, List<SweepRun> runs, List<CrossPair> crossTests,
         SweepFolder folder) {
 
-    /** The marker below which a results file is written by hand (the experiment scripts use the same). */
+    /** The marker below which a results file is written by hand (the results files of docs/results carry it). */
     static final String NOTES_MARK =
             "<!-- Written by hand below this line; the experiment scripts keep it when they rewrite the tables above. -->";
 
@@ -49,9 +49,24 @@ public record Sweep(Path file, String text, SweepSpec spec, List<SweepRun> runs,
         folder.write(text, runs, crossTests);
     }
 
-    /** The cross-tests without a result yet, in order. */
+    /** The cross-tests without a result, or with one older than either run's status (a run trained again). */
     public List<CrossPair> crossTestsToDo() {
-        return crossTests.stream().filter(p -> !Files.exists(p.result(folder))).toList();
+        return crossTests.stream().filter(p -> !current(p)).toList();
+    }
+
+    private boolean current(CrossPair p) {
+        try {
+            var result = Files.getLastModifiedTime(p.result(folder));
+            for (SweepRun r : List.of(p.a(), p.b())) {
+                Path status = folder.run(r.name()).resolve("status.json");
+                if (Files.exists(status) && Files.getLastModifiedTime(status).compareTo(result) > 0) {
+                    return false;
+                }
+            }
+            return true;
+        } catch (IOException noResult) {
+            return false;
+        }
     }
 
     /**
@@ -65,8 +80,10 @@ public record Sweep(Path file, String text, SweepSpec spec, List<SweepRun> runs,
             try {
                 validate.apply(r.preset(), r.settings());
             } catch (IllegalArgumentException e) {
-                throw new IllegalArgumentException("sweep " + spec.name() + ": run " + r.name() + " " + r.labels()
-                        + ": " + e.getMessage() + " (nothing was started)");
+                // the engine's words first: the headless runner retries an "unknown ... installed: ..." while plug-ins
+                // are still registering
+                throw new IllegalArgumentException(e.getMessage() + " (sweep " + spec.name() + ", run " + r.name() + " "
+                        + r.labels() + "; nothing was started)");
             }
         }
     }
@@ -107,7 +124,7 @@ public record Sweep(Path file, String text, SweepSpec spec, List<SweepRun> runs,
             sb.append('\n');
         }
         for (CrossPair p : crossTests) {
-            boolean done = Files.exists(p.result(folder));
+            boolean done = current(p);
             sb.append(String.format(Locale.ROOT, "  c%d  cross-test %s vs %s: %s%n", p.index(), p.a().name(),
                     p.b().name(), done ? "done" : "pending"));
         }

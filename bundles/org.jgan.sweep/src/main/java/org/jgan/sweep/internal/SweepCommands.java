@@ -41,14 +41,15 @@ public final class SweepCommands {
 
     @Descriptor("Train a sweep (a grid of runs over seeds and settings, docs/sweeps.md): SPEC [launcher=local|slurm|manifest] "
             + "[parallel=N] [threads=1] [partition=P time=T cpus=N mem=M sbatch=PATH args='...']; 'check SPEC' "
-            + "validates every run; 'status SPEC'; 'table SPEC'; 'task DIR I' trains line I of a sweep's manifest "
-            + "(what the launchers run)")
-    public String sweep(@Descriptor("SPEC [options] | check SPEC | status SPEC | table SPEC | task DIR I")
+            + "validates every run; 'status SPEC'; 'table SPEC'; 'task DIR I' trains line I of a sweep's manifest, "
+            + "'crosstest DIR J' runs line J of its cross-tests (what the launchers run)")
+    public String sweep(@Descriptor("SPEC [options] | check SPEC | status SPEC | table SPEC | task DIR I | "
+            + "crosstest DIR J")
             String... args)
             throws IOException, InterruptedException {
         if (args.length == 0) {
-            throw new IllegalArgumentException("gan:sweep: expected SPEC [launcher=local|slurm] [parallel=N], "
-                    + "check SPEC, status SPEC, table SPEC or task DIR I");
+            throw new IllegalArgumentException("gan:sweep: expected SPEC [launcher=local|slurm|manifest] [parallel=N], "
+                    + "check SPEC, status SPEC, table SPEC, task DIR I or crosstest DIR J");
         }
         Path work = Path.of("").toAbsolutePath();
         switch (args[0]) {
@@ -97,18 +98,23 @@ public final class SweepCommands {
             throw new IllegalStateException("gan:sweep: the runtime script is not known (framework property " + SCRIPT
                     + "); expected the runtime started by runtime/jgan");
         }
+        List<String> live = SlurmLauncher.live(sweep.folder(), "squeue");
+        if (!live.isEmpty()) {
+            throw new IllegalStateException("sweep " + sweep.spec().name() + ": Slurm job arrays " + String.join(", ",
+                    live) + " of this sweep are still queued or running; expected them finished (runtime/jgan sweep "
+                    + "status) or cancelled (scancel " + String.join(" ", live) + ") before it is launched again");
+        }
         sweep.write();
         List<SweepRun> toDo = sweep.toDo();
         List<CrossPair> crossTests = sweep.crossTestsToDo();
         String name = sweep.spec().name();
         if (toDo.isEmpty() && crossTests.isEmpty()) {
-            return "sweep " + name + ": every run has completed (" + sweep.runs().size() + "); nothing to do\n"
-                    + sweep.status();
+            return "sweep " + name + ": nothing to train here; " + sweep.status();
         }
         int skipped = sweep.runs().size() - toDo.size();
         System.out.println("jgan: sweep " + name + ": " + sweep.runs().size() + " runs, " + toDo.size() + " to train"
                 + (skipped > 0 ? " (" + skipped + " completed or being trained elsewhere)" : "")
-                + (crossTests.isEmpty() ? "" : ", " + crossTests.size() + " cross-tests to run") + "; folder "
+                + (crossTests.isEmpty() ? "" : ", " + count(crossTests.size(), "cross-test") + " to run") + "; folder "
                 + sweep.folder().dir());
         return switch (launcher) {
             case "manifest" -> manifest(sweep, toDo, crossTests);
@@ -128,18 +134,21 @@ public final class SweepCommands {
         failed += local.launch(name, ready.stream().map(p -> LocalLauncher.crossTest(sweep.folder(), p)).toList());
         String table = sweep.table();
         String status = sweep.status();
-        if (failed > 0 || ready.size() < crossTests.size()) {
-            throw new IllegalStateException("sweep " + name + ": " + failed + " of " + (toDo.size() + ready.size())
-                    + " tasks failed" + (ready.size() < crossTests.size() ? ", " + (crossTests.size() - ready.size())
-                            + " cross-tests wait for runs that did not complete" : "") + "; see runtime/jgan sweep "
-                    + "status " + sweep.file() + "\n" + status);
+        int waiting = crossTests.size() - ready.size();
+        if (failed > 0 || waiting > 0) {
+            System.out.print(table + status);
+            throw new IllegalStateException("sweep " + name + ": " + (failed > 0 ? count(failed, "task") + " of "
+                    + (toDo.size() + ready.size()) + " failed" : "") + (failed > 0 && waiting > 0 ? ", " : "")
+                    + (waiting > 0 ? count(waiting, "cross-test") + " waiting for runs that did not complete" : "")
+                    + "; expected every run completed (see the status above)");
         }
         return table + status;
     }
 
     private String slurm(Sweep sweep, List<SweepRun> toDo, List<CrossPair> crossTests, Map<String, String> o,
             int parallel, int threads) throws IOException, InterruptedException {
-        List<String> extra = o.containsKey("args") ? List.of(o.get("args").trim().split("\\s+")) : List.of();
+        List<String> extra = o.containsKey("args") ? Stream.of(o.get("args").trim().split("\\s+"))
+                .filter(a -> !a.isEmpty()).toList() : List.of();
         SlurmLauncher slurm = new SlurmLauncher(o.getOrDefault("sbatch", "sbatch"), o.get("partition"), o.get("time"),
                 positive(o, "cpus", threads), o.get("mem"), parallel, extra);
         String name = sweep.spec().name();

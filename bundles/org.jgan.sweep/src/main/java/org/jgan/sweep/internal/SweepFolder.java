@@ -30,6 +30,11 @@ public record SweepFolder(Path work, Path dir) {
         return new SweepFolder(work, work.resolve("sweeps").resolve(name));
     }
 
+    /** The folder relative to the working folder, as tasks name it: {@code sweeps/<name>} (names have no spaces). */
+    public String relativeDir() {
+        return work.relativize(dir).toString();
+    }
+
     public Path spec() {
         return dir.resolve("spec.json");
     }

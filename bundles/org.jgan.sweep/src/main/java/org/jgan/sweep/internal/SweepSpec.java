@@ -141,7 +141,7 @@ public record SweepSpec(String name, String description, String preset, Map<Stri
                 throw fail(source, "unknown key 'crosstest." + k + "'; expected axis, options, pairs");
             }
         }
-        String axis = string(o, "axis", source, null);
+        String axis = string(o, "crosstest.axis", source, null);
         Axis a = axes.stream().filter(x -> x.name().equals(axis)).findFirst().orElseThrow(() -> fail(source,
                 "'crosstest.axis' is " + (axis == null ? "missing" : "'" + axis + "'") + "; expected one of the grid's "
                         + "axes " + axes.stream().map(Axis::name).toList()));
@@ -162,6 +162,10 @@ public record SweepSpec(String name, String description, String preset, Map<Stri
                             + "': " + labels);
                 }
                 pair.add(label);
+            }
+            if (pair.get(0).equals(pair.get(1)) || pairs.contains(pair)) {
+                throw fail(source, "'crosstest.pairs' holds " + pair + (pair.get(0).equals(pair.get(1))
+                        ? "; expected two different labels" : " twice; expected each pair once"));
             }
             pairs.add(List.copyOf(pair));
         }
@@ -188,8 +192,11 @@ public record SweepSpec(String name, String description, String preset, Map<Stri
                     levels.add(new Level(label(l.getKey(), source, where), s));
                 }
             } else if (v.isJsonArray() && key.contains(",")) {
-                String[] keys = key.split(",");
+                String[] keys = key.split(",", -1);
                 for (String k : keys) {
+                    if (k.isBlank()) {
+                        throw fail(source, "'" + where + "' has an empty setting name; expected keys joined by commas");
+                    }
                     reserved(k.trim(), source, where);
                 }
                 for (JsonElement row : v.getAsJsonArray()) {
@@ -251,6 +258,10 @@ public record SweepSpec(String name, String description, String preset, Map<Stri
                 out.add(s);
             }
         } else if (seeds.isJsonArray()) {
+            if (seeds.getAsJsonArray().isEmpty()) {
+                throw fail(source, "'seeds' is an empty list; expected at least one seed, or no \"seeds\" at all (the "
+                        + "runs then keep the preset's seed)");
+            }
             for (JsonElement s : seeds.getAsJsonArray()) {
                 long v = integer(s, source, expected);
                 if (out.contains(v)) {
@@ -286,7 +297,7 @@ public record SweepSpec(String name, String description, String preset, Map<Stri
                 metrics.add(metric(m, source));
             }
         }
-        String columns = string(t, "columns", source, null);
+        String columns = string(t, "table.columns", source, null);
         if (columns != null && axes.stream().noneMatch(a -> a.name().equals(columns))) {
             throw fail(source, "'table.columns' is '" + columns + "'; expected one of the grid's axes "
                     + axes.stream().map(Axis::name).toList());
@@ -313,9 +324,9 @@ public record SweepSpec(String name, String description, String preset, Map<Stri
                 throw fail(source, "'table.at' needs 'table.metrics': the scores to show at those iterations");
             }
         }
-        return new Table(List.copyOf(metrics), columns, string(t, "results", source, null),
-                string(t, "title", source, null), List.copyOf(rows), string(t, "perSeed", source, null),
-                List.copyOf(at), string(t, "images", source, null));
+        return new Table(List.copyOf(metrics), columns, string(t, "table.results", source, null),
+                string(t, "table.title", source, null), List.copyOf(rows), string(t, "table.perSeed", source, null),
+                List.copyOf(at), string(t, "table.images", source, null));
     }
 
     /** "score" or {"score": "mixture.high_quality", "label": "high quality %", "scale": 100, "digits": 1}. */
@@ -331,14 +342,14 @@ public record SweepSpec(String name, String description, String preset, Map<Stri
                         + "scale, score");
             }
         }
-        String score = string(o, "score", source, null);
+        String score = string(o, "table.metrics.score", source, null);
         if (score == null) {
             throw fail(source, "a metric of 'table.metrics' has no \"score\"; expected e.g. {\"score\": \"mixture.modes\"}");
         }
         String scale = o.has("scale") ? scalar(o.get("scale"), source, "table.metrics.scale") : "1";
         String digits = o.has("digits") ? scalar(o.get("digits"), source, "table.metrics.digits") : "-1";
         try {
-            return new Metric(score, o.has("label") ? string(o, "label", source, score) : score,
+            return new Metric(score, o.has("label") ? string(o, "table.metrics.label", source, score) : score,
                     Double.parseDouble(scale), Integer.parseInt(digits));
         } catch (NumberFormatException e) {
             throw fail(source, "metric '" + score + "': scale must be a number and digits an integer");
@@ -373,12 +384,14 @@ public record SweepSpec(String name, String description, String preset, Map<Stri
         return s;
     }
 
-    private static String string(JsonObject o, String key, String source, String absent) {
+    /** The string at {@code path}'s last part in {@code o}; {@code path} (e.g. table.title) names it in errors. */
+    private static String string(JsonObject o, String path, String source, String absent) {
+        String key = path.substring(path.lastIndexOf('.') + 1);
         if (!o.has(key) || o.get(key).isJsonNull()) {
             return absent;
         }
         if (!o.get(key).isJsonPrimitive() || !o.get(key).getAsJsonPrimitive().isString()) {
-            throw fail(source, "'" + key + "' must be a string");
+            throw fail(source, "'" + path + "' must be a string");
         }
         return o.get(key).getAsString();
     }

@@ -46,6 +46,9 @@ final class SweepTask {
         String trained;
         if (before.phase() == RunState.Phase.COMPLETED) {
             trained = "run " + entry.name() + " had completed (it " + before.iteration() + ")";
+        } else if (before.phase() == RunState.Phase.RUNNING) {
+            // one trainer per folder: the other process finishes it (a sweep launched twice, or a shell)
+            return "run " + entry.name() + " is being trained by another process; left to it";
         } else {
             String preset = entry.arguments().isEmpty() || entry.arguments().get(0).contains("=") ? null
                     : entry.arguments().get(0);
@@ -57,9 +60,16 @@ final class SweepTask {
             settings.put("outputDir", dir.toString());
             RunStatusDTO s = training.start(preset, settings);
             out.println("jgan: sweep " + spec.name() + ": task " + index + " trains run " + s.id + " in " + s.outputDir);
+            Thread stopOnSignal = stopOnShutdown(s.id);
+            Runtime.getRuntime().addShutdownHook(stopOnSignal);
             while (!FINAL.contains(s.state)) {
                 Thread.sleep(POLL_MILLIS);
                 s = training.status(s.id);
+            }
+            try {
+                Runtime.getRuntime().removeShutdownHook(stopOnSignal);
+            } catch (IllegalStateException shuttingDown) {
+                // the hook is stopping the run already
             }
             if (s.state != State.COMPLETED) {
                 throw new IllegalStateException("run " + s.id + " " + s.state + (s.error == null ? "" : ": " + s.error));
@@ -75,6 +85,28 @@ final class SweepTask {
             return trained + "; evaluated before";
         }
         return trained;
+    }
+
+    /**
+     * A SIGTERM (the local launcher ending, Slurm's scancel or time limit) ends the JVM; this hook first stops the run
+     * at its next iteration boundary, which saves its checkpoint, losses and status, and waits for that (at most a
+     * minute), so that the next attempt resumes where this one stopped.
+     */
+    private Thread stopOnShutdown(String id) {
+        return new Thread(() -> {
+            try {
+                RunStatusDTO now = training.stop(id);
+                long deadline = System.currentTimeMillis() + 60_000;
+                while (!FINAL.contains(now.state) && System.currentTimeMillis() < deadline) {
+                    Thread.sleep(100);
+                    now = training.status(id);
+                }
+                out.println("jgan: interrupted; run " + id + " " + now.summary);
+            } catch (RuntimeException | InterruptedException e) {
+                // the framework is stopping too; the engine's deactivation stops the run
+                out.println("jgan: interrupted; could not stop run " + id + " here: " + e);
+            }
+        }, "jgan-sweep-stop-on-signal");
     }
 
     /**

@@ -50,7 +50,7 @@ class LaunchersTest {
         assertEquals(3, failed, out);
         assertTrue(out.contains("jgan: sweep l: l-a-s2 completed in "), out);
         assertTrue(out.contains("jgan: sweep l: l-bad-s3 failed after "), out);
-        assertTrue(out.contains("(exit 1): gan:sweep task " + s.folder().dir() + " 5: run l-bad-s3 FAILED: boom"), out);
+        assertTrue(out.contains("(exit 1): gan:sweep task sweeps/l 5: run l-bad-s3 FAILED: boom"), out);
         List<String> times = Files.readAllLines(work.resolve("times.txt"));
         assertEquals(12, times.size());
         assertTrue(times.stream().filter(l -> l.startsWith("start")).allMatch(l -> l.endsWith("threads=3")), times.toString());
@@ -77,10 +77,10 @@ class LaunchersTest {
         assertTrue(Files.readString(s.folder().slurm().resolve("jobs")).matches("4242\t\\S+\t1-2,4\n"));
         // a task of the array (Slurm), then one of a Kubernetes Indexed Job
         assertEquals(0, task("SLURM_ARRAY_TASK_ID", "2", s));
-        assertEquals("task sweep task " + s.folder().dir() + " 2 in " + work + " threads=3\n",
+        assertEquals("task sweep task sweeps/sl 2 in " + work + " threads=3\n",
                 Files.readString(s.folder().log(2)));
         assertEquals(0, task("JOB_COMPLETION_INDEX", "4", s));
-        assertTrue(Files.readString(s.folder().log(4)).startsWith("task sweep task " + s.folder().dir() + " 4 "));
+        assertTrue(Files.readString(s.folder().log(4)).startsWith("task sweep task sweeps/sl 4 "));
     }
 
     @Test

@@ -83,6 +83,12 @@ class SweepSpecTest {
         assertEquals("sweep spec s.json: unknown key 'table.metric'; expected at, columns, images, metrics, perSeed, results, rows, title",
                 refused("{\"name\": \"a\", \"table\": {\"metric\": []}}"));
         assertEquals(true, refused("{\"name\": \"a\",").startsWith("sweep spec s.json: not valid JSON: "));
+        assertEquals("sweep spec s.json: 'seeds' is an empty list; expected at least one seed, or no \"seeds\" at all "
+                + "(the runs then keep the preset's seed)", refused("{\"name\": \"a\", \"seeds\": []}"));
+        assertEquals("sweep spec s.json: 'grid.lrG,,lrD' has an empty setting name; expected keys joined by commas",
+                refused("{\"name\": \"a\", \"grid\": {\"lrG,,lrD\": [[1, 2, 3]]}}"));
+        assertEquals("sweep spec s.json: 'table.title' must be a string",
+                refused("{\"name\": \"a\", \"table\": {\"title\": 3}}"));
     }
 
     @Test
@@ -110,6 +116,8 @@ class SweepSpecTest {
         assertEquals(Map.of("samples", "1000"), s.crossTest().options());
         assertEquals("sweep spec s.json: 'crosstest.pairs' names 'r1'; expected a label of axis 'method': [unreg, roth]",
                 refused(json.replace("[\"unreg\", \"roth\"]", "[\"unreg\", \"r1\"]")));
+        assertEquals("sweep spec s.json: 'crosstest.pairs' holds [roth, roth]; expected two different labels",
+                refused(json.replace("[\"unreg\", \"roth\"]", "[\"roth\", \"roth\"]")));
         assertEquals("sweep spec s.json: 'crosstest.axis' is 'seed'; expected one of the grid's axes [data, method]",
                 refused(json.replace("\"axis\": \"method\"", "\"axis\": \"seed\"")));
     }

@@ -42,7 +42,7 @@ public final class RunLock implements AutoCloseable {
                 StandardOpenOption.WRITE);
         FileLock lock;
         try {
-            lock = channel.tryLock();
+            lock = tryLock(channel);
         } catch (OverlappingFileLockException inThisProcess) {
             lock = null;
         } catch (IOException | RuntimeException e) {
@@ -66,6 +66,25 @@ public final class RunLock implements AutoCloseable {
             // the lock holds without its note (a full disk); the refusal message then says "another trainer"
         }
         return new RunLock(channel, lock);
+    }
+
+    /**
+     * The lock, tried for about a second: a process that only checks whether the folder is being trained (a sweep's
+     * status on another machine of a cluster) holds it for a moment, and must not make a starting trainer fail.
+     */
+    private static FileLock tryLock(FileChannel channel) throws IOException {
+        for (int attempt = 0; ; attempt++) {
+            FileLock lock = channel.tryLock();
+            if (lock != null || attempt == 10) {
+                return lock;
+            }
+            try {
+                Thread.sleep(100);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                return null;
+            }
+        }
     }
 
     private static String holder(FileChannel channel) {
