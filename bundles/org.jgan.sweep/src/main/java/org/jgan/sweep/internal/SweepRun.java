@@ -27,13 +27,13 @@ public record SweepRun(int index, String name, String cell, Map<String, String> 
      * @throws IllegalArgumentException when two axes set one setting, or two cells would share a name
      */
     public static List<SweepRun> expand(SweepSpec spec, String source) {
-        List<Map<SweepSpec.Axis, SweepSpec.Level>> cells = new ArrayList<>();
+        List<Map<Axis, Axis.Level>> cells = new ArrayList<>();
         cells.add(new LinkedHashMap<>());
-        for (SweepSpec.Axis axis : spec.axes()) {
-            List<Map<SweepSpec.Axis, SweepSpec.Level>> next = new ArrayList<>();
-            for (Map<SweepSpec.Axis, SweepSpec.Level> cell : cells) {
-                for (SweepSpec.Level level : axis.levels()) {
-                    Map<SweepSpec.Axis, SweepSpec.Level> c = new LinkedHashMap<>(cell);
+        for (Axis axis : spec.axes()) {
+            List<Map<Axis, Axis.Level>> next = new ArrayList<>();
+            for (Map<Axis, Axis.Level> cell : cells) {
+                for (Axis.Level level : axis.levels()) {
+                    Map<Axis, Axis.Level> c = new LinkedHashMap<>(cell);
                     c.put(axis, level);
                     next.add(c);
                 }
@@ -44,28 +44,28 @@ public record SweepRun(int index, String name, String cell, Map<String, String> 
         List<SweepRun> runs = new ArrayList<>();
         Map<String, String> names = new HashMap<>();
         for (Long seed : seeds) {
-            for (Map<SweepSpec.Axis, SweepSpec.Level> cell : cells) {
+            for (Map<Axis, Axis.Level> cell : cells) {
                 runs.add(run(spec, source, runs.size(), cell, seed, names));
             }
         }
         return List.copyOf(runs);
     }
 
-    private static SweepRun run(SweepSpec spec, String source, int index, Map<SweepSpec.Axis, SweepSpec.Level> cell,
+    private static SweepRun run(SweepSpec spec, String source, int index, Map<Axis, Axis.Level> cell,
             Long seed, Map<String, String> names) {
         String preset = spec.preset();
         Map<String, String> settings = new LinkedHashMap<>(spec.settings());
         Map<String, String> setBy = new HashMap<>();
         Map<String, String> labels = new LinkedHashMap<>();
         StringBuilder cellName = new StringBuilder(spec.name());
-        for (Map.Entry<SweepSpec.Axis, SweepSpec.Level> e : cell.entrySet()) {
+        for (Map.Entry<Axis, Axis.Level> e : cell.entrySet()) {
             String axis = e.getKey().name();
             labels.put(axis, e.getValue().label());
             cellName.append('-').append(e.getValue().label());
             for (Map.Entry<String, String> s : e.getValue().settings().entrySet()) {
                 String other = setBy.put(s.getKey(), axis);
                 if (other != null) {
-                    throw SweepSpec.fail(source, "grid axes '" + other + "' and '" + axis + "' both set '" + s.getKey()
+                    throw SpecJson.fail(source, "grid axes '" + other + "' and '" + axis + "' both set '" + s.getKey()
                             + "'; expected each setting on one axis");
                 }
                 if (s.getKey().equals("preset")) {
@@ -79,7 +79,7 @@ public record SweepRun(int index, String name, String cell, Map<String, String> 
         String name = seed == null ? cellString : cellString + "-s" + seed;
         String same = names.put(name, labels.toString());
         if (same != null) {
-            throw SweepSpec.fail(source, "cells " + same + " and " + labels + " would both be named '" + name
+            throw SpecJson.fail(source, "cells " + same + " and " + labels + " would both be named '" + name
                     + "'; expected labels that tell the cells apart");
         }
         settings.remove("preset");

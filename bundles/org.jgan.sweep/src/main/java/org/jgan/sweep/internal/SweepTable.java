@@ -23,17 +23,18 @@ public final class SweepTable {
     }
 
     private final SweepSpec spec;
-    private final List<SweepSpec.Metric> columns;
+    private final List<TableLayout.Metric> columns;
     private final List<String> metrics;
     private final Map<String, Cell> cells = new LinkedHashMap<>();
     private final Map<String, String> failed = new LinkedHashMap<>();
     private final Map<RunState.Phase, Integer> unfinished = new TreeMap<>();
-    private final Map<List<String>, List<CrossTestResult>> crossTests = new LinkedHashMap<>();
+    private final CrossTestTable crossTests;
 
-    private SweepTable(SweepSpec spec, List<SweepSpec.Metric> columns) {
+    private SweepTable(SweepSpec spec, List<TableLayout.Metric> columns) {
         this.spec = spec;
         this.columns = columns;
-        this.metrics = columns.stream().map(SweepSpec.Metric::score).toList();
+        this.metrics = columns.stream().map(TableLayout.Metric::score).toList();
+        this.crossTests = new CrossTestTable(spec);
     }
 
     /** Reads the runs of {@code runs} from their folders. */
@@ -54,11 +55,11 @@ public final class SweepTable {
                 scores.put(r.name(), m);
             }
         }
-        List<SweepSpec.Metric> columns = spec.table().metrics();
+        List<TableLayout.Metric> columns = spec.table().metrics();
         if (!spec.table().at().isEmpty()) {
-            List<SweepSpec.Metric> at = new ArrayList<>();
+            List<TableLayout.Metric> at = new ArrayList<>();
             for (long i : spec.table().at()) {
-                columns.forEach(m -> at.add(new SweepSpec.Metric(RunState.at(m.score(), i), "it " + i + " " + m.label(),
+                columns.forEach(m -> at.add(new TableLayout.Metric(RunState.at(m.score(), i), "it " + i + " " + m.label(),
                         m.scale(), m.digits())));
             }
             columns = at;
@@ -66,7 +67,7 @@ public final class SweepTable {
         if (columns.isEmpty()) {
             TreeSet<String> all = new TreeSet<>();
             scores.values().forEach(m -> all.addAll(m.keySet()));
-            columns = all.stream().map(m -> new SweepSpec.Metric(m, m, 1, -1)).toList();
+            columns = all.stream().map(m -> new TableLayout.Metric(m, m, 1, -1)).toList();
         }
         SweepTable t = new SweepTable(spec, columns);
         List<String> metrics = t.metrics;
@@ -89,55 +90,15 @@ public final class SweepTable {
                 default -> t.unfinished.merge(s.phase(), 1, Integer::sum);
             }
         }
-        pairs.forEach(p -> t.crossTests.computeIfAbsent(crossRow(spec, p), k -> new ArrayList<>())
-                .add(CrossTestResult.read(p.result(folder))));
+        pairs.forEach(p -> t.crossTests.add(p, folder));
         return t;
-    }
-
-    /** The labels of a cross-test's row: the other axes' labels, then A's and B's. */
-    private static List<String> crossRow(SweepSpec spec, CrossPair p) {
-        String axis = spec.crossTest().axis();
-        List<String> row = new ArrayList<>();
-        spec.axes().stream().map(SweepSpec.Axis::name).filter(a -> !a.equals(axis))
-                .forEach(a -> row.add(p.a().labels().get(a)));
-        row.add(p.a().labels().get(axis));
-        row.add(p.b().labels().get(axis));
-        return row;
-    }
-
-    /**
-     * The four false-positive fractions of a cross-test's result (Roth et al. 2017, section 5.5): each discriminator
-     * on its own generator's samples, then on the other's; null fields when the result is not there.
-     */
-    record CrossTestResult(Double fnA, Double fnB, Double ownA, Double ownB, Double crossA, Double crossB) {
-        static final List<String> HEADS = List.of("FN of D_A", "FN of D_B", "FP of D_A on G_A", "FP of D_B on G_B",
-                "FP of D_A on G_B", "FP of D_B on G_A");
-
-        static CrossTestResult read(java.nio.file.Path file) {
-            com.google.gson.JsonObject o = RunState.object(file);
-            if (o == null) {
-                return new CrossTestResult(null, null, null, null, null, null);
-            }
-            return new CrossTestResult(number(o, "confusionA", "fnRate"), number(o, "confusionB", "fnRate"),
-                    number(o, "confusionA", "fpRate"), number(o, "confusionB", "fpRate"),
-                    number(o, "crossA", "fp"), number(o, "crossB", "fp"));
-        }
-
-        List<Double> values() {
-            return java.util.Arrays.asList(fnA, fnB, ownA, ownB, crossA, crossB);
-        }
-
-        private static Double number(com.google.gson.JsonObject o, String object, String key) {
-            return o.has(object) && o.get(object).isJsonObject() && o.getAsJsonObject(object).has(key)
-                    ? o.getAsJsonObject(object).get(key).getAsDouble() : null;
-        }
     }
 
     /**
      * Mean ± sample standard deviation of the finite values as the metric shows them; the value alone when there is
      * one; "-" when there are none.
      */
-    static String meanSd(List<Double> values, SweepSpec.Metric m) {
+    static String meanSd(List<Double> values, TableLayout.Metric m) {
         double[] v = finite(values);
         if (v.length == 0) {
             return "-";
@@ -171,10 +132,10 @@ public final class SweepTable {
     public String markdown() {
         StringBuilder sb = new StringBuilder();
         String pivot = spec.table().columns();
-        List<String> axes = spec.axes().stream().map(SweepSpec.Axis::name).filter(a -> !a.equals(pivot)).toList();
+        List<String> axes = spec.axes().stream().map(Axis::name).filter(a -> !a.equals(pivot)).toList();
         List<String> groups = pivot == null ? java.util.Collections.singletonList(null)
                 : spec.axes().stream().filter(a -> a.name().equals(pivot)).findFirst().orElseThrow().levels().stream()
-                        .map(SweepSpec.Level::label).toList();
+                        .map(Axis.Level::label).toList();
         List<String> header = new ArrayList<>(axes);
         for (String g : groups) {
             header.add(g == null ? "n" : g + " n");
@@ -202,9 +163,7 @@ public final class SweepTable {
         if (spec.table().perSeed() != null) {
             perSeed(sb, spec.table().perSeed(), axes, groups, rows);
         }
-        if (!crossTests.isEmpty()) {
-            crossTestMarkdown(sb);
-        }
+        crossTests.markdown(sb);
         if (!failed.isEmpty()) {
             sb.append("\nFailed runs (not averaged):\n\n");
             failed.forEach((n, e) -> sb.append("- ").append(n).append(": ").append(e).append('\n'));
@@ -216,30 +175,6 @@ public final class SweepTable {
             sb.append(String.join(", ", parts)).append(".\n");
         }
         return sb.toString();
-    }
-
-    /** The cross-tests' table: per pair (and cell of the other axes), the four fractions over the seeds done. */
-    private void crossTestMarkdown(StringBuilder sb) {
-        String axis = spec.crossTest().axis();
-        sb.append("\nCross-tests (Roth et al. 2017, section 5.5): FN, the share of held-out data a discriminator ")
-                .append("rejects; FP, the share of a generator's samples it takes for data; n: seeds cross-tested.\n\n");
-        List<String> header = new ArrayList<>(spec.axes().stream().map(SweepSpec.Axis::name).filter(a -> !a.equals(axis))
-                .toList());
-        header.addAll(List.of("A (" + axis + ")", "B", "n"));
-        header.addAll(CrossTestResult.HEADS);
-        row(sb, header);
-        row(sb, header.stream().map(h -> "---").toList());
-        SweepSpec.Metric fraction = new SweepSpec.Metric("fp", "fp", 1, 4);
-        for (Map.Entry<List<String>, List<CrossTestResult>> e : crossTests.entrySet()) {
-            List<String> fields = new ArrayList<>(e.getKey());
-            List<CrossTestResult> done = e.getValue().stream().filter(r -> r.ownA() != null).toList();
-            fields.add(Integer.toString(done.size()));
-            for (int i = 0; i < CrossTestResult.HEADS.size(); i++) {
-                int k = i;
-                fields.add(meanSd(done.stream().map(r -> r.values().get(k)).toList(), fraction));
-            }
-            row(sb, fields);
-        }
     }
 
     /** The second table: a score seed by seed ("-" for a run not completed), cells laid out as in the first. */
@@ -266,7 +201,7 @@ public final class SweepTable {
     /** One line per cell and score: the cell's labels, the score, n, mean and standard deviation. */
     public String csv() {
         StringBuilder sb = new StringBuilder();
-        List<String> axes = spec.axes().stream().map(SweepSpec.Axis::name).toList();
+        List<String> axes = spec.axes().stream().map(Axis::name).toList();
         List<String> header = new ArrayList<>(List.of("cell"));
         header.addAll(axes);
         header.addAll(List.of("metric", "n", "mean", "sd"));
@@ -314,15 +249,8 @@ public final class SweepTable {
             out.add(cell);
         }
         doc.put("cells", out);
-        List<Object> cross = new ArrayList<>();
-        crossTests.forEach((row, results) -> {
-            Map<String, Object> c = new LinkedHashMap<>();
-            c.put("row", row);
-            c.put("results", results.stream().filter(r -> r.ownA() != null).toList());
-            cross.add(c);
-        });
-        if (!cross.isEmpty()) {
-            doc.put("crossTests", cross);
+        if (!crossTests.isEmpty()) {
+            doc.put("crossTests", crossTests.json());
         }
         doc.put("failed", failed);
         Map<String, Integer> notFinished = new LinkedHashMap<>();
@@ -342,7 +270,7 @@ public final class SweepTable {
                 : values.stream().filter(Double::isFinite).mapToDouble(Double::doubleValue).toArray();
     }
 
-    private static void row(StringBuilder sb, List<String> fields) {
+    static void row(StringBuilder sb, List<String> fields) {
         sb.append("| ").append(String.join(" | ", fields)).append(" |\n");
     }
 
