@@ -42,19 +42,21 @@ final class LocalLauncher {
     }
 
     /**
-     * A task for a child process: its name on the console, the arguments after the script, its log, and whether it
-     * did its work (read after the process ended) with the error line when not.
+     * A task for a child process: its name on the console, the arguments after the script, its log, and, read after
+     * the process ended, what became of its work: null when it failed, else the word for the console.
      */
-    record Job(String name, List<String> args, Path log, java.util.function.Supplier<String> failure) {
+    record Job(String name, List<String> args, Path log, java.util.function.Supplier<String> done) {
     }
 
     /** Trains run {@code r} (and evaluates it when the spec asks). */
     static Job train(SweepFolder folder, SweepRun r) {
         Path log = folder.log(r.index());
         return new Job(r.name(), List.of("sweep", "task", folder.relativeDir(), Integer.toString(r.index())), log,
-                () -> {
-                    RunState s = RunState.of(folder.run(r.name()));
-                    return s.phase() == RunState.Phase.COMPLETED ? null : lastError(log, s);
+                () -> switch (RunState.of(folder.run(r.name())).phase()) {
+                    case COMPLETED -> "completed";
+                    // another process held the folder: the task left the run to it
+                    case RUNNING -> "left to the process that trains it";
+                    default -> null;
                 });
     }
 
@@ -63,8 +65,7 @@ final class LocalLauncher {
         Path log = folder.crossTestLog(p.index());
         return new Job("cross-test " + p.a().name() + " vs " + p.b().name(), List.of("sweep", "crosstest",
                 folder.relativeDir(), Integer.toString(p.index())), log,
-                () -> Files.exists(p.result(folder)) ? null : lastError(log, new RunState(RunState.Phase.PENDING, 0, 0,
-                        null)));
+                () -> Files.exists(p.result(folder)) ? "completed" : null);
     }
 
     /** Runs {@code jobs}; the number of them that failed. */
@@ -126,13 +127,14 @@ final class LocalLauncher {
             children.remove(p);
         }
         String took = duration(System.nanoTime() - t0);
-        String failure = r.failure().get();
-        if (code == 0 && failure == null) {
-            out.println("jgan: sweep " + sweep + ": " + r.name() + " completed in " + took);
+        String done = r.done().get();
+        if (code == 0 && done != null) {
+            out.println("jgan: sweep " + sweep + ": " + r.name() + " " + done + " in " + took);
             return true;
         }
         out.println("jgan: sweep " + sweep + ": " + r.name() + " failed after " + took + " (exit " + code + "): "
-                + (failure == null ? lastError(log, new RunState(RunState.Phase.PENDING, 0, 0, null)) : failure));
+                + lastError(log, r.args().get(1).equals("task") ? RunState.of(folder.run(r.name()))
+                        : new RunState(RunState.Phase.PENDING, 0, 0, null)));
         return false;
     }
 
