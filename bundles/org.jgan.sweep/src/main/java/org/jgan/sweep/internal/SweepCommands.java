@@ -57,6 +57,7 @@ public final class SweepCommands {
             case "check": {
                 Sweep sweep = Sweep.load(Path.of(one(args, "check SPEC")), work);
                 sweep.validate(training::validate);
+                new SweepLaunch(training::validate, training::components, script).checkAnalyses(sweep.spec());
                 StringBuilder sb = new StringBuilder();
                 sweep.runs().forEach(r -> sb.append(r.manifestLine().replace('\t', ' ')).append('\n'));
                 return sb.append("sweep ").append(sweep.spec().name()).append(": ").append(sweep.runs().size())
@@ -78,7 +79,7 @@ public final class SweepCommands {
                 return new SweepTask(training, System.out).execute(new SweepFolder(work, dir),
                         Integer.parseInt(args[2]));
             default:
-                return new SweepLaunch(training::validate, script).launch(Sweep.load(Path.of(args[0]), work),
+                return new SweepLaunch(training::validate, training::components, script).launch(Sweep.load(Path.of(args[0]), work),
                         options(Arrays.asList(args).subList(1, args.length)));
         }
     }

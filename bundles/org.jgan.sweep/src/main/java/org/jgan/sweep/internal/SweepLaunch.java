@@ -7,7 +7,10 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.function.BiFunction;
+import java.util.function.Supplier;
+import java.util.stream.Collectors;
 import java.util.stream.Stream;
+import org.jgan.api.dto.ComponentDTO;
 
 /**
  * Launching a sweep: every run validated, the sweep's folder written, then what is left to train handed to a
@@ -16,15 +19,64 @@ import java.util.stream.Stream;
 final class SweepLaunch {
 
     private final BiFunction<String, Map<String, String>, Map<String, String>> validate;
+    private final Supplier<List<ComponentDTO>> components;
     private final String script;
 
     /**
-     * @param validate the engine's validation of a run's configuration ({@code TrainingService.validate})
-     * @param script   the runtime script the tasks are started with, or null when not known
+     * @param validate   the engine's validation of a run's configuration ({@code TrainingService.validate})
+     * @param components the installed components ({@code TrainingService.components}), for the evaluation's options
+     * @param script     the runtime script the tasks are started with, or null when not known
      */
-    SweepLaunch(BiFunction<String, Map<String, String>, Map<String, String>> validate, String script) {
+    SweepLaunch(BiFunction<String, Map<String, String>, Map<String, String>> validate,
+            Supplier<List<ComponentDTO>> components, String script) {
         this.validate = validate;
+        this.components = components;
         this.script = script;
+    }
+
+    /**
+     * Refuses, before anything runs, an evaluation or cross-test option the runs would fail on once trained: an
+     * unknown key, a metric that is not installed or an option it does not have, a count that is not an integer.
+     * An unknown metric is reported as the engine reports unknown components, so that the runtime retries it while
+     * plug-ins are still registering.
+     */
+    void checkAnalyses(SweepSpec spec) {
+        if (spec.evaluate() != null) {
+            Map<String, ComponentDTO> metrics = components.get().stream().filter(c -> "metric".equals(c.kind))
+                    .collect(Collectors.toMap(c -> c.name, c -> c, (a, b) -> a, java.util.TreeMap::new));
+            spec.evaluate().forEach((k, v) -> {
+                if (k.equals("metrics")) {
+                    Stream.of(v.split(",")).map(String::trim).filter(m -> !m.equals("auto") && !metrics.containsKey(m))
+                            .findFirst().ifPresent(m -> {
+                                throw new IllegalArgumentException("unknown metric '" + m + "' in the evaluate of sweep "
+                                        + spec.name() + "; installed: " + String.join(", ", metrics.keySet()));
+                            });
+                } else if (k.startsWith("metric.") && k.split("\\.").length == 3) {
+                    String[] f = k.split("\\.");
+                    ComponentDTO m = metrics.get(f[1]);
+                    if (m == null) {
+                        throw new IllegalArgumentException("unknown metric '" + f[1] + "' in the evaluate of sweep "
+                                + spec.name() + " (" + k + "); installed: " + String.join(", ", metrics.keySet()));
+                    }
+                    if (m.options.stream().noneMatch(o -> o.name.equals(f[2]))) {
+                        throw new IllegalArgumentException("sweep " + spec.name() + ": evaluate option '" + k
+                                + "' names no option of metric '" + f[1] + "'; expected one of " + m.options.stream()
+                                        .map(o -> o.name).toList());
+                    }
+                } else if (!k.equals("seed")) {
+                    throw new IllegalArgumentException("sweep " + spec.name() + ": evaluate option '" + k + "' is not "
+                            + "one of gan:evaluate's; expected metrics, seed or metric.NAME.OPTION");
+                }
+            });
+        }
+        if (spec.crossTest() != null) {
+            spec.crossTest().options().forEach((k, v) -> {
+                if (!Set.of("samples", "seed").contains(k) || !v.matches("-?\\d+")) {
+                    throw new IllegalArgumentException("sweep " + spec.name() + ": cross-test option '" + k + "=" + v
+                            + "'; expected samples=N and seed=N (integers)");
+                }
+            });
+        }
     }
 
     String launch(Sweep sweep, Map<String, String> o) throws IOException, InterruptedException {
@@ -36,6 +88,7 @@ final class SweepLaunch {
         int parallel = positive(o, "parallel", launcher.equals("local") ? 1 : 0);
         int threads = positive(o, "threads", 1);
         sweep.validate(validate);
+        checkAnalyses(sweep.spec());
         if (script == null || !Files.isExecutable(Path.of(script))) {
             throw new IllegalStateException("gan:sweep: the runtime script is not known (framework property "
                     + SweepCommands.SCRIPT
