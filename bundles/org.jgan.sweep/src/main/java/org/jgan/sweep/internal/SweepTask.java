@@ -3,6 +3,7 @@ package org.jgan.sweep.internal;
 import java.io.IOException;
 import java.io.PrintStream;
 import java.nio.file.Files;
+import java.nio.file.Path;
 import java.util.EnumSet;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -41,7 +42,7 @@ final class SweepTask {
     String execute(SweepFolder folder, int index) throws IOException, InterruptedException {
         SweepFolder.Entry entry = folder.entry(index);
         SweepSpec spec = SweepSpec.parse(Files.readString(folder.spec()), folder.spec().toString());
-        var dir = folder.run(entry.name());
+        Path dir = folder.run(entry.name());
         RunState before = RunState.of(dir);
         String trained;
         if (before.phase() == RunState.Phase.COMPLETED) {
@@ -50,31 +51,7 @@ final class SweepTask {
             // one trainer per folder: the other process finishes it (a sweep launched twice, or a shell)
             return "run " + entry.name() + " is being trained by another process; left to it";
         } else {
-            String preset = entry.arguments().isEmpty() || entry.arguments().get(0).contains("=") ? null
-                    : entry.arguments().get(0);
-            Map<String, String> settings = new LinkedHashMap<>();
-            for (String a : entry.arguments().subList(preset == null ? 0 : 1, entry.arguments().size())) {
-                int eq = a.indexOf('=');
-                settings.put(a.substring(0, eq), a.substring(eq + 1));
-            }
-            settings.put("outputDir", dir.toString());
-            RunStatusDTO s = training.start(preset, settings);
-            out.println("jgan: sweep " + spec.name() + ": task " + index + " trains run " + s.id + " in " + s.outputDir);
-            Thread stopOnSignal = stopOnShutdown(s.id);
-            Runtime.getRuntime().addShutdownHook(stopOnSignal);
-            while (!FINAL.contains(s.state)) {
-                Thread.sleep(POLL_MILLIS);
-                s = training.status(s.id);
-            }
-            try {
-                Runtime.getRuntime().removeShutdownHook(stopOnSignal);
-            } catch (IllegalStateException shuttingDown) {
-                // the hook is stopping the run already
-            }
-            if (s.state != State.COMPLETED) {
-                throw new IllegalStateException("run " + s.id + " " + s.state + (s.error == null ? "" : ": " + s.error));
-            }
-            trained = "run " + s.id + " " + s.summary;
+            trained = train(entry, dir, spec.name(), index);
         }
         if (spec.evaluate() != null) {
             RunState now = RunState.of(dir);
@@ -85,6 +62,35 @@ final class SweepTask {
             return trained + "; evaluated before";
         }
         return trained;
+    }
+
+    /** Starts the run of {@code entry} (resuming it when its folder has a checkpoint) and waits for its end. */
+    private String train(SweepFolder.Entry entry, Path dir, String sweep, int index) throws InterruptedException {
+        String preset = entry.arguments().isEmpty() || entry.arguments().get(0).contains("=") ? null
+                : entry.arguments().get(0);
+        Map<String, String> settings = new LinkedHashMap<>();
+        for (String a : entry.arguments().subList(preset == null ? 0 : 1, entry.arguments().size())) {
+            int eq = a.indexOf('=');
+            settings.put(a.substring(0, eq), a.substring(eq + 1));
+        }
+        settings.put("outputDir", dir.toString());
+        RunStatusDTO s = training.start(preset, settings);
+        out.println("jgan: sweep " + sweep + ": task " + index + " trains run " + s.id + " in " + s.outputDir);
+        Thread stopOnSignal = stopOnShutdown(s.id);
+        Runtime.getRuntime().addShutdownHook(stopOnSignal);
+        while (!FINAL.contains(s.state)) {
+            Thread.sleep(POLL_MILLIS);
+            s = training.status(s.id);
+        }
+        try {
+            Runtime.getRuntime().removeShutdownHook(stopOnSignal);
+        } catch (IllegalStateException shuttingDown) {
+            // the hook is stopping the run already
+        }
+        if (s.state != State.COMPLETED) {
+            throw new IllegalStateException("run " + s.id + " " + s.state + (s.error == null ? "" : ": " + s.error));
+        }
+        return "run " + s.id + " " + s.summary;
     }
 
     /**
