@@ -260,11 +260,6 @@ public final class SweepTable {
                 .create().toJson(doc) + "\n";
     }
 
-    /** The runs that failed, with their error lines. */
-    public Map<String, String> failed() {
-        return failed;
-    }
-
     private static double[] finite(List<Double> values) {
         return values == null ? new double[0]
                 : values.stream().filter(Double::isFinite).mapToDouble(Double::doubleValue).toArray();
@@ -276,10 +271,5 @@ public final class SweepTable {
 
     private static String csvField(String s) {
         return s == null ? "" : s.contains(",") || s.contains("\"") ? '"' + s.replace("\"", "\"\"") + '"' : s;
-    }
-
-    /** The score names shown, in order. */
-    public List<String> metrics() {
-        return metrics;
     }
 }

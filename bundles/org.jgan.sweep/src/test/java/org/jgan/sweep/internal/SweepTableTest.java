@@ -147,7 +147,8 @@ class SweepTableTest {
         status("t-ring8-roth-s1", "{\"state\": \"FAILED\", \"iteration\": 3, \"iterations\": 40, \"error\": \"boom\"}");
         status("t-grid25-unreg-s1", "{\"state\": \"RUNNING\", \"iteration\": 20, \"iterations\": 40}");
         status("t-grid25-roth-s1", "{\"state\": \"RUNNING\", \"iteration\": 30, \"iterations\": 40}");
-        Path lock = s.folder().run("t-grid25-roth-s1").resolve(RunState.LOCK);
+        // the engine's RunLock.FILE written out, not RunState's copy of it: a rename in either must fail this
+        Path lock = s.folder().run("t-grid25-roth-s1").resolve(".lock");
         try (FileChannel ch = FileChannel.open(lock, StandardOpenOption.CREATE, StandardOpenOption.WRITE);
                 FileLock held = ch.lock()) {
             String status = s.status();
