@@ -10,7 +10,8 @@ import org.jgan.engine.internal.config.RunSpec;
 
 /**
  * A run's output folder: the one place that names what lies at its top (the checkpoint's and the lock's file names
- * are {@link Checkpoint#FILE} and {@link RunLock#FILE}). What a run writes there, and who reads it:
+ * are {@link Checkpoint#FILE} and {@link RunLock#FILE}, the event files' prefix {@link EventFile#PREFIX}). What a
+ * run writes there, and who reads it:
  * <pre>
  *   config.json               the resolved configuration, provenance and parameter counts (TrainingRun; read by
  *                             {@link #spec} for runs of earlier runtimes)
@@ -18,6 +19,7 @@ import org.jgan.engine.internal.config.RunSpec;
  *   metrics.json, metrics.csv the latest scores and every evaluation (TrainingRun)
  *   losses.csv, losses.png    one row per iteration and its plot (TrainingRun, LossPlot)
  *   history.csv               live changes and rebinds (TrainingRun)
+ *   events.out.tfevents.*     TensorBoard event files, one per training pass (TrainingLoop; read by TensorBoard)
  *   samples/                  sample grids and plots (metrics, LatentExplorer)
  *   eval/                     results of gan:evaluate and cross-tests (Evaluation)
  *   explore/                  gan:sample, interpolation and arithmetic grids (LatentExplorer)

@@ -1,6 +1,7 @@
 package org.jgan.engine.internal.model;
 
 import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
@@ -13,6 +14,7 @@ import org.jgan.api.Networks;
 import org.jgan.api.ParameterConstraint;
 import org.jgan.api.SampleSource;
 import org.jgan.api.Side;
+import org.jgan.engine.internal.catalog.Kind;
 import org.jgan.engine.internal.config.LiveSettings;
 import org.jgan.engine.internal.config.RunSpec;
 import org.jgan.engine.internal.folder.Checkpoint;
@@ -253,6 +255,23 @@ public final class GanModel implements SampleSource, AutoCloseable {
 
     public double learningRate(Side side) {
         return state.optimizer(side).learningRate();
+    }
+
+    /**
+     * The learning rates ({@code lr/discriminator}, {@code lr/generator}) and each weighted term's weight at this
+     * iteration ({@code weight/<name>}: its configured weight, annealed when it is; the factor N of a lazy term, and
+     * its zeros between the steps it is computed on, left out), for the run's event log.
+     */
+    public Map<String, Double> schedules(long iteration) {
+        Map<String, Double> out = new LinkedHashMap<>();
+        out.put("lr/discriminator", learningRate(Side.DISCRIMINATOR));
+        out.put("lr/generator", learningRate(Side.GENERATOR));
+        for (RunSpec.RegularizerChoice c : spec.regularizers()) {
+            if (c.kind() == Kind.REGULARIZER || c.kind() == Kind.PENALTY) {
+                out.put("weight/" + c.name(), weights.weight(c, iteration, 0) / c.every());
+            }
+        }
+        return out;
     }
 
     /** The run's parameters and buffers (for tests that build their own graphs of the networks). */

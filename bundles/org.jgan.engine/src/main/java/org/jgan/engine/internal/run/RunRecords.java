@@ -22,6 +22,7 @@ import org.jgan.engine.internal.config.RunSpec;
 import org.jgan.engine.internal.folder.AtomicFile;
 import org.jgan.engine.internal.folder.Checkpoint;
 import org.jgan.engine.internal.folder.CsvLog;
+import org.jgan.engine.internal.folder.EventFile;
 import org.jgan.engine.internal.folder.Json;
 import org.jgan.engine.internal.folder.LossLog;
 import org.jgan.engine.internal.folder.RunFolder;
@@ -34,7 +35,8 @@ import org.slf4j.LoggerFactory;
 
 /**
  * What a run writes in its folder ({@link RunFolder} names the files): config.json, status.json, checkpoints,
- * samples with the scores of the metrics, metrics.json and metrics.csv, history.csv rows and losses.png; and the
+ * samples with the scores of the metrics, metrics.json and metrics.csv, history.csv rows and losses.png (the
+ * TensorBoard event file, {@link org.jgan.engine.internal.folder.EventFile}, is written by the loop); and the
  * folder's lock, without which status.json is not written (a refused second trainer writes nothing).
  */
 final class RunRecords {
@@ -163,9 +165,10 @@ final class RunRecords {
      * @param seed   the run's seed, from which the fixed latent batch and the metrics' streams are drawn
      * @param scored given the scores, named "metric.score", before they are written (the status shows them even
      *               when writing fails)
+     * @param events the run's event file, which gets the scores ({@code score/NAME}) and the iteration's images
      */
     void evaluate(GanModel model, DataSource data, List<Map.Entry<Metric, RunSpec.Choice>> chosen, long at,
-            long seed, Consumer<Map<String, Double>> scored) throws IOException {
+            long seed, Consumer<Map<String, Double>> scored, EventFile events) throws IOException {
         Path samples = folder.samples();
         Files.createDirectories(samples);
         String prefix = String.format(Locale.ROOT, "iter-%07d", at);
@@ -194,5 +197,32 @@ final class RunRecords {
         if (!scores.isEmpty()) {
             LOG.info("[{}] iteration {} metrics {}", id, at, scores);
         }
+        Map<String, Double> tagged = new LinkedHashMap<>();
+        scores.forEach((k, v) -> tagged.put("score/" + k, v));
+        events.scalars(at, tagged);
+        // the iteration's PNGs (the sample grid, a metric's plots) under their name after the prefix: samples, scatter
+        String dash = prefix + "-";
+        List<Path> images;
+        try (var files = Files.list(samples)) {
+            images = files.filter(f -> f.getFileName().toString().startsWith(dash)
+                    && f.getFileName().toString().endsWith(".png")).sorted().toList();
+        }
+        for (Path image : images) {
+            String n = image.getFileName().toString();
+            events.image(at, n.substring(dash.length(), n.length() - ".png".length()), Files.readAllBytes(image));
+        }
+        events.flush();
+    }
+
+    /**
+     * What the event file gets at the row of each iteration (step iteration + 1, as in losses.csv): every loss term
+     * ({@code loss/d_loss}, ...), and the learning rates and terms' weights that the iteration's steps used
+     * ({@link GanModel#schedules}).
+     */
+    static Map<String, Double> eventScalars(GanModel model, Map<String, Double> losses, long iteration) {
+        Map<String, Double> out = new LinkedHashMap<>();
+        losses.forEach((k, v) -> out.put("loss/" + k, v));
+        out.putAll(model.schedules(iteration));
+        return out;
     }
 }

@@ -15,6 +15,7 @@ import org.jgan.engine.internal.config.LiveSettings;
 import org.jgan.engine.internal.config.RunSettings;
 import org.jgan.engine.internal.config.RunSpec;
 import org.jgan.engine.internal.folder.Checkpoint;
+import org.jgan.engine.internal.folder.EventFile;
 import org.jgan.engine.internal.folder.LossLog;
 import org.jgan.engine.internal.folder.RunFolder;
 import org.jgan.engine.internal.folder.RunLogs;
@@ -51,6 +52,8 @@ final class TrainingLoop {
     private final RunFolder folder;
     private final ComponentWatch watch;
     private final Resumption resumption;
+    /** The TensorBoard event file of the current pass (null outside it). */
+    private EventFile events;
     /** history.csv rows of a rebind that builds the model again, until it is built. */
     private CharSequence rebuildRows;
 
@@ -162,7 +165,9 @@ final class TrainingLoop {
         long lastProgress = System.nanoTime();
         long lastGuard = lastProgress;
         control.restartClock();
-        try (LossLog lossLog = new LossLog(folder.losses(), model.lossNames(), control.iteration() == 0)) {
+        try (LossLog lossLog = new LossLog(folder.losses(), model.lossNames(), control.iteration() == 0);
+                EventFile eventFile = EventFile.create(folder.root(), control.iteration())) {
+            events = eventFile;
             while (control.iteration() < control.iterations()) {
                 Outcome components = awaitComponents(model, lossLog);
                 if (components != Outcome.CONTINUE) {
@@ -189,6 +194,7 @@ final class TrainingLoop {
                 long now = System.nanoTime();
                 control.reached(done, values, now);
                 lossLog.append(done, values);
+                events.scalars(done, RunRecords.eventScalars(model, values, iteration));
                 if (now - lastGuard >= GUARD_NANOS) {
                     lastGuard = now;
                     budget.guard(id, done, ProcessMemory.resident(), ProcessMemory::reclaimed);
@@ -206,17 +212,21 @@ final class TrainingLoop {
                 if (now - lastProgress >= (long) (settings.progressInterval() * 1e9) || done == iterations) {
                     lastProgress = now;
                     lossLog.flush();
+                    events.flush();
                     control.held(model.heldBytes());
                     RunStatusDTO reached = control.status();
                     LOG.info("[{}] {}", id, reached.summary);
                     control.tellProgress(reached);
                 }
             }
+            evaluate(model, data, metricsToRun, control.iteration());
+            lossLog.flush();
+            records.plotLosses();
+            records.saveCheckpoint(model, control.iteration(), lossLog);
+        } finally {
+            events = null;
         }
         long end = control.iteration();
-        evaluate(model, data, metricsToRun, end);
-        records.plotLosses();
-        records.saveCheckpoint(model, end, null);
         LOG.info("[{}] completed {} iterations; samples in {}, metrics in {}, checkpoint {}", id, end,
                 folder.samples().toAbsolutePath(), folder.metrics().toAbsolutePath(),
                 folder.checkpoint().toAbsolutePath());
@@ -225,7 +235,7 @@ final class TrainingLoop {
 
     private void evaluate(GanModel model, DataSource data, List<Map.Entry<Metric, RunSpec.Choice>> chosen, long at)
             throws IOException {
-        records.evaluate(model, data, chosen, at, live.current().settings().seed(), control::metrics);
+        records.evaluate(model, data, chosen, at, live.current().settings().seed(), control::metrics, events);
     }
 
     /**
@@ -239,6 +249,7 @@ final class TrainingLoop {
         long iteration = control.iteration();
         // everything up to here is on disk before the pause or stop is announced
         records.saveCheckpoint(model, iteration, lossLog);
+        events.flush();
         boolean go = !control.stopWanted();
         if (go) {
             control.enter(State.PAUSED);
@@ -271,6 +282,7 @@ final class TrainingLoop {
         List<String> missing = watch.missing(live.current());
         if (!missing.isEmpty()) {
             records.saveCheckpoint(model, iteration, lossLog);
+            events.flush();
             control.waitingFor("waiting for " + String.join(", ", missing) + " to return");
             records.writeStatus(control.statusIn(State.PAUSED, false));
             control.enter(State.PAUSED);
