@@ -18,7 +18,8 @@ import org.slf4j.LoggerFactory;
  * static initialiser and use it for ServiceLoader lookups of the backend; inside a framework that loader cannot see
  * the backend and Nd4j stays broken until a refresh. So this bundle's own loader is installed first, the backend is
  * touched eagerly on a background thread, and only then is {@link NumericsBackend} registered with
- * {@code ready=true}. Consumers reference that service, so nothing touches ND4J before it is ready.
+ * {@code ready=true}. Consumers reference that service, so nothing touches ND4J before it is ready. While active it
+ * also keeps SameDiff's debugging lines off standard output ({@link QuietConsole}).
  */
 public final class Nd4jActivator implements BundleActivator {
 
@@ -26,9 +27,11 @@ public final class Nd4jActivator implements BundleActivator {
 
     private volatile ServiceRegistration<NumericsBackend> registration;
     private volatile Thread loader;
+    private volatile Runnable restoreConsole = () -> { };
 
     @Override
     public void start(BundleContext context) {
+        restoreConsole = QuietConsole.install();
         loader = new Thread(() -> load(context), "jgan-nd4j-loader");
         loader.setDaemon(true);
         loader.start();
@@ -94,6 +97,7 @@ public final class Nd4jActivator implements BundleActivator {
 
     @Override
     public void stop(BundleContext context) throws InterruptedException {
+        restoreConsole.run();
         Thread t = loader;
         if (t != null) {
             t.join(60_000);
