@@ -9,6 +9,8 @@ rm -rf "$work"
 mkdir -p "$work"
 cd "$work"
 export OMP_NUM_THREADS=${OMP_NUM_THREADS:-1}
+# no dashboard but where a check asks for one (runs started side by side would each take a port)
+export JGAN_HTTP_PORT=off
 # each process's Felix cache goes under TMPDIR (see runtime/jgan); a private one lets the checks below measure them
 export TMPDIR="$work/tmp"
 mkdir -p "$TMPDIR"
@@ -207,6 +209,74 @@ if [ "$took" -gt 60 ]; then
     echo "smoke: misspelt-quickly: took $took s to refuse a misspelt component" >&2
     failures=$((failures + 1))
 fi
+
+# The dashboard (docs/dashboard.md): a run serves it on 127.0.0.1 and prints its address; the event stream carries
+# the run's progress live; state-changing requests need the page's token and the same origin; a bad value gets the
+# engine's one-line refusal; files are served from the run folder by name only
+JGAN_HTTP_PORT=18765 "$jgan" run default name=web iterations=1000000 sampleInterval=0 progressInterval=0.5 \
+    > web.out 2>&1 &
+web=$!
+dash_failures=0
+dash_fail() {
+    echo "smoke: dashboard: $1; output in $work/web.out" >&2
+    dash_failures=$((dash_failures + 1))
+}
+url=""
+for _ in $(seq 1 240); do
+    url=$(sed -n 's/.*dashboard: \(http:[^ ]*\).*/\1/p' web.out | head -n 1)
+    [ -n "$url" ] && grep -q "RUNNING   it" web.out && break
+    sleep 0.5
+done
+if [ -z "$url" ] || ! grep -q "RUNNING   it" web.out; then
+    dash_fail "no dashboard address printed, or the run did not start within 2 minutes"
+else
+    case "$url" in http://127.0.0.1:*) ;; *) dash_fail "served at $url, expected 127.0.0.1" ;; esac
+    api="${url}api/runs/web"
+    timeout 6 curl -s -N "${url}api/events" > web-events.txt || true
+    its=$(grep -A1 '^event: progress' web-events.txt | grep -o '"iteration":[0-9]*' | sort -u | wc -l)
+    [ "$its" -ge 2 ] || dash_fail "the event stream carried $its distinct iterations in 6 s, expected at least 2"
+    code=$(curl -s -o web-post.txt -w '%{http_code}' -X POST "$api/pause")
+    [ "$code" = 403 ] || dash_fail "a POST without token answered $code, expected 403"
+    token=$(curl -s -c web-cookies "$url" | sed -n 's/.*name="jgan-token" content="\([^"]*\)".*/\1/p')
+    post() { # post ORIGIN ACTION BODY: prints the status code, the body goes to web-post.txt
+        curl -s -o web-post.txt -w '%{http_code}' -b web-cookies -H "X-Jgan-Token: $token" -H "Origin: $1" \
+            -X POST "$api/$2" --data "$3"
+    }
+    code=$(post http://evil.example pause '')
+    [ "$code" = 403 ] || dash_fail "a cross-origin POST with the token answered $code, expected 403"
+    code=$(curl -s -o web-post.txt -w '%{http_code}' -b web-cookies -H "X-Jgan-Token: x$token" \
+        -H "Origin: ${url%/}" -X POST "$api/pause")
+    [ "$code" = 403 ] || dash_fail "a POST with a wrong token answered $code, expected 403"
+    code=$(post "${url%/}" set '{"lrD":"-1"}')
+    { [ "$code" = 400 ] && grep -q "option 'lrD' has value '-1'" web-post.txt; } \
+        || dash_fail "an invalid lrD answered $code $(cat web-post.txt), expected 400 with the engine's message"
+    code=$(post "${url%/}" set '{"lrD":"3e-4"}')
+    [ "$code" = 200 ] || dash_fail "a valid lrD answered $code $(cat web-post.txt)"
+    code=$(post "${url%/}" pause '')
+    [ "$code" = 200 ] || dash_fail "pause answered $code $(cat web-post.txt)"
+    for _ in $(seq 1 60); do
+        curl -s "$api" | grep -q '"state":"PAUSED"' && break
+        sleep 0.5
+    done
+    curl -s "$api" | grep -q '"state":"PAUSED"' || dash_fail "the run is not PAUSED 30 s after the pause"
+    grep -q '^[0-9]*,lrD,' runs/web/history.csv 2>/dev/null || dash_fail "history.csv has no lrD row"
+    for path in "file/../../../../etc/passwd" "file/%2e%2e/%2e%2e/status.json" "file//etc/passwd" \
+            "file/samples/..%2f..%2fconfig.json" "file/.lock" "file/checkpoints/checkpoint.zip"; do
+        code=$(curl -s --path-as-is -o web-file.txt -w '%{http_code}' "$api/$path")
+        if [ "$code" = 200 ] || grep -q "root:" web-file.txt; then
+            dash_fail "$path was served ($code)"
+        fi
+    done
+    code=$(curl -s -o web-file.txt -w '%{http_code}' "$api/file/config.json")
+    { [ "$code" = 200 ] && grep -q '"run": "web"' web-file.txt; } || dash_fail "config.json answered $code"
+    post "${url%/}" stop '' > /dev/null
+fi
+kill "$web" 2>/dev/null || true
+wait "$web" 2>/dev/null || true
+if [ "$dash_failures" -eq 0 ]; then
+    echo "smoke: dashboard: ok"
+fi
+failures=$((failures + dash_failures))
 
 if [ "$failures" -gt 0 ]; then
     echo "smoke: $failures check(s) failed" >&2

@@ -5,6 +5,8 @@
 # submitted; a resubmission that trains only the run that is missing. Where Slurm cannot be had (not root, no
 # apt-get) the Slurm part says so and is skipped, except under CI=true, where that is a failure.
 set -euo pipefail
+# the sweep's JVMs serve no dashboard
+export JGAN_HTTP_PORT=off
 here="$(cd "$(dirname "$0")/../../.." && pwd)"
 jgan="$here/jgan"
 cluster="$here/src/test/sh/slurm-cluster.sh"

@@ -1,0 +1,109 @@
+package org.jgan.dashboard.internal;
+
+import jakarta.servlet.http.Cookie;
+import jakarta.servlet.http.HttpServletRequest;
+import jakarta.servlet.http.HttpServletResponse;
+import java.net.URI;
+import java.nio.charset.StandardCharsets;
+import java.security.GeneralSecurityException;
+import java.security.MessageDigest;
+import java.security.SecureRandom;
+import java.util.Base64;
+import javax.crypto.Mac;
+import javax.crypto.spec.SecretKeySpec;
+
+/**
+ * Protection of the state-changing requests against cross-site request forgery, two checks that must both pass:
+ * <ul>
+ * <li>the request carries a token tied to the browser's session cookie: the cookie {@value #COOKIE} (random,
+ * HttpOnly, SameSite=Strict) is set by the page; the token is HMAC-SHA256 of it under a key drawn when the runtime
+ * started, handed to the page in a meta tag and sent back in the header {@value #HEADER};</li>
+ * <li>the request comes from the dashboard's own origin: its {@code Origin} header (or, without one, its
+ * {@code Referer}) names the scheme, host and port the request was sent to.</li>
+ * </ul>
+ */
+final class Csrf {
+
+    static final String COOKIE = "jgan_session";
+    static final String HEADER = "X-Jgan-Token";
+    private static final SecureRandom RANDOM = new SecureRandom();
+
+    private final byte[] key = new byte[32];
+
+    Csrf() {
+        RANDOM.nextBytes(key);
+    }
+
+    /** The session cookie's value of the request, or null. */
+    static String session(HttpServletRequest req) {
+        Cookie[] cookies = req.getCookies();
+        if (cookies != null) {
+            for (Cookie c : cookies) {
+                if (COOKIE.equals(c.getName()) && c.getValue() != null && !c.getValue().isEmpty()) {
+                    return c.getValue();
+                }
+            }
+        }
+        return null;
+    }
+
+    /** The request's session, or a new one set as a cookie on the response. */
+    String sessionFor(HttpServletRequest req, HttpServletResponse resp) {
+        String s = session(req);
+        if (s != null) {
+            return s;
+        }
+        byte[] b = new byte[18];
+        RANDOM.nextBytes(b);
+        s = Base64.getUrlEncoder().withoutPadding().encodeToString(b);
+        resp.addHeader("Set-Cookie", COOKIE + "=" + s + "; Path=/; HttpOnly; SameSite=Strict");
+        return s;
+    }
+
+    /** The token of a session. */
+    String token(String session) {
+        try {
+            Mac mac = Mac.getInstance("HmacSHA256");
+            mac.init(new SecretKeySpec(key, "HmacSHA256"));
+            return Base64.getUrlEncoder().withoutPadding()
+                    .encodeToString(mac.doFinal(session.getBytes(StandardCharsets.UTF_8)));
+        } catch (GeneralSecurityException e) {
+            throw new IllegalStateException("HmacSHA256 unavailable", e);
+        }
+    }
+
+    /** Why the request may not change anything, or null when it may. */
+    String refusal(HttpServletRequest req) {
+        String origin = req.getHeader("Origin");
+        String expected = req.getScheme() + "://" + req.getHeader("Host");
+        if (origin != null) {
+            if (!origin.equals(expected)) {
+                return "cross-origin request refused (Origin " + origin + ")";
+            }
+        } else {
+            String referer = req.getHeader("Referer");
+            if (referer == null) {
+                return "request refused: no Origin or Referer header to check it comes from the dashboard";
+            }
+            URI r;
+            try {
+                r = URI.create(referer);
+            } catch (IllegalArgumentException e) {
+                return "request refused: malformed Referer";
+            }
+            if (!(r.getScheme() + "://" + r.getRawAuthority()).equals(expected)) {
+                return "cross-origin request refused (Referer from another origin)";
+            }
+        }
+        String session = session(req);
+        String sent = req.getHeader(HEADER);
+        if (session == null || sent == null) {
+            return "request refused: missing session cookie or " + HEADER + " header (reload the dashboard)";
+        }
+        if (!MessageDigest.isEqual(token(session).getBytes(StandardCharsets.UTF_8),
+                sent.getBytes(StandardCharsets.UTF_8))) {
+            return "request refused: the " + HEADER + " token does not match this browser's session (reload the dashboard)";
+        }
+        return null;
+    }
+}

@@ -1,0 +1,78 @@
+package org.jgan.dashboard.internal;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.LinkOption;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Set;
+import java.util.regex.Pattern;
+
+/**
+ * The files of a run folder the dashboard serves, by name only: the folder's logs and documents, and the images and
+ * point clouds of its {@code samples/} folder. A name is one path segment of letters, digits, dots, dashes and
+ * underscores that does not start with a dot; it is looked up in the run's own folder, and a name that leads
+ * anywhere else (a symbolic link out of it) is refused. Nothing else of the file system can be reached.
+ */
+final class RunFiles {
+
+    /** The files at the top of a run folder that may be read. */
+    static final Set<String> TOP = Set.of("config.json", "status.json", "metrics.json", "metrics.csv", "losses.csv",
+            "losses.png", "history.csv");
+    private static final Pattern NAME = Pattern.compile("[A-Za-z0-9][A-Za-z0-9._-]{0,200}");
+    private static final Pattern SAMPLE = Pattern.compile("iter-[0-9]{7}-[A-Za-z0-9._-]{1,100}\\.(png|csv)");
+
+    private RunFiles() {
+    }
+
+    /**
+     * The file {@code name} ({@code losses.csv}, or {@code samples/iter-0001000-samples.png}) of the run folder, or
+     * null when the name is not one the dashboard serves or no such regular file exists inside the folder.
+     */
+    static Path resolve(Path folder, String name) throws IOException {
+        if (folder == null || name == null) {
+            return null;
+        }
+        Path file;
+        if (name.startsWith("samples/")) {
+            String leaf = name.substring("samples/".length());
+            if (!SAMPLE.matcher(leaf).matches()) {
+                return null;
+            }
+            file = folder.resolve("samples").resolve(leaf);
+        } else if (TOP.contains(name)) {
+            file = folder.resolve(name);
+        } else {
+            return null;
+        }
+        if (!Files.isRegularFile(file, LinkOption.NOFOLLOW_LINKS)) {
+            return null;
+        }
+        // the folder itself may lie behind a link; what counts is that the file lies inside it
+        Path real = file.toRealPath();
+        if (!real.startsWith(folder.toRealPath())) {
+            return null;
+        }
+        return real;
+    }
+
+    /** The names of the sample files of the folder (grids and plots), oldest iteration first. */
+    static List<String> samples(Path folder) throws IOException {
+        List<String> out = new ArrayList<>();
+        Path dir = folder.resolve("samples");
+        if (!Files.isDirectory(dir)) {
+            return out;
+        }
+        try (var files = Files.list(dir)) {
+            files.map(f -> f.getFileName().toString()).filter(n -> SAMPLE.matcher(n).matches() && n.endsWith(".png"))
+                    .sorted().forEach(n -> out.add("samples/" + n));
+        }
+        return out;
+    }
+
+    /** Whether a word is a plain name (for run ids in a path). */
+    static boolean plainName(String s) {
+        return s != null && NAME.matcher(s).matches();
+    }
+}

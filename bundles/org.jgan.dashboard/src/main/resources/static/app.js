@@ -1,0 +1,302 @@
+// The jgan dashboard: runs, a run (curves, samples, configuration, controls), starting a run, the catalog.
+// Live updates come from the server-sent event stream /api/events; nothing polls.
+"use strict";
+
+const TOKEN = document.querySelector('meta[name="jgan-token"]').content;
+const main = document.getElementById("main");
+const runs = new Map();          // id -> latest status
+let view = null;                 // the current page: {render(), onEvent(kind, status)}
+
+function el(tag, attrs, ...children) {
+  const e = document.createElement(tag);
+  for (const [k, v] of Object.entries(attrs || {})) {
+    if (k.startsWith("on")) e.addEventListener(k.substring(2), v); else e.setAttribute(k, v);
+  }
+  for (const c of children) e.append(c instanceof Node ? c : document.createTextNode(c == null ? "" : String(c)));
+  return e;
+}
+
+async function api(path, body) {
+  const init = body === undefined ? {} : {
+    method: "POST", body: JSON.stringify(body),
+    headers: {"Content-Type": "application/json", "X-Jgan-Token": TOKEN}
+  };
+  const r = await fetch(path, init);
+  const text = await r.text();
+  let data = null;
+  try { data = text ? JSON.parse(text) : null; } catch (e) { data = text; }
+  if (!r.ok) throw new Error((data && data.error) || ("HTTP " + r.status));
+  return data;
+}
+
+function fmt(v, digits) {
+  if (v == null || Number.isNaN(v)) return "";
+  return Math.abs(v) >= 1e4 || (Math.abs(v) < 1e-3 && v !== 0) ? v.toExponential(2) : v.toFixed(digits);
+}
+
+function eta(s) {
+  if (s == null || s < 0) return "";
+  s = Math.round(s);
+  return s < 60 ? s + "s" : s < 3600 ? Math.floor(s / 60) + "m" + String(s % 60).padStart(2, "0") + "s"
+      : Math.floor(s / 3600) + "h" + String(Math.floor(s % 3600 / 60)).padStart(2, "0") + "m";
+}
+
+// A status from the API (RunStatusDTO) or from an event (its properties: run, eta) in one shape.
+function normal(s) {
+  return {id: s.id || s.run, state: s.state, iteration: s.iteration, iterations: s.iterations, rate: s.rate,
+          eta: s.etaSeconds != null ? s.etaSeconds : s.eta, losses: s.losses || {}, metrics: s.metrics || {},
+          error: s.error, summary: s.summary, outputDir: s.outputDir};
+}
+
+// ---- the event stream ----
+function connect() {
+  const conn = document.getElementById("connection");
+  const source = new EventSource("/api/events");
+  source.addEventListener("open", () => { conn.textContent = "live"; conn.className = "ok"; });
+  source.addEventListener("error", () => { conn.textContent = "reconnecting..."; conn.className = "error"; });
+  source.addEventListener("runs", e => {
+    runs.clear();
+    for (const s of JSON.parse(e.data)) { const n = normal(s); runs.set(n.id, n); }
+    if (view) view.render();
+  });
+  for (const kind of ["progress", "state"]) {
+    source.addEventListener(kind, e => {
+      const n = normal(JSON.parse(e.data));
+      runs.set(n.id, n);
+      if (view) view.onEvent(kind, n);
+    });
+  }
+}
+
+// ---- pages ----
+function runsPage() {
+  const body = el("tbody");
+  const table = el("table", {id: "runs"}, el("thead", {}, el("tr", {},
+      ...["run", "state", "iteration", "%", "it/s", "ETA", "d_loss", "g_loss", "scores"].map(h => el("th", {}, h)))), body);
+  function row(s) {
+    const scores = Object.entries(s.metrics).map(([k, v]) => k + " " + fmt(v, 3)).join("  ");
+    return el("tr", {"data-run": s.id},
+        el("td", {}, el("a", {href: "#/run/" + encodeURIComponent(s.id)}, s.id)),
+        el("td", {class: "state-" + s.state}, s.state),
+        el("td", {class: "num iteration"}, s.iteration + "/" + s.iterations),
+        el("td", {class: "num"}, s.iterations ? Math.floor(100 * s.iteration / s.iterations) + "%" : ""),
+        el("td", {class: "num"}, fmt(s.rate, 1)),
+        el("td", {class: "num"}, eta(s.eta)),
+        el("td", {class: "num"}, fmt(s.losses.d_loss, 4)),
+        el("td", {class: "num"}, fmt(s.losses.g_loss, 4)),
+        el("td", {}, scores + (s.error ? "  " : ""), s.error ? el("span", {class: "error"}, s.error) : ""));
+  }
+  return {
+    render() {
+      body.replaceChildren(...[...runs.values()].map(row));
+      main.replaceChildren(el("h2", {}, "Runs"), runs.size ? table : el("p", {class: "muted"},
+          "No runs yet: start one here or with gan:start."));
+    },
+    onEvent() { this.render(); }
+  };
+}
+
+function chart(title, columns, data, width) {
+  const series = [{}].concat(columns.map((c, i) => ({label: c, stroke: ["#1f77b4", "#ff7f0e", "#2ca02c", "#d62728",
+      "#9467bd", "#8c564b", "#e377c2", "#7f7f7f"][i % 8], width: 1, spanGaps: true})));
+  return new uPlot({title: title, width: width, height: 260, series: series, scales: {x: {time: false}}}, data);
+}
+
+function runPage(id) {
+  const status = el("p", {id: "status"});
+  const message = el("span", {id: "message"});
+  const settings = el("input", {type: "text", id: "settings", size: 50, placeholder: "lrD=1e-4 regularizer.r1.weight=5"});
+  const charts = el("div", {class: "charts"});
+  const slider = el("input", {type: "range", id: "sample-slider", min: 0, max: 0, value: 0});
+  const sampleName = el("span", {class: "muted"});
+  const image = el("img", {id: "sample", alt: "samples"});
+  const config = el("pre", {id: "config"});
+  const history = el("pre", {id: "history"});
+  let losses = {columns: [], rows: []};
+  let plots = [];
+  let samples = [];
+  let loading = false;
+
+  function act(action, body) {
+    message.textContent = ""; message.className = "";
+    api("/api/runs/" + encodeURIComponent(id) + "/" + action, body || {}).then(s => {
+      const n = normal(s); runs.set(n.id, n); showStatus();
+      message.textContent = {pause: "pause requested: the run pauses at its next iteration, with a checkpoint",
+          resume: "resumed", stop: "stop requested: the run stops at its next iteration, with a checkpoint",
+          set: "taken: the run applies it at its next iteration (see the history below)"}[action] || action;
+      message.className = "ok";
+      if (action === "set") settings.value = "";
+    }).catch(e => { message.textContent = e.message; message.className = "error"; });
+  }
+
+  function setFromField() {
+    const changes = {};
+    for (const word of settings.value.trim().split(/\s+/).filter(w => w)) {
+      const i = word.indexOf("=");
+      if (i <= 0) { message.textContent = "expected key=value, got '" + word + "'"; message.className = "error"; return; }
+      changes[word.substring(0, i)] = word.substring(i + 1);
+    }
+    act("set", changes);
+  }
+
+  function showStatus() {
+    const s = runs.get(id);
+    if (!s) { status.textContent = "unknown run"; return; }
+    status.replaceChildren(el("span", {class: "state-" + s.state}, s.state), "  ",
+        el("span", {class: "iteration"}, s.iteration + "/" + s.iterations), "  " + fmt(s.rate, 1) + " it/s  ETA " +
+        eta(s.eta) + "  " + Object.entries(s.metrics).map(([k, v]) => k + " " + fmt(v, 3)).join("  "),
+        s.error ? el("span", {class: "error"}, "  " + s.error) : "");
+  }
+
+  function drawCharts() {
+    const width = Math.max(360, Math.min(620, (window.innerWidth - 80) / 2));
+    const x = losses.rows.map(r => r[0]);
+    plots = [];
+    charts.replaceChildren();
+    for (const [title, prefix] of [["discriminator", "d_"], ["generator", "g_"]]) {
+      const idx = losses.columns.map((c, i) => [c, i]).filter(([c]) => c.startsWith(prefix));
+      if (!idx.length) continue;
+      const data = [x].concat(idx.map(([, i]) => losses.rows.map(r => r[i])));
+      const holder = el("div", {class: "chart", "data-chart": prefix});
+      charts.append(holder);
+      const p = chart(title, idx.map(([c]) => c), data, width);
+      holder.append(p.root);
+      plots.push({plot: p, idx: idx});
+    }
+  }
+
+  async function loadLosses() {
+    if (loading) return;
+    loading = true;
+    try {
+      const last = losses.rows.length ? losses.rows[losses.rows.length - 1][0] : 0;
+      const more = await api("/api/runs/" + encodeURIComponent(id) + "/losses?from=" + last);
+      if (more.columns.join() !== losses.columns.join()) {
+        losses = {columns: more.columns, rows: last ? [] : more.rows};
+        if (last) { loading = false; losses = {columns: [], rows: []}; return loadLosses(); }
+        drawCharts();
+      } else if (more.rows.length) {
+        losses.rows = losses.rows.concat(more.rows);
+        const x = losses.rows.map(r => r[0]);
+        for (const {plot, idx} of plots) plot.setData([x].concat(idx.map(([, i]) => losses.rows.map(r => r[i]))));
+      }
+    } catch (e) { message.textContent = e.message; message.className = "error"; }
+    loading = false;
+  }
+
+  function showSample() {
+    if (!samples.length) { image.removeAttribute("src"); sampleName.textContent = "no samples yet"; return; }
+    const name = samples[Number(slider.value)];
+    image.src = "/api/runs/" + encodeURIComponent(id) + "/file/" + name;
+    image.className = name.endsWith("-samples.png") ? "grid" : "";
+    sampleName.textContent = name.replace("samples/", "");
+  }
+
+  async function loadDetail() {
+    const d = await api("/api/runs/" + encodeURIComponent(id));
+    const n = normal(d.status); runs.set(n.id, n); showStatus();
+    const atEnd = Number(slider.value) >= samples.length - 1;
+    samples = d.samples;
+    slider.max = Math.max(0, samples.length - 1);
+    if (atEnd) slider.value = slider.max;
+    showSample();
+    for (const [pre, name] of [[config, "config.json"], [history, "history.csv"]]) {
+      fetch("/api/runs/" + encodeURIComponent(id) + "/file/" + name)
+          .then(r => r.ok ? r.text() : "(none yet)").then(t => { pre.textContent = t; });
+    }
+  }
+
+  slider.addEventListener("input", showSample);
+  return {
+    render() {
+      main.replaceChildren(
+          el("h2", {}, "Run ", el("span", {id: "run-id"}, id)), status,
+          el("section", {class: "controls"},
+              el("button", {id: "pause", onclick: () => act("pause")}, "Pause"),
+              el("button", {id: "resume", onclick: () => act("resume")}, "Resume"),
+              el("button", {id: "stop", onclick: () => act("stop")}, "Stop"), " ",
+              settings, el("button", {id: "apply", onclick: setFromField}, "Change settings"), " ", message),
+          el("section", {}, el("h3", {}, "Losses"), charts),
+          el("section", {class: "samples"}, el("h3", {}, "Samples"), slider, " ", sampleName, el("br"), image),
+          el("section", {}, el("h3", {}, "History (history.csv)"), history),
+          el("section", {}, el("h3", {}, "Configuration (config.json)"), config));
+      showStatus();
+      loadLosses();
+      loadDetail().catch(e => { message.textContent = e.message; message.className = "error"; });
+    },
+    onEvent(kind, s) {
+      if (s.id !== id) return;
+      showStatus();
+      loadLosses();
+      loadDetail().catch(() => {});
+    }
+  };
+}
+
+function startPage() {
+  const preset = el("input", {type: "text", id: "preset", size: 24, placeholder: "default"});
+  const text = el("textarea", {id: "start-settings", rows: 8, cols: 60, placeholder: "iterations=500\nname=my-run"});
+  const out = el("pre", {id: "start-result"});
+  function request() {
+    const settings = {};
+    for (const line of text.value.split(/\n|\s+/).map(l => l.trim()).filter(l => l)) {
+      const i = line.indexOf("=");
+      if (i <= 0) throw new Error("expected key=value, got '" + line + "'");
+      settings[line.substring(0, i)] = line.substring(i + 1);
+    }
+    return {preset: preset.value.trim() || null, settings: settings};
+  }
+  function send(path, then) {
+    out.className = "";
+    let body;
+    try { body = request(); } catch (e) { out.textContent = e.message; out.className = "error"; return; }
+    api(path, body).then(then).catch(e => { out.textContent = e.message; out.className = "error"; });
+  }
+  return {
+    render() {
+      main.replaceChildren(el("h2", {}, "Start a run"),
+          el("p", {}, "Preset ", preset, " (see components; empty: settings only)"),
+          el("p", {}, "Settings, key=value, one per line or separated by spaces:"), text,
+          el("p", {}, el("button", {id: "validate", onclick: () => send("/api/validate", r => {
+                out.textContent = Object.entries(r).map(([k, v]) => k + " = " + v).join("\n"); })}, "Validate"), " ",
+              el("button", {id: "start", onclick: () => send("/api/runs", s => {
+                location.hash = "#/run/" + encodeURIComponent(s.id); })}, "Start")),
+          out);
+    },
+    onEvent() {}
+  };
+}
+
+function catalogPage() {
+  return {
+    render() {
+      main.replaceChildren(el("h2", {}, "Components"), el("p", {class: "muted"}, "loading..."));
+      api("/api/components").then(list => {
+        const rows = [];
+        for (const c of list) {
+          const options = (c.options || []).map(o => o.name + " = " + o.defaultValue + (o.expected ? " (" + o.expected + ")" : "")
+              + (o.description ? ": " + o.description : "")).join("\n");
+          rows.push(el("tr", {}, el("td", {}, c.kind), el("td", {}, c.name), el("td", {}, c.description || ""),
+              el("td", {}, el("pre", {}, options)), el("td", {class: "muted"}, (c.bundle || "") + " " + (c.bundleVersion || ""))));
+        }
+        main.replaceChildren(el("h2", {}, "Components"), el("table", {id: "catalog"}, el("thead", {}, el("tr", {},
+            ...["kind", "name", "description", "options (default, range)", "bundle"].map(h => el("th", {}, h)))),
+            el("tbody", {}, ...rows)));
+      }).catch(e => main.replaceChildren(el("p", {class: "error"}, e.message)));
+    },
+    onEvent() {}
+  };
+}
+
+function route() {
+  const hash = location.hash || "#/";
+  if (hash.startsWith("#/run/")) view = runPage(decodeURIComponent(hash.substring(6)));
+  else if (hash === "#/start") view = startPage();
+  else if (hash === "#/catalog") view = catalogPage();
+  else view = runsPage();
+  view.render();
+}
+
+window.addEventListener("hashchange", route);
+connect();
+route();
