@@ -1,6 +1,9 @@
 package org.jgan.engine.internal.memory;
 
+import java.io.IOException;
 import java.lang.reflect.Method;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import org.bytedeco.javacpp.Pointer;
 import org.jgan.api.dto.MemoryDTO;
 import org.slf4j.Logger;
@@ -15,12 +18,28 @@ public final class ProcessMemory {
     private static final Logger LOG = LoggerFactory.getLogger(ProcessMemory.class);
     /** How long ND4J's deallocator threads get to free what a collection found, before the heap is trimmed. */
     private static final long DEALLOCATION_MILLIS = 200;
+    private static final Path STATUS = Path.of("/proc/self/status");
 
     private ProcessMemory() {
     }
 
-    /** Resident set size of this process (what it occupies in physical memory), in bytes. */
+    /**
+     * Resident set size of this process (what it occupies in physical memory), in bytes: VmRSS of
+     * /proc/self/status, read here rather than through JavaCPP ({@code Pointer.physicalBytes()}, which reads the
+     * same) because touching JavaCPP's classes while the ND4J bundle initialises them on its loader thread
+     * deadlocks on their class initialisation ({@code runtime/jgan exec 'gan:runs'} hung that way); JavaCPP only
+     * where there is no /proc.
+     */
     public static long resident() {
+        try {
+            for (String line : Files.readAllLines(STATUS)) {
+                if (line.startsWith("VmRSS:")) {
+                    return Long.parseLong(line.substring("VmRSS:".length()).replace("kB", "").trim()) * 1024;
+                }
+            }
+        } catch (IOException | NumberFormatException e) {
+            // not Linux
+        }
         return Pointer.physicalBytes();
     }
 
