@@ -5,7 +5,11 @@ import java.util.Map;
 import org.jgan.api.dto.RunStatusDTO;
 import org.jgan.engine.internal.memory.ByteSize;
 
-/** Formats a run's status as one human-readable progress line. */
+/**
+ * Formats a run's status as one human-readable progress line: state, iteration, rate, ETA, the players' losses, the
+ * metrics' scores (not the counts they report beside them: a {@code *_total} such as mixture.modes_total, the
+ * number of samples) and the memory the run holds.
+ */
 public final class ProgressLine {
 
     private ProgressLine() {
@@ -31,6 +35,9 @@ public final class ProgressLine {
         }
         if (s.metrics != null && !s.metrics.isEmpty()) {
             for (Map.Entry<String, Double> e : new java.util.TreeMap<>(s.metrics).entrySet()) {
+                if (isCount(e.getKey())) {
+                    continue;
+                }
                 sb.append(String.format(Locale.ROOT, "  %s %.3g", e.getKey(), e.getValue()));
             }
         }
@@ -41,6 +48,12 @@ public final class ProgressLine {
             sb.append("  error: ").append(s.error);
         }
         return sb.toString();
+    }
+
+    /** A metric's count rather than a score: mixture.modes_total, features.samples, features.real_samples. */
+    static boolean isCount(String metric) {
+        String score = metric.substring(metric.lastIndexOf('.') + 1);
+        return score.endsWith("_total") || score.equals("samples") || score.endsWith("_samples");
     }
 
     static String duration(double seconds) {
