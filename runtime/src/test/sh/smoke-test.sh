@@ -71,6 +71,8 @@ for f in status.json config.json losses.csv samples checkpoints/checkpoint.zip; 
         failures=$((failures + 1))
     fi
 done
+# gan:runs lists the runs of runs/ that earlier runtimes trained, with their recorded state
+check recorded-runs 0 "^smoke  *COMPLETED it 40/40" timeout 120 "$jgan" exec 'gan:runs'
 # the completed run is scored from its checkpoint
 check evaluate 0 "evaluation of run smoke at iteration 40" "$jgan" exec 'gan:evaluate runs/smoke'
 
@@ -267,6 +269,8 @@ else
             dash_fail "$path was served ($code)"
         fi
     done
+    curl -s "${url}api/recorded" | grep -q '"id":"smoke","state":"COMPLETED"' \
+        || dash_fail "/api/recorded does not list the completed run 'smoke' of an earlier runtime"
     code=$(curl -s -o web-file.txt -w '%{http_code}' "$api/file/config.json")
     { [ "$code" = 200 ] && grep -q '"run": "web"' web-file.txt; } || dash_fail "config.json answered $code"
     post "${url%/}" stop '' > /dev/null

@@ -86,13 +86,26 @@ function runsPage() {
         el("td", {class: "num"}, fmt(s.losses.g_loss, 4)),
         el("td", {}, scores + (s.error ? "  " : ""), s.error ? el("span", {class: "error"}, s.error) : ""));
   }
+  const recordedBody = el("tbody");
+  const recorded = el("section", {}, el("h3", {}, "Recorded in runs/ (earlier runtimes, other processes)"),
+      el("table", {id: "recorded"}, el("thead", {}, el("tr", {},
+          ...["run", "state", "iteration", "%", "", "", "d_loss", "g_loss", "scores"].map(h => el("th", {}, h)))),
+          recordedBody));
+  api("/api/recorded").then(list => {
+    recordedBody.replaceChildren(...list.map(s => row(normal(s))));
+    recorded.hidden = list.length === 0;
+  }).catch(() => { recorded.hidden = true; });
+  recorded.hidden = true;
   return {
     render() {
       body.replaceChildren(...[...runs.values()].map(row));
       main.replaceChildren(el("h2", {}, "Runs"), runs.size ? table : el("p", {class: "muted"},
-          "No runs yet: start one here or with gan:start."));
+          "No runs in this runtime yet: start one here or with gan:start."), recorded);
     },
-    onEvent() { this.render(); }
+    onEvent() {
+      body.replaceChildren(...[...runs.values()].map(row));
+      if (!main.contains(table) && runs.size) this.render();
+    }
   };
 }
 
@@ -121,9 +134,9 @@ function runPage(id) {
     message.textContent = ""; message.className = "";
     api("/api/runs/" + encodeURIComponent(id) + "/" + action, body || {}).then(s => {
       const n = normal(s); runs.set(n.id, n); showStatus();
-      message.textContent = {pause: "pause requested: the run pauses at its next iteration, with a checkpoint",
-          resume: "resumed", stop: "stop requested: the run stops at its next iteration, with a checkpoint",
-          set: "taken: the run applies it at its next iteration (see the history below)"}[action] || action;
+      message.textContent = action === "set" ? "taken: the run applies it at its next iteration (see the history below)"
+          : action + ": the run is " + n.state + " at iteration " + n.iteration
+            + (n.state === "PAUSED" || n.state === "STOPPED" ? ", checkpoint saved" : "");
       message.className = "ok";
       if (action === "set") settings.value = "";
     }).catch(e => { message.textContent = e.message; message.className = "error"; });

@@ -43,6 +43,16 @@ public interface TrainingService {
     List<RunStatusDTO> runs();
 
     /**
+     * The runs in the folder of run folders ({@code runs/} of the working directory) that this runtime does not
+     * train: those of earlier runtimes and of other processes, by folder name, with the state, iteration, losses,
+     * scores and error their status.json recorded. One recorded as starting, running or paused whose folder no
+     * process holds was interrupted: it comes as STOPPED with an error saying so (its run command resumes it).
+     *
+     * @since 1.9
+     */
+    List<RunStatusDTO> recordedRuns();
+
+    /**
      * The runtime's memory: resident size, Java heap, and the ND4J arrays its runs hold.
      *
      * @since 1.6
@@ -52,8 +62,14 @@ public interface TrainingService {
     /** @throws IllegalArgumentException for an unknown run id */
     RunStatusDTO status(String runId);
 
+    /**
+     * Pauses the run at its next iteration boundary (a checkpoint is saved); waits up to 30 s for it to get there.
+     *
+     * @return the run's status then: PAUSED, unless the boundary is further away (a long iteration) or it ended
+     */
     RunStatusDTO pause(String runId);
 
+    /** Resumes a paused run; waits up to 30 s for it to run again and returns its status then. */
     RunStatusDTO resume(String runId);
 
     /** Stops the run after its current iteration, saving a checkpoint. */

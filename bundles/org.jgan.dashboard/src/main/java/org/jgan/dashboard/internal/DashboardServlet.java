@@ -27,6 +27,7 @@ import org.slf4j.LoggerFactory;
  *   GET  /                              the page (sets the session cookie, carries the request token)
  *   GET  /static/NAME                   the page's script and style, the vendored chart library
  *   GET  /api/runs                      every run's status
+ *   GET  /api/recorded                  the runs of runs/ from earlier runtimes and other processes, as recorded
  *   GET  /api/runs/ID                   a run's status and the names of its sample images
  *   GET  /api/runs/ID/losses?from=N     losses.csv rows after iteration N, as columns
  *   GET  /api/runs/ID/file/NAME         config.json, history.csv, metrics.csv, samples/iter-...png, ...
@@ -125,6 +126,8 @@ class DashboardServlet extends HttpServlet {
             staticFile(path.substring("/static/".length()), resp);
         } else if (path.equals("/api/runs")) {
             json(resp, training.runs());
+        } else if (path.equals("/api/recorded")) {
+            json(resp, training.recordedRuns());
         } else if (path.equals("/api/components")) {
             json(resp, training.components());
         } else if (path.equals("/api/events")) {
@@ -201,9 +204,11 @@ class DashboardServlet extends HttpServlet {
         if (!RunFiles.plainName(id)) {
             throw new Refusal(404, "unknown run");
         }
-        for (RunStatusDTO s : training.runs()) {
-            if (s.id.equals(id)) {
-                return s;
+        for (List<RunStatusDTO> runs : List.of(training.runs(), training.recordedRuns())) {
+            for (RunStatusDTO s : runs) {
+                if (s.id.equals(id)) {
+                    return s;
+                }
             }
         }
         throw new Refusal(404, "unknown run '" + id + "'");

@@ -13,6 +13,7 @@ import org.jgan.api.TrainingService;
 import org.jgan.api.dto.ComponentDTO;
 import org.jgan.api.dto.MemoryDTO;
 import org.jgan.api.dto.RunStatusDTO;
+import org.jgan.api.dto.RunStatusDTO.State;
 import org.jgan.engine.internal.RunTable.Handle;
 import org.jgan.engine.internal.analysis.Analysis;
 import org.jgan.engine.internal.catalog.ComponentCatalog;
@@ -230,6 +231,11 @@ public final class RunRegistry implements TrainingService {
     }
 
     @Override
+    public List<RunStatusDTO> recordedRuns() {
+        return runs.recorded(Path.of("runs"));
+    }
+
+    @Override
     public MemoryDTO memory() {
         return ProcessMemory.snapshot(runs.heldBytes());
     }
@@ -243,14 +249,24 @@ public final class RunRegistry implements TrainingService {
     public RunStatusDTO pause(String runId) {
         TrainingRun r = running(runId);
         r.pause();
-        return r.status();
+        // the state the pause caused (PAUSED at the next iteration boundary, checkpoint saved), or the one after 30 s
+        return awaitState(r, State.PAUSED);
     }
 
     @Override
     public RunStatusDTO resume(String runId) {
         TrainingRun r = running(runId);
         r.resume();
-        return r.status();
+        return awaitState(r, State.RUNNING);
+    }
+
+    private static RunStatusDTO awaitState(TrainingRun r, State state) {
+        try {
+            return r.awaitState(java.util.EnumSet.of(state), 30_000);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return r.status();
+        }
     }
 
     @Override

@@ -14,6 +14,7 @@ import java.util.Set;
 import org.jgan.api.dto.RunStatusDTO;
 import org.jgan.engine.internal.catalog.ComponentCatalog;
 import org.jgan.engine.internal.config.RunSpec;
+import org.jgan.engine.internal.folder.RecordedRuns;
 import org.jgan.engine.internal.folder.RunFolder;
 import org.jgan.engine.internal.run.ProgressLine;
 import org.jgan.engine.internal.run.TrainingRun;
@@ -99,6 +100,23 @@ final class RunTable {
     synchronized List<RunStatusDTO> statuses() {
         List<RunStatusDTO> out = new ArrayList<>();
         runs.values().forEach(h -> out.add(h.status()));
+        return out;
+    }
+
+    /**
+     * The runs recorded in the run folders under {@code root} that are not this table's (by name and by folder),
+     * with the progress line of their recorded status.
+     */
+    List<RunStatusDTO> recorded(Path root) {
+        Set<String> known = new HashSet<>();
+        for (RunStatusDTO s : statuses()) {
+            known.add(s.id);
+            if (s.outputDir != null) {
+                known.add(Path.of(s.outputDir).toAbsolutePath().normalize().toString());
+            }
+        }
+        List<RunStatusDTO> out = RecordedRuns.in(root, known);
+        out.forEach(s -> s.summary = ProgressLine.format(s));
         return out;
     }
 

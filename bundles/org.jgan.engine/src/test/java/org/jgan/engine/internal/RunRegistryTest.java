@@ -2,6 +2,7 @@ package org.jgan.engine.internal;
 
 import java.lang.reflect.Field;
 import java.lang.reflect.Proxy;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Collections;
@@ -16,6 +17,7 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
 import org.jgan.api.NumericsBackend;
+import org.jgan.api.dto.RunStatusDTO;
 import org.jgan.engine.internal.run.TrainingRun;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -23,6 +25,7 @@ import org.osgi.service.cm.Configuration;
 import org.osgi.service.cm.ConfigurationAdmin;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 class RunRegistryTest {
 
@@ -210,6 +213,53 @@ class RunRegistryTest {
             assertEquals("4.0E-4", lrD(r, "late"));
         } finally {
             r.halt(pid);
+        }
+    }
+
+    /** pause and resume answer the state they caused, not the one the run was in when asked. */
+    @Test
+    void pauseAndResumeAnswerTheStateTheyCaused(@TempDir Path dir) throws Exception {
+        StoringAdmin admin = new StoringAdmin();
+        RunRegistry r = registry(admin);
+        String pid = org.jgan.api.TrainingService.RUN_FACTORY_PID + "~answer";
+        Map<String, Object> props = new TreeMap<>(Map.of("name", "answer", "iterations", "1000000",
+                "architecture.hidden", "8", "metrics", "none", "sampleInterval", "0", "checkpointInterval", "0",
+                "outputDir", dir.resolve("answer").toString(), "service.pid", pid));
+        admin.stored.put(pid, new Hashtable<>(props));
+        r.launch(pid, props, READY);
+        try {
+            Waits.until(() -> r.status("answer").iteration >= 3, 60_000, () -> "not training: " + r.status("answer"));
+            RunStatusDTO paused = r.pause("answer");
+            assertEquals(RunStatusDTO.State.PAUSED, paused.state, paused.summary);
+            long at = paused.iteration;
+            assertEquals(RunStatusDTO.State.RUNNING, r.resume("answer").state);
+            Waits.until(() -> r.status("answer").iteration > at, 60_000, () -> "not going on: " + r.status("answer"));
+        } finally {
+            r.halt(pid);
+        }
+    }
+
+    /** A run folder of an earlier runtime is listed with its recorded state; this runtime's runs are not. */
+    @Test
+    void recordedRunsAreTheFoldersOfRunsThatThisRuntimeDoesNotTrain() throws Exception {
+        RunRegistry r = registry(new StoringAdmin());
+        Path root = Path.of("runs");
+        boolean existed = Files.exists(root);
+        Path earlier = root.resolve("registry-test-earlier");
+        try {
+            Files.createDirectories(earlier);
+            Files.writeString(earlier.resolve("status.json"), "{\"state\": \"COMPLETED\", \"iteration\": 9, "
+                    + "\"iterations\": 9}");
+            RunStatusDTO found = r.recordedRuns().stream().filter(s -> s.id.equals("registry-test-earlier"))
+                    .findFirst().orElseThrow(() -> new AssertionError("not listed: " + r.recordedRuns()));
+            assertEquals(RunStatusDTO.State.COMPLETED, found.state);
+            assertTrue(found.summary.startsWith("COMPLETED it 9/9 (100%)"), found.summary);
+        } finally {
+            Files.deleteIfExists(earlier.resolve("status.json"));
+            Files.deleteIfExists(earlier);
+            if (!existed) {
+                Files.deleteIfExists(root);
+            }
         }
     }
 

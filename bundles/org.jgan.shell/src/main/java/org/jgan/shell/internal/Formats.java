@@ -38,18 +38,29 @@ final class Formats {
         return sb.toString();
     }
 
-    /** Every run's line, then the runtime's memory. */
-    static String runs(List<RunStatusDTO> runs, MemoryDTO memory) {
+    /**
+     * Every run's line, then the runtime's memory, then the runs recorded in runs/ that this runtime does not train
+     * (earlier runtimes, other processes) with their recorded state.
+     */
+    static String runs(List<RunStatusDTO> runs, MemoryDTO memory, List<RunStatusDTO> recorded) {
         StringBuilder sb = new StringBuilder();
         if (runs.isEmpty()) {
-            sb.append("no runs\n");
+            sb.append("no runs in this runtime\n");
         } else {
             sb.append(String.format(Locale.ROOT, "%-28s %s%n", "RUN", "STATUS"));
             for (RunStatusDTO r : runs) {
                 sb.append(String.format(Locale.ROOT, "%-28s %s%n", r.id, r.summary));
             }
         }
-        return sb.append(memory.summary).append('\n').toString();
+        sb.append(memory.summary).append('\n');
+        if (!recorded.isEmpty()) {
+            sb.append(String.format(Locale.ROOT, "%nrecorded in runs/ (earlier runtimes, other processes):%n"));
+            sb.append(String.format(Locale.ROOT, "%-28s %s%n", "RUN", "RECORDED STATUS"));
+            for (RunStatusDTO r : recorded) {
+                sb.append(String.format(Locale.ROOT, "%-28s %s%n", r.id, r.summary));
+            }
+        }
+        return sb.toString();
     }
 
     /** Full status with the output folder. */

@@ -61,9 +61,10 @@ public final class GanCommands {
         return "started " + s.id + "\n" + Formats.detail(s);
     }
 
-    @Descriptor("List runs with state, iteration, rate, ETA and latest losses, then the runtime's memory")
+    @Descriptor("List runs with state, iteration, rate, ETA and latest losses, the runtime's memory, then the runs of "
+            + "runs/ from earlier runtimes and other processes with their recorded state")
     public String runs() {
-        return Formats.runs(training.runs(), training.memory());
+        return Formats.runs(training.runs(), training.memory(), training.recordedRuns());
     }
 
     @Descriptor("Show a run's progress")

@@ -87,6 +87,29 @@ public final class RunLock implements AutoCloseable {
         }
     }
 
+    /**
+     * Whether a trainer (in this process or another) holds the lock of {@code dir} now. Tried once, without waiting
+     * and without creating the lock file; taken for a moment when free, which a starting trainer's retries allow.
+     */
+    public static boolean held(Path dir) {
+        Path file = dir.resolve(FILE);
+        if (!Files.exists(file)) {
+            return false;
+        }
+        try (FileChannel channel = FileChannel.open(file, StandardOpenOption.READ, StandardOpenOption.WRITE)) {
+            FileLock lock = channel.tryLock();
+            if (lock == null) {
+                return true;
+            }
+            lock.release();
+            return false;
+        } catch (OverlappingFileLockException inThisProcess) {
+            return true;
+        } catch (IOException e) {
+            return false;
+        }
+    }
+
     private static String holder(FileChannel channel) {
         try {
             ByteBuffer b = ByteBuffer.allocate(512);

@@ -236,9 +236,14 @@ final class RunControl {
 
     /** Waits until the run has finished or {@code millis} passed; returns whether it finished. */
     boolean awaitFinished(long millis) throws InterruptedException {
+        return awaitState(java.util.EnumSet.of(State.COMPLETED, State.FAILED, State.STOPPED), millis);
+    }
+
+    /** Waits until the run is in one of {@code states} or {@code millis} passed; returns whether it is. */
+    boolean awaitState(java.util.Set<State> states, long millis) throws InterruptedException {
         long deadline = System.currentTimeMillis() + millis;
         synchronized (lock) {
-            while (!isFinished()) {
+            while (!states.contains(state)) {
                 long left = deadline - System.currentTimeMillis();
                 if (left <= 0) {
                     return false;

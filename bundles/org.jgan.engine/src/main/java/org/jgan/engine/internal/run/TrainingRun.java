@@ -183,6 +183,18 @@ public final class TrainingRun implements Runnable {
         return control.awaitFinished(millis);
     }
 
+    /**
+     * Waits until the run is in one of {@code states} (or has finished) or {@code millis} passed; returns its status
+     * then.
+     */
+    public RunStatusDTO awaitState(java.util.Set<RunStatusDTO.State> states, long millis) throws InterruptedException {
+        java.util.Set<RunStatusDTO.State> any = java.util.EnumSet.of(RunStatusDTO.State.COMPLETED,
+                RunStatusDTO.State.FAILED, RunStatusDTO.State.STOPPED);
+        any.addAll(states);
+        control.awaitState(any, millis);
+        return control.status();
+    }
+
     public RunStatusDTO status() {
         return control.status();
     }
