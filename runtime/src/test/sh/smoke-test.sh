@@ -71,6 +71,11 @@ for f in status.json config.json losses.csv samples checkpoints/checkpoint.zip; 
         failures=$((failures + 1))
     fi
 done
+# The interactive shell: help gan lists the gan commands; exit without a number ends the runtime with status 0
+shell_session() {
+    timeout 120 "$jgan" shell < <(sleep 10; printf 'help gan\n'; sleep 3; printf 'exit\n'; sleep 100)
+}
+check shell-help-exit 0 "gan:start  *Start a training run" shell_session
 # gan:runs lists the runs of runs/ that earlier runtimes trained, with their recorded state
 check recorded-runs 0 "^smoke  *COMPLETED it 40/40" timeout 120 "$jgan" exec 'gan:runs'
 # the completed run is scored from its checkpoint
