@@ -71,11 +71,21 @@ for f in status.json config.json losses.csv samples checkpoints/checkpoint.zip; 
         failures=$((failures + 1))
     fi
 done
-# The interactive shell: help gan lists the gan commands; exit without a number ends the runtime with status 0
+# The interactive shell: help gan lists the gan commands; exit without a number ends the runtime with status 0,
+# the run it was training stopped and saved; no SameDiff debugging lines on the console
 shell_session() {
-    timeout 120 "$jgan" shell < <(sleep 10; printf 'help gan\n'; sleep 3; printf 'exit\n'; sleep 100)
+    timeout 120 "$jgan" shell < <(sleep 10; printf 'gan:start default name=shellrun iterations=1000000 sampleInterval=0\n'
+        sleep 10; printf 'help gan\n'; sleep 3; printf 'exit\n'; sleep 100)
 }
 check shell-help-exit 0 "gan:start  *Start a training run" shell_session
+if ! grep -q '"state": "STOPPED"' runs/shellrun/status.json 2>/dev/null || [ ! -f runs/shellrun/checkpoints/checkpoint.zip ]; then
+    echo "smoke: shell-help-exit: exit did not leave runs/shellrun stopped with its checkpoint" >&2
+    failures=$((failures + 1))
+fi
+if grep -q "Added differentiated op" shell-help-exit.out; then
+    echo "smoke: shell-help-exit: SameDiff's 'Added differentiated op' lines reached the shell's console" >&2
+    failures=$((failures + 1))
+fi
 # gan:runs lists the runs of runs/ that earlier runtimes trained, with their recorded state
 check recorded-runs 0 "^smoke  *COMPLETED it 40/40" timeout 120 "$jgan" exec 'gan:runs'
 # the completed run is scored from its checkpoint

@@ -19,7 +19,7 @@ import org.osgi.service.component.annotations.Reference;
     "osgi.command.function=runs", "osgi.command.function=progress", "osgi.command.function=pause",
     "osgi.command.function=resume", "osgi.command.function=stop", "osgi.command.function=validate",
     "osgi.command.function=set", "osgi.command.function=sample", "osgi.command.function=interpolate", "osgi.command.function=arithmetic",
-    "osgi.command.function=evaluate", "osgi.command.function=crosstest"})
+    "osgi.command.function=evaluate", "osgi.command.function=crosstest", "osgi.command.function=exit"})
 public final class GanCommands {
 
     private final TrainingService training;
@@ -59,6 +59,19 @@ public final class GanCommands {
         Arguments a = Arguments.parse(Arrays.asList(args));
         RunStatusDTO s = training.start(a.preset(), a.settings());
         return "started " + s.id + "\n" + Formats.detail(s);
+    }
+
+    @Descriptor("End the runtime with status 0: every run still going stops at its next iteration boundary, saved")
+    public void exit() {
+        exit(0);
+    }
+
+    @Descriptor("End the runtime with a status: every run still going stops at its next iteration boundary, saved")
+    public void exit(@Descriptor("exit status") int status) {
+        // saved here, before the JVM's shutdown stops the framework (a shutdown does not wait for a run's save)
+        HeadlessRunner.stopUnfinished(training);
+        System.out.flush();
+        System.exit(status);
     }
 
     @Descriptor("List runs with state, iteration, rate, ETA and latest losses, the runtime's memory, then the runs of "
