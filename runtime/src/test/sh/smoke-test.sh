@@ -44,6 +44,11 @@ check unknown-loss 2 "unknown loss 'no-such-loss'" "$jgan" run default name=bad2
 twin=$!
 check train 0 "run smoke COMPLETED it 40/40" "$jgan" run default name=smoke iterations=40 sampleInterval=20 \
     progressInterval=1 checkpointInterval=20
+# output that is not a terminal gets plain progress lines, no escape sequences (the bar is for terminals)
+if grep -q $'\033' train.out || ! grep -q "\[smoke\] RUNNING   it" train.out; then
+    echo "smoke: plain-output: escape sequences in, or progress lines missing from, $work/train.out" >&2
+    failures=$((failures + 1))
+fi
 twin_status=0
 wait "$twin" || twin_status=$?
 if [ "$twin_status" -eq 0 ] && grep -q '"state": "COMPLETED"' runs/twin/status.json 2>/dev/null; then

@@ -32,6 +32,11 @@ public final class HeadlessRunner {
     static final String RUN = "jgan.run";
     static final String SET = "jgan.set";
     static final String EXEC = "jgan.exec";
+    /** "terminal" when runtime/jgan run's outputs are a terminal (then a progress bar; jgan.console.columns wide). */
+    static final String CONSOLE = "jgan.console";
+    /** The bar being drawn, which the shutdown hook ends before it prints. */
+    private static final java.util.concurrent.atomic.AtomicReference<ConsoleBar> BAR =
+            new java.util.concurrent.atomic.AtomicReference<>();
     private static final long READY_TIMEOUT_MILLIS = 120_000;
 
     private final Thread thread;
@@ -95,16 +100,33 @@ public final class HeadlessRunner {
         System.out.println("jgan: started run " + s.id + " (output " + s.outputDir + ")");
         Thread stopOnSignal = stopOnShutdown(training, s.id);
         Runtime.getRuntime().addShutdownHook(stopOnSignal);
+        // on a terminal (runtime/jgan says so): a bar redrawn in place, the log scrolling above it
+        ConsoleBar bar = "terminal".equals(context.getProperty(CONSOLE))
+                ? new ConsoleBar(System.out, ConsoleBar.columns(context.getProperty(CONSOLE + ".columns"))) : null;
+        PrintStream log = System.err;
+        if (bar != null) {
+            BAR.set(bar);
+            System.setErr(bar.above(log));
+        }
         try {
             while (true) {
                 s = training.status(s.id);
                 if (ProgressWatch.FINAL.contains(s.state)) {
                     break;
                 }
+                if (bar != null) {
+                    bar.show(s);
+                }
                 Thread.sleep(500);
             }
         } catch (InterruptedException e) {
             return 1;
+        } finally {
+            if (bar != null) {
+                bar.end();
+                System.setErr(log);
+                BAR.set(null);
+            }
         }
         try {
             Runtime.getRuntime().removeShutdownHook(stopOnSignal);
@@ -123,6 +145,10 @@ public final class HeadlessRunner {
      */
     static Thread stopOnShutdown(TrainingService training, String id) {
         return new Thread(() -> {
+            ConsoleBar bar = BAR.get();
+            if (bar != null) {
+                bar.end();
+            }
             RunStatusDTO now;
             try {
                 now = stopAndWait(training, id, System.currentTimeMillis() + 60_000);

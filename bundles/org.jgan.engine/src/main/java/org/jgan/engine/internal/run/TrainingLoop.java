@@ -36,6 +36,12 @@ final class TrainingLoop {
 
     private static final Logger LOG = LoggerFactory.getLogger(TrainingLoop.class);
     /**
+     * The progress lines, a logger of their own ({@value #PROGRESS_LOGGER}), so that a console that shows progress
+     * its own way (runtime/jgan run's bar on a terminal) can leave them out and keep the rest of the log.
+     */
+    static final String PROGRESS_LOGGER = "org.jgan.progress";
+    private static final Logger PROGRESS = LoggerFactory.getLogger(PROGRESS_LOGGER);
+    /**
      * How often a run compares the process's resident size with the memory budget: reading it costs ~20 us, but a
      * process over the budget is reclaimed (a full collection and a 200 ms pause), which must not happen more than
      * once in this interval (10% of the time at worst) or a run near its budget would crawl.
@@ -215,7 +221,7 @@ final class TrainingLoop {
                     events.flush();
                     control.held(model.heldBytes());
                     RunStatusDTO reached = control.status();
-                    LOG.info("[{}] {}", id, reached.summary);
+                    PROGRESS.info("[{}] {}", id, reached.summary);
                     control.tellProgress(reached);
                 }
             }
