@@ -181,14 +181,7 @@ class RunRegistryTest {
     void aLateEventOfAnEarlierSetDoesNotUndoALaterOne(@TempDir Path dir) throws Exception {
         StoringAdmin admin = new StoringAdmin();
         RunRegistry r = registry(admin);
-        String pid = org.jgan.api.TrainingService.RUN_FACTORY_PID + "~late";
-        Hashtable<String, Object> initial = new Hashtable<>(Map.of("name", "late", "iterations", "1000000",
-                "architecture.hidden", "8", "metrics", "none", "sampleInterval", "0", "checkpointInterval", "0",
-                "outputDir", dir.resolve("late").toString()));
-        admin.stored.put(pid, initial);
-        r.launch(pid, new TreeMap<>(Map.of("name", (Object) "late", "iterations", "1000000",
-                "architecture.hidden", "8", "metrics", "none", "sampleInterval", "0", "checkpointInterval", "0",
-                "outputDir", dir.resolve("late").toString(), "service.pid", pid)), READY);
+        String pid = launchLongRun(r, admin, "late", dir);
         try {
             r.set("late", Map.of("lrD", "2e-4"));
             r.set("late", Map.of("lrD", "3e-4"));
@@ -221,12 +214,7 @@ class RunRegistryTest {
     void pauseAndResumeAnswerTheStateTheyCaused(@TempDir Path dir) throws Exception {
         StoringAdmin admin = new StoringAdmin();
         RunRegistry r = registry(admin);
-        String pid = org.jgan.api.TrainingService.RUN_FACTORY_PID + "~answer";
-        Map<String, Object> props = new TreeMap<>(Map.of("name", "answer", "iterations", "1000000",
-                "architecture.hidden", "8", "metrics", "none", "sampleInterval", "0", "checkpointInterval", "0",
-                "outputDir", dir.resolve("answer").toString(), "service.pid", pid));
-        admin.stored.put(pid, new Hashtable<>(props));
-        r.launch(pid, props, READY);
+        String pid = launchLongRun(r, admin, "answer", dir);
         try {
             Waits.until(() -> r.status("answer").iteration >= 3, 60_000, () -> "not training: " + r.status("answer"));
             RunStatusDTO paused = r.pause("answer");
@@ -261,6 +249,18 @@ class RunRegistryTest {
                 Files.deleteIfExists(root);
             }
         }
+    }
+
+    /** Stores and launches a small run of a million iterations, as ConfigAdmin would; returns its pid. */
+    private static String launchLongRun(RunRegistry r, StoringAdmin admin, String name, Path dir) {
+        String pid = org.jgan.api.TrainingService.RUN_FACTORY_PID + "~" + name;
+        Map<String, Object> props = new TreeMap<>(Map.of("name", name, "iterations", "1000000",
+                "architecture.hidden", "8", "metrics", "none", "sampleInterval", "0", "checkpointInterval", "0",
+                "outputDir", dir.resolve(name).toString()));
+        admin.stored.put(pid, new Hashtable<>(props));
+        props.put("service.pid", pid);
+        r.launch(pid, props, READY);
+        return pid;
     }
 
     private static String lrD(RunRegistry r, String run) throws Exception {

@@ -1,15 +1,13 @@
 package org.jgan.engine.internal.memory;
 
-import java.util.Map;
 import org.jgan.api.dto.MemoryDTO;
-import org.jgan.api.dto.RunStatusDTO;
-import org.jgan.engine.internal.run.ProgressLine;
 import org.junit.jupiter.api.Test;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-/** How memory figures are read and shown: byte counts, the progress line's mem field, the budget's setting. */
+/** How memory figures are read and shown: byte counts, the runtime's memory line, the budget's setting (the progress
+ * line's mem field: ProgressLineTest). */
 class MemoryFiguresTest {
 
     @Test
@@ -22,20 +20,6 @@ class MemoryFiguresTest {
         assertEquals("12.3 MB", ByteSize.format(12_345_678));
         assertEquals("1.21 GB", ByteSize.format(1_212_000_000));
         assertEquals("9.22 EB", ByteSize.format(Long.MAX_VALUE));
-    }
-
-    @Test
-    void theProgressLineShowsWhatARunHoldsWhileItHoldsAnything() {
-        RunStatusDTO s = new RunStatusDTO();
-        s.state = RunStatusDTO.State.RUNNING;
-        s.iteration = 5;
-        s.iterations = 10;
-        s.etaSeconds = -1;
-        s.losses = Map.of();
-        s.heldBytes = 2_500_000;
-        assertEquals("RUNNING   it 5/10 (50%)  mem 2.50 MB", ProgressLine.format(s));
-        s.heldBytes = 0;
-        assertEquals("RUNNING   it 5/10 (50%)", ProgressLine.format(s));
     }
 
     @Test
