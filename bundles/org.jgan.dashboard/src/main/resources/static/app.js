@@ -34,6 +34,12 @@ function fmt(v, digits) {
   return Math.abs(v) >= 1e4 || (Math.abs(v) < 1e-3 && v !== 0) ? v.toExponential(2) : v.toFixed(digits);
 }
 
+// a metric's score, not one of the counts it reports beside its scores (mixture.modes_total, features.samples)
+function scoresOf(metrics) {
+  return Object.entries(metrics).filter(([k]) => !/(_total|samples)$/.test(k))
+      .map(([k, v]) => k + " " + fmt(v, 3)).join("  ");
+}
+
 function eta(s) {
   if (s == null || s < 0) return "";
   s = Math.round(s);
@@ -74,7 +80,7 @@ function runsPage() {
   const table = el("table", {id: "runs"}, el("thead", {}, el("tr", {},
       ...["run", "state", "iteration", "%", "it/s", "ETA", "d_loss", "g_loss", "scores"].map(h => el("th", {}, h)))), body);
   function row(s) {
-    const scores = Object.entries(s.metrics).map(([k, v]) => k + " " + fmt(v, 3)).join("  ");
+    const scores = scoresOf(s.metrics);
     return el("tr", {"data-run": s.id},
         el("td", {}, el("a", {href: "#/run/" + encodeURIComponent(s.id)}, s.id)),
         el("td", {class: "state-" + s.state}, s.state),
@@ -124,6 +130,29 @@ function runPage(id) {
   const sampleName = el("span", {class: "muted"});
   const image = el("img", {id: "sample", alt: "samples"});
   const config = el("pre", {id: "config"});
+  const sampleCount = el("input", {type: "text", id: "sample-count", size: 5, value: "64"});
+  const sampleSeed = el("input", {type: "text", id: "sample-seed", size: 8, placeholder: "the run's"});
+  const explored = el("img", {id: "explored", alt: ""});
+  const evalMetrics = el("input", {type: "text", id: "evaluate-options", size: 40, placeholder: "metrics=auto seed=1"});
+  const evalResult = el("pre", {id: "evaluate-result"});
+  const toolMessage = el("span", {id: "tool-message"});
+
+  function tool(action, body, then) {
+    toolMessage.textContent = action === "evaluate" ? "evaluating (from the latest checkpoint)..." : "sampling...";
+    toolMessage.className = "muted";
+    api("/api/runs/" + encodeURIComponent(id) + "/" + action, body)
+        .then(r => { toolMessage.textContent = ""; then(r); })
+        .catch(e => { toolMessage.textContent = e.message; toolMessage.className = "error"; });
+  }
+
+  function words(text) {
+    const out = {};
+    for (const w of text.trim().split(/\s+/).filter(w => w)) {
+      const i = w.indexOf("=");
+      if (i > 0) out[w.substring(0, i)] = w.substring(i + 1);
+    }
+    return out;
+  }
   const history = el("pre", {id: "history"});
   let losses = {columns: [], rows: []};
   let plots = [];
@@ -157,7 +186,7 @@ function runPage(id) {
     if (!s) { status.textContent = "unknown run"; return; }
     status.replaceChildren(el("span", {class: "state-" + s.state}, s.state), "  ",
         el("span", {class: "iteration"}, s.iteration + "/" + s.iterations), "  " + fmt(s.rate, 1) + " it/s  ETA " +
-        eta(s.eta) + "  " + Object.entries(s.metrics).map(([k, v]) => k + " " + fmt(v, 3)).join("  "),
+        eta(s.eta) + "  " + scoresOf(s.metrics),
         s.error ? el("span", {class: "error"}, "  " + s.error) : "");
   }
 
@@ -231,6 +260,15 @@ function runPage(id) {
               settings, el("button", {id: "apply", onclick: setFromField}, "Change settings"), " ", message),
           el("section", {}, el("h3", {}, "Losses"), charts),
           el("section", {class: "samples"}, el("h3", {}, "Samples"), slider, " ", sampleName, el("br"), image),
+          el("section", {}, el("h3", {}, "Sample and evaluate (from the latest checkpoint)"),
+              "count ", sampleCount, " seed ", sampleSeed, " ",
+              el("button", {id: "sample-button", onclick: () => tool("sample",
+                  {count: sampleCount.value, seed: sampleSeed.value}, r => {
+                    explored.src = "/api/runs/" + encodeURIComponent(id) + "/file/" + r.file + "?t=" + Date.now(); })},
+                  "Sample"), "  ", evalMetrics, " ",
+              el("button", {id: "evaluate-button", onclick: () => tool("evaluate", words(evalMetrics.value),
+                  r => { evalResult.textContent = r.result; })}, "Evaluate"), " ", toolMessage,
+              el("br"), explored, evalResult),
           el("section", {}, el("h3", {}, "History (history.csv)"), history),
           el("section", {}, el("h3", {}, "Configuration (config.json)"), config));
       showStatus();

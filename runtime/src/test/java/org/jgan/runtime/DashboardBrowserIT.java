@@ -33,7 +33,9 @@ import org.openqa.selenium.support.ui.WebDriverWait;
  * The dashboard in a real browser (headless Chromium from Debian, driven by Selenium), served by the exported
  * runtime through {@code runtime/jgan run} while a short run trains: the runs page shows the iteration advance
  * without a reload; on the run's page the loss charts and a sample grid appear, an invalid learning rate is refused
- * with the engine's one-line message, a valid one shows up as a history.csv row, and the Pause button pauses the run.
+ * with the engine's one-line message, a valid one shows up as a history.csv row, the Pause button pauses the run, an
+ * evaluation is made from the checkpoint the pause saved, and a sample grid of this point-cloud run is refused in
+ * one line.
  * Screenshots of each page go to target/screenshots (docs/images holds copies).
  * <p>
  * Installs chromium and chromium-driver with apt-get when they are missing (as root, as the sweep test installs
@@ -103,7 +105,11 @@ class DashboardBrowserIT {
 
         // the run's page: charts and samples (a taller window, so that the screenshot shows the samples too)
         driver.manage().window().setSize(new org.openqa.selenium.Dimension(1280, 1500));
-        driver.findElement(By.linkText("browser")).click();
+        // the row is redrawn at every progress event: clicked again when it went stale under the click
+        waitFor("a click on the run's link", d -> {
+            d.findElement(By.linkText("browser")).click();
+            return true;
+        });
         waitFor("the loss charts", d -> d.findElements(By.cssSelector(".chart .uplot canvas")).size() >= 2 ? true : null);
         waitFor("a sample grid", d -> {
             WebElement img = d.findElement(By.id("sample"));
@@ -130,6 +136,18 @@ class DashboardBrowserIT {
         // the Pause button pauses the run
         driver.findElement(By.id("pause")).click();
         waitFor("the PAUSED state", d -> d.findElement(By.id("status")).getText().contains("PAUSED") ? true : null);
+        // from the checkpoint the pause saved: an evaluation; a sample grid is refused in one line (points, not images)
+        driver.findElement(By.id("sample-button")).click();
+        String notImages = waitFor("the sample grid's refusal", d -> {
+            WebElement m = d.findElement(By.id("tool-message"));
+            return m.getAttribute("class").contains("error") && !m.getText().isEmpty() ? m.getText() : null;
+        });
+        assertTrue(notImages.contains("generates points of shape [2], not images"), notImages);
+        driver.findElement(By.id("evaluate-button")).click();
+        String evaluation = waitFor("the evaluation",
+                d -> d.findElement(By.id("evaluate-result")).getText().isEmpty() ? null
+                        : d.findElement(By.id("evaluate-result")).getText());
+        assertTrue(evaluation.contains("mixture"), evaluation);
         screenshot("dashboard-run");
         driver.manage().window().setSize(new org.openqa.selenium.Dimension(1280, 900));
         assertTrue(Files.readString(work.resolve("runs/browser/history.csv")).contains(",lrD,"));

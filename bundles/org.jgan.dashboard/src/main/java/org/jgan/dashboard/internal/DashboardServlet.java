@@ -35,6 +35,8 @@ import org.slf4j.LoggerFactory;
  *   GET  /api/events                    server-sent events: progress and state of every run
  *   POST /api/runs/ID/pause|resume|stop
  *   POST /api/runs/ID/set               body {"key": "value", ...}: a live change, as gan:set
+ *   POST /api/runs/ID/sample            body {"count": "64", "seed": "3"}: as gan:sample; {"file": "explore/..."}
+ *   POST /api/runs/ID/evaluate          body {"metrics": "auto", ...}: as gan:evaluate; {"result": "the table"}
  *   POST /api/validate, POST /api/runs  body {"preset": P, "settings": {...}}: as gan:validate, gan:start
  * </pre>
  * Every POST needs the same-origin and token checks of {@link Csrf}. Errors are a status and {@code {"error":
@@ -171,7 +173,19 @@ class DashboardServlet extends HttpServlet {
         if (parts.length != 2) {
             throw new Refusal(404, "no such action: " + path);
         }
-        String id = run(parts[0]).id;
+        RunStatusDTO run = run(parts[0]);
+        String id = run.id;
+        if (parts[1].equals("sample") || parts[1].equals("evaluate")) {
+            Map<String, String> options = JsonOut.stringMap(body(req), parts[1]);
+            if (parts[1].equals("evaluate")) {
+                json(resp, Map.of("result", training.evaluate(id, options)));
+                return;
+            }
+            Path written = Path.of(training.sample(id, count(options.get("count")), seed(options.get("seed"))));
+            Path folder = folder(run).toAbsolutePath().normalize();
+            json(resp, Map.of("file", folder.relativize(written.toAbsolutePath().normalize()).toString()));
+            return;
+        }
         RunStatusDTO after = switch (parts[1]) {
             case "pause" -> training.pause(id);
             case "resume" -> training.resume(id);
@@ -216,6 +230,28 @@ class DashboardServlet extends HttpServlet {
 
     private static Path folder(RunStatusDTO run) {
         return run.outputDir == null ? null : Path.of(run.outputDir);
+    }
+
+    private static int count(String count) {
+        if (count == null || count.isBlank()) {
+            return 100;
+        }
+        try {
+            return Integer.parseInt(count.trim());
+        } catch (NumberFormatException e) {
+            throw new IllegalArgumentException("sample: count is '" + count + "'; expected a whole number in 1..1024");
+        }
+    }
+
+    private static Long seed(String seed) {
+        if (seed == null || seed.isBlank()) {
+            return null;
+        }
+        try {
+            return Long.parseLong(seed.trim());
+        } catch (NumberFormatException e) {
+            throw new IllegalArgumentException("sample: seed is '" + seed + "'; expected a whole number");
+        }
     }
 
     private static long fromParameter(String from) {

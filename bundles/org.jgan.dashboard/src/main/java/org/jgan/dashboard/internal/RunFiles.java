@@ -10,8 +10,8 @@ import java.util.Set;
 import java.util.regex.Pattern;
 
 /**
- * The files of a run folder the dashboard serves, by name only: the folder's logs and documents, and the images and
- * point clouds of its {@code samples/} folder. A name is one path segment of letters, digits, dots, dashes and
+ * The files of a run folder the dashboard serves, by name only: the folder's logs and documents, the images and
+ * point clouds of its {@code samples/} folder, the grids of {@code explore/} and the results of {@code eval/}. A name is one path segment of letters, digits, dots, dashes and
  * underscores that does not start with a dot; it is looked up in the run's own folder, and a name that leads
  * anywhere else (a symbolic link out of it) is refused. Nothing else of the file system can be reached.
  */
@@ -22,6 +22,9 @@ final class RunFiles {
             "losses.png", "history.csv");
     private static final Pattern NAME = Pattern.compile("[A-Za-z0-9][A-Za-z0-9._-]{0,200}");
     private static final Pattern SAMPLE = Pattern.compile("iter-[0-9]{7}-[A-Za-z0-9._-]{1,100}\\.(png|csv)");
+    /** What gan:sample, gan:interpolate and gan:arithmetic write (explore/) and gan:evaluate (eval/). */
+    private static final Pattern EXPLORE = Pattern.compile("[A-Za-z0-9][A-Za-z0-9._-]{0,150}\\.png");
+    private static final Pattern EVAL = Pattern.compile("[A-Za-z0-9][A-Za-z0-9._-]{0,150}\\.(json|txt)");
 
     private RunFiles() {
     }
@@ -35,12 +38,20 @@ final class RunFiles {
             return null;
         }
         Path file;
-        if (name.startsWith("samples/")) {
-            String leaf = name.substring("samples/".length());
-            if (!SAMPLE.matcher(leaf).matches()) {
+        int slash = name.indexOf('/');
+        String dir = slash < 0 ? "" : name.substring(0, slash);
+        String leaf = name.substring(slash + 1);
+        Pattern allowed = switch (dir) {
+            case "samples" -> SAMPLE;
+            case "explore" -> EXPLORE;
+            case "eval" -> EVAL;
+            default -> null;
+        };
+        if (allowed != null) {
+            if (!allowed.matcher(leaf).matches()) {
                 return null;
             }
-            file = folder.resolve("samples").resolve(leaf);
+            file = folder.resolve(dir).resolve(leaf);
         } else if (TOP.contains(name)) {
             file = folder.resolve(name);
         } else {

@@ -23,16 +23,25 @@ class RunFilesTest {
         Files.writeString(run.resolve("samples/iter-0000100-samples.png"), "png");
         Files.writeString(run.resolve("samples/iter-0000200-scatter.png"), "png");
         Files.writeString(run.resolve("samples/iter-0000200-samples.csv"), "1,2");
+        Files.createDirectories(run.resolve("explore"));
+        Files.createDirectories(run.resolve("eval"));
+        Files.writeString(run.resolve("explore/samples-64-seed3.png"), "png");
+        Files.writeString(run.resolve("explore/notes.txt"), "text");
+        Files.writeString(run.resolve("eval/evaluation-100.json"), "{}");
         Files.writeString(dir.resolve("secret.txt"), "root:x:0:0");
         Files.writeString(dir.resolve("runs/config.json"), "{}");
 
         assertEquals(run.resolve("config.json").toRealPath(), RunFiles.resolve(run, "config.json"));
         assertEquals(run.resolve("samples/iter-0000100-samples.png").toRealPath(),
                 RunFiles.resolve(run, "samples/iter-0000100-samples.png"));
+        assertEquals(run.resolve("explore/samples-64-seed3.png").toRealPath(),
+                RunFiles.resolve(run, "explore/samples-64-seed3.png"));
+        assertEquals(run.resolve("eval/evaluation-100.json").toRealPath(), RunFiles.resolve(run, "eval/evaluation-100.json"));
         for (String bad : List.of("../secret.txt", "../config.json", "/etc/passwd", "samples/../config.json",
                 "samples/../../secret.txt", "samples/..%2fconfig.json", ".lock", "checkpoints/checkpoint.zip",
                 "losses.csv" /* listed but absent */, "config.json/", "CONFIG.JSON", "samples/", "samples/x.png",
-                "", "samples/iter-0000100-samples.png/..")) {
+                "", "samples/iter-0000100-samples.png/..", "explore/notes.txt", "explore/../config.json",
+                "eval/../../secret.txt", "explore/.hidden.png", "checkpoints/x.png")) {
             assertNull(RunFiles.resolve(run, bad), bad);
         }
         assertEquals(List.of("samples/iter-0000100-samples.png", "samples/iter-0000200-scatter.png"),
