@@ -168,6 +168,7 @@ function runPage(id) {
             + (n.state === "PAUSED" || n.state === "STOPPED" ? ", checkpoint saved" : "");
       message.className = "ok";
       if (action === "set") settings.value = "";
+      detailAt = 0;
     }).catch(e => { message.textContent = e.message; message.className = "error"; });
   }
 
@@ -234,17 +235,22 @@ function runPage(id) {
     sampleName.textContent = name.replace("samples/", "");
   }
 
+  // the run's sample list, history.csv and config.json: on opening the page, after a change, on a state change and
+  // at most every 5 s while it trains (the curves follow every progress event)
+  let detailAt = 0;
   async function loadDetail() {
+    detailAt = Date.now();
     const d = await api("/api/runs/" + encodeURIComponent(id));
     const n = normal(d.status); runs.set(n.id, n); showStatus();
     const atEnd = Number(slider.value) >= samples.length - 1;
+    const changed = d.samples.length !== samples.length;
     samples = d.samples;
     slider.max = Math.max(0, samples.length - 1);
     if (atEnd) slider.value = slider.max;
-    showSample();
+    if (changed) showSample();
     for (const [pre, name] of [[config, "config.json"], [history, "history.csv"]]) {
       fetch("/api/runs/" + encodeURIComponent(id) + "/file/" + name)
-          .then(r => r.ok ? r.text() : "(none yet)").then(t => { pre.textContent = t; });
+          .then(r => r.ok ? r.text() : "(none yet)").then(t => { if (pre.textContent !== t) pre.textContent = t; });
     }
   }
 
@@ -279,7 +285,7 @@ function runPage(id) {
       if (s.id !== id) return;
       showStatus();
       loadLosses();
-      loadDetail().catch(() => {});
+      if (kind === "state" || Date.now() - detailAt >= 5000) loadDetail().catch(() => {});
     }
   };
 }
