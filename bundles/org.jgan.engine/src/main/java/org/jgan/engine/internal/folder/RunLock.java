@@ -10,6 +10,8 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
 import java.time.Instant;
+import java.util.HashMap;
+import java.util.Map;
 
 /**
  * At most one trainer per run folder: an operating-system lock on the folder's {@code .lock} file, held for the
@@ -21,12 +23,17 @@ public final class RunLock implements AutoCloseable {
 
     public static final String FILE = ".lock";
 
+    /** The lock files this process holds (real paths) and their runs; guards the lock files' channels too. */
+    private static final Map<Path, String> HELD = new HashMap<>();
+
     private final FileChannel channel;
     private final FileLock lock;
+    private final Path key;
 
-    private RunLock(FileChannel channel, FileLock lock) {
+    private RunLock(FileChannel channel, FileLock lock, Path key) {
         this.channel = channel;
         this.lock = lock;
+        this.key = key;
     }
 
     /**
@@ -38,34 +45,44 @@ public final class RunLock implements AutoCloseable {
     public static RunLock acquire(Path dir, String run) throws IOException {
         Files.createDirectories(dir);
         Path file = dir.resolve(FILE);
-        FileChannel channel = FileChannel.open(file, StandardOpenOption.CREATE, StandardOpenOption.READ,
-                StandardOpenOption.WRITE);
-        FileLock lock;
-        try {
-            lock = tryLock(channel);
-        } catch (OverlappingFileLockException inThisProcess) {
-            lock = null;
-        } catch (IOException | RuntimeException e) {
-            channel.close();
-            throw e;
+        Path key = dir.toRealPath().resolve(FILE);
+        synchronized (HELD) {
+            // a folder this process trains is refused before any channel is opened on its lock file: closing a
+            // second channel of the file would release the trainer's lock (POSIX locks belong to the process)
+            String ours = HELD.get(key);
+            if (ours != null) {
+                throw new IllegalStateException("run folder " + dir.toAbsolutePath() + " is being trained by this "
+                        + "process (pid " + ProcessHandle.current().pid() + ", run '" + ours + "'); expected one "
+                        + "trainer per run folder: stop that one, or choose another name= or outputDir=");
+            }
+            FileChannel channel = FileChannel.open(file, StandardOpenOption.CREATE, StandardOpenOption.READ,
+                    StandardOpenOption.WRITE);
+            FileLock lock;
+            try {
+                lock = tryLock(channel);
+            } catch (IOException | RuntimeException e) {
+                channel.close();
+                throw e;
+            }
+            if (lock == null) {
+                String holder = holder(channel);
+                channel.close();
+                throw new IllegalStateException("run folder " + dir.toAbsolutePath() + " is being trained by "
+                        + (holder.isEmpty() ? "another trainer" : holder) + "; expected one trainer per run folder: "
+                        + "stop that one, or choose another name= or outputDir=");
+            }
+            String me = "pid " + ProcessHandle.current().pid() + " on host " + host() + " (run '" + run + "', since "
+                    + Instant.now() + ")";
+            try {
+                channel.truncate(0);
+                channel.write(ByteBuffer.wrap((me + "\n").getBytes(StandardCharsets.UTF_8)), 0);
+                channel.force(false);
+            } catch (IOException e) {
+                // the lock holds without its note (a full disk); the refusal message then says "another trainer"
+            }
+            HELD.put(key, run);
+            return new RunLock(channel, lock, key);
         }
-        if (lock == null) {
-            String holder = holder(channel);
-            channel.close();
-            throw new IllegalStateException("run folder " + dir.toAbsolutePath() + " is being trained by "
-                    + (holder.isEmpty() ? "another trainer" : holder) + "; expected one trainer per run folder: stop "
-                    + "that one, or choose another name= or outputDir=");
-        }
-        String me = "pid " + ProcessHandle.current().pid() + " on host " + host() + " (run '" + run + "', since "
-                + Instant.now() + ")";
-        try {
-            channel.truncate(0);
-            channel.write(ByteBuffer.wrap((me + "\n").getBytes(StandardCharsets.UTF_8)), 0);
-            channel.force(false);
-        } catch (IOException e) {
-            // the lock holds without its note (a full disk); the refusal message then says "another trainer"
-        }
-        return new RunLock(channel, lock);
     }
 
     /**
@@ -74,7 +91,12 @@ public final class RunLock implements AutoCloseable {
      */
     private static FileLock tryLock(FileChannel channel) throws IOException {
         for (int attempt = 0; ; attempt++) {
-            FileLock lock = channel.tryLock();
+            FileLock lock;
+            try {
+                lock = channel.tryLock();
+            } catch (OverlappingFileLockException probeOfThisProcess) {
+                lock = null; // another thread's held() has it for a moment
+            }
             if (lock != null || attempt == 10) {
                 return lock;
             }
@@ -96,17 +118,27 @@ public final class RunLock implements AutoCloseable {
         if (!Files.exists(file)) {
             return false;
         }
-        try (FileChannel channel = FileChannel.open(file, StandardOpenOption.READ, StandardOpenOption.WRITE)) {
-            FileLock lock = channel.tryLock();
-            if (lock == null) {
-                return true;
+        synchronized (HELD) {
+            try {
+                // never a channel on a lock file this process holds: its close would release the trainer's lock
+                if (HELD.containsKey(dir.toRealPath().resolve(FILE))) {
+                    return true;
+                }
+            } catch (IOException e) {
+                return false;
             }
-            lock.release();
-            return false;
-        } catch (OverlappingFileLockException inThisProcess) {
-            return true;
-        } catch (IOException e) {
-            return false;
+            try (FileChannel channel = FileChannel.open(file, StandardOpenOption.READ, StandardOpenOption.WRITE)) {
+                FileLock lock = channel.tryLock();
+                if (lock == null) {
+                    return true;
+                }
+                lock.release();
+                return false;
+            } catch (OverlappingFileLockException inThisProcess) {
+                return true;
+            } catch (IOException e) {
+                return false;
+            }
         }
     }
 
@@ -143,6 +175,9 @@ public final class RunLock implements AutoCloseable {
     /** Releases the lock (the file stays; its lock, not its text, is what counts). */
     @Override
     public void close() {
+        synchronized (HELD) {
+            HELD.remove(key);
+        }
         try {
             lock.release();
         } catch (IOException | RuntimeException e) {

@@ -56,10 +56,9 @@ class RunFolderSafetyTest {
         TrainingRun second = new TrainingRun(spec(dir, Map.of("iterations", "10", "name", "second")), Map.of());
         second.run();
         assertEquals(State.FAILED, second.status().state);
-        assertTrue(second.status().error.matches("run folder " + java.util.regex.Pattern.quote(dir.toAbsolutePath()
-                .toString()) + " is being trained by pid " + ProcessHandle.current().pid() + " on host .+ \\(run "
-                + "'first', since .+\\); expected one trainer per run folder: stop that one, or choose another name= "
-                + "or outputDir="), second.status().error);
+        assertEquals("run folder " + dir.toAbsolutePath() + " is being trained by this process (pid "
+                + ProcessHandle.current().pid() + ", run 'first'); expected one trainer per run folder: stop that one, "
+                + "or choose another name= or outputDir=", second.status().error);
         assertEquals(config, Files.readString(dir.resolve("config.json")), "the refused trainer rewrote config.json");
         assertFalse(Files.exists(dir.resolve("status.json")), "the refused trainer wrote status.json");
         first.stop();
