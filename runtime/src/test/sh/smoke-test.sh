@@ -80,7 +80,8 @@ done
 # the run it was training stopped and saved; no SameDiff debugging lines on the console
 shell_session() {
     timeout 120 "$jgan" shell < <(sleep 10; printf 'gan:start default name=shellrun iterations=1000000 sampleInterval=0\n'
-        sleep 10; printf 'help gan\n'; sleep 3; printf 'exit\n'; sleep 100)
+        for _ in $(seq 1 160); do grep -q "\[shellrun\] RUNNING   it" shell-help-exit.out && break; sleep 0.5; done
+        printf 'help gan\n'; sleep 3; printf 'exit\n'; sleep 30)
 }
 check shell-help-exit 0 "gan:start  *Start a training run" shell_session
 if ! grep -q '"state": "STOPPED"' runs/shellrun/status.json 2>/dev/null || [ ! -f runs/shellrun/checkpoints/checkpoint.zip ]; then
@@ -257,8 +258,12 @@ else
     timeout 6 curl -s -N "${url}api/events" > web-events.txt || true
     its=$(grep -A1 '^event: progress' web-events.txt | grep -o '"iteration":[0-9]*' | sort -u | wc -l)
     [ "$its" -ge 2 ] || dash_fail "the event stream carried $its distinct iterations in 6 s, expected at least 2"
-    code=$(curl -s -o web-post.txt -w '%{http_code}' -X POST "$api/pause")
-    [ "$code" = 403 ] || dash_fail "a POST without token answered $code, expected 403"
+    code=$(curl -s -o web-post.txt -w '%{http_code}' -H "Origin: ${url%/}" -X POST "$api/pause")
+    { [ "$code" = 403 ] && grep -q "missing session cookie" web-post.txt; } \
+        || dash_fail "a same-origin POST without token answered $code $(cat web-post.txt), expected 403"
+    port=${url##*:}
+    code=$(curl -s -o web-post.txt -w '%{http_code}' -H "Host: evil.example:${port%/}" "${url}api/runs")
+    [ "$code" = 403 ] || dash_fail "a request naming another host (DNS rebinding) answered $code, expected 403"
     token=$(curl -s -c web-cookies "$url" | sed -n 's/.*name="jgan-token" content="\([^"]*\)".*/\1/p')
     post() { # post ORIGIN ACTION BODY: prints the status code, the body goes to web-post.txt
         curl -s -o web-post.txt -w '%{http_code}' -b web-cookies -H "X-Jgan-Token: $token" -H "Origin: $1" \

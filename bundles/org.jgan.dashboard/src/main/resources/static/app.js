@@ -347,7 +347,9 @@ function catalogPage() {
 
 function route() {
   const hash = location.hash || "#/";
-  if (hash.startsWith("#/run/")) view = runPage(decodeURIComponent(hash.substring(6)));
+  let run = null;
+  try { run = hash.startsWith("#/run/") ? decodeURIComponent(hash.substring(6)) : null; } catch (e) { run = null; }
+  if (run !== null) view = runPage(run);
   else if (hash === "#/start") view = startPage();
   else if (hash === "#/catalog") view = catalogPage();
   else view = runsPage();

@@ -21,6 +21,9 @@ import javax.crypto.spec.SecretKeySpec;
  * <li>the request comes from the dashboard's own origin: its {@code Origin} header (or, without one, its
  * {@code Referer}) names the scheme, host and port the request was sent to.</li>
  * </ul>
+ * Before both, every request (reads too) must name the dashboard by an address of this machine in its {@code Host}
+ * header ({@link #hostRefusal}): a page of another site whose name was made to resolve to 127.0.0.1 (DNS
+ * rebinding) sends its own name, and would otherwise pass as same-origin.
  */
 final class Csrf {
 
@@ -70,6 +73,29 @@ final class Csrf {
         } catch (GeneralSecurityException e) {
             throw new IllegalStateException("HmacSHA256 unavailable", e);
         }
+    }
+
+    /**
+     * Why the request may not be answered at all, or null: its Host header must be a loopback name or address
+     * (localhost, 127.x, [::1]) or one of {@code allowed} (the host the dashboard was bound to); with
+     * {@code anyHost} (bound to all addresses on purpose) every name passes.
+     */
+    static String hostRefusal(HttpServletRequest req, java.util.Set<String> allowed, boolean anyHost) {
+        String host = req.getHeader("Host");
+        if (host == null) {
+            return "request refused: no Host header";
+        }
+        if (anyHost) {
+            return null;
+        }
+        String name = host.startsWith("[") ? host.substring(0, host.indexOf(']') + 1)
+                : host.contains(":") ? host.substring(0, host.lastIndexOf(':')) : host;
+        name = name.toLowerCase(java.util.Locale.ROOT);
+        if (name.equals("localhost") || name.equals("[::1]") || name.matches("127(\\.[0-9]{1,3}){3}")
+                || allowed.contains(name)) {
+            return null;
+        }
+        return "request refused: the dashboard answers to this machine's addresses, not to '" + name + "'";
     }
 
     /** Why the request may not change anything, or null when it may. */

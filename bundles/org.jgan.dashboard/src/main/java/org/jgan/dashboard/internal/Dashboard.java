@@ -35,8 +35,9 @@ public final class Dashboard extends DashboardServlet implements EventHandler {
     private static final Logger LOG = LoggerFactory.getLogger(Dashboard.class);
 
     @Activate
-    public Dashboard(@Reference TrainingService training) {
-        super(training, new EventStream(), new Csrf());
+    public Dashboard(@Reference TrainingService training, org.osgi.framework.BundleContext context) {
+        // the host the HTTP server was bound to (runtime/jgan sets it; unset, requests must name a loopback host)
+        super(training, new EventStream(), new Csrf(), context.getProperty("org.apache.felix.http.host"));
     }
 
     /** Logs where the dashboard can be reached, and warns when that is not only this machine. */

@@ -71,11 +71,26 @@ class DashboardServlet extends HttpServlet {
     private final transient TrainingService training;
     private final transient EventStream events;
     private final transient Csrf csrf;
+    /** Host names besides this machine's loopback ones that requests may name (the bound host). */
+    private final transient java.util.Set<String> hosts;
+    /** Bound to all addresses (0.0.0.0, ::) on purpose: any Host name is answered. */
+    private final boolean anyHost;
 
-    DashboardServlet(TrainingService training, EventStream events, Csrf csrf) {
+    DashboardServlet(TrainingService training, EventStream events, Csrf csrf, String boundHost) {
         this.training = training;
         this.events = events;
         this.csrf = csrf;
+        String bound = boundHost == null ? "" : boundHost.trim().toLowerCase(java.util.Locale.ROOT);
+        this.anyHost = bound.equals("0.0.0.0") || bound.equals("::") || bound.equals("[::]");
+        this.hosts = bound.isEmpty() ? java.util.Set.of() : java.util.Set.of(bound.contains(":") && !bound.startsWith("[")
+                ? "[" + bound + "]" : bound);
+    }
+
+    /** Ends every event stream (the servlet is going: its bundle stops or is updated; the pages reconnect). */
+    @Override
+    public void destroy() {
+        events.close();
+        super.destroy();
     }
 
     final EventStream events() {
@@ -96,6 +111,10 @@ class DashboardServlet extends HttpServlet {
         resp.setHeader("X-Content-Type-Options", "nosniff");
         resp.setHeader("Cache-Control", "no-store");
         try {
+            String badHost = Csrf.hostRefusal(req, hosts, anyHost);
+            if (badHost != null) {
+                throw new Refusal(403, badHost);
+            }
             String path = req.getRequestURI().substring(req.getContextPath().length());
             if (post) {
                 String refusal = csrf.refusal(req);
@@ -113,9 +132,10 @@ class DashboardServlet extends HttpServlet {
         } catch (IllegalStateException e) {
             error(resp, 409, e.getMessage());
         } catch (IOException e) {
-            // the client went away (or a run file could not be read): nothing useful to answer
+            // a run file that could not be read, or a client that went away (then nothing reaches it)
             LOG.debug("dashboard request {} failed: {}", req.getRequestURI(), e.toString());
-        } catch (RuntimeException e) {
+            error(resp, 500, "could not read what was asked for: " + e.getMessage());
+        } catch (RuntimeException | Error e) {
             LOG.warn("dashboard request {} failed", req.getRequestURI(), e);
             error(resp, 500, "internal error (the runtime's log has the details)");
         }
@@ -218,11 +238,15 @@ class DashboardServlet extends HttpServlet {
         if (!RunFiles.plainName(id)) {
             throw new Refusal(404, "unknown run");
         }
-        for (List<RunStatusDTO> runs : List.of(training.runs(), training.recordedRuns())) {
-            for (RunStatusDTO s : runs) {
-                if (s.id.equals(id)) {
-                    return s;
-                }
+        for (RunStatusDTO s : training.runs()) {
+            if (s.id.equals(id)) {
+                return s;
+            }
+        }
+        // a run of runs/ from an earlier runtime: looked up only when it is not one of this runtime's
+        for (RunStatusDTO s : training.recordedRuns()) {
+            if (s.id.equals(id)) {
+                return s;
             }
         }
         throw new Refusal(404, "unknown run '" + id + "'");
@@ -272,7 +296,12 @@ class DashboardServlet extends HttpServlet {
         List<Double[]> rows = new ArrayList<>();
         Path csv = RunFiles.resolve(folder, "losses.csv");
         if (csv != null) {
-            List<String> lines = Files.readAllLines(csv, StandardCharsets.UTF_8);
+            String text = Files.readString(csv, StandardCharsets.UTF_8);
+            // a last line without its newline is being written (the log's buffer went out mid-row): left for later
+            List<String> lines = new ArrayList<>(text.lines().toList());
+            if (!text.isEmpty() && !text.endsWith("\n") && !lines.isEmpty()) {
+                lines.remove(lines.size() - 1);
+            }
             if (!lines.isEmpty()) {
                 columns.addAll(List.of(lines.get(0).split(",", -1)));
             }
@@ -349,14 +378,21 @@ class DashboardServlet extends HttpServlet {
     private void stream(HttpServletResponse resp) throws IOException {
         resp.setContentType("text/event-stream; charset=utf-8");
         resp.setHeader("Cache-Control", "no-cache");
-        PrintWriter w = resp.getWriter();
         EventStream.Client client = events.connect();
+        if (client == null) {
+            throw new Refusal(503, "too many event streams open (" + EventStream.MAX_CLIENTS + "); close a dashboard "
+                    + "tab");
+        }
+        PrintWriter w = resp.getWriter();
         try {
             w.write("event: runs\ndata: " + JsonOut.write(training.runs()) + "\n\n");
             w.flush();
             long dropped = 0;
-            while (!w.checkError()) {
+            while (!w.checkError() && !client.closed()) {
                 String e = client.next(HEARTBEAT_MILLIS);
+                if (client.closed()) {
+                    break;
+                }
                 if (client.dropped() != dropped) {
                     dropped = client.dropped();
                     w.write("event: dropped\ndata: " + dropped + "\n\n");

@@ -17,11 +17,26 @@ import java.util.concurrent.atomic.AtomicLong;
 final class EventStream {
 
     static final int CAPACITY = 256;
+    /** Streams open at once (each holds a server thread); more are refused with 503. */
+    static final int MAX_CLIENTS = 32;
+    private static final String CLOSED = "";
 
     /** One connected client. */
     static final class Client {
         private final BlockingQueue<String> queue = new ArrayBlockingQueue<>(CAPACITY);
         private final AtomicLong dropped = new AtomicLong();
+        private volatile boolean closed;
+
+        /** Whether the stream was closed (the servlet is going): the client's loop ends. */
+        boolean closed() {
+            return closed;
+        }
+
+        void close() {
+            closed = true;
+            queue.clear();
+            queue.offer(CLOSED); // wakes a waiting next()
+        }
 
         /** The next event, or null when none came within the wait. */
         String next(long millis) throws InterruptedException {
@@ -41,11 +56,23 @@ final class EventStream {
     }
 
     private final Set<Client> clients = new CopyOnWriteArraySet<>();
+    private volatile boolean closed;
 
-    Client connect() {
+    /** A new client, or null when {@link #MAX_CLIENTS} are connected or the stream is closed. */
+    synchronized Client connect() {
+        if (closed || clients.size() >= MAX_CLIENTS) {
+            return null;
+        }
         Client c = new Client();
         clients.add(c);
         return c;
+    }
+
+    /** Ends every client's stream and refuses new ones. */
+    synchronized void close() {
+        closed = true;
+        clients.forEach(Client::close);
+        clients.clear();
     }
 
     void disconnect(Client c) {

@@ -61,6 +61,22 @@ class CsrfTest {
     }
 
     @Test
+    void onlyThisMachinesNamesOrTheBoundHostAreAnswered() {
+        java.util.Set<String> none = java.util.Set.of();
+        for (String ok : new String[] {"127.0.0.1:8765", "localhost:8765", "LOCALHOST", "[::1]:8765", "127.0.1.1"}) {
+            assertNull(Csrf.hostRefusal(request(null, Map.of("Host", ok)), none, false), ok);
+        }
+        // a rebinding page sends its own name; a remote client an address it reached
+        for (String bad : new String[] {"evil.example:8765", "10.0.0.5:8765", "127.0.0.1.evil.example", "[::2]:8765"}) {
+            String why = Csrf.hostRefusal(request(null, Map.of("Host", bad)), none, false);
+            assertTrue(why != null && why.startsWith("request refused: the dashboard answers to this machine's"), bad);
+        }
+        assertNull(Csrf.hostRefusal(request(null, Map.of("Host", "10.0.0.5:8765")), java.util.Set.of("10.0.0.5"), false),
+                "the host it was bound to");
+        assertNull(Csrf.hostRefusal(request(null, Map.of("Host", "anything:8765")), none, true), "bound to all");
+    }
+
+    @Test
     void tokensDependOnTheSessionAndTheKey() {
         Csrf csrf = new Csrf();
         assertEquals(csrf.token("s1"), csrf.token("s1"));

@@ -36,6 +36,33 @@ class EventStreamTest {
     }
 
     @Test
+    void closingEndsEveryStreamAndTheNumberOfStreamsIsCapped() throws Exception {
+        EventStream stream = new EventStream();
+        java.util.List<EventStream.Client> clients = new java.util.ArrayList<>();
+        for (int i = 0; i < EventStream.MAX_CLIENTS; i++) {
+            clients.add(stream.connect());
+        }
+        assertNull(stream.connect(), "one more than the cap is refused");
+        stream.disconnect(clients.remove(0));
+        EventStream.Client late = stream.connect();
+        assertTrue(late != null, "a freed place is taken again");
+        long t0 = System.nanoTime();
+        Thread closer = new Thread(() -> {
+            try {
+                Thread.sleep(200);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+            stream.close();
+        });
+        closer.start();
+        late.next(30_000); // woken by the close, not by the 30 s wait
+        assertTrue(late.closed() && System.nanoTime() - t0 < 10_000_000_000L, "a waiting client is woken by close");
+        closer.join();
+        assertNull(stream.connect(), "a closed stream takes no new client");
+    }
+
+    @Test
     void aMultiLineJsonStaysOneEvent() throws Exception {
         EventStream stream = new EventStream();
         EventStream.Client c = stream.connect();

@@ -21,6 +21,8 @@ final class ConsoleBar {
     private final PrintStream terminal;
     private final int columns;
     private String shown = "";
+    /** Ended (the run finished, or the shutdown hook took over the console): nothing is drawn any more. */
+    private boolean ended;
 
     ConsoleBar(PrintStream terminal, int columns) {
         this.terminal = terminal;
@@ -36,6 +38,9 @@ final class ConsoleBar {
 
     /** Draws the bar for this status in place. */
     synchronized void show(RunStatusDTO s) {
+        if (ended) {
+            return;
+        }
         String line = text(s);
         line = line.length() >= columns ? line.substring(0, columns - 1) : line;
         if (!line.equals(shown)) {
@@ -46,6 +51,7 @@ final class ConsoleBar {
 
     /** Ends the bar's line (before other output to the terminal), leaving the last bar on screen. */
     synchronized void end() {
+        ended = true;
         if (!shown.isEmpty()) {
             terminal.print('\n');
             terminal.flush();

@@ -38,6 +38,9 @@ class ConsoleBarTest {
                 + "\r" + bar25 + "\033[K"              // drawn again below it
                 + "\r" + bar50 + "\033[K"              // redrawn in place
                 + "\n", screen.toString(StandardCharsets.UTF_8));
+        // once ended (the run finished, or Ctrl-C's hook prints), the bar is not drawn again
+        bar.show(status(60, "STOPPING"));
+        assertEquals(false, screen.toString(StandardCharsets.UTF_8).contains("STOPPING"));
     }
 
     @Test
