@@ -24,17 +24,18 @@ public final class ProcessMemory {
     }
 
     /**
-     * Resident set size of this process (what it occupies in physical memory), in bytes: VmRSS of
-     * /proc/self/status, read here rather than through JavaCPP ({@code Pointer.physicalBytes()}, which reads the
-     * same) because touching JavaCPP's classes while the ND4J bundle initialises them on its loader thread
-     * deadlocks on their class initialisation ({@code runtime/jgan exec 'gan:runs'} hung that way); JavaCPP only
-     * where there is no /proc.
+     * Resident size of this process, in bytes, as JavaCPP's {@code Pointer.physicalBytes()} counts it (and the
+     * memory budget always has): its own resident memory, RssAnon of /proc/self/status (heap, native arrays,
+     * stacks), without the resident pages of mapped files such as the native libraries. Read here rather than
+     * through JavaCPP because touching JavaCPP's classes while the ND4J bundle initialises them on its loader
+     * thread deadlocks on their class initialisation ({@code runtime/jgan exec 'gan:runs'} hung that way); JavaCPP
+     * only where there is no /proc.
      */
     public static long resident() {
         try {
             for (String line : Files.readAllLines(STATUS)) {
-                if (line.startsWith("VmRSS:")) {
-                    return Long.parseLong(line.substring("VmRSS:".length()).replace("kB", "").trim()) * 1024;
+                if (line.startsWith("RssAnon:")) {
+                    return Long.parseLong(line.substring("RssAnon:".length()).replace("kB", "").trim()) * 1024;
                 }
             }
         } catch (IOException | NumberFormatException e) {

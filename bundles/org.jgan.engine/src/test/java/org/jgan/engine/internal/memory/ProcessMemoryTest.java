@@ -1,6 +1,7 @@
 package org.jgan.engine.internal.memory;
 
 import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.junit.jupiter.api.Assertions.fail;
 
 import org.bytedeco.javacpp.Pointer;
 import org.junit.jupiter.api.Test;
@@ -10,9 +11,20 @@ class ProcessMemoryTest {
 
     @Test
     void residentSizeIsTheProcesssAsJavaCppSeesIt() {
-        long ours = ProcessMemory.resident();
-        long javacpp = Pointer.physicalBytes();
-        assertTrue(ours > 10_000_000L, "a JVM occupies more than 10 MB: " + ours);
-        assertTrue(Math.abs(ours - javacpp) < 32_000_000L, "ours " + ours + ", JavaCPP's " + javacpp);
+        // the resident size moves while other threads (collections, ND4J's deallocators) free memory: JavaCPP's
+        // reading must lie between two of ours taken around it, within 1 MB, in one of ten tries
+        String seen = "";
+        for (int attempt = 0; attempt < 10; attempt++) {
+            long before = ProcessMemory.resident();
+            long javacpp = Pointer.physicalBytes();
+            long after = ProcessMemory.resident();
+            assertTrue(before > 10_000_000L, "a JVM occupies more than 10 MB: " + before);
+            long slack = 1_000_000L;
+            if (javacpp >= Math.min(before, after) - slack && javacpp <= Math.max(before, after) + slack) {
+                return;
+            }
+            seen += String.format(" [ours %d, JavaCPP's %d, ours %d]", before, javacpp, after);
+        }
+        fail("JavaCPP's resident size was never between two of ours:" + seen);
     }
 }
