@@ -9,6 +9,8 @@ import java.security.GeneralSecurityException;
 import java.security.MessageDigest;
 import java.security.SecureRandom;
 import java.util.Base64;
+import java.util.Locale;
+import java.util.Set;
 import javax.crypto.Mac;
 import javax.crypto.spec.SecretKeySpec;
 
@@ -80,7 +82,7 @@ final class Csrf {
      * (localhost, 127.x, [::1]) or one of {@code allowed} (the host the dashboard was bound to); with
      * {@code anyHost} (bound to all addresses on purpose) every name passes.
      */
-    static String hostRefusal(HttpServletRequest req, java.util.Set<String> allowed, boolean anyHost) {
+    static String hostRefusal(HttpServletRequest req, Set<String> allowed, boolean anyHost) {
         String host = req.getHeader("Host");
         if (host == null) {
             return "request refused: no Host header";
@@ -90,7 +92,7 @@ final class Csrf {
         }
         String name = host.startsWith("[") ? host.substring(0, host.indexOf(']') + 1)
                 : host.contains(":") ? host.substring(0, host.lastIndexOf(':')) : host;
-        name = name.toLowerCase(java.util.Locale.ROOT);
+        name = name.toLowerCase(Locale.ROOT);
         if (name.equals("localhost") || name.equals("[::1]") || name.matches("127(\\.[0-9]{1,3}){3}")
                 || allowed.contains(name)) {
             return null;

@@ -1,7 +1,9 @@
 package org.jgan.dashboard.internal;
 
 import jakarta.servlet.Servlet;
+import java.util.Collection;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 import java.util.TreeMap;
 import org.jgan.api.TrainingService;
@@ -46,7 +48,7 @@ public final class Dashboard extends DashboardServlet implements EventHandler {
         Object endpoint = props.get(HttpServiceRuntimeConstants.HTTP_SERVICE_ENDPOINT);
         List<String> urls = endpoint instanceof String s ? List.of(s)
                 : endpoint instanceof String[] a ? List.of(a)
-                : endpoint instanceof java.util.Collection<?> c ? c.stream().map(String::valueOf).toList() : List.of();
+                : endpoint instanceof Collection<?> c ? c.stream().map(String::valueOf).toList() : List.of();
         for (String url : urls) {
             LOG.info("dashboard: {}", url);
             if (!url.matches("https?://(127\\.[0-9.]+|localhost|\\[::1\\])(:[0-9]+)?/.*")) {
@@ -69,6 +71,7 @@ public final class Dashboard extends DashboardServlet implements EventHandler {
             }
         }
         String topic = event.getTopic();
-        events().publish(topic.substring(topic.lastIndexOf('/') + 1).toLowerCase(java.util.Locale.ROOT), JsonOut.write(p));
+        String kind = topic.substring(topic.lastIndexOf('/') + 1).toLowerCase(Locale.ROOT);
+        events().publish(kind, JsonOut.write(p));
     }
 }

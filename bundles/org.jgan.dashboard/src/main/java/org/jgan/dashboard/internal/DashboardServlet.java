@@ -1,5 +1,7 @@
 package org.jgan.dashboard.internal;
 
+import com.google.gson.JsonObject;
+import com.google.gson.JsonParseException;
 import jakarta.servlet.http.HttpServlet;
 import jakarta.servlet.http.HttpServletRequest;
 import jakarta.servlet.http.HttpServletResponse;
@@ -13,8 +15,10 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 import java.util.NoSuchElementException;
+import java.util.Set;
 import org.jgan.api.TrainingService;
 import org.jgan.api.dto.RunStatusDTO;
 import org.slf4j.Logger;
@@ -72,7 +76,7 @@ class DashboardServlet extends HttpServlet {
     private final transient EventStream events;
     private final transient Csrf csrf;
     /** Host names besides this machine's loopback ones that requests may name (the bound host). */
-    private final transient java.util.Set<String> hosts;
+    private final transient Set<String> hosts;
     /** Bound to all addresses (0.0.0.0, ::) on purpose: any Host name is answered. */
     private final boolean anyHost;
 
@@ -80,10 +84,11 @@ class DashboardServlet extends HttpServlet {
         this.training = training;
         this.events = events;
         this.csrf = csrf;
-        String bound = boundHost == null ? "" : boundHost.trim().toLowerCase(java.util.Locale.ROOT);
+        String bound = boundHost == null ? "" : boundHost.trim().toLowerCase(Locale.ROOT);
         this.anyHost = bound.equals("0.0.0.0") || bound.equals("::") || bound.equals("[::]");
-        this.hosts = bound.isEmpty() ? java.util.Set.of() : java.util.Set.of(bound.contains(":") && !bound.startsWith("[")
-                ? "[" + bound + "]" : bound);
+        // an IPv6 address is named in brackets in a Host header
+        this.hosts = bound.isEmpty() ? Set.of()
+                : Set.of(bound.contains(":") && !bound.startsWith("[") ? "[" + bound + "]" : bound);
     }
 
     /** Ends every event stream (the servlet is going: its bundle stops or is updated; the pages reconnect). */
@@ -220,7 +225,7 @@ class DashboardServlet extends HttpServlet {
     record StartRequest(String preset, Map<String, String> settings) {
         static StartRequest parse(String body) {
             try {
-                com.google.gson.JsonObject o = JsonOut.GSON.fromJson(body, com.google.gson.JsonObject.class);
+                JsonObject o = JsonOut.GSON.fromJson(body, JsonObject.class);
                 if (o == null) {
                     throw new IllegalArgumentException("expected {\"preset\": NAME, \"settings\": {...}}");
                 }
@@ -228,7 +233,7 @@ class DashboardServlet extends HttpServlet {
                 Map<String, String> settings = o.has("settings")
                         ? JsonOut.stringMap(o.get("settings").toString(), "settings") : Map.of();
                 return new StartRequest(preset == null || preset.isBlank() ? null : preset, settings);
-            } catch (com.google.gson.JsonParseException | UnsupportedOperationException | IllegalStateException e) {
+            } catch (JsonParseException | UnsupportedOperationException | IllegalStateException e) {
                 throw new IllegalArgumentException("expected {\"preset\": NAME, \"settings\": {\"key\": \"value\"}}");
             }
         }

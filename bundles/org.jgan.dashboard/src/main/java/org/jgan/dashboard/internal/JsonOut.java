@@ -2,6 +2,7 @@ package org.jgan.dashboard.internal;
 
 import com.google.gson.Gson;
 import com.google.gson.GsonBuilder;
+import com.google.gson.JsonParseException;
 import com.google.gson.TypeAdapter;
 import com.google.gson.reflect.TypeToken;
 import com.google.gson.stream.JsonReader;
@@ -46,7 +47,7 @@ final class JsonOut {
                 throw new IllegalArgumentException(what + ": expected a JSON object of settings, got nothing");
             }
             return m;
-        } catch (com.google.gson.JsonParseException | IllegalStateException e) {
+        } catch (JsonParseException | IllegalStateException e) {
             throw new IllegalArgumentException(what + ": expected a JSON object of strings, e.g. {\"lrD\": \"1e-4\"}");
         }
     }

@@ -262,7 +262,7 @@ public final class RunRegistry implements TrainingService {
 
     private static RunStatusDTO awaitState(TrainingRun r, State state) {
         try {
-            return r.awaitState(java.util.EnumSet.of(state), 30_000);
+            return r.awaitState(java.util.Set.of(state), 30_000);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             return r.status();

@@ -35,14 +35,16 @@ public final class HelpCommand {
     @Descriptor("List the gan commands with their one-line descriptions")
     public String help() throws InvalidSyntaxException {
         Map<String, String> lines = new TreeMap<>();
-        for (ServiceReference<?> ref : context.getServiceReferences((String) null, "(osgi.command.scope=gan)")) {
+        ServiceReference<?>[] refs = context.getServiceReferences((String) null, "(osgi.command.scope=gan)");
+        for (ServiceReference<?> ref : refs == null ? new ServiceReference<?>[0] : refs) {
             Object service = context.getService(ref);
             if (service == null) {
                 continue;
             }
             try {
                 for (String function : functions(ref.getProperty("osgi.command.function"))) {
-                    lines.merge(function, describe(service.getClass(), function), (a, b) -> a.length() >= b.length() ? a : b);
+                    lines.merge(function, describe(service.getClass(), function),
+                            (a, b) -> a.length() >= b.length() ? a : b);
                 }
             } finally {
                 context.ungetService(ref);

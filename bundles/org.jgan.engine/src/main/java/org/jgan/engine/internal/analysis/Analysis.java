@@ -65,8 +65,8 @@ public final class Analysis {
             if (!r.data().shape().isImage()) {
                 // the grids are of images; a point cloud's plots are the metrics' (samples/iter-*-scatter.png)
                 throw new IllegalArgumentException("run '" + runId + "' generates points of shape "
-                        + r.data().shape() + ", not images; sample, interpolation and arithmetic grids are for image runs (its "
-                        + "samples are plotted in samples/iter-*-scatter.png when the mixture metric runs)");
+                        + r.data().shape() + ", not images; sample, interpolation and arithmetic grids are for image "
+                        + "runs (its samples are plotted in samples/iter-*-scatter.png when the mixture metric runs)");
             }
             long s = seed != null ? seed : Seeds.mix(r.spec().settings().seed(), Seeds.FIXED_LATENT);
             Path written = what.apply(new LatentExplorer(r.model(), new RunFolder(r.dir()).explorations()), s);

@@ -1,7 +1,9 @@
 package org.jgan.engine.internal.run;
 
 import java.nio.file.Path;
+import java.util.EnumSet;
 import java.util.Map;
+import java.util.Set;
 import java.util.function.Consumer;
 import java.util.function.LongSupplier;
 import org.jgan.api.dto.RunStatusDTO;
@@ -18,6 +20,8 @@ import org.slf4j.LoggerFactory;
 final class RunControl {
 
     private static final Logger LOG = LoggerFactory.getLogger(RunControl.class);
+    /** The states a run ends in. */
+    static final Set<State> FINAL = EnumSet.of(State.COMPLETED, State.FAILED, State.STOPPED);
 
     private final Object lock = new Object();
     private final String id;
@@ -230,17 +234,17 @@ final class RunControl {
 
     boolean isFinished() {
         synchronized (lock) {
-            return state == State.COMPLETED || state == State.FAILED || state == State.STOPPED;
+            return FINAL.contains(state);
         }
     }
 
     /** Waits until the run has finished or {@code millis} passed; returns whether it finished. */
     boolean awaitFinished(long millis) throws InterruptedException {
-        return awaitState(java.util.EnumSet.of(State.COMPLETED, State.FAILED, State.STOPPED), millis);
+        return awaitState(FINAL, millis);
     }
 
     /** Waits until the run is in one of {@code states} or {@code millis} passed; returns whether it is. */
-    boolean awaitState(java.util.Set<State> states, long millis) throws InterruptedException {
+    boolean awaitState(Set<State> states, long millis) throws InterruptedException {
         long deadline = System.currentTimeMillis() + millis;
         synchronized (lock) {
             while (!states.contains(state)) {

@@ -2,8 +2,10 @@ package org.jgan.engine.internal.run;
 
 import java.io.IOException;
 import java.nio.file.Path;
+import java.util.EnumSet;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import org.jgan.api.dto.RunStatusDTO;
 import org.jgan.api.dto.RunStatusDTO.State;
 import org.jgan.engine.internal.catalog.ComponentCatalog;
@@ -187,9 +189,8 @@ public final class TrainingRun implements Runnable {
      * Waits until the run is in one of {@code states} (or has finished) or {@code millis} passed; returns its status
      * then.
      */
-    public RunStatusDTO awaitState(java.util.Set<RunStatusDTO.State> states, long millis) throws InterruptedException {
-        java.util.Set<RunStatusDTO.State> any = java.util.EnumSet.of(RunStatusDTO.State.COMPLETED,
-                RunStatusDTO.State.FAILED, RunStatusDTO.State.STOPPED);
+    public RunStatusDTO awaitState(Set<RunStatusDTO.State> states, long millis) throws InterruptedException {
+        Set<RunStatusDTO.State> any = EnumSet.copyOf(RunControl.FINAL);
         any.addAll(states);
         control.awaitState(any, millis);
         return control.status();
