@@ -6,6 +6,10 @@ The same algorithm as the jgan engine (Goodfellow et al. 2014, Algorithm 1): the
 gradient, the G step draws a fresh latent batch. PyTorch's DCGAN example instead reuses the D step's fake batch in
 the G step, which saves one forward pass of G; with `reuse` as fourth argument this script does that (the figure
 this benchmark printed until 2026-12-01).
+
+Options after the numbers, as `name=value`: `size=32` (the network for 32x32 images: G from a 4x4 map with widths
+256, 128, 64, D mirroring it, as jgan's `dcgan` builds it for that size; default 28: from 7x7, widths 128, 64) and
+`batch=N` (default 64). ArchitectureSpeedBenchmark runs it with `size=32 batch=32`.
 """
 import math
 import sys
@@ -14,25 +18,33 @@ import time
 import torch
 from torch import nn
 
-warmup, measured, threads = (int(a) for a in (sys.argv[1:] + ["20", "30", "2"])[:3])
-reuse = sys.argv[4:5] == ["reuse"]
+numbers = [a for a in sys.argv[1:] if a[0].isdigit()]
+warmup, measured, threads = (int(a) for a in (numbers + ["20", "30", "2"][len(numbers):])[:3])
+reuse = "reuse" in sys.argv[4:]
+options = dict(a.split("=", 1) for a in sys.argv[4:] if "=" in a)
+size, batch = int(options.get("size", 28)), int(options.get("batch", 64))
 torch.set_num_threads(threads)
 torch.manual_seed(0)
-batch, latent = 64, 100
+latent = 100
+# widths from the smallest map up: 7x7 -> 28 in two doublings, 4x4 -> 32 in three; base width 64
+start, doublings = (7, 2) if size == 28 else (4, 3)
+widths = [64 << (doublings - 1 - i) for i in range(doublings)]
 
-G = nn.Sequential(
-    nn.Linear(latent, 128 * 7 * 7, bias=False), nn.Unflatten(1, (128, 7, 7)), nn.BatchNorm2d(128), nn.ReLU(),
-    nn.ConvTranspose2d(128, 64, 4, 2, 1, bias=False), nn.BatchNorm2d(64), nn.ReLU(),
-    nn.ConvTranspose2d(64, 1, 4, 2, 1), nn.Tanh())
-D = nn.Sequential(
-    nn.Conv2d(1, 64, 4, 2, 1), nn.LeakyReLU(0.2),
-    nn.Conv2d(64, 128, 4, 2, 1, bias=False), nn.BatchNorm2d(128), nn.LeakyReLU(0.2),
-    nn.Flatten(), nn.Linear(128 * 7 * 7, 1))
+g_layers = [nn.Linear(latent, widths[0] * start * start, bias=False), nn.Unflatten(1, (widths[0], start, start)),
+            nn.BatchNorm2d(widths[0]), nn.ReLU()]
+for a, b in zip(widths, widths[1:]):
+    g_layers += [nn.ConvTranspose2d(a, b, 4, 2, 1, bias=False), nn.BatchNorm2d(b), nn.ReLU()]
+G = nn.Sequential(*g_layers, nn.ConvTranspose2d(widths[-1], 1, 4, 2, 1), nn.Tanh())
+# no batch norm on D's input layer (Radford et al.)
+d_layers = [nn.Conv2d(1, widths[-1], 4, 2, 1), nn.LeakyReLU(0.2)]
+for a, b in zip(widths[::-1], widths[::-1][1:]):
+    d_layers += [nn.Conv2d(a, b, 4, 2, 1, bias=False), nn.BatchNorm2d(b), nn.LeakyReLU(0.2)]
+D = nn.Sequential(*d_layers, nn.Flatten(), nn.Linear(widths[0] * start * start, 1))
 optG = torch.optim.Adam(G.parameters(), 2e-4, betas=(0.5, 0.999))
 optD = torch.optim.Adam(D.parameters(), 2e-4, betas=(0.5, 0.999))
 bce = nn.BCEWithLogitsLoss()
 ones, zeros = torch.ones(batch, 1), torch.zeros(batch, 1)
-real = torch.rand(batch, 1, 28, 28) * 2 - 1
+real = torch.rand(batch, 1, size, size) * 2 - 1
 
 times = []
 for it in range(warmup + measured):
@@ -56,8 +68,8 @@ peak_kb = next(int(l.split()[1]) for l in open("/proc/self/status") if l.startsw
 # the BLAS this torch runs on (Debian's links libblas.so.3: the reference BLAS unless OpenBLAS is installed)
 blas = sorted({l.split()[-1] for l in open("/proc/self/maps") if "blas" in l.split()[-1].lower()}) or ["(none mapped)"]
 median, p90 = times[len(times) // 2], times[math.ceil(0.9 * len(times)) - 1]
-print("pytorch %s dcgan 28x28 batch 64 (G %d, D %d parameters), %s, %d threads: median %.1f ms/iteration "
+print("pytorch %s dcgan %dx%d batch %d (G %d, D %d parameters), %s, %d threads: median %.1f ms/iteration "
       "(mean %.1f, p90 %.1f = %.2fx the median, min %.1f, max %.1f, %d measured); peak resident %.0f MB; BLAS %s"
-      % (torch.__version__, sum(p.numel() for p in G.parameters()), sum(p.numel() for p in D.parameters()),
+      % (torch.__version__, size, size, batch, sum(p.numel() for p in G.parameters()), sum(p.numel() for p in D.parameters()),
          "fake batch reused in the G step" if reuse else "fresh latent batch in the G step", threads, median, sum(times) / len(times), p90, p90 / median, times[0], times[-1], len(times),
          peak_kb / 1024, ", ".join(blas)))

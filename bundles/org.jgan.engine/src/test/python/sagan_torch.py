@@ -1,0 +1,237 @@
+"""PyTorch reference for ArchitectureSpeedBenchmark's `sagan` row: jgan's SAGAN (Zhang et al. 2018) with the preset
+`sagan-32` as the benchmark runs it (1x32x32, batch 32, no labels): the architecture's default widths (C = 32 in
+every block, attention at 16x16 with reduction k = 8, so f, g, h have 4 channels), latent 128, hinge loss, spectral
+normalization of every weight of G and D (one power iteration per step), Adam betas (0, 0.9) with D 4e-4 and
+G 1e-4, one D step and one G step per iteration on random data, 2 threads. Prints the median ms per iteration (the
+D step and the G step together) and the peak resident memory.
+
+The networks follow, layer for layer and in the same order of ops:
+  bundles/org.jgan.sagan/src/main/java/org/jgan/sagan/internal/SaganNetworks.java   (G and D)
+  bundles/org.jgan.sagan/src/main/java/org/jgan/sagan/internal/SelfAttention.java   (the attention block)
+  bundles/org.jgan.sagan/src/main/java/org/jgan/sagan/internal/SaganArchitecture.java (default options)
+  bundles/org.jgan.layers/src/main/java/org/jgan/layers/ResidualBlock.java, BatchNorm.java
+  G: z [B, 128] -> linear -> [B, C, 4, 4] -> up blocks to 8, 16 (-> self-attention), 32
+     (up: BN, ReLU, nearest x2, conv3x3 (no bias), BN, ReLU, conv3x3 (bias except in the last block) + x2(conv1x1(x)))
+     -> BN -> ReLU -> conv3x3 to 1 channel -> tanh.
+  D: first block (conv3x3, ReLU, conv3x3, avgpool2 + conv1x1(avgpool2(x))) to 16x16 -> self-attention -> down block
+     (ReLU, conv3x3, ReLU, conv3x3, avgpool2 + conv1x1(avgpool2(x))) to 8x8 -> two plain blocks (ReLU, conv3x3,
+     ReLU, conv3x3 + x) -> ReLU -> sum over H, W -> linear logit. No normalization in D.
+  Self-attention: f, g, h = 1x1 convs C -> C/8 (no bias), t[b, j, i] = g_j . f_i, softmax over i (the last
+     dimension), o = h beta^T, v = 1x1 conv C/8 -> C (no bias), y = gamma v(o) + x, gamma a parameter, initially 0.
+  Initialisation as jgan's: He normal for 3x3 kernels, Glorot uniform for 1x1 kernels and linear layers, zero
+  biases, BN gamma 1 / beta 0.
+The algorithm follows bundles/org.jgan.engine/src/main/java/org/jgan/engine/internal/model/{GanModel,PlayerGraph,
+StepGradients,Schedule}.java and org/jgan/engine/internal/graph/{GraphScope,Backprop}.java, the hinge loss
+bundles/org.jgan.losses/.../HingeLoss.java (L_D = mean relu(1 - D(x)) + mean relu(1 + D(G(z))), L_G = -mean D(G(z)))
+and bundles/org.jgan.regularizers/.../SpectralNormalization.java: each step draws a fresh latent batch; the D step
+runs G in training mode (batch statistics) without a gradient, the G step differentiates through D to G's
+parameters only (jgan's gradient function is asked for the stepping player's parameters only; here G's forward runs
+under no_grad in the D step and D's parameters are frozen in the G step, as BigGAN-PyTorch's toggle_grad does).
+Spectral normalization is torch.nn.utils.parametrizations.spectral_norm (one power iteration per computation of the
+weight, u and v held constant, so the gradient through sigma = u^T W v is u v^T as in jgan); each step computes every
+normalized weight once, inside parametrize.cached(), as jgan reparametrizes once per graph (GraphScope.param) so
+that D applied to the data and to the samples shares one sigma.
+
+Where this port necessarily differs from jgan (none changes the amount of computation beyond what is said):
+- Spectral norm keeps its vector on the other side of the matrix: PyTorch views a weight as [out, in*kH*kW] and
+  keeps u over the outputs, jgan views it as [kH*kW*in, out] and keeps u over the inputs (SpectralNormalization
+  .apply). Both do one product with W and one with W^T per step and take sigma = u^T W v; the estimates agree once
+  converged. PyTorch starts u with 15 power iterations at registration, jgan with 200.
+- jgan keeps only the stepping player's new buffers (spectral-norm vectors, BN running statistics); PyTorch's
+  modules in training mode also update G's in the D step's forward pass of G and D's in the G step. Same work, a
+  slightly different state. PyTorch's BN running variance is unbiased, jgan's biased (training uses the biased batch
+  variance in both).
+- ReLU is F.relu (jgan: x * [x > 0], GraphScope.relu, same values and gradient); BN is nn.BatchNorm2d (jgan: elementary
+  ops, BatchNorm.apply, same values).
+- Adam is torch.optim.Adam (eps 1e-8 added to the bias-corrected sqrt(v_hat)); ND4J's Adam (Optimizer.java) adds
+  it to sqrt(v) before the bias correction, an eps larger by 1 / sqrt(1 - beta2^t) in PyTorch's terms: negligible.
+- The data batch is one fixed random batch in [-1, 1] (jgan's benchmark samples its `test-images` data set each
+  step, and also draws a data batch for the G step, which the G loss does not use).
+Parameters counted as jgan counts them (ParameterStore.count: trainable arrays only; spectral norm's u, v and BN's
+running statistics are buffers): G 125,730, D 66,658.
+
+usage: sagan_torch.py [warmup measured threads]   (defaults 20 30 2)
+"""
+import math
+import sys
+import time
+
+import torch
+from torch import nn
+import torch.nn.functional as F
+from torch.nn.utils import parametrize
+from torch.nn.utils.parametrizations import spectral_norm
+
+warmup, measured, threads = (int(a) for a in (sys.argv[1:] + ["20", "30", "2"])[:3])
+torch.set_num_threads(threads)
+torch.manual_seed(0)
+batch, latent, channels, size = 32, 128, 1, 32
+C, ATTENTION, REDUCTION = 32, 16, 8  # SaganArchitecture.OPTIONS defaults; the preset's attention = 16
+D_BLOCKS, D_SMALLEST = 4, 8  # SaganNetworks
+lr_d, lr_g, betas, d_steps = 4e-4, 1e-4, (0.0, 0.9), 1
+
+
+def conv(i, o, k, bias, init=None):
+    """A spectrally normalized stride-1 'same' convolution, initialised as ResidualBlock.conv."""
+    m = nn.Conv2d(i, o, k, padding=k // 2, bias=bias)
+    (init or (nn.init.xavier_uniform_ if k == 1 else lambda w: nn.init.kaiming_normal_(w, nonlinearity="relu")))(
+        m.weight)
+    if bias:
+        nn.init.zeros_(m.bias)
+    return spectral_norm(m)
+
+
+def linear(i, o):
+    m = nn.Linear(i, o)
+    nn.init.xavier_uniform_(m.weight)
+    nn.init.zeros_(m.bias)
+    return spectral_norm(m)
+
+
+def up2(x):
+    return F.interpolate(x, scale_factor=2, mode="nearest")
+
+
+class Up(nn.Module):
+    """ResidualBlock.up with batch norm."""
+
+    def __init__(self, c, output_bias):
+        super().__init__()
+        self.shortcut, self.conv1, self.conv2 = conv(c, c, 1, False), conv(c, c, 3, False), conv(c, c, 3, output_bias)
+        self.bn1, self.bn2 = nn.BatchNorm2d(c), nn.BatchNorm2d(c)
+
+    def forward(self, x):
+        shortcut = up2(self.shortcut(x))
+        h = self.conv1(up2(F.relu(self.bn1(x))))
+        return self.conv2(F.relu(self.bn2(h))) + shortcut
+
+
+class First(nn.Module):
+    """ResidualBlock.first: D's input block."""
+
+    def __init__(self, i, o):
+        super().__init__()
+        self.shortcut, self.conv1, self.conv2 = conv(i, o, 1, False), conv(i, o, 3, True), conv(o, o, 3, True)
+
+    def forward(self, x):
+        shortcut = self.shortcut(F.avg_pool2d(x, 2))
+        return F.avg_pool2d(self.conv2(F.relu(self.conv1(x))), 2) + shortcut
+
+
+class Down(nn.Module):
+    """ResidualBlock.down without normalization."""
+
+    def __init__(self, c):
+        super().__init__()
+        self.shortcut, self.conv1, self.conv2 = conv(c, c, 1, False), conv(c, c, 3, True), conv(c, c, 3, True)
+
+    def forward(self, x):
+        shortcut = self.shortcut(F.avg_pool2d(x, 2))
+        return F.avg_pool2d(self.conv2(F.relu(self.conv1(F.relu(x)))), 2) + shortcut
+
+
+class Plain(nn.Module):
+    """ResidualBlock.plain without normalization."""
+
+    def __init__(self, c):
+        super().__init__()
+        self.conv1, self.conv2 = conv(c, c, 3, True), conv(c, c, 3, True)
+
+    def forward(self, x):
+        return self.conv2(F.relu(self.conv1(F.relu(x)))) + x
+
+
+class SelfAttention(nn.Module):
+    """SelfAttention.apply."""
+
+    def __init__(self, c, reduction):
+        super().__init__()
+        inner = max(1, c // reduction)
+        self.f, self.g, self.h = (conv(c, inner, 1, False) for _ in range(3))
+        self.v = conv(inner, c, 1, False)
+        self.gamma = nn.Parameter(torch.zeros(1))
+
+    def forward(self, x):
+        b, c, s, _ = x.shape
+        f, g, h = self.f(x).flatten(2), self.g(x).flatten(2), self.h(x).flatten(2)  # [B, C/k, N]
+        beta = torch.softmax(torch.bmm(g.transpose(1, 2), f), dim=2)  # [B, j, i], softmax over i
+        o = torch.bmm(h, beta.transpose(1, 2)).view(b, -1, s, s)  # o[b, c, j] = sum_i h[b, c, i] beta[b, j, i]
+        return self.v(o) * self.gamma + x
+
+
+class Generator(nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.fc = linear(latent, C * 4 * 4)
+        blocks, s = [], 4
+        for i in range(1, 4):
+            blocks.append(Up(C, i != 3))
+            s *= 2
+            if s == ATTENTION:
+                blocks.append(SelfAttention(C, REDUCTION))
+        self.blocks = nn.Sequential(*blocks)
+        self.out_bn = nn.BatchNorm2d(C)
+        self.out = conv(C, channels, 3, True, lambda w: nn.init.xavier_uniform_(w))
+
+    def forward(self, z):
+        h = self.blocks(self.fc(z).view(-1, C, 4, 4))
+        return torch.tanh(self.out(F.relu(self.out_bn(h))))
+
+
+class Discriminator(nn.Module):
+    def __init__(self):
+        super().__init__()
+        blocks, s, attended = [First(channels, C)], size // 2, False
+        for i in range(2, D_BLOCKS + 2):
+            if not attended and s == ATTENTION:
+                blocks.append(SelfAttention(C, REDUCTION))
+                attended = True
+            if i > D_BLOCKS:
+                break
+            if s > D_SMALLEST:
+                blocks.append(Down(C))
+                s //= 2
+            else:
+                blocks.append(Plain(C))
+        self.blocks = nn.Sequential(*blocks)
+        self.out = linear(C, 1)
+
+    def forward(self, x):
+        return self.out(F.relu(self.blocks(x)).sum((2, 3)))
+
+
+G, D = Generator(), Discriminator()
+optG = torch.optim.Adam(G.parameters(), lr_g, betas=betas)
+optD = torch.optim.Adam(D.parameters(), lr_d, betas=betas)
+real = torch.rand(batch, channels, size, size) * 2 - 1
+
+times = []
+for it in range(warmup + measured):
+    t0 = time.perf_counter()
+    for k in range(d_steps):
+        with parametrize.cached():  # each normalized weight once per step, as jgan's graphs do
+            with torch.no_grad():
+                fake = G(torch.randn(batch, latent))
+            optD.zero_grad()
+            (F.relu(1 - D(real)).mean() + F.relu(1 + D(fake)).mean()).backward()
+        optD.step()
+    D.requires_grad_(False)  # jgan's G step computes G's gradients only
+    with parametrize.cached():
+        optG.zero_grad()
+        (-D(G(torch.randn(batch, latent))).mean()).backward()
+    optG.step()
+    D.requires_grad_(True)
+    if it >= warmup:
+        times.append((time.perf_counter() - t0) * 1000)
+times.sort()
+# VmHWM of this process (ru_maxrss would include the launching JVM's peak: Linux keeps it across exec)
+peak_kb = next(int(l.split()[1]) for l in open("/proc/self/status") if l.startswith("VmHWM:"))
+# the BLAS this torch runs on (Debian's links libblas.so.3: the reference BLAS unless OpenBLAS is installed)
+blas = sorted({l.split()[-1] for l in open("/proc/self/maps") if "blas" in l.split()[-1].lower()}) or ["(none mapped)"]
+median, p90 = times[len(times) // 2], times[math.ceil(0.9 * len(times)) - 1]
+print("pytorch %s sagan 1x32x32 batch 32 (G %d, D %d parameters), loss hinge, spectral norm G and D, %d D step(s), "
+      "%d threads: median %.1f ms/iteration (mean %.1f, p90 %.1f = %.2fx the median, min %.1f, max %.1f, %d measured); "
+      "peak resident %.0f MB; BLAS %s"
+      % (torch.__version__, sum(p.numel() for p in G.parameters()), sum(p.numel() for p in D.parameters()), d_steps,
+         threads, median, sum(times) / len(times), p90, p90 / median, times[0], times[-1], len(times),
+         peak_kb / 1024, ", ".join(blas)))
