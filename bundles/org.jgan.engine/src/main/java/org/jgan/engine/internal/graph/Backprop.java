@@ -18,8 +18,8 @@ import org.nd4j.linalg.api.ndarray.INDArray;
  * finds it: on the 28x28 DCGAN a third of a step's time went to allocating and first touching memory, and the
  * process grew by about 290 MB per iteration until a collection ran. Executing the gradient function directly keeps
  * the cache on: an intermediate goes back to the cache after its last use in the pass and is reused by the next
- * pass. Requested outputs and gradients are never cached; they stay valid until the next call on the same graph,
- * and callers use or copy them before that.
+ * pass. Requested outputs and gradients stay valid until the next call on the same graph, and callers use or copy
+ * them before that. The gradient function runs as a {@link GraphPlan}: SameDiff's per-op bookkeeping done once.
  */
 public final class Backprop {
 
@@ -45,7 +45,7 @@ public final class Backprop {
             }
         }
         SameDiff gradFn = sd.getFunction("grad");
-        Map<String, INDArray> all = gradFn.output(feed, names.toArray(new String[0]));
+        Map<String, INDArray> all = GraphPlan.output(gradFn, feed, names);
         Map<String, INDArray> out = new HashMap<>();
         for (String o : outputs) {
             out.put(o, all.get(o));

@@ -5,6 +5,7 @@ import java.util.ArrayList;
 import java.util.Collection;
 import java.util.List;
 import java.util.concurrent.atomic.AtomicInteger;
+import org.jgan.engine.internal.graph.GraphPlan;
 import org.nd4j.autodiff.samediff.SameDiff;
 import org.nd4j.autodiff.samediff.internal.InferenceSession;
 import org.nd4j.autodiff.samediff.internal.SessionMemMgr;
@@ -69,6 +70,7 @@ public final class GraphMemory {
                 }
             }
             g.getSessions().clear();
+            GraphPlan.release(g);
         }
         boolean wasOpen;
         synchronized (UNRELEASED) {
@@ -79,7 +81,10 @@ public final class GraphMemory {
         }
     }
 
-    /** Bytes held in the array caches of the graph's sessions and of its functions' sessions. */
+    /**
+     * Bytes held in the array caches of the graph's sessions and of its functions' sessions, and in the arrays of
+     * their {@link GraphPlan}s.
+     */
     public static long cachedBytes(SameDiff sd) {
         long bytes = 0;
         if (sd == null) {
@@ -91,6 +96,7 @@ public final class GraphMemory {
                     bytes += cache.getCurrentCacheSize();
                 }
             }
+            bytes += GraphPlan.bytes(g);
         }
         return bytes;
     }
@@ -106,10 +112,13 @@ public final class GraphMemory {
         return bytes;
     }
 
-    /** Closes the arrays' buffers (those that can be closed: not views, not in a workspace, not closed already). */
+    /**
+     * Closes the arrays' buffers (those that can be closed: not views, not in a workspace, not closed already, not
+     * held by a {@link GraphPlan}, which reuses them and closes them with its graph).
+     */
     public static void close(Collection<INDArray> arrays) {
         for (INDArray a : arrays) {
-            if (a != null && a.closeable()) {
+            if (a != null && a.closeable() && !GraphPlan.owns(a)) {
                 a.close();
             }
         }

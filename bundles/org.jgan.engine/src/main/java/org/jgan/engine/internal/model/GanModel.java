@@ -186,7 +186,7 @@ public final class GanModel implements SampleSource, AutoCloseable {
                 case AVERAGE -> state.updateAverage();
             }
         }
-        // the step's gradients are this model's own arrays (never the graph cache's): freed at once
+        // the step's gradients made here (sums, means) are freed at once; those a graph plan returned stay its own
         GraphMemory.close(acc.gradients().values());
         return losses;
     }

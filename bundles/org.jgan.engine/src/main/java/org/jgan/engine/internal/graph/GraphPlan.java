@@ -1,0 +1,630 @@
+package org.jgan.engine.internal.graph;
+
+import java.lang.ref.WeakReference;
+import java.util.ArrayDeque;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.IdentityHashMap;
+import java.util.Iterator;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import org.nd4j.autodiff.functions.DifferentialFunction;
+import org.nd4j.autodiff.listeners.At;
+import org.nd4j.autodiff.listeners.Listener;
+import org.nd4j.autodiff.listeners.Operation;
+import org.nd4j.autodiff.samediff.SDVariable;
+import org.nd4j.autodiff.samediff.SameDiff;
+import org.nd4j.autodiff.samediff.VariableType;
+import org.nd4j.autodiff.samediff.internal.SameDiffOp;
+import org.nd4j.autodiff.samediff.internal.Variable;
+import org.nd4j.linalg.api.buffer.DataType;
+import org.nd4j.linalg.api.ndarray.INDArray;
+import org.nd4j.linalg.api.ops.BaseOp;
+import org.nd4j.linalg.api.ops.BaseReduceOp;
+import org.nd4j.linalg.api.ops.CustomOp;
+import org.nd4j.linalg.api.ops.DynamicCustomOp;
+import org.nd4j.linalg.api.ops.Op;
+import org.nd4j.linalg.api.ops.OpContext;
+import org.nd4j.linalg.api.ops.ReduceOp;
+import org.nd4j.linalg.api.ops.ScalarOp;
+import org.nd4j.linalg.api.ops.impl.transforms.gradient.GradientBackwardsMarker;
+import org.nd4j.linalg.api.ops.impl.transforms.same.Identity;
+import org.nd4j.linalg.api.shape.LongShapeDescriptor;
+import org.nd4j.linalg.api.shape.Shape;
+import org.nd4j.linalg.factory.Nd4j;
+
+/**
+ * Runs a SameDiff graph for a fixed list of requested variables as a precomputed program: the ops they need in one
+ * topological order, each with an {@link OpContext} of its own, and every intermediate array planned once per set of
+ * placeholder shapes and reused by every later call with those shapes.
+ * <p>
+ * Why: SameDiff 1.0.0-M2.1's {@code InferenceSession} works out at every call, op by op, which ops are ready, where
+ * each input lives (hash maps and Patricia tries keyed by variable, frame and iteration), and when each array may be
+ * released; it copies the graph's variable map and matches variable names against regular expressions on the way.
+ * On SAGAN's training graphs (about 1,400 ops per iteration) that bookkeeping took about 120 ms of a 570 ms iteration
+ * (JFR, 2-core AMD EPYC). Here it is done once: a call binds the placeholders, parameters and constants that changed
+ * since the last call and executes the ops' native kernels in order.
+ * <p>
+ * The same kernels run on the same inputs as in SameDiff's own execution, so the results are the same bits
+ * ({@code GraphPlanTest} checks every architecture's training graphs against {@code SameDiff#output}). Arrays are
+ * planned by liveness: an intermediate's array goes back to a free list (by data type and shape) after the last op
+ * that reads it and is taken by the next op that needs one of that type and shape, as SameDiff's array cache does;
+ * an {@code Identity} passes its input through. The requested variables get arrays of their own, which the next call
+ * with the same placeholder shapes overwrites (callers use or copy them before that, as with {@link Backprop}).
+ * <p>
+ * Only plain graphs are planned: a graph whose needed ops include control flow (loops, switches), tensor arrays,
+ * in-place assignment, views, invoked functions or control dependencies runs through {@code SameDiff#output}, as it
+ * does with {@code -Djgan.graph.executor=samediff} for all graphs. Not thread safe per graph: a graph is run by one
+ * thread at a time (a run's training thread), as SameDiff's sessions assume too.
+ */
+public final class GraphPlan {
+
+    /** {@code -Djgan.graph.executor=samediff}: every graph through SameDiff's own execution (for comparisons). */
+    private static volatile boolean enabled = !"samediff".equals(System.getProperty("jgan.graph.executor"));
+
+    /** Plans by graph, by identity (SameDiff's hash code changes as a graph grows); weak, so a dropped graph goes. */
+    private static final List<Entry> PLANS = new ArrayList<>();
+
+    /** Ids of the arrays plans hold: callers must not close them ({@link #owns}). */
+    private static final Set<Long> OWNED = java.util.concurrent.ConcurrentHashMap.newKeySet();
+
+    /** Calls run through plans, and through SameDiff because a graph needed it (not counting {@link #enable}(false)). */
+    private static final java.util.concurrent.atomic.AtomicLong PLANNED = new java.util.concurrent.atomic.AtomicLong();
+    private static final java.util.concurrent.atomic.AtomicLong FELL_BACK = new java.util.concurrent.atomic.AtomicLong();
+
+    private record Entry(WeakReference<SameDiff> graph, Map<List<String>, GraphPlan> plans) {
+    }
+
+    private final SameDiff sd;
+    private final List<String> requested;
+    /** Null when the graph needs what this executor does not do: then SameDiff runs it. */
+    private Program program;
+    /** Arrays bound for each set of placeholder shapes seen. */
+    private final Map<List<List<Long>>, Bound> bound = new HashMap<>();
+
+    private GraphPlan(SameDiff sd, List<String> requested) {
+        this.sd = sd;
+        this.requested = List.copyOf(requested);
+        this.program = Program.compile(sd, this.requested);
+    }
+
+    /**
+     * The values of the requested variables for the placeholders' values, as {@code sd.output(feed, requested)}
+     * gives them.
+     */
+    public static Map<String, INDArray> output(SameDiff sd, Map<String, INDArray> feed, List<String> requested) {
+        if (!enabled) {
+            return sd.output(feed, requested.toArray(new String[0]));
+        }
+        GraphPlan plan = plan(sd, requested);
+        synchronized (plan) {
+            return plan.run(feed);
+        }
+    }
+
+    /** Calls so far that ran through a plan, and through SameDiff because the graph needed it: {planned, fell back}. */
+    public static long[] calls() {
+        return new long[] {PLANNED.get(), FELL_BACK.get()};
+    }
+
+    /**
+     * Whether graphs run through plans (the default) or through SameDiff's own execution, process-wide: for tests
+     * and benchmarks that compare the two.
+     */
+    public static void enable(boolean on) {
+        enabled = on;
+    }
+
+    /**
+     * Whether a plan holds the array (an intermediate or a requested output it returned): it is reused by the next
+     * call and closed when its graph is released, never by whoever received it.
+     */
+    public static boolean owns(INDArray a) {
+        return a != null && OWNED.contains(a.getId());
+    }
+
+    /** Native bytes of the arrays the graph's plans hold. */
+    public static long bytes(SameDiff sd) {
+        long bytes = 0;
+        for (GraphPlan p : plansOf(sd)) {
+            synchronized (p) {
+                for (Bound b : p.bound.values()) {
+                    bytes += b.bytes();
+                }
+            }
+        }
+        return bytes;
+    }
+
+    /** Closes the arrays and op contexts of the graph's plans and forgets them. */
+    public static void release(SameDiff sd) {
+        List<GraphPlan> plans = plansOf(sd);
+        synchronized (PLANS) {
+            PLANS.removeIf(e -> e.graph.get() == sd || e.graph.get() == null);
+        }
+        for (GraphPlan p : plans) {
+            synchronized (p) {
+                p.bound.values().forEach(Bound::close);
+                p.bound.clear();
+            }
+        }
+    }
+
+    private static GraphPlan plan(SameDiff sd, List<String> requested) {
+        synchronized (PLANS) {
+            Map<List<String>, GraphPlan> plans = null;
+            for (Iterator<Entry> it = PLANS.iterator(); it.hasNext(); ) {
+                Entry e = it.next();
+                SameDiff g = e.graph.get();
+                if (g == null) {
+                    it.remove();
+                } else if (g == sd) {
+                    plans = e.plans;
+                }
+            }
+            if (plans == null) {
+                plans = new HashMap<>();
+                PLANS.add(new Entry(new WeakReference<>(sd), plans));
+            }
+            return plans.computeIfAbsent(List.copyOf(requested), r -> new GraphPlan(sd, r));
+        }
+    }
+
+    private static List<GraphPlan> plansOf(SameDiff sd) {
+        synchronized (PLANS) {
+            for (Entry e : PLANS) {
+                if (e.graph.get() == sd) {
+                    return new ArrayList<>(e.plans.values());
+                }
+            }
+        }
+        return List.of();
+    }
+
+    private Map<String, INDArray> run(Map<String, INDArray> feed) {
+        if (program == null) {
+            FELL_BACK.incrementAndGet();
+            return sd.output(feed, requested.toArray(new String[0]));
+        }
+        INDArray[] external = program.external(sd, feed);
+        List<List<Long>> shapes = new ArrayList<>(program.placeholders.size());
+        for (int slot : program.placeholders) {
+            shapes.add(Arrays.stream(external[slot].shape()).boxed().toList());
+        }
+        Bound b = bound.get(shapes);
+        if (b == null) {
+            b = new Bound(program);
+            try {
+                b.build(sd, external);
+            } catch (UnsupportedOperationException e) {
+                // something only SameDiff's session does (found while running): SameDiff runs this graph from now on
+                b.close();
+                bound.values().forEach(Bound::close);
+                bound.clear();
+                program = null;
+                FELL_BACK.incrementAndGet();
+                return sd.output(feed, requested.toArray(new String[0]));
+            }
+            bound.put(shapes, b);
+        } else {
+            b.execute(sd, external);
+        }
+        PLANNED.incrementAndGet();
+        Map<String, INDArray> out = new LinkedHashMap<>();
+        for (int i = 0; i < requested.size(); i++) {
+            int slot = program.requestedSlots[i];
+            out.put(requested.get(i), program.isExternal[slot] ? external[slot] : b.values[slot]);
+        }
+        return out;
+    }
+
+    /** The ops needed for the requested variables, in order, with their inputs and outputs as variable slots. */
+    private static final class Program {
+        final String[] names;
+        final boolean[] isExternal;
+        /** Slots of the placeholders the ops read, in slot order. */
+        final List<Integer> placeholders = new ArrayList<>();
+        final List<SameDiffOp> ops = new ArrayList<>();
+        final List<int[]> inputs = new ArrayList<>();
+        final List<int[]> outputs = new ArrayList<>();
+        final int[] requestedSlots;
+        /** For each slot, the slot whose array it shares (an Identity's output shares its input's). */
+        final int[] storage;
+        /** Per op, the storage slots whose last reader it is (released after it ran). */
+        final List<int[]> lastUse = new ArrayList<>();
+        /** Storage slots that are requested: never released within a call. */
+        final boolean[] kept;
+
+        private Program(String[] names, boolean[] isExternal, int[] requestedSlots, int[] storage, boolean[] kept) {
+            this.names = names;
+            this.isExternal = isExternal;
+            this.requestedSlots = requestedSlots;
+            this.storage = storage;
+            this.kept = kept;
+        }
+
+        /** The program, or null when the graph needs something only SameDiff's session does. */
+        static Program compile(SameDiff sd, List<String> requested) {
+            Map<String, SameDiffOp> allOps = sd.getOps();
+            Map<String, Variable> vars = sd.getVariables();
+            Map<String, Integer> slot = new LinkedHashMap<>();
+            List<SameDiffOp> order = new ArrayList<>();
+            Set<String> visited = new HashSet<>();
+            // depth-first from the requested variables, iteratively: post-order is a topological order
+            for (String r : requested) {
+                if (!vars.containsKey(r)) {
+                    throw new IllegalArgumentException("no variable '" + r + "' in the graph");
+                }
+                ArrayDeque<Object[]> stack = new ArrayDeque<>();
+                stack.push(new Object[] {r, 0});
+                while (!stack.isEmpty()) {
+                    Object[] top = stack.peek();
+                    String v = (String) top[0];
+                    Variable var = vars.get(v);
+                    if (var.getControlDeps() != null && !var.getControlDeps().isEmpty()) {
+                        return null;
+                    }
+                    String producer = var.getOutputOfOp();
+                    if (sd.getVariable(v).getVariableType() != VariableType.ARRAY || producer == null) {
+                        slot.putIfAbsent(v, slot.size());
+                        stack.pop();
+                        continue;
+                    }
+                    SameDiffOp op = allOps.get(producer);
+                    if (!supported(op)) {
+                        return null;
+                    }
+                    String[] args = op.getOp().argNames();
+                    int next = (int) top[1];
+                    if (visited.contains(producer)) {
+                        stack.pop();
+                        continue;
+                    }
+                    if (args != null && next < args.length) {
+                        top[1] = next + 1;
+                        String in = args[next];
+                        if (!slot.containsKey(in)) {
+                            stack.push(new Object[] {in, 0});
+                        }
+                        continue;
+                    }
+                    visited.add(producer);
+                    order.add(op);
+                    for (String o : op.getOutputsOfOp()) {
+                        slot.putIfAbsent(o, slot.size());
+                    }
+                    stack.pop();
+                }
+            }
+            String[] names = slot.keySet().toArray(new String[0]);
+            boolean[] external = new boolean[names.length];
+            for (int i = 0; i < names.length; i++) {
+                external[i] = sd.getVariable(names[i]).getVariableType() != VariableType.ARRAY;
+            }
+            int[] storage = new int[names.length];
+            for (int i = 0; i < names.length; i++) {
+                storage[i] = i;
+            }
+            int[] requestedSlots = requested.stream().mapToInt(slot::get).toArray();
+            boolean[] kept = new boolean[names.length];
+            Program p = new Program(names, external, requestedSlots, storage, kept);
+            for (int i = 0; i < names.length; i++) {
+                if (external[i] && sd.getVariable(names[i]).isPlaceHolder()) {
+                    p.placeholders.add(i);
+                }
+            }
+            int[] lastReader = new int[names.length];
+            Arrays.fill(lastReader, -1);
+            for (int k = 0; k < order.size(); k++) {
+                SameDiffOp op = order.get(k);
+                String[] args = op.getOp().argNames();
+                int[] in = args == null ? new int[0] : Arrays.stream(args).mapToInt(slot::get).toArray();
+                int[] out = op.getOutputsOfOp().stream().mapToInt(slot::get).toArray();
+                if (op.getOp() instanceof Identity) {
+                    storage[out[0]] = storage[in[0]];
+                }
+                for (int s : in) {
+                    lastReader[storage[s]] = k;
+                }
+                p.ops.add(op);
+                p.inputs.add(in);
+                p.outputs.add(out);
+            }
+            for (int s : requestedSlots) {
+                kept[storage[s]] = true;
+            }
+            List<List<Integer>> releases = new ArrayList<>();
+            for (int k = 0; k < order.size(); k++) {
+                releases.add(new ArrayList<>());
+            }
+            for (int s = 0; s < names.length; s++) {
+                if (storage[s] == s && !external[s] && !kept[s]) {
+                    if (lastReader[s] >= 0) {
+                        releases.get(lastReader[s]).add(s);
+                    } else {
+                        // an output nobody reads (e.g. one of a multi-output op's outputs): free after its op
+                        releases.get(producerIndex(p, s)).add(s);
+                    }
+                }
+            }
+            releases.forEach(r -> p.lastUse.add(r.stream().mapToInt(Integer::intValue).toArray()));
+            return p;
+        }
+
+        private static int producerIndex(Program p, int s) {
+            for (int k = 0; k < p.outputs.size(); k++) {
+                for (int o : p.outputs.get(k)) {
+                    if (o == s) {
+                        return k;
+                    }
+                }
+            }
+            throw new IllegalStateException("no producer of " + p.names[s]);
+        }
+
+        private static boolean supported(SameDiffOp op) {
+            DifferentialFunction f = op.getOp();
+            if (op.getControlDeps() != null && !op.getControlDeps().isEmpty()
+                    || op.getVarControlDeps() != null && !op.getVarControlDeps().isEmpty()) {
+                return false;
+            }
+            if (f instanceof Identity || f instanceof GradientBackwardsMarker) {
+                return true;
+            }
+            String cls = f.getClass().getSimpleName();
+            if (Set.of("Switch", "Merge", "Enter", "Exit", "NextIteration", "LoopCond", "Assign", "CreateView",
+                    "Invoke", "ExternalErrorsFunction", "Assert").contains(cls)
+                    || f.getClass().getName().contains(".tensorops.")) {
+                return false;
+            }
+            return f instanceof CustomOp || f instanceof Op;
+        }
+
+        /** The arrays of the placeholders (cast to their declared type), parameters and constants, by slot. */
+        INDArray[] external(SameDiff sd, Map<String, INDArray> feed) {
+            INDArray[] a = new INDArray[names.length];
+            for (int i = 0; i < names.length; i++) {
+                if (!isExternal[i]) {
+                    continue;
+                }
+                SDVariable v = sd.getVariable(names[i]);
+                if (v.isPlaceHolder()) {
+                    INDArray x = feed.get(names[i]);
+                    if (x == null) {
+                        throw new IllegalArgumentException("no array for placeholder '" + names[i] + "'");
+                    }
+                    a[i] = x.dataType() == v.dataType() ? x : x.castTo(v.dataType());
+                } else {
+                    a[i] = v.getArr();
+                    if (a[i] == null) {
+                        throw new IllegalStateException("variable '" + names[i] + "' has no array");
+                    }
+                }
+            }
+            return a;
+        }
+    }
+
+    /** The arrays and op contexts of a program for one set of placeholder shapes. */
+    private static final class Bound {
+        final Program p;
+        final INDArray[] values;
+        final OpContext[] contexts;
+        /** Per op, the external arrays its context holds, to rebind only what changed. */
+        final INDArray[][] bound;
+        /** Arrays this plan allocated (closed on release). */
+        final List<INDArray> owned = new ArrayList<>();
+
+        Bound(Program p) {
+            this.p = p;
+            values = new INDArray[p.names.length];
+            contexts = new OpContext[p.ops.size()];
+            bound = new INDArray[p.ops.size()][];
+        }
+
+        /** First call for these shapes: executes while allocating every intermediate (reused by liveness). */
+        void build(SameDiff sd, INDArray[] external) {
+            Map<String, ArrayDeque<INDArray>> free = new HashMap<>();
+            List<Listener> listeners = sd.getListeners();
+            for (int k = 0; k < p.ops.size(); k++) {
+                SameDiffOp sdo = p.ops.get(k);
+                DifferentialFunction f = sdo.getOp();
+                int[] in = p.inputs.get(k);
+                int[] out = p.outputs.get(k);
+                INDArray[] args = new INDArray[in.length];
+                for (int i = 0; i < in.length; i++) {
+                    args[i] = value(in[i], external);
+                }
+                bound[k] = args.clone();
+                if (f instanceof Identity) {
+                    values[out[0]] = args[0];
+                    continue;
+                }
+                if (f instanceof GradientBackwardsMarker) {
+                    INDArray one = Nd4j.scalar(DataType.FLOAT, 1.0f);
+                    own(one);
+                    values[out[0]] = one;
+                    continue;
+                }
+                OpContext oc = Nd4j.getExecutioner().buildContext();
+                contexts[k] = oc;
+                List<LongShapeDescriptor> shapes;
+                if (f instanceof CustomOp) {
+                    DynamicCustomOp c = (DynamicCustomOp) f;
+                    oc.setArgs(args, c.iArgs(), c.dArgs(), c.tArgs(), c.bArgs());
+                    shapes = c.calculateOutputShape(oc);
+                } else {
+                    prepareLegacy(f, oc, args);
+                    shapes = ((BaseOp) f).calculateOutputShape(oc);
+                }
+                if (shapes == null || shapes.size() != out.length) {
+                    throw new IllegalStateException("op " + f.getOwnName() + " (" + f.opName() + "): " + out.length
+                            + " outputs, shape function gave " + shapes);
+                }
+                for (int i = 0; i < out.length; i++) {
+                    LongShapeDescriptor d = shapes.get(i);
+                    DataType dt = sd.getVariable(p.names[out[i]]).dataType();
+                    if (d.dataType() != dt) {
+                        d = d.asDataType(dt);
+                    }
+                    INDArray arr = take(free, d);
+                    values[out[i]] = arr;
+                    oc.setOutputArray(i, arr);
+                }
+                exec(sd, listeners, sdo, oc, out);
+                for (int s : p.lastUse.get(k)) {
+                    INDArray a = values[s];
+                    if (a != null && !a.isEmpty()) {
+                        free.computeIfAbsent(key(a.dataType(), a.shape()), x -> new ArrayDeque<>())
+                                .push(a);
+                    }
+                }
+            }
+        }
+
+        /** A later call with the same shapes: rebinds the external arrays that changed, then runs the kernels. */
+        void execute(SameDiff sd, INDArray[] external) {
+            List<Listener> listeners = sd.getListeners();
+            for (int k = 0; k < p.ops.size(); k++) {
+                SameDiffOp sdo = p.ops.get(k);
+                DifferentialFunction f = sdo.getOp();
+                int[] in = p.inputs.get(k);
+                int[] out = p.outputs.get(k);
+                if (f instanceof Identity) {
+                    values[out[0]] = value(in[0], external);
+                    continue;
+                }
+                OpContext oc = contexts[k];
+                if (oc == null) {
+                    continue;
+                }
+                INDArray[] last = bound[k];
+                boolean changed = false;
+                for (int i = 0; i < in.length; i++) {
+                    INDArray a = value(in[i], external);
+                    if (a != last[i]) {
+                        last[i] = a;
+                        changed = true;
+                    }
+                }
+                if (f instanceof CustomOp) {
+                    if (changed) {
+                        oc.setInputArrays(last);
+                    }
+                } else {
+                    prepareLegacy(f, oc, last);
+                }
+                exec(sd, listeners, sdo, oc, out);
+            }
+        }
+
+        private INDArray value(int slot, INDArray[] external) {
+            return p.isExternal[slot] ? external[slot] : values[slot];
+        }
+
+        /** What SameDiff's session does for a legacy op: the axis or scalar argument, then the inputs. */
+        private static void prepareLegacy(DifferentialFunction f, OpContext oc, INDArray[] args) {
+            boolean axisArg = false;
+            if (f instanceof ReduceOp r && r.getOpType() != Op.Type.REDUCE3 && args.length == 2) {
+                INDArray axes = args[1];
+                if (!axes.isEmpty()) {
+                    f.setDimensions(Shape.normalizeAxis(args[0].rank(), axes.toIntVector()));
+                    ((BaseReduceOp) f).setEmptyReduce(false);
+                } else {
+                    throw new UnsupportedOperationException("reduction over an empty axis list");
+                }
+                axisArg = true;
+            } else if (f instanceof ScalarOp s && args.length == 2) {
+                s.setScalar(args[1]);
+            }
+            if (args.length > 0) {
+                oc.setInputArray(0, args[0]);
+                if (args.length == 2 && !axisArg) {
+                    oc.setInputArray(1, args[1]);
+                }
+            }
+        }
+
+        private void exec(SameDiff sd, List<Listener> listeners, SameDiffOp sdo, OpContext oc, int[] out) {
+            DifferentialFunction f = sdo.getOp();
+            At at = listeners.isEmpty() ? null : At.defaultAt(Operation.INFERENCE);
+            for (Listener l : listeners) {
+                if (l.isActive(Operation.INFERENCE)) {
+                    l.preOpExecution(sd, at, sdo, oc);
+                }
+            }
+            if (f instanceof CustomOp c) {
+                Nd4j.getExecutioner().exec(c, oc);
+            } else {
+                Nd4j.getExecutioner().exec((Op) f, oc);
+            }
+            if (!listeners.isEmpty()) {
+                INDArray[] outs = new INDArray[out.length];
+                for (int i = 0; i < out.length; i++) {
+                    outs[i] = values[out[i]];
+                }
+                for (Listener l : listeners) {
+                    if (l.isActive(Operation.INFERENCE)) {
+                        l.opExecution(sd, at, null, sdo, oc, outs);
+                    }
+                }
+            }
+        }
+
+        private INDArray take(Map<String, ArrayDeque<INDArray>> free, LongShapeDescriptor d) {
+            if (d.isEmpty()) {
+                return Nd4j.create(d);
+            }
+            ArrayDeque<INDArray> q = free.get(key(d.dataType(), d.getShape()));
+            if (q != null && !q.isEmpty()) {
+                return q.pop();
+            }
+            INDArray a = Nd4j.createUninitializedDetached(d.dataType(), d.getShape());
+            own(a);
+            return a;
+        }
+
+        private void own(INDArray a) {
+            owned.add(a);
+            OWNED.add(a.getId());
+        }
+
+        private static String key(DataType dt, long[] shape) {
+            return dt + Arrays.toString(shape);
+        }
+
+        long bytes() {
+            long n = 0;
+            for (INDArray a : owned) {
+                if (!a.wasClosed() && !a.isEmpty()) {
+                    n += a.data().length() * a.data().getElementSize();
+                }
+            }
+            return n;
+        }
+
+        void close() {
+            for (OpContext oc : contexts) {
+                if (oc != null) {
+                    try {
+                        oc.close();
+                    } catch (Exception e) {
+                        // a context that cannot be closed is left to the garbage collector
+                    }
+                }
+            }
+            Set<INDArray> seen = java.util.Collections.newSetFromMap(new IdentityHashMap<>());
+            for (INDArray a : owned) {
+                OWNED.remove(a.getId());
+                if (seen.add(a) && a.closeable()) {
+                    a.close();
+                }
+            }
+            owned.clear();
+        }
+    }
+}
