@@ -44,11 +44,27 @@ record Critic(SameDiff sd, String logits, List<String> params, List<String> mask
      */
     static Critic tangent(Networks networks, DataShape shape, int classes, ParameterStore store,
             List<GraphScope.Reparam> reparams) {
-        return build(GraphScope.Kinks.PLAIN, true, networks, shape, classes, store, reparams);
+        return build(GraphScope.Kinks.PLAIN, true, true, networks, shape, classes, store, reparams);
+    }
+
+    /**
+     * The tangent graph without the first-order term: its loss is {@code sum_j wt_j psi'(x_j)} alone, for penalties
+     * that do not depend on the logit (R1, R2, WGAN-GP, DRAGAN: {@code w = 0}). The full graph computes the same
+     * gradient, plus a backward pass of zeros through the discriminator's primal path, which on a piecewise-linear
+     * discriminator is otherwise not needed at all (its masks carry no gradient).
+     */
+    static Critic tangentOnly(Networks networks, DataShape shape, int classes, ParameterStore store,
+            List<GraphScope.Reparam> reparams) {
+        return build(GraphScope.Kinks.PLAIN, true, false, networks, shape, classes, store, reparams);
     }
 
     private static Critic build(GraphScope.Kinks kinks, boolean tangent, Networks networks, DataShape shape,
             int classes, ParameterStore store, List<GraphScope.Reparam> reparams) {
+        return build(kinks, tangent, true, networks, shape, classes, store, reparams);
+    }
+
+    private static Critic build(GraphScope.Kinks kinks, boolean tangent, boolean primal, Networks networks,
+            DataShape shape, int classes, ParameterStore store, List<GraphScope.Reparam> reparams) {
         SameDiff sd = GraphMemory.create();
         try {
             // A variable whose array each pass replaces, not a placeholder: SameDiff 1.0.0-M2.1 returns no
@@ -72,7 +88,8 @@ record Critic(SameDiff sd, String logits, List<String> params, List<String> mask
                 unsupported = t.unsupported();
                 SDVariable psiDot = t.of(c.logits().name());
                 if (psiDot != null) {
-                    loss = loss.add(psiDot.mul(sd.placeHolder(WT, DataType.FLOAT, -1, 1)).sum());
+                    SDVariable second = psiDot.mul(sd.placeHolder(WT, DataType.FLOAT, -1, 1)).sum();
+                    loss = primal ? loss.add(second) : second;
                 }
             }
             sd.setLossVariables(loss);

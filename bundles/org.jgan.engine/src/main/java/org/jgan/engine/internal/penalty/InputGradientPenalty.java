@@ -5,6 +5,7 @@ import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.function.Supplier;
 import org.jgan.api.DataShape;
 import org.jgan.api.GradientPenalty;
 import org.jgan.api.Networks;
@@ -78,6 +79,12 @@ public final class InputGradientPenalty {
     private final Critic critic;
     /** The discriminator with its logit's tangent (null: the difference). */
     private final Critic tangent;
+    /**
+     * The tangent graph without the first-order term, built at the first evaluation whose penalty does not depend on
+     * the logit (null until then, and without tangents).
+     */
+    private Critic tangentOnly;
+    private final Supplier<Critic> tangentOnlyBuild;
     /** The discriminator held at its kinks for the difference (null: tangents). */
     private final Critic frozen;
     private final List<PerSample> groups = new ArrayList<>();
@@ -129,6 +136,7 @@ public final class InputGradientPenalty {
             }
         }
         tangent = t;
+        tangentOnlyBuild = () -> Critic.tangentOnly(networks, shape, classes, store, reparams);
         if (tangent != null) {
             try {
                 critic = Critic.build(GraphScope.Kinks.PLAIN, networks, shape, classes, store, reparams);
@@ -205,11 +213,21 @@ public final class InputGradientPenalty {
         return choice.name();
     }
 
+    private Critic tangentOnly() {
+        if (tangentOnly == null) {
+            tangentOnly = tangentOnlyBuild.get();
+        }
+        return tangentOnly;
+    }
+
     /** Frees the array caches of this penalty's graphs (its parameters belong to the run's store). */
     public void release() {
         GraphMemory.release(critic.sd());
         if (tangent != null) {
             GraphMemory.release(tangent.sd());
+        }
+        if (tangentOnly != null) {
+            GraphMemory.release(tangentOnly.sd());
         }
         if (frozen != null) {
             GraphMemory.release(frozen.sd());
@@ -221,6 +239,7 @@ public final class InputGradientPenalty {
     public long cachedBytes() {
         long bytes = GraphMemory.cachedBytes(critic.sd());
         bytes += tangent == null ? 0 : GraphMemory.cachedBytes(tangent.sd());
+        bytes += tangentOnly == null ? 0 : GraphMemory.cachedBytes(tangentOnly.sd());
         bytes += frozen == null ? 0 : GraphMemory.cachedBytes(frozen.sd());
         for (PerSample g : groups) {
             bytes += GraphMemory.cachedBytes(g.sd());
@@ -271,11 +290,25 @@ public final class InputGradientPenalty {
             if (tangent != null) {
                 // one pass: d/dtheta [sum_j w_j psi(x_j) + wt psi'(x_j)] with psi' the derivative along v, whose
                 // gradient is 2 (dg/dtheta)^T v exactly (Tangents)
-                if (secondOrder || fPsi.amaxNumber().doubleValue() > 0) {
-                    Map<String, INDArray> feed = new HashMap<>(tangent.feed(x, firstOrder, labels));
+                boolean firstOrderTerm = fPsi.amaxNumber().doubleValue() > 0;
+                if (secondOrder || firstOrderTerm) {
+                    // without a first-order term, the graph without it: the same gradient, less work
+                    Critic t = firstOrderTerm ? tangent : tangentOnly();
+                    Map<String, INDArray> feed = new HashMap<>(t.feed(x, firstOrder, labels));
                     feed.put(Critic.XDOT, secondOrder ? v.reshape(x.shape()) : Nd4j.zeros(DataType.FLOAT, x.shape()));
                     feed.put(Critic.WT, Nd4j.valueArrayOf(new long[] {n, 1}, 2 * weight / n, DataType.FLOAT));
-                    accumulate(total, Backprop.run(tangent.sd(), feed, List.of(), tangent.params()).gradients());
+                    Map<String, INDArray> grads = Backprop.run(t.sd(), feed, List.of(), t.params()).gradients();
+                    if (t != tangent) {
+                        // a parameter that only the logit's value depends on (D's output bias) has no gradient
+                        // variable here; its gradient through the first-order term is 0 exactly
+                        for (String p : tangent.params()) {
+                            if (!grads.containsKey(p)) {
+                                grads = new HashMap<>(grads);
+                                grads.put(p, Nd4j.zeros(DataType.FLOAT, t.sd().getVariable(p).getArr().shape()));
+                            }
+                        }
+                    }
+                    accumulate(total, grads);
                 }
             } else if (secondOrder) {
                 double eps = step / longest;
