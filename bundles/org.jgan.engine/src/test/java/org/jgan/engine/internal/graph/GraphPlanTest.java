@@ -71,6 +71,36 @@ class GraphPlanTest {
     }
 
     @Test
+    void broadcastingProductsHaveTheSameGradientsAsSameDiff() {
+        SameDiff sd = GraphMemory.create();
+        SDVariable x = sd.placeHolder("x", DataType.FLOAT, -1, 3, 4, 4);
+        // per channel, per sample and pixel, along the last axis with a lower rank, a scalar, and a full-shape one
+        SDVariable c = sd.var("c", Nd4j.linspace(0.5, 2, 3, DataType.FLOAT).reshape(1, 3, 1, 1));
+        SDVariable p = sd.var("p", Nd4j.linspace(-1, 1, 2 * 16, DataType.FLOAT).reshape(2, 1, 4, 4));
+        SDVariable v = sd.var("v", Nd4j.createFromArray(0.3f, -0.7f, 1.1f, 0.2f));
+        SDVariable k = sd.var("k", Nd4j.createFromArray(1.5f));
+        SDVariable h = x.mul(c).mul(p).mul(v).mul(k);
+        SDVariable r = sd.constant("r", Nd4j.linspace(-3, 3, 2 * 3 * 16, DataType.FLOAT).reshape(2, 3, 4, 4));
+        sd.setLossVariables(h.mul(h.mul(r)).sum().rename("loss"));
+        sd.createGradFunction();
+        SameDiff grad = sd.getFunction("grad");
+        assertTrue(grad.getOps().values().stream().filter(o -> o.getOp().opName().equals("multiply_bp")).count() >= 4,
+                "the gradient has broadcasting multiply_bp ops");
+        List<String> names = List.of("loss", "x-grad", "c-grad", "p-grad", "v-grad", "k-grad").stream()
+                .filter(n -> n.equals("loss") || grad.hasVariable(n)).toList();
+        assertTrue(names.contains("c-grad") && names.contains("k-grad"), names.toString());
+        for (double offset : new double[] {0, 0.7, -0.2}) {
+            Map<String, INDArray> feed = Map.of("x", data(2 * 16, offset).reshape(2, 3, 4, 4));
+            Map<String, INDArray> planned = GraphPlan.output(grad, feed, names);
+            Map<String, INDArray> reference = grad.output(feed, names.toArray(new String[0]));
+            for (String n : names) {
+                assertBits(reference.get(n), planned.get(n), n + ", offset " + offset);
+            }
+        }
+        GraphMemory.release(sd);
+    }
+
+    @Test
     void returnedArraysBelongToThePlanUntilTheGraphIsReleased() {
         SameDiff sd = graph();
         Map<String, INDArray> first = GraphPlan.output(sd, Map.of("x", data(4, 0)), List.of("s"));
