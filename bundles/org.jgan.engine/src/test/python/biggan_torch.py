@@ -66,8 +66,6 @@ running statistics are buffers): G 99,169, D 66,465.
 
 usage: biggan_torch.py [warmup measured threads]   (defaults 20 30 2)
 """
-import math
-import sys
 import time
 
 import torch
@@ -76,7 +74,9 @@ import torch.nn.functional as F
 from torch.nn.utils import parametrize
 from torch.nn.utils.parametrizations import spectral_norm
 
-warmup, measured, threads = (int(a) for a in (sys.argv[1:] + ["20", "30", "2"])[:3])
+from bench_common import arguments, figures, parameters, process, residual_blocks, spectral_conv, spectral_linear, up2
+
+warmup, measured, threads, _ = arguments()
 torch.set_num_threads(threads)
 torch.manual_seed(0)
 batch, latent, channels, size, classes = 32, 120, 1, 32, 10
@@ -87,25 +87,8 @@ lr_d, lr_g, betas, d_steps = 2e-4, 5e-5, (0.0, 0.999), 2
 ortho_beta, ema_decay, ema_start = 1e-4, 0.999, 200
 
 
-def conv(i, o, k, bias, init=None):
-    """A spectrally normalized stride-1 'same' convolution, initialised as ResidualBlock.conv."""
-    m = nn.Conv2d(i, o, k, padding=k // 2, bias=bias)
-    (init or (nn.init.xavier_uniform_ if k == 1 else lambda w: nn.init.kaiming_normal_(w, nonlinearity="relu")))(
-        m.weight)
-    if bias:
-        nn.init.zeros_(m.bias)
-    return spectral_norm(m)
-
-
-def linear(i, o):
-    m = nn.Linear(i, o)
-    nn.init.xavier_uniform_(m.weight)
-    nn.init.zeros_(m.bias)
-    return spectral_norm(m)
-
-
-def up2(x):
-    return F.interpolate(x, scale_factor=2, mode="nearest")
+conv, linear = spectral_conv, spectral_linear
+_, First, Down, Plain = residual_blocks(conv)
 
 
 class ConditionalBatchNorm(nn.Module):
@@ -131,41 +114,6 @@ class Up(nn.Module):
         shortcut = up2(self.shortcut(x))
         h = self.conv1(up2(F.relu(self.cbn1(x, cond))))
         return self.conv2(F.relu(self.cbn2(h, cond))) + shortcut
-
-
-class First(nn.Module):
-    """ResidualBlock.first: D's input block."""
-
-    def __init__(self, i, o):
-        super().__init__()
-        self.shortcut, self.conv1, self.conv2 = conv(i, o, 1, False), conv(i, o, 3, True), conv(o, o, 3, True)
-
-    def forward(self, x):
-        shortcut = self.shortcut(F.avg_pool2d(x, 2))
-        return F.avg_pool2d(self.conv2(F.relu(self.conv1(x))), 2) + shortcut
-
-
-class Down(nn.Module):
-    """ResidualBlock.down without normalization."""
-
-    def __init__(self, c):
-        super().__init__()
-        self.shortcut, self.conv1, self.conv2 = conv(c, c, 1, False), conv(c, c, 3, True), conv(c, c, 3, True)
-
-    def forward(self, x):
-        shortcut = self.shortcut(F.avg_pool2d(x, 2))
-        return F.avg_pool2d(self.conv2(F.relu(self.conv1(F.relu(x)))), 2) + shortcut
-
-
-class Plain(nn.Module):
-    """ResidualBlock.plain without normalization."""
-
-    def __init__(self, c):
-        super().__init__()
-        self.conv1, self.conv2 = conv(c, c, 3, True), conv(c, c, 3, True)
-
-    def forward(self, x):
-        return self.conv2(F.relu(self.conv1(F.relu(x)))) + x
 
 
 class Generator(nn.Module):
@@ -253,15 +201,7 @@ for it in range(warmup + measured):
                 e.mul_(ema_decay).add_(p, alpha=1 - ema_decay)
     if it >= warmup:
         times.append((time.perf_counter() - t0) * 1000)
-times.sort()
-# VmHWM of this process (ru_maxrss would include the launching JVM's peak: Linux keeps it across exec)
-peak_kb = next(int(l.split()[1]) for l in open("/proc/self/status") if l.startswith("VmHWM:"))
-# the BLAS this torch runs on (Debian's links libblas.so.3: the reference BLAS unless OpenBLAS is installed)
-blas = sorted({l.split()[-1] for l in open("/proc/self/maps") if "blas" in l.split()[-1].lower()}) or ["(none mapped)"]
-median, p90 = times[len(times) // 2], times[math.ceil(0.9 * len(times)) - 1]
 print("pytorch %s biggan 1x32x32 batch 32 (G %d, D %d parameters), 10 classes, loss hinge, spectral norm G and D, "
-      "orthogonal %g, EMA %g from G step %d, %d D step(s), %d threads: median %.1f ms/iteration (mean %.1f, p90 %.1f = "
-      "%.2fx the median, min %.1f, max %.1f, %d measured); peak resident %.0f MB; BLAS %s"
-      % (torch.__version__, sum(p.numel() for p in G.parameters()), sum(p.numel() for p in D.parameters()),
-         ortho_beta, ema_decay, ema_start, d_steps, threads, median, sum(times) / len(times), p90, p90 / median,
-         times[0], times[-1], len(times), peak_kb / 1024, ", ".join(blas)))
+      "orthogonal %g, EMA %g from G step %d, %d D step(s), %d threads: %s; %s"
+      % (torch.__version__, parameters(G), parameters(D), ortho_beta, ema_decay, ema_start, d_steps, threads,
+         figures(times), process()))

@@ -11,17 +11,16 @@ Options after the numbers, as `name=value`: `size=32` (the network for 32x32 ima
 256, 128, 64, D mirroring it, as jgan's `dcgan` builds it for that size; default 28: from 7x7, widths 128, 64) and
 `batch=N` (default 64). ArchitectureSpeedBenchmark runs it with `size=32 batch=32`.
 """
-import math
-import sys
 import time
 
 import torch
 from torch import nn
 
-numbers = [a for a in sys.argv[1:] if a[0].isdigit()]
-warmup, measured, threads = (int(a) for a in (numbers + ["20", "30", "2"][len(numbers):])[:3])
-reuse = "reuse" in sys.argv[4:]
-options = dict(a.split("=", 1) for a in sys.argv[4:] if "=" in a)
+from bench_common import arguments, figures, parameters, process
+
+warmup, measured, threads, words = arguments()
+reuse = "reuse" in words
+options = dict(a.split("=", 1) for a in words if "=" in a)
 size, batch = int(options.get("size", 28)), int(options.get("batch", 64))
 torch.set_num_threads(threads)
 torch.manual_seed(0)
@@ -62,14 +61,7 @@ for it in range(warmup + measured):
     optG.step()
     if it >= warmup:
         times.append((time.perf_counter() - t0) * 1000)
-times.sort()
-# VmHWM of this process (ru_maxrss would include the launching JVM's peak: Linux keeps it across exec)
-peak_kb = next(int(l.split()[1]) for l in open("/proc/self/status") if l.startswith("VmHWM:"))
-# the BLAS this torch runs on (Debian's links libblas.so.3: the reference BLAS unless OpenBLAS is installed)
-blas = sorted({l.split()[-1] for l in open("/proc/self/maps") if "blas" in l.split()[-1].lower()}) or ["(none mapped)"]
-median, p90 = times[len(times) // 2], times[math.ceil(0.9 * len(times)) - 1]
-print("pytorch %s dcgan %dx%d batch %d (G %d, D %d parameters), %s, %d threads: median %.1f ms/iteration "
-      "(mean %.1f, p90 %.1f = %.2fx the median, min %.1f, max %.1f, %d measured); peak resident %.0f MB; BLAS %s"
-      % (torch.__version__, size, size, batch, sum(p.numel() for p in G.parameters()), sum(p.numel() for p in D.parameters()),
-         "fake batch reused in the G step" if reuse else "fresh latent batch in the G step", threads, median, sum(times) / len(times), p90, p90 / median, times[0], times[-1], len(times),
-         peak_kb / 1024, ", ".join(blas)))
+print("pytorch %s dcgan %dx%d batch %d (G %d, D %d parameters), %s, %d threads: %s; %s"
+      % (torch.__version__, size, size, batch, parameters(G), parameters(D),
+         "fake batch reused in the G step" if reuse else "fresh latent batch in the G step", threads, figures(times),
+         process()))

@@ -38,15 +38,15 @@ in both); the data batch is one random tensor made once (jgan draws a batch of i
 random draws are torch's, not jgan's seeded streams; weights are laid out [out, in, k, k] (jgan [k, k, in, out]).
 """
 import math
-import sys
 import time
 
 import torch
 import torch.nn.functional as F
 from torch import nn
 
-numbers = [a for a in sys.argv[1:] if a[0].isdigit()]
-warmup, measured, threads = (int(a) for a in (numbers + ["20", "30", "2"][len(numbers):])[:3])
+from bench_common import arguments, figures, parameters, process, residual_blocks
+
+warmup, measured, threads, _ = arguments()
 torch.set_num_threads(threads)
 torch.manual_seed(0)
 
@@ -73,21 +73,7 @@ def conv(c_in, c_out, kernel, bias):
     return layer
 
 
-def upsample(x):
-    return F.interpolate(x, scale_factor=2, mode="nearest")
-
-
-class Up(nn.Module):
-
-    def __init__(self, c, output_bias):
-        super().__init__()
-        self.shortcut = conv(c, c, 1, False)
-        self.bn1, self.conv1 = nn.BatchNorm2d(c), conv(c, c, 3, False)
-        self.bn2, self.conv2 = nn.BatchNorm2d(c), conv(c, c, 3, output_bias)
-
-    def forward(self, x):
-        h = self.conv1(upsample(F.relu(self.bn1(x))))
-        return self.conv2(F.relu(self.bn2(h))) + upsample(self.shortcut(x))
+Up, First, Down, Plain = residual_blocks(conv)
 
 
 class Generator(nn.Module):
@@ -103,37 +89,6 @@ class Generator(nn.Module):
     def forward(self, z):
         h = self.blocks(self.fc(z).view(-1, channels, 4, 4))
         return torch.tanh(self.out(F.relu(self.bn(h))))
-
-
-class First(nn.Module):
-
-    def __init__(self, c_in, c):
-        super().__init__()
-        self.shortcut, self.conv1, self.conv2 = conv(c_in, c, 1, False), conv(c_in, c, 3, True), conv(c, c, 3, True)
-
-    def forward(self, x):
-        return F.avg_pool2d(self.conv2(F.relu(self.conv1(x))), 2) + self.shortcut(F.avg_pool2d(x, 2))
-
-
-class Down(nn.Module):
-
-    def __init__(self, c):
-        super().__init__()
-        self.shortcut, self.conv1, self.conv2 = conv(c, c, 1, False), conv(c, c, 3, True), conv(c, c, 3, True)
-
-    def forward(self, x):
-        h = self.conv2(F.relu(self.conv1(F.relu(x))))
-        return F.avg_pool2d(h, 2) + self.shortcut(F.avg_pool2d(x, 2))
-
-
-class Plain(nn.Module):
-
-    def __init__(self, c):
-        super().__init__()
-        self.conv1, self.conv2 = conv(c, c, 3, True), conv(c, c, 3, True)
-
-    def forward(self, x):
-        return self.conv2(F.relu(self.conv1(F.relu(x)))) + x
 
 
 class Discriminator(nn.Module):
@@ -176,18 +131,6 @@ for it in range(warmup + measured):
         times.append((t2 - t0) * 1000)
         d_times.append((t1 - t0) * 1000 / d_steps)
         g_times.append((t2 - t1) * 1000)
-mean = sum(times) / len(times)
-times.sort()
-d_times.sort()
-g_times.sort()
-# VmHWM of this process (ru_maxrss would include the launching JVM's peak: Linux keeps it across exec)
-peak_kb = next(int(l.split()[1]) for l in open("/proc/self/status") if l.startswith("VmHWM:"))
-# the BLAS this torch runs on (Debian's links libblas.so.3: the reference BLAS unless OpenBLAS is installed)
-blas = sorted({l.split()[-1] for l in open("/proc/self/maps") if "blas" in l.split()[-1].lower()}) or ["(none mapped)"]
-median, p90 = times[len(times) // 2], times[math.ceil(0.9 * len(times)) - 1]
 print("pytorch %s resnet 1x32x32 batch 32 (G %d, D %d parameters), loss wasserstein, regularizers 'wgan-gp' (lambda "
-      "%g), %d D step(s), %d threads: median %.1f ms/iteration (mean %.1f, p90 %.1f = %.2fx the median, min %.1f, "
-      "max %.1f, %d measured; D step %.1f, G step %.1f); peak resident %.0f MB; BLAS %s"
-      % (torch.__version__, sum(p.numel() for p in G.parameters()), sum(p.numel() for p in D.parameters()), lam,
-         d_steps, threads, median, mean, p90, p90 / median, times[0], times[-1], len(times),
-         d_times[len(d_times) // 2], g_times[len(g_times) // 2], peak_kb / 1024, ", ".join(blas)))
+      "%g), %d D step(s), %d threads: %s; %s" % (torch.__version__, parameters(G), parameters(D), lam, d_steps, threads,
+                                                 figures(times, d_times, g_times), process()))

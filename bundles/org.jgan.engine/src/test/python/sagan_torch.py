@@ -52,93 +52,24 @@ running statistics are buffers): G 125,730, D 66,658.
 
 usage: sagan_torch.py [warmup measured threads]   (defaults 20 30 2)
 """
-import math
-import sys
 import time
 
 import torch
 from torch import nn
 import torch.nn.functional as F
 from torch.nn.utils import parametrize
-from torch.nn.utils.parametrizations import spectral_norm
 
-warmup, measured, threads = (int(a) for a in (sys.argv[1:] + ["20", "30", "2"])[:3])
+from bench_common import arguments, figures, parameters, process, residual_blocks, spectral_conv, spectral_linear
+
+warmup, measured, threads, _ = arguments()
 torch.set_num_threads(threads)
 torch.manual_seed(0)
 batch, latent, channels, size = 32, 128, 1, 32
 C, ATTENTION, REDUCTION = 32, 16, 8  # SaganArchitecture.OPTIONS defaults; the preset's attention = 16
 D_BLOCKS, D_SMALLEST = 4, 8  # SaganNetworks
 lr_d, lr_g, betas, d_steps = 4e-4, 1e-4, (0.0, 0.9), 1
-
-
-def conv(i, o, k, bias, init=None):
-    """A spectrally normalized stride-1 'same' convolution, initialised as ResidualBlock.conv."""
-    m = nn.Conv2d(i, o, k, padding=k // 2, bias=bias)
-    (init or (nn.init.xavier_uniform_ if k == 1 else lambda w: nn.init.kaiming_normal_(w, nonlinearity="relu")))(
-        m.weight)
-    if bias:
-        nn.init.zeros_(m.bias)
-    return spectral_norm(m)
-
-
-def linear(i, o):
-    m = nn.Linear(i, o)
-    nn.init.xavier_uniform_(m.weight)
-    nn.init.zeros_(m.bias)
-    return spectral_norm(m)
-
-
-def up2(x):
-    return F.interpolate(x, scale_factor=2, mode="nearest")
-
-
-class Up(nn.Module):
-    """ResidualBlock.up with batch norm."""
-
-    def __init__(self, c, output_bias):
-        super().__init__()
-        self.shortcut, self.conv1, self.conv2 = conv(c, c, 1, False), conv(c, c, 3, False), conv(c, c, 3, output_bias)
-        self.bn1, self.bn2 = nn.BatchNorm2d(c), nn.BatchNorm2d(c)
-
-    def forward(self, x):
-        shortcut = up2(self.shortcut(x))
-        h = self.conv1(up2(F.relu(self.bn1(x))))
-        return self.conv2(F.relu(self.bn2(h))) + shortcut
-
-
-class First(nn.Module):
-    """ResidualBlock.first: D's input block."""
-
-    def __init__(self, i, o):
-        super().__init__()
-        self.shortcut, self.conv1, self.conv2 = conv(i, o, 1, False), conv(i, o, 3, True), conv(o, o, 3, True)
-
-    def forward(self, x):
-        shortcut = self.shortcut(F.avg_pool2d(x, 2))
-        return F.avg_pool2d(self.conv2(F.relu(self.conv1(x))), 2) + shortcut
-
-
-class Down(nn.Module):
-    """ResidualBlock.down without normalization."""
-
-    def __init__(self, c):
-        super().__init__()
-        self.shortcut, self.conv1, self.conv2 = conv(c, c, 1, False), conv(c, c, 3, True), conv(c, c, 3, True)
-
-    def forward(self, x):
-        shortcut = self.shortcut(F.avg_pool2d(x, 2))
-        return F.avg_pool2d(self.conv2(F.relu(self.conv1(F.relu(x)))), 2) + shortcut
-
-
-class Plain(nn.Module):
-    """ResidualBlock.plain without normalization."""
-
-    def __init__(self, c):
-        super().__init__()
-        self.conv1, self.conv2 = conv(c, c, 3, True), conv(c, c, 3, True)
-
-    def forward(self, x):
-        return self.conv2(F.relu(self.conv1(F.relu(x)))) + x
+conv, linear = spectral_conv, spectral_linear
+Up, First, Down, Plain = residual_blocks(conv)
 
 
 class SelfAttention(nn.Module):
@@ -223,15 +154,5 @@ for it in range(warmup + measured):
     D.requires_grad_(True)
     if it >= warmup:
         times.append((time.perf_counter() - t0) * 1000)
-times.sort()
-# VmHWM of this process (ru_maxrss would include the launching JVM's peak: Linux keeps it across exec)
-peak_kb = next(int(l.split()[1]) for l in open("/proc/self/status") if l.startswith("VmHWM:"))
-# the BLAS this torch runs on (Debian's links libblas.so.3: the reference BLAS unless OpenBLAS is installed)
-blas = sorted({l.split()[-1] for l in open("/proc/self/maps") if "blas" in l.split()[-1].lower()}) or ["(none mapped)"]
-median, p90 = times[len(times) // 2], times[math.ceil(0.9 * len(times)) - 1]
 print("pytorch %s sagan 1x32x32 batch 32 (G %d, D %d parameters), loss hinge, spectral norm G and D, %d D step(s), "
-      "%d threads: median %.1f ms/iteration (mean %.1f, p90 %.1f = %.2fx the median, min %.1f, max %.1f, %d measured); "
-      "peak resident %.0f MB; BLAS %s"
-      % (torch.__version__, sum(p.numel() for p in G.parameters()), sum(p.numel() for p in D.parameters()), d_steps,
-         threads, median, sum(times) / len(times), p90, p90 / median, times[0], times[-1], len(times),
-         peak_kb / 1024, ", ".join(blas)))
+      "%d threads: %s; %s" % (torch.__version__, parameters(G), parameters(D), d_steps, threads, figures(times), process()))

@@ -57,16 +57,16 @@ batch of its test-images dataset per step); random draws are torch's, not jgan's
 [out, in, k, k] (jgan [k, k, in, out]).
 """
 import math
-import sys
 import time
 
 import torch
 import torch.nn.functional as F
 from torch import nn
 
-numbers = [a for a in sys.argv[1:] if a[0].isdigit()]
-warmup, measured, threads = (int(a) for a in (numbers + ["20", "30", "2"][len(numbers):])[:3])
-demodulate = "demodulation" in sys.argv[1:]
+from bench_common import arguments, figures, parameters, process
+
+warmup, measured, threads, words = arguments()
+demodulate = "demodulation" in words
 torch.set_num_threads(threads)
 torch.manual_seed(0)
 
@@ -307,20 +307,7 @@ for it in range(warmup + measured):
         d_times.append((t1 - t0) * 1000)
         g_times.append((t2 - t1) * 1000)
         r1_measured += r1
-mean = sum(times) / len(times)
-times.sort()
-d_times.sort()
-g_times.sort()
-# VmHWM of this process (ru_maxrss would include the launching JVM's peak: Linux keeps it across exec)
-peak_kb = next(int(l.split()[1]) for l in open("/proc/self/status") if l.startswith("VmHWM:"))
-# the BLAS this torch runs on (Debian's links libblas.so.3: the reference BLAS unless OpenBLAS is installed)
-blas = sorted({l.split()[-1] for l in open("/proc/self/maps") if "blas" in l.split()[-1].lower()}) or ["(none mapped)"]
-median, p90 = times[len(times) // 2], times[math.ceil(0.9 * len(times)) - 1]
 print("pytorch %s %s 1x32x32 batch 32 (G %d, D %d parameters), loss nonsaturating, regularizers 'r1' (gamma %g every "
-      "%d D steps, on %d of the measured iterations), 1 D step(s), %d threads: median %.1f ms/iteration (mean %.1f, "
-      "p90 %.1f = %.2fx the median, min %.1f, max %.1f, %d measured; D step %.1f, G step %.1f); peak resident %.0f MB; "
-      "BLAS %s"
-      % (torch.__version__, "stylegan2" if demodulate else "stylegan", sum(p.numel() for p in G.parameters()),
-         sum(p.numel() for p in D.parameters()), r1_gamma, r1_every, r1_measured, threads, median, mean, p90,
-         p90 / median, times[0], times[-1], len(times), d_times[len(d_times) // 2], g_times[len(g_times) // 2],
-         peak_kb / 1024, ", ".join(blas)))
+      "%d D steps, on %d of the measured iterations), 1 D step(s), %d threads: %s; %s"
+      % (torch.__version__, "stylegan2" if demodulate else "stylegan", parameters(G), parameters(D), r1_gamma, r1_every,
+         r1_measured, threads, figures(times, d_times, g_times), process()))
