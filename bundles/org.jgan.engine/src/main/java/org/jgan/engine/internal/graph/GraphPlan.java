@@ -20,7 +20,6 @@ import org.nd4j.autodiff.samediff.SDVariable;
 import org.nd4j.autodiff.samediff.SameDiff;
 import org.nd4j.autodiff.samediff.VariableType;
 import org.nd4j.autodiff.samediff.internal.SameDiffOp;
-import org.nd4j.autodiff.samediff.internal.Variable;
 import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.api.ops.BaseOp;
@@ -251,13 +250,20 @@ public final class GraphPlan {
         /** The program, or null when the graph needs something only SameDiff's session does. */
         static Program compile(SameDiff sd, List<String> requested) {
             Map<String, SameDiffOp> allOps = sd.getOps();
-            Map<String, Variable> vars = sd.getVariables();
+            // the op producing each variable (not SameDiff.getVariables(), whose type is commons-collections4's
+            // PatriciaTrie: the ND4J bundle embeds that library without exporting it)
+            Map<String, SameDiffOp> producers = new HashMap<>();
+            for (SameDiffOp op : allOps.values()) {
+                for (String o : op.getOutputsOfOp()) {
+                    producers.put(o, op);
+                }
+            }
             Map<String, Integer> slot = new LinkedHashMap<>();
             List<SameDiffOp> order = new ArrayList<>();
             Set<String> visited = new HashSet<>();
             // depth-first from the requested variables, iteratively: post-order is a topological order
             for (String r : requested) {
-                if (!vars.containsKey(r)) {
+                if (!sd.hasVariable(r)) {
                     throw new IllegalArgumentException("no variable '" + r + "' in the graph");
                 }
                 ArrayDeque<Object[]> stack = new ArrayDeque<>();
@@ -265,17 +271,13 @@ public final class GraphPlan {
                 while (!stack.isEmpty()) {
                     Object[] top = stack.peek();
                     String v = (String) top[0];
-                    Variable var = vars.get(v);
-                    if (var.getControlDeps() != null && !var.getControlDeps().isEmpty()) {
-                        return null;
-                    }
-                    String producer = var.getOutputOfOp();
-                    if (sd.getVariable(v).getVariableType() != VariableType.ARRAY || producer == null) {
+                    SameDiffOp op = producers.get(v);
+                    if (sd.getVariable(v).getVariableType() != VariableType.ARRAY || op == null) {
                         slot.putIfAbsent(v, slot.size());
                         stack.pop();
                         continue;
                     }
-                    SameDiffOp op = allOps.get(producer);
+                    String producer = op.getName();
                     if (!supported(op)) {
                         return null;
                     }
