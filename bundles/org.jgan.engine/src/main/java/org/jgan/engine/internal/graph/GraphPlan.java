@@ -4,6 +4,7 @@ import java.lang.ref.WeakReference;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.Collections;
 import java.util.HashMap;
 import java.util.HashSet;
 import java.util.IdentityHashMap;
@@ -12,6 +13,8 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.AtomicLong;
 import org.nd4j.autodiff.functions.DifferentialFunction;
 import org.nd4j.autodiff.listeners.At;
 import org.nd4j.autodiff.listeners.Listener;
@@ -70,16 +73,16 @@ public final class GraphPlan {
     private static final List<Entry> PLANS = new ArrayList<>();
 
     /** Ids of the arrays plans hold: callers must not close them ({@link #owns}). */
-    private static final Set<Long> OWNED = java.util.concurrent.ConcurrentHashMap.newKeySet();
+    private static final Set<Long> OWNED = ConcurrentHashMap.newKeySet();
 
     /** Calls run through plans, and through SameDiff because a graph needed it (not counting {@link #enable}(false)). */
-    private static final java.util.concurrent.atomic.AtomicLong PLANNED = new java.util.concurrent.atomic.AtomicLong();
-    private static final java.util.concurrent.atomic.AtomicLong FELL_BACK = new java.util.concurrent.atomic.AtomicLong();
+    private static final AtomicLong PLANNED = new AtomicLong();
+    private static final AtomicLong FELL_BACK = new AtomicLong();
 
     private record Entry(WeakReference<SameDiff> graph, Map<List<String>, GraphPlan> plans) {
     }
 
-    private final SameDiff sd;
+    // no reference to the graph itself: the registry holds graphs weakly
     private final List<String> requested;
     /** Null when the graph needs what this executor does not do: then SameDiff runs it. */
     private Program program;
@@ -87,7 +90,6 @@ public final class GraphPlan {
     private final Map<List<List<Long>>, Bound> bound = new HashMap<>();
 
     private GraphPlan(SameDiff sd, List<String> requested) {
-        this.sd = sd;
         this.requested = List.copyOf(requested);
         this.program = Program.compile(sd, this.requested);
     }
@@ -102,7 +104,7 @@ public final class GraphPlan {
         }
         GraphPlan plan = plan(sd, requested);
         synchronized (plan) {
-            return plan.run(feed);
+            return plan.run(sd, feed);
         }
     }
 
@@ -185,7 +187,7 @@ public final class GraphPlan {
         return List.of();
     }
 
-    private Map<String, INDArray> run(Map<String, INDArray> feed) {
+    private Map<String, INDArray> run(SameDiff sd, Map<String, INDArray> feed) {
         if (program == null) {
             FELL_BACK.incrementAndGet();
             return sd.output(feed, requested.toArray(new String[0]));
@@ -631,7 +633,7 @@ public final class GraphPlan {
                     }
                 }
             }
-            Set<INDArray> seen = java.util.Collections.newSetFromMap(new IdentityHashMap<>());
+            Set<INDArray> seen = Collections.newSetFromMap(new IdentityHashMap<>());
             for (INDArray a : owned) {
                 OWNED.remove(a.getId());
                 if (seen.add(a) && a.closeable()) {
