@@ -297,15 +297,14 @@ public final class InputGradientPenalty {
                     Map<String, INDArray> feed = new HashMap<>(t.feed(x, firstOrder, labels));
                     feed.put(Critic.XDOT, secondOrder ? v.reshape(x.shape()) : Nd4j.zeros(DataType.FLOAT, x.shape()));
                     feed.put(Critic.WT, Nd4j.valueArrayOf(new long[] {n, 1}, 2 * weight / n, DataType.FLOAT));
-                    Map<String, INDArray> grads = Backprop.run(t.sd(), feed, List.of(), t.params()).gradients();
+                    Map<String, INDArray> grads =
+                            new HashMap<>(Backprop.run(t.sd(), feed, List.of(), t.params()).gradients());
                     if (t != tangent) {
                         // a parameter that only the logit's value depends on (D's output bias) has no gradient
                         // variable here; its gradient through the first-order term is 0 exactly
                         for (String p : tangent.params()) {
-                            if (!grads.containsKey(p)) {
-                                grads = new HashMap<>(grads);
-                                grads.put(p, Nd4j.zeros(DataType.FLOAT, t.sd().getVariable(p).getArr().shape()));
-                            }
+                            grads.computeIfAbsent(p,
+                                    name -> Nd4j.zeros(DataType.FLOAT, t.sd().getVariable(name).getArr().shape()));
                         }
                     }
                     accumulate(total, grads);
