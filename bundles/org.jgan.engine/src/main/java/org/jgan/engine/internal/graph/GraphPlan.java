@@ -43,7 +43,7 @@ import org.nd4j.linalg.factory.Nd4j;
 /**
  * Runs a SameDiff graph for a fixed list of requested variables as a precomputed program: the ops they need in one
  * topological order, each with an {@link OpContext} of its own, and every intermediate array planned once per set of
- * placeholder shapes and reused by every later call with those shapes.
+ * input shapes (placeholders and variables) and reused by every later call with those shapes.
  * <p>
  * Why: SameDiff 1.0.0-M2.1's {@code InferenceSession} works out at every call, op by op, which ops are ready, where
  * each input lives (hash maps and Patricia tries keyed by variable, frame and iteration), and when each array may be
@@ -57,7 +57,7 @@ import org.nd4j.linalg.factory.Nd4j;
  * planned by liveness: an intermediate's array goes back to a free list (by data type and shape) after the last op
  * that reads it and is taken by the next op that needs one of that type and shape, as SameDiff's array cache does;
  * an {@code Identity} passes its input through. The requested variables get arrays of their own, which the next call
- * with the same placeholder shapes overwrites (callers use or copy them before that, as with {@link Backprop}).
+ * with the same input shapes overwrites (callers use or copy them before that, as with {@link Backprop}).
  * <p>
  * Only plain graphs are planned: a graph whose needed ops include control flow (loops, switches), tensor arrays,
  * in-place assignment, views, invoked functions or control dependencies runs through {@code SameDiff#output}, as it
@@ -86,8 +86,50 @@ public final class GraphPlan {
     private final List<String> requested;
     /** Null when the graph needs what this executor does not do: then SameDiff runs it. */
     private Program program;
-    /** Arrays bound for each set of placeholder shapes seen. */
-    private final Map<List<List<Long>>, Bound> bound = new HashMap<>();
+    /** Arrays bound for each set of external shapes seen. */
+    private final Map<Shapes, Bound> bound = new HashMap<>();
+
+    /**
+     * The shapes of a call's external arrays, placeholders and variables alike (a variable's array may be replaced
+     * by one of another shape, as the penalties' per-sample graphs do with each batch): one plan per set.
+     */
+    private record Shapes(long[] dims) {
+        static Shapes of(Program p, INDArray[] external) {
+            int n = 0;
+            for (int i = 0; i < external.length; i++) {
+                if (p.isExternal[i]) {
+                    n += 1 + external[i].rank();
+                }
+            }
+            long[] dims = new long[n];
+            int k = 0;
+            for (int i = 0; i < external.length; i++) {
+                if (p.isExternal[i]) {
+                    INDArray a = external[i];
+                    dims[k++] = a.rank();
+                    for (int d = 0; d < a.rank(); d++) {
+                        dims[k++] = a.size(d);
+                    }
+                }
+            }
+            return new Shapes(dims);
+        }
+
+        @Override
+        public boolean equals(Object o) {
+            return o instanceof Shapes s && Arrays.equals(dims, s.dims);
+        }
+
+        @Override
+        public int hashCode() {
+            return Arrays.hashCode(dims);
+        }
+
+        @Override
+        public String toString() {
+            return Arrays.toString(dims);
+        }
+    }
 
     private GraphPlan(SameDiff sd, List<String> requested) {
         this.requested = List.copyOf(requested);
@@ -193,10 +235,7 @@ public final class GraphPlan {
             return sd.output(feed, requested.toArray(new String[0]));
         }
         INDArray[] external = program.external(sd, feed);
-        List<List<Long>> shapes = new ArrayList<>(program.placeholders.size());
-        for (int slot : program.placeholders) {
-            shapes.add(Arrays.stream(external[slot].shape()).boxed().toList());
-        }
+        Shapes shapes = Shapes.of(program, external);
         Bound b = bound.get(shapes);
         if (b == null) {
             b = new Bound(program);
@@ -228,8 +267,6 @@ public final class GraphPlan {
     private static final class Program {
         final String[] names;
         final boolean[] isExternal;
-        /** Slots of the placeholders the ops read, in slot order. */
-        final List<Integer> placeholders = new ArrayList<>();
         final List<SameDiffOp> ops = new ArrayList<>();
         final List<int[]> inputs = new ArrayList<>();
         final List<int[]> outputs = new ArrayList<>();
@@ -317,11 +354,6 @@ public final class GraphPlan {
             int[] requestedSlots = requested.stream().mapToInt(slot::get).toArray();
             boolean[] kept = new boolean[names.length];
             Program p = new Program(names, external, requestedSlots, storage, kept);
-            for (int i = 0; i < names.length; i++) {
-                if (external[i] && sd.getVariable(names[i]).isPlaceHolder()) {
-                    p.placeholders.add(i);
-                }
-            }
             int[] lastReader = new int[names.length];
             Arrays.fill(lastReader, -1);
             for (int k = 0; k < order.size(); k++) {
@@ -414,7 +446,7 @@ public final class GraphPlan {
         }
     }
 
-    /** The arrays and op contexts of a program for one set of placeholder shapes. */
+    /** The arrays and op contexts of a program for one set of input shapes. */
     private static final class Bound {
         final Program p;
         final INDArray[] values;

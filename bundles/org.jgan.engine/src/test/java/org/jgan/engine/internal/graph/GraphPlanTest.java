@@ -70,6 +70,28 @@ class GraphPlanTest {
         GraphMemory.release(sd);
     }
 
+    /**
+     * A graph without placeholders whose variables get arrays of another shape between calls, as the penalties'
+     * per-sample graphs do with each batch: each set of shapes gets its own arrays (a plan keyed by placeholder
+     * shapes alone reused the first call's intermediates).
+     */
+    @Test
+    void variablesReplacedByArraysOfAnotherShapeGetTheirOwnPlan() {
+        SameDiff sd = GraphMemory.create();
+        SDVariable a = sd.var("a", Nd4j.zeros(DataType.FLOAT, 1, 1));
+        SDVariable b = sd.var("b", Nd4j.zeros(DataType.FLOAT, 1, 1));
+        sd.math.log1p(sd.math.exp(a.neg())).add(b.mul(b).mul(0.5)).rename("f");
+        List<String> names = List.of("f");
+        for (long n : new long[] {3, 5, 3, 1}) {
+            sd.associateArrayWithVariable(Nd4j.linspace(-1, 1, n, DataType.FLOAT).reshape(n, 1), "a");
+            sd.associateArrayWithVariable(Nd4j.linspace(2, -2, n, DataType.FLOAT).reshape(n, 1), "b");
+            INDArray planned = GraphPlan.output(sd, Map.of(), names).get("f");
+            INDArray reference = sd.output(Map.of(), "f").get("f");
+            assertBits(reference, planned, "f with " + n + " rows");
+        }
+        GraphMemory.release(sd);
+    }
+
     @Test
     void broadcastingProductsHaveTheSameGradientsAsSameDiff() {
         SameDiff sd = GraphMemory.create();
