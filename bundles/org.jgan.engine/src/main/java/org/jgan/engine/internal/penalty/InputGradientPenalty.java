@@ -16,7 +16,6 @@ import org.jgan.engine.internal.graph.ParameterStore;
 import org.jgan.engine.internal.memory.GraphMemory;
 import org.nd4j.autodiff.samediff.SDVariable;
 import org.nd4j.autodiff.samediff.SameDiff;
-import org.nd4j.autodiff.samediff.api.OutAndGrad;
 import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.factory.Nd4j;
@@ -277,11 +276,11 @@ public final class InputGradientPenalty {
             PerSample f = groups.get(g);
             f.sd().associateArrayWithVariable(psi.dup(), "logits");
             f.sd().associateArrayWithVariable(sq.dup(), "sq");
-            OutAndGrad fv = f.sd().calculateGradientsAndOutputs(Map.of(), List.of(f.out()), List.of("logits", "sq"));
-            value += fv.getOutputs().get(f.out()).sumNumber().doubleValue() / n;
+            Backprop.Result fv = Backprop.run(f.sd(), Map.of(), List.of(f.out()), List.of("logits", "sq"));
+            value += fv.outputs().get(f.out()).sumNumber().doubleValue() / n;
             // A penalty that does not depend on one of its inputs has no gradient for it.
-            INDArray fPsi = orZeros(fv.getGradients().get("logits"), n);
-            INDArray fS = orZeros(fv.getGradients().get("sq"), n);
+            INDArray fPsi = orZeros(fv.gradients().get("logits"), n);
+            INDArray fS = orZeros(fv.gradients().get("sq"), n);
             INDArray firstOrder = fPsi.mul(weight / n);
             // v_i = f_s,i g_i; the s-term is 2 (dg/dtheta)^T v, a directional derivative along the whole batch
             INDArray v = grad.mulColumnVector(fS);
