@@ -103,6 +103,48 @@ public interface TrainingService {
     String sample(String runId, int count, Long seed);
 
     /**
+     * As {@link #sample(String, int, Long)}, with sampling-time controls. Options: {@code count} (1..1024, default
+     * 100), {@code seed}; {@code class} (conditional runs: every sample of that class, 0 .. classes - 1; default: sample
+     * i has class i mod classes); and options of the run's architecture that leave its parameters unchanged, by name,
+     * e.g. {@code psi} (StyleGAN's truncation in W) or {@code truncation} (BigGAN's threshold). An option that would
+     * change the parameters is refused.
+     *
+     * @return the file written, under the run's {@code explore/} folder
+     * @throws IllegalArgumentException for an unknown run, a run without a checkpoint, an unknown option or an invalid
+     *                                  value, naming it
+     * @since 1.10
+     */
+    String sample(String runId, Map<String, String> options);
+
+    /**
+     * Style mixing (Karras et al. 2018, section 3.1, figure 3) for architectures whose networks are a
+     * {@link StyleMixer}: a grid whose first row shows the {@code columns} samples, whose first column shows the
+     * {@code rows} samples, and whose cell (r, c) takes the styles of layers before {@code layer} from row sample r and
+     * the others from column sample c. Options: {@code rows} and {@code columns} (comma-separated sample indices of
+     * the batch, 0..1023, at most 16 each), {@code layer} (1 .. L - 1; default L / 2), {@code seed}, and the
+     * architecture's sampling options as for {@link #sample(String, Map)}.
+     *
+     * @return the file written, under the run's {@code explore/} folder
+     * @throws IllegalArgumentException for an unknown run, an architecture without style layers, an unknown option or
+     *                                  an invalid value
+     * @since 1.10
+     */
+    String mix(String runId, Map<String, String> options);
+
+    /**
+     * Latent code traversal for runs with latent codes (InfoGAN, Chen et al. 2016, figure 2): for each code, rows
+     * with a fixed latent (the noise and the other codes of one sample of the batch) along which the code varies: a
+     * categorical code through its values, a continuous one from {@code -range} to {@code range} in {@code steps}.
+     * Options: {@code rows} per code (1..16, default 4: samples 0 .. rows - 1), {@code steps} (2..32, default 10),
+     * {@code range} (default 2, the paper's figures), {@code seed}.
+     *
+     * @return the file written, under the run's {@code explore/} folder
+     * @throws IllegalArgumentException for an unknown run, a run without latent codes or an invalid value
+     * @since 1.10
+     */
+    String traverse(String runId, Map<String, String> options);
+
+    /**
      * Latent space interpolation (Radford et al. 2015, section 6.1): row r of the grid walks in {@code steps}
      * images from sample 2r to sample 2r + 1 of the batch, linearly or, with {@code spherical}, along the great
      * circle (White 2016).

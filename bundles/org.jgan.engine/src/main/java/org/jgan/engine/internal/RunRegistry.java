@@ -353,6 +353,21 @@ public final class RunRegistry implements TrainingService {
     }
 
     @Override
+    public String sample(String runId, Map<String, String> options) {
+        return analysis().sample(runId, options);
+    }
+
+    @Override
+    public String mix(String runId, Map<String, String> options) {
+        return analysis().mix(runId, options);
+    }
+
+    @Override
+    public String traverse(String runId, Map<String, String> options) {
+        return analysis().traverse(runId, options);
+    }
+
+    @Override
     public String interpolate(String runId, int rows, int steps, Long seed, boolean spherical) {
         return analysis().interpolate(runId, rows, steps, seed, spherical);
     }

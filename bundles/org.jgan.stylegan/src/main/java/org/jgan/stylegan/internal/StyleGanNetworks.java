@@ -7,6 +7,7 @@ import org.jgan.api.Initializer;
 import org.jgan.api.NetworkScope.ParamKind;
 import org.jgan.api.NetworkScope;
 import org.jgan.api.Networks;
+import org.jgan.api.StyleMixer;
 import org.jgan.layers.NetworkChecks;
 import org.jgan.layers.Resolution;
 import org.nd4j.autodiff.samediff.SDIndex;
@@ -14,7 +15,7 @@ import org.nd4j.autodiff.samediff.SDVariable;
 import org.nd4j.autodiff.samediff.SameDiff;
 
 /** The StyleGAN networks of one run (Karras et al. 2018, 2019); see {@link StyleGanArchitecture} for the plan. */
-final class StyleGanNetworks implements Networks {
+final class StyleGanNetworks implements Networks, StyleMixer {
 
     static final String NAME = "stylegan";
     /** Decay of the running average of w (StyleGAN's dlatent_avg_beta). */
@@ -43,7 +44,8 @@ final class StyleGanNetworks implements Networks {
     }
 
     /** L, the number of style inputs: two per resolution (StyleGAN2: one at 4x4 plus toRGB's). */
-    int styleLayers() {
+    @Override
+    public int styleLayers() {
         return 2 * (res.doublings() + 1);
     }
 
@@ -59,14 +61,41 @@ final class StyleGanNetworks implements Networks {
             scope.updateBuffer(avg, avg.mul(W_AVG_DECAY).add(w.mean(0).mul(1 - W_AVG_DECAY)));
             ws = mixedStyles(scope, w, labels);
         } else {
-            // truncation in W (Karras et al. 2018, section 4.1 / appendix B): w' = w_avg + psi (w - w_avg)
-            SDVariable truncated = layout.psi() == 1 ? w : w.sub(avg).mul(layout.psi()).add(avg);
+            SDVariable truncated = truncate(w, avg);
             ws = new ArrayList<>();
             for (int l = 0; l < styleLayers(); l++) {
                 ws.add(truncated);
             }
         }
         return sd.math.tanh(synthesis(scope, ws));
+    }
+
+    /**
+     * Style mixing at sampling time (Karras et al. 2018, section 3.1, figure 3): both latents mapped and truncated as
+     * in {@link #generator}, layers {@code 0 .. crossover - 1} styled by the first, the others by the second.
+     */
+    @Override
+    public SDVariable mixedGenerator(NetworkScope scope, SDVariable z, SDVariable z2, int crossover,
+            SDVariable labels) {
+        NetworkChecks.labels(NAME, classes, labels);
+        if (crossover < 1 || crossover >= styleLayers()) {
+            throw new IllegalArgumentException(NAME + ": crossover layer " + crossover + " is out of range; expected 1.."
+                    + (styleLayers() - 1));
+        }
+        SameDiff sd = scope.sd();
+        SDVariable avg = scope.buffer("w_avg", Initializer.zeros(), layout.wDim());
+        SDVariable w1 = truncate(mapping(scope, labels == null ? z : sd.concat(1, z, labels), latent + classes), avg);
+        SDVariable w2 = truncate(mapping(scope, labels == null ? z2 : sd.concat(1, z2, labels), latent + classes), avg);
+        List<SDVariable> ws = new ArrayList<>();
+        for (int l = 0; l < styleLayers(); l++) {
+            ws.add(l < crossover ? w1 : w2);
+        }
+        return sd.math.tanh(synthesis(scope, ws));
+    }
+
+    /** Truncation in W (Karras et al. 2018, section 4.1 / appendix B): {@code w' = w_avg + psi (w - w_avg)}. */
+    private SDVariable truncate(SDVariable w, SDVariable avg) {
+        return layout.psi() == 1 ? w : w.sub(avg).mul(layout.psi()).add(avg);
     }
 
     /** w for each layer: w itself, or for a fraction {@code mixing} of the samples a switch to w2 at a random layer. */

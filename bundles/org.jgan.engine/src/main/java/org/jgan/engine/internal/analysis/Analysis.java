@@ -3,9 +3,16 @@ package org.jgan.engine.internal.analysis;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.function.Function;
 import org.jgan.api.DataSource;
+import org.jgan.api.GanComponent;
+import org.jgan.api.Options;
 import org.jgan.engine.internal.catalog.ComponentCatalog;
 import org.jgan.engine.internal.config.RunSpec;
 import org.jgan.engine.internal.folder.Checkpoint;
@@ -42,6 +49,109 @@ public final class Analysis {
         return explore(runId, seed, (x, s) -> x.sample(count, s));
     }
 
+    /**
+     * Samples with sampling-time controls (see {@code TrainingService#sample(String, Map)}): {@code count},
+     * {@code seed}, {@code class}, and architecture options that leave the parameters unchanged.
+     */
+    public String sample(String runId, Map<String, String> options) {
+        Controls c = Controls.of("sample", runId, options, Set.of("count", "seed", "class"));
+        int count = c.integer("count", 100);
+        int classIndex = c.integer("class", -1);
+        return explore(runId, c.seed(), c.architecture(), (x, s) -> x.sample(count, s, classIndex));
+    }
+
+    /** Style mixing (see {@link LatentExplorer#mix}); returns the file written. */
+    public String mix(String runId, Map<String, String> options) {
+        Controls c = Controls.of("mix", runId, options, Set.of("rows", "columns", "layer", "seed"));
+        List<Integer> rows = c.indices("rows");
+        List<Integer> columns = c.indices("columns");
+        int layer = c.integer("layer", -1);
+        return explore(runId, c.seed(), c.architecture(), (x, s) -> x.mix(rows, columns, layer, s));
+    }
+
+    /** Latent code traversal (see {@link LatentExplorer#traverse}); returns the file written. */
+    public String traverse(String runId, Map<String, String> options) {
+        Controls c = Controls.of("traverse", runId, options, Set.of("rows", "steps", "range", "seed"));
+        int rows = c.integer("rows", 4);
+        int steps = c.integer("steps", 10);
+        double range = c.number("range", 2);
+        return explore(runId, c.seed(), c.architecture(), (x, s) -> x.traverse(rows, steps, range, s));
+    }
+
+    /**
+     * A command's options: its own keys, and the rest as options of the run's architecture (with or without the
+     * {@code architecture.} prefix), which {@link #restored(String, Map)} checks.
+     */
+    private record Controls(String command, Map<String, String> own, Map<String, String> architecture) {
+        static Controls of(String command, String runId, Map<String, String> options, Set<String> keys) {
+            Map<String, String> own = new HashMap<>();
+            Map<String, String> architecture = new LinkedHashMap<>();
+            options.forEach((k, v) -> {
+                if (keys.contains(k)) {
+                    own.put(k, v);
+                } else {
+                    architecture.put(k.startsWith("architecture.") ? k.substring("architecture.".length()) : k, v);
+                }
+            });
+            return new Controls(command + " on run '" + runId + "'", own, architecture);
+        }
+
+        int integer(String key, int absent) {
+            String v = own.get(key);
+            if (v == null || v.isBlank()) {
+                return absent;
+            }
+            try {
+                return Integer.parseInt(v.trim());
+            } catch (NumberFormatException e) {
+                throw new IllegalArgumentException(command + ": " + key + " is '" + v + "'; expected an integer");
+            }
+        }
+
+        double number(String key, double absent) {
+            String v = own.get(key);
+            if (v == null || v.isBlank()) {
+                return absent;
+            }
+            try {
+                return Double.parseDouble(v.trim());
+            } catch (NumberFormatException e) {
+                throw new IllegalArgumentException(command + ": " + key + " is '" + v + "'; expected a number");
+            }
+        }
+
+        Long seed() {
+            String v = own.get("seed");
+            if (v == null || v.isBlank()) {
+                return null;
+            }
+            try {
+                return Long.parseLong(v.trim());
+            } catch (NumberFormatException e) {
+                throw new IllegalArgumentException(command + ": seed is '" + v + "'; expected an integer");
+            }
+        }
+
+        /** Comma-separated sample indices, e.g. {@code 3,7,12}. */
+        List<Integer> indices(String key) {
+            String v = own.get(key);
+            if (v == null || !v.trim().matches("\\d+( *, *\\d+)*")) {
+                throw new IllegalArgumentException(command + ": " + key + " is " + (v == null ? "missing" : "'" + v
+                        + "'") + "; expected comma-separated sample indices, e.g. " + key + "=3,7,12");
+            }
+            List<Integer> out = new ArrayList<>();
+            for (String part : v.split(",")) {
+                try {
+                    out.add(Integer.parseInt(part.trim()));
+                } catch (NumberFormatException e) {
+                    throw new IllegalArgumentException(command + ": " + key + " index '" + part.trim()
+                            + "' is too large; expected 0..1023");
+                }
+            }
+            return out;
+        }
+    }
+
     /** Latent interpolations (see {@link LatentExplorer#interpolate}); returns the file written. */
     public String interpolate(String runId, int rows, int steps, Long seed, boolean spherical) {
         return explore(runId, seed, (x, s) -> x.interpolate(rows, steps, s, spherical));
@@ -61,7 +171,12 @@ public final class Analysis {
      * is not touched) and explores it; grids go to the run's explore/ folder.
      */
     private String explore(String runId, Long seed, Exploration what) {
-        try (Evaluation.Restored r = restored(runId)) {
+        return explore(runId, seed, Map.of(), what);
+    }
+
+    /** As {@link #explore(String, Long, Exploration)}, the generator built with the given architecture options. */
+    private String explore(String runId, Long seed, Map<String, String> architecture, Exploration what) {
+        try (Evaluation.Restored r = restored(runId, architecture)) {
             if (!r.data().shape().isImage()) {
                 // the grids are of images; a point cloud's plots are the metrics' (samples/iter-*-scatter.png)
                 throw new IllegalArgumentException("run '" + runId + "' generates points of shape "
@@ -108,7 +223,32 @@ public final class Analysis {
      * or optimizer state); the training is not touched.
      */
     private Evaluation.Restored restored(String runId) {
+        return restored(runId, Map.of());
+    }
+
+    /**
+     * As {@link #restored(String)}, with some of the architecture's options changed for this use (sampling-time
+     * options such as StyleGAN's {@code psi}): refused, naming the option, when the architecture does not declare it,
+     * the value is invalid, or the networks it builds do not match the checkpoint's parameters.
+     */
+    private Evaluation.Restored restored(String runId, Map<String, String> architecture) {
         RunSpec spec = specs.apply(runId);
+        if (architecture.isEmpty()) {
+            return restore(runId, spec, architecture);
+        }
+        RunSpec.Choice a = spec.architecture();
+        Map<String, String> given = new LinkedHashMap<>();
+        a.options().asMap().forEach((k, v) -> given.put(k, String.valueOf(v)));
+        given.putAll(architecture);
+        Options options = Options.resolve("run '" + runId + "', architecture '" + a.name() + "'",
+                ((GanComponent) a.entry().component()).options(), given);
+        RunSpec changed = new RunSpec(spec.name(), spec.settings(), new RunSpec.Choice(a.entry(), options),
+                spec.loss(), spec.dataset(), spec.regularizers(), spec.metrics());
+        return restore(runId, changed, architecture);
+    }
+
+    /** @param changed the architecture options changed from the run's (for the refusal when they do not fit) */
+    private Evaluation.Restored restore(String runId, RunSpec spec, Map<String, String> changed) {
         Path out = Path.of(spec.settings().outputDir());
         Path file = new RunFolder(out).checkpoint();
         if (!Files.exists(file)) {
@@ -118,7 +258,17 @@ public final class Analysis {
         try {
             DataSource data = spec.datasetComponent().open(spec.dataset().options());
             Checkpoint c = Checkpoint.readPlayers(file);
-            Players players = Players.restore(spec, data.shape(), data.classes(), c.arrays());
+            Players players;
+            try {
+                players = Players.restore(spec, data.shape(), data.classes(), c.arrays());
+            } catch (IllegalArgumentException e) {
+                if (changed.isEmpty()) {
+                    throw e;
+                }
+                throw new IllegalArgumentException("run '" + runId + "': the architecture options " + changed
+                        + " change the networks' parameters (" + e.getMessage() + "); expected options that only act "
+                        + "at sampling time, such as psi or truncation");
+            }
             return new Evaluation.Restored(spec, players, data, c.iteration(), out);
         } catch (IOException e) {
             throw new IllegalArgumentException("run '" + runId + "': " + e.getMessage(), e);

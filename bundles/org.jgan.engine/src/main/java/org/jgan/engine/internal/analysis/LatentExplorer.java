@@ -41,9 +41,133 @@ public final class LatentExplorer {
 
     /** {@code count} samples from the batch of {@code seed}, in a square grid, index i at row-major position i. */
     public Path sample(int count, long seed) throws IOException {
+        return sample(count, seed, -1);
+    }
+
+    /**
+     * As {@link #sample(int, long)}; in conditional runs with {@code classIndex >= 0} every sample has that class
+     * (the latents stay those of the batch, so sample i shows the same latent in each class).
+     */
+    public Path sample(int count, long seed, int classIndex) throws IOException {
         check(count >= 1 && count <= 1024, "count", count, "1..1024");
+        INDArray labels = labels(0, count);
+        if (classIndex >= 0) {
+            if (model.classes() == 0) {
+                throw new IllegalArgumentException("class is " + classIndex + ", but the run is unconditional; "
+                        + "expected no class");
+            }
+            check(classIndex < model.classes(), "class", classIndex, "0.." + (model.classes() - 1));
+            labels = oneClass(classIndex, count);
+        }
         INDArray z = model.latents(count, seed);
-        return ImageGrid.write(model.generate(z, labels(0, count)), file("samples", seed));
+        return ImageGrid.write(model.generate(z, labels), file(classIndex >= 0 ? "samples-class" + classIndex
+                : "samples", seed));
+    }
+
+    /**
+     * Style mixing (Karras et al. 2018, section 3.1, figure 3): the first grid row shows the samples {@code columns}
+     * of the batch after an empty corner, the first column the samples {@code rows}; cell (r, c) is generated with
+     * the styles of layers before {@code layer} from sample r and those from {@code layer} on from sample c, so a
+     * low crossover keeps little of r (its coarse pose and shape) and a high one much. In conditional runs every
+     * cell of row r has sample r's class.
+     *
+     * @param layer the crossover, 1 .. L - 1, or -1 for L / 2
+     */
+    public Path mix(List<Integer> rows, List<Integer> columns, int layer, long seed) throws IOException {
+        int styles = model.styleLayers();
+        if (styles == 0) {
+            throw new IllegalArgumentException("the run's generator has no style layers to mix; expected a StyleGAN "
+                    + "run (architecture stylegan)");
+        }
+        int crossover = layer < 0 ? styles / 2 : layer;
+        check(crossover >= 1 && crossover < styles, "layer", layer, "1.." + (styles - 1) + " (the generator has "
+                + styles + " style inputs)");
+        check(!rows.isEmpty() && rows.size() <= 16, "the number of rows", rows.size(), "1..16");
+        check(!columns.isEmpty() && columns.size() <= 16, "the number of columns", columns.size(), "1..16");
+        int highest = java.util.stream.Stream.concat(rows.stream(), columns.stream()).mapToInt(Integer::intValue)
+                .max().orElse(0);
+        check(highest < 1024, "index", highest, "0..1023");
+        INDArray z = model.latents(highest + 1, seed);
+        INDArray zc = pick(z, columns);
+        List<INDArray> grid = new ArrayList<>();
+        INDArray columnLabels = labelsOf(columns);
+        INDArray top = model.generate(zc, columnLabels);
+        grid.add(Nd4j.concat(0, Nd4j.zeros(DataType.FLOAT, shapeOfOne(top)), top));
+        for (int r : rows) {
+            INDArray zr = pick(z, List.of(r));
+            INDArray same = sameLabel(r, 1);
+            INDArray source = model.generate(zr, same);
+            INDArray repeated = zr.repeat(0, columns.size());
+            INDArray mixed = model.generateMixed(repeated, zc, crossover, sameLabel(r, columns.size()));
+            grid.add(Nd4j.concat(0, source, mixed));
+        }
+        return ImageGrid.writeRows(grid, file("mixing-layer" + crossover, seed));
+    }
+
+    /**
+     * Latent code traversal (InfoGAN, Chen et al. 2016, figure 2): for each of the run's codes in z's column order,
+     * {@code rows} grid rows, row i with sample i's latent (its noise and other codes) fixed and the code varied along
+     * it: a categorical code through its values, a continuous one from {@code -range} to {@code range} in
+     * {@code steps} (the paper shows -2 to 2, beyond the U(-1, 1) of training).
+     */
+    public Path traverse(int rows, int steps, double range, long seed) throws IOException {
+        List<org.jgan.api.LatentCode> codes = model.codes().codes();
+        if (codes.isEmpty()) {
+            throw new IllegalArgumentException("the run has no latent codes to traverse; expected a run with "
+                    + "InfoGAN's codes (regularizers=infogan)");
+        }
+        check(rows >= 1 && rows <= 16, "rows", rows, "1..16");
+        check(steps >= 2 && steps <= 32, "steps", steps, "2..32");
+        check(range > 0 && Double.isFinite(range), "range", range, "a finite value > 0");
+        INDArray z = model.latents(rows, seed);
+        List<INDArray> grid = new ArrayList<>();
+        for (org.jgan.api.LatentCode c : codes) {
+            int n = c.categories() > 0 ? c.categories() : steps;
+            for (int r = 0; r < rows; r++) {
+                INDArray zr = z.getRow(r).reshape(1, z.size(1));
+                INDArray batch = Nd4j.create(DataType.FLOAT, n, z.size(1));
+                for (int j = 0; j < n; j++) {
+                    double value = c.categories() > 0 ? j : -range + 2 * range * j / (n - 1);
+                    batch.putRow(j, model.codes().with(zr, c.name(), value).getRow(0));
+                }
+                grid.add(model.generate(batch, sameLabel(r, n)));
+            }
+        }
+        return ImageGrid.writeRows(grid, file("traversal", seed));
+    }
+
+    private static INDArray pick(INDArray z, List<Integer> indices) {
+        INDArray out = Nd4j.create(DataType.FLOAT, indices.size(), z.size(1));
+        for (int i = 0; i < indices.size(); i++) {
+            out.putRow(i, z.getRow(indices.get(i)));
+        }
+        return out;
+    }
+
+    private static long[] shapeOfOne(INDArray images) {
+        long[] s = images.shape().clone();
+        s[0] = 1;
+        return s;
+    }
+
+    /** The classes of the given samples (sample i has class i mod K); null in unconditional runs. */
+    private INDArray labelsOf(List<Integer> indices) {
+        if (model.classes() == 0) {
+            return null;
+        }
+        INDArray l = Nd4j.zeros(DataType.FLOAT, indices.size(), model.classes());
+        for (int i = 0; i < indices.size(); i++) {
+            l.putScalar(i, indices.get(i) % model.classes(), 1);
+        }
+        return l;
+    }
+
+    private INDArray oneClass(int classIndex, int count) {
+        INDArray l = Nd4j.zeros(DataType.FLOAT, count, model.classes());
+        for (int i = 0; i < count; i++) {
+            l.putScalar(i, classIndex, 1);
+        }
+        return l;
     }
 
     /**

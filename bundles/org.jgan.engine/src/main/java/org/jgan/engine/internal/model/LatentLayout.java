@@ -109,6 +109,31 @@ public final class LatentLayout {
         return z;
     }
 
+    /** The codes, in their column order in z. */
+    public List<LatentCode> codes() {
+        return slots.values().stream().map(Slot::code).toList();
+    }
+
+    /**
+     * A copy of {@code z} with code {@code name} set in every row: a categorical code to the one-hot vector of
+     * category {@code (int) value}, a continuous one to {@code value}.
+     */
+    public INDArray with(INDArray z, String name, double value) {
+        Slot s = slot(name);
+        INDArray out = z.dup();
+        int k = s.code().categories();
+        for (int r = 0; r < out.size(0); r++) {
+            if (k == 0) {
+                out.putScalar(r, s.offset(), value);
+            } else {
+                for (int j = 0; j < k; j++) {
+                    out.putScalar(r, s.offset() + j, j == (int) value ? 1 : 0);
+                }
+            }
+        }
+        return out;
+    }
+
     String describe() {
         List<String> parts = new ArrayList<>();
         slots.values().forEach(s -> parts.add(s.code().name() + (s.code().categories() == 0 ? " continuous"

@@ -11,6 +11,7 @@ import org.jgan.api.Networks;
 import org.jgan.api.Reparametrization;
 import org.jgan.api.SampleSource;
 import org.jgan.api.Side;
+import org.jgan.api.StyleMixer;
 import org.jgan.engine.internal.catalog.Kind;
 import org.jgan.engine.internal.config.RunSpec;
 import org.jgan.engine.internal.folder.Checkpoint;
@@ -47,10 +48,11 @@ public final class Players implements SampleSource, AutoCloseable {
     private final Networks networks;
     private final ParameterStore store;
     private final List<GraphScope.Reparam> discriminatorReparams;
-    private final SameDiff sampler;
-    private final String samplerOutput;
-    /** Random inputs the generator asked for in the sampling graph (NetworkScope.noise), fed by {@link #generate}. */
-    private final List<PlayerGraph.Noise> samplerNoises = new ArrayList<>();
+    private final List<GraphScope.Reparam> generatorReparams;
+    private final Map<String, INDArray> ema;
+    private final Sampler sampler;
+    /** Style-mixing samplers by crossover layer ({@link StyleMixer} networks), built on first use. */
+    private final Map<Integer, Sampler> mixers = new HashMap<>();
     /** Arrays this object owns and frees on close (those of a restored checkpoint), empty when the model owns them. */
     private final List<INDArray> owned = new ArrayList<>();
     /** D alone on a data placeholder, built on first use by {@link #discriminate}. */
@@ -73,19 +75,72 @@ public final class Players implements SampleSource, AutoCloseable {
         this.networks = networks;
         this.store = store;
         this.discriminatorReparams = reparams.get(Side.DISCRIMINATOR);
-        sampler = GraphMemory.create();
-        try {
-            SDVariable z = sampler.placeHolder(PlayerGraph.Z, DataType.FLOAT, -1, spec.settings().latent());
-            SDVariable labels = classes > 0
-                    ? sampler.placeHolder(PlayerGraph.FAKE_LABELS, DataType.FLOAT, -1, classes) : null;
-            samplerOutput = networks.generator(new GraphScope(sampler, Side.GENERATOR, false, store,
-                    reparams.get(Side.GENERATOR), ema).withRandomInputs(this::samplerInput), z, labels).name();
-        } catch (RuntimeException | Error e) {
-            // a generator refused half-built is not left open
-            GraphMemory.release(sampler);
-            throw e;
+        this.generatorReparams = reparams.get(Side.GENERATOR);
+        this.ema = ema;
+        sampler = new Sampler(spec.settings().latent(), false,
+                (scope, z, z2, labels) -> networks.generator(scope, z, labels));
+    }
+
+    /** Builds a generator on a sampling graph's latent placeholders (a second one for style mixing). */
+    private interface GeneratorBuilder {
+        SDVariable build(GraphScope scope, SDVariable z, SDVariable z2, SDVariable labels);
+    }
+
+    /** A sampling graph of the generator with the random inputs it asked for (NetworkScope.noise). */
+    private final class Sampler {
+        final SameDiff sd = GraphMemory.create();
+        final String output;
+        /** Random inputs the generator asked for (NetworkScope.noise), fed by {@link #run}. */
+        final List<PlayerGraph.Noise> noises = new ArrayList<>();
+
+        Sampler(long latent, boolean mixing, GeneratorBuilder g) {
+            try {
+                SDVariable z = sd.placeHolder(PlayerGraph.Z, DataType.FLOAT, -1, latent);
+                SDVariable z2 = mixing ? sd.placeHolder(Z2, DataType.FLOAT, -1, latent) : null;
+                SDVariable labels = classes > 0
+                        ? sd.placeHolder(PlayerGraph.FAKE_LABELS, DataType.FLOAT, -1, classes) : null;
+                output = g.build(new GraphScope(sd, Side.GENERATOR, false, store, generatorReparams, ema)
+                        .withRandomInputs(this::input), z, z2, labels).name();
+            } catch (RuntimeException | Error e) {
+                // a generator refused half-built is not left open
+                GraphMemory.release(sd);
+                throw e;
+            }
+        }
+
+        private SDVariable input(String placeholder, long[] shape, boolean uniform) {
+            if (!sd.hasVariable(placeholder)) {
+                noises.add(new PlayerGraph.Noise(placeholder, shape.clone(), uniform));
+                return sd.placeHolder(placeholder, DataType.FLOAT, shape);
+            }
+            return sd.getVariable(placeholder);
+        }
+
+        INDArray run(INDArray z, INDArray z2, INDArray labels) {
+            Map<String, INDArray> feed = new HashMap<>();
+            feed.put(PlayerGraph.Z, z.castTo(DataType.FLOAT));
+            if (z2 != null) {
+                feed.put(Z2, z2.castTo(DataType.FLOAT));
+            }
+            if (classes > 0) {
+                if (labels == null || labels.size(0) != z.size(0)) {
+                    throw new IllegalArgumentException("run '" + run + "' is conditional on " + classes
+                            + " classes; expected one label row per latent row");
+                }
+                feed.put(PlayerGraph.FAKE_LABELS, labels);
+            }
+            int n = 0;
+            for (PlayerGraph.Noise noise : noises) {
+                // draws depend on the run's seed and the batch size only: the same latent batch gives the same samples
+                long key = Seeds.mix(seed, Seeds.NOISE, -1, z.size(0), n++);
+                feed.put(noise.placeholder(), randomInput(noise, key, z.size(0)));
+            }
+            return sd.outputSingle(feed, output).dup();
         }
     }
+
+    /** The second latent placeholder of the style-mixing graphs. */
+    private static final String Z2 = "z2";
 
     /** The weight reparametrizations (spectral normalization) each network applies in {@code spec}. */
     static Map<Side, List<GraphScope.Reparam>> reparams(RunSpec spec) {
@@ -204,30 +259,36 @@ public final class Players implements SampleSource, AutoCloseable {
 
     /** The generator (EMA weights when the run keeps them) on a given latent batch and, in conditional runs, labels. */
     public INDArray generate(INDArray z, INDArray labels) {
-        Map<String, INDArray> feed = new HashMap<>();
-        feed.put(PlayerGraph.Z, z.castTo(DataType.FLOAT));
-        if (classes > 0) {
-            if (labels == null || labels.size(0) != z.size(0)) {
-                throw new IllegalArgumentException("run '" + run + "' is conditional on " + classes
-                        + " classes; expected one label row per latent row");
-            }
-            feed.put(PlayerGraph.FAKE_LABELS, labels);
-        }
-        int n = 0;
-        for (PlayerGraph.Noise noise : samplerNoises) {
-            // draws depend on the run's seed and the batch size only: the same latent batch gives the same samples
-            long key = Seeds.mix(seed, Seeds.NOISE, -1, z.size(0), n++);
-            feed.put(noise.placeholder(), randomInput(noise, key, z.size(0)));
-        }
-        return sampler.outputSingle(feed, samplerOutput).dup();
+        return sampler.run(z, null, labels);
     }
 
-    private SDVariable samplerInput(String placeholder, long[] shape, boolean uniform) {
-        if (!sampler.hasVariable(placeholder)) {
-            samplerNoises.add(new PlayerGraph.Noise(placeholder, shape.clone(), uniform));
-            return sampler.placeHolder(placeholder, DataType.FLOAT, shape);
+    /** L, the generator's number of style inputs when its networks are a {@link StyleMixer}, else 0. */
+    public int styleLayers() {
+        return networks instanceof StyleMixer m ? m.styleLayers() : 0;
+    }
+
+    /**
+     * The generator with the styles of layers before {@code crossover} from {@code z} and the others from {@code z2}
+     * ({@link StyleMixer}); the random inputs as {@link #generate} draws them for this batch size.
+     *
+     * @throws IllegalArgumentException when the architecture has no style layers
+     */
+    public INDArray generateMixed(INDArray z, INDArray z2, int crossover, INDArray labels) {
+        if (!(networks instanceof StyleMixer m)) {
+            throw new IllegalArgumentException("run '" + run + "': architecture '" + architecture + "' has no style "
+                    + "layers to mix; expected a StyleGAN run");
         }
-        return sampler.getVariable(placeholder);
+        Sampler mixer = mixers.get(crossover);
+        if (mixer == null) {
+            mixer = new Sampler(z.size(1), true, (scope, a, b, l) -> m.mixedGenerator(scope, a, b, crossover, l));
+            mixers.put(crossover, mixer);
+        }
+        return mixer.run(z, z2, labels);
+    }
+
+    /** Where the run's latent codes (InfoGAN) sit in z. */
+    public LatentLayout codes() {
+        return codes;
     }
 
     /** Draws of a random input with -1 dimensions standing for {@code batch}. */
@@ -287,14 +348,19 @@ public final class Players implements SampleSource, AutoCloseable {
 
     /** Native bytes of the graphs' array caches (and of the restored arrays this object owns). */
     public long cachedBytes() {
-        long bytes = GraphMemory.cachedBytes(sampler) + GraphMemory.bytes(owned);
+        long bytes = GraphMemory.cachedBytes(sampler.sd) + GraphMemory.bytes(owned);
+        for (Sampler m : mixers.values()) {
+            bytes += GraphMemory.cachedBytes(m.sd);
+        }
         return critic == null ? bytes : bytes + GraphMemory.cachedBytes(critic);
     }
 
     /** Frees the graphs' array caches, and the restored arrays when this object owns them. Twice does nothing. */
     @Override
     public void close() {
-        GraphMemory.release(sampler);
+        GraphMemory.release(sampler.sd);
+        mixers.values().forEach(m -> GraphMemory.release(m.sd));
+        mixers.clear();
         if (critic != null) {
             GraphMemory.release(critic);
         }
