@@ -132,17 +132,35 @@ function runPage(id) {
   const config = el("pre", {id: "config"});
   const sampleCount = el("input", {type: "text", id: "sample-count", size: 5, value: "64"});
   const sampleSeed = el("input", {type: "text", id: "sample-seed", size: 8, placeholder: "the run's"});
+  const sampleOptions = el("input", {type: "text", id: "sample-options", size: 28,
+      placeholder: "class=3 psi=0.7 truncation=1"});
+  // the latent explorations: each an options field and a button; the engine checks the options and refuses with
+  // its one-line message (shown next to the buttons)
+  const explorations = [
+    ["interpolate", "Interpolate", "rows=10 steps=10 mode=spherical"],
+    ["arithmetic", "Arithmetic", "expression=12,31-3,7+55 variants=8"],
+    ["mix", "Mix styles", "rows=0,1,2 columns=3,4,5 layer=4"],
+    ["traverse", "Traverse codes", "rows=4 steps=10 range=2"]].map(([action, label, hint]) => {
+      const field = el("input", {type: "text", id: action + "-options", size: 30, placeholder: hint});
+      const button = el("button", {id: action + "-button", onclick: () => tool(action,
+          Object.assign(words(field.value), {seed: sampleSeed.value}), showExplored)}, label);
+      return el("span", {class: "exploration"}, field, " ", button, " ");
+    });
   const explored = el("img", {id: "explored", alt: ""});
   const evalMetrics = el("input", {type: "text", id: "evaluate-options", size: 40, placeholder: "metrics=auto seed=1"});
   const evalResult = el("pre", {id: "evaluate-result"});
   const toolMessage = el("span", {id: "tool-message"});
 
   function tool(action, body, then) {
-    toolMessage.textContent = action === "evaluate" ? "evaluating (from the latest checkpoint)..." : "sampling...";
+    toolMessage.textContent = action === "evaluate" ? "evaluating (from the latest checkpoint)..." : action + "...";
     toolMessage.className = "muted";
     api("/api/runs/" + encodeURIComponent(id) + "/" + action, body)
         .then(r => { toolMessage.textContent = ""; then(r); })
         .catch(e => { toolMessage.textContent = e.message; toolMessage.className = "error"; });
+  }
+
+  function showExplored(r) {
+    explored.src = "/api/runs/" + encodeURIComponent(id) + "/file/" + r.file + "?t=" + Date.now();
   }
 
   function words(text) {
@@ -267,14 +285,12 @@ function runPage(id) {
           el("section", {}, el("h3", {}, "Losses"), charts),
           el("section", {class: "samples"}, el("h3", {}, "Samples"), slider, " ", sampleName, el("br"), image),
           el("section", {}, el("h3", {}, "Sample and evaluate (from the latest checkpoint)"),
-              "count ", sampleCount, " seed ", sampleSeed, " ",
-              el("button", {id: "sample-button", onclick: () => tool("sample",
-                  {count: sampleCount.value, seed: sampleSeed.value}, r => {
-                    explored.src = "/api/runs/" + encodeURIComponent(id) + "/file/" + r.file + "?t=" + Date.now(); })},
-                  "Sample"), "  ", evalMetrics, " ",
+              "count ", sampleCount, " seed ", sampleSeed, " ", sampleOptions, " ",
+              el("button", {id: "sample-button", onclick: () => tool("sample", Object.assign(words(sampleOptions.value),
+                  {count: sampleCount.value, seed: sampleSeed.value}), showExplored)}, "Sample"), "  ", evalMetrics, " ",
               el("button", {id: "evaluate-button", onclick: () => tool("evaluate", words(evalMetrics.value),
                   r => { evalResult.textContent = r.result; })}, "Evaluate"), " ", toolMessage,
-              el("br"), explored, evalResult),
+              el("br"), ...explorations, el("br"), explored, evalResult),
           el("section", {}, el("h3", {}, "History (history.csv)"), history),
           el("section", {}, el("h3", {}, "Configuration (config.json)"), config));
       showStatus();

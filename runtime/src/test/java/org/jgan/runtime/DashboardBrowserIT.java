@@ -143,6 +143,15 @@ class DashboardBrowserIT {
             return m.getAttribute("class").contains("error") && !m.getText().isEmpty() ? m.getText() : null;
         });
         assertTrue(notImages.contains("generates points of shape [2], not images"), notImages);
+        // the style-mixing control reaches the engine, whose refusal of its options shows next to the buttons
+        driver.findElement(By.id("mix-options")).sendKeys("rows=a columns=1");
+        driver.findElement(By.id("mix-button")).click();
+        String badRows = waitFor("the style mixing refusal", d -> {
+            String t = d.findElement(By.id("tool-message")).getText();
+            return t.contains("rows is 'a'") ? t : null;
+        });
+        assertTrue(badRows.startsWith("mix on run 'browser': rows is 'a'; expected comma-separated sample indices"),
+                badRows);
         driver.findElement(By.id("evaluate-button")).click();
         String evaluation = waitFor("the evaluation",
                 d -> d.findElement(By.id("evaluate-result")).getText().isEmpty() ? null

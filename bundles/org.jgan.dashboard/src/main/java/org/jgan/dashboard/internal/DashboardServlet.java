@@ -13,6 +13,7 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
@@ -200,15 +201,28 @@ class DashboardServlet extends HttpServlet {
         }
         RunStatusDTO run = run(parts[0]);
         String id = run.id;
-        if (parts[1].equals("sample") || parts[1].equals("evaluate")) {
-            Map<String, String> options = JsonOut.stringMap(body(req), parts[1]);
-            if (parts[1].equals("evaluate")) {
+        if (Set.of("sample", "mix", "traverse", "interpolate", "arithmetic", "evaluate").contains(parts[1])) {
+            Map<String, String> options = new HashMap<>(JsonOut.stringMap(body(req), parts[1]));
+            options.values().removeIf(String::isBlank);
+            String action = parts[1];
+            String written = switch (action) {
+                case "evaluate" -> null;
+                case "sample" -> training.sample(id, options);
+                case "mix" -> training.mix(id, options);
+                case "traverse" -> training.traverse(id, options);
+                case "interpolate" -> training.interpolate(id, number(action, options, "rows", 10),
+                        number(action, options, "steps", 10), seed(action, options.get("seed")),
+                        "spherical".equals(options.getOrDefault("mode", "linear")));
+                default -> training.arithmetic(id, options.getOrDefault("expression", ""),
+                        seed(action, options.get("seed")), number(action, options, "variants", 8),
+                        options.containsKey("noise") ? decimal(action, options.get("noise")) : 0.25);
+            };
+            if (written == null) {
                 json(resp, Map.of("result", training.evaluate(id, options)));
                 return;
             }
-            Path written = Path.of(training.sample(id, count(options.get("count")), seed(options.get("seed"))));
             Path folder = folder(run).toAbsolutePath().normalize();
-            json(resp, Map.of("file", folder.relativize(written.toAbsolutePath().normalize()).toString()));
+            json(resp, Map.of("file", folder.relativize(Path.of(written).toAbsolutePath().normalize()).toString()));
             return;
         }
         RunStatusDTO after = switch (parts[1]) {
@@ -261,25 +275,34 @@ class DashboardServlet extends HttpServlet {
         return run.outputDir == null ? null : Path.of(run.outputDir);
     }
 
-    private static int count(String count) {
-        if (count == null || count.isBlank()) {
-            return 100;
+    private static int number(String action, Map<String, String> options, String key, int absent) {
+        String v = options.get(key);
+        if (v == null) {
+            return absent;
         }
         try {
-            return Integer.parseInt(count.trim());
+            return Integer.parseInt(v.trim());
         } catch (NumberFormatException e) {
-            throw new IllegalArgumentException("sample: count is '" + count + "'; expected a whole number in 1..1024");
+            throw new IllegalArgumentException(action + ": " + key + " is '" + v + "'; expected a whole number");
         }
     }
 
-    private static Long seed(String seed) {
-        if (seed == null || seed.isBlank()) {
+    private static double decimal(String action, String v) {
+        try {
+            return Double.parseDouble(v.trim());
+        } catch (NumberFormatException e) {
+            throw new IllegalArgumentException(action + ": noise is '" + v + "'; expected a number");
+        }
+    }
+
+    private static Long seed(String action, String seed) {
+        if (seed == null) {
             return null;
         }
         try {
             return Long.parseLong(seed.trim());
         } catch (NumberFormatException e) {
-            throw new IllegalArgumentException("sample: seed is '" + seed + "'; expected a whole number");
+            throw new IllegalArgumentException(action + ": seed is '" + seed + "'; expected a whole number");
         }
     }
 

@@ -19,6 +19,7 @@ import org.osgi.service.component.annotations.Reference;
     "osgi.command.function=runs", "osgi.command.function=progress", "osgi.command.function=pause",
     "osgi.command.function=resume", "osgi.command.function=stop", "osgi.command.function=validate",
     "osgi.command.function=set", "osgi.command.function=sample", "osgi.command.function=interpolate", "osgi.command.function=arithmetic",
+    "osgi.command.function=mix", "osgi.command.function=traverse",
     "osgi.command.function=evaluate", "osgi.command.function=crosstest", "osgi.command.function=exit"})
 public final class GanCommands {
 
@@ -114,10 +115,26 @@ public final class GanCommands {
     @Descriptor("Write a grid of samples of a run's generator (from its latest checkpoint); sample i sits at "
             + "row-major position i, the index the interpolate and arithmetic commands use")
     public String sample(@Descriptor("run id") String run,
-            @Descriptor("count=100 (1..1024), seed=N (default: the batch of the run's own sample grids)") String... options) {
-        ExploreArguments a = ExploreArguments.parse("gan:sample", Arrays.asList(options), Set.of("count", "seed"));
-        noWords(a);
-        return "wrote " + training.sample(run, a.intValue("count", 100), a.seed());
+            @Descriptor("count=100 (1..1024), seed=N (default: the batch of the run's own sample grids), class=K "
+                    + "(conditional runs: every sample of class K), and the architecture's sampling options, e.g. "
+                    + "psi=0.7 (stylegan) or truncation=1.0 (biggan)") String... options) {
+        return "wrote " + training.sample(run, keyValues("gan:sample", options));
+    }
+
+    @Descriptor("Write a style mixing grid (StyleGAN, Karras et al. 2018, figure 3): cell (r, c) takes the styles of "
+            + "the layers before 'layer' from row sample r, the others from column sample c")
+    public String mix(@Descriptor("run id") String run,
+            @Descriptor("rows=3,7,12 columns=5,9,20 (sample indices, at most 16 each), layer=L (1..style layers - 1; "
+                    + "default half), seed=N, psi=...") String... options) {
+        return "wrote " + training.mix(run, keyValues("gan:mix", options));
+    }
+
+    @Descriptor("Write a latent code traversal (InfoGAN, Chen et al. 2016, figure 2): per code, rows with a fixed "
+            + "latent along which the code varies")
+    public String traverse(@Descriptor("run id") String run,
+            @Descriptor("rows=4 (per code, 1..16), steps=10 (2..32, continuous codes), range=2 (continuous codes "
+                    + "from -range to range), seed=N") String... options) {
+        return "wrote " + training.traverse(run, keyValues("gan:traverse", options));
     }
 
     @Descriptor("Write a latent interpolation grid (DCGAN, Radford et al. section 6.1): row r walks from sample 2r to "
