@@ -150,6 +150,28 @@ function runPage(id) {
   const evalMetrics = el("input", {type: "text", id: "evaluate-options", size: 40, placeholder: "metrics=auto seed=1"});
   const evalResult = el("pre", {id: "evaluate-result"});
   const toolMessage = el("span", {id: "tool-message"});
+  // earlier results of the run folder: the readable evaluations of eval/ and the grids of explore/, newest last
+  const earlierEvaluations = el("select", {id: "earlier-evaluations"});
+  const earlierGrids = el("select", {id: "earlier-grids"});
+  earlierEvaluations.addEventListener("change", () => {
+    if (!earlierEvaluations.value) return;
+    fetch(fileUrl(earlierEvaluations.value)).then(r => r.ok ? r.text() : "(gone)")
+        .then(t => { evalResult.textContent = t; });
+  });
+  earlierGrids.addEventListener("change", () => {
+    if (earlierGrids.value) explored.src = fileUrl(earlierGrids.value);
+  });
+  function fileUrl(name) {
+    return "/api/runs/" + encodeURIComponent(id) + "/file/" + name;
+  }
+  function fillList(select, names, none) {
+    const have = Array.from(select.options).map(o => o.value).filter(v => v);
+    if (have.length === names.length && have.every((v, i) => v === names[i])) return;
+    const chosen = select.value;
+    select.replaceChildren(el("option", {value: ""}, names.length ? "earlier: choose one (" + names.length + ")" : none),
+        ...names.map(n => el("option", {value: n}, n.substring(n.indexOf("/") + 1))));
+    select.value = names.includes(chosen) ? chosen : "";
+  }
 
   function tool(action, body, then) {
     toolMessage.textContent = action === "evaluate" ? "evaluating (from the latest checkpoint)..." : action + "...";
@@ -160,7 +182,8 @@ function runPage(id) {
   }
 
   function showExplored(r) {
-    explored.src = "/api/runs/" + encodeURIComponent(id) + "/file/" + r.file + "?t=" + Date.now();
+    explored.src = fileUrl(r.file) + "?t=" + Date.now();
+    loadDetail().catch(() => {});
   }
 
   function words(text) {
@@ -266,6 +289,8 @@ function runPage(id) {
     slider.max = Math.max(0, samples.length - 1);
     if (atEnd) slider.value = slider.max;
     if (changed) showSample();
+    fillList(earlierEvaluations, d.evaluations || [], "no evaluations yet");
+    fillList(earlierGrids, d.explorations || [], "no grids yet");
     for (const [pre, name] of [[config, "config.json"], [history, "history.csv"]]) {
       fetch("/api/runs/" + encodeURIComponent(id) + "/file/" + name)
           .then(r => r.ok ? r.text() : "(none yet)").then(t => { if (pre.textContent !== t) pre.textContent = t; });
@@ -289,8 +314,9 @@ function runPage(id) {
               el("button", {id: "sample-button", onclick: () => tool("sample", Object.assign(words(sampleOptions.value),
                   {count: sampleCount.value, seed: sampleSeed.value}), showExplored)}, "Sample"), "  ", evalMetrics, " ",
               el("button", {id: "evaluate-button", onclick: () => tool("evaluate", words(evalMetrics.value),
-                  r => { evalResult.textContent = r.result; })}, "Evaluate"), " ", toolMessage,
-              el("br"), ...explorations, el("br"), explored, evalResult),
+                  r => { evalResult.textContent = r.result; loadDetail().catch(() => {}); })}, "Evaluate"), " ", toolMessage,
+              el("br"), ...explorations, el("br"), "earlier grids (explore/) ", earlierGrids,
+              "  earlier evaluations (eval/) ", earlierEvaluations, el("br"), explored, evalResult),
           el("section", {}, el("h3", {}, "History (history.csv)"), history),
           el("section", {}, el("h3", {}, "Configuration (config.json)"), config));
       showStatus();

@@ -27,6 +27,7 @@ import org.openqa.selenium.chrome.ChromeDriver;
 import org.openqa.selenium.chrome.ChromeDriverService;
 import org.openqa.selenium.chrome.ChromeOptions;
 import org.openqa.selenium.support.ui.ExpectedCondition;
+import org.openqa.selenium.support.ui.Select;
 import org.openqa.selenium.support.ui.WebDriverWait;
 
 /**
@@ -157,6 +158,16 @@ class DashboardBrowserIT {
                 d -> d.findElement(By.id("evaluate-result")).getText().isEmpty() ? null
                         : d.findElement(By.id("evaluate-result")).getText());
         assertTrue(evaluation.contains("mixture"), evaluation);
+        // the evaluation is listed among the run folder's earlier results; choosing it shows its text again
+        waitFor("the evaluation in the list of earlier ones", d -> d.findElements(
+                By.cssSelector("#earlier-evaluations option[value^='eval/evaluation-']")).isEmpty() ? null : true);
+        driver.executeScript("document.getElementById('evaluate-result').textContent = ''");
+        new Select(driver.findElement(By.id("earlier-evaluations"))).selectByIndex(1);
+        String earlier = waitFor("the earlier evaluation's text", d -> {
+            String t = d.findElement(By.id("evaluate-result")).getText();
+            return t.isEmpty() ? null : t;
+        });
+        assertTrue(earlier.contains("mixture"), earlier);
         screenshot("dashboard-run");
         driver.manage().window().setSize(new org.openqa.selenium.Dimension(1280, 900));
         assertTrue(Files.readString(work.resolve("runs/browser/history.csv")).contains(",lrD,"));

@@ -167,6 +167,8 @@ class DashboardServlet extends HttpServlet {
                 Map<String, Object> out = new LinkedHashMap<>();
                 out.put("status", run);
                 out.put("samples", RunFiles.samples(folder(run)));
+                out.put("evaluations", RunFiles.evaluations(folder(run)));
+                out.put("explorations", RunFiles.explorations(folder(run)));
                 json(resp, out);
             } else if (parts.length == 2 && parts[1].equals("losses")) {
                 json(resp, losses(folder(run), fromParameter(req.getParameter("from"))));

@@ -70,14 +70,31 @@ final class RunFiles {
 
     /** The names of the sample files of the folder (grids and plots), oldest iteration first. */
     static List<String> samples(Path folder) throws IOException {
+        return list(folder, "samples", SAMPLE, ".png");
+    }
+
+    /** The readable evaluation results of {@code eval/} ({@code evaluation-<iteration>.txt}), by name. */
+    static List<String> evaluations(Path folder) throws IOException {
+        return list(folder, "eval", EVAL, ".txt");
+    }
+
+    /** The grids of {@code explore/} (samples, interpolations, mixing, traversals), by name. */
+    static List<String> explorations(Path folder) throws IOException {
+        return list(folder, "explore", EXPLORE, ".png");
+    }
+
+    /** The files of subfolder {@code sub} that the folder serves and end with {@code suffix}, sorted by name. */
+    private static List<String> list(Path folder, String sub, Pattern served, String suffix) throws IOException {
         List<String> out = new ArrayList<>();
-        Path dir = folder.resolve("samples");
-        if (!Files.isDirectory(dir)) {
+        Path dir = folder.resolve(sub);
+        if (!Files.isDirectory(dir, LinkOption.NOFOLLOW_LINKS)) {
             return out;
         }
         try (var files = Files.list(dir)) {
-            files.map(f -> f.getFileName().toString()).filter(n -> SAMPLE.matcher(n).matches() && n.endsWith(".png"))
-                    .sorted().forEach(n -> out.add("samples/" + n));
+            files.filter(f -> Files.isRegularFile(f, LinkOption.NOFOLLOW_LINKS))
+                    .map(f -> f.getFileName().toString())
+                    .filter(n -> served.matcher(n).matches() && n.endsWith(suffix))
+                    .sorted().forEach(n -> out.add(sub + "/" + n));
         }
         return out;
     }
