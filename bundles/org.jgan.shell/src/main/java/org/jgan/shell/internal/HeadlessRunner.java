@@ -104,9 +104,12 @@ public final class HeadlessRunner {
         ConsoleBar bar = "terminal".equals(context.getProperty(CONSOLE))
                 ? new ConsoleBar(System.out, ConsoleBar.columns(context.getProperty(CONSOLE + ".columns"))) : null;
         PrintStream log = System.err;
+        JulConsole jul = null;
         if (bar != null) {
             BAR.set(bar);
             System.setErr(bar.above(log));
+            // java.util.logging's console handler holds the old stream: its lines go above the bar too
+            jul = JulConsole.to(System.err);
         }
         try {
             while (true) {
@@ -124,6 +127,7 @@ public final class HeadlessRunner {
         } finally {
             if (bar != null) {
                 bar.end();
+                jul.close();
                 System.setErr(log);
                 BAR.set(null);
             }
