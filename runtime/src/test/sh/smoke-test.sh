@@ -94,6 +94,14 @@ if grep -q "Added differentiated op" shell-help-exit.out; then
 fi
 # gan:runs lists the runs of runs/ that earlier runtimes trained, with their recorded state
 check recorded-runs 0 "^smoke  *COMPLETED it 40/40" timeout 120 "$jgan" exec 'gan:runs'
+# a command's error is one line; JGAN_DEBUG=1 adds its stack trace
+check one-line-error 1 "jgan: gan:sample smoke class=x: sample on run 'smoke': class is 'x'; expected an integer" \
+    "$jgan" exec 'gan:sample smoke class=x'
+if grep -q "^[[:space:]]*at org\.jgan" one-line-error.out; then
+    echo "smoke: one-line-error: a stack trace without JGAN_DEBUG; output in $work/one-line-error.out" >&2
+    failures=$((failures + 1))
+fi
+check debug-trace 1 "at org.jgan.engine.internal.analysis.Analysis" env JGAN_DEBUG=1 "$jgan" exec 'gan:sample smoke class=x'
 # the completed run is scored from its checkpoint
 check evaluate 0 "evaluation of run smoke at iteration 40" "$jgan" exec 'gan:evaluate runs/smoke'
 

@@ -93,6 +93,9 @@ public final class HeadlessRunner {
             s = startWhenReady(training, Arguments.parse(args), new Readiness(context));
         } catch (RuntimeException e) {
             System.err.println("jgan: cannot start the run: " + e.getMessage());
+            if (debug()) {
+                e.printStackTrace();
+            }
             return 2;
         } catch (InterruptedException e) {
             return 2;
@@ -241,6 +244,9 @@ public final class HeadlessRunner {
                             && !readiness.settled();
                     if (!transient_ || System.currentTimeMillis() > deadline) {
                         console.println("jgan: " + command + ": " + (e.getMessage() == null ? e : m));
+                        if (debug()) {
+                            e.printStackTrace(console);
+                        }
                         return 1;
                     }
                     Thread.sleep(250);
@@ -311,5 +317,14 @@ public final class HeadlessRunner {
     private static void exit(int code) {
         Thread t = new Thread(() -> System.exit(code), "jgan-exit");
         t.start();
+    }
+
+    /**
+     * {@code JGAN_DEBUG=1} (runtime/jgan passes it as {@code -Djgan.debug}): one-line errors come with their stack
+     * trace.
+     */
+    static boolean debug() {
+        String d = System.getProperty("jgan.debug", "0");
+        return d.equals("1") || d.equalsIgnoreCase("true");
     }
 }
