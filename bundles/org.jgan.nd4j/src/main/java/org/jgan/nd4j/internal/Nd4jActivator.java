@@ -47,7 +47,11 @@ public final class Nd4jActivator implements BundleActivator {
                 System.setProperty(NativeVariant.PLATFORM_EXTENSION, variant.extension());
             }
             LOG.info("ND4J native variant {} chosen because {}", variant.classifier(), variant.reason());
-            ClassLoader own = Nd4jActivator.class.getClassLoader();
+            ClassLoader bundle = Nd4jActivator.class.getClassLoader();
+            BackendChoice choice = BackendChoice.choose(context.getProperty(BackendChoice.OVERRIDE),
+                    BackendLoader.carriesCuda(bundle), () -> GpuProbe.nvidiaSmi(10));
+            LOG.info(choice.line());
+            ClassLoader own = new BackendLoader(bundle, BackendLoader.backendClass(choice.backend()));
             ND4JClassLoading.setNd4jClassloader(own);
             DL4JClassLoading.setDl4jClassloader(own);
             Thread.currentThread().setContextClassLoader(own);
@@ -57,8 +61,10 @@ public final class Nd4jActivator implements BundleActivator {
             if (check != 6f) {
                 throw new IllegalStateException("ND4J self-check computed 1+2+3 = " + check);
             }
-            String description = name + " (" + variant.classifier() + ", "
-                    + Nd4j.getEnvironment().maxMasterThreads() + " threads)";
+            String description = choice.backend() == BackendChoice.Backend.CUDA
+                    ? name + " (" + (choice.devices().isEmpty() ? "devices not reported" : choice.devices()) + ")"
+                    : name + " (" + variant.classifier() + ", " + Nd4j.getEnvironment().maxMasterThreads()
+                            + " threads)";
             LOG.info("ND4J ready in {} ms: {}", (System.nanoTime() - t0) / 1_000_000, description);
             backend = new Backend(description, null);
             props.put(NumericsBackend.READY, Boolean.TRUE);
