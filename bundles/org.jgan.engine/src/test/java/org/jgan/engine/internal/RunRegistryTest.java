@@ -18,6 +18,9 @@ import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
 import org.jgan.api.NumericsBackend;
 import org.jgan.api.dto.RunStatusDTO;
+import org.jgan.engine.internal.config.RunSpec;
+import org.jgan.engine.internal.model.Confinement;
+import org.jgan.engine.internal.model.GanModel;
 import org.jgan.engine.internal.run.TrainingRun;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -224,6 +227,75 @@ class RunRegistryTest {
             Waits.until(() -> r.status("answer").iteration > at, 60_000, () -> "not going on: " + r.status("answer"));
         } finally {
             r.halt(pid);
+        }
+    }
+
+    /**
+     * A run's ND4J work stays on its own thread (ND4J's CUDA backend binds threads to devices): while it trains,
+     * other threads (as the shell, the dashboard's HTTP threads and the event threads do) ask for its status, the
+     * run list and the memory figures, pause it, evaluate its checkpoint and resume it, and none of that enters the
+     * run's model from their threads.
+     */
+    @Test
+    void aRunsNd4jWorkStaysOnItsOwnThreadWhileOtherThreadsAskAndSteer(@TempDir Path dir) throws Exception {
+        System.setProperty("jgan.checkConfinement", "true");
+        int before = Confinement.violations().size();
+        StoringAdmin admin = new StoringAdmin();
+        RunRegistry r = registry(admin);
+        String pid = launchLongRun(r, admin, "confined", dir);
+        ExecutorService others = Executors.newFixedThreadPool(3);
+        try {
+            Waits.until(() -> r.status("confined").iteration >= 3, 60_000, () -> "not training: " + r.status("confined"));
+            List<Future<?>> asked = new ArrayList<>();
+            for (int i = 0; i < 3; i++) {
+                asked.add(others.submit(() -> {
+                    for (int k = 0; k < 20; k++) {
+                        r.status("confined");
+                        r.runs();
+                        r.memory();
+                        Thread.sleep(10);
+                    }
+                    return null;
+                }));
+            }
+            RunStatusDTO paused = r.pause("confined");
+            assertEquals(RunStatusDTO.State.PAUSED, paused.state, paused.summary);
+            assertTrue(r.evaluate("confined", Map.of()).contains("mixture"), "an evaluation of the checkpoint");
+            long at = paused.iteration;
+            r.resume("confined");
+            Waits.until(() -> r.status("confined").iteration > at, 60_000, () -> "not going on: " + r.status("confined"));
+            for (Future<?> f : asked) {
+                f.get(60, TimeUnit.SECONDS);
+            }
+        } finally {
+            others.shutdownNow();
+            r.halt(pid);
+            System.clearProperty("jgan.checkConfinement");
+        }
+        List<String> all = Confinement.violations();
+        assertEquals(List.of(), all.subList(before, all.size()), "calls into the run's model from other threads");
+    }
+
+    /** The check itself: a call into a model from a thread other than the one that built it is recorded. */
+    @Test
+    void aCallIntoAModelFromAnotherThreadIsRecorded() throws Exception {
+        System.setProperty("jgan.checkConfinement", "true");
+        GanModel m;
+        try {
+            RunSpec spec = RunSpec.parse(Map.of("dataset", "ring8", "architecture.hidden", "8", "metrics", "none"),
+                    TestCatalog.create(), "intruded");
+            m = new GanModel(spec, spec.datasetComponent().open(spec.dataset().options()));
+        } finally {
+            System.clearProperty("jgan.checkConfinement");
+        }
+        try {
+            Thread intruder = new Thread(m::heldBytes, "intruder");
+            intruder.start();
+            intruder.join(60_000);
+            assertTrue(Confinement.violations().contains("GanModel.heldBytes on thread 'intruder' (the model's thread: '"
+                    + Thread.currentThread().getName() + "')"), Confinement.violations().toString());
+        } finally {
+            m.close();
         }
     }
 

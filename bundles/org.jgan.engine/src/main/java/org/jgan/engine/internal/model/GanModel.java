@@ -47,6 +47,8 @@ public final class GanModel implements SampleSource, AutoCloseable {
     private final Players players;
     private final TermWeights weights;
     private final Networks networks;
+    /** This model's ND4J work stays on the thread that built it (checked in tests, see {@link Confinement}). */
+    private final Confinement thread = new Confinement();
 
     public GanModel(RunSpec spec, DataSource data) {
         this(spec, data, MemoryBudget.UNLIMITED);
@@ -131,6 +133,7 @@ public final class GanModel implements SampleSource, AutoCloseable {
      * @throws IllegalArgumentException when {@link Swaps#refusal} refuses; nothing is changed
      */
     public void swap(RunSpec changed) {
+        thread.check("GanModel.swap");
         String refusal = Swaps.refusal(spec, changed);
         if (refusal != null) {
             throw new IllegalArgumentException("run '" + spec.name() + "': cannot swap while training: " + refusal
@@ -171,6 +174,7 @@ public final class GanModel implements SampleSource, AutoCloseable {
      * @throws NonFiniteLossException when the player's loss is not finite; no action is taken
      */
     public Map<String, Double> run(Schedule.Phase phase, long iteration, int r) {
+        thread.check("GanModel.run");
         Side side = phase.side();
         Accumulated acc = gradientsAt(side, iteration, phase.stream() + r);
         Map<String, Double> losses = acc.losses();
@@ -209,6 +213,7 @@ public final class GanModel implements SampleSource, AutoCloseable {
      * tests).
      */
     public Accumulated gradients(Side side, long iteration, int r) {
+        thread.check("GanModel.gradients");
         return gradientsAt(side, iteration, schedule.phase(side).stream() + r);
     }
 
@@ -233,11 +238,13 @@ public final class GanModel implements SampleSource, AutoCloseable {
     /** Samples of the generator (see {@link Players#sample}). */
     @Override
     public INDArray sample(int count, long sampleSeed) {
+        thread.check("GanModel.sample");
         return players.sample(count, sampleSeed);
     }
 
     /** The generator and critic as inference graphs on this model's parameters (and EMA weights). */
     public Players players() {
+        thread.check("GanModel.players");
         return players;
     }
 
@@ -247,6 +254,7 @@ public final class GanModel implements SampleSource, AutoCloseable {
      * checked that nothing else changed ({@link LiveSettings}).
      */
     public void reconfigure(RunSpec changed) {
+        thread.check("GanModel.reconfigure");
         state.reconfigure(changed.settings());
         weights.reconfigure(changed);
         schedule = Schedule.of(changed.settings());
@@ -309,11 +317,13 @@ public final class GanModel implements SampleSource, AutoCloseable {
 
     /** The checkpoint of this iteration: copies of every array, the step counts and the configuration. */
     public Checkpoint checkpoint(long iteration) {
+        thread.check("GanModel.checkpoint");
         return state.checkpoint(iteration, spec.resolved());
     }
 
     /** Restores the saved state into this model's arrays (the checkpoint's own arrays are left as they are). */
     public void restore(Checkpoint c) {
+        thread.check("GanModel.restore");
         state.restore(c);
     }
 
@@ -322,6 +332,7 @@ public final class GanModel implements SampleSource, AutoCloseable {
      * its graphs' array caches. Call it on the thread that trains the model (the caches change with each step).
      */
     public long heldBytes() {
+        thread.check("GanModel.heldBytes");
         return state.bytes() + graphs.cachedBytes() + players.cachedBytes();
     }
 
@@ -332,6 +343,7 @@ public final class GanModel implements SampleSource, AutoCloseable {
      */
     @Override
     public void close() {
+        thread.check("GanModel.close");
         close(graphs, players);
     }
 
