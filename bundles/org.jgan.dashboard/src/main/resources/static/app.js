@@ -166,7 +166,7 @@ function runPage(id) {
   }
   function fillList(select, names, none) {
     const have = Array.from(select.options).map(o => o.value).filter(v => v);
-    if (have.length === names.length && have.every((v, i) => v === names[i])) return;
+    if (select.options.length > 0 && have.length === names.length && have.every((v, i) => v === names[i])) return;
     const chosen = select.value;
     select.replaceChildren(el("option", {value: ""}, names.length ? "earlier: choose one (" + names.length + ")" : none),
         ...names.map(n => el("option", {value: n}, n.substring(n.indexOf("/") + 1))));
