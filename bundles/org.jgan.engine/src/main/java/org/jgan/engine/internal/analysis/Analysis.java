@@ -97,38 +97,27 @@ public final class Analysis {
         }
 
         int integer(String key, int absent) {
-            String v = own.get(key);
-            if (v == null || v.isBlank()) {
-                return absent;
-            }
-            try {
-                return Integer.parseInt(v.trim());
-            } catch (NumberFormatException e) {
-                throw new IllegalArgumentException(command + ": " + key + " is '" + v + "'; expected an integer");
-            }
+            return parsed(key, absent, Integer::parseInt, "an integer");
         }
 
         double number(String key, double absent) {
+            return parsed(key, absent, Double::parseDouble, "a number");
+        }
+
+        Long seed() {
+            return parsed("seed", null, Long::parseLong, "an integer");
+        }
+
+        /** The option's value parsed, {@code absent} when it is not given; one line naming it when it is invalid. */
+        private <T> T parsed(String key, T absent, java.util.function.Function<String, T> parse, String expected) {
             String v = own.get(key);
             if (v == null || v.isBlank()) {
                 return absent;
             }
             try {
-                return Double.parseDouble(v.trim());
+                return parse.apply(v.trim());
             } catch (NumberFormatException e) {
-                throw new IllegalArgumentException(command + ": " + key + " is '" + v + "'; expected a number");
-            }
-        }
-
-        Long seed() {
-            String v = own.get("seed");
-            if (v == null || v.isBlank()) {
-                return null;
-            }
-            try {
-                return Long.parseLong(v.trim());
-            } catch (NumberFormatException e) {
-                throw new IllegalArgumentException(command + ": seed is '" + v + "'; expected an integer");
+                throw new IllegalArgumentException(command + ": " + key + " is '" + v + "'; expected " + expected);
             }
         }
 
