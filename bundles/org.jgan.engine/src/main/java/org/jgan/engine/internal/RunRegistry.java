@@ -160,7 +160,9 @@ public final class RunRegistry implements TrainingService {
                     + "not started or still loading); expected a NumericsBackend service");
         }
         if (b.failure() != null) {
-            throw new IllegalStateException(b.failure() + "; expected ND4J natives for this CPU in bundle org.jgan.nd4j");
+            // a failure that says what it expected (the CUDA backend's) is passed on as it is
+            throw new IllegalStateException(b.failure().contains("; expected ") ? b.failure()
+                    : b.failure() + "; expected ND4J natives for this CPU in bundle org.jgan.nd4j");
         }
     }
 

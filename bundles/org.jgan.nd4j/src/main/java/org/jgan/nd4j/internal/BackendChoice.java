@@ -57,6 +57,15 @@ record BackendChoice(Backend backend, List<GpuProbe.Gpu> devices, String reason)
      *                                  then not loaded, so no training starts on a device that would fail mid-run
      */
     static BackendChoice choose(String override, boolean cudaPackaged, Supplier<GpuProbe> probe) {
+        return choose(override, cudaPackaged, probe, GpuProbe::driverLibrary);
+    }
+
+    /**
+     * @param driverLibrary whether the driver's {@code libcuda.so.1} is installed (asked only when {@code cuda} is
+     *                      forced and nvidia-smi could not be asked)
+     */
+    static BackendChoice choose(String override, boolean cudaPackaged, Supplier<GpuProbe> probe,
+            java.util.function.BooleanSupplier driverLibrary) {
         String wanted = override == null || override.isBlank() ? "auto" : override.trim().toLowerCase(Locale.ROOT);
         if (!List.of("auto", "cpu", "cuda").contains(wanted)) {
             throw new IllegalArgumentException(OVERRIDE + " is '" + override + "'; expected auto, cpu or cuda");
@@ -74,7 +83,11 @@ record BackendChoice(Backend backend, List<GpuProbe.Gpu> devices, String reason)
         GpuProbe p = probe.get();
         if (p.problem() != null) {
             if (wanted.equals("cuda")) {
-                // the user knows better than a missing nvidia-smi (e.g. a container with the driver's libraries only)
+                if (!driverLibrary.getAsBoolean()) {
+                    throw new IllegalArgumentException(OVERRIDE + "=cuda, but there is no NVIDIA driver: " + p.problem()
+                            + ", and no libcuda.so.1; expected an NVIDIA driver (docs/gpu.md)");
+                }
+                // the user knows better than a missing nvidia-smi (e.g. a container with the driver's library only)
                 return new BackendChoice(Backend.CUDA, List.of(), OVERRIDE + "=cuda (the driver could not be asked: "
                         + p.problem() + ")");
             }

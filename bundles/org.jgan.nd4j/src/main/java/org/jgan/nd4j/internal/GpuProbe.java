@@ -27,6 +27,21 @@ record GpuProbe(List<Gpu> gpus, String problem) {
 
     static final String QUERY = "--query-gpu=index,name,compute_cap,driver_version";
 
+    /** Where NVIDIA drivers install their CUDA library, beside the folders of LD_LIBRARY_PATH. */
+    private static final List<String> DRIVER_FOLDERS = List.of("/usr/lib/x86_64-linux-gnu", "/usr/lib64", "/usr/lib",
+            "/usr/local/nvidia/lib64", "/usr/lib/wsl/lib");
+
+    /** Whether the driver's CUDA library ({@code libcuda.so.1}) is installed where the CUDA runtime looks for it. */
+    static boolean driverLibrary() {
+        List<String> folders = new ArrayList<>(DRIVER_FOLDERS);
+        String path = System.getenv("LD_LIBRARY_PATH");
+        if (path != null) {
+            folders.addAll(List.of(path.split(":")));
+        }
+        return folders.stream().filter(f -> !f.isBlank())
+                .anyMatch(f -> java.nio.file.Files.exists(java.nio.file.Path.of(f, "libcuda.so.1")));
+    }
+
     /** Asks {@code nvidia-smi}, waiting at most {@code seconds}. */
     static GpuProbe nvidiaSmi(int seconds) {
         Process p;

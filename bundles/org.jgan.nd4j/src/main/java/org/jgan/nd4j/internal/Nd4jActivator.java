@@ -40,6 +40,7 @@ public final class Nd4jActivator implements BundleActivator {
     private void load(BundleContext context) {
         Hashtable<String, Object> props = new Hashtable<>();
         NumericsBackend backend;
+        BackendChoice choice = null;
         try {
             NativeVariant variant = NativeVariant.choose(context.getProperty(NativeVariant.OVERRIDE),
                     NativeVariant.cpuFlags(Path.of("/proc/cpuinfo")));
@@ -48,7 +49,7 @@ public final class Nd4jActivator implements BundleActivator {
             }
             LOG.info("ND4J native variant {} chosen because {}", variant.classifier(), variant.reason());
             ClassLoader bundle = Nd4jActivator.class.getClassLoader();
-            BackendChoice choice = BackendChoice.choose(context.getProperty(BackendChoice.OVERRIDE),
+            choice = BackendChoice.choose(context.getProperty(BackendChoice.OVERRIDE),
                     BackendLoader.carriesCuda(bundle), () -> GpuProbe.nvidiaSmi(10));
             LOG.info(choice.line());
             ClassLoader own = new BackendLoader(bundle, BackendLoader.backendClass(choice.backend()));
@@ -68,8 +69,18 @@ public final class Nd4jActivator implements BundleActivator {
             LOG.info("ND4J ready in {} ms: {}", (System.nanoTime() - t0) / 1_000_000, description);
             backend = new Backend(description, null);
             props.put(NumericsBackend.READY, Boolean.TRUE);
+        } catch (IllegalArgumentException refused) {
+            // an invalid setting, or a backend forced where it cannot run: one line (the trace under jgan.debug)
+            String why = refused.getMessage();
+            LOG.error(why, debug() ? refused : null);
+            backend = new Backend("unavailable", why);
+            props.put(NumericsBackend.READY, Boolean.FALSE);
         } catch (Throwable t) {
             String why = "ND4J failed to load: " + t;
+            if (choice != null && choice.backend() == BackendChoice.Backend.CUDA) {
+                why = "ND4J's CUDA backend failed to load (" + choice.reason() + "): " + rootCause(t)
+                        + "; expected a working NVIDIA driver for CUDA 11.6 (docs/gpu.md), or JGAN_BACKEND=cpu";
+            }
             LOG.error(why, t);
             backend = new Backend("unavailable", why);
             props.put(NumericsBackend.READY, Boolean.FALSE);
@@ -116,6 +127,28 @@ public final class Nd4jActivator implements BundleActivator {
                 // unregistered by the framework as the bundle stopped
             }
         }
+    }
+
+    /** The innermost cause's message, e.g. the missing library of an UnsatisfiedLinkError. */
+    private static String rootCause(Throwable t) {
+        Throwable c = t;
+        while (c.getCause() != null && c.getCause() != c) {
+            c = c.getCause();
+        }
+        for (Throwable s = t; s != null; s = s.getCause()) {
+            if (s instanceof UnsatisfiedLinkError) {
+                return s.toString();
+            }
+            if (s.getCause() == s) {
+                break;
+            }
+        }
+        return c.toString();
+    }
+
+    private static boolean debug() {
+        String d = System.getProperty("jgan.debug", "0");
+        return d.equals("1") || d.equalsIgnoreCase("true");
     }
 
     private record Backend(String description, String failure) implements NumericsBackend {

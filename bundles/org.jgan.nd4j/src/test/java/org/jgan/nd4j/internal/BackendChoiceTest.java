@@ -85,11 +85,16 @@ class BackendChoiceTest {
         assertEquals("ND4J backend CPU chosen because jgan.backend=cpu", BackendChoice.choose("cpu", true, counting).line());
         assertEquals(0, asked.get(), "the driver is not asked when the CPU is forced");
         assertEquals(Backend.CUDA, BackendChoice.choose("CUDA", true, RTX_A6000).backend());
-        // nvidia-smi missing (a container with only the driver's libraries): forced CUDA trusts the user
-        BackendChoice trusted = BackendChoice.choose("cuda", true, NO_DRIVER);
+        // nvidia-smi missing but the driver's library there (a container): forced CUDA trusts the user
+        BackendChoice trusted = BackendChoice.choose("cuda", true, NO_DRIVER, () -> true);
         assertEquals(Backend.CUDA, trusted.backend());
         assertEquals("jgan.backend=cuda (the driver could not be asked: no NVIDIA driver (nvidia-smi is not "
                 + "installed))", trusted.reason());
+        // neither: refused before ND4J is touched
+        IllegalArgumentException none = assertThrows(IllegalArgumentException.class,
+                () -> BackendChoice.choose("cuda", true, NO_DRIVER, () -> false));
+        assertEquals("jgan.backend=cuda, but there is no NVIDIA driver: no NVIDIA driver (nvidia-smi is not installed),"
+                + " and no libcuda.so.1; expected an NVIDIA driver (docs/gpu.md)", none.getMessage());
         IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
                 () -> BackendChoice.choose("cuda", true, H200));
         assertTrue(e.getMessage().startsWith("jgan.backend=cuda, but GPU 0 (NVIDIA H200, compute capability 9.0"),
