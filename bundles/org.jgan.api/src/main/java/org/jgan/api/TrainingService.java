@@ -105,9 +105,9 @@ public interface TrainingService {
     /**
      * As {@link #sample(String, int, Long)}, with sampling-time controls. Options: {@code count} (1..1024, default
      * 100), {@code seed}; {@code class} (conditional runs: every sample of that class, 0 .. classes - 1; default: sample
-     * i has class i mod classes); and options of the run's architecture that leave its parameters unchanged, by name,
-     * e.g. {@code psi} (StyleGAN's truncation in W) or {@code truncation} (BigGAN's threshold). An option that would
-     * change the parameters is refused.
+     * i has class i mod classes); and the options the run's architecture declares for its sampling graphs
+     * ({@link SamplingOptions}), by name, e.g. {@code psi} (StyleGAN's truncation in W) or {@code truncation} (BigGAN's
+     * threshold). Any other option is refused.
      *
      * @return the file written, under the run's {@code explore/} folder
      * @throws IllegalArgumentException for an unknown run, a run without a checkpoint, an unknown option or an invalid

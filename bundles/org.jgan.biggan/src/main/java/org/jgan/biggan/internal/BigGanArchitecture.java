@@ -7,6 +7,7 @@ import org.jgan.api.GanName;
 import org.jgan.api.Networks;
 import org.jgan.api.OptionSpec;
 import org.jgan.api.Options;
+import org.jgan.api.SamplingOptions;
 import org.jgan.layers.Resolution;
 import org.osgi.service.component.annotations.Component;
 
@@ -35,7 +36,7 @@ import org.osgi.service.component.annotations.Component;
  */
 @Component(service = Architecture.class)
 @GanName(BigGanNetworks.NAME)
-public final class BigGanArchitecture implements Architecture {
+public final class BigGanArchitecture implements Architecture, SamplingOptions {
 
     static final List<OptionSpec> OPTIONS = List.of(
             OptionSpec.ofInt("channels", 32, 1, 4096, "Width C of every residual block"),
@@ -49,6 +50,12 @@ public final class BigGanArchitecture implements Architecture {
     public String description() {
         return "BigGAN: residual G with class-conditional batch norm and hierarchical latent, projection D, "
                 + "truncation trick; 32x32 and 64x64 images (Brock et al. 2018)";
+    }
+
+    /** {@code truncation} acts only in sampling graphs. */
+    @Override
+    public java.util.Set<String> samplingOptions() {
+        return java.util.Set.of("truncation");
     }
 
     @Override

@@ -7,6 +7,7 @@ import org.jgan.api.GanName;
 import org.jgan.api.Networks;
 import org.jgan.api.OptionSpec;
 import org.jgan.api.Options;
+import org.jgan.api.SamplingOptions;
 import org.jgan.layers.Resolution;
 import org.osgi.service.component.annotations.Component;
 
@@ -38,7 +39,7 @@ import org.osgi.service.component.annotations.Component;
  */
 @Component(service = Architecture.class)
 @GanName(StyleGanNetworks.NAME)
-public final class StyleGanArchitecture implements Architecture {
+public final class StyleGanArchitecture implements Architecture, SamplingOptions {
 
     static final List<OptionSpec> OPTIONS = List.of(
             OptionSpec.ofInt("channels", 32, 1, 4096, "Width C of every synthesis layer and D block"),
@@ -55,6 +56,12 @@ public final class StyleGanArchitecture implements Architecture {
     public String description() {
         return "StyleGAN: mapping network, constant input, AdaIN (or StyleGAN2 demodulation), noise inputs, style "
                 + "mixing, truncation in W; 32x32 and 64x64 images (Karras et al. 2018, 2019)";
+    }
+
+    /** {@code psi} acts only in sampling graphs. */
+    @Override
+    public java.util.Set<String> samplingOptions() {
+        return java.util.Set.of("psi");
     }
 
     @Override

@@ -13,6 +13,7 @@ import java.util.function.Function;
 import org.jgan.api.DataSource;
 import org.jgan.api.GanComponent;
 import org.jgan.api.Options;
+import org.jgan.api.SamplingOptions;
 import org.jgan.engine.internal.catalog.ComponentCatalog;
 import org.jgan.engine.internal.config.RunSpec;
 import org.jgan.engine.internal.folder.Checkpoint;
@@ -56,7 +57,7 @@ public final class Analysis {
     public String sample(String runId, Map<String, String> options) {
         Controls c = Controls.of("sample", runId, options, Set.of("count", "seed", "class"));
         int count = c.integer("count", 100);
-        int classIndex = c.integer("class", -1);
+        int classIndex = c.index("class");
         return explore(runId, c.seed(), c.architecture(), (x, s) -> x.sample(count, s, classIndex));
     }
 
@@ -65,7 +66,7 @@ public final class Analysis {
         Controls c = Controls.of("mix", runId, options, Set.of("rows", "columns", "layer", "seed"));
         List<Integer> rows = c.indices("rows");
         List<Integer> columns = c.indices("columns");
-        int layer = c.integer("layer", -1);
+        int layer = c.index("layer");
         return explore(runId, c.seed(), c.architecture(), (x, s) -> x.mix(rows, columns, layer, s));
     }
 
@@ -106,6 +107,15 @@ public final class Analysis {
 
         Long seed() {
             return parsed("seed", null, Long::parseLong, "an integer");
+        }
+
+        /** A class or layer number: -1 when not given, refused when negative. */
+        int index(String key) {
+            Integer v = parsed(key, null, Integer::parseInt, "an integer");
+            if (v != null && v < 0) {
+                throw new IllegalArgumentException(command + ": " + key + " is " + v + "; expected a value >= 0");
+            }
+            return v == null ? -1 : v;
         }
 
         /** The option's value parsed, {@code absent} when it is not given; one line naming it when it is invalid. */
@@ -226,6 +236,16 @@ public final class Analysis {
             return restore(runId, spec, architecture);
         }
         RunSpec.Choice a = spec.architecture();
+        Object component = a.entry().component();
+        Set<String> allowed = component instanceof SamplingOptions o ? o.samplingOptions() : Set.of();
+        for (String option : architecture.keySet()) {
+            if (!allowed.contains(option)) {
+                throw new IllegalArgumentException("run '" + runId + "', architecture '" + a.name() + "': '" + option
+                        + "' is not an option of its sampling graphs; expected " + (allowed.isEmpty()
+                        ? "none (the architecture has no sampling-time options)" : "one of " + new java.util.TreeSet<>(allowed))
+                        + " besides the command's own");
+            }
+        }
         Map<String, String> given = new LinkedHashMap<>();
         a.options().asMap().forEach((k, v) -> given.put(k, String.valueOf(v)));
         given.putAll(architecture);

@@ -93,13 +93,13 @@ public final class LatentExplorer {
         INDArray columnLabels = labelsOf(columns);
         INDArray top = model.generate(zc, columnLabels);
         grid.add(Nd4j.concat(0, Nd4j.zeros(DataType.FLOAT, shapeOfOne(top)), top));
-        for (int r : rows) {
-            INDArray zr = pick(z, List.of(r));
-            INDArray same = sameLabel(r, 1);
-            INDArray source = model.generate(zr, same);
-            INDArray repeated = zr.repeat(0, columns.size());
+        // the row sources in one batch, as the column sources are (per-pixel noise is drawn per batch size)
+        INDArray sources = model.generate(pick(z, rows), labelsOf(rows));
+        for (int i = 0; i < rows.size(); i++) {
+            int r = rows.get(i);
+            INDArray repeated = pick(z, List.of(r)).repeat(0, columns.size());
             INDArray mixed = model.generateMixed(repeated, zc, crossover, sameLabel(r, columns.size()));
-            grid.add(Nd4j.concat(0, source, mixed));
+            grid.add(Nd4j.concat(0, sources.get(NDArrayIndex.interval(i, i + 1)), mixed));
         }
         return ImageGrid.writeRows(grid, file("mixing-layer" + crossover, seed));
     }

@@ -280,7 +280,14 @@ public final class Players implements SampleSource, AutoCloseable {
         }
         Sampler mixer = mixers.get(crossover);
         if (mixer == null) {
+            int before = store.params().size() + store.buffers().size();
             mixer = new Sampler(z.size(1), true, (scope, a, b, l) -> m.mixedGenerator(scope, a, b, crossover, l));
+            if (store.params().size() + store.buffers().size() != before) {
+                // a mixing generator must use the generator's parameters, which the checkpoint restored
+                GraphMemory.release(mixer.sd);
+                throw new IllegalStateException("run '" + run + "': architecture '" + architecture + "' built its "
+                        + "style-mixing generator with parameters its generator does not have; expected the same ones");
+            }
             mixers.put(crossover, mixer);
         }
         return mixer.run(z, z2, labels);

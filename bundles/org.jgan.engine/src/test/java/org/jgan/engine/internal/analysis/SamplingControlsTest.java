@@ -64,6 +64,16 @@ class SamplingControlsTest {
         return img.getRGB(1 + col * (size + 1), 1 + row * (size + 1), size, size, null, 0, size);
     }
 
+    /** Sum of squared differences of two gray cells. */
+    private static long distance(int[] a, int[] b) {
+        long d = 0;
+        for (int i = 0; i < a.length; i++) {
+            long x = (a[i] & 0xff) - (b[i] & 0xff);
+            d += x * x;
+        }
+        return d;
+    }
+
     @Test
     void aChosenClassGivesEverySampleThatClassWithItsOwnLatent(@TempDir Path dir) throws Exception {
         RunSpec spec = run(dir, Map.of("architecture", "dcgan", "architecture.channels", "4", "dataset.classes", "3"));
@@ -95,13 +105,20 @@ class SamplingControlsTest {
         for (int i = 1; i < 4; i++) {
             assertArrayEquals(cell(truncated, 32, 0, 0), cell(truncated, 32, i / 2, i % 2), "sample " + i + " is G(0)");
         }
+        // only the options the architecture declares for its sampling graphs: others could change the parameters
+        // or what the networks compute
         IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
                 () -> a.sample("controls", Map.of("architecture.channels", "8")));
-        assertTrue(e.getMessage().startsWith("run 'controls': the architecture options {channels=8} change the "
-                + "networks' parameters ("), e.getMessage());
+        assertEquals("run 'controls', architecture 'biggan': 'channels' is not an option of its sampling graphs; "
+                + "expected one of [truncation] besides the command's own", e.getMessage());
         e = assertThrows(IllegalArgumentException.class, () -> a.sample("controls", Map.of("psi", "0.5")));
-        assertTrue(e.getMessage().startsWith("run 'controls', architecture 'biggan': unknown option 'psi'; known "
-                + "options: "), e.getMessage());
+        assertEquals("run 'controls', architecture 'biggan': 'psi' is not an option of its sampling graphs; "
+                + "expected one of [truncation] besides the command's own", e.getMessage());
+        e = assertThrows(IllegalArgumentException.class, () -> a.sample("controls", Map.of("truncation", "-1")));
+        assertTrue(e.getMessage().startsWith("run 'controls', architecture 'biggan': option 'truncation' has value "
+                + "'-1'"), e.getMessage());
+        e = assertThrows(IllegalArgumentException.class, () -> a.sample("controls", Map.of("class", "-2")));
+        assertEquals("sample on run 'controls': class is -2; expected a value >= 0", e.getMessage());
         e = assertThrows(IllegalArgumentException.class, () -> a.mix("controls", Map.of("rows", "0",
                 "columns", "1")));
         assertEquals("the run's generator has no style layers to mix; expected a StyleGAN run (architecture "
@@ -123,6 +140,16 @@ class SamplingControlsTest {
         assertArrayEquals(cell(grid, 32, 0, 2), cell(grid, 32, 2, 2), "5 mixed with 5 is sample 5");
         assertFalse(Arrays.equals(cell(grid, 32, 1, 2), cell(grid, 32, 0, 2)), "2's coarse styles change sample 5");
         assertFalse(Arrays.equals(cell(grid, 32, 1, 2), cell(grid, 32, 1, 1)), "5's fine styles change sample 2");
+        assertArrayEquals(cell(grid, 32, 0, 1), cell(grid, 32, 1, 0), "the row sources are generated as the columns'");
+        // the direction: crossing over at layer 1 takes only the first style (4x4) from the row's sample and the
+        // other seven from the column's, so the mixed image of row 2 and column 5 is nearer to sample 5 than to
+        // sample 2 (swapped sources would make it nearer to sample 2). No such claim for late crossovers: with AdaIN
+        // the last styles set the channel statistics of the output, so they weigh more than their number.
+        BufferedImage early = read(a.mix("controls", Map.of("rows", "2,5", "columns", "2,5", "layer", "1")));
+        int[] two = cell(early, 32, 0, 1);
+        int[] five = cell(early, 32, 0, 2);
+        assertTrue(distance(cell(early, 32, 1, 2), five) < distance(cell(early, 32, 1, 2), two),
+                "layer 1: column 5's styles make the image");
         // psi 0 at sampling time maps every latent to the average w: mixing two of them changes nothing
         BufferedImage mean = read(a.mix("controls", Map.of("rows", "2,5", "columns", "2,5", "psi", "0")));
         assertArrayEquals(cell(mean, 32, 0, 2), cell(mean, 32, 1, 2), "with psi 0, 2 mixed with 5 is 5");
