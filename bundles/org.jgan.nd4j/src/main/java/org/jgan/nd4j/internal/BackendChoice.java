@@ -95,16 +95,18 @@ record BackendChoice(Backend backend, List<GpuProbe.Gpu> devices, String reason)
         }
         if (p.gpus().isEmpty()) {
             if (wanted.equals("cuda")) {
-                throw new IllegalArgumentException(OVERRIDE + "=cuda, but the NVIDIA driver reports no GPU");
+                throw new IllegalArgumentException(OVERRIDE + "=cuda, but the NVIDIA driver reports no GPU this "
+                        + "process can see; expected a GPU (CUDA_VISIBLE_DEVICES), or " + OVERRIDE + "=cpu");
             }
-            return cpu("the NVIDIA driver reports no GPU");
+            return cpu("the NVIDIA driver reports no GPU this process can see");
         }
         for (GpuProbe.Gpu g : p.gpus()) {
             String why = unsupported(g);
             if (why != null) {
                 String visible = p.gpus().size() > 1 ? "; CUDA_VISIBLE_DEVICES can hide it" : "";
                 if (wanted.equals("cuda")) {
-                    throw new IllegalArgumentException(OVERRIDE + "=cuda, but " + why + visible);
+                    throw new IllegalArgumentException(OVERRIDE + "=cuda, but " + why + visible + "; expected GPUs of "
+                            + "compute capability 3.7 to 8.9 (docs/gpu.md), or " + OVERRIDE + "=cpu");
                 }
                 return cpu(why + visible);
             }

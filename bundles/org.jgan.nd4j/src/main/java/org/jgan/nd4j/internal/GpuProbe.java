@@ -56,7 +56,7 @@ record GpuProbe(List<Gpu> gpus, String problem) {
                 return new GpuProbe(List.of(), "the NVIDIA driver did not answer within " + seconds + " s (nvidia-smi)");
             }
             String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
-            return parse(p.exitValue(), out);
+            return parse(p.exitValue(), out).visible(System.getenv("CUDA_VISIBLE_DEVICES"));
         } catch (IOException e) {
             return new GpuProbe(List.of(), "nvidia-smi could not be read: " + e.getMessage());
         } catch (InterruptedException e) {
@@ -64,6 +64,33 @@ record GpuProbe(List<Gpu> gpus, String problem) {
             Thread.currentThread().interrupt();
             return new GpuProbe(List.of(), "interrupted while asking nvidia-smi");
         }
+    }
+
+    /**
+     * The GPUs a process started with {@code CUDA_VISIBLE_DEVICES} sees (nvidia-smi lists all of them): those whose
+     * index the variable names; unset, all; set but empty or naming no index ({@code -1}), none. Entries that are not
+     * indices (GPU UUIDs, MIG instances) are not interpreted: then every GPU stays, the careful answer.
+     */
+    GpuProbe visible(String cudaVisibleDevices) {
+        if (cudaVisibleDevices == null || problem != null) {
+            return this;
+        }
+        List<String> entries = java.util.Arrays.stream(cudaVisibleDevices.split(",")).map(String::strip)
+                .filter(e -> !e.isEmpty()).toList();
+        if (!entries.stream().allMatch(e -> e.matches("-?\\d+"))) {
+            return this;
+        }
+        List<Gpu> kept = new ArrayList<>();
+        // CUDA stops at the first invalid index
+        for (String e : entries) {
+            int index = Integer.parseInt(e);
+            Gpu g = gpus.stream().filter(x -> x.index() == index).findFirst().orElse(null);
+            if (g == null) {
+                break;
+            }
+            kept.add(g);
+        }
+        return new GpuProbe(List.copyOf(kept), null);
     }
 
     /**

@@ -40,50 +40,36 @@ public final class Nd4jActivator implements BundleActivator {
     private void load(BundleContext context) {
         Hashtable<String, Object> props = new Hashtable<>();
         NumericsBackend backend;
+        NativeVariant variant = null;
         BackendChoice choice = null;
+        String refusal = null;
         try {
-            NativeVariant variant = NativeVariant.choose(context.getProperty(NativeVariant.OVERRIDE),
+            variant = NativeVariant.choose(context.getProperty(NativeVariant.OVERRIDE),
                     NativeVariant.cpuFlags(Path.of("/proc/cpuinfo")));
-            if (System.getProperty(NativeVariant.PLATFORM_EXTENSION) == null) {
-                System.setProperty(NativeVariant.PLATFORM_EXTENSION, variant.extension());
-            }
-            LOG.info("ND4J native variant {} chosen because {}", variant.classifier(), variant.reason());
-            ClassLoader bundle = Nd4jActivator.class.getClassLoader();
             choice = BackendChoice.choose(context.getProperty(BackendChoice.OVERRIDE),
-                    BackendLoader.carriesCuda(bundle), () -> GpuProbe.nvidiaSmi(10));
-            LOG.info(choice.line());
-            ClassLoader own = new BackendLoader(bundle, BackendLoader.backendClass(choice.backend()));
-            ND4JClassLoading.setNd4jClassloader(own);
-            DL4JClassLoading.setDl4jClassloader(own);
-            Thread.currentThread().setContextClassLoader(own);
-            long t0 = System.nanoTime();
-            String name = Nd4j.getBackend().getClass().getSimpleName();
-            float check = Nd4j.create(new float[] {1, 2, 3}).sumNumber().floatValue();
-            if (check != 6f) {
-                throw new IllegalStateException("ND4J self-check computed 1+2+3 = " + check);
-            }
-            String description = choice.backend() == BackendChoice.Backend.CUDA
-                    ? name + " (" + (choice.devices().isEmpty() ? "devices not reported" : choice.devices()) + ")"
-                    : name + " (" + variant.classifier() + ", " + Nd4j.getEnvironment().maxMasterThreads()
-                            + " threads)";
-            LOG.info("ND4J ready in {} ms: {}", (System.nanoTime() - t0) / 1_000_000, description);
-            backend = new Backend(description, null);
-            props.put(NumericsBackend.READY, Boolean.TRUE);
+                    BackendLoader.carriesCuda(Nd4jActivator.class.getClassLoader()), () -> GpuProbe.nvidiaSmi(10));
         } catch (IllegalArgumentException refused) {
             // an invalid setting, or a backend forced where it cannot run: one line (the trace under jgan.debug)
-            String why = refused.getMessage();
-            LOG.error(why, debug() ? refused : null);
-            backend = new Backend("unavailable", why);
+            refusal = String.valueOf(refused.getMessage());
+            LOG.error(refusal, debug() ? refused : null);
+        }
+        if (choice == null) {
+            backend = new Backend("unavailable", refusal);
             props.put(NumericsBackend.READY, Boolean.FALSE);
-        } catch (Throwable t) {
-            String why = "ND4J failed to load: " + t;
-            if (choice != null && choice.backend() == BackendChoice.Backend.CUDA) {
-                why = "ND4J's CUDA backend failed to load (" + choice.reason() + "): " + rootCause(t)
-                        + "; expected a working NVIDIA driver for CUDA 11.6 (docs/gpu.md), or JGAN_BACKEND=cpu";
+        } else {
+            try {
+                backend = new Backend(loadNd4j(variant, choice), null);
+                props.put(NumericsBackend.READY, Boolean.TRUE);
+            } catch (Throwable t) {
+                String why = "ND4J failed to load: " + t;
+                if (choice.backend() == BackendChoice.Backend.CUDA) {
+                    why = "ND4J's CUDA backend failed to load (" + choice.reason() + "): " + rootCause(t)
+                            + "; expected a working NVIDIA driver for CUDA 11.6 (docs/gpu.md), or JGAN_BACKEND=cpu";
+                }
+                LOG.error(why, t);
+                backend = new Backend("unavailable", why);
+                props.put(NumericsBackend.READY, Boolean.FALSE);
             }
-            LOG.error(why, t);
-            backend = new Backend("unavailable", why);
-            props.put(NumericsBackend.READY, Boolean.FALSE);
         }
         try {
             registration = context.registerService(NumericsBackend.class, backend, props);
@@ -127,6 +113,31 @@ public final class Nd4jActivator implements BundleActivator {
                 // unregistered by the framework as the bundle stopped
             }
         }
+    }
+
+    /** Loads ND4J with the chosen native variant and backend; returns the backend's description. */
+    private static String loadNd4j(NativeVariant variant, BackendChoice choice) {
+        if (System.getProperty(NativeVariant.PLATFORM_EXTENSION) == null) {
+            System.setProperty(NativeVariant.PLATFORM_EXTENSION, variant.extension());
+        }
+        LOG.info("ND4J native variant {} chosen because {}", variant.classifier(), variant.reason());
+        LOG.info(choice.line());
+        ClassLoader own = new BackendLoader(Nd4jActivator.class.getClassLoader(),
+                BackendLoader.backendClass(choice.backend()));
+        ND4JClassLoading.setNd4jClassloader(own);
+        DL4JClassLoading.setDl4jClassloader(own);
+        Thread.currentThread().setContextClassLoader(own);
+        long t0 = System.nanoTime();
+        String name = Nd4j.getBackend().getClass().getSimpleName();
+        float check = Nd4j.create(new float[] {1, 2, 3}).sumNumber().floatValue();
+        if (check != 6f) {
+            throw new IllegalStateException("ND4J self-check computed 1+2+3 = " + check);
+        }
+        String description = choice.backend() == BackendChoice.Backend.CUDA
+                ? name + " (" + (choice.devices().isEmpty() ? "devices not reported" : choice.devices()) + ")"
+                : name + " (" + variant.classifier() + ", " + Nd4j.getEnvironment().maxMasterThreads() + " threads)";
+        LOG.info("ND4J ready in {} ms: {}", (System.nanoTime() - t0) / 1_000_000, description);
+        return description;
     }
 
     /** The innermost cause's message, e.g. the missing library of an UnsatisfiedLinkError. */

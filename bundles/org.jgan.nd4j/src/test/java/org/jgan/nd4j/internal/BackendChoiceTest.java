@@ -65,7 +65,7 @@ class BackendChoiceTest {
         assertEquals("ND4J backend CPU chosen because the NVIDIA driver is too old to report compute capabilities "
                 + "(nvidia-smi has no compute_cap; drivers from 510 on have it)", BackendChoice.choose(null, true,
                 answer(2, "Field \"compute_cap\" is not a valid field to query.\n")).line());
-        assertEquals("ND4J backend CPU chosen because the NVIDIA driver reports no GPU",
+        assertEquals("ND4J backend CPU chosen because the NVIDIA driver reports no GPU this process can see",
                 BackendChoice.choose(null, true, answer(0, "")).line());
         // one unsupported device among several: the backend would spread threads over all of them
         BackendChoice mixed = BackendChoice.choose(null, true,
@@ -99,6 +99,8 @@ class BackendChoiceTest {
                 () -> BackendChoice.choose("cuda", true, H200));
         assertTrue(e.getMessage().startsWith("jgan.backend=cuda, but GPU 0 (NVIDIA H200, compute capability 9.0"),
                 e.getMessage());
+        assertTrue(e.getMessage().endsWith("; expected GPUs of compute capability 3.7 to 8.9 (docs/gpu.md), or "
+                + "jgan.backend=cpu"), e.getMessage());
         e = assertThrows(IllegalArgumentException.class, () -> BackendChoice.choose("cuda", false, RTX_A6000));
         assertEquals("jgan.backend=cuda, but this runtime has no CUDA backend; expected the CUDA runtime (mvn -Pcuda, "
                 + "docs/gpu.md)", e.getMessage());
@@ -120,6 +122,22 @@ class BackendChoiceTest {
                 BackendChoice.unsupported(p.gpus().get(1)).replaceFirst("^.*\\): ", ""));
         assertEquals("nvidia-smi answered 'garbage'; expected index, name, compute capability, driver version",
                 GpuProbe.parse(0, "garbage\n").problem());
+    }
+
+    /** nvidia-smi lists every GPU; a process sees those CUDA_VISIBLE_DEVICES names, and the choice is about those. */
+    @Test
+    void onlyTheGpusCudaVisibleDevicesNamesCount() {
+        GpuProbe both = GpuProbe.parse(0, "0, NVIDIA A100-SXM4-40GB, 8.0, 550.54\n1, NVIDIA H100 80GB HBM3, 9.0, 550.54\n");
+        assertEquals(2, both.visible(null).gpus().size(), "unset: all");
+        GpuProbe a100 = both.visible("0");
+        assertEquals(List.of(0), a100.gpus().stream().map(GpuProbe.Gpu::index).toList());
+        assertEquals(Backend.CUDA, BackendChoice.choose(null, true, () -> a100).backend(), "the H100 hidden");
+        assertEquals(List.of(1, 0), both.visible(" 1, 0 ").gpus().stream().map(GpuProbe.Gpu::index).toList(),
+                "in the variable's order");
+        assertEquals(List.of(), both.visible("").gpus(), "set but empty: none");
+        assertEquals(List.of(), both.visible("-1").gpus(), "an invalid index ends the list");
+        assertEquals(List.of(0), both.visible("0,7,1").gpus().stream().map(GpuProbe.Gpu::index).toList());
+        assertEquals(2, both.visible("GPU-8f1a2b3c").gpus().size(), "UUIDs are not interpreted: every GPU stays");
     }
 
     /** The loader ND4J looks its backend up with shows only the chosen backend's service file. */
