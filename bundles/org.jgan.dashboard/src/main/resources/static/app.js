@@ -142,15 +142,16 @@ function runPage(id) {
     ["mix", "Mix styles", "rows=0,1,2 columns=3,4,5 layer=4"],
     ["traverse", "Traverse codes", "rows=4 steps=10 range=2"]].map(([action, label, hint]) => {
       const field = el("input", {type: "text", id: action + "-options", size: 30, placeholder: hint});
+      // a seed typed in the field wins over the seed box
       const button = el("button", {id: action + "-button", onclick: () => tool(action,
-          Object.assign(words(field.value), {seed: sampleSeed.value}), showExplored)}, label);
+          Object.assign({seed: sampleSeed.value}, words(field.value)), showExplored)}, label);
       return el("span", {class: "exploration"}, field, " ", button, " ");
     });
   const explored = el("img", {id: "explored", alt: ""});
   const evalMetrics = el("input", {type: "text", id: "evaluate-options", size: 40, placeholder: "metrics=auto seed=1"});
   const evalResult = el("pre", {id: "evaluate-result"});
   const toolMessage = el("span", {id: "tool-message"});
-  // earlier results of the run folder: the readable evaluations of eval/ and the grids of explore/, newest last
+  // earlier results of the run folder: the readable evaluations of eval/ and the grids of explore/, by name
   const earlierEvaluations = el("select", {id: "earlier-evaluations"});
   const earlierGrids = el("select", {id: "earlier-grids"});
   earlierEvaluations.addEventListener("change", () => {
@@ -311,8 +312,9 @@ function runPage(id) {
           el("section", {class: "samples"}, el("h3", {}, "Samples"), slider, " ", sampleName, el("br"), image),
           el("section", {}, el("h3", {}, "Sample and evaluate (from the latest checkpoint)"),
               "count ", sampleCount, " seed ", sampleSeed, " ", sampleOptions, " ",
-              el("button", {id: "sample-button", onclick: () => tool("sample", Object.assign(words(sampleOptions.value),
-                  {count: sampleCount.value, seed: sampleSeed.value}), showExplored)}, "Sample"), "  ", evalMetrics, " ",
+              el("button", {id: "sample-button", onclick: () => tool("sample", Object.assign(
+                  {count: sampleCount.value, seed: sampleSeed.value}, words(sampleOptions.value)), showExplored)},
+                  "Sample"), "  ", evalMetrics, " ",
               el("button", {id: "evaluate-button", onclick: () => tool("evaluate", words(evalMetrics.value),
                   r => { evalResult.textContent = r.result; loadDetail().catch(() => {}); })}, "Evaluate"), " ", toolMessage,
               el("br"), ...explorations, el("br"), "earlier grids (explore/) ", earlierGrids,

@@ -166,9 +166,11 @@ class DashboardServlet extends HttpServlet {
             if (parts.length == 1) {
                 Map<String, Object> out = new LinkedHashMap<>();
                 out.put("status", run);
-                out.put("samples", RunFiles.samples(folder(run)));
-                out.put("evaluations", RunFiles.evaluations(folder(run)));
-                out.put("explorations", RunFiles.explorations(folder(run)));
+                // a run that is still starting has no folder yet
+                Path folder = folder(run);
+                out.put("samples", folder == null ? List.of() : RunFiles.samples(folder));
+                out.put("evaluations", folder == null ? List.of() : RunFiles.evaluations(folder));
+                out.put("explorations", folder == null ? List.of() : RunFiles.explorations(folder));
                 json(resp, out);
             } else if (parts.length == 2 && parts[1].equals("losses")) {
                 json(resp, losses(folder(run), fromParameter(req.getParameter("from"))));
@@ -207,6 +209,21 @@ class DashboardServlet extends HttpServlet {
             Map<String, String> options = new HashMap<>(JsonOut.stringMap(body(req), parts[1]));
             options.values().removeIf(String::isBlank);
             String action = parts[1];
+            if (action.equals("interpolate") || action.equals("arithmetic")) {
+                // the typed commands' options, checked here as the shell checks them
+                Set<String> known = action.equals("interpolate") ? Set.of("rows", "steps", "seed", "mode")
+                        : Set.of("expression", "seed", "variants", "noise");
+                for (String k : options.keySet()) {
+                    if (!known.contains(k)) {
+                        throw new IllegalArgumentException(action + ": unknown option '" + k + "'; expected "
+                                + new java.util.TreeSet<>(known));
+                    }
+                }
+                String mode = options.getOrDefault("mode", "linear");
+                if (!mode.equals("linear") && !mode.equals("spherical")) {
+                    throw new IllegalArgumentException(action + ": mode is '" + mode + "'; expected linear or spherical");
+                }
+            }
             String written = switch (action) {
                 case "evaluate" -> null;
                 case "sample" -> training.sample(id, options);

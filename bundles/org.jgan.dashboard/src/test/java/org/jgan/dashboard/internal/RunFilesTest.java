@@ -54,15 +54,15 @@ class RunFilesTest {
         assertEquals(List.of(), RunFiles.evaluations(run), "no eval/ folder yet");
         Files.createDirectories(run.resolve("eval"));
         Files.createDirectories(run.resolve("explore/sub"));
-        Files.writeString(run.resolve("eval/evaluation-2000.txt"), "FD 12");
-        Files.writeString(run.resolve("eval/evaluation-1000.txt"), "FD 20");
-        Files.writeString(run.resolve("eval/evaluation-1000.json"), "{}");
+        Files.writeString(run.resolve("eval/evaluation-iter-0012000.txt"), "FD 12");
+        Files.writeString(run.resolve("eval/evaluation-iter-0002000.txt"), "FD 20");
+        Files.writeString(run.resolve("eval/evaluation-iter-0002000.json"), "{}");
         Files.writeString(run.resolve("eval/.hidden.txt"), "x");
         Files.writeString(run.resolve("explore/mixing-layer4-seed1-5.png"), "png");
         Files.writeString(run.resolve("explore/notes.txt"), "text");
         Files.createSymbolicLink(run.resolve("explore/link.png"), Files.writeString(dir.resolve("outside.png"), "x"));
-        assertEquals(List.of("eval/evaluation-1000.txt", "eval/evaluation-2000.txt"), RunFiles.evaluations(run),
-                "the readable results, by name");
+        assertEquals(List.of("eval/evaluation-iter-0002000.txt", "eval/evaluation-iter-0012000.txt"),
+                RunFiles.evaluations(run), "the readable results, oldest iteration first");
         assertEquals(List.of("explore/mixing-layer4-seed1-5.png"), RunFiles.explorations(run),
                 "the grids; no link, folder or other file");
         for (String name : RunFiles.evaluations(run)) {
