@@ -1,9 +1,9 @@
 #!/usr/bin/env bash
 # The CUDA runtime (mvn -Pcuda install -DskipTests) on this machine: it trains a short run and records the backend it
 # chose in config.json, and its one log line says which and why. On a machine without a usable NVIDIA GPU that is the
-# CPU fallback (the CUDA backend and libraries are in the runtime but not loaded); there, forcing CUDA
-# (JGAN_BACKEND=cuda) is refused before any training starts. Not part of CI (the CUDA runtime is 2.4 GB of
-# downloads): runtime/src/test/sh/cuda-runtime-test.sh
+# CPU fallback (the CUDA backend and libraries are in the runtime but not loaded); without a driver at all, forcing
+# CUDA (JGAN_BACKEND=cuda) is also refused before any training starts. Not part of CI (the CUDA runtime is 2.4 GB of
+# downloads): the cuda profile's integration test, or runtime/src/test/sh/cuda-runtime-test.sh
 set -euo pipefail
 here="$(cd "$(dirname "$0")/../../.." && pwd)"
 jgan="$here/jgan"

@@ -9,7 +9,7 @@
 # Because a shared machine's speed drifts between rounds by as much as the effect, it also prints what each part
 # consumed in CPU time over the whole run, which drift does not change: the training JVM's threads by name (the
 # run's thread, the native OpenMP workers, the HTTP server's and the event threads, the JVM's own) read from
-# /proc/PID/task every second, and Chromium's processes.
+# /proc/PID/task every second, and Chromium's processes over their whole life, start-up included.
 set -euo pipefail
 here="$(cd "$(dirname "$0")/../../.." && pwd)"
 jgan="$here/jgan"
@@ -36,7 +36,7 @@ print('%.2f' % ((s(sys.argv[2]) - s(sys.argv[1])) % 86400))" "$start" "$end"
 }
 
 # the JVM's threads, every second while the process lives: a "#EPOCHSECONDS" line, then one "comm|stat" line per
-# thread (bash builtins only: the watcher forks nothing, so it costs next to no CPU itself)
+# thread (bash builtins but for one sleep a second, so it costs next to no CPU itself)
 watch_threads() { # watch_threads PID FILE
     local comm stat
     while [ -d "/proc/$1/task" ]; do
