@@ -104,8 +104,8 @@ public interface TrainingService {
 
     /**
      * As {@link #sample(String, int, Long)}, with sampling-time controls. Options: {@code count} (1..1024, default
-     * 100), {@code seed}; {@code class} (conditional runs: every sample of that class, 0 .. classes - 1; default: sample
-     * i has class i mod classes); and the options the run's architecture declares for its sampling graphs
+     * 100), {@code seed}; {@code class} (conditional runs: every sample of that class, 0 .. classes - 1; default:
+     * sample i has class i mod classes); and the options the run's architecture declares for its sampling graphs
      * ({@link SamplingOptions}), by name, e.g. {@code psi} (StyleGAN's truncation in W) or {@code truncation} (BigGAN's
      * threshold). Any other option is refused.
      *

@@ -209,6 +209,10 @@ class DashboardServlet extends HttpServlet {
             Map<String, String> options = new HashMap<>(JsonOut.stringMap(body(req), parts[1]));
             options.values().removeIf(String::isBlank);
             String action = parts[1];
+            if (action.equals("evaluate")) {
+                json(resp, Map.of("result", training.evaluate(id, options)));
+                return;
+            }
             if (action.equals("interpolate") || action.equals("arithmetic")) {
                 // the typed commands' options, checked here as the shell checks them
                 Set<String> known = action.equals("interpolate") ? Set.of("rows", "steps", "seed", "mode")
@@ -221,11 +225,11 @@ class DashboardServlet extends HttpServlet {
                 }
                 String mode = options.getOrDefault("mode", "linear");
                 if (!mode.equals("linear") && !mode.equals("spherical")) {
-                    throw new IllegalArgumentException(action + ": mode is '" + mode + "'; expected linear or spherical");
+                    throw new IllegalArgumentException(action + ": mode is '" + mode
+                            + "'; expected linear or spherical");
                 }
             }
             String written = switch (action) {
-                case "evaluate" -> null;
                 case "sample" -> training.sample(id, options);
                 case "mix" -> training.mix(id, options);
                 case "traverse" -> training.traverse(id, options);
@@ -236,10 +240,6 @@ class DashboardServlet extends HttpServlet {
                         seed(action, options.get("seed")), number(action, options, "variants", 8),
                         options.containsKey("noise") ? decimal(action, options.get("noise")) : 0.25);
             };
-            if (written == null) {
-                json(resp, Map.of("result", training.evaluate(id, options)));
-                return;
-            }
             Path folder = folder(run).toAbsolutePath().normalize();
             json(resp, Map.of("file", folder.relativize(Path.of(written).toAbsolutePath().normalize()).toString()));
             return;

@@ -53,7 +53,8 @@ record GpuProbe(List<Gpu> gpus, String problem) {
         try {
             if (!p.waitFor(seconds, TimeUnit.SECONDS)) {
                 p.destroyForcibly();
-                return new GpuProbe(List.of(), "the NVIDIA driver did not answer within " + seconds + " s (nvidia-smi)");
+                return new GpuProbe(List.of(), "the NVIDIA driver did not answer within " + seconds
+                        + " s (nvidia-smi)");
             }
             String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
             return parse(p.exitValue(), out).visible(System.getenv("CUDA_VISIBLE_DEVICES"));

@@ -51,7 +51,7 @@ public final class Nd4jActivator implements BundleActivator {
         } catch (IllegalArgumentException refused) {
             // an invalid setting, or a backend forced where it cannot run: one line (the trace under jgan.debug)
             refusal = String.valueOf(refused.getMessage());
-            LOG.error(refusal, debug() ? refused : null);
+            LOG.error(refusal, Boolean.getBoolean("jgan.debug") ? refused : null);
         }
         if (choice == null) {
             backend = new Backend("unavailable", refusal);
@@ -155,11 +155,6 @@ public final class Nd4jActivator implements BundleActivator {
             }
         }
         return c.toString();
-    }
-
-    private static boolean debug() {
-        String d = System.getProperty("jgan.debug", "0");
-        return d.equals("1") || d.equalsIgnoreCase("true");
     }
 
     private record Backend(String description, String failure) implements NumericsBackend {

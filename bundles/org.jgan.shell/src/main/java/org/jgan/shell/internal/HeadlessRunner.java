@@ -320,11 +320,10 @@ public final class HeadlessRunner {
     }
 
     /**
-     * {@code JGAN_DEBUG=1} (runtime/jgan passes it as {@code -Djgan.debug}): one-line errors come with their stack
+     * {@code JGAN_DEBUG=1} (runtime/jgan passes it as {@code -Djgan.debug=true}): one-line errors come with their stack
      * trace.
      */
     static boolean debug() {
-        String d = System.getProperty("jgan.debug", "0");
-        return d.equals("1") || d.equalsIgnoreCase("true");
+        return Boolean.getBoolean("jgan.debug");
     }
 }

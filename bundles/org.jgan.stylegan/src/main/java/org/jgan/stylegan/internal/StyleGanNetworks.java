@@ -79,8 +79,8 @@ final class StyleGanNetworks implements Networks, StyleMixer {
             SDVariable labels) {
         NetworkChecks.labels(NAME, classes, labels);
         if (crossover < 1 || crossover >= styleLayers()) {
-            throw new IllegalArgumentException(NAME + ": crossover layer " + crossover + " is out of range; expected 1.."
-                    + (styleLayers() - 1));
+            throw new IllegalArgumentException(NAME + ": crossover layer " + crossover
+                    + " is out of range; expected 1.." + (styleLayers() - 1));
         }
         SameDiff sd = scope.sd();
         SDVariable avg = scope.buffer("w_avg", Initializer.zeros(), layout.wDim());

@@ -52,7 +52,7 @@ public final class Analysis {
 
     /**
      * Samples with sampling-time controls (see {@code TrainingService#sample(String, Map)}): {@code count},
-     * {@code seed}, {@code class}, and architecture options that leave the parameters unchanged.
+     * {@code seed}, {@code class}, and the sampling options the run's architecture declares ({@link SamplingOptions}).
      */
     public String sample(String runId, Map<String, String> options) {
         Controls c = Controls.of("sample", runId, options, Set.of("count", "seed", "class"));
@@ -227,22 +227,23 @@ public final class Analysis {
 
     /**
      * As {@link #restored(String)}, with some of the architecture's options changed for this use (sampling-time
-     * options such as StyleGAN's {@code psi}): refused, naming the option, when the architecture does not declare it,
-     * the value is invalid, or the networks it builds do not match the checkpoint's parameters.
+     * options such as StyleGAN's {@code psi}): refused, naming the option, when the architecture does not declare it
+     * ({@link SamplingOptions}) or the value is invalid.
      */
     private Evaluation.Restored restored(String runId, Map<String, String> architecture) {
         RunSpec spec = specs.apply(runId);
         if (architecture.isEmpty()) {
-            return restore(runId, spec, architecture);
+            return restore(runId, spec);
         }
         RunSpec.Choice a = spec.architecture();
-        Object component = a.entry().component();
+        GanComponent component = (GanComponent) a.entry().component();
         Set<String> allowed = component instanceof SamplingOptions o ? o.samplingOptions() : Set.of();
         for (String option : architecture.keySet()) {
             if (!allowed.contains(option)) {
+                String expected = allowed.isEmpty() ? "none (the architecture has no sampling-time options)"
+                        : "one of " + new java.util.TreeSet<>(allowed);
                 throw new IllegalArgumentException("run '" + runId + "', architecture '" + a.name() + "': '" + option
-                        + "' is not an option of its sampling graphs; expected " + (allowed.isEmpty()
-                        ? "none (the architecture has no sampling-time options)" : "one of " + new java.util.TreeSet<>(allowed))
+                        + "' is not an option of its sampling graphs; expected " + expected
                         + " besides the command's own");
             }
         }
@@ -250,14 +251,13 @@ public final class Analysis {
         a.options().asMap().forEach((k, v) -> given.put(k, String.valueOf(v)));
         given.putAll(architecture);
         Options options = Options.resolve("run '" + runId + "', architecture '" + a.name() + "'",
-                ((GanComponent) a.entry().component()).options(), given);
+                component.options(), given);
         RunSpec changed = new RunSpec(spec.name(), spec.settings(), new RunSpec.Choice(a.entry(), options),
                 spec.loss(), spec.dataset(), spec.regularizers(), spec.metrics());
-        return restore(runId, changed, architecture);
+        return restore(runId, changed);
     }
 
-    /** @param changed the architecture options changed from the run's (for the refusal when they do not fit) */
-    private Evaluation.Restored restore(String runId, RunSpec spec, Map<String, String> changed) {
+    private Evaluation.Restored restore(String runId, RunSpec spec) {
         Path out = Path.of(spec.settings().outputDir());
         Path file = new RunFolder(out).checkpoint();
         if (!Files.exists(file)) {
@@ -267,17 +267,7 @@ public final class Analysis {
         try {
             DataSource data = spec.datasetComponent().open(spec.dataset().options());
             Checkpoint c = Checkpoint.readPlayers(file);
-            Players players;
-            try {
-                players = Players.restore(spec, data.shape(), data.classes(), c.arrays());
-            } catch (IllegalArgumentException e) {
-                if (changed.isEmpty()) {
-                    throw e;
-                }
-                throw new IllegalArgumentException("run '" + runId + "': the architecture options " + changed
-                        + " change the networks' parameters (" + e.getMessage() + "); expected options that only act "
-                        + "at sampling time, such as psi or truncation");
-            }
+            Players players = Players.restore(spec, data.shape(), data.classes(), c.arrays());
             return new Evaluation.Restored(spec, players, data, c.iteration(), out);
         } catch (IOException e) {
             throw new IllegalArgumentException("run '" + runId + "': " + e.getMessage(), e);

@@ -57,7 +57,7 @@ public final class LatentExplorer {
                         + "expected no class");
             }
             check(classIndex < model.classes(), "class", classIndex, "0.." + (model.classes() - 1));
-            labels = oneClass(classIndex, count);
+            labels = sameLabel(classIndex, count);
         }
         INDArray z = model.latents(count, seed);
         return ImageGrid.write(model.generate(z, labels), file(classIndex >= 0 ? "samples-class" + classIndex
@@ -158,14 +158,6 @@ public final class LatentExplorer {
         INDArray l = Nd4j.zeros(DataType.FLOAT, indices.size(), model.classes());
         for (int i = 0; i < indices.size(); i++) {
             l.putScalar(i, indices.get(i) % model.classes(), 1);
-        }
-        return l;
-    }
-
-    private INDArray oneClass(int classIndex, int count) {
-        INDArray l = Nd4j.zeros(DataType.FLOAT, count, model.classes());
-        for (int i = 0; i < count; i++) {
-            l.putScalar(i, classIndex, 1);
         }
         return l;
     }

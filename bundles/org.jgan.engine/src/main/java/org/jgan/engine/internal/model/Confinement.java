@@ -6,8 +6,9 @@ import java.util.List;
 /**
  * The check that a model's ND4J work stays on one thread, the thread that built it (a run's own thread). ND4J's CUDA
  * backend binds threads to devices, so the shell's, the HTTP server's and the event threads must never touch a
- * run's arrays; the engine hands them figures the run thread computed instead. With {@code -Djgan.checkConfinement=true}
- * (tests) every entry into a model records a call from another thread; {@link #violations} lists them.
+ * run's arrays; the engine hands them figures the run thread computed instead. With
+ * {@code -Djgan.checkConfinement=true} (tests) each of a model's training, sampling, reconfiguration, checkpoint and
+ * memory methods records a call from another thread; {@link #violations} lists them.
  */
 public final class Confinement {
 

@@ -117,16 +117,15 @@ public final class TrainingRun implements Runnable {
 
     /**
      * Fails the run. Expected failures (invalid input, a folder another trainer holds, a file that cannot be written,
-     * a non-finite loss) are one line (with the stack trace under {@code JGAN_DEBUG=1}, i.e. {@code -Djgan.debug});
-     * anything else is a defect and is logged with its stack trace.
+     * a non-finite loss) are one line (with the stack trace under {@code JGAN_DEBUG=1}, i.e.
+     * {@code -Djgan.debug=true}); anything else is a defect and is logged with its stack trace.
      */
     private void fail(Throwable t) {
         boolean expected = t instanceof IllegalArgumentException || t instanceof IllegalStateException
                 || t instanceof GanModel.NonFiniteLossException || t instanceof IOException;
         String message = expected && t.getMessage() != null ? t.getMessage() : t.toString();
         control.failed(message);
-        String debug = System.getProperty("jgan.debug", "0");
-        boolean trace = !expected || debug.equals("1") || debug.equalsIgnoreCase("true");
+        boolean trace = !expected || Boolean.getBoolean("jgan.debug");
         LOG.error("[{}] failed at iteration {}: {}", id, control.iteration(), message, trace ? t : null);
         finish(State.FAILED);
     }
