@@ -6,18 +6,27 @@ import org.jgan.api.Initializer;
 import org.jgan.api.NetworkScope;
 import org.jgan.api.NetworkScope.ParamKind;
 import org.jgan.api.Networks;
+import org.jgan.layers.BatchNorm;
+import org.nd4j.autodiff.samediff.SDIndex;
 import org.nd4j.autodiff.samediff.SDVariable;
 import org.nd4j.autodiff.samediff.SameDiff;
 
-/** The MLP networks of one run. Conditional runs concatenate the one-hot labels to the input of both networks. */
+/**
+ * The MLP networks of one run. Conditional runs concatenate the one-hot labels to the input of both networks.
+ * <pre>
+ *   G:  h_0 = z,  h_i = act(norm(h_{i-1} W_i + b_i)),  G(z) = h_L W_out + b_out
+ *   D:  h_0 = x,  h_i = act(h_{i-1} W_i + b_i),  or with k maxout pieces  h_i = max_j (h_{i-1} W_ij + b_ij);
+ *       D(x) = h_L w_out + b_out
+ * </pre>
+ * With batch normalization (Ioffe and Szegedy 2015) G's hidden layers have no bias b_i: the normalization's beta
+ * takes its place, as in PacGAN's generator.
+ */
 final class MlpNetworks implements Networks {
 
     /** Widths, depths, activation and initialisation. */
-    record Layout(int hidden, int gLayers, int dLayers, String activation, double leak, String init, double initStd,
-            int minibatchKernels, int minibatchKernelDims, int vbnReference) {
-        Layout(int hidden, int gLayers, int dLayers, String activation, double leak, String init, double initStd) {
-            this(hidden, gLayers, dLayers, activation, leak, init, initStd, 0, 5, 0);
-        }
+    record Layout(int gHidden, int dHidden, int gLayers, int dLayers, String activation, double leak, String init,
+            double initStd, int minibatchKernels, int minibatchKernelDims, int vbnReference, boolean batchNorm,
+            int maxout) {
     }
 
     private final DataShape shape;
@@ -45,15 +54,23 @@ final class MlpNetworks implements Networks {
             }
             vbn = new VirtualBatchNorm(scope, layout.vbnReference(), latent);
         }
+        long width = layout.gHidden();
         for (int i = 0; i < layout.gLayers(); i++) {
-            SDVariable a = dense(scope, "fc" + i, h, in, layout.hidden());
+            SDVariable a;
+            if (layout.batchNorm()) {
+                // [batch, width] as [batch, width, 1, 1]: the statistics per unit over the batch
+                a = linear(scope, "fc" + i, h, in, width);
+                a = sd.reshape(BatchNorm.apply(scope, "bn" + i, sd.reshape(a, -1, width, 1, 1), width), -1, width);
+            } else {
+                a = dense(scope, "fc" + i, h, in, width);
+            }
             if (vbn != null) {
-                SDVariable aRef = dense(scope, "fc" + i, vbn.reference(), in, layout.hidden());
-                vbn.advance(activate(scope, vbn.normalizeReference("vbn" + i, aRef, layout.hidden())));
-                a = vbn.normalize("vbn" + i, a, aRef, layout.hidden());
+                SDVariable aRef = dense(scope, "fc" + i, vbn.reference(), in, width);
+                vbn.advance(activate(scope, vbn.normalizeReference("vbn" + i, aRef, width)));
+                a = vbn.normalize("vbn" + i, a, aRef, width);
             }
             h = activate(scope, a);
-            in = layout.hidden();
+            in = width;
         }
         SDVariable out = dense(scope, "out", h, in, shape.size());
         return shape.dims().length == 1 ? out : sd.reshape(out, shape.batched(-1));
@@ -67,9 +84,11 @@ final class MlpNetworks implements Networks {
             h = sd.concat(1, h, labels);
         }
         long in = shape.size() + classes;
+        long width = layout.dHidden();
         for (int i = 0; i < layout.dLayers(); i++) {
-            h = activate(scope, dense(scope, "fc" + i, h, in, layout.hidden()));
-            in = layout.hidden();
+            h = layout.maxout() > 0 ? maxout(scope, "fc" + i, h, in, width, layout.maxout())
+                    : activate(scope, dense(scope, "fc" + i, h, in, width));
+            in = width;
         }
         SDVariable features = h;
         if (layout.minibatchKernels() > 0) {
@@ -80,11 +99,30 @@ final class MlpNetworks implements Networks {
     }
 
     private SDVariable dense(NetworkScope scope, String name, SDVariable x, long in, long out) {
-        SDVariable w = scope.param(name + "/W", ParamKind.WEIGHT, init(in, out), in, out);
         SDVariable b = scope.param(name + "/b", ParamKind.BIAS, Initializer.zeros(), out);
         // matmul + broadcast add rather than SameDiff's fused xw_plus_b: in ND4J 1.0.0-M2.1 xw_plus_b gives wrong
         // results for a square weight fed by another op (seen with 128 x 128 hidden layers; LinearLayerTest).
-        return x.mmul(w).add(b);
+        return linear(scope, name, x, in, out).add(b);
+    }
+
+    private SDVariable linear(NetworkScope scope, String name, SDVariable x, long in, long out) {
+        return x.mmul(scope.param(name + "/W", ParamKind.WEIGHT, init(in, out), in, out));
+    }
+
+    /**
+     * Maxout units (Goodfellow et al. 2013): one product {@code x W + b} with {@code W [in, k * out]}, whose column
+     * block j is piece j of every unit, and the maximum over the pieces, taken as
+     * {@code m_1 = p_1, m_j = m_{j-1} + relu(p_j - m_{j-1})}: the same values and gradient (the winning piece's),
+     * built of ops whose kinks the engine's gradient penalties handle exactly (see {@link NetworkScope#relu}).
+     */
+    private SDVariable maxout(NetworkScope scope, String name, SDVariable x, long in, long out, int pieces) {
+        SDVariable p = dense(scope, name, x, in, out * pieces);
+        SDVariable m = null;
+        for (int j = 0; j < pieces; j++) {
+            SDVariable piece = p.get(SDIndex.all(), SDIndex.interval(j * out, (j + 1) * out));
+            m = m == null ? piece : m.add(scope.relu(piece.sub(m)));
+        }
+        return m;
     }
 
     private Initializer init(long in, long out) {
