@@ -57,6 +57,10 @@ public record RunSettings(
         double rmsDecay,
         @Setting(value = "1", min = 1, max = 1000, description = "Discriminator steps k per generator step")
         int dSteps,
+        @Setting(value = "1", min = 1, max = 64, description = "Packing m of PacGAN (Lin et al. 2018): D judges packs "
+                + "of m samples, all data or all generated, concatenated (vector data along its features, images "
+                + "along their channels); batchSize counts samples, so D sees batchSize/m packs (1: off)")
+        int packing,
         @Setting(value = "1", min = 0, max = 1e6, description = "Weight of the generator's adversarial term (0 when "
                 + "feature matching alone is G's objective, Salimans et al. 2016)")
         double gAdvWeight,
@@ -122,8 +126,9 @@ public record RunSettings(
      * The engine's settings of a raw configuration, every default filled in: {@code name} from {@code defaultName}
      * when empty, {@code outputDir} {@code runs/<name>} when empty. Keys that are not settings are ignored here.
      *
-     * @throws IllegalArgumentException for the first setting (in key order) that is out of its range, or an
-     *                                  {@code accumulate} that does not divide {@code batchSize}
+     * @throws IllegalArgumentException for the first setting (in key order) that is out of its range, an
+     *                                  {@code accumulate} that does not divide {@code batchSize}, or a
+     *                                  {@code packing} that does not divide the micro-batch
      */
     public static RunSettings parse(Map<String, String> raw, String defaultName) {
         Map<String, Object> values = new LinkedHashMap<>();
@@ -139,6 +144,12 @@ public record RunSettings(
         if (batchSize % accumulate != 0) {
             throw new IllegalArgumentException("setting 'accumulate' is " + accumulate + ", which does not divide "
                     + "batchSize " + batchSize + "; expected a divisor of batchSize (micro-batches of equal size)");
+        }
+        int packing = (Integer) values.get("packing");
+        if ((batchSize / accumulate) % packing != 0) {
+            throw new IllegalArgumentException("setting 'packing' is " + packing + ", which does not divide the "
+                    + (accumulate > 1 ? "micro-batch batchSize/accumulate " : "batchSize ") + batchSize / accumulate
+                    + "; expected a divisor (whole packs of samples)");
         }
         if (((String) values.get("outputDir")).isEmpty()) {
             values.put("outputDir", "runs/" + values.get("name"));

@@ -95,6 +95,16 @@ public record RunSpec(String name, RunSettings settings, Choice architecture, Ch
                 metrics.add(choose(catalog, Kind.METRIC, e.name(), byPrefix.remove("metric." + e.name())));
             }
         }
+        if (settings.packing() > 1) {
+            for (RegularizerChoice r : regularizers) {
+                if (r.kind() == Kind.PENALTY || r.kind() == Kind.REGULARIZER) {
+                    throw new IllegalArgumentException("setting 'packing' is " + settings.packing() + " with "
+                            + r.kind().label() + " '" + r.name() + "', which takes D's outputs or input gradients "
+                            + "per sample where a packed D judges packs; expected packing=1, or only input "
+                            + "transforms, constraints and reparametrizations");
+                }
+            }
+        }
         if (!byPrefix.isEmpty()) {
             String prefix = byPrefix.keySet().iterator().next();
             throw new IllegalArgumentException("settings '" + prefix + ".*' name no chosen component; '" + prefix

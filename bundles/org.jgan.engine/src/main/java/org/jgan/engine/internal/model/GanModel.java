@@ -72,7 +72,8 @@ public final class GanModel implements SampleSource, AutoCloseable {
         Players p = null;
         try {
             Architecture architecture = (Architecture) spec.architecture().entry().component();
-            networks = architecture.create(shape, latent, data.classes(), spec.architecture().options());
+            networks = Packing.networks(architecture, shape, latent, data.classes(), spec.architecture().options(),
+                    spec.settings().packing());
             g = new TrainingGraphs(networks, shape, codes, latent, data.classes(), store);
             g.build(spec);
             state.startAverage();

@@ -186,8 +186,8 @@ public final class Players implements SampleSource, AutoCloseable {
         Players p = null;
         try {
             LatentLayout codes = LatentLayout.of(spec, spec.settings().latent());
-            Networks networks = ((org.jgan.api.Architecture) spec.architecture().entry().component())
-                    .create(shape, spec.settings().latent(), classes, spec.architecture().options());
+            Networks networks = Packing.networks((org.jgan.api.Architecture) spec.architecture().entry().component(),
+                    shape, spec.settings().latent(), classes, spec.architecture().options(), spec.settings().packing());
             p = new Players(spec, shape, classes, networks, store, reparams(spec), ema, codes);
             p.owned.addAll(arrays.values());
             p.criticGraph();
@@ -264,7 +264,7 @@ public final class Players implements SampleSource, AutoCloseable {
 
     /** L, the generator's number of style inputs when its networks are a {@link StyleMixer}, else 0. */
     public int styleLayers() {
-        return networks instanceof StyleMixer m ? m.styleLayers() : 0;
+        return Packing.generatorSide(networks) instanceof StyleMixer m ? m.styleLayers() : 0;
     }
 
     /**
@@ -274,7 +274,7 @@ public final class Players implements SampleSource, AutoCloseable {
      * @throws IllegalArgumentException when the architecture has no style layers
      */
     public INDArray generateMixed(INDArray z, INDArray z2, int crossover, INDArray labels) {
-        if (!(networks instanceof StyleMixer m)) {
+        if (!(Packing.generatorSide(networks) instanceof StyleMixer m)) {
             throw new IllegalArgumentException("run '" + run + "': architecture '" + architecture + "' has no style "
                     + "layers to mix; expected a StyleGAN run");
         }
@@ -311,9 +311,10 @@ public final class Players implements SampleSource, AutoCloseable {
      * D's logits for {@code x} (one label row per row in conditional runs), in batches of the run's batch size, each
      * batch normalised by its own statistics, as D saw its homogeneous batches of data or of samples in training
      * (batch norm's running statistics follow the sample batches, see docs/architectures.md). No input transform
-     * (instance noise) is applied.
+     * (instance noise) is applied. A packing D ({@link Packing}) judges consecutive rows m at a time, and each row gets
+     * the logit of its pack; a last pack short of m rows is completed with the first rows of {@code x}.
      *
-     * @return {@code [n]} logits; {@code > 0} means D takes the point for data
+     * @return {@code [n]} logits; {@code > 0} means D takes the point (its pack) for data
      */
     public double[] discriminate(INDArray x, INDArray labels) {
         if (classes > 0 && (labels == null || labels.size(0) != x.size(0))) {
@@ -321,18 +322,30 @@ public final class Players implements SampleSource, AutoCloseable {
                     + " classes; expected one label row per data row");
         }
         criticGraph();
+        int m = Packing.of(networks);
         long n = x.size(0);
         double[] out = new double[(int) n];
         for (long from = 0; from < n; from += batchSize) {
             long to = Math.min(n, from + batchSize);
             Map<String, INDArray> feed = new HashMap<>();
-            feed.put(PlayerGraph.X, x.get(NDArrayIndex.interval(from, to)).castTo(DataType.FLOAT));
+            INDArray rows = x.get(NDArrayIndex.interval(from, to));
+            long missing = (m - (to - from) % m) % m;
+            if (missing > 0) {
+                long[] fill = new long[(int) missing];
+                for (int i = 0; i < fill.length; i++) {
+                    fill[i] = i % n;
+                }
+                rows = Nd4j.concat(0, rows, x.get(NDArrayIndex.indices(fill)));
+            }
+            feed.put(PlayerGraph.X, rows.castTo(DataType.FLOAT));
             if (classes > 0) {
                 feed.put(PlayerGraph.LABELS, labels.get(NDArrayIndex.interval(from, to), NDArrayIndex.all())
                         .castTo(DataType.FLOAT));
             }
             double[] logits = critic.outputSingle(feed, criticOutput).reshape(-1).toDoubleVector();
-            System.arraycopy(logits, 0, out, (int) from, logits.length);
+            for (long i = from; i < to; i++) {
+                out[(int) i] = logits[(int) ((i - from) / m)];
+            }
         }
         return out;
     }
