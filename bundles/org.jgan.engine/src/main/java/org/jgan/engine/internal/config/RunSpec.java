@@ -97,11 +97,11 @@ public record RunSpec(String name, RunSettings settings, Choice architecture, Ch
         }
         if (settings.packing() > 1) {
             for (RegularizerChoice r : regularizers) {
-                if (r.kind() == Kind.PENALTY || r.kind() == Kind.REGULARIZER) {
+                if (r.kind() == Kind.REGULARIZER
+                        && !((org.jgan.api.Regularizer) r.entry().component()).latentCodes(r.options()).isEmpty()) {
                     throw new IllegalArgumentException("setting 'packing' is " + settings.packing() + " with "
-                            + r.kind().label() + " '" + r.name() + "', which takes D's outputs or input gradients "
-                            + "per sample where a packed D judges packs; expected packing=1, or only input "
-                            + "transforms, constraints and reparametrizations");
+                            + r.kind().label() + " '" + r.name() + "', which recovers each sample's latent codes from "
+                            + "D's features where a packed D sees packs; expected packing=1");
                 }
             }
         }

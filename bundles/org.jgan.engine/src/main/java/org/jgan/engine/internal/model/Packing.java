@@ -16,7 +16,9 @@ import org.nd4j.autodiff.samediff.SDVariable;
  * {@code [n/m, m d]}, as in PacGAN's code) and along the channels of images ({@code [n, C, H, W]} becomes
  * {@code [n/m, m C, H, W]}, as in its image experiments). The architecture builds its discriminator for the packed
  * shape and its generator for the data's; everything else (losses, batch statistics, sampling) is unchanged, and the
- * generator produces m times as many samples per pack as before.
+ * generator produces m times as many samples per pack as before. Gradient penalties take the pack as their sample:
+ * their point sets are packed as D's inputs are, and the penalty differentiates D with respect to the whole pack
+ * ({@link #discriminatorSide}, {@link #discriminatorShape}).
  */
 public final class Packing implements Networks {
 
@@ -64,6 +66,21 @@ public final class Packing implements Networks {
         return networks instanceof Packing p ? p.generator : networks;
     }
 
+    /** The networks whose discriminator takes the packs ({@link #discriminatorShape}) as its inputs. */
+    public static Networks discriminatorSide(Networks networks) {
+        return networks instanceof Packing p ? p.discriminator : networks;
+    }
+
+    /** The shape of one input of {@link #discriminatorSide}'s discriminator: a pack, or a sample without packing. */
+    public static DataShape discriminatorShape(Networks networks, DataShape shape) {
+        return networks instanceof Packing p ? p.packed : shape;
+    }
+
+    /** Points {@code [n, dims...]} as the packs {@code [n/m, m dims[0], ...]} that D judges (unchanged for m = 1). */
+    public static SDVariable pack(Networks networks, SDVariable points) {
+        return networks instanceof Packing p ? points.getSameDiff().reshape(points, p.packed.batched(-1)) : points;
+    }
+
     /** m, the samples per pack of {@code networks} (1 for networks that do not pack). */
     public static int of(Networks networks) {
         return networks instanceof Packing p ? p.m : 1;
@@ -77,6 +94,6 @@ public final class Packing implements Networks {
     /** D on packs: {@code x [n, dims...]} with n a multiple of m becomes {@code [n/m, m dims[0], ...]}. */
     @Override
     public Critique discriminator(NetworkScope scope, SDVariable x, SDVariable labels) {
-        return discriminator.discriminator(scope, scope.sd().reshape(x, packed.batched(-1)), labels);
+        return discriminator.discriminator(scope, pack(this, x), labels);
     }
 }

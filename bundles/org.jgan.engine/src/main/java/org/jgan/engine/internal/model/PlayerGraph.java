@@ -103,7 +103,8 @@ public final class PlayerGraph {
                 if (r.kind() == Kind.PENALTY && side == Side.DISCRIMINATOR) {
                     List<String> groups = new ArrayList<>();
                     for (SDVariable points : ((GradientPenalty) r.entry().component()).points(context, r.options())) {
-                        groups.add(points.name());
+                        // with packing the penalty's samples are D's packs
+                        groups.add(Packing.pack(networks, points).name());
                     }
                     penalties.add(new PenaltyPoints(r, groups));
                     continue;

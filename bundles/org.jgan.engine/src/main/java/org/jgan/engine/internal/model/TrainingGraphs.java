@@ -83,8 +83,9 @@ final class TrainingGraphs {
     private void buildPenalties() {
         penalties.clear();
         for (PlayerGraph.PenaltyPoints pp : full(Side.DISCRIMINATOR).penalties) {
-            penalties.add(new InputGradientPenalty(pp.choice(), spec.loss(), pp.groups().size(), networks, shape,
-                    classes, store, reparams.get(Side.DISCRIMINATOR), penaltyMethod));
+            penalties.add(new InputGradientPenalty(pp.choice(), spec.loss(), pp.groups().size(),
+                    Packing.discriminatorSide(networks), Packing.discriminatorShape(networks, shape), classes, store,
+                    reparams.get(Side.DISCRIMINATOR), penaltyMethod));
         }
     }
 

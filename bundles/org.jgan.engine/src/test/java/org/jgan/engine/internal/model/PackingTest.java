@@ -118,18 +118,20 @@ class PackingTest {
                 () -> spec("packing", "2", "batchSize", "12", "accumulate", "4"));
         assertTrue(micro.getMessage().startsWith("setting 'packing' is 2, which does not divide the micro-batch "
                 + "batchSize/accumulate 3"), micro.getMessage());
-        IllegalArgumentException penalty = assertThrows(IllegalArgumentException.class,
-                () -> spec("packing", "2", "regularizers", "r1"));
-        assertTrue(penalty.getMessage().startsWith("setting 'packing' is 2 with "), penalty.getMessage());
-        assertTrue(penalty.getMessage().contains("'r1'") && penalty.getMessage().endsWith("expected packing=1, or "
-                + "only input transforms, constraints and reparametrizations"), penalty.getMessage());
+        IllegalArgumentException codes = assertThrows(IllegalArgumentException.class,
+                () -> spec("packing", "2", "regularizers", "infogan", "latent", "12"));
+        assertEquals("setting 'packing' is 2 with regularizer 'infogan', which recovers each sample's latent codes "
+                + "from D's features where a packed D sees packs; expected packing=1", codes.getMessage());
         IllegalArgumentException conditional = assertThrows(IllegalArgumentException.class,
                 () -> model(spec("packing", "2", "dataset.labels", "true")).close());
         assertEquals("setting 'packing' is 2 in a run conditional on 8 classes: a pack of samples has no one class to "
                 + "condition D on; expected packing=1", conditional.getMessage());
-        // what packing allows: instance noise and spectral normalization
-        try (GanModel m = model(spec("packing", "2", "regularizers", "instance-noise,spectral-norm"))) {
-            assertTrue(Double.isFinite(m.discriminatorStep(0, 0).get("d_loss")));
+        // what packing allows: instance noise, spectral normalization, gradient penalties on the packs (their
+        // exactness on a packed D: PenaltyExactnessTest, "mlp packing 2")
+        try (GanModel m = model(spec("packing", "2", "regularizers", "instance-noise,spectral-norm,r1,roth"))) {
+            Map<String, Double> d = m.discriminatorStep(0, 0);
+            assertTrue(Double.isFinite(d.get("d_r1")) && d.get("d_r1") > 0, d.toString());
+            assertTrue(Double.isFinite(d.get("d_roth")) && d.get("d_roth") > 0, d.toString());
         }
     }
 

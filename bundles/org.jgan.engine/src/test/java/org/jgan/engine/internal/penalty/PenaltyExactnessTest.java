@@ -29,6 +29,7 @@ import org.jgan.engine.internal.graph.GraphScope;
 import org.jgan.engine.internal.graph.ParameterStore;
 import org.jgan.engine.internal.memory.GraphMemory;
 import org.jgan.engine.internal.model.GanModel;
+import org.jgan.engine.internal.model.Packing;
 import org.jgan.regularizers.internal.DraganPenalty;
 import org.jgan.regularizers.internal.R1Penalty;
 import org.jgan.regularizers.internal.R2Penalty;
@@ -158,6 +159,7 @@ class PenaltyExactnessTest {
                         "architecture.dHidden", "40", "architecture.dLayers", "3", "architecture.dMaxout", "5",
                         "architecture.gNorm", "bn", "architecture.init", "normal", "architecture.initStd", "0.02",
                         "batchSize", "100", "lrG", "1e-4", "lrD", "1e-4", "beta1", "0.8"), 300, 6),
+                Arguments.of("mlp packing 2 (PacGAN2: D on pairs of samples)", with(ring, "packing", "2"), 300, 6),
                 Arguments.of("mlp minibatch discrimination", with(ring, "architecture.minibatchKernels", "20",
                         "architecture.minibatchKernelDims", "5", "architecture.hidden", "32", "batchSize", "64"), 100, 6),
                 Arguments.of("dcgan batch norm, leakyrelu (28x28, batch 64)", with(images, "architecture", "dcgan",
@@ -209,8 +211,12 @@ class PenaltyExactnessTest {
         Batch real = data.sample(batch, 11);
         INDArray labels = real.labels() == null ? null : real.labels().castTo(DataType.FLOAT);
         INDArray fake = m.players().generate(m.players().latents(batch, 12), labels).castTo(DataType.FLOAT);
-        List<INDArray> points = List.of(real.data().castTo(DataType.FLOAT), fake);
-        DataShape shape = data.shape();
+        // with packing, D and its penalties take packs of m consecutive points
+        Networks networks = Packing.discriminatorSide(m.networks());
+        DataShape shape = Packing.discriminatorShape(m.networks(), data.shape());
+        int packs = batch / Packing.of(m.networks());
+        List<INDArray> points = List.of(real.data().castTo(DataType.FLOAT).reshape(shape.batched(packs)),
+                fake.reshape(shape.batched(packs)));
         ParameterStore store = m.store();
         double cosine = convergeSpectralNorm(store);
         // the engine under test, with each method
@@ -227,7 +233,7 @@ class PenaltyExactnessTest {
                         "0");
                 RunSpec.RegularizerChoice choice = new RunSpec.RegularizerChoice(entry,
                         Options.resolve("penalty", c.penalty().options(), c.options()), 1, 1, false, 0.01);
-                InputGradientPenalty p = new InputGradientPenalty(choice, c.groups().size(), m.networks(), shape,
+                InputGradientPenalty p = new InputGradientPenalty(choice, c.groups().size(), networks, shape,
                         m.players().classes(), store, m.discriminatorReparams(), method);
                 try {
                     assertEquals(method, p.method(), "every op of the shipped discriminators has a tangent rule");
@@ -247,8 +253,8 @@ class PenaltyExactnessTest {
             }
         }
         // the float64 reference
-        try (DoubleCritic ref = new DoubleCritic(m.networks(), shape, m.players().classes(), store, m.discriminatorReparams(),
-                batch)) {
+        try (DoubleCritic ref = new DoubleCritic(networks, shape, m.players().classes(), store, m.discriminatorReparams(),
+                packs)) {
             List<INDArray> pointsD = points.stream().map(p -> p.castTo(DataType.DOUBLE)).toList();
             INDArray labelsD = labels == null ? null : labels.castTo(DataType.DOUBLE);
             Map<String, List<Integer>> coordinates = ref.sample(new SplittableRandom(5), perTensor);
