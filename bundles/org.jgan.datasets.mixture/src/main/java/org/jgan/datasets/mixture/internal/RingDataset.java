@@ -10,7 +10,8 @@ import org.osgi.service.component.annotations.Component;
 
 /**
  * Gaussians with means equally spaced on a circle, the mode-collapse benchmark of Metz et al. 2016 (unrolled GANs):
- * by default 8 modes on a circle of radius 2 with standard deviation 0.02, as also used by VEEGAN and PacGAN.
+ * by default 8 modes on a circle of radius 2 with standard deviation 0.02. VEEGAN and PacGAN use radius 1 with
+ * standard deviation 0.01 (the same relative width; preset {@code pacgan-ring8}).
  */
 @Component(service = Dataset.class)
 @GanName("ring8")

@@ -36,7 +36,7 @@ class PresetsTest {
             assertTrue(Double.isFinite(d.get("d_loss")) && Double.isFinite(g.get("g_loss")), preset.name());
             checked++;
         }
-        assertEquals(18, checked, "presets checked");
+        assertEquals(20, checked, "presets checked");
     }
 
     @Test
@@ -50,5 +50,37 @@ class PresetsTest {
         RunSpec improved = RunSpec.parse(PresetFiles.named("improved-gan").settings(), TestCatalog.create(), "improved");
         assertEquals(0.9, improved.loss().options().getDouble("realLabel"), 0);
         assertEquals(100, improved.architecture().options().getInt("minibatchKernels"));
+    }
+
+    /**
+     * PacGAN's synthetic setup (its code, synthetic_data_experiments/2DRing_GAN&PacGAN/config.py and pacgan_task.py):
+     * the parameter counts its code prints follow from its layers: G 2 -> 4 x 400 (no bias, batch norm's gamma and
+     * beta) -> 2 with bias: 800 + 3 x 160,000 + 4 x 800 + 802 = 484,802; D three maxout layers of 200 units x 5
+     * pieces (2 x 1000 + 1000, then 200 x 1000 + 1000 twice) and a linear logit (201): 405,201.
+     */
+    @Test
+    void pacganPresetsAreItsSetup() throws java.io.IOException {
+        for (String name : new String[] {"pacgan-ring8", "pacgan-grid25"}) {
+            RunSpec spec = RunSpec.parse(PresetFiles.named(name).settings(), TestCatalog.create(), name);
+            RunSettings s = spec.settings();
+            assertEquals(100, s.batchSize());
+            assertEquals(2, s.latent());
+            assertEquals(1e-4, s.lrG(), 0);
+            assertEquals(1e-4, s.lrD(), 0);
+            assertEquals(0.8, s.beta1(), 0);
+            assertEquals(400_000, s.iterations(), "400 epochs of 100,000 samples");
+            assertEquals("nonsaturating", s.loss());
+            try (GanModel m = new GanModel(spec, spec.datasetComponent().open(spec.dataset().options()))) {
+                long g = m.store().params(org.jgan.api.Side.GENERATOR).values().stream().mapToLong(a -> a.length()).sum();
+                long d = m.store().params(org.jgan.api.Side.DISCRIMINATOR).values().stream()
+                        .mapToLong(a -> a.length()).sum();
+                assertEquals(484_802, g, name + ": G parameters");
+                assertEquals(405_201, d, name + ": D parameters");
+            }
+        }
+        Map<String, String> ring = PresetFiles.named("pacgan-ring8").settings();
+        assertEquals("1", ring.get("dataset.radius"));
+        assertEquals("0.01", ring.get("dataset.std"));
+        assertEquals("0.05", PresetFiles.named("pacgan-grid25").settings().get("dataset.std"));
     }
 }
