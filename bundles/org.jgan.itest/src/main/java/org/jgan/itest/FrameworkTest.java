@@ -70,7 +70,7 @@ class FrameworkTest {
         Set<String> names = training.components().stream().map(c -> c.kind + ":" + c.name)
                 .collect(Collectors.toSet());
         for (String expected : List.of("architecture:mlp", "loss:minimax", "loss:nonsaturating", "loss:hinge",
-                "loss:lsgan", "loss:wasserstein", "loss:fgan", "penalty:roth", "penalty:roth-f", "penalty:r1",
+                "loss:lsgan", "loss:wasserstein", "loss:fgan", "loss:rpgan", "penalty:roth", "penalty:roth-f", "penalty:r1",
                 "penalty:r2", "penalty:wgan-gp", "penalty:dragan", "constraint:clip", "dataset:ring8",
                 "dataset:grid25", "dataset:submanifold7", "metric:mixture", "preset:default", "preset:roth",
                 "preset:wgan", "preset:wgan-gp", "settings:run", "architecture:dcgan", "architecture:resnet",

@@ -63,6 +63,7 @@ public final class TestCatalog {
         c.add(Kind.LOSS, "wasserstein", new WassersteinLoss(), "org.jgan.losses", "0");
         c.add(Kind.LOSS, "hinge", new HingeLoss(), "org.jgan.losses", "0");
         c.add(Kind.LOSS, "fgan", new FDivergenceLoss(), "org.jgan.losses", "0");
+        c.add(Kind.LOSS, "rpgan", new org.jgan.losses.internal.RelativisticPairingLoss(), "org.jgan.losses", "0");
         c.add(Kind.CONSTRAINT, "clip", new WeightClipping(), "org.jgan.regularizers", "0");
         c.add(Kind.PENALTY, "r1", new R1Penalty(), "org.jgan.regularizers", "0");
         c.add(Kind.PENALTY, "r2", new R2Penalty(), "org.jgan.regularizers", "0");

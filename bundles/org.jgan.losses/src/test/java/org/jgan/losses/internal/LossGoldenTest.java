@@ -56,6 +56,23 @@ class LossGoldenTest {
     }
 
     @Test
+    void relativisticPairingMatchesHandComputedValues() {
+        // real logits 0 and 2 paired with fake logits 0 and -1: differences 0 and 3
+        // L_D = mean(softplus(-0), softplus(-3)) = (0.693147 + 0.048587)/2 = 0.370867
+        // L_G = mean(softplus(0), softplus(3)) = (0.693147 + 3.048587)/2 = 1.870867
+        double[] v = evaluate(new RelativisticPairingLoss(), new double[] {0, 2}, new double[] {0, -1});
+        assertEquals(0.370867, v[0], 1e-5);
+        assertEquals(1.870867, v[1], 1e-5);
+        // the pairing is row by row: the same logits paired the other way give other values
+        double[] swapped = evaluate(new RelativisticPairingLoss(), new double[] {0, 2}, new double[] {-1, 0});
+        assertEquals((softplus(-1) + softplus(-2)) / 2, swapped[0], 1e-5);
+        // saturated differences stay finite: softplus(-100) ~ 0 and softplus(100) = 100
+        double[] far = evaluate(new RelativisticPairingLoss(), new double[] {50, 0}, new double[] {-50, 0});
+        assertEquals(0.346574, far[0], 1e-5);
+        assertEquals(50.346574, far[1], 1e-4);
+    }
+
+    @Test
     void saturatedLogitsStayFinite() {
         double[] real = {50, -50};
         double[] fake = {-50, 50};
