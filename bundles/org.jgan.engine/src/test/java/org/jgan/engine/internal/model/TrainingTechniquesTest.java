@@ -328,4 +328,24 @@ class TrainingTechniquesTest {
         restored.restore(m.checkpoint(3));
         assertEquals(0, restored.sample(8, 5).sub(emaSamples).norm2Number().doubleValue(), 1e-6);
     }
+
+    @Test
+    void leCamAveragesAreDiscriminatorBuffersUpdatedAfterEachOfItsSteps() {
+        try (GanModel m = model(Map.of("regularizers", "lecam", "regularizer.lecam.emaDecay", "0.9"))) {
+            Map<String, Double> d = m.discriminatorStep(0, 0);
+            assertTrue(d.containsKey("d_lecam") && d.get("d_lecam") > 0, d.toString());
+            Map<String, INDArray> buffers = arrays(m, "buffer/");
+            INDArray weight = buffers.get("d/buffer/lecam/weight");
+            assertTrue(weight != null, "buffers " + buffers.keySet());
+            // the debiasing weight 1 - decay^t after t discriminator steps; G's steps leave it alone
+            assertEquals(0.1, weight.getDouble(0), 1e-6);
+            double afterOne = buffers.get("d/buffer/lecam/real").getDouble(0);
+            m.generatorStep(0);
+            assertEquals(0.1, arrays(m, "buffer/").get("d/buffer/lecam/weight").getDouble(0), 1e-6);
+            m.discriminatorStep(1, 0);
+            buffers = arrays(m, "buffer/");
+            assertEquals(0.19, buffers.get("d/buffer/lecam/weight").getDouble(0), 1e-6);
+            assertNotEquals(0.9 * afterOne, buffers.get("d/buffer/lecam/real").getDouble(0), "a new batch mean added");
+        }
+    }
 }
