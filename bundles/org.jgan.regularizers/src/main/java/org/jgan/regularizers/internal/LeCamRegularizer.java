@@ -44,7 +44,8 @@ public final class LeCamRegularizer implements Regularizer {
                 OptionSpec.ofDouble("emaDecay", 0.99, 0, 0.999999, "Decay of the moving averages alpha_R, alpha_F "
                         + "(0: this batch's means)"),
                 OptionSpec.ofBoolean("oneSided", false, "Penalize only outputs beyond their anchor, relu(D(x) - "
-                        + "alpha_F) and relu(alpha_R - D(G(z))), as the authors' code does (false: the paper's eq. 3)"));
+                        + "alpha_F) and relu(alpha_R - D(G(z))), as the authors' code does (false: the paper's "
+                        + "eq. 3)"));
     }
 
     @Override
