@@ -38,5 +38,14 @@ public interface InputTransform extends GanComponent {
          * for the batch size. The same name gives the same tensor within a graph.
          */
         SDVariable noise(String name, long... shape);
+
+        /**
+         * A fresh tensor of independent U[0, 1) draws redrawn every step from the run's seeded stream (random
+         * augmentation parameters); a dimension of -1 stands for the batch size. The same name gives the same
+         * tensor within a graph.
+         *
+         * @since 1.11
+         */
+        SDVariable uniform(String name, long... shape);
     }
 }

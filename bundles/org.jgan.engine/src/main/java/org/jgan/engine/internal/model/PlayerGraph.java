@@ -192,6 +192,11 @@ public final class PlayerGraph {
         public SDVariable noise(String name, long... shape) {
             return random("input_noise_" + name, shape, false);
         }
+
+        @Override
+        public SDVariable uniform(String name, long... shape) {
+            return random("input_uniform_" + name, shape, true);
+        }
     }
 
     /** A per-step random input of the graph, fed by the engine from the run's seeded streams. */

@@ -28,6 +28,12 @@ class CombinationTest {
             for (String reg : regularizers) {
                 Map<String, String> raw = new HashMap<>(Map.of("loss", loss.name(), "regularizers", reg,
                         "batchSize", "16", "architecture.hidden", "8", "dataset", "submanifold7", "dSteps", "2"));
+                if (reg.equals("diffaugment")) {
+                    // it augments images: small generated ones, through the MLP (which flattens them)
+                    raw.put("dataset", "test-images");
+                    raw.put("dataset.size", "8");
+                    raw.put("dataset.channels", "3");
+                }
                 if (reg.equals("roth-f") && !loss.name().equals("fgan")) {
                     // roth-f follows the fgan loss's divergence; with another loss it must be named
                     raw.put("regularizer.roth-f.divergence", "js");

@@ -257,6 +257,10 @@ class TrainingTechniquesTest {
                 noises.add(name);
                 return sd.placeHolder(name, DataType.FLOAT, shape);
             }
+
+            public SDVariable uniform(String name, long... shape) {
+                throw new UnsupportedOperationException("instance noise draws normal noise only");
+            }
         };
         InstanceNoise noise = new InstanceNoise();
         SDVariable x = sd.placeHolder("x", DataType.FLOAT, -1, 1);
