@@ -21,7 +21,8 @@ class PresetFileTest {
     void everyShippedRecipeIsAFileWithADescriptionAndSettings() throws IOException {
         List<PresetFile> all = PresetFiles.onClassPath();
         assertEquals(List.of("biggan-fashion", "cgan-fashion", "dcgan-fashion", "default", "feature-matching",
-                "grid25", "improved-gan", "infogan-fashion", "roth", "sagan-32", "sagan-64", "stylegan-fashion",
+                "grid25", "improved-gan", "infogan-fashion", "pacgan-grid25", "pacgan-ring8", "roth", "sagan-32",
+                "sagan-64", "stylegan-fashion",
                 "submanifold7", "submanifold7-roth", "ttur-sagan", "wgan", "wgan-gp", "wgan-gp-resnet"),
                 all.stream().map(PresetFile::name).toList());
         for (PresetFile p : all) {
@@ -30,9 +31,11 @@ class PresetFileTest {
             assertFalse(p.settings().containsKey(PresetFile.DESCRIPTION), p.name());
         }
         // the main job, as its file says
-        assertEquals(Map.of("architecture", "mlp", "loss", "nonsaturating", "dataset", "ring8", "latent", "16",
-                "batchSize", "256", "lrG", "1e-3", "lrD", "1e-3", "iterations", "5000", "sampleInterval", "1000",
-                "checkpointInterval", "1000"), PresetFiles.named("default").settings());
+        assertEquals(Map.ofEntries(Map.entry("architecture", "mlp"), Map.entry("loss", "nonsaturating"),
+                Map.entry("dataset", "ring8"), Map.entry("latent", "16"), Map.entry("batchSize", "256"),
+                Map.entry("lrG", "1e-3"), Map.entry("lrD", "1e-3"), Map.entry("iterations", "7000"),
+                Map.entry("packing", "2"), Map.entry("ema", "0.99"), Map.entry("sampleInterval", "1000"),
+                Map.entry("checkpointInterval", "1000")), PresetFiles.named("default").settings());
     }
 
     @Test

@@ -99,6 +99,25 @@ class DiffAugmentTest {
         return result;
     }
 
+    /** A value per pixel of a batch. */
+    private interface Pixel {
+        double at(int n, int ch, int i, int j);
+    }
+
+    private static double[][][][] pixels(Pixel p) {
+        double[][][][] e = new double[N][C][H][H];
+        for (int n = 0; n < N; n++) {
+            for (int ch = 0; ch < C; ch++) {
+                for (int i = 0; i < H; i++) {
+                    for (int j = 0; j < H; j++) {
+                        e[n][ch][i][j] = p.at(n, ch, i, j);
+                    }
+                }
+            }
+        }
+        return e;
+    }
+
     private static void assertClose(double[][][][] expected, double[][][][] got) {
         for (int n = 0; n < N; n++) {
             for (int ch = 0; ch < C; ch++) {
@@ -162,18 +181,11 @@ class DiffAugmentTest {
         // s = round(6 * 0.34) = 2; shifts floor(5 u) - 2: sample 0 (rows +1, columns -2), sample 1 (0, +2)
         double[][] u = {{0.65, 0.05}, {0.45, 0.95}};
         int[][] t = {{1, -2}, {0, 2}};
-        double[][][][] e = new double[N][C][H][H];
-        for (int n = 0; n < N; n++) {
-            for (int ch = 0; ch < C; ch++) {
-                for (int i = 0; i < H; i++) {
-                    for (int j = 0; j < H; j++) {
-                        int si = i + t[n][0];
-                        int sj = j + t[n][1];
-                        e[n][ch][i][j] = si >= 0 && si < H && sj >= 0 && sj < H ? x[n][ch][si][sj] : 0;
-                    }
-                }
-            }
-        }
+        double[][][][] e = pixels((n, ch, i, j) -> {
+            int si = i + t[n][0];
+            int sj = j + t[n][1];
+            return si >= 0 && si < H && sj >= 0 && sj < H ? x[n][ch][si][sj] : 0;
+        });
         assertClose(e, augment("translation", x, Map.of("real_translation", u)));
     }
 
@@ -184,17 +196,8 @@ class DiffAugmentTest {
         // sample 0 rows 2..4, columns -1..1 (clipped to 0..1); sample 1 rows 4..6 (clipped to 4..5), columns 1..3
         double[][] u = {{0.5, 0.0}, {0.9, 0.34}};
         int[][] from = {{2, -1}, {4, 1}};
-        double[][][][] e = new double[N][C][H][H];
-        for (int n = 0; n < N; n++) {
-            for (int ch = 0; ch < C; ch++) {
-                for (int i = 0; i < H; i++) {
-                    for (int j = 0; j < H; j++) {
-                        boolean cut = i >= from[n][0] && i < from[n][0] + 3 && j >= from[n][1] && j < from[n][1] + 3;
-                        e[n][ch][i][j] = cut ? 0 : x[n][ch][i][j];
-                    }
-                }
-            }
-        }
+        double[][][][] e = pixels((n, ch, i, j) -> i >= from[n][0] && i < from[n][0] + 3 && j >= from[n][1]
+                && j < from[n][1] + 3 ? 0 : x[n][ch][i][j]);
         assertClose(e, augment("cutout", x, Map.of("real_cutout", u)));
     }
 
