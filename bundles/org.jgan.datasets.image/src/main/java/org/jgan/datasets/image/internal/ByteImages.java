@@ -57,6 +57,13 @@ final class ByteImages implements DataSource {
         this.classes = labels == null ? 0 : classes;
     }
 
+    /** The first {@code n} images (and their labels) alone, in file order. */
+    ByteImages first(int n) {
+        int perImage = channels * height * width;
+        return new ByteImages(n, channels, height, width, java.util.Arrays.copyOf(pixels, n * perImage),
+                labels == null ? null : java.util.Arrays.copyOf(labels, n), classes);
+    }
+
     @Override
     public DataShape shape() {
         return new DataShape(channels, height, width);

@@ -147,6 +147,25 @@ class IdxDatasetTest {
     }
 
     @Test
+    void aLimitKeepsTheFirstImagesOnly() {
+        write(dir.resolve("train-images-idx3-ubyte"), imageBytes());
+        write(dir.resolve("train-labels-idx1-ubyte"), labelBytes(LABELS));
+        DataSource data = openIdx(Map.of("limit", "2"));
+        assertEquals(2, data.size());
+        assertEquals(openIdx(Map.of()).range(0, 2).data(), data.range(0, 2).data());
+        // every sampled image is one of the first two
+        float[][] rows = data.sample(64, 3).data().reshape(64, SIDE * SIDE).toFloatMatrix();
+        for (float[] row : rows) {
+            assertTrue(row[0] == scaled(value(0, 0)) || row[0] == scaled(value(1, 0)), java.util.Arrays.toString(row));
+        }
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+                () -> openIdx(Map.of("limit", String.valueOf(N + 1))));
+        assertTrue(e.getMessage().startsWith("dataset 'idx': option 'limit' is " + (N + 1) + " but ")
+                && e.getMessage().endsWith("holds " + N + " images; expected at most " + N + " (or 0 for all)"),
+                e.getMessage());
+    }
+
+    @Test
     void withoutLabelsTheBatchHasNoneAndNoLabelFileIsNeeded() {
         write(dir.resolve("train-images-idx3-ubyte"), imageBytes());
         DataSource data = openIdx(Map.of("labels", "false"));

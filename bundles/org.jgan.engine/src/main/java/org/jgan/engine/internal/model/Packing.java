@@ -15,10 +15,10 @@ import org.nd4j.autodiff.samediff.SDVariable;
  * the concatenation of m consecutive rows of a batch: along the features of vector data ({@code [n, d]} becomes
  * {@code [n/m, m d]}, as in PacGAN's code) and along the channels of images ({@code [n, C, H, W]} becomes
  * {@code [n/m, m C, H, W]}, as in its image experiments). The architecture builds its discriminator for the packed
- * shape and its generator for the data's; everything else (losses, batch statistics, sampling) is unchanged, and the
- * generator produces m times as many samples per pack as before. Gradient penalties take the pack as their sample:
- * their point sets are packed as D's inputs are, and the penalty differentiates D with respect to the whole pack
- * ({@link #discriminatorSide}, {@link #discriminatorShape}).
+ * shape and its generator for the data's; everything else (losses, batch statistics, sampling) is unchanged: a step
+ * still draws batchSize data points and batchSize samples, which D sees as batchSize/m packs of each. Gradient
+ * penalties take the pack as their sample: their point sets are packed as D's inputs are, and the penalty
+ * differentiates D with respect to the whole pack ({@link #discriminatorSide}, {@link #discriminatorShape}).
  */
 public final class Packing implements Networks {
 

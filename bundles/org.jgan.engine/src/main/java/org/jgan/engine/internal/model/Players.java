@@ -187,7 +187,8 @@ public final class Players implements SampleSource, AutoCloseable {
         try {
             LatentLayout codes = LatentLayout.of(spec, spec.settings().latent());
             Networks networks = Packing.networks((org.jgan.api.Architecture) spec.architecture().entry().component(),
-                    shape, spec.settings().latent(), classes, spec.architecture().options(), spec.settings().packing());
+                    shape, spec.settings().latent(), classes, spec.architecture().options(),
+                    spec.settings().packing());
             p = new Players(spec, shape, classes, networks, store, reparams(spec), ema, codes);
             p.owned.addAll(arrays.values());
             p.criticGraph();
