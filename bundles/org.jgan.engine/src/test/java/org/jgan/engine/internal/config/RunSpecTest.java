@@ -24,7 +24,7 @@ class RunSpecTest {
 
     @Test
     void badInputIsNamedWithWhatIsExpected() {
-        assertEquals("unknown loss 'bce'; installed: fgan, hinge, lsgan, minimax, nonsaturating, wasserstein",
+        assertEquals("unknown loss 'bce'; installed: fgan, hinge, lsgan, minimax, nonsaturating, rpgan, wasserstein",
                 reject(Map.of("loss", "bce")).getMessage());
         assertEquals("setting: option 'lrG' has value '-0.1'; expected a number in [1.0E-12, 10]",
                 reject(Map.of("lrG", "-0.1")).getMessage());
