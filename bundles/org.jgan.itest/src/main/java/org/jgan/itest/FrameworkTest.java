@@ -301,7 +301,7 @@ class FrameworkTest {
     void badInputGivesOneClearLineAndDisturbsNothing() throws Exception {
         IllegalArgumentException unknown = assertThrows(IllegalArgumentException.class,
                 () -> training.start(null, Map.of("loss", "nope")));
-        assertEquals("unknown loss 'nope'; installed: fgan, hinge, lsgan, minimax, nonsaturating, wasserstein",
+        assertEquals("unknown loss 'nope'; installed: fgan, hinge, lsgan, minimax, nonsaturating, rpgan, wasserstein",
                 unknown.getMessage());
         IllegalArgumentException lr = assertThrows(IllegalArgumentException.class,
                 () -> training.start("default", Map.of("lrD", "-1")));
