@@ -11,15 +11,15 @@ import org.nd4j.autodiff.samediff.SameDiff;
 import org.osgi.service.component.annotations.Component;
 
 /**
- * The relativistic pairing GAN loss (RpGAN; Jolicoeur-Martineau 2019, "The relativistic discriminator", eq. 8 with
- * f = softplus; the loss of R3GAN, Huang et al. 2024, eq. 2). Each generated sample is paired with the data sample of
+ * The relativistic pairing GAN loss (RpGAN; Jolicoeur-Martineau 2019, "The relativistic discriminator", with
+ * f = softplus; the loss of R3GAN, Huang et al. 2024). Each generated sample is paired with the data sample of
  * the same row and D judges the difference of their logits {@code l}:
  * <pre>
  *   L_D = E_{x, z}[ softplus(-(l(x) - l(G(z)))) ]
  *   L_G = E_{x, z}[ softplus(-(l(G(z)) - l(x))) ]
  * </pre>
  * so that D has to rank every real sample above its generated partner rather than classify each alone. Huang et
- * al. show that with R1 and R2 it has no mode-dropping local minima of the kind the classic loss has.
+ * al. derive it, with R1 and R2, as a loss that addresses the classic loss's mode dropping and non-convergence.
  */
 @Component(service = AdversarialLoss.class)
 @GanName("rpgan")

@@ -24,7 +24,7 @@ import org.osgi.service.component.annotations.Component;
  *   cutout:       x times a mask that is 0 on a square of side round(ratio_c H) at a uniform position (clipped at
  *                 the border), 1 elsewhere
  * </pre>
- * (u uniform in [0, 1); ratios 1/8 and 1/2 as in the paper). The translation is two products with one-hot shift
+ * (u uniform in [0, 1); ratios 1/8 and 1/2 as in the authors' code). The translation is two products with one-hot shift
  * matrices, {@code T_y x T_x^T}, and the cutout a product with a mask, so the gradient with respect to x is exact and
  * reaches G. Images only ({@code [C, H, W]}).
  */

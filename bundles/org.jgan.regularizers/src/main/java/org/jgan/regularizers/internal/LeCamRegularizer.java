@@ -15,19 +15,19 @@ import org.nd4j.linalg.api.ops.impl.controlflow.compat.StopGradient;
 import org.osgi.service.component.annotations.Component;
 
 /**
- * LeCam regularization (Tseng et al. 2021, "Regularizing generative adversarial networks under limited data",
- * eq. 3): the discriminator's outputs are anchored to moving averages of its own past outputs, the real ones to the
- * average on generated samples and the generated ones to the average on data,
+ * LeCam regularization (Tseng et al. 2021, "Regularizing generative adversarial networks under limited data"): the
+ * discriminator's outputs are anchored to moving averages of its own past outputs, the real ones to the average on
+ * generated samples and the generated ones to the average on data,
  * <pre>
  *   R_LC = E_x[ (D(x) - alpha_F)^2 ] + E_z[ (D(G(z)) - alpha_R)^2 ]
  * </pre>
  * with D the logits, alpha_R and alpha_F exponential moving averages of the batch means of D(x) and D(G(z)). Its
- * weight is the regularizer's {@code weight} (lambda; the paper uses 0.3 and 0.01 on CIFAR and ImageNet). The
- * averages follow the authors' code: decay 0.99 ({@code emaDecay}), zero-debiased (the average of t steps divided by
- * {@code 1 - decay^t}), updated with the current batch before the term uses them, and constants of the gradient.
- * {@code oneSided=true} is the form of the authors' code, which penalizes only outputs beyond the anchor:
- * {@code E relu(D(x) - alpha_F)^2 + E relu(alpha_R - D(G(z)))^2}. The averages are state buffers of the
- * discriminator (saved in checkpoints), updated after each of its steps.
+ * weight lambda is the regularizer's {@code weight}. The averages follow the authors' code: decay 0.99
+ * ({@code emaDecay}), zero-debiased (the average of t steps divided by {@code 1 - decay^t}), updated with the current
+ * batch before the term uses them, and constants of the gradient. {@code oneSided=true} is the form of the authors'
+ * code, which penalizes only outputs beyond the anchor: {@code E relu(D(x) - alpha_F)^2 + E relu(alpha_R -
+ * D(G(z)))^2}. The averages are state buffers of the discriminator (saved in checkpoints), updated after each of its
+ * steps.
  */
 @Component(service = Regularizer.class)
 @GanName("lecam")
@@ -45,7 +45,7 @@ public final class LeCamRegularizer implements Regularizer {
                         + "(0: this batch's means)"),
                 OptionSpec.ofBoolean("oneSided", false, "Penalize only outputs beyond their anchor, relu(D(x) - "
                         + "alpha_F) and relu(alpha_R - D(G(z))), as the authors' code does (false: the paper's "
-                        + "eq. 3)"));
+                        + "equation)"));
     }
 
     @Override

@@ -8,6 +8,7 @@ import java.util.TreeMap;
 import org.jgan.api.Dataset;
 import org.jgan.api.OptionSpec;
 import org.jgan.api.Options;
+import org.jgan.api.Regularizer;
 import org.jgan.engine.internal.catalog.ComponentCatalog;
 import org.jgan.engine.internal.catalog.Kind;
 
@@ -98,7 +99,7 @@ public record RunSpec(String name, RunSettings settings, Choice architecture, Ch
         if (settings.packing() > 1) {
             for (RegularizerChoice r : regularizers) {
                 if (r.kind() == Kind.REGULARIZER
-                        && !((org.jgan.api.Regularizer) r.entry().component()).latentCodes(r.options()).isEmpty()) {
+                        && !((Regularizer) r.entry().component()).latentCodes(r.options()).isEmpty()) {
                     throw new IllegalArgumentException("setting 'packing' is " + settings.packing() + " with "
                             + r.kind().label() + " '" + r.name() + "', which recovers each sample's latent codes from "
                             + "D's features where a packed D sees packs; expected packing=1");
