@@ -100,7 +100,7 @@ public final class Evaluation {
         Map<String, Object> all = new LinkedHashMap<>();
         StringBuilder text = new StringBuilder(String.format(Locale.ROOT,
                 "evaluation of run %s at iteration %d (%s), seed %d%n", r.spec().name(), r.iteration(),
-                r.spec().settings().ema() > 0 ? "EMA weights" : "weights", seed));
+                r.spec().keepsAverage() ? "EMA weights" : "weights", seed));
         for (Map.Entry<Metric, RunSpec.Choice> e : chosen) {
             MetricResult result = e.getKey().evaluate(r.model(), r.data(), dir, prefix + "-", seed,
                     e.getValue().options());

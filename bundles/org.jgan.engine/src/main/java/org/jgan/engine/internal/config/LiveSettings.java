@@ -13,12 +13,13 @@ import java.util.regex.Pattern;
  * <ul>
  * <li>Live: learning rates and the optimizer's hyperparameters, discriminator steps per iteration, the run length,
  * sample, checkpoint and progress intervals, and each regularizer's weight and schedule ({@code weight},
- * {@code every}, {@code anneal}, {@code decay}).</li>
+ * {@code every}, {@code anneal}, {@code decay}), and the schedules of these ({@code schedule.lrG}, ...,
+ * {@code schedule.regularizer.NAME.weight}).</li>
  * <li>Swappable: the loss and its options, {@code gAdvWeight}, the regularizer list and every regularizer option;
  * the training graphs are rebuilt on the same parameters ({@code GanModel.swap}), which refuses changes of latent
  * codes and weight reparametrizations.</li>
  * <li>Fixed: everything else (architecture, dataset, batch and latent size, optimizer kind, EMA, seed, output
- * folder) fixes the parameters or the data and needs a restart.</li>
+ * folder) fixes the parameters or the data and needs a restart; so do {@code emaHalfLife} and the EMA's schedules.</li>
  * </ul>
  */
 public final class LiveSettings {
@@ -26,6 +27,9 @@ public final class LiveSettings {
     static final Set<String> LIVE = Set.of("lrG", "lrD", "beta1", "beta2", "epsilon", "rmsDecay", "dSteps",
             "iterations", "sampleInterval", "checkpointInterval", "progressInterval", "preset");
     private static final Pattern LIVE_TERM = Pattern.compile("regularizer\\.[^.]+\\.(weight|every|anneal|decay)");
+    /** Schedules of live settings; those of the EMA are fixed like the EMA (it decides whether G is averaged). */
+    private static final Pattern LIVE_SCHEDULE = Pattern.compile(
+            "schedule\\.(lrG|lrD|beta1|beta2|regularizer\\.[^.]+\\.weight)");
     private static final Pattern SWAPPABLE = Pattern.compile("loss|loss\\..+|gAdvWeight|regularizers|regularizer\\..+");
 
     /** One changed setting. */
@@ -36,7 +40,7 @@ public final class LiveSettings {
     }
 
     public static boolean isLive(String key) {
-        return LIVE.contains(key) || LIVE_TERM.matcher(key).matches();
+        return LIVE.contains(key) || LIVE_TERM.matcher(key).matches() || LIVE_SCHEDULE.matcher(key).matches();
     }
 
     /** Settings whose resolved values differ, in key order. */

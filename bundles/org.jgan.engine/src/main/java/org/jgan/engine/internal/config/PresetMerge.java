@@ -25,6 +25,8 @@ public final class PresetMerge {
             if (replaced(key, "architecture", given, preset) || replaced(key, "loss", given, preset)
                     || replaced(key, "dataset", given, preset)
                     || key.startsWith("regularizer.") && !regularizers.contains(component(key))
+                    || key.startsWith(RunSpec.SCHEDULE + "regularizer.")
+                        && !regularizers.contains(component(key.substring(RunSpec.SCHEDULE.length())))
                     || key.startsWith("metric.") && !metrics.contains(component(key)) && given.containsKey("metrics")) {
                 continue;
             }

@@ -70,6 +70,10 @@ public record RunSettings(
         @Setting(value = "0", min = 0, description = "Generator steps before the EMA starts averaging (until then it "
                 + "copies G)")
         int emaStart,
+        @Setting(value = "0", min = 0, max = 1e12, description = "Half-life of the EMA of G's weights in generated "
+                + "samples (Karras et al.: ema_kimg x 1000); when above 0 (or scheduled) the decay per generator step "
+                + "is 0.5^(batchSize/emaHalfLife) instead of ema")
+        double emaHalfLife,
         @Setting(value = "2000", min = 1, description = "Generator steps to train")
         int iterations,
         @Setting(value = "1", description = "Seed of every random stream of the run")
@@ -155,6 +159,15 @@ public record RunSettings(
             values.put("outputDir", "runs/" + values.get("name"));
         }
         return of(values);
+    }
+
+    /**
+     * The decay of the EMA of G's weights for a half-life in samples: {@code 0.5^(batchSize / halfLife)}, so that a
+     * sample's weight halves after {@code halfLife} further samples (StyleGAN2-ADA's and R3GAN's ema_beta); 0 for a
+     * half-life of 0 (the average copies G).
+     */
+    public double decayOfHalfLife(double halfLife) {
+        return halfLife <= 0 ? 0 : Math.pow(0.5, batchSize / halfLife);
     }
 
     private static RunSettings of(Map<String, Object> values) {

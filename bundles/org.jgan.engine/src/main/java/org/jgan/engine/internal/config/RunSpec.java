@@ -19,10 +19,20 @@ import org.jgan.engine.internal.catalog.Kind;
  *
  * <p>Keys: the engine settings of {@link RunSettings}; {@code architecture.X}, {@code loss.X}, {@code dataset.X} for
  * the chosen components' options; {@code regularizer.NAME.X} for each listed regularizer (plus the engine's
- * {@code weight} and {@code every} for terms); {@code metric.NAME.X} for metrics.
+ * {@code weight} and {@code every} for terms); {@code metric.NAME.X} for metrics; {@code schedule.TARGET} for a
+ * {@link ValueSchedule} of the setting TARGET (one of {@link #SCHEDULED_SETTINGS} or {@code regularizer.NAME.weight}).
  */
 public record RunSpec(String name, RunSettings settings, Choice architecture, Choice loss, Choice dataset,
-        List<RegularizerChoice> regularizers, List<Choice> metrics) {
+        List<RegularizerChoice> regularizers, List<Choice> metrics, Map<String, ValueSchedule> schedules) {
+
+    /** The prefix of a schedule's key: {@code schedule.TARGET}. */
+    public static final String SCHEDULE = "schedule.";
+    /** The engine settings a schedule may change (besides {@code regularizer.NAME.weight} of a chosen term). */
+    static final List<String> SCHEDULED_SETTINGS = List.of("lrG", "lrD", "beta1", "beta2", "ema", "emaHalfLife");
+
+    public RunSpec {
+        schedules = Map.copyOf(schedules);
+    }
 
     /** A chosen component and its checked options. */
     public record Choice(ComponentCatalog.Entry entry, Options options) {
@@ -63,15 +73,21 @@ public record RunSpec(String name, RunSettings settings, Choice architecture, Ch
      */
     public static RunSpec parse(Map<String, String> raw, ComponentCatalog catalog, String defaultName) {
         Map<String, Map<String, String>> byPrefix = new TreeMap<>();
+        Map<String, String> scheduled = new TreeMap<>();
         for (String key : new TreeMap<>(raw).keySet()) {
             if (RunSettings.isSetting(key)) {
+                continue;
+            }
+            if (key.startsWith(SCHEDULE)) {
+                scheduled.put(key.substring(SCHEDULE.length()), raw.get(key));
                 continue;
             }
             int dot = key.lastIndexOf('.');
             if (dot <= 0 || !isComponentKey(key)) {
                 throw new IllegalArgumentException("unknown setting '" + key + "'; known settings: "
                         + String.join(", ", RunSettings.keys())
-                        + ", and architecture.*, loss.*, dataset.*, regularizer.NAME.*, metric.NAME.* options");
+                        + ", and architecture.*, loss.*, dataset.*, regularizer.NAME.*, metric.NAME.* options and "
+                        + "schedule.* schedules");
             }
             byPrefix.computeIfAbsent(key.substring(0, dot), p -> new TreeMap<>()).put(key.substring(dot + 1),
                     raw.get(key));
@@ -112,7 +128,63 @@ public record RunSpec(String name, RunSettings settings, Choice architecture, Ch
                     + "' is not among the run's architecture, loss, dataset, regularizers or metrics");
         }
         return new RunSpec(settings.name(), settings, architecture, loss, dataset, List.copyOf(regularizers),
-                List.copyOf(metrics));
+                List.copyOf(metrics), schedules(scheduled, regularizers));
+    }
+
+    private static Map<String, ValueSchedule> schedules(Map<String, String> given, List<RegularizerChoice> terms) {
+        Map<String, ValueSchedule> out = new TreeMap<>();
+        List<String> targets = new ArrayList<>(SCHEDULED_SETTINGS);
+        for (RegularizerChoice r : terms) {
+            if (r.kind() == Kind.REGULARIZER || r.kind() == Kind.PENALTY) {
+                targets.add("regularizer." + r.name() + ".weight");
+            }
+        }
+        given.forEach((target, text) -> {
+            if (!targets.contains(target)) {
+                throw new IllegalArgumentException("setting '" + SCHEDULE + target + "' schedules no setting of this "
+                        + "run; expected one of " + String.join(", ", targets.stream().map(t -> SCHEDULE + t).toList()));
+            }
+            out.put(target, ValueSchedule.parse(SCHEDULE + target, text));
+        });
+        return out;
+    }
+
+    /**
+     * A schedulable setting's value at an iteration: its configured value, changed by its schedule when it has one.
+     *
+     * @param target one of {@link #SCHEDULED_SETTINGS} or {@code regularizer.NAME.weight} of a chosen term
+     */
+    public double value(String target, long iteration) {
+        double base = switch (target) {
+            case "lrG" -> settings.lrG();
+            case "lrD" -> settings.lrD();
+            case "beta1" -> settings.beta1();
+            case "beta2" -> settings.beta2();
+            case "ema" -> settings.ema();
+            case "emaHalfLife" -> settings.emaHalfLife();
+            default -> regularizers.stream().filter(r -> target.equals("regularizer." + r.name() + ".weight"))
+                    .findFirst().orElseThrow(() -> new IllegalArgumentException("'" + target
+                            + "' is not a schedulable setting of the run")).weight();
+        };
+        ValueSchedule s = schedules.get(target);
+        return s == null ? base : s.at(base, iteration, settings.iterations());
+    }
+
+    /** Whether the run keeps an EMA of G's weights: {@code ema} or {@code emaHalfLife} above 0 or scheduled. */
+    public boolean keepsAverage() {
+        return settings.ema() > 0 || settings.emaHalfLife() > 0 || schedules.containsKey("ema")
+                || schedules.containsKey("emaHalfLife");
+    }
+
+    /**
+     * The EMA's decay at a generator step of this iteration: from the half-life when one is given or scheduled
+     * ({@link RunSettings#decayOfHalfLife}), else {@code ema} (scheduled or not).
+     */
+    public double emaDecay(long iteration) {
+        if (settings.emaHalfLife() > 0 || schedules.containsKey("emaHalfLife")) {
+            return settings.decayOfHalfLife(value("emaHalfLife", iteration));
+        }
+        return value("ema", iteration);
     }
 
     private static boolean isComponentKey(String key) {
@@ -178,6 +250,7 @@ public record RunSpec(String name, RunSettings settings, Choice architecture, Ch
         for (Choice m : metrics) {
             put(out, "metric." + m.name() + ".", m.options());
         }
+        schedules.forEach((target, s) -> out.put(SCHEDULE + target, s.toString()));
         return out;
     }
 

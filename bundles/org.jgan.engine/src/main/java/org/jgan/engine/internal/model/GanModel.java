@@ -66,8 +66,8 @@ public final class GanModel implements SampleSource, AutoCloseable {
         LatentLayout codes = LatentLayout.of(spec, latent);
         this.steps = new StepGradients(spec, data, codes, weights);
         this.store = new ParameterStore(spec.settings().seed(), allowance(spec, budget));
-        this.state = new TrainingState(store, spec.settings());
-        this.schedule = Schedule.of(spec.settings());
+        this.state = new TrainingState(store, spec);
+        this.schedule = Schedule.of(spec);
         TrainingGraphs g = null;
         Players p = null;
         try {
@@ -99,7 +99,7 @@ public final class GanModel implements SampleSource, AutoCloseable {
             return ParameterStore.Allowance.UNLIMITED;
         }
         int optimizerState = spec.settings().optimizer().equals("adam") ? 2 : 1;
-        return new ParameterStore.Allowance(budget.left(), 5 + optimizerState, spec.settings().ema() > 0,
+        return new ParameterStore.Allowance(budget.left(), 5 + optimizerState, spec.keepsAverage(),
                 budget.describe());
     }
 
@@ -186,9 +186,12 @@ public final class GanModel implements SampleSource, AutoCloseable {
         }
         for (Schedule.Action action : phase.actions()) {
             switch (action) {
-                case UPDATE -> state.update(side, acc.gradients(), acc.buffers());
+                case UPDATE -> {
+                    state.configure(spec, iteration);
+                    state.update(side, acc.gradients(), acc.buffers());
+                }
                 case CONSTRAIN -> constrain(side);
-                case AVERAGE -> state.updateAverage();
+                case AVERAGE -> state.updateAverage(spec.emaDecay(iteration));
             }
         }
         // the step's gradients made here (sums, means) are freed at once; those a graph plan returned stay its own
@@ -256,25 +259,34 @@ public final class GanModel implements SampleSource, AutoCloseable {
      */
     public void reconfigure(RunSpec changed) {
         thread.check("GanModel.reconfigure");
-        state.reconfigure(changed.settings());
         weights.reconfigure(changed);
-        schedule = Schedule.of(changed.settings());
+        schedule = Schedule.of(changed);
         spec = changed;
     }
 
-    public double learningRate(Side side) {
-        return state.optimizer(side).learningRate();
+    /** The player's learning rate at an iteration (scheduled or not), as its updates there use it. */
+    public double learningRate(Side side, long iteration) {
+        return spec.value(side == Side.GENERATOR ? "lrG" : "lrD", iteration);
     }
 
     /**
-     * The learning rates ({@code lr/discriminator}, {@code lr/generator}) and each weighted term's weight at this
-     * iteration ({@code weight/<name>}: its configured weight, annealed when it is; the factor N of a lazy term, and
-     * its zeros between the steps it is computed on, left out), for the run's event log.
+     * The values of this iteration, scheduled or not, for the run's event log: the learning rates
+     * ({@code lr/discriminator}, {@code lr/generator}), Adam's betas ({@code adam/beta1}, {@code adam/beta2}), the
+     * EMA's decay ({@code ema/decay}, when G is averaged) and each weighted term's weight ({@code weight/<name>}: its
+     * configured or scheduled weight, annealed when it is; the factor N of a lazy term, and its zeros between the
+     * steps it is computed on, left out).
      */
     public Map<String, Double> schedules(long iteration) {
         Map<String, Double> out = new LinkedHashMap<>();
-        out.put("lr/discriminator", learningRate(Side.DISCRIMINATOR));
-        out.put("lr/generator", learningRate(Side.GENERATOR));
+        out.put("lr/discriminator", learningRate(Side.DISCRIMINATOR, iteration));
+        out.put("lr/generator", learningRate(Side.GENERATOR, iteration));
+        if (spec.settings().optimizer().equals("adam")) {
+            out.put("adam/beta1", spec.value("beta1", iteration));
+            out.put("adam/beta2", spec.value("beta2", iteration));
+        }
+        if (spec.keepsAverage()) {
+            out.put("ema/decay", spec.emaDecay(iteration));
+        }
         for (RunSpec.RegularizerChoice c : spec.regularizers()) {
             if (c.kind() == Kind.REGULARIZER || c.kind() == Kind.PENALTY) {
                 out.put("weight/" + c.name(), weights.weight(c, iteration, 0) / c.every());

@@ -178,7 +178,7 @@ public final class Players implements SampleSource, AutoCloseable {
                 store.params().put(name.substring(Checkpoint.PARAM.length()), a);
             } else if (name.startsWith(Checkpoint.BUFFER)) {
                 store.buffers().put(name.substring(Checkpoint.BUFFER.length()), a);
-            } else if (name.startsWith(Checkpoint.EMA) && spec.settings().ema() > 0) {
+            } else if (name.startsWith(Checkpoint.EMA) && spec.keepsAverage()) {
                 ema.put(name.substring(Checkpoint.EMA.length()), a);
             }
         });

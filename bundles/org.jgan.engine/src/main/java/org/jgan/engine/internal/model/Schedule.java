@@ -3,6 +3,7 @@ package org.jgan.engine.internal.model;
 import java.util.List;
 import org.jgan.api.Side;
 import org.jgan.engine.internal.config.RunSettings;
+import org.jgan.engine.internal.config.RunSpec;
 
 /**
  * What one iteration of a run does, in order, as data: a list of phases, after the phases of StyleGAN2-ADA's
@@ -60,9 +61,13 @@ public record Schedule(List<Phase> phases) {
         phases = List.copyOf(phases);
     }
 
-    /** The schedule of a run's settings: k = dSteps discriminator updates, then one generator update. */
-    public static Schedule of(RunSettings settings) {
-        List<Action> g = settings.ema() > 0 ? List.of(Action.UPDATE, Action.CONSTRAIN, Action.AVERAGE)
+    /**
+     * The schedule of a run: k = dSteps discriminator updates, then one generator update, averaged when the run
+     * {@link RunSpec#keepsAverage keeps an EMA}.
+     */
+    public static Schedule of(RunSpec spec) {
+        RunSettings settings = spec.settings();
+        List<Action> g = spec.keepsAverage() ? List.of(Action.UPDATE, Action.CONSTRAIN, Action.AVERAGE)
                 : List.of(Action.UPDATE, Action.CONSTRAIN);
         return new Schedule(List.of(
                 new Phase("D", Side.DISCRIMINATOR, settings.dSteps(), 0, List.of(Action.UPDATE, Action.CONSTRAIN)),

@@ -7,6 +7,7 @@ import java.util.LinkedHashMap;
 import java.util.Map;
 import org.jgan.api.Side;
 import org.jgan.engine.internal.config.RunSettings;
+import org.jgan.engine.internal.config.RunSpec;
 import org.jgan.engine.internal.folder.Checkpoint;
 import org.jgan.engine.internal.graph.ParameterStore;
 import org.jgan.engine.internal.memory.GraphMemory;
@@ -28,18 +29,18 @@ final class TrainingState {
     private final Map<Side, Optimizer> optimizers = new EnumMap<>(Side.class);
     /** Exponential moving average of the generator's parameters (empty when off), bound in the sampling graph. */
     private final Map<String, INDArray> ema = new LinkedHashMap<>();
-    private final double emaDecay;
+    private final boolean averaged;
     private final long emaStart;
 
-    TrainingState(ParameterStore store, RunSettings settings) {
+    TrainingState(ParameterStore store, RunSpec spec) {
         this.store = store;
-        this.emaDecay = settings.ema();
-        this.emaStart = settings.emaStart();
+        this.averaged = spec.keepsAverage();
+        this.emaStart = spec.settings().emaStart();
     }
 
     /** Copies G's parameters as they are into the EMA, when one is kept (after the networks created them). */
     void startAverage() {
-        if (emaDecay > 0) {
+        if (averaged) {
             for (String n : store.names(Side.GENERATOR)) {
                 ema.put(n, store.params().get(n).dup());
             }
@@ -80,11 +81,17 @@ final class TrainingState {
         }
     }
 
-    /** New learning rates and optimizer hyperparameters from the next step on; the state is kept. */
-    void reconfigure(RunSettings s) {
+    /**
+     * The learning rates and optimizer hyperparameters of this iteration (scheduled ones at their value here) from
+     * the next step on; the state is kept.
+     */
+    void configure(RunSpec spec, long iteration) {
+        RunSettings s = spec.settings();
+        double beta1 = spec.value("beta1", iteration);
+        double beta2 = spec.value("beta2", iteration);
         for (Side side : Side.values()) {
-            optimizers.get(side).set(side == Side.GENERATOR ? s.lrG() : s.lrD(), s.beta1(), s.beta2(), s.epsilon(),
-                    s.rmsDecay());
+            optimizers.get(side).set(spec.value(side == Side.GENERATOR ? "lrG" : "lrD", iteration), beta1, beta2,
+                    s.epsilon(), s.rmsDecay());
         }
     }
 
@@ -100,8 +107,10 @@ final class TrainingState {
     /**
      * theta_ema = decay * theta_ema + (1 - decay) * theta after each generator step, a copy of theta until the
      * generator has taken {@code emaStart} steps (Yazici et al. 2019; BigGAN, Brock et al. 2018, section 4).
+     *
+     * @param emaDecay the decay at this step ({@link RunSpec#emaDecay}: constant, or scheduled through the half-life)
      */
-    void updateAverage() {
+    void updateAverage(double emaDecay) {
         boolean copy = optimizers.get(Side.GENERATOR).steps() <= emaStart;
         ema.forEach((n, avg) -> {
             INDArray p = store.params().get(n);

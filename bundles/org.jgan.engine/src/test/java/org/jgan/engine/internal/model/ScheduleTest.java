@@ -20,14 +20,14 @@ class ScheduleTest {
 
     @Test
     void kDiscriminatorUpdatesThenOneGeneratorUpdateWhichAveragesOnlyWithAnEma() {
-        Schedule s = Schedule.of(spec(Map.of("dSteps", "5")).settings());
+        Schedule s = Schedule.of(spec(Map.of("dSteps", "5")));
         assertEquals(List.of("D", "G"), s.phases().stream().map(Schedule.Phase::name).toList());
         Schedule.Phase d = s.phase(Side.DISCRIMINATOR);
         assertEquals(5, d.repeat());
         assertEquals(List.of(Schedule.Action.UPDATE, Schedule.Action.CONSTRAIN), d.actions());
         assertEquals(List.of(Schedule.Action.UPDATE, Schedule.Action.CONSTRAIN), s.phase(Side.GENERATOR).actions());
         assertEquals(Schedule.GENERATOR_STREAM, s.phase(Side.GENERATOR).stream());
-        assertTrue(Schedule.of(spec(Map.of("ema", "0.99")).settings()).phase(Side.GENERATOR).actions()
+        assertTrue(Schedule.of(spec(Map.of("ema", "0.99"))).phase(Side.GENERATOR).actions()
                 .contains(Schedule.Action.AVERAGE));
         IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
                 () -> new Schedule.Phase("D", Side.DISCRIMINATOR, 0, 0, List.of()));

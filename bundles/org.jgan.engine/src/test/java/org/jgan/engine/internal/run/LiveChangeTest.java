@@ -58,8 +58,8 @@ class LiveChangeTest {
             }
         }
         b.reconfigure(spec(Map.of("optimizer", optimizer, "lrD", "1e-3")));
-        assertEquals(1e-3, b.learningRate(Side.DISCRIMINATOR), 1e-12);
-        assertEquals(1e-4, b.learningRate(Side.GENERATOR), 1e-12, "G's learning rate did not change");
+        assertEquals(1e-3, b.learningRate(Side.DISCRIMINATOR, 3), 1e-12);
+        assertEquals(1e-4, b.learningRate(Side.GENERATOR, 3), 1e-12, "G's learning rate did not change");
         INDArray da = delta(a, Side.DISCRIMINATOR, () -> a.discriminatorStep(3, 0));
         INDArray db = delta(b, Side.DISCRIMINATOR, () -> b.discriminatorStep(3, 0));
         // same weights, data, gradients and optimizer state (moments, mean squares): only the step size differs, 10x
