@@ -30,6 +30,7 @@ import org.jgan.regularizers.internal.SpectralNormalization;
 import org.jgan.regularizers.internal.WeightClipping;
 import org.jgan.regularizers.internal.WganGpPenalty;
 import org.jgan.resnet.internal.ResnetArchitecture;
+import org.jgan.r3gan.internal.R3ganArchitecture;
 import org.jgan.sagan.internal.SaganArchitecture;
 import org.jgan.stylegan.internal.StyleGanArchitecture;
 
@@ -51,6 +52,7 @@ public final class TestCatalog {
         c.add(Kind.ARCHITECTURE, "sagan", new SaganArchitecture(), "org.jgan.sagan", "0");
         c.add(Kind.ARCHITECTURE, "biggan", new BigGanArchitecture(), "org.jgan.biggan", "0");
         c.add(Kind.ARCHITECTURE, "stylegan", new StyleGanArchitecture(), "org.jgan.stylegan", "0");
+        c.add(Kind.ARCHITECTURE, "r3gan", new R3ganArchitecture(), "org.jgan.r3gan", "0");
         c.add(Kind.LOSS, "nonsaturating", new NonSaturatingLoss(), "org.jgan.losses", "0");
         c.add(Kind.LOSS, "minimax", new MinimaxLoss(), "org.jgan.losses", "0");
         c.add(Kind.DATASET, "ring8", new RingDataset(), "org.jgan.datasets.mixture", "0");

@@ -32,7 +32,7 @@ public final class RunMetaType implements MetaTypeProvider {
         @Override
         public String getDescription() {
             return "One GAN training run: components and hyperparameters. Component options are further keys: "
-                    + "architecture.X, loss.X, dataset.X, regularizer.NAME.X, metric.NAME.X";
+                    + "architecture.X, loss.X, dataset.X, regularizer.NAME.X, metric.NAME.X, schedule.TARGET";
         }
 
         @Override

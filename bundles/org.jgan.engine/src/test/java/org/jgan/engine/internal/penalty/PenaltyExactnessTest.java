@@ -151,6 +151,9 @@ class PenaltyExactnessTest {
                 "latent", "16", "batchSize", "256", "lrG", "1e-3", "lrD", "1e-3", "metrics", "none");
         Map<String, String> images = Map.of("dataset", "test-images", "dataset.channels", "1", "metrics", "none",
                 "architecture.channels", "8", "emaStart", "0");
+        Map<String, String> r3gan = new HashMap<>(images);
+        r3gan.remove("architecture.channels");
+        r3gan.put("architecture", "r3gan");
         return Stream.of(
                 Arguments.of("mlp relu (ring-8 preset, 2 x 128)", ring, 300, 6),
                 Arguments.of("mlp leakyrelu", with(ring, "architecture.activation", "leakyrelu"), 300, 6),
@@ -177,7 +180,15 @@ class PenaltyExactnessTest {
                         "beta1", "0", "beta2", "0.999"), 50, 1),
                 Arguments.of("stylegan minibatch stddev, equalized (32x32, batch 32)", with(images, "architecture",
                         "stylegan", "dataset.size", "32", "loss", "nonsaturating", "latent", "16", "batchSize", "32",
-                        "lrG", "2e-3", "lrD", "2e-3", "beta1", "0", "beta2", "0.99"), 50, 1));
+                        "lrG", "2e-3", "lrD", "2e-3", "beta1", "0", "beta2", "0.99"), 50, 1),
+                Arguments.of("r3gan grouped convolutions, filtered resampling, leakyrelu (28x28, batch 32)", with(r3gan,
+                        "dataset.size", "28", "architecture.widths", "8,8,4",
+                        "architecture.cardinality", "2", "loss", "rpgan", "latent", "16", "batchSize", "32",
+                        "lrG", "2e-4", "lrD", "2e-4", "beta1", "0", "beta2", "0.9"), 50, 1),
+                Arguments.of("r3gan projection, 4 classes (32x32, batch 32)", with(r3gan,
+                        "dataset.size", "32", "dataset.classes", "4", "architecture.widths", "8,8,4,4",
+                        "architecture.cardinality", "4,4,2,2", "loss", "rpgan", "latent", "16", "batchSize", "32",
+                        "lrG", "2e-4", "lrD", "2e-4", "beta1", "0", "beta2", "0.9"), 50, 1));
     }
 
     private static Map<String, String> with(Map<String, String> base, String... kv) {
