@@ -13,8 +13,8 @@ import org.nd4j.autodiff.samediff.SameDiff;
 import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.api.ops.impl.layers.convolution.config.Conv2DConfig;
-import org.nd4j.linalg.api.ops.impl.layers.convolution.config.DeConv2DConfig;
 import org.nd4j.linalg.api.ops.impl.layers.convolution.config.PaddingMode;
+import org.nd4j.linalg.api.ops.impl.layers.convolution.config.Pooling2DConfig;
 import org.nd4j.linalg.factory.Nd4j;
 
 /** The R3GAN networks of one run (Huang et al. 2024); see {@link R3ganArchitecture} for the plan. */
@@ -187,41 +187,46 @@ final class R3ganNetworks implements Networks {
         return gain == 0 ? Initializer.zeros() : Initializer.normal(gain / Math.sqrt(fanIn));
     }
 
-    /**
-     * The [1, 3, 3, 1] / 8 binomial filter in two dimensions (the outer product of R3GAN's [1, 2, 1] convolved with
-     * [1, 1], normalised to sum 1).
-     */
-    static INDArray lowpass() {
-        double[] f = {1, 3, 3, 1};
-        float[][] k = new float[4][4];
-        for (int i = 0; i < 4; i++) {
-            for (int j = 0; j < 4; j++) {
-                k[i][j] = (float) (f[i] * f[j] / 64);
+    /** The [1, 2, 1] / 4 binomial filter in two dimensions, {@code [3, 3, channels, 1]} for a depthwise convolution. */
+    static INDArray binomial3(long channels, DataType type) {
+        double[] f = {1, 2, 1};
+        INDArray k = Nd4j.create(DataType.DOUBLE, 3, 3, channels, 1);
+        for (int i = 0; i < 3; i++) {
+            for (int j = 0; j < 3; j++) {
+                for (long c = 0; c < channels; c++) {
+                    k.putScalar(new long[] {i, j, c, 0}, f[i] * f[j] / 16);
+                }
             }
         }
-        return Nd4j.create(k).castTo(DataType.FLOAT);
+        return k.castTo(type);
     }
 
     /**
-     * Interpolative 2x upsampling of {@code [batch, c, h, h]}: zeros between the samples, then the low-pass filter
-     * times 4, each channel on its own (their upfirdn2d upsample2d; as their reference, a transposed convolution of
-     * stride 2 and padding 1).
+     * Interpolative 2x upsampling of {@code [batch, c, h, h]} with R3GAN's filter (their upfirdn2d upsample2d: zeros
+     * between the samples, then [1, 3, 3, 1] / 8 in each dimension times 2), computed as nearest-neighbour upsampling
+     * followed by a depthwise [1, 2, 1] / 4 filter: [1, 1] convolved with [1, 2, 1] / 4 is 2 x [1, 3, 3, 1] / 8, so
+     * each output is (x[m-1] + 3 x[m]) / 4 or (3 x[m] + x[m+1]) / 4 per dimension, zero beyond the border.
      */
     static SDVariable upsample(SameDiff sd, SDVariable x, long c, long h) {
-        SDVariable k = sd.constant(lowpass().mul(4).reshape(4, 4, 1, 1).castTo(x.dataType()));
-        DeConv2DConfig conf = DeConv2DConfig.builder().kH(4).kW(4).sH(2).sW(2).pH(1).pW(1).dH(1).dW(1)
-                .isSameMode(false).dataFormat("NCHW").build();
-        return sd.reshape(sd.cnn().deconv2d(sd.reshape(x, -1, 1, h, h), k, conf), -1, c, 2 * h, 2 * h);
+        return filter(sd, sd.cnn().upsampling2d(x, 2, 2, true), c);
     }
 
     /**
-     * Interpolative 2x downsampling of {@code [batch, c, h, h]}: the low-pass filter, then every second sample, each
-     * channel on its own (their upfirdn2d downsample2d; as their reference, a convolution of stride 2 and padding 1).
+     * Interpolative 2x downsampling of {@code [batch, c, h, h]} with R3GAN's filter (their upfirdn2d downsample2d:
+     * padding 1, [1, 3, 3, 1] / 8 in each dimension, every second sample), computed as a depthwise [1, 2, 1] / 4
+     * filter followed by 2x2 average pooling: [1, 2, 1] / 4 convolved with [1, 1] / 2 is [1, 3, 3, 1] / 8, so each
+     * output is (x[2i-1] + 3 x[2i] + 3 x[2i+1] + x[2i+2]) / 8 per dimension, zero beyond the border.
      */
     static SDVariable downsample(SameDiff sd, SDVariable x, long c, long h) {
-        SDVariable k = sd.constant(lowpass().reshape(4, 4, 1, 1).castTo(x.dataType()));
-        Conv2DConfig conf = Conv2DConfig.builder().kH(4).kW(4).sH(2).sW(2).pH(1).pW(1)
+        return sd.cnn().avgPooling2d(filter(sd, x, c), Pooling2DConfig.builder().kH(2).kW(2).sH(2).sW(2)
+                .paddingMode(PaddingMode.VALID).isNHWC(false).build());
+    }
+
+    /** The [1, 2, 1] / 4 filter on each channel, stride 1, zero padding 1. */
+    private static SDVariable filter(SameDiff sd, SDVariable x, long c) {
+        SDVariable k = sd.constant(binomial3(c, x.dataType()));
+        Conv2DConfig conf = Conv2DConfig.builder().kH(3).kW(3).sH(1).sW(1).pH(1).pW(1)
                 .paddingMode(PaddingMode.VALID).dataFormat("NCHW").build();
-        return sd.reshape(sd.cnn().conv2d(sd.reshape(x, -1, 1, h, h), k, conf), -1, c, h / 2, h / 2);
+        return sd.cnn().depthWiseConv2d(x, k, conf);
     }
 }

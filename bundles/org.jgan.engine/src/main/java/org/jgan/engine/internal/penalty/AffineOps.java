@@ -17,8 +17,8 @@ final class AffineOps {
     private static final Set<String> AFFINE_OPS = Set.of("add", "subtract", "reversesubtract", "add_scalar",
             "sub_scalar", "rsub_scalar", "mul_scalar", "div_scalar", "neg", "identity", "reshape", "permute",
             "transpose", "expand_dims", "squeeze", "concat", "reduce_sum", "reduce_mean", "avgpool2d", "upsampling2d",
-            "strided_slice", "tile", "matmul", "mmul", "conv2d", "deconv2d", "multiply", "divide", "zeroslike",
-            "onesLike", "ones_as", "zeros_as", "shape_of", "size_at", "stack", "unstack", "gather", "slice");
+            "strided_slice", "tile", "matmul", "mmul", "conv2d", "deconv2d", "depthwise_conv2d", "multiply", "divide",
+            "zeroslike", "onesLike", "ones_as", "zeros_as", "shape_of", "size_at", "stack", "unstack", "gather", "slice");
     /** Of the above, those affine in their first input only (a divisor or a second factor must not depend on x). */
     private static final Set<String> FIRST_INPUT_ONLY = Set.of("divide", "div_scalar");
 

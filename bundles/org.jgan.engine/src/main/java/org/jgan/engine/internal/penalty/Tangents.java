@@ -15,6 +15,7 @@ import org.nd4j.linalg.api.ops.BaseScalarOp;
 import org.nd4j.linalg.api.ops.DynamicCustomOp;
 import org.nd4j.linalg.api.ops.impl.layers.convolution.AvgPooling2D;
 import org.nd4j.linalg.api.ops.impl.layers.convolution.Conv2D;
+import org.nd4j.linalg.api.ops.impl.layers.convolution.DepthwiseConv2D;
 import org.nd4j.linalg.api.ops.impl.shape.StridedSlice;
 
 /**
@@ -26,9 +27,9 @@ import org.nd4j.linalg.api.ops.impl.shape.StridedSlice;
  * ({@code (d/dtheta) grad_x psi . v = (d/dtheta) psi'} with {@code x' = v}), exactly, without a gradient of a
  * gradient, which SameDiff 1.0.0-M2.1 cannot take.
  * <p>
- * Each op has the tangent rule of its derivative: linear ops (convolution, matrix product with a constant factor,
- * pooling, sums, reshapes, slices) are applied to the tangent without their bias; products follow the product
- * rule; ReLU and LeakyReLU ops multiply the tangent by their slope at the point (a mask with no gradient, the slope
+ * Each op has the tangent rule of its derivative: linear ops (convolution, depthwise convolution, matrix product
+ * with a constant factor, pooling, sums, reshapes, slices) are applied to the tangent without their bias; products
+ * follow the product rule; ReLU and LeakyReLU ops multiply the tangent by their slope at the point (a mask with no gradient, the slope
  * that their own backpropagation uses), and comparisons have a zero tangent, so the {@code x * mask} form that
  * {@link org.jgan.engine.internal.graph.GraphScope} builds them in gets the same rule from the product rule; casts
  * cast the tangent; smooth functions use their derivative at the point (exp, square root,
@@ -164,6 +165,13 @@ public final class Tangents {
                     requireConstant(in, 2, "dependent bias");
                 }
                 return sd.cnn.conv2d(t(in.get(0)), v(in.get(1)), ((Conv2D) f).getConfig());
+            }
+            case "depthwise_conv2d" -> {
+                requireConstant(in, 1, "dependent weights");
+                if (in.size() > 2) {
+                    requireConstant(in, 2, "dependent bias");
+                }
+                return sd.cnn.depthWiseConv2d(t(in.get(0)), v(in.get(1)), ((DepthwiseConv2D) f).getConfig());
             }
             case "avgpool2d" -> {
                 return sd.cnn.avgPooling2d(t(in.get(0)), ((AvgPooling2D) f).getConfig());

@@ -33,7 +33,8 @@ import org.junit.jupiter.api.Test;
  * <p>
  * {@code -Djgan.bench.architectures=a,b} chooses them (default all: {@code dcgan} (width 64, non-saturating, the
  * baseline), {@code sagan}, {@code biggan}, {@code stylegan}, {@code stylegan2} (StyleGAN with weight
- * demodulation), {@code resnet} (WGAN-GP's ResNet, 5 critic steps)); {@code -Djgan.bench.warmup=N} and
+ * demodulation), {@code resnet} (WGAN-GP's ResNet, 5 critic steps); {@code r3gan} (R1 + R2 every step, no PyTorch
+ * port yet) only when named); {@code -Djgan.bench.warmup=N} and
  * {@code -Djgan.bench.iterations=N} the warm-up and measured iterations (default 20 and 30; the ResNet's 5 and 10);
  * {@code -Djgan.bench.profile=N} prints the N ops that take the most time; {@code -Djgan.bench.torch=false} skips
  * PyTorch; {@code -Djgan.bench.jvmArgs="..."} adds options to each architecture's JVM ({@code {architecture}} in
@@ -54,8 +55,9 @@ class ArchitectureSpeedBenchmark {
             case "stylegan" -> preset("stylegan-fashion");
             case "stylegan2" -> withDemodulation(preset("stylegan-fashion"));
             case "resnet" -> preset("wgan-gp-resnet");
+            case "r3gan" -> preset("r3gan-fashion32");
             default -> throw new IllegalArgumentException("jgan.bench.architectures: '" + architecture
-                    + "'; expected dcgan, sagan, biggan, stylegan, stylegan2 or resnet");
+                    + "'; expected dcgan, sagan, biggan, stylegan, stylegan2, resnet or r3gan");
         });
         raw.keySet().removeIf(k -> k.startsWith("dataset."));
         raw.putAll(Map.of("dataset", "test-images", "dataset.size", "32", "dataset.channels", "1",

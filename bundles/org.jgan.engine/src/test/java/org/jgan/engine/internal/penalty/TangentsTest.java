@@ -61,6 +61,9 @@ class TangentsTest {
                 new Op("matmul, transposed result", m, (sd, x) -> sd.mmul(constant(sd, "w", 2, 3), x, false, false, true)),
                 new Op("conv2d with bias", img, (sd, x) -> sd.cnn.conv2d(x, constant(sd, "k", 3, 3, 3, 4),
                         constant(sd, "kb", 4), Conv2DConfig.builder().kH(3).kW(3).sH(2).sW(2).pH(1).pW(1).build())),
+                new Op("depthwise_conv2d, stride 2", img, (sd, x) -> sd.cnn.depthWiseConv2d(x,
+                        constant(sd, "dk", 4, 4, 3, 2), Conv2DConfig.builder().kH(4).kW(4).sH(2).sW(2).pH(1).pW(1)
+                        .build())),
                 new Op("avgpool2d", img, (sd, x) -> sd.cnn.avgPooling2d(x, Pooling2DConfig.builder().kH(2).kW(2)
                         .sH(2).sW(2).build())),
                 new Op("reshape, permute, expand_dims", img, (sd, x) -> sd.expandDims(sd.permute(sd.reshape(x, 2, 3,
