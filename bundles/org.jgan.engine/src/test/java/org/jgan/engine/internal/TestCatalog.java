@@ -58,6 +58,8 @@ public final class TestCatalog {
         c.add(Kind.DATASET, "ring8", new RingDataset(), "org.jgan.datasets.mixture", "0");
         c.add(Kind.DATASET, "grid25", new GridDataset(), "org.jgan.datasets.mixture", "0");
         c.add(Kind.DATASET, "idx", new IdxDataset(), "org.jgan.datasets.image", "0");
+        c.add(Kind.DATASET, "cifar10", new org.jgan.datasets.image.internal.Cifar10Dataset(), "org.jgan.datasets.image",
+                "0");
         c.add(Kind.DATASET, "submanifold7", new SubmanifoldDataset(), "org.jgan.datasets.mixture", "0");
         c.add(Kind.DATASET, "test-images", new TestImages(), "org.jgan.engine.tests", "0");
         c.add(Kind.METRIC, "mixture", new MixtureMetric(), "org.jgan.metrics.mixture", "0");

@@ -21,7 +21,8 @@ class PresetFileTest {
     void everyShippedRecipeIsAFileWithADescriptionAndSettings() throws IOException {
         List<PresetFile> all = PresetFiles.onClassPath();
         assertEquals(List.of("biggan-fashion", "cgan-fashion", "dcgan-fashion", "default", "feature-matching",
-                "grid25", "improved-gan", "infogan-fashion", "pacgan-grid25", "pacgan-ring8", "roth", "sagan-32",
+                "grid25", "improved-gan", "infogan-fashion", "pacgan-grid25", "pacgan-ring8", "r3gan-cifar10", "r3gan-fashion",
+                "r3gan-fashion32", "roth", "sagan-32",
                 "sagan-64", "stylegan-fashion",
                 "submanifold7", "submanifold7-roth", "ttur-sagan", "wgan", "wgan-gp", "wgan-gp-resnet"),
                 all.stream().map(PresetFile::name).toList());

@@ -19,14 +19,18 @@ class PresetsTest {
         for (PresetFile preset : PresetFiles.onClassPath()) {
             Map<String, String> raw = new HashMap<>(preset.settings());
             raw.put("batchSize", "16");
-            if ("idx".equals(raw.get("dataset"))) {
-                // small networks for one step; the generated images stand in where Fashion-MNIST is not installed
-                raw.put("architecture.channels", "8");
-                if (!java.nio.file.Files.isDirectory(java.nio.file.Path.of("/usr/share/datasets/fashion-mnist"))) {
+            String dataset = raw.get("dataset");
+            if ("idx".equals(dataset) || "cifar10".equals(dataset)) {
+                // small networks for one step; the generated images stand in where the data set is not installed
+                raw.put("r3gan".equals(raw.get("architecture")) ? "architecture.widths" : "architecture.channels", "8");
+                boolean cifar = "cifar10".equals(dataset);
+                if (!java.nio.file.Files.isDirectory(java.nio.file.Path.of(cifar
+                        ? "/usr/share/datasets/cifar-10-batches-bin" : "/usr/share/datasets/fashion-mnist"))) {
                     raw.keySet().removeIf(k -> k.startsWith("dataset."));
                     raw.put("dataset", "test-images");
-                    raw.put("dataset.size", preset.settings().getOrDefault("dataset.size", "28"));
-                    raw.put("dataset.channels", "1");
+                    raw.put("dataset.size", preset.settings().getOrDefault("dataset.size", cifar ? "32" : "28"));
+                    raw.put("dataset.channels", cifar ? "3" : "1");
+                    raw.put("dataset.classes", cifar ? "10" : "0");
                 }
             }
             RunSpec spec = RunSpec.parse(raw, TestCatalog.create(), "preset");
@@ -36,7 +40,7 @@ class PresetsTest {
             assertTrue(Double.isFinite(d.get("d_loss")) && Double.isFinite(g.get("g_loss")), preset.name());
             checked++;
         }
-        assertEquals(20, checked, "presets checked");
+        assertEquals(23, checked, "presets checked");
     }
 
     @Test
@@ -50,6 +54,39 @@ class PresetsTest {
         RunSpec improved = RunSpec.parse(PresetFiles.named("improved-gan").settings(), TestCatalog.create(), "improved");
         assertEquals(0.9, improved.loss().options().getDouble("realLabel"), 0);
         assertEquals(100, improved.architecture().options().getInt("minibatchKernels"));
+    }
+
+    /**
+     * R3GAN's recipe (brownvc/R3GAN, train.py, its CIFAR-10 preset): RpGAN with R1 and R2, gamma 0.05 falling 10x, Adam
+     * beta1 0 with lr 2e-4 -> 5e-5 and beta2 0.9 -> 0.99, the EMA half-life growing from 0, all on cosine schedules
+     * over the run; noise dimension 64.
+     */
+    @Test
+    void r3ganPresetsScheduleItsHyperparameters() throws java.io.IOException {
+        for (String name : new String[] {"r3gan-fashion", "r3gan-fashion32", "r3gan-cifar10"}) {
+            RunSpec spec = RunSpec.parse(PresetFiles.named(name).settings(), TestCatalog.create(), name);
+            RunSettings s = spec.settings();
+            long end = s.iterations();
+            assertEquals("rpgan", s.loss(), name);
+            assertEquals("r3gan", s.architecture(), name);
+            assertEquals(64, s.latent(), name);
+            assertEquals(0, s.beta1(), 0, name);
+            assertEquals(2e-4, spec.value("lrG", 0), 1e-15, name);
+            assertEquals(5e-5, spec.value("lrD", end), 1e-15, name);
+            assertEquals(1.25e-4, spec.value("lrG", end / 2), 1e-12, name + ": cosine midpoint");
+            assertEquals(0.9, spec.value("beta2", 0), 1e-15, name);
+            assertEquals(0.99, spec.value("beta2", end), 1e-15, name);
+            for (RunSpec.RegularizerChoice r : spec.regularizers()) {
+                double gamma = r.options().getDouble("gamma");
+                assertEquals(0.05, gamma * spec.value("regularizer." + r.name() + ".weight", 0), 1e-15, name);
+                assertEquals(0.005, gamma * spec.value("regularizer." + r.name() + ".weight", end), 1e-15, name);
+            }
+            assertEquals(java.util.List.of("r1", "r2"), spec.regularizers().stream().map(RunSpec.RegularizerChoice::name)
+                    .toList(), name);
+            assertTrue(spec.keepsAverage(), name);
+            assertEquals(0, spec.emaDecay(0), 0, name + ": the average starts as a copy of G");
+            assertEquals(Math.pow(0.5, 32 / 40000.0), spec.emaDecay(end), 1e-12, name);
+        }
     }
 
     /**
