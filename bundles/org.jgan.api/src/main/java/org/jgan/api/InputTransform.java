@@ -47,5 +47,15 @@ public interface InputTransform extends GanComponent {
          * @since 1.11
          */
         SDVariable uniform(String name, long... shape);
+
+        /**
+         * A state buffer of the discriminator ({@link NetworkScope#buffer} of its scope: created with {@code init} on
+         * first use, saved in checkpoints), which the transform reads and a term of the discriminator may update after
+         * each of its steps ({@link NetworkScope#updateBuffer}), e.g. the augmentation probability p that ADA (Karras
+         * et al. 2020) tunes from D's outputs on real data.
+         *
+         * @since 1.12
+         */
+        SDVariable buffer(String name, Initializer init, long... shape);
     }
 }

@@ -81,6 +81,7 @@ public final class TestCatalog {
         c.add(Kind.REGULARIZER, "historical-averaging", new HistoricalAveraging(), "org.jgan.regularizers", "0");
         c.add(Kind.REGULARIZER, "lecam", new org.jgan.regularizers.internal.LeCamRegularizer(), "org.jgan.regularizers", "0");
         c.add(Kind.INPUT_TRANSFORM, "instance-noise", new InstanceNoise(), "org.jgan.regularizers", "0");
+        c.add(Kind.REGULARIZER, "ada", new org.jgan.regularizers.internal.AdaTuning(), "org.jgan.regularizers", "0");
         c.add(Kind.INPUT_TRANSFORM, "diffaugment", new org.jgan.regularizers.internal.DiffAugment(), "org.jgan.regularizers", "0");
         c.add(Kind.REGULARIZER, "infogan", new InfoGanTerm(), "org.jgan.regularizers", "0");
         return c;

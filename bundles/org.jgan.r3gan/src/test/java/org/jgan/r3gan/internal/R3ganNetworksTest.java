@@ -103,6 +103,36 @@ class R3ganNetworksTest {
         assertEquals(1 / 7.0, std(store.params.get("d/s0/basis")), 0.02, "D's basis: fan-in 7 x 7 (28x28 starts at 7)");
     }
 
+    /** The layer table of docs/architectures.md ("R3GAN"), preset r3gan-fashion's networks. */
+    @Test
+    void parameterCountsMatchTheDocumentation() {
+        DataShape shape = new DataShape(1, 28, 28);
+        Networks nets = new R3ganArchitecture().create(shape, 64, 0, Options.resolve("architecture 'r3gan'",
+                R3ganArchitecture.OPTIONS, Map.of("widths", "64,64,32", "cardinality", "4", "blocks", "1")));
+        SameDiff sd = SameDiff.create();
+        TestScope.Store store = new TestScope.Store();
+        nets.generator(new TestScope(sd, Side.GENERATOR, true, store), sd.placeHolder("z", DataType.FLOAT, -1, 64),
+                null);
+        nets.discriminator(new TestScope(sd, Side.DISCRIMINATOR, true, store),
+                sd.placeHolder("x", DataType.FLOAT, shape.batched(-1)), null);
+        assertEquals(7_232, count(store, "g/s0/basis"));
+        assertEquals(53_504, count(store, "g/s0/b0/"));
+        assertEquals(53_504, count(store, "g/s1/"));
+        assertEquals(15_488, count(store, "g/s2/"));
+        assertEquals(32, count(store, "g/out/"));
+        assertEquals(129_760, count(store, "g/"));
+        assertEquals(13_472, count(store, "d/in/") + count(store, "d/s2/b0/"));
+        assertEquals(55_552, count(store, "d/s2/down/") + count(store, "d/s1/b0/"));
+        assertEquals(53_504, count(store, "d/s0/b0/"));
+        assertEquals(3_200, count(store, "d/s0/basis"));
+        assertEquals(125_728, count(store, "d/"));
+    }
+
+    private static long count(TestScope.Store store, String prefix) {
+        return store.params.entrySet().stream().filter(e -> e.getKey().startsWith(prefix))
+                .mapToLong(e -> e.getValue().length()).sum();
+    }
+
     private static double std(INDArray a) {
         return a.castTo(DataType.DOUBLE).stdNumber().doubleValue();
     }

@@ -3,6 +3,7 @@ package org.jgan.regularizers.internal;
 import java.util.ArrayList;
 import java.util.List;
 import org.jgan.api.GanName;
+import org.jgan.api.Initializer;
 import org.jgan.api.InputTransform;
 import org.jgan.api.OptionSpec;
 import org.jgan.api.Options;
@@ -27,12 +28,20 @@ import org.osgi.service.component.annotations.Component;
  * (u uniform in [0, 1); ratios 1/8 and 1/2 as in the authors' code). The translation is two products with one-hot shift
  * matrices, {@code T_y x T_x^T}, and the cutout a product with a mask, so the gradient with respect to x is exact and
  * reaches G. Images only ({@code [C, H, W]}).
+ * <p>
+ * With {@code probability} p below 1, each transformation is applied to each image with probability p (a fresh
+ * draw per image, transformation and step; the others pass unchanged), as the augmentations of ADA (Karras et al.
+ * 2020, "Training generative adversarial networks with limited data", section 2.2). With {@code adaptive}, p is the
+ * discriminator's buffer {@value #ADA_P}, starting at 0, which the term {@code ada} ({@link AdaTuning}) moves after
+ * each D step from the sign of D's outputs on real data (ADA's section 3).
  */
 @Component(service = InputTransform.class)
 @GanName("diffaugment")
 public final class DiffAugment implements InputTransform {
 
     private static final List<String> POLICIES = List.of("color", "translation", "cutout");
+    /** The discriminator's buffer holding ADA's probability p. */
+    static final String ADA_P = "ada/p";
 
     @Override
     public String description() {
@@ -46,7 +55,11 @@ public final class DiffAugment implements InputTransform {
                         + "order: color, translation, cutout (the paper's full policy)"),
                 OptionSpec.ofDouble("translation", 0.125, 0, 1, "Largest shift as a fraction of the image size"),
                 OptionSpec.ofDouble("cutout", 0.5, 0, 1, "Side of the cut-out square as a fraction of the image "
-                        + "size"));
+                        + "size"),
+                OptionSpec.ofDouble("probability", 1, 0, 1, "Probability p that each transformation is applied to "
+                        + "an image (1: DiffAugment, every image; below 1: ADA's per-image augmentation)"),
+                OptionSpec.ofBoolean("adaptive", false, "ADA: p is tuned during training from the sign of D's "
+                        + "outputs on real data (starting at 0, probability ignored); needs the regularizer ada"));
     }
 
     /** The transformations of a policy, in order; one clear line for an unknown one. */
@@ -74,17 +87,36 @@ public final class DiffAugment implements InputTransform {
         }
         long[] dims = context.shape().dims();
         String side = real ? "real" : "fake";
+        boolean adaptive = options.getBoolean("adaptive");
+        double probability = options.getDouble("probability");
+        SDVariable p = adaptive ? context.buffer(ADA_P, Initializer.zeros(), 1) : null;
         SDVariable out = x;
-        for (String p : policy(options)) {
-            out = switch (p) {
+        for (String policy : policy(options)) {
+            SDVariable augmented = switch (policy) {
                 case "color" -> color(out, context.uniform(side + "_color", -1, 3));
                 case "translation" -> translate(context.sd(), out, dims,
                         context.uniform(side + "_translation", -1, 2), options.getDouble("translation"));
                 default -> cutout(context.sd(), out, dims, context.uniform(side + "_cutout", -1, 2),
                         options.getDouble("cutout"));
             };
+            if (!adaptive && probability == 1) {
+                out = augmented;
+            } else {
+                SDVariable draw = context.uniform(side + "_" + policy + "_apply", -1, 1, 1, 1);
+                out = gate(out, augmented, adaptive ? draw.lt(context.sd().reshape(p, 1, 1, 1, 1))
+                        : draw.lt(probability));
+            }
         }
         return out;
+    }
+
+    /**
+     * {@code x + m (augmented - x)} with the per-image 0/1 mask {@code m = [u < p]} (a comparison: no gradient
+     * through it); the gradient reaches x through both the augmented and the unchanged images.
+     */
+    static SDVariable gate(SDVariable x, SDVariable augmented, SDVariable applied) {
+        SDVariable m = applied.castTo(x.dataType());
+        return x.add(augmented.sub(x).mul(m));
     }
 
     /** Brightness, saturation and contrast with the draws {@code u [n, 3]}. */

@@ -1,6 +1,7 @@
 package org.jgan.regularizers.internal;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 
 import java.util.HashMap;
@@ -46,9 +47,18 @@ class DiffAugmentTest {
             return new DataShape(C, H, H);
         }
 
+        /** The discriminator's buffers this context hands out: a variable of its initial value. */
+        final Map<String, SDVariable> buffers = new HashMap<>();
+
         @Override
         public SDVariable noise(String name, long... shape) {
             throw new UnsupportedOperationException();
+        }
+
+        @Override
+        public SDVariable buffer(String name, org.jgan.api.Initializer init, long... shape) {
+            return buffers.computeIfAbsent(name, n -> sd.var("buffer_" + n, init.create(shape,
+                    java.util.random.RandomGenerator.of("L64X128MixRandom"))));
         }
 
         @Override
@@ -203,12 +213,62 @@ class DiffAugmentTest {
 
     /** d/dx of sum(w * T(x)) by SameDiff against central differences, for each transformation and all three. */
     @Test
+    void withAProbabilityAnImageIsAugmentedWhereItsDrawIsBelowIt() {
+        double[][][][] x = image(5);
+        Map<String, double[][]> u = new HashMap<>(Map.of("real_cutout", new double[][] {{0.3, 0.6}, {0.5, 0.2}}));
+        double[][][][] all = augment("cutout", x, u);
+        // image 0 draws 0.2 < p = 0.5 and is cut out, image 1 draws 0.7 and passes unchanged
+        u.put("real_cutout_apply", new double[][] {{0.2}, {0.7}});
+        double[][][][] fixed = augmentWith(Map.of("policy", "cutout", "probability", "0.5"), x, u, -1);
+        double[][][][] adaptive = augmentWith(Map.of("policy", "cutout", "adaptive", "true"), x, u, 0.5);
+        double[][][][] adaptiveAtZero = augmentWith(Map.of("policy", "cutout", "adaptive", "true"), x, u, 0);
+        double[][][][] expected = {all[0], x[1]};
+        assertClose(expected, fixed);
+        assertClose(expected, adaptive);
+        assertClose(x, adaptiveAtZero);
+        assertTrue(java.util.Arrays.deepToString(all[0]).compareTo(java.util.Arrays.deepToString(x[0])) != 0,
+                "the cutout changes image 0");
+    }
+
+    /**
+     * The transform with these options on x; with {@code p >= 0} the discriminator's buffer ada/p holds p when the
+     * graph runs.
+     */
+    private static double[][][][] augmentWith(Map<String, String> given, double[][][][] x, Map<String, double[][]> u,
+            double p) {
+        Context c = new Context();
+        SDVariable in = c.sd.placeHolder("x", DataType.FLOAT, -1, C, H, H);
+        Map<String, String> all = new HashMap<>(Map.of("translation", "0.34", "cutout", "0.5"));
+        all.putAll(given);
+        SDVariable out = new DiffAugment().apply(c, in, true, Options.resolve("diffaugment",
+                new DiffAugment().options(), all));
+        if (p >= 0) {
+            c.buffers.get(DiffAugment.ADA_P).getArr().assign(p);
+        }
+        Map<String, INDArray> feed = new HashMap<>();
+        feed.put("x", Nd4j.create(x).castTo(DataType.FLOAT));
+        u.forEach((name, v) -> {
+            INDArray a = Nd4j.create(v).castTo(DataType.FLOAT);
+            feed.put(name, name.endsWith("_apply") ? a.reshape(-1, 1, 1, 1) : a);
+        });
+        INDArray y = c.sd.outputSingle(feed, out.name()).castTo(DataType.DOUBLE);
+        return pixels((n, ch, i, j) -> y.getDouble(n, ch, i, j));
+    }
+
+    @Test
     void gradientsFlowThroughEveryTransformation() {
-        for (String policy : new String[] {"color", "translation", "cutout", "color,translation,cutout"}) {
+        for (String policy : new String[] {"color", "translation", "cutout", "color,translation,cutout",
+                "color,translation,cutout p=0.5"}) {
             Context c = new Context();
             SDVariable in = c.sd.placeHolder("x", DataType.FLOAT, -1, C, H, H);
             SDVariable weights = c.sd.var("w", Nd4j.rand(DataType.FLOAT, N, C, H, H).subi(0.5));
-            SDVariable loss = new DiffAugment().apply(c, in, false, options(policy)).mul(weights).sum();
+            Map<String, String> opts = new HashMap<>(Map.of("policy", policy.split(" ")[0], "translation", "0.34",
+                    "cutout", "0.5"));
+            if (policy.endsWith("p=0.5")) {
+                opts.put("probability", "0.5");
+            }
+            SDVariable loss = new DiffAugment().apply(c, in, false, Options.resolve("diffaugment",
+                    new DiffAugment().options(), opts)).mul(weights).sum();
             c.sd.setLossVariables(loss.name());
             Map<String, INDArray> feed = new HashMap<>();
             INDArray x = Nd4j.create(image(4)).castTo(DataType.FLOAT);
@@ -216,6 +276,11 @@ class DiffAugmentTest {
             feed.put("fake_color", Nd4j.create(new double[][] {{0.8, 0.3, 0.9}, {0.1, 0.75, 0.2}}).castTo(DataType.FLOAT));
             feed.put("fake_translation", Nd4j.create(new double[][] {{0.65, 0.05}, {0.45, 0.95}}).castTo(DataType.FLOAT));
             feed.put("fake_cutout", Nd4j.create(new double[][] {{0.5, 0.0}, {0.9, 0.34}}).castTo(DataType.FLOAT));
+            for (String t : new String[] {"color", "translation", "cutout"}) {
+                // image 0 augmented, image 1 not
+                feed.put("fake_" + t + "_apply", Nd4j.create(new double[] {0.3, 0.8}).castTo(DataType.FLOAT)
+                        .reshape(2, 1, 1, 1));
+            }
             feed.keySet().retainAll(c.draws.keySet().stream().collect(java.util.stream.Collectors.toSet()));
             feed.put("x", x);
             INDArray g;

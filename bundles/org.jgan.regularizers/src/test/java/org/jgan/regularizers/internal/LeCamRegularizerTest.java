@@ -22,7 +22,7 @@ import org.nd4j.linalg.factory.Nd4j;
 class LeCamRegularizerTest {
 
     /** D's logits on data and samples as placeholders; buffers as variables whose updates the test applies. */
-    private static final class Context implements RegularizationContext, NetworkScope {
+    static final class Context implements RegularizationContext, NetworkScope {
         final SameDiff sd = SameDiff.create();
         final SDVariable real = sd.placeHolder("real", DataType.FLOAT, -1, 1);
         final SDVariable fake = sd.placeHolder("fake", DataType.FLOAT, -1, 1);

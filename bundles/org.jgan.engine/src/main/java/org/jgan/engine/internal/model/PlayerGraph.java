@@ -81,7 +81,7 @@ public final class PlayerGraph {
             SDVariable fake = networks.generator(g, z, fakeLabels);
             SDVariable seenReal = x;
             SDVariable seenFake = fake;
-            InputContext inputs = new InputContext(batchSize, shape);
+            InputContext inputs = new InputContext(batchSize, shape, d);
             for (RunSpec.RegularizerChoice r : spec.regularizers()) {
                 if (r.kind() == Kind.INPUT_TRANSFORM) {
                     InputTransform t = (InputTransform) r.entry().component();
@@ -167,10 +167,17 @@ public final class PlayerGraph {
     private final class InputContext implements InputTransform.InputContext {
         private final int batchSize;
         private final DataShape shape;
+        private final GraphScope discriminator;
 
-        InputContext(int batchSize, DataShape shape) {
+        InputContext(int batchSize, DataShape shape, GraphScope discriminator) {
             this.batchSize = batchSize;
             this.shape = shape;
+            this.discriminator = discriminator;
+        }
+
+        @Override
+        public SDVariable buffer(String name, org.jgan.api.Initializer init, long... shape) {
+            return discriminator.buffer(name, init, shape);
         }
 
         @Override

@@ -36,7 +36,7 @@ class RunSpecTest {
         assertTrue(reject(Map.of("epochs", "3")).getMessage().startsWith("unknown setting 'epochs'; known settings: name,"));
         assertEquals("architecture 'mlp': unknown option 'depth'; known options: activation, dHidden, dLayers, dMaxout, gHidden, gLayers, gNorm, hidden, init, initStd, leak, minibatchKernelDims, minibatchKernels, vbnReference",
                 reject(Map.of("architecture.depth", "3")).getMessage());
-        assertEquals("unknown regularizer 'r3'; installed: clip, diffaugment, dragan, feature-matching, historical-averaging, infogan, instance-noise, lecam, orthogonal, r1, r2, roth, roth-f, spectral-norm, wgan-gp",
+        assertEquals("unknown regularizer 'r3'; installed: ada, clip, diffaugment, dragan, feature-matching, historical-averaging, infogan, instance-noise, lecam, orthogonal, r1, r2, roth, roth-f, spectral-norm, wgan-gp",
                 reject(Map.of("regularizers", "r3")).getMessage());
         assertTrue(reject(Map.of("regularizer.r1.weight", "3")).getMessage()
                 .startsWith("settings 'regularizer.r1.*' name no chosen component"));

@@ -28,7 +28,12 @@ class CombinationTest {
             for (String reg : regularizers) {
                 Map<String, String> raw = new HashMap<>(Map.of("loss", loss.name(), "regularizers", reg,
                         "batchSize", "16", "architecture.hidden", "8", "dataset", "submanifold7", "dSteps", "2"));
-                if (reg.equals("diffaugment")) {
+                if (reg.equals("ada")) {
+                    // ADA tunes diffaugment's probability
+                    raw.put("regularizers", "diffaugment,ada");
+                    raw.put("regularizer.diffaugment.adaptive", "true");
+                }
+                if (reg.equals("diffaugment") || reg.equals("ada")) {
                     // it augments images: small generated ones, through the MLP (which flattens them)
                     raw.put("dataset", "test-images");
                     raw.put("dataset.size", "8");

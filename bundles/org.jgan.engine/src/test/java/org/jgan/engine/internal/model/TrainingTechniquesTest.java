@@ -261,6 +261,10 @@ class TrainingTechniquesTest {
             public SDVariable uniform(String name, long... shape) {
                 throw new UnsupportedOperationException("instance noise draws normal noise only");
             }
+
+            public SDVariable buffer(String name, org.jgan.api.Initializer init, long... shape) {
+                throw new UnsupportedOperationException("instance noise keeps no state");
+            }
         };
         InstanceNoise noise = new InstanceNoise();
         SDVariable x = sd.placeHolder("x", DataType.FLOAT, -1, 1);
@@ -331,6 +335,31 @@ class TrainingTechniquesTest {
         GanModel restored = model(raw);
         restored.restore(m.checkpoint(3));
         assertEquals(0, restored.sample(8, 5).sub(emaSamples).norm2Number().doubleValue(), 1e-6);
+    }
+
+    @Test
+    void adasProbabilityIsADiscriminatorBufferThatItsStepsMoveAndCheckpointsKeep() {
+        Map<String, String> raw = Map.of("regularizers", "diffaugment,ada", "regularizer.diffaugment.adaptive", "true",
+                "regularizer.ada.kimg", "0.128", "dataset", "test-images", "dataset.size", "8", "dataset.channels", "1",
+                "batchSize", "32");
+        try (GanModel m = model(raw)) {
+            assertEquals(0, arrays(m, "buffer/").get("d/buffer/ada/p").getDouble(0), 0, "p starts at 0");
+            m.discriminatorStep(0, 0);
+            double p1 = arrays(m, "buffer/").get("d/buffer/ada/p").getDouble(0);
+            // a step of 32 / 128 = 0.25 up, or down and clipped at 0
+            assertTrue(p1 == 0 || Math.abs(p1 - 0.25) < 1e-6, "p after one D step: " + p1);
+            m.generatorStep(0);
+            assertEquals(p1, arrays(m, "buffer/").get("d/buffer/ada/p").getDouble(0), 0, "G's steps leave p alone");
+            for (int it = 1; it < 6; it++) {
+                m.discriminatorStep(it, 0);
+            }
+            double p = arrays(m, "buffer/").get("d/buffer/ada/p").getDouble(0);
+            assertEquals(0, Math.abs(p * 4 - Math.rint(p * 4)), 1e-5, "p moves in steps of 0.25: " + p);
+            try (GanModel restored = model(raw)) {
+                restored.restore(m.checkpoint(6));
+                assertEquals(p, arrays(restored, "buffer/").get("d/buffer/ada/p").getDouble(0), 0);
+            }
+        }
     }
 
     @Test
