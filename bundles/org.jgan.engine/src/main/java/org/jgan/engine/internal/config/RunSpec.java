@@ -144,7 +144,25 @@ public record RunSpec(String name, RunSettings settings, Choice architecture, Ch
                 throw new IllegalArgumentException("setting '" + SCHEDULE + target + "' schedules no setting of this "
                         + "run; expected one of " + String.join(", ", targets.stream().map(t -> SCHEDULE + t).toList()));
             }
-            out.put(target, ValueSchedule.parse(SCHEDULE + target, text));
+            ValueSchedule schedule = ValueSchedule.parse(SCHEDULE + target, text);
+            // the values it passes through lie between from, the base and to: each must be a value of the setting,
+            // or 0 (a learning rate warming up from 0 or decaying to it)
+            for (double v : new double[] {schedule.to(), schedule.from()}) {
+                if (v == 0 || v == schedule.from() && schedule.warmup() == 0) {
+                    continue;
+                }
+                try {
+                    if (RunSettings.isSetting(target)) {
+                        RunSettings.check(target, Double.toString(v));
+                    } else if (v < 0) {
+                        throw new IllegalArgumentException("a weight is at least 0");
+                    }
+                } catch (IllegalArgumentException e) {
+                    throw new IllegalArgumentException("setting '" + SCHEDULE + target + "' is '" + text + "': it "
+                            + "reaches " + v + ", which '" + target + "' cannot take (" + e.getMessage() + ")");
+                }
+            }
+            out.put(target, schedule);
         });
         return out;
     }

@@ -141,6 +141,14 @@ class ScheduledSettingsTest {
                 () -> spec(Map.of("schedule.batchSize", "cosine(to=4)")));
         assertTrue(unknown.getMessage().startsWith("setting 'schedule.batchSize' schedules no setting of this run; "
                 + "expected one of schedule.lrG, schedule.lrD"), unknown.getMessage());
+        IllegalArgumentException range = assertThrows(IllegalArgumentException.class,
+                () -> spec(Map.of("schedule.beta2", "cosine(to=1.5)")));
+        assertTrue(range.getMessage().startsWith("setting 'schedule.beta2' is 'cosine(to=1.5)': it reaches 1.5, "
+                + "which 'beta2' cannot take"), range.getMessage());
+        assertThrows(IllegalArgumentException.class, () -> spec(Map.of("regularizers", "r1",
+                "schedule.regularizer.r1.weight", "cosine(to=-1)")));
+        assertThrows(IllegalArgumentException.class, () -> spec(Map.of("schedule.lrG",
+                "cosine(to=1e-5, warmup=10, from=-1)")), "a warm-up from a negative learning rate");
         IllegalArgumentException notChosen = assertThrows(IllegalArgumentException.class,
                 () -> spec(Map.of("schedule.regularizer.r2.weight", "cosine(to=4)")));
         assertTrue(notChosen.getMessage().contains("schedule.regularizer.r2.weight"), notChosen.getMessage());
