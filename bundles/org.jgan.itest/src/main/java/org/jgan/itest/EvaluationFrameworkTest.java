@@ -47,19 +47,7 @@ class EvaluationFrameworkTest {
 
     /** Twelve 28x28 grey PNGs: dark and light squares. */
     private Path images() throws Exception {
-        Path images = Path.of(context.getProperty("jgan.itest.dir"), STAMP, "images");
-        for (int i = 0; i < 12; i++) {
-            Files.createDirectories(images);
-            java.awt.image.BufferedImage img = new java.awt.image.BufferedImage(28, 28,
-                    java.awt.image.BufferedImage.TYPE_BYTE_GRAY);
-            for (int y = 4; y < 24; y++) {
-                for (int x = 4 + i % 3; x < 20 + i % 5; x++) {
-                    img.getRaster().setSample(x, y, 0, i % 2 == 0 ? 60 + i : 220 - i);
-                }
-            }
-            javax.imageio.ImageIO.write(img, "png", images.resolve(i + ".png").toFile());
-        }
-        return images;
+        return GreyImages.write(Path.of(context.getProperty("jgan.itest.dir"), STAMP, "images"), 12);
     }
 
     private RunStatusDTO train(String name, Path images, String extra) throws Exception {

@@ -60,17 +60,7 @@ class ModernArchitecturesFrameworkTest {
     @Test
     void r3ganPresetsTrainInsideTheFramework() throws Exception {
         Path dir = Path.of(context.getProperty("jgan.itest.dir"), "r3gan-" + System.currentTimeMillis());
-        Path images = Files.createDirectories(dir.resolve("images"));
-        for (int i = 0; i < 12; i++) {
-            java.awt.image.BufferedImage img = new java.awt.image.BufferedImage(28, 28,
-                    java.awt.image.BufferedImage.TYPE_BYTE_GRAY);
-            for (int y = 4; y < 24; y++) {
-                for (int x = 4 + i % 3; x < 20 + i % 5; x++) {
-                    img.getRaster().setSample(x, y, 0, i % 2 == 0 ? 60 + i : 220 - i);
-                }
-            }
-            javax.imageio.ImageIO.write(img, "png", images.resolve(i + ".png").toFile());
-        }
+        Path images = GreyImages.write(dir.resolve("images"), 12);
         for (String preset : new String[] {"r3gan-fashion", "r3gan-fashion32", "r3gan-cifar10"}) {
             String size = preset.equals("r3gan-fashion") ? "28" : "32";
             Map<String, String> settings = new HashMap<>(Map.of("name", preset + "-felix", "dataset", "image-folder",
