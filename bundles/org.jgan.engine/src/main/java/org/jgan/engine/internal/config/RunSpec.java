@@ -140,9 +140,10 @@ public record RunSpec(String name, RunSettings settings, Choice architecture, Ch
             }
         }
         given.forEach((target, text) -> {
-            if (!targets.contains(target)) {
-                throw new IllegalArgumentException("setting '" + SCHEDULE + target + "' schedules no setting of this "
-                        + "run; expected one of " + String.join(", ", targets.stream().map(t -> SCHEDULE + t).toList()));
+            requireTarget(target, targets);
+            if (text.isBlank() || text.trim().equals("none")) {
+                // no schedule: the setting keeps its value (how a preset's schedule is switched off)
+                return;
             }
             ValueSchedule schedule = ValueSchedule.parse(SCHEDULE + target, text);
             // the values it passes through lie between from, the base and to: each must be a value of the setting,
@@ -165,6 +166,13 @@ public record RunSpec(String name, RunSettings settings, Choice architecture, Ch
             out.put(target, schedule);
         });
         return out;
+    }
+
+    private static void requireTarget(String target, List<String> targets) {
+        if (!targets.contains(target)) {
+            throw new IllegalArgumentException("setting '" + SCHEDULE + target + "' schedules no setting of this run; "
+                    + "expected one of " + String.join(", ", targets.stream().map(t -> SCHEDULE + t).toList()));
+        }
     }
 
     /**

@@ -137,6 +137,9 @@ class ScheduledSettingsTest {
         assertEquals("cosine(to=1.0E-5, over=0, warmup=10, from=0.0, hold=0)", s.resolved().get("schedule.lrG"));
         assertEquals(s.schedules(), spec(Map.of("regularizers", "r1", "schedule.lrG",
                 s.resolved().get("schedule.lrG"))).schedules(), "the recorded text parses back");
+        assertTrue(spec(Map.of("regularizers", "r1", "schedule.lrG", "none")).schedules().isEmpty(),
+                "none switches a (preset's) schedule off");
+        assertFalse(spec(Map.of("regularizers", "r1", "schedule.lrG", "none")).resolved().containsKey("schedule.lrG"));
         IllegalArgumentException unknown = assertThrows(IllegalArgumentException.class,
                 () -> spec(Map.of("schedule.batchSize", "cosine(to=4)")));
         assertTrue(unknown.getMessage().startsWith("setting 'schedule.batchSize' schedules no setting of this run; "
