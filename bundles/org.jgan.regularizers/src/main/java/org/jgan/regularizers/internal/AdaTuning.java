@@ -57,7 +57,7 @@ public final class AdaTuning implements Regularizer {
         SDVariable signs = new StopGradient(sd, sd.math.sign(logits)).outputVariable();
         SDVariable rt = signs.mean();
         // the batch's size (D's real inputs) over the images for a change of 1
-        SDVariable step = sd.sizeAt(logits, 0).castTo(p.dataType()).div(options.getDouble("kimg") * 1000);
+        SDVariable step = signs.mul(0).add(1).sum().castTo(p.dataType()).div(options.getDouble("kimg") * 1000);
         SDVariable next = sd.math.clipByValue(p.add(sd.math.sign(rt.sub(options.getDouble("target"))).mul(step)),
                 0, 1);
         scope.updateBuffer(p, next);
