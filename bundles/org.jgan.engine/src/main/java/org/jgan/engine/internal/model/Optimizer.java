@@ -83,11 +83,6 @@ public final class Optimizer {
         }
     }
 
-    /** The learning rate the next step uses. */
-    double learningRate() {
-        return config.getLearningRate(0, 0);
-    }
-
     long steps() {
         return steps;
     }
