@@ -238,8 +238,11 @@ function runPage(id) {
     const x = losses.rows.map(r => r[0]);
     plots = [];
     charts.replaceChildren();
-    for (const [title, prefix] of [["discriminator", "d_"], ["generator", "g_"]]) {
-      const idx = losses.columns.map((c, i) => [c, i]).filter(([c]) => c.startsWith(prefix));
+    const game = losses.columns.some(c => c.startsWith("d_") || c.startsWith("g_"));
+    // a model's run (model=NAME) logs its loss and reported values, without players' prefixes
+    const panels = game ? [["discriminator", "d_"], ["generator", "g_"]] : [["objective", ""]];
+    for (const [title, prefix] of panels) {
+      const idx = losses.columns.map((c, i) => [c, i]).filter(([c, i]) => i > 0 && c.startsWith(prefix));
       if (!idx.length) continue;
       const data = [x].concat(idx.map(([, i]) => losses.rows.map(r => r[i])));
       const holder = el("div", {class: "chart", "data-chart": prefix});

@@ -53,6 +53,7 @@ public final class TestCatalog {
         c.add(Kind.ARCHITECTURE, "biggan", new BigGanArchitecture(), "org.jgan.biggan", "0");
         c.add(Kind.ARCHITECTURE, "stylegan", new StyleGanArchitecture(), "org.jgan.stylegan", "0");
         c.add(Kind.ARCHITECTURE, "r3gan", new R3ganArchitecture(), "org.jgan.r3gan", "0");
+        c.add(Kind.MODEL, "vae", new org.jgan.vae.internal.VaeModel(), "org.jgan.vae", "0");
         c.add(Kind.LOSS, "nonsaturating", new NonSaturatingLoss(), "org.jgan.losses", "0");
         c.add(Kind.LOSS, "minimax", new MinimaxLoss(), "org.jgan.losses", "0");
         c.add(Kind.DATASET, "ring8", new RingDataset(), "org.jgan.datasets.mixture", "0");

@@ -24,7 +24,8 @@ class PresetFileTest {
                 "grid25", "improved-gan", "infogan-fashion", "pacgan-grid25", "pacgan-ring8", "r3gan-cifar10", "r3gan-fashion",
                 "r3gan-fashion32", "roth", "sagan-32",
                 "sagan-64", "stylegan-fashion",
-                "submanifold7", "submanifold7-roth", "ttur-sagan", "wgan", "wgan-gp", "wgan-gp-resnet"),
+                "submanifold7", "submanifold7-roth", "ttur-sagan", "vae-fashion", "vae-grid25", "vae-ring8", "wgan",
+                "wgan-gp", "wgan-gp-resnet"),
                 all.stream().map(PresetFile::name).toList());
         for (PresetFile p : all) {
             assertFalse(p.description().isBlank(), p.name());

@@ -38,7 +38,7 @@ public final class GanCommands {
     @Descriptor("List installed components of one kind with their options and defaults")
     public String components(
             @Descriptor("kind: settings, architecture, loss, regularizer, penalty, constraint, reparametrization, input-transform, "
-                    + "dataset, metric, feature-extractor or preset") String kind) {
+                    + "dataset, metric, feature-extractor, model or preset") String kind) {
         return Formats.components(training.components(), kind);
     }
 

@@ -253,7 +253,7 @@ public final class Analysis {
         Options options = Options.resolve("run '" + runId + "', architecture '" + a.name() + "'",
                 component.options(), given);
         RunSpec changed = new RunSpec(spec.name(), spec.settings(), new RunSpec.Choice(a.entry(), options),
-                spec.loss(), spec.dataset(), spec.regularizers(), spec.metrics(), spec.schedules());
+                spec.loss(), spec.dataset(), spec.regularizers(), spec.metrics(), spec.schedules(), spec.model());
         return restore(runId, changed);
     }
 

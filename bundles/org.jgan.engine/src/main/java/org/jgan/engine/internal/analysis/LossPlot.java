@@ -110,14 +110,20 @@ public final class LossPlot {
     }
 
     public static BufferedImage render(Table t) {
-        BufferedImage img = new BufferedImage(WIDTH, 2 * PANEL_HEIGHT, BufferedImage.TYPE_INT_RGB);
+        boolean game = t.names().stream().anyMatch(n -> n.startsWith("d_") || n.startsWith("g_"));
+        BufferedImage img = new BufferedImage(WIDTH, (game ? 2 : 1) * PANEL_HEIGHT, BufferedImage.TYPE_INT_RGB);
         Graphics2D g = img.createGraphics();
         g.setColor(Color.WHITE);
         g.fillRect(0, 0, img.getWidth(), img.getHeight());
         g.setRenderingHint(RenderingHints.KEY_TEXT_ANTIALIASING, RenderingHints.VALUE_TEXT_ANTIALIAS_ON);
         g.setFont(new Font(Font.SANS_SERIF, Font.PLAIN, 11));
-        panel(g, t, "d_", "discriminator", 0);
-        panel(g, t, "g_", "generator", PANEL_HEIGHT);
+        if (game) {
+            panel(g, t, "d_", "discriminator", 0);
+            panel(g, t, "g_", "generator", PANEL_HEIGHT);
+        } else {
+            // a model's run (model=NAME): its loss and the values it reports, on one panel
+            panel(g, t, "", "objective", 0);
+        }
         g.dispose();
         return img;
     }

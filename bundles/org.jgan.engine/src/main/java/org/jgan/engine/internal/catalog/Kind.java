@@ -9,6 +9,7 @@ import org.jgan.api.GanComponent;
 import org.jgan.api.GradientPenalty;
 import org.jgan.api.InputTransform;
 import org.jgan.api.Metric;
+import org.jgan.api.Model;
 import org.jgan.api.ParameterConstraint;
 import org.jgan.api.Preset;
 import org.jgan.api.Regularizer;
@@ -26,6 +27,7 @@ public enum Kind {
     DATASET(Dataset.class),
     METRIC(Metric.class),
     FEATURE_EXTRACTOR(FeatureExtractor.class),
+    MODEL(Model.class),
     PRESET(Preset.class);
 
     final Class<? extends GanComponent> type;

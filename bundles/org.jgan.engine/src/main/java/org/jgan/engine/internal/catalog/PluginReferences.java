@@ -8,6 +8,7 @@ import org.jgan.api.GanComponent;
 import org.jgan.api.GradientPenalty;
 import org.jgan.api.InputTransform;
 import org.jgan.api.Metric;
+import org.jgan.api.Model;
 import org.jgan.api.ParameterConstraint;
 import org.jgan.api.Preset;
 import org.jgan.api.Regularizer;
@@ -146,6 +147,15 @@ public final class PluginReferences {
 
     void removeFeatureExtractor(ServiceReference<FeatureExtractor> ref, FeatureExtractor service) {
         remove(Kind.FEATURE_EXTRACTOR, ref, service);
+    }
+
+    @Reference(cardinality = ReferenceCardinality.MULTIPLE, policy = ReferencePolicy.DYNAMIC)
+    void addModel(ServiceReference<Model> ref, Model service) {
+        add(Kind.MODEL, ref, service);
+    }
+
+    void removeModel(ServiceReference<Model> ref, Model service) {
+        remove(Kind.MODEL, ref, service);
     }
 
     @Reference(cardinality = ReferenceCardinality.MULTIPLE, policy = ReferencePolicy.DYNAMIC)

@@ -26,6 +26,9 @@ public record RunSettings(
         String architecture,
         @Setting(value = "nonsaturating", description = "Adversarial loss component name")
         String loss,
+        @Setting(value = "gan", description = "Model family: 'gan' (the two-player game of the loss and "
+                + "regularizers) or a model component name such as 'vae', trained by one joint update of both networks")
+        String model,
         @Setting(value = "ring8", description = "Dataset component name")
         String dataset,
         @Setting(value = "", description = "Comma-separated regularizer, penalty, constraint or reparametrization names")

@@ -20,10 +20,17 @@ import org.jgan.engine.internal.catalog.Kind;
  * <p>Keys: the engine settings of {@link RunSettings}; {@code architecture.X}, {@code loss.X}, {@code dataset.X} for
  * the chosen components' options; {@code regularizer.NAME.X} for each listed regularizer (plus the engine's
  * {@code weight} and {@code every} for terms); {@code metric.NAME.X} for metrics; {@code schedule.TARGET} for a
- * {@link ValueSchedule} of the setting TARGET (one of {@link #SCHEDULED_SETTINGS} or {@code regularizer.NAME.weight}).
+ * {@link ValueSchedule} of the setting TARGET (one of {@link #SCHEDULED_SETTINGS} or {@code regularizer.NAME.weight});
+ * {@code model.X} for the options of a chosen {@link org.jgan.api.Model} ({@code model} other than {@value #GAN}).
+ *
+ * @param model the model component of {@code model=NAME}, or {@code null} for the GAN game ({@code model=gan})
  */
 public record RunSpec(String name, RunSettings settings, Choice architecture, Choice loss, Choice dataset,
-        List<RegularizerChoice> regularizers, List<Choice> metrics, Map<String, ValueSchedule> schedules) {
+        List<RegularizerChoice> regularizers, List<Choice> metrics, Map<String, ValueSchedule> schedules,
+        Choice model) {
+
+    /** The value of setting {@code model} that selects the engine's own two-player game. */
+    public static final String GAN = "gan";
 
     /** The prefix of a schedule's key: {@code schedule.TARGET}. */
     public static final String SCHEDULE = "schedule.";
@@ -86,7 +93,7 @@ public record RunSpec(String name, RunSettings settings, Choice architecture, Ch
             if (dot <= 0 || !isComponentKey(key)) {
                 throw new IllegalArgumentException("unknown setting '" + key + "'; known settings: "
                         + String.join(", ", RunSettings.keys())
-                        + ", and architecture.*, loss.*, dataset.*, regularizer.NAME.*, metric.NAME.* options and "
+                        + ", and architecture.*, loss.*, dataset.*, model.*, regularizer.NAME.*, metric.NAME.* options and "
                         + "schedule.* schedules");
             }
             byPrefix.computeIfAbsent(key.substring(0, dot), p -> new TreeMap<>()).put(key.substring(dot + 1),
@@ -97,6 +104,8 @@ public record RunSpec(String name, RunSettings settings, Choice architecture, Ch
                 byPrefix.remove("architecture"));
         Choice loss = choose(catalog, Kind.LOSS, settings.loss(), byPrefix.remove("loss"));
         Choice dataset = choose(catalog, Kind.DATASET, settings.dataset(), byPrefix.remove("dataset"));
+        Choice model = settings.model().trim().equals(GAN) ? null
+                : choose(catalog, Kind.MODEL, settings.model().trim(), byPrefix.remove("model"));
         List<RegularizerChoice> regularizers = new ArrayList<>();
         for (String r : names(settings.regularizers())) {
             regularizers.add(regularizer(catalog, r, byPrefix.remove("regularizer." + r)));
@@ -122,13 +131,45 @@ public record RunSpec(String name, RunSettings settings, Choice architecture, Ch
                 }
             }
         }
+        if (model != null) {
+            refuseGameSettings(model, settings, regularizers);
+        }
         if (!byPrefix.isEmpty()) {
             String prefix = byPrefix.keySet().iterator().next();
             throw new IllegalArgumentException("settings '" + prefix + ".*' name no chosen component; '" + prefix
-                    + "' is not among the run's architecture, loss, dataset, regularizers or metrics");
+                    + "' is not among the run's architecture, loss, dataset, model, regularizers or metrics");
         }
         return new RunSpec(settings.name(), settings, architecture, loss, dataset, List.copyOf(regularizers),
-                List.copyOf(metrics), schedules(scheduled, regularizers));
+                List.copyOf(metrics), schedules(scheduled, regularizers), model);
+    }
+
+    /**
+     * A model run has no game: settings that only the two-player game reads are refused when set to anything but
+     * their default, rather than silently ignored.
+     */
+    private static void refuseGameSettings(Choice model, RunSettings settings, List<RegularizerChoice> regularizers) {
+        String owner = "model '" + model.name() + "'";
+        if (!regularizers.isEmpty()) {
+            throw new IllegalArgumentException("setting 'regularizers' is '" + settings.regularizers() + "' with "
+                    + owner + ", which trains one objective of its own; expected no regularizers (model=gan for them)");
+        }
+        if (settings.dSteps() != 1) {
+            throw new IllegalArgumentException("setting 'dSteps' is " + settings.dSteps() + " with " + owner
+                    + ", which updates both networks together once per iteration; expected 1");
+        }
+        if (settings.packing() != 1) {
+            throw new IllegalArgumentException("setting 'packing' is " + settings.packing() + " with " + owner
+                    + ", which has no discriminator to pack for; expected 1");
+        }
+        if (settings.gAdvWeight() != 1) {
+            throw new IllegalArgumentException("setting 'gAdvWeight' is " + settings.gAdvWeight() + " with " + owner
+                    + ", which has no adversarial term; expected 1");
+        }
+    }
+
+    /** Whether the run is the engine's two-player game ({@code model=gan}) rather than a model component's objective. */
+    public boolean isGame() {
+        return model == null;
     }
 
     private static Map<String, ValueSchedule> schedules(Map<String, String> given, List<RegularizerChoice> terms) {
@@ -215,7 +256,7 @@ public record RunSpec(String name, RunSettings settings, Choice architecture, Ch
 
     private static boolean isComponentKey(String key) {
         return key.startsWith("architecture.") || key.startsWith("loss.") || key.startsWith("dataset.")
-                || key.startsWith("regularizer.") || key.startsWith("metric.");
+                || key.startsWith("regularizer.") || key.startsWith("metric.") || key.startsWith("model.");
     }
 
     private static List<String> names(String list) {
@@ -264,6 +305,9 @@ public record RunSpec(String name, RunSettings settings, Choice architecture, Ch
         put(out, "architecture.", architecture.options());
         put(out, "loss.", loss.options());
         put(out, "dataset.", dataset.options());
+        if (model != null) {
+            put(out, "model.", model.options());
+        }
         for (RegularizerChoice r : regularizers) {
             put(out, "regularizer." + r.name() + ".", r.options());
             if (r.kind() == Kind.REGULARIZER || r.kind() == Kind.PENALTY) {
@@ -300,6 +344,9 @@ public record RunSpec(String name, RunSettings settings, Choice architecture, Ch
         out.add(architecture.entry());
         out.add(loss.entry());
         out.add(dataset.entry());
+        if (model != null) {
+            out.add(model.entry());
+        }
         regularizers.forEach(r -> out.add(r.entry()));
         metrics.forEach(m -> out.add(m.entry()));
         return out;

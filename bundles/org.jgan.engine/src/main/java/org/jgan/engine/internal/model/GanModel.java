@@ -30,7 +30,8 @@ import org.nd4j.linalg.api.ndarray.INDArray;
  * The numerics of one run: parameters, the two players' training graphs, their penalties and optimizers, and the
  * {@link Players} that sample and score. An iteration is the phases of its {@link Schedule} ({@link #run}); one
  * discriminator step and one generator step of the alternating minibatch algorithm (Goodfellow et al. 2014,
- * Algorithm 1) are {@link #discriminatorStep} and {@link #generatorStep}. The parts: {@link Swaps} (what may be swapped), {@link TrainingState}
+ * Algorithm 1) are {@link #discriminatorStep} and {@link #generatorStep}; a run of a {@link org.jgan.api.Model}
+ * ({@code model=NAME}, e.g. a VAE) is one joint phase instead, updating both networks on the model's objective. The parts: {@link Swaps} (what may be swapped), {@link TrainingState}
  * (parameters, optimizers, EMA; the checkpoint's arrays), {@link TrainingGraphs} (each player's graphs by due terms,
  * penalties, constraints) and {@link StepGradients} (a step's batches and gradients).
  */
@@ -108,6 +109,9 @@ public final class GanModel implements SampleSource, AutoCloseable {
      * built the first time a set of due terms occurs (e.g. the steps a lazy term skips), then kept.
      */
     private PlayerGraph graph(Side side, long iteration, long playerStep) {
+        if (!spec.isGame()) {
+            return graphs.joint();
+        }
         Set<String> due = new TreeSet<>();
         for (RunSpec.RegularizerChoice t : graphs.full(side).allTerms) {
             if (weights.weight(t, iteration, playerStep) != 0) {
@@ -179,7 +183,7 @@ public final class GanModel implements SampleSource, AutoCloseable {
         Side side = phase.side();
         Accumulated acc = gradientsAt(side, iteration, phase.stream() + r);
         Map<String, Double> losses = acc.losses();
-        double total = losses.get(side == Side.DISCRIMINATOR ? "d_loss" : "g_loss");
+        double total = losses.get(phase.joint() ? "loss" : side == Side.DISCRIMINATOR ? "d_loss" : "g_loss");
         if (!Double.isFinite(total)) {
             GraphMemory.close(acc.gradients().values());
             throw new NonFiniteLossException(side, iteration, losses);
@@ -189,6 +193,11 @@ public final class GanModel implements SampleSource, AutoCloseable {
                 case UPDATE -> {
                     state.configure(spec, iteration);
                     state.update(side, acc.gradients(), acc.buffers());
+                    if (phase.joint()) {
+                        // the same gradients hold the other network's: its optimizer steps on them too
+                        state.update(side == Side.GENERATOR ? Side.DISCRIMINATOR : Side.GENERATOR, acc.gradients(),
+                                Map.of());
+                    }
                 }
                 case CONSTRAIN -> constrain(side);
                 case AVERAGE -> state.updateAverage(spec.emaDecay(iteration));
@@ -314,9 +323,17 @@ public final class GanModel implements SampleSource, AutoCloseable {
         return store.count(side);
     }
 
-    /** Column names of {@link #discriminatorStep} and {@link #generatorStep} results, in order. */
+    /**
+     * Column names of {@link #discriminatorStep} and {@link #generatorStep} results, in order; for a model's run
+     * ({@code model=NAME}) {@code loss} and the values its objective reports.
+     */
     public List<String> lossNames() {
         List<String> names = new ArrayList<>();
+        if (!spec.isGame()) {
+            names.add("loss");
+            names.addAll(graphs.joint().reported.keySet());
+            return names;
+        }
         for (Side side : List.of(Side.DISCRIMINATOR, Side.GENERATOR)) {
             PlayerGraph g = graphs.full(side);
             String p = side == Side.DISCRIMINATOR ? "d_" : "g_";

@@ -9,6 +9,10 @@ import org.jgan.api.DataShape;
 import org.jgan.api.GradientPenalty;
 import org.jgan.api.InputTransform;
 import org.jgan.api.LossTerms;
+import org.jgan.api.Model;
+import org.jgan.api.ModelContext;
+import org.jgan.api.NetworkScope;
+import org.jgan.api.Objective;
 import org.jgan.api.Networks;
 import org.jgan.api.Regularizer;
 import org.jgan.api.Side;
@@ -56,6 +60,10 @@ public final class PlayerGraph {
     final List<String> params;
     final List<GraphScope.BufferUpdate> bufferUpdates;
     final boolean conditional;
+    /** True for the graph of a {@link Model}'s objective: one loss over both networks' parameters. */
+    final boolean joint;
+    /** The values a model's objective reports beside its loss (display name, variable), in order. */
+    final Map<String, String> reported = new LinkedHashMap<>();
     private final int batchSize;
 
     /**
@@ -65,6 +73,7 @@ public final class PlayerGraph {
     PlayerGraph(Side side, Networks networks, RunSpec spec, DataShape shape, LatentLayout codes, int latent, int classes,
             ParameterStore store, Map<Side, List<GraphScope.Reparam>> reparams, java.util.Set<String> due) {
         this.side = side;
+        this.joint = false;
         this.conditional = classes > 0;
         // with gradient accumulation the graph sees micro-batches
         this.batchSize = spec.settings().batchSize() / spec.settings().accumulate();
@@ -136,10 +145,111 @@ public final class PlayerGraph {
         }
     }
 
+    /**
+     * The graph of the objective of the run's {@link Model} ({@code model=NAME}): the model builds its loss from the
+     * data batch and both networks in their training scopes; the gradient is taken with respect to the parameters of
+     * both, which one joint update applies. The latent placeholder is fed as in a generator step (a model may leave it
+     * unused); conditional runs condition both networks on the data batch's labels.
+     */
+    PlayerGraph(Networks networks, RunSpec spec, DataShape shape, int latent, int classes, ParameterStore store,
+            Map<Side, List<GraphScope.Reparam>> reparams) {
+        this.side = Side.GENERATOR;
+        this.joint = true;
+        this.conditional = classes > 0;
+        this.batchSize = spec.settings().batchSize() / spec.settings().accumulate();
+        sd = GraphMemory.create();
+        try {
+            sd.placeHolder(Z, DataType.FLOAT, -1, latent);
+            SDVariable x = sd.placeHolder(X, DataType.FLOAT, shape.batched(-1));
+            SDVariable labels = conditional ? sd.placeHolder(LABELS, DataType.FLOAT, -1, classes) : null;
+            if (conditional) {
+                sd.placeHolder(FAKE_LABELS, DataType.FLOAT, -1, classes);
+            }
+            GraphScope g = new GraphScope(sd, Side.GENERATOR, true, store, reparams.get(Side.GENERATOR))
+                    .withRandomInputs(this::random);
+            GraphScope d = new GraphScope(sd, Side.DISCRIMINATOR, true, store, reparams.get(Side.DISCRIMINATOR))
+                    .withRandomInputs(this::random);
+            Objective objective = ((Model) spec.model().entry().component()).define(new ModelContext() {
+                @Override
+                public SameDiff sd() {
+                    return sd;
+                }
+
+                @Override
+                public DataShape shape() {
+                    return shape;
+                }
+
+                @Override
+                public int latent() {
+                    return latent;
+                }
+
+                @Override
+                public int batchSize() {
+                    return batchSize;
+                }
+
+                @Override
+                public SDVariable data() {
+                    return x;
+                }
+
+                @Override
+                public SDVariable labels() {
+                    return labels;
+                }
+
+                @Override
+                public NetworkScope generatorScope() {
+                    return g;
+                }
+
+                @Override
+                public NetworkScope discriminatorScope() {
+                    return d;
+                }
+
+                @Override
+                public SDVariable generator(SDVariable z) {
+                    return networks.generator(g, z, labels);
+                }
+
+                @Override
+                public Critique discriminator(SDVariable input) {
+                    return networks.discriminator(d, input, labels);
+                }
+
+                @Override
+                public long[] shapeOf(SDVariable variable) {
+                    return TermContext.shapeOf(sd, variable, batchSize);
+                }
+            }, spec.model().options());
+            loss = objective.loss().name();
+            adversarial = loss;
+            objective.terms().forEach((name, v) -> reported.put(name, v.name()));
+            sd.setLossVariables(loss);
+            List<String> both = new ArrayList<>(store.names(Side.GENERATOR));
+            both.addAll(store.names(Side.DISCRIMINATOR));
+            params = List.copyOf(both);
+            List<GraphScope.BufferUpdate> updates = new ArrayList<>(g.bufferUpdates());
+            updates.addAll(d.bufferUpdates());
+            bufferUpdates = List.copyOf(updates);
+        } catch (RuntimeException | Error e) {
+            GraphMemory.release(sd);
+            throw e;
+        }
+    }
+
     /** Output variables to fetch with each step: the loss, its parts and new buffer values. */
     List<String> outputs() {
         List<String> out = new ArrayList<>();
         out.add(loss);
+        if (joint) {
+            out.addAll(reported.values());
+            bufferUpdates.forEach(b -> out.add(b.newValue()));
+            return out;
+        }
         out.add(adversarial);
         terms.forEach(t -> out.add(t.variable()));
         bufferUpdates.forEach(b -> out.add(b.newValue()));
@@ -150,6 +260,11 @@ public final class PlayerGraph {
     /** Loss values by display name from a step's outputs. */
     Map<String, Double> lossValues(Map<String, org.nd4j.linalg.api.ndarray.INDArray> outputs) {
         Map<String, Double> values = new LinkedHashMap<>();
+        if (joint) {
+            values.put("loss", outputs.get(loss).getDouble(0));
+            reported.forEach((name, v) -> values.put(name, outputs.get(v).getDouble(0)));
+            return values;
+        }
         String p = side == Side.DISCRIMINATOR ? "d_" : "g_";
         values.put(p + "loss", outputs.get(loss).getDouble(0));
         values.put(p + "adv", outputs.get(adversarial).getDouble(0));

@@ -46,14 +46,22 @@ public record Schedule(List<Phase> phases) {
      * @param repeat  updates per iteration
      * @param stream  the random stream of the first repetition; repetition r draws from {@code stream + r}
      * @param actions what follows the computation of the gradients, in order
+     * @param joint   true for the update of a {@link org.jgan.api.Model}'s objective: gradients of one loss with
+     *                respect to both networks' parameters, then {@link Action#UPDATE} steps both optimizers ({@code side}
+     *                is then the generator, whose steps count the iterations)
      */
-    public record Phase(String name, Side side, int repeat, long stream, List<Action> actions) {
+    public record Phase(String name, Side side, int repeat, long stream, List<Action> actions, boolean joint) {
 
         public Phase {
             if (repeat < 1) {
                 throw new IllegalArgumentException("phase '" + name + "': repeat " + repeat + "; expected >= 1");
             }
             actions = List.copyOf(actions);
+        }
+
+        /** An update of one player. */
+        public Phase(String name, Side side, int repeat, long stream, List<Action> actions) {
+            this(name, side, repeat, stream, actions, false);
         }
     }
 
@@ -63,10 +71,18 @@ public record Schedule(List<Phase> phases) {
 
     /**
      * The schedule of a run: k = dSteps discriminator updates, then one generator update, averaged when the run
-     * {@link RunSpec#keepsAverage keeps an EMA}.
+     * {@link RunSpec#keepsAverage keeps an EMA}. A {@link org.jgan.api.Model}'s run is one joint phase:
+     * <pre>
+     * name  side           repeat   stream     actions
+     * M     (both)         1        1000003    update, average (only with an EMA of G)
+     * </pre>
      */
     public static Schedule of(RunSpec spec) {
         RunSettings settings = spec.settings();
+        if (!spec.isGame()) {
+            return new Schedule(List.of(new Phase("M", Side.GENERATOR, 1, GENERATOR_STREAM,
+                    spec.keepsAverage() ? List.of(Action.UPDATE, Action.AVERAGE) : List.of(Action.UPDATE), true)));
+        }
         List<Action> g = spec.keepsAverage() ? List.of(Action.UPDATE, Action.CONSTRAIN, Action.AVERAGE)
                 : List.of(Action.UPDATE, Action.CONSTRAIN);
         return new Schedule(List.of(

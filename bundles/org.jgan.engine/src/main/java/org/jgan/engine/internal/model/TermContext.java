@@ -58,6 +58,11 @@ record TermContext(SameDiff sd, Side side, SDVariable real, SDVariable fake, SDV
     /** The variable's shape, from one forward pass on zeros with the batch size of the graph. */
     @Override
     public long[] shapeOf(SDVariable variable) {
+        return shapeOf(sd, variable, batchSize);
+    }
+
+    /** The shape of a variable for a batch of {@code batchSize} rows, by running the graph on zeros once. */
+    static long[] shapeOf(SameDiff sd, SDVariable variable, int batchSize) {
         Map<String, INDArray> feed = new HashMap<>();
         for (SDVariable v : sd.variables()) {
             if (v.getVariableType() == VariableType.PLACEHOLDER) {

@@ -70,6 +70,16 @@ final class TrainingGraphs {
         }
         // a swap replaces the graphs: the old ones' array caches are freed now, not whenever a collection runs
         release();
+        if (!s.isGame()) {
+            // a model's objective: one graph over both networks, no penalties, no constraints
+            PlayerGraph joint = new PlayerGraph(networks, s, shape, latent, classes, store, reparams);
+            Map<Set<String>, PlayerGraph> bySet = new HashMap<>();
+            bySet.put(Set.of(), joint);
+            graphs.put(Side.GENERATOR, bySet);
+            complete.put(Side.GENERATOR, joint);
+            penalties.clear();
+            return;
+        }
         for (Side side : Side.values()) {
             PlayerGraph all = new PlayerGraph(side, networks, s, shape, codes, latent, classes, store, reparams, null);
             Map<Set<String>, PlayerGraph> bySet = new HashMap<>();
@@ -82,6 +92,9 @@ final class TrainingGraphs {
 
     private void buildPenalties() {
         penalties.clear();
+        if (!spec.isGame()) {
+            return;
+        }
         for (PlayerGraph.PenaltyPoints pp : full(Side.DISCRIMINATOR).penalties) {
             penalties.add(new InputGradientPenalty(pp.choice(), spec.loss(), pp.groups().size(),
                     Packing.discriminatorSide(networks), Packing.discriminatorShape(networks, shape), classes, store,
@@ -110,6 +123,11 @@ final class TrainingGraphs {
     /** The graph of a player with all its terms. */
     PlayerGraph full(Side side) {
         return complete.get(side);
+    }
+
+    /** The graph of a model's objective ({@link RunSpec#isGame} false), which updates both networks. */
+    PlayerGraph joint() {
+        return complete.get(Side.GENERATOR);
     }
 
     /** The graph of {@code side} computing the terms of {@code due}: built the first time, then kept. */

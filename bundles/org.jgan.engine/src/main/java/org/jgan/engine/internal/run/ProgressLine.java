@@ -26,7 +26,7 @@ public final class ProgressLine {
             sb.append("  ETA ").append(duration(s.etaSeconds));
         }
         if (s.losses != null) {
-            for (String key : new String[] {"d_loss", "g_loss"}) {
+            for (String key : new String[] {"d_loss", "g_loss", "loss"}) {
                 Double v = s.losses.get(key);
                 if (v != null) {
                     sb.append(String.format(Locale.ROOT, "  %s %.4f", key, v));

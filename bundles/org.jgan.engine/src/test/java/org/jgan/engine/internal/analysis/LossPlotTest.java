@@ -72,6 +72,33 @@ class LossPlotTest {
     }
 
     @Test
+    void aModelRunsColumnsShareOnePanel(@TempDir Path dir) throws Exception {
+        // a VAE's losses.csv: loss falls, kl rises; no player prefixes
+        StringBuilder csv = new StringBuilder("iteration,loss,kl\n");
+        for (int i = 1; i <= 1000; i++) {
+            csv.append(i).append(',').append(5 - i / 250.0).append(',').append(i / 500.0).append('\n');
+        }
+        Path file = dir.resolve("losses.csv");
+        Files.writeString(file, csv);
+        Path png = dir.resolve("losses.png");
+        LossPlot.write(file, png);
+        BufferedImage img = ImageIO.read(png.toFile());
+        assertEquals(LossPlot.PANEL_HEIGHT, img.getHeight());
+        int first = LossPlot.PALETTE[0].getRGB() & 0xffffff;
+        int second = LossPlot.PALETTE[1].getRGB() & 0xffffff;
+        int left = LossPlot.LEFT + 20;
+        int right = LossPlot.WIDTH - LossPlot.RIGHT - 200;
+        int top = LossPlot.TOP + 1;
+        int bottom = LossPlot.PANEL_HEIGHT - LossPlot.BOTTOM;
+        int ll = rowOf(img, first, left, top, bottom);
+        int lr = rowOf(img, first, right, top, bottom);
+        assertTrue(ll > 0 && lr > ll + 50, "loss falls: rows " + ll + " -> " + lr);
+        int kl = rowOf(img, second, left, top, bottom);
+        int kr = rowOf(img, second, right, top, bottom);
+        assertTrue(kl > 0 && kr > 0 && kr < kl - 20, "kl rises: rows " + kl + " -> " + kr);
+    }
+
+    @Test
     void bucketMeansIgnoreEmptyCellsAndCoverEveryValue() {
         assertArrayEquals(new double[] {1.5, 3.5}, LossPlot.bucketMeans(new double[] {1, 2, 3, 4}, 2), 1e-12);
         double[] m = LossPlot.bucketMeans(new double[] {1, Double.NaN, Double.NaN, Double.NaN, 5}, 2);
