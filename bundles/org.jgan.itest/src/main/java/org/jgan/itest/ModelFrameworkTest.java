@@ -47,7 +47,7 @@ class ModelFrameworkTest {
             assertTrue(names.contains(expected), expected + " missing from " + names);
         }
         Path dir = Path.of(context.getProperty("jgan.itest.dir"), "vae-" + System.currentTimeMillis());
-        String name = training.start("vae-ring8", Map.of("name", "vae-felix", "iterations", "3000",
+        String name = training.start("vae-ring8", Map.of("name", "vae-felix", "iterations", "5000",
                 "sampleInterval", "0", "checkpointInterval", "1000", "outputDir", dir.toString())).id;
         RunStatusDTO s = Gogo.awaitState(training, name, Set.of(State.COMPLETED, State.FAILED), 300_000);
         assertEquals(State.COMPLETED, s.state, s.summary);
@@ -60,6 +60,10 @@ class ModelFrameworkTest {
                 "config.json records the model and its bundle");
         assertTrue(Files.exists(dir.resolve("checkpoints").resolve("checkpoint.zip")), "checkpoint");
         assertTrue(Files.exists(dir.resolve("losses.png")), "loss plot");
+        String grid = training.start("vae-grid25", Map.of("name", "vae-grid-felix", "iterations", "2",
+                "sampleInterval", "0", "metrics", "none", "outputDir", dir.resolve("grid").toString())).id;
+        RunStatusDTO g = Gogo.awaitState(training, grid, Set.of(State.COMPLETED, State.FAILED), 120_000);
+        assertEquals(State.COMPLETED, g.state, g.summary);
     }
 
     /** The convolutional VAE preset trains two iterations on twelve generated grey 28x28 images. */

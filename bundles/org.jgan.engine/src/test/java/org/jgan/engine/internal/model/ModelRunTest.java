@@ -222,6 +222,26 @@ class ModelRunTest {
     }
 
     @Test
+    void withALabelledDatasetBothNetworksSeeTheDataBatchsLabels() {
+        // a conditional VAE: the encoder and the decoder get the same one-hot labels, those of the data batch
+        try (GanModel m = model(spec("dataset.labels", "true"))) {
+            assertArrayEquals(new long[] {2 + 8, HIDDEN}, m.store().params().get("d/fc0/W").shape());
+            assertArrayEquals(new long[] {LATENT + 8, HIDDEN}, m.store().params().get("g/fc0/W").shape());
+            Map<String, Double> losses = m.run(m.schedule().phases().get(0), 0, 0);
+            assertTrue(Double.isFinite(losses.get("loss")), losses.toString());
+            GanModel.Accumulated acc = m.gradients(Side.GENERATOR, 1, 0);
+            // the label rows of both first layers receive gradient
+            for (String name : List.of("d/fc0/W", "g/fc0/W")) {
+                INDArray labelRows = acc.gradients().get(name).get(org.nd4j.linalg.indexing.NDArrayIndex.interval(
+                        name.startsWith("d") ? 2 : LATENT, name.startsWith("d") ? 10 : LATENT + 8),
+                        org.nd4j.linalg.indexing.NDArrayIndex.all());
+                assertTrue(labelRows.amaxNumber().doubleValue() > 0, name + ": no gradient through the labels");
+            }
+            assertArrayEquals(new long[] {5, 2}, m.sample(5, 2).shape());
+        }
+    }
+
+    @Test
     void settingsOfTheGameAreRefusedInOneLine() {
         for (String[] bad : new String[][] {{"regularizers", "r1"}, {"dSteps", "2"}, {"packing", "2"},
                 {"gAdvWeight", "0"}}) {
