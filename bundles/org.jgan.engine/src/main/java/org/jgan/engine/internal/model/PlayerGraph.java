@@ -10,8 +10,6 @@ import org.jgan.api.GradientPenalty;
 import org.jgan.api.InputTransform;
 import org.jgan.api.LossTerms;
 import org.jgan.api.Model;
-import org.jgan.api.ModelContext;
-import org.jgan.api.NetworkScope;
 import org.jgan.api.Objective;
 import org.jgan.api.Networks;
 import org.jgan.api.Regularizer;
@@ -169,62 +167,8 @@ public final class PlayerGraph {
                     .withRandomInputs(this::random);
             GraphScope d = new GraphScope(sd, Side.DISCRIMINATOR, true, store, reparams.get(Side.DISCRIMINATOR))
                     .withRandomInputs(this::random);
-            Objective objective = ((Model) spec.model().entry().component()).define(new ModelContext() {
-                @Override
-                public SameDiff sd() {
-                    return sd;
-                }
-
-                @Override
-                public DataShape shape() {
-                    return shape;
-                }
-
-                @Override
-                public int latent() {
-                    return latent;
-                }
-
-                @Override
-                public int batchSize() {
-                    return batchSize;
-                }
-
-                @Override
-                public SDVariable data() {
-                    return x;
-                }
-
-                @Override
-                public SDVariable labels() {
-                    return labels;
-                }
-
-                @Override
-                public NetworkScope generatorScope() {
-                    return g;
-                }
-
-                @Override
-                public NetworkScope discriminatorScope() {
-                    return d;
-                }
-
-                @Override
-                public SDVariable generator(SDVariable z) {
-                    return networks.generator(g, z, labels);
-                }
-
-                @Override
-                public Critique discriminator(SDVariable input) {
-                    return networks.discriminator(d, input, labels);
-                }
-
-                @Override
-                public long[] shapeOf(SDVariable variable) {
-                    return TermContext.shapeOf(sd, variable, batchSize);
-                }
-            }, spec.model().options());
+            Objective objective = ((Model) spec.model().entry().component()).define(new ModelGraphContext(sd,
+                    shape, latent, batchSize, x, labels, g, d, networks), spec.model().options());
             loss = objective.loss().name();
             adversarial = loss;
             objective.terms().forEach((name, v) -> reported.put(name, v.name()));
