@@ -15,11 +15,12 @@ import java.util.regex.Pattern;
  * sample, checkpoint and progress intervals, and each regularizer's weight and schedule ({@code weight},
  * {@code every}, {@code anneal}, {@code decay}), and the schedules of these ({@code schedule.lrG}, ...,
  * {@code schedule.regularizer.NAME.weight}).</li>
- * <li>Swappable: the loss and its options, {@code gAdvWeight}, the regularizer list and every regularizer option;
+ * <li>Swappable: the loss and its options, {@code gAdvWeight}, the regularizer list and every regularizer option,
+ * a model component's options ({@code model.beta});
  * the training graphs are rebuilt on the same parameters ({@code GanModel.swap}), which refuses changes of latent
  * codes and weight reparametrizations.</li>
  * <li>Fixed: everything else (architecture, dataset, batch and latent size, optimizer kind, EMA, seed, output
- * folder) fixes the parameters or the data and needs a restart; so do {@code emaHalfLife} and the EMA's schedules.</li>
+ * folder, the model family {@code model}) fixes the parameters or the data and needs a restart; so do {@code emaHalfLife} and the EMA's schedules.</li>
  * </ul>
  */
 public final class LiveSettings {
@@ -30,7 +31,8 @@ public final class LiveSettings {
     /** Schedules of live settings; those of the EMA are fixed like the EMA (it decides whether G is averaged). */
     private static final Pattern LIVE_SCHEDULE = Pattern.compile(
             "schedule\\.(lrG|lrD|beta1|beta2|regularizer\\.[^.]+\\.weight)");
-    private static final Pattern SWAPPABLE = Pattern.compile("loss|loss\\..+|gAdvWeight|regularizers|regularizer\\..+");
+    private static final Pattern SWAPPABLE = Pattern.compile(
+            "loss|loss\\..+|gAdvWeight|regularizers|regularizer\\..+|model\\..+");
 
     /** One changed setting. */
     public record Change(String key, String from, String to) {

@@ -91,6 +91,13 @@ class LiveChangeTest {
         assertTrue(d.stream().anyMatch(c -> c.key().equals("lrD") && c.from().equals("1.0E-4")), d.toString());
         assertTrue(LiveSettings.isLive("regularizer.r1.weight"));
         assertTrue(!LiveSettings.isLive("regularizer.infogan.categorical"));
+        // a VAE's beta is swapped in (its graph rebuilt on the same parameters); the model family needs a restart
+        List<LiveSettings.Change> vae = LiveSettings.diff(spec(Map.of("model", "vae", "regularizers", "")).resolved(),
+                spec(Map.of("model", "vae", "regularizers", "", "model.beta", "4")).resolved());
+        assertEquals(List.of(), LiveSettings.fixed(vae));
+        assertTrue(LiveSettings.needsSwap(vae));
+        assertEquals(List.of("model"), LiveSettings.fixed(LiveSettings.diff(spec(Map.of()).resolved(),
+                spec(Map.of("model", "vae", "regularizers", "")).resolved())));
     }
 
     @Test
