@@ -47,6 +47,16 @@ public interface ModelContext {
      */
     Critique discriminator(SDVariable x);
 
+    /**
+     * A numeric option of the model as a scalar input of the graph, fed at every step with its value there: the
+     * configured {@code model.NAME}, or its schedule's value at the iteration when the run has
+     * {@code schedule.model.NAME} (a KL warm-up: {@code schedule.model.beta=cosine(to=1, warmup=5000, from=0)}). Build
+     * options that should follow a schedule through this rather than as constants.
+     *
+     * @throws IllegalArgumentException when the model has no numeric option of that name
+     */
+    SDVariable option(String name);
+
     /** The shape of a variable of this graph for a batch of {@link #batchSize()} rows (e.g. the features' width). */
     long[] shapeOf(SDVariable variable);
 }

@@ -47,7 +47,7 @@ class ModelFrameworkTest {
             assertTrue(names.contains(expected), expected + " missing from " + names);
         }
         Path dir = Path.of(context.getProperty("jgan.itest.dir"), "vae-" + System.currentTimeMillis());
-        String name = training.start("vae-ring8", Map.of("name", "vae-felix", "iterations", "5000",
+        String name = training.start("vae-ring8", Map.of("name", "vae-felix", "iterations", "3000",
                 "sampleInterval", "0", "checkpointInterval", "1000", "outputDir", dir.toString())).id;
         RunStatusDTO s = Gogo.awaitState(training, name, Set.of(State.COMPLETED, State.FAILED), 300_000);
         assertEquals(State.COMPLETED, s.state, s.summary);

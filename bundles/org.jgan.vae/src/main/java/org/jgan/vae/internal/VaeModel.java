@@ -28,7 +28,8 @@ import org.osgi.service.component.annotations.Component;
  *   KL = 1/2 sum_j (mu_j^2 + sigma_e,j^2 - 1 - log sigma_e,j^2)   (their appendix B)
  * </pre>
  * averaged over the batch, in nats per data point; with {@code beta = 1} the loss is the negative ELBO, other values
- * give the beta-VAE (Higgins et al. 2017). The decoder p(x | z) is the run's generator G:
+ * give the beta-VAE (Higgins et al. 2017), and a schedule of it ({@code schedule.model.beta=cosine(to=1,
+ * warmup=N, from=0)}) the KL warm-up of Bowman et al. 2016 (their "KL cost annealing"). The decoder p(x | z) is the run's generator G:
  * <ul>
  * <li>{@code gaussian}: N(x; G(z), sigma^2 I) over the D data dimensions,
  * {@code -log p = |x - G(z)|^2 / (2 sigma^2) + D log sigma + D/2 log(2 pi)}; sigma fixed by the option, or with
@@ -115,7 +116,8 @@ public final class VaeModel implements Model {
             SDVariable m = sd.math.clipByValue(flatG.add(1.0).mul(0.5), CLAMP, 1 - CLAMP);
             nll = t.mul(sd.math.log(m)).add(t.rsub(1.0).mul(sd.math.log(m.rsub(1.0)))).sum(1).mean().neg();
         }
-        double beta = options.getDouble("beta");
+        // an input of the graph, so that a schedule (a KL warm-up) can move it step by step
+        SDVariable beta = context.option("beta");
         SDVariable loss = nll.add(kl.mul(beta));
         terms.put("nll", nll);
         terms.put("kl", kl);

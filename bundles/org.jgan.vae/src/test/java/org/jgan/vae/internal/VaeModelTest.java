@@ -47,6 +47,12 @@ class VaeModelTest {
         TestScope g = new TestScope(sd, Side.GENERATOR, true, store);
         TestScope d = new TestScope(sd, Side.DISCRIMINATOR, true, store);
         SDVariable x = sd.placeHolder("x", DataType.FLOAT, -1, 2);
+        Map<String, String> given = new HashMap<>();
+        for (int i = 0; i < options.length; i += 2) {
+            given.put(options[i], options[i + 1]);
+        }
+        VaeModel vae = new VaeModel();
+        Options resolved = Options.resolve("model 'vae'", vae.options(), given);
         ModelContext context = new ModelContext() {
             @Override
             public SameDiff sd() {
@@ -102,13 +108,13 @@ class VaeModelTest {
             public long[] shapeOf(SDVariable variable) {
                 return new long[] {2, 2};
             }
+
+            @Override
+            public SDVariable option(String name) {
+                return sd.constant(Nd4j.scalar(DataType.FLOAT, resolved.getDouble(name)));
+            }
         };
-        Map<String, String> given = new HashMap<>();
-        for (int i = 0; i < options.length; i += 2) {
-            given.put(options[i], options[i + 1]);
-        }
-        VaeModel vae = new VaeModel();
-        Objective objective = vae.define(context, Options.resolve("model 'vae'", vae.options(), given));
+        Objective objective = vae.define(context, resolved);
         Map<String, INDArray> feed = new HashMap<>();
         feed.put("x", Nd4j.createFromArray(new float[][] {{0.5f, -1}, {0, 1}}));
         feed.put("d/noise/vae/epsilon", Nd4j.createFromArray(new float[][] {{1, 0}, {-2, 1}}));

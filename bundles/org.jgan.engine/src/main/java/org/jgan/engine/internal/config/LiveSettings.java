@@ -14,13 +14,14 @@ import java.util.regex.Pattern;
  * <li>Live: learning rates and the optimizer's hyperparameters, discriminator steps per iteration, the run length,
  * sample, checkpoint and progress intervals, and each regularizer's weight and schedule ({@code weight},
  * {@code every}, {@code anneal}, {@code decay}), and the schedules of these ({@code schedule.lrG}, ...,
- * {@code schedule.regularizer.NAME.weight}).</li>
+ * {@code schedule.regularizer.NAME.weight}) and of a model's numeric options ({@code schedule.model.beta}).</li>
  * <li>Swappable: the loss and its options, {@code gAdvWeight}, the regularizer list and every regularizer option,
  * a model component's options ({@code model.beta});
  * the training graphs are rebuilt on the same parameters ({@code GanModel.swap}), which refuses changes of latent
  * codes and weight reparametrizations.</li>
  * <li>Fixed: everything else (architecture, dataset, batch and latent size, optimizer kind, EMA, seed, output
- * folder, the model family {@code model}) fixes the parameters or the data and needs a restart; so do {@code emaHalfLife} and the EMA's schedules.</li>
+ * folder, the model family {@code model}) fixes the parameters or the data and needs a restart; so do
+ * {@code emaHalfLife} and the EMA's schedules.</li>
  * </ul>
  */
 public final class LiveSettings {
@@ -30,7 +31,7 @@ public final class LiveSettings {
     private static final Pattern LIVE_TERM = Pattern.compile("regularizer\\.[^.]+\\.(weight|every|anneal|decay)");
     /** Schedules of live settings; those of the EMA are fixed like the EMA (it decides whether G is averaged). */
     private static final Pattern LIVE_SCHEDULE = Pattern.compile(
-            "schedule\\.(lrG|lrD|beta1|beta2|regularizer\\.[^.]+\\.weight)");
+            "schedule\\.(lrG|lrD|beta1|beta2|regularizer\\.[^.]+\\.weight|model\\.[^.]+)");
     private static final Pattern SWAPPABLE = Pattern.compile(
             "loss|loss\\..+|gAdvWeight|regularizers|regularizer\\..+|model\\..+");
 

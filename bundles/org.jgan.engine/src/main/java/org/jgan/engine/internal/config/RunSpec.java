@@ -20,7 +20,8 @@ import org.jgan.engine.internal.catalog.Kind;
  * <p>Keys: the engine settings of {@link RunSettings}; {@code architecture.X}, {@code loss.X}, {@code dataset.X} for
  * the chosen components' options; {@code regularizer.NAME.X} for each listed regularizer (plus the engine's
  * {@code weight} and {@code every} for terms); {@code metric.NAME.X} for metrics; {@code schedule.TARGET} for a
- * {@link ValueSchedule} of the setting TARGET (one of {@link #SCHEDULED_SETTINGS} or {@code regularizer.NAME.weight});
+ * {@link ValueSchedule} of the setting TARGET (one of {@link #SCHEDULED_SETTINGS}, {@code regularizer.NAME.weight} or a
+ * numeric option {@code model.NAME} of the chosen model);
  * {@code model.X} for the options of a chosen {@link org.jgan.api.Model} ({@code model} other than {@value #GAN}).
  *
  * @param model the model component of {@code model=NAME}, or {@code null} for the GAN game ({@code model=gan})
@@ -140,7 +141,7 @@ public record RunSpec(String name, RunSettings settings, Choice architecture, Ch
                     + "' is not among the run's architecture, loss, dataset, model, regularizers or metrics");
         }
         return new RunSpec(settings.name(), settings, architecture, loss, dataset, List.copyOf(regularizers),
-                List.copyOf(metrics), schedules(scheduled, regularizers), model);
+                List.copyOf(metrics), schedules(scheduled, regularizers, model), model);
     }
 
     /**
@@ -172,13 +173,18 @@ public record RunSpec(String name, RunSettings settings, Choice architecture, Ch
         return model == null;
     }
 
-    private static Map<String, ValueSchedule> schedules(Map<String, String> given, List<RegularizerChoice> terms) {
+    private static Map<String, ValueSchedule> schedules(Map<String, String> given, List<RegularizerChoice> terms,
+            Choice model) {
         Map<String, ValueSchedule> out = new TreeMap<>();
         List<String> targets = new ArrayList<>(SCHEDULED_SETTINGS);
         for (RegularizerChoice r : terms) {
             if (r.kind() == Kind.REGULARIZER || r.kind() == Kind.PENALTY) {
                 targets.add("regularizer." + r.name() + ".weight");
             }
+        }
+        if (model != null) {
+            model.entry().component().options().stream().filter(o -> o.type() == OptionSpec.Type.DOUBLE)
+                    .forEach(o -> targets.add("model." + o.name()));
         }
         given.forEach((target, text) -> {
             requireTarget(target, targets);
@@ -196,6 +202,10 @@ public record RunSpec(String name, RunSettings settings, Choice architecture, Ch
                 try {
                     if (RunSettings.isSetting(target)) {
                         RunSettings.check(target, Double.toString(v));
+                    } else if (target.startsWith("model.")) {
+                        String option = target.substring("model.".length());
+                        Options.resolve("model '" + model.name() + "'", model.entry().component().options().stream()
+                                .filter(o -> o.name().equals(option)).toList(), Map.of(option, Double.toString(v)));
                     } else if (v < 0) {
                         throw new IllegalArgumentException("a weight is at least 0");
                     }
@@ -229,7 +239,8 @@ public record RunSpec(String name, RunSettings settings, Choice architecture, Ch
             case "beta2" -> settings.beta2();
             case "ema" -> settings.ema();
             case "emaHalfLife" -> settings.emaHalfLife();
-            default -> regularizers.stream().filter(r -> target.equals("regularizer." + r.name() + ".weight"))
+            default -> target.startsWith("model.") && model != null && model.options().asMap()
+                    .get(target.substring("model.".length())) instanceof Number n ? n.doubleValue() : regularizers.stream().filter(r -> target.equals("regularizer." + r.name() + ".weight"))
                     .findFirst().orElseThrow(() -> new IllegalArgumentException("'" + target
                             + "' is not a schedulable setting of the run")).weight();
         };

@@ -232,7 +232,8 @@ public final class GanModel implements SampleSource, AutoCloseable {
 
     private Accumulated gradientsAt(Side side, long iteration, long stream) {
         long playerStep = state.steps(side);
-        return steps.gradients(graph(side, iteration, playerStep), iteration, stream, playerStep, graphs.penalties());
+        return steps.gradients(graph(side, iteration, playerStep), iteration, stream, playerStep, graphs.penalties(),
+                spec);
     }
 
     /**
@@ -281,7 +282,8 @@ public final class GanModel implements SampleSource, AutoCloseable {
     /**
      * The values of this iteration, scheduled or not, for the run's event log: the learning rates
      * ({@code lr/discriminator}, {@code lr/generator}), Adam's betas ({@code adam/beta1}, {@code adam/beta2}), the
-     * EMA's decay ({@code ema/decay}, when G is averaged) and each weighted term's weight ({@code weight/<name>}: its
+     * EMA's decay ({@code ema/decay}, when G is averaged), a model's options that are graph inputs ({@code model/<name>},
+     * e.g. a VAE's beta) and each weighted term's weight ({@code weight/<name>}: its
      * configured or scheduled weight, annealed when it is; the factor N of a lazy term, and its zeros between the
      * steps it is computed on, left out).
      */
@@ -300,6 +302,9 @@ public final class GanModel implements SampleSource, AutoCloseable {
             if (c.kind() == Kind.REGULARIZER || c.kind() == Kind.PENALTY) {
                 out.put("weight/" + c.name(), weights.weight(c, iteration, 0) / c.every());
             }
+        }
+        if (!spec.isGame()) {
+            graphs.joint().modelOptions.keySet().forEach(o -> out.put("model/" + o, spec.value("model." + o, iteration)));
         }
         return out;
     }

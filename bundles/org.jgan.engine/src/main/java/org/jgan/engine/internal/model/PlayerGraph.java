@@ -62,6 +62,8 @@ public final class PlayerGraph {
     final boolean joint;
     /** The values a model's objective reports beside its loss (display name, variable), in order. */
     final Map<String, String> reported = new LinkedHashMap<>();
+    /** The model's options that are inputs of this graph (option name, placeholder), fed with each step's value. */
+    final Map<String, String> modelOptions = new LinkedHashMap<>();
     private final int batchSize;
 
     /**
@@ -168,7 +170,8 @@ public final class PlayerGraph {
             GraphScope d = new GraphScope(sd, Side.DISCRIMINATOR, true, store, reparams.get(Side.DISCRIMINATOR))
                     .withRandomInputs(this::random);
             Objective objective = ((Model) spec.model().entry().component()).define(new ModelGraphContext(sd,
-                    shape, latent, batchSize, x, labels, g, d, networks), spec.model().options());
+                    shape, latent, batchSize, x, labels, g, d, networks, spec.model(), modelOptions),
+                    spec.model().options());
             loss = objective.loss().name();
             adversarial = loss;
             objective.terms().forEach((name, v) -> reported.put(name, v.name()));

@@ -59,10 +59,15 @@ final class StepGradients {
      *
      * @param playerStep the player's updates so far (lazy terms and annealing count them)
      * @param penalties  the discriminator's input-gradient penalties, in the order of the graph's penalty points
+     * @param spec       the run's configuration now (the values of scheduled model options)
      */
     GanModel.Accumulated gradients(PlayerGraph graph, long iteration, long stream, long playerStep,
-            List<InputGradientPenalty> penalties) {
-        return accumulated(graph, feed(graph, iteration, stream, playerStep), iteration, playerStep, penalties);
+            List<InputGradientPenalty> penalties, RunSpec spec) {
+        Map<String, INDArray> feed = feed(graph, iteration, stream, playerStep);
+        // a model's options that are graph inputs: their value at this iteration, scheduled or not
+        graph.modelOptions.forEach((option, placeholder) -> feed.put(placeholder,
+                Nd4j.scalar(DataType.FLOAT, spec.value("model." + option, iteration))));
+        return accumulated(graph, feed, iteration, playerStep, penalties);
     }
 
     /**

@@ -222,6 +222,36 @@ class ModelRunTest {
     }
 
     @Test
+    void aScheduledBetaWarmsTheKlTermUpStepByStep() {
+        // Bowman et al. 2016's KL warm-up: beta rises linearly from 0 to 1 over the first 100 iterations, then stays
+        RunSpec spec = spec("schedule.model.beta", "cosine(to=1, warmup=100, from=0)");
+        assertEquals("cosine(to=1.0, over=0, warmup=100, from=0.0, hold=0)", spec.resolved().get("schedule.model.beta"));
+        try (GanModel m = model(spec)) {
+            Schedule.Phase phase = m.schedule().phases().get(0);
+            for (long it = 0; it < 3; it++) {
+                m.run(phase, it, 0);
+            }
+            Map<String, double[][]> p = copy(m.store().params());
+            for (long it : new long[] {0, 25, 50, 100, 150}) {
+                double beta = Math.min(1, it / 100.0);
+                assertEquals(beta, spec.value("model.beta", it), 1e-12, "beta at " + it);
+                assertEquals(beta, m.schedules(it).get("model/beta"), 1e-12, "event log at " + it);
+                double[][][] in = inputs(spec, it);
+                double expected = negativeElbo(p, in[0], in[1], beta)[0];
+                assertEquals(expected, m.gradients(Side.GENERATOR, it, 0).losses().get("loss"),
+                        1e-5 * Math.abs(expected), "loss at " + it);
+            }
+        }
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+                () -> spec("schedule.model.decoder", "cosine(to=1)"));
+        assertTrue(e.getMessage().contains("schedule.model.beta") && e.getMessage().contains("schedule.model.sigma"),
+                e.getMessage());
+        IllegalArgumentException range = assertThrows(IllegalArgumentException.class,
+                () -> spec("schedule.model.beta", "cosine(to=-1)"));
+        assertTrue(range.getMessage().contains("'model.beta' cannot take"), range.getMessage());
+    }
+
+    @Test
     void withALabelledDatasetBothNetworksSeeTheDataBatchsLabels() {
         // a conditional VAE: the encoder and the decoder get the same one-hot labels, those of the data batch
         try (GanModel m = model(spec("dataset.labels", "true"))) {
