@@ -29,7 +29,8 @@ import org.osgi.service.component.annotations.Component;
  * </pre>
  * averaged over the batch, in nats per data point; with {@code beta = 1} the loss is the negative ELBO, other values
  * give the beta-VAE (Higgins et al. 2017), and a schedule of it ({@code schedule.model.beta=cosine(to=1,
- * warmup=N, from=0)}) the KL warm-up of Bowman et al. 2016 (their "KL cost annealing"). The decoder p(x | z) is the run's generator G:
+ * warmup=N, from=0)}) the KL warm-up of Bowman et al. 2016 (their "KL cost annealing"). The decoder p(x | z) is the
+ * run's generator G:
  * <ul>
  * <li>{@code gaussian}: N(x; G(z), sigma^2 I) over the D data dimensions,
  * {@code -log p = |x - G(z)|^2 / (2 sigma^2) + D log sigma + D/2 log(2 pi)}; sigma fixed by the option, or with

@@ -94,8 +94,8 @@ public record RunSpec(String name, RunSettings settings, Choice architecture, Ch
             if (dot <= 0 || !isComponentKey(key)) {
                 throw new IllegalArgumentException("unknown setting '" + key + "'; known settings: "
                         + String.join(", ", RunSettings.keys())
-                        + ", and architecture.*, loss.*, dataset.*, model.*, regularizer.NAME.*, metric.NAME.* options and "
-                        + "schedule.* schedules");
+                        + ", and architecture.*, loss.*, dataset.*, model.*, regularizer.NAME.*, metric.NAME.* options "
+                        + "and schedule.* schedules");
             }
             byPrefix.computeIfAbsent(key.substring(0, dot), p -> new TreeMap<>()).put(key.substring(dot + 1),
                     raw.get(key));
@@ -168,7 +168,7 @@ public record RunSpec(String name, RunSettings settings, Choice architecture, Ch
         }
     }
 
-    /** Whether the run is the engine's two-player game ({@code model=gan}) rather than a model component's objective. */
+    /** Whether the run is the engine's two-player game ({@code model=gan}) rather than a model's objective. */
     public boolean isGame() {
         return model == null;
     }
@@ -239,8 +239,10 @@ public record RunSpec(String name, RunSettings settings, Choice architecture, Ch
             case "beta2" -> settings.beta2();
             case "ema" -> settings.ema();
             case "emaHalfLife" -> settings.emaHalfLife();
-            default -> target.startsWith("model.") && model != null && model.options().asMap()
-                    .get(target.substring("model.".length())) instanceof Number n ? n.doubleValue() : regularizers.stream().filter(r -> target.equals("regularizer." + r.name() + ".weight"))
+            default -> target.startsWith("model.") && model != null
+                    && model.options().asMap().get(target.substring("model.".length())) instanceof Number n
+                    ? n.doubleValue()
+                    : regularizers.stream().filter(r -> target.equals("regularizer." + r.name() + ".weight"))
                     .findFirst().orElseThrow(() -> new IllegalArgumentException("'" + target
                             + "' is not a schedulable setting of the run")).weight();
         };

@@ -31,9 +31,10 @@ import org.nd4j.linalg.api.ndarray.INDArray;
  * {@link Players} that sample and score. An iteration is the phases of its {@link Schedule} ({@link #run}); one
  * discriminator step and one generator step of the alternating minibatch algorithm (Goodfellow et al. 2014,
  * Algorithm 1) are {@link #discriminatorStep} and {@link #generatorStep}; a run of a {@link org.jgan.api.Model}
- * ({@code model=NAME}, e.g. a VAE) is one joint phase instead, updating both networks on the model's objective. The parts: {@link Swaps} (what may be swapped), {@link TrainingState}
- * (parameters, optimizers, EMA; the checkpoint's arrays), {@link TrainingGraphs} (each player's graphs by due terms,
- * penalties, constraints) and {@link StepGradients} (a step's batches and gradients).
+ * ({@code model=NAME}, e.g. a VAE) is one joint phase instead, updating both networks on the model's objective. The
+ * parts: {@link Swaps} (what may be swapped), {@link TrainingState} (parameters, optimizers, EMA; the checkpoint's
+ * arrays), {@link TrainingGraphs} (each player's graphs by due terms, penalties, constraints) and {@link StepGradients}
+ * (a step's batches and gradients).
  */
 public final class GanModel implements SampleSource, AutoCloseable {
 
@@ -282,8 +283,8 @@ public final class GanModel implements SampleSource, AutoCloseable {
     /**
      * The values of this iteration, scheduled or not, for the run's event log: the learning rates
      * ({@code lr/discriminator}, {@code lr/generator}), Adam's betas ({@code adam/beta1}, {@code adam/beta2}), the
-     * EMA's decay ({@code ema/decay}, when G is averaged), a model's options that are graph inputs ({@code model/<name>},
-     * e.g. a VAE's beta) and each weighted term's weight ({@code weight/<name>}: its
+     * EMA's decay ({@code ema/decay}, when G is averaged), a model's options that are graph inputs
+     * ({@code model/<name>}, e.g. a VAE's beta) and each weighted term's weight ({@code weight/<name>}: its
      * configured or scheduled weight, annealed when it is; the factor N of a lazy term, and its zeros between the
      * steps it is computed on, left out).
      */
@@ -304,7 +305,8 @@ public final class GanModel implements SampleSource, AutoCloseable {
             }
         }
         if (!spec.isGame()) {
-            graphs.joint().modelOptions.keySet().forEach(o -> out.put("model/" + o, spec.value("model." + o, iteration)));
+            graphs.joint().modelOptions.keySet()
+                    .forEach(o -> out.put("model/" + o, spec.value("model." + o, iteration)));
         }
         return out;
     }

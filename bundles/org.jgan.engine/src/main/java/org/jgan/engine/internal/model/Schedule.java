@@ -47,8 +47,8 @@ public record Schedule(List<Phase> phases) {
      * @param stream  the random stream of the first repetition; repetition r draws from {@code stream + r}
      * @param actions what follows the computation of the gradients, in order
      * @param joint   true for the update of a {@link org.jgan.api.Model}'s objective: gradients of one loss with
-     *                respect to both networks' parameters, then {@link Action#UPDATE} steps both optimizers ({@code side}
-     *                is then the generator, whose steps count the iterations)
+     *                respect to both networks' parameters, then {@link Action#UPDATE} steps both optimizers
+     *                ({@code side} is then the generator, whose steps count the iterations)
      */
     public record Phase(String name, Side side, int repeat, long stream, List<Action> actions, boolean joint) {
 

@@ -13,8 +13,9 @@ public final class Swaps {
 
     /**
      * Why a configuration cannot be swapped in for the running one, or null when it can: the loss, the adversarial
-     * weight and the regularizers may change (and a model component's options, e.g. a VAE's beta), except regularizers that change the latent layout (InfoGAN codes) or
-     * reparametrize weights (spectral normalization), which the sampling graph and the parameters depend on; the model family ({@code model=}) never changes.
+     * weight and the regularizers may change (and a model component's options, e.g. a VAE's beta), except
+     * regularizers that change the latent layout (InfoGAN codes) or reparametrize weights (spectral normalization),
+     * which the sampling graph and the parameters depend on; the model family ({@code model=}) never changes.
      */
     public static String refusal(RunSpec current, RunSpec changed) {
         if (!current.settings().model().trim().equals(changed.settings().model().trim())) {

@@ -225,7 +225,8 @@ class ModelRunTest {
     void aScheduledBetaWarmsTheKlTermUpStepByStep() {
         // Bowman et al. 2016's KL warm-up: beta rises linearly from 0 to 1 over the first 100 iterations, then stays
         RunSpec spec = spec("schedule.model.beta", "cosine(to=1, warmup=100, from=0)");
-        assertEquals("cosine(to=1.0, over=0, warmup=100, from=0.0, hold=0)", spec.resolved().get("schedule.model.beta"));
+        assertEquals("cosine(to=1.0, over=0, warmup=100, from=0.0, hold=0)",
+                spec.resolved().get("schedule.model.beta"));
         try (GanModel m = model(spec)) {
             Schedule.Phase phase = m.schedule().phases().get(0);
             for (long it = 0; it < 3; it++) {
