@@ -99,8 +99,8 @@ public final class VaeModel implements Model {
         SDVariable flatX = sd.reshape(x, -1, dims);
         SDVariable flatG = sd.reshape(decoded, -1, dims);
         SDVariable kl = mean.mul(mean).add(sd.math.exp(logVariance)).sub(1.0).sub(logVariance).sum(1).mul(0.5).mean();
-        Map<String, SDVariable> terms = new LinkedHashMap<>();
         SDVariable nll;
+        SDVariable sigma = null;
         if (options.getString("decoder").equals("gaussian")) {
             SDVariable squared = flatX.sub(flatG);
             squared = squared.mul(squared).sum(1).mean();
@@ -111,7 +111,7 @@ public final class VaeModel implements Model {
             SDVariable variance = sd.math.exp(logSigma.mul(2.0));
             nll = squared.div(variance.mul(2.0)).add(logSigma.mul((double) dims))
                     .add(0.5 * dims * Math.log(2 * Math.PI));
-            terms.put("sigma", sd.math.exp(logSigma));
+            sigma = sd.math.exp(logSigma);
         } else {
             SDVariable t = flatX.add(1.0).mul(0.5);
             SDVariable m = sd.math.clipByValue(flatG.add(1.0).mul(0.5), CLAMP, 1 - CLAMP);
@@ -120,20 +120,14 @@ public final class VaeModel implements Model {
         // an input of the graph, so that a schedule (a KL warm-up) can move it step by step
         SDVariable beta = context.option("beta");
         SDVariable loss = nll.add(kl.mul(beta));
+        Map<String, SDVariable> terms = new LinkedHashMap<>();
+        terms.put("elbo", nll.add(kl).neg());
         terms.put("nll", nll);
         terms.put("kl", kl);
-        terms.put("elbo", nll.add(kl).neg());
-        return new Objective(loss, order(terms));
-    }
-
-    private static Map<String, SDVariable> order(Map<String, SDVariable> terms) {
-        Map<String, SDVariable> out = new LinkedHashMap<>();
-        for (String name : List.of("elbo", "nll", "kl", "sigma")) {
-            if (terms.containsKey(name)) {
-                out.put(name, terms.get(name));
-            }
+        if (sigma != null) {
+            terms.put("sigma", sigma);
         }
-        return out;
+        return new Objective(loss, terms);
     }
 
     /** A linear layer of the encoder's Gaussian head: Glorot-uniform weights, zero bias. */

@@ -172,6 +172,15 @@ public final class PlayerGraph {
             Objective objective = ((Model) spec.model().entry().component()).define(new ModelGraphContext(sd,
                     shape, latent, batchSize, x, labels, g, d, networks, spec.model(), modelOptions),
                     spec.model().options());
+            for (String target : spec.schedules().keySet()) {
+                // a schedule of an option the model built in as a constant would silently do nothing
+                if (target.startsWith("model.") && !modelOptions.containsKey(target.substring("model.".length()))) {
+                    throw new IllegalArgumentException("setting '" + RunSpec.SCHEDULE + target + "': model '"
+                            + spec.model().name() + "' builds option '" + target.substring("model.".length())
+                            + "' into its graph as a constant; expected schedules of the options it takes as inputs "
+                            + modelOptions.keySet());
+                }
+            }
             loss = objective.loss().name();
             adversarial = loss;
             objective.terms().forEach((name, v) -> reported.put(name, v.name()));

@@ -247,6 +247,12 @@ class ModelRunTest {
                 () -> spec("schedule.model.decoder", "cosine(to=1)"));
         assertTrue(e.getMessage().contains("schedule.model.beta") && e.getMessage().contains("schedule.model.sigma"),
                 e.getMessage());
+        // sigma is a numeric option, but the VAE builds it in as a constant: its schedule is refused, not ignored
+        RunSpec sigma = spec("model.sigma", "0.5", "schedule.model.sigma", "cosine(to=0.1)");
+        IllegalArgumentException constant = assertThrows(IllegalArgumentException.class, () -> model(sigma).close());
+        assertTrue(constant.getMessage().startsWith(
+                "setting 'schedule.model.sigma': model 'vae' builds option 'sigma'")
+                && constant.getMessage().contains("[beta]"), constant.getMessage());
         IllegalArgumentException range = assertThrows(IllegalArgumentException.class,
                 () -> spec("schedule.model.beta", "cosine(to=-1)"));
         assertTrue(range.getMessage().contains("'model.beta' cannot take"), range.getMessage());
