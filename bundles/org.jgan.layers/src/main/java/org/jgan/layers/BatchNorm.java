@@ -40,12 +40,13 @@ public final class BatchNorm {
         SDVariable mean = m[0];
         SDVariable var = m[1];
         // y = (x - mu) * s + beta with s = gamma / sqrt(var + eps), written as x * s + (beta - mu * s) so that the
-        // only op on the full tensor besides the statistics is one multiply and one add. The per-channel factor is
-        // broadcast by an add (zeros + s) before the multiply: ND4J 1.0.0-M2.1's backward pass of a broadcasting
-        // multiply is about 20x slower than that of a broadcasting add followed by an elementwise multiply.
+        // only ops on the full tensor besides the statistics are one broadcasting multiply and one add. (The engine
+        // runs the broadcasting multiply's backward pass as a product and a sum: libnd4j's own multiply_bp is about
+        // 20x slower for it, which is why s was once broadcast by adding it to a zero map first, three more passes
+        // over the tensor each way.)
         SDVariable scale = perChannel(sd, gamma, channels).mul(sd.math.rsqrt(var.add(EPS)));
         SDVariable shift = perChannel(sd, beta, channels).sub(mean.mul(scale));
-        return x.mul(sd.zerosLike(x).add(scale)).add(shift);
+        return x.mul(scale).add(shift);
     }
 
     /**

@@ -35,11 +35,10 @@ final class ConditionalBatchNorm {
         SDVariable gain = linear(scope, name + "/gain", cond, condSize, channels).add(1);
         SDVariable bias = linear(scope, name + "/bias", cond, condSize, channels);
         SDVariable inv = sd.math.rsqrt(m[1].add(BatchNorm.EPS));
-        // per-sample scale and shift [batch, C, 1, 1]: y = x * s + (bias - mu * s), s = gain / sqrt(var + eps);
-        // broadcast by an add before the multiply (see BatchNorm on the slow broadcasting-multiply backward pass)
+        // per-sample scale and shift [batch, C, 1, 1]: y = x * s + (bias - mu * s), s = gain / sqrt(var + eps)
         SDVariable scale = sd.reshape(gain, -1, channels, 1, 1).mul(inv);
         SDVariable shift = sd.reshape(bias, -1, channels, 1, 1).sub(m[0].mul(scale));
-        return x.mul(sd.zerosLike(x).add(scale)).add(shift);
+        return x.mul(scale).add(shift);
     }
 
     private static SDVariable linear(NetworkScope scope, String name, SDVariable in, long inSize, long out) {

@@ -41,9 +41,8 @@ final class StyleLayers {
         SDVariable mean = x.mean(true, 2, 3);
         SDVariable centered = x.sub(mean);
         SDVariable inv = sd.math.rsqrt(centered.mul(centered).mean(true, 2, 3).add(EPS));
-        // broadcast the per-sample factors by an add before multiplying (fast backward pass in ND4J M2.1)
         SDVariable scale = sd.reshape(ys, -1, channels, 1, 1).mul(inv);
-        return centered.mul(sd.zerosLike(x).add(scale)).add(sd.reshape(yb, -1, channels, 1, 1));
+        return centered.mul(scale).add(sd.reshape(yb, -1, channels, 1, 1));
     }
 
     /** x + B (.) n with a fresh single-channel noise image per sample and layer. */
@@ -51,7 +50,7 @@ final class StyleLayers {
         SameDiff sd = scope.sd();
         SDVariable n = scope.noise(name, -1, 1, size, size);
         SDVariable b = scope.param(name + "/strength", ParamKind.OTHER, Initializer.zeros(), channels);
-        return x.add(sd.zerosLike(x).add(sd.reshape(b, 1, channels, 1, 1)).mul(n));
+        return x.add(sd.reshape(b, 1, channels, 1, 1).mul(n));
     }
 
     /**
@@ -64,13 +63,13 @@ final class StyleLayers {
         SameDiff sd = scope.sd();
         SDVariable w = Equalized.weight(scope, name + "/W", kernel == 1 ? 1 : Equalized.LRELU_GAIN, 1,
                 (long) kernel * kernel * in, kernel, kernel, in, out);
-        SDVariable modulated = x.mul(sd.zerosLike(x).add(sd.reshape(s, -1, in, 1, 1)));
+        SDVariable modulated = x.mul(sd.reshape(s, -1, in, 1, 1));
         SDVariable y = ResidualBlock.conv(scope, name, modulated, w, kernel, out, false);
         if (!demodulate) {
             return y;
         }
         SDVariable wSquared = w.mul(w).sum(0, 1);
         SDVariable d = sd.math.rsqrt(s.mul(s).mmul(wSquared).add(EPS));
-        return y.mul(sd.zerosLike(y).add(sd.reshape(d, -1, out, 1, 1)));
+        return y.mul(sd.reshape(d, -1, out, 1, 1));
     }
 }

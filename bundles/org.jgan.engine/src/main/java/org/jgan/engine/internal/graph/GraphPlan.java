@@ -33,7 +33,6 @@ import org.nd4j.linalg.api.ops.Op;
 import org.nd4j.linalg.api.ops.OpContext;
 import org.nd4j.linalg.api.ops.ReduceOp;
 import org.nd4j.linalg.api.ops.ScalarOp;
-import org.nd4j.linalg.api.ops.impl.reduce.same.Sum;
 import org.nd4j.linalg.api.ops.impl.transforms.gradient.GradientBackwardsMarker;
 import org.nd4j.linalg.api.ops.impl.transforms.same.Identity;
 import org.nd4j.linalg.api.shape.LongShapeDescriptor;
@@ -277,6 +276,10 @@ public final class GraphPlan {
         final List<int[]> lastUse = new ArrayList<>();
         /** Storage slots that are requested: never released within a call. */
         final boolean[] kept;
+        /** Per op, which of its outputs nothing reads (no later op, not requested): replacements may skip them. */
+        final List<boolean[]> unread = new ArrayList<>();
+        /** Ops (by index) that are casts of a dropped comparison, run as a step with this cutoff. */
+        final Map<Integer, Double> steps = new HashMap<>();
 
         private Program(String[] names, boolean[] isExternal, int[] requestedSlots, int[] storage, boolean[] kept) {
             this.names = names;
@@ -354,11 +357,22 @@ public final class GraphPlan {
             int[] requestedSlots = requested.stream().mapToInt(slot::get).toArray();
             boolean[] kept = new boolean[names.length];
             Program p = new Program(names, external, requestedSlots, storage, kept);
+            Map<SameDiffOp, Double> steps = comparisonsCast(order, requested);
             int[] lastReader = new int[names.length];
             Arrays.fill(lastReader, -1);
-            for (int k = 0; k < order.size(); k++) {
-                SameDiffOp op = order.get(k);
+            for (SameDiffOp op : order) {
                 String[] args = op.getOp().argNames();
+                Double cutoff = steps.get(op);
+                if (cutoff == null && steps.containsKey(op)) {
+                    // a comparison read only by a cast that runs as a step: dropped
+                    continue;
+                }
+                int k = p.ops.size();
+                if (cutoff != null) {
+                    // the cast reads the dropped comparison's input
+                    p.steps.put(k, cutoff);
+                    args = producers.get(args[0]).getOp().argNames();
+                }
                 int[] in = args == null ? new int[0] : Arrays.stream(args).mapToInt(slot::get).toArray();
                 int[] out = op.getOutputsOfOp().stream().mapToInt(slot::get).toArray();
                 if (op.getOp() instanceof Identity) {
@@ -375,13 +389,16 @@ public final class GraphPlan {
                 kept[storage[s]] = true;
             }
             List<List<Integer>> releases = new ArrayList<>();
-            for (int k = 0; k < order.size(); k++) {
+            for (int k = 0; k < p.ops.size(); k++) {
                 releases.add(new ArrayList<>());
             }
             for (int s = 0; s < names.length; s++) {
                 if (storage[s] == s && !external[s] && !kept[s]) {
                     if (lastReader[s] >= 0) {
                         releases.get(lastReader[s]).add(s);
+                    } else if (producerIndex(p, s) < 0) {
+                        // the output of a dropped op (a comparison whose cast became a step)
+                        continue;
                     } else {
                         // an output nobody reads (e.g. one of a multi-output op's outputs): free after its op
                         releases.get(producerIndex(p, s)).add(s);
@@ -389,6 +406,14 @@ public final class GraphPlan {
                 }
             }
             releases.forEach(r -> p.lastUse.add(r.stream().mapToInt(Integer::intValue).toArray()));
+            for (int[] out : p.outputs) {
+                boolean[] u = new boolean[out.length];
+                for (int i = 0; i < out.length; i++) {
+                    int s = storage[out[i]];
+                    u[i] = !kept[s] && lastReader[s] < 0;
+                }
+                p.unread.add(u);
+            }
             return p;
         }
 
@@ -400,8 +425,50 @@ public final class GraphPlan {
                     }
                 }
             }
-            throw new IllegalStateException("no producer of " + p.names[s]);
+            return -1;
         }
+
+        /**
+         * The casts to 32-bit float of a comparison with a scalar ({@code greaterthan_scalar}, as the activations'
+         * slope masks are built) that is read by nothing else: each runs as one {@code Step} on the comparison's
+         * input ({@code x > cutoff ? 1 : 0}, the same values) and the comparison is dropped, one pass over the
+         * tensor instead of two (a boolean array written and read back). By cast, its cutoff; the dropped
+         * comparisons are recorded under their op with a null value.
+         */
+        private static Map<SameDiffOp, Double> comparisonsCast(List<SameDiffOp> order, List<String> requested) {
+            Map<String, Integer> readers = new HashMap<>();
+            Map<String, SameDiffOp> produced = new HashMap<>();
+            for (SameDiffOp op : order) {
+                String[] args = op.getOp().argNames();
+                for (String a : args == null ? new String[0] : args) {
+                    readers.merge(a, 1, Integer::sum);
+                }
+                for (String o : op.getOutputsOfOp()) {
+                    produced.put(o, op);
+                }
+            }
+            Map<SameDiffOp, Double> steps = new HashMap<>();
+            for (SameDiffOp op : order) {
+                DifferentialFunction f = op.getOp();
+                String[] args = f.argNames();
+                if (!"cast".equals(f.opName()) || args == null || args.length != 1
+                        || readers.getOrDefault(args[0], 0) != 1 || requested.contains(args[0])) {
+                    continue;
+                }
+                SameDiffOp cmp = produced.get(args[0]);
+                if (cmp == null || !"greaterthan_scalar".equals(cmp.getOp().opName())
+                        || !(cmp.getOp() instanceof ScalarOp so) || so.scalar() == null
+                        || cmp.getOp().argNames() == null || cmp.getOp().argNames().length != 1
+                        || f.getSameDiff().getVariable(op.getOutputsOfOp().get(0)).dataType() != DataType.FLOAT
+                        || f.getSameDiff().getVariable(cmp.getOp().argNames()[0]).dataType() != DataType.FLOAT) {
+                    continue;
+                }
+                steps.put(op, so.scalar().getDouble(0));
+                steps.put(cmp, null);
+            }
+            return steps;
+        }
+
 
         private static boolean supported(SameDiffOp op) {
             DifferentialFunction f = op.getOp();
@@ -455,15 +522,15 @@ public final class GraphPlan {
         final INDArray[][] bound;
         /** Arrays this plan allocated (closed on release). */
         final List<INDArray> owned = new ArrayList<>();
-        /** Per op, its replacement when it is a broadcasting {@code multiply_bp} (null: the op's own kernel). */
-        final BroadcastMulBp[] replaced;
+        /** Per op, the kernel that replaces the op's own ({@link Replacements}; null: the op's own kernel). */
+        final Replacements.Kernel[] replaced;
 
         Bound(Program p) {
             this.p = p;
             values = new INDArray[p.names.length];
             contexts = new OpContext[p.ops.size()];
             bound = new INDArray[p.ops.size()][];
-            replaced = new BroadcastMulBp[p.ops.size()];
+            replaced = new Replacements.Kernel[p.ops.size()];
         }
 
         /** First call for these shapes: executes while allocating every intermediate (reused by liveness). */
@@ -515,11 +582,11 @@ public final class GraphPlan {
                     values[out[i]] = arr;
                     oc.setOutputArray(i, arr);
                 }
-                if (BroadcastMulBp.applies(f, args)) {
-                    INDArray tmp = Nd4j.createUninitializedDetached(args[2].dataType(), args[2].shape());
-                    own(tmp);
-                    replaced[k] = new BroadcastMulBp(args[0].shape(), args[1].shape(), args[2].shape(), tmp);
+                INDArray[] outs = new INDArray[out.length];
+                for (int i = 0; i < out.length; i++) {
+                    outs[i] = values[out[i]];
                 }
+                replaced[k] = Replacements.choose(f, args, outs, p.unread.get(k), p.steps.get(k), this::own);
                 exec(sd, listeners, sdo, oc, k, out);
                 for (int s : p.lastUse.get(k)) {
                     INDArray a = values[s];
@@ -603,8 +670,7 @@ public final class GraphPlan {
                 }
             }
             if (replaced[k] != null) {
-                INDArray[] in = bound[k];
-                replaced[k].run(in[0], in[1], in[2], values[out[0]], values[out[1]]);
+                replaced[k].run(bound[k]);
             } else if (f instanceof CustomOp c) {
                 Nd4j.getExecutioner().exec(c, oc);
             } else {
@@ -673,89 +739,6 @@ public final class GraphPlan {
                 }
             }
             owned.clear();
-        }
-    }
-
-    /**
-     * The backward pass of a broadcasting product {@code z = x * y} as two products and a sum:
-     * {@code dx = sum(dz * y)} and {@code dy = sum(dz * x)}, each summed over the axes along which its operand was
-     * broadcast. libnd4j's {@code multiply_bp} computes exactly this (the same bits: {@code GraphPlanTest}) but takes
-     * 25 to 35 ms on a {@code [32, 32, 32, 32]} gradient with a per-channel or per-pixel operand, against 0.8 ms for
-     * equal shapes and 1.5 to 3.5 ms here (2-core AMD EPYC); StyleGAN's noise inputs and WGAN-GP's interpolation
-     * weights are such products.
-     */
-    static final class BroadcastMulBp {
-        private final Part dx;
-        private final Part dy;
-        private final INDArray tmp;
-
-        /** A {@code multiply_bp} whose two operands differ in shape: inputs x, y, dz; outputs dx, dy. */
-        static boolean applies(DifferentialFunction f, INDArray[] args) {
-            return "multiply_bp".equals(f.opName()) && args.length == 3
-                    && !Arrays.equals(args[0].shape(), args[1].shape())
-                    && args[0].dataType() == args[2].dataType() && args[1].dataType() == args[2].dataType()
-                    && Arrays.equals(broadcast(args[0].shape(), args[1].shape()), args[2].shape());
-        }
-
-        /** The shape of a product of operands of these shapes (NumPy's rule), or null when they do not broadcast. */
-        private static long[] broadcast(long[] a, long[] b) {
-            int rank = Math.max(a.length, b.length);
-            long[] out = new long[rank];
-            for (int d = 0; d < rank; d++) {
-                long da = d < rank - a.length ? 1 : a[d - (rank - a.length)];
-                long db = d < rank - b.length ? 1 : b[d - (rank - b.length)];
-                if (da != db && da != 1 && db != 1) {
-                    return null;
-                }
-                out[d] = Math.max(da, db);
-            }
-            return out;
-        }
-
-        BroadcastMulBp(long[] x, long[] y, long[] dz, INDArray tmp) {
-            this.dx = new Part(x, dz);
-            this.dy = new Part(y, dz);
-            this.tmp = tmp;
-        }
-
-        void run(INDArray x, INDArray y, INDArray dz, INDArray outX, INDArray outY) {
-            dx.run(dz, y, outX, tmp);
-            dy.run(dz, x, outY, tmp);
-        }
-
-        /** The gradient of one operand: dz times the other operand, summed over the operand's broadcast axes. */
-        private static final class Part {
-            /** The operand's shape with leading 1s to the gradient's rank. */
-            private final long[] padded;
-            /** Axes to sum over (none: the operand has the gradient's shape). */
-            private final int[] axes;
-
-            Part(long[] operand, long[] full) {
-                padded = new long[full.length];
-                int off = full.length - operand.length;
-                List<Integer> sum = new ArrayList<>();
-                for (int d = 0; d < full.length; d++) {
-                    padded[d] = d < off ? 1 : operand[d - off];
-                    if (padded[d] == 1 && full[d] != 1) {
-                        sum.add(d);
-                    }
-                }
-                axes = sum.stream().mapToInt(Integer::intValue).toArray();
-            }
-
-            void run(INDArray dz, INDArray other, INDArray out, INDArray tmp) {
-                // the operand's gradient viewed with the gradient's rank (the same buffer for the plan's arrays)
-                INDArray view = out.reshape(padded);
-                if (axes.length == 0) {
-                    Nd4j.exec(DynamicCustomOp.builder("multiply").addInputs(dz, other).addOutputs(view).build());
-                } else {
-                    Nd4j.exec(DynamicCustomOp.builder("multiply").addInputs(dz, other).addOutputs(tmp).build());
-                    Nd4j.exec(new Sum(tmp, view, true, axes));
-                }
-                if (view.data() != out.data()) {
-                    out.assign(view.reshape(out.shape()));
-                }
-            }
         }
     }
 }

@@ -46,6 +46,12 @@ class DcganSpeedBenchmark {
     private static final int WARMUP = Integer.getInteger("jgan.bench.warmup", 60);
     /** Measured iterations: 60, or {@code -Djgan.bench.iterations=N}. */
     private static final int MEASURED = Integer.getInteger("jgan.bench.iterations", 60);
+    /**
+     * Rounds: 1, or {@code -Djgan.bench.rounds=R}: jgan's measured iterations and the PyTorch reference alternate R
+     * times, and the ratio is the median of the rounds' ratios. On a shared machine whose speed drifts by 10-20%
+     * within minutes, one jgan measurement and one PyTorch measurement a minute apart can differ by that much.
+     */
+    private static final int ROUNDS = Integer.getInteger("jgan.bench.rounds", 1);
 
     @Test
     void millisecondsPerIterationAndPeakMemory() throws Exception {
@@ -58,21 +64,36 @@ class DcganSpeedBenchmark {
         // -Djgan.bench.profile=N: the N ops (and op shapes) that take the most time, over the measured iterations
         int profileTop = Integer.getInteger("jgan.bench.profile", 0);
         OpProfile profile = new OpProfile();
-        long gcCountBefore = 0;
-        long gcMillisBefore = 0;
-        for (int it = 0; it < WARMUP + MEASURED; it++) {
-            if (it == WARMUP) {
-                if (profileTop > 0) {
-                    m.listen(profile);
-                }
-                gcCountBefore = gcCount();
-                gcMillisBefore = gcMillis();
-            }
-            long t0 = System.nanoTime();
+        for (int it = 0; it < WARMUP; it++) {
             m.discriminatorStep(it, 0);
             m.generatorStep(it);
-            if (it >= WARMUP) {
-                times.add((System.nanoTime() - t0) / 1e6);
+        }
+        if (profileTop > 0) {
+            m.listen(profile);
+        }
+        long gcCountBefore = gcCount();
+        long gcMillisBefore = gcMillis();
+        List<double[]> rounds = new ArrayList<>();
+        int it = WARMUP;
+        for (int r = 0; r < ROUNDS; r++) {
+            List<Double> round = new ArrayList<>();
+            for (int i = 0; i < MEASURED; i++, it++) {
+                long t0 = System.nanoTime();
+                m.discriminatorStep(it, 0);
+                m.generatorStep(it);
+                round.add((System.nanoTime() - t0) / 1e6);
+            }
+            times.addAll(round);
+            if (ROUNDS > 1) {
+                Collections.sort(round);
+                Double torch = pytorchReference();
+                double jganMedian = round.get(round.size() / 2);
+                System.out.printf(Locale.ROOT, "round %d: jgan median %.1f ms, pytorch %s%n", r + 1, jganMedian,
+                        torch == null ? "-" : String.format(Locale.ROOT, "%.1f ms, jgan / pytorch %.2fx", torch,
+                                jganMedian / torch));
+                if (torch != null) {
+                    rounds.add(new double[] {jganMedian, torch, jganMedian / torch});
+                }
             }
         }
         long gcs = gcCount() - gcCountBefore;
@@ -106,10 +127,19 @@ class DcganSpeedBenchmark {
         System.out.printf(Locale.ROOT, "sgemm peak through ND4J (n = %d, %d threads): %.1f GFLOP/s%n", SGEMM_N,
                 Runtime.getRuntime().availableProcessors(), peak);
         if (profileTop > 0) {
-            System.out.print(profile.report(MEASURED, profileTop));
-            double gflop = profile.flopsPerIteration(MEASURED) / 1e9;
+            System.out.print(profile.report(MEASURED * ROUNDS, profileTop));
+            double gflop = profile.flopsPerIteration(MEASURED * ROUNDS) / 1e9;
             System.out.printf(Locale.ROOT, "dense ops at the median iteration: %.2f GFLOP in %.1f ms, %.1f GFLOP/s, "
                     + "%.0f%% of the sgemm peak%n", gflop, median, gflop / median * 1e3, 100 * gflop / median * 1e3 / peak);
+        }
+        if (ROUNDS > 1) {
+            if (!rounds.isEmpty()) {
+                double[] ratios = rounds.stream().mapToDouble(x -> x[2]).sorted().toArray();
+                System.out.printf(Locale.ROOT, "jgan / pytorch: %.2fx the median time (median of %d alternating "
+                        + "rounds' ratios, %.2f-%.2fx)%n", ratios[ratios.length / 2], ratios.length, ratios[0],
+                        ratios[ratios.length - 1]);
+            }
+            return;
         }
         Double torch = pytorchReference();
         if (torch != null) {

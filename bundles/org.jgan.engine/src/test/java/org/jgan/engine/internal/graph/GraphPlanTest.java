@@ -122,6 +122,93 @@ class GraphPlanTest {
         GraphMemory.release(sd);
     }
 
+    /**
+     * A convolution (DCGAN's: 4x4, stride 2, padding 1, NCHW) with a bias, a LeakyReLU written as a product with its
+     * slope mask, and a per-channel scale: the gradient graph has a {@code conv2d_bp}, a {@code multiply_bp} of equal
+     * shapes whose mask gradient nothing reads, and a broadcasting {@code multiply_bp}.
+     */
+    private static SameDiff convolution() {
+        SameDiff sd = GraphMemory.create();
+        SDVariable x = sd.placeHolder("x", DataType.FLOAT, -1, 3, 8, 8);
+        SDVariable w = sd.var("w", Nd4j.linspace(-1, 1, 4 * 4 * 3 * 5, DataType.FLOAT).reshape(4, 4, 3, 5).mul(0.3));
+        SDVariable b = sd.var("b", Nd4j.linspace(-0.2, 0.3, 5, DataType.FLOAT));
+        SDVariable c = sd.var("c", Nd4j.linspace(0.5, 1.5, 5, DataType.FLOAT).reshape(1, 5, 1, 1));
+        SDVariable a = sd.cnn.conv2d(x, w, b, org.nd4j.linalg.api.ops.impl.layers.convolution.config.Conv2DConfig
+                .builder().kH(4).kW(4).sH(2).sW(2).pH(1).pW(1).dataFormat("NCHW").build());
+        SDVariable mask = sd.gt(a, 0.0).castTo(DataType.FLOAT).mul(0.8).add(0.2);
+        SDVariable h = a.mul(mask).mul(c);
+        SDVariable r = sd.constant("r", Nd4j.linspace(-2, 2, 2 * 5 * 16, DataType.FLOAT).reshape(2, 5, 4, 4));
+        sd.setLossVariables(h.mul(h.add(r)).sum().rename("loss"));
+        sd.createGradFunction("x");
+        return sd;
+    }
+
+    /**
+     * Where only the data's gradient is read (D's convolutions in G's step), {@code conv2d_bp} runs as the input
+     * gradient alone, the activation mask's gradient and the scale's are not computed, the mask's comparison and
+     * cast run as one step, and the results are SameDiff's bits; where the parameters' gradients are read too, the
+     * convolution's own kernel runs.
+     */
+    @Test
+    void gradientsNobodyReadsAreNotComputed() {
+        SameDiff sd = convolution();
+        SameDiff grad = sd.getFunction("grad");
+        assertTrue(grad.getOps().values().stream().anyMatch(o -> o.getOp().opName().equals("conv2d_bp")),
+                "the gradient has a conv2d_bp");
+        for (List<String> names : List.of(List.of("loss", "x-grad"), List.of("loss", "x-grad", "w-grad", "b-grad",
+                "c-grad"), List.of("w-grad"))) {
+            Map<String, Long> before = Replacements.calls();
+            for (double offset : new double[] {0, 0.4}) {
+                Map<String, INDArray> feed = Map.of("x", data(2 * 64, offset).reshape(2, 3, 8, 8));
+                Map<String, INDArray> planned = GraphPlan.output(grad, feed, names);
+                Map<String, INDArray> reference = grad.output(feed, names.toArray(new String[0]));
+                for (String n : names) {
+                    assertBits(reference.get(n), planned.get(n), n + " of " + names + ", offset " + offset);
+                }
+            }
+            Map<String, Long> after = Replacements.calls();
+            boolean parameters = names.contains("w-grad");
+            assertEquals(parameters ? 0 : 2, delta(before, after, "conv2d_bp/input"),
+                    "input-gradient-only convolutions for " + names);
+            assertEquals(2, delta(before, after, "multiply_bp/one"), "one-sided products for " + names);
+            assertEquals(2, delta(before, after, "multiply_bp/broadcast"), "broadcasting products for " + names);
+            assertEquals(2, delta(before, after, "cast/step"), "masks as steps for " + names);
+        }
+        GraphMemory.release(sd);
+    }
+
+    /**
+     * A comparison that something besides its cast reads is computed as it is; a cast of a comparison with a
+     * nonzero cutoff becomes a step with that cutoff (ties included: {@code x > c} is false at {@code x == c}).
+     */
+    @Test
+    void comparisonsReadElsewhereStayAndCutoffsAreKept() {
+        SameDiff sd = GraphMemory.create();
+        SDVariable x = sd.placeHolder("x", DataType.FLOAT, -1, 3);
+        SDVariable shared = sd.gt(x, 0.5);
+        shared.castTo(DataType.FLOAT).mul(x).rename("kept");
+        sd.any(shared).castTo(DataType.FLOAT).rename("anyPositive");
+        sd.gt(x, -0.25).castTo(DataType.FLOAT).mul(x).rename("stepped");
+        List<String> names = List.of("kept", "anyPositive", "stepped");
+        Map<String, Long> before = Replacements.calls();
+        // steps of 0.25 from -2 hit both cutoffs exactly; offset by 0.125 they hit neither
+        for (double offset : new double[] {0, 0.125, -0.5}) {
+            Map<String, INDArray> feed = Map.of("x", Nd4j.linspace(-2 + offset, 2.25 + offset, 18, DataType.FLOAT)
+                    .reshape(6, 3));
+            Map<String, INDArray> planned = GraphPlan.output(sd, feed, names);
+            Map<String, INDArray> reference = sd.output(feed, names.toArray(new String[0]));
+            for (String n : names) {
+                assertBits(reference.get(n), planned.get(n), n + ", offset " + offset);
+            }
+        }
+        assertEquals(3, delta(before, Replacements.calls(), "cast/step"), "only the unshared comparison's cast");
+        GraphMemory.release(sd);
+    }
+
+    private static long delta(Map<String, Long> before, Map<String, Long> after, String kind) {
+        return after.getOrDefault(kind, 0L) - before.getOrDefault(kind, 0L);
+    }
+
     @Test
     void returnedArraysBelongToThePlanUntilTheGraphIsReleased() {
         SameDiff sd = graph();

@@ -1,0 +1,265 @@
+package org.jgan.engine.internal.graph;
+
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.function.Consumer;
+import org.nd4j.autodiff.functions.DifferentialFunction;
+import org.nd4j.linalg.api.buffer.DataType;
+import org.nd4j.linalg.api.ndarray.INDArray;
+import org.nd4j.linalg.api.ops.DynamicCustomOp;
+import org.nd4j.linalg.api.ops.impl.reduce.same.Sum;
+import org.nd4j.linalg.api.ops.impl.scalar.Step;
+import org.nd4j.linalg.factory.Nd4j;
+
+/**
+ * Kernels a {@link GraphPlan} runs instead of an op's own where libnd4j 1.0.0-M2.1's kernel is slow for the case
+ * or computes outputs that nothing reads. Each gives the op's outputs the same bits as the op's own kernel (the
+ * same native arithmetic in the same order; {@code GraphPlanTest} and {@code GraphPlanArchitecturesTest} compare bit
+ * for bit against {@code SameDiff#output}); an output nothing reads is left unwritten.
+ * <ul>
+ * <li>{@code multiply_bp} with operands of different shapes: {@link BroadcastMulBp}.</li>
+ * <li>{@code multiply_bp} with operands of one shape and one gradient unread (the slope masks of the activations,
+ * which have no gradient): the one product that is read.</li>
+ * <li>a {@code cast} to float of a comparison {@code greaterthan_scalar} that nothing else reads (the slope masks
+ * of ReLU and LeakyReLU): one {@code Step} on the comparison's input, the plan dropping the comparison (one pass
+ * over the tensor instead of a boolean array written and read back).</li>
+ * <li>{@code conv2d_bp} whose weight and bias gradients nothing reads (D's convolutions in G's step, whose
+ * parameters that step does not update): only the input gradient, by {@code deconv2d_tf} (TensorFlow's
+ * Conv2DBackpropInput), which runs oneDNN's backward-data primitive alone where {@code conv2d_bp} also runs the
+ * backward-weights one. On DCGAN's D (2-core AMD EPYC, AVX2): {@code [64, 64, 14, 14]} to {@code [64, 128, 7, 7]}
+ * 21-26 ms for {@code conv2d_bp}, 8-12 ms for the input gradient alone; the 1-channel input layer 4.5-5.6 ms against
+ * 0.5-1.2 ms.</li>
+ * </ul>
+ */
+final class Replacements {
+
+    /** Calls of each replacement kernel so far, process-wide (tests check that a replacement ran). */
+    private static final Map<String, AtomicLong> CALLS = new ConcurrentHashMap<>();
+
+    private Replacements() {
+    }
+
+    /** A replacement for one op of a plan, bound to the op's output arrays. */
+    interface Kernel {
+        /** Computes the outputs that are read from the op's current input arrays. */
+        void run(INDArray[] in);
+    }
+
+    /** Calls of each kind of replacement so far: {@code multiply_bp/broadcast}, {@code conv2d_bp/input}, ... */
+    static Map<String, Long> calls() {
+        Map<String, Long> m = new java.util.TreeMap<>();
+        CALLS.forEach((k, v) -> m.put(k, v.get()));
+        return m;
+    }
+
+    private static AtomicLong counter(String kind) {
+        return CALLS.computeIfAbsent(kind, k -> new AtomicLong());
+    }
+
+    /**
+     * The replacement for an op of a plan, or null to run the op's own kernel.
+     *
+     * @param in     the op's input arrays at the first call (shapes and types hold for the plan's later calls)
+     * @param out    the op's output arrays (the plan's, fixed)
+     * @param unread which outputs nothing reads
+     * @param step   for a cast whose comparison the plan dropped, the comparison's cutoff (else null)
+     * @param own    takes ownership of a scratch array the kernel allocates (released with the plan)
+     */
+    static Kernel choose(DifferentialFunction f, INDArray[] in, INDArray[] out, boolean[] unread, Double step,
+            Consumer<INDArray> own) {
+        String op = f.opName();
+        if (step != null) {
+            // x > cutoff ? 1 : 0 in the cast's type, as cast(greaterthan_scalar(x, cutoff)) gives it
+            double cutoff = step;
+            INDArray target = out[0];
+            return counted("cast/step", a -> Nd4j.exec(new Step(a[0], target, cutoff)));
+        }
+        if ("multiply_bp".equals(op) && in.length == 3 && out.length == 2) {
+            if (BroadcastMulBp.applies(in)) {
+                INDArray tmp = Nd4j.createUninitializedDetached(in[2].dataType(), in[2].shape());
+                own.accept(tmp);
+                return counted("multiply_bp/broadcast",
+                        new BroadcastMulBp(in[0].shape(), in[1].shape(), in[2].shape(), tmp, out, unread));
+            }
+            if (unread[0] != unread[1] && sameShapeAndType(in)) {
+                // d(x*y)/dx = dz * y, d(x*y)/dy = dz * x: one product where only one is read
+                int read = unread[0] ? 1 : 0;
+                INDArray target = out[read];
+                return counted("multiply_bp/one", a -> Nd4j.exec(DynamicCustomOp.builder("multiply")
+                        .addInputs(a[2], a[1 - read]).addOutputs(target).build()));
+            }
+        }
+        if ("conv2d_bp".equals(op) && f instanceof DynamicCustomOp c && ConvInputGrad.applies(c, in, out, unread)) {
+            INDArray shape = Nd4j.createFromArray(Arrays.stream(in[0].shape()).mapToInt(Math::toIntExact).toArray());
+            own.accept(shape);
+            return counted("conv2d_bp/input", new ConvInputGrad(c.iArgs(), shape, out[0]));
+        }
+        return null;
+    }
+
+    private static Kernel counted(String kind, Kernel k) {
+        AtomicLong n = counter(kind);
+        return in -> {
+            k.run(in);
+            n.incrementAndGet();
+        };
+    }
+
+    private static boolean sameShapeAndType(INDArray[] a) {
+        for (INDArray x : a) {
+            if (!Arrays.equals(x.shape(), a[0].shape()) || x.dataType() != a[0].dataType()) {
+                return false;
+            }
+        }
+        return true;
+    }
+
+    /**
+     * The input gradient of a 2-d convolution alone, by {@code deconv2d_tf}: inputs {@code (shape of x, W, dz)},
+     * the convolution's own integer arguments (kernel, strides, padding, dilation, same mode, data format, weight
+     * format), output {@code dx}. Only where its oneDNN kernel reads the arguments as {@code conv2d_bp} does: NCHW,
+     * weights {@code [kH, kW, iC, oC]}, 32-bit floats, explicit padding, square output maps (the M2.1 kernel takes
+     * the output width from the height), and an input size that the output size determines.
+     */
+    static final class ConvInputGrad implements Kernel {
+        private final int[] iArgs;
+        private final INDArray shape;
+        private final INDArray dx;
+
+        static boolean applies(DynamicCustomOp c, INDArray[] in, INDArray[] out, boolean[] unread) {
+            long[] a = c.iArgs();
+            boolean paramsUnread = out.length >= 2 && unread[1] && (out.length < 3 || unread[2]);
+            if (!paramsUnread || unread[0] || a == null || a.length < 10 || (in.length != 3 && in.length != 4)) {
+                return false;
+            }
+            INDArray x = in[0];
+            INDArray w = in[1];
+            INDArray dz = in[in.length - 1];
+            boolean nchw = a[9] == 0;
+            boolean wFormat0 = a.length < 11 || a[10] == 0;
+            boolean valid = a[8] == 0;
+            if (!(nchw && wFormat0 && valid && x.rank() == 4 && w.rank() == 4 && dz.rank() == 4
+                    && x.dataType() == DataType.FLOAT && w.dataType() == DataType.FLOAT
+                    && dz.dataType() == DataType.FLOAT && out[0].dataType() == DataType.FLOAT
+                    && dz.size(2) == dz.size(3))) {
+                return false;
+            }
+            // deconv2d_tf takes the input size to be the one the output size gives back, (o - 1) s + k_eff - 2 p:
+            // only where the strides cover the padded input exactly (6 and 5 both give 3 at k 3, s 2, p 1)
+            return fits(x.size(2), a[0] > 0 ? a[0] : w.size(0), a[2], a[4], a[6], dz.size(2))
+                    && fits(x.size(3), a[1] > 0 ? a[1] : w.size(1), a[3], a[5], a[7], dz.size(3));
+        }
+
+        private static boolean fits(long in, long kernel, long stride, long pad, long dilation, long out) {
+            long effective = (kernel - 1) * dilation + 1;
+            return stride > 0 && (out - 1) * stride + effective - 2 * pad == in;
+        }
+
+        ConvInputGrad(long[] iArgs, INDArray shape, INDArray dx) {
+            this.iArgs = Arrays.stream(iArgs).mapToInt(Math::toIntExact).toArray();
+            this.shape = shape;
+            this.dx = dx;
+        }
+
+        @Override
+        public void run(INDArray[] in) {
+            Nd4j.exec(DynamicCustomOp.builder("deconv2d_tf").addInputs(shape, in[1], in[in.length - 1])
+                    .addOutputs(dx).addIntegerArguments(iArgs).build());
+        }
+    }
+
+    /**
+     * The backward pass of a broadcasting product {@code z = x * y} as two products and a sum:
+     * {@code dx = sum(dz * y)} and {@code dy = sum(dz * x)}, each summed over the axes along which its operand was
+     * broadcast, each only where it is read. libnd4j's {@code multiply_bp} computes exactly this (the same bits:
+     * {@code GraphPlanTest}) but takes 25 to 35 ms on a {@code [32, 32, 32, 32]} gradient with a per-channel or
+     * per-pixel operand, against 0.8 ms for equal shapes and 1.5 to 3.5 ms here (2-core AMD EPYC); StyleGAN's noise
+     * inputs, WGAN-GP's interpolation weights and batch norm's per-channel scale are such products.
+     */
+    static final class BroadcastMulBp implements Kernel {
+        private final Part dx;
+        private final Part dy;
+        private final INDArray tmp;
+        private final INDArray outX;
+        private final INDArray outY;
+
+        /** A {@code multiply_bp} whose two operands differ in shape: inputs x, y, dz; outputs dx, dy. */
+        static boolean applies(INDArray[] args) {
+            return !Arrays.equals(args[0].shape(), args[1].shape())
+                    && args[0].dataType() == args[2].dataType() && args[1].dataType() == args[2].dataType()
+                    && Arrays.equals(broadcast(args[0].shape(), args[1].shape()), args[2].shape());
+        }
+
+        /** The shape of a product of operands of these shapes (NumPy's rule), or null when they do not broadcast. */
+        private static long[] broadcast(long[] a, long[] b) {
+            int rank = Math.max(a.length, b.length);
+            long[] out = new long[rank];
+            for (int d = 0; d < rank; d++) {
+                long da = d < rank - a.length ? 1 : a[d - (rank - a.length)];
+                long db = d < rank - b.length ? 1 : b[d - (rank - b.length)];
+                if (da != db && da != 1 && db != 1) {
+                    return null;
+                }
+                out[d] = Math.max(da, db);
+            }
+            return out;
+        }
+
+        BroadcastMulBp(long[] x, long[] y, long[] dz, INDArray tmp, INDArray[] out, boolean[] unread) {
+            this.dx = unread[0] ? null : new Part(x, dz);
+            this.dy = unread[1] ? null : new Part(y, dz);
+            this.tmp = tmp;
+            this.outX = out[0];
+            this.outY = out[1];
+        }
+
+        @Override
+        public void run(INDArray[] in) {
+            if (dx != null) {
+                dx.run(in[2], in[1], outX, tmp);
+            }
+            if (dy != null) {
+                dy.run(in[2], in[0], outY, tmp);
+            }
+        }
+
+        /** The gradient of one operand: dz times the other operand, summed over the operand's broadcast axes. */
+        private static final class Part {
+            /** The operand's shape with leading 1s to the gradient's rank. */
+            private final long[] padded;
+            /** Axes to sum over (none: the operand has the gradient's shape). */
+            private final int[] axes;
+
+            Part(long[] operand, long[] full) {
+                padded = new long[full.length];
+                int off = full.length - operand.length;
+                List<Integer> sum = new ArrayList<>();
+                for (int d = 0; d < full.length; d++) {
+                    padded[d] = d < off ? 1 : operand[d - off];
+                    if (padded[d] == 1 && full[d] != 1) {
+                        sum.add(d);
+                    }
+                }
+                axes = sum.stream().mapToInt(Integer::intValue).toArray();
+            }
+
+            void run(INDArray dz, INDArray other, INDArray out, INDArray tmp) {
+                // the operand's gradient viewed with the gradient's rank (the same buffer for the plan's arrays)
+                INDArray view = out.reshape(padded);
+                if (axes.length == 0) {
+                    Nd4j.exec(DynamicCustomOp.builder("multiply").addInputs(dz, other).addOutputs(view).build());
+                } else {
+                    Nd4j.exec(DynamicCustomOp.builder("multiply").addInputs(dz, other).addOutputs(tmp).build());
+                    Nd4j.exec(new Sum(tmp, view, true, axes));
+                }
+                if (view.data() != out.data()) {
+                    out.assign(view.reshape(out.shape()));
+                }
+            }
+        }
+    }
+}
