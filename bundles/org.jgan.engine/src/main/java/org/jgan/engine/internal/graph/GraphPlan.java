@@ -52,7 +52,9 @@ import org.nd4j.linalg.factory.Nd4j;
  * since the last call and executes the ops' native kernels in order.
  * <p>
  * The same kernels run on the same inputs as in SameDiff's own execution, so the results are the same bits
- * ({@code GraphPlanTest} checks every architecture's training graphs against {@code SameDiff#output}). Arrays are
+ * ({@code GraphPlanTest} checks every architecture's training graphs against {@code SameDiff#output}), except where
+ * {@link Replacements} runs a kernel that computes only the outputs something reads, or the case faster, with the
+ * same bits for those outputs (the plan knows which outputs of each op nothing reads). Arrays are
  * planned by liveness: an intermediate's array goes back to a free list (by data type and shape) after the last op
  * that reads it and is taken by the next op that needs one of that type and shape, as SameDiff's array cache does;
  * an {@code Identity} passes its input through. The requested variables get arrays of their own, which the next call
