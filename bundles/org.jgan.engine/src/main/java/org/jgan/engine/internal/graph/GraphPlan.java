@@ -471,7 +471,6 @@ public final class GraphPlan {
             return steps;
         }
 
-
         private static boolean supported(SameDiffOp op) {
             DifferentialFunction f = op.getOp();
             if (op.getControlDeps() != null && !op.getControlDeps().isEmpty()

@@ -27,6 +27,8 @@ import org.nd4j.linalg.factory.Nd4j;
  * <li>a {@code cast} to float of a comparison {@code greaterthan_scalar} that nothing else reads (the slope masks
  * of ReLU and LeakyReLU): one {@code Step} on the comparison's input, the plan dropping the comparison (one pass
  * over the tensor instead of a boolean array written and read back).</li>
+ * <li>{@code matmul_bp} with one gradient unread (G's latent input, D's dense layer in G's step, spectral
+ * normalization's stopped vectors): the one matrix product that is read, as {@code matmul_bp} computes it.</li>
  * <li>{@code conv2d_bp} whose weight and bias gradients nothing reads (D's convolutions in G's step, whose
  * parameters that step does not update): only the input gradient, by {@code deconv2d_tf} (TensorFlow's
  * Conv2DBackpropInput), which runs oneDNN's backward-data primitive alone where {@code conv2d_bp} also runs the
@@ -93,12 +95,40 @@ final class Replacements {
                         .addInputs(a[2], a[1 - read]).addOutputs(target).build()));
             }
         }
+        if ("matmul_bp".equals(op) && f instanceof DynamicCustomOp c && in.length == 3 && out.length == 2
+                && unread[0] != unread[1] && in[0].rank() >= 2 && in[1].rank() >= 2 && in[2].rank() >= 2) {
+            return counted("matmul_bp/one", oneSidedMatmulBp(c, unread[0] ? 1 : 0, out));
+        }
         if ("conv2d_bp".equals(op) && f instanceof DynamicCustomOp c && ConvInputGrad.applies(c, in, out, unread)) {
             INDArray shape = Nd4j.createFromArray(Arrays.stream(in[0].shape()).mapToInt(Math::toIntExact).toArray());
             own.accept(shape);
             return counted("conv2d_bp/input", new ConvInputGrad(c.iArgs(), shape, out[0]));
         }
         return null;
+    }
+
+    /**
+     * One of the two products libnd4j's {@code matmul_bp} computes, with the arguments it passes them: for
+     * {@code z = op(x) op(y)} (transposes tX, tY, tZ), {@code dx = matmul(dz, y; tZ, !tY, tX)} and
+     * {@code dy = matmul(x, dz; !tX, tZ, tY)}, alpha and beta as the op's own.
+     */
+    private static Kernel oneSidedMatmulBp(DynamicCustomOp c, int read, INDArray[] out) {
+        long[] ia = c.iArgs();
+        int tX = ia != null && ia.length > 0 ? (int) ia[0] : 0;
+        int tY = ia != null && ia.length > 1 ? (int) ia[1] : 0;
+        int tZ = ia != null && ia.length > 2 ? (int) ia[2] : 0;
+        double[] ta = c.tArgs();
+        double alpha = ta != null && ta.length > 0 ? ta[0] : 1.0;
+        double beta = ta != null && ta.length > 1 ? ta[1] : 0.0;
+        INDArray target = out[read];
+        if (read == 0) {
+            int[] args = {tZ, 1 - tY, tX};
+            return a -> Nd4j.exec(DynamicCustomOp.builder("matmul").addInputs(a[2], a[1]).addOutputs(target)
+                    .addIntegerArguments(args).addFloatingPointArguments(alpha, beta).build());
+        }
+        int[] args = {1 - tX, tZ, tY};
+        return a -> Nd4j.exec(DynamicCustomOp.builder("matmul").addInputs(a[0], a[2]).addOutputs(target)
+                .addIntegerArguments(args).addFloatingPointArguments(alpha, beta).build());
     }
 
     private static Kernel counted(String kind, Kernel k) {

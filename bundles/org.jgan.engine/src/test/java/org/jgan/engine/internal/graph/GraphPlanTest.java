@@ -205,6 +205,44 @@ class GraphPlanTest {
         GraphMemory.release(sd);
     }
 
+    /**
+     * A matrix product whose one operand is a constant (no gradient read) or whose gradient is not requested: the
+     * other operand's gradient alone, with the transposes of {@code mmul} and {@code matmul} taken into account, and
+     * SameDiff's bits.
+     */
+    @Test
+    void oneSidedMatrixProductsHaveSameDiffsBits() {
+        SameDiff sd = GraphMemory.create();
+        SDVariable x = sd.placeHolder("x", DataType.FLOAT, -1, 4);
+        SDVariable w = sd.var("w", Nd4j.linspace(-1, 1, 12, DataType.FLOAT).reshape(4, 3));
+        SDVariable v = sd.var("v", Nd4j.linspace(0.5, -0.5, 6, DataType.FLOAT).reshape(3, 2));
+        SDVariable c = sd.constant("c", Nd4j.linspace(-0.3, 0.9, 6, DataType.FLOAT).reshape(3, 2));
+        SDVariable h = sd.math.tanh(x.mmul(w));
+        // h c (constant right operand), then op(h)^T-style products with transposes on both sides
+        SDVariable g = h.mmul(c);
+        SDVariable t = sd.mmul(v, h, true, true, false);
+        sd.setLossVariables(g.mul(g).sum().add(t.mul(t).sum()).rename("loss"));
+        sd.createGradFunction("x");
+        SameDiff grad = sd.getFunction("grad");
+        assertTrue(grad.getOps().values().stream().anyMatch(o -> o.getOp().opName().equals("matmul_bp")),
+                "the gradient has matmul_bp ops");
+        for (List<String> names : List.of(List.of("loss", "x-grad"), List.of("w-grad", "v-grad"),
+                List.of("x-grad", "w-grad", "v-grad"))) {
+            Map<String, Long> before = Replacements.calls();
+            for (double offset : new double[] {0, 0.3}) {
+                Map<String, INDArray> feed = Map.of("x", Nd4j.linspace(-1 + offset, 1.5 + offset, 20, DataType.FLOAT)
+                        .reshape(5, 4));
+                Map<String, INDArray> planned = GraphPlan.output(grad, feed, names);
+                Map<String, INDArray> reference = grad.output(feed, names.toArray(new String[0]));
+                for (String n : names) {
+                    assertBits(reference.get(n), planned.get(n), n + " of " + names + ", offset " + offset);
+                }
+            }
+            assertTrue(delta(before, Replacements.calls(), "matmul_bp/one") >= 2, "one-sided products for " + names);
+        }
+        GraphMemory.release(sd);
+    }
+
     private static long delta(Map<String, Long> before, Map<String, Long> after, String kind) {
         return after.getOrDefault(kind, 0L) - before.getOrDefault(kind, 0L);
     }
