@@ -4,6 +4,7 @@ import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
+import java.util.TreeMap;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.Consumer;
@@ -53,7 +54,7 @@ final class Replacements {
 
     /** Calls of each kind of replacement so far: {@code multiply_bp/broadcast}, {@code conv2d_bp/input}, ... */
     static Map<String, Long> calls() {
-        Map<String, Long> m = new java.util.TreeMap<>();
+        Map<String, Long> m = new TreeMap<>();
         CALLS.forEach((k, v) -> m.put(k, v.get()));
         return m;
     }

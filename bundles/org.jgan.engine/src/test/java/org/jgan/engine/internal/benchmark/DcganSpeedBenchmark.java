@@ -73,7 +73,7 @@ class DcganSpeedBenchmark {
         }
         long gcCountBefore = gcCount();
         long gcMillisBefore = gcMillis();
-        List<double[]> rounds = new ArrayList<>();
+        List<Double> ratios = new ArrayList<>();
         int it = WARMUP;
         for (int r = 0; r < ROUNDS; r++) {
             List<Double> round = new ArrayList<>();
@@ -92,7 +92,7 @@ class DcganSpeedBenchmark {
                         torch == null ? "-" : String.format(Locale.ROOT, "%.1f ms, jgan / pytorch %.2fx", torch,
                                 jganMedian / torch));
                 if (torch != null) {
-                    rounds.add(new double[] {jganMedian, torch, jganMedian / torch});
+                    ratios.add(jganMedian / torch);
                 }
             }
         }
@@ -133,11 +133,11 @@ class DcganSpeedBenchmark {
                     + "%.0f%% of the sgemm peak%n", gflop, median, gflop / median * 1e3, 100 * gflop / median * 1e3 / peak);
         }
         if (ROUNDS > 1) {
-            if (!rounds.isEmpty()) {
-                double[] ratios = rounds.stream().mapToDouble(x -> x[2]).sorted().toArray();
+            if (!ratios.isEmpty()) {
+                Collections.sort(ratios);
                 System.out.printf(Locale.ROOT, "jgan / pytorch: %.2fx the median time (median of %d alternating "
-                        + "rounds' ratios, %.2f-%.2fx)%n", ratios[ratios.length / 2], ratios.length, ratios[0],
-                        ratios[ratios.length - 1]);
+                        + "rounds' ratios, %.2f-%.2fx)%n", ratios.get(ratios.size() / 2), ratios.size(),
+                        ratios.get(0), ratios.get(ratios.size() - 1));
             }
             return;
         }
