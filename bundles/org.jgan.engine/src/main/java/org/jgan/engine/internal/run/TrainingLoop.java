@@ -179,9 +179,13 @@ final class TrainingLoop {
                 if (components != Outcome.CONTINUE) {
                     return components;
                 }
+                // a change asked for before a pause is taken before the run pauses: the paused run's config.json,
+                // history.csv and checkpoint have it, whichever of the two requests the boundary saw first
+                applyPendingChange(model);
                 if (!awaitGo(model, lossLog)) {
                     return Outcome.STOPPED;
                 }
+                // and one asked for while paused, before the first iteration after the resume
                 applyPendingChange(model);
                 long iteration = control.iteration();
                 long iterations = control.iterations();

@@ -127,6 +127,35 @@ class HotSwapTest {
         assertEquals(401, Files.readAllLines(dir.resolve("losses.csv")).size(), "no iteration lost or repeated");
     }
 
+    /**
+     * A change and a pause that reach the same iteration boundary (the dashboard's "set" then "pause", a sweep's
+     * reconfigure then pause): the change is taken first, so the paused run's history.csv, config.json and checkpoint
+     * have it. Both are asked for before the run's thread starts, so its first boundary sees both.
+     */
+    @Test
+    void aChangeAskedForBeforeAPauseIsTakenBeforeTheRunPauses(@TempDir Path dir) throws Exception {
+        Map<String, String> base = Map.of("outputDir", dir.toString(), "iterations", "30", "sampleInterval", "0",
+                "checkpointInterval", "0");
+        TrainingRun run = new TrainingRun(spec(base), Map.of());
+        Map<String, String> faster = new HashMap<>(base);
+        faster.put("lrD", "3e-4");
+        assertEquals(1, run.requestChange(spec(faster)).size());
+        run.pause();
+        Thread t = new Thread(run);
+        t.start();
+        Waits.forState(run, State.PAUSED);
+        String history = Files.exists(dir.resolve("history.csv")) ? Files.readString(dir.resolve("history.csv")) : "";
+        assertTrue(history.contains("\n0,lrD,"), "history.csv while paused: " + history);
+        assertTrue(Files.readString(dir.resolve("config.json")).contains("\"lrD\": \"3.0E-4\""),
+                Files.readString(dir.resolve("config.json")));
+        run.resume();
+        assertTrue(run.awaitFinished(60_000), run.status().summary);
+        t.join(60_000);
+        assertEquals(State.COMPLETED, run.status().state, run.status().summary);
+        assertEquals(1, Files.readString(dir.resolve("history.csv")).split(",lrD,", -1).length - 1,
+                "the change is taken once");
+    }
+
     /** The MLP, counting the networks it creates: proves which registration a run built its model with. */
     static final class CountingMlp implements org.jgan.api.Architecture {
         final org.jgan.mlp.internal.MlpArchitecture mlp = new org.jgan.mlp.internal.MlpArchitecture();
