@@ -9,7 +9,8 @@ this benchmark printed until 2026-12-01).
 
 Options after the numbers, as `name=value`: `size=32` (the network for 32x32 images: G from a 4x4 map with widths
 256, 128, 64, D mirroring it, as jgan's `dcgan` builds it for that size; default 28: from 7x7, widths 128, 64) and
-`batch=N` (default 64). ArchitectureSpeedBenchmark runs it with `size=32 batch=32`.
+`batch=N` (default 64), `width=N` (the base width, default 64) and `latent=N` (default 100).
+ArchitectureSpeedBenchmark runs it with `size=32 batch=32`.
 """
 import time
 
@@ -24,10 +25,10 @@ options = dict(a.split("=", 1) for a in words if "=" in a)
 size, batch = int(options.get("size", 28)), int(options.get("batch", 64))
 torch.set_num_threads(threads)
 torch.manual_seed(0)
-latent = 100
-# widths from the smallest map up: 7x7 -> 28 in two doublings, 4x4 -> 32 in three; base width 64
+latent, base = int(options.get("latent", 100)), int(options.get("width", 64))
+# widths from the smallest map up: 7x7 -> 28 in two doublings, 4x4 -> 32 in three
 start, doublings = (7, 2) if size == 28 else (4, 3)
-widths = [64 << (doublings - 1 - i) for i in range(doublings)]
+widths = [base << (doublings - 1 - i) for i in range(doublings)]
 
 g_layers = [nn.Linear(latent, widths[0] * start * start, bias=False), nn.Unflatten(1, (widths[0], start, start)),
             nn.BatchNorm2d(widths[0]), nn.ReLU()]

@@ -52,12 +52,23 @@ class DcganSpeedBenchmark {
      * within minutes, one jgan measurement and one PyTorch measurement a minute apart can differ by that much.
      */
     private static final int ROUNDS = Integer.getInteger("jgan.bench.rounds", 1);
+    /**
+     * The network: base width 64, batch 64, latent 100, no regularizer, or {@code -Djgan.bench.width=W},
+     * {@code -Djgan.bench.batch=B}, {@code -Djgan.bench.latent=L} (PyTorch's reference runs the same) and
+     * {@code -Djgan.bench.regularizers=r1} (the iteration with regularizers; the per-op profile then still lists the
+     * loss graphs' ops only, not those of a penalty's own graphs; PyTorch's reference is left out, since
+     * {@code PenaltyBenchmark} compares penalties).
+     */
+    private static final String WIDTH = System.getProperty("jgan.bench.width", "64");
+    private static final String BATCH = System.getProperty("jgan.bench.batch", "64");
+    private static final String LATENT = System.getProperty("jgan.bench.latent", "100");
+    private static final String REGULARIZERS = System.getProperty("jgan.bench.regularizers", "");
 
     @Test
     void millisecondsPerIterationAndPeakMemory() throws Exception {
-        Map<String, String> raw = Map.of("architecture", "dcgan", "architecture.channels", "64", "dataset",
-                "test-images", "dataset.size", "28", "dataset.channels", "1", "batchSize", "64", "latent", "100",
-                "metrics", "none");
+        Map<String, String> raw = Map.of("architecture", "dcgan", "architecture.channels", WIDTH, "dataset",
+                "test-images", "dataset.size", "28", "dataset.channels", "1", "batchSize", BATCH, "latent", LATENT,
+                "metrics", "none", "regularizers", REGULARIZERS);
         RunSpec spec = RunSpec.parse(raw, TestCatalog.create(), "dcgan-bench");
         GanModel m = new GanModel(spec, spec.datasetComponent().open(spec.dataset().options()));
         List<Double> times = new ArrayList<>();
@@ -115,10 +126,11 @@ class DcganSpeedBenchmark {
         double mean = times.stream().mapToDouble(Double::doubleValue).average().orElse(Double.NaN);
         // p90: the time 90% of the measured iterations stay within (nearest rank)
         double p90 = times.get((int) Math.ceil(0.9 * times.size()) - 1);
-        System.out.printf(Locale.ROOT, "jgan dcgan 28x28 batch 64 channels 64 (G %d, D %d parameters), native build "
-                + "linux-x86_64%s, BLAS %s, %d threads: median %.1f ms/iteration (mean %.1f, p90 %.1f = %.2fx the "
-                + "median, min %.1f, max %.1f, %d measured); peak resident %d MB, of which Java heap at most %d MB; "
-                + "%d garbage collections in the measured iterations, %d ms%n",
+        System.out.printf(Locale.ROOT, "jgan dcgan 28x28 batch %s channels %s latent %s%s (G %d, D %d parameters), "
+                + "native build linux-x86_64%s, BLAS %s, %d threads: median %.1f ms/iteration (mean %.1f, p90 %.1f = "
+                + "%.2fx the median, min %.1f, max %.1f, %d measured); peak resident %d MB, of which Java heap at most "
+                + "%d MB; %d garbage collections in the measured iterations, %d ms%n",
+                BATCH, WIDTH, LATENT, REGULARIZERS.isEmpty() ? "" : " regularizers " + REGULARIZERS,
                 m.parameterCount(Side.GENERATOR), m.parameterCount(Side.DISCRIMINATOR), extension, blas,
                 Runtime.getRuntime().availableProcessors(), median, mean, p90, p90 / median, times.get(0),
                 times.get(times.size() - 1), times.size(), ProcStatus.kilobytes("VmHWM") >> 10, heapPeak >> 20,
@@ -182,8 +194,12 @@ class DcganSpeedBenchmark {
 
     /** Runs the PyTorch reference and prints its line; returns its median ms per iteration, or null. */
     private static Double pytorchReference() throws InterruptedException {
+        if (!REGULARIZERS.isEmpty()) {
+            return null;
+        }
         String out = TorchReference.run("dcgan_torch.py", String.valueOf(WARMUP), String.valueOf(MEASURED),
-                String.valueOf(Runtime.getRuntime().availableProcessors()));
+                String.valueOf(Runtime.getRuntime().availableProcessors()), "width=" + WIDTH, "batch=" + BATCH,
+                "latent=" + LATENT);
         if (out == null) {
             return null;
         }

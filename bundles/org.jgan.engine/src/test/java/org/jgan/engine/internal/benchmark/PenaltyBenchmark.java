@@ -29,7 +29,12 @@ import org.junit.jupiter.api.Test;
 @Tag("benchmark")
 class PenaltyBenchmark {
 
-    private static final int WARMUP = 20;
+    /**
+     * Warm-up iterations of each model: 150, or {@code -Djgan.bench.warmup=N}. With 20 (until 2026-12-02) the
+     * unregularized conv model, measured first, was still in HotSpot's warm-up on 2 cores: 1.57x PyTorch's time,
+     * 1.21x after 150.
+     */
+    private static final int WARMUP = Integer.getInteger("jgan.bench.warmup", 150);
     /** A block is one lazy period, so each block of a lazy penalty holds exactly one penalized step. */
     private static final int BLOCK = 16;
     private static final int ROUNDS = 7;
