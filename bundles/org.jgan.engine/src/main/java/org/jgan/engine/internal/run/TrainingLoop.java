@@ -179,13 +179,9 @@ final class TrainingLoop {
                 if (components != Outcome.CONTINUE) {
                     return components;
                 }
-                // a change asked for before a pause is taken before the run pauses: the paused run's config.json,
-                // history.csv and checkpoint have it, whichever of the two requests the boundary saw first
-                applyPendingChange(model);
                 if (!awaitGo(model, lossLog)) {
                     return Outcome.STOPPED;
                 }
-                // and one asked for while paused, before the first iteration after the resume
                 applyPendingChange(model);
                 long iteration = control.iteration();
                 long iterations = control.iterations();
@@ -249,13 +245,17 @@ final class TrainingLoop {
     }
 
     /**
-     * Returns at once unless a pause or stop was requested. Then it saves a checkpoint and, for a pause, blocks
-     * until resumed. Returns false when the run was stopped.
+     * Returns at once unless a pause or stop was requested. Then it takes a pending change, saves a checkpoint and,
+     * for a pause, blocks until resumed. Returns false when the run was stopped.
      */
     private boolean awaitGo(GanModel model, LossLog lossLog) throws IOException, InterruptedException {
         if (!control.holdWanted()) {
             return true;
         }
+        // A change asked for before the pause or stop is taken first, so the paused or stopped run's config.json,
+        // history.csv and checkpoint have it (seeing the pause here, this thread also sees a change asked for
+        // before it: each request takes its lock, the change's first).
+        applyPendingChange(model);
         long iteration = control.iteration();
         // everything up to here is on disk before the pause or stop is announced
         records.saveCheckpoint(model, iteration, lossLog);
