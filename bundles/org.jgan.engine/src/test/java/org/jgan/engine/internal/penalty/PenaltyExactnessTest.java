@@ -60,9 +60,9 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  * The reference rebuilds the architecture bundle's discriminator in a float64 graph with the plain ops, takes
  * {@code g = grad_X sum_j psi(x_j)} by SameDiff's own backpropagation, evaluates the exact penalty
  * {@code sum_groups mean_i f(psi_i, |g_i|^2)} in Java doubles, and differentiates it by central differences in
- * double precision, coordinate by coordinate (every tensor, up to 6 random coordinates each; 1 on those five). A difference is used only when no
- * ReLU/LeakyReLU/abs changes its slope anywhere between the two perturbed parameter values (the reference's own
- * scope records every op's sign pattern); otherwise its step is shrunk. The error is
+ * double precision, coordinate by coordinate (every tensor, up to 6 random coordinates each; 1 on those five). A
+ * difference is used only when no ReLU/LeakyReLU/abs changes its slope anywhere between the two perturbed parameter
+ * values (the reference's own scope records every op's sign pattern); otherwise its step is shrunk. The error is
  * {@code |engine - reference| / |reference|} over the sampled coordinates, overall and per tensor (see
  * {@link #FLOOR}). A penalty of the logit alone checks the engine's plain backpropagation the same way.
  */
@@ -78,8 +78,8 @@ class PenaltyExactnessTest {
      * standard deviation, minibatch discrimination's exp): their O(e^2) error and float32 rounding, of order
      * 1e-7/e amplified by the depth, meet at 1e-4 to 1.7e-2 of the whole gradient at the engine's step (measured
      * on this project's discriminators, the most on SAGAN's at its initial weights and batch 32; 5e-3 at the check
-     * batch of 8); checked overall only, since a
-     * tensor carrying a small share of the gradient sees that error magnified. The issue's 1e-3 is not met there:
+     * batch of 8); checked overall only, since a tensor carrying a small share of the gradient sees that error
+     * magnified. The issue's 1e-3 is not met there:
      * see docs/regularizers.md.
      */
     static final double SMOOTH_BOUND = 2e-2;
@@ -167,7 +167,8 @@ class PenaltyExactnessTest {
                         "batchSize", "100", "lrG", "1e-4", "lrD", "1e-4", "beta1", "0.8"), 300, 6, 0),
                 Arguments.of("mlp packing 2 (PacGAN2: D on pairs of samples)", with(ring, "packing", "2"), 300, 6, 0),
                 Arguments.of("mlp minibatch discrimination", with(ring, "architecture.minibatchKernels", "20",
-                        "architecture.minibatchKernelDims", "5", "architecture.hidden", "32", "batchSize", "64"), 100, 6, 0),
+                        "architecture.minibatchKernelDims", "5", "architecture.hidden", "32", "batchSize", "64"),
+                        100, 6, 0),
                 Arguments.of("dcgan batch norm, leakyrelu (28x28, batch 64)", with(images, "architecture", "dcgan",
                         "dataset.size", "28", "architecture.channels", "4", "loss", "nonsaturating", "latent", "16",
                         "batchSize", "64", "lrG", "2e-4", "lrD", "2e-4", "beta1", "0.5"), 200, 6, 0),
