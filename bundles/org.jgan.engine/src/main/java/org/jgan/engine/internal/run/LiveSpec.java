@@ -58,11 +58,21 @@ final class LiveSpec {
         pending = changed;
     }
 
-    /** The waiting change, which is no longer waiting; null when none. */
-    synchronized RunSpec take() {
-        RunSpec changed = pending;
-        pending = null;
-        return changed;
+    /** The waiting change, still waiting until {@link #taken}; null when none. */
+    synchronized RunSpec waiting() {
+        return pending;
+    }
+
+    /**
+     * The training thread has applied {@code applied} (from {@link #waiting}): it is the current configuration, and
+     * no longer waiting unless a later request replaced it meanwhile. Until this call {@link #latest} shows the
+     * change, so no reader sees the configuration before it while the model is being reconfigured.
+     */
+    synchronized void taken(RunSpec applied) {
+        current = applied;
+        if (pending == applied) {
+            pending = null;
+        }
     }
 
     /**

@@ -334,7 +334,7 @@ final class TrainingLoop {
 
     /** Takes the change waiting for this boundary, if any: the model is reconfigured (or its graphs swapped). */
     private void applyPendingChange(GanModel model) throws IOException {
-        RunSpec changed = live.take();
+        RunSpec changed = live.waiting();
         if (changed == null) {
             return;
         }
@@ -347,7 +347,7 @@ final class TrainingLoop {
         } else {
             model.reconfigure(changed);
         }
-        live.current(changed);
+        live.taken(changed);
         // a length below what the run has done ends it where it is (its status says it/it, not it/less)
         control.iterations(Math.max(changed.settings().iterations(), iteration));
         StringBuilder sb = new StringBuilder();

@@ -35,6 +35,29 @@ class LiveChangeTest {
         return new GanModel(spec, spec.datasetComponent().open(spec.dataset().options()));
     }
 
+    /**
+     * While the training thread applies a change (the model being reconfigured), readers of the run's configuration
+     * see the change, not the configuration before it (RunRegistryTest read lrD 1e-4 in that window after setting
+     * 3e-4); a request that arrives meanwhile stays waiting for the next boundary.
+     */
+    @Test
+    void theConfigurationBeingAppliedIsTheLatestUntilItIsCurrent() {
+        RunSpec first = spec(Map.of());
+        LiveSpec live = new LiveSpec(first);
+        RunSpec faster = spec(Map.of("lrD", "3e-4"));
+        live.request(faster);
+        RunSpec applying = live.waiting();
+        assertTrue(applying == faster);
+        assertTrue(live.latest() == faster, "while it is applied: lrD " + live.latest().resolved().get("lrD"));
+        RunSpec later = spec(Map.of("lrD", "5e-4"));
+        live.request(later);
+        live.taken(applying);
+        assertTrue(live.current() == faster);
+        assertTrue(live.latest() == later && live.waiting() == later, "the later request waits for the next boundary");
+        live.taken(live.waiting());
+        assertTrue(live.latest() == later && live.waiting() == null);
+    }
+
     /** Parameter change of one player's step, as one flat vector. */
     private static INDArray delta(GanModel m, Side side, Runnable step) {
         String prefix = "param/" + (side == Side.GENERATOR ? "g/" : "d/");
