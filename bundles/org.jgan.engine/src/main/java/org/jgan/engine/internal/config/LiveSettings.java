@@ -12,7 +12,8 @@ import java.util.regex.Pattern;
  * Which settings of a run can change while it trains, taking effect at the next iteration.
  * <ul>
  * <li>Live: learning rates and the optimizer's hyperparameters, discriminator steps per iteration, the run length,
- * sample, checkpoint and progress intervals, and each regularizer's weight and schedule ({@code weight},
+ * sample, checkpoint and progress intervals, early stopping ({@code stopScore}, {@code stopGoal},
+ * {@code stopPatience}, {@code stopDelta}), and each regularizer's weight and schedule ({@code weight},
  * {@code every}, {@code anneal}, {@code decay}), and the schedules of these ({@code schedule.lrG}, ...,
  * {@code schedule.regularizer.NAME.weight}) and of a model's numeric options ({@code schedule.model.beta}).</li>
  * <li>Swappable: the loss and its options, {@code gAdvWeight}, the regularizer list and every regularizer option,
@@ -27,7 +28,8 @@ import java.util.regex.Pattern;
 public final class LiveSettings {
 
     static final Set<String> LIVE = Set.of("lrG", "lrD", "beta1", "beta2", "epsilon", "rmsDecay", "dSteps",
-            "iterations", "sampleInterval", "checkpointInterval", "progressInterval", "preset");
+            "iterations", "sampleInterval", "checkpointInterval", "progressInterval", "preset", "stopScore", "stopGoal",
+            "stopPatience", "stopDelta");
     private static final Pattern LIVE_TERM = Pattern.compile("regularizer\\.[^.]+\\.(weight|every|anneal|decay)");
     /** Schedules of live settings; those of the EMA are fixed like the EMA (it decides whether G is averaged). */
     private static final Pattern LIVE_SCHEDULE = Pattern.compile(

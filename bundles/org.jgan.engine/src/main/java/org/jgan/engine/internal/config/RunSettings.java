@@ -89,7 +89,20 @@ public record RunSettings(
         @Setting(value = "1000", min = 0, description = "Write a checkpoint every N iterations (0: only at the end)")
         int checkpointInterval,
         @Setting(value = "5", min = 0.1, max = 3600, description = "Seconds between progress lines")
-        double progressInterval) {
+        double progressInterval,
+        @Setting(value = "", description = "Early stopping: the score watched at each evaluation, as metrics.csv "
+                + "names it (e.g. features.fd); the run completes once it has not improved for stopPatience "
+                + "evaluations in a row (empty: off; needs sampleInterval above 0)")
+        String stopScore,
+        @Setting(value = "min", choices = {"min", "max"}, description = "Early stopping: whether a lower (min) or "
+                + "higher (max) stopScore is better")
+        String stopGoal,
+        @Setting(value = "5", min = 1, max = 1_000_000, description = "Early stopping: evaluations in a row without "
+                + "an improvement of stopScore after which the run completes")
+        int stopPatience,
+        @Setting(value = "0", min = 0, description = "Early stopping: how much stopScore must improve on its best so "
+                + "far to count as an improvement")
+        double stopDelta) {
 
     private static final RecordComponent[] COMPONENTS = RunSettings.class.getRecordComponents();
 
@@ -126,6 +139,14 @@ public record RunSettings(
             throw new IllegalArgumentException("setting 'name' is '" + value
                     + "'; expected letters, digits, '.', '_' or '-', starting with a letter or digit");
         }
+        if (key.equals("stopScore")) {
+            String score = ((String) value).trim();
+            if (!score.isEmpty() && !score.matches("[A-Za-z0-9_-]+\\.[A-Za-z0-9_.-]+")) {
+                throw new IllegalArgumentException("setting 'stopScore' is '" + score + "'; expected a score as "
+                        + "metrics.csv names it, METRIC.SCORE (e.g. features.fd), or empty for no early stopping");
+            }
+            return score;
+        }
         return value;
     }
 
@@ -157,6 +178,11 @@ public record RunSettings(
             throw new IllegalArgumentException("setting 'packing' is " + packing + ", which does not divide the "
                     + (accumulate > 1 ? "micro-batch batchSize/accumulate " : "batchSize ") + batchSize / accumulate
                     + "; expected a divisor (whole packs of samples)");
+        }
+        String stopScore = (String) values.get("stopScore");
+        if (!stopScore.isEmpty() && (Integer) values.get("sampleInterval") == 0) {
+            throw new IllegalArgumentException("setting 'stopScore' is '" + stopScore + "' with sampleInterval 0; "
+                    + "expected sampleInterval above 0 (the score is watched at each evaluation)");
         }
         if (((String) values.get("outputDir")).isEmpty()) {
             values.put("outputDir", "runs/" + values.get("name"));

@@ -122,6 +122,14 @@ public record RunSpec(String name, RunSettings settings, Choice architecture, Ch
                 metrics.add(choose(catalog, Kind.METRIC, e.name(), byPrefix.remove("metric." + e.name())));
             }
         }
+        String stopMetric = settings.stopScore().isEmpty() ? null
+                : settings.stopScore().substring(0, settings.stopScore().indexOf('.'));
+        if (stopMetric != null && metrics.stream().noneMatch(m -> m.name().equals(stopMetric))) {
+            throw new IllegalArgumentException("setting 'stopScore' is '" + settings.stopScore() + "', a score of "
+                    + "metric '" + stopMetric + "', which is not among the run's metrics ["
+                    + String.join(", ", metrics.stream().map(Choice::name).toList()) + "]; expected a score of one of "
+                    + "them (metrics=" + settings.metrics() + ")");
+        }
         if (settings.packing() > 1) {
             for (RegularizerChoice r : regularizers) {
                 if (r.kind() == Kind.REGULARIZER

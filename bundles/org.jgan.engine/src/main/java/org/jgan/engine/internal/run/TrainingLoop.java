@@ -60,6 +60,8 @@ final class TrainingLoop {
     private final Resumption resumption;
     /** The TensorBoard event file of the current pass (null outside it). */
     private EventFile events;
+    /** The early-stopping score found missing from the run's scores (warned once), or null. */
+    private String missingScore;
     /** history.csv rows of a rebind that builds the model again, until it is built. */
     private CharSequence rebuildRows;
 
@@ -168,6 +170,7 @@ final class TrainingLoop {
                 model.parameterCount(Side.DISCRIMINATOR), spec.dataset().name(), live.current().loss().name(),
                 control.iterations(), folder.root().toAbsolutePath());
         control.enter(State.RUNNING);
+        long evaluatedAt = -1;
         long lastProgress = System.nanoTime();
         long lastGuard = lastProgress;
         control.restartClock();
@@ -208,8 +211,12 @@ final class TrainingLoop {
                 int sampleEvery = settings.sampleInterval();
                 if (sampleEvery > 0 && done % sampleEvery == 0 && done < iterations) {
                     evaluate(model, data, metricsToRun, done);
+                    evaluatedAt = done;
                     lossLog.flush();
                     records.plotLosses();
+                    if (stopsEarly(done)) {
+                        break;
+                    }
                 }
                 int checkpointEvery = settings.checkpointInterval();
                 if (checkpointEvery > 0 && done % checkpointEvery == 0 && done < iterations) {
@@ -225,7 +232,9 @@ final class TrainingLoop {
                     control.tellProgress(reached);
                 }
             }
-            evaluate(model, data, metricsToRun, control.iteration());
+            if (evaluatedAt != control.iteration()) {
+                evaluate(model, data, metricsToRun, control.iteration());
+            }
             lossLog.flush();
             records.plotLosses();
             records.saveCheckpoint(model, control.iteration(), lossLog);
@@ -237,6 +246,37 @@ final class TrainingLoop {
                 folder.samples().toAbsolutePath(), folder.metrics().toAbsolutePath(),
                 folder.checkpoint().toAbsolutePath());
         return Outcome.COMPLETED;
+    }
+
+    /**
+     * After the evaluation of iteration {@code done}: whether the run completes here by early stopping
+     * ({@link EarlyStop}, judged over metrics.csv under the current settings). When it does, the run's length becomes
+     * {@code done} and history.csv gets a row "early stop" with the verdict.
+     */
+    private boolean stopsEarly(long done) throws IOException {
+        RunSettings settings = live.current().settings();
+        if (settings.stopScore().isEmpty()) {
+            return false;
+        }
+        EarlyStop watch = EarlyStop.read(settings.stopScore(), folder.metricsLog());
+        EarlyStop.Verdict verdict = watch.verdict(settings);
+        if (verdict == null) {
+            if (!settings.stopScore().equals(missingScore)) {
+                missingScore = settings.stopScore();
+                LOG.warn("[{}] early stopping watches '{}', which the run's metrics did not score at iteration {} "
+                        + "(scores: {}); the run goes on to its iterations", id, missingScore, done,
+                        String.join(", ", control.status().metrics.keySet().stream().sorted().toList()));
+            }
+            return false;
+        }
+        if (!verdict.stop()) {
+            return false;
+        }
+        String why = watch.describe(verdict, settings);
+        control.iterations(done);
+        RunLogs.appendHistory(folder.history(), RunLogs.historyRow(done, "early stop", "", why));
+        LOG.info("[{}] stops early at iteration {}: {}", id, done, why);
+        return true;
     }
 
     private void evaluate(GanModel model, DataSource data, List<Map.Entry<Metric, RunSpec.Choice>> chosen, long at)
