@@ -35,10 +35,12 @@ public final class TfEventReader {
         String python = "/usr/bin/python3";
         if (!hasProtobuf(python) && Files.isExecutable(Path.of("/usr/bin/apt-get"))
                 && "root".equals(System.getProperty("user.name"))) {
-            Result install = run(List.of("apt-get", "install", "-y", "-q", "python3-protobuf"));
-            if (install.exit != 0) {
-                run(List.of("apt-get", "update", "-q"));
-                run(List.of("apt-get", "install", "-y", "-q", "python3-protobuf"));
+            // the lock timeout: the other test JVM (surefire runs two) may be installing it at the same moment
+            List<String> install = List.of("apt-get", "-o", "DPkg::Lock::Timeout=300", "install", "-y", "-q",
+                    "python3-protobuf");
+            if (run(install).exit != 0) {
+                run(List.of("apt-get", "-o", "DPkg::Lock::Timeout=300", "update", "-q"));
+                run(install);
             }
         }
         if (!hasProtobuf(python)) {
