@@ -77,6 +77,43 @@ public record RunState(Phase phase, long iteration, long iterations, String erro
         return scores;
     }
 
+    /** The pseudo-score of a completed run's length: the iteration it completed at (an early stop's, say). */
+    static final String ITERATION = "run.iteration";
+
+    /**
+     * What a run's logs give beside its latest scores: {@link #ITERATION} from status.json, and for each score of
+     * metrics.csv its lowest and highest value over the run's evaluations, keyed {@code score@min} and
+     * {@code score@max} (a converging run's best FD is {@code features.fd@min}).
+     */
+    static Map<String, Double> summaries(Path dir) {
+        Map<String, Double> out = new LinkedHashMap<>();
+        JsonObject status = object(dir.resolve("status.json"));
+        if (status != null && status.has("iteration")) {
+            out.put(ITERATION, (double) number(status, "iteration"));
+        }
+        try {
+            for (String line : Files.readAllLines(dir.resolve("metrics.csv"))) {
+                String[] f = line.split(",");
+                if (f.length != 3 || !f[0].matches("\\d+")) {
+                    continue;
+                }
+                double v;
+                try {
+                    v = Double.parseDouble(f[2]);
+                } catch (NumberFormatException notANumber) {
+                    continue;
+                }
+                if (!Double.isNaN(v)) {
+                    out.merge(f[1] + "@min", v, Math::min);
+                    out.merge(f[1] + "@max", v, Math::max);
+                }
+            }
+        } catch (IOException none) {
+            // no metrics.csv: no extremes
+        }
+        return out;
+    }
+
     /** The key of score {@code score} at iteration {@code iteration}: {@code mixture.modes@1000}. */
     static String at(String score, long iteration) {
         return score + "@" + iteration;

@@ -51,6 +51,7 @@ public final class SweepTable {
             states.put(r.name(), s);
             if (s.phase() == RunState.Phase.COMPLETED) {
                 Map<String, Double> m = RunState.scores(folder.run(r.name()));
+                m.putAll(RunState.summaries(folder.run(r.name())));
                 m.putAll(RunState.scoresAt(folder.run(r.name()), spec.table().at()));
                 scores.put(r.name(), m);
             }
@@ -66,7 +67,9 @@ public final class SweepTable {
         }
         if (columns.isEmpty()) {
             TreeSet<String> all = new TreeSet<>();
-            scores.values().forEach(m -> all.addAll(m.keySet()));
+            // the scores themselves; the logs' summaries (run.iteration, score@min, score@max) only when asked for
+            scores.values().forEach(m -> m.keySet().stream()
+                    .filter(k -> !k.contains("@") && !k.equals(RunState.ITERATION)).forEach(all::add));
             columns = all.stream().map(m -> new TableLayout.Metric(m, m, 1, -1)).toList();
         }
         SweepTable t = new SweepTable(spec, columns);

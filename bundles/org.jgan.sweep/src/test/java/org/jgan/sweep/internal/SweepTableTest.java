@@ -118,6 +118,42 @@ class SweepTableTest {
     }
 
     @Test
+    void aColumnMayShowWhereTheRunCompletedAndAScoresBestOverItsEvaluations() throws IOException {
+        Path file = work.resolve("best.json");
+        Files.writeString(file, """
+                {"name": "b", "seeds": 2, "table": {"metrics": [{"score": "features.fd", "label": "FD", "digits": 1},
+                 {"score": "features.fd@min", "label": "best FD", "digits": 1},
+                 {"score": "features.recall@max", "label": "best recall", "digits": 2},
+                 {"score": "run.iteration", "label": "stopped at", "digits": 0}]}}""");
+        Sweep s = Sweep.load(file, work);
+        // seed 1 stopped early at 4000 (its best FD 9 at 2000), seed 2 ran its 5000 with a NaN evaluation
+        status("b-s1", "{\"state\": \"COMPLETED\", \"iteration\": 4000, \"iterations\": 4000}");
+        Files.writeString(work.resolve("runs/b-s1/metrics.json"), "{\"iteration\": 4000, \"scores\": "
+                + "{\"features.fd\": 10.0}}");
+        Files.writeString(work.resolve("runs/b-s1/metrics.csv"), "iteration,metric,value\n1000,features.fd,20.0\n"
+                + "1000,features.recall,0.3\n2000,features.fd,9.0\n2000,features.recall,0.5\n3000,features.fd,11.0\n"
+                + "4000,features.fd,10.0\n4000,features.recall,0.4\n");
+        status("b-s2", "{\"state\": \"COMPLETED\", \"iteration\": 5000, \"iterations\": 5000}");
+        Files.writeString(work.resolve("runs/b-s2/metrics.json"), "{\"iteration\": 5000, \"scores\": "
+                + "{\"features.fd\": 8.0}}");
+        Files.writeString(work.resolve("runs/b-s2/metrics.csv"), "iteration,metric,value\n1000,features.fd,NaN\n"
+                + "5000,features.fd,8.0\n5000,features.recall,0.7\n");
+        String md = SweepTable.of(s.spec(), s.runs(), s.folder()).markdown();
+        // FD 10 and 8; best FD 9 and 8; best recall 0.5 and 0.7; stopped at 4000 and 5000
+        assertTrue(md.startsWith("""
+                | n | FD | best FD | best recall | stopped at |
+                | --- | --- | --- | --- | --- |
+                | 2 | 9.0 ± 1.4 | 8.5 ± 0.7 | 0.60 ± 0.14 | 4500 ± 707 |
+                """), md);
+
+        // without chosen columns the summaries stay out of the table
+        Files.writeString(file, "{\"name\": \"b\", \"seeds\": 2}");
+        String all = SweepTable.of(Sweep.load(file, work).spec(), Sweep.load(file, work).runs(),
+                Sweep.load(file, work).folder()).markdown();
+        assertTrue(all.startsWith("| n | features.fd |\n"), all);
+    }
+
+    @Test
     void theResultsFileKeepsItsHandWrittenPart() throws IOException {
         Sweep s = sweep();
         completed("t-ring8-unreg-s1", 8, 0.5);
