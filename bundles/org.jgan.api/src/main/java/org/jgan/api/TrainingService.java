@@ -78,7 +78,8 @@ public interface TrainingService {
     /**
      * Changes settings of a running or paused run from its next iteration on, keeping its weights and optimizer
      * state: learning rates, optimizer hyperparameters, {@code dSteps}, {@code iterations}, sample, checkpoint and
-     * progress intervals, and regularizer {@code weight}, {@code every}, {@code anneal} and {@code decay}. The
+     * progress intervals, early stopping ({@code stopScore}, {@code stopGoal}, {@code stopPatience},
+     * {@code stopDelta}), and regularizer {@code weight}, {@code every}, {@code anneal} and {@code decay}. The
      * change is stored in the run's configuration, logged with the iteration it took effect at, and appended to the
      * run's {@code history.csv}.
      *

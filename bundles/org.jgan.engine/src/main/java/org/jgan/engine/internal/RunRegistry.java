@@ -194,10 +194,11 @@ public final class RunRegistry implements TrainingService {
                 run.restarting();
             }
             handle = new Handle(pid, run, null);
-            if (new RunFolder(Path.of(spec.settings().outputDir())).completed()) {
+            long completedAt = new RunFolder(Path.of(spec.settings().outputDir())).completedAt();
+            if (completedAt >= 0) {
                 LOG.info("[{}] already completed in {}; not training again (delete status.json to train anew)",
                         id, spec.settings().outputDir());
-                handle = new Handle(pid, null, RunTable.completed(spec));
+                handle = new Handle(pid, null, RunTable.completed(spec, completedAt));
             }
         } catch (RuntimeException e) {
             LOG.error("[{}] configuration {} rejected: {}", id, pid, e.getMessage());

@@ -208,11 +208,11 @@ final class RunTable {
         return true;
     }
 
-    /** The status of a run found completed in its folder. */
-    static RunStatusDTO completed(RunSpec spec) {
+    /** The status of a run found completed in its folder at iteration {@code at} (an early stop's, or its length). */
+    static RunStatusDTO completed(RunSpec spec, long at) {
         RunStatusDTO s = failed(spec.name(), null);
         s.state = RunStatusDTO.State.COMPLETED;
-        s.iteration = spec.settings().iterations();
+        s.iteration = at;
         s.iterations = s.iteration;
         s.outputDir = Path.of(spec.settings().outputDir()).toAbsolutePath().toString();
         s.summary = ProgressLine.format(s);

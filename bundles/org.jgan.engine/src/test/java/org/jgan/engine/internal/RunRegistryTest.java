@@ -323,6 +323,24 @@ class RunRegistryTest {
         }
     }
 
+    /**
+     * A run whose folder says it completed is not trained again, and its status is where it completed: a run that
+     * stopped early at 15 of a budget of 1,000,000 reads "COMPLETED it 15/15", not its configured length.
+     */
+    @Test
+    void aRunFoundCompletedIsShownWhereItCompleted(@TempDir Path dir) throws Exception {
+        RunRegistry r = registry(new StoringAdmin());
+        Files.createDirectories(dir.resolve("stopped"));
+        Files.writeString(dir.resolve("stopped").resolve("status.json"), "{\"state\": \"COMPLETED\", \"iteration\": 15, "
+                + "\"iterations\": 15}");
+        launchLongRun(r, new StoringAdmin(), "stopped", dir);
+        RunStatusDTO s = r.status("stopped");
+        assertEquals(RunStatusDTO.State.COMPLETED, s.state, s.summary);
+        assertEquals(15, s.iteration, s.summary);
+        assertTrue(s.summary.startsWith("COMPLETED it 15/15 (100%)"), s.summary);
+        assertEquals(1, Files.list(dir.resolve("stopped")).count(), "nothing trained: only status.json");
+    }
+
     /** Stores and launches a small run of a million iterations, as ConfigAdmin would; returns its pid. */
     private static String launchLongRun(RunRegistry r, StoringAdmin admin, String name, Path dir) {
         String pid = org.jgan.api.TrainingService.RUN_FACTORY_PID + "~" + name;

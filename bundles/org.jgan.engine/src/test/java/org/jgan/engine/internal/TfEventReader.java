@@ -36,10 +36,10 @@ public final class TfEventReader {
         if (!hasProtobuf(python) && Files.isExecutable(Path.of("/usr/bin/apt-get"))
                 && "root".equals(System.getProperty("user.name"))) {
             // the lock timeout: the other test JVM (surefire runs two) may be installing it at the same moment
-            List<String> install = List.of("apt-get", "-o", "DPkg::Lock::Timeout=300", "install", "-y", "-q",
+            List<String> install = List.of("apt-get", "-o", "DPkg::Lock::Timeout=120", "install", "-y", "-q",
                     "python3-protobuf");
             if (run(install).exit != 0) {
-                run(List.of("apt-get", "-o", "DPkg::Lock::Timeout=300", "update", "-q"));
+                run(List.of("apt-get", "-o", "DPkg::Lock::Timeout=120", "update", "-q"));
                 run(install);
             }
         }

@@ -114,6 +114,11 @@ public record RunState(Phase phase, long iteration, long iterations, String erro
         return out;
     }
 
+    /** Whether {@code key} names one of {@link #summaries}. */
+    static boolean isSummary(String key) {
+        return key.equals(ITERATION) || key.endsWith("@min") || key.endsWith("@max");
+    }
+
     /** The key of score {@code score} at iteration {@code iteration}: {@code mixture.modes@1000}. */
     static String at(String score, long iteration) {
         return score + "@" + iteration;

@@ -59,9 +59,11 @@ public final class SweepTable {
         List<TableLayout.Metric> columns = spec.table().metrics();
         if (!spec.table().at().isEmpty()) {
             List<TableLayout.Metric> at = new ArrayList<>();
+            // the logs' summaries once, before the scores at each iteration
+            columns.stream().filter(m -> RunState.isSummary(m.score())).forEach(at::add);
             for (long i : spec.table().at()) {
-                columns.forEach(m -> at.add(new TableLayout.Metric(RunState.at(m.score(), i), "it " + i + " " + m.label(),
-                        m.scale(), m.digits())));
+                columns.stream().filter(m -> !RunState.isSummary(m.score())).forEach(m -> at.add(new TableLayout.Metric(
+                        RunState.at(m.score(), i), "it " + i + " " + m.label(), m.scale(), m.digits())));
             }
             columns = at;
         }
@@ -69,7 +71,7 @@ public final class SweepTable {
             TreeSet<String> all = new TreeSet<>();
             // the scores themselves; the logs' summaries (run.iteration, score@min, score@max) only when asked for
             scores.values().forEach(m -> m.keySet().stream()
-                    .filter(k -> !k.contains("@") && !k.equals(RunState.ITERATION)).forEach(all::add));
+                    .filter(k -> !RunState.isSummary(k) && !k.contains("@")).forEach(all::add));
             columns = all.stream().map(m -> new TableLayout.Metric(m, m, 1, -1)).toList();
         }
         SweepTable t = new SweepTable(spec, columns);

@@ -146,6 +146,18 @@ class SweepTableTest {
                 | 2 | 9.0 ± 1.4 | 8.5 ± 0.7 | 0.60 ± 0.14 | 4500 ± 707 |
                 """), md);
 
+        // beside scores at chosen iterations, a summary is shown once
+        Files.writeString(file, """
+                {"name": "b", "seeds": 2, "table": {"metrics": [{"score": "features.fd", "label": "FD", "digits": 1},
+                 {"score": "features.fd@min", "label": "best FD", "digits": 1}], "at": [1000, 4000]}}""");
+        String at = SweepTable.of(Sweep.load(file, work).spec(), Sweep.load(file, work).runs(),
+                Sweep.load(file, work).folder()).markdown();
+        assertTrue(at.startsWith("""
+                | n | best FD | it 1000 FD | it 4000 FD |
+                | --- | --- | --- | --- |
+                | 2 | 8.5 ± 0.7 | 20.0 | 10.0 |
+                """), at);
+
         // without chosen columns the summaries stay out of the table
         Files.writeString(file, "{\"name\": \"b\", \"seeds\": 2}");
         String all = SweepTable.of(Sweep.load(file, work).spec(), Sweep.load(file, work).runs(),

@@ -104,14 +104,24 @@ public final class RunFolder {
 
     /** Whether status.json (read as JSON, not searched as text) says the run completed. */
     public boolean completed() {
+        return completedAt() >= 0;
+    }
+
+    /**
+     * The iteration the run completed at, as status.json (read as JSON) records it: its length, or where early
+     * stopping ended it; -1 when status.json does not say the run completed.
+     */
+    public long completedAt() {
         Path status = status();
         try {
-            return Files.exists(status) && Json.read(Files.readString(status)) instanceof Map<?, ?> doc
-                    && "COMPLETED".equals(doc.get("state"));
+            if (Files.exists(status) && Json.read(Files.readString(status)) instanceof Map<?, ?> doc
+                    && "COMPLETED".equals(doc.get("state"))) {
+                return doc.get("iteration") instanceof Number n ? n.longValue() : 0;
+            }
         } catch (IOException | IllegalArgumentException e) {
             // unreadable or not JSON: not known to be complete; the run resumes from its checkpoint
-            return false;
         }
+        return -1;
     }
 
     /** The folder of run {@code id}: {@code id} itself when it is a run folder, else {@code runs/<id>}; or null. */

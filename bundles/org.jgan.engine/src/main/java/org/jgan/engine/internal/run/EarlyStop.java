@@ -106,6 +106,9 @@ final class EarlyStop {
 
     /** The verdict in words, for the log and history.csv. */
     String describe(Verdict v, RunSettings settings) {
+        if (v.bestIteration() < 0) {
+            return String.format(Locale.ROOT, "%s has had no finite value in %d evaluations", score, v.since());
+        }
         return String.format(Locale.ROOT, "%s has not improved on its best, %s at iteration %d, by more than %s "
                 + "(goal %s) in %d evaluations", score, v.best(), v.bestIteration(), settings.stopDelta(),
                 settings.stopGoal(), v.since());

@@ -215,7 +215,9 @@ final class TrainingLoop {
                     lossLog.flush();
                     records.plotLosses();
                     if (stopsEarly(done)) {
-                        break;
+                        // the run's length is now done: no checkpoint here (the last one follows the loop), the
+                        // last progress line, and the loop ends
+                        iterations = done;
                     }
                 }
                 int checkpointEvery = settings.checkpointInterval();
@@ -251,7 +253,7 @@ final class TrainingLoop {
     /**
      * After the evaluation of iteration {@code done}: whether the run completes here by early stopping
      * ({@link EarlyStop}, judged over metrics.csv under the current settings). When it does, the run's length becomes
-     * {@code done} and history.csv gets a row "early stop" with the verdict.
+     * {@code done} (the loop ends after this iteration) and history.csv gets a row "early stop" with the verdict.
      */
     private boolean stopsEarly(long done) throws IOException {
         RunSettings settings = live.current().settings();

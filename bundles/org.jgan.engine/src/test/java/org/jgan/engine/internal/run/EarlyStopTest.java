@@ -149,6 +149,25 @@ class EarlyStopTest {
     }
 
     @Test
+    void anInterruptedRunJudgesOnlyTheEvaluationsUpToItsCheckpoint(@TempDir Path dir) throws Exception {
+        // 20 iterations, checkpoint at 20: evaluations 5 (the best under a delta no score beats), 10, 15, 20
+        train(raw(dir, 20));
+        // rows a crash after the checkpoint would leave: evaluations 25 and 30 that the resumed run trains again
+        Files.writeString(dir.resolve("metrics.csv"), "25,mixture.modes,1.0\n30,mixture.modes,1.0\n",
+                java.nio.file.StandardOpenOption.APPEND);
+        Files.writeString(dir.resolve("status.json"), Files.readString(dir.resolve("status.json"))
+                .replace("COMPLETED", "RUNNING"));
+        Map<String, String> raw = raw(dir, 200);
+        raw.putAll(Map.of("stopScore", "mixture.modes", "stopPatience", "5", "stopDelta", "1e9"));
+        RunStatusDTO s = train(raw);
+        // 10, 15, 20, then 25 and 30 trained again: five without improvement at 30 (the leftover rows would have
+        // made it 25)
+        assertEquals(30, s.iteration, s.summary);
+        assertEquals(List.of("5", "10", "15", "20", "25", "30"),
+                iterationsOf(dir.resolve("metrics.csv"), "mixture.modes"));
+    }
+
+    @Test
     void aScoreTheMetricsNeverGiveLeavesTheRunToItsIterations(@TempDir Path dir) throws Exception {
         Map<String, String> raw = raw(dir, 15);
         raw.putAll(Map.of("stopScore", "mixture.nothing", "stopPatience", "1"));
