@@ -115,8 +115,10 @@ class StyleGanNetworksTest {
         Nd4j.getRandom().setSeed(4);
         p.store().buffers.get("g/buffer/w_avg").assign(Nd4j.randn(DataType.FLOAT, 16));
         INDArray samples = p.fake(p.feed(shape, 3, 8));
+        // equal up to float32 rounding, which differs between rows where a kernel's blocking puts them at
+        // different positions (2.2e-6 with one OpenMP thread): far below the 1e-4 of another w_avg below
         for (int i = 1; i < 3; i++) {
-            assertEquals(0, samples.slice(i).sub(samples.slice(0)).amaxNumber().doubleValue(), 1e-6,
+            assertEquals(0, samples.slice(i).sub(samples.slice(0)).amaxNumber().doubleValue(), 1e-5,
                     "every latent maps to G(w_avg)");
         }
         INDArray atAvg = samples.slice(0).dup();
