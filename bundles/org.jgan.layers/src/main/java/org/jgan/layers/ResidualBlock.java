@@ -34,21 +34,39 @@ public final class ResidualBlock {
      */
     public static SDVariable up(NetworkScope scope, String name, SDVariable x, long in, long out, boolean norm,
             boolean outputBias) {
+        return up(scope, name, x, in, out, 0, norm, outputBias);
+    }
+
+    /**
+     * As {@link #up(NetworkScope, String, SDVariable, long, long, boolean, boolean)} on a {@code size x size} input,
+     * upsampled by {@link Resampling#upsample2x} (0: size unknown, upsampled by the {@code upsampling2d} op).
+     */
+    public static SDVariable up(NetworkScope scope, String name, SDVariable x, long in, long out, long size,
+            boolean norm, boolean outputBias) {
         SameDiff sd = scope.sd();
-        SDVariable shortcut = upsample(sd, conv(scope, name + "/shortcut", x, in, out, 1, false));
+        SDVariable shortcut = upsample(sd, conv(scope, name + "/shortcut", x, in, out, 1, false), out, size);
         SDVariable h = preActivation(scope, name + "/bn1", x, in, norm);
-        h = conv(scope, name + "/conv1", upsample(sd, h), in, out, 3, !norm);
+        h = conv(scope, name + "/conv1", upsample(sd, h, in, size), in, out, 3, !norm);
         h = preActivation(scope, name + "/bn2", h, out, norm);
         return conv(scope, name + "/conv2", h, out, out, 3, outputBias).add(shortcut);
     }
 
     public static SDVariable down(NetworkScope scope, String name, SDVariable x, long in, long out, boolean norm) {
+        return down(scope, name, x, in, out, 0, norm);
+    }
+
+    /**
+     * As {@link #down(NetworkScope, String, SDVariable, long, long, boolean)} on a {@code size x size} input, pooled
+     * by {@link Resampling#avgPool2x2} (0: size unknown, pooled by the {@code avgpool2d} op).
+     */
+    public static SDVariable down(NetworkScope scope, String name, SDVariable x, long in, long out, long size,
+            boolean norm) {
         SameDiff sd = scope.sd();
-        SDVariable shortcut = conv(scope, name + "/shortcut", avgPool(sd, x), in, out, 1, false);
+        SDVariable shortcut = conv(scope, name + "/shortcut", avgPool(sd, x, in, size), in, out, 1, false);
         SDVariable h = preActivation(scope, name + "/bn1", x, in, norm);
         h = conv(scope, name + "/conv1", h, in, in, 3, !norm);
         h = preActivation(scope, name + "/bn2", h, in, norm);
-        return avgPool(sd, conv(scope, name + "/conv2", h, in, out, 3, true)).add(shortcut);
+        return avgPool(sd, conv(scope, name + "/conv2", h, in, out, 3, true), out, size).add(shortcut);
     }
 
     public static SDVariable plain(NetworkScope scope, String name, SDVariable x, long channels, boolean norm) {
@@ -59,10 +77,18 @@ public final class ResidualBlock {
     }
 
     public static SDVariable first(NetworkScope scope, String name, SDVariable x, long in, long out) {
+        return first(scope, name, x, in, out, 0);
+    }
+
+    /**
+     * As {@link #first(NetworkScope, String, SDVariable, long, long)} on a {@code size x size} input, pooled by
+     * {@link Resampling#avgPool2x2} (0: size unknown, pooled by the {@code avgpool2d} op).
+     */
+    public static SDVariable first(NetworkScope scope, String name, SDVariable x, long in, long out, long size) {
         SameDiff sd = scope.sd();
-        SDVariable shortcut = conv(scope, name + "/shortcut", avgPool(sd, x), in, out, 1, false);
+        SDVariable shortcut = conv(scope, name + "/shortcut", avgPool(sd, x, in, size), in, out, 1, false);
         SDVariable h = scope.relu(conv(scope, name + "/conv1", x, in, out, 3, true));
-        return avgPool(sd, conv(scope, name + "/conv2", h, out, out, 3, true)).add(shortcut);
+        return avgPool(sd, conv(scope, name + "/conv2", h, out, out, 3, true), out, size).add(shortcut);
     }
 
     /** [BN ->] ReLU. */
@@ -97,11 +123,15 @@ public final class ResidualBlock {
         return scope.sd().cnn().conv2d(x, w, b, c);
     }
 
-    private static SDVariable upsample(SameDiff sd, SDVariable x) {
-        return sd.cnn().upsampling2d(x, 2, 2, true);
+    private static SDVariable upsample(SameDiff sd, SDVariable x, long channels, long size) {
+        return size > 0 ? Resampling.upsample2x(sd, x, channels, size, size) : sd.cnn().upsampling2d(x, 2, 2, true);
     }
 
-    /** 2x2 average pooling with stride 2. */
+    private static SDVariable avgPool(SameDiff sd, SDVariable x, long channels, long size) {
+        return size > 0 ? Resampling.avgPool2x2(sd, x, channels, size, size) : avgPool(sd, x);
+    }
+
+    /** 2x2 average pooling with stride 2 by the {@code avgpool2d} op; {@link Resampling#avgPool2x2} is faster. */
     public static SDVariable avgPool(SameDiff sd, SDVariable x) {
         return sd.cnn().avgPooling2d(x, Pooling2DConfig.builder().kH(2).kW(2).sH(2).sW(2)
                 .paddingMode(PaddingMode.VALID).isNHWC(false).build());

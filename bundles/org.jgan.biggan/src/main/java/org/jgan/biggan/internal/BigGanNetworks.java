@@ -7,6 +7,7 @@ import org.jgan.api.NetworkScope;
 import org.jgan.api.Networks;
 import org.jgan.layers.BatchNorm;
 import org.jgan.layers.NetworkChecks;
+import org.jgan.layers.Resampling;
 import org.jgan.layers.ResidualBlock;
 import org.jgan.layers.Resolution;
 import org.nd4j.autodiff.samediff.SDIndex;
@@ -61,7 +62,7 @@ final class BigGanNetworks implements Networks {
         long condSize = embedding + chunk;
         for (int i = 1; i <= res.doublings(); i++) {
             SDVariable cond = shared == null ? chunk(z, i) : sd.concat(1, shared, chunk(z, i));
-            h = up(scope, "up" + i, h, cond, condSize, i != res.doublings());
+            h = up(scope, "up" + i, h, (long) s << (i - 1), cond, condSize, i != res.doublings());
         }
         h = scope.relu(BatchNorm.apply(scope, "out/bn", h, c));
         SDVariable out = ResidualBlock.conv(scope, "out", h, c, res.channels(), 3, true,
@@ -75,18 +76,15 @@ final class BigGanNetworks implements Networks {
     }
 
     /** BigGAN's G block: CBN -> ReLU -> up -> conv3x3 -> CBN -> ReLU -> conv3x3, plus up(conv1x1(x)). */
-    private SDVariable up(NetworkScope scope, String name, SDVariable x, SDVariable cond, long condSize,
+    private SDVariable up(NetworkScope scope, String name, SDVariable x, long size, SDVariable cond, long condSize,
             boolean outputBias) {
         SameDiff sd = scope.sd();
-        SDVariable shortcut = upsample(sd, ResidualBlock.conv(scope, name + "/shortcut", x, c, c, 1, false));
+        SDVariable shortcut = Resampling.upsample2x(sd, ResidualBlock.conv(scope, name + "/shortcut", x, c, c, 1,
+                false), c, size, size);
         SDVariable h = scope.relu(ConditionalBatchNorm.apply(scope, name + "/cbn1", x, c, cond, condSize));
-        h = ResidualBlock.conv(scope, name + "/conv1", upsample(sd, h), c, c, 3, false);
+        h = ResidualBlock.conv(scope, name + "/conv1", Resampling.upsample2x(sd, h, c, size, size), c, c, 3, false);
         h = scope.relu(ConditionalBatchNorm.apply(scope, name + "/cbn2", h, c, cond, condSize));
         return ResidualBlock.conv(scope, name + "/conv2", h, c, c, 3, outputBias).add(shortcut);
-    }
-
-    private static SDVariable upsample(SameDiff sd, SDVariable x) {
-        return sd.cnn().upsampling2d(x, 2, 2, true);
     }
 
     @Override
@@ -95,11 +93,11 @@ final class BigGanNetworks implements Networks {
         NetworkChecks.labels(NAME, classes, labels);
         int size = res.size();
         NetworkChecks.shape(NAME, x, "data batch x", -1, res.channels(), size, size);
-        SDVariable h = ResidualBlock.first(scope, "block1", x, res.channels(), c);
+        SDVariable h = ResidualBlock.first(scope, "block1", x, res.channels(), c, size);
         size /= 2;
         for (int i = 2; i <= D_BLOCKS; i++) {
             if (size > D_SMALLEST) {
-                h = ResidualBlock.down(scope, "block" + i, h, c, c, false);
+                h = ResidualBlock.down(scope, "block" + i, h, c, c, size, false);
                 size /= 2;
             } else {
                 h = ResidualBlock.plain(scope, "block" + i, h, c, false);

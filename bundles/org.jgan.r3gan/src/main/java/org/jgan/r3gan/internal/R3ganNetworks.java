@@ -7,6 +7,7 @@ import org.jgan.api.NetworkScope;
 import org.jgan.api.NetworkScope.ParamKind;
 import org.jgan.api.Networks;
 import org.jgan.layers.NetworkChecks;
+import org.jgan.layers.Resampling;
 import org.jgan.layers.Resolution;
 import org.nd4j.autodiff.samediff.SDVariable;
 import org.nd4j.autodiff.samediff.SameDiff;
@@ -14,7 +15,6 @@ import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.api.ops.impl.layers.convolution.config.Conv2DConfig;
 import org.nd4j.linalg.api.ops.impl.layers.convolution.config.PaddingMode;
-import org.nd4j.linalg.api.ops.impl.layers.convolution.config.Pooling2DConfig;
 import org.nd4j.linalg.factory.Nd4j;
 
 /** The R3GAN networks of one run (Huang et al. 2024); see {@link R3ganArchitecture} for the plan. */
@@ -208,7 +208,7 @@ final class R3ganNetworks implements Networks {
      * each output is (x[m-1] + 3 x[m]) / 4 or (3 x[m] + x[m+1]) / 4 per dimension, zero beyond the border.
      */
     static SDVariable upsample(SameDiff sd, SDVariable x, long c, long h) {
-        return filter(sd, sd.cnn().upsampling2d(x, 2, 2, true), c);
+        return filter(sd, Resampling.upsample2x(sd, x, c, h, h), c);
     }
 
     /**
@@ -218,8 +218,7 @@ final class R3ganNetworks implements Networks {
      * output is (x[2i-1] + 3 x[2i] + 3 x[2i+1] + x[2i+2]) / 8 per dimension, zero beyond the border.
      */
     static SDVariable downsample(SameDiff sd, SDVariable x, long c, long h) {
-        return sd.cnn().avgPooling2d(filter(sd, x, c), Pooling2DConfig.builder().kH(2).kW(2).sH(2).sW(2)
-                .paddingMode(PaddingMode.VALID).isNHWC(false).build());
+        return Resampling.avgPool2x2(sd, filter(sd, x, c), c, h, h);
     }
 
     /** The [1, 2, 1] / 4 filter on each channel, stride 1, zero padding 1. */

@@ -54,7 +54,8 @@ final class ResnetNetworks implements Networks {
         h = sd.reshape(h.mmul(w).add(b), -1, c, s, s);
         for (int i = 1; i <= res.doublings(); i++) {
             boolean last = i == res.doublings();
-            h = ResidualBlock.up(scope, "up" + i, h, c, c, layout.gNorm(), !(last && layout.gNorm()));
+            h = ResidualBlock.up(scope, "up" + i, h, c, c, (long) s << (i - 1), layout.gNorm(),
+                    !(last && layout.gNorm()));
         }
         h = ResidualBlock.preActivation(scope, "out/bn", h, c, layout.gNorm());
         return sd.math.tanh(conv3Glorot(scope, "out", h, c, res.channels()));
@@ -68,11 +69,11 @@ final class ResnetNetworks implements Networks {
         NetworkChecks.shape(NAME, x, "data batch x", -1, res.channels(), size, size);
         long c = layout.channels();
         SDVariable h = labels == null ? x : sd.concat(1, x, NetworkChecks.labelMaps(sd, labels, classes, size));
-        h = ResidualBlock.first(scope, "block1", h, res.channels() + classes, c);
+        h = ResidualBlock.first(scope, "block1", h, res.channels() + classes, c, size);
         size /= 2;
         for (int i = 2; i <= D_BLOCKS; i++) {
             if (size > D_SMALLEST) {
-                h = ResidualBlock.down(scope, "block" + i, h, c, c, layout.dNorm());
+                h = ResidualBlock.down(scope, "block" + i, h, c, c, size, layout.dNorm());
                 size /= 2;
             } else {
                 h = ResidualBlock.plain(scope, "block" + i, h, c, layout.dNorm());

@@ -48,7 +48,7 @@ final class SaganNetworks implements Networks {
         SDVariable b = scope.param("fc/b", ParamKind.BIAS, Initializer.zeros(), c * s * s);
         h = sd.reshape(h.mmul(w).add(b), -1, c, s, s);
         for (int i = 1; i <= res.doublings(); i++) {
-            h = ResidualBlock.up(scope, "up" + i, h, c, c, true, i != res.doublings());
+            h = ResidualBlock.up(scope, "up" + i, h, c, c, s, true, i != res.doublings());
             s *= 2;
             if (s == attention) {
                 h = SelfAttention.apply(scope, "attention", h, c, s, reduction);
@@ -67,7 +67,7 @@ final class SaganNetworks implements Networks {
         int size = res.size();
         NetworkChecks.shape(NAME, x, "data batch x", -1, res.channels(), size, size);
         SDVariable h = labels == null ? x : sd.concat(1, x, NetworkChecks.labelMaps(sd, labels, classes, size));
-        h = ResidualBlock.first(scope, "block1", h, res.channels() + classes, c);
+        h = ResidualBlock.first(scope, "block1", h, res.channels() + classes, c, size);
         size /= 2;
         boolean attended = false;
         for (int i = 2; i <= D_BLOCKS + 1; i++) {
@@ -79,7 +79,7 @@ final class SaganNetworks implements Networks {
                 break;
             }
             if (size > D_SMALLEST) {
-                h = ResidualBlock.down(scope, "block" + i, h, c, c, false);
+                h = ResidualBlock.down(scope, "block" + i, h, c, c, size, false);
                 size /= 2;
             } else {
                 h = ResidualBlock.plain(scope, "block" + i, h, c, false);

@@ -1,6 +1,7 @@
 package org.jgan.stylegan.internal;
 
 import org.jgan.api.NetworkScope;
+import org.jgan.layers.Resampling;
 import org.nd4j.autodiff.samediff.SDVariable;
 import org.nd4j.autodiff.samediff.SameDiff;
 
@@ -22,19 +23,22 @@ final class ResidualBlock {
     private ResidualBlock() {
     }
 
-    static SDVariable down(NetworkScope scope, String name, SDVariable x, long in, long out) {
+    /** On a {@code size x size} input. */
+    static SDVariable down(NetworkScope scope, String name, SDVariable x, long in, long out, long size) {
         SameDiff sd = scope.sd();
-        SDVariable shortcut = conv(scope, name + "/shortcut", avgPool(sd, x), in, out, 1, false);
+        SDVariable shortcut = conv(scope, name + "/shortcut", avgPool(sd, x, in, size), in, out, 1, false);
         SDVariable h = conv(scope, name + "/conv1", lrelu(scope, x), in, in, 3, true);
-        return avgPool(sd, conv(scope, name + "/conv2", lrelu(scope, h), in, out, 3, true)).add(shortcut)
+        return avgPool(sd, conv(scope, name + "/conv2", lrelu(scope, h), in, out, 3, true), out, size).add(shortcut)
                 .mul(RESIDUAL_SCALE);
     }
 
-    static SDVariable first(NetworkScope scope, String name, SDVariable x, long in, long out) {
+    /** On a {@code size x size} input. */
+    static SDVariable first(NetworkScope scope, String name, SDVariable x, long in, long out, long size) {
         SameDiff sd = scope.sd();
-        SDVariable shortcut = conv(scope, name + "/shortcut", avgPool(sd, x), in, out, 1, false);
+        SDVariable shortcut = conv(scope, name + "/shortcut", avgPool(sd, x, in, size), in, out, 1, false);
         SDVariable h = lrelu(scope, conv(scope, name + "/conv1", x, in, out, 3, true));
-        return avgPool(sd, conv(scope, name + "/conv2", h, out, out, 3, true)).add(shortcut).mul(RESIDUAL_SCALE);
+        return avgPool(sd, conv(scope, name + "/conv2", h, out, out, 3, true), out, size).add(shortcut)
+                .mul(RESIDUAL_SCALE);
     }
 
     static SDVariable lrelu(NetworkScope scope, SDVariable x) {
@@ -58,7 +62,7 @@ final class ResidualBlock {
         return org.jgan.layers.ResidualBlock.conv(scope, name, x, w, kernel, out, bias);
     }
 
-    static SDVariable avgPool(SameDiff sd, SDVariable x) {
-        return org.jgan.layers.ResidualBlock.avgPool(sd, x);
+    static SDVariable avgPool(SameDiff sd, SDVariable x, long channels, long size) {
+        return Resampling.avgPool2x2(sd, x, channels, size, size);
     }
 }

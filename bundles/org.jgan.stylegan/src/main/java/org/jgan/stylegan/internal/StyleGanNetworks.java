@@ -9,6 +9,7 @@ import org.jgan.api.NetworkScope;
 import org.jgan.api.Networks;
 import org.jgan.api.StyleMixer;
 import org.jgan.layers.NetworkChecks;
+import org.jgan.layers.Resampling;
 import org.jgan.layers.Resolution;
 import org.nd4j.autodiff.samediff.SDIndex;
 import org.nd4j.autodiff.samediff.SDVariable;
@@ -150,7 +151,7 @@ final class StyleGanNetworks implements Networks, StyleMixer {
         }
         for (int i = 1; i <= res.doublings(); i++) {
             size *= 2;
-            x = sd.cnn().upsampling2d(x, 2, 2, true);
+            x = Resampling.upsample2x(sd, x, c, size / 2, size / 2);
             String b = "b" + size;
             if (layout.demodulate()) {
                 x = styledConv(scope, b + "/conv1", x, ws.get(l++), size);
@@ -200,10 +201,10 @@ final class StyleGanNetworks implements Networks, StyleMixer {
         int size = res.size();
         NetworkChecks.shape(NAME, x, "data batch x", -1, res.channels(), size, size);
         SDVariable h = labels == null ? x : sd.concat(1, x, NetworkChecks.labelMaps(sd, labels, classes, size));
-        h = ResidualBlock.first(scope, "block1", h, res.channels() + classes, c);
+        h = ResidualBlock.first(scope, "block1", h, res.channels() + classes, c, size);
         size /= 2;
         for (int i = 2; size > D_SMALLEST; i++) {
-            h = ResidualBlock.down(scope, "block" + i, h, c, c);
+            h = ResidualBlock.down(scope, "block" + i, h, c, c, size);
             size /= 2;
         }
         // StyleGAN's D head (as StyleGAN2's): minibatch stddev, conv3x3, flatten, dense C with LeakyReLU (the
