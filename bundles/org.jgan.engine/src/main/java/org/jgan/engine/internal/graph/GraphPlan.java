@@ -82,6 +82,9 @@ public final class GraphPlan {
     /** Calls run through plans, and through SameDiff because a graph needed it (not counting {@link #enable}(false)). */
     private static final AtomicLong PLANNED = new AtomicLong();
     private static final AtomicLong FELL_BACK = new AtomicLong();
+    /** {@code -Djgan.graph.views=false}: reshapes copy, as the op does (for comparisons). */
+    private static final boolean RESHAPE_VIEWS = !"false".equals(System.getProperty("jgan.graph.views"));
+
     /** Reshapes planned as views of their input's buffer (each counted once, when its plan is built). */
     private static final AtomicLong VIEWS = new AtomicLong();
 
@@ -497,7 +500,7 @@ public final class GraphPlan {
          */
         private static boolean viewOf(SameDiffOp op, int[] in, int[] storage, boolean[] external,
                 Map<String, SameDiffOp> producers, String[] names) {
-            if (!(op.getOp() instanceof Reshape r) || in.length == 0 || external[storage[in[0]]]) {
+            if (!RESHAPE_VIEWS || !(op.getOp() instanceof Reshape r) || in.length == 0 || external[storage[in[0]]]) {
                 return false;
             }
             long[] ia = r.iArgs();
