@@ -19,11 +19,14 @@ import org.nd4j.linalg.factory.Nd4j;
  *   upsample2x: [N, C, H, W] -> rows [N C H, W] x U [W, 4W]
  *               U[k, j] = 1 where (j mod 2W) div 2 = k, else 0          -> [N C H, 4W] = [N, C, 2H, 2W]
  * </pre>
- * The values are those of the pooling and upsampling ops (an average of the four pixels of each window; each pixel
- * repeated in a 2x2 block), up to the order of float additions in the average; the upsampled values are the input's
- * bits. Why: libnd4j 1.0.0-M2.1's {@code avgpool2d}, {@code upsampling2d} and their backward passes take 3 to 17
- * times as long as these products on the maps of the residual architectures (2-core AMD EPYC with AVX2, 2 threads,
- * batch 32, one op at a time, medians of 50): pooling {@code [32, 32, 32, 32]} 3.8 ms and its backward pass 2.2 ms
+ * For finite inputs the values are those of the pooling and upsampling ops (an average of the four pixels of each
+ * window; each pixel repeated in a 2x2 block), up to the order of float additions in the average; the upsampled
+ * values are the input's bits (a -0.0 becomes +0.0). An infinite or NaN pixel, multiplied by the matrix's zeros,
+ * makes NaN the whole output row it meets (of its image row pair when pooling, of its image row when upsampling)
+ * where the ops keep it to its window; the loss is not finite either way. Why: libnd4j 1.0.0-M2.1's
+ * {@code avgpool2d}, {@code upsampling2d} and their backward passes take 4 to 19 times as long as these products on
+ * the maps of the residual architectures (2-core AMD EPYC with AVX2, 2 threads, batch 32, one op at a time, medians
+ * of 50): pooling {@code [32, 32, 32, 32]} 3.8 ms and its backward pass 2.2 ms
  * against 0.2 and 0.3 ms; upsampling {@code [32, 32, 16, 16]} 1.2 and 0.8 ms against 0.2 ms each. A product does
  * {@code W / 2} (pooling) or {@code W} (upsampling) multiply-adds per output where the ops do a few additions or
  * copies, so it stops paying for wide maps: pooling {@code [32, 4, 256, 256]} still takes 15 against 23 ms, while

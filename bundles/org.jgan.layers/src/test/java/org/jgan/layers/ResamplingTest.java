@@ -100,6 +100,7 @@ class ResamplingTest {
     void averagePoolingMatchesTheWindowsAverageAndItsGradient() {
         check(true, DataType.DOUBLE, 8, 6);
         check(true, DataType.FLOAT, 4, 8);
+        check(true, DataType.FLOAT, 2, Resampling.POOL_MAX_WIDTH);
         check(true, DataType.FLOAT, 2, 2 * Resampling.POOL_MAX_WIDTH);
     }
 
@@ -107,6 +108,7 @@ class ResamplingTest {
     void upsamplingRepeatsEachPixelAndSumsItsGradient() {
         check(false, DataType.DOUBLE, 3, 5);
         check(false, DataType.FLOAT, 4, 4);
+        check(false, DataType.FLOAT, 1, Resampling.UPSAMPLE_MAX_WIDTH);
         check(false, DataType.FLOAT, 1, 2 * Resampling.UPSAMPLE_MAX_WIDTH);
     }
 
@@ -118,8 +120,12 @@ class ResamplingTest {
         Resampling.avgPool2x2(sd, a, C, 8, 8);
         Resampling.avgPool2x2(sd, b, 4, 8, 8);
         Resampling.upsample2x(sd, a, C, 8, 8);
+        long limit = Resampling.POOL_MAX_WIDTH;
+        Resampling.avgPool2x2(sd, sd.placeHolder("p", DataType.FLOAT, -1, 1, 2, limit), 1, 2, limit);
+        limit = Resampling.UPSAMPLE_MAX_WIDTH;
+        Resampling.upsample2x(sd, sd.placeHolder("u", DataType.FLOAT, -1, 1, 1, limit), 1, 1, limit);
         long constants = sd.variables().stream().filter(v -> v.getVariableType() == VariableType.CONSTANT).count();
-        assertEquals(2, constants, "one pooling and one upsampling matrix for width 8");
+        assertEquals(4, constants, "one pooling and one upsampling matrix for width 8, one of each at the limits");
         assertTrue(sd.getOps().values().stream().noneMatch(o -> o.getOp().opName().contains("pool")
                 || o.getOp().opName().contains("upsampling")));
         long wide = 2 * Resampling.POOL_MAX_WIDTH;

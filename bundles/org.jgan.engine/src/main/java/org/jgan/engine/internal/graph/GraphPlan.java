@@ -58,10 +58,11 @@ import org.nd4j.linalg.factory.Nd4j;
  * same bits for those outputs (the plan knows which outputs of each op nothing reads). Arrays are
  * planned by liveness: an intermediate's array goes back to a free list (by data type and shape) after the last op
  * that reads it and is taken by the next op that needs one of that type and shape, as SameDiff's array cache does;
- * an {@code Identity} passes its input through, and a C-order {@code reshape} of an array the plan allocated is a view
- * of its buffer (the op would copy the same bits: 0.5 ms per call on {@code [32, 32, 32, 32]}, about 3% of a
- * StyleGAN or SAGAN iteration), the input's array living as long as the view is read. The requested variables get arrays of their own, which the next call
- * with the same input shapes overwrites (callers use or copy them before that, as with {@link Backprop}).
+ * an {@code Identity} passes its input through, and a C-order {@code reshape} of an array the plan allocated is a
+ * view of its buffer (the op would copy the same bits: 0.5 ms per call on {@code [32, 32, 32, 32]}, about 3% of a
+ * StyleGAN or SAGAN iteration), the input's array living as long as the view is read. The requested variables get
+ * arrays of their own (or views of them), which the next call with the same input shapes overwrites (callers use or
+ * copy them before that, as with {@link Backprop}).
  * <p>
  * Only plain graphs are planned: a graph whose needed ops include control flow (loops, switches), tensor arrays,
  * in-place assignment, views, invoked functions or control dependencies runs through {@code SameDiff#output}, as it
@@ -85,7 +86,7 @@ public final class GraphPlan {
     /** {@code -Djgan.graph.views=false}: reshapes copy, as the op does (for comparisons). */
     private static final boolean RESHAPE_VIEWS = !"false".equals(System.getProperty("jgan.graph.views"));
 
-    /** Reshapes planned as views of their input's buffer (each counted once, when its plan is built). */
+    /** Reshapes run as views of their input's buffer (counted at the first call of each set of input shapes). */
     private static final AtomicLong VIEWS = new AtomicLong();
 
     private record Entry(WeakReference<SameDiff> graph, Map<List<String>, GraphPlan> plans) {
@@ -563,6 +564,8 @@ public final class GraphPlan {
         final INDArray[][] bound;
         /** Arrays this plan allocated (closed on release). */
         final List<INDArray> owned = new ArrayList<>();
+        /** Ids of the views this plan returns as reshapes' outputs (in {@link #OWNED}; their buffers are owned). */
+        final List<Long> viewIds = new ArrayList<>();
         /** Per op, the kernel that replaces the op's own ({@link Replacements}; null: the op's own kernel). */
         final Replacements.Kernel[] replaced;
 
@@ -613,13 +616,30 @@ public final class GraphPlan {
                     throw new IllegalStateException("op " + f.getOwnName() + " (" + f.opName() + "): " + out.length
                             + " outputs, shape function gave " + shapes);
                 }
+                if (p.views.contains(k)) {
+                    INDArray view = view(args[0], shapes.get(0), sd.getVariable(p.names[out[0]]).dataType());
+                    if (view != null) {
+                        values[out[0]] = view;
+                        // owned by the plan like its other outputs (never closed by a caller), though not closed by
+                        // it either: the array it views is
+                        OWNED.add(view.getId());
+                        viewIds.add(view.getId());
+                        contexts[k] = null;
+                        close(oc);
+                        VIEWS.incrementAndGet();
+                        release(free, k);
+                        continue;
+                    }
+                }
                 for (int i = 0; i < out.length; i++) {
                     LongShapeDescriptor d = shapes.get(i);
                     DataType dt = sd.getVariable(p.names[out[i]]).dataType();
                     if (d.dataType() != dt) {
                         d = d.asDataType(dt);
                     }
-                    INDArray arr = take(free, d);
+                    // not a view after all (a planned reshape that ND4J copies): an array of the plan's own, never
+                    // released (the output's storage slot is its input's)
+                    INDArray arr = p.views.contains(k) ? fresh(d) : take(free, d);
                     values[out[i]] = arr;
                     oc.setOutputArray(i, arr);
                 }
@@ -627,33 +647,23 @@ public final class GraphPlan {
                 for (int i = 0; i < out.length; i++) {
                     outs[i] = values[out[i]];
                 }
-                if (p.views.contains(k)) {
-                    INDArray view = args[0].ordering() == 'c' && Shape.hasDefaultStridesForShape(args[0])
-                            && args[0].dataType() == outs[0].dataType() ? args[0].reshape('c', outs[0].shape()) : null;
-                    // the array taken for the output goes back unused
-                    free.computeIfAbsent(key(outs[0].dataType(), outs[0].shape()), x -> new ArrayDeque<>())
-                            .push(outs[0]);
-                    if (view != null && view.data().address() == args[0].data().address()
-                            && view.offset() == args[0].offset()) {
-                        values[out[0]] = view;
-                        contexts[k] = null;
-                        close(oc);
-                        VIEWS.incrementAndGet();
-                        release(free, k);
-                        continue;
-                    }
-                    // not a view after all: the op copies, into an array of the plan's own that is never released
-                    // (the output's storage slot is its input's)
-                    INDArray copy = Nd4j.createUninitializedDetached(outs[0].dataType(), outs[0].shape());
-                    own(copy);
-                    values[out[0]] = copy;
-                    oc.setOutputArray(0, copy);
-                    outs[0] = copy;
-                }
                 replaced[k] = Replacements.choose(f, args, outs, p.unread.get(k), p.steps.get(k), this::own);
                 exec(sd, listeners, sdo, oc, k, out);
                 release(free, k);
             }
+        }
+
+        /**
+         * The reshape of a planned array as a view of its buffer, or null where ND4J's reshape would not give one
+         * (an empty or non-contiguous array, another type, a result that is not a view).
+         */
+        private static INDArray view(INDArray in, LongShapeDescriptor d, DataType type) {
+            if (in.isEmpty() || d.isEmpty() || in.ordering() != 'c' || !Shape.hasDefaultStridesForShape(in)
+                    || in.dataType() != type || d.getShape().length == 0) {
+                return null;
+            }
+            INDArray v = in.reshape('c', d.getShape());
+            return v.isView() && v.data().address() == in.data().address() && v.offset() == in.offset() ? v : null;
         }
 
         /** Puts the arrays whose last reader op k is back on the free lists. */
@@ -770,6 +780,12 @@ public final class GraphPlan {
             return a;
         }
 
+        private INDArray fresh(LongShapeDescriptor d) {
+            INDArray a = d.isEmpty() ? Nd4j.create(d) : Nd4j.createUninitializedDetached(d.dataType(), d.getShape());
+            own(a);
+            return a;
+        }
+
         private void own(INDArray a) {
             owned.add(a);
             OWNED.add(a.getId());
@@ -811,6 +827,8 @@ public final class GraphPlan {
                 }
             }
             owned.clear();
+            viewIds.forEach(OWNED::remove);
+            viewIds.clear();
         }
     }
 }
