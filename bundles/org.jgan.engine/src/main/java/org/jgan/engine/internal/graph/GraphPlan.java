@@ -504,8 +504,9 @@ public final class GraphPlan {
             if (!RESHAPE_VIEWS || !(op.getOp() instanceof Reshape r) || in.length == 0 || external[storage[in[0]]]) {
                 return false;
             }
+            // the order argument: 'c' as -99 before the shape; none, or a dimension (-1 or more) first, is C order too
             long[] ia = r.iArgs();
-            if (ia != null && ia.length > 0 && (ia[0] == -102 || ia[0] == 'f')) {
+            if (ia != null && ia.length > 0 && ia[0] != -99 && ia[0] < -1) {
                 return false;
             }
             SameDiffOp producer = producers.get(names[storage[in[0]]]);
