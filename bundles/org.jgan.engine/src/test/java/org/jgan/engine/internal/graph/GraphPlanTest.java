@@ -96,7 +96,8 @@ class GraphPlanTest {
      * A reshape of an array the plan allocated is a view of it, and that array lives while the view is read: here
      * the reshape r is its input's last direct reader, r is read again after an op that takes an array of the input's
      * shape, which would be the input's own if its release did not wait for the view's readers. Requested alone and
-     * with r (then the plan returns the view, and owns it as its other outputs). A reshape of a placeholder copies.
+     * with r (then the plan returns the view, and owns it as its other outputs). A reshape of a placeholder copies,
+     * and so does one of a planned array to rank 0.
      */
     @Test
     void reshapesOfPlannedArraysAreViewsThatKeepTheirInputAlive() {
@@ -105,7 +106,9 @@ class GraphPlanTest {
         SDVariable r = sd.reshape(x.mul(2.0), -1, 16).rename("r");
         SDVariable e = sd.math.exp(x.neg());
         SDVariable q = sd.reshape(x, -1, 16);
-        r.sum(1).add(sd.reshape(e, -1, 16).sum(1)).add(q.mul(r).sum(1)).rename("c");
+        // a reshape of a planned array to rank 0 is not a view (ND4J's reshape gives a new array): the op copies
+        SDVariable total = sd.reshape(x.mul(x).sum(true, 0, 1, 2), new long[0]);
+        r.sum(1).add(sd.reshape(e, -1, 16).sum(1)).add(q.mul(r).sum(1)).add(total).rename("c");
         long views = GraphPlan.views();
         for (List<String> names : List.of(List.of("c"), List.of("c", "r"))) {
             for (Object[] call : new Object[][] {{3L, 0.0}, {3L, 0.5}, {5L, -0.3}}) {
@@ -121,7 +124,7 @@ class GraphPlanTest {
             }
         }
         // r and the reshape of e, at the first call with 3 and with 5 rows, for each of the two plans; not the
-        // reshape of the placeholder x
+        // reshape of the placeholder x nor the one to rank 0
         assertEquals(8, GraphPlan.views() - views, "reshapes planned as views");
         GraphMemory.release(sd);
     }
