@@ -166,7 +166,7 @@ final class TrainingState {
         long bytes = GraphMemory.bytes(store.params().values()) + GraphMemory.bytes(store.buffers().values())
                 + GraphMemory.bytes(ema.values());
         for (Optimizer o : optimizers.values()) {
-            bytes += GraphMemory.bytes(o.states().values());
+            bytes += o.bytes();
         }
         return bytes;
     }
@@ -174,7 +174,7 @@ final class TrainingState {
     /** Frees every array: optimizer state, EMA copies, buffers and parameters. */
     void close() {
         for (Optimizer o : optimizers.values()) {
-            GraphMemory.close(o.states().values());
+            o.close();
         }
         GraphMemory.close(ema.values());
         GraphMemory.close(store.buffers().values());

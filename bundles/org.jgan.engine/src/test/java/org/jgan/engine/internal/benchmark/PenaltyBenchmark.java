@@ -41,23 +41,26 @@ class PenaltyBenchmark {
 
     @Test
     void mlp() throws InterruptedException {
+        // 8 lazy periods a turn: a turn of 16 iterations of 3 to 5 ms was shorter than the machine's hiccups (on
+        // 2026-12-03 the unregularized MLP measured 3.4 and 5.1 ms in two runs of the same code)
         table("mlp (ring8, 128 units, batch 64)", "mlp", Map.of("dataset", "ring8", "batchSize", "64",
-                "architecture.hidden", "128", "metrics", "none"));
+                "architecture.hidden", "128", "metrics", "none"), 8);
     }
 
     @Test
     void conv() throws InterruptedException {
         table("conv (dcgan width 16, 1x28x28, batch 32)", "conv", Map.of("architecture", "dcgan", "architecture.channels",
                 "16", "dataset", "test-images", "dataset.size", "28", "dataset.channels", "1", "batchSize", "32",
-                "metrics", "none"));
+                "metrics", "none"), 1);
     }
 
     /**
-     * Every configuration's model is built first and warmed up; then the configurations take turns, one block of
-     * {@link #BLOCK} iterations each per round, so that drift of the machine (JIT, native memory, other load)
+     * Every configuration's model is built first and warmed up; then the configurations take turns, {@code periods}
+     * blocks of {@link #BLOCK} iterations each per round, so that drift of the machine (JIT, native memory, other load)
      * falls on all of them alike. A configuration's figure is the median over rounds of its block's mean.
      */
-    private static void table(String title, String torchCase, Map<String, String> base) throws InterruptedException {
+    private static void table(String title, String torchCase, Map<String, String> base, int periods)
+            throws InterruptedException {
         Map<String, GanModel> models = new LinkedHashMap<>();
         // -Djgan.bench.penalties=roth,r1 measures a subset: fewer models alive at once (each holds SameDiff's array
         // caches, and together they can push native memory past JavaCPP's limit, which then forces collections)
@@ -84,11 +87,11 @@ class PenaltyBenchmark {
                 for (Map.Entry<String, GanModel> e : models.entrySet()) {
                     System.gc();
                     long t0 = System.nanoTime();
-                    run(e.getValue(), its.get(e.getKey()), BLOCK);
-                    blocks.get(e.getKey()).add((System.nanoTime() - t0) / 1e6 / BLOCK);
+                    run(e.getValue(), its.get(e.getKey()), BLOCK * periods);
+                    blocks.get(e.getKey()).add((System.nanoTime() - t0) / 1e6 / (BLOCK * periods));
                 }
             }
-            System.out.println(title + " (" + ROUNDS + " rounds of " + BLOCK + " iterations)");
+            System.out.println(title + " (" + ROUNDS + " rounds of " + BLOCK * periods + " iterations)");
             double plain = median(blocks.get("none"));
             for (String name : models.keySet()) {
                 double ms = median(blocks.get(name));
