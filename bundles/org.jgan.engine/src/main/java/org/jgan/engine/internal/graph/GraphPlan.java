@@ -820,6 +820,11 @@ public final class GraphPlan {
                     close(oc);
                 }
             }
+            for (Replacements.Kernel r : replaced) {
+                if (r != null) {
+                    r.close();
+                }
+            }
             Set<INDArray> seen = Collections.newSetFromMap(new IdentityHashMap<>());
             for (INDArray a : owned) {
                 OWNED.remove(a.getId());

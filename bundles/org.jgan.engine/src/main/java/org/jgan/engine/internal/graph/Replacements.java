@@ -8,10 +8,14 @@ import java.util.TreeMap;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.Consumer;
+import java.util.function.Function;
 import org.nd4j.autodiff.functions.DifferentialFunction;
 import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
+import org.nd4j.linalg.api.ops.CustomOp;
 import org.nd4j.linalg.api.ops.DynamicCustomOp;
+import org.nd4j.linalg.api.ops.Op;
+import org.nd4j.linalg.api.ops.OpContext;
 import org.nd4j.linalg.api.ops.impl.reduce.same.Sum;
 import org.nd4j.linalg.api.ops.impl.scalar.Step;
 import org.nd4j.linalg.factory.Nd4j;
@@ -20,7 +24,10 @@ import org.nd4j.linalg.factory.Nd4j;
  * Kernels a {@link GraphPlan} runs instead of an op's own where libnd4j 1.0.0-M2.1's kernel is slow for the case
  * or computes outputs that nothing reads. Each gives the op's outputs the same bits as the op's own kernel (the
  * same native arithmetic in the same order; {@code GraphPlanTest} and {@code GraphPlanArchitecturesTest} compare bit
- * for bit against {@code SameDiff#output}); an output nothing reads is left unwritten.
+ * for bit against {@code SameDiff#output}); an output nothing reads is left unwritten. Each runs its ops through
+ * op contexts it makes once, its outputs and arguments bound ({@link Call}), as the plan runs the ops it keeps: a new
+ * op object and context per call (ND4J's {@code Nd4j.exec(op)}) cost 5 to 10 microseconds a call, a fifth of the
+ * ring MLP's iteration, until 2026-12-03.
  * <ul>
  * <li>{@code multiply_bp} with operands of different shapes: {@link BroadcastMulBp}.</li>
  * <li>{@code multiply_bp} with operands of one shape and one gradient unread (the slope masks of the activations,
@@ -50,6 +57,81 @@ final class Replacements {
     interface Kernel {
         /** Computes the outputs that are read from the op's current input arrays. */
         void run(INDArray[] in);
+
+        /** Frees the kernel's op contexts (with its plan). */
+        default void close() {
+        }
+    }
+
+    /**
+     * One op run through an op context of its own, made once with the op's arguments and output arrays; each call
+     * sets the inputs and runs the op's kernel, which reads everything from the context.
+     */
+    static final class Call {
+        /** The op: a custom op, or else the legacy one. */
+        private final CustomOp custom;
+        private final Op legacy;
+        private final OpContext oc = Nd4j.getExecutioner().buildContext();
+        private final INDArray output;
+
+        /** A custom op (its own arguments are the call's) writing to {@code outputs}. */
+        Call(DynamicCustomOp op, INDArray... outputs) {
+            this.custom = op;
+            this.legacy = null;
+            if (op.iArgs().length > 0) {
+                oc.setIArguments(op.iArgs());
+            }
+            if (op.tArgs().length > 0) {
+                oc.setTArguments(op.tArgs());
+            }
+            oc.setOutputArrays(outputs);
+            this.output = outputs[0];
+        }
+
+        /** A legacy op (its scalar or axes are the op object's) writing to {@code output}. */
+        Call(Op op, INDArray output) {
+            this.custom = null;
+            this.legacy = op;
+            oc.setOutputArrays(output);
+            this.output = output;
+        }
+
+        /** The first output array. */
+        INDArray output() {
+            return output;
+        }
+
+        void run(INDArray... inputs) {
+            oc.setInputArrays(inputs);
+            if (custom != null) {
+                Nd4j.getExecutioner().exec(custom, oc);
+            } else {
+                Nd4j.getExecutioner().exec(legacy, oc);
+            }
+        }
+
+        void close() {
+            try {
+                oc.close();
+            } catch (Exception e) {
+                // a context that cannot be closed is left to the garbage collector
+            }
+        }
+    }
+
+    /** A kernel of one call: {@code inputs} picks the call's inputs from the op's. */
+    private static Kernel single(Call call, Function<INDArray[], INDArray[]> inputs) {
+        return new Kernel() {
+            @Override
+            public void run(INDArray[] in) {
+                call.run(inputs.apply(in));
+            }
+
+            @Override
+            public void close() {
+                call.close();
+            }
+        };
     }
 
     /** Calls of each kind of replacement so far: {@code multiply_bp/broadcast}, {@code conv2d_bp/input}, ... */
@@ -77,9 +159,8 @@ final class Replacements {
         String op = f.opName();
         if (step != null) {
             // x > cutoff ? 1 : 0 in the cast's type, as cast(greaterthan_scalar(x, cutoff)) gives it
-            double cutoff = step;
-            INDArray target = out[0];
-            return counted("cast/step", a -> Nd4j.exec(new Step(a[0], target, cutoff)));
+            Call call = new Call(new Step(in[0], out[0], step), out[0]);
+            return counted("cast/step", single(call, a -> new INDArray[] {a[0]}));
         }
         if ("multiply_bp".equals(op) && in.length == 3 && out.length == 2) {
             if (BroadcastMulBp.applies(in)) {
@@ -91,9 +172,8 @@ final class Replacements {
             if (unread[0] != unread[1] && sameShapeAndType(in)) {
                 // d(x*y)/dx = dz * y, d(x*y)/dy = dz * x: one product where only one is read
                 int read = unread[0] ? 1 : 0;
-                INDArray target = out[read];
-                return counted("multiply_bp/one", a -> Nd4j.exec(DynamicCustomOp.builder("multiply")
-                        .addInputs(a[2], a[1 - read]).addOutputs(target).build()));
+                Call call = new Call(DynamicCustomOp.builder("multiply").build(), out[read]);
+                return counted("multiply_bp/one", single(call, a -> new INDArray[] {a[2], a[1 - read]}));
             }
         }
         if ("matmul_bp".equals(op) && f instanceof DynamicCustomOp c && in.length == 3 && out.length == 2
@@ -121,22 +201,25 @@ final class Replacements {
         double[] ta = c.tArgs();
         double alpha = ta != null && ta.length > 0 ? ta[0] : 1.0;
         double beta = ta != null && ta.length > 1 ? ta[1] : 0.0;
-        INDArray target = out[read];
-        if (read == 0) {
-            int[] args = {tZ, 1 - tY, tX};
-            return a -> Nd4j.exec(DynamicCustomOp.builder("matmul").addInputs(a[2], a[1]).addOutputs(target)
-                    .addIntegerArguments(args).addFloatingPointArguments(alpha, beta).build());
-        }
-        int[] args = {1 - tX, tZ, tY};
-        return a -> Nd4j.exec(DynamicCustomOp.builder("matmul").addInputs(a[0], a[2]).addOutputs(target)
-                .addIntegerArguments(args).addFloatingPointArguments(alpha, beta).build());
+        int[] args = read == 0 ? new int[] {tZ, 1 - tY, tX} : new int[] {1 - tX, tZ, tY};
+        Call call = new Call(DynamicCustomOp.builder("matmul").addIntegerArguments(args)
+                .addFloatingPointArguments(alpha, beta).build(), out[read]);
+        return single(call, read == 0 ? a -> new INDArray[] {a[2], a[1]} : a -> new INDArray[] {a[0], a[2]});
     }
 
     private static Kernel counted(String kind, Kernel k) {
         AtomicLong n = counter(kind);
-        return in -> {
-            k.run(in);
-            n.incrementAndGet();
+        return new Kernel() {
+            @Override
+            public void run(INDArray[] in) {
+                k.run(in);
+                n.incrementAndGet();
+            }
+
+            @Override
+            public void close() {
+                k.close();
+            }
         };
     }
 
@@ -157,9 +240,8 @@ final class Replacements {
      * the output width from the height), and an input size that the output size determines.
      */
     static final class ConvInputGrad implements Kernel {
-        private final int[] iArgs;
         private final INDArray shape;
-        private final INDArray dx;
+        private final Call call;
 
         static boolean applies(DynamicCustomOp c, INDArray[] in, INDArray[] out, boolean[] unread) {
             long[] a = c.iArgs();
@@ -191,15 +273,19 @@ final class Replacements {
         }
 
         ConvInputGrad(long[] iArgs, INDArray shape, INDArray dx) {
-            this.iArgs = Arrays.stream(iArgs).mapToInt(Math::toIntExact).toArray();
             this.shape = shape;
-            this.dx = dx;
+            this.call = new Call(DynamicCustomOp.builder("deconv2d_tf")
+                    .addIntegerArguments(Arrays.stream(iArgs).mapToInt(Math::toIntExact).toArray()).build(), dx);
         }
 
         @Override
         public void run(INDArray[] in) {
-            Nd4j.exec(DynamicCustomOp.builder("deconv2d_tf").addInputs(shape, in[1], in[in.length - 1])
-                    .addOutputs(dx).addIntegerArguments(iArgs).build());
+            call.run(shape, in[1], in[in.length - 1]);
+        }
+
+        @Override
+        public void close() {
+            call.close();
         }
     }
 
@@ -214,9 +300,6 @@ final class Replacements {
     static final class BroadcastMulBp implements Kernel {
         private final Part dx;
         private final Part dy;
-        private final INDArray tmp;
-        private final INDArray outX;
-        private final INDArray outY;
 
         /** A {@code multiply_bp} whose two operands differ in shape: inputs x, y, dz; outputs dx, dy. */
         static boolean applies(INDArray[] args) {
@@ -241,32 +324,46 @@ final class Replacements {
         }
 
         BroadcastMulBp(long[] x, long[] y, long[] dz, INDArray tmp, INDArray[] out, boolean[] unread) {
-            this.dx = unread[0] ? null : new Part(x, dz);
-            this.dy = unread[1] ? null : new Part(y, dz);
-            this.tmp = tmp;
-            this.outX = out[0];
-            this.outY = out[1];
+            this.dx = unread[0] ? null : new Part(x, dz, out[0], tmp);
+            this.dy = unread[1] ? null : new Part(y, dz, out[1], tmp);
         }
 
         @Override
         public void run(INDArray[] in) {
             if (dx != null) {
-                dx.run(in[2], in[1], outX, tmp);
+                dx.run(in[2], in[1]);
             }
             if (dy != null) {
-                dy.run(in[2], in[0], outY, tmp);
+                dy.run(in[2], in[0]);
+            }
+        }
+
+        @Override
+        public void close() {
+            for (Part part : new Part[] {dx, dy}) {
+                if (part != null) {
+                    part.close();
+                }
             }
         }
 
         /** The gradient of one operand: dz times the other operand, summed over the operand's broadcast axes. */
         private static final class Part {
-            /** The operand's shape with leading 1s to the gradient's rank. */
-            private final long[] padded;
-            /** Axes to sum over (none: the operand has the gradient's shape). */
-            private final int[] axes;
+            private final INDArray out;
+            /**
+             * The operand's gradient viewed with the gradient's rank (the operand's shape with leading 1s): the same
+             * buffer for the plan's arrays.
+             */
+            private final INDArray view;
+            /** Whether the view is the output's memory (else each call copies it back). */
+            private final boolean shared;
+            /** dz times the other operand, into the view or (with axes to sum over) the scratch array. */
+            private final Call product;
+            /** The sum over the operand's broadcast axes into the view (null: none). */
+            private final Call sum;
 
-            Part(long[] operand, long[] full) {
-                padded = new long[full.length];
+            Part(long[] operand, long[] full, INDArray out, INDArray tmp) {
+                long[] padded = new long[full.length];
                 int off = full.length - operand.length;
                 List<Integer> sum = new ArrayList<>();
                 for (int d = 0; d < full.length; d++) {
@@ -275,20 +372,30 @@ final class Replacements {
                         sum.add(d);
                     }
                 }
-                axes = sum.stream().mapToInt(Integer::intValue).toArray();
+                int[] axes = sum.stream().mapToInt(Integer::intValue).toArray();
+                this.out = out;
+                this.view = out.reshape(padded);
+                // a reshape of the plan's dense arrays shares their buffer (the view's data buffer is another object
+                // on the same memory, so compare addresses: until 2026-12-03 every call copied the view back)
+                this.shared = view.data().address() == out.data().address() && view.offset() == out.offset();
+                this.product = new Call(DynamicCustomOp.builder("multiply").build(), axes.length == 0 ? view : tmp);
+                this.sum = axes.length == 0 ? null : new Call(new Sum(tmp, view, true, axes), view);
             }
 
-            void run(INDArray dz, INDArray other, INDArray out, INDArray tmp) {
-                // the operand's gradient viewed with the gradient's rank (the same buffer for the plan's arrays)
-                INDArray view = out.reshape(padded);
-                if (axes.length == 0) {
-                    Nd4j.exec(DynamicCustomOp.builder("multiply").addInputs(dz, other).addOutputs(view).build());
-                } else {
-                    Nd4j.exec(DynamicCustomOp.builder("multiply").addInputs(dz, other).addOutputs(tmp).build());
-                    Nd4j.exec(new Sum(tmp, view, true, axes));
+            void run(INDArray dz, INDArray other) {
+                product.run(dz, other);
+                if (sum != null) {
+                    sum.run(product.output());
                 }
-                if (view.data() != out.data()) {
+                if (!shared) {
                     out.assign(view.reshape(out.shape()));
+                }
+            }
+
+            void close() {
+                product.close();
+                if (sum != null) {
+                    sum.close();
                 }
             }
         }

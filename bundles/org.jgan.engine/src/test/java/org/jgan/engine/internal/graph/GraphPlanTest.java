@@ -8,6 +8,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.util.List;
 import java.util.Map;
+import org.bytedeco.javacpp.Pointer;
 import org.jgan.engine.internal.memory.GraphMemory;
 import org.junit.jupiter.api.Test;
 import org.nd4j.autodiff.samediff.SDVariable;
@@ -277,6 +278,35 @@ class GraphPlanTest {
             }
             assertTrue(delta(before, Replacements.calls(), "matmul_bp/one") >= 2, "one-sided products for " + names);
         }
+        GraphMemory.release(sd);
+    }
+
+    /**
+     * The replacement kernels run through op contexts they keep (until 2026-12-03 each call built a new op and
+     * context, five to ten microseconds and several native allocations a call): once a plan is built, a further call
+     * with the same arrays adds at most the one native pointer that ND4J's {@code reduce_sum} allocates. A garbage
+     * collection during the calls can only lower JavaCPP's count.
+     */
+    @Test
+    void replacementKernelsAllocateNothingPerCall() {
+        SameDiff sd = convolution();
+        SameDiff grad = sd.getFunction("grad");
+        List<String> names = List.of("loss", "x-grad");
+        Map<String, INDArray> feed = Map.of("x", data(2 * 64, 0).reshape(2, 3, 8, 8));
+        GraphPlan.output(grad, feed, names);
+        Map<String, Long> before = Replacements.calls();
+        long pointers = Pointer.totalCount();
+        for (int call = 0; call < 20; call++) {
+            GraphPlan.output(grad, feed, names);
+        }
+        long grown = Pointer.totalCount() - pointers;
+        Map<String, Long> after = Replacements.calls();
+        for (String kind : List.of("conv2d_bp/input", "multiply_bp/one", "multiply_bp/broadcast", "cast/step")) {
+            assertEquals(20, delta(before, after, kind), kind + " calls");
+        }
+        // the loss's reduce_sum, which the plan runs through its kept context, allocates one inside ND4J a call
+        assertTrue(grown <= 20, "20 calls of a planned graph with 4 replacement kernels added " + grown
+                + " native pointers; expected at most 20 (the old kernels added 8 a call)");
         GraphMemory.release(sd);
     }
 
