@@ -159,6 +159,7 @@ final class TrainingGraphs {
                 }
             }
         }
+        penalties.forEach(p -> p.listen(listener));
     }
 
     /** Native bytes of the graphs' array caches. */

@@ -1,6 +1,7 @@
 package org.jgan.engine.internal.penalty;
 
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -11,9 +12,11 @@ import org.jgan.api.GradientPenalty;
 import org.jgan.api.Networks;
 import org.jgan.engine.internal.config.RunSpec;
 import org.jgan.engine.internal.graph.Backprop;
+import org.jgan.engine.internal.graph.GraphPlan;
 import org.jgan.engine.internal.graph.GraphScope;
 import org.jgan.engine.internal.graph.ParameterStore;
 import org.jgan.engine.internal.memory.GraphMemory;
+import org.nd4j.autodiff.listeners.Listener;
 import org.nd4j.autodiff.samediff.SDVariable;
 import org.nd4j.autodiff.samediff.SameDiff;
 import org.nd4j.linalg.api.buffer.DataType;
@@ -87,6 +90,13 @@ public final class InputGradientPenalty {
     /** The discriminator held at its kinks for the difference (null: tangents). */
     private final Critic frozen;
     private final List<PerSample> groups = new ArrayList<>();
+    /** The critic pass's weights of 1 for a group of {@code ones.size(0)} points (null until the first call). */
+    private INDArray ones;
+    /** The tangent pass's weights {@code 2 weight / n} (null until the first call) and their value. */
+    private INDArray tangentWeights;
+    private double tangentWeight;
+    /** Listeners of this penalty's passes ({@link #listen}), for graphs built later too. */
+    private final List<Listener> listeners = new ArrayList<>();
     /** Ops that make the frozen discriminator non-affine in its input (empty: the difference is exact). */
     private final List<String> nonAffine;
     private final double step;
@@ -215,8 +225,31 @@ public final class InputGradientPenalty {
     private Critic tangentOnly() {
         if (tangentOnly == null) {
             tangentOnly = tangentOnlyBuild.get();
+            listeners.forEach(l -> listen(tangentOnly.sd(), l));
         }
         return tangentOnly;
+    }
+
+    /**
+     * Adds a listener to the passes of this penalty's graphs (its gradient functions, where they run through a
+     * {@link GraphPlan}): a profile of a step then shows the penalty's ops too.
+     */
+    public void listen(Listener listener) {
+        listeners.add(listener);
+        List<Critic> critics = new ArrayList<>(Arrays.asList(critic, tangent, tangentOnly, frozen));
+        for (Critic c : critics) {
+            if (c != null) {
+                listen(c.sd(), listener);
+            }
+        }
+        groups.forEach(g -> listen(g.sd(), listener));
+    }
+
+    private static void listen(SameDiff sd, Listener listener) {
+        if (!sd.hasGradientFunction()) {
+            sd.createGradFunction();
+        }
+        sd.getFunction("grad").addListeners(listener);
     }
 
     /** Frees the array caches of this penalty's graphs (its parameters belong to the run's store). */
@@ -246,7 +279,10 @@ public final class InputGradientPenalty {
         return bytes;
     }
 
-    /** Penalty value and parameter gradients (already multiplied by {@code weight}). */
+    /**
+     * Penalty value and parameter gradients (already multiplied by {@code weight}): new arrays, the caller's to
+     * change and close.
+     */
     public record Result(double value, Map<String, INDArray> gradients) {
     }
 
@@ -262,8 +298,12 @@ public final class InputGradientPenalty {
             }
             List<String> outputs = new ArrayList<>(critic.masks());
             outputs.add(critic.logits());
-            Backprop.Result first = Backprop.run(critic.sd(), critic.feed(x, Nd4j.ones(DataType.FLOAT, n, 1), labels),
-                    outputs, List.of(Critic.X));
+            // feeds are read, never written: kept from call to call
+            if (ones == null || ones.size(0) != n) {
+                ones = Nd4j.ones(DataType.FLOAT, n, 1);
+            }
+            Backprop.Result first = Backprop.run(critic.sd(), critic.feed(x, ones, labels), outputs,
+                    List.of(Critic.X));
             INDArray psi = first.outputs().get(critic.logits());
             // the masks at X, for the frozen graph's placeholders (the record graph's outputs are not reused
             // before the next call on it)
@@ -271,11 +311,12 @@ public final class InputGradientPenalty {
             for (int k = 0; k < critic.masks().size(); k++) {
                 masks.put(frozen.masks().get(k), first.outputs().get(critic.masks().get(k)));
             }
-            INDArray grad = first.gradients().get(Critic.X).dup().reshape(n, -1);
+            // the critic's array, read only before the critic's next pass
+            INDArray grad = first.gradients().get(Critic.X).reshape(n, -1);
             INDArray sq = grad.mul(grad).sum(true, 1);
             PerSample f = groups.get(g);
             f.sd().associateArrayWithVariable(psi.dup(), "logits");
-            f.sd().associateArrayWithVariable(sq.dup(), "sq");
+            f.sd().associateArrayWithVariable(sq, "sq");
             Backprop.Result fv = Backprop.run(f.sd(), Map.of(), List.of(f.out()), List.of("logits", "sq"));
             value += fv.outputs().get(f.out()).sumNumber().doubleValue() / n;
             // A penalty that does not depend on one of its inputs has no gradient for it.
@@ -295,7 +336,12 @@ public final class InputGradientPenalty {
                     Critic t = firstOrderTerm ? tangent : tangentOnly();
                     Map<String, INDArray> feed = new HashMap<>(t.feed(x, firstOrder, labels));
                     feed.put(Critic.XDOT, secondOrder ? v.reshape(x.shape()) : Nd4j.zeros(DataType.FLOAT, x.shape()));
-                    feed.put(Critic.WT, Nd4j.valueArrayOf(new long[] {n, 1}, 2 * weight / n, DataType.FLOAT));
+                    double wt = 2 * weight / n;
+                    if (tangentWeights == null || tangentWeights.size(0) != n || tangentWeight != wt) {
+                        tangentWeights = Nd4j.valueArrayOf(new long[] {n, 1}, wt, DataType.FLOAT);
+                        tangentWeight = wt;
+                    }
+                    feed.put(Critic.WT, tangentWeights);
                     Map<String, INDArray> grads =
                             new HashMap<>(Backprop.run(t.sd(), feed, List.of(), t.params()).gradients());
                     if (t != tangent) {
