@@ -58,7 +58,7 @@ final class Replacements {
         /** Computes the outputs that are read from the op's current input arrays. */
         void run(INDArray[] in);
 
-        /** Frees the kernel's op contexts (with its plan). */
+        /** Releases the kernel's op contexts (with its plan). */
         default void close() {
         }
     }
@@ -110,8 +110,10 @@ final class Replacements {
             }
         }
 
+        /** Lets go of the arrays the context holds (M2.1's close does nothing: the collector frees the context). */
         void close() {
             try {
+                oc.purge();
                 oc.close();
             } catch (Exception e) {
                 // a context that cannot be closed is left to the garbage collector

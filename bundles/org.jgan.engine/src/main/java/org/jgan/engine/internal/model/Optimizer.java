@@ -24,10 +24,11 @@ import org.nd4j.linalg.learning.config.RmsProp;
  * {@code alpha_t = lr sqrt(1 - beta2^t) / (1 - beta1^t)}, {@code theta -= alpha_t m_t / (sqrt(v_t) + epsilon)}) or
  * RMSProp (Tieleman and Hinton 2012, {@code theta -= lr g / (sqrt(r_t) + epsilon)}), with their state in one flat
  * array per parameter that checkpoints save (Adam: {@code [m, v]}; RMSProp: {@code r}, starting at epsilon, as
- * ND4J's updaters lay it out).
+ * ND4J's updaters lay it out). As in ND4J, Adam's step size is epsilon where {@code alpha_t} is 0 or not finite.
  * <p>
  * A step runs libnd4j's {@code adam_updater} or {@code rms_prop_updater} op and a {@code subtract}, two native calls
- * per parameter through two op contexts the optimizer keeps, into an update array per parameter that it keeps too:
+ * per parameter through two op contexts the optimizer keeps, into one update buffer of the largest parameter's size
+ * that each parameter's update reuses in turn:
  * the same ops, arguments and arithmetic as ND4J's {@link org.nd4j.linalg.learning.GradientUpdater}s, which the step
  * used until 2026-12-03 at about 40 microseconds per parameter (a copy of the gradient, reshapes, a new op and
  * context, each allocating native memory); {@code OptimizerTest} checks the bits against them.
@@ -44,11 +45,13 @@ public final class Optimizer {
     private final CustomOp ruleOp;
     private final CustomOp applyOp = new SubOp();
     private double[] ruleArguments = new double[0];
+    /** The update buffer: each parameter's update is a view of its start (null until a parameter is tracked). */
+    private INDArray scratch;
     private long steps;
 
     /**
      * A parameter's state as views shaped like it ({@code first}: Adam's m, RMSProp's r; {@code second}: Adam's v)
-     * and the array its update is written to.
+     * and the view of the update buffer its update is written to.
      */
     private record Slot(INDArray first, INDArray second, INDArray update) {
     }
@@ -82,8 +85,19 @@ public final class Optimizer {
             long[] shape = param.shape();
             INDArray first = adam ? flat.get(NDArrayIndex.interval(0, n)) : flat;
             slots.put(name, new Slot(first.reshape('c', shape),
-                    adam ? flat.get(NDArrayIndex.interval(n, 2 * n)).reshape('c', shape) : null,
-                    Nd4j.createUninitialized(DataType.FLOAT, shape, 'c')));
+                    adam ? flat.get(NDArrayIndex.interval(n, 2 * n)).reshape('c', shape) : null, null));
+        }
+        long largest = slots.values().stream().mapToLong(s -> s.first().length()).max().orElse(0);
+        if (largest > 0 && (scratch == null || scratch.length() < largest || slots.values().stream()
+                .anyMatch(s -> s.update() == null))) {
+            if (scratch == null || scratch.length() < largest) {
+                if (scratch != null) {
+                    scratch.close();
+                }
+                scratch = Nd4j.createUninitialized(DataType.FLOAT, largest);
+            }
+            slots.replaceAll((name, s) -> new Slot(s.first(), s.second(),
+                    scratch.get(NDArrayIndex.interval(0, s.first().length())).reshape('c', s.first().shape())));
         }
     }
 
@@ -111,7 +125,7 @@ public final class Optimizer {
             INDArray param = params.get(e.getKey());
             Slot s = e.getValue();
             INDArray copy = readable(grad, s.update()) ? null : grad.castTo(DataType.FLOAT).dup('c');
-            INDArray g = copy == null ? grad : copy.reshape('c', param.shape());
+            INDArray g = copy == null ? grad : copy.reshape('c', s.update().shape());
             if (adam) {
                 // adam_updater: inputs gradient, v, m; outputs update, v, m
                 rule.setInputArrays(g, s.second(), s.first());
@@ -176,21 +190,21 @@ public final class Optimizer {
 
     /** Native bytes of the state and of the update arrays. */
     long bytes() {
-        long bytes = GraphMemory.bytes(states.values());
-        for (Slot s : slots.values()) {
-            bytes += s.update().length() * Float.BYTES;
-        }
-        return bytes;
+        return GraphMemory.bytes(states.values()) + (scratch == null ? 0 : scratch.length() * Float.BYTES);
     }
 
-    /** Frees the state, the update arrays and the op contexts. */
+    /**
+     * Frees the state and the update buffer, and lets go of the arrays the op contexts hold (ND4J 1.0.0-M2.1's
+     * {@code close} of a CPU context does nothing; the native context is freed when it is collected).
+     */
     void close() {
-        for (Slot s : slots.values()) {
-            s.update().close();
+        if (scratch != null) {
+            scratch.close();
         }
         GraphMemory.close(states.values());
         for (OpContext c : List.of(rule, apply)) {
             try {
+                c.purge();
                 c.close();
             } catch (Exception e) {
                 // a context that cannot be closed is left to the garbage collector

@@ -112,7 +112,22 @@ class OptimizerTest {
                 optimizer.set(5e-4, 0.0, 0.9, 1e-6, 0.8);
                 reference.updaters.replaceAll((n, u) -> changed.instantiate(reference.states.get(n), false));
             }
+            if (t == 8) {
+                // a parameter added mid-run (a regularizer swapped in), larger than the others: the update buffer grows
+                INDArray added = Nd4j.linspace(-1, 1, 36, DataType.FLOAT).reshape(6, 6);
+                mine.put("p5", added);
+                theirs.put("p5", added.dup());
+                optimizer.track(mine, List.of("p5"));
+                Reference fresh = new Reference(changed,
+                        Map.of("p5", theirs.get("p5")));
+                reference.states.putAll(fresh.states);
+                reference.updaters.putAll(fresh.updaters);
+            }
             Map<String, INDArray> g = gradients(t);
+            if (t >= 8) {
+                Nd4j.getRandom().setSeed(200 + t);
+                g.put("p5", Nd4j.randn(DataType.FLOAT, 6, 6));
+            }
             optimizer.step(mine, g);
             reference.step(theirs, g);
             assertSameBits(theirs, mine, kind + " step " + t + " parameter");
