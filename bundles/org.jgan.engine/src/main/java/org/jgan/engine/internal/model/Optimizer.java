@@ -88,17 +88,18 @@ public final class Optimizer {
                     adam ? flat.get(NDArrayIndex.interval(n, 2 * n)).reshape('c', shape) : null, null));
         }
         long largest = slots.values().stream().mapToLong(s -> s.first().length()).max().orElse(0);
-        if (largest > 0 && (scratch == null || scratch.length() < largest || slots.values().stream()
-                .anyMatch(s -> s.update() == null))) {
-            if (scratch == null || scratch.length() < largest) {
-                if (scratch != null) {
-                    scratch.close();
-                }
-                scratch = Nd4j.createUninitialized(DataType.FLOAT, largest);
-            }
-            slots.replaceAll((name, s) -> new Slot(s.first(), s.second(),
-                    scratch.get(NDArrayIndex.interval(0, s.first().length())).reshape('c', s.first().shape())));
+        if (largest == 0) {
+            return;
         }
+        if (scratch == null || scratch.length() < largest) {
+            if (scratch != null) {
+                scratch.close();
+            }
+            scratch = Nd4j.createUninitialized(DataType.FLOAT, largest);
+        }
+        // every update a view of the buffer's start (again for all: the buffer may be new)
+        slots.replaceAll((name, s) -> new Slot(s.first(), s.second(),
+                scratch.get(NDArrayIndex.interval(0, s.first().length())).reshape('c', s.first().shape())));
     }
 
     /** Updates the parameters in place with the gradients (gradient descent on the loss). */

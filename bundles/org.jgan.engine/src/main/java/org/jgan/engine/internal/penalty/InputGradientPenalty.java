@@ -236,8 +236,7 @@ public final class InputGradientPenalty {
      */
     public void listen(Listener listener) {
         listeners.add(listener);
-        List<Critic> critics = new ArrayList<>(Arrays.asList(critic, tangent, tangentOnly, frozen));
-        for (Critic c : critics) {
+        for (Critic c : Arrays.asList(critic, tangent, tangentOnly, frozen)) {
             if (c != null) {
                 listen(c.sd(), listener);
             }

@@ -250,17 +250,7 @@ class GraphPlanTest {
      */
     @Test
     void oneSidedMatrixProductsHaveSameDiffsBits() {
-        SameDiff sd = GraphMemory.create();
-        SDVariable x = sd.placeHolder("x", DataType.FLOAT, -1, 4);
-        SDVariable w = sd.var("w", Nd4j.linspace(-1, 1, 12, DataType.FLOAT).reshape(4, 3));
-        SDVariable v = sd.var("v", Nd4j.linspace(0.5, -0.5, 6, DataType.FLOAT).reshape(3, 2));
-        SDVariable c = sd.constant("c", Nd4j.linspace(-0.3, 0.9, 6, DataType.FLOAT).reshape(3, 2));
-        SDVariable h = sd.math.tanh(x.mmul(w));
-        // h c (constant right operand), then op(h)^T-style products with transposes on both sides
-        SDVariable g = h.mmul(c);
-        SDVariable t = sd.mmul(v, h, true, true, false);
-        sd.setLossVariables(g.mul(g).sum().add(t.mul(t).sum()).rename("loss"));
-        sd.createGradFunction("x");
+        SameDiff sd = matrixProducts();
         SameDiff grad = sd.getFunction("grad");
         assertTrue(grad.getOps().values().stream().anyMatch(o -> o.getOp().opName().equals("matmul_bp")),
                 "the gradient has matmul_bp ops");
@@ -308,6 +298,44 @@ class GraphPlanTest {
         assertTrue(grown <= 20, "20 calls of a planned graph with 4 replacement kernels added " + grown
                 + " native pointers; expected at most 20 (the old kernels added 8 a call)");
         GraphMemory.release(sd);
+    }
+
+    /** The same for the one-sided matrix products (D's dense layer in G's step, G's latent input). */
+    @Test
+    void oneSidedMatrixProductsAllocateNothingPerCall() {
+        SameDiff sd = matrixProducts();
+        SameDiff grad = sd.getFunction("grad");
+        List<String> names = List.of("loss", "x-grad");
+        Map<String, INDArray> feed = Map.of("x", Nd4j.linspace(-1, 1.5, 20, DataType.FLOAT).reshape(5, 4));
+        GraphPlan.output(grad, feed, names);
+        Map<String, Long> before = Replacements.calls();
+        long pointers = Pointer.totalCount();
+        for (int call = 0; call < 20; call++) {
+            GraphPlan.output(grad, feed, names);
+        }
+        long grown = Pointer.totalCount() - pointers;
+        long kernels = delta(before, Replacements.calls(), "matmul_bp/one");
+        assertTrue(kernels >= 20, "one-sided products in 20 calls: " + kernels);
+        // the loss's two reduce_sum ops allocate one each inside ND4J a call
+        assertTrue(grown <= 40, "20 calls with " + kernels + " one-sided products added " + grown
+                + " native pointers; expected at most 40");
+        GraphMemory.release(sd);
+    }
+
+    /** Matrix products with a constant operand and with transposes, differentiated for the data's gradient. */
+    private static SameDiff matrixProducts() {
+        SameDiff sd = GraphMemory.create();
+        SDVariable x = sd.placeHolder("x", DataType.FLOAT, -1, 4);
+        SDVariable w = sd.var("w", Nd4j.linspace(-1, 1, 12, DataType.FLOAT).reshape(4, 3));
+        SDVariable v = sd.var("v", Nd4j.linspace(0.5, -0.5, 6, DataType.FLOAT).reshape(3, 2));
+        SDVariable c = sd.constant("c", Nd4j.linspace(-0.3, 0.9, 6, DataType.FLOAT).reshape(3, 2));
+        SDVariable h = sd.math.tanh(x.mmul(w));
+        // h c (constant right operand), then op(h)^T-style products with transposes on both sides
+        SDVariable g = h.mmul(c);
+        SDVariable t = sd.mmul(v, h, true, true, false);
+        sd.setLossVariables(g.mul(g).sum().add(t.mul(t).sum()).rename("loss"));
+        sd.createGradFunction("x");
+        return sd;
     }
 
     private static long delta(Map<String, Long> before, Map<String, Long> after, String kind) {
