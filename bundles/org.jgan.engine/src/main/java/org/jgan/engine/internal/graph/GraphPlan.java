@@ -74,6 +74,12 @@ public final class GraphPlan {
     /** {@code -Djgan.graph.executor=samediff}: every graph through SameDiff's own execution (for comparisons). */
     private static volatile boolean enabled = !"samediff".equals(System.getProperty("jgan.graph.executor"));
 
+    /**
+     * {@code -Djgan.graph.sums=exact}: plans sum over broadcast axes with libnd4j's own reductions rather than by
+     * matrix products ({@link Broadcasts}), so that they give SameDiff's bits.
+     */
+    private static volatile boolean matrixSums = !"exact".equals(System.getProperty("jgan.graph.sums"));
+
     /** Plans by graph, by identity (SameDiff's hash code changes as a graph grows); weak, so a dropped graph goes. */
     private static final List<Entry> PLANS = new ArrayList<>();
 
@@ -165,6 +171,14 @@ public final class GraphPlan {
         return new long[] {PLANNED.get(), FELL_BACK.get()};
     }
 
+    /**
+     * Calls of each kind of replacement kernel so far, process-wide ({@code multiply_bp/broadcast},
+     * {@code reduce_mean/matrix}, ...): tests check that a kernel ran.
+     */
+    public static Map<String, Long> kernelCalls() {
+        return Replacements.calls();
+    }
+
     /** Reshapes planned as views of their input's buffer so far, process-wide (tests check that views are made). */
     static long views() {
         return VIEWS.get();
@@ -176,6 +190,23 @@ public final class GraphPlan {
      */
     public static void enable(boolean on) {
         enabled = on;
+    }
+
+    /**
+     * Whether plans built from now on sum over broadcast axes (batch norm's statistics, the gradients of per-channel
+     * operands) by matrix products, fast and deterministic but not libnd4j's bits (the default), or with libnd4j's
+     * own reductions, for tests that compare plans with SameDiff's execution bit for bit.
+     *
+     * @return the setting before
+     */
+    public static boolean matrixSums(boolean on) {
+        boolean before = matrixSums;
+        matrixSums = on;
+        return before;
+    }
+
+    static boolean matrixSums() {
+        return matrixSums;
     }
 
     /**

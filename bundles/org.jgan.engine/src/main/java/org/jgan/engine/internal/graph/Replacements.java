@@ -169,13 +169,32 @@ final class Replacements {
                 INDArray tmp = Nd4j.createUninitializedDetached(in[2].dataType(), in[2].shape());
                 own.accept(tmp);
                 return counted("multiply_bp/broadcast",
-                        new BroadcastMulBp(in[0].shape(), in[1].shape(), in[2].shape(), tmp, out, unread));
+                        new BroadcastMulBp(in[0].shape(), in[1].shape(), in[2].shape(), tmp, out, unread, own));
             }
             if (unread[0] != unread[1] && sameShapeAndType(in)) {
                 // d(x*y)/dx = dz * y, d(x*y)/dy = dz * x: one product where only one is read
                 int read = unread[0] ? 1 : 0;
                 Call call = new Call(DynamicCustomOp.builder("multiply").build(), out[read]);
                 return counted("multiply_bp/one", single(call, a -> new INDArray[] {a[2], a[1 - read]}));
+            }
+        }
+        if (ELEMENTWISE.contains(op) && f instanceof DynamicCustomOp && out.length == 1) {
+            Kernel k = Broadcasts.Collapsed.elementwise(op, in, out[0]);
+            if (k != null) {
+                return counted(op + "/merged", k);
+            }
+        }
+        if (("reduce_mean_bp".equals(op) || "reduce_sum_bp".equals(op)) && f instanceof DynamicCustomOp c
+                && out.length == 1) {
+            Kernel k = Broadcasts.Collapsed.reductionBackward(c, in, out[0]);
+            if (k != null) {
+                return counted(op + "/merged", k);
+            }
+        }
+        if (GraphPlan.matrixSums()) {
+            Kernel k = Broadcasts.matrixSum(f, op, in, out, unread, own);
+            if (k != null) {
+                return k;
             }
         }
         if ("matmul_bp".equals(op) && f instanceof DynamicCustomOp c && in.length == 3 && out.length == 2
@@ -189,6 +208,9 @@ final class Replacements {
         }
         return null;
     }
+
+    /** Elementwise ops of two operands that {@link Broadcasts.Collapsed} runs on merged axes. */
+    private static final java.util.Set<String> ELEMENTWISE = java.util.Set.of("add", "subtract", "multiply", "divide");
 
     /**
      * One of the two products libnd4j's {@code matmul_bp} computes, with the arguments it passes them: for
@@ -209,7 +231,7 @@ final class Replacements {
         return single(call, read == 0 ? a -> new INDArray[] {a[2], a[1]} : a -> new INDArray[] {a[0], a[2]});
     }
 
-    private static Kernel counted(String kind, Kernel k) {
+    static Kernel counted(String kind, Kernel k) {
         AtomicLong n = counter(kind);
         return new Kernel() {
             @Override
@@ -325,9 +347,10 @@ final class Replacements {
             return out;
         }
 
-        BroadcastMulBp(long[] x, long[] y, long[] dz, INDArray tmp, INDArray[] out, boolean[] unread) {
-            this.dx = unread[0] ? null : new Part(x, dz, out[0], tmp);
-            this.dy = unread[1] ? null : new Part(y, dz, out[1], tmp);
+        BroadcastMulBp(long[] x, long[] y, long[] dz, INDArray tmp, INDArray[] out, boolean[] unread,
+                Consumer<INDArray> own) {
+            this.dx = unread[0] ? null : new Part(x, y, dz, out[0], tmp, own);
+            this.dy = unread[1] ? null : new Part(y, x, dz, out[1], tmp, own);
         }
 
         @Override
@@ -359,12 +382,20 @@ final class Replacements {
             private final INDArray view;
             /** Whether the view is the output's memory (else each call copies it back). */
             private final boolean shared;
-            /** dz times the other operand, into the view or (with axes to sum over) the scratch array. */
+            /**
+             * dz times the other operand, into the view or (with axes to sum over) the scratch array, on views with
+             * merged axes where that lowers the rank ({@link Broadcasts}: the same bits, faster).
+             */
             private final Call product;
-            /** The sum over the operand's broadcast axes into the view (null: none). */
+            private final Broadcasts.Views productViews;
+            /** The product (full shape) that the sum reads. */
+            private final INDArray tmp;
+            /** The sum over the operand's broadcast axes into the view (null: none, or by matrix products). */
             private final Call sum;
+            /** The sum by matrix products into the output ({@link GraphPlan#matrixSums}; null: none or libnd4j's). */
+            private final Broadcasts.MatrixSum matrix;
 
-            Part(long[] operand, long[] full, INDArray out, INDArray tmp) {
+            Part(long[] operand, long[] other, long[] full, INDArray out, INDArray tmp, Consumer<INDArray> own) {
                 long[] padded = new long[full.length];
                 int off = full.length - operand.length;
                 List<Integer> sum = new ArrayList<>();
@@ -376,18 +407,35 @@ final class Replacements {
                 }
                 int[] axes = sum.stream().mapToInt(Integer::intValue).toArray();
                 this.out = out;
+                this.tmp = tmp;
                 this.view = out.reshape(padded);
                 // a reshape of the plan's dense arrays shares their buffer (the view's data buffer is another object
                 // on the same memory, so compare addresses: until 2026-12-03 every call copied the view back)
                 this.shared = view.data().address() == out.data().address() && view.offset() == out.offset();
-                this.product = new Call(DynamicCustomOp.builder("multiply").build(), axes.length == 0 ? view : tmp);
-                this.sum = axes.length == 0 ? null : new Call(new Sum(tmp, view, true, axes), view);
+                INDArray target = axes.length == 0 ? view : tmp;
+                long[][] merged = Broadcasts.collapse(full, full, other);
+                INDArray mergedTarget = merged == null || merged[0].length >= full.length ? null
+                        : Broadcasts.outputView(target, merged[0]);
+                this.productViews = mergedTarget == null ? null : new Broadcasts.Views(merged[1], merged[2]);
+                this.product = new Call(DynamicCustomOp.builder("multiply").build(),
+                        mergedTarget == null ? target : mergedTarget);
+                this.matrix = axes.length == 0 || !GraphPlan.matrixSums() ? null
+                        : Broadcasts.MatrixSum.of(full, padded, out, 1.0, own);
+                this.sum = axes.length == 0 || matrix != null ? null : new Call(new Sum(tmp, view, true, axes), view);
             }
 
             void run(INDArray dz, INDArray other) {
-                product.run(dz, other);
+                if (productViews != null) {
+                    product.run(productViews.of(dz, other));
+                } else {
+                    product.run(dz, other);
+                }
+                if (matrix != null) {
+                    matrix.run(tmp);
+                    return;
+                }
                 if (sum != null) {
-                    sum.run(product.output());
+                    sum.run(tmp);
                 }
                 if (!shared) {
                     out.assign(view.reshape(out.shape()));
@@ -398,6 +446,9 @@ final class Replacements {
                 product.close();
                 if (sum != null) {
                     sum.close();
+                }
+                if (matrix != null) {
+                    matrix.close();
                 }
             }
         }

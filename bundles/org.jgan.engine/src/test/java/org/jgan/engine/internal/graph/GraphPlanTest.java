@@ -10,6 +10,8 @@ import java.util.List;
 import java.util.Map;
 import org.bytedeco.javacpp.Pointer;
 import org.jgan.engine.internal.memory.GraphMemory;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.nd4j.autodiff.samediff.SDVariable;
 import org.nd4j.autodiff.samediff.SameDiff;
@@ -21,9 +23,22 @@ import org.nd4j.linalg.factory.Nd4j;
  * {@link GraphPlan} on small graphs, against {@code SameDiff#output} on the same graph: values over repeated calls
  * and a changed batch size, a changed parameter, pass-through and legacy ops, an unread output of a multi-output op,
  * the ownership of what it returns, its memory and its release, and the fall-back for graphs it does not plan. The
- * training graphs of every architecture are compared in {@code GraphPlanArchitecturesTest}.
+ * training graphs of every architecture are compared in {@code GraphPlanArchitecturesTest}. Bit for bit, so with
+ * libnd4j's own sums ({@link GraphPlan#matrixSums(boolean)}; {@code BroadcastsTest} checks the sums by matrix products).
  */
 class GraphPlanTest {
+
+    private boolean matrixSums;
+
+    @BeforeEach
+    void exactSums() {
+        matrixSums = GraphPlan.matrixSums(false);
+    }
+
+    @AfterEach
+    void restoreSums() {
+        GraphPlan.matrixSums(matrixSums);
+    }
 
     /** x [n, 3] -> relu(x W + b) -> (sum over rows, a softmax, the max with its index, an identity). */
     private static SameDiff graph() {

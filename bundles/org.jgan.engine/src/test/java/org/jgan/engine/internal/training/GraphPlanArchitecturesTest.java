@@ -23,13 +23,18 @@ import org.nd4j.linalg.api.ndarray.INDArray;
  * its tangent passes, WGAN-GP, Roth et al.'s regularizer, gradient accumulation, class conditioning): two models
  * built alike train side by side for three iterations, one through plans and one through {@code SameDiff#output},
  * and every loss value, parameter, buffer and optimizer state must be the same bits after each iteration. Three
- * iterations run each graph's plan once to build it and twice more on its bound arrays.
+ * iterations run each graph's plan once to build it and twice more on its bound arrays. Bit for bit with libnd4j's
+ * own sums over broadcast axes; with the plans' default sums by matrix products, which sum in another order, the
+ * losses of the same training agree to float rounding ({@link #matrixSumsTrainAsSameDiffToRounding}).
  */
 class GraphPlanArchitecturesTest {
+
+    private final boolean matrixSums = GraphPlan.matrixSums(false);
 
     @AfterEach
     void planOn() {
         GraphPlan.enable(true);
+        GraphPlan.matrixSums(matrixSums);
     }
 
     @ParameterizedTest(name = "{0} {1}")
@@ -43,19 +48,7 @@ class GraphPlanArchitecturesTest {
         "roth             | architecture=mlp,dataset=ring8,dataset.size=,dataset.channels=,dataset.classes=",
         "wgan-gp          | architecture=mlp,dataset=ring8,dataset.size=,dataset.channels=,dataset.classes="})
     void trainsToTheSameBitsAsSameDiff(String preset, String extra) {
-        Map<String, String> raw = new HashMap<>(preset.equals("dcgan") ? Map.of() : ModernArchitecturesTest.preset(preset).settings());
-        raw.keySet().removeIf(k -> k.startsWith("dataset."));
-        raw.putAll(Map.of("dataset", "test-images", "dataset.size", "32", "dataset.channels", "1",
-                "dataset.classes", "0", "batchSize", "4", "metrics", "none", "emaStart", "0"));
-        for (String kv : extra.split(",")) {
-            String[] p = kv.split("=", -1);
-            if (p[1].isEmpty()) {
-                raw.remove(p[0]);
-            } else {
-                raw.put(p[0], p[1]);
-            }
-        }
-        RunSpec spec = RunSpec.parse(raw, TestCatalog.create(), "plan");
+        RunSpec spec = spec(preset, extra);
         GanModel planned = new GanModel(spec, spec.datasetComponent().open(spec.dataset().options()));
         GanModel reference = new GanModel(spec, spec.datasetComponent().open(spec.dataset().options()));
         long[] before = GraphPlan.calls();
@@ -78,6 +71,80 @@ class GraphPlanArchitecturesTest {
             planned.close();
             reference.close();
         }
+    }
+
+    /** A preset at 32x32 (28x28 for DCGAN) with 1 channel, batch 4, with the test's settings added or removed. */
+    private static RunSpec spec(String preset, String extra) {
+        Map<String, String> raw = new HashMap<>(preset.equals("dcgan") ? Map.of() : ModernArchitecturesTest.preset(preset).settings());
+        raw.keySet().removeIf(k -> k.startsWith("dataset."));
+        raw.putAll(Map.of("dataset", "test-images", "dataset.size", "32", "dataset.channels", "1",
+                "dataset.classes", "0", "batchSize", "4", "metrics", "none", "emaStart", "0"));
+        for (String kv : extra.split(",")) {
+            String[] p = kv.split("=", -1);
+            if (p[1].isEmpty()) {
+                raw.remove(p[0]);
+            } else {
+                raw.put(p[0], p[1]);
+            }
+        }
+        return RunSpec.parse(raw, TestCatalog.create(), "plan");
+    }
+
+    /**
+     * With the plans' default sums by matrix products (batch norm's statistics, the gradients of per-channel
+     * operands: {@code Broadcasts}), the same training as through SameDiff to float rounding: every loss of three
+     * iterations within 1e-4 of SameDiff's, relative. (A wrong sum, say one over the wrong axes, moves the losses by
+     * whole percents from the first step.) DCGAN at batch 32, so that its batch norms' tensors are large enough to be
+     * summed by products.
+     */
+    @ParameterizedTest(name = "{0} {1}")
+    @CsvSource(delimiter = '|', value = {
+        "dcgan            | architecture=dcgan,architecture.channels=8,dataset.size=28,batchSize=32",
+        "sagan-32         | architecture.channels=8",
+        "biggan-fashion   | architecture.channels=8,dataset.classes=4",
+        "stylegan-fashion | architecture.channels=8,regularizer.r1.every=1"})
+    void matrixSumsTrainAsSameDiffToRounding(String preset, String extra) {
+        GraphPlan.matrixSums(true);
+        RunSpec spec = spec(preset, extra);
+        GanModel planned = new GanModel(spec, spec.datasetComponent().open(spec.dataset().options()));
+        GanModel reference = new GanModel(spec, spec.datasetComponent().open(spec.dataset().options()));
+        Map<String, Long> before = GraphPlan.kernelCalls();
+        double worst = 0;
+        try {
+            for (int it = 0; it < 3; it++) {
+                long iteration = it;
+                worst = Math.max(worst, closeLosses(planned, reference, "D step of iteration " + it,
+                        m -> m.discriminatorStep(iteration, 0)));
+                worst = Math.max(worst, closeLosses(planned, reference, "G step of iteration " + it,
+                        m -> m.generatorStep(iteration)));
+            }
+        } finally {
+            planned.close();
+            reference.close();
+        }
+        Map<String, Long> after = GraphPlan.kernelCalls();
+        long sums = after.entrySet().stream().filter(e -> e.getKey().endsWith("/matrix"))
+                .mapToLong(e -> e.getValue() - before.getOrDefault(e.getKey(), 0L)).sum();
+        assertTrue(sums > 0, "sums by matrix products ran: " + after);
+        System.out.printf("%s: largest relative loss difference %.2e%n", preset, worst);
+    }
+
+    /** Runs a step on both models; asserts the losses agree to 1e-4 relative and returns the largest difference. */
+    private static double closeLosses(GanModel planned, GanModel reference, String what,
+            Function<GanModel, Map<String, Double>> step) {
+        GraphPlan.enable(true);
+        Map<String, Double> a = step.apply(planned);
+        GraphPlan.enable(false);
+        Map<String, Double> b = step.apply(reference);
+        GraphPlan.enable(true);
+        assertEquals(b.keySet(), a.keySet(), what);
+        double worst = 0;
+        for (String n : b.keySet()) {
+            double rel = Math.abs(a.get(n) - b.get(n)) / Math.max(1e-3, Math.abs(b.get(n)));
+            assertTrue(rel <= 1e-4, what + ": " + n + " planned " + a.get(n) + ", SameDiff " + b.get(n));
+            worst = Math.max(worst, rel);
+        }
+        return worst;
     }
 
     private static void assertSameLosses(GanModel planned, GanModel reference, String what,
