@@ -52,13 +52,11 @@ final class Broadcasts {
             if (o.length > rank) {
                 return null;
             }
-            padded[i] = new long[rank];
+            padded[i] = padded(full, o);
             for (int d = 0; d < rank; d++) {
-                long s = d < rank - o.length ? 1 : o[d - (rank - o.length)];
-                if (s != full[d] && s != 1) {
+                if (padded[i][d] != full[d] && padded[i][d] != 1) {
                     return null;
                 }
-                padded[i][d] = s;
             }
         }
         List<long[]> groups = new ArrayList<>();
@@ -98,6 +96,16 @@ final class Broadcasts {
             }
         }
         return shapes;
+    }
+
+    /** An operand's shape with the full shape's rank (NumPy's alignment: leading 1s; no longer than {@code full}). */
+    static long[] padded(long[] full, long[] operand) {
+        long[] p = new long[full.length];
+        int off = full.length - operand.length;
+        for (int d = 0; d < full.length; d++) {
+            p[d] = d < off ? 1 : operand[d - off];
+        }
+        return p;
     }
 
     /**
@@ -285,9 +293,6 @@ final class Broadcasts {
         /** The second product and its input, a view of the first's output (null: one product). */
         private final Product second;
         private final INDArray partial;
-        private final INDArray out;
-        private final INDArray view;
-        private final boolean shared;
 
         /**
          * @param full   the summed tensor's shape
@@ -298,7 +303,7 @@ final class Broadcasts {
          * @return the kernel, or null where the pattern is another or the arrays are not 32-bit floats
          */
         static MatrixSum of(long[] full, long[] kept, INDArray out, double factor, Consumer<INDArray> own) {
-            if (out.dataType() != DataType.FLOAT || !dense(out)
+            if (out.dataType() != DataType.FLOAT || outputView(out, new long[] {out.length()}) == null
                     || Arrays.stream(full).reduce(1, (a, b) -> a * b) < MIN_ELEMENTS) {
                 return null;
             }
@@ -331,7 +336,8 @@ final class Broadcasts {
          * {@code ones[1, lead] x m}, then over its trailing {@code trail} columns (0: none) by {@code m x ones[trail, 1]}.
          */
         private MatrixSum(long lead, long kept, long trail, double factor, INDArray out, Consumer<INDArray> own) {
-            this.out = out;
+            // reshapes of a dense output (of() checked it): views of its memory
+            INDArray view;
             if (lead > 0 && trail > 0) {
                 // [1, a] x [a, b c] = [1, b c], viewed [b, c], x [c, 1] = [b, 1]
                 views = new Views(new long[] {lead, kept * trail});
@@ -354,11 +360,11 @@ final class Broadcasts {
                 partial = null;
                 second = null;
             }
-            this.shared = view.data().address() == out.data().address() && view.offset() == out.offset();
         }
 
         private static INDArray ones(Consumer<INDArray> own, long rows, long cols) {
-            INDArray o = Nd4j.ones(DataType.FLOAT, rows, cols);
+            // detached, as the plan's other arrays, whatever workspace is open when the plan is built
+            INDArray o = Nd4j.createUninitializedDetached(DataType.FLOAT, rows, cols).assign(1);
             own.accept(o);
             return o;
         }
@@ -373,9 +379,6 @@ final class Broadcasts {
             first.run(views.of(x)[0]);
             if (second != null) {
                 second.run(partial);
-            }
-            if (!shared) {
-                out.assign(view.reshape(out.shape()));
             }
         }
 
@@ -461,16 +464,6 @@ final class Broadcasts {
                 }
             }
             return k;
-        }
-
-        /** An operand's shape with the gradient's rank (leading 1s). */
-        private static long[] padded(long[] full, long[] operand) {
-            long[] p = new long[full.length];
-            int off = full.length - operand.length;
-            for (int d = 0; d < full.length; d++) {
-                p[d] = d < off ? 1 : operand[d - off];
-            }
-            return p;
         }
 
         @Override

@@ -53,9 +53,11 @@ import org.nd4j.linalg.factory.Nd4j;
  * since the last call and executes the ops' native kernels in order.
  * <p>
  * The same kernels run on the same inputs as in SameDiff's own execution, so the results are the same bits
- * ({@code GraphPlanTest} checks every architecture's training graphs against {@code SameDiff#output}), except where
- * {@link Replacements} runs a kernel that computes only the outputs something reads, or the case faster, with the
- * same bits for those outputs (the plan knows which outputs of each op nothing reads). Arrays are
+ * ({@code GraphPlanArchitecturesTest} checks every architecture's training graphs against {@code SameDiff#output}),
+ * except where {@link Replacements} runs a kernel that computes only the outputs something reads, or the case
+ * faster, with the same bits for those outputs (the plan knows which outputs of each op nothing reads), and where
+ * {@link Broadcasts} sums over broadcast axes by matrix products, in another order than libnd4j's
+ * ({@link #matrixSums(boolean)}). Arrays are
  * planned by liveness: an intermediate's array goes back to a free list (by data type and shape) after the last op
  * that reads it and is taken by the next op that needs one of that type and shape, as SameDiff's array cache does;
  * an {@code Identity} passes its input through, and a C-order {@code reshape} of an array the plan allocated is a
@@ -195,7 +197,8 @@ public final class GraphPlan {
     /**
      * Whether plans built from now on sum over broadcast axes (batch norm's statistics, the gradients of per-channel
      * operands) by matrix products, fast and deterministic but not libnd4j's bits (the default), or with libnd4j's
-     * own reductions, for tests that compare plans with SameDiff's execution bit for bit.
+     * own reductions, for tests that compare plans with SameDiff's execution bit for bit. A plan keeps the kernels
+     * chosen when it was built: the setting applies to graphs first run after it.
      *
      * @return the setting before
      */

@@ -4,6 +4,7 @@ import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.TreeMap;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicLong;
@@ -24,11 +25,16 @@ import org.nd4j.linalg.factory.Nd4j;
  * Kernels a {@link GraphPlan} runs instead of an op's own where libnd4j 1.0.0-M2.1's kernel is slow for the case
  * or computes outputs that nothing reads. Each gives the op's outputs the same bits as the op's own kernel (the
  * same native arithmetic in the same order; {@code GraphPlanTest} and {@code GraphPlanArchitecturesTest} compare bit
- * for bit against {@code SameDiff#output}); an output nothing reads is left unwritten. Each runs its ops through
+ * for bit against {@code SameDiff#output}), except the sums over broadcast axes by matrix products
+ * ({@link Broadcasts}, unless {@link GraphPlan#matrixSums(boolean)} is off); an output nothing reads is left
+ * unwritten. Each runs its ops through
  * op contexts it makes once, its outputs and arguments bound ({@link Call}), as the plan runs the ops it keeps: a new
  * op object and context per call (ND4J's {@code Nd4j.exec(op)}) cost 5 to 10 microseconds a call, a fifth of the
  * ring MLP's iteration, until 2026-12-03.
  * <ul>
+ * <li>elementwise ops with broadcasting and the reductions' backward passes, on views with merged axes, and sums over
+ * axes by matrix products ({@code reduce_mean}, {@code reduce_sum}, {@code add_bp}, {@code subtract_bp}):
+ * {@link Broadcasts}.</li>
  * <li>{@code multiply_bp} with operands of different shapes: {@link BroadcastMulBp}.</li>
  * <li>{@code multiply_bp} with operands of one shape and one gradient unread (the slope masks of the activations,
  * which have no gradient): the one product that is read.</li>
@@ -72,7 +78,6 @@ final class Replacements {
         private final CustomOp custom;
         private final Op legacy;
         private final OpContext oc = Nd4j.getExecutioner().buildContext();
-        private final INDArray output;
 
         /** A custom op (its own arguments are the call's) writing to {@code outputs}. */
         Call(DynamicCustomOp op, INDArray... outputs) {
@@ -85,7 +90,6 @@ final class Replacements {
                 oc.setTArguments(op.tArgs());
             }
             oc.setOutputArrays(outputs);
-            this.output = outputs[0];
         }
 
         /** A legacy op (its scalar or axes are the op object's) writing to {@code output}. */
@@ -93,12 +97,6 @@ final class Replacements {
             this.custom = null;
             this.legacy = op;
             oc.setOutputArrays(output);
-            this.output = output;
-        }
-
-        /** The first output array. */
-        INDArray output() {
-            return output;
         }
 
         void run(INDArray... inputs) {
@@ -210,7 +208,7 @@ final class Replacements {
     }
 
     /** Elementwise ops of two operands that {@link Broadcasts.Collapsed} runs on merged axes. */
-    private static final java.util.Set<String> ELEMENTWISE = java.util.Set.of("add", "subtract", "multiply", "divide");
+    private static final Set<String> ELEMENTWISE = Set.of("add", "subtract", "multiply", "divide");
 
     /**
      * One of the two products libnd4j's {@code matmul_bp} computes, with the arguments it passes them: for
@@ -396,11 +394,9 @@ final class Replacements {
             private final Broadcasts.MatrixSum matrix;
 
             Part(long[] operand, long[] other, long[] full, INDArray out, INDArray tmp, Consumer<INDArray> own) {
-                long[] padded = new long[full.length];
-                int off = full.length - operand.length;
+                long[] padded = Broadcasts.padded(full, operand);
                 List<Integer> sum = new ArrayList<>();
                 for (int d = 0; d < full.length; d++) {
-                    padded[d] = d < off ? 1 : operand[d - off];
                     if (padded[d] == 1 && full[d] != 1) {
                         sum.add(d);
                     }

@@ -7,6 +7,7 @@ import java.util.Map;
 import org.jgan.api.DataSource;
 import org.jgan.engine.internal.TestCatalog;
 import org.jgan.engine.internal.config.RunSpec;
+import org.jgan.engine.internal.graph.GraphPlan;
 import org.jgan.engine.internal.model.GanModel;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -31,12 +32,13 @@ class CheckpointTest {
 
     /**
      * An image run with every kind of state: batch-norm running statistics, a conditional dcgan, a lazy annealed
-     * input-gradient penalty, InfoGAN's Q head and latent codes, the generator EMA.
+     * input-gradient penalty, InfoGAN's Q head and latent codes, the generator EMA; batch 32, so that the plans sum
+     * batch norm's statistics by matrix products.
      */
     private static GanModel imageModel() {
         return model(Map.ofEntries(Map.entry("architecture", "dcgan"), Map.entry("architecture.channels", "8"),
                 Map.entry("dataset", "test-images"), Map.entry("dataset.size", "28"),
-                Map.entry("dataset.channels", "1"), Map.entry("dataset.classes", "4"), Map.entry("batchSize", "8"),
+                Map.entry("dataset.channels", "1"), Map.entry("dataset.classes", "4"), Map.entry("batchSize", "32"),
                 Map.entry("latent", "16"), Map.entry("regularizers", "r1,infogan"),
                 // a lazy, annealed penalty: its schedule position (D step count, iteration) must survive the resume
                 Map.entry("regularizer.r1.every", "3"), Map.entry("regularizer.r1.anneal", "true"),
@@ -77,6 +79,7 @@ class CheckpointTest {
 
     @Test
     void imageRunResumesExactly(@TempDir Path dir) throws IOException {
+        Map<String, Long> kernels = GraphPlan.kernelCalls();
         GanModel straight = imageModel();
         train(straight, 0, 6);
         GanModel first = imageModel();
@@ -96,6 +99,9 @@ class CheckpointTest {
             assertEquals(a.get(k), b.get(k), k);
         }
         assertEquals(straight.sample(8, 3), resumed.sample(8, 3));
+        // batch 32: batch norm's statistics were summed by matrix products, whose order must repeat too
+        assertTrue(GraphPlan.kernelCalls().getOrDefault("reduce_mean/matrix", 0L)
+                > kernels.getOrDefault("reduce_mean/matrix", 0L), "sums by matrix products ran");
     }
 
     @Test

@@ -90,7 +90,20 @@ class BroadcastsTest {
                 }
             }
         }
-        assertEquals(40, merged);
+        // both operands broadcast: [6, 1, 7, 3] by [1, 5, 1, 1], merged to [6, 1, 21] by [1, 5, 1]
+        for (String op : List.of("add", "multiply")) {
+            INDArray[] in = {random(new long[] {6, 1, 7, 3}, 6), random(new long[] {1, 5, 1, 1}, 7)};
+            INDArray expected = Nd4j.create(DataType.FLOAT, full);
+            Nd4j.exec(DynamicCustomOp.builder(op).addInputs(in).addOutputs(expected).build());
+            INDArray actual = Nd4j.create(DataType.FLOAT, full);
+            Replacements.Kernel k = Broadcasts.Collapsed.elementwise(op, in, actual);
+            assertNotNull(k, op + " of two broadcast operands");
+            k.run(in);
+            k.close();
+            assertArrayEquals(expected.data().asFloat(), actual.data().asFloat(), 0f, op);
+            merged++;
+        }
+        assertEquals(42, merged);
         for (String op : List.of("reduce_mean_bp", "reduce_sum_bp")) {
             for (int[] axes : new int[][] {{0, 2, 3}, {2, 3}, {0}, {-1, -2}}) {
                 long[] kept = Broadcasts.keptShape(full, java.util.Arrays.stream(axes).asLongStream().toArray());
@@ -109,6 +122,18 @@ class BroadcastsTest {
                 k.close();
                 assertArrayEquals(expected.data().asFloat(), actual.data().asFloat(), 0f, op);
             }
+            // the gradient of a reduction without kept axes: [5] for the per-channel sum
+            INDArray g = random(new long[] {5}, 8);
+            INDArray expected = Nd4j.create(DataType.FLOAT, full);
+            Nd4j.exec(DynamicCustomOp.builder(op).addBooleanArguments(false).addIntegerArguments(0, 2, 3)
+                    .addInputs(x, g).addOutputs(expected).build());
+            INDArray actual = Nd4j.create(DataType.FLOAT, full);
+            Replacements.Kernel k = Broadcasts.Collapsed.reductionBackward(DynamicCustomOp.builder(op)
+                    .addBooleanArguments(false).addIntegerArguments(0, 2, 3).build(), new INDArray[] {x, g}, actual);
+            assertNotNull(k);
+            k.run(new INDArray[] {x, g});
+            k.close();
+            assertArrayEquals(expected.data().asFloat(), actual.data().asFloat(), 0f, op + " without kept axes");
         }
     }
 
@@ -127,26 +152,29 @@ class BroadcastsTest {
             long[] full = (long[]) c[0];
             long[] axes = (long[]) c[1];
             double factor = (Double) c[2];
-            INDArray x = random(full, 4).addi(0.25);
             long[] kept = Broadcasts.keptShape(full, axes);
             INDArray out = Nd4j.create(DataType.FLOAT, kept);
             List<INDArray> owned = new ArrayList<>();
             Broadcasts.MatrixSum sum = Broadcasts.MatrixSum.of(full, kept, out, factor, owned::add);
             assertNotNull(sum, java.util.Arrays.toString(axes));
-            for (int call = 0; call < 2; call++) {
-                sum.run(x);
+            // a second input array (a placeholder fed anew), then the first again
+            INDArray x = random(full, 4).addi(0.25);
+            INDArray other = random(full, 9).subi(0.5);
+            for (INDArray in : new INDArray[] {x, other, x}) {
+                sum.run(in);
+                double[] expected = reference(in, kept, factor);
+                float[] actual = out.data().asFloat();
+                double scale = 0;
+                for (double e : expected) {
+                    scale = Math.max(scale, Math.abs(e));
+                }
+                for (int i = 0; i < expected.length; i++) {
+                    assertEquals(expected[i], actual[i], 2e-6 * scale,
+                            java.util.Arrays.toString(axes) + " element " + i);
+                }
             }
             sum.close();
             owned.forEach(INDArray::close);
-            double[] expected = reference(x, kept, factor);
-            float[] actual = out.data().asFloat();
-            double scale = 0;
-            for (double e : expected) {
-                scale = Math.max(scale, Math.abs(e));
-            }
-            for (int i = 0; i < expected.length; i++) {
-                assertEquals(expected[i], actual[i], 2e-6 * scale, java.util.Arrays.toString(axes) + " element " + i);
-            }
         }
         assertNull(Broadcasts.MatrixSum.of(new long[] {40, 50, 60}, new long[] {40, 1, 60},
                 Nd4j.create(DataType.FLOAT, 40, 1, 60), 1.0, a -> { }),
@@ -183,9 +211,11 @@ class BroadcastsTest {
     }
 
     /**
-     * Batch normalization over (0, 2, 3) with a per-channel scale and shift, a LeakyReLU and a per-channel output
-     * weight, as the layers build it: planned in float32 with the sums by matrix products, its loss and gradients
-     * within float rounding of the same graph in float64 run by SameDiff, and its kernels allocating nothing per call.
+     * Batch normalization over (0, 2, 3) with a per-channel scale and shift, as the layers build it, then a
+     * per-sample-and-channel scale, a per-pixel bias, a LeakyReLU and a per-channel output weight: planned in float32
+     * with the sums by matrix products (every pattern: summed-kept-summed, kept-summed, summed-kept, all), its loss
+     * and gradients within float rounding of the same graph in float64 run by SameDiff, and its kernels allocating
+     * nothing per call.
      */
     @Test
     void batchNormGradientsMatchFloat64() {
@@ -194,7 +224,7 @@ class BroadcastsTest {
         SameDiff single = batchNorm(DataType.FLOAT, shape[1]);
         SameDiff dbl = batchNorm(DataType.DOUBLE, shape[1]);
         List<String> names = new ArrayList<>(List.of("loss"));
-        for (String v : List.of("x", "gamma", "beta", "w")) {
+        for (String v : List.of("x", "gamma", "beta", "w", "cs", "pb")) {
             // the gradient's variable (x's is a sum of its three uses' gradients)
             String g = single.getVariable(v).getGradient().name();
             assertEquals(g, dbl.getVariable(v).getGradient().name());
@@ -242,7 +272,11 @@ class BroadcastsTest {
         SDVariable var = centered.mul(centered).mean(true, 0, 2, 3);
         SDVariable scale = gamma.mul(sd.math.rsqrt(var.add(1e-5)));
         SDVariable y = x.mul(scale).add(beta.sub(mean.mul(scale)));
-        SDVariable h = sd.nn.leakyRelu(y, 0.2);
+        // a per-sample and channel scale (conditional norms: summed over H, W) and a per-pixel bias (summed over
+        // N, C), so that every pattern of sums has a gradient through it
+        SDVariable cs = sd.var("cs", Nd4j.linspace(0.8, 1.2, 64 * channels, type).reshape(64, channels, 1, 1));
+        SDVariable pb = sd.var("pb", Nd4j.linspace(-0.1, 0.1, 49, type).reshape(1, 1, 7, 7));
+        SDVariable h = sd.nn.leakyRelu(y.mul(cs).add(pb), 0.2);
         SDVariable r = sd.constant("r", Nd4j.linspace(-2, 2, 7 * 7, type).reshape(1, 1, 7, 7));
         sd.setLossVariables(h.mul(w).mul(h.add(r)).mean().rename("loss"));
         sd.createGradFunction("x");

@@ -52,6 +52,7 @@ class GraphPlanArchitecturesTest {
         GanModel planned = new GanModel(spec, spec.datasetComponent().open(spec.dataset().options()));
         GanModel reference = new GanModel(spec, spec.datasetComponent().open(spec.dataset().options()));
         long[] before = GraphPlan.calls();
+        Map<String, Long> kernels = GraphPlan.kernelCalls();
         try {
             int dSteps = spec.settings().dSteps();
             for (int it = 0; it < 3; it++) {
@@ -67,6 +68,10 @@ class GraphPlanArchitecturesTest {
             long[] after = GraphPlan.calls();
             assertEquals(0, after[1] - before[1], "graphs that fell back to SameDiff's execution");
             assertTrue(after[0] - before[0] >= 6, "graph calls through plans: " + (after[0] - before[0]));
+            if (!extra.contains("architecture=mlp")) {
+                // the image networks' per-channel ops ran on merged axes, which these bits cover
+                assertTrue(calls(kernels, "/merged") > 0, "kernels on merged axes ran: " + GraphPlan.kernelCalls());
+            }
         } finally {
             planned.close();
             reference.close();
@@ -93,9 +98,10 @@ class GraphPlanArchitecturesTest {
     /**
      * With the plans' default sums by matrix products (batch norm's statistics, the gradients of per-channel
      * operands: {@code Broadcasts}), the same training as through SameDiff to float rounding: every loss of three
-     * iterations within 1e-4 of SameDiff's, relative. (A wrong sum, say one over the wrong axes, moves the losses by
-     * whole percents from the first step.) DCGAN at batch 32, so that its batch norms' tensors are large enough to be
-     * summed by products.
+     * iterations within 1e-4 of SameDiff's, relative: a check on the real networks that the kernels are wired in
+     * where they belong (a sum over the wrong axes moves batch norm's losses by whole percents from the first step;
+     * {@code BroadcastsTest} checks the gradients of every pattern against float64). DCGAN at batch 32, so that its
+     * batch norms' tensors are large enough to be summed by products.
      */
     @ParameterizedTest(name = "{0} {1}")
     @CsvSource(delimiter = '|', value = {
@@ -122,11 +128,14 @@ class GraphPlanArchitecturesTest {
             planned.close();
             reference.close();
         }
-        Map<String, Long> after = GraphPlan.kernelCalls();
-        long sums = after.entrySet().stream().filter(e -> e.getKey().endsWith("/matrix"))
-                .mapToLong(e -> e.getValue() - before.getOrDefault(e.getKey(), 0L)).sum();
-        assertTrue(sums > 0, "sums by matrix products ran: " + after);
+        assertTrue(calls(before, "/matrix") > 0, "sums by matrix products ran: " + GraphPlan.kernelCalls());
         System.out.printf("%s: largest relative loss difference %.2e%n", preset, worst);
+    }
+
+    /** Calls since {@code before} of the replacement kernels whose kind ends with {@code suffix}. */
+    private static long calls(Map<String, Long> before, String suffix) {
+        return GraphPlan.kernelCalls().entrySet().stream().filter(e -> e.getKey().endsWith(suffix))
+                .mapToLong(e -> e.getValue() - before.getOrDefault(e.getKey(), 0L)).sum();
     }
 
     /** Runs a step on both models; asserts the losses agree to 1e-4 relative and returns the largest difference. */
