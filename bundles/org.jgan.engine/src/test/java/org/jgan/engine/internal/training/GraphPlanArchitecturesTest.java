@@ -141,12 +141,9 @@ class GraphPlanArchitecturesTest {
     /** Runs a step on both models; asserts the losses agree to 1e-4 relative and returns the largest difference. */
     private static double closeLosses(GanModel planned, GanModel reference, String what,
             Function<GanModel, Map<String, Double>> step) {
-        GraphPlan.enable(true);
-        Map<String, Double> a = step.apply(planned);
-        GraphPlan.enable(false);
-        Map<String, Double> b = step.apply(reference);
-        GraphPlan.enable(true);
-        assertEquals(b.keySet(), a.keySet(), what);
+        List<Map<String, Double>> losses = stepBoth(planned, reference, what, step);
+        Map<String, Double> a = losses.get(0);
+        Map<String, Double> b = losses.get(1);
         double worst = 0;
         for (String n : b.keySet()) {
             double rel = Math.abs(a.get(n) - b.get(n)) / Math.max(1e-3, Math.abs(b.get(n)));
@@ -156,7 +153,11 @@ class GraphPlanArchitecturesTest {
         return worst;
     }
 
-    private static void assertSameLosses(GanModel planned, GanModel reference, String what,
+    /**
+     * The step on the planned model, then on the reference through SameDiff's execution: their losses (the same
+     * names asserted), planned first.
+     */
+    private static List<Map<String, Double>> stepBoth(GanModel planned, GanModel reference, String what,
             Function<GanModel, Map<String, Double>> step) {
         GraphPlan.enable(true);
         Map<String, Double> a = step.apply(planned);
@@ -164,6 +165,14 @@ class GraphPlanArchitecturesTest {
         Map<String, Double> b = step.apply(reference);
         GraphPlan.enable(true);
         assertEquals(b.keySet(), a.keySet(), what);
+        return List.of(a, b);
+    }
+
+    private static void assertSameLosses(GanModel planned, GanModel reference, String what,
+            Function<GanModel, Map<String, Double>> step) {
+        List<Map<String, Double>> losses = stepBoth(planned, reference, what, step);
+        Map<String, Double> a = losses.get(0);
+        Map<String, Double> b = losses.get(1);
         for (String n : b.keySet()) {
             assertEquals(Double.doubleToLongBits(b.get(n)), Double.doubleToLongBits(a.get(n)),
                     what + ": " + n + " planned " + a.get(n) + ", SameDiff " + b.get(n));
