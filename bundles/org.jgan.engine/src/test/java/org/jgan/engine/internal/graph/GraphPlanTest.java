@@ -300,11 +300,7 @@ class GraphPlanTest {
         Map<String, INDArray> feed = Map.of("x", data(2 * 64, 0).reshape(2, 3, 8, 8));
         GraphPlan.output(grad, feed, names);
         Map<String, Long> before = Replacements.calls();
-        long pointers = Pointer.totalCount();
-        for (int call = 0; call < 20; call++) {
-            GraphPlan.output(grad, feed, names);
-        }
-        long grown = Pointer.totalCount() - pointers;
+        long grown = pointersAdded(grad, feed, names);
         Map<String, Long> after = Replacements.calls();
         for (String kind : List.of("conv2d_bp/input", "multiply_bp/one", "multiply_bp/broadcast", "cast/step")) {
             assertEquals(20, delta(before, after, kind), kind + " calls");
@@ -324,11 +320,7 @@ class GraphPlanTest {
         Map<String, INDArray> feed = Map.of("x", Nd4j.linspace(-1, 1.5, 20, DataType.FLOAT).reshape(5, 4));
         GraphPlan.output(grad, feed, names);
         Map<String, Long> before = Replacements.calls();
-        long pointers = Pointer.totalCount();
-        for (int call = 0; call < 20; call++) {
-            GraphPlan.output(grad, feed, names);
-        }
-        long grown = Pointer.totalCount() - pointers;
+        long grown = pointersAdded(grad, feed, names);
         long kernels = delta(before, Replacements.calls(), "matmul_bp/one");
         assertTrue(kernels >= 20, "one-sided products in 20 calls: " + kernels);
         // the loss's two reduce_sum ops allocate one each inside ND4J a call
@@ -351,6 +343,18 @@ class GraphPlanTest {
         sd.setLossVariables(g.mul(g).sum().add(t.mul(t).sum()).rename("loss"));
         sd.createGradFunction("x");
         return sd;
+    }
+
+    /**
+     * Native pointers that 20 further calls of a built plan add (JavaCPP's count; a garbage collection during the
+     * calls can only lower it).
+     */
+    static long pointersAdded(SameDiff graph, Map<String, INDArray> feed, List<String> names) {
+        long pointers = Pointer.totalCount();
+        for (int call = 0; call < 20; call++) {
+            GraphPlan.output(graph, feed, names);
+        }
+        return Pointer.totalCount() - pointers;
     }
 
     private static long delta(Map<String, Long> before, Map<String, Long> after, String kind) {
