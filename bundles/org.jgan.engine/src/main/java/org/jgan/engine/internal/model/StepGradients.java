@@ -132,7 +132,8 @@ final class StepGradients {
             List<INDArray> points = new ArrayList<>();
             pp.groups().forEach(g -> points.add(outputs.get(g)));
             InputGradientPenalty.Result r = penalties.get(i).evaluate(points, labels, w);
-            // into the penalty's new arrays (the step's are its graph's): addition commutes, the bits are the same
+            // into the penalty's arrays, which the caller may change (the step's are its graph's and may be read
+            // again): addition commutes, the bits are the same
             r.gradients().forEach((name, g) -> gradients.merge(name, g, (step, penalty) -> penalty.addi(step)));
             losses.put("d_" + pp.choice().name(), r.value());
             losses.merge("d_loss", w * r.value(), Double::sum);

@@ -17,7 +17,6 @@ import org.jgan.engine.internal.graph.GraphScope;
 import org.jgan.engine.internal.graph.ParameterStore;
 import org.jgan.engine.internal.memory.GraphMemory;
 import org.nd4j.autodiff.listeners.Listener;
-import org.nd4j.autodiff.samediff.SDVariable;
 import org.nd4j.autodiff.samediff.SameDiff;
 import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
@@ -36,13 +35,20 @@ import org.slf4j.LoggerFactory;
  *   d/dtheta sum_i f(psi_i, s_i) = sum_i f_psi,i grad_theta psi(x_i) + 2 (dg/dtheta)^T v
  *   (dg/dtheta)^T v = grad_theta (g . v) = grad_theta sum_j psi'_j,   psi' = d/de psi(X + e v) at e = 0
  * </pre>
+ * The per-sample term and the weight make one small graph per point group, the penalty's head, whose inputs are the
+ * logits and the input gradients: {@code P = (weight / n) sum_i f(psi_i, |g_i|^2)}. One backward pass of it gives
+ * both terms' coefficients at once, {@code a = dP/dpsi = (weight / n) f_psi} and
+ * {@code u = dP/dg = (2 weight / n) v}, so the parameter gradient of {@code P} is
+ * {@code sum_i a_i grad_theta psi(x_i) + (dg/dtheta)^T u}.
+ * <p>
  * {@link Method#TANGENT}: the directional derivative {@code psi'} is computed by forward-mode differentiation of the
  * discriminator's graph ({@link Tangents}), whose ops SameDiff differentiates with respect to the parameters in one
- * backward pass of {@code sum_j w_j psi_j + wt psi'_j}: exact, for every op that has a tangent rule (every op of
- * the shipped discriminators; {@code PenaltyExactnessTest} checks them against double backprop in float64).
+ * backward pass of {@code sum_j a_j psi_j + psi'_j} with {@code psi'} along {@code u}: exact, for every op that has
+ * a tangent rule (every op of the shipped discriminators; {@code PenaltyExactnessTest} checks them against double
+ * backprop in float64).
  * <p>
  * {@link Method#DIFFERENCE}, the fallback for a discriminator with an op that has no tangent rule: a central
- * difference, one backward pass of {@code sum_j psi~(x_j)} at {@code X + e v} and one at {@code X - e v}, with the
+ * difference, one backward pass of {@code sum_j psi~(x_j)} at {@code X + e u} and one at {@code X - e u}, with the
  * first-order term riding on the same two passes. {@code psi~} is the discriminator linearized in its kinks at X:
  * its ReLU, LeakyReLU and abs ops (built through {@link org.jgan.api.NetworkScope#relu} and its siblings) multiply
  * their input by the mask (the slope at each element) that a first pass recorded at X. It equals psi wherever no
@@ -89,21 +95,20 @@ public final class InputGradientPenalty {
     private final Supplier<Critic> tangentOnlyBuild;
     /** The discriminator held at its kinks for the difference (null: tangents). */
     private final Critic frozen;
-    private final List<PerSample> groups = new ArrayList<>();
-    /** The critic pass's weights of 1 for a group of {@code ones.size(0)} points (null until the first call). */
+    /** The critic pass's outputs: the masks at X (for the difference) and the logits. */
+    private final List<String> criticOutputs;
+    /** The penalty's graph of each point group. */
+    private final List<PenaltyHead> heads = new ArrayList<>();
+    /**
+     * Weights of 1 for a group of {@code ones.size(0)} points (null until the first call): the critic pass's, and
+     * the tangent pass's for {@code psi'} (the head's {@code u} carries the penalty's weight).
+     */
     private INDArray ones;
-    /** The tangent pass's weights {@code 2 weight / n} (null until the first call) and their value. */
-    private INDArray tangentWeights;
-    private double tangentWeight;
     /** Listeners of this penalty's passes ({@link #listen}), for graphs built later too. */
     private final List<Listener> listeners = new ArrayList<>();
     /** Ops that make the frozen discriminator non-affine in its input (empty: the difference is exact). */
     private final List<String> nonAffine;
     private final double step;
-
-    /** The per-sample penalty of one point group as its own small graph of (logits, squared norm). */
-    private record PerSample(SameDiff sd, String out) {
-    }
 
     /** How the second-order term is computed. */
     public enum Method {
@@ -180,15 +185,11 @@ public final class InputGradientPenalty {
             nonAffine = AffineOps.of(frozen.sd(), Critic.X);
             step = nonAffine.isEmpty() ? AFFINE_STEP : STEP;
         }
+        List<String> outputs = new ArrayList<>(critic.masks());
+        outputs.add(critic.logits());
+        criticOutputs = List.copyOf(outputs);
         for (int g = 0; g < groupCount; g++) {
-            SameDiff sd = GraphMemory.create();
-            // Variables, not placeholders: SameDiff differentiates only with respect to variables here. Their
-            // arrays are replaced by each evaluation's values.
-            SDVariable l = sd.var("logits", Nd4j.zeros(DataType.FLOAT, 1, 1));
-            SDVariable s = sd.var("sq", Nd4j.zeros(DataType.FLOAT, 1, 1));
-            SDVariable out = penalty.perSample(new PerSampleContext(sd, loss), g, l, s, choice.options());
-            sd.setLossVariables(out.sum());
-            groups.add(new PerSample(sd, out.name()));
+            heads.add(new PenaltyHead(penalty, choice, loss, g, shape.dims().length + 1));
         }
     }
 
@@ -241,7 +242,7 @@ public final class InputGradientPenalty {
                 listen(c.sd(), listener);
             }
         }
-        groups.forEach(g -> listen(g.sd(), listener));
+        heads.forEach(h -> listen(h.sd(), listener));
     }
 
     private static void listen(SameDiff sd, Listener listener) {
@@ -263,7 +264,7 @@ public final class InputGradientPenalty {
         if (frozen != null) {
             GraphMemory.release(frozen.sd());
         }
-        groups.forEach(g -> GraphMemory.release(g.sd()));
+        heads.forEach(PenaltyHead::release);
     }
 
     /** Bytes in the array caches of this penalty's graphs. */
@@ -272,15 +273,18 @@ public final class InputGradientPenalty {
         bytes += tangent == null ? 0 : GraphMemory.cachedBytes(tangent.sd());
         bytes += tangentOnly == null ? 0 : GraphMemory.cachedBytes(tangentOnly.sd());
         bytes += frozen == null ? 0 : GraphMemory.cachedBytes(frozen.sd());
-        for (PerSample g : groups) {
-            bytes += GraphMemory.cachedBytes(g.sd());
+        for (PenaltyHead h : heads) {
+            bytes += GraphMemory.cachedBytes(h.sd());
         }
         return bytes;
     }
 
     /**
-     * Penalty value and parameter gradients (already multiplied by {@code weight}): new arrays, the caller's to
-     * change and close.
+     * Penalty value and parameter gradients (already multiplied by {@code weight}), which the caller may change in
+     * place. With one point group and tangents they are the arrays of the tangent graph's plan (valid until the
+     * next evaluation or {@link #release}; {@link GraphMemory#close} leaves them to the plan), otherwise new arrays.
+     * A parameter whose penalty gradient is 0 by construction (D's output bias, when the penalty's term ignores
+     * the logit) may have no entry.
      */
     public record Result(double value, Map<String, INDArray> gradients) {
     }
@@ -295,76 +299,67 @@ public final class InputGradientPenalty {
                 throw new IllegalArgumentException(choice.name() + ": a point group of " + n + " rows for "
                         + labels.size(0) + " labels; a conditional run needs one point per data row");
             }
-            List<String> outputs = new ArrayList<>(critic.masks());
-            outputs.add(critic.logits());
             // feeds are read, never written: kept from call to call
             if (ones == null || ones.size(0) != n) {
                 ones = Nd4j.ones(DataType.FLOAT, n, 1);
             }
-            Backprop.Result first = Backprop.run(critic.sd(), critic.feed(x, ones, labels), outputs,
+            Backprop.Result first = Backprop.run(critic.sd(), critic.feed(x, ones, labels), criticOutputs,
                     List.of(Critic.X));
-            INDArray psi = first.outputs().get(critic.logits());
-            // the masks at X, for the frozen graph's placeholders (the record graph's outputs are not reused
-            // before the next call on it)
-            Map<String, INDArray> masks = new HashMap<>();
-            for (int k = 0; k < critic.masks().size(); k++) {
-                masks.put(frozen.masks().get(k), first.outputs().get(critic.masks().get(k)));
-            }
-            // the critic's array, read only before the critic's next pass
-            INDArray grad = first.gradients().get(Critic.X).reshape(n, -1);
-            INDArray sq = grad.mul(grad).sum(true, 1);
-            PerSample f = groups.get(g);
-            f.sd().associateArrayWithVariable(psi.dup(), "logits");
-            f.sd().associateArrayWithVariable(sq, "sq");
-            Backprop.Result fv = Backprop.run(f.sd(), Map.of(), List.of(f.out()), List.of("logits", "sq"));
-            value += fv.outputs().get(f.out()).sumNumber().doubleValue() / n;
-            // A penalty that does not depend on one of its inputs has no gradient for it.
-            INDArray fPsi = orZeros(fv.gradients().get("logits"), n);
-            INDArray fS = orZeros(fv.gradients().get("sq"), n);
-            INDArray firstOrder = fPsi.mul(weight / n);
-            // v_i = f_s,i g_i; the s-term is 2 (dg/dtheta)^T v, a directional derivative along the whole batch
-            INDArray v = grad.mulColumnVector(fS);
-            double longest = Transforms.sqrt(v.mul(v).sum(true, 1), true).maxNumber().doubleValue();
-            boolean secondOrder = longest > 0 && Double.isFinite(longest);
+            // a = c f_psi, u = 2 c f_s g with c = weight / n; a is null when f ignores psi
+            PenaltyHead.Result head = heads.get(g).run(first.outputs().get(critic.logits()),
+                    first.gradients().get(Critic.X), weight / n);
+            value += head.total() / n;
+            INDArray a = head.a();
+            INDArray u = head.u();
+            double uSum = u == null ? 0 : heads.get(g).absoluteSum(u);
+            boolean secondOrder = uSum > 0 && Double.isFinite(uSum);
+            boolean firstOrder = a != null && PenaltyHead.anyNonZero(a);
+            Map<String, INDArray> grads;
             if (tangent != null) {
-                // one pass: d/dtheta [sum_j w_j psi(x_j) + wt psi'(x_j)] with psi' the derivative along v, whose
-                // gradient is 2 (dg/dtheta)^T v exactly (Tangents)
-                boolean firstOrderTerm = fPsi.amaxNumber().doubleValue() > 0;
-                if (secondOrder || firstOrderTerm) {
-                    // without a first-order term, the graph without it: the same gradient, less work
-                    Critic t = firstOrderTerm ? tangent : tangentOnly();
-                    Map<String, INDArray> feed = new HashMap<>(t.feed(x, firstOrder, labels));
-                    feed.put(Critic.XDOT, secondOrder ? v.reshape(x.shape()) : Nd4j.zeros(DataType.FLOAT, x.shape()));
-                    double wt = 2 * weight / n;
-                    if (tangentWeights == null || tangentWeights.size(0) != n || tangentWeight != wt) {
-                        tangentWeights = Nd4j.valueArrayOf(new long[] {n, 1}, wt, DataType.FLOAT);
-                        tangentWeight = wt;
-                    }
-                    feed.put(Critic.WT, tangentWeights);
-                    Map<String, INDArray> grads =
-                            new HashMap<>(Backprop.run(t.sd(), feed, List.of(), t.params()).gradients());
-                    if (t != tangent) {
-                        // a parameter that only the logit's value depends on (D's output bias) has no gradient
-                        // variable here; its gradient through the first-order term is 0 exactly
-                        for (String p : tangent.params()) {
-                            grads.computeIfAbsent(p,
-                                    name -> Nd4j.zeros(DataType.FLOAT, t.sd().getVariable(name).getArr().shape()));
-                        }
-                    }
-                    accumulate(total, grads);
+                if (!secondOrder && !firstOrder) {
+                    continue;
                 }
+                // one pass: d/dtheta [sum_j a_j psi(x_j) + psi'(x_j)] with psi' the derivative along u, whose
+                // gradient is (dg/dtheta)^T u exactly (Tangents); without a first-order term, the graph without
+                // it: the same gradient, less work
+                Critic t = firstOrder ? tangent : tangentOnly();
+                Map<String, INDArray> feed = new HashMap<>(t.feed(x, firstOrder ? a : ones, labels));
+                feed.put(Critic.XDOT, secondOrder ? u : Nd4j.zeros(DataType.FLOAT, x.shape()));
+                feed.put(Critic.WT, ones);
+                // a parameter that only the logit's value depends on (D's output bias) has no gradient variable
+                // in the graph without the first-order term, and no entry: its penalty gradient is 0 exactly
+                grads = Backprop.run(t.sd(), feed, List.of(), t.params()).gradients();
+                if (points.size() == 1) {
+                    // the plan's arrays, not copies: nothing else runs the tangent graph before the caller is done
+                    return new Result(value, grads);
+                }
+                accumulate(total, grads);
             } else if (secondOrder) {
+                // the masks at X, for the frozen graph's placeholders (the record graph's outputs are not reused
+                // before the next call on it)
+                Map<String, INDArray> masks = new HashMap<>();
+                for (int k = 0; k < critic.masks().size(); k++) {
+                    masks.put(frozen.masks().get(k), first.outputs().get(critic.masks().get(k)));
+                }
+                // the difference of psi~ at X + e u and X - e u over 2 e is (dg/dtheta)^T u: a step of length
+                // `step` along the longest row of u
+                double longest = Transforms.sqrt(u.reshape(n, -1).mul(u.reshape(n, -1)).sum(true, 1), true)
+                        .maxNumber().doubleValue();
                 double eps = step / longest;
-                INDArray step = v.mul(eps).reshape(x.shape());
-                INDArray c = Nd4j.valueArrayOf(new long[] {n, 1}, weight / (n * eps), DataType.FLOAT);
-                // the first-order term rides on the same two passes: the mean of the gradients of psi~ at X + e v and
-                // X - e v is the gradient at X, exactly where psi~ is affine in its input and up to O(e^2) elsewhere;
-                // float32 keeps it to about 1e-7 c / |f_psi| (the long affine step keeps c small)
-                INDArray half = firstOrder.mul(0.5);
-                accumulate(total, pass(x.add(step), half.add(c), labels, masks));
-                accumulate(total, pass(x.sub(step), half.sub(c), labels, masks));
-            } else if (fPsi.amaxNumber().doubleValue() > 0) {
-                accumulate(total, pass(x, firstOrder, labels, masks));
+                INDArray delta = u.mul(eps);
+                INDArray c = Nd4j.valueArrayOf(new long[] {n, 1}, 0.5 / eps, DataType.FLOAT);
+                // the first-order term rides on the same two passes: the mean of the gradients of psi~ at X + e u and
+                // X - e u is the gradient at X, exactly where psi~ is affine in its input and up to O(e^2) elsewhere;
+                // float32 keeps it to about 1e-7 c / |a| (the long affine step keeps c small)
+                INDArray half = a == null ? Nd4j.zeros(DataType.FLOAT, n, 1) : a.mul(0.5);
+                accumulate(total, pass(x.add(delta), half.add(c), labels, masks));
+                accumulate(total, pass(x.sub(delta), half.sub(c), labels, masks));
+            } else if (firstOrder) {
+                Map<String, INDArray> masks = new HashMap<>();
+                for (int k = 0; k < critic.masks().size(); k++) {
+                    masks.put(frozen.masks().get(k), first.outputs().get(critic.masks().get(k)));
+                }
+                accumulate(total, pass(x, a, labels, masks));
             }
         }
         return new Result(value, total);
@@ -385,7 +380,4 @@ public final class InputGradientPenalty {
         grads.forEach((k, a) -> total.merge(k, a.dup(), INDArray::addi));
     }
 
-    private static INDArray orZeros(INDArray a, long n) {
-        return a == null ? Nd4j.zeros(DataType.FLOAT, n, 1) : a.reshape(n, 1);
-    }
 }

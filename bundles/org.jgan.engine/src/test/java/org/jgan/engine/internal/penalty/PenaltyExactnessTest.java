@@ -261,7 +261,10 @@ class PenaltyExactnessTest {
                     }
                     List<INDArray> own = c.groups().stream().map(points::get).toList();
                     InputGradientPenalty.Result r = p.evaluate(own, labels, 1.0);
-                    byPenalty.put(c.name(), r.gradients());
+                    // copies: the arrays may be the penalty's graph's, released below
+                    Map<String, INDArray> copies = new HashMap<>();
+                    r.gradients().forEach((name, a) -> copies.put(name, a.dup()));
+                    byPenalty.put(c.name(), copies);
                     engineValues.put(method + " " + c.name(), r.value());
                 } finally {
                     p.release();
