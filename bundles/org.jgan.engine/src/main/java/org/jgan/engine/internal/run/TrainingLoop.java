@@ -397,7 +397,9 @@ final class TrainingLoop {
             sb.append(RunLogs.historyRow(iteration, c.key(), c.from(), c.to()));
             LOG.info("[{}] from iteration {}: {} {} -> {}", id, iteration, c.key(), c.from(), c.to());
         }
-        RunLogs.appendHistory(folder.history(), sb);
+        // config.json before the history rows: whoever sees a change's row in history.csv finds it in config.json
+        // (FrameworkTest read config.json once the row appeared, and once in a while found the old loss)
         records.writeConfig(live.current(), model);
+        RunLogs.appendHistory(folder.history(), sb);
     }
 }
