@@ -19,7 +19,8 @@ import org.nd4j.linalg.api.ndarray.INDArray;
  * process grew by about 290 MB per iteration until a collection ran. Executing the gradient function directly keeps
  * the cache on: an intermediate goes back to the cache after its last use in the pass and is reused by the next
  * pass. Requested outputs and gradients stay valid until the next call on the same graph, and callers use or copy
- * them before that. The gradient function runs as a {@link GraphPlan}: SameDiff's per-op bookkeeping done once.
+ * them before that. The gradients are ops' outputs, each written by its op before anything reads it on the next call,
+ * so a caller may also change them in place (a step adds its own gradients into a penalty's). The gradient function runs as a {@link GraphPlan}: SameDiff's per-op bookkeeping done once.
  */
 public final class Backprop {
 

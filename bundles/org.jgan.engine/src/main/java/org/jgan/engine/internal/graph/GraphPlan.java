@@ -109,7 +109,8 @@ public final class GraphPlan {
 
     /**
      * The shapes of a call's external arrays, placeholders and variables alike (a variable's array may be replaced
-     * by one of another shape, as the penalties' per-sample graphs do with each batch): one plan per set.
+     * by one of another shape, as the penalties' head graphs do when the size of a point group changes): one plan per
+     * set.
      */
     private record Shapes(long[] dims) {
         static Shapes of(Program p, INDArray[] external) {

@@ -274,7 +274,7 @@ public final class InputGradientPenalty {
         bytes += tangentOnly == null ? 0 : GraphMemory.cachedBytes(tangentOnly.sd());
         bytes += frozen == null ? 0 : GraphMemory.cachedBytes(frozen.sd());
         for (PenaltyHead h : heads) {
-            bytes += GraphMemory.cachedBytes(h.sd());
+            bytes += h.bytes();
         }
         return bytes;
     }
@@ -283,8 +283,8 @@ public final class InputGradientPenalty {
      * Penalty value and parameter gradients (already multiplied by {@code weight}), which the caller may change in
      * place. With one point group and tangents they are the arrays of the tangent graph's plan (valid until the
      * next evaluation or {@link #release}; {@link GraphMemory#close} leaves them to the plan), otherwise new arrays.
-     * A parameter whose penalty gradient is 0 by construction (D's output bias, when the penalty's term ignores
-     * the logit) may have no entry.
+     * A parameter whose penalty gradient is 0 by construction (D's output bias when the penalty's term ignores the
+     * logit, and the biases of a ReLU network under it) may have no entry.
      */
     public record Result(double value, Map<String, INDArray> gradients) {
     }
@@ -313,8 +313,7 @@ public final class InputGradientPenalty {
             INDArray u = head.u();
             double uSum = u == null ? 0 : heads.get(g).absoluteSum(u);
             boolean secondOrder = uSum > 0 && Double.isFinite(uSum);
-            boolean firstOrder = a != null && PenaltyHead.anyNonZero(a);
-            Map<String, INDArray> grads;
+            boolean firstOrder = a != null && PenaltyHead.usable(a);
             if (tangent != null) {
                 if (!secondOrder && !firstOrder) {
                     continue;
@@ -326,39 +325,40 @@ public final class InputGradientPenalty {
                 Map<String, INDArray> feed = new HashMap<>(t.feed(x, firstOrder ? a : ones, labels));
                 feed.put(Critic.XDOT, secondOrder ? u : Nd4j.zeros(DataType.FLOAT, x.shape()));
                 feed.put(Critic.WT, ones);
-                // a parameter that only the logit's value depends on (D's output bias) has no gradient variable
-                // in the graph without the first-order term, and no entry: its penalty gradient is 0 exactly
-                grads = Backprop.run(t.sd(), feed, List.of(), t.params()).gradients();
+                // a parameter that psi' does not depend on (D's output bias; under R1 on a ReLU network all its
+                // biases, which move only the masks) has no gradient variable in the graph without the first-order
+                // term, and no entry: its penalty gradient is 0 exactly
+                Map<String, INDArray> grads = Backprop.run(t.sd(), feed, List.of(), t.params()).gradients();
                 if (points.size() == 1) {
-                    // the plan's arrays, not copies: nothing else runs the tangent graph before the caller is done
+                    // the plan's arrays, not copies: nothing else runs the tangent graph before the caller is done;
+                    // an array no plan holds (SameDiff's own execution, with plans switched off) is copied
+                    grads.replaceAll((name, arr) -> GraphPlan.owns(arr) ? arr : arr.dup());
                     return new Result(value, grads);
                 }
                 accumulate(total, grads);
-            } else if (secondOrder) {
-                // the masks at X, for the frozen graph's placeholders (the record graph's outputs are not reused
-                // before the next call on it)
-                Map<String, INDArray> masks = new HashMap<>();
-                for (int k = 0; k < critic.masks().size(); k++) {
-                    masks.put(frozen.masks().get(k), first.outputs().get(critic.masks().get(k)));
-                }
-                // the difference of psi~ at X + e u and X - e u over 2 e is (dg/dtheta)^T u: a step of length
-                // `step` along the longest row of u
-                double longest = Transforms.sqrt(u.reshape(n, -1).mul(u.reshape(n, -1)).sum(true, 1), true)
-                        .maxNumber().doubleValue();
+                continue;
+            }
+            // the masks at X, for the frozen graph's placeholders (the record graph's outputs are not reused before
+            // the next call on it)
+            Map<String, INDArray> masks = new HashMap<>();
+            for (int k = 0; k < critic.masks().size(); k++) {
+                masks.put(frozen.masks().get(k), first.outputs().get(critic.masks().get(k)));
+            }
+            // the difference of psi~ at X + e u and X - e u over 2 e is (dg/dtheta)^T u: a step of length `step`
+            // along the longest row of u (none when the rows' float32 norms underflow to 0)
+            double longest = !secondOrder ? 0 : Transforms.sqrt(u.reshape(n, -1).mul(u.reshape(n, -1)).sum(true, 1),
+                    true).maxNumber().doubleValue();
+            if (longest > 0 && Double.isFinite(longest)) {
                 double eps = step / longest;
                 INDArray delta = u.mul(eps);
                 INDArray c = Nd4j.valueArrayOf(new long[] {n, 1}, 0.5 / eps, DataType.FLOAT);
                 // the first-order term rides on the same two passes: the mean of the gradients of psi~ at X + e u and
                 // X - e u is the gradient at X, exactly where psi~ is affine in its input and up to O(e^2) elsewhere;
                 // float32 keeps it to about 1e-7 c / |a| (the long affine step keeps c small)
-                INDArray half = a == null ? Nd4j.zeros(DataType.FLOAT, n, 1) : a.mul(0.5);
+                INDArray half = firstOrder ? a.mul(0.5) : Nd4j.zeros(DataType.FLOAT, n, 1);
                 accumulate(total, pass(x.add(delta), half.add(c), labels, masks));
                 accumulate(total, pass(x.sub(delta), half.sub(c), labels, masks));
             } else if (firstOrder) {
-                Map<String, INDArray> masks = new HashMap<>();
-                for (int k = 0; k < critic.masks().size(); k++) {
-                    masks.put(frozen.masks().get(k), first.outputs().get(critic.masks().get(k)));
-                }
                 accumulate(total, pass(x, a, labels, masks));
             }
         }
@@ -379,5 +379,4 @@ public final class InputGradientPenalty {
     private static void accumulate(Map<String, INDArray> total, Map<String, INDArray> grads) {
         grads.forEach((k, a) -> total.merge(k, a.dup(), INDArray::addi));
     }
-
 }

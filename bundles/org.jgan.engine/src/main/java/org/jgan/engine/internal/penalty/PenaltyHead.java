@@ -25,8 +25,8 @@ import org.nd4j.linalg.factory.Nd4j;
  * of P's parameter gradient: {@code a = dP/dpsi = c f_psi} (the first-order term's weights) and
  * {@code u = dP/dg = 2 c f_s g} (the direction of the second-order term). The squared norms, the products
  * {@code f_s g} and the weight are ops of this graph rather than separate array operations, each of which allocated
- * its result: an evaluation of R1 on a 16-unit MLP (batch 32) allocated 71 native pointers and took 1.1 to 1.2 ms,
- * with the head 5 and 0.6 to 0.7 ms (2-core AMD EPYC, {@code PenaltyHeadTest} counts the pointers).
+ * its result (71 native pointers an evaluation of R1 on a small MLP, 5 with the head: {@code PenaltyHeadTest}; the
+ * times are in docs/architectures.md, "The penalty's head").
  * <p>
  * The graph's inputs are variables (SameDiff differentiates only with respect to variables), whose arrays this head
  * keeps and refills, so the graph's plan binds them once, and {@code u} has the points' shape, so that it feeds the
@@ -46,8 +46,8 @@ final class PenaltyHead {
     private INDArray gradient;
     private final INDArray scale = Nd4j.scalar(DataType.FLOAT, 0f);
     private final INDArray absSum = Nd4j.scalar(DataType.FLOAT, 0f);
-    /** {@code sum |u|} through a context kept for it, bound to the last u. */
-    private final OpContext absSumContext = Nd4j.getExecutioner().buildContext();
+    /** {@code sum |u|} through a context kept for it (made at the first use), bound to the last u. */
+    private OpContext absSumContext;
     private INDArray absSumInput;
 
     /** The graph's outputs of one call: the unscaled sum, {@code a} (null when f ignores psi), {@code u}. */
@@ -88,12 +88,10 @@ final class PenaltyHead {
     Result run(INDArray psi, INDArray inputGradient, double c) {
         long n = psi.size(0);
         if (logits == null || logits.size(0) != n) {
-            logits = Nd4j.create(DataType.FLOAT, n, 1);
-            sd.associateArrayWithVariable(logits, LOGITS);
+            logits = bind(LOGITS, Nd4j.create(DataType.FLOAT, n, 1));
         }
         if (gradient == null || !Arrays.equals(gradient.shape(), inputGradient.shape())) {
-            gradient = Nd4j.create(DataType.FLOAT, inputGradient.shape());
-            sd.associateArrayWithVariable(gradient, INPUT_GRADIENT);
+            gradient = bind(INPUT_GRADIENT, Nd4j.create(DataType.FLOAT, inputGradient.shape()));
         }
         logits.assign(psi);
         gradient.assign(inputGradient);
@@ -104,11 +102,28 @@ final class PenaltyHead {
     }
 
     /**
+     * Gives the variable a new array and returns the array that the gradient function, which the plan runs, holds
+     * for it. SameDiff 1.0.0-M2.1 copies an array of the shape the variable already has into the variable's old
+     * array instead of taking it (the graph's own holder), and passes the new one on to the gradient function only
+     * if that function exists: with a first group of one point the new {@code [1, 1]} logits were never read.
+     */
+    private INDArray bind(String name, INDArray array) {
+        sd.associateArrayWithVariable(array, name);
+        if (!sd.hasGradientFunction()) {
+            sd.createGradFunction();
+        }
+        return sd.getFunction("grad").getArrForVarName(name);
+    }
+
+    /**
      * {@code sum |u|}, into an array kept for it: positive and finite exactly when u has a non-zero element and no
      * infinite or undefined one (a WGAN-GP term at a point whose gradient is exactly 0 has an undefined
      * {@code f_s g}).
      */
     double absoluteSum(INDArray u) {
+        if (absSumContext == null) {
+            absSumContext = Nd4j.getExecutioner().buildContext();
+        }
         if (u != absSumInput) {
             absSumContext.setInputArrays(u);
             absSumContext.setOutputArrays(absSum);
@@ -118,23 +133,41 @@ final class PenaltyHead {
         return absSum.getDouble(0);
     }
 
-    /** Whether a weight of {@code a} is not 0 (NaN counts: it must reach the step, whose loss is then not finite). */
-    static boolean anyNonZero(INDArray a) {
+    /**
+     * Whether the weights {@code a} have a non-zero element and no infinite or undefined one (like the check of
+     * {@code u}: a first-order term that is not finite is left out rather than put into the parameters).
+     */
+    static boolean usable(INDArray a) {
+        boolean nonZero = false;
         for (long i = 0; i < a.length(); i++) {
-            if (a.getFloat(i) != 0) {
-                return true;
+            float v = a.getFloat(i);
+            if (!Float.isFinite(v)) {
+                return false;
             }
+            nonZero |= v != 0;
         }
-        return false;
+        return nonZero;
+    }
+
+    /** Bytes of the graph's array caches and plans, and of the inputs the head keeps. */
+    long bytes() {
+        List<INDArray> kept = new java.util.ArrayList<>(List.of(scale, absSum));
+        if (logits != null) {
+            kept.add(logits);
+            kept.add(gradient);
+        }
+        return GraphMemory.cachedBytes(sd) + GraphMemory.bytes(kept);
     }
 
     void release() {
         GraphMemory.release(sd);
-        try {
-            absSumContext.purge();
-            absSumContext.close();
-        } catch (Exception e) {
-            // a context that cannot be closed is left to the garbage collector
+        if (absSumContext != null) {
+            try {
+                absSumContext.purge();
+                absSumContext.close();
+            } catch (Exception e) {
+                // a context that cannot be closed is left to the garbage collector
+            }
         }
     }
 }

@@ -71,16 +71,35 @@ class PenaltyHeadTest {
     }
 
     /**
+     * A group of one point first, then other sizes and one again: SameDiff copied the first {@code [1, 1]} logits
+     * into the variable's initial array of that shape instead of taking them, so a head that kept its own array
+     * fed the logits 0 for as long as groups had one point.
+     */
+    @Test
+    void groupsOfOnePointAndChangingSizes() {
+        Term t = (g, psi, s) -> {
+            double d = sigmoid(psi);
+            return new double[] {(1 - d) * (1 - d) * s, -2 * d * (1 - d) * (1 - d) * s, (1 - d) * (1 - d)};
+        };
+        check(new RothJsRegularizer(), Map.of("gamma", "2"), 0, t, 1, 1, 5, 1, 5);
+    }
+
+    /**
      * One head on logits and image-shaped input gradients: the unscaled sum, {@code a = c f_psi} and
      * {@code u = 2 c f_s g} within float32 rounding of the float64 values; then a second call with other values
      * (the head refills its arrays).
      */
     private static void check(GradientPenalty penalty, Map<String, String> options, int group, Term term) {
+        check(penalty, options, group, term, 6, 6);
+    }
+
+    private static void check(GradientPenalty penalty, Map<String, String> options, int group, Term term,
+            int... sizes) {
         PenaltyHead head = new PenaltyHead(penalty, choice(penalty, options), null, group, 4);
         try {
             SplittableRandom rng = new SplittableRandom(3 + group);
-            for (int call = 0; call < 2; call++) {
-                int n = 6;
+            for (int call = 0; call < sizes.length; call++) {
+                int n = sizes[call];
                 double c = 0.7 / n * (call + 1);
                 double[] psi = new double[n];
                 double[][] g = new double[n][2 * 3 * 4];
@@ -120,7 +139,8 @@ class PenaltyHeadTest {
                         worstU = Math.max(worstU, Math.abs(uRow.getDouble(i, j) - expected));
                     }
                 }
-                assertEquals(total, r.total(), 1e-5 * Math.abs(total), "the unscaled sum, call " + call);
+                assertEquals(total, r.total(), 1e-5 * Math.abs(total), "the unscaled sum, call " + call + ", " + n
+                        + " points");
                 assertTrue(worstA <= 1e-5, "a = c f_psi, relative error " + worstA);
                 assertTrue(worstU <= 1e-5 * largestU, "u = 2 c f_s g: error " + worstU + " of " + largestU);
             }
@@ -138,9 +158,10 @@ class PenaltyHeadTest {
             assertTrue(Double.isNaN(head.absoluteSum(Nd4j.create(new float[] {1, Float.NaN, 3}, 3, 1))));
             INDArray infinite = Nd4j.create(new float[] {1, Float.NEGATIVE_INFINITY}, 2, 1);
             assertTrue(Double.isInfinite(head.absoluteSum(infinite)));
-            assertFalse(PenaltyHead.anyNonZero(Nd4j.zeros(DataType.FLOAT, 4, 1)));
-            assertTrue(PenaltyHead.anyNonZero(Nd4j.create(new float[] {0, 0, -1e-30f}, 3, 1)));
-            assertTrue(PenaltyHead.anyNonZero(Nd4j.create(new float[] {0, Float.NaN}, 2, 1)));
+            assertFalse(PenaltyHead.usable(Nd4j.zeros(DataType.FLOAT, 4, 1)));
+            assertTrue(PenaltyHead.usable(Nd4j.create(new float[] {0, 0, -1e-30f}, 3, 1)));
+            assertFalse(PenaltyHead.usable(Nd4j.create(new float[] {1, Float.NaN}, 2, 1)));
+            assertFalse(PenaltyHead.usable(Nd4j.create(new float[] {1, Float.POSITIVE_INFINITY}, 2, 1)));
         } finally {
             head.release();
         }
@@ -188,6 +209,30 @@ class PenaltyHeadTest {
             } finally {
                 engine.release();
             }
+        }
+    }
+
+    /**
+     * The difference with a weight so small that the float32 squares of u's rows underflow to 0: the second-order
+     * term is left out (a step of 1 / 0 made every gradient NaN while the penalty's value stayed finite).
+     */
+    @Test
+    void theDifferenceLeavesOutADirectionTooShortToStepAlong() {
+        DataShape shape = new DataShape(2);
+        Networks nets = new MlpArchitecture().create(shape, 2, 0, Options.resolve("architecture",
+                new MlpArchitecture().options(), Map.of("hidden", "16", "dLayers", "2")));
+        InputGradientPenalty engine = new InputGradientPenalty(choice(new RothJsRegularizer(), Map.of()), 1, nets,
+                shape, 0, new ParameterStore(5), List.of(), InputGradientPenalty.Method.DIFFERENCE);
+        try {
+            assertEquals(InputGradientPenalty.Method.DIFFERENCE, engine.method());
+            InputGradientPenalty.Result r = engine.evaluate(List.of(Nd4j.randn(DataType.FLOAT, 32, 2)), null, 1e-30);
+            assertTrue(Double.isFinite(r.value()));
+            // the first-order term's weights (about 1e-32) are normal floats: it stays
+            assertFalse(r.gradients().isEmpty(), "the first-order term's gradients");
+            r.gradients().forEach((name, g) -> assertTrue(Double.isFinite(g.sumNumber().doubleValue()),
+                    name + ": " + g));
+        } finally {
+            engine.release();
         }
     }
 
