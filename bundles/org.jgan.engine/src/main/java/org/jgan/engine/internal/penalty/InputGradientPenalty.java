@@ -346,8 +346,7 @@ public final class InputGradientPenalty {
             }
             // the difference of psi~ at X + e u and X - e u over 2 e is (dg/dtheta)^T u: a step of length `step`
             // along the longest row of u (none when the rows' float32 norms underflow to 0)
-            double longest = !secondOrder ? 0 : Transforms.sqrt(u.reshape(n, -1).mul(u.reshape(n, -1)).sum(true, 1),
-                    true).maxNumber().doubleValue();
+            double longest = secondOrder ? longestRow(u, n) : 0;
             if (longest > 0 && Double.isFinite(longest)) {
                 double eps = step / longest;
                 INDArray delta = u.mul(eps);
@@ -374,6 +373,12 @@ public final class InputGradientPenalty {
         Map<String, INDArray> feed = new HashMap<>(frozen.feed(x, w, labels));
         feed.putAll(masks);
         return Backprop.run(frozen.sd(), feed, List.of(), frozen.params()).gradients();
+    }
+
+    /** The largest Euclidean norm of u's rows (0 when their float32 squares underflow). */
+    private static double longestRow(INDArray u, long n) {
+        INDArray rows = u.reshape(n, -1);
+        return Transforms.sqrt(rows.mul(rows).sum(true, 1), false).maxNumber().doubleValue();
     }
 
     private static void accumulate(Map<String, INDArray> total, Map<String, INDArray> grads) {

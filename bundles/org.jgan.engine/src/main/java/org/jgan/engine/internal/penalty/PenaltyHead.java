@@ -1,5 +1,6 @@
 package org.jgan.engine.internal.penalty;
 
+import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
@@ -151,7 +152,7 @@ final class PenaltyHead {
 
     /** Bytes of the graph's array caches and plans, and of the inputs the head keeps. */
     long bytes() {
-        List<INDArray> kept = new java.util.ArrayList<>(List.of(scale, absSum));
+        List<INDArray> kept = new ArrayList<>(List.of(scale, absSum));
         if (logits != null) {
             kept.add(logits);
             kept.add(gradient);
