@@ -27,7 +27,7 @@ import org.nd4j.linalg.factory.Nd4j;
  * per-channel sum over {@code (0, 2, 3)} of that tensor takes 780 us, whatever the view. {@link MatrixSum} sums by
  * matrix products with a vector of ones instead (45-50 us): the same sum in another order, so not the same bits as
  * libnd4j's, though no less accurate ({@code BroadcastsTest} checks both against float64 sums); it is deterministic
- * for given shapes and threads, so a run still resumes bit for bit. {@link GraphPlan#matrixSums(boolean)} turns it
+ * for given shapes and threads, so a run still resumes bit for bit. {@link GraphPlan#ownArithmetic(boolean)} turns it
  * off where a test compares a plan with SameDiff's execution bit for bit.
  */
 final class Broadcasts {

@@ -56,8 +56,8 @@ import org.nd4j.linalg.factory.Nd4j;
  * ({@code GraphPlanArchitecturesTest} checks every architecture's training graphs against {@code SameDiff#output}),
  * except where {@link Replacements} runs a kernel that computes only the outputs something reads, or the case
  * faster, with the same bits for those outputs (the plan knows which outputs of each op nothing reads), and where
- * {@link Broadcasts} sums over broadcast axes by matrix products, in another order than libnd4j's
- * ({@link #matrixSums(boolean)}). Arrays are
+ * {@link Broadcasts} sums over broadcast axes by matrix products, in another order than libnd4j's, and
+ * {@link PatchConv} computes convolutions with short patches ({@link #ownArithmetic(boolean)}). Arrays are
  * planned by liveness: an intermediate's array goes back to a free list (by data type and shape) after the last op
  * that reads it and is taken by the next op that needs one of that type and shape, as SameDiff's array cache does;
  * an {@code Identity} passes its input through, and a C-order {@code reshape} of an array the plan allocated is a
@@ -78,9 +78,10 @@ public final class GraphPlan {
 
     /**
      * {@code -Djgan.graph.sums=exact}: plans sum over broadcast axes with libnd4j's own reductions rather than by
-     * matrix products ({@link Broadcasts}), so that they give SameDiff's bits.
+     * matrix products ({@link Broadcasts}) and run libnd4j's convolutions where {@link PatchConv} would compute them,
+     * so that they give SameDiff's bits.
      */
-    private static volatile boolean matrixSums = !"exact".equals(System.getProperty("jgan.graph.sums"));
+    private static volatile boolean ownArithmetic = !"exact".equals(System.getProperty("jgan.graph.sums"));
 
     /** Plans by graph, by identity (SameDiff's hash code changes as a graph grows); weak, so a dropped graph goes. */
     private static final List<Entry> PLANS = new ArrayList<>();
@@ -196,21 +197,23 @@ public final class GraphPlan {
     }
 
     /**
-     * Whether plans built from now on sum over broadcast axes (batch norm's statistics, the gradients of per-channel
-     * operands) by matrix products, fast and deterministic but not libnd4j's bits (the default), or with libnd4j's
-     * own reductions, for tests that compare plans with SameDiff's execution bit for bit. A plan keeps the kernels
-     * chosen when it was built: the setting applies to graphs first run after it.
+     * Whether plans built from now on use kernels of their own arithmetic, fast and deterministic but not libnd4j's
+     * bits (the default): sums over broadcast axes (batch norm's statistics, the gradients of per-channel operands)
+     * by matrix products ({@link Broadcasts}), and convolutions whose patch is short (a discriminator's first layer
+     * on 1-channel images) in Java ({@link PatchConv}); or libnd4j's own reductions and convolutions, for tests that
+     * compare plans with SameDiff's execution bit for bit. A plan keeps the kernels chosen when it was built: the
+     * setting applies to graphs first run after it.
      *
      * @return the setting before
      */
-    public static boolean matrixSums(boolean on) {
-        boolean before = matrixSums;
-        matrixSums = on;
+    public static boolean ownArithmetic(boolean on) {
+        boolean before = ownArithmetic;
+        ownArithmetic = on;
         return before;
     }
 
-    static boolean matrixSums() {
-        return matrixSums;
+    static boolean ownArithmetic() {
+        return ownArithmetic;
     }
 
     /**

@@ -26,7 +26,8 @@ import org.nd4j.linalg.factory.Nd4j;
  * or computes outputs that nothing reads. Each gives the op's outputs the same bits as the op's own kernel (the
  * same native arithmetic in the same order; {@code GraphPlanTest} and {@code GraphPlanArchitecturesTest} compare bit
  * for bit against {@code SameDiff#output}), except the sums over broadcast axes by matrix products
- * ({@link Broadcasts}, unless {@link GraphPlan#matrixSums(boolean)} is off); an output nothing reads is left
+ * ({@link Broadcasts}) and the convolutions with short patches ({@link PatchConv}), unless
+ * {@link GraphPlan#ownArithmetic(boolean)} is off; an output nothing reads is left
  * unwritten. Each runs its ops through
  * op contexts it makes once, its outputs and arguments bound ({@link Call}), as the plan runs the ops it keeps: a new
  * op object and context per call (ND4J's {@code Nd4j.exec(op)}) cost 5 to 10 microseconds a call, a fifth of the
@@ -43,6 +44,9 @@ import org.nd4j.linalg.factory.Nd4j;
  * over the tensor instead of a boolean array written and read back).</li>
  * <li>{@code matmul_bp} with one gradient unread (G's latent input, D's dense layer in G's step, spectral
  * normalization's stopped vectors): the one matrix product that is read, as {@code matmul_bp} computes it.</li>
+ * <li>{@code conv2d_bp} whose input gradient nothing reads and whose patch {@code iC kH kW} is short (a
+ * discriminator's first layer on 1-channel images, in its own step), and {@code conv2d} with a 1x1 kernel on one
+ * channel: {@link PatchConv}, with {@link GraphPlan#ownArithmetic(boolean)} on (not libnd4j's bits).</li>
  * <li>{@code conv2d_bp} whose weight and bias gradients nothing reads (D's convolutions in G's step, whose
  * parameters that step does not update): only the input gradient, by {@code deconv2d_tf} (TensorFlow's
  * Conv2DBackpropInput), which runs oneDNN's backward-data primitive alone where {@code conv2d_bp} also runs the
@@ -189,7 +193,7 @@ final class Replacements {
                 return counted(op + "/merged", k);
             }
         }
-        if (GraphPlan.matrixSums()) {
+        if (GraphPlan.ownArithmetic()) {
             Kernel k = Broadcasts.matrixSum(f, op, in, out, unread, own);
             if (k != null) {
                 return k;
@@ -199,12 +203,48 @@ final class Replacements {
                 && unread[0] != unread[1] && in[0].rank() >= 2 && in[1].rank() >= 2 && in[2].rank() >= 2) {
             return counted("matmul_bp/one", oneSidedMatmulBp(c, unread[0] ? 1 : 0, out));
         }
+        if (GraphPlan.ownArithmetic() && f instanceof DynamicCustomOp c) {
+            Kernel k = patchConv(op, c, in, out, unread);
+            if (k != null) {
+                return k;
+            }
+        }
         if ("conv2d_bp".equals(op) && f instanceof DynamicCustomOp c && ConvInputGrad.applies(c, in, out, unread)) {
             INDArray shape = Nd4j.createFromArray(Arrays.stream(in[0].shape()).mapToInt(Math::toIntExact).toArray());
             own.accept(shape);
             return counted("conv2d_bp/input", new ConvInputGrad(c.iArgs(), shape, out[0]));
         }
         return null;
+    }
+
+    /**
+     * {@link PatchConv} for a {@code conv2d} with a 1x1 kernel on one channel (inputs x, W and maybe b; output z) or
+     * for a {@code conv2d_bp} whose input gradient nothing reads (inputs x, W, maybe b, dz; outputs dx, dW and maybe
+     * db), or null.
+     */
+    private static Kernel patchConv(String op, DynamicCustomOp c, INDArray[] in, INDArray[] out, boolean[] unread) {
+        boolean forward = "conv2d".equals(op) && (in.length == 2 || in.length == 3) && out.length == 1;
+        boolean weights = "conv2d_bp".equals(op) && (in.length == 3 || in.length == 4) && out.length == in.length - 1
+                && unread[0];
+        if (!forward && !weights) {
+            return null;
+        }
+        for (INDArray a : in) {
+            if (!PatchConv.dense(a)) {
+                return null;
+            }
+        }
+        for (int i = weights ? 1 : 0; i < out.length; i++) {
+            if (!PatchConv.dense(out[i])) {
+                return null;
+            }
+        }
+        PatchConv conv = PatchConv.of(c, in[0], in[1], forward ? out[0] : in[in.length - 1]);
+        if (conv == null || forward && !conv.pointwise()) {
+            return null;
+        }
+        return forward ? counted("conv2d/patch", conv.forward(out[0]))
+                : counted("conv2d_bp/patch", conv.weightGradient(out[1], out.length > 2 ? out[2] : null));
     }
 
     /** Elementwise ops of two operands that {@link Broadcasts.Collapsed} runs on merged axes. */
@@ -390,7 +430,7 @@ final class Replacements {
             private final INDArray tmp;
             /** The sum over the operand's broadcast axes into the view (null: none, or by matrix products). */
             private final Call sum;
-            /** The sum by matrix products into the output ({@link GraphPlan#matrixSums}; null: none or libnd4j's). */
+            /** The sum by matrix products into the output ({@link GraphPlan#ownArithmetic}; null: none or libnd4j's). */
             private final Broadcasts.MatrixSum matrix;
 
             Part(long[] operand, long[] other, long[] full, INDArray out, INDArray tmp, Consumer<INDArray> own) {
@@ -415,7 +455,7 @@ final class Replacements {
                 this.productViews = mergedTarget == null ? null : new Broadcasts.Views(merged[1], merged[2]);
                 this.product = new Call(DynamicCustomOp.builder("multiply").build(),
                         mergedTarget == null ? target : mergedTarget);
-                this.matrix = axes.length == 0 || !GraphPlan.matrixSums() ? null
+                this.matrix = axes.length == 0 || !GraphPlan.ownArithmetic() ? null
                         : Broadcasts.MatrixSum.of(full, padded, out, 1.0, own);
                 this.sum = axes.length == 0 || matrix != null ? null : new Call(new Sum(tmp, view, true, axes), view);
             }

@@ -27,11 +27,11 @@ import org.nd4j.linalg.factory.Nd4j;
  */
 class BroadcastsTest {
 
-    private final boolean matrixSums = GraphPlan.matrixSums(true);
+    private final boolean ownArithmetic = GraphPlan.ownArithmetic(true);
 
     @AfterEach
     void restore() {
-        GraphPlan.matrixSums(matrixSums);
+        GraphPlan.ownArithmetic(ownArithmetic);
     }
 
     @Test

@@ -24,20 +24,21 @@ import org.nd4j.linalg.factory.Nd4j;
  * and a changed batch size, a changed parameter, pass-through and legacy ops, an unread output of a multi-output op,
  * the ownership of what it returns, its memory and its release, and the fall-back for graphs it does not plan. The
  * training graphs of every architecture are compared in {@code GraphPlanArchitecturesTest}. Bit for bit, so with
- * libnd4j's own sums ({@link GraphPlan#matrixSums(boolean)}; {@code BroadcastsTest} checks the sums by matrix products).
+ * libnd4j's own arithmetic ({@link GraphPlan#ownArithmetic(boolean)}; {@code BroadcastsTest} and
+ * {@code PatchConvTest} check the plans' own kernels).
  */
 class GraphPlanTest {
 
-    private boolean matrixSums;
+    private boolean ownArithmetic;
 
     @BeforeEach
-    void exactSums() {
-        matrixSums = GraphPlan.matrixSums(false);
+    void libnd4jArithmetic() {
+        ownArithmetic = GraphPlan.ownArithmetic(false);
     }
 
     @AfterEach
-    void restoreSums() {
-        GraphPlan.matrixSums(matrixSums);
+    void restoreArithmetic() {
+        GraphPlan.ownArithmetic(ownArithmetic);
     }
 
     /** x [n, 3] -> relu(x W + b) -> (sum over rows, a softmax, the max with its index, an identity). */

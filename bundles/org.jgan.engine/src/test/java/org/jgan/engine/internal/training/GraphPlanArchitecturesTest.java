@@ -24,17 +24,18 @@ import org.nd4j.linalg.api.ndarray.INDArray;
  * built alike train side by side for three iterations, one through plans and one through {@code SameDiff#output},
  * and every loss value, parameter, buffer and optimizer state must be the same bits after each iteration. Three
  * iterations run each graph's plan once to build it and twice more on its bound arrays. Bit for bit with libnd4j's
- * own sums over broadcast axes; with the plans' default sums by matrix products, which sum in another order, the
- * losses of the same training agree to float rounding ({@link #matrixSumsTrainAsSameDiffToRounding}).
+ * own sums over broadcast axes and convolutions; with the plans' default arithmetic of their own (sums by matrix
+ * products, short-patch convolutions in Java), which sums in another order, the losses of the same training agree to
+ * float rounding ({@link #ownArithmeticTrainsAsSameDiffToRounding}).
  */
 class GraphPlanArchitecturesTest {
 
-    private final boolean matrixSums = GraphPlan.matrixSums(false);
+    private final boolean ownArithmetic = GraphPlan.ownArithmetic(false);
 
     @AfterEach
     void planOn() {
         GraphPlan.enable(true);
-        GraphPlan.matrixSums(matrixSums);
+        GraphPlan.ownArithmetic(ownArithmetic);
     }
 
     @ParameterizedTest(name = "{0} {1}")
@@ -96,12 +97,13 @@ class GraphPlanArchitecturesTest {
     }
 
     /**
-     * With the plans' default sums by matrix products (batch norm's statistics, the gradients of per-channel
-     * operands: {@code Broadcasts}), the same training as through SameDiff to float rounding: every loss of three
-     * iterations within 1e-4 of SameDiff's, relative: a check on the real networks that the kernels are wired in
-     * where they belong (a sum over the wrong axes moves batch norm's losses by whole percents from the first step;
-     * {@code BroadcastsTest} checks the gradients of every pattern against float64). DCGAN at batch 32, so that its
-     * batch norms' tensors are large enough to be summed by products.
+     * With the plans' default arithmetic of their own (sums by matrix products for batch norm's statistics and the
+     * gradients of per-channel operands: {@code Broadcasts}; D's first layer on the 1-channel test images in Java:
+     * {@code PatchConv}), the same training as through SameDiff to float rounding: every loss of three iterations
+     * within 1e-4 of SameDiff's, relative: a check on the real networks that the kernels are wired in where they
+     * belong (a sum over the wrong axes moves batch norm's losses by whole percents from the first step;
+     * {@code BroadcastsTest} and {@code PatchConvTest} check the kernels against float64). DCGAN at batch 32, so that
+     * its batch norms' tensors are large enough to be summed by products.
      */
     @ParameterizedTest(name = "{0} {1}")
     @CsvSource(delimiter = '|', value = {
@@ -109,8 +111,8 @@ class GraphPlanArchitecturesTest {
         "sagan-32         | architecture.channels=8",
         "biggan-fashion   | architecture.channels=8,dataset.classes=4",
         "stylegan-fashion | architecture.channels=8,regularizer.r1.every=1"})
-    void matrixSumsTrainAsSameDiffToRounding(String preset, String extra) {
-        GraphPlan.matrixSums(true);
+    void ownArithmeticTrainsAsSameDiffToRounding(String preset, String extra) {
+        GraphPlan.ownArithmetic(true);
         RunSpec spec = spec(preset, extra);
         GanModel planned = new GanModel(spec, spec.datasetComponent().open(spec.dataset().options()));
         GanModel reference = new GanModel(spec, spec.datasetComponent().open(spec.dataset().options()));
@@ -129,6 +131,8 @@ class GraphPlanArchitecturesTest {
             reference.close();
         }
         assertTrue(calls(before, "/matrix") > 0, "sums by matrix products ran: " + GraphPlan.kernelCalls());
+        assertTrue(calls(before, "conv2d_bp/patch") > 0, "D's first layer's weight gradient by PatchConv: "
+                + GraphPlan.kernelCalls());
         System.out.printf("%s: largest relative loss difference %.2e%n", preset, worst);
     }
 
