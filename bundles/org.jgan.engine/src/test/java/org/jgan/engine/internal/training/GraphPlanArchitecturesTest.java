@@ -98,8 +98,8 @@ class GraphPlanArchitecturesTest {
 
     /**
      * With the plans' default arithmetic of their own (sums by matrix products for batch norm's statistics and the
-     * gradients of per-channel operands: {@code Broadcasts}; D's first layer on the 1-channel test images in Java:
-     * {@code PatchConv}), the same training as through SameDiff to float rounding: every loss of three iterations
+     * gradients of per-channel operands: {@code Broadcasts}; the 3x3 first layer of SAGAN's, BigGAN's and StyleGAN's D
+     * on the 1-channel test images in Java: {@code PatchConv}), the same training as through SameDiff to float rounding: every loss of three iterations
      * within 1e-4 of SameDiff's, relative: a check on the real networks that the kernels are wired in where they
      * belong (a sum over the wrong axes moves batch norm's losses by whole percents from the first step;
      * {@code BroadcastsTest} and {@code PatchConvTest} check the kernels against float64). DCGAN at batch 32, so that
@@ -131,8 +131,11 @@ class GraphPlanArchitecturesTest {
             reference.close();
         }
         assertTrue(calls(before, "/matrix") > 0, "sums by matrix products ran: " + GraphPlan.kernelCalls());
-        assertTrue(calls(before, "conv2d_bp/patch") > 0, "D's first layer's weight gradient by PatchConv: "
-                + GraphPlan.kernelCalls());
+        if (!preset.equals("dcgan")) {
+            // a 3x3 first layer (DCGAN's 4x4 one stays oneDNN's)
+            assertTrue(calls(before, "conv2d_bp/patch") > 0, "D's first layer's weight gradient by PatchConv: "
+                    + GraphPlan.kernelCalls());
+        }
         System.out.printf("%s: largest relative loss difference %.2e%n", preset, worst);
     }
 
