@@ -19,13 +19,13 @@ import org.nd4j.linalg.api.ops.DynamicCustomOp;
  * and {@code conv2d_bp} runs its backward-data primitive even where nothing reads the input gradient (a
  * discriminator's first layer in its own step): on a 2-core AMD EPYC with AVX2, BigGAN's {@code [32, 1, 32, 32]}
  * 3x3 convolution to 32 channels took 7.1 ms a {@code conv2d_bp} call inside the training graph for 9.4 million
- * multiply-adds of weight gradient (PyTorch's oneDNN 2.8 ms for both gradients, 2.2 ms for the weights' alone);
- * 3.1-3.7 ms here. Each sample's patch matrix is built once and the products run as loops over rows of the same
+ * multiply-adds of weight gradient (PyTorch's oneDNN 2.8 ms a call in its graph, 2.2 ms alone for the weights'
+ * gradient); 3-4 ms here. Each sample's patch matrix is built once and the products run as loops over rows of the same
  * index, which HotSpot's C2 vectorizes (a load and a store at different offsets of the loop variable in two arrays it
  * does not: it cannot rule out that they overlap). One thread: a second one was no faster inside the graph (libgomp's
  * threads spin between libnd4j's parallel regions). The forward pass is used for 1x1 kernels only
- * ({@link #pointwise()}): for 3x3 and 4x4 ones oneDNN's forward kernel was as fast or faster (0.6-1.0 ms against
- * 0.9-2.5 ms alone, 3.2 against 3.2-3.5 ms in BigGAN's graph); for a 1x1 one of one channel 0.3-0.4 against 0.1 ms.
+ * ({@link #pointwise()}): for a 3x3 one oneDNN's forward kernel was as fast or faster (0.6-1.0 ms against 1.2-1.8
+ * ms alone, 3.1-3.7 against 3.2-3.5 ms in BigGAN's graph); for a 1x1 one of one channel 0.3-0.4 against 0.1 ms.
  *
  * <p>The sums run in a fixed order for given shapes, so results are deterministic, but they are not oneDNN's bits:
  * a plan uses this kernel only with {@link GraphPlan#ownArithmetic(boolean)} on, as for the sums by matrix products.
@@ -34,9 +34,9 @@ final class PatchConv {
 
     /**
      * The longest patch (input channels times kernel area) computed here: a 3x3 kernel on one channel. DCGAN's 4x4
-     * one (16) was no faster than oneDNN's (3.0-4.2 against 2.9-4.8 ms alone for {@code [64, 1, 28, 28]} to 64
-     * channels, 20-23 against 20-29 ms for {@code [64, 1, 64, 64]}; in DCGAN's graph 7.0 and 11.3 against 12.3 and
-     * 10.9 ms an iteration for its three calls), where BigGAN's 3x3 one was 1.5-3 times as fast.
+     * one at 28x28 (16) was no faster than oneDNN's (3.0-4.2 against 2.9-4.8 ms alone for {@code [64, 1, 28, 28]}
+     * to 64 channels; in DCGAN's graph 7.0 and 11.3 against 12.3 and 10.9 ms an iteration for its three calls),
+     * where BigGAN's 3x3 one was 1.5-3 times as fast.
      */
     static final int MAX_PATCH = 9;
 
