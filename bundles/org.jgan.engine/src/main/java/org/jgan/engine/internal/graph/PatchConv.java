@@ -118,10 +118,12 @@ final class PatchConv {
 
     /**
      * Whether the kernel can read or write {@code a} through its buffer: 32-bit floats laid out densely in C order
-     * (the stride of an axis of length 1 does not matter: libnd4j's outputs have odd ones there).
+     * (the stride of an axis of length 1 does not matter: libnd4j's outputs have odd ones there), in a buffer an int
+     * indexes.
      */
     static boolean dense(INDArray a) {
-        if (a.dataType() != DataType.FLOAT || a.isEmpty()) {
+        // a FloatBuffer over the array's whole buffer, from its start, indexed by int
+        if (a.dataType() != DataType.FLOAT || a.isEmpty() || a.offset() + a.length() > Integer.MAX_VALUE / 4) {
             return false;
         }
         long[] shape = a.shape();
@@ -136,7 +138,15 @@ final class PatchConv {
         return true;
     }
 
-    /** A kernel for {@code conv2d}: inputs {@code (x, W[, b])}, output {@code z} (all {@link #dense}). */
+    /**
+     * {@code a} itself where the kernel can read it, else a dense copy: a plan is chosen by its inputs' shapes, and a
+     * later call may bind an array of the same shape in another layout (a view, F order).
+     */
+    private static INDArray readable(INDArray a) {
+        return dense(a) ? a : a.castTo(DataType.FLOAT).dup('c');
+    }
+
+    /** A kernel for {@code conv2d}: inputs {@code (x, W[, b])}, output {@code z} ({@link #dense}). */
     Replacements.Kernel forward(INDArray z) {
         FloatBuffer zb = z.data().asNioFloat();
         int zOff = zb.position();
@@ -144,11 +154,13 @@ final class PatchConv {
         float[] wt = new float[co * k];
         float[] bias = new float[co];
         return in -> {
-            FloatBuffer xb = in[0].data().asNioFloat();
-            transposedWeights(in[1], wf, wt);
+            FloatBuffer xb = readable(in[0]).data().asNioFloat();
+            transposedWeights(readable(in[1]), wf, wt);
             if (in.length > 2) {
-                FloatBuffer b = in[2].data().asNioFloat();
+                FloatBuffer b = readable(in[2]).data().asNioFloat();
                 b.get(b.position(), bias, 0, co);
+            } else {
+                Arrays.fill(bias, 0f);
             }
             int xOff = xb.position();
             forward(xb, xOff, wt, bias, zb, zOff, scratch());
@@ -165,8 +177,8 @@ final class PatchConv {
         float[] gw = new float[k * co];
         float[] gb = new float[co];
         return in -> {
-            FloatBuffer xb = in[0].data().asNioFloat();
-            FloatBuffer dzb = in[in.length - 1].data().asNioFloat();
+            FloatBuffer xb = readable(in[0]).data().asNioFloat();
+            FloatBuffer dzb = readable(in[in.length - 1]).data().asNioFloat();
             int xOff = xb.position();
             int dzOff = dzb.position();
             Scratch s = scratch();

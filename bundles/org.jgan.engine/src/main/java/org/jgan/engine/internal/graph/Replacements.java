@@ -152,7 +152,8 @@ final class Replacements {
     /**
      * The replacement for an op of a plan, or null to run the op's own kernel.
      *
-     * @param in     the op's input arrays at the first call (shapes and types hold for the plan's later calls)
+     * @param in     the op's input arrays at the first call (shapes and types hold for the plan's later calls; layouts
+     *               need not)
      * @param out    the op's output arrays (the plan's, fixed)
      * @param unread which outputs nothing reads
      * @param step   for a cast whose comparison the plan dropped, the comparison's cutoff (else null)

@@ -27,7 +27,7 @@ import org.nd4j.linalg.indexing.NDArrayIndex;
 /**
  * {@link PatchConv} against the convolution's sums written out in float64 (a loop over every input pixel a kernel
  * tap reads, sharing nothing with the kernel's patch matrices), and against libnd4j's {@code conv2d} and
- * {@code conv2d_bp} on the same arguments, so that the kernel reads strides, padding and dilation as libnd4j does;
+ * {@code conv2d_bp} on the same arguments, so that the kernel reads strides and padding as libnd4j does;
  * then inside a {@link GraphPlan}, where a first layer's weight gradient comes from it only while nothing reads the
  * input gradient and {@link GraphPlan#ownArithmetic(boolean)} is on.
  */
@@ -95,8 +95,9 @@ class PatchConvTest {
     /**
      * The weight and bias gradients of one convolution: BigGAN's first layer on 1-channel images (more positions than
      * the kernel's lanes) and a strided one (fewer), a 1x1 one, unequal kernel sides, strides and padding on a
-     * non-square image, and a 1x1 kernel on three channels; with and without a bias, inputs that are views at an offset into a larger
-     * array, and a second call on other inputs (the partial sums start again).
+     * non-square image, and a 1x1 kernel on three channels; with and without a bias; one kernel called three times
+     * with other inputs (the partial sums start again each time): views at an offset into a larger array, then an
+     * input in F order (copied to be read).
      */
     @ParameterizedTest
     @CsvSource({"3 1 32 32 5 3 3 1 1 1 1 1 1", "3 1 28 28 6 3 3 2 2 1 1 1 1", "4 1 16 16 4 1 1 1 1 0 0 1 1",
@@ -108,17 +109,25 @@ class PatchConvTest {
         INDArray b = random(r, g.co);
         INDArray dx = Nd4j.create(DataType.FLOAT, g.n, g.c, g.h, g.w);
         for (boolean bias : new boolean[] {true, false}) {
-            for (int call = 0; call < 2; call++) {
+            INDArray dw = Nd4j.create(DataType.FLOAT, g.kh, g.kw, g.c, g.co);
+            INDArray db = bias ? Nd4j.create(DataType.FLOAT, g.co) : null;
+            DynamicCustomOp op = g.op("conv2d_bp");
+            Replacements.Kernel kernel = null;
+            for (int call = 0; call < 3; call++) {
                 // views at an offset: the second to last samples of one batch longer
                 INDArray x = random(r, g.n + 1, g.c, g.h, g.w).get(NDArrayIndex.interval(1, g.n + 1));
                 INDArray dz = random(r, g.n + 1, g.co, g.oh(), g.ow()).get(NDArrayIndex.interval(1, g.n + 1));
                 assertTrue(x.offset() > 0 && PatchConv.dense(x) && PatchConv.dense(dz), "dense views at an offset");
-                INDArray dw = Nd4j.create(DataType.FLOAT, g.kh, g.kw, g.c, g.co);
-                INDArray db = bias ? Nd4j.create(DataType.FLOAT, g.co) : null;
-                DynamicCustomOp op = g.op("conv2d_bp");
-                PatchConv conv = PatchConv.of(op, x, w, dz);
-                assertNotNull(conv, spec);
-                conv.weightGradient(dw, db).run(bias ? new INDArray[] {x, w, b, dz} : new INDArray[] {x, w, dz});
+                if (call == 2) {
+                    x = x.dup('f');
+                    assertFalse(PatchConv.dense(x), "F order is not read as it is");
+                }
+                if (kernel == null) {
+                    PatchConv conv = PatchConv.of(op, x, w, dz);
+                    assertNotNull(conv, spec);
+                    kernel = conv.weightGradient(dw, db);
+                }
+                kernel.run(bias ? new INDArray[] {x, w, b, dz} : new INDArray[] {x, w, dz});
 
                 double[] xs = doubles(x);
                 double[] dzs = doubles(dz);
@@ -177,27 +186,36 @@ class PatchConvTest {
         }
     }
 
-    /** A 1x1 convolution of one channel, forward: {@code z = W x + b} per output channel, as libnd4j's. */
-    @Test
-    void aPointwiseConvolutionForward() {
-        Geometry g = geometry("3 1 8 6 5 1 1 1 1 0 0 1 1");
+    /**
+     * A 1x1 convolution of one channel, forward, {@code z = W x + b} per output channel (b alone where the padding
+     * is read), as libnd4j's; without a bias, and on an input in F order.
+     */
+    @ParameterizedTest
+    @CsvSource({"3 1 8 6 5 1 1 1 1 0 0 1 1", "2 1 9 7 4 1 1 2 2 1 1 1 1"})
+    void aPointwiseConvolutionForward(String spec) {
+        Geometry g = geometry(spec);
         Random r = new Random(7);
         INDArray x = random(r, g.n + 1, g.c, g.h, g.w).get(NDArrayIndex.interval(1, g.n + 1));
         INDArray w = random(r, 1, 1, 1, g.co);
         INDArray b = random(r, g.co);
-        INDArray z = Nd4j.create(DataType.FLOAT, g.n, g.co, g.h, g.w);
+        INDArray z = Nd4j.create(DataType.FLOAT, g.n, g.co, g.oh(), g.ow());
         PatchConv conv = PatchConv.of(g.op("conv2d"), x, w, z);
         assertTrue(conv.pointwise());
+        Replacements.Kernel kernel = conv.forward(z);
+        double[] xs = doubles(x);
         for (boolean bias : new boolean[] {true, false}) {
-            conv.forward(z).run(bias ? new INDArray[] {x, w, b} : new INDArray[] {x, w});
-            for (int i = 0; i < g.n; i++) {
-                for (int o = 0; o < g.co; o++) {
-                    for (int y = 0; y < g.h; y++) {
-                        for (int xx = 0; xx < g.w; xx++) {
-                            double expected = w.getDouble(0, 0, 0, o) * x.getDouble(i, 0, y, xx)
-                                    + (bias ? b.getDouble(o) : 0);
-                            assertEquals(expected, z.getDouble(i, o, y, xx), 1e-6 * (1 + Math.abs(expected)),
-                                    "z[" + i + ", " + o + ", " + y + ", " + xx + "], bias " + bias);
+            for (INDArray input : List.of(x, x.dup('f'))) {
+                kernel.run(bias ? new INDArray[] {input, w, b} : new INDArray[] {input, w});
+                for (int i = 0; i < g.n; i++) {
+                    for (int o = 0; o < g.co; o++) {
+                        for (int y = 0; y < g.oh(); y++) {
+                            for (int xx = 0; xx < g.ow(); xx++) {
+                                double expected = w.getDouble(0, 0, 0, o)
+                                        * g.pixel(xs, i, 0, y * g.sh - g.ph, xx * g.sw - g.pw)
+                                        + (bias ? b.getDouble(o) : 0);
+                                assertEquals(expected, z.getDouble(i, o, y, xx), 1e-6 * (1 + Math.abs(expected)),
+                                        "z[" + i + ", " + o + ", " + y + ", " + xx + "] of " + spec + ", bias " + bias);
+                            }
                         }
                     }
                 }
@@ -206,9 +224,9 @@ class PatchConvTest {
         INDArray ref = z.like();
         Nd4j.exec(DynamicCustomOp.builder("conv2d").addIntegerArguments(g.args()).addInputs(x.dup(), w)
                 .addOutputs(ref).build());
-        assertTrue(ref.equalsWithEps(z, 1e-5), "libnd4j's conv2d without bias");
-        PatchConv threeByThree = PatchConv.of(geometry("3 1 8 6 5 3 3 1 1 1 1 1 1").op("conv2d"), x,
-                random(r, 3, 3, 1, g.co), z.like());
+        assertTrue(ref.equalsWithEps(z, 1e-5), "libnd4j's conv2d without bias, " + spec);
+        PatchConv threeByThree = PatchConv.of(geometry("3 1 8 6 5 3 3 1 1 1 1 1 1").op("conv2d"),
+                random(r, 3, 1, 8, 6), random(r, 3, 3, 1, 5), Nd4j.create(DataType.FLOAT, 3, 5, 8, 6));
         assertFalse(threeByThree.pointwise(), "a 3x3 kernel is not pointwise");
     }
 
@@ -241,10 +259,11 @@ class PatchConvTest {
     }
 
     /**
-     * A first layer in a plan, {@code loss = sum(m * (conv(x, W) + b))}, whose weight gradient is {@code sum m x}
-     * over the patches: with only the parameters' gradients requested it comes from this kernel (counted) and is the
-     * float64 sum; with the input's gradient requested too, or with the plan's own arithmetic off, libnd4j's
-     * {@code conv2d_bp} runs, which agrees to rounding.
+     * A first layer and a 1x1 strided shortcut in a plan, {@code loss = sum(m * (conv3x3(x, W) + b + conv1x1(x, V)))},
+     * whose weight gradients are {@code sum m x} over the patches: with only the parameters' gradients requested they
+     * come from this kernel (counted) and are the float64 sums; with the input's gradient requested too, or with the
+     * plan's own arithmetic off, libnd4j's {@code conv2d_bp} runs, which agrees to rounding. The shortcut's forward
+     * pass is this kernel's with the plan's own arithmetic on.
      */
     @Test
     void aFirstLayersWeightGradientInAPlan() {
@@ -255,8 +274,11 @@ class PatchConvTest {
         SDVariable b = sd.var("b", random(r, 3));
         SDVariable z = sd.cnn.conv2d(x, w, b, Conv2DConfig.builder().kH(3).kW(3).sH(2).sW(2).pH(1).pW(1)
                 .dataFormat("NCHW").build());
+        SDVariable v = sd.var("v", random(r, 1, 1, 1, 3));
+        SDVariable shortcut = sd.cnn.conv2d(x, v, Conv2DConfig.builder().kH(1).kW(1).sH(2).sW(2).pH(0).pW(0)
+                .dataFormat("NCHW").build());
         INDArray m = random(r, 2, 3, 6, 6);
-        sd.setLossVariables(z.mul(sd.constant("m", m)).sum().rename("loss"));
+        sd.setLossVariables(z.add(shortcut).mul(sd.constant("m", m)).sum().rename("loss"));
         sd.createGradFunction("x");
         SameDiff grad = sd.getFunction("grad");
         INDArray data = random(r, 2, 1, 12, 12);
@@ -281,22 +303,44 @@ class PatchConvTest {
                 }
             }
         }
-        for (List<String> names : List.of(List.of("w-grad", "b-grad"), List.of("x-grad", "w-grad"))) {
+        double[] expectedV = new double[3];
+        for (int o = 0; o < 3; o++) {
+            for (int i = 0; i < 2; i++) {
+                for (int y = 0; y < 6; y++) {
+                    for (int xx = 0; xx < 6; xx++) {
+                        expectedV[o] += data.getDouble(i, 0, 2 * y, 2 * xx) * m.getDouble(i, o, y, xx);
+                    }
+                }
+            }
+        }
+        // x's gradient: the sum of both layers' input gradients (SameDiff 1.0.0-M2.1 names the first one "x-grad")
+        String xGrad = sd.getVariable("x").getGradient().name();
+        for (List<String> names : List.of(List.of("w-grad", "b-grad", "v-grad"), List.of(xGrad, "w-grad",
+                "v-grad"))) {
             for (boolean own : new boolean[] {true, false}) {
                 GraphPlan.release(grad);
                 GraphPlan.ownArithmetic(own);
-                long before = Replacements.calls().getOrDefault("conv2d_bp/patch", 0L);
-                INDArray dw = null;
+                Map<String, Long> before = Replacements.calls();
+                Map<String, INDArray> out = null;
                 for (int call = 0; call < 2; call++) {
-                    dw = GraphPlan.output(grad, feed, names).get("w-grad").dup();
+                    out = GraphPlan.output(grad, feed, names);
                 }
-                long patched = Replacements.calls().getOrDefault("conv2d_bp/patch", 0L) - before;
-                boolean expectPatch = own && !names.contains("x-grad");
-                assertEquals(expectPatch ? 2 : 0, patched, "patch-kernel calls for " + names + ", own " + own);
-                double[] got = doubles(dw.reshape(-1));
+                Map<String, Long> after = Replacements.calls();
+                int expectPatch = own && !names.contains(xGrad) ? 4 : 0;
+                assertEquals(expectPatch, after.getOrDefault("conv2d_bp/patch", 0L)
+                        - before.getOrDefault("conv2d_bp/patch", 0L), "weight gradients here for " + names + ", own "
+                        + own);
+                assertEquals(own ? 2 : 0, after.getOrDefault("conv2d/patch", 0L)
+                        - before.getOrDefault("conv2d/patch", 0L), "1x1 forward passes here, own " + own);
+                double[] got = doubles(out.get("w-grad").reshape(-1));
                 for (int j = 0; j < expected.length; j++) {
                     assertEquals(expected[j], got[j], 1e-5 * (1 + Math.abs(expected[j])),
                             "w-grad[" + j + "] for " + names + ", own " + own);
+                }
+                double[] gotV = doubles(out.get("v-grad").reshape(-1));
+                for (int o = 0; o < 3; o++) {
+                    assertEquals(expectedV[o], gotV[o], 1e-5 * (1 + Math.abs(expectedV[o])),
+                            "v-grad[" + o + "] for " + names + ", own " + own);
                 }
             }
         }
