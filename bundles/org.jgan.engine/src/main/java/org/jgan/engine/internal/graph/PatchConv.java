@@ -213,7 +213,7 @@ final class PatchConv {
     private final class Scratch {
         final float[] x = new float[c * h * w];
         final float[][] cols = new float[k][p];
-        final float[][] rows = new float[co][p];
+        final float[] row = new float[p];
         final float[][] dzChunk = new float[co][Math.min(p, LANES)];
         final float[][] colChunk = p > LANES ? new float[k][LANES] : null;
         final float[][] accW = new float[co * k][Math.min(p, LANES)];
@@ -254,7 +254,7 @@ final class PatchConv {
         for (int i = 0; i < n; i++) {
             patches(xb, xOff, i, s);
             for (int o = 0; o < co; o++) {
-                float[] row = s.rows[o];
+                float[] row = s.row;
                 Arrays.fill(row, bias[o]);
                 for (int j = 0; j < k; j++) {
                     axpy(wt[o * k + j], s.cols[j], row, p);
