@@ -83,6 +83,12 @@ public final class GraphPlan {
      */
     private static volatile boolean ownArithmetic = !"exact".equals(System.getProperty("jgan.graph.sums"));
 
+    /**
+     * {@code -Djgan.graph.small=false}: ops on small arrays run libnd4j's kernels instead of {@link SmallKernels}
+     * (for comparisons).
+     */
+    private static volatile boolean smallKernels = !"false".equals(System.getProperty("jgan.graph.small"));
+
     /** Plans by graph, by identity (SameDiff's hash code changes as a graph grows); weak, so a dropped graph goes. */
     private static final List<Entry> PLANS = new ArrayList<>();
 
@@ -214,6 +220,23 @@ public final class GraphPlan {
 
     static boolean ownArithmetic() {
         return ownArithmetic;
+    }
+
+    /**
+     * Whether plans built from now on run ops whose arrays are all small in Java ({@link SmallKernels}: the default);
+     * those that sum in an order of their own only with {@link #ownArithmetic(boolean)}. Off: libnd4j's kernels, for
+     * tests of the other replacements on small graphs and for comparisons.
+     *
+     * @return the setting before
+     */
+    public static boolean smallKernels(boolean on) {
+        boolean before = smallKernels;
+        smallKernels = on;
+        return before;
+    }
+
+    static boolean smallKernels() {
+        return smallKernels;
     }
 
     /**

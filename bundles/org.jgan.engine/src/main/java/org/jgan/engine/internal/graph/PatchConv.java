@@ -142,7 +142,7 @@ final class PatchConv {
      * {@code a} itself where the kernel can read it, else a dense copy: a plan is chosen by its inputs' shapes, and a
      * later call may bind an array of the same shape in another layout (a view, F order).
      */
-    private static INDArray readable(INDArray a) {
+    static INDArray readable(INDArray a) {
         return dense(a) ? a : a.castTo(DataType.FLOAT).dup('c');
     }
 

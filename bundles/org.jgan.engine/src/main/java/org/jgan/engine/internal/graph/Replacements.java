@@ -167,6 +167,12 @@ final class Replacements {
             Call call = new Call(new Step(in[0], out[0], step), out[0]);
             return counted("cast/step", single(call, a -> new INDArray[] {a[0]}));
         }
+        if (GraphPlan.smallKernels()) {
+            Kernel k = SmallKernels.of(f, op, in, out, unread, GraphPlan.ownArithmetic());
+            if (k != null) {
+                return counted(op + "/small", k);
+            }
+        }
         if ("multiply_bp".equals(op) && in.length == 3 && out.length == 2) {
             if (BroadcastMulBp.applies(in)) {
                 INDArray tmp = Nd4j.createUninitializedDetached(in[2].dataType(), in[2].shape());

@@ -25,20 +25,25 @@ import org.nd4j.linalg.factory.Nd4j;
  * the ownership of what it returns, its memory and its release, and the fall-back for graphs it does not plan. The
  * training graphs of every architecture are compared in {@code GraphPlanArchitecturesTest}. Bit for bit, so with
  * libnd4j's own arithmetic ({@link GraphPlan#ownArithmetic(boolean)}; {@code BroadcastsTest} and
- * {@code PatchConvTest} check the plans' own kernels).
+ * {@code PatchConvTest} check the plans' own kernels), and with libnd4j's kernels for small arrays, so that the
+ * other replacements run on these small graphs ({@code SmallKernelsTest} checks those of {@link SmallKernels}).
  */
 class GraphPlanTest {
 
     private boolean ownArithmetic;
+    private boolean smallKernels;
 
+    /** libnd4j's arithmetic, and its kernels for small arrays: these graphs' arrays are all small. */
     @BeforeEach
     void libnd4jArithmetic() {
         ownArithmetic = GraphPlan.ownArithmetic(false);
+        smallKernels = GraphPlan.smallKernels(false);
     }
 
     @AfterEach
     void restoreArithmetic() {
         GraphPlan.ownArithmetic(ownArithmetic);
+        GraphPlan.smallKernels(smallKernels);
     }
 
     /** x [n, 3] -> relu(x W + b) -> (sum over rows, a softmax, the max with its index, an identity). */

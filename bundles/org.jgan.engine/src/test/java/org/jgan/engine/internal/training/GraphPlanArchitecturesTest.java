@@ -69,6 +69,8 @@ class GraphPlanArchitecturesTest {
             long[] after = GraphPlan.calls();
             assertEquals(0, after[1] - before[1], "graphs that fell back to SameDiff's execution");
             assertTrue(after[0] - before[0] >= 6, "graph calls through plans: " + (after[0] - before[0]));
+            // ops on small arrays ran in Java (those with libnd4j's bits), which these bits cover
+            assertTrue(calls(kernels, "/small") > 0, "kernels on small arrays ran: " + GraphPlan.kernelCalls());
             if (!extra.contains("architecture=mlp")) {
                 // the image networks' per-channel ops ran on merged axes, which these bits cover
                 assertTrue(calls(kernels, "/merged") > 0, "kernels on merged axes ran: " + GraphPlan.kernelCalls());
@@ -99,11 +101,13 @@ class GraphPlanArchitecturesTest {
     /**
      * With the plans' default arithmetic of their own (sums by matrix products for batch norm's statistics and the
      * gradients of per-channel operands: {@code Broadcasts}; the 3x3 first layer of SAGAN's, BigGAN's and StyleGAN's D
-     * on the 1-channel test images in Java: {@code PatchConv}), the same training as through SameDiff to float rounding: every loss of three iterations
-     * within 1e-4 of SameDiff's, relative: a check on the real networks that the kernels are wired in where they
-     * belong (a sum over the wrong axes moves batch norm's losses by whole percents from the first step;
-     * {@code BroadcastsTest} and {@code PatchConvTest} check the kernels against float64). DCGAN at batch 32, so that
-     * its batch norms' tensors are large enough to be summed by products.
+     * on the 1-channel test images in Java: {@code PatchConv}; the small arrays' sums and matrix products in Java:
+     * {@code SmallKernels}), the same training as through SameDiff to float rounding: the first iteration's losses
+     * within 1e-5 of SameDiff's, relative, the next two's within 1e-3 ({@link #LATER_ITERATIONS}): a check on the real
+     * networks that the kernels are wired in where they belong (a sum over the wrong axes moves batch norm's losses by
+     * whole percents from the first step; {@code BroadcastsTest}, {@code PatchConvTest} and {@code SmallKernelsTest}
+     * check the kernels themselves). DCGAN at batch 32, so that its batch norms' tensors are large enough to be summed
+     * by products.
      */
     @ParameterizedTest(name = "{0} {1}")
     @CsvSource(delimiter = '|', value = {
@@ -121,10 +125,11 @@ class GraphPlanArchitecturesTest {
         try {
             for (int it = 0; it < 3; it++) {
                 long iteration = it;
+                double bound = it == 0 ? FIRST_ITERATION : LATER_ITERATIONS;
                 worst = Math.max(worst, closeLosses(planned, reference, "D step of iteration " + it,
-                        m -> m.discriminatorStep(iteration, 0)));
+                        m -> m.discriminatorStep(iteration, 0), bound));
                 worst = Math.max(worst, closeLosses(planned, reference, "G step of iteration " + it,
-                        m -> m.generatorStep(iteration)));
+                        m -> m.generatorStep(iteration), bound));
             }
         } finally {
             planned.close();
@@ -135,6 +140,9 @@ class GraphPlanArchitecturesTest {
             // a 3x3 first layer (DCGAN's 4x4 one stays oneDNN's)
             assertTrue(calls(before, "conv2d_bp/patch") > 0, "D's first layer's weight gradient by PatchConv: "
                     + GraphPlan.kernelCalls());
+            // spectral normalization's products and norms, StyleGAN's mapping network
+            assertTrue(calls(before, "matmul/small") > 0 && calls(before, "reduce_sum/small") > 0,
+                    "small matrix products and sums in Java ran: " + GraphPlan.kernelCalls());
         }
         System.out.printf("%s: largest relative loss difference %.2e%n", preset, worst);
     }
@@ -145,16 +153,28 @@ class GraphPlanArchitecturesTest {
                 .mapToLong(e -> e.getValue() - before.getOrDefault(e.getKey(), 0L)).sum();
     }
 
-    /** Runs a step on both models; asserts the losses agree to 1e-4 relative and returns the largest difference. */
+    /**
+     * Relative bounds on the losses' differences: the first iteration's losses differ by float rounding alone (at
+     * most 3e-7 measured); later ones also by Adam's normalization, which moves a parameter by about its learning rate
+     * whatever the size of its gradient, so that a gradient element whose float sum cancels to rounding noise moves
+     * by plus or minus the learning rate in either execution (StyleGAN with R1 every step, with the small arrays' matrix
+     * products in Java: 2.9e-5 after G's first update, 2.5e-4 after D's second). A kernel wired in where it does not
+     * belong moves the first iteration's losses by whole percents.
+     */
+    private static final double FIRST_ITERATION = 1e-5;
+    private static final double LATER_ITERATIONS = 1e-3;
+
+    /** Runs a step on both models; asserts the losses agree to {@code bound}, relative; returns the largest difference. */
     private static double closeLosses(GanModel planned, GanModel reference, String what,
-            Function<GanModel, Map<String, Double>> step) {
+            Function<GanModel, Map<String, Double>> step, double bound) {
         List<Map<String, Double>> losses = stepBoth(planned, reference, what, step);
         Map<String, Double> a = losses.get(0);
         Map<String, Double> b = losses.get(1);
         double worst = 0;
         for (String n : b.keySet()) {
             double rel = Math.abs(a.get(n) - b.get(n)) / Math.max(1e-3, Math.abs(b.get(n)));
-            assertTrue(rel <= 1e-4, what + ": " + n + " planned " + a.get(n) + ", SameDiff " + b.get(n));
+            assertTrue(rel <= bound, what + ": " + n + " planned " + a.get(n) + ", SameDiff " + b.get(n)
+                    + " (relative difference " + rel + ", bound " + bound + ")");
             worst = Math.max(worst, rel);
         }
         return worst;
