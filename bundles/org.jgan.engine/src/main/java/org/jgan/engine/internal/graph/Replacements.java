@@ -162,6 +162,12 @@ final class Replacements {
     static Kernel choose(DifferentialFunction f, INDArray[] in, INDArray[] out, boolean[] unread, Double step,
             Consumer<INDArray> own) {
         String op = f.opName();
+        if (step != null && GraphPlan.smallKernels()) {
+            Kernel k = SmallKernels.step(in[0], out[0], step);
+            if (k != null) {
+                return counted("cast/step/small", k);
+            }
+        }
         if (step != null) {
             // x > cutoff ? 1 : 0 in the cast's type, as cast(greaterthan_scalar(x, cutoff)) gives it
             Call call = new Call(new Step(in[0], out[0], step), out[0]);

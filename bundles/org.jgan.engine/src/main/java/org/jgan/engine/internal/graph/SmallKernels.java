@@ -69,9 +69,10 @@ final class SmallKernels {
         if (f instanceof BaseScalarOp s) {
             return "pow".equals(op) ? own ? power(s, in, out) : null : scalarOp(s, op, in, out);
         }
-        if (f instanceof BaseReduceOp && "reduce_sum".equals(op)) {
-            // the legacy sum (SDVariable.sum()): its axes are the op's own or an input the plan passes
-            return own && out.length == 1 && out[0].length() == 1 ? new Sum(in[0], out[0]) : null;
+        if (f instanceof BaseReduceOp r && ("reduce_sum".equals(op) || "reduce_mean".equals(op))) {
+            // the legacy sum and mean (SDVariable.sum(), mean(dims)): axes the op's own (the plan sets them from
+            // an axes input before it chooses kernels)
+            return own && out.length == 1 ? reduction(r, "reduce_mean".equals(op), in[0], out[0]) : null;
         }
         if (!(f instanceof DynamicCustomOp c)) {
             return "square".equals(op) || "rsqrt".equals(op) ? transform(op, in, out) : null;
@@ -198,6 +199,89 @@ final class SmallKernels {
         return new Binary(kind, mx, my, (int) in[0].length(), (int) in[1].length(), out[0]);
     }
 
+    /**
+     * A legacy sum or mean over the op's axes (all when it has none): each output element's terms in double, in the
+     * input's order, rounded once.
+     */
+    private static Replacements.Kernel reduction(BaseReduceOp f, boolean mean, INDArray x, INDArray z) {
+        long[] shape = x.shape();
+        long[] kept = shape.clone();
+        INDArray d = f.dimensions();
+        // no axes, or ND4J's Integer.MAX_VALUE for all of them: a full reduction
+        if (d == null || d.isEmpty() || Arrays.stream(d.toLongVector()).anyMatch(a -> a == Integer.MAX_VALUE)) {
+            Arrays.fill(kept, 1);
+        } else {
+            for (long axis : d.toLongVector()) {
+                long a = axis < 0 ? axis + shape.length : axis;
+                if (a < 0 || a >= shape.length) {
+                    return null;
+                }
+                kept[(int) a] = 1;
+            }
+        }
+        long n = 1;
+        for (long k : kept) {
+            n *= k;
+        }
+        if (n != z.length()) {
+            return null;
+        }
+        // each input element's output element: the kept shape broadcast to the input's
+        int[] m = map(kept, n, shape, x.length());
+        float[] in = new float[(int) x.length()];
+        float[] out = new float[(int) n];
+        double[] acc = new double[(int) n];
+        double count = (double) x.length() / n;
+        return new Small(1, z) {
+            @Override
+            public void run(INDArray[] a) {
+                read(a, 0, in, in.length);
+                Arrays.fill(acc, 0.0);
+                if (m == DIRECT) {
+                    for (int i = 0; i < in.length; i++) {
+                        acc[i] += in[i];
+                    }
+                } else if (m.length == 1) {
+                    double s = 0;
+                    for (float v : in) {
+                        s += v;
+                    }
+                    acc[0] = s;
+                } else {
+                    for (int i = 0; i < in.length; i++) {
+                        acc[m[i]] += in[i];
+                    }
+                }
+                for (int j = 0; j < out.length; j++) {
+                    out[j] = (float) (mean ? acc[j] / count : acc[j]);
+                }
+                write(0, out, out.length);
+            }
+        };
+    }
+
+    /**
+     * {@code x > cutoff ? 1 : 0} into z, as {@code Step} (and the cast of the comparison it replaces) computes it in
+     * float, or null where the arrays are not small floats.
+     */
+    static Replacements.Kernel step(INDArray x, INDArray z, double cutoff) {
+        if (!small(x) || !small(z) || !same(x, z)) {
+            return null;
+        }
+        float c = (float) cutoff;
+        float[] v = new float[(int) x.length()];
+        return new Small(1, z) {
+            @Override
+            public void run(INDArray[] a) {
+                read(a, 0, v, v.length);
+                for (int i = 0; i < v.length; i++) {
+                    v[i] = v[i] > c ? 1f : 0f;
+                }
+                write(0, v, v.length);
+            }
+        };
+    }
+
     /** No index map: the operand has the output's elements in order. */
     private static final int[] DIRECT = new int[0];
 
@@ -207,15 +291,16 @@ final class SmallKernels {
      * operand (built once: shapes are fixed); null where it does not broadcast.
      */
     static int[] map(INDArray a, INDArray z) {
-        long n = z.length();
-        if (a.length() == n) {
+        return map(a.shape(), a.length(), z.shape(), z.length());
+    }
+
+    private static int[] map(long[] from, long length, long[] to, long n) {
+        if (length == n) {
             return DIRECT;
         }
-        if (a.length() == 1) {
+        if (length == 1) {
             return new int[1];
         }
-        long[] from = a.shape();
-        long[] to = z.shape();
         if (from.length > to.length) {
             return null;
         }

@@ -309,6 +309,41 @@ class SmallKernelsTest {
         }
     }
 
+    /** The slope masks' step, {@code x > cutoff ? 1 : 0}, against libnd4j's {@code Step}, ties and signed zeros included. */
+    @Test
+    void stepsHaveLibnd4jsBits() {
+        INDArray x = extremes(9, 13);
+        x.putScalar(20, 0.25f);
+        for (double cutoff : new double[] {0, 0.25, -1}) {
+            INDArray expected = x.like();
+            Nd4j.getExecutioner().exec(new org.nd4j.linalg.api.ops.impl.scalar.Step(x, expected, cutoff));
+            INDArray actual = x.like();
+            SmallKernels.step(x, actual, cutoff).run(new INDArray[] {x});
+            assertBits(expected, actual, "step at " + cutoff);
+        }
+        assertNull(SmallKernels.step(values(SmallKernels.MAX + 1), values(SmallKernels.MAX + 1), 0), "too large");
+    }
+
+    /** Legacy sums and means over axes (batch norm's statistics on small maps), against float64 sums. */
+    @Test
+    void sumsAndMeansOverAxesAgainstFloat64() {
+        INDArray x = values(4, 3, 2, 5);
+        for (int[] axes : new int[][] {{0, 2, 3}, {1}, {-1}, {0, 1, 2, 3}}) {
+            for (boolean mean : new boolean[] {false, true}) {
+                org.nd4j.linalg.api.ops.BaseReduceOp op = mean
+                        ? new org.nd4j.linalg.api.ops.impl.reduce.floating.Mean(x, axes)
+                        : new Sum(x, axes);
+                INDArray expected = x.castTo(DataType.DOUBLE);
+                expected = mean ? expected.mean(axes) : expected.sum(axes);
+                INDArray out = Nd4j.create(DataType.FLOAT, expected.shape());
+                String name = mean ? "reduce_mean" : "reduce_sum";
+                assertNull(kernel(op, name, new INDArray[] {x}, new INDArray[] {out}, false), name + ": own only");
+                kernel(op, name, new INDArray[] {x}, new INDArray[] {out}, true).run(new INDArray[] {x});
+                assertClose(expected.castTo(DataType.FLOAT), out, name + " over " + java.util.Arrays.toString(axes));
+            }
+        }
+    }
+
     @Test
     void fullSumsAndPowersAgainstFloat64() {
         INDArray x = values(37, 11);
