@@ -56,8 +56,9 @@ import org.nd4j.linalg.factory.Nd4j;
  * ({@code GraphPlanArchitecturesTest} checks every architecture's training graphs against {@code SameDiff#output}),
  * except where {@link Replacements} runs a kernel that computes only the outputs something reads, or the case
  * faster, with the same bits for those outputs (the plan knows which outputs of each op nothing reads), and where
- * {@link Broadcasts} sums over broadcast axes by matrix products, in another order than libnd4j's, and
- * {@link PatchConv} computes convolutions with short patches ({@link #ownArithmetic(boolean)}). Arrays are
+ * {@link Broadcasts} sums over broadcast axes by matrix products, in another order than libnd4j's,
+ * {@link PatchConv} computes convolutions with short patches and {@link SmallKernels} the small arrays' sums and
+ * products ({@link #ownArithmetic(boolean)}). Arrays are
  * planned by liveness: an intermediate's array goes back to a free list (by data type and shape) after the last op
  * that reads it and is taken by the next op that needs one of that type and shape, as SameDiff's array cache does;
  * an {@code Identity} passes its input through, and a C-order {@code reshape} of an array the plan allocated is a
@@ -763,7 +764,9 @@ public final class GraphPlan {
                         changed = true;
                     }
                 }
-                if (f instanceof CustomOp) {
+                if (replaced[k] != null) {
+                    // the kernel takes its inputs from bound[k]; the op's own context is not run
+                } else if (f instanceof CustomOp) {
                     if (changed) {
                         oc.setInputArrays(last);
                     }

@@ -25,13 +25,14 @@ import org.nd4j.linalg.api.ops.DynamicCustomOp;
  * {@code divide}, with operands that broadcast; the legacy scalar ops ({@code add_scalar}, {@code sub_scalar},
  * {@code rsub_scalar}, {@code mul_scalar}, {@code div_scalar}, {@code rdiv_scalar}) and {@code square},
  * {@code rsqrt}; {@code stop_gradient}, {@code zeroslike}, a C-order {@code reshape}, a 2-d {@code transpose}; the
- * products, copies and negations of {@code multiply_bp}, {@code add_bp}, {@code subtract_bp} for an operand of the
- * output's shape, and {@code reduce_sum_bp}. One IEEE operation per element on the same operands, so the same
- * rounding.</li>
+ * slope masks' step ({@link #step}); the products, copies and negations of {@code multiply_bp}, {@code add_bp},
+ * {@code subtract_bp} for an operand of the output's shape, and {@code reduce_sum_bp}. One IEEE operation per element
+ * on the same operands, so the same rounding.</li>
  * <li>Sums in an order of their own, only with {@link GraphPlan#ownArithmetic()}: {@code reduce_sum} to one element
- * (in double), 2-d {@code matmul} and {@code matmul_bp} without alpha or beta (rows times columns in float, terms in
- * order), a broadcast operand's gradient in {@code multiply_bp}, {@code add_bp}, {@code subtract_bp} (in double), and
- * the legacy scalar {@code pow} (in double: libnd4j's {@code powf} may round the other way).</li>
+ * and the legacy sums and means over axes (in double, rounded once), 2-d {@code matmul} and {@code matmul_bp}
+ * without alpha or beta up to {@link #MAX_PRODUCT} multiply-adds (rows of the product as sums of rows, in float), a
+ * broadcast operand's gradient in {@code multiply_bp}, {@code add_bp}, {@code subtract_bp} (in double), and the
+ * legacy scalar {@code pow} (in double: libnd4j's {@code powf} may round the other way).</li>
  * </ul>
  * Anything else (other types, layouts libnd4j reads differently, larger arrays) is left to libnd4j.
  */
@@ -70,8 +71,8 @@ final class SmallKernels {
             return "pow".equals(op) ? own ? power(s, in, out) : null : scalarOp(s, op, in, out);
         }
         if (f instanceof BaseReduceOp r && ("reduce_sum".equals(op) || "reduce_mean".equals(op))) {
-            // the legacy sum and mean (SDVariable.sum(), mean(dims)): axes the op's own (the plan sets them from
-            // an axes input before it chooses kernels)
+            // the legacy sum and mean (SDVariable.sum(), mean(dims)) with their axes in the op (an axes input is an
+            // integer array, which small() refuses)
             return own && out.length == 1 ? reduction(r, "reduce_mean".equals(op), in[0], out[0]) : null;
         }
         if (!(f instanceof DynamicCustomOp c)) {
@@ -84,9 +85,10 @@ final class SmallKernels {
             case "transpose", "permute" -> transpose(c, in, out);
             case "reduce_sum" -> own && out.length == 1 && out[0].length() == 1 ? new Sum(in[0], out[0]) : null;
             case "reduce_sum_bp" -> sumBackward(in, out);
-            // C order only (libnd4j takes -'f' as the first integer argument for F order)
+            // C order only: libnd4j reads a first integer argument of -'c' or -'f' as the order, others as the
+            // shape (-1 to infer a side); any other negative one is left to it
             case "reshape" -> out.length == 1 && in[0].length() == out[0].length()
-                    && (c.iArgs().length == 0 || c.iArgs()[0] != -'f') ? new Copy(out[0]) : null;
+                    && (c.iArgs().length == 0 || c.iArgs()[0] == -'c' || c.iArgs()[0] >= -1) ? new Copy(out[0]) : null;
             case "multiply_bp", "add_bp", "subtract_bp" -> backward(op, in, out, unread, own);
             case "matmul" -> own ? matmul(c, in, out) : null;
             case "matmul_bp" -> own ? matmulBp(c, in, out, unread) : null;
@@ -623,10 +625,8 @@ final class SmallKernels {
         if (out.length != 1 || in[0].rank() != 2 || out[0].rank() != 2) {
             return null;
         }
+        // (a permutation given as an input is an integer array, which small() refuses)
         long[] perm = c.iArgs();
-        if ((perm == null || perm.length == 0) && in.length == 2) {
-            perm = in[1].toLongVector();
-        }
         boolean reversed = perm == null || perm.length == 0 || Arrays.equals(perm, new long[] {1, 0});
         if (!reversed) {
             return Arrays.equals(perm, new long[] {0, 1}) && same(in[0], out[0]) ? new Copy(out[0]) : null;

@@ -109,7 +109,8 @@ class SmallKernelsTest {
         INDArray[] actual = new INDArray[outShapes.length];
         for (int i = 0; i < outShapes.length; i++) {
             expected[i] = Nd4j.create(DataType.FLOAT, outShapes[i]);
-            actual[i] = Nd4j.create(DataType.FLOAT, outShapes[i]);
+            // NaN, so that an output the kernel does not write shows
+            actual[i] = Nd4j.create(DataType.FLOAT, outShapes[i]).assign(Float.NaN);
         }
         DynamicCustomOp.DynamicCustomOpsBuilder b = DynamicCustomOp.builder(op).addInputs(in).addOutputs(expected);
         if (iArgs != null) {
@@ -166,7 +167,7 @@ class SmallKernelsTest {
             {
                 List<BaseScalarOp> ops = List.of(new ScalarAdd(x, s), new ScalarSubtraction(x, s),
                         new ScalarReverseSubtraction(x, s), new ScalarMultiplication(x, s),
-                        new ScalarReverseDivision(p, s));
+                        new org.nd4j.linalg.api.ops.impl.scalar.ScalarDivision(x, s), new ScalarReverseDivision(p, s));
                 for (BaseScalarOp op : ops) {
                     INDArray in = op.x();
                     INDArray expected = Nd4j.create(DataType.FLOAT, in.shape());
@@ -177,6 +178,18 @@ class SmallKernelsTest {
                     assertNotNull(k, op.opName());
                     k.run(new INDArray[] {in});
                     assertBits(expected, actual, op.opName() + " " + s);
+                    // the scalar as the op's second input, as a plan passes a computed one: read on every call
+                    INDArray fed = Nd4j.scalar(DataType.FLOAT, (float) s);
+                    INDArray twice = Nd4j.create(DataType.FLOAT, in.shape());
+                    Replacements.Kernel kf = kernel(op, op.opName(), new INDArray[] {in, fed},
+                            new INDArray[] {twice}, false);
+                    kf.run(new INDArray[] {in, fed});
+                    assertBits(expected, twice, op.opName() + " with the scalar " + s + " fed");
+                    fed.assign(-0.75f);
+                    op.setScalar(Nd4j.scalar(DataType.FLOAT, -0.75f));
+                    Nd4j.getExecutioner().exec(op);
+                    kf.run(new INDArray[] {in, fed});
+                    assertBits(expected, twice, op.opName() + " with the fed scalar changed to -0.75");
                     op.setScalar(Nd4j.scalar(DataType.DOUBLE, s));
                     assertNull(kernel(op, op.opName(), new INDArray[] {in}, new INDArray[] {actual}, false),
                             "a double scalar, which libnd4j refuses for float arrays");
@@ -210,6 +223,8 @@ class SmallKernelsTest {
         assertBits(r[0][0], r[1][0], "transpose");
         r = both("permute", new INDArray[] {x}, new long[][] {{9, 5}}, new long[] {1, 0}, false);
         assertBits(r[0][0], r[1][0], "permute (1, 0)");
+        r = both("permute", new INDArray[] {x}, new long[][] {{5, 9}}, new long[] {0, 1}, false);
+        assertBits(r[0][0], r[1][0], "permute (0, 1)");
         r = both("reshape", new INDArray[] {x}, new long[][] {{3, 15}}, new long[] {-'c', 3, 15}, false);
         assertBits(r[0][0], r[1][0], "reshape");
         assertNull(kernel(DynamicCustomOp.builder("reshape").addIntegerArguments(-'f', 3, 15).build(), "reshape",
@@ -232,6 +247,15 @@ class SmallKernelsTest {
             INDArray[][] r = both(op, new INDArray[] {x, y, dz}, new long[][] {{4, 8}, {4, 8}}, null, false);
             assertBits(r[0][0], r[1][0], op + " dx");
             assertBits(r[0][1], r[1][1], op + " dy");
+            // with one gradient unread, the other alone, the unread one not written
+            for (int read = 0; read < 2; read++) {
+                INDArray[] out = {x.like().assign(Float.NaN), y.like().assign(Float.NaN)};
+                boolean[] unread = {read == 1, read == 0};
+                SmallKernels.of(dummy(op), op, new INDArray[] {x, y, dz}, out, unread, false)
+                        .run(new INDArray[] {x, y, dz});
+                assertBits(r[0][read], out[read], op + " gradient " + read + " alone");
+                assertTrue(out[1 - read].isNaN().all(), op + ": the unread gradient is not written");
+            }
         }
     }
 
@@ -356,6 +380,8 @@ class SmallKernelsTest {
         assertNull(kernel(legacy, "reduce_sum", new INDArray[] {x}, new INDArray[] {out}, false), "sums: own only");
         kernel(legacy, "reduce_sum", new INDArray[] {x}, new INDArray[] {out}, true).run(new INDArray[] {x});
         assertEquals((float) s, out.getFloat(0), 0f, "the legacy sum, in float64 rounded once");
+        assertEquals(x.sumNumber().doubleValue(), out.getDouble(0), 1e-6 * x.amaxNumber().doubleValue() * x.length(),
+                "within float rounding of libnd4j's sum");
         INDArray custom = Nd4j.scalar(DataType.FLOAT, 0f);
         DynamicCustomOp sum = DynamicCustomOp.builder("reduce_sum").build();
         kernel(sum, "reduce_sum", new INDArray[] {x}, new INDArray[] {custom}, true).run(new INDArray[] {x});
@@ -366,8 +392,13 @@ class SmallKernelsTest {
             INDArray z = p.like();
             assertNull(kernel(pow, "pow", new INDArray[] {p}, new INDArray[] {z}, false), "pow: own only");
             kernel(pow, "pow", new INDArray[] {p}, new INDArray[] {z}, true).run(new INDArray[] {p});
+            INDArray libnd4j = p.like();
+            Nd4j.getExecutioner().exec(new Pow(p, libnd4j, e));
             for (long i = 0; i < p.length(); i++) {
-                assertEquals((float) Math.pow(p.getDouble(i), e), z.getFloat(i), 0f, "pow " + e);
+                double exact = Math.pow(p.getDouble(i), e);
+                assertEquals(exact, z.getDouble(i), Math.ulp((float) exact), "pow " + e + " against float64");
+                assertEquals(libnd4j.getDouble(i), z.getDouble(i), 2 * Math.ulp((float) exact),
+                        "pow " + e + " against libnd4j's");
             }
         }
     }
@@ -379,13 +410,17 @@ class SmallKernelsTest {
      */
     @Test
     void matrixProductsAndTheirGradientsAgainstFloat64() {
-        int m = 3;
-        int k = 7;
-        int n = 5;
+        // a matrix product, and spectral normalization's row vector times a matrix
+        for (int m : new int[] {3, 1}) {
+            products(m, 7, 5);
+        }
+    }
+
+    private void products(int m, int k, int n) {
         for (int tx = 0; tx < 2; tx++) {
             for (int ty = 0; ty < 2; ty++) {
                 for (int tz = 0; tz < 2; tz++) {
-                    String what = "transposes " + tx + ty + tz;
+                    String what = "[" + m + ", " + k + "] x [" + k + ", " + n + "], transposes " + tx + ty + tz;
                     INDArray x = values(tx == 1 ? new long[] {k, m} : new long[] {m, k});
                     INDArray y = values(ty == 1 ? new long[] {n, k} : new long[] {k, n});
                     INDArray ox = tx == 1 ? x.transpose() : x;
@@ -413,12 +448,39 @@ class SmallKernelsTest {
                         }
                         if (!unread[1]) {
                             assertClose(dy, out[1], "matmul_bp dy, " + what);
+                        } else {
+                            assertTrue(Float.isNaN(out[1].getFloat(0)), "an unread gradient is not written");
                         }
                     }
                 }
             }
         }
+    }
+
+    /**
+     * A product's kernel fed a view at an offset and F-order operands after its first call (its right operand is read
+     * row by row), and product kernels refused without own arithmetic or with alpha.
+     */
+    @Test
+    void matrixProductsRebindTheirOperandsAndRefuseWhatTheyDoNotCompute() {
         DynamicCustomOp matmul = DynamicCustomOp.builder("matmul").build();
+        INDArray x = values(3, 4);
+        INDArray y = values(4, 2);
+        INDArray z = Nd4j.create(DataType.FLOAT, 3, 2);
+        Replacements.Kernel k = kernel(matmul, "matmul", new INDArray[] {x, y}, new INDArray[] {z}, true);
+        k.run(new INDArray[] {x, y});
+        assertClose(product(x, y), z, "first call");
+        INDArray rows = values(7, 2);
+        INDArray view = rows.get(org.nd4j.linalg.indexing.NDArrayIndex.interval(3, 7),
+                org.nd4j.linalg.indexing.NDArrayIndex.all());
+        k.run(new INDArray[] {x, view});
+        assertClose(product(x, view), z, "a right operand viewed at an offset");
+        INDArray fx = x.dup('f');
+        INDArray fy = values(4, 2).dup('f');
+        k.run(new INDArray[] {fx, fy});
+        assertClose(product(fx, fy), z, "F-order operands");
+        k.run(new INDArray[] {x, y});
+        assertClose(product(x, y), z, "the first operands again");
         INDArray a = values(3, 4);
         INDArray b = values(4, 2);
         assertNull(kernel(matmul, "matmul", new INDArray[] {a, b}, new INDArray[] {Nd4j.create(DataType.FLOAT, 3, 2)},

@@ -31,11 +31,13 @@ import org.nd4j.linalg.api.ndarray.INDArray;
 class GraphPlanArchitecturesTest {
 
     private final boolean ownArithmetic = GraphPlan.ownArithmetic(false);
+    private final boolean smallKernels = GraphPlan.smallKernels(true);
 
     @AfterEach
     void planOn() {
         GraphPlan.enable(true);
         GraphPlan.ownArithmetic(ownArithmetic);
+        GraphPlan.smallKernels(smallKernels);
     }
 
     @ParameterizedTest(name = "{0} {1}")
@@ -103,7 +105,7 @@ class GraphPlanArchitecturesTest {
      * gradients of per-channel operands: {@code Broadcasts}; the 3x3 first layer of SAGAN's, BigGAN's and StyleGAN's D
      * on the 1-channel test images in Java: {@code PatchConv}; the small arrays' sums and matrix products in Java:
      * {@code SmallKernels}), the same training as through SameDiff to float rounding: the first iteration's losses
-     * within 1e-5 of SameDiff's, relative, the next two's within 1e-3 ({@link #LATER_ITERATIONS}): a check on the real
+     * within 1e-5 of SameDiff's, relative, the next two's within 1e-4 (StyleGAN's 1e-3: {@link #ADAM_NOISE}): a check on the real
      * networks that the kernels are wired in where they belong (a sum over the wrong axes moves batch norm's losses by
      * whole percents from the first step; {@code BroadcastsTest}, {@code PatchConvTest} and {@code SmallKernelsTest}
      * check the kernels themselves). DCGAN at batch 32, so that its batch norms' tensors are large enough to be summed
@@ -125,7 +127,7 @@ class GraphPlanArchitecturesTest {
         try {
             for (int it = 0; it < 3; it++) {
                 long iteration = it;
-                double bound = it == 0 ? FIRST_ITERATION : LATER_ITERATIONS;
+                double bound = it == 0 ? FIRST_ITERATION : preset.startsWith("stylegan") ? ADAM_NOISE : LATER_ITERATIONS;
                 worst = Math.max(worst, closeLosses(planned, reference, "D step of iteration " + it,
                         m -> m.discriminatorStep(iteration, 0), bound));
                 worst = Math.max(worst, closeLosses(planned, reference, "G step of iteration " + it,
@@ -155,14 +157,16 @@ class GraphPlanArchitecturesTest {
 
     /**
      * Relative bounds on the losses' differences: the first iteration's losses differ by float rounding alone (at
-     * most 3e-7 measured); later ones also by Adam's normalization, which moves a parameter by about its learning rate
-     * whatever the size of its gradient, so that a gradient element whose float sum cancels to rounding noise moves
-     * by plus or minus the learning rate in either execution (StyleGAN with R1 every step, with the small arrays' matrix
-     * products in Java: 2.9e-5 after G's first update, 2.5e-4 after D's second). A kernel wired in where it does not
-     * belong moves the first iteration's losses by whole percents.
+     * most 3e-7 measured), later ones by its effects (at most 1.6e-6 measured on DCGAN, SAGAN and BigGAN). StyleGAN's
+     * later ones also by Adam's normalization, which moves a parameter by about its learning rate whatever the size of
+     * its gradient, so that a gradient element whose float sum cancels to rounding noise moves by plus or minus the
+     * learning rate in either execution (with R1 every step and the small arrays' matrix products in Java: 2.9e-5 after
+     * G's first update, 2.5e-4 after D's second; its mapping network's products cancel). A kernel wired in where it
+     * does not belong moves the first iteration's losses by whole percents.
      */
     private static final double FIRST_ITERATION = 1e-5;
-    private static final double LATER_ITERATIONS = 1e-3;
+    private static final double LATER_ITERATIONS = 1e-4;
+    private static final double ADAM_NOISE = 1e-3;
 
     /** Runs a step on both models; asserts the losses agree to {@code bound}, relative; returns the largest difference. */
     private static double closeLosses(GanModel planned, GanModel reference, String what,
