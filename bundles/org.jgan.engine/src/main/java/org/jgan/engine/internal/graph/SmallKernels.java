@@ -2,6 +2,7 @@ package org.jgan.engine.internal.graph;
 
 import java.nio.FloatBuffer;
 import java.util.Arrays;
+import java.util.stream.LongStream;
 import org.nd4j.autodiff.functions.DifferentialFunction;
 import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
@@ -13,8 +14,8 @@ import org.nd4j.linalg.api.ops.DynamicCustomOp;
  * Java kernels for ops whose arrays all have at most {@link #MAX} elements: spectral normalization's power
  * iteration and the gradient through sigma ({@code [1, rows]} vectors, a weight seen as a matrix and its transpose,
  * norms), per-sample and per-channel factors, a loss's scalars. Such an op does almost no arithmetic, and a libnd4j
- * 1.0.0-M2.1 call costs 10 to 80 microseconds inside a training graph (a hot loop of one op measures 2.5 to 16:
- * inside the graph each call goes through libnd4j's dispatch and shape code anew, between other ops). BigGAN's
+ * 1.0.0-M2.1 call costs 20 to 46 microseconds on average inside a training graph (a hot loop of one op measures 2.5
+ * to 16: inside the graph each call goes through libnd4j's dispatch and shape code anew, between other ops). BigGAN's
  * iteration ran 4,650 such calls, 117 ms of 635 on a 2-core AMD EPYC with AVX2; SAGAN's and StyleGAN's their share
  * too. Here a call copies its inputs from their buffers (bound once per input array), computes in Java and writes
  * the outputs that are read.
@@ -73,7 +74,8 @@ final class SmallKernels {
         if (f instanceof BaseReduceOp r && ("reduce_sum".equals(op) || "reduce_mean".equals(op))) {
             // the legacy sum and mean (SDVariable.sum(), mean(dims)) with their axes in the op (an axes input is an
             // integer array, which small() refuses)
-            return own && out.length == 1 ? reduction(r, "reduce_mean".equals(op), in[0], out[0]) : null;
+            long[] kept = own && out.length == 1 ? kept(r, in[0].shape()) : null;
+            return kept == null ? null : reduction(kept, "reduce_mean".equals(op), in[0], out[0]);
         }
         if (!(f instanceof DynamicCustomOp c)) {
             return "square".equals(op) || "rsqrt".equals(op) ? transform(op, in, out) : null;
@@ -83,7 +85,9 @@ final class SmallKernels {
             case "stop_gradient" -> in.length == 1 && same(in[0], out[0]) ? new Copy(out[0]) : null;
             case "zeroslike" -> in.length == 1 && out.length == 1 ? new Zeros(out[0]) : null;
             case "transpose", "permute" -> transpose(c, in, out);
-            case "reduce_sum" -> own && out.length == 1 && out[0].length() == 1 ? new Sum(in[0], out[0]) : null;
+            case "reduce_sum" -> own && out.length == 1 && out[0].length() == 1
+                    ? reduction(LongStream.generate(() -> 1).limit(in[0].rank()).toArray(), false, in[0], out[0])
+                    : null;
             case "reduce_sum_bp" -> sumBackward(in, out);
             // C order only: libnd4j reads a first integer argument of -'c' or -'f' as the order, others as the
             // shape (-1 to infer a side); any other negative one is left to it
@@ -124,20 +128,26 @@ final class SmallKernels {
             }
         }
 
-        /** Input i's first {@code n} elements into {@code dst}. */
-        final void read(INDArray[] in, int i, float[] dst, int n) {
+        /**
+         * Input i's buffer, positioned at its first element: bound once per array, or, for another layout than the
+         * first call's (plans are chosen by shape), a dense copy's, not bound.
+         */
+        private FloatBuffer buffer(INDArray[] in, int i) {
             INDArray a = in[i];
             if (a != last[i]) {
                 if (!PatchConv.dense(a)) {
-                    // another layout than the first call's (plans are chosen by shape): a dense copy, not bound
-                    FloatBuffer b = PatchConv.readable(a).data().asNioFloat();
-                    b.get(b.position(), dst, 0, n);
-                    return;
+                    return PatchConv.readable(a).data().asNioFloat();
                 }
                 last[i] = a;
                 inputs[i] = a.data().asNioFloat();
             }
-            inputs[i].get(inputs[i].position(), dst, 0, n);
+            return inputs[i];
+        }
+
+        /** Input i's first {@code n} elements into {@code dst}. */
+        final void read(INDArray[] in, int i, float[] dst, int n) {
+            FloatBuffer b = buffer(in, i);
+            b.get(b.position(), dst, 0, n);
         }
 
         /** Input i's first element. */
@@ -152,16 +162,7 @@ final class SmallKernels {
 
         /** Input i, a C-order matrix of {@code rows.length} rows of {@code width}, into {@code rows}. */
         final void readRows(INDArray[] in, int i, float[][] rows, int width) {
-            INDArray a = in[i];
-            FloatBuffer b;
-            if (a == last[i]) {
-                b = inputs[i];
-            } else if (PatchConv.dense(a)) {
-                last[i] = a;
-                b = inputs[i] = a.data().asNioFloat();
-            } else {
-                b = PatchConv.readable(a).data().asNioFloat();
-            }
+            FloatBuffer b = buffer(in, i);
             int at = b.position();
             for (float[] row : rows) {
                 b.get(at, row, 0, width);
@@ -202,25 +203,32 @@ final class SmallKernels {
     }
 
     /**
-     * A legacy sum or mean over the op's axes (all when it has none): each output element's terms in double, in the
-     * input's order, rounded once.
+     * The shape a legacy reduction over the op's axes keeps (1 along the reduced axes; all when it has none or
+     * ND4J's Integer.MAX_VALUE for all of them), or null for an axis out of range.
      */
-    private static Replacements.Kernel reduction(BaseReduceOp f, boolean mean, INDArray x, INDArray z) {
-        long[] shape = x.shape();
+    private static long[] kept(BaseReduceOp f, long[] shape) {
         long[] kept = shape.clone();
         INDArray d = f.dimensions();
-        // no axes, or ND4J's Integer.MAX_VALUE for all of them: a full reduction
         if (d == null || d.isEmpty() || Arrays.stream(d.toLongVector()).anyMatch(a -> a == Integer.MAX_VALUE)) {
             Arrays.fill(kept, 1);
-        } else {
-            for (long axis : d.toLongVector()) {
-                long a = axis < 0 ? axis + shape.length : axis;
-                if (a < 0 || a >= shape.length) {
-                    return null;
-                }
-                kept[(int) a] = 1;
-            }
+            return kept;
         }
+        for (long axis : d.toLongVector()) {
+            long a = axis < 0 ? axis + shape.length : axis;
+            if (a < 0 || a >= shape.length) {
+                return null;
+            }
+            kept[(int) a] = 1;
+        }
+        return kept;
+    }
+
+    /**
+     * A sum or mean of x over the axes where {@code kept} has 1 into z (z has kept's length): each output element's
+     * terms in double, in the input's order, rounded once.
+     */
+    private static Replacements.Kernel reduction(long[] kept, boolean mean, INDArray x, INDArray z) {
+        long[] shape = x.shape();
         long n = 1;
         for (long k : kept) {
             n *= k;
@@ -596,28 +604,6 @@ final class SmallKernels {
                 write(0, x, x.length);
             }
         };
-    }
-
-    /** {@code reduce_sum} of all elements, in double, rounded once. */
-    private static final class Sum extends Small {
-        private final float[] x;
-        private final float[] z = new float[1];
-
-        Sum(INDArray a, INDArray out) {
-            super(1, out);
-            x = new float[(int) a.length()];
-        }
-
-        @Override
-        public void run(INDArray[] in) {
-            read(in, 0, x, x.length);
-            double s = 0;
-            for (float v : x) {
-                s += v;
-            }
-            z[0] = (float) s;
-            write(0, z, 1);
-        }
     }
 
     /** A 2-d {@code transpose} or {@code permute} with permutation (1, 0) (or none, which reverses the axes). */
