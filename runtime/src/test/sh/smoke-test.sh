@@ -40,7 +40,9 @@ check unknown-command 1 "gan:nosuch" "$jgan" exec 'gan:nosuch'
 check invalid-setting 2 "option 'lrG' has value '-1'" "$jgan" run default name=bad lrG=-1
 check unknown-loss 2 "unknown loss 'no-such-loss'" "$jgan" run default name=bad2 loss=no-such-loss
 # a second run started at the same moment from the same folder (each JVM has its own Felix cache)
-"$jgan" run default name=twin iterations=40 sampleInterval=0 progressInterval=1 > twin.out 2>&1 &
+# (with an allocator setting of its own, which the script must pass on instead of its own two)
+MALLOC_TRIM_THRESHOLD_=134217728 "$jgan" run default name=twin iterations=40 sampleInterval=0 progressInterval=1 \
+    > twin.out 2>&1 &
 twin=$!
 check train 0 "run smoke COMPLETED it 40/40" "$jgan" run default name=smoke iterations=40 sampleInterval=20 \
     progressInterval=1 checkpointInterval=20
@@ -49,8 +51,19 @@ if grep -q $'\033' train.out || ! grep -q "\[smoke\] RUNNING   it" train.out; th
     echo "smoke: plain-output: escape sequences in, or progress lines missing from, $work/train.out" >&2
     failures=$((failures + 1))
 fi
+# the script's allocator settings reached the JVM, which records them (docs/architectures.md, "Page faults")
+if ! grep -q '"malloc": "MALLOC_MMAP_THRESHOLD_=33554432 MALLOC_TRIM_THRESHOLD_=268435456"' runs/smoke/config.json; then
+    echo "smoke: malloc: runs/smoke/config.json lacks runtime/jgan's allocator settings: $(grep '"malloc"' \
+        runs/smoke/config.json || echo 'no "malloc" entry')" >&2
+    failures=$((failures + 1))
+fi
 twin_status=0
 wait "$twin" || twin_status=$?
+if ! grep -q '"malloc": "MALLOC_TRIM_THRESHOLD_=134217728"' runs/twin/config.json 2>/dev/null; then
+    echo "smoke: malloc: runs/twin/config.json lacks the caller's own setting alone: $(grep '"malloc"' \
+        runs/twin/config.json 2>/dev/null || echo 'no "malloc" entry')" >&2
+    failures=$((failures + 1))
+fi
 if [ "$twin_status" -eq 0 ] && grep -q '"state": "COMPLETED"' runs/twin/status.json 2>/dev/null; then
     echo "smoke: concurrent: ok"
 else

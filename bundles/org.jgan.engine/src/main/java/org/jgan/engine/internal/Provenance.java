@@ -11,7 +11,8 @@ import org.osgi.framework.BundleContext;
 
 /**
  * What a run records next to its configuration in config.json: the numerics backend, the versions of the bundles
- * it uses (its components' and the core's), which bundle each component came from, Java and the framework.
+ * it uses (its components' and the core's), which bundle each component came from, Java, the framework and glibc's
+ * allocator settings (which change a run's speed, not its numbers).
  */
 final class Provenance {
 
@@ -40,6 +41,24 @@ final class Provenance {
         out.put("components", components);
         out.put("java", System.getProperty("java.version"));
         out.put("framework", context.getBundle(0).getSymbolicName() + " " + context.getBundle(0).getVersion());
+        out.put("malloc", malloc(System.getenv()));
         return out;
+    }
+
+    /**
+     * glibc's allocator settings in {@code env}, as {@code NAME=value} words, or {@code "glibc defaults"}: runtime/jgan
+     * sets {@code MALLOC_MMAP_THRESHOLD_} and {@code MALLOC_TRIM_THRESHOLD_} unless the caller set them (at glibc's
+     * defaults libnd4j's per-call buffers are page-faulted anew on every convolution).
+     */
+    static String malloc(Map<String, String> env) {
+        StringBuilder b = new StringBuilder();
+        for (String name : new String[] {"MALLOC_MMAP_THRESHOLD_", "MALLOC_TRIM_THRESHOLD_", "MALLOC_TOP_PAD_",
+                "MALLOC_ARENA_MAX", "GLIBC_TUNABLES"}) {
+            String value = env.get(name);
+            if (value != null) {
+                b.append(b.length() == 0 ? "" : " ").append(name).append('=').append(value);
+            }
+        }
+        return b.length() == 0 ? "glibc defaults" : b.toString();
     }
 }

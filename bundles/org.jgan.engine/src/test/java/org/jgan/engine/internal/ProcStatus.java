@@ -4,7 +4,7 @@ import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 
-/** This process's /proc/self/status, for the benchmarks' memory figures. */
+/** This process's /proc/self/status and allocator settings, for the benchmarks' memory figures. */
 public final class ProcStatus {
 
     private ProcStatus() {
@@ -22,5 +22,10 @@ public final class ProcStatus {
             return -1;
         }
         return -1;
+    }
+
+    /** glibc's allocator settings this process started with, as config.json records them. */
+    public static String malloc() {
+        return Provenance.malloc(System.getenv());
     }
 }

@@ -209,13 +209,14 @@ class ArchitectureSpeedBenchmark {
         System.out.printf(Locale.ROOT, "jgan %s 1x32x32 batch 32 (G %d, D %d parameters), loss %s, regularizers '%s', "
                 + "%d D step(s), native build linux-x86_64%s, %d threads: median %.1f ms/iteration (mean %.1f, p90 %.1f "
                 + "= %.2fx the median, min %.1f, max %.1f, %d measured; D step %.1f, G step %.1f); peak resident %d MB, "
-                + "of which Java heap at most %d MB%n",
+                + "of which Java heap at most %d MB; malloc: %s%n",
                 architecture, m.parameterCount(Side.GENERATOR), m.parameterCount(Side.DISCRIMINATOR),
                 spec.loss().name(), spec.settings().regularizers(), dSteps,
                 System.getProperty("org.bytedeco.javacpp.platform.extension", ""),
                 Runtime.getRuntime().availableProcessors(), median, mean, p90, p90 / median, times.get(0),
                 times.get(times.size() - 1), times.size(), dTimes.get(dTimes.size() / 2),
-                gTimes.get(gTimes.size() / 2), ProcStatus.kilobytes("VmHWM") >> 10, heapPeak >> 20);
+                gTimes.get(gTimes.size() / 2), ProcStatus.kilobytes("VmHWM") >> 10, heapPeak >> 20,
+                ProcStatus.malloc());
         if (profileTop > 0) {
             System.out.print(profile.report(measured, profileTop));
         }

@@ -129,12 +129,12 @@ class DcganSpeedBenchmark {
         System.out.printf(Locale.ROOT, "jgan dcgan 28x28 batch %s channels %s latent %s%s (G %d, D %d parameters), "
                 + "native build linux-x86_64%s, BLAS %s, %d threads: median %.1f ms/iteration (mean %.1f, p90 %.1f = "
                 + "%.2fx the median, min %.1f, max %.1f, %d measured); peak resident %d MB, of which Java heap at most "
-                + "%d MB; %d garbage collections in the measured iterations, %d ms%n",
+                + "%d MB; %d garbage collections in the measured iterations, %d ms; malloc: %s%n",
                 BATCH, WIDTH, LATENT, REGULARIZERS.isEmpty() ? "" : " regularizers " + REGULARIZERS,
                 m.parameterCount(Side.GENERATOR), m.parameterCount(Side.DISCRIMINATOR), extension, blas,
                 Runtime.getRuntime().availableProcessors(), median, mean, p90, p90 / median, times.get(0),
                 times.get(times.size() - 1), times.size(), ProcStatus.kilobytes("VmHWM") >> 10, heapPeak >> 20,
-                gcs, gcMs);
+                gcs, gcMs, ProcStatus.malloc());
         double peak = sgemmPeak();
         System.out.printf(Locale.ROOT, "sgemm peak through ND4J (n = %d, %d threads): %.1f GFLOP/s%n", SGEMM_N,
                 Runtime.getRuntime().availableProcessors(), peak);

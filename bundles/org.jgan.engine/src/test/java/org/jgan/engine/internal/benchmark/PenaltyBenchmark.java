@@ -9,6 +9,7 @@ import java.util.Locale;
 import java.util.Map;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
+import org.jgan.engine.internal.ProcStatus;
 import org.jgan.engine.internal.TestCatalog;
 import org.jgan.engine.internal.config.RunSpec;
 import org.jgan.engine.internal.model.GanModel;
@@ -91,7 +92,8 @@ class PenaltyBenchmark {
                     blocks.get(e.getKey()).add((System.nanoTime() - t0) / 1e6 / (BLOCK * periods));
                 }
             }
-            System.out.println(title + " (" + ROUNDS + " rounds of " + BLOCK * periods + " iterations)");
+            System.out.println(title + " (" + ROUNDS + " rounds of " + BLOCK * periods + " iterations; malloc: "
+                    + ProcStatus.malloc() + ")");
             double plain = median(blocks.get("none"));
             for (String name : models.keySet()) {
                 double ms = median(blocks.get(name));

@@ -11,7 +11,9 @@ import java.util.concurrent.TimeUnit;
 /**
  * Runs a PyTorch reference script of {@code src/test/python} beside a benchmark, as a PyTorch user on Debian has it
  * ({@code python3-torch} on OpenBLAS, {@code OPENBLAS_NUM_THREADS=1} unless set, so that OpenBLAS's threads do not
- * fight torch's).
+ * fight torch's), and with glibc's allocator at its defaults: the benchmark JVMs run with runtime/jgan's
+ * {@code MALLOC_MMAP_THRESHOLD_} and {@code MALLOC_TRIM_THRESHOLD_}, which the script does not inherit unless
+ * {@code -Djgan.bench.torch.malloc=jgan} (PyTorch gains from them as well: docs/architectures.md).
  */
 final class TorchReference {
 
@@ -24,7 +26,7 @@ final class TorchReference {
         // Debian's python3-torch lives under /usr/bin/python3, which a python3 earlier on the PATH may hide
         String python = null;
         for (String candidate : List.of("/usr/bin/python3", "python3")) {
-            if (python == null && Files.exists(path) && command(candidate, "-c", "import torch") != null) {
+            if (python == null && Files.exists(path) && command(false, candidate, "-c", "import torch") != null) {
                 python = candidate;
             }
         }
@@ -35,7 +37,11 @@ final class TorchReference {
         }
         List<String> command = new ArrayList<>(List.of(python, path.toString()));
         command.addAll(List.of(args));
-        String out = command(command.toArray(new String[0]));
+        boolean jganMalloc = "jgan".equals(System.getProperty("jgan.bench.torch.malloc"));
+        System.out.println("pytorch reference: " + script + " with glibc's allocator "
+                + (jganMalloc ? "as runtime/jgan sets it"
+                        : "at its defaults (-Djgan.bench.torch.malloc=jgan: as runtime/jgan sets it)"));
+        String out = command(jganMalloc, command.toArray(new String[0]));
         if (out == null) {
             System.out.println("pytorch reference: " + script + " failed");
         }
@@ -43,10 +49,11 @@ final class TorchReference {
     }
 
     /**
-     * Standard output of a command that exited 0 within 10 minutes, else null. The output goes to a file while it
+     * Standard output of a command that exited 0 within 10 minutes, else null; glibc's allocator at its defaults
+     * unless {@code jganMalloc}. The output goes to a file while it
      * runs, so that a command that hangs without closing its output is still ended at the deadline.
      */
-    private static String command(String... command) throws InterruptedException {
+    private static String command(boolean jganMalloc, String... command) throws InterruptedException {
         Process p;
         java.nio.file.Path out;
         try {
@@ -55,6 +62,10 @@ final class TorchReference {
                     .redirectOutput(out.toFile());
             // OpenBLAS's own threads inside torch's would oversubscribe the cores (../shared/NOTES.md)
             b.environment().putIfAbsent("OPENBLAS_NUM_THREADS", "1");
+            if (!jganMalloc) {
+                b.environment().remove("MALLOC_MMAP_THRESHOLD_");
+                b.environment().remove("MALLOC_TRIM_THRESHOLD_");
+            }
             p = b.start();
         } catch (IOException e) {
             return null;
