@@ -14,6 +14,7 @@ import java.util.Locale;
 import java.util.Map;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
+import java.util.stream.Collectors;
 import org.jgan.api.Side;
 import org.jgan.engine.internal.ProcStatus;
 import org.jgan.engine.internal.TestCatalog;
@@ -36,9 +37,13 @@ import org.junit.jupiter.api.Test;
  * demodulation), {@code resnet} (WGAN-GP's ResNet, 5 critic steps); {@code r3gan} (R1 + R2 every step, no PyTorch
  * port yet) only when named); {@code -Djgan.bench.warmup=N} and
  * {@code -Djgan.bench.iterations=N} the warm-up and measured iterations (default 20 and 30; the ResNet's 5 and 10);
- * {@code -Djgan.bench.profile=N} prints the N ops that take the most time; {@code -Djgan.bench.torch=false} skips
+ * {@code -Djgan.bench.profile=N} prints the N ops that take the most time; {@code -Djgan.bench.times=true} the
+ * measured iterations' times in order; {@code -Djgan.bench.torch=false} skips
  * PyTorch; {@code -Djgan.bench.jvmArgs="..."} adds options to each architecture's JVM ({@code {architecture}} in
- * them replaced by its name, e.g. {@code -XX:StartFlightRecording=filename=/tmp/{architecture}.jfr}). Prints figures; asserts nothing about time.
+ * them replaced by its name, e.g. {@code -XX:StartFlightRecording=filename=/tmp/{architecture}.jfr});
+ * {@code -Djgan.bench.rounds=R} runs jgan's JVM and the PyTorch port R times alternating for each architecture and
+ * prints the median of the rounds' ratios with the rounds' own (this machine's speed drifts by 10-40% within
+ * minutes). Prints figures; asserts nothing about time.
  * <pre>
  * mvn -B -pl bundles/org.jgan.engine -Pbenchmark test -Dtest=ArchitectureSpeedBenchmark \
  *     -Dsurefire.failIfNoSpecifiedTests=false -Dorg.bytedeco.javacpp.platform.extension=-onednn-avx512
@@ -98,60 +103,87 @@ class ArchitectureSpeedBenchmark {
 
     @Test
     void millisecondsPerIterationAndPeakMemory() throws Exception {
-        String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
+        int rounds = Integer.getInteger("jgan.bench.rounds", 1);
+        boolean torch = Boolean.parseBoolean(System.getProperty("jgan.bench.torch", "true"));
         List<String> ratios = new ArrayList<>();
         for (String name : System.getProperty("jgan.bench.architectures",
                 "dcgan,sagan,biggan,stylegan,stylegan2,resnet").split(",")) {
             String architecture = name.trim();
-            List<String> command = new ArrayList<>(List.of(java, "-cp", System.getProperty("java.class.path")));
-            for (String p : List.of("org.bytedeco.javacpp.platform.extension", "org.bytedeco.javacpp.cachedir",
-                    "jgan.bench.warmup", "jgan.bench.iterations", "jgan.bench.profile", "jgan.graph.executor")) {
-                if (System.getProperty(p) != null) {
-                    command.add("-D" + p + "=" + System.getProperty(p));
+            List<Double> rs = new ArrayList<>();
+            for (int round = 0; round < rounds; round++) {
+                if (rounds > 1) {
+                    System.out.println(architecture + ", round " + (round + 1) + " of " + rounds + ":");
+                }
+                Double jgan = jgan(architecture);
+                Double reference = jgan == null || !torch ? null : pytorch(architecture);
+                if (reference != null) {
+                    rs.add(jgan / reference);
                 }
             }
-            String jvmArgs = System.getProperty("jgan.bench.jvmArgs", "").trim();
-            if (!jvmArgs.isEmpty()) {
-                command.addAll(List.of(jvmArgs.replace("{architecture}", architecture).split("\\s+")));
-            }
-            command.addAll(List.of(Main.class.getName(), architecture));
-            Process process = new ProcessBuilder(command).redirectErrorStream(true).start();
-            Double jgan = null;
-            boolean report = false;
-            String[] lines = new String(process.getInputStream().readAllBytes()).split("\n");
-            for (String line : lines) {
-                report |= line.startsWith("jgan ");
-                if (report) {
-                    System.out.println(line);
-                }
-                if (line.startsWith("jgan " + architecture + " ")) {
-                    jgan = median(line);
-                }
-            }
-            int status = process.waitFor();
-            if (jgan == null) {
-                System.out.println("jgan " + architecture + ": no figures (exit status " + status + "); its last lines:");
-                for (int i = Math.max(0, lines.length - 15); i < lines.length; i++) {
-                    System.out.println("  " + lines[i]);
-                }
-            }
-            if (jgan == null || !Boolean.parseBoolean(System.getProperty("jgan.bench.torch", "true"))) {
-                continue;
-            }
-            List<String> script = torchScript(architecture);
-            List<String> args = new ArrayList<>(List.of(String.valueOf(warmup(architecture)),
-                    String.valueOf(measured(architecture)), String.valueOf(Runtime.getRuntime().availableProcessors())));
-            args.addAll(script.subList(1, script.size()));
-            String out = TorchReference.run(script.get(0), args.toArray(new String[0]));
-            Double torch = out == null ? null : median(out);
-            if (torch != null) {
-                System.out.println(out.trim());
-                ratios.add(String.format(Locale.ROOT, "%s %.2fx", architecture, jgan / torch));
+            if (!rs.isEmpty()) {
+                List<Double> sorted = rs.stream().sorted().toList();
+                ratios.add(String.format(Locale.ROOT, "%s %.2fx", architecture, sorted.get(sorted.size() / 2))
+                        + (rs.size() > 1 ? rs.stream().map(r -> String.format(Locale.ROOT, "%.2f", r))
+                                .collect(Collectors.joining(", ", " (rounds ", ")")) : ""));
             }
         }
         if (!ratios.isEmpty()) {
-            System.out.println("jgan / pytorch, median time per iteration: " + String.join(", ", ratios));
+            System.out.println("jgan / pytorch, median time per iteration" + (rounds > 1 ? ", median of the rounds' ratios"
+                    : "") + ": " + String.join(", ", ratios));
         }
+    }
+
+    /** Runs one architecture's measurement in a JVM of its own, prints its figures; its median, or null. */
+    private static Double jgan(String architecture) throws IOException, InterruptedException {
+        String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
+        List<String> command = new ArrayList<>(List.of(java, "-cp", System.getProperty("java.class.path")));
+        for (String p : List.of("org.bytedeco.javacpp.platform.extension", "org.bytedeco.javacpp.cachedir",
+                "jgan.bench.warmup", "jgan.bench.iterations", "jgan.bench.profile", "jgan.graph.executor",
+                "jgan.bench.times")) {
+            if (System.getProperty(p) != null) {
+                command.add("-D" + p + "=" + System.getProperty(p));
+            }
+        }
+        String jvmArgs = System.getProperty("jgan.bench.jvmArgs", "").trim();
+        if (!jvmArgs.isEmpty()) {
+            command.addAll(List.of(jvmArgs.replace("{architecture}", architecture).split("\\s+")));
+        }
+        command.addAll(List.of(Main.class.getName(), architecture));
+        Process process = new ProcessBuilder(command).redirectErrorStream(true).start();
+        Double jgan = null;
+        boolean report = false;
+        String[] lines = new String(process.getInputStream().readAllBytes()).split("\n");
+        for (String line : lines) {
+            report |= line.startsWith("jgan ");
+            if (report) {
+                System.out.println(line);
+            }
+            if (line.startsWith("jgan " + architecture + " ")) {
+                jgan = median(line);
+            }
+        }
+        int status = process.waitFor();
+        if (jgan == null) {
+            System.out.println("jgan " + architecture + ": no figures (exit status " + status + "); its last lines:");
+            for (int i = Math.max(0, lines.length - 15); i < lines.length; i++) {
+                System.out.println("  " + lines[i]);
+            }
+        }
+        return jgan;
+    }
+
+    /** Runs the architecture's PyTorch port, prints its figures; its median, or null. */
+    private static Double pytorch(String architecture) throws InterruptedException {
+        List<String> script = torchScript(architecture);
+        List<String> args = new ArrayList<>(List.of(String.valueOf(warmup(architecture)),
+                String.valueOf(measured(architecture)), String.valueOf(Runtime.getRuntime().availableProcessors())));
+        args.addAll(script.subList(1, script.size()));
+        String out = TorchReference.run(script.get(0), args.toArray(new String[0]));
+        Double torch = out == null ? null : median(out);
+        if (torch != null) {
+            System.out.println(out.trim());
+        }
+        return torch;
     }
 
     private static Double median(String line) {
@@ -195,6 +227,10 @@ class ArchitectureSpeedBenchmark {
             }
         }
         double mean = times.stream().mapToDouble(Double::doubleValue).average().orElse(Double.NaN);
+        if (Boolean.getBoolean("jgan.bench.times")) {
+            System.out.println("jgan " + architecture + " iterations in order, ms: " + times.stream()
+                    .map(t -> String.format(Locale.ROOT, "%.0f", t)).collect(Collectors.joining(" ")));
+        }
         Collections.sort(times);
         Collections.sort(dTimes);
         Collections.sort(gTimes);
