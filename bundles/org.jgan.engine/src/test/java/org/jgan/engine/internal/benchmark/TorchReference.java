@@ -50,8 +50,8 @@ final class TorchReference {
 
     /**
      * Standard output of a command that exited 0 within 10 minutes, else null; glibc's allocator at its defaults
-     * unless {@code jganMalloc}. The output goes to a file while it
-     * runs, so that a command that hangs without closing its output is still ended at the deadline.
+     * unless {@code jganMalloc}. The output goes to a file while it runs, so that a command that hangs without
+     * closing its output is still ended at the deadline.
      */
     private static String command(boolean jganMalloc, String... command) throws InterruptedException {
         Process p;
