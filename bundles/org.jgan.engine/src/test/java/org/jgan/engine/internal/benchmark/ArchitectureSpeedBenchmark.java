@@ -158,8 +158,9 @@ class ArchitectureSpeedBenchmark {
             if (report) {
                 System.out.println(line);
             }
-            if (line.startsWith("jgan " + architecture + " ")) {
-                jgan = median(line);
+            Double median = line.startsWith("jgan " + architecture + " ") ? median(line) : null;
+            if (median != null) {  // the figures' line, not the iterations' (-Djgan.bench.times)
+                jgan = median;
             }
         }
         int status = process.waitFor();
