@@ -9,6 +9,8 @@ rm -rf "$work"
 mkdir -p "$work"
 cd "$work"
 export OMP_NUM_THREADS=${OMP_NUM_THREADS:-1}
+# the allocator settings runtime/jgan gives a JVM when its caller gives none (checked below)
+unset MALLOC_MMAP_THRESHOLD_ MALLOC_TRIM_THRESHOLD_ GLIBC_TUNABLES
 # no dashboard but where a check asks for one (runs started side by side would each take a port)
 export JGAN_HTTP_PORT=off
 # each process's Felix cache goes under TMPDIR (see runtime/jgan); a private one lets the checks below measure them
