@@ -10,6 +10,8 @@ import torch.nn.functional as F
 from torch import nn
 from torch.nn.utils.parametrizations import spectral_norm
 
+from bench_gate import gate  # noqa: F401 (the ports import it from here)
+
 
 def arguments(defaults=(20, 30, 2)):
     """(warmup, measured, threads, the other arguments): the leading numbers, defaults for those left out."""

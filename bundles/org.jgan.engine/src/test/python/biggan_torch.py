@@ -74,7 +74,7 @@ import torch.nn.functional as F
 from torch.nn.utils import parametrize
 from torch.nn.utils.parametrizations import spectral_norm
 
-from bench_common import arguments, figures, parameters, process, residual_blocks, spectral_conv, spectral_linear, up2
+from bench_common import arguments, figures, gate, parameters, process, residual_blocks, spectral_conv, spectral_linear, up2
 
 warmup, measured, threads, _ = arguments()
 torch.set_num_threads(threads)
@@ -176,6 +176,7 @@ def orthogonal():
 times = []
 g_steps = 0
 for it in range(warmup + measured):
+    gate(it, warmup)
     t0 = time.perf_counter()
     for k in range(d_steps):
         y = torch.randint(classes, (batch,))

@@ -17,7 +17,7 @@ import time
 import torch
 from torch import nn
 
-from bench_common import arguments, figures, parameters, process
+from bench_common import arguments, figures, gate, parameters, process
 
 warmup, measured, threads, words = arguments()
 reuse = "reuse" in words
@@ -48,6 +48,7 @@ real = torch.rand(batch, 1, size, size) * 2 - 1
 
 times = []
 for it in range(warmup + measured):
+    gate(it, warmup)
     t0 = time.perf_counter()
     if reuse:
         fake = G(torch.randn(batch, latent))

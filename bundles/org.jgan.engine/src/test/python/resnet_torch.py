@@ -44,7 +44,7 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
-from bench_common import arguments, figures, parameters, process, residual_blocks
+from bench_common import arguments, figures, gate, parameters, process, residual_blocks
 
 warmup, measured, threads, _ = arguments()
 torch.set_num_threads(threads)
@@ -110,6 +110,7 @@ real = torch.rand(batch, image_channels, size, size) * 2 - 1
 
 times, d_times, g_times = [], [], []
 for it in range(warmup + measured):
+    gate(it, warmup)
     t0 = time.perf_counter()
     for k in range(d_steps):
         with torch.no_grad():

@@ -59,7 +59,7 @@ from torch import nn
 import torch.nn.functional as F
 from torch.nn.utils import parametrize
 
-from bench_common import arguments, figures, parameters, process, residual_blocks, spectral_conv, spectral_linear
+from bench_common import arguments, figures, gate, parameters, process, residual_blocks, spectral_conv, spectral_linear
 
 warmup, measured, threads, _ = arguments()
 torch.set_num_threads(threads)
@@ -138,6 +138,7 @@ real = torch.rand(batch, channels, size, size) * 2 - 1
 
 times = []
 for it in range(warmup + measured):
+    gate(it, warmup)
     t0 = time.perf_counter()
     for k in range(d_steps):
         with parametrize.cached():  # each normalized weight once per step, as jgan's graphs do

@@ -63,7 +63,7 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
-from bench_common import arguments, figures, parameters, process
+from bench_common import arguments, figures, gate, parameters, process
 
 warmup, measured, threads, words = arguments()
 demodulate = "demodulation" in words
@@ -273,6 +273,7 @@ d_steps = g_steps = 0
 
 times, d_times, g_times, r1_measured = [], [], [], 0
 for it in range(warmup + measured):
+    gate(it, warmup)
     t0 = time.perf_counter()
     # D step
     r1 = d_steps % r1_every == 0

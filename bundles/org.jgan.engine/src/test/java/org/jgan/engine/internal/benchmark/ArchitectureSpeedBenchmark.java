@@ -36,14 +36,18 @@ import org.junit.jupiter.api.Test;
  * baseline), {@code sagan}, {@code biggan}, {@code stylegan}, {@code stylegan2} (StyleGAN with weight
  * demodulation), {@code resnet} (WGAN-GP's ResNet, 5 critic steps); {@code r3gan} (R1 + R2 every step, no PyTorch
  * port yet) only when named); {@code -Djgan.bench.warmup=N} and
- * {@code -Djgan.bench.iterations=N} the warm-up and measured iterations (default 20 and 30; the ResNet's 5 and 10);
+ * {@code -Djgan.bench.iterations=N} the warm-up and measured iterations (default 60 and 30; the ResNet's 5 and 10);
  * {@code -Djgan.bench.profile=N} prints the N ops that take the most time; {@code -Djgan.bench.times=true} the
  * measured iterations' times in order; {@code -Djgan.bench.torch=false} skips
  * PyTorch; {@code -Djgan.bench.jvmArgs="..."} adds options to each architecture's JVM ({@code {architecture}} in
- * them replaced by its name, e.g. {@code -XX:StartFlightRecording=filename=/tmp/{architecture}.jfr});
- * {@code -Djgan.bench.rounds=R} runs jgan's JVM and the PyTorch port R times alternating for each architecture and
- * prints the median of the rounds' ratios with the rounds' own (this machine's speed drifts by 10-40% within
- * minutes). Prints figures; asserts nothing about time.
+ * them replaced by its name, e.g. {@code -XX:StartFlightRecording=filename=/tmp/{architecture}.jfr}).
+ * <p>
+ * jgan's JVM and the PyTorch port run at once: each warms up alone, then they alternate blocks of
+ * {@code -Djgan.bench.block=B} measured iterations (default 5; each waits at a gate while the other runs), so that
+ * the machine's drift (10-40% within minutes on the 2-core machines this project is measured on) falls on both
+ * alike; {@code -Djgan.bench.block=0} runs one after the other.
+ * {@code -Djgan.bench.rounds=R} repeats that R times for each architecture and prints the median of the rounds'
+ * ratios with the rounds' own. Prints figures; asserts nothing about time.
  * <pre>
  * mvn -B -pl bundles/org.jgan.engine -Pbenchmark test -Dtest=ArchitectureSpeedBenchmark \
  *     -Dsurefire.failIfNoSpecifiedTests=false -Dorg.bytedeco.javacpp.platform.extension=-onednn-avx512
@@ -51,6 +55,9 @@ import org.junit.jupiter.api.Test;
  */
 @Tag("benchmark")
 class ArchitectureSpeedBenchmark {
+
+    /** The property that tells a measuring JVM ({@link Main}) to wait at a gate before each block of so many iterations. */
+    private static final String GATE = "jgan.bench.gate";
 
     static Map<String, String> settings(String architecture) {
         Map<String, String> raw = new HashMap<>(switch (architecture) {
@@ -93,8 +100,21 @@ class ArchitectureSpeedBenchmark {
         };
     }
 
+    /**
+     * Warm-up iterations: 60 (the ResNet's 5, of about 17 s each), or {@code -Djgan.bench.warmup=N}. Until about the
+     * 50th iteration HotSpot's C2 compiler is still compiling the engine's Java code and takes one of the two cores
+     * from ND4J's OpenMP threads (as in {@link DcganSpeedBenchmark}): StyleGAN2 with 15 warm-up iterations ran 5 to
+     * 20 compilations in most measured iterations, 1,190 in one, and its iterations 15 to 35 took 237 ms on average
+     * against 186 ms from the 55th on (2026-12-04). A training run passes that point in its first seconds; the
+     * PyTorch port gets the same warm-up.
+     */
     private static int warmup(String architecture) {
-        return Integer.getInteger("jgan.bench.warmup", architecture.equals("resnet") ? 5 : 20);
+        return Integer.getInteger("jgan.bench.warmup", architecture.equals("resnet") ? 5 : 60);
+    }
+
+    /** Measured iterations per block when jgan and PyTorch alternate ({@link #paced}); 0: one after the other. */
+    private static int block() {
+        return Integer.getInteger("jgan.bench.block", 5);
     }
 
     private static int measured(String architecture) {
@@ -114,6 +134,13 @@ class ArchitectureSpeedBenchmark {
                 if (rounds > 1) {
                     System.out.println(architecture + ", round " + (round + 1) + " of " + rounds + ":");
                 }
+                if (torch && block() > 0) {
+                    double[] medians = paced(architecture, block());
+                    if (medians != null) {
+                        rs.add(medians[0] / medians[1]);
+                    }
+                    continue;
+                }
                 Double jgan = jgan(architecture);
                 Double reference = jgan == null || !torch ? null : pytorch(architecture);
                 if (reference != null) {
@@ -122,7 +149,10 @@ class ArchitectureSpeedBenchmark {
             }
             if (!rs.isEmpty()) {
                 List<Double> sorted = rs.stream().sorted().toList();
-                ratios.add(String.format(Locale.ROOT, "%s %.2fx", architecture, sorted.get(sorted.size() / 2))
+                int n = sorted.size();
+                // of an even count, the mean of the middle two
+                double median = (sorted.get(n / 2) + sorted.get((n - 1) / 2)) / 2;
+                ratios.add(String.format(Locale.ROOT, "%s %.2fx", architecture, median)
                         + (rs.size() > 1 ? rs.stream().map(r -> String.format(Locale.ROOT, "%.2f", r))
                                 .collect(Collectors.joining(", ", " (rounds ", ")")) : ""));
             }
@@ -135,6 +165,13 @@ class ArchitectureSpeedBenchmark {
 
     /** Runs one architecture's measurement in a JVM of its own, prints its figures; its median, or null. */
     private static Double jgan(String architecture) throws IOException, InterruptedException {
+        Process process = new ProcessBuilder(jganCommand(architecture, 0)).redirectErrorStream(true).start();
+        String[] lines = new String(process.getInputStream().readAllBytes()).split("\n");
+        return jganFigures(architecture, List.of(lines), process.waitFor());
+    }
+
+    /** The command of a JVM that measures the architecture ({@link Main}), paced in blocks of {@code block} if > 0. */
+    private static List<String> jganCommand(String architecture, int block) {
         String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
         List<String> command = new ArrayList<>(List.of(java, "-cp", System.getProperty("java.class.path")));
         for (String p : List.of("org.bytedeco.javacpp.platform.extension", "org.bytedeco.javacpp.cachedir",
@@ -144,15 +181,21 @@ class ArchitectureSpeedBenchmark {
                 command.add("-D" + p + "=" + System.getProperty(p));
             }
         }
+        if (block > 0) {
+            command.add("-D" + GATE + "=" + block);
+        }
         String jvmArgs = System.getProperty("jgan.bench.jvmArgs", "").trim();
         if (!jvmArgs.isEmpty()) {
             command.addAll(List.of(jvmArgs.replace("{architecture}", architecture).split("\\s+")));
         }
         command.addAll(List.of(Main.class.getName(), architecture));
-        Process process = new ProcessBuilder(command).redirectErrorStream(true).start();
+        return command;
+    }
+
+    /** Prints a measuring JVM's report (from its first "jgan " line on); its median, or null (with its last lines). */
+    private static Double jganFigures(String architecture, List<String> lines, int status) {
         Double jgan = null;
         boolean report = false;
-        String[] lines = new String(process.getInputStream().readAllBytes()).split("\n");
         for (String line : lines) {
             report |= line.startsWith("jgan ");
             if (report) {
@@ -163,28 +206,82 @@ class ArchitectureSpeedBenchmark {
                 jgan = median;
             }
         }
-        int status = process.waitFor();
         if (jgan == null) {
             System.out.println("jgan " + architecture + ": no figures (exit status " + status + "); its last lines:");
-            for (int i = Math.max(0, lines.length - 15); i < lines.length; i++) {
-                System.out.println("  " + lines[i]);
+            for (int i = Math.max(0, lines.size() - 15); i < lines.size(); i++) {
+                System.out.println("  " + lines.get(i));
             }
         }
         return jgan;
     }
 
+    /**
+     * Runs jgan's JVM and the PyTorch port at once, each warmed up alone, then alternating blocks of {@code block}
+     * measured iterations ({@link Paced}), so that the machine's drift over minutes falls on both alike; prints both
+     * figures. Their medians, or null where either gave none. Both processes are ended after 30 minutes.
+     */
+    private static double[] paced(String architecture, int block) throws IOException, InterruptedException {
+        Paced jgan = new Paced(new ProcessBuilder(jganCommand(architecture, block)).redirectErrorStream(true)
+                .start());
+        Paced torch = null;
+        List<Process> started = new java.util.concurrent.CopyOnWriteArrayList<>(List.of(jgan.process));
+        Thread deadline = new Thread(() -> {
+            try {
+                Thread.sleep(30 * 60 * 1000L);
+            } catch (InterruptedException e) {
+                return;
+            }
+            started.forEach(Process::destroyForcibly);
+        });
+        deadline.setDaemon(true);
+        deadline.start();
+        try {
+            // jgan's warm-up alone, then PyTorch's alone
+            boolean jganWaits = jgan.next();
+            List<String> script = torchScript(architecture);
+            Process p = jganWaits ? TorchReference.start(script.get(0), block, torchArgs(architecture)) : null;
+            if (p != null) {
+                started.add(p);
+                torch = new Paced(p);
+            }
+            boolean torchWaits = torch != null && torch.next();
+            Paced.alternate(jgan, jganWaits, torch, torchWaits);
+            Double j = jganFigures(architecture, jgan.lines, jgan.process.waitFor());
+            Double t = null;
+            if (torch != null) {
+                int status = torch.process.waitFor();
+                t = torch.lines.stream().filter(l -> l.startsWith("pytorch ")).map(ArchitectureSpeedBenchmark::median)
+                        .filter(m -> m != null).findFirst().orElse(null);
+                torch.lines.stream().filter(l -> l.startsWith("pytorch ")).forEach(System.out::println);
+                if (t == null) {
+                    System.out.println("pytorch reference: " + script.get(0) + " gave no figures (exit status "
+                            + status + ")");
+                }
+            }
+            return j == null || t == null ? null : new double[] {j, t};
+        } finally {
+            deadline.interrupt();
+            started.forEach(Process::destroyForcibly);
+        }
+    }
+
     /** Runs the architecture's PyTorch port, prints its figures; its median, or null. */
     private static Double pytorch(String architecture) throws InterruptedException {
-        List<String> script = torchScript(architecture);
-        List<String> args = new ArrayList<>(List.of(String.valueOf(warmup(architecture)),
-                String.valueOf(measured(architecture)), String.valueOf(Runtime.getRuntime().availableProcessors())));
-        args.addAll(script.subList(1, script.size()));
-        String out = TorchReference.run(script.get(0), args.toArray(new String[0]));
+        String out = TorchReference.run(torchScript(architecture).get(0), torchArgs(architecture));
         Double torch = out == null ? null : median(out);
         if (torch != null) {
             System.out.println(out.trim());
         }
         return torch;
+    }
+
+    /** The PyTorch port's arguments: warm-up, measured, threads, then its script's own. */
+    private static String[] torchArgs(String architecture) {
+        List<String> script = torchScript(architecture);
+        List<String> args = new ArrayList<>(List.of(String.valueOf(warmup(architecture)),
+                String.valueOf(measured(architecture)), String.valueOf(Runtime.getRuntime().availableProcessors())));
+        args.addAll(script.subList(1, script.size()));
+        return args.toArray(new String[0]);
     }
 
     private static Double median(String line) {
@@ -210,7 +307,9 @@ class ArchitectureSpeedBenchmark {
         List<Double> times = new ArrayList<>();
         List<Double> dTimes = new ArrayList<>();
         List<Double> gTimes = new ArrayList<>();
+        int gate = Integer.getInteger(GATE, 0);
         for (int it = 0; it < warmup + measured; it++) {
+            Paced.gate(it, warmup, gate);
             if (it == warmup && profileTop > 0) {
                 m.listen(profile);
             }

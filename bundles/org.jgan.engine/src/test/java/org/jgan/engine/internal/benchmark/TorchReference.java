@@ -22,6 +22,44 @@ final class TorchReference {
 
     /** Standard output of the script, or null (after printing why) when no python3 imports torch or it failed. */
     static String run(String script, String... args) throws InterruptedException {
+        List<String> command = commandLine(script, args);
+        if (command == null) {
+            return null;
+        }
+        String out = command(jganMalloc(), command.toArray(new String[0]));
+        if (out == null) {
+            System.out.println("pytorch reference: " + script + " failed");
+        }
+        return out;
+    }
+
+    /**
+     * Starts the script with its standard input and output piped (its errors discarded) and the environment variable
+     * {@code JGAN_BENCH_BLOCK=block}, for a benchmark that paces it ({@code bench_common.gate}); null (after printing
+     * why) when no python3 imports torch or it cannot start.
+     */
+    static Process start(String script, int block, String... args) throws InterruptedException {
+        List<String> command = commandLine(script, args);
+        if (command == null) {
+            return null;
+        }
+        ProcessBuilder b = builder(jganMalloc(), command.toArray(new String[0]))
+                .redirectError(ProcessBuilder.Redirect.DISCARD);
+        b.environment().put("JGAN_BENCH_BLOCK", String.valueOf(block));
+        try {
+            return b.start();
+        } catch (IOException e) {
+            System.out.println("pytorch reference: " + script + " did not start: " + e.getMessage());
+            return null;
+        }
+    }
+
+    private static boolean jganMalloc() {
+        return "jgan".equals(System.getProperty("jgan.bench.torch.malloc"));
+    }
+
+    /** The command that runs the script (printing with which allocator settings), or null (after printing why). */
+    private static List<String> commandLine(String script, String... args) throws InterruptedException {
         Path path = Path.of("src/test/python", script);
         // Debian's python3-torch lives under /usr/bin/python3, which a python3 earlier on the PATH may hide
         String python = null;
@@ -37,15 +75,25 @@ final class TorchReference {
         }
         List<String> command = new ArrayList<>(List.of(python, path.toString()));
         command.addAll(List.of(args));
-        boolean jganMalloc = "jgan".equals(System.getProperty("jgan.bench.torch.malloc"));
         System.out.println("pytorch reference: " + script + " with glibc's allocator "
-                + (jganMalloc ? "as runtime/jgan sets it"
+                + (jganMalloc() ? "as runtime/jgan sets it"
                         : "at its defaults (-Djgan.bench.torch.malloc=jgan: as runtime/jgan sets it)"));
-        String out = command(jganMalloc, command.toArray(new String[0]));
-        if (out == null) {
-            System.out.println("pytorch reference: " + script + " failed");
+        return command;
+    }
+
+    /**
+     * A process builder for the command: {@code OPENBLAS_NUM_THREADS=1} unless set, glibc's allocator at its defaults
+     * unless {@code jganMalloc}.
+     */
+    private static ProcessBuilder builder(boolean jganMalloc, String... command) {
+        ProcessBuilder b = new ProcessBuilder(command);
+        // OpenBLAS's own threads inside torch's would oversubscribe the cores (../shared/NOTES.md)
+        b.environment().putIfAbsent("OPENBLAS_NUM_THREADS", "1");
+        if (!jganMalloc) {
+            b.environment().remove("MALLOC_MMAP_THRESHOLD_");
+            b.environment().remove("MALLOC_TRIM_THRESHOLD_");
         }
-        return out;
+        return b;
     }
 
     /**
@@ -58,15 +106,8 @@ final class TorchReference {
         java.nio.file.Path out;
         try {
             out = java.nio.file.Files.createTempFile("jgan-torch-", ".out");
-            ProcessBuilder b = new ProcessBuilder(command).redirectError(ProcessBuilder.Redirect.DISCARD)
-                    .redirectOutput(out.toFile());
-            // OpenBLAS's own threads inside torch's would oversubscribe the cores (../shared/NOTES.md)
-            b.environment().putIfAbsent("OPENBLAS_NUM_THREADS", "1");
-            if (!jganMalloc) {
-                b.environment().remove("MALLOC_MMAP_THRESHOLD_");
-                b.environment().remove("MALLOC_TRIM_THRESHOLD_");
-            }
-            p = b.start();
+            p = builder(jganMalloc, command).redirectError(ProcessBuilder.Redirect.DISCARD)
+                    .redirectOutput(out.toFile()).start();
         } catch (IOException e) {
             return null;
         }
