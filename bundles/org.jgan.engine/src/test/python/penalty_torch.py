@@ -13,7 +13,9 @@ s = |grad_x psi|^2 at each point:
   dragan   x + c std(x) u, u ~ U[0,1) per entry: lambda (sqrt(s) - 1)^2                (lambda 10, c 0.5)
 Like the jgan engine, the D step samples G without a gradient and the G step draws a fresh latent batch.
 The configurations take turns in blocks of iterations, so that drift of the machine falls on all alike; each
-figure is the median over rounds of a block's mean. Prints one line per configuration.
+figure is the median over rounds of a block's mean. Prints one line per configuration. With JGAN_BENCH_BLOCK=1
+(PenaltyBenchmark sets it) it waits at a gate before each round (bench_gate.gate), so that its rounds alternate with
+jgan's.
 
 usage: penalty_torch.py mlp|conv [threads] [penalties, comma-separated]
 """
@@ -24,6 +26,8 @@ import time
 import torch
 from torch import nn
 import torch.nn.functional as F
+
+from bench_gate import gate
 
 case = sys.argv[1]
 threads = int(sys.argv[2]) if len(sys.argv) > 2 else 2
@@ -113,7 +117,8 @@ for c in configs:
     for _ in range(20):
         c.iteration()
 block, rounds = 16, 7
-for _ in range(rounds):
+for r in range(rounds):
+    gate(r, 0)  # paced by PenaltyBenchmark (JGAN_BENCH_BLOCK=1): each round after jgan's round
     for c in configs:
         t0 = time.perf_counter()
         for _ in range(block):

@@ -1,5 +1,6 @@
 package org.jgan.engine.internal.benchmark;
 
+import java.io.IOException;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.HashMap;
@@ -9,6 +10,7 @@ import java.util.Locale;
 import java.util.Map;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
+import java.util.stream.Collectors;
 import org.jgan.engine.internal.ProcStatus;
 import org.jgan.engine.internal.TestCatalog;
 import org.jgan.engine.internal.config.RunSpec;
@@ -20,9 +22,10 @@ import org.junit.jupiter.api.Test;
 /**
  * Cost of each gradient penalty per iteration relative to the unregularized iteration (one D and one G step), on
  * the MLP (ring8, 128 units, batch 64) and on a small convolutional GAN (dcgan with base width 16 on 1x28x28
- * images, batch 32, batch norm in both networks). When {@code python3} can import {@code torch}, it then runs the
- * same networks and penalties in PyTorch with exact double backprop ({@code src/test/python/penalty_torch.py}) and
- * prints its figures and jgan's time over PyTorch's for each. Prints figures; asserts nothing about time. Run with
+ * images, batch 32, batch norm in both networks). When {@code python3} can import {@code torch}, it also runs the
+ * same networks and penalties in PyTorch with exact double backprop ({@code src/test/python/penalty_torch.py}),
+ * warmed up after jgan's models, then each of its rounds after jgan's ({@link Paced}, so that the machine's drift
+ * falls on both alike), and prints its figures and jgan's time over PyTorch's for each. Prints figures; asserts nothing about time. Run with
  * {@code mvn -B -pl bundles/org.jgan.engine -Pbenchmark test -Dtest=PenaltyBenchmark
  * -Dsurefire.failIfNoSpecifiedTests=false}, adding {@code -Dorg.bytedeco.javacpp.platform.extension=-onednn-avx512}
  * for the oneDNN build.
@@ -41,7 +44,7 @@ class PenaltyBenchmark {
     private static final int ROUNDS = 7;
 
     @Test
-    void mlp() throws InterruptedException {
+    void mlp() throws InterruptedException, IOException {
         // 8 lazy periods a turn: a turn of 16 iterations of 3 to 5 ms was shorter than the machine's hiccups (on
         // 2026-12-03 the unregularized MLP measured 3.4 and 5.1 ms in two runs of the same code)
         table("mlp (ring8, 128 units, batch 64)", "mlp", Map.of("dataset", "ring8", "batchSize", "64",
@@ -49,7 +52,7 @@ class PenaltyBenchmark {
     }
 
     @Test
-    void conv() throws InterruptedException {
+    void conv() throws InterruptedException, IOException {
         table("conv (dcgan width 16, 1x28x28, batch 32)", "conv", Map.of("architecture", "dcgan", "architecture.channels",
                 "16", "dataset", "test-images", "dataset.size", "28", "dataset.channels", "1", "batchSize", "32",
                 "metrics", "none"), 1);
@@ -61,12 +64,13 @@ class PenaltyBenchmark {
      * falls on all of them alike. A configuration's figure is the median over rounds of its block's mean.
      */
     private static void table(String title, String torchCase, Map<String, String> base, int periods)
-            throws InterruptedException {
+            throws InterruptedException, IOException {
         Map<String, GanModel> models = new LinkedHashMap<>();
         // -Djgan.bench.penalties=roth,r1 measures a subset: fewer models alive at once (each holds SameDiff's array
         // caches, and together they can push native memory past JavaCPP's limit, which then forces collections)
         String only = System.getProperty("jgan.bench.penalties", "roth,r1,r2,wgan-gp,dragan");
         Map<String, List<Double>> blocks = new HashMap<>();
+        Paced torch = null;
         try {
             models.put("none", model(base, "", 1));
             for (String p : only.split(",")) {
@@ -84,6 +88,12 @@ class PenaltyBenchmark {
                 blocks.put(name, new ArrayList<>());
                 run(m, its.get(name), WARMUP);
             });
+            // PyTorch on the same networks, penalties by exact double backprop on every D step: warmed up while jgan
+            // waits, then each of its rounds after jgan's (Paced), so that the machine's drift falls on both alike
+            Process process = TorchReference.start("penalty_torch.py", 1, torchCase,
+                    String.valueOf(Runtime.getRuntime().availableProcessors()), only);
+            torch = process == null ? null : new Paced(process);
+            boolean torchWaits = torch != null && torch.next();
             for (int round = 0; round < ROUNDS; round++) {
                 for (Map.Entry<String, GanModel> e : models.entrySet()) {
                     System.gc();
@@ -91,6 +101,7 @@ class PenaltyBenchmark {
                     run(e.getValue(), its.get(e.getKey()), BLOCK * periods);
                     blocks.get(e.getKey()).add((System.nanoTime() - t0) / 1e6 / (BLOCK * periods));
                 }
+                torchWaits = torchWaits && torch.go();
             }
             System.out.println(title + " (" + ROUNDS + " rounds of " + BLOCK * periods + " iterations; malloc: "
                     + ProcStatus.malloc() + ")");
@@ -99,25 +110,35 @@ class PenaltyBenchmark {
                 double ms = median(blocks.get(name));
                 System.out.printf(Locale.ROOT, "  %-18s %8.2f ms/iteration  %.2fx%n", name, ms, ms / plain);
             }
+            if (torch == null) {
+                return;
+            }
+            while (torchWaits) {
+                // more rounds than jgan's: let it finish
+                torchWaits = torch.go();
+            }
+            int status = torch.process.waitFor();
+            String out = torch.lines.stream().filter(l -> l.startsWith("pytorch ")).map(l -> l + "\n")
+                    .collect(Collectors.joining());
+            if (out.isEmpty()) {
+                System.out.println("pytorch reference: penalty_torch.py gave no figures (exit status " + status + ")");
+                return;
+            }
+            System.out.print(out);
+            Matcher m = Pattern.compile("pytorch \\S+ \\S+ (\\S+)\\s+([0-9.]+) ms").matcher(out);
+            while (m.find()) {
+                String name = m.group(1).equals("none") ? "none" : m.group(1) + " every 1";
+                if (blocks.containsKey(name)) {
+                    double ms = median(blocks.get(name));
+                    System.out.printf(Locale.ROOT, "  jgan / pytorch, %-8s %.2fx the time%n", m.group(1),
+                            ms / Double.parseDouble(m.group(2)));
+                }
+            }
         } finally {
             // also when a measurement fails: each model holds native memory
             models.values().forEach(GanModel::close);
-        }
-        // PyTorch on the same networks, penalties by exact double backprop on every D step, after jgan's models
-        // are closed (the two processes must not share the cores)
-        String out = TorchReference.run("penalty_torch.py", torchCase,
-                String.valueOf(Runtime.getRuntime().availableProcessors()), only);
-        if (out == null) {
-            return;
-        }
-        System.out.print(out);
-        Matcher m = Pattern.compile("pytorch \\S+ \\S+ (\\S+)\\s+([0-9.]+) ms").matcher(out);
-        while (m.find()) {
-            String name = m.group(1).equals("none") ? "none" : m.group(1) + " every 1";
-            if (blocks.containsKey(name)) {
-                double ms = median(blocks.get(name));
-                System.out.printf(Locale.ROOT, "  jgan / pytorch, %-8s %.2fx the time%n", m.group(1),
-                        ms / Double.parseDouble(m.group(2)));
+            if (torch != null) {
+                torch.process.destroyForcibly();
             }
         }
     }
