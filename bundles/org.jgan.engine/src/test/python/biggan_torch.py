@@ -74,7 +74,8 @@ import torch.nn.functional as F
 from torch.nn.utils import parametrize
 from torch.nn.utils.parametrizations import spectral_norm
 
-from bench_common import arguments, figures, gate, parameters, process, residual_blocks, spectral_conv, spectral_linear, up2
+from bench_common import (arguments, figures, gate, parameters, process,
+                          residual_blocks, spectral_conv, spectral_linear, up2)
 
 warmup, measured, threads, _ = arguments()
 torch.set_num_threads(threads)

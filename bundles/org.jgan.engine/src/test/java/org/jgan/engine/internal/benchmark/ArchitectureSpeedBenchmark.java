@@ -56,7 +56,7 @@ import org.junit.jupiter.api.Test;
 @Tag("benchmark")
 class ArchitectureSpeedBenchmark {
 
-    /** The property that tells a measuring JVM ({@link Main}) to wait at a gate before each block of so many iterations. */
+    /** The property that tells a measuring JVM ({@link Main}) to wait at a gate before each block of so many. */
     private static final String GATE = "jgan.bench.gate";
 
     static Map<String, String> settings(String architecture) {
