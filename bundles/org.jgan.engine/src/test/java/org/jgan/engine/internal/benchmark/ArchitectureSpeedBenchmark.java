@@ -225,16 +225,7 @@ class ArchitectureSpeedBenchmark {
                 .start());
         Paced torch = null;
         List<Process> started = new java.util.concurrent.CopyOnWriteArrayList<>(List.of(jgan.process));
-        Thread deadline = new Thread(() -> {
-            try {
-                Thread.sleep(30 * 60 * 1000L);
-            } catch (InterruptedException e) {
-                return;
-            }
-            started.forEach(Process::destroyForcibly);
-        });
-        deadline.setDaemon(true);
-        deadline.start();
+        Thread deadline = Paced.deadline(30, started);
         try {
             // jgan's warm-up alone, then PyTorch's alone
             boolean jganWaits = jgan.next();
@@ -245,6 +236,11 @@ class ArchitectureSpeedBenchmark {
                 torch = new Paced(p);
             }
             boolean torchWaits = torch != null && torch.next();
+            if (!jganWaits) {
+                System.out.println("jgan " + architecture + ": ended before its first gate; PyTorch not started");
+            } else if (torch != null && !torchWaits) {
+                System.out.println("pytorch reference: " + script.get(0) + " reached no gate: it ran alone, unpaced");
+            }
             Paced.alternate(jgan, jganWaits, torch, torchWaits);
             Double j = jganFigures(architecture, jgan.lines, jgan.process.waitFor());
             Double t = null;

@@ -36,8 +36,8 @@ final class Paced {
 
     /**
      * In the measuring process: before iteration {@code it}, when it begins a block of {@code block} measured
-     * iterations (those from {@code warmup} on), prints the gate line and waits for a line on standard input.
-     * Nothing when {@code block} is 0.
+     * iterations (those from {@code warmup} on), prints the gate line and waits for a line on standard input; ends
+     * the process when standard input has ended (the benchmark has gone). Nothing when {@code block} is 0.
      */
     static void gate(int it, int warmup, int block) {
         if (block <= 0 || it < warmup || (it - warmup) % block != 0) {
@@ -49,10 +49,31 @@ final class Paced {
             if (stdin == null) {
                 stdin = new BufferedReader(new InputStreamReader(System.in, StandardCharsets.UTF_8));
             }
-            stdin.readLine();
+            if (stdin.readLine() == null) {
+                // the benchmark has gone: do not run on unpaced
+                System.exit(2);
+            }
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }
+    }
+
+    /**
+     * Ends the processes (those in the list when it fires) after {@code minutes}, unless the returned daemon thread is
+     * interrupted first: a process that hangs cannot hold a benchmark that waits on its output.
+     */
+    static Thread deadline(long minutes, List<Process> processes) {
+        Thread t = new Thread(() -> {
+            try {
+                Thread.sleep(minutes * 60 * 1000L);
+            } catch (InterruptedException e) {
+                return;
+            }
+            processes.forEach(Process::destroyForcibly);
+        });
+        t.setDaemon(true);
+        t.start();
+        return t;
     }
 
     /** Reads its output to its next gate (true) or its end (false). */

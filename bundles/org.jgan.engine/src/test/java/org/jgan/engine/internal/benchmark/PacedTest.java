@@ -11,6 +11,7 @@ import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
 import java.time.Duration;
 import java.util.List;
+import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -43,15 +44,36 @@ class PacedTest {
 
     @Test
     void withoutABlockNothingWaits() {
-        // block 0: the child JVM never prints a gate and runs to its end at once
+        // block 0: neither prints a gate, and each runs to its end with its standard input open and unread
         List<String> log = assertTimeoutPreemptively(DEADLINE, () -> {
             Path file = dir.resolve("log");
             Paced j = new Paced(jvm(file, 2, 3, 0));
             assertTrue(!j.next(), "a process that was given no block waited at a gate: " + j.lines);
             assertEquals(0, j.process.waitFor(), "child JVM: " + j.lines);
+            Paced p = new Paced(python(file, 2, 3, 0));
+            assertTrue(!p.next(), "a process that was given no block waited at a gate: " + p.lines);
+            assertEquals(0, p.process.waitFor(), "python: " + p.lines);
             return Files.readAllLines(file);
         });
-        assertEquals(List.of("J0", "J1", "J2", "J3", "J4"), log);
+        assertEquals(List.of("J0", "J1", "J2", "J3", "J4", "P0", "P1", "P2", "P3", "P4"), log);
+    }
+
+    /** A process whose benchmark has gone (its standard input ended) stops at its gate instead of running on. */
+    @Test
+    void aGateWithoutItsBenchmarkEndsTheProcess() {
+        List<String> log = assertTimeoutPreemptively(DEADLINE, () -> {
+            Path file = dir.resolve("log");
+            for (int side = 0; side < 2; side++) {
+                // one after the other: the JVM, then the Python process
+                Process process = side == 0 ? jvm(file, 2, 4, 2) : python(file, 2, 4, 2);
+                Paced c = new Paced(process);
+                assertTrue(c.next(), "no first gate: " + c.lines);
+                process.getOutputStream().close();
+                assertEquals(2, process.waitFor(), "exit status at a gate without a benchmark: " + c.lines);
+            }
+            return Files.readAllLines(file);
+        });
+        assertEquals(List.of("J0", "J1", "P0", "P1"), log);
     }
 
     /** Runs the JVM and the Python process paced as {@code ArchitectureSpeedBenchmark.paced} does; the log. */
@@ -86,7 +108,8 @@ class PacedTest {
     }
 
     private static Process python(Path file, int warmup, int measured, int block) throws IOException {
-        String python = Files.isExecutable(Path.of("/usr/bin/python3")) ? "/usr/bin/python3" : "python3";
+        String python = python();
+        Assumptions.assumeTrue(python != null, "no python3");
         String program = String.join("\n",
                 "import sys",
                 "sys.path.insert(0, 'src/test/python')",
@@ -100,6 +123,20 @@ class PacedTest {
                 String.valueOf(measured)).redirectErrorStream(true);
         b.environment().put("JGAN_BENCH_BLOCK", String.valueOf(block));
         return b.start();
+    }
+
+    /** A python3 that runs (Debian's first), or null. */
+    private static String python() {
+        for (String candidate : List.of("/usr/bin/python3", "python3")) {
+            try {
+                if (new ProcessBuilder(candidate, "-c", "pass").start().waitFor() == 0) {
+                    return candidate;
+                }
+            } catch (IOException | InterruptedException e) {
+                // not this one
+            }
+        }
+        return null;
     }
 
     /** A measuring process's loop: its gate, then its "iteration" appended to the log. */

@@ -71,6 +71,7 @@ class PenaltyBenchmark {
         String only = System.getProperty("jgan.bench.penalties", "roth,r1,r2,wgan-gp,dragan");
         Map<String, List<Double>> blocks = new HashMap<>();
         Paced torch = null;
+        Thread deadline = null;
         try {
             models.put("none", model(base, "", 1));
             for (String p : only.split(",")) {
@@ -93,7 +94,11 @@ class PenaltyBenchmark {
             Process process = TorchReference.start("penalty_torch.py", 1, torchCase,
                     String.valueOf(Runtime.getRuntime().availableProcessors()), only);
             torch = process == null ? null : new Paced(process);
+            deadline = process == null ? null : Paced.deadline(30, List.of(process));
             boolean torchWaits = torch != null && torch.next();
+            if (torch != null && !torchWaits) {
+                System.out.println("pytorch reference: penalty_torch.py reached no gate: it ran alone, unpaced");
+            }
             for (int round = 0; round < ROUNDS; round++) {
                 for (Map.Entry<String, GanModel> e : models.entrySet()) {
                     System.gc();
@@ -139,6 +144,9 @@ class PenaltyBenchmark {
             models.values().forEach(GanModel::close);
             if (torch != null) {
                 torch.process.destroyForcibly();
+            }
+            if (deadline != null) {
+                deadline.interrupt();
             }
         }
     }

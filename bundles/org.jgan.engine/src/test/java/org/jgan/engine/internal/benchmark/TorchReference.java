@@ -35,7 +35,7 @@ final class TorchReference {
 
     /**
      * Starts the script with its standard input and output piped (its errors discarded) and the environment variable
-     * {@code JGAN_BENCH_BLOCK=block}, for a benchmark that paces it ({@code bench_common.gate}); null (after printing
+     * {@code JGAN_BENCH_BLOCK=block}, for a benchmark that paces it ({@code bench_gate.gate}); null (after printing
      * why) when no python3 imports torch or it cannot start.
      */
     static Process start(String script, int block, String... args) throws InterruptedException {
@@ -89,6 +89,8 @@ final class TorchReference {
         ProcessBuilder b = new ProcessBuilder(command);
         // OpenBLAS's own threads inside torch's would oversubscribe the cores (../shared/NOTES.md)
         b.environment().putIfAbsent("OPENBLAS_NUM_THREADS", "1");
+        // paced only when start() says so: a script run to its end must not wait at a gate
+        b.environment().remove("JGAN_BENCH_BLOCK");
         if (!jganMalloc) {
             b.environment().remove("MALLOC_MMAP_THRESHOLD_");
             b.environment().remove("MALLOC_TRIM_THRESHOLD_");
