@@ -105,8 +105,8 @@ class ArchitectureSpeedBenchmark {
      * 50th iteration HotSpot's C2 compiler is still compiling the engine's Java code and takes one of the two cores
      * from ND4J's OpenMP threads (as in {@link DcganSpeedBenchmark}): StyleGAN2 with 15 warm-up iterations ran 5 to
      * 20 compilations in most measured iterations, 1,190 in one, and its iterations 15 to 35 took 237 ms on average
-     * against 186 ms from the 55th on (2026-12-04). A training run passes that point in its first seconds; the
-     * PyTorch port gets the same warm-up.
+     * against 186 ms from the 55th on (2026-12-04). A training run passes that point in its first 10 to 20 seconds at
+     * these sizes; the PyTorch port gets the same warm-up.
      */
     private static int warmup(String architecture) {
         return Integer.getInteger("jgan.bench.warmup", architecture.equals("resnet") ? 5 : 60);
@@ -148,11 +148,7 @@ class ArchitectureSpeedBenchmark {
                 }
             }
             if (!rs.isEmpty()) {
-                List<Double> sorted = rs.stream().sorted().toList();
-                int n = sorted.size();
-                // of an even count, the mean of the middle two
-                double median = (sorted.get(n / 2) + sorted.get((n - 1) / 2)) / 2;
-                ratios.add(String.format(Locale.ROOT, "%s %.2fx", architecture, median)
+                ratios.add(String.format(Locale.ROOT, "%s %.2fx", architecture, DcganSpeedBenchmark.medianOfRounds(rs))
                         + (rs.size() > 1 ? rs.stream().map(r -> String.format(Locale.ROOT, "%.2f", r))
                                 .collect(Collectors.joining(", ", " (rounds ", ")")) : ""));
             }
@@ -246,9 +242,12 @@ class ArchitectureSpeedBenchmark {
             Double t = null;
             if (torch != null) {
                 int status = torch.process.waitFor();
-                t = torch.lines.stream().filter(l -> l.startsWith("pytorch ")).map(ArchitectureSpeedBenchmark::median)
-                        .filter(m -> m != null).findFirst().orElse(null);
-                torch.lines.stream().filter(l -> l.startsWith("pytorch ")).forEach(System.out::println);
+                for (String line : torch.lines) {
+                    if (line.startsWith("pytorch ")) {
+                        System.out.println(line);
+                        t = t == null ? median(line) : t;
+                    }
+                }
                 if (t == null) {
                     System.out.println("pytorch reference: " + script.get(0) + " gave no figures (exit status "
                             + status + ")");

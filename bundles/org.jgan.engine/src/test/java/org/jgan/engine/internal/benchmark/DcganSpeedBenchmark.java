@@ -148,7 +148,7 @@ class DcganSpeedBenchmark {
             if (!ratios.isEmpty()) {
                 Collections.sort(ratios);
                 System.out.printf(Locale.ROOT, "jgan / pytorch: %.2fx the median time (median of %d alternating "
-                        + "rounds' ratios, %.2f-%.2fx)%n", ratios.get(ratios.size() / 2), ratios.size(),
+                        + "rounds' ratios, %.2f-%.2fx)%n", medianOfRounds(ratios), ratios.size(),
                         ratios.get(0), ratios.get(ratios.size() - 1));
             }
             return;
@@ -206,5 +206,12 @@ class DcganSpeedBenchmark {
         System.out.println(out.trim());
         Matcher median = Pattern.compile("median ([0-9.]+) ms").matcher(out);
         return median.find() ? Double.valueOf(median.group(1)) : null;
+    }
+
+    /** The median of the rounds' ratios; of an even number of rounds, the mean of the middle two. */
+    static double medianOfRounds(List<Double> ratios) {
+        List<Double> sorted = ratios.stream().sorted().toList();
+        int n = sorted.size();
+        return (sorted.get(n / 2) + sorted.get((n - 1) / 2)) / 2;
     }
 }

@@ -1,0 +1,19 @@
+package org.jgan.engine.internal.benchmark;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+
+import java.util.List;
+import org.junit.jupiter.api.Test;
+
+/** The ratio the speed benchmarks print over several rounds ({@link DcganSpeedBenchmark#medianOfRounds}). */
+class MedianOfRoundsTest {
+
+    @Test
+    void oddCountsGiveTheMiddleEvenCountsTheMeanOfTheMiddleTwo() {
+        assertEquals(0.93, DcganSpeedBenchmark.medianOfRounds(List.of(1.02, 0.86, 0.93)), 0.0);
+        // two rounds: neither the larger (the benchmarks' figure until 2026-12-04) nor the smaller
+        assertEquals(0.97, DcganSpeedBenchmark.medianOfRounds(List.of(1.01, 0.93)), 1e-12);
+        assertEquals(1.5, DcganSpeedBenchmark.medianOfRounds(List.of(4.0, 1.0, 2.0, 1.0)), 0.0);
+        assertEquals(0.7, DcganSpeedBenchmark.medianOfRounds(List.of(0.7)), 0.0);
+    }
+}
