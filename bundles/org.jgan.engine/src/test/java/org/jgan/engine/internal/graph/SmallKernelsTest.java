@@ -140,6 +140,7 @@ class SmallKernelsTest {
             {{}, {4, 6}, {4, 6}},
             {{1, 5}, {5}, {1, 5}},
             {{32, 7}, {7}, {32, 7}},
+            {{6, 4, 5}, {4, 5}, {6, 4, 5}},
             {{3, 5, 1, 1}, {1, 5, 1, 1}, {3, 5, 1, 1}},
             {{1, 5, 1, 1}, {3, 5, 1, 1}, {3, 5, 1, 1}},
             {{3, 1}, {1, 4}, {3, 4}},
@@ -281,6 +282,10 @@ class SmallKernelsTest {
                 INDArray reference = broadcastGradient(op, in, broadcast);
                 assertClose(reference, r[1][broadcast], op + " broadcast operand of " + shapes(in));
                 assertClose(reference, r[0][broadcast], "libnd4j's " + op + " of " + shapes(in));
+                if (c[0].length == 2 && c[1].length == 1) {
+                    // a bias's gradient: each sum's terms in row order, in float64, rounded once
+                    assertBits(rowSums(op, x, y, dz), r[1][broadcast], op + " sums in order of " + shapes(in));
+                }
                 // without own arithmetic only where that gradient is unread
                 boolean[] unread = new boolean[2];
                 INDArray[] outs = {x.like(), y.like()};
@@ -289,6 +294,24 @@ class SmallKernelsTest {
                 assertNotNull(SmallKernels.of(dummy(op), op, in, outs, unread, false), op + " without the sum");
             }
         }
+    }
+
+    /** d(op)/dy for {@code z = x op y} with y of x's last axis: per column, the rows' terms added in order in double. */
+    private static INDArray rowSums(String op, INDArray x, INDArray y, INDArray dz) {
+        INDArray out = y.like();
+        for (long j = 0; j < y.length(); j++) {
+            double s = 0;
+            for (long i = 0; i < x.size(0); i++) {
+                float g = dz.getFloat(i, j);
+                s += switch (op) {
+                    case "multiply_bp" -> g * x.getFloat(i, j);
+                    case "subtract_bp" -> -g;
+                    default -> g;
+                };
+            }
+            out.putScalar(j, (float) s);
+        }
+        return out;
     }
 
     private static DynamicCustomOp dummy(String op) {
@@ -333,11 +356,20 @@ class SmallKernelsTest {
         }
     }
 
-    /** The slope masks' step, {@code x > cutoff ? 1 : 0}, against libnd4j's {@code Step}, ties and signed zeros included. */
+    /**
+     * The slope masks' step, {@code x > cutoff ? 1 : 0}, against libnd4j's {@code Step}: ties, signed zeros, subnormals
+     * of both signs, infinities and NaNs of both signs included (at 0 the kernel takes no branch).
+     */
     @Test
     void stepsHaveLibnd4jsBits() {
         INDArray x = extremes(9, 13);
         x.putScalar(20, 0.25f);
+        float[] edges = {Float.NaN, Float.intBitsToFloat(0xffc00000), Float.intBitsToFloat(0x7f800001),
+                Float.POSITIVE_INFINITY, Float.NEGATIVE_INFINITY, Float.MIN_VALUE, -Float.MIN_VALUE, Float.MAX_VALUE,
+                -Float.MAX_VALUE, Float.MIN_NORMAL, 3e-40f};
+        for (int i = 0; i < edges.length; i++) {
+            x.putScalar(30 + i, edges[i]);
+        }
         for (double cutoff : new double[] {0, 0.25, -1}) {
             INDArray expected = x.like();
             Nd4j.getExecutioner().exec(new org.nd4j.linalg.api.ops.impl.scalar.Step(x, expected, cutoff));
@@ -406,7 +438,9 @@ class SmallKernelsTest {
     /**
      * {@code z = op(x) op(y)}, transposed with tZ, for every combination of transposes, and {@code matmul_bp}'s two
      * gradients ({@code dL/d op(x) = dz' op(y)^T}, {@code dL/d op(y) = op(x)^T dz'} with {@code dz'} the gradient of
-     * the untransposed product), each alone and both: against products written out in float64.
+     * the untransposed product), each alone and both: against products written out in float64, and bit for bit
+     * against the terms summed in order in float (what the kernel promises, whether it sums rows or, with at most
+     * {@link SmallKernels#DOT_COLUMNS} columns, takes dot products).
      */
     @Test
     void matrixProductsAndTheirGradientsAgainstFloat64() {
@@ -414,6 +448,25 @@ class SmallKernelsTest {
         for (int m : new int[] {3, 1}) {
             products(m, 7, 5);
         }
+        // a logit and its weight gradient ([64, 128] x [128, 1], [128, 64] x [64, 1]), a 2-d output: dot products
+        for (int n = 1; n <= SmallKernels.DOT_COLUMNS + 1; n++) {
+            products(6, 9, n);
+        }
+    }
+
+    /** {@code a b} with each element's terms added in order from 0 in float, as {@link SmallKernels} sums them. */
+    private static INDArray inOrder(INDArray a, INDArray b) {
+        INDArray p = Nd4j.create(DataType.FLOAT, a.size(0), b.size(1));
+        for (int i = 0; i < a.size(0); i++) {
+            for (int j = 0; j < b.size(1); j++) {
+                float s = 0f;
+                for (int q = 0; q < a.size(1); q++) {
+                    s += a.getFloat(i, q) * b.getFloat(q, j);
+                }
+                p.putScalar(i, j, s);
+            }
+        }
+        return p;
     }
 
     private void products(int m, int k, int n) {
@@ -429,6 +482,8 @@ class SmallKernelsTest {
                     INDArray[][] r = both("matmul", new INDArray[] {x, y},
                             new long[][] {tz == 1 ? new long[] {n, m} : new long[] {m, n}}, new long[] {tx, ty, tz}, true);
                     assertClose(tz == 1 ? product.transpose() : product, r[1][0], "matmul " + what);
+                    INDArray ordered = inOrder(ox, oy);
+                    assertBits(tz == 1 ? ordered.transpose() : ordered, r[1][0], "matmul in order, " + what);
                     assertClose(r[0][0], r[1][0], "against libnd4j's matmul, " + what);
                     INDArray dz = values(r[0][0].shape());
                     INDArray g = tz == 1 ? dz.transpose() : dz;
@@ -443,11 +498,15 @@ class SmallKernelsTest {
                         SmallKernels.of(bp, "matmul_bp", in, out, unread, true).run(in);
                         if (!unread[0]) {
                             assertClose(dx, out[0], "matmul_bp dx, " + what);
+                            INDArray o = inOrder(g, oy.transpose());
+                            assertBits(tx == 1 ? o.transpose() : o, out[0], "matmul_bp dx in order, " + what);
                         } else {
                             assertTrue(Float.isNaN(out[0].getFloat(0)), "an unread gradient is not written");
                         }
                         if (!unread[1]) {
                             assertClose(dy, out[1], "matmul_bp dy, " + what);
+                            INDArray o = inOrder(ox.transpose(), g);
+                            assertBits(ty == 1 ? o.transpose() : o, out[1], "matmul_bp dy in order, " + what);
                         } else {
                             assertTrue(Float.isNaN(out[1].getFloat(0)), "an unread gradient is not written");
                         }
