@@ -987,8 +987,25 @@ final class SmallKernels {
             for (int i = 0; columns == null && i < m; i++) {
                 float[] row = rows[i];
                 Arrays.fill(row, 0f);
-                for (int q = 0; q < k; q++) {
-                    float s = left[i * k + q];
+                int at = i * k;
+                int q = 0;
+                // four terms per pass over the row, added in order: the same bits as one at a time, with a quarter
+                // of the row's loads and stores ([64, 16] x [16, 128]: 15-25 us one at a time, 9-15 four)
+                for (; q + 3 < k; q += 4) {
+                    float s0 = left[at + q];
+                    float s1 = left[at + q + 1];
+                    float s2 = left[at + q + 2];
+                    float s3 = left[at + q + 3];
+                    float[] r0 = right[q];
+                    float[] r1 = right[q + 1];
+                    float[] r2 = right[q + 2];
+                    float[] r3 = right[q + 3];
+                    for (int j = 0; j < n; j++) {
+                        row[j] = (((row[j] + s0 * r0[j]) + s1 * r1[j]) + s2 * r2[j]) + s3 * r3[j];
+                    }
+                }
+                for (; q < k; q++) {
+                    float s = left[at + q];
                     float[] r = right[q];
                     for (int j = 0; j < n; j++) {
                         row[j] += s * r[j];
