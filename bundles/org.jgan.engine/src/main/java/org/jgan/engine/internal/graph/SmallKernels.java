@@ -31,7 +31,8 @@ import org.nd4j.linalg.api.ops.DynamicCustomOp;
  * on the same operands, so the same rounding.</li>
  * <li>Sums in an order of their own, only with {@link GraphPlan#ownArithmetic()}: {@code reduce_sum} to one element
  * and the legacy sums and means over axes (in double, rounded once), 2-d {@code matmul} and {@code matmul_bp}
- * without alpha or beta up to {@link #MAX_PRODUCT} multiply-adds (rows of the product as sums of rows, in float), a
+ * without alpha or beta up to {@link #MAX_PRODUCT} multiply-adds (each element's terms added in order in float: by
+ * rows, or as dot products for at most {@link #DOT_COLUMNS} columns; the same bits either way), a
  * broadcast operand's gradient in {@code multiply_bp}, {@code add_bp}, {@code subtract_bp} (in double), and the
  * legacy scalar {@code pow} (in double: libnd4j's {@code powf} may round the other way).</li>
  * </ul>
