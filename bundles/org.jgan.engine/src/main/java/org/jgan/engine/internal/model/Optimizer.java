@@ -28,7 +28,8 @@ import org.nd4j.linalg.learning.config.RmsProp;
  * <p>
  * A step runs libnd4j's {@code adam_updater} or {@code rms_prop_updater} op and a {@code subtract}, two native calls
  * per parameter through two op contexts the optimizer keeps, into one update buffer of the largest parameter's size
- * that each parameter's update reuses in turn:
+ * that each parameter's update reuses in turn (Adam's step for a parameter of at most {@link SmallAdam#MAX} elements
+ * runs in Java with the same bits instead: {@link SmallAdam}):
  * the same ops, arguments and arithmetic as ND4J's {@link org.nd4j.linalg.learning.GradientUpdater}s, which the step
  * used until 2026-12-03 at about 40 microseconds per parameter (a copy of the gradient, reshapes, a new op and
  * context, each allocating native memory); {@code OptimizerTest} checks the bits against them.
@@ -53,7 +54,7 @@ public final class Optimizer {
      * A parameter's state as views shaped like it ({@code first}: Adam's m, RMSProp's r; {@code second}: Adam's v)
      * and the view of the update buffer its update is written to.
      */
-    private record Slot(INDArray first, INDArray second, INDArray update) {
+    private record Slot(INDArray first, INDArray second, INDArray update, SmallAdam small) {
     }
 
     Optimizer(String kind, double lr, double beta1, double beta2, double epsilon, double rmsDecay,
@@ -85,7 +86,8 @@ public final class Optimizer {
             long[] shape = param.shape();
             INDArray first = adam ? flat.get(NDArrayIndex.interval(0, n)) : flat;
             slots.put(name, new Slot(first.reshape('c', shape),
-                    adam ? flat.get(NDArrayIndex.interval(n, 2 * n)).reshape('c', shape) : null, null));
+                    adam ? flat.get(NDArrayIndex.interval(n, 2 * n)).reshape('c', shape) : null, null,
+                    adam ? SmallAdam.of(param, state) : null));
         }
         long largest = slots.values().stream().mapToLong(s -> s.first().length()).max().orElse(0);
         if (largest == 0) {
@@ -99,7 +101,7 @@ public final class Optimizer {
         }
         // every update a view of the buffer's start (again for all: the buffer may be new)
         slots.replaceAll((name, s) -> new Slot(s.first(), s.second(),
-                scratch.get(NDArrayIndex.interval(0, s.first().length())).reshape('c', s.first().shape())));
+                scratch.get(NDArrayIndex.interval(0, s.first().length())).reshape('c', s.first().shape()), s.small()));
     }
 
     /** Updates the parameters in place with the gradients (gradient descent on the loss). */
@@ -117,6 +119,7 @@ public final class Optimizer {
         if (adam) {
             rule.setIArguments(iteration);
         }
+        float alpha = adam ? SmallAdam.stepSize(arguments[0], arguments[1], arguments[2], arguments[3], iteration) : 0;
         for (Map.Entry<String, Slot> e : slots.entrySet()) {
             INDArray grad = gradients.get(e.getKey());
             if (grad == null) {
@@ -127,19 +130,24 @@ public final class Optimizer {
             Slot s = e.getValue();
             INDArray copy = readable(grad, s.update()) ? null : grad.castTo(DataType.FLOAT).dup('c');
             INDArray g = copy == null ? grad : copy.reshape('c', s.update().shape());
-            if (adam) {
-                // adam_updater: inputs gradient, v, m; outputs update, v, m
-                rule.setInputArrays(g, s.second(), s.first());
-                rule.setOutputArrays(s.update(), s.second(), s.first());
+            if (s.small() != null && s.small().accepts(param, g)) {
+                // a small parameter's Adam step in Java, with libnd4j's bits (SmallAdam)
+                s.small().step(param, g, alpha, (float) arguments[1], (float) arguments[2], (float) arguments[3]);
             } else {
-                // rms_prop_updater: inputs gradient, r; outputs update, r
-                rule.setInputArrays(g, s.first());
-                rule.setOutputArrays(s.update(), s.first());
+                if (adam) {
+                    // adam_updater: inputs gradient, v, m; outputs update, v, m
+                    rule.setInputArrays(g, s.second(), s.first());
+                    rule.setOutputArrays(s.update(), s.second(), s.first());
+                } else {
+                    // rms_prop_updater: inputs gradient, r; outputs update, r
+                    rule.setInputArrays(g, s.first());
+                    rule.setOutputArrays(s.update(), s.first());
+                }
+                Nd4j.exec(ruleOp, rule);
+                apply.setInputArrays(param, s.update());
+                apply.setOutputArrays(param);
+                Nd4j.exec(applyOp, apply);
             }
-            Nd4j.exec(ruleOp, rule);
-            apply.setInputArrays(param, s.update());
-            apply.setOutputArrays(param);
-            Nd4j.exec(applyOp, apply);
             if (copy != null) {
                 // freed now, not when a garbage collection happens to run (a large network's copy is gigabytes)
                 copy.close();

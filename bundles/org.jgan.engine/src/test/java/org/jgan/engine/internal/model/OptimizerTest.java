@@ -2,6 +2,9 @@ package org.jgan.engine.internal.model;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNotEquals;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
+import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.util.ArrayList;
@@ -25,7 +28,8 @@ import org.nd4j.linalg.learning.config.RmsProp;
  */
 class OptimizerTest {
 
-    private static final long[][] SHAPES = {{3, 4}, {7}, {2, 3, 2, 2}, {1, 1}, {5, 1}};
+    /** Small parameters (stepped in Java, {@link SmallAdam}) and one above its limit (stepped by libnd4j). */
+    private static final long[][] SHAPES = {{3, 4}, {7}, {2, 3, 2, 2}, {1, 1}, {5, 1}, {130, 131}};
 
     /** ND4J's updaters as the step used them before: a C-order float copy of the gradient, reshaped to a row. */
     private static final class Reference {
@@ -95,8 +99,17 @@ class OptimizerTest {
     }
 
     private static void assertSameBits(Map<String, INDArray> expected, Map<String, INDArray> actual, String what) {
-        expected.forEach((name, e) -> assertArrayEquals(e.dup().data().asInt(), actual.get(name).dup().data().asInt(),
-                what + " " + name));
+        expected.forEach((name, e) -> assertArrayEquals(bits(e), bits(actual.get(name)), what + " " + name));
+    }
+
+    /** The float bits of each element in C order ({@code data().asInt()} would convert the values to integers). */
+    private static int[] bits(INDArray a) {
+        float[] f = a.dup('c').data().asFloat();
+        int[] b = new int[f.length];
+        for (int i = 0; i < f.length; i++) {
+            b[i] = Float.floatToRawIntBits(f[i]);
+        }
+        return b;
     }
 
     private static void compareWithNd4jUpdaters(String kind, IUpdater config, IUpdater changed) {
@@ -115,18 +128,18 @@ class OptimizerTest {
             if (t == 8) {
                 // a parameter added mid-run (a regularizer swapped in), larger than the others: the update buffer grows
                 INDArray added = Nd4j.linspace(-1, 1, 36, DataType.FLOAT).reshape(6, 6);
-                mine.put("p5", added);
-                theirs.put("p5", added.dup());
-                optimizer.track(mine, List.of("p5"));
+                mine.put("late", added);
+                theirs.put("late", added.dup());
+                optimizer.track(mine, List.of("late"));
                 Reference fresh = new Reference(changed,
-                        Map.of("p5", theirs.get("p5")));
+                        Map.of("late", theirs.get("late")));
                 reference.states.putAll(fresh.states);
                 reference.updaters.putAll(fresh.updaters);
             }
             Map<String, INDArray> g = gradients(t);
             if (t >= 8) {
                 Nd4j.getRandom().setSeed(200 + t);
-                g.put("p5", Nd4j.randn(DataType.FLOAT, 6, 6));
+                g.put("late", Nd4j.randn(DataType.FLOAT, 6, 6));
             }
             optimizer.step(mine, g);
             reference.step(theirs, g);
@@ -139,7 +152,66 @@ class OptimizerTest {
 
     @Test
     void adamIsNd4jsAdamUpdaterBitForBit() {
+        long before = SmallAdam.steps();
         compareWithNd4jUpdaters("adam", new Adam(2e-3, 0.5, 0.99, 1e-8), new Adam(5e-4, 0.0, 0.9, 1e-6));
+        assertTrue(SmallAdam.steps() - before >= 12 * 4, "the small parameters were stepped in Java: "
+                + (SmallAdam.steps() - before) + " steps, rounding " + SmallAdam.ROUNDING);
+    }
+
+    /**
+     * The Java step of a small parameter against libnd4j's {@code adam_updater} and {@code subtract}, bit for bit, at
+     * the first 300 steps and at step indices up to 2^24 + 1 (where {@code powf}'s arguments and the float step index
+     * matter), with gradients over six decades, fresh moments at each step and three settings, one with beta1 = 0.
+     */
+    @Test
+    void smallParametersHaveLibnd4jsAdamBits() {
+        assertNotEquals(SmallAdam.Rounding.NATIVE, SmallAdam.ROUNDING, "the native build's rounding is reproduced");
+        double[][] settings = {{2e-4, 0.5, 0.999, 1e-8}, {1e-3, 0.9, 0.999, 1e-8}, {5e-4, 0.0, 0.9, 1e-6}};
+        List<Integer> iterations = new ArrayList<>();
+        for (int t = 0; t < 300; t++) {
+            iterations.add(t);
+        }
+        iterations.addAll(List.of(999, 12345, 123456, 999999, 16777215, 16777216, 16777217));
+        java.util.Random random = new java.util.Random(11);
+        for (double[] h : settings) {
+            INDArray param = Nd4j.create(DataType.FLOAT, 9, 7);
+            INDArray state = Nd4j.zeros(DataType.FLOAT, 1, 2 * param.length());
+            SmallAdam small = SmallAdam.of(param, state);
+            assertNotNull(small, "a 63-element parameter is stepped in Java");
+            for (int t : iterations) {
+                INDArray g = Nd4j.create(DataType.FLOAT, 9, 7);
+                // fresh moments of magnitudes that the gradient's terms meet, so that a product and a sum rounded
+                // apart differ from one multiply-add in about a fifth of the elements
+                for (long i = 0; i < g.length(); i++) {
+                    g.putScalar(i, (float) (random.nextGaussian() * Math.pow(10, random.nextInt(6) - 4)));
+                    param.putScalar(i, (float) random.nextGaussian());
+                    state.putScalar(0, i, (float) (random.nextGaussian() * 1e-3));
+                    state.putScalar(0, 63 + i, (float) Math.abs(random.nextGaussian() * 1e-5));
+                }
+                INDArray m = state.get(org.nd4j.linalg.indexing.NDArrayIndex.point(0),
+                        org.nd4j.linalg.indexing.NDArrayIndex.interval(0, 63)).dup().reshape(9, 7);
+                INDArray v = state.get(org.nd4j.linalg.indexing.NDArrayIndex.point(0),
+                        org.nd4j.linalg.indexing.NDArrayIndex.interval(63, 126)).dup().reshape(9, 7);
+                INDArray update = g.like();
+                INDArray m2 = m.like();
+                INDArray v2 = v.like();
+                Nd4j.exec(new org.nd4j.linalg.api.ops.impl.updaters.AdamUpdater(g, v, m, update, v2, m2, h[0], h[1],
+                        h[2], h[3], t));
+                INDArray expected = param.sub(update);
+                small.step(param, g, SmallAdam.stepSize(h[0], h[1], h[2], h[3], t), (float) h[1], (float) h[2],
+                        (float) h[3]);
+                String what = java.util.Arrays.toString(h) + " at step " + t;
+                assertArrayEquals(bits(expected), bits(param), what + ": parameter");
+                assertArrayEquals(bits(m2.reshape(1, 63)), bits(state.get(
+                        org.nd4j.linalg.indexing.NDArrayIndex.point(0),
+                        org.nd4j.linalg.indexing.NDArrayIndex.interval(0, 63))), what + ": m");
+                assertArrayEquals(bits(v2.reshape(1, 63)), bits(state.get(
+                        org.nd4j.linalg.indexing.NDArrayIndex.point(0),
+                        org.nd4j.linalg.indexing.NDArrayIndex.interval(63, 126))), what + ": v");
+            }
+        }
+        assertNull(SmallAdam.of(Nd4j.create(DataType.FLOAT, SmallAdam.MAX + 1),
+                Nd4j.zeros(DataType.FLOAT, 1, 2 * (SmallAdam.MAX + 1))), "above the limit: libnd4j");
     }
 
     @Test
