@@ -46,6 +46,10 @@ public final class Optimizer {
     private final CustomOp ruleOp;
     private final CustomOp applyOp = new SubOp();
     private double[] ruleArguments = new double[0];
+    /** Adam's step size as libnd4j rounds it, for the parameters stepped in Java (null until one is tracked). */
+    private SmallAdam.StepSize stepSize;
+    /** Whether any parameter is stepped in Java. */
+    private boolean small;
     /** The update buffer: each parameter's update is a view of its start (null until a parameter is tracked). */
     private INDArray scratch;
     private long steps;
@@ -89,6 +93,10 @@ public final class Optimizer {
                     adam ? flat.get(NDArrayIndex.interval(n, 2 * n)).reshape('c', shape) : null, null,
                     adam ? SmallAdam.of(param, state) : null));
         }
+        small = slots.values().stream().anyMatch(s -> s.small() != null);
+        if (small && stepSize == null) {
+            stepSize = new SmallAdam.StepSize();
+        }
         long largest = slots.values().stream().mapToLong(s -> s.first().length()).max().orElse(0);
         if (largest == 0) {
             return;
@@ -119,7 +127,7 @@ public final class Optimizer {
         if (adam) {
             rule.setIArguments(iteration);
         }
-        float alpha = adam ? SmallAdam.stepSize(arguments[0], arguments[1], arguments[2], arguments[3], iteration) : 0;
+        float alpha = small ? stepSize.at(arguments[0], arguments[1], arguments[2], arguments[3], iteration) : 0;
         for (Map.Entry<String, Slot> e : slots.entrySet()) {
             INDArray grad = gradients.get(e.getKey());
             if (grad == null) {
@@ -150,6 +158,9 @@ public final class Optimizer {
             }
             if (copy != null) {
                 // freed now, not when a garbage collection happens to run (a large network's copy is gigabytes)
+                if (s.small() != null) {
+                    s.small().unbindGradient();
+                }
                 copy.close();
             }
         }
@@ -209,6 +220,9 @@ public final class Optimizer {
     void close() {
         if (scratch != null) {
             scratch.close();
+        }
+        if (stepSize != null) {
+            stepSize.close();
         }
         GraphMemory.close(states.values());
         for (OpContext c : List.of(rule, apply)) {

@@ -4,8 +4,10 @@ import java.nio.FloatBuffer;
 import java.util.SplittableRandom;
 import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
+import org.nd4j.linalg.api.ops.CustomOp;
+import org.nd4j.linalg.api.ops.OpContext;
+import org.nd4j.linalg.api.ops.impl.transforms.custom.Pow;
 import org.nd4j.linalg.api.ops.impl.updaters.AdamUpdater;
-import org.nd4j.linalg.api.shape.Shape;
 import org.nd4j.linalg.factory.Nd4j;
 
 /**
@@ -15,17 +17,17 @@ import org.nd4j.linalg.factory.Nd4j;
  *   alpha_t = lr sqrt(1 - beta2^(t+1)) / (1 - beta1^(t+1))      (epsilon where that is 0 or not finite)
  *   m = beta1 m + (1 - beta1) g,   v = beta2 v + (1 - beta2) g^2,   theta -= alpha_t m / (sqrt(v) + epsilon)
  * </pre>
- * each rounded as libnd4j 1.0.0-M2.1 rounds it in float: {@code alpha_t} with {@code powf} and {@code sqrtf}, its last
- * division in double; {@code m} and {@code v} as one fused multiply-add each where the native build contracts them
+ * each rounded as libnd4j 1.0.0-M2.1 rounds it in float: {@code alpha_t} with libnd4j's {@code pow} and
+ * {@code sqrtf}, its last division in double ({@link StepSize}); {@code m} and {@code v} as one fused multiply-add each where the native build contracts them
  * (its AVX2 and AVX-512 builds do), as a product and a sum where it does not. Which of the two the loaded build does
  * is found once ({@link #ROUNDING}) by running its {@code adam_updater} on 256 random elements; where neither matches,
  * every parameter stays with libnd4j.
  * <p>
- * Two native calls per parameter cost about 35 microseconds on the ring MLP's parameters (a 2-core AMD EPYC), most of
- * them biases and vectors of a few hundred elements: a tenth of its iteration. Here a parameter's step copies its
- * gradient, m, v and value through buffers bound once into arrays of their own (so that C2 vectorizes the loop) and
- * computes in one loop: the MLP's 12 small parameters 141-164 microseconds a step with libnd4j, 11 here; four
- * {@code [128, 128]} weights 157-233 and 81-85.
+ * Two native calls per parameter took a tenth of the ring MLP's iteration in a JFR profile (a 2-core AMD EPYC; about
+ * 0.55 ms for its 16 parameters, 12 of them biases and vectors of 1 to 2,048 elements). Here a parameter's step
+ * copies its gradient, m, v and value through buffers bound once into arrays of their own (so that C2 vectorizes the
+ * loop) and computes in one loop: in a harness of the step alone, the MLP's 12 small parameters 141-164
+ * microseconds a step with libnd4j, 11 here; its four {@code [128, 128]} weights (at the limit) 157-233 and 81-85.
  */
 final class SmallAdam {
 
@@ -83,8 +85,20 @@ final class SmallAdam {
      * positioned at the view's offset).
      */
     static boolean dense(INDArray a) {
-        return a.dataType() == DataType.FLOAT && !a.isEmpty() && a.ordering() == 'c'
-                && Shape.hasDefaultStridesForShape(a);
+        if (a.dataType() != DataType.FLOAT || a.isEmpty()) {
+            return false;
+        }
+        // C-order strides along every axis longer than 1 (ND4J's default-strides check refuses a [1, 1] array)
+        long[] shape = a.shape();
+        long[] stride = a.stride();
+        long expected = 1;
+        for (int i = shape.length - 1; i >= 0; i--) {
+            if (shape[i] != 1 && stride[i] != expected) {
+                return false;
+            }
+            expected *= shape[i];
+        }
+        return true;
     }
 
     /**
@@ -95,7 +109,13 @@ final class SmallAdam {
         return parameter.length() == n && gradient.length() == n && dense(parameter) && dense(gradient);
     }
 
-    /** One step, {@code alpha} already rounded as libnd4j rounds it ({@link #stepSize}). */
+    /** One step, {@code alpha} already rounded as libnd4j rounds it ({@link StepSize}). */
+    /** Forgets the gradient array bound last (a copy the optimizer frees after the step). */
+    void unbindGradient() {
+        lastGrad = null;
+        grad = null;
+    }
+
     void step(INDArray parameter, INDArray gradient, float alpha, float beta1, float beta2, float epsilon) {
         if (parameter != lastParam) {
             lastParam = parameter;
@@ -143,27 +163,62 @@ final class SmallAdam {
     }
 
     /**
-     * libnd4j's {@code epsilonT} for the step with index {@code iteration} (0 for the first): {@code beta^(t+1)} by
-     * {@code powf} on float arguments, {@code sqrtf} of the double {@code 1 - beta2^(t+1)} rounded to float, times lr
-     * in float, divided in double by {@code 1 - beta1^(t+1)} and rounded to float; epsilon where that is NaN, 0 or
-     * infinite.
+     * libnd4j's {@code epsilonT} for the step with index {@code iteration} (0 for the first): {@code beta^(t+1)} with
+     * float arguments by libnd4j's own {@code pow} (its {@code powf} is not correctly rounded: against
+     * {@code (float) Math.pow} it differs for 2,075 of the first 2^21 step indices at beta 0.999, from the 873rd on),
+     * then {@code sqrtf} of the double {@code 1 - beta2^(t+1)} rounded to float, times lr in float, divided in double by
+     * {@code 1 - beta1^(t+1)} and rounded to float; epsilon where that is NaN, 0 or infinite. One native call a step
+     * (not a parameter), through arrays and an op context made once.
      */
-    static float stepSize(double lr, double beta1, double beta2, double epsilon, int iteration) {
-        float t = (float) iteration + 1f;
-        float beta1T = (float) Math.pow((float) beta1, t);
-        float beta2T = (float) Math.pow((float) beta2, t);
-        float root = (float) Math.sqrt((float) (1.0 - beta2T));
-        float alpha = (float) ((double) ((float) lr * root) / (1.0 - beta1T));
-        return Float.isNaN(alpha) || alpha == 0f || Float.isInfinite(alpha) ? (float) epsilon : alpha;
+    static final class StepSize implements AutoCloseable {
+        private final INDArray base = Nd4j.create(DataType.FLOAT, 2);
+        private final INDArray exponent = Nd4j.create(DataType.FLOAT, 2);
+        private final INDArray powers = Nd4j.create(DataType.FLOAT, 2);
+        private final OpContext context = Nd4j.getExecutioner().buildContext();
+        private final CustomOp pow = new Pow();
+
+        StepSize() {
+            context.setInputArrays(base, exponent);
+            context.setOutputArrays(powers);
+        }
+
+        float at(double lr, double beta1, double beta2, double epsilon, int iteration) {
+            float t = (float) iteration + 1f;
+            base.putScalar(0, (float) beta1);
+            base.putScalar(1, (float) beta2);
+            exponent.putScalar(0, t);
+            exponent.putScalar(1, t);
+            Nd4j.exec(pow, context);
+            float beta1T = powers.getFloat(0);
+            float beta2T = powers.getFloat(1);
+            float root = (float) Math.sqrt((float) (1.0 - beta2T));
+            float alpha = (float) ((double) ((float) lr * root) / (1.0 - beta1T));
+            return Float.isNaN(alpha) || alpha == 0f || Float.isInfinite(alpha) ? (float) epsilon : alpha;
+        }
+
+        @Override
+        public void close() {
+            try {
+                context.purge();
+                context.close();
+            } catch (Exception e) {
+                // a context that cannot be closed is left to the garbage collector
+            }
+            base.close();
+            exponent.close();
+            powers.close();
+        }
     }
 
     /**
-     * Runs the native {@code adam_updater} on 256 random elements (gradients, moments and magnitudes over eight
-     * decades) and keeps the rounding whose update, m and v all have its bits.
+     * Runs the native {@code adam_updater} on 257 random elements (gradients over eight decades, moments of magnitudes
+     * its terms meet; an odd count, so that a vectorized kernel's tail is in it) at four step indices, with beta1 = 0.9
+     * (whose products with m round, unlike 0.5's), and keeps the rounding whose update, m and v all have its bits at
+     * every one of them.
      */
     private static Rounding calibrate() {
         try {
-            int n = 256;
+            int n = 257;
             SplittableRandom r = new SplittableRandom(20261204L);
             float[] g = new float[n];
             float[] m = new float[n];
@@ -174,41 +229,46 @@ final class SmallAdam {
                 v[i] = (float) Math.abs(gaussian(r) * 1e-5);
             }
             double lr = 2e-4;
-            double beta1 = 0.5;
+            double beta1 = 0.9;
             double beta2 = 0.999;
             double eps = 1e-8;
-            int iteration = 6;
-            INDArray gradient = Nd4j.createFromArray(g);
-            INDArray u = Nd4j.createFromArray(v);
-            INDArray mm = Nd4j.createFromArray(m);
-            INDArray update = gradient.like();
-            INDArray u2 = u.like();
-            INDArray m2 = mm.like();
-            Nd4j.exec(new AdamUpdater(gradient, u, mm, update, u2, m2, lr, beta1, beta2, eps, iteration));
-            float[] up = update.toFloatVector();
-            float[] vs = u2.toFloatVector();
-            float[] ms = m2.toFloatVector();
-            float alpha = stepSize(lr, beta1, beta2, eps, iteration);
-            for (Rounding rounding : new Rounding[] {Rounding.FUSED, Rounding.SEPARATE}) {
-                boolean same = true;
-                float b1 = (float) beta1;
-                float b2 = (float) beta2;
-                for (int i = 0; i < n && same; i++) {
-                    float mi = rounding == Rounding.FUSED ? Math.fma(b1, m[i], g[i] * (1 - b1))
-                            : b1 * m[i] + g[i] * (1 - b1);
-                    float vi = rounding == Rounding.FUSED ? Math.fma(b2, v[i], g[i] * g[i] * (1 - b2))
-                            : b2 * v[i] + g[i] * g[i] * (1 - b2);
-                    float ui = (mi * alpha) / ((float) Math.sqrt(vi) + (float) eps);
-                    same = bits(mi, ms[i]) && bits(vi, vs[i]) && bits(ui, up[i]);
-                }
-                if (same) {
-                    return rounding;
-                }
+            boolean fused = true;
+            boolean separate = true;
+            StepSize stepSize = new StepSize();
+            for (int iteration : new int[] {0, 6, 999, 123456}) {
+                INDArray gradient = Nd4j.createFromArray(g);
+                INDArray u = Nd4j.createFromArray(v);
+                INDArray mm = Nd4j.createFromArray(m);
+                INDArray update = gradient.like();
+                INDArray u2 = u.like();
+                INDArray m2 = mm.like();
+                Nd4j.exec(new AdamUpdater(gradient, u, mm, update, u2, m2, lr, beta1, beta2, eps, iteration));
+                float[] up = update.toFloatVector();
+                float[] vs = u2.toFloatVector();
+                float[] ms = m2.toFloatVector();
+                float alpha = stepSize.at(lr, beta1, beta2, eps, iteration);
+                fused &= matches(true, g, m, v, (float) beta1, (float) beta2, (float) eps, alpha, ms, vs, up);
+                separate &= matches(false, g, m, v, (float) beta1, (float) beta2, (float) eps, alpha, ms, vs, up);
             }
-            return Rounding.NATIVE;
+            stepSize.close();
+            return fused ? Rounding.FUSED : separate ? Rounding.SEPARATE : Rounding.NATIVE;
         } catch (RuntimeException | LinkageError e) {
             return Rounding.NATIVE;
         }
+    }
+
+    /** Whether one rounding gives the native update, m and v, bit for bit. */
+    private static boolean matches(boolean fused, float[] g, float[] m, float[] v, float b1, float b2, float eps,
+            float alpha, float[] ms, float[] vs, float[] up) {
+        for (int i = 0; i < g.length; i++) {
+            float mi = fused ? Math.fma(b1, m[i], g[i] * (1 - b1)) : b1 * m[i] + g[i] * (1 - b1);
+            float vi = fused ? Math.fma(b2, v[i], g[i] * g[i] * (1 - b2)) : b2 * v[i] + g[i] * g[i] * (1 - b2);
+            float ui = (mi * alpha) / ((float) Math.sqrt(vi) + eps);
+            if (!bits(mi, ms[i]) || !bits(vi, vs[i]) || !bits(ui, up[i])) {
+                return false;
+            }
+        }
+        return true;
     }
 
     private static boolean bits(float a, float b) {
