@@ -241,6 +241,15 @@ public final class GraphPlan {
     }
 
     /**
+     * Whether Java code can read and write the array through {@code a.data().asNioFloat()} from the buffer's
+     * position, element by element in C order: 32-bit floats laid out densely (the kernels' own test, which the
+     * optimizer's Java step shares).
+     */
+    public static boolean denseFloats(INDArray a) {
+        return PatchConv.dense(a);
+    }
+
+    /**
      * Whether a plan holds the array (an intermediate or a requested output it returned): it is reused by the next
      * call and closed when its graph is released, never by whoever received it.
      */

@@ -2,6 +2,7 @@ package org.jgan.engine.internal.model;
 
 import java.nio.FloatBuffer;
 import java.util.SplittableRandom;
+import org.jgan.engine.internal.graph.GraphPlan;
 import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.api.ops.CustomOp;
@@ -80,25 +81,9 @@ final class SmallAdam {
         return new SmallAdam((int) n, state);
     }
 
-    /**
-     * Float, C order with its default strides: its elements in order from its buffer's position (a view's buffer is
-     * positioned at the view's offset).
-     */
+    /** Float, dense in C order, read from its buffer's position (a view's buffer is positioned at its offset). */
     static boolean dense(INDArray a) {
-        if (a.dataType() != DataType.FLOAT || a.isEmpty()) {
-            return false;
-        }
-        // C-order strides along every axis longer than 1 (ND4J's default-strides check refuses a [1, 1] array)
-        long[] shape = a.shape();
-        long[] stride = a.stride();
-        long expected = 1;
-        for (int i = shape.length - 1; i >= 0; i--) {
-            if (shape[i] != 1 && stride[i] != expected) {
-                return false;
-            }
-            expected *= shape[i];
-        }
-        return true;
+        return GraphPlan.denseFloats(a);
     }
 
     /**
