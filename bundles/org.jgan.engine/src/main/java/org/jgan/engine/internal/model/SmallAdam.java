@@ -19,16 +19,18 @@ import org.nd4j.linalg.factory.Nd4j;
  *   m = beta1 m + (1 - beta1) g,   v = beta2 v + (1 - beta2) g^2,   theta -= alpha_t m / (sqrt(v) + epsilon)
  * </pre>
  * each rounded as libnd4j 1.0.0-M2.1 rounds it in float: {@code alpha_t} with libnd4j's {@code pow} and
- * {@code sqrtf}, its last division in double ({@link StepSize}); {@code m} and {@code v} as one fused multiply-add each where the native build contracts them
- * (its AVX2 and AVX-512 builds do), as a product and a sum where it does not. Which of the two the loaded build does
- * is found once ({@link #ROUNDING}) by running its {@code adam_updater} on 256 random elements; where neither matches,
- * every parameter stays with libnd4j.
+ * {@code sqrtf}, its last division in double ({@link StepSize}); {@code m} and {@code v} as one fused multiply-add
+ * each where the native build contracts them (its AVX2 and AVX-512 builds do), as a product and a sum where it does
+ * not ({@link #moment}). Which of the two the loaded build does is found once ({@link #ROUNDING}) by running its
+ * {@code adam_updater} on 257 random elements at four step indices; where neither matches, every parameter stays
+ * with libnd4j.
  * <p>
  * Two native calls per parameter took a tenth of the ring MLP's iteration in a JFR profile (a 2-core AMD EPYC; about
  * 0.55 ms for its 16 parameters, 12 of them biases and vectors of 1 to 2,048 elements). Here a parameter's step
  * copies its gradient, m, v and value through buffers bound once into arrays of their own (so that C2 vectorizes the
  * loop) and computes in one loop: in a harness of the step alone, the MLP's 12 small parameters 141-164
- * microseconds a step with libnd4j, 11 here; its four {@code [128, 128]} weights (at the limit) 157-233 and 81-85.
+ * microseconds a step with libnd4j, 13-20 here (with {@link StepSize}'s native call); its four {@code [128, 128]}
+ * weights (at the limit) 157-233 and 81-85.
  */
 final class SmallAdam {
 
@@ -94,13 +96,13 @@ final class SmallAdam {
         return parameter.length() == n && gradient.length() == n && dense(parameter) && dense(gradient);
     }
 
-    /** One step, {@code alpha} already rounded as libnd4j rounds it ({@link StepSize}). */
     /** Forgets the gradient array bound last (a copy the optimizer frees after the step). */
     void unbindGradient() {
         lastGrad = null;
         grad = null;
     }
 
+    /** One step, {@code alpha} already rounded as libnd4j rounds it ({@link StepSize}). */
     void step(INDArray parameter, INDArray gradient, float alpha, float beta1, float beta2, float epsilon) {
         if (parameter != lastParam) {
             lastParam = parameter;
@@ -117,29 +119,39 @@ final class SmallAdam {
         param.get(param.position(), p, 0, n);
         float c1 = 1 - beta1;
         float c2 = 1 - beta2;
+        // one loop per rounding, so that the rounding is a constant in each (C2 vectorizes both)
         if (ROUNDING == Rounding.FUSED) {
             for (int i = 0; i < n; i++) {
                 float gi = g[i];
-                float mi = Math.fma(beta1, m[i], gi * c1);
-                float vi = Math.fma(beta2, v[i], gi * gi * c2);
-                m[i] = mi;
-                v[i] = vi;
-                p[i] -= (mi * alpha) / ((float) Math.sqrt(vi) + epsilon);
+                m[i] = moment(true, beta1, m[i], gi * c1);
+                v[i] = moment(true, beta2, v[i], gi * gi * c2);
+                p[i] -= update(m[i], v[i], alpha, epsilon);
             }
         } else {
             for (int i = 0; i < n; i++) {
                 float gi = g[i];
-                float mi = beta1 * m[i] + gi * c1;
-                float vi = beta2 * v[i] + gi * gi * c2;
-                m[i] = mi;
-                v[i] = vi;
-                p[i] -= (mi * alpha) / ((float) Math.sqrt(vi) + epsilon);
+                m[i] = moment(false, beta1, m[i], gi * c1);
+                v[i] = moment(false, beta2, v[i], gi * gi * c2);
+                p[i] -= update(m[i], v[i], alpha, epsilon);
             }
         }
         state.put(at, m, 0, n);
         state.put(at + n, v, 0, n);
         param.put(param.position(), p, 0, n);
         STEPS.increment();
+    }
+
+    /**
+     * A moment's new value {@code beta state + term} ({@code term} the gradient's part, already rounded): one fused
+     * multiply-add, or a product and a sum.
+     */
+    static float moment(boolean fused, float beta, float state, float term) {
+        return fused ? Math.fma(beta, state, term) : beta * state + term;
+    }
+
+    /** The update {@code alpha m / (sqrt(v) + epsilon)} in float. */
+    static float update(float m, float v, float alpha, float epsilon) {
+        return (m * alpha) / ((float) Math.sqrt(v) + epsilon);
     }
 
     /** Parameter steps taken in Java so far, process-wide. */
@@ -151,8 +163,8 @@ final class SmallAdam {
      * libnd4j's {@code epsilonT} for the step with index {@code iteration} (0 for the first): {@code beta^(t+1)} with
      * float arguments by libnd4j's own {@code pow} (its {@code powf} is not correctly rounded: against
      * {@code (float) Math.pow} it differs for 2,075 of the first 2^21 step indices at beta 0.999, from the 873rd on),
-     * then {@code sqrtf} of the double {@code 1 - beta2^(t+1)} rounded to float, times lr in float, divided in double by
-     * {@code 1 - beta1^(t+1)} and rounded to float; epsilon where that is NaN, 0 or infinite. One native call a step
+     * then {@code sqrtf} of the double {@code 1 - beta2^(t+1)} rounded to float, times lr in float, divided in double
+     * by {@code 1 - beta1^(t+1)} and rounded to float; epsilon where that is NaN, 0 or infinite. One native call a step
      * (not a parameter), through arrays and an op context made once.
      */
     static final class StepSize implements AutoCloseable {
@@ -219,23 +231,23 @@ final class SmallAdam {
             double eps = 1e-8;
             boolean fused = true;
             boolean separate = true;
-            StepSize stepSize = new StepSize();
-            for (int iteration : new int[] {0, 6, 999, 123456}) {
-                INDArray gradient = Nd4j.createFromArray(g);
-                INDArray u = Nd4j.createFromArray(v);
-                INDArray mm = Nd4j.createFromArray(m);
-                INDArray update = gradient.like();
-                INDArray u2 = u.like();
-                INDArray m2 = mm.like();
-                Nd4j.exec(new AdamUpdater(gradient, u, mm, update, u2, m2, lr, beta1, beta2, eps, iteration));
-                float[] up = update.toFloatVector();
-                float[] vs = u2.toFloatVector();
-                float[] ms = m2.toFloatVector();
-                float alpha = stepSize.at(lr, beta1, beta2, eps, iteration);
-                fused &= matches(true, g, m, v, (float) beta1, (float) beta2, (float) eps, alpha, ms, vs, up);
-                separate &= matches(false, g, m, v, (float) beta1, (float) beta2, (float) eps, alpha, ms, vs, up);
+            try (StepSize stepSize = new StepSize()) {
+                for (int iteration : new int[] {0, 6, 999, 123456}) {
+                    INDArray gradient = Nd4j.createFromArray(g);
+                    INDArray u = Nd4j.createFromArray(v);
+                    INDArray mm = Nd4j.createFromArray(m);
+                    INDArray update = gradient.like();
+                    INDArray u2 = u.like();
+                    INDArray m2 = mm.like();
+                    Nd4j.exec(new AdamUpdater(gradient, u, mm, update, u2, m2, lr, beta1, beta2, eps, iteration));
+                    float[] up = update.toFloatVector();
+                    float[] vs = u2.toFloatVector();
+                    float[] ms = m2.toFloatVector();
+                    float alpha = stepSize.at(lr, beta1, beta2, eps, iteration);
+                    fused &= matches(true, g, m, v, (float) beta1, (float) beta2, (float) eps, alpha, ms, vs, up);
+                    separate &= matches(false, g, m, v, (float) beta1, (float) beta2, (float) eps, alpha, ms, vs, up);
+                }
             }
-            stepSize.close();
             return fused ? Rounding.FUSED : separate ? Rounding.SEPARATE : Rounding.NATIVE;
         } catch (RuntimeException | LinkageError e) {
             return Rounding.NATIVE;
@@ -246,9 +258,9 @@ final class SmallAdam {
     private static boolean matches(boolean fused, float[] g, float[] m, float[] v, float b1, float b2, float eps,
             float alpha, float[] ms, float[] vs, float[] up) {
         for (int i = 0; i < g.length; i++) {
-            float mi = fused ? Math.fma(b1, m[i], g[i] * (1 - b1)) : b1 * m[i] + g[i] * (1 - b1);
-            float vi = fused ? Math.fma(b2, v[i], g[i] * g[i] * (1 - b2)) : b2 * v[i] + g[i] * g[i] * (1 - b2);
-            float ui = (mi * alpha) / ((float) Math.sqrt(vi) + eps);
+            float mi = moment(fused, b1, m[i], g[i] * (1 - b1));
+            float vi = moment(fused, b2, v[i], g[i] * g[i] * (1 - b2));
+            float ui = update(mi, vi, alpha, eps);
             if (!bits(mi, ms[i]) || !bits(vi, vs[i]) || !bits(ui, up[i])) {
                 return false;
             }

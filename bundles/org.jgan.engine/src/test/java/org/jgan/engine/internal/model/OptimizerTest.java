@@ -17,6 +17,7 @@ import org.junit.jupiter.api.Test;
 import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.factory.Nd4j;
+import org.nd4j.linalg.indexing.NDArrayIndex;
 import org.nd4j.linalg.learning.GradientUpdater;
 import org.nd4j.linalg.learning.config.Adam;
 import org.nd4j.linalg.learning.config.IUpdater;
@@ -163,8 +164,8 @@ class OptimizerTest {
      * The Java step of a small parameter against libnd4j's {@code adam_updater} and {@code subtract}, bit for bit, at
      * the first 3,000 steps (libnd4j's {@code powf} and a correctly rounded power first differ at beta 0.999 at the
      * 873rd), where such a difference reaches the step size, and at step indices up to 2^24 + 1 (where the float
-     * step index rounds), with gradients over six decades, fresh moments at each step and four settings, one with beta1 = 0;
-     * the parameter and half the gradients are views at an offset. On the builds this project runs (AVX2 and AVX-512,
+     * step index rounds), with gradients over six decades, fresh moments at each step and four settings, one with
+     * beta1 = 0; the parameter and half the gradients are views at an offset. On the builds this project runs (AVX2 and AVX-512,
      * which contract Adam's multiply-adds, and the generic one, which does not) the rounding must be found: a build
      * where it is not would silently lose the Java step, which this test reports instead.
      */
@@ -184,7 +185,7 @@ class OptimizerTest {
         java.util.Random random = new java.util.Random(11);
         for (double[] h : settings) {
             // the parameter and, at odd steps, the gradient are views at an offset into larger arrays
-            INDArray param = Nd4j.create(DataType.FLOAT, 80).get(org.nd4j.linalg.indexing.NDArrayIndex.interval(11,
+            INDArray param = Nd4j.create(DataType.FLOAT, 80).get(NDArrayIndex.interval(11,
                     74)).reshape(9, 7);
             assertTrue(param.isView() && param.offset() > 0, "a view at an offset");
             INDArray state = Nd4j.zeros(DataType.FLOAT, 1, 2 * param.length());
@@ -192,7 +193,7 @@ class OptimizerTest {
             assertNotNull(small, "a 63-element parameter is stepped in Java");
             for (int t : iterations) {
                 INDArray g = t % 2 == 0 ? Nd4j.create(DataType.FLOAT, 9, 7) : Nd4j.create(DataType.FLOAT, 70)
-                        .get(org.nd4j.linalg.indexing.NDArrayIndex.interval(5, 68)).reshape(9, 7);
+                        .get(NDArrayIndex.interval(5, 68)).reshape(9, 7);
                 // fresh moments of magnitudes that the gradient's terms meet, so that a product and a sum rounded
                 // apart differ from one multiply-add in about a fifth of the elements
                 for (long i = 0; i < g.length(); i++) {
@@ -201,10 +202,10 @@ class OptimizerTest {
                     state.putScalar(0, i, (float) (random.nextGaussian() * 1e-3));
                     state.putScalar(0, 63 + i, (float) Math.abs(random.nextGaussian() * 1e-5));
                 }
-                INDArray m = state.get(org.nd4j.linalg.indexing.NDArrayIndex.point(0),
-                        org.nd4j.linalg.indexing.NDArrayIndex.interval(0, 63)).dup().reshape(9, 7);
-                INDArray v = state.get(org.nd4j.linalg.indexing.NDArrayIndex.point(0),
-                        org.nd4j.linalg.indexing.NDArrayIndex.interval(63, 126)).dup().reshape(9, 7);
+                INDArray m = state.get(NDArrayIndex.point(0),
+                        NDArrayIndex.interval(0, 63)).dup().reshape(9, 7);
+                INDArray v = state.get(NDArrayIndex.point(0),
+                        NDArrayIndex.interval(63, 126)).dup().reshape(9, 7);
                 INDArray update = g.like();
                 INDArray m2 = m.like();
                 INDArray v2 = v.like();
@@ -217,11 +218,11 @@ class OptimizerTest {
                 String what = java.util.Arrays.toString(h) + " at step " + t;
                 assertArrayEquals(bits(expected), bits(param), what + ": parameter");
                 assertArrayEquals(bits(m2.reshape(1, 63)), bits(state.get(
-                        org.nd4j.linalg.indexing.NDArrayIndex.point(0),
-                        org.nd4j.linalg.indexing.NDArrayIndex.interval(0, 63))), what + ": m");
+                        NDArrayIndex.point(0),
+                        NDArrayIndex.interval(0, 63))), what + ": m");
                 assertArrayEquals(bits(v2.reshape(1, 63)), bits(state.get(
-                        org.nd4j.linalg.indexing.NDArrayIndex.point(0),
-                        org.nd4j.linalg.indexing.NDArrayIndex.interval(63, 126))), what + ": v");
+                        NDArrayIndex.point(0),
+                        NDArrayIndex.interval(63, 126))), what + ": v");
             }
         }
         stepSize.close();
