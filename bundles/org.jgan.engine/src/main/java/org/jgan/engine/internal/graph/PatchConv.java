@@ -2,30 +2,36 @@ package org.jgan.engine.internal.graph;
 
 import java.nio.FloatBuffer;
 import java.util.Arrays;
+import java.util.function.Consumer;
 import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.api.ops.DynamicCustomOp;
+import org.nd4j.linalg.factory.Nd4j;
 
 /**
- * A 2-d convolution whose patch is short ({@code iC kH kW} at most {@link #MAX_PATCH}: a discriminator's 3x3 first
- * layer on 1-channel images, 1x1 shortcuts from them), computed in Java: the weight and bias gradients
- * {@code dW[j, o] = sum_{n,p} dz[n, o, p] cols_n[j, p]}, {@code db[o] = sum_{n,p} dz[n, o, p]}, and the forward pass
- * {@code z[n, o, p] = b[o] + sum_j W[j, o] cols_n[j, p]}, where
+ * A 2-d convolution whose patch is short ({@code iC kH kW} at most {@link #MAX_PATCH}: a discriminator's first layer
+ * on images of few channels, 1x1 shortcuts from them), computed outside oneDNN's convolution: the weight and bias
+ * gradients {@code dW[j, o] = sum_{n,p} dz[n, o, p] cols_n[j, p]}, {@code db[o] = sum_{n,p} dz[n, o, p]}, and, for a
+ * 1x1 kernel on one channel, the forward pass {@code z[n, o, p] = b[o] + sum_j W[j, o] cols_n[j, p]}, where
  * {@code cols_n[(ky kW + kx) iC + ci, oy oW + ox] = x[n, ci, oy sH + ky - pH, ox sW + kx - pW]} (0 outside the
  * image) is sample n's patch matrix and {@code j} runs over the rows of {@code W} viewed as {@code [kH kW iC, oC]}
  * (libnd4j's weight format 0).
  *
  * <p>oneDNN, as libnd4j 1.0.0-M2.1 calls it, pads such an input to 8 or 16 channels and reorders it on every call,
  * and {@code conv2d_bp} runs its backward-data primitive even where nothing reads the input gradient (a
- * discriminator's first layer in its own step): on a 2-core AMD EPYC with AVX2, BigGAN's {@code [32, 1, 32, 32]}
- * 3x3 convolution to 32 channels took 7.1 ms a {@code conv2d_bp} call inside the training graph for 9.4 million
- * multiply-adds of weight gradient (PyTorch's oneDNN 2.8 ms a call in its graph, 2.2 ms alone for the weights'
- * gradient); 3-4 ms here. Each sample's patch matrix is built once and the products run as loops over rows of the same
- * index, which HotSpot's C2 vectorizes (a load and a store at different offsets of the loop variable in two arrays it
- * does not: it cannot rule out that they overlap). One thread: a second one was no faster inside the graph (libgomp's
- * threads spin between libnd4j's parallel regions). The forward pass is used for 1x1 kernels only
- * ({@link #pointwise()}): for a 3x3 one oneDNN's forward kernel was as fast or faster (0.6-1.0 ms against 1.2-1.8
- * ms alone, 3.1-3.7 against 3.2-3.5 ms in BigGAN's graph); for a 1x1 one of one channel 0.3-0.4 against 0.1 ms.
+ * discriminator's first layer in its own step, and the two first-layer passes of a gradient penalty's tangent
+ * graph). The weight gradient here is one matrix product over the whole batch ({@link #productGradient}): the patch
+ * matrices side by side, built in Java, times the output gradient regrouped by channel, by libnd4j's {@code matmul}.
+ * Alone, on a 2-core AMD EPYC with AVX2 (2026-12-04), against {@code conv2d_bp}: the penalty benchmark's conv D
+ * ({@code [32, 1, 28, 28]}, 4x4 stride 2, to 16 channels) 0.25-0.36 against 0.54-0.66 ms; DCGAN's
+ * ({@code [64, 1, 28, 28]} to 64) 0.72-1.0 against 2.1-2.4; BigGAN's 3x3 ({@code [32, 1, 32, 32]} to 32) 0.8-1.2
+ * against 4.5-6.9 (the loops over rows this class used before, up to a patch of 9: 1.8-2.1); a 3x3 on 3 channels to
+ * 64 2.7-3.6 against 8.1; a 4x4 stride 2 on 3 channels tied (1.5). Inside the penalty benchmark's R1 iteration its
+ * four calls took 0.85 ms less than oneDNN's (per-op profile, in-process alternation).
+ * A 1x1 kernel on one channel keeps the loops over rows, which HotSpot's C2 vectorizes (its patch matrix is the
+ * image, so the regrouping would be most of the product's cost: 1.0 against 1.6 ms for 64 channels at 32x32), and
+ * its forward pass (0.3-0.4 against 0.1 ms); for longer patches oneDNN's forward kernel is faster than the product
+ * (0.11-0.19 against 0.28-0.33 ms for the penalty benchmark's, 0.45-0.6 against 1.2-1.3 for BigGAN's) and is kept.
  *
  * <p>The sums run in a fixed order for given shapes, so results are deterministic, but they are not oneDNN's bits:
  * a plan uses this kernel only with {@link GraphPlan#ownArithmetic(boolean)} on, as for the sums by matrix products.
@@ -33,12 +39,11 @@ import org.nd4j.linalg.api.ops.DynamicCustomOp;
 final class PatchConv {
 
     /**
-     * The longest patch (input channels times kernel area) computed here: a 3x3 kernel on one channel. DCGAN's 4x4
-     * one at 28x28 (16) was no faster than oneDNN's (3.0-4.2 against 2.9-4.8 ms alone for {@code [64, 1, 28, 28]}
-     * to 64 channels; in DCGAN's graph 7.0 and 11.3 against 12.3 and 10.9 ms an iteration for its three calls),
-     * where BigGAN's 3x3 one was 1.5-3 times as fast.
+     * The longest patch (input channels times kernel area) computed here: a 4x4 kernel on 4 channels. The product's
+     * patch matrices grow with the patch while oneDNN's padding and unread input gradient weigh less: a 4x4 stride-2
+     * kernel on 3 channels (48) was a tie.
      */
-    static final int MAX_PATCH = 9;
+    static final int MAX_PATCH = 64;
 
     /** Lanes of the gradient's partial sums: positions {@code p} are summed in chunks of this many. */
     private static final int LANES = 256;
@@ -148,6 +153,9 @@ final class PatchConv {
 
     /** A kernel for {@code conv2d}: inputs {@code (x, W[, b])}, output {@code z} ({@link #dense}). */
     Replacements.Kernel forward(INDArray z) {
+        if (!pointwise()) {
+            throw new IllegalStateException("the forward pass is computed here for a 1x1 kernel on one channel only");
+        }
         FloatBuffer zb = z.data().asNioFloat();
         int zOff = zb.position();
         float[] wf = new float[k * co];
@@ -169,9 +177,23 @@ final class PatchConv {
 
     /**
      * A kernel for {@code conv2d_bp} whose input gradient nothing reads: inputs {@code (x, W[, b], dz)}, outputs
-     * {@code dW} and, with a bias, {@code db} (a null gradient is not written).
+     * {@code dW} and, with a bias, {@code db} (a null gradient is not written). A 1x1 kernel on one channel by the
+     * loops over rows ({@link #pointwiseGradient}); any other patch as one matrix product ({@link #productGradient}),
+     * whose work arrays {@code own} takes (released with the plan).
      */
-    Replacements.Kernel weightGradient(INDArray dW, INDArray db) {
+    Replacements.Kernel weightGradient(INDArray dW, INDArray db, Consumer<INDArray> own) {
+        return pointwise() ? pointwiseGradient(dW, db) : productGradient(dW, db, own);
+    }
+
+    /**
+     * The weight and bias gradients of a 1x1 kernel on one channel: the sums over positions in lanes of
+     * {@link #LANES}, which C2 vectorizes. Its patch matrix is the image itself (strided), so the product's regrouping
+     * of {@code dz} would be most of its cost: 1.0 against 1.6 ms for {@code [32, 1, 32, 32]} to 64 channels.
+     */
+    private Replacements.Kernel pointwiseGradient(INDArray dW, INDArray db) {
+        if (!pointwise()) {
+            throw new IllegalStateException("the loops compute a 1x1 kernel on one channel only");
+        }
         FloatBuffer wb = dW.data().asNioFloat();
         FloatBuffer bb = db == null ? null : db.data().asNioFloat();
         float[] gw = new float[k * co];
@@ -187,6 +209,72 @@ final class PatchConv {
             wb.put(wb.position(), gw, 0, gw.length);
             if (bb != null) {
                 bb.put(bb.position(), gb, 0, gb.length);
+            }
+        };
+    }
+
+    /**
+     * The weight and bias gradients as one matrix product over the whole batch,
+     * {@code [dW; db] = C D^T} with {@code C = [cols_0 .. cols_{n-1}; 1]} ({@code [K + 1, n oH oW]}, the patch
+     * matrices side by side and a row of ones for the bias) and {@code D = [dz_0 .. dz_{n-1}]}
+     * ({@code [oC, n oH oW]}, each sample's output gradient regrouped by channel), by libnd4j's {@code matmul}
+     * (oneDNN's): the sum over samples and positions is the product's inner dimension. The patch matrices are built
+     * in Java, {@code D} by bulk copies of whole maps.
+     */
+    private Replacements.Kernel productGradient(INDArray dW, INDArray db, Consumer<INDArray> own) {
+        int rows = db == null ? k : k + 1;
+        int total = n * p;
+        INDArray cols = Nd4j.createUninitializedDetached(DataType.FLOAT, rows, total);
+        INDArray grouped = Nd4j.createUninitializedDetached(DataType.FLOAT, co, total);
+        INDArray product = Nd4j.createUninitializedDetached(DataType.FLOAT, rows, co);
+        own.accept(cols);
+        own.accept(grouped);
+        own.accept(product);
+        FloatBuffer cb = cols.data().asNioFloat();
+        FloatBuffer gbuf = grouped.data().asNioFloat();
+        FloatBuffer pb = product.data().asNioFloat();
+        FloatBuffer wb = dW.data().asNioFloat();
+        FloatBuffer bb = db == null ? null : db.data().asNioFloat();
+        if (db != null) {
+            // the bias's row of ones, written once: the kernel writes the patch rows only
+            for (int q = 0; q < total; q++) {
+                cb.put(cb.position() + k * total + q, 1f);
+            }
+        }
+        float[] patches = new float[k * total];
+        float[] image = new float[c * h * w];
+        Replacements.Call matmul = new Replacements.Call(DynamicCustomOp.builder("matmul")
+                .addIntegerArguments(0, 1, 0).build(), product);
+        return new Replacements.Kernel() {
+            @Override
+            public void run(INDArray[] in) {
+                FloatBuffer xb = readable(in[0]).data().asNioFloat();
+                INDArray dzArray = readable(in[in.length - 1]);
+                FloatBuffer dzb = dzArray.data().asNioFloat();
+                int xOff = xb.position();
+                int dzOff = dzb.position();
+                for (int i = 0; i < n; i++) {
+                    xb.get(xOff + i * c * h * w, image, 0, image.length);
+                    patches(image, patches, i * p, total);
+                }
+                cb.put(cb.position(), patches, 0, patches.length);
+                int g0 = gbuf.position();
+                for (int i = 0; i < n; i++) {
+                    for (int o = 0; o < co; o++) {
+                        gbuf.put(g0 + o * total + i * p, dzb, dzOff + (i * co + o) * p, p);
+                    }
+                }
+                matmul.run(cols, grouped);
+                // [dW; db]: dW's rows are W's [kH kW iC, oC] layout already
+                wb.put(wb.position(), pb, pb.position(), k * co);
+                if (bb != null) {
+                    bb.put(bb.position(), pb, pb.position() + k * co, co);
+                }
+            }
+
+            @Override
+            public void close() {
+                matmul.close();
             }
         };
     }
@@ -220,28 +308,35 @@ final class PatchConv {
         final float[][] accB = new float[co][Math.min(p, LANES)];
     }
 
-    /** Sample i's patch matrix into {@code s.cols}. */
+    /** Sample i's patch matrix into {@code s.cols} (one row: the loops run for a 1x1 kernel on one channel only). */
     private void patches(FloatBuffer xb, int xOff, int i, Scratch s) {
-        float[] x = s.x;
-        xb.get(xOff + i * c * h * w, x, 0, x.length);
+        xb.get(xOff + i * c * h * w, s.x, 0, s.x.length);
+        patches(s.x, s.cols[0], 0, p);
+    }
+
+    /**
+     * One sample's patch matrix from its image {@code x [iC, H, W]}: row {@code j} at {@code to[base + j stride]},
+     * {@code oH oW} elements.
+     */
+    private void patches(float[] x, float[] to, int base, int stride) {
         for (int ky = 0; ky < kh; ky++) {
             for (int kx = 0; kx < kw; kx++) {
                 int x0 = kx - pw;
                 for (int ci = 0; ci < c; ci++) {
-                    float[] row = s.cols[(ky * kw + kx) * c + ci];
+                    int row = base + ((ky * kw + kx) * c + ci) * stride;
                     int plane = ci * h * w;
                     for (int y = 0; y < oh; y++) {
                         int iy = y * sh + ky - ph;
-                        int r = y * ow;
+                        int r = row + y * ow;
                         if (iy < 0 || iy >= h) {
-                            Arrays.fill(row, r, r + ow, 0f);
+                            Arrays.fill(to, r, r + ow, 0f);
                         } else if (sw == 1 && x0 >= 0 && x0 + ow <= w) {
-                            System.arraycopy(x, plane + iy * w + x0, row, r, ow);
+                            System.arraycopy(x, plane + iy * w + x0, to, r, ow);
                         } else {
                             int xr = plane + iy * w;
                             for (int ox = 0; ox < ow; ox++) {
                                 int ix = ox * sw + x0;
-                                row[r + ox] = ix >= 0 && ix < w ? x[xr + ix] : 0f;
+                                to[r + ox] = ix >= 0 && ix < w ? x[xr + ix] : 0f;
                             }
                         }
                     }

@@ -49,8 +49,9 @@ import org.nd4j.linalg.factory.Nd4j;
  * <li>{@code matmul_bp} with one gradient unread (G's latent input, D's dense layer in G's step, spectral
  * normalization's stopped vectors): the one matrix product that is read, as {@code matmul_bp} computes it.</li>
  * <li>{@code conv2d_bp} whose input gradient nothing reads and whose patch {@code iC kH kW} is short (a
- * discriminator's first layer on 1-channel images, in its own step), and {@code conv2d} with a 1x1 kernel on one
- * channel: {@link PatchConv}, with {@link GraphPlan#ownArithmetic(boolean)} on (not libnd4j's bits).</li>
+ * discriminator's first layer on images of few channels, in its own step and in a penalty's tangent graph): the
+ * weight gradient as one matrix product over the batch; and {@code conv2d} with a 1x1 kernel on one channel:
+ * {@link PatchConv}, with {@link GraphPlan#ownArithmetic(boolean)} on (not libnd4j's bits).</li>
  * <li>{@code conv2d_bp} whose weight and bias gradients nothing reads (D's convolutions in G's step, whose
  * parameters that step does not update): only the input gradient, by {@code deconv2d_tf} (TensorFlow's
  * Conv2DBackpropInput), which runs oneDNN's backward-data primitive alone where {@code conv2d_bp} also runs the
@@ -221,7 +222,7 @@ final class Replacements {
             return counted("matmul_bp/one", oneSidedMatmulBp(c, unread[0] ? 1 : 0, out));
         }
         if (GraphPlan.ownArithmetic() && f instanceof DynamicCustomOp c) {
-            Kernel k = patchConv(op, c, in, out, unread);
+            Kernel k = patchConv(op, c, in, out, unread, own);
             if (k != null) {
                 return k;
             }
@@ -239,7 +240,8 @@ final class Replacements {
      * for a {@code conv2d_bp} whose input gradient nothing reads (inputs x, W, maybe b, dz; outputs dx, dW and maybe
      * db), or null.
      */
-    private static Kernel patchConv(String op, DynamicCustomOp c, INDArray[] in, INDArray[] out, boolean[] unread) {
+    private static Kernel patchConv(String op, DynamicCustomOp c, INDArray[] in, INDArray[] out, boolean[] unread,
+            Consumer<INDArray> own) {
         boolean forward = "conv2d".equals(op) && (in.length == 2 || in.length == 3) && out.length == 1;
         boolean weights = "conv2d_bp".equals(op) && (in.length == 3 || in.length == 4) && out.length == in.length - 1
                 && unread[0];
@@ -261,7 +263,7 @@ final class Replacements {
             return null;
         }
         return forward ? counted("conv2d/patch", conv.forward(out[0]))
-                : counted("conv2d_bp/patch", conv.weightGradient(out[1], out.length > 2 ? out[2] : null));
+                : counted("conv2d_bp/patch", conv.weightGradient(out[1], out.length > 2 ? out[2] : null, own));
     }
 
     /** Elementwise ops of two operands that {@link Broadcasts.Collapsed} runs on merged axes. */
