@@ -206,10 +206,10 @@ public final class GraphPlan {
     /**
      * Whether plans built from now on use kernels of their own arithmetic, fast and deterministic but not libnd4j's
      * bits (the default): sums over broadcast axes (batch norm's statistics, the gradients of per-channel operands)
-     * by matrix products ({@link Broadcasts}), and convolutions whose patch is short (a discriminator's first layer
-     * on 1-channel images) in Java ({@link PatchConv}); or libnd4j's own reductions and convolutions, for tests that
-     * compare plans with SameDiff's execution bit for bit. A plan keeps the kernels chosen when it was built: the
-     * setting applies to graphs first run after it.
+     * by matrix products ({@link Broadcasts}), and the weight gradients of convolutions whose patch is short (a
+     * discriminator's first layer on 1- or 3-channel images) as one product over the batch ({@link PatchConv}); or
+     * libnd4j's own reductions and convolutions, for tests that compare plans with SameDiff's execution bit for bit.
+     * A plan keeps the kernels chosen when it was built: the setting applies to graphs first run after it.
      *
      * @return the setting before
      */

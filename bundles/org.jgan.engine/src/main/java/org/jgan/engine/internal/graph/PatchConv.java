@@ -1,5 +1,6 @@
 package org.jgan.engine.internal.graph;
 
+import java.lang.ref.Reference;
 import java.nio.FloatBuffer;
 import java.util.Arrays;
 import java.util.function.Consumer;
@@ -10,7 +11,7 @@ import org.nd4j.linalg.factory.Nd4j;
 
 /**
  * A 2-d convolution whose patch is short ({@code iC kH kW} at most {@link #MAX_PATCH}: a discriminator's first layer
- * on images of few channels, 1x1 shortcuts from them), computed outside oneDNN's convolution: the weight and bias
+ * on 1- or 3-channel images, 1x1 shortcuts from them), computed outside oneDNN's convolution: the weight and bias
  * gradients {@code dW[j, o] = sum_{n,p} dz[n, o, p] cols_n[j, p]}, {@code db[o] = sum_{n,p} dz[n, o, p]}, and, for a
  * 1x1 kernel on one channel, the forward pass {@code z[n, o, p] = b[o] + sum_j W[j, o] cols_n[j, p]}, where
  * {@code cols_n[(ky kW + kx) iC + ci, oy oW + ox] = x[n, ci, oy sH + ky - pH, ox sW + kx - pW]} (0 outside the
@@ -28,10 +29,11 @@ import org.nd4j.linalg.factory.Nd4j;
  * against 4.5-6.9 (the loops over rows this class used before, up to a patch of 9: 1.8-2.1); a 3x3 on 3 channels to
  * 64 2.7-3.6 against 8.1; a 4x4 stride 2 on 3 channels tied (1.5). Inside the penalty benchmark's R1 iteration its
  * four calls took 0.85 ms less than oneDNN's (per-op profile, in-process alternation).
- * A 1x1 kernel on one channel keeps the loops over rows, which HotSpot's C2 vectorizes (its patch matrix is the
- * image, so the regrouping would be most of the product's cost: 1.0 against 1.6 ms for 64 channels at 32x32), and
- * its forward pass (0.3-0.4 against 0.1 ms); for longer patches oneDNN's forward kernel is faster than the product
- * (0.11-0.19 against 0.28-0.33 ms for the penalty benchmark's, 0.45-0.6 against 1.2-1.3 for BigGAN's) and is kept.
+ * A 1x1 kernel on at most 9 channels keeps the loops over rows, which HotSpot's C2 vectorizes (its patch matrix is
+ * the image, so the regrouping would be most of the product's cost: 1.0 against 1.6 ms on one channel to 64 at
+ * 32x32), and on one channel its forward pass (0.3-0.4 against 0.1 ms); for longer patches oneDNN's forward kernel
+ * is faster than the product (0.11-0.19 against 0.28-0.33 ms for the penalty benchmark's, 0.45-0.6 against 1.2-1.3
+ * for BigGAN's) and is kept.
  *
  * <p>The sums run in a fixed order for given shapes, so results are deterministic, but they are not oneDNN's bits:
  * a plan uses this kernel only with {@link GraphPlan#ownArithmetic(boolean)} on, as for the sums by matrix products.
@@ -39,11 +41,15 @@ import org.nd4j.linalg.factory.Nd4j;
 final class PatchConv {
 
     /**
-     * The longest patch (input channels times kernel area) computed here: a 4x4 kernel on 4 channels. The product's
-     * patch matrices grow with the patch while oneDNN's padding and unread input gradient weigh less: a 4x4 stride-2
-     * kernel on 3 channels (48) was a tie.
+     * The longest patch (input channels times kernel area) computed here: a 4x4 kernel on 3 channels (RGB). The
+     * product's patch matrices grow with the patch while oneDNN's padding and unread input gradient weigh less: that
+     * layer at stride 2 was a tie (1.5 ms both), a 3x3 one on 3 channels (27) 2.3-3 times as fast; longer patches
+     * were not measured.
      */
-    static final int MAX_PATCH = 64;
+    static final int MAX_PATCH = 48;
+
+    /** The longest patch of a 1x1 kernel whose weight gradient runs as the loops over rows (as before 2026-12-04). */
+    private static final int MAX_LOOP_PATCH = 9;
 
     /** Lanes of the gradient's partial sums: positions {@code p} are summed in chunks of this many. */
     private static final int LANES = 256;
@@ -109,16 +115,32 @@ final class PatchConv {
         long ohExpected = (xs[2] + 2 * a[4] - kh) / a[2] + 1;
         long owExpected = (xs[3] + 2 * a[5] - kw) / a[3] + 1;
         if (zs[2] != ohExpected || zs[3] != owExpected || x.length() * 4 > Integer.MAX_VALUE
-                || z.length() * 4 > Integer.MAX_VALUE) {
+                || z.length() * 4 > Integer.MAX_VALUE || !indexable(xs[1] * kh * kw, xs[0], zs[2] * zs[3])) {
             return null;
         }
         return new PatchConv(new int[] {(int) xs[0], (int) xs[1], (int) xs[2], (int) xs[3], (int) zs[1], (int) kh,
             (int) kw, (int) a[2], (int) a[3], (int) a[4], (int) a[5], (int) zs[2], (int) zs[3]});
     }
 
+    /**
+     * Whether the patch matrices of a batch, {@code [patch + 1, n positions]} (the product's, with the bias's row of
+     * ones), fit a buffer and an array an int indexes.
+     */
+    static boolean indexable(long patch, long n, long positions) {
+        return (patch + 1) * n * positions <= Integer.MAX_VALUE / 4;
+    }
+
     /** Whether the patch is a single element (a 1x1 kernel on one channel). */
     boolean pointwise() {
         return k == 1;
+    }
+
+    /**
+     * Whether the weight gradient runs as the loops over rows: a 1x1 kernel on at most 9 channels (its patch matrix is
+     * the image itself, so the product's regrouping of {@code dz} would be most of its cost).
+     */
+    boolean byLoops() {
+        return kh == 1 && kw == 1 && c <= MAX_LOOP_PATCH;
     }
 
     /**
@@ -162,45 +184,52 @@ final class PatchConv {
         float[] wt = new float[co * k];
         float[] bias = new float[co];
         return in -> {
-            FloatBuffer xb = readable(in[0]).data().asNioFloat();
+            INDArray xArray = readable(in[0]);
+            FloatBuffer xb = xArray.data().asNioFloat();
             transposedWeights(readable(in[1]), wf, wt);
             if (in.length > 2) {
-                FloatBuffer b = readable(in[2]).data().asNioFloat();
+                INDArray biasArray = readable(in[2]);
+                FloatBuffer b = biasArray.data().asNioFloat();
                 b.get(b.position(), bias, 0, co);
+                Reference.reachabilityFence(biasArray);
             } else {
                 Arrays.fill(bias, 0f);
             }
             int xOff = xb.position();
             forward(xb, xOff, wt, bias, zb, zOff, scratch());
+            Reference.reachabilityFence(xArray);
         };
     }
 
     /**
      * A kernel for {@code conv2d_bp} whose input gradient nothing reads: inputs {@code (x, W[, b], dz)}, outputs
-     * {@code dW} and, with a bias, {@code db} (a null gradient is not written). A 1x1 kernel on one channel by the
-     * loops over rows ({@link #pointwiseGradient}); any other patch as one matrix product ({@link #productGradient}),
+     * {@code dW} and, with a bias, {@code db} (a null gradient is not written). A 1x1 kernel on at most 9 channels by
+     * the loops over rows ({@link #loopGradient}); any other patch as one matrix product ({@link #productGradient}),
      * whose work arrays {@code own} takes (released with the plan).
      */
     Replacements.Kernel weightGradient(INDArray dW, INDArray db, Consumer<INDArray> own) {
-        return pointwise() ? pointwiseGradient(dW, db) : productGradient(dW, db, own);
+        return byLoops() ? loopGradient(dW, db) : productGradient(dW, db, own);
     }
 
     /**
-     * The weight and bias gradients of a 1x1 kernel on one channel: the sums over positions in lanes of
+     * The weight and bias gradients of a 1x1 kernel on at most 9 channels: the sums over positions in lanes of
      * {@link #LANES}, which C2 vectorizes. Its patch matrix is the image itself (strided), so the product's regrouping
      * of {@code dz} would be most of its cost: 1.0 against 1.6 ms for {@code [32, 1, 32, 32]} to 64 channels.
      */
-    private Replacements.Kernel pointwiseGradient(INDArray dW, INDArray db) {
-        if (!pointwise()) {
-            throw new IllegalStateException("the loops compute a 1x1 kernel on one channel only");
+    private Replacements.Kernel loopGradient(INDArray dW, INDArray db) {
+        if (!byLoops()) {
+            throw new IllegalStateException("the loops compute a 1x1 kernel on at most " + MAX_LOOP_PATCH
+                    + " channels only");
         }
         FloatBuffer wb = dW.data().asNioFloat();
         FloatBuffer bb = db == null ? null : db.data().asNioFloat();
         float[] gw = new float[k * co];
         float[] gb = new float[co];
         return in -> {
-            FloatBuffer xb = readable(in[0]).data().asNioFloat();
-            FloatBuffer dzb = readable(in[in.length - 1]).data().asNioFloat();
+            INDArray xArray = readable(in[0]);
+            INDArray dzArray = readable(in[in.length - 1]);
+            FloatBuffer xb = xArray.data().asNioFloat();
+            FloatBuffer dzb = dzArray.data().asNioFloat();
             int xOff = xb.position();
             int dzOff = dzb.position();
             Scratch s = scratch();
@@ -210,6 +239,8 @@ final class PatchConv {
             if (bb != null) {
                 bb.put(bb.position(), gb, 0, gb.length);
             }
+            Reference.reachabilityFence(xArray);
+            Reference.reachabilityFence(dzArray);
         };
     }
 
@@ -217,18 +248,20 @@ final class PatchConv {
      * The weight and bias gradients as one matrix product over the whole batch,
      * {@code [dW; db] = C D^T} with {@code C = [cols_0 .. cols_{n-1}; 1]} ({@code [K + 1, n oH oW]}, the patch
      * matrices side by side and a row of ones for the bias) and {@code D = [dz_0 .. dz_{n-1}]}
-     * ({@code [oC, n oH oW]}, each sample's output gradient regrouped by channel), by libnd4j's {@code matmul}
-     * (oneDNN's): the sum over samples and positions is the product's inner dimension. The patch matrices are built
-     * in Java, {@code D} by bulk copies of whole maps.
+     * ({@code [oC, n oH oW]}, each sample's output gradient regrouped by channel), by libnd4j's {@code matmul}: the
+     * sum over samples and positions is the product's inner dimension. The patch matrices are built in Java, {@code D}
+     * by bulk copies of whole maps. Its work arrays are the plan's, one set per replaced op (not shared between ops
+     * of one shape): {@code (K + 1 + oC) n oH oW} floats native and {@code K n oH oW} on the heap.
      */
     private Replacements.Kernel productGradient(INDArray dW, INDArray db, Consumer<INDArray> own) {
         int rows = db == null ? k : k + 1;
         int total = n * p;
+        // each array owned as soon as it exists: the plan releases those made before a failed allocation
         INDArray cols = Nd4j.createUninitializedDetached(DataType.FLOAT, rows, total);
-        INDArray grouped = Nd4j.createUninitializedDetached(DataType.FLOAT, co, total);
-        INDArray product = Nd4j.createUninitializedDetached(DataType.FLOAT, rows, co);
         own.accept(cols);
+        INDArray grouped = Nd4j.createUninitializedDetached(DataType.FLOAT, co, total);
         own.accept(grouped);
+        INDArray product = Nd4j.createUninitializedDetached(DataType.FLOAT, rows, co);
         own.accept(product);
         FloatBuffer cb = cols.data().asNioFloat();
         FloatBuffer gbuf = grouped.data().asNioFloat();
@@ -237,9 +270,9 @@ final class PatchConv {
         FloatBuffer bb = db == null ? null : db.data().asNioFloat();
         if (db != null) {
             // the bias's row of ones, written once: the kernel writes the patch rows only
-            for (int q = 0; q < total; q++) {
-                cb.put(cb.position() + k * total + q, 1f);
-            }
+            float[] ones = new float[total];
+            Arrays.fill(ones, 1f);
+            cb.put(cb.position() + k * total, ones, 0, total);
         }
         float[] patches = new float[k * total];
         float[] image = new float[c * h * w];
@@ -248,8 +281,10 @@ final class PatchConv {
         return new Replacements.Kernel() {
             @Override
             public void run(INDArray[] in) {
-                FloatBuffer xb = readable(in[0]).data().asNioFloat();
+                // a copy that readable() makes is held to the end: a buffer view does not keep its memory alive
+                INDArray xArray = readable(in[0]);
                 INDArray dzArray = readable(in[in.length - 1]);
+                FloatBuffer xb = xArray.data().asNioFloat();
                 FloatBuffer dzb = dzArray.data().asNioFloat();
                 int xOff = xb.position();
                 int dzOff = dzb.position();
@@ -270,6 +305,8 @@ final class PatchConv {
                 if (bb != null) {
                     bb.put(bb.position(), pb, pb.position() + k * co, co);
                 }
+                Reference.reachabilityFence(xArray);
+                Reference.reachabilityFence(dzArray);
             }
 
             @Override
@@ -283,6 +320,7 @@ final class PatchConv {
     private void transposedWeights(INDArray weights, float[] wf, float[] wt) {
         FloatBuffer b = weights.data().asNioFloat();
         b.get(b.position(), wf, 0, wf.length);
+        Reference.reachabilityFence(weights);
         for (int j = 0; j < k; j++) {
             for (int o = 0; o < co; o++) {
                 wt[o * k + j] = wf[j * co + o];
@@ -301,6 +339,7 @@ final class PatchConv {
     private final class Scratch {
         final float[] x = new float[c * h * w];
         final float[][] cols = new float[k][p];
+        final float[] flat = new float[k * p];
         final float[] row = new float[p];
         final float[][] dzChunk = new float[co][Math.min(p, LANES)];
         final float[][] colChunk = p > LANES ? new float[k][LANES] : null;
@@ -308,10 +347,13 @@ final class PatchConv {
         final float[][] accB = new float[co][Math.min(p, LANES)];
     }
 
-    /** Sample i's patch matrix into {@code s.cols} (one row: the loops run for a 1x1 kernel on one channel only). */
+    /** Sample i's patch matrix into the rows {@code s.cols} (the loops run for 1x1 kernels only: {@link #byLoops}). */
     private void patches(FloatBuffer xb, int xOff, int i, Scratch s) {
         xb.get(xOff + i * c * h * w, s.x, 0, s.x.length);
-        patches(s.x, s.cols[0], 0, p);
+        patches(s.x, s.flat, 0, p);
+        for (int j = 0; j < k; j++) {
+            System.arraycopy(s.flat, j * p, s.cols[j], 0, p);
+        }
     }
 
     /**

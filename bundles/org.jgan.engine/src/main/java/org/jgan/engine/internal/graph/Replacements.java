@@ -49,9 +49,10 @@ import org.nd4j.linalg.factory.Nd4j;
  * <li>{@code matmul_bp} with one gradient unread (G's latent input, D's dense layer in G's step, spectral
  * normalization's stopped vectors): the one matrix product that is read, as {@code matmul_bp} computes it.</li>
  * <li>{@code conv2d_bp} whose input gradient nothing reads and whose patch {@code iC kH kW} is short (a
- * discriminator's first layer on images of few channels, in its own step and in a penalty's tangent graph): the
- * weight gradient as one matrix product over the batch; and {@code conv2d} with a 1x1 kernel on one channel:
- * {@link PatchConv}, with {@link GraphPlan#ownArithmetic(boolean)} on (not libnd4j's bits).</li>
+ * discriminator's first layer on 1- or 3-channel images, in its own step and in a penalty's tangent graph): the
+ * weight gradient as one matrix product over the batch (1x1 kernels by loops over rows); and {@code conv2d} with a
+ * 1x1 kernel on one channel: {@link PatchConv}, with {@link GraphPlan#ownArithmetic(boolean)} on (not libnd4j's
+ * bits).</li>
  * <li>{@code conv2d_bp} whose weight and bias gradients nothing reads (D's convolutions in G's step, whose
  * parameters that step does not update): only the input gradient, by {@code deconv2d_tf} (TensorFlow's
  * Conv2DBackpropInput), which runs oneDNN's backward-data primitive alone where {@code conv2d_bp} also runs the

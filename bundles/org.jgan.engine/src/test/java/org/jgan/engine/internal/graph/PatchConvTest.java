@@ -97,16 +97,17 @@ class PatchConvTest {
      * The weight and bias gradients of one convolution, as one product over the batch or (a 1x1 kernel on one
      * channel) by the loops over rows: BigGAN's first layer on 1-channel images (more positions than the loops'
      * lanes) and a strided one (fewer), a 1x1 one, unequal kernel sides, strides and padding on a non-square image, a
-     * 1x1 kernel on three channels, DCGAN's 4x4 stride-2 one, 4x4 and 3x3 ones on three channels and the longest
-     * patch (4x4 on four channels, padding 2); with and without a bias; one kernel called three times with other
-     * inputs (nothing carried over from a call): views at an offset into a larger array, then an input in F order
-     * (copied to be read).
+     * 1x1 kernel on three channels (the loops), DCGAN's 4x4 stride-2 one, 4x4 and 3x3 ones on three channels, the
+     * longest patch (4x4 on three channels, padding 2) to one output channel, one sample; with and without a bias,
+     * each kernel's work arrays handed to the plan; one kernel called three times with other inputs (nothing carried
+     * over from a call): views at an offset into a larger array, then inputs in F order (copied to be read), the
+     * gradients written into views at an offset.
      */
     @ParameterizedTest
     @CsvSource({"3 1 32 32 5 3 3 1 1 1 1 1 1", "3 1 28 28 6 3 3 2 2 1 1 1 1", "4 1 16 16 4 1 1 1 1 0 0 1 1",
         "2 1 21 17 3 2 3 1 2 1 0 1 1", "2 3 9 11 4 1 1 2 1 0 0 1 1", "2 1 40 41 2 3 3 1 1 1 1 1 1",
         "3 1 28 28 6 4 4 2 2 1 1 1 1", "2 3 16 16 5 4 4 2 2 1 1 1 1", "2 3 12 10 4 3 3 1 1 1 1 1 1",
-        "2 4 9 9 3 4 4 1 1 2 2 1 1"})
+        "2 3 9 9 1 4 4 1 1 2 2 1 1", "1 1 12 12 3 4 4 2 2 1 1 1 1"})
     void weightAndBiasGradientsAreTheSums(String spec) {
         Geometry g = geometry(spec);
         Random r = new Random(spec.hashCode());
@@ -115,8 +116,10 @@ class PatchConvTest {
         INDArray dx = Nd4j.create(DataType.FLOAT, g.n, g.c, g.h, g.w);
         List<INDArray> owned = new ArrayList<>();
         for (boolean bias : new boolean[] {true, false}) {
-            INDArray dw = Nd4j.create(DataType.FLOAT, g.kh, g.kw, g.c, g.co);
-            INDArray db = bias ? Nd4j.create(DataType.FLOAT, g.co) : null;
+            INDArray dw = Nd4j.create(DataType.FLOAT, g.kh + 1, g.kw, g.c, g.co).get(NDArrayIndex.interval(1, g.kh + 1));
+            INDArray db = bias ? Nd4j.create(DataType.FLOAT, g.co + 1).get(NDArrayIndex.interval(1, g.co + 1)) : null;
+            assertTrue(dw.offset() > 0 && PatchConv.dense(dw) && (db == null || db.offset() > 0 && PatchConv.dense(db)),
+                    "gradients into dense views at an offset");
             DynamicCustomOp op = g.op("conv2d_bp");
             Replacements.Kernel kernel = null;
             for (int call = 0; call < 3; call++) {
@@ -126,12 +129,15 @@ class PatchConvTest {
                 assertTrue(x.offset() > 0 && PatchConv.dense(x) && PatchConv.dense(dz), "dense views at an offset");
                 if (call == 2) {
                     x = x.dup('f');
-                    assertFalse(PatchConv.dense(x), "F order is not read as it is");
+                    dz = dz.dup('f');
+                    assertFalse(PatchConv.dense(x) || PatchConv.dense(dz), "F order is not read as it is");
                 }
                 if (kernel == null) {
                     PatchConv conv = PatchConv.of(op, x, w, dz);
                     assertNotNull(conv, spec);
+                    int before = owned.size();
                     kernel = conv.weightGradient(dw, db, owned::add);
+                    assertEquals(conv.byLoops() ? 0 : 3, owned.size() - before, "work arrays handed to the plan");
                 }
                 kernel.run(bias ? new INDArray[] {x, w, b, dz} : new INDArray[] {x, w, dz});
 
@@ -246,16 +252,19 @@ class PatchConvTest {
     @Test
     void whatItDoesNotCompute() {
         Random r = new Random(3);
-        INDArray x = random(r, 2, 5, 8, 8);
         INDArray dz = random(r, 2, 4, 8, 8);
         DynamicCustomOp conv = DynamicCustomOp.builder("conv2d_bp").addIntegerArguments(3, 3, 1, 1, 1, 1, 1, 1, 0, 0,
                 0).build();
         DynamicCustomOp four = DynamicCustomOp.builder("conv2d_bp").addIntegerArguments(4, 4, 2, 2, 1, 1, 1, 1, 0, 0,
                 0).build();
-        assertNull(PatchConv.of(four, random(r, 2, 5, 8, 8), random(r, 4, 4, 5, 4), random(r, 2, 4, 4, 4)),
-                "a patch of 80");
-        assertNotNull(PatchConv.of(four, random(r, 2, 4, 8, 8), random(r, 4, 4, 4, 4), random(r, 2, 4, 4, 4)),
+        assertNull(PatchConv.of(four, random(r, 2, 4, 8, 8), random(r, 4, 4, 4, 4), random(r, 2, 4, 4, 4)),
                 "a patch of 64");
+        assertNotNull(PatchConv.of(four, random(r, 2, 3, 8, 8), random(r, 4, 4, 3, 4), random(r, 2, 4, 4, 4)),
+                "a patch of 48");
+        // patch matrices an int cannot index: [K + 1, n oH oW] floats above 2^31 bytes
+        assertTrue(PatchConv.indexable(48, 32, 32 * 32), "BigGAN-sized");
+        assertFalse(PatchConv.indexable(27, 512, 256 * 256), "[512, 3, 256, 256] 3x3: 0.94 billion floats, 3.8 GB");
+        assertFalse(PatchConv.indexable(48, 4096, 128 * 128), "2^31 elements would wrap an int");
         INDArray x1 = random(r, 2, 1, 8, 8);
         assertNotNull(PatchConv.of(four, x1, random(r, 4, 4, 1, 4), random(r, 2, 4, 4, 4)),
                 "a patch of 16 (DCGAN's first layer)");
@@ -350,6 +359,14 @@ class PatchConvTest {
                 for (int j = 0; j < expected.length; j++) {
                     assertEquals(expected[j], got[j], 1e-5 * (1 + Math.abs(expected[j])),
                             "w-grad[" + j + "] for " + names + ", own " + own);
+                }
+                if (names.contains("b-grad")) {
+                    // the product's row of ones: db[o] = sum m over samples and positions
+                    for (int o = 0; o < 3; o++) {
+                        double expectedB = m.get(NDArrayIndex.all(), NDArrayIndex.point(o)).sumNumber().doubleValue();
+                        assertEquals(expectedB, out.get("b-grad").getDouble(o), 1e-5 * (1 + Math.abs(expectedB)),
+                                "b-grad[" + o + "], own " + own);
+                    }
                 }
                 double[] gotV = doubles(out.get("v-grad").reshape(-1));
                 for (int o = 0; o < 3; o++) {
