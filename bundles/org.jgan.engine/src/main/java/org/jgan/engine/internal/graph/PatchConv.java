@@ -226,21 +226,15 @@ final class PatchConv {
         float[] gw = new float[k * co];
         float[] gb = new float[co];
         return in -> {
-            INDArray xArray = readable(in[0]);
-            INDArray dzArray = readable(in[in.length - 1]);
-            FloatBuffer xb = xArray.data().asNioFloat();
-            FloatBuffer dzb = dzArray.data().asNioFloat();
-            int xOff = xb.position();
-            int dzOff = dzb.position();
+            Operands a = Operands.of(in);
             Scratch s = scratch();
-            weightGradient(xb, xOff, dzb, dzOff, s);
+            weightGradient(a.xb, a.xb.position(), a.dzb, a.dzb.position(), s);
             reduce(s, gw, gb);
             wb.put(wb.position(), gw, 0, gw.length);
             if (bb != null) {
                 bb.put(bb.position(), gb, 0, gb.length);
             }
-            Reference.reachabilityFence(xArray);
-            Reference.reachabilityFence(dzArray);
+            a.done();
         };
     }
 
@@ -281,11 +275,9 @@ final class PatchConv {
         return new Replacements.Kernel() {
             @Override
             public void run(INDArray[] in) {
-                // a copy that readable() makes is held to the end: a buffer view does not keep its memory alive
-                INDArray xArray = readable(in[0]);
-                INDArray dzArray = readable(in[in.length - 1]);
-                FloatBuffer xb = xArray.data().asNioFloat();
-                FloatBuffer dzb = dzArray.data().asNioFloat();
+                Operands a = Operands.of(in);
+                FloatBuffer xb = a.xb;
+                FloatBuffer dzb = a.dzb;
                 int xOff = xb.position();
                 int dzOff = dzb.position();
                 for (int i = 0; i < n; i++) {
@@ -305,8 +297,7 @@ final class PatchConv {
                 if (bb != null) {
                     bb.put(bb.position(), pb, pb.position() + k * co, co);
                 }
-                Reference.reachabilityFence(xArray);
-                Reference.reachabilityFence(dzArray);
+                a.done();
             }
 
             @Override
@@ -314,6 +305,24 @@ final class PatchConv {
                 matmul.close();
             }
         };
+    }
+
+    /**
+     * A weight gradient's operands {@code x} and {@code dz} ({@code conv2d_bp}'s first and last inputs) as the kernel
+     * reads them ({@link #readable}), with their buffers. A copy is held until {@link #done}: a buffer view does not
+     * keep its memory alive, which ND4J frees when the array is collected.
+     */
+    private record Operands(INDArray x, INDArray dz, FloatBuffer xb, FloatBuffer dzb) {
+        static Operands of(INDArray[] in) {
+            INDArray x = readable(in[0]);
+            INDArray dz = readable(in[in.length - 1]);
+            return new Operands(x, dz, x.data().asNioFloat(), dz.data().asNioFloat());
+        }
+
+        /** The end of the reads through the buffers. */
+        void done() {
+            Reference.reachabilityFence(this);
+        }
     }
 
     /** W {@code [K, oC]} as {@code [oC][K]} into {@code wt} (read through {@code wf}). */
