@@ -94,8 +94,8 @@ class PatchConvTest {
     }
 
     /**
-     * The weight and bias gradients of one convolution, as one product over the batch or (a 1x1 kernel on one
-     * channel) by the loops over rows: BigGAN's first layer on 1-channel images (more positions than the loops'
+     * The weight and bias gradients of one convolution, as one product over the batch or (a 1x1 kernel on at most 9
+     * channels) by the loops over rows: BigGAN's first layer on 1-channel images (more positions than the loops'
      * lanes) and a strided one (fewer), a 1x1 one, unequal kernel sides, strides and padding on a non-square image, a
      * 1x1 kernel on three channels (the loops), DCGAN's 4x4 stride-2 one, 4x4 and 3x3 ones on three channels, the
      * longest patch (4x4 on three channels, padding 2) to one output channel, one sample; with and without a bias,

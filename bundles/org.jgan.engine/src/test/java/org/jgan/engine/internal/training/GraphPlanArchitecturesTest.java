@@ -104,7 +104,8 @@ class GraphPlanArchitecturesTest {
      * With the plans' default arithmetic of their own (sums by matrix products for batch norm's statistics and the
      * gradients of per-channel operands: {@code Broadcasts}; the weight gradient of D's first layer on the 1-channel
      * test images (DCGAN's 4x4, SAGAN's, BigGAN's and StyleGAN's 3x3) as one product over the batch:
-     * {@code PatchConv}; the small arrays' sums and matrix products in Java: {@code SmallKernels}), the same training as through SameDiff to float rounding: the first iteration's losses
+     * {@code PatchConv}; the small arrays' sums and matrix products in Java: {@code SmallKernels}), the same training
+     * as through SameDiff to float rounding: the first iteration's losses
      * within 1e-5 of SameDiff's, relative, the next two's within 1e-4 (StyleGAN's 1e-3: {@link #ADAM_NOISE}): a check on the real
      * networks that the kernels are wired in where they belong (a sum over the wrong axes moves batch norm's losses by
      * whole percents from the first step; {@code BroadcastsTest}, {@code PatchConvTest} and {@code SmallKernelsTest}
