@@ -5,6 +5,7 @@ import java.util.Collection;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import org.nd4j.autodiff.samediff.SDVariable;
 import org.nd4j.autodiff.samediff.SameDiff;
 import org.nd4j.linalg.api.ndarray.INDArray;
@@ -32,6 +33,15 @@ public final class Backprop {
     }
 
     public static Result run(SameDiff sd, Map<String, INDArray> feed, Collection<String> outputs, Collection<String> params) {
+        return run(sd, feed, outputs, params, Set.of());
+    }
+
+    /**
+     * As {@link #run(SameDiff, Map, Collection, Collection)}, with the values of some forward intermediates fed too
+     * ({@code given}; see {@link GraphPlan#output(SameDiff, Map, List, Set)}).
+     */
+    public static Result run(SameDiff sd, Map<String, INDArray> feed, Collection<String> outputs,
+            Collection<String> params, Set<String> given) {
         if (!sd.hasGradientFunction()) {
             sd.createGradFunction();
         }
@@ -46,7 +56,7 @@ public final class Backprop {
             }
         }
         SameDiff gradFn = sd.getFunction("grad");
-        Map<String, INDArray> all = GraphPlan.output(gradFn, feed, names);
+        Map<String, INDArray> all = GraphPlan.output(gradFn, feed, names, given);
         Map<String, INDArray> out = new HashMap<>();
         for (String o : outputs) {
             out.put(o, all.get(o));

@@ -105,11 +105,17 @@ public final class GraphPlan {
     /** Reshapes run as views of their input's buffer (counted at the first call of each set of input shapes). */
     private static final AtomicLong VIEWS = new AtomicLong();
 
-    private record Entry(WeakReference<SameDiff> graph, Map<List<String>, GraphPlan> plans) {
+    private record Entry(WeakReference<SameDiff> graph, Map<Key, GraphPlan> plans) {
+    }
+
+    /** A plan's requested variables and the intermediates its callers give. */
+    private record Key(List<String> requested, Set<String> given) {
     }
 
     // no reference to the graph itself: the registry holds graphs weakly
     private final List<String> requested;
+    /** Intermediates whose values the caller feeds ({@link #output(SameDiff, Map, List, Set)}). */
+    private final Set<String> given;
     /** Null when the graph needs what this executor does not do: then SameDiff runs it. */
     private Program program;
     /** Arrays bound for each set of external shapes seen. */
@@ -158,9 +164,10 @@ public final class GraphPlan {
         }
     }
 
-    private GraphPlan(SameDiff sd, List<String> requested) {
+    private GraphPlan(SameDiff sd, List<String> requested, Set<String> given) {
         this.requested = List.copyOf(requested);
-        this.program = Program.compile(sd, this.requested);
+        this.given = Set.copyOf(given);
+        this.program = Program.compile(sd, this.requested, this.given);
     }
 
     /**
@@ -168,13 +175,34 @@ public final class GraphPlan {
      * gives them.
      */
     public static Map<String, INDArray> output(SameDiff sd, Map<String, INDArray> feed, List<String> requested) {
+        return output(sd, feed, requested, Set.of());
+    }
+
+    /**
+     * As {@link #output(SameDiff, Map, List)}, with the values of some of the graph's intermediates ({@code given},
+     * op outputs) fed too, as if they were placeholders: the ops that only they need do not run. The caller answers
+     * for the values being what those ops would compute (a penalty's tangent pass takes the discriminator's forward
+     * values from its critic pass, the same ops on the same inputs). Where the graph runs through SameDiff (plans
+     * switched off, or a graph plans cannot run) the given values are not used and the ops run.
+     */
+    public static Map<String, INDArray> output(SameDiff sd, Map<String, INDArray> feed, List<String> requested,
+            Set<String> given) {
         if (!enabled) {
-            return sd.output(feed, requested.toArray(new String[0]));
+            return sd.output(without(feed, given), requested.toArray(new String[0]));
         }
-        GraphPlan plan = plan(sd, requested);
+        GraphPlan plan = plan(sd, requested, given);
         synchronized (plan) {
             return plan.run(sd, feed);
         }
+    }
+
+    private static Map<String, INDArray> without(Map<String, INDArray> feed, Set<String> given) {
+        if (given.isEmpty()) {
+            return feed;
+        }
+        Map<String, INDArray> placeholders = new HashMap<>(feed);
+        placeholders.keySet().removeAll(given);
+        return placeholders;
     }
 
     /** Calls so far that ran through a plan, and through SameDiff because the graph needed it: {planned, fell back}. */
@@ -284,9 +312,9 @@ public final class GraphPlan {
         }
     }
 
-    private static GraphPlan plan(SameDiff sd, List<String> requested) {
+    private static GraphPlan plan(SameDiff sd, List<String> requested, Set<String> given) {
         synchronized (PLANS) {
-            Map<List<String>, GraphPlan> plans = null;
+            Map<Key, GraphPlan> plans = null;
             for (Iterator<Entry> it = PLANS.iterator(); it.hasNext(); ) {
                 Entry e = it.next();
                 SameDiff g = e.graph.get();
@@ -300,7 +328,8 @@ public final class GraphPlan {
                 plans = new HashMap<>();
                 PLANS.add(new Entry(new WeakReference<>(sd), plans));
             }
-            return plans.computeIfAbsent(List.copyOf(requested), r -> new GraphPlan(sd, r));
+            return plans.computeIfAbsent(new Key(List.copyOf(requested), Set.copyOf(given)),
+                    k -> new GraphPlan(sd, k.requested(), k.given()));
         }
     }
 
@@ -318,7 +347,7 @@ public final class GraphPlan {
     private Map<String, INDArray> run(SameDiff sd, Map<String, INDArray> feed) {
         if (program == null) {
             FELL_BACK.incrementAndGet();
-            return sd.output(feed, requested.toArray(new String[0]));
+            return sd.output(without(feed, given), requested.toArray(new String[0]));
         }
         INDArray[] external = program.external(sd, feed);
         Shapes shapes = Shapes.of(program, external);
@@ -334,7 +363,7 @@ public final class GraphPlan {
                 bound.clear();
                 program = null;
                 FELL_BACK.incrementAndGet();
-                return sd.output(feed, requested.toArray(new String[0]));
+                return sd.output(without(feed, given), requested.toArray(new String[0]));
             }
             bound.put(shapes, b);
         } else {
@@ -382,7 +411,12 @@ public final class GraphPlan {
         }
 
         /** The program, or null when the graph needs something only SameDiff's session does. */
-        static Program compile(SameDiff sd, List<String> requested) {
+        static Program compile(SameDiff sd, List<String> requested, Set<String> given) {
+            for (String g : given) {
+                if (!sd.hasVariable(g) || sd.getVariable(g).getVariableType() != VariableType.ARRAY) {
+                    throw new IllegalArgumentException("'" + g + "' is not an op's output in the graph");
+                }
+            }
             Map<String, SameDiffOp> allOps = sd.getOps();
             // the op producing each variable (not SameDiff.getVariables(), whose type is commons-collections4's
             // PatriciaTrie: the ND4J bundle embeds that library without exporting it)
@@ -406,7 +440,7 @@ public final class GraphPlan {
                     Object[] top = stack.peek();
                     String v = (String) top[0];
                     SameDiffOp op = producers.get(v);
-                    if (sd.getVariable(v).getVariableType() != VariableType.ARRAY || op == null) {
+                    if (sd.getVariable(v).getVariableType() != VariableType.ARRAY || op == null || given.contains(v)) {
                         slot.putIfAbsent(v, slot.size());
                         stack.pop();
                         continue;
@@ -440,7 +474,8 @@ public final class GraphPlan {
             String[] names = slot.keySet().toArray(new String[0]);
             boolean[] external = new boolean[names.length];
             for (int i = 0; i < names.length; i++) {
-                external[i] = sd.getVariable(names[i]).getVariableType() != VariableType.ARRAY;
+                external[i] = sd.getVariable(names[i]).getVariableType() != VariableType.ARRAY
+                        || given.contains(names[i]);
             }
             int[] storage = new int[names.length];
             for (int i = 0; i < names.length; i++) {
@@ -610,10 +645,12 @@ public final class GraphPlan {
                     continue;
                 }
                 SDVariable v = sd.getVariable(names[i]);
-                if (v.isPlaceHolder()) {
+                if (v.isPlaceHolder() || v.getVariableType() == VariableType.ARRAY) {
+                    // a placeholder, or an intermediate the caller gives
                     INDArray x = feed.get(names[i]);
                     if (x == null) {
-                        throw new IllegalArgumentException("no array for placeholder '" + names[i] + "'");
+                        throw new IllegalArgumentException("no array for " + (v.isPlaceHolder() ? "placeholder '"
+                                : "given intermediate '") + names[i] + "'");
                     }
                     a[i] = x.dataType() == v.dataType() ? x : x.castTo(v.dataType());
                 } else {

@@ -4,10 +4,13 @@ import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertSame;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import org.bytedeco.javacpp.Pointer;
 import org.jgan.engine.internal.memory.GraphMemory;
 import org.junit.jupiter.api.AfterEach;
@@ -97,6 +100,56 @@ class GraphPlanTest {
      * per-sample graphs do with each batch: each set of shapes gets its own arrays (a plan keyed by placeholder
      * shapes alone reused the first call's intermediates).
      */
+    /**
+     * Given intermediates: fed as if placeholders, so that their producers do not run and what reads them reads the
+     * fed values. Here h = relu(x W + b) is given a value that x does not produce, and s, p and m are what SameDiff
+     * computes from that h; with h not given the same plan's graph computes them from x again, and with plans
+     * switched off SameDiff computes h itself (the given value ignored). A name that is not an op's output is
+     * refused, and a missing value named.
+     */
+    @Test
+    void givenIntermediatesAreReadAsFedAndTheirProducersDoNotRun() {
+        SameDiff sd = graph();
+        List<String> names = List.of("s", "p", "m");
+        INDArray x = data(4, 0);
+        // the relu's output: the input of the mul that leads to s
+        String relu = sd.getOps().values().stream().filter(o -> o.getOp().opName().equals("relu")).findFirst()
+                .orElseThrow().getOutputsOfOp().get(0);
+        INDArray fed = Nd4j.linspace(-3, 5, 8, DataType.FLOAT).reshape(4, 2);
+        Map<String, INDArray> planned = GraphPlan.output(sd, Map.of("x", x, relu, fed), names, Set.of(relu));
+        // the reference: the same graph downstream of h, with h a placeholder
+        SameDiff ref = GraphMemory.create();
+        SDVariable hr = ref.placeHolder("h", DataType.FLOAT, -1, 2);
+        hr.mul(2.0).add(1e-3).sum(1).rename("s");
+        ref.nn.softmax(hr, 1).rename("p");
+        SDVariable[] moments = ref.math.moments(hr, new int[] {0}, false);
+        moments[0].mul(ref.identity(hr).sum()).rename("m");
+        Map<String, INDArray> expected = ref.output(Map.of("h", fed), "s", "p", "m");
+        for (String n : names) {
+            assertBits(expected.get(n), planned.get(n), n + " from the given h");
+        }
+        Map<String, INDArray> fromX = sd.output(Map.of("x", x), "s", "p", "m");
+        Map<String, INDArray> planFromX = GraphPlan.output(sd, Map.of("x", x), names);
+        assertBits(fromX.get("s"), planFromX.get("s"), "s from x");
+        assertFalse(Arrays.equals(fromX.get("s").data().asFloat(), planned.get("s").data().asFloat()),
+                "the fed h differs from relu(x W + b)");
+        GraphPlan.enable(false);
+        try {
+            Map<String, INDArray> off = GraphPlan.output(sd, Map.of("x", x, relu, fed), names, Set.of(relu));
+            assertBits(fromX.get("s"), off.get("s"), "s with plans off");
+        } finally {
+            GraphPlan.enable(true);
+        }
+        IllegalArgumentException notAnOutput = assertThrows(
+                IllegalArgumentException.class, () -> GraphPlan.output(sd, Map.of("x", x), names, Set.of("x")));
+        assertTrue(notAnOutput.getMessage().contains("'x' is not an op's output"), notAnOutput.getMessage());
+        IllegalArgumentException missing = assertThrows(
+                IllegalArgumentException.class, () -> GraphPlan.output(sd, Map.of("x", x), names, Set.of(relu)));
+        assertTrue(missing.getMessage().contains("given intermediate '" + relu + "'"), missing.getMessage());
+        GraphMemory.release(sd);
+        GraphMemory.release(ref);
+    }
+
     @Test
     void variablesReplacedByArraysOfAnotherShapeGetTheirOwnPlan() {
         SameDiff sd = GraphMemory.create();
