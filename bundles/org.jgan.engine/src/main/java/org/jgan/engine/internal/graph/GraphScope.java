@@ -136,7 +136,7 @@ public final class GraphScope implements NetworkScope {
      */
     @Override
     public SDVariable relu(SDVariable x) {
-        return kink(x, () -> x.mul(reluMask(x, x.dataType())), () -> reluMask(x, DataType.FLOAT));
+        return kink(x, () -> x.mul(reluMask(x, x.dataType())), () -> reluMask(x, DataType.FLOAT), true);
     }
 
     private SDVariable reluMask(SDVariable x, DataType type) {
@@ -152,7 +152,7 @@ public final class GraphScope implements NetworkScope {
     @Override
     public SDVariable leakyRelu(SDVariable x, double slope) {
         return kink(x, () -> x.mul(leakyMask(x, slope, x.dataType())),
-                () -> leakyMask(x, slope, DataType.FLOAT));
+                () -> leakyMask(x, slope, DataType.FLOAT), true);
     }
 
     private SDVariable leakyMask(SDVariable x, double slope, DataType type) {
@@ -161,12 +161,21 @@ public final class GraphScope implements NetworkScope {
 
     @Override
     public SDVariable abs(SDVariable x) {
-        return kink(x, () -> sd.math.abs(x), () -> sd.math.sign(x));
+        return kink(x, () -> sd.math.abs(x), () -> sd.math.sign(x), false);
     }
 
-    private SDVariable kink(SDVariable x, Supplier<SDVariable> plain, Supplier<SDVariable> mask) {
+    /**
+     * @param product whether the plain op is {@code x} times its mask (ReLU, LeakyReLU): a RECORD graph then
+     *                multiplies a float input by the mask it outputs instead of computing the mask twice
+     */
+    private SDVariable kink(SDVariable x, Supplier<SDVariable> plain, Supplier<SDVariable> mask, boolean product) {
         switch (kinks) {
             case RECORD -> {
+                if (product && x.dataType() == DataType.FLOAT) {
+                    SDVariable m = mask.get();
+                    masks.add(m.name());
+                    return x.mul(m);
+                }
                 SDVariable out = plain.get();
                 masks.add(mask.get().name());
                 return out;

@@ -3,9 +3,12 @@ package org.jgan.engine.internal.penalty;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.HashMap;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
+import java.util.Objects;
 import java.util.Set;
+import java.util.TreeSet;
 import org.jgan.api.Critique;
 import org.jgan.api.DataShape;
 import org.jgan.api.Networks;
@@ -119,6 +122,40 @@ record Critic(SameDiff sd, String logits, List<String> params, List<String> mask
             feed.put(LABELS, labels);
         }
         return GraphPath.shapes(sd, feed, names);
+    }
+
+    /**
+     * The forward values on the way from X to the logit that this tangent graph's pass reads (its tangent ops, its
+     * loss's first-order term and its backward ops), where the critic graph computes each of them by the same op on
+     * the same inputs: the tangent pass can take them from the critic pass on the same points (given to
+     * {@link org.jgan.engine.internal.graph.Backprop#run(SameDiff, Map, java.util.Collection, java.util.Collection,
+     * Set) Backprop.run}) instead of running the discriminator's forward pass again. Both graphs are built by the
+     * same calls of the network, so their forward ops have the same names; empty when an op on that way differs
+     * between the two (its name, kind, inputs or outputs).
+     */
+    Set<String> primalReads(Critic critic) {
+        Set<String> primal = new HashSet<>();
+        for (SameDiffOp op : GraphPath.ops(sd, X, logits)) {
+            SameDiffOp twin = critic.sd().getOps().get(op.getName());
+            if (twin == null || !twin.getOp().opName().equals(op.getOp().opName())
+                    || !Objects.equals(twin.getInputsToOp(), op.getInputsToOp())
+                    || !Objects.equals(twin.getOutputsOfOp(), op.getOutputsOfOp())) {
+                return Set.of();
+            }
+            primal.addAll(op.getOutputsOfOp());
+        }
+        if (!sd.hasGradientFunction()) {
+            sd.createGradFunction();
+        }
+        // what the ops of the pass other than the forward ops themselves read of the forward values
+        Set<String> reads = new TreeSet<>();
+        for (SameDiffOp op : sd.getFunction("grad").getOps().values()) {
+            List<String> in = op.getInputsToOp() == null ? List.of() : op.getInputsToOp();
+            if (op.getOutputsOfOp().stream().noneMatch(primal::contains)) {
+                in.stream().filter(primal::contains).forEach(reads::add);
+            }
+        }
+        return reads;
     }
 
     /** Names of ops with kinks that the network built directly in the graph, not through its scope. */

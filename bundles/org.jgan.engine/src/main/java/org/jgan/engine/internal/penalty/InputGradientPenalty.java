@@ -6,6 +6,7 @@ import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.function.Supplier;
 import org.jgan.api.DataShape;
 import org.jgan.api.GradientPenalty;
@@ -46,6 +47,10 @@ import org.slf4j.LoggerFactory;
  * backward pass of {@code sum_j a_j psi_j + psi'_j} with {@code psi'} along {@code u}: exact, for every op that has
  * a tangent rule (every op of the shipped discriminators; {@code PenaltyExactnessTest} checks them against double
  * backprop in float64).
+ * <p>
+ * The tangent pass is given the discriminator's forward values at X from the critic pass, which computed them on the
+ * same points by the same ops ({@link Critic#primalReads}), so the forward pass runs once per evaluation instead of
+ * twice: its backward pass and the tangent's ops read them, and the ops that computed them do not run again.
  * <p>
  * {@link Method#DIFFERENCE}, the fallback for a discriminator with an op that has no tangent rule: a central
  * difference, one backward pass of {@code sum_j psi~(x_j)} at {@code X + e u} and one at {@code X - e u}, with the
@@ -97,6 +102,14 @@ public final class InputGradientPenalty {
     private final Critic frozen;
     /** The critic pass's outputs: the masks at X (for the difference) and the logits. */
     private final List<String> criticOutputs;
+    /**
+     * The forward values that the tangent graph and the graph without the first-order term read and the critic pass
+     * computes too ({@link Critic#primalReads}; null until the graph is needed).
+     */
+    private Set<String> tangentReads;
+    private Set<String> tangentOnlyReads;
+    /** The critic pass's outputs, with the forward values that the tangent graphs needed so far read. */
+    private List<String> criticRequests;
     /** The penalty's graph of each point group. */
     private final List<PenaltyHead> heads = new ArrayList<>();
     /**
@@ -188,9 +201,41 @@ public final class InputGradientPenalty {
         List<String> outputs = new ArrayList<>(critic.masks());
         outputs.add(critic.logits());
         criticOutputs = List.copyOf(outputs);
+        criticRequests = criticOutputs;
         for (int g = 0; g < groupCount; g++) {
             heads.add(new PenaltyHead(penalty, choice, loss, g, shape.dims().length + 1));
         }
+        if (tangent != null) {
+            try {
+                if (heads.stream().anyMatch(PenaltyHead::readsLogits)) {
+                    tangentReads = tangent.primalReads(critic);
+                    requestReads(tangentReads);
+                } else {
+                    // the only tangent graph a penalty that ignores the logit runs: built now, so that the first
+                    // critic pass already outputs what it reads
+                    tangentOnly();
+                }
+            } catch (RuntimeException | Error e) {
+                release();
+                throw e;
+            }
+        }
+    }
+
+    /** Adds forward values to the critic pass's outputs (its plan for the longer list is made at its next call). */
+    private void requestReads(Set<String> reads) {
+        List<String> all = new ArrayList<>(criticRequests);
+        reads.stream().filter(r -> !all.contains(r)).forEach(all::add);
+        criticRequests = List.copyOf(all);
+    }
+
+    /**
+     * Whether the tangent pass takes the discriminator's forward values from the critic pass (for the tangent graph
+     * this penalty runs: with the first-order term where its term reads the logit, without it otherwise).
+     */
+    public boolean reusesForwardPass() {
+        Set<String> reads = tangentReads != null ? tangentReads : tangentOnlyReads;
+        return reads != null && !reads.isEmpty();
     }
 
     /** The method this penalty uses. */
@@ -227,6 +272,8 @@ public final class InputGradientPenalty {
         if (tangentOnly == null) {
             tangentOnly = tangentOnlyBuild.get();
             listeners.forEach(l -> listen(tangentOnly.sd(), l));
+            tangentOnlyReads = tangentOnly.primalReads(critic);
+            requestReads(tangentOnlyReads);
         }
         return tangentOnly;
     }
@@ -303,7 +350,8 @@ public final class InputGradientPenalty {
             if (ones == null || ones.size(0) != n) {
                 ones = Nd4j.ones(DataType.FLOAT, n, 1);
             }
-            Backprop.Result first = Backprop.run(critic.sd(), critic.feed(x, ones, labels), criticOutputs,
+            List<String> requests = criticRequests;
+            Backprop.Result first = Backprop.run(critic.sd(), critic.feed(x, ones, labels), requests,
                     List.of(Critic.X));
             // a = c f_psi, u = 2 c f_s g with c = weight / n; a is null when f ignores psi
             PenaltyHead.Result head = heads.get(g).run(first.outputs().get(critic.logits()),
@@ -323,12 +371,18 @@ public final class InputGradientPenalty {
                 // it: the same gradient, less work
                 Critic t = firstOrder ? tangent : tangentOnly();
                 Map<String, INDArray> feed = new HashMap<>(t.feed(x, firstOrder ? a : ones, labels));
+                // the discriminator's forward values at X, from the critic pass where it output them
+                Set<String> reads = t == tangent ? tangentReads : tangentOnlyReads;
+                Set<String> given = requests.containsAll(reads) ? reads : Set.of();
+                for (String r : given) {
+                    feed.put(r, first.outputs().get(r));
+                }
                 feed.put(Critic.XDOT, secondOrder ? u : Nd4j.zeros(DataType.FLOAT, x.shape()));
                 feed.put(Critic.WT, ones);
                 // a parameter that psi' does not depend on (D's output bias; under R1 on a ReLU network all its
                 // biases, which move only the masks) has no gradient variable in the graph without the first-order
                 // term, and no entry: its penalty gradient is 0 exactly
-                Map<String, INDArray> grads = Backprop.run(t.sd(), feed, List.of(), t.params()).gradients();
+                Map<String, INDArray> grads = Backprop.run(t.sd(), feed, List.of(), t.params(), given).gradients();
                 if (points.size() == 1) {
                     // the plan's arrays, not copies: nothing else runs the tangent graph before the caller is done;
                     // an array no plan holds (SameDiff's own execution, with plans switched off) is copied

@@ -43,6 +43,8 @@ final class PenaltyHead {
     private final SameDiff sd;
     /** The unscaled sum {@code sum_i f(psi_i, |g_i|^2)}. */
     private final String total;
+    /** Whether f depends on the logit (otherwise {@code a} is always null). */
+    private final boolean readsLogits;
     private INDArray logits;
     private INDArray gradient;
     private final INDArray scale = Nd4j.scalar(DataType.FLOAT, 0f);
@@ -72,6 +74,7 @@ final class PenaltyHead {
             SDVariable sum = out.sum();
             total = sum.name();
             sd.setLossVariables(sum.mul(sd.placeHolder(SCALE, DataType.FLOAT)));
+            readsLogits = !GraphPath.ops(sd, LOGITS, total).isEmpty();
         } catch (RuntimeException | Error e) {
             GraphMemory.release(sd);
             throw e;
@@ -80,6 +83,11 @@ final class PenaltyHead {
 
     SameDiff sd() {
         return sd;
+    }
+
+    /** Whether the penalty's term depends on the logit, so that it can have a first-order term. */
+    boolean readsLogits() {
+        return readsLogits;
     }
 
     /**

@@ -254,6 +254,8 @@ class PenaltyExactnessTest {
                 try {
                     assertEquals(method, p.method(), "every op of the shipped discriminators has a tangent rule");
                     assertEquals(List.of(), p.kinkedOps(), "ops with kinks built outside the scope");
+                    assertEquals(method == InputGradientPenalty.Method.TANGENT, p.reusesForwardPass(),
+                            "the tangent pass takes D's forward values from the critic pass");
                     if (method == InputGradientPenalty.Method.DIFFERENCE) {
                         difference = String.format("step %s, %s", p.step(), p.nonAffineOps().isEmpty()
                                 ? "affine once masked" : "not affine: " + p.nonAffineOps());
