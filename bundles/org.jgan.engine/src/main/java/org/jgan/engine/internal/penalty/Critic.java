@@ -16,11 +16,17 @@ import org.jgan.api.Side;
 import org.jgan.engine.internal.graph.GraphScope;
 import org.jgan.engine.internal.graph.ParameterStore;
 import org.jgan.engine.internal.memory.GraphMemory;
+import org.nd4j.autodiff.functions.DifferentialFunction;
 import org.nd4j.autodiff.samediff.SDVariable;
 import org.nd4j.autodiff.samediff.SameDiff;
+import org.nd4j.autodiff.samediff.VariableType;
 import org.nd4j.autodiff.samediff.internal.SameDiffOp;
 import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
+import org.nd4j.linalg.api.ops.BaseOp;
+import org.nd4j.linalg.api.ops.BaseScalarOp;
+import org.nd4j.linalg.api.ops.DynamicCustomOp;
+import org.nd4j.linalg.api.ops.RandomOp;
 import org.nd4j.linalg.factory.Nd4j;
 
 /**
@@ -127,19 +133,21 @@ record Critic(SameDiff sd, String logits, List<String> params, List<String> mask
     /**
      * The forward values on the way from X to the logit that this tangent graph's pass reads (its tangent ops, its
      * loss's first-order term and its backward ops), where the critic graph computes each of them by the same op on
-     * the same inputs: the tangent pass can take them from the critic pass on the same points (given to
-     * {@link org.jgan.engine.internal.graph.Backprop#run(SameDiff, Map, java.util.Collection, java.util.Collection,
-     * Set) Backprop.run}) instead of running the discriminator's forward pass again. Both graphs are built by the
-     * same calls of the network, so their forward ops have the same names; empty when an op on that way differs
-     * between the two (its name, kind, inputs or outputs).
+     * the same inputs ({@link #sameOp}): the tangent pass can take them from the critic pass on the same points
+     * (given to {@link org.jgan.engine.internal.graph.Backprop#run(SameDiff, Map, java.util.Collection,
+     * java.util.Collection, Set) Backprop.run}) instead of running the discriminator's forward pass again. Both
+     * graphs are built by the same calls of the network, so their forward ops have the same names; empty when an op
+     * on that way differs between the two or either graph draws random numbers.
      */
     Set<String> primalReads(Critic critic) {
+        if (random(sd) || random(critic.sd())) {
+            // a random op would draw anew in each pass
+            return Set.of();
+        }
         Set<String> primal = new HashSet<>();
         for (SameDiffOp op : GraphPath.ops(sd, X, logits)) {
             SameDiffOp twin = critic.sd().getOps().get(op.getName());
-            if (twin == null || !twin.getOp().opName().equals(op.getOp().opName())
-                    || !Objects.equals(twin.getInputsToOp(), op.getInputsToOp())
-                    || !Objects.equals(twin.getOutputsOfOp(), op.getOutputsOfOp())) {
+            if (twin == null || !sameOp(op, sd, twin, critic.sd())) {
                 return Set.of();
             }
             primal.addAll(op.getOutputsOfOp());
@@ -151,11 +159,54 @@ record Critic(SameDiff sd, String logits, List<String> params, List<String> mask
         Set<String> reads = new TreeSet<>();
         for (SameDiffOp op : sd.getFunction("grad").getOps().values()) {
             List<String> in = op.getInputsToOp() == null ? List.of() : op.getInputsToOp();
-            if (op.getOutputsOfOp().stream().noneMatch(primal::contains)) {
+            List<String> out = op.getOutputsOfOp() == null ? List.of() : op.getOutputsOfOp();
+            if (out.stream().noneMatch(primal::contains)) {
                 in.stream().filter(primal::contains).forEach(reads::add);
             }
         }
         return reads;
+    }
+
+    /**
+     * Whether two ops compute the same function of their inputs: the same kind, inputs and outputs by name, the same
+     * integer, float and boolean arguments (or scalar), and the same values of constant inputs.
+     */
+    private static boolean sameOp(SameDiffOp a, SameDiff sa, SameDiffOp b, SameDiff sb) {
+        DifferentialFunction fa = a.getOp();
+        DifferentialFunction fb = b.getOp();
+        if (!fa.opName().equals(fb.opName()) || fa.getClass() != fb.getClass()
+                || !Objects.equals(a.getInputsToOp(), b.getInputsToOp())
+                || !Objects.equals(a.getOutputsOfOp(), b.getOutputsOfOp())) {
+            return false;
+        }
+        if (fa instanceof DynamicCustomOp ca && fb instanceof DynamicCustomOp cb
+                && (!Arrays.equals(ca.iArgs(), cb.iArgs()) || !Arrays.equals(ca.tArgs(), cb.tArgs())
+                || !Arrays.equals(ca.bArgs(), cb.bArgs()))) {
+            return false;
+        }
+        if (fa instanceof BaseScalarOp ca && fb instanceof BaseScalarOp cb
+                && !Objects.equals(ca.getScalarValue(), cb.getScalarValue())) {
+            return false;
+        }
+        if (fa instanceof BaseOp oa && fb instanceof BaseOp ob && !Arrays.equals(oa.extraArgs(), ob.extraArgs())) {
+            return false;
+        }
+        for (String in : a.getInputsToOp() == null ? List.<String>of() : a.getInputsToOp()) {
+            SDVariable va = sa.getVariable(in);
+            SDVariable vb = sb.getVariable(in);
+            if (va.getVariableType() == VariableType.CONSTANT || vb.getVariableType() == VariableType.CONSTANT) {
+                if (va.getVariableType() != vb.getVariableType() || !Objects.equals(va.getArr(), vb.getArr())) {
+                    return false;
+                }
+            }
+        }
+        return true;
+    }
+
+    /** Whether the graph draws random numbers. */
+    private static boolean random(SameDiff graph) {
+        return graph.getOps().values().stream().anyMatch(o -> o.getOp() instanceof RandomOp
+                || o.getOp().getClass().getPackageName().startsWith("org.nd4j.linalg.api.ops.random"));
     }
 
     /** Names of ops with kinks that the network built directly in the graph, not through its scope. */

@@ -93,8 +93,8 @@ public final class InputGradientPenalty {
     /** The discriminator with its logit's tangent (null: the difference). */
     private final Critic tangent;
     /**
-     * The tangent graph without the first-order term, built at the first evaluation whose penalty does not depend on
-     * the logit (null until then, and without tangents).
+     * The tangent graph without the first-order term: built with the penalty when no head reads the logit, else at
+     * the first evaluation whose first-order weights are all 0 (null until then, and without tangents).
      */
     private Critic tangentOnly;
     private final Supplier<Critic> tangentOnlyBuild;
@@ -373,6 +373,7 @@ public final class InputGradientPenalty {
                 Map<String, INDArray> feed = new HashMap<>(t.feed(x, firstOrder ? a : ones, labels));
                 // the discriminator's forward values at X, from the critic pass where it output them
                 Set<String> reads = t == tangent ? tangentReads : tangentOnlyReads;
+                reads = reads == null ? Set.of() : reads;
                 Set<String> given = requests.containsAll(reads) ? reads : Set.of();
                 for (String r : given) {
                     feed.put(r, first.outputs().get(r));

@@ -96,11 +96,6 @@ class GraphPlanTest {
     }
 
     /**
-     * A graph without placeholders whose variables get arrays of another shape between calls, as the penalties'
-     * per-sample graphs do with each batch: each set of shapes gets its own arrays (a plan keyed by placeholder
-     * shapes alone reused the first call's intermediates).
-     */
-    /**
      * Given intermediates: fed as if placeholders, so that their producers do not run and what reads them reads the
      * fed values. Here h = relu(x W + b) is given a value that x does not produce, and s, p and m are what SameDiff
      * computes from that h; with h not given the same plan's graph computes them from x again, and with plans
@@ -116,7 +111,26 @@ class GraphPlanTest {
         String relu = sd.getOps().values().stream().filter(o -> o.getOp().opName().equals("relu")).findFirst()
                 .orElseThrow().getOutputsOfOp().get(0);
         INDArray fed = Nd4j.linspace(-3, 5, 8, DataType.FLOAT).reshape(4, 2);
+        INDArray fedBefore = fed.dup();
+        List<String> ran = new java.util.ArrayList<>();
+        sd.addListeners(new org.nd4j.autodiff.listeners.BaseListener() {
+            @Override
+            public boolean isActive(org.nd4j.autodiff.listeners.Operation operation) {
+                return true;
+            }
+
+            @Override
+            public void opExecution(SameDiff g, org.nd4j.autodiff.listeners.At at,
+                    org.nd4j.linalg.dataset.api.MultiDataSet batch, org.nd4j.autodiff.samediff.internal.SameDiffOp op,
+                    org.nd4j.linalg.api.ops.OpContext context, INDArray[] outputs) {
+                ran.add(op.getOp().opName());
+            }
+        });
         Map<String, INDArray> planned = GraphPlan.output(sd, Map.of("x", x, relu, fed), names, Set.of(relu));
+        assertFalse(ran.isEmpty(), "the listener saw the call");
+        assertFalse(ran.contains("relu") || ran.contains("matmul") || ran.contains("mmul"),
+                "the given value's producers ran: " + ran);
+        assertBits(fedBefore, fed, "the given array, unchanged");
         // the reference: the same graph downstream of h, with h a placeholder
         SameDiff ref = GraphMemory.create();
         SDVariable hr = ref.placeHolder("h", DataType.FLOAT, -1, 2);
@@ -127,6 +141,13 @@ class GraphPlanTest {
         Map<String, INDArray> expected = ref.output(Map.of("h", fed), "s", "p", "m");
         for (String n : names) {
             assertBits(expected.get(n), planned.get(n), n + " from the given h");
+        }
+        // a second call with another array of the same shape: the plan binds the new one
+        INDArray other = fed.mul(-2);
+        Map<String, INDArray> again = GraphPlan.output(sd, Map.of("x", x, relu, other), names, Set.of(relu));
+        Map<String, INDArray> expectedAgain = ref.output(Map.of("h", other), "s", "p", "m");
+        for (String n : names) {
+            assertBits(expectedAgain.get(n), again.get(n), n + " from another given h");
         }
         Map<String, INDArray> fromX = sd.output(Map.of("x", x), "s", "p", "m");
         Map<String, INDArray> planFromX = GraphPlan.output(sd, Map.of("x", x), names);
@@ -150,6 +171,11 @@ class GraphPlanTest {
         GraphMemory.release(ref);
     }
 
+    /**
+     * A graph without placeholders whose variables get arrays of another shape between calls, as the penalties'
+     * per-sample graphs do with each batch: each set of shapes gets its own arrays (a plan keyed by placeholder
+     * shapes alone reused the first call's intermediates).
+     */
     @Test
     void variablesReplacedByArraysOfAnotherShapeGetTheirOwnPlan() {
         SameDiff sd = GraphMemory.create();
