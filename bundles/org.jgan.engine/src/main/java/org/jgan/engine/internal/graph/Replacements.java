@@ -227,6 +227,12 @@ final class Replacements {
             if (k != null) {
                 return k;
             }
+            if ("deconv2d".equals(op)) {
+                k = FewChannelDeconv.of(c, in, out, own);
+                if (k != null) {
+                    return counted("deconv2d/few-channels", k);
+                }
+            }
         }
         if ("conv2d_bp".equals(op) && f instanceof DynamicCustomOp c && ConvInputGrad.applies(c, in, out, unread)) {
             INDArray shape = Nd4j.createFromArray(Arrays.stream(in[0].shape()).mapToInt(Math::toIntExact).toArray());

@@ -1,0 +1,196 @@
+package org.jgan.engine.internal.graph;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import org.jgan.engine.internal.memory.GraphMemory;
+import org.junit.jupiter.api.Test;
+import org.nd4j.autodiff.samediff.SDVariable;
+import org.nd4j.autodiff.samediff.SameDiff;
+import org.nd4j.autodiff.samediff.internal.SameDiffOp;
+import org.nd4j.linalg.api.buffer.DataType;
+import org.nd4j.linalg.api.ndarray.INDArray;
+import org.nd4j.linalg.api.ops.DynamicCustomOp;
+import org.nd4j.linalg.api.ops.impl.layers.convolution.config.DeConv2DConfig;
+import org.nd4j.linalg.factory.Nd4j;
+
+/**
+ * {@link FewChannelDeconv} against the transposed convolution written out as sums in float64 (each input pixel's
+ * contribution added to the output pixels it reaches) and against libnd4j's {@code deconv2d}: DCGAN's output layer
+ * (4x4, stride 2, padding 1, to one channel), three channels at stride 1, an asymmetric kernel with stride, padding
+ * and dilation differing by axis, with and without a bias, inputs as views at an offset and in F order; in a plan,
+ * a generator's output layer runs through it; what it does not take stays with libnd4j.
+ */
+class FewChannelDeconvTest {
+
+    private record Geometry(long n, long ci, long ih, long iw, long co, int kh, int kw, int sh, int sw, int ph, int pw,
+            int dh, int dw, boolean bias) {
+        long oh() {
+            return (long) sh * (ih - 1) + (long) (kh - 1) * dh + 1 - 2L * ph;
+        }
+
+        long ow() {
+            return (long) sw * (iw - 1) + (long) (kw - 1) * dw + 1 - 2L * pw;
+        }
+    }
+
+    private static final List<Geometry> GEOMETRIES = List.of(
+            new Geometry(8, 16, 14, 14, 1, 4, 4, 2, 2, 1, 1, 1, 1, true),
+            new Geometry(4, 8, 7, 7, 3, 3, 3, 1, 1, 1, 1, 1, 1, false),
+            new Geometry(3, 5, 6, 5, 2, 5, 3, 2, 3, 2, 1, 1, 2, true),
+            new Geometry(1, 2, 4, 4, 4, 2, 2, 2, 2, 0, 0, 1, 1, true));
+
+    /** The graph {@code z = deconv2d(x, W[, b])} with placeholders x, W and b, and its op. */
+    private static SameDiff graph(Geometry g, boolean same) {
+        SameDiff sd = GraphMemory.create();
+        SDVariable x = sd.placeHolder("x", DataType.FLOAT, -1, g.ci(), g.ih(), g.iw());
+        SDVariable w = sd.placeHolder("w", DataType.FLOAT, g.kh(), g.kw(), g.co(), g.ci());
+        DeConv2DConfig config = DeConv2DConfig.builder().kH(g.kh()).kW(g.kw()).sH(g.sh()).sW(g.sw()).pH(g.ph())
+                .pW(g.pw()).dH(g.dh()).dW(g.dw()).isSameMode(same).dataFormat("NCHW").build();
+        SDVariable z = g.bias() ? sd.cnn.deconv2d(x, w, sd.placeHolder("b", DataType.FLOAT, g.co()), config)
+                : sd.cnn.deconv2d(x, w, config);
+        z.rename("z");
+        return sd;
+    }
+
+    private static DynamicCustomOp op(SameDiff sd) {
+        for (SameDiffOp o : sd.getOps().values()) {
+            if (o.getOp().opName().equals("deconv2d")) {
+                return (DynamicCustomOp) o.getOp();
+            }
+        }
+        throw new AssertionError("no deconv2d");
+    }
+
+    /** The transposed convolution's definition, in float64. */
+    private static double[] reference(Geometry g, INDArray x, INDArray w, INDArray b) {
+        long oh = g.oh();
+        long ow = g.ow();
+        double[] z = new double[(int) (g.n() * g.co() * oh * ow)];
+        for (int i = 0; i < g.n(); i++) {
+            for (int o = 0; o < g.co(); o++) {
+                for (int y = 0; y < oh; y++) {
+                    for (int xx = 0; xx < ow; xx++) {
+                        z[(int) (((i * g.co() + o) * oh + y) * ow + xx)] = b == null ? 0 : b.getDouble(o);
+                    }
+                }
+            }
+            for (int c = 0; c < g.ci(); c++) {
+                for (int yi = 0; yi < g.ih(); yi++) {
+                    for (int xi = 0; xi < g.iw(); xi++) {
+                        double v = x.getDouble(i, c, yi, xi);
+                        for (int ky = 0; ky < g.kh(); ky++) {
+                            for (int kx = 0; kx < g.kw(); kx++) {
+                                long y = (long) yi * g.sh() - g.ph() + (long) ky * g.dh();
+                                long xx = (long) xi * g.sw() - g.pw() + (long) kx * g.dw();
+                                if (y < 0 || y >= oh || xx < 0 || xx >= ow) {
+                                    continue;
+                                }
+                                for (int o = 0; o < g.co(); o++) {
+                                    z[(int) (((i * g.co() + o) * oh + y) * ow + xx)] += v * w.getDouble(ky, kx, o, c);
+                                }
+                            }
+                        }
+                    }
+                }
+            }
+        }
+        return z;
+    }
+
+    private static void assertClose(double[] expected, INDArray actual, double tolerance, String what) {
+        double[] a = actual.dup('c').data().asDouble();
+        double scale = 0;
+        for (double e : expected) {
+            scale = Math.max(scale, Math.abs(e));
+        }
+        assertTrue(scale > 0, what + ": a zero output tests nothing");
+        for (int k = 0; k < expected.length; k++) {
+            if (Math.abs(expected[k] - a[k]) > tolerance * scale) {
+                throw new AssertionError(what + ": element " + k + " is " + a[k] + ", expected " + expected[k]);
+            }
+        }
+    }
+
+    @Test
+    void matchesTheDefinitionAndLibnd4j() {
+        Nd4j.getRandom().setSeed(17);
+        for (Geometry g : GEOMETRIES) {
+            SameDiff sd = graph(g, false);
+            INDArray x = Nd4j.randn(DataType.FLOAT, g.n(), g.ci(), g.ih(), g.iw());
+            INDArray w = Nd4j.randn(DataType.FLOAT, g.kh(), g.kw(), g.co(), g.ci());
+            INDArray b = g.bias() ? Nd4j.randn(DataType.FLOAT, g.co()) : null;
+            INDArray z = Nd4j.create(DataType.FLOAT, g.n(), g.co(), g.oh(), g.ow());
+            List<INDArray> owned = new ArrayList<>();
+            INDArray[] in = b == null ? new INDArray[] {x, w} : new INDArray[] {x, w, b};
+            FewChannelDeconv k = FewChannelDeconv.of(op(sd), in, new INDArray[] {z}, owned::add);
+            assertNotNull(k, g.toString());
+            assertTrue(owned.size() == 2, g + ": its work arrays handed to the plan");
+            k.run(in);
+            double[] exact = reference(g, x, w, b);
+            assertClose(exact, z, 1e-5, g + ", against float64");
+            Map<String, INDArray> feed = b == null ? Map.of("x", x, "w", w) : Map.of("x", x, "w", w, "b", b);
+            INDArray libnd4j = sd.output(feed, "z").get("z");
+            assertArrayEquals(libnd4j.shape(), z.shape(), g + ": shape");
+            assertClose(libnd4j.dup('c').data().asDouble(), z, 1e-5, g + ", against libnd4j");
+            // the input as a view at an offset, then in F order, the weights changed in place (a parameter's update)
+            INDArray big = Nd4j.randn(DataType.FLOAT, g.n() + 1, g.ci(), g.ih(), g.iw());
+            INDArray view = big.get(org.nd4j.linalg.indexing.NDArrayIndex.interval(1, g.n() + 1));
+            w.muli(-0.5);
+            INDArray[] viewIn = b == null ? new INDArray[] {view, w} : new INDArray[] {view, w, b};
+            k.run(viewIn);
+            assertClose(reference(g, view, w, b), z, 1e-5, g + ", input at an offset, weights updated");
+            INDArray f = x.dup('f');
+            k.run(b == null ? new INDArray[] {f, w} : new INDArray[] {f, w, b});
+            assertClose(reference(g, x, w, b), z, 1e-5, g + ", input in F order");
+            k.close();
+            owned.forEach(INDArray::close);
+            GraphMemory.release(sd);
+        }
+    }
+
+    @Test
+    void whatItDoesNotTakeStaysWithLibnd4j() {
+        Geometry five = new Geometry(2, 3, 4, 4, 5, 3, 3, 1, 1, 1, 1, 1, 1, true);
+        Geometry one = GEOMETRIES.get(0);
+        for (Object[] c : new Object[][] {{five, false, "five output channels"}, {one, true, "SAME mode"}}) {
+            Geometry g = (Geometry) c[0];
+            SameDiff sd = graph(g, (Boolean) c[1]);
+            INDArray x = Nd4j.randn(DataType.FLOAT, g.n(), g.ci(), g.ih(), g.iw());
+            INDArray w = Nd4j.randn(DataType.FLOAT, g.kh(), g.kw(), g.co(), g.ci());
+            INDArray b = Nd4j.randn(DataType.FLOAT, g.co());
+            INDArray z = sd.output(Map.of("x", x, "w", w, "b", b), "z").get("z");
+            assertNull(FewChannelDeconv.of(op(sd), new INDArray[] {x, w, b}, new INDArray[] {z.dup()}, a -> { }),
+                    (String) c[2]);
+            GraphMemory.release(sd);
+        }
+    }
+
+    /** A plan runs a generator-like output layer through it (own arithmetic on), to the definition. */
+    @Test
+    void aPlanRunsTheOutputLayerThroughIt() {
+        boolean before = GraphPlan.ownArithmetic(true);
+        try {
+            Geometry g = GEOMETRIES.get(0);
+            SameDiff sd = graph(g, false);
+            INDArray x = Nd4j.randn(DataType.FLOAT, g.n(), g.ci(), g.ih(), g.iw());
+            INDArray w = Nd4j.randn(DataType.FLOAT, g.kh(), g.kw(), g.co(), g.ci());
+            INDArray b = Nd4j.randn(DataType.FLOAT, g.co());
+            long calls = GraphPlan.kernelCalls().getOrDefault("deconv2d/few-channels", 0L);
+            for (int call = 0; call < 2; call++) {
+                INDArray z = GraphPlan.output(sd, Map.of("x", x, "w", w, "b", b), List.of("z")).get("z");
+                assertClose(reference(g, x, w, b), z, 1e-5, "planned, call " + call);
+            }
+            assertTrue(GraphPlan.kernelCalls().getOrDefault("deconv2d/few-channels", 0L) >= calls + 2,
+                    "the plan ran the kernel: " + GraphPlan.kernelCalls());
+            GraphMemory.release(sd);
+        } finally {
+            GraphPlan.ownArithmetic(before);
+        }
+    }
+}
