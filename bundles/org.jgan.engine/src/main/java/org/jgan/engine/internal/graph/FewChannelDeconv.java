@@ -26,21 +26,12 @@ final class FewChannelDeconv implements Replacements.Kernel {
     /** The most output channels taken here. */
     static final int MAX_CHANNELS = 4;
 
-    private final int n;
-    private final int ci;
-    private final int ih;
-    private final int iw;
-    private final int co;
-    private final int oh;
-    private final int ow;
-    private final int kh;
-    private final int kw;
-    private final int sh;
-    private final int sw;
-    private final int ph;
-    private final int pw;
-    private final int dh;
-    private final int dw;
+    /** The input's, output's and window's sizes, strides, padding and dilation. */
+    private record Geometry(int n, int ci, int ih, int iw, int co, int oh, int ow, int kh, int kw, int sh, int sw,
+            int ph, int pw, int dh, int dw) {
+    }
+
+    private final Geometry g;
     private final boolean bias;
     private final INDArray grouped;
     private final INDArray columns;
@@ -54,32 +45,20 @@ final class FewChannelDeconv implements Replacements.Kernel {
     private INDArray weightRows;
 
     private FewChannelDeconv(long[] a, INDArray x, INDArray w, boolean bias, INDArray z, Consumer<INDArray> own) {
-        n = (int) x.size(0);
-        ci = (int) x.size(1);
-        ih = (int) x.size(2);
-        iw = (int) x.size(3);
-        kh = (int) a[0];
-        kw = (int) a[1];
-        sh = (int) a[2];
-        sw = (int) a[3];
-        ph = (int) a[4];
-        pw = (int) a[5];
-        dh = (int) a[6];
-        dw = (int) a[7];
-        co = (int) w.size(2);
-        oh = (int) z.size(2);
-        ow = (int) z.size(3);
+        g = new Geometry((int) x.size(0), (int) x.size(1), (int) x.size(2), (int) x.size(3), (int) w.size(2),
+                (int) z.size(2), (int) z.size(3), (int) a[0], (int) a[1], (int) a[2], (int) a[3], (int) a[4],
+                (int) a[5], (int) a[6], (int) a[7]);
         this.bias = bias;
-        int total = n * ih * iw;
+        int total = g.n() * g.ih() * g.iw();
         // each array owned as soon as it exists: the plan releases those made before a failed allocation
-        grouped = Nd4j.createUninitializedDetached(DataType.FLOAT, ci, total);
+        grouped = Nd4j.createUninitializedDetached(DataType.FLOAT, g.ci(), total);
         own.accept(grouped);
-        columns = Nd4j.createUninitializedDetached(DataType.FLOAT, kh * kw * co, total);
+        columns = Nd4j.createUninitializedDetached(DataType.FLOAT, g.kh() * g.kw() * g.co(), total);
         own.accept(columns);
         zb = z.data().asNioFloat();
-        cols = new float[kh * kw * co * total];
-        image = new float[n * co * oh * ow];
-        biasValues = new float[co];
+        cols = new float[g.kh() * g.kw() * g.co() * total];
+        image = new float[g.n() * g.co() * g.oh() * g.ow()];
+        biasValues = new float[g.co()];
         matmul = new Replacements.Call(DynamicCustomOp.builder("matmul").addIntegerArguments(0, 0, 0).build(),
                 columns);
     }
@@ -128,6 +107,15 @@ final class FewChannelDeconv implements Replacements.Kernel {
 
     @Override
     public void run(INDArray[] in) {
+        int n = g.n();
+        int ci = g.ci();
+        int ih = g.ih();
+        int iw = g.iw();
+        int co = g.co();
+        int oh = g.oh();
+        int ow = g.ow();
+        int kh = g.kh();
+        int kw = g.kw();
         INDArray x = PatchConv.readable(in[0]);
         FloatBuffer xb = x.data().asNioFloat();
         int p = ih * iw;
@@ -162,10 +150,11 @@ final class FewChannelDeconv implements Replacements.Kernel {
             }
         }
         for (int ky = 0; ky < kh; ky++) {
-            int yShift = ky * dh - ph;
+            int yShift = ky * g.dh() - g.ph();
             for (int kx = 0; kx < kw; kx++) {
-                int xShift = kx * dw - pw;
+                int xShift = kx * g.dw() - g.pw();
                 // the input columns whose output column lies in [0, ow)
+                int sw = g.sw();
                 int xLo = Math.max(0, ceilDiv(-xShift, sw));
                 int xHi = Math.min(iw - 1, Math.floorDiv(ow - 1 - xShift, sw));
                 for (int o = 0; o < co; o++) {
@@ -174,7 +163,7 @@ final class FewChannelDeconv implements Replacements.Kernel {
                         int target = (i * co + o) * plane;
                         int source = row + i * p;
                         for (int yi = 0; yi < ih; yi++) {
-                            int y = yi * sh + yShift;
+                            int y = yi * g.sh() + yShift;
                             if (y < 0 || y >= oh) {
                                 continue;
                             }
