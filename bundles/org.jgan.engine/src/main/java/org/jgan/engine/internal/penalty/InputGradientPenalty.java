@@ -49,8 +49,8 @@ import org.slf4j.LoggerFactory;
  * backprop in float64).
  * <p>
  * The tangent pass is given the discriminator's forward values at X from the critic pass, which computed them on the
- * same points by the same ops ({@link Critic#primalReads}), so the forward pass runs once per evaluation instead of
- * twice: its backward pass and the tangent's ops read them, and the ops that computed them do not run again.
+ * same points by the same ops ({@link Critic#primalReads}), so the forward pass runs once per point group instead
+ * of twice: its backward pass and the tangent's ops read them, and the ops that computed them do not run again.
  * <p>
  * {@link Method#DIFFERENCE}, the fallback for a discriminator with an op that has no tangent rule: a central
  * difference, one backward pass of {@code sum_j psi~(x_j)} at {@code X + e u} and one at {@code X - e u}, with the
