@@ -120,14 +120,7 @@ final class FewChannelDeconv implements Replacements.Kernel {
         FloatBuffer xb = x.data().asNioFloat();
         int p = ih * iw;
         int total = n * p;
-        FloatBuffer gb = grouped.data().asNioFloat();
-        int g0 = gb.position();
-        int x0 = xb.position();
-        for (int i = 0; i < n; i++) {
-            for (int c = 0; c < ci; c++) {
-                gb.put(g0 + c * total + i * p, xb, x0 + (i * ci + c) * p, p);
-            }
-        }
+        PatchConv.byChannel(xb, xb.position(), grouped.data().asNioFloat(), n, ci, p);
         if (in[1] != weights || weightRows.data().address() != weights.data().address()) {
             // a view of the weights' buffer where they are dense (the parameters: updated in place, the view sees
             // it), else a copy made each call

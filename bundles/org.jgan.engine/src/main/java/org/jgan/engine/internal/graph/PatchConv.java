@@ -285,12 +285,7 @@ final class PatchConv {
                     patches(image, patches, i * p, total);
                 }
                 cb.put(cb.position(), patches, 0, patches.length);
-                int g0 = gbuf.position();
-                for (int i = 0; i < n; i++) {
-                    for (int o = 0; o < co; o++) {
-                        gbuf.put(g0 + o * total + i * p, dzb, dzOff + (i * co + o) * p, p);
-                    }
-                }
+                byChannel(dzb, dzOff, gbuf, n, co, p);
                 matmul.run(cols, grouped);
                 // [dW; db]: dW's rows are W's [kH kW iC, oC] layout already
                 wb.put(wb.position(), pb, pb.position(), k * co);
@@ -305,6 +300,21 @@ final class PatchConv {
                 matmul.close();
             }
         };
+    }
+
+    /**
+     * Copies {@code n} samples of {@code channels} maps of {@code plane} floats each ({@code [n, C, plane]} from
+     * {@code from}, C order) into {@code to} from its position as {@code [C, n plane]}: each channel's maps of all
+     * samples side by side, by bulk copies of whole maps.
+     */
+    static void byChannel(FloatBuffer src, int from, FloatBuffer to, int n, int channels, int plane) {
+        int total = n * plane;
+        int t0 = to.position();
+        for (int i = 0; i < n; i++) {
+            for (int c = 0; c < channels; c++) {
+                to.put(t0 + c * total + i * plane, src, from + (i * channels + c) * plane, plane);
+            }
+        }
     }
 
     /**
