@@ -136,6 +136,12 @@ public final class Tangents {
                 return broadcast(plus(t(in.get(0)), neg(t(in.get(1)))), in, out);
             }
             case "multiply" -> {
+                if (in.get(0).equals(in.get(1))) {
+                    // (c c)' = 2 c c' (batch norm's squared deviations): one product and a doubling, the same floats
+                    // as c' c + c c' (doubling is exact), with fewer full-size ops and backward passes
+                    SDVariable t = t(in.get(0));
+                    return t == null ? null : broadcast(t.mul(v(in.get(0))).mul(2.0), in, out);
+                }
                 SDVariable a = t(in.get(0)) == null ? null : t(in.get(0)).mul(v(in.get(1)));
                 SDVariable b = t(in.get(1)) == null ? null : v(in.get(0)).mul(t(in.get(1)));
                 return broadcast(plus(a, b), in, out);
