@@ -14,12 +14,18 @@ import org.nd4j.linalg.factory.Nd4j;
  * layer on 1- or 3-channel images, as one matrix product and a scatter: the columns
  * {@code C = W X} ({@code W} as {@code [kH kW oC, iC]}, {@code X} the input regrouped by channel,
  * {@code [iC, n iH iW]}) by libnd4j's {@code matmul}, then each column entry added to the output pixel it lands on,
- * {@code z[i, o, y s_H - p_H + k_y d_H, x s_W - p_W + k_x d_W] += C[(k_y, k_x, o), (i, y, x)]}, after the bias (the
- * definition of the transposed convolution: the adjoint of the convolution with the same geometry). oneDNN runs this
- * case at 2-3 GFLOP/s: {@code [32, 16, 14, 14]} to one channel (4x4, stride 2) took 1.37 ms a call, a fifth of the
- * small conv GAN's op time on a 2-core AMD EPYC with AVX-512. Only {@link GraphPlan#ownArithmetic(boolean)}: the sums
- * run in another order than libnd4j's col2im. NCHW, weights {@code [kH, kW, oC, iC]}, explicit padding; anything
- * else stays with libnd4j.
+ * {@code z[i, o, y s_H - p_H + k_y d_H, x s_W - p_W + k_x d_W] += C[(k_y, k_x, o), (i, y, x)]} (the definition of the
+ * transposed convolution: the adjoint of the convolution with the same geometry), by libnd4j's {@code col2im} reading
+ * {@code C} through a permuted view, then the bias. oneDNN runs this case at 2-3 GFLOP/s: {@code [32, 16, 14, 14]} to
+ * one channel (4x4, stride 2) took 1.37 ms a call, a fifth of the small conv GAN's op time on a 2-core AMD EPYC with
+ * AVX-512. The same kernel computes a convolution's input gradient to at most 4 channels ({@link #inputGradient}).
+ * Only {@link GraphPlan#ownArithmetic(boolean)}: the sums run in another order than oneDNN's. NCHW, weights
+ * {@code [kH, kW, oC, iC]}, explicit padding; anything else stays with libnd4j.
+ * <p>
+ * The scatter was a loop in Java until the second change of 2026-12-04: its stores at the stride's step do not
+ * vectorize, and with the regrouping, the product and the copies in and out a call took about 245 us in the conv
+ * GAN's iteration. {@code col2im} (multithreaded, each image written by one thread, so deterministic) took 65 us alone
+ * on those columns, the same on the permuted view as on a contiguous copy, with the same bits.
  */
 final class FewChannelDeconv implements Replacements.Kernel {
 
@@ -35,11 +41,16 @@ final class FewChannelDeconv implements Replacements.Kernel {
     private final boolean bias;
     private final INDArray grouped;
     private final INDArray columns;
-    private final FloatBuffer zb;
-    private final float[] cols;
-    private final float[] image;
-    private final float[] biasValues;
     private final Replacements.Call matmul;
+    /**
+     * The columns as libnd4j's {@code col2im} reads them, {@code [n, oC, kH, kW, iH, iW]}: a permuted view of the
+     * product's {@code [kH, kW, oC, n, iH, iW]}, which it reads through its strides.
+     */
+    private final INDArray columnView;
+    private final Replacements.Call col2im;
+    /** The output, and the bias added to it in place, per channel ({@code [n, oC, oH oW] + [1, oC, 1]}). */
+    private final INDArray zChannels;
+    private final Replacements.Call addBias;
     /** The weights' array bound last and its {@code [kH kW oC, iC]} view (a new view when the array changes). */
     private INDArray weights;
     private INDArray weightRows;
@@ -55,12 +66,14 @@ final class FewChannelDeconv implements Replacements.Kernel {
         own.accept(grouped);
         columns = Nd4j.createUninitializedDetached(DataType.FLOAT, g.kh() * g.kw() * g.co(), total);
         own.accept(columns);
-        zb = z.data().asNioFloat();
-        cols = new float[g.kh() * g.kw() * g.co() * total];
-        image = new float[g.n() * g.co() * g.oh() * g.ow()];
-        biasValues = new float[g.co()];
         matmul = new Replacements.Call(DynamicCustomOp.builder("matmul").addIntegerArguments(0, 0, 0).build(),
                 columns);
+        columnView = columns.reshape('c', g.kh(), g.kw(), g.co(), g.n(), g.ih(), g.iw()).permute(3, 2, 0, 1, 4, 5);
+        // col2im's arguments: strides, padding, the image's size, dilation, no SAME mode
+        col2im = new Replacements.Call(DynamicCustomOp.builder("col2im").addIntegerArguments(g.sh(), g.sw(), g.ph(),
+                g.pw(), g.oh(), g.ow(), g.dh(), g.dw(), 0).build(), z);
+        zChannels = bias ? z.reshape('c', g.n(), g.co(), (long) g.oh() * g.ow()) : null;
+        addBias = bias ? new Replacements.Call(DynamicCustomOp.builder("add").build(), zChannels) : null;
     }
 
     /**
@@ -105,22 +118,50 @@ final class FewChannelDeconv implements Replacements.Kernel {
         return new FewChannelDeconv(a, x, w, in.length == 3, z, own);
     }
 
+    /**
+     * The input gradient of a 2-d convolution to at most {@link #MAX_CHANNELS} input channels (a discriminator's first
+     * layer on 1- or 3-channel images), for a {@code conv2d_bp} whose weight and bias gradients nothing reads: inputs
+     * {@code (x, W[, b], dz)}, outputs {@code (dx, dW[, db])}. That gradient is the transposed convolution of
+     * {@code dz} with the same weights and geometry, {@code dx[i, c, y s_H - p_H + k_y d_H, x s_W - p_W + k_x d_W]
+     * += W[k_y, k_x, c, o] dz[i, o, y, x]}: the convolution's weights {@code [kH, kW, iC, oC]} are this kernel's
+     * {@code [kH, kW, oC, iC]} with the roles of the channels swapped, and its integer arguments are read alike.
+     * oneDNN's backward-data kernel runs it at a few GFLOP/s: 0.4-0.5 ms a call for the small conv GAN's
+     * {@code [32, 16, 14, 14]} to one channel (a generator step and each penalty's gradient at X take one). Null where
+     * it does not apply ({@link #of}'s conditions, read for {@code dz} and {@code dx}).
+     */
+    static Replacements.Kernel inputGradient(DynamicCustomOp conv, INDArray[] in, INDArray[] out, boolean[] unread,
+            Consumer<INDArray> own) {
+        boolean paramsUnread = out.length >= 2 && unread[1] && (out.length < 3 || unread[2]);
+        if (!paramsUnread || unread[0] || (in.length != 3 && in.length != 4) || out.length != in.length - 1) {
+            return null;
+        }
+        FewChannelDeconv k = of(conv, new INDArray[] {in[in.length - 1], in[1]}, new INDArray[] {out[0]}, own);
+        if (k == null) {
+            return null;
+        }
+        return new Replacements.Kernel() {
+            @Override
+            public void run(INDArray[] args) {
+                k.run(new INDArray[] {args[args.length - 1], args[1]});
+            }
+
+            @Override
+            public void close() {
+                k.close();
+            }
+        };
+    }
+
     @Override
     public void run(INDArray[] in) {
-        int n = g.n();
-        int ci = g.ci();
-        int ih = g.ih();
-        int iw = g.iw();
-        int co = g.co();
-        int oh = g.oh();
-        int ow = g.ow();
         int kh = g.kh();
         int kw = g.kw();
+        int co = g.co();
+        int ci = g.ci();
         INDArray x = PatchConv.readable(in[0]);
         FloatBuffer xb = x.data().asNioFloat();
-        int p = ih * iw;
-        int total = n * p;
-        PatchConv.byChannel(xb, xb.position(), grouped.data().asNioFloat(), n, ci, p);
+        PatchConv.byChannel(xb, xb.position(), grouped.data().asNioFloat(), g.n(), ci, g.ih() * g.iw());
+        Reference.reachabilityFence(x);
         if (in[1] != weights || weightRows.data().address() != weights.data().address()) {
             // a view of the weights' buffer where they are dense (the parameters: updated in place, the view sees
             // it), else a copy made each call
@@ -128,58 +169,19 @@ final class FewChannelDeconv implements Replacements.Kernel {
             weightRows = PatchConv.readable(in[1]).reshape(kh * kw * co, ci);
         }
         matmul.run(weightRows, grouped);
-        FloatBuffer cb = columns.data().asNioFloat();
-        cb.get(cb.position(), cols, 0, cols.length);
+        // each column entry added to the output pixel it lands on (the image zeroed first), then the bias
+        col2im.run(columnView);
         if (bias) {
-            INDArray b = PatchConv.readable(in[2]);
-            FloatBuffer bb = b.data().asNioFloat();
-            bb.get(bb.position(), biasValues, 0, co);
-            Reference.reachabilityFence(b);
+            addBias.run(zChannels, PatchConv.readable(in[2]).reshape('c', 1, co, 1));
         }
-        int plane = oh * ow;
-        for (int i = 0; i < n; i++) {
-            for (int o = 0; o < co; o++) {
-                Arrays.fill(image, (i * co + o) * plane, (i * co + o + 1) * plane, bias ? biasValues[o] : 0f);
-            }
-        }
-        for (int ky = 0; ky < kh; ky++) {
-            int yShift = ky * g.dh() - g.ph();
-            for (int kx = 0; kx < kw; kx++) {
-                int xShift = kx * g.dw() - g.pw();
-                // the input columns whose output column lies in [0, ow)
-                int sw = g.sw();
-                int xLo = Math.max(0, ceilDiv(-xShift, sw));
-                int xHi = Math.min(iw - 1, Math.floorDiv(ow - 1 - xShift, sw));
-                for (int o = 0; o < co; o++) {
-                    int row = ((ky * kw + kx) * co + o) * total;
-                    for (int i = 0; i < n; i++) {
-                        int target = (i * co + o) * plane;
-                        int source = row + i * p;
-                        for (int yi = 0; yi < ih; yi++) {
-                            int y = yi * g.sh() + yShift;
-                            if (y < 0 || y >= oh) {
-                                continue;
-                            }
-                            int t = target + y * ow + xShift;
-                            int s = source + yi * iw;
-                            for (int xi = xLo; xi <= xHi; xi++) {
-                                image[t + xi * sw] += cols[s + xi];
-                            }
-                        }
-                    }
-                }
-            }
-        }
-        zb.put(zb.position(), image, 0, image.length);
-        Reference.reachabilityFence(x);
-    }
-
-    private static int ceilDiv(int a, int b) {
-        return -Math.floorDiv(-a, b);
     }
 
     @Override
     public void close() {
         matmul.close();
+        col2im.close();
+        if (addBias != null) {
+            addBias.close();
+        }
     }
 }

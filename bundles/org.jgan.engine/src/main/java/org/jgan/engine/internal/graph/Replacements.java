@@ -233,6 +233,12 @@ final class Replacements {
                     return counted("deconv2d/few-channels", k);
                 }
             }
+            if ("conv2d_bp".equals(op)) {
+                k = FewChannelDeconv.inputGradient(c, in, out, unread, own);
+                if (k != null) {
+                    return counted("conv2d_bp/input/few-channels", k);
+                }
+            }
         }
         if ("conv2d_bp".equals(op) && f instanceof DynamicCustomOp c && ConvInputGrad.applies(c, in, out, unread)) {
             INDArray shape = Nd4j.createFromArray(Arrays.stream(in[0].shape()).mapToInt(Math::toIntExact).toArray());

@@ -24,7 +24,9 @@ import org.nd4j.linalg.factory.Nd4j;
  * contribution added to the output pixels it reaches) and against libnd4j's {@code deconv2d}: DCGAN's output layer
  * (4x4, stride 2, padding 1, to one channel), three channels at stride 1, an asymmetric kernel with stride, padding
  * and dilation differing by axis, with and without a bias, inputs as views at an offset and in F order; in a plan,
- * a generator's output layer runs through it; what it does not take stays with libnd4j.
+ * a generator's output layer runs through it; what it does not take stays with libnd4j. And the input gradient of a
+ * convolution from at most four channels ({@link FewChannelDeconv#inputGradient}) against that gradient written out
+ * in float64 and libnd4j's {@code conv2d_bp}, in a plan too.
  */
 class FewChannelDeconvTest {
 
@@ -187,6 +189,169 @@ class FewChannelDeconvTest {
                 assertClose(reference(g, x, w, b), z, 1e-5, "planned, call " + call);
             }
             assertTrue(GraphPlan.kernelCalls().getOrDefault("deconv2d/few-channels", 0L) >= calls + 2,
+                    "the plan ran the kernel: " + GraphPlan.kernelCalls());
+            GraphMemory.release(sd);
+        } finally {
+            GraphPlan.ownArithmetic(before);
+        }
+    }
+
+    /** A convolution's geometry, from x {@code [n, c, h, w]} by W {@code [kH, kW, c, oC]} to {@code [n, oC, oh, ow]}. */
+    private record Conv(int n, int c, int h, int w, int co, int kh, int kw, int sh, int sw, int ph, int pw, int dh,
+            int dw) {
+        int oh() {
+            return (h + 2 * ph - (kh - 1) * dh - 1) / sh + 1;
+        }
+
+        int ow() {
+            return (w + 2 * pw - (kw - 1) * dw - 1) / sw + 1;
+        }
+
+        DynamicCustomOp op(boolean same) {
+            return DynamicCustomOp.builder("conv2d_bp")
+                    .addIntegerArguments(kh, kw, sh, sw, ph, pw, dh, dw, same ? 1 : 0, 0, 0).build();
+        }
+    }
+
+    /**
+     * The convolution's input gradient written out in float64: {@code z[i, o, y, x] = sum W[ky, kx, c, o]
+     * x[i, c, y sH - pH + ky dH, x sW - pW + kx dW]}, so each {@code dz[i, o, y, x]} adds {@code W[ky, kx, c, o]} times
+     * itself to the input pixel that term read.
+     */
+    private static double[] convInputGradient(Conv g, INDArray w, INDArray dz) {
+        double[] dx = new double[g.n() * g.c() * g.h() * g.w()];
+        for (int i = 0; i < g.n(); i++) {
+            for (int o = 0; o < g.co(); o++) {
+                for (int y = 0; y < g.oh(); y++) {
+                    for (int x = 0; x < g.ow(); x++) {
+                        double d = dz.getDouble(i, o, y, x);
+                        for (int ky = 0; ky < g.kh(); ky++) {
+                            for (int kx = 0; kx < g.kw(); kx++) {
+                                int iy = y * g.sh() - g.ph() + ky * g.dh();
+                                int ix = x * g.sw() - g.pw() + kx * g.dw();
+                                if (iy < 0 || iy >= g.h() || ix < 0 || ix >= g.w()) {
+                                    continue;
+                                }
+                                for (int c = 0; c < g.c(); c++) {
+                                    dx[((i * g.c() + c) * g.h() + iy) * g.w() + ix] += d * w.getDouble(ky, kx, c, o);
+                                }
+                            }
+                        }
+                    }
+                }
+            }
+        }
+        return dx;
+    }
+
+    private static final List<Conv> CONVS = List.of(
+            new Conv(6, 1, 28, 28, 16, 4, 4, 2, 2, 1, 1, 1, 1),
+            new Conv(3, 3, 8, 8, 5, 3, 3, 1, 1, 1, 1, 1, 1),
+            new Conv(2, 2, 13, 9, 4, 5, 3, 2, 3, 2, 1, 1, 2),
+            new Conv(2, 4, 6, 6, 3, 2, 2, 2, 2, 0, 0, 1, 1));
+
+    /**
+     * The input gradient of a {@code conv2d_bp} whose weight and bias gradients nothing reads, from one to four
+     * channels (DCGAN's first layer, 3x3 on three channels, unequal kernel, strides, padding and dilation by axis on a
+     * non-square image, four channels), with and without a bias input: the definition in float64 and (undilated)
+     * libnd4j's {@code conv2d_bp}; then {@code dz} at an offset, the weights changed in place, and {@code dz} in F order.
+     */
+    @Test
+    void convolutionInputGradientMatchesTheDefinitionAndLibnd4j() {
+        Nd4j.getRandom().setSeed(29);
+        for (Conv g : CONVS) {
+            for (boolean bias : new boolean[] {true, false}) {
+                INDArray x = Nd4j.randn(DataType.FLOAT, g.n(), g.c(), g.h(), g.w());
+                INDArray w = Nd4j.randn(DataType.FLOAT, g.kh(), g.kw(), g.c(), g.co());
+                INDArray b = Nd4j.randn(DataType.FLOAT, g.co());
+                INDArray dz = Nd4j.randn(DataType.FLOAT, g.n(), g.co(), g.oh(), g.ow());
+                INDArray dx = Nd4j.create(DataType.FLOAT, g.n(), g.c(), g.h(), g.w());
+                INDArray dw = Nd4j.create(DataType.FLOAT, w.shape());
+                INDArray db = Nd4j.create(DataType.FLOAT, g.co());
+                INDArray[] in = bias ? new INDArray[] {x, w, b, dz} : new INDArray[] {x, w, dz};
+                INDArray[] out = bias ? new INDArray[] {dx, dw, db} : new INDArray[] {dx, dw};
+                boolean[] unread = bias ? new boolean[] {false, true, true} : new boolean[] {false, true};
+                List<INDArray> owned = new ArrayList<>();
+                Replacements.Kernel k = FewChannelDeconv.inputGradient(g.op(false), in, out, unread, owned::add);
+                assertNotNull(k, g + ", bias " + bias);
+                k.run(in);
+                assertClose(convInputGradient(g, w, dz), dx, 1e-5, g + ", bias " + bias + ", against float64");
+                if (g.dh() == 1 && g.dw() == 1) {
+                    // libnd4j's conv2d_bp (its oneDNN path) refuses the dilated geometry: float64 alone there
+                    INDArray[] libOut = bias ? new INDArray[] {dx.ulike(), dw.ulike(), db.ulike()}
+                            : new INDArray[] {dx.ulike(), dw.ulike()};
+                    DynamicCustomOp op = g.op(false);
+                    op.addInputArgument(in);
+                    op.addOutputArgument(libOut);
+                    Nd4j.exec(op);
+                    assertClose(libOut[0].dup('c').data().asDouble(), dx, 1e-5, g + ", against libnd4j's conv2d_bp");
+                }
+                INDArray big = Nd4j.randn(DataType.FLOAT, g.n() + 1, g.co(), g.oh(), g.ow());
+                INDArray view = big.get(org.nd4j.linalg.indexing.NDArrayIndex.interval(1, g.n() + 1));
+                w.muli(-0.5);
+                in[in.length - 1] = view;
+                k.run(in);
+                assertClose(convInputGradient(g, w, view), dx, 1e-5, g + ", dz at an offset, weights updated");
+                in[in.length - 1] = dz.dup('f');
+                k.run(in);
+                assertClose(convInputGradient(g, w, dz), dx, 1e-5, g + ", dz in F order");
+                k.close();
+                owned.forEach(INDArray::close);
+            }
+        }
+    }
+
+    /** Where a weight gradient is read, five input channels, SAME mode or an input size the output leaves open. */
+    @Test
+    void convolutionGradientsItDoesNotTakeStayWithLibnd4j() {
+        Conv one = CONVS.get(0);
+        Conv five = new Conv(2, 5, 8, 8, 3, 3, 3, 1, 1, 1, 1, 1, 1);
+        // 29 rows at 4x4 stride 2 padding 1 give 14 outputs, as 28 do: the transposed convolution gives back 28
+        Conv open = new Conv(2, 1, 29, 28, 4, 4, 4, 2, 2, 1, 1, 1, 1);
+        Object[][] cases = {{one, false, new boolean[] {false, false, true}, "the weight gradient read"},
+            {five, false, new boolean[] {false, true, true}, "five input channels"},
+            {one, true, new boolean[] {false, true, true}, "SAME mode"},
+            {open, false, new boolean[] {false, true, true}, "an input size the output size does not determine"},
+            {one, false, new boolean[] {true, true, true}, "nothing read"}};
+        for (Object[] c : cases) {
+            Conv g = (Conv) c[0];
+            INDArray[] in = {Nd4j.randn(DataType.FLOAT, g.n(), g.c(), g.h(), g.w()),
+                Nd4j.randn(DataType.FLOAT, g.kh(), g.kw(), g.c(), g.co()), Nd4j.randn(DataType.FLOAT, g.co()),
+                Nd4j.randn(DataType.FLOAT, g.n(), g.co(), g.oh(), g.ow())};
+            INDArray[] out = {in[0].ulike(), in[1].ulike(), in[2].ulike()};
+            assertNull(FewChannelDeconv.inputGradient(g.op((Boolean) c[1]), in, out, (boolean[]) c[2], a -> { }),
+                    (String) c[3]);
+        }
+    }
+
+    /**
+     * A plan runs a discriminator's first-layer input gradient through it (own arithmetic on): the gradient of
+     * {@code sum(conv2d(x, W, b) * r)} with respect to x alone, to the definition.
+     */
+    @Test
+    void aPlanRunsTheFirstLayersInputGradientThroughIt() {
+        boolean before = GraphPlan.ownArithmetic(true);
+        try {
+            Conv g = CONVS.get(0);
+            SameDiff sd = GraphMemory.create();
+            SDVariable x = sd.placeHolder("x", DataType.FLOAT, -1, g.c(), g.h(), g.w());
+            INDArray w = Nd4j.randn(DataType.FLOAT, g.kh(), g.kw(), g.c(), g.co());
+            INDArray r = Nd4j.randn(DataType.FLOAT, g.n(), g.co(), g.oh(), g.ow());
+            SDVariable z = sd.cnn.conv2d(x, sd.var("w", w), sd.var("b", Nd4j.randn(DataType.FLOAT, g.co())),
+                    org.nd4j.linalg.api.ops.impl.layers.convolution.config.Conv2DConfig.builder().kH(g.kh())
+                            .kW(g.kw()).sH(g.sh()).sW(g.sw()).pH(g.ph()).pW(g.pw()).dH(g.dh()).dW(g.dw())
+                            .dataFormat("NCHW").build());
+            z.mul(sd.constant("r", r)).sum().rename("loss");
+            sd.setLossVariables("loss");
+            sd.createGradFunction();
+            String dxName = x.getGradient().name();
+            INDArray data = Nd4j.randn(DataType.FLOAT, g.n(), g.c(), g.h(), g.w());
+            long calls = GraphPlan.kernelCalls().getOrDefault("conv2d_bp/input/few-channels", 0L);
+            for (int call = 0; call < 2; call++) {
+                INDArray dx = GraphPlan.output(sd.getFunction("grad"), Map.of("x", data), List.of(dxName)).get(dxName);
+                assertClose(convInputGradient(g, w, r), dx, 1e-5, "planned, call " + call);
+            }
+            assertTrue(GraphPlan.kernelCalls().getOrDefault("conv2d_bp/input/few-channels", 0L) >= calls + 2,
                     "the plan ran the kernel: " + GraphPlan.kernelCalls());
             GraphMemory.release(sd);
         } finally {
