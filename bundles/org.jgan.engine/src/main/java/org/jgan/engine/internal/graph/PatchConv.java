@@ -21,8 +21,9 @@ import org.nd4j.linalg.factory.Nd4j;
  * <p>oneDNN, as libnd4j 1.0.0-M2.1 calls it, pads such an input to 8 or 16 channels and reorders it on every call,
  * and {@code conv2d_bp} runs its backward-data primitive even where nothing reads the input gradient (a
  * discriminator's first layer in its own step, and the two first-layer passes of a gradient penalty's tangent
- * graph). The weight gradient here is one matrix product over the whole batch ({@link #productGradient}): the patch
- * matrices side by side, built in Java, times the output gradient regrouped by channel, by libnd4j's {@code matmul}.
+ * graph). The weight gradient here is one matrix product over the whole batch ({@link #productGradient}): the output
+ * gradient regrouped by channel times the patch rows (every output position's window), built in Java, by libnd4j's
+ * {@code matmul}.
  * Alone, on a 2-core AMD EPYC with AVX2 (2026-12-04), against {@code conv2d_bp}: the penalty benchmark's conv D
  * ({@code [32, 1, 28, 28]}, 4x4 stride 2, to 16 channels) 0.25-0.36 against 0.54-0.66 ms; DCGAN's
  * ({@code [64, 1, 28, 28]} to 64) 0.72-1.0 against 2.1-2.4; BigGAN's 3x3 ({@code [32, 1, 32, 32]} to 32) 0.8-1.2
@@ -47,7 +48,6 @@ final class PatchConv {
      * were not measured.
      */
     static final int MAX_PATCH = 48;
-    public static final long[] T = new long[6];
 
     /** The longest patch of a 1x1 kernel whose weight gradient runs as the loops over rows (as before 2026-12-04). */
     private static final int MAX_LOOP_PATCH = 9;
@@ -289,19 +289,13 @@ final class PatchConv {
                 FloatBuffer dzb = a.dzb;
                 int xOff = xb.position();
                 int dzOff = dzb.position();
-                long t0 = System.nanoTime();
                 for (int i = 0; i < n; i++) {
                     xb.get(xOff + i * c * h * w, image, 0, image.length);
                     patchRows(image, patches, i * p * rows, rows);
                 }
-                long t1 = System.nanoTime();
                 rb.put(rb.position(), patches, 0, patches.length);
-                long t2 = System.nanoTime();
                 byChannel(dzb, dzOff, gbuf, n, co, p);
-                long t3 = System.nanoTime();
                 matmul.run(grouped, patchRows);
-                long t4 = System.nanoTime();
-                if (T[4]++ > 1000) { T[0] += t1 - t0; T[1] += t2 - t1; T[2] += t3 - t2; T[3] += t4 - t3; T[5]++; }
                 pb.get(pb.position(), result, 0, result.length);
                 for (int o = 0; o < co; o++) {
                     for (int j = 0; j < k; j++) {
