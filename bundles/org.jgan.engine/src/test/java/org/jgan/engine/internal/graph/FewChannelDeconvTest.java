@@ -196,21 +196,19 @@ class FewChannelDeconvTest {
         }
     }
 
-    /** A convolution's geometry, from x {@code [n, c, h, w]} by W {@code [kH, kW, c, oC]} to {@code [n, oC, oh, ow]}. */
-    private record Conv(int n, int c, int h, int w, int co, int kh, int kw, int sh, int sw, int ph, int pw, int dh,
-            int dw) {
-        int oh() {
-            return (h + 2 * ph - (kh - 1) * dh - 1) / sh + 1;
-        }
+    /**
+     * A convolution's geometry ({@link PatchConvTest.Geometry}): x {@code [n, c, h, w]} by W {@code [kH, kW, c, oC]}.
+     */
+    private static PatchConvTest.Geometry conv(int n, int c, int h, int w, int co, int kh, int kw, int sh, int sw,
+            int ph, int pw, int dh, int dw) {
+        return new PatchConvTest.Geometry(n, c, h, w, co, kh, kw, sh, sw, ph, pw, dh, dw);
+    }
 
-        int ow() {
-            return (w + 2 * pw - (kw - 1) * dw - 1) / sw + 1;
-        }
-
-        DynamicCustomOp op(boolean same) {
-            return DynamicCustomOp.builder("conv2d_bp")
-                    .addIntegerArguments(kh, kw, sh, sw, ph, pw, dh, dw, same ? 1 : 0, 0, 0).build();
-        }
+    /** Its {@code conv2d_bp}, in SAME mode or with its explicit padding. */
+    private static DynamicCustomOp convBp(PatchConvTest.Geometry g, boolean same) {
+        int[] a = g.args();
+        a[8] = same ? 1 : 0;
+        return DynamicCustomOp.builder("conv2d_bp").addIntegerArguments(a).build();
     }
 
     /**
@@ -218,7 +216,7 @@ class FewChannelDeconvTest {
      * x[i, c, y sH - pH + ky dH, x sW - pW + kx dW]}, so each {@code dz[i, o, y, x]} adds {@code W[ky, kx, c, o]} times
      * itself to the input pixel that term read.
      */
-    private static double[] convInputGradient(Conv g, INDArray w, INDArray dz) {
+    private static double[] convInputGradient(PatchConvTest.Geometry g, INDArray w, INDArray dz) {
         double[] dx = new double[g.n() * g.c() * g.h() * g.w()];
         for (int i = 0; i < g.n(); i++) {
             for (int o = 0; o < g.co(); o++) {
@@ -244,22 +242,23 @@ class FewChannelDeconvTest {
         return dx;
     }
 
-    private static final List<Conv> CONVS = List.of(
-            new Conv(6, 1, 28, 28, 16, 4, 4, 2, 2, 1, 1, 1, 1),
-            new Conv(3, 3, 9, 9, 5, 3, 3, 2, 2, 1, 1, 1, 1),
-            new Conv(2, 2, 13, 9, 4, 5, 3, 2, 3, 2, 1, 1, 2),
-            new Conv(2, 4, 6, 6, 3, 2, 2, 2, 2, 0, 0, 1, 1));
+    private static final List<PatchConvTest.Geometry> CONVS = List.of(
+            conv(6, 1, 28, 28, 16, 4, 4, 2, 2, 1, 1, 1, 1),
+            conv(3, 3, 9, 9, 5, 3, 3, 2, 2, 1, 1, 1, 1),
+            conv(2, 2, 13, 9, 4, 5, 3, 2, 3, 2, 1, 1, 2),
+            conv(2, 4, 6, 6, 3, 2, 2, 2, 2, 0, 0, 1, 1));
 
     /**
      * The input gradient of a {@code conv2d_bp} whose weight and bias gradients nothing reads, from one to four
      * channels (DCGAN's first layer, 3x3 stride 2 on three channels, unequal kernel, strides, padding and dilation by
-     * axis on a non-square image, four channels), with and without a bias input: the definition in float64 and (undilated)
-     * libnd4j's {@code conv2d_bp}; then {@code dz} at an offset, the weights changed in place, and {@code dz} in F order.
+     * axis on a non-square image, four channels), with and without a bias input: the definition in float64 and
+     * (undilated) libnd4j's {@code conv2d_bp}; then {@code dz} at an offset, the weights changed in place, and
+     * {@code dz} in F order.
      */
     @Test
     void convolutionInputGradientMatchesTheDefinitionAndLibnd4j() {
         Nd4j.getRandom().setSeed(29);
-        for (Conv g : CONVS) {
+        for (PatchConvTest.Geometry g : CONVS) {
             for (boolean bias : new boolean[] {true, false}) {
                 INDArray x = Nd4j.randn(DataType.FLOAT, g.n(), g.c(), g.h(), g.w());
                 INDArray w = Nd4j.randn(DataType.FLOAT, g.kh(), g.kw(), g.c(), g.co());
@@ -272,7 +271,7 @@ class FewChannelDeconvTest {
                 INDArray[] out = bias ? new INDArray[] {dx, dw, db} : new INDArray[] {dx, dw};
                 boolean[] unread = bias ? new boolean[] {false, true, true} : new boolean[] {false, true};
                 List<INDArray> owned = new ArrayList<>();
-                Replacements.Kernel k = FewChannelDeconv.inputGradient(g.op(false), in, out, unread, owned::add);
+                Replacements.Kernel k = FewChannelDeconv.inputGradient(convBp(g, false), in, out, unread, owned::add);
                 assertNotNull(k, g + ", bias " + bias);
                 k.run(in);
                 assertClose(convInputGradient(g, w, dz), dx, 1e-5, g + ", bias " + bias + ", against float64");
@@ -280,7 +279,7 @@ class FewChannelDeconvTest {
                     // libnd4j's conv2d_bp (its oneDNN path) refuses the dilated geometry: float64 alone there
                     INDArray[] libOut = bias ? new INDArray[] {dx.ulike(), dw.ulike(), db.ulike()}
                             : new INDArray[] {dx.ulike(), dw.ulike()};
-                    DynamicCustomOp op = g.op(false);
+                    DynamicCustomOp op = convBp(g, false);
                     op.addInputArgument(in);
                     op.addOutputArgument(libOut);
                     Nd4j.exec(op);
@@ -307,23 +306,23 @@ class FewChannelDeconvTest {
      */
     @Test
     void convolutionGradientsItDoesNotTakeStayWithLibnd4j() {
-        Conv one = CONVS.get(0);
-        Conv five = new Conv(2, 5, 8, 8, 3, 3, 3, 1, 1, 1, 1, 1, 1);
+        PatchConvTest.Geometry one = CONVS.get(0);
+        PatchConvTest.Geometry five = conv(2, 5, 8, 8, 3, 3, 3, 1, 1, 1, 1, 1, 1);
         // 29 rows at 4x4 stride 2 padding 1 give 14 outputs, as 28 do: the transposed convolution gives back 28
-        Conv open = new Conv(2, 1, 29, 28, 4, 4, 4, 2, 2, 1, 1, 1, 1);
+        PatchConvTest.Geometry open = conv(2, 1, 29, 28, 4, 4, 4, 2, 2, 1, 1, 1, 1);
         Object[][] cases = {{one, false, new boolean[] {false, false, true}, "the weight gradient read"},
             {five, false, new boolean[] {false, true, true}, "five input channels"},
             {one, true, new boolean[] {false, true, true}, "SAME mode"},
             {open, false, new boolean[] {false, true, true}, "an input size the output size does not determine"},
             {one, false, new boolean[] {true, true, true}, "nothing read"},
-            {new Conv(2, 1, 8, 8, 4, 3, 3, 1, 1, 1, 1, 1, 1), false, new boolean[] {false, true, true}, "stride 1"}};
+            {conv(2, 1, 8, 8, 4, 3, 3, 1, 1, 1, 1, 1, 1), false, new boolean[] {false, true, true}, "stride 1"}};
         for (Object[] c : cases) {
-            Conv g = (Conv) c[0];
+            PatchConvTest.Geometry g = (PatchConvTest.Geometry) c[0];
             INDArray[] in = {Nd4j.randn(DataType.FLOAT, g.n(), g.c(), g.h(), g.w()),
                 Nd4j.randn(DataType.FLOAT, g.kh(), g.kw(), g.c(), g.co()), Nd4j.randn(DataType.FLOAT, g.co()),
                 Nd4j.randn(DataType.FLOAT, g.n(), g.co(), g.oh(), g.ow())};
             INDArray[] out = {in[0].ulike(), in[1].ulike(), in[2].ulike()};
-            assertNull(FewChannelDeconv.inputGradient(g.op((Boolean) c[1]), in, out, (boolean[]) c[2], a -> { }),
+            assertNull(FewChannelDeconv.inputGradient(convBp(g, (Boolean) c[1]), in, out, (boolean[]) c[2], a -> { }),
                     (String) c[3]);
         }
     }
@@ -336,7 +335,7 @@ class FewChannelDeconvTest {
     void aPlanRunsTheFirstLayersInputGradientThroughIt() {
         boolean before = GraphPlan.ownArithmetic(true);
         try {
-            Conv g = CONVS.get(0);
+            PatchConvTest.Geometry g = CONVS.get(0);
             SameDiff sd = GraphMemory.create();
             SDVariable x = sd.placeHolder("x", DataType.FLOAT, -1, g.c(), g.h(), g.w());
             INDArray w = Nd4j.randn(DataType.FLOAT, g.kh(), g.kw(), g.c(), g.co());

@@ -46,8 +46,11 @@ class PatchConvTest {
         GraphPlan.ownArithmetic(ownArithmetic);
     }
 
-    /** A convolution's geometry: batch, channels, height, width, output channels, kernel, strides, padding, dilation. */
-    private record Geometry(int n, int c, int h, int w, int co, int kh, int kw, int sh, int sw, int ph, int pw, int dh,
+    /**
+     * A convolution's geometry: batch, channels, height, width, output channels, kernel, strides, padding, dilation
+     * (FewChannelDeconvTest's convolutions too).
+     */
+    record Geometry(int n, int c, int h, int w, int co, int kh, int kw, int sh, int sw, int ph, int pw, int dh,
             int dw) {
         int oh() {
             return (h + 2 * ph - (kh - 1) * dh - 1) / sh + 1;
