@@ -55,11 +55,13 @@ final class FewChannelDeconv implements Replacements.Kernel {
     private INDArray weights;
     private INDArray weightRows;
 
-    private FewChannelDeconv(long[] a, INDArray x, INDArray w, boolean bias, INDArray z, Consumer<INDArray> own) {
+    private FewChannelDeconv(long[] a, INDArray x, INDArray w, INDArray zChannels, INDArray z,
+            Consumer<INDArray> own) {
         g = new Geometry((int) x.size(0), (int) x.size(1), (int) x.size(2), (int) x.size(3), (int) w.size(2),
                 (int) z.size(2), (int) z.size(3), (int) a[0], (int) a[1], (int) a[2], (int) a[3], (int) a[4],
                 (int) a[5], (int) a[6], (int) a[7]);
-        this.bias = bias;
+        this.bias = zChannels != null;
+        this.zChannels = zChannels;
         int total = g.n() * g.ih() * g.iw();
         // each array owned as soon as it exists: the plan releases those made before a failed allocation
         grouped = Nd4j.createUninitializedDetached(DataType.FLOAT, g.ci(), total);
@@ -72,7 +74,6 @@ final class FewChannelDeconv implements Replacements.Kernel {
         // col2im's arguments: strides, padding, the image's size, dilation, no SAME mode
         col2im = new Replacements.Call(DynamicCustomOp.builder("col2im").addIntegerArguments(g.sh(), g.sw(), g.ph(),
                 g.pw(), g.oh(), g.ow(), g.dh(), g.dw(), 0).build(), z);
-        zChannels = bias ? z.reshape('c', g.n(), g.co(), (long) g.oh() * g.ow()) : null;
         addBias = bias ? new Replacements.Call(DynamicCustomOp.builder("add").build(), zChannels) : null;
     }
 
@@ -115,7 +116,12 @@ final class FewChannelDeconv implements Replacements.Kernel {
                 || z.length() >= Integer.MAX_VALUE) {
             return null;
         }
-        return new FewChannelDeconv(a, x, w, in.length == 3, z, own);
+        // the bias is added in place on z seen as [n, oC, oH oW]: a view of its memory, or not this kernel
+        INDArray zChannels = in.length == 3 ? Broadcasts.outputView(z, new long[] {x.size(0), co, oh * ow}) : null;
+        if (in.length == 3 && zChannels == null) {
+            return null;
+        }
+        return new FewChannelDeconv(a, x, w, zChannels, z, own);
     }
 
     /**

@@ -124,7 +124,7 @@ final class PatchConv {
     }
 
     /**
-     * Whether the patch matrices of a batch, {@code [patch + 1, n positions]} (the product's, with the bias's row of
+     * Whether the patch rows of a batch, {@code [n positions, patch + 1]} (the product's, with the bias's column of
      * ones), fit a buffer and an array an int indexes.
      */
     static boolean indexable(long patch, long n, long positions) {
@@ -243,10 +243,10 @@ final class PatchConv {
      * The weight and bias gradients as one matrix product over the whole batch,
      * {@code [dW; db]^T = D R} with {@code D = [dz_0 .. dz_{n-1}]} ({@code [oC, n oH oW]}, each sample's output
      * gradient regrouped by channel) and {@code R} the patch rows ({@code [n oH oW, K + 1]}: row {@code (n, p)} is
-     * {@code cols_n[., p]} followed by a 1 for the bias), by libnd4j's {@code matmul}: the sum over samples and
-     * positions is the product's inner dimension. {@code R} is built in Java, a row per output position (each its
-     * window of the image, written in order), {@code D} by bulk copies of whole maps; the {@code [oC, K + 1]} result is
-     * transposed into {@code dW}'s {@code [kH kW iC, oC]} in Java. Both factors are in the layout the product reads
+     * {@code cols_n[., p]} followed by a 1 for the bias; {@code K} columns without one), by libnd4j's {@code matmul}:
+     * the sum over samples and positions is the product's inner dimension. {@code R} is built in Java, a row per
+     * output position (each its window of the image), {@code D} by bulk copies of whole maps; the {@code [oC, K + 1]}
+     * result is transposed into {@code dW}'s {@code [kH kW iC, oC]} in Java. Both factors are in the layout the product reads
      * without transposing: on the penalty benchmark's first layer ({@code [32, 1, 28, 28]}, 4x4 stride 2, to 16
      * channels) 37-44 microseconds against 78-80 for {@code C D^T} with the patch matrices side by side, which this
      * kernel multiplied until 2026-12-04 (then 290 a call in all; its loops writing each patch row across positions

@@ -137,8 +137,9 @@ public final class Tangents {
             }
             case "multiply" -> {
                 if (in.get(0).equals(in.get(1))) {
-                    // (c c)' = 2 c c' (batch norm's squared deviations): one product and a doubling, the same floats
-                    // as c' c + c c' (doubling is exact), with fewer full-size ops and backward passes
+                    // (c c)' = 2 c c' (batch norm's squared deviations): one product and a doubling, the same tangent
+                    // as c' c + c c' (doubling is exact), with fewer full-size ops and backward passes; the gradient
+                    // through it reaches c as one term instead of two, so its sums may round differently
                     SDVariable t = t(in.get(0));
                     return t == null ? null : broadcast(t.mul(v(in.get(0))).mul(2.0), in, out);
                 }

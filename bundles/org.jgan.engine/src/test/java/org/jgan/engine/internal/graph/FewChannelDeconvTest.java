@@ -302,12 +302,13 @@ class FewChannelDeconvTest {
 
     /**
      * Where a weight gradient is read, five input channels, SAME mode, an input size the output leaves open, nothing
-     * read, or stride 1 (where oneDNN's kernel is as fast).
+     * read, stride 1 (where oneDNN's kernel is as fast), NHWC, another weight format, a kernel size left to the
+     * weights, or a gradient in doubles (DCGAN's layer, with the same arrays, taken).
      */
     @Test
     void convolutionGradientsItDoesNotTakeStayWithLibnd4j() {
         PatchConvTest.Geometry one = CONVS.get(0);
-        PatchConvTest.Geometry five = conv(2, 5, 8, 8, 3, 3, 3, 1, 1, 1, 1, 1, 1);
+        PatchConvTest.Geometry five = conv(2, 5, 9, 9, 3, 3, 3, 2, 2, 1, 1, 1, 1);
         // 29 rows at 4x4 stride 2 padding 1 give 14 outputs, as 28 do: the transposed convolution gives back 28
         PatchConvTest.Geometry open = conv(2, 1, 29, 28, 4, 4, 4, 2, 2, 1, 1, 1, 1);
         Object[][] cases = {{one, false, new boolean[] {false, false, true}, "the weight gradient read"},
@@ -316,6 +317,13 @@ class FewChannelDeconvTest {
             {open, false, new boolean[] {false, true, true}, "an input size the output size does not determine"},
             {one, false, new boolean[] {true, true, true}, "nothing read"},
             {conv(2, 1, 8, 8, 4, 3, 3, 1, 1, 1, 1, 1, 1), false, new boolean[] {false, true, true}, "stride 1"}};
+        int[] nhwc = one.args();
+        nhwc[9] = 1;
+        int[] weightFormat = one.args();
+        weightFormat[10] = 1;
+        int[] kernelFromWeights = one.args();
+        kernelFromWeights[0] = 0;
+        kernelFromWeights[1] = 0;
         for (Object[] c : cases) {
             PatchConvTest.Geometry g = (PatchConvTest.Geometry) c[0];
             INDArray[] in = {Nd4j.randn(DataType.FLOAT, g.n(), g.c(), g.h(), g.w()),
@@ -325,6 +333,21 @@ class FewChannelDeconvTest {
             assertNull(FewChannelDeconv.inputGradient(convBp(g, (Boolean) c[1]), in, out, (boolean[]) c[2], a -> { }),
                     (String) c[3]);
         }
+        INDArray[] in = {Nd4j.randn(DataType.FLOAT, one.n(), one.c(), one.h(), one.w()),
+            Nd4j.randn(DataType.FLOAT, one.kh(), one.kw(), one.c(), one.co()), Nd4j.randn(DataType.FLOAT, one.co()),
+            Nd4j.randn(DataType.FLOAT, one.n(), one.co(), one.oh(), one.ow())};
+        INDArray[] out = {in[0].ulike(), in[1].ulike(), in[2].ulike()};
+        boolean[] unread = {false, true, true};
+        assertNotNull(FewChannelDeconv.inputGradient(convBp(one, false), in, out, unread, a -> { }), "DCGAN's layer");
+        Object[][] args = {{nhwc, "NHWC"}, {weightFormat, "weights [oC, iC, kH, kW]"},
+            {kernelFromWeights, "the kernel's size left to the weights"}};
+        for (Object[] c : args) {
+            DynamicCustomOp op = DynamicCustomOp.builder("conv2d_bp").addIntegerArguments((int[]) c[0]).build();
+            assertNull(FewChannelDeconv.inputGradient(op, in, out, unread, a -> { }), (String) c[1]);
+        }
+        INDArray[] doubles = {in[0], in[1], in[2], in[3].castTo(DataType.DOUBLE)};
+        assertNull(FewChannelDeconv.inputGradient(convBp(one, false), doubles, out, unread, a -> { }),
+                "a gradient in doubles");
     }
 
     /**

@@ -101,7 +101,8 @@ class PatchConvTest {
      * channels) by the loops over rows: BigGAN's first layer on 1-channel images (more positions than the loops'
      * lanes) and a strided one (fewer), a 1x1 one, unequal kernel sides, strides and padding on a non-square image, a
      * 1x1 kernel on three channels (the loops), DCGAN's 4x4 stride-2 one, 4x4 and 3x3 ones on three channels, the
-     * longest patch (4x4 on three channels, padding 2) to one output channel, one sample; with and without a bias,
+     * longest patch (4x4 on three channels, padding 2) to one output channel, one sample, padding wider than the kernel
+     * (whole rows and columns of a window outside the image); with and without a bias,
      * each kernel's work arrays handed to the plan; one kernel called three times with other inputs (nothing carried
      * over from a call): views at an offset into a larger array, then inputs in F order (copied to be read), the
      * gradients written into views at an offset.
@@ -110,7 +111,7 @@ class PatchConvTest {
     @CsvSource({"3 1 32 32 5 3 3 1 1 1 1 1 1", "3 1 28 28 6 3 3 2 2 1 1 1 1", "4 1 16 16 4 1 1 1 1 0 0 1 1",
         "2 1 21 17 3 2 3 1 2 1 0 1 1", "2 3 9 11 4 1 1 2 1 0 0 1 1", "2 1 40 41 2 3 3 1 1 1 1 1 1",
         "3 1 28 28 6 4 4 2 2 1 1 1 1", "2 3 16 16 5 4 4 2 2 1 1 1 1", "2 3 12 10 4 3 3 1 1 1 1 1 1",
-        "2 3 9 9 1 4 4 1 1 2 2 1 1", "1 1 12 12 3 4 4 2 2 1 1 1 1"})
+        "2 3 9 9 1 4 4 1 1 2 2 1 1", "1 1 12 12 3 4 4 2 2 1 1 1 1", "2 1 6 6 3 2 2 2 2 3 3 1 1"})
     void weightAndBiasGradientsAreTheSums(String spec) {
         Geometry g = geometry(spec);
         Random r = new Random(spec.hashCode());
