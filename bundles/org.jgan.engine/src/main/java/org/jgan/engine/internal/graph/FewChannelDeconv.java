@@ -38,7 +38,6 @@ final class FewChannelDeconv implements Replacements.Kernel {
     }
 
     private final Geometry g;
-    private final boolean bias;
     private final INDArray grouped;
     private final INDArray columns;
     private final Replacements.Call matmul;
@@ -48,7 +47,10 @@ final class FewChannelDeconv implements Replacements.Kernel {
      */
     private final INDArray columnView;
     private final Replacements.Call col2im;
-    /** The output, and the bias added to it in place, per channel ({@code [n, oC, oH oW] + [1, oC, 1]}). */
+    /**
+     * The output, and the bias added to it in place, per channel ({@code [n, oC, oH oW] + [1, oC, 1]}); null without
+     * a bias.
+     */
     private final INDArray zChannels;
     private final Replacements.Call addBias;
     /** The weights' array bound last and its {@code [kH kW oC, iC]} view (a new view when the array changes). */
@@ -60,7 +62,6 @@ final class FewChannelDeconv implements Replacements.Kernel {
         g = new Geometry((int) x.size(0), (int) x.size(1), (int) x.size(2), (int) x.size(3), (int) w.size(2),
                 (int) z.size(2), (int) z.size(3), (int) a[0], (int) a[1], (int) a[2], (int) a[3], (int) a[4],
                 (int) a[5], (int) a[6], (int) a[7]);
-        this.bias = zChannels != null;
         this.zChannels = zChannels;
         int total = g.n() * g.ih() * g.iw();
         // each array owned as soon as it exists: the plan releases those made before a failed allocation
@@ -74,7 +75,7 @@ final class FewChannelDeconv implements Replacements.Kernel {
         // col2im's arguments: strides, padding, the image's size, dilation, no SAME mode
         col2im = new Replacements.Call(DynamicCustomOp.builder("col2im").addIntegerArguments(g.sh(), g.sw(), g.ph(),
                 g.pw(), g.oh(), g.ow(), g.dh(), g.dw(), 0).build(), z);
-        addBias = bias ? new Replacements.Call(DynamicCustomOp.builder("add").build(), zChannels) : null;
+        addBias = zChannels != null ? new Replacements.Call(DynamicCustomOp.builder("add").build(), zChannels) : null;
     }
 
     /**
@@ -183,7 +184,7 @@ final class FewChannelDeconv implements Replacements.Kernel {
         matmul.run(weightRows, grouped);
         // each column entry added to the output pixel it lands on (the image zeroed first), then the bias
         col2im.run(columnView);
-        if (bias) {
+        if (addBias != null) {
             addBias.run(zChannels, PatchConv.readable(in[2]).reshape('c', 1, co, 1));
         }
     }

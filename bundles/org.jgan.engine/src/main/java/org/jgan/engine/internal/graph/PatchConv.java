@@ -321,7 +321,9 @@ final class PatchConv {
 
     /**
      * One sample's patch rows from its image {@code x [iC, H, W]}: position {@code q = oy oW + ox}'s window at
-     * {@code to[base + q stride + j]}, {@code j = (ky kW + kx) iC + ci} (0 outside the image), for {@code j < K}.
+     * {@code to[base + q stride + j]}, {@code j = (ky kW + kx) iC + ci}, for {@code j < K}. Only the entries inside
+     * the image are written: those outside are the same for every call of a geometry and stay 0 from the array's
+     * allocation (the kernel's own, written by nothing else).
      */
     private void patchRows(float[] x, float[] to, int base, int stride) {
         for (int ky = 0; ky < kh; ky++) {
@@ -335,22 +337,13 @@ final class PatchConv {
                     int plane = ci * h * w;
                     for (int oy = 0; oy < oh; oy++) {
                         int iy = oy * sh + ky - ph;
-                        int r = col + oy * ow * stride;
                         if (iy < 0 || iy >= h) {
-                            for (int ox = 0; ox < ow; ox++) {
-                                to[r + ox * stride] = 0f;
-                            }
                             continue;
                         }
-                        for (int ox = 0; ox < Math.min(oxLo, ow); ox++) {
-                            to[r + ox * stride] = 0f;
-                        }
+                        int r = col + oy * ow * stride;
                         int xr = plane + iy * w + x0;
                         for (int ox = oxLo; ox <= oxHi; ox++) {
                             to[r + ox * stride] = x[xr + ox * sw];
-                        }
-                        for (int ox = Math.max(oxLo, oxHi + 1); ox < ow; ox++) {
-                            to[r + ox * stride] = 0f;
                         }
                     }
                 }
