@@ -113,13 +113,32 @@ public final class GanModel implements SampleSource, AutoCloseable {
         if (!spec.isGame()) {
             return graphs.joint();
         }
+        PlayerGraph full = graphs.full(side);
         Set<String> due = new TreeSet<>();
-        for (RunSpec.RegularizerChoice t : graphs.full(side).allTerms) {
+        for (RunSpec.RegularizerChoice t : full.allTerms) {
             if (weights.weight(t, iteration, playerStep) != 0) {
                 due.add(t.name());
             }
         }
+        int carrier = side == Side.DISCRIMINATOR ? graphs.lossOnPenalty() : -1;
+        if (carrier >= 0 && weights.weight(full.penalties.get(carrier).choice(), iteration, playerStep) != 0) {
+            return graphs.graphOnPenalty(due);
+        }
         return graphs.graph(side, due);
+    }
+
+    /**
+     * Whether a discriminator step's loss on the data batch rides on a gradient penalty's passes on the same points
+     * where it can (R1 on the data batch without input transforms, packing or other discriminator terms): on by
+     * default; off, the step's graph runs D on the data batch itself (tests and benchmarks compare the two).
+     */
+    public void carryLossOnPenalty(boolean on) {
+        graphs.carryLoss(on);
+    }
+
+    /** Whether a discriminator step whose penalty is due takes its loss on the data batch from the penalty's passes. */
+    public boolean lossRidesOnPenalty() {
+        return graphs.lossOnPenalty() >= 0;
     }
 
     /**

@@ -22,6 +22,7 @@ import org.jgan.engine.internal.memory.GraphMemory;
 import org.nd4j.autodiff.samediff.SDVariable;
 import org.nd4j.autodiff.samediff.SameDiff;
 import org.nd4j.linalg.api.buffer.DataType;
+import org.nd4j.linalg.factory.Nd4j;
 
 /**
  * The training graph of one player: G(z), D on data and on G(z), the adversarial loss and the player's
@@ -32,6 +33,9 @@ import org.nd4j.linalg.api.buffer.DataType;
 public final class PlayerGraph {
 
     static final String Z = "z", X = "x", LABELS = "labels", FAKE_LABELS = "fake_labels";
+
+    /** The variable holding D's logits on the data batch in a graph that takes them from a penalty's critic pass. */
+    static final String REAL_LOGITS = "real_logits";
 
     /** A term of this player's objective: its display name, output variable and weight placeholder. */
     record Term(String name, String variable, String weightPlaceholder, RunSpec.RegularizerChoice choice) {
@@ -64,6 +68,12 @@ public final class PlayerGraph {
     final Map<String, String> reported = new LinkedHashMap<>();
     /** The model's options that are inputs of this graph (option name, placeholder), fed with each step's value. */
     final Map<String, String> modelOptions = new LinkedHashMap<>();
+    /**
+     * The penalty (index into {@link #penalties}) whose critic pass gives this discriminator graph D's logits on the
+     * data batch ({@link #REAL_LOGITS}, assigned before each pass) and whose tangent pass takes the loss's gradient
+     * through them; -1 where the graph runs D on the data batch itself.
+     */
+    final int lossOnPenalty;
     private final int batchSize;
 
     /**
@@ -72,8 +82,19 @@ public final class PlayerGraph {
      */
     PlayerGraph(Side side, Networks networks, RunSpec spec, DataShape shape, LatentLayout codes, int latent, int classes,
             ParameterStore store, Map<Side, List<GraphScope.Reparam>> reparams, java.util.Set<String> due) {
+        this(side, networks, spec, shape, codes, latent, classes, store, reparams, due, -1);
+    }
+
+    /**
+     * @param lossOnPenalty for a discriminator graph, the penalty whose critic pass gives D's logits on the data
+     *                      batch ({@link #lossOnPenalty}; the caller checks {@link #canTakeRealLogits}), else -1
+     */
+    PlayerGraph(Side side, Networks networks, RunSpec spec, DataShape shape, LatentLayout codes, int latent, int classes,
+            ParameterStore store, Map<Side, List<GraphScope.Reparam>> reparams, java.util.Set<String> due,
+            int lossOnPenalty) {
         this.side = side;
         this.joint = false;
+        this.lossOnPenalty = lossOnPenalty;
         this.conditional = classes > 0;
         // with gradient accumulation the graph sees micro-batches
         this.batchSize = spec.settings().batchSize() / spec.settings().accumulate();
@@ -98,7 +119,11 @@ public final class PlayerGraph {
                     seenFake = t.apply(inputs, seenFake, false, r.options());
                 }
             }
-            Critique real = networks.discriminator(d, seenReal, labels);
+            // the logits on the data batch: from a penalty's critic pass on the same points, or D's pass here (a
+            // variable, not a placeholder, so that the pass returns the loss's gradient with respect to them)
+            Critique real = lossOnPenalty >= 0
+                    ? new Critique(sd.var(REAL_LOGITS, Nd4j.zeros(DataType.FLOAT, batchSize, 1)), null)
+                    : networks.discriminator(d, seenReal, labels);
             Critique fakeCritique = networks.discriminator(d, seenFake, fakeLabels);
             LossTerms lossTerms = ((org.jgan.api.AdversarialLoss) spec.loss().entry().component())
                     .define(sd, real.logits(), fakeCritique.logits(), spec.loss().options());
@@ -155,6 +180,7 @@ public final class PlayerGraph {
             Map<Side, List<GraphScope.Reparam>> reparams) {
         this.side = Side.GENERATOR;
         this.joint = true;
+        this.lossOnPenalty = -1;
         this.conditional = classes > 0;
         this.batchSize = spec.settings().batchSize() / spec.settings().accumulate();
         sd = GraphMemory.create();
@@ -195,6 +221,20 @@ public final class PlayerGraph {
             GraphMemory.release(sd);
             throw e;
         }
+    }
+
+    /**
+     * Whether a discriminator graph like this one (built with D on the data batch) can take the logits on it from
+     * penalty {@code i}'s critic pass instead: the penalty's one point group is the data batch as fed (no input
+     * transform, no packing: D's input on the data side is that batch itself), the penalty computes its parameter
+     * gradient by tangents, and no regularization term reads anything of the data batch's critique but the logits
+     * (no terms on this side at all); its logits {@code [n, 1]} are checked at each pass.
+     */
+    boolean canTakeRealLogits(int i, Networks networks, RunSpec spec, boolean tangents) {
+        return side == Side.DISCRIMINATOR && !joint && lossOnPenalty < 0 && allTerms.isEmpty() && tangents
+                && i < penalties.size() && penalties.get(i).groups().equals(List.of(X))
+                && Packing.of(networks) == 1
+                && spec.regularizers().stream().noneMatch(r -> r.kind() == Kind.INPUT_TRANSFORM);
     }
 
     /** Output variables to fetch with each step: the loss, its parts and new buffer values. */

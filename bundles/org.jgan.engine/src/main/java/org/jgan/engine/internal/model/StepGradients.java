@@ -85,12 +85,30 @@ final class StepGradients {
         Map<String, INDArray> buffers = new LinkedHashMap<>();
         for (int p = 0; p < accumulate; p++) {
             Map<String, INDArray> micro = accumulate == 1 ? feed : microBatch(graph, feed, p);
-            Backprop.Result result = Backprop.run(graph.sd, micro, graph.outputs(), graph.params);
+            InputGradientPenalty.Result carrier = null;
+            Backprop.Result result;
+            if (graph.lossOnPenalty >= 0) {
+                // the penalty's critic pass gives D's logits on the data batch; the step's graph, run in between,
+                // gives the loss's gradient with respect to them, which the penalty's tangent pass carries on
+                Backprop.Result[] step = new Backprop.Result[1];
+                PlayerGraph.PenaltyPoints pp = graph.penalties.get(graph.lossOnPenalty);
+                carrier = penalties.get(graph.lossOnPenalty).evaluate(List.of(micro.get(PlayerGraph.X)),
+                        micro.get(PlayerGraph.LABELS), weights.weight(pp.choice(), iteration, playerStep), logits -> {
+                            step[0] = withRealLogits(graph, micro, logits);
+                            INDArray b = step[0].gradients().get(PlayerGraph.REAL_LOGITS);
+                            return b.reshape(logits.shape());
+                        });
+                result = step[0];
+            } else {
+                result = Backprop.run(graph.sd, micro, graph.outputs(), graph.params);
+            }
             Map<String, INDArray> outputs = result.outputs();
             Map<String, Double> l = graph.lossValues(outputs);
             Map<String, INDArray> g = new HashMap<>(result.gradients());
+            g.remove(PlayerGraph.REAL_LOGITS);
             if (graph.side == Side.DISCRIMINATOR) {
-                addPenalties(graph, outputs, micro.get(PlayerGraph.LABELS), g, l, iteration, playerStep, penalties);
+                addPenalties(graph, outputs, micro.get(PlayerGraph.LABELS), g, l, iteration, playerStep, penalties,
+                        carrier);
             }
             // when a network is applied twice, the update registered last wins
             Map<String, INDArray> b = new LinkedHashMap<>();
@@ -103,6 +121,23 @@ final class StepGradients {
             b.forEach((n, a) -> buffers.merge(n, a.div(accumulate), INDArray::addi));
         }
         return new GanModel.Accumulated(gradients, losses, buffers);
+    }
+
+    /**
+     * A pass of a discriminator graph that takes D's logits on the data batch as {@link PlayerGraph#REAL_LOGITS}:
+     * they are written into that variable's array (in place: the graph's gradient function holds that array), and
+     * the pass returns the loss's gradient with respect to them beside the parameters'.
+     */
+    private static Backprop.Result withRealLogits(PlayerGraph graph, Map<String, INDArray> feed, INDArray logits) {
+        INDArray held = graph.sd.getArrForVarName(PlayerGraph.REAL_LOGITS);
+        if (held.length() != logits.length()) {
+            throw new IllegalStateException("the discriminator gave " + Arrays.toString(logits.shape())
+                    + " logits for a batch of " + held.size(0) + "; expected one logit per sample");
+        }
+        held.assign(logits.reshape(held.shape()));
+        List<String> wrt = new ArrayList<>(graph.params);
+        wrt.add(PlayerGraph.REAL_LOGITS);
+        return Backprop.run(graph.sd, feed, graph.outputs(), wrt);
     }
 
     /** Micro-batch p of a feed: the batch-sized inputs' rows {@code [p m, (p + 1) m)}; scalars as they are. */
@@ -118,10 +153,15 @@ final class StepGradients {
         return micro;
     }
 
-    /** Evaluates the input-gradient penalties of a discriminator step and adds their gradients and values. */
+    /**
+     * Evaluates the input-gradient penalties of a discriminator step and adds their gradients and values.
+     *
+     * @param carrier the result of the penalty that carried the loss on the data batch (graph's
+     *                {@link PlayerGraph#lossOnPenalty}), already evaluated, or null
+     */
     private void addPenalties(PlayerGraph graph, Map<String, INDArray> outputs, INDArray labels,
             Map<String, INDArray> gradients, Map<String, Double> losses, long iteration, long playerStep,
-            List<InputGradientPenalty> penalties) {
+            List<InputGradientPenalty> penalties, InputGradientPenalty.Result carrier) {
         for (int i = 0; i < penalties.size(); i++) {
             PlayerGraph.PenaltyPoints pp = graph.penalties.get(i);
             double w = weights.weight(pp.choice(), iteration, playerStep);
@@ -131,7 +171,8 @@ final class StepGradients {
             }
             List<INDArray> points = new ArrayList<>();
             pp.groups().forEach(g -> points.add(outputs.get(g)));
-            InputGradientPenalty.Result r = penalties.get(i).evaluate(points, labels, w);
+            InputGradientPenalty.Result r = i == graph.lossOnPenalty ? carrier
+                    : penalties.get(i).evaluate(points, labels, w);
             // into the penalty's arrays, which the caller may change (the step's are its graph's and may be read
             // again): addition commutes, the bits are the same
             r.gradients().forEach((name, g) -> gradients.merge(name, g, (step, penalty) -> penalty.addi(step)));

@@ -37,6 +37,15 @@ final class TrainingGraphs {
     private final Map<Side, Map<Set<String>, PlayerGraph>> graphs = new EnumMap<>(Side.class);
     /** Each player's graph with all its terms (every other graph of the player computes a part of them). */
     private final Map<Side, PlayerGraph> complete = new EnumMap<>(Side.class);
+    /**
+     * The discriminator's graphs that take D's logits on the data batch from penalty {@link #lossOnPenalty}'s critic
+     * pass, by due terms (used at the steps where that penalty is due).
+     */
+    private final Map<Set<String>, PlayerGraph> onPenalty = new HashMap<>();
+    /** The penalty whose passes carry the D step's loss on the data batch, or -1 ({@link #carryLoss}). */
+    private int lossOnPenalty = -1;
+    /** Whether a penalty's passes may carry the loss on its points (on unless a test or benchmark compares). */
+    private boolean carryLoss = true;
     private final List<RunSpec.RegularizerChoice> constraints = new ArrayList<>();
     private final List<InputGradientPenalty> penalties = new ArrayList<>();
     private InputGradientPenalty.Method penaltyMethod = InputGradientPenalty.Method.TANGENT;
@@ -92,14 +101,48 @@ final class TrainingGraphs {
 
     private void buildPenalties() {
         penalties.clear();
+        releaseOnPenalty();
         if (!spec.isGame()) {
             return;
         }
-        for (PlayerGraph.PenaltyPoints pp : full(Side.DISCRIMINATOR).penalties) {
+        PlayerGraph d = full(Side.DISCRIMINATOR);
+        for (PlayerGraph.PenaltyPoints pp : d.penalties) {
             penalties.add(new InputGradientPenalty(pp.choice(), spec.loss(), pp.groups().size(),
                     Packing.discriminatorSide(networks), Packing.discriminatorShape(networks, shape), classes, store,
                     reparams.get(Side.DISCRIMINATOR), penaltyMethod));
         }
+        for (int i = 0; carryLoss && i < penalties.size(); i++) {
+            if (d.canTakeRealLogits(i, networks, spec, penalties.get(i).takesLossTerm())) {
+                lossOnPenalty = i;
+                break;
+            }
+        }
+    }
+
+    private void releaseOnPenalty() {
+        onPenalty.values().forEach(g -> GraphMemory.release(g.sd));
+        onPenalty.clear();
+        lossOnPenalty = -1;
+    }
+
+    /**
+     * Whether the discriminator step's loss on the data batch rides on a penalty's passes where it can (on by
+     * default): D's forward and backward pass on the data batch then run once, in the penalty's critic and tangent
+     * passes, instead of once there and once in the step's graph. Off, the step's graph computes it (tests and
+     * benchmarks compare the two).
+     */
+    void carryLoss(boolean on) {
+        carryLoss = on;
+        releaseOnPenalty();
+        if (spec != null && spec.isGame()) {
+            penalties.forEach(InputGradientPenalty::release);
+            buildPenalties();
+        }
+    }
+
+    /** The penalty that carries the D step's loss on the data batch when it is due, or -1. */
+    int lossOnPenalty() {
+        return lossOnPenalty;
     }
 
     /** Rebuilds the gradient penalties' graphs with {@code method}. */
@@ -136,6 +179,15 @@ final class TrainingGraphs {
                 classes, store, reparams, d));
     }
 
+    /**
+     * The discriminator's graph computing the terms of {@code due} that takes D's logits on the data batch from
+     * penalty {@link #lossOnPenalty()} (which must be set): built the first time, then kept.
+     */
+    PlayerGraph graphOnPenalty(Set<String> due) {
+        return onPenalty.computeIfAbsent(due, d -> new PlayerGraph(Side.DISCRIMINATOR, networks, spec, shape, codes,
+                latent, classes, store, reparams, d, lossOnPenalty));
+    }
+
     /** The discriminator's input-gradient penalties, in the order of its graphs' penalty points. */
     List<InputGradientPenalty> penalties() {
         return penalties;
@@ -151,12 +203,12 @@ final class TrainingGraphs {
      * their first step): per-op timing for benchmarks.
      */
     void listen(Listener listener) {
-        for (Map<Set<String>, PlayerGraph> bySet : graphs.values()) {
-            for (PlayerGraph g : bySet.values()) {
-                SameDiff grad = g.sd.getFunction("grad");
-                if (grad != null) {
-                    grad.addListeners(listener);
-                }
+        List<PlayerGraph> all = new ArrayList<>(onPenalty.values());
+        graphs.values().forEach(bySet -> all.addAll(bySet.values()));
+        for (PlayerGraph g : all) {
+            SameDiff grad = g.sd.getFunction("grad");
+            if (grad != null) {
+                grad.addListeners(listener);
             }
         }
         penalties.forEach(p -> p.listen(listener));
@@ -170,6 +222,9 @@ final class TrainingGraphs {
                 bytes += GraphMemory.cachedBytes(g.sd);
             }
         }
+        for (PlayerGraph g : onPenalty.values()) {
+            bytes += GraphMemory.cachedBytes(g.sd);
+        }
         for (InputGradientPenalty p : penalties) {
             bytes += p.cachedBytes();
         }
@@ -181,6 +236,7 @@ final class TrainingGraphs {
         graphs.values().forEach(bySet -> bySet.values().forEach(g -> GraphMemory.release(g.sd)));
         graphs.clear();
         complete.clear();
+        releaseOnPenalty();
         penalties.forEach(InputGradientPenalty::release);
     }
 }

@@ -8,6 +8,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.function.Supplier;
+import java.util.function.UnaryOperator;
 import org.jgan.api.DataShape;
 import org.jgan.api.GradientPenalty;
 import org.jgan.api.Networks;
@@ -337,6 +338,39 @@ public final class InputGradientPenalty {
     }
 
     public Result evaluate(List<INDArray> points, INDArray labels, double weight) {
+        return evaluate(points, labels, weight, null);
+    }
+
+    /**
+     * Whether {@link #evaluate(List, INDArray, double, UnaryOperator)} can take a loss's first-order term on its
+     * points: with tangents only (the difference's passes hold the kinks at X and are exact only where D is affine).
+     */
+    public boolean takesLossTerm() {
+        return tangent != null;
+    }
+
+    /**
+     * As {@link #evaluate(List, INDArray, double)}, on one point group, with another objective's gradient on the same
+     * points folded into the tangent pass: after the critic pass, {@code lossTerm} is given the logits psi(X) (the
+     * critic pass's array, valid until the next evaluation) and returns {@code b = dL/dpsi} of an objective L that
+     * reads D on X only through them (the D step's adversarial loss, which then need not run D on X itself). The
+     * tangent pass's first-order weights become {@code a + b}, so the returned gradients are those of the penalty
+     * plus {@code sum_j b_j grad_theta psi(x_j)}: the loss's gradient through D on X, in the same backward pass as
+     * the penalty's (as one autograd backward pass computes both in PyTorch), and D's forward pass on X runs once.
+     * The value is the penalty's alone.
+     *
+     * @param lossTerm null for the penalty alone
+     */
+    public Result evaluate(List<INDArray> points, INDArray labels, double weight, UnaryOperator<INDArray> lossTerm) {
+        if (lossTerm != null && (points.size() != 1 || tangent == null)) {
+            throw new IllegalStateException(choice.name() + ": a loss term rides on the tangent pass of one point "
+                    + "group; this penalty has " + points.size() + " groups and uses the " + method());
+        }
+        if (lossTerm != null && tangentReads == null) {
+            // the graph with the first-order term, given the critic pass's forward values from this pass on
+            tangentReads = tangent.primalReads(critic);
+            requestReads(tangentReads);
+        }
         Map<String, INDArray> total = new LinkedHashMap<>();
         double value = 0;
         for (int g = 0; g < points.size(); g++) {
@@ -362,6 +396,11 @@ public final class InputGradientPenalty {
             double uSum = u == null ? 0 : heads.get(g).absoluteSum(u);
             boolean secondOrder = uSum > 0 && Double.isFinite(uSum);
             boolean firstOrder = a != null && PenaltyHead.usable(a);
+            if (lossTerm != null) {
+                INDArray b = lossTerm.apply(first.outputs().get(critic.logits()));
+                a = firstOrder ? a.add(b) : b;
+                firstOrder = true;
+            }
             if (tangent != null) {
                 if (!secondOrder && !firstOrder) {
                     continue;

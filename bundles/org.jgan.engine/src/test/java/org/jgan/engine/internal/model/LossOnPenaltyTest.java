@@ -1,0 +1,164 @@
+package org.jgan.engine.internal.model;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import org.jgan.api.Side;
+import org.jgan.engine.internal.TestCatalog;
+import org.jgan.engine.internal.config.RunSpec;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.CsvSource;
+import org.nd4j.autodiff.listeners.At;
+import org.nd4j.autodiff.listeners.BaseListener;
+import org.nd4j.autodiff.listeners.Operation;
+import org.nd4j.autodiff.samediff.SameDiff;
+import org.nd4j.autodiff.samediff.internal.SameDiffOp;
+import org.nd4j.linalg.api.ndarray.INDArray;
+import org.nd4j.linalg.api.ops.OpContext;
+import org.nd4j.linalg.dataset.api.MultiDataSet;
+
+/**
+ * The discriminator step's loss on the data batch carried by R1's passes on the same points
+ * ({@link GanModel#carryLossOnPenalty}): the step's gradients, loss values and new running statistics are those of
+ * the step whose graph runs D on the data batch itself (float32 rounding: the same sums, added in another order), and
+ * D's forward pass on the data batch runs once instead of twice.
+ */
+class LossOnPenaltyTest {
+
+    static GanModel model(String architecture, String regularizers, Map<String, String> extra) {
+        Map<String, String> raw = new HashMap<>(architecture.equals("mlp")
+                ? Map.of("architecture", "mlp", "architecture.hidden", "32", "dataset", "ring8", "latent", "8")
+                : Map.of("architecture", architecture, "architecture.channels", "4", "dataset", "test-images",
+                        "dataset.size", "28", "dataset.channels", "1"));
+        raw.putAll(Map.of("batchSize", "16", "regularizers", regularizers, "metrics", "none", "seed", "11"));
+        raw.putAll(extra);
+        RunSpec spec = RunSpec.parse(raw, TestCatalog.create(), "carry");
+        return new GanModel(spec, spec.datasetComponent().open(spec.dataset().options()));
+    }
+
+    @ParameterizedTest(name = "{0}, {1}")
+    @CsvSource(delimiter = ';', value = {
+        "dcgan; r1; ''",
+        "mlp; r1; ''",
+        "dcgan; r1,wgan-gp; ''",
+        "mlp; r1; accumulate=2",
+        "dcgan; r1; loss=hinge",
+        "mlp; r1; dataset.labels=true"})
+    void theStepIsTheSameWithTheLossOnThePenalty(String architecture, String regularizers, String extra) {
+        Map<String, String> more = new HashMap<>();
+        if (!extra.isEmpty()) {
+            String[] kv = extra.split("=");
+            more.put(kv[0], kv[1]);
+        }
+        try (GanModel carried = model(architecture, regularizers, more);
+                GanModel own = model(architecture, regularizers, more)) {
+            own.carryLossOnPenalty(false);
+            assertTrue(carried.lossRidesOnPenalty(), "R1 on the data batch carries the loss");
+            assertFalse(own.lossRidesOnPenalty());
+            for (int it = 0; it < 3; it++) {
+                // both trained the same way: the carried model's steps on its own parameters, compared step by step
+                GanModel.Accumulated a = carried.gradients(Side.DISCRIMINATOR, it, 0);
+                Map<String, INDArray> ga = copies(a.gradients());
+                Map<String, INDArray> ba = copies(a.buffers());
+                GanModel.Accumulated b = own.gradients(Side.DISCRIMINATOR, it, 0);
+                String at = architecture + " " + regularizers + " " + extra + ", iteration " + it;
+                assertEquals(b.losses().keySet(), a.losses().keySet(), at);
+                b.losses().forEach((n, v) -> assertEquals(v, a.losses().get(n), 1e-6 * Math.max(1, Math.abs(v)),
+                        at + ": " + n));
+                assertEquals(b.gradients().keySet(), ga.keySet(), at + ": the parameters with gradients");
+                int nonZero = 0;
+                for (String n : ga.keySet()) {
+                    INDArray expected = b.gradients().get(n);
+                    double norm = expected.norm2Number().doubleValue();
+                    double error = ga.get(n).sub(expected).norm2Number().doubleValue();
+                    nonZero += norm > 0 ? 1 : 0;
+                    // (a hinge loss's output bias can have a gradient of exactly 0: float rounding of a sum of 0)
+                    assertTrue(error <= 1e-5 * norm + 1e-8, at + ", " + n + ": |difference| " + error + " of " + norm);
+                }
+                assertTrue(nonZero >= ga.size() - 1, at + ": zero gradients test nothing");
+                assertEquals(b.buffers().keySet(), ba.keySet(), at + ": the buffers updated");
+                for (String n : ba.keySet()) {
+                    double error = ba.get(n).sub(b.buffers().get(n)).amaxNumber().doubleValue();
+                    assertTrue(error <= 1e-6 * Math.max(1, b.buffers().get(n).amaxNumber().doubleValue()),
+                            at + ", buffer " + n + ": " + error);
+                }
+                carried.discriminatorStep(it, 0);
+                carried.generatorStep(it);
+                own.discriminatorStep(it, 0);
+                own.generatorStep(it);
+            }
+        }
+    }
+
+    @Test
+    void theDiscriminatorRunsOnceOnTheDataBatch() {
+        try (GanModel carried = model("dcgan", "r1", Map.of()); GanModel own = model("dcgan", "r1", Map.of())) {
+            own.carryLossOnPenalty(false);
+            long carriedConvs = convolutionsInAStep(carried);
+            long ownConvs = convolutionsInAStep(own);
+            // D has 2 convolutions and G none (transposed ones): own step 2 (D on data) + 2 (D on G(z)) + 2 (the
+            // critic pass) + 2 (the tangent pass's tangents); carried, D on the data batch runs in the critic pass only
+            assertEquals(8, ownConvs, "forward convolutions in a step that runs D on the data batch itself");
+            assertEquals(6, carriedConvs, "forward convolutions in a step whose loss rides on R1's passes");
+        }
+    }
+
+    @Test
+    void lazyStepsAndOtherPointsRunTheLossThemselves() {
+        // R1 every 2nd step: the steps without it run the graph with D on the data batch (R1's value NaN there)
+        try (GanModel lazy = model("mlp", "r1", Map.of("regularizer.r1.every", "2"));
+                GanModel own = model("mlp", "r1", Map.of("regularizer.r1.every", "2"))) {
+            own.carryLossOnPenalty(false);
+            assertTrue(lazy.lossRidesOnPenalty());
+            for (int it = 0; it < 4; it++) {
+                Map<String, Double> a = lazy.discriminatorStep(it, 0);
+                Map<String, Double> b = own.discriminatorStep(it, 0);
+                assertEquals(it % 2 == 1, Double.isNaN(a.get("d_r1")), "iteration " + it + ": " + a);
+                assertEquals(b.get("d_adv"), a.get("d_adv"), 1e-5, "iteration " + it);
+                lazy.generatorStep(it);
+                own.generatorStep(it);
+            }
+        }
+        // points that are not the data batch as D sees it in the loss: no carrying
+        for (String[] c : List.of(new String[] {"wgan-gp", ""}, new String[] {"r1,instance-noise", ""},
+                new String[] {"r1", "packing"}, new String[] {"r1,lecam", ""})) {
+            Map<String, String> extra = c[1].isEmpty() ? Map.of() : Map.of("packing", "2");
+            try (GanModel m = model("mlp", c[0], extra)) {
+                assertFalse(m.lossRidesOnPenalty(), c[0] + " " + c[1]);
+                m.discriminatorStep(0, 0);
+            }
+        }
+    }
+
+    private static long convolutionsInAStep(GanModel m) {
+        m.discriminatorStep(0, 0);
+        List<String> ops = new ArrayList<>();
+        m.listen(new BaseListener() {
+            @Override
+            public boolean isActive(Operation operation) {
+                return true;
+            }
+
+            @Override
+            public void opExecution(SameDiff sd, At at, MultiDataSet batch, SameDiffOp op, OpContext context,
+                    INDArray[] outputs) {
+                ops.add(op.getOp().opName());
+            }
+        });
+        m.discriminatorStep(1, 0);
+        assertTrue(ops.contains("conv2d_bp"), "the listener saw the step's passes: " + ops);
+        return ops.stream().filter("conv2d"::equals).count();
+    }
+
+    private static Map<String, INDArray> copies(Map<String, INDArray> arrays) {
+        Map<String, INDArray> c = new HashMap<>();
+        arrays.forEach((k, v) -> c.put(k, v.dup()));
+        return c;
+    }
+}
