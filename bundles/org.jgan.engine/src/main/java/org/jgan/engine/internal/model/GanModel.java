@@ -129,7 +129,8 @@ public final class GanModel implements SampleSource, AutoCloseable {
 
     /**
      * Whether a discriminator step's loss on the data batch rides on a gradient penalty's passes on the same points
-     * where it can (R1 on the data batch without input transforms, packing or other discriminator terms): on by
+     * where it can (R1 on the data batch without input transforms, packing or other discriminator terms, on a
+     * discriminator whose tangent pass runs through its forward pass anyway, such as one with batch norm): on by
      * default; off, the step's graph runs D on the data batch itself (tests and benchmarks compare the two).
      */
     public void carryLossOnPenalty(boolean on) {

@@ -226,12 +226,13 @@ public final class PlayerGraph {
     /**
      * Whether a discriminator graph like this one (built with D on the data batch) can take the logits on it from
      * penalty {@code i}'s critic pass instead: the penalty's one point group is the data batch as fed (no input
-     * transform, no packing: D's input on the data side is that batch itself), the penalty computes its parameter
-     * gradient by tangents, and no regularization term reads anything of the data batch's critique but the logits
-     * (no terms on this side at all); its logits {@code [n, 1]} are checked at each pass.
+     * transform, no packing: D's input on the data side is that batch itself) and no regularization term reads
+     * anything of the data batch's critique but the logits (no terms on this side at all); the penalty itself must
+     * take the loss's term ({@link InputGradientPenalty#takesLossTerm}), and one logit per sample is checked at each
+     * pass.
      */
-    boolean canTakeRealLogits(int i, Networks networks, RunSpec spec, boolean tangents) {
-        return side == Side.DISCRIMINATOR && !joint && lossOnPenalty < 0 && allTerms.isEmpty() && tangents
+    boolean canTakeRealLogits(int i, Networks networks, RunSpec spec) {
+        return side == Side.DISCRIMINATOR && !joint && lossOnPenalty < 0 && allTerms.isEmpty()
                 && i < penalties.size() && penalties.get(i).groups().equals(List.of(X))
                 && Packing.of(networks) == 1
                 && spec.regularizers().stream().noneMatch(r -> r.kind() == Kind.INPUT_TRANSFORM);

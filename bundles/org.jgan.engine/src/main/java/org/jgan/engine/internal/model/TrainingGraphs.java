@@ -112,7 +112,7 @@ final class TrainingGraphs {
                     reparams.get(Side.DISCRIMINATOR), penaltyMethod));
         }
         for (int i = 0; carryLoss && i < penalties.size(); i++) {
-            if (d.canTakeRealLogits(i, networks, spec, penalties.get(i).takesLossTerm())) {
+            if (d.canTakeRealLogits(i, networks, spec) && penalties.get(i).takesLossTerm()) {
                 lossOnPenalty = i;
                 break;
             }
