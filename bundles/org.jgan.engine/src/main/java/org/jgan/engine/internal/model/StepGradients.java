@@ -165,7 +165,7 @@ final class StepGradients {
         for (int i = 0; i < penalties.size(); i++) {
             PlayerGraph.PenaltyPoints pp = graph.penalties.get(i);
             double w = weights.weight(pp.choice(), iteration, playerStep);
-            if (w == 0) {
+            if (w == 0 && i != graph.lossOnPenalty) {
                 losses.put("d_" + pp.choice().name(), Double.NaN);
                 continue;
             }
