@@ -96,7 +96,8 @@ final class StepGradients {
                         micro.get(PlayerGraph.LABELS), weights.weight(pp.choice(), iteration, playerStep), logits -> {
                             step[0] = withRealLogits(graph, micro, logits);
                             INDArray b = step[0].gradients().get(PlayerGraph.REAL_LOGITS);
-                            return b.reshape(logits.shape());
+                            // (a loss whose D objective ignores the real logits has no gradient for them)
+                            return b == null ? Nd4j.zeros(logits.dataType(), logits.shape()) : b.reshape(logits.shape());
                         });
                 result = step[0];
             } else {

@@ -18,6 +18,8 @@ import org.jgan.engine.internal.memory.GraphMemory;
 import org.jgan.engine.internal.penalty.InputGradientPenalty;
 import org.nd4j.autodiff.listeners.Listener;
 import org.nd4j.autodiff.samediff.SameDiff;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * The graphs a run trains with, for one configuration of loss and regularizers: each player's {@link PlayerGraph}
@@ -26,6 +28,8 @@ import org.nd4j.autodiff.samediff.SameDiff;
  * them anew on the same parameters ({@link #build}).
  */
 final class TrainingGraphs {
+
+    private static final Logger LOG = LoggerFactory.getLogger(TrainingGraphs.class);
 
     private final Networks networks;
     private final DataShape shape;
@@ -132,6 +136,9 @@ final class TrainingGraphs {
      * benchmarks compare the two).
      */
     void carryLoss(boolean on) {
+        if (on == carryLoss) {
+            return;
+        }
         carryLoss = on;
         releaseOnPenalty();
         if (spec != null && spec.isGame()) {
@@ -184,8 +191,24 @@ final class TrainingGraphs {
      * penalty {@link #lossOnPenalty()} (which must be set): built the first time, then kept.
      */
     PlayerGraph graphOnPenalty(Set<String> due) {
-        return onPenalty.computeIfAbsent(due, d -> new PlayerGraph(Side.DISCRIMINATOR, networks, spec, shape, codes,
-                latent, classes, store, reparams, d, lossOnPenalty));
+        PlayerGraph g = onPenalty.get(due);
+        if (g != null) {
+            return g;
+        }
+        try {
+            g = new PlayerGraph(Side.DISCRIMINATOR, networks, spec, shape, codes, latent, classes, store, reparams,
+                    due, lossOnPenalty);
+        } catch (RuntimeException e) {
+            // a component that reads more of the data batch's critique than its logits (its features, say, which
+            // this graph does not compute): the step's own graph, from now on
+            LOG.warn("discriminator steps run D on the data batch themselves: a component reads more of D's critique "
+                    + "of it than the logits, which R1's critic pass gives ({}: {})", e.getClass().getSimpleName(),
+                    e.getMessage());
+            releaseOnPenalty();
+            return graph(Side.DISCRIMINATOR, due);
+        }
+        onPenalty.put(due, g);
+        return g;
     }
 
     /** The discriminator's input-gradient penalties, in the order of its graphs' penalty points. */

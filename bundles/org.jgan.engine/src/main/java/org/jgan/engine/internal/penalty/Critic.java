@@ -204,7 +204,7 @@ record Critic(SameDiff sd, String logits, List<String> params, List<String> mask
     }
 
     /** Whether the graph draws random numbers. */
-    private static boolean random(SameDiff graph) {
+    static boolean random(SameDiff graph) {
         return graph.getOps().values().stream().anyMatch(o -> o.getOp() instanceof RandomOp
                 || o.getOp().getClass().getPackageName().startsWith("org.nd4j.linalg.api.ops.random"));
     }

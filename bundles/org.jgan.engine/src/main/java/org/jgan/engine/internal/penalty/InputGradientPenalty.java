@@ -361,7 +361,9 @@ public final class InputGradientPenalty {
      * in the penalty benchmark against R2's 0.97-1.02x, so there the step's own graph keeps the loss.
      */
     public boolean takesLossTerm() {
-        if (tangent == null) {
+        if (tangent == null || Critic.random(critic.sd()) || Critic.random(tangent.sd())) {
+            // (a discriminator drawing random numbers would draw anew in the tangent pass, which then computes its
+            // own forward pass: the loss's weights from one draw, its gradient through another)
             return false;
         }
         Critic t = tangentOnly();

@@ -3,9 +3,11 @@ package org.jgan.engine.internal.model;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import java.util.ArrayList;
 import java.util.Collections;
 import java.util.HashMap;
 import java.util.IdentityHashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import org.jgan.engine.internal.TestCatalog;
@@ -28,9 +30,10 @@ import org.nd4j.linalg.dataset.api.MultiDataSet;
  */
 class ListenersTest {
 
-    /** The graphs whose ops ran, by identity, and the number of ops. */
-    private static final class Graphs extends BaseListener {
+    /** The graphs whose ops ran, by identity, the number of ops and their names in order (other tests count them). */
+    static final class Graphs extends BaseListener {
         final Set<SameDiff> seen = Collections.newSetFromMap(new IdentityHashMap<>());
+        final List<String> names = new ArrayList<>();
         int ops;
 
         @Override
@@ -42,6 +45,7 @@ class ListenersTest {
         public void opExecution(SameDiff sd, At at, MultiDataSet batch, SameDiffOp op, OpContext context,
                 INDArray[] outputs) {
             seen.add(sd);
+            names.add(op.getOp().opName());
             ops++;
         }
     }

@@ -4,24 +4,24 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import org.jgan.api.GradientPenalty;
+import org.jgan.api.OptionSpec;
+import org.jgan.api.Options;
+import org.jgan.api.RegularizationContext;
 import org.jgan.api.Side;
 import org.jgan.engine.internal.TestCatalog;
+import org.jgan.engine.internal.catalog.ComponentCatalog;
+import org.jgan.engine.internal.catalog.Kind;
 import org.jgan.engine.internal.config.RunSpec;
+import org.jgan.regularizers.internal.R1Penalty;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
-import org.nd4j.autodiff.listeners.At;
-import org.nd4j.autodiff.listeners.BaseListener;
-import org.nd4j.autodiff.listeners.Operation;
-import org.nd4j.autodiff.samediff.SameDiff;
-import org.nd4j.autodiff.samediff.internal.SameDiffOp;
+import org.nd4j.autodiff.samediff.SDVariable;
 import org.nd4j.linalg.api.ndarray.INDArray;
-import org.nd4j.linalg.api.ops.OpContext;
-import org.nd4j.linalg.dataset.api.MultiDataSet;
 
 /**
  * The discriminator step's loss on the data batch carried by R1's passes on the same points
@@ -144,24 +144,61 @@ class LossOnPenaltyTest {
         }
     }
 
+    /** R1 whose points also read D's features on the data batch (as a feature-space penalty might). */
+    static final class FeatureReadingR1 implements GradientPenalty {
+        private final R1Penalty r1 = new R1Penalty();
+
+        @Override
+        public String description() {
+            return "R1 that reads the data batch's features";
+        }
+
+        @Override
+        public List<OptionSpec> options() {
+            return r1.options();
+        }
+
+        @Override
+        public List<SDVariable> points(RegularizationContext context, Options options) {
+            // fails where the graph has no features of the data batch
+            context.realCritique().features().name();
+            return r1.points(context, options);
+        }
+
+        @Override
+        public SDVariable perSample(RegularizationContext context, int group, SDVariable logits,
+                SDVariable squaredNorm, Options options) {
+            return r1.perSample(context, group, logits, squaredNorm, options);
+        }
+    }
+
+    @Test
+    void aComponentReadingMoreOfTheCritiqueKeepsTheStepsOwnPass() {
+        ComponentCatalog catalog = TestCatalog.create();
+        catalog.add(Kind.PENALTY, "r1-features", new FeatureReadingR1(), "org.jgan.engine.tests", "0");
+        Map<String, String> raw = new HashMap<>(Map.of("architecture", "dcgan", "architecture.channels", "4",
+                "dataset", "test-images", "dataset.size", "28", "dataset.channels", "1", "batchSize", "16",
+                "regularizers", "r1-features", "metrics", "none", "seed", "11"));
+        RunSpec spec = RunSpec.parse(raw, catalog, "carry");
+        try (GanModel m = new GanModel(spec, spec.datasetComponent().open(spec.dataset().options()));
+                GanModel r1 = model("dcgan", "r1", Map.of())) {
+            assertTrue(m.lossRidesOnPenalty(), "eligible by its points, until its graph is built");
+            // the carried graph's build fails: the step runs with its own pass, and trains as R1 does
+            Map<String, Double> a = m.discriminatorStep(0, 0);
+            Map<String, Double> b = r1.discriminatorStep(0, 0);
+            assertFalse(m.lossRidesOnPenalty(), "after the failed build");
+            assertEquals(b.get("d_adv"), a.get("d_adv"), 1e-6, a + " against R1's " + b);
+            assertEquals(b.get("d_r1"), a.get("d_r1-features"), 1e-5 * b.get("d_r1"), a + " against R1's " + b);
+        }
+    }
+
     private static long convolutionsInAStep(GanModel m) {
         m.discriminatorStep(0, 0);
-        List<String> ops = new ArrayList<>();
-        m.listen(new BaseListener() {
-            @Override
-            public boolean isActive(Operation operation) {
-                return true;
-            }
-
-            @Override
-            public void opExecution(SameDiff sd, At at, MultiDataSet batch, SameDiffOp op, OpContext context,
-                    INDArray[] outputs) {
-                ops.add(op.getOp().opName());
-            }
-        });
+        ListenersTest.Graphs ops = new ListenersTest.Graphs();
+        m.listen(ops);
         m.discriminatorStep(1, 0);
-        assertTrue(ops.contains("conv2d_bp"), "the listener saw the step's passes: " + ops);
-        return ops.stream().filter("conv2d"::equals).count();
+        assertTrue(ops.names.contains("conv2d_bp"), "the listener saw the step's passes: " + ops.names);
+        return ops.names.stream().filter("conv2d"::equals).count();
     }
 
     private static Map<String, INDArray> copies(Map<String, INDArray> arrays) {
