@@ -357,8 +357,8 @@ public final class InputGradientPenalty {
      * gradient through D at X rides on that pass. On a discriminator whose tangent reads only its slopes (ReLU
      * networks without batch statistics: the graph without the first-order term skips that backward pass) the loss
      * would bring the pass back into the tangent pass, saving only D's forward pass at X: on the ring MLP a wash
-     * (2.25 against 2.12 ms, 1.71 against 1.89 in two in-process comparisons), and 1.24-1.33x PyTorch's time with R1
-     * in the penalty benchmark against R2's 0.97-1.02x, so there the step's own graph keeps the loss.
+     * (2.25 against 2.12 ms, 1.71 against 1.89 in two in-process comparisons), so there the step's own graph keeps
+     * the loss.
      */
     public boolean takesLossTerm() {
         if (tangent == null || Critic.random(critic.sd()) || Critic.random(tangent.sd())) {
