@@ -109,12 +109,17 @@ final class TrainingGraphs {
         if (!spec.isGame()) {
             return;
         }
-        PlayerGraph d = full(Side.DISCRIMINATOR);
-        for (PlayerGraph.PenaltyPoints pp : d.penalties) {
+        for (PlayerGraph.PenaltyPoints pp : full(Side.DISCRIMINATOR).penalties) {
             penalties.add(new InputGradientPenalty(pp.choice(), spec.loss(), pp.groups().size(),
                     Packing.discriminatorSide(networks), Packing.discriminatorShape(networks, shape), classes, store,
                     reparams.get(Side.DISCRIMINATOR), penaltyMethod));
         }
+        chooseCarrier();
+    }
+
+    /** The first penalty that can carry the D step's loss on the data batch (with carrying on), or none. */
+    private void chooseCarrier() {
+        PlayerGraph d = full(Side.DISCRIMINATOR);
         for (int i = 0; carryLoss && i < penalties.size(); i++) {
             if (d.canTakeRealLogits(i, networks, spec) && penalties.get(i).takesLossTerm()) {
                 lossOnPenalty = i;
@@ -142,8 +147,8 @@ final class TrainingGraphs {
         carryLoss = on;
         releaseOnPenalty();
         if (spec != null && spec.isGame()) {
-            penalties.forEach(InputGradientPenalty::release);
-            buildPenalties();
+            // the penalties stay as they are (and keep their listeners)
+            chooseCarrier();
         }
     }
 

@@ -32,13 +32,18 @@ import org.nd4j.linalg.api.ndarray.INDArray;
 class LossOnPenaltyTest {
 
     static GanModel model(String architecture, String regularizers, Map<String, String> extra) {
+        return model(architecture, regularizers, extra, TestCatalog.create());
+    }
+
+    static GanModel model(String architecture, String regularizers, Map<String, String> extra,
+            ComponentCatalog catalog) {
         Map<String, String> raw = new HashMap<>(architecture.equals("mlp")
                 ? Map.of("architecture", "mlp", "architecture.hidden", "32", "dataset", "ring8", "latent", "8")
                 : Map.of("architecture", architecture, "architecture.channels", "4", "dataset", "test-images",
                         "dataset.size", "28", "dataset.channels", "1"));
         raw.putAll(Map.of("batchSize", "16", "regularizers", regularizers, "metrics", "none", "seed", "11"));
         raw.putAll(extra);
-        RunSpec spec = RunSpec.parse(raw, TestCatalog.create(), "carry");
+        RunSpec spec = RunSpec.parse(raw, catalog, "carry");
         return new GanModel(spec, spec.datasetComponent().open(spec.dataset().options()));
     }
 
@@ -176,11 +181,7 @@ class LossOnPenaltyTest {
     void aComponentReadingMoreOfTheCritiqueKeepsTheStepsOwnPass() {
         ComponentCatalog catalog = TestCatalog.create();
         catalog.add(Kind.PENALTY, "r1-features", new FeatureReadingR1(), "org.jgan.engine.tests", "0");
-        Map<String, String> raw = new HashMap<>(Map.of("architecture", "dcgan", "architecture.channels", "4",
-                "dataset", "test-images", "dataset.size", "28", "dataset.channels", "1", "batchSize", "16",
-                "regularizers", "r1-features", "metrics", "none", "seed", "11"));
-        RunSpec spec = RunSpec.parse(raw, catalog, "carry");
-        try (GanModel m = new GanModel(spec, spec.datasetComponent().open(spec.dataset().options()));
+        try (GanModel m = model("dcgan", "r1-features", Map.of(), catalog);
                 GanModel r1 = model("dcgan", "r1", Map.of())) {
             assertTrue(m.lossRidesOnPenalty(), "eligible by its points, until its graph is built");
             // the carried graph's build fails: the step runs with its own pass, and trains as R1 does
