@@ -13,9 +13,9 @@ s = |grad_x psi|^2 at each point:
   dragan   x + c std(x) u, u ~ U[0,1) per entry: lambda (sqrt(s) - 1)^2                (lambda 10, c 0.5)
 Like the jgan engine, the D step samples G without a gradient and the G step draws a fresh latent batch.
 The configurations take turns in blocks of iterations, so that drift of the machine falls on all alike; each
-figure is the median over rounds of a block's mean. Prints one line per configuration. With JGAN_BENCH_BLOCK=1
-(PenaltyBenchmark sets it) it waits at a gate before each round (bench_gate.gate), so that its rounds alternate with
-jgan's.
+figure is the median over rounds of a block's mean (each turn first runs 2 iterations it does not measure). Prints one
+line per configuration. With JGAN_BENCH_BLOCK=1 (PenaltyBenchmark sets it) it waits at a gate before each
+configuration's block (bench_gate.gate), so that each block runs right after jgan's block of the same configuration.
 
 usage: penalty_torch.py mlp|conv [threads] [penalties, comma-separated]
 """
@@ -116,10 +116,13 @@ configs = [Config(n) for n in ["none"] + penalties]
 for c in configs:
     for _ in range(20):
         c.iteration()
-block, rounds = 16, 7
+block, rounds, turn_warmup = 16, 7, 2
 for r in range(rounds):
-    gate(r, 0)  # paced by PenaltyBenchmark (JGAN_BENCH_BLOCK=1): each round after jgan's round
-    for c in configs:
+    for i, c in enumerate(configs):
+        # paced by PenaltyBenchmark (JGAN_BENCH_BLOCK=1): each configuration's block right after jgan's block of it
+        gate(r * len(configs) + i, 0)
+        for _ in range(turn_warmup):
+            c.iteration()  # as jgan's turns: the first iterations after a switch of configuration are not measured
         t0 = time.perf_counter()
         for _ in range(block):
             c.iteration()
