@@ -128,16 +128,16 @@ public final class GanModel implements SampleSource, AutoCloseable {
     }
 
     /**
-     * Whether a discriminator step's loss on the data batch rides on a gradient penalty's passes on the same points
-     * where it can (R1 on the data batch without input transforms, packing or other discriminator terms, on a
+     * Whether a discriminator step's loss on a gradient penalty's points rides on the penalty's passes where it can
+     * (R1 on the data batch, R2 on G(z), without input transforms, packing or other discriminator terms, on a
      * discriminator whose tangent pass runs through its forward pass anyway, such as one with batch norm): on by
-     * default; off, the step's graph runs D on the data batch itself (tests and benchmarks compare the two).
+     * default; off, the step's graph runs D on those points itself (tests and benchmarks compare the two).
      */
     public void carryLossOnPenalty(boolean on) {
         graphs.carryLoss(on);
     }
 
-    /** Whether a discriminator step whose penalty is due takes its loss on the data batch from the penalty's passes. */
+    /** Whether a discriminator step whose penalty is due takes its loss on its points from the penalty's passes. */
     public boolean lossRidesOnPenalty() {
         return graphs.lossOnPenalty() >= 0;
     }

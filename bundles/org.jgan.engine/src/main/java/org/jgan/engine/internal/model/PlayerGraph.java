@@ -37,6 +37,9 @@ public final class PlayerGraph {
     /** The variable holding D's logits on the data batch in a graph that takes them from a penalty's critic pass. */
     static final String REAL_LOGITS = "real_logits";
 
+    /** The variable holding D's logits on G(z) in a graph that takes them from a penalty's critic pass (R2). */
+    static final String FAKE_LOGITS = "fake_logits";
+
     /** A term of this player's objective: its display name, output variable and weight placeholder. */
     record Term(String name, String variable, String weightPlaceholder, RunSpec.RegularizerChoice choice) {
     }
@@ -69,11 +72,19 @@ public final class PlayerGraph {
     /** The model's options that are inputs of this graph (option name, placeholder), fed with each step's value. */
     final Map<String, String> modelOptions = new LinkedHashMap<>();
     /**
-     * The penalty (index into {@link #penalties}) whose critic pass gives this discriminator graph D's logits on the
-     * data batch ({@link #REAL_LOGITS}, assigned before each pass) and whose tangent pass takes the loss's gradient
-     * through them; -1 where the graph runs D on the data batch itself.
+     * The penalty (index into {@link #penalties}) whose critic pass gives this discriminator graph D's logits on its
+     * points, the data batch or G(z) ({@link #REAL_LOGITS}, {@link #FAKE_LOGITS}, assigned before each pass), and
+     * whose tangent pass takes the loss's gradient through them; -1 where the graph runs D on both itself.
      */
     final int lossOnPenalty;
+    /**
+     * Where {@link #lossOnPenalty} is set, whether the penalty's points are G(z) ({@link #FAKE_LOGITS}: the pass is
+     * given G(z), computed before the penalty's critic pass, and D's logits on it) rather than the data batch
+     * ({@link #REAL_LOGITS}).
+     */
+    final boolean lossOnSamples;
+    /** The variable of G(z) (the generator's output in this graph). */
+    final String fake;
     private final int batchSize;
 
     /**
@@ -82,19 +93,21 @@ public final class PlayerGraph {
      */
     PlayerGraph(Side side, Networks networks, RunSpec spec, DataShape shape, LatentLayout codes, int latent, int classes,
             ParameterStore store, Map<Side, List<GraphScope.Reparam>> reparams, java.util.Set<String> due) {
-        this(side, networks, spec, shape, codes, latent, classes, store, reparams, due, -1);
+        this(side, networks, spec, shape, codes, latent, classes, store, reparams, due, -1, false);
     }
 
     /**
-     * @param lossOnPenalty for a discriminator graph, the penalty whose critic pass gives D's logits on the data
-     *                      batch ({@link #lossOnPenalty}; the caller checks {@link #canTakeRealLogits}), else -1
+     * @param lossOnPenalty for a discriminator graph, the penalty whose critic pass gives D's logits on its points
+     *                      ({@link #lossOnPenalty}; the caller checks {@link #canTakeLogits}), else -1
+     * @param onSamples     whether those points are G(z) (else the data batch)
      */
     PlayerGraph(Side side, Networks networks, RunSpec spec, DataShape shape, LatentLayout codes, int latent, int classes,
             ParameterStore store, Map<Side, List<GraphScope.Reparam>> reparams, java.util.Set<String> due,
-            int lossOnPenalty) {
+            int lossOnPenalty, boolean onSamples) {
         this.side = side;
         this.joint = false;
         this.lossOnPenalty = lossOnPenalty;
+        this.lossOnSamples = lossOnPenalty >= 0 && onSamples;
         this.conditional = classes > 0;
         // with gradient accumulation the graph sees micro-batches
         this.batchSize = spec.settings().batchSize() / spec.settings().accumulate();
@@ -109,6 +122,7 @@ public final class PlayerGraph {
             GraphScope d = new GraphScope(sd, Side.DISCRIMINATOR, true, store, reparams.get(Side.DISCRIMINATOR))
                     .withRandomInputs(this::random);
             SDVariable fake = networks.generator(g, z, fakeLabels);
+            this.fake = fake.name();
             SDVariable seenReal = x;
             SDVariable seenFake = fake;
             InputContext inputs = new InputContext(batchSize, shape, d);
@@ -119,12 +133,14 @@ public final class PlayerGraph {
                     seenFake = t.apply(inputs, seenFake, false, r.options());
                 }
             }
-            // the logits on the data batch: from a penalty's critic pass on the same points, or D's pass here (a
-            // variable, not a placeholder, so that the pass returns the loss's gradient with respect to them)
-            Critique real = lossOnPenalty >= 0
+            // the logits on the data batch (or on G(z)): from a penalty's critic pass on the same points, or D's pass
+            // here (a variable, not a placeholder, so that the pass returns the loss's gradient with respect to them)
+            Critique real = lossOnPenalty >= 0 && !lossOnSamples
                     ? new Critique(sd.var(REAL_LOGITS, Nd4j.zeros(DataType.FLOAT, batchSize, 1)), null)
                     : networks.discriminator(d, seenReal, labels);
-            Critique fakeCritique = networks.discriminator(d, seenFake, fakeLabels);
+            Critique fakeCritique = lossOnSamples
+                    ? new Critique(sd.var(FAKE_LOGITS, Nd4j.zeros(DataType.FLOAT, batchSize, 1)), null)
+                    : networks.discriminator(d, seenFake, fakeLabels);
             LossTerms lossTerms = ((org.jgan.api.AdversarialLoss) spec.loss().entry().component())
                     .define(sd, real.logits(), fakeCritique.logits(), spec.loss().options());
             SDVariable adv = side == Side.DISCRIMINATOR ? lossTerms.discriminator() : lossTerms.generator();
@@ -181,6 +197,7 @@ public final class PlayerGraph {
         this.side = Side.GENERATOR;
         this.joint = true;
         this.lossOnPenalty = -1;
+        this.lossOnSamples = false;
         this.conditional = classes > 0;
         this.batchSize = spec.settings().batchSize() / spec.settings().accumulate();
         sd = GraphMemory.create();
@@ -209,6 +226,7 @@ public final class PlayerGraph {
             }
             loss = objective.loss().name();
             adversarial = loss;
+            fake = null;
             objective.terms().forEach((name, v) -> reported.put(name, v.name()));
             sd.setLossVariables(loss);
             List<String> both = new ArrayList<>(store.names(Side.GENERATOR));
@@ -224,18 +242,23 @@ public final class PlayerGraph {
     }
 
     /**
-     * Whether a discriminator graph like this one (built with D on the data batch) can take the logits on it from
-     * penalty {@code i}'s critic pass instead: the penalty's one point group is the data batch as fed (no input
-     * transform, no packing: D's input on the data side is that batch itself) and no regularization term reads
-     * anything of the data batch's critique but the logits (no terms on this side at all); the penalty itself must
-     * take the loss's term ({@link InputGradientPenalty#takesLossTerm}), and one logit per sample is checked at each
-     * pass.
+     * Whether a discriminator graph like this one (built with D on the data batch and on G(z)) can take the logits on
+     * penalty {@code i}'s points from its critic pass instead: the penalty's one point group is the data batch as fed
+     * or G(z) as generated (no input transform, no packing: D's input on that side is the group itself) and no
+     * regularization term reads anything of D's critiques but the logits (no terms on this side at all); the penalty
+     * itself must take the loss's term ({@link InputGradientPenalty#takesLossTerm}), and one logit per sample is
+     * checked at each pass.
      */
-    boolean canTakeRealLogits(int i, Networks networks, RunSpec spec) {
+    boolean canTakeLogits(int i, Networks networks, RunSpec spec) {
         return side == Side.DISCRIMINATOR && !joint && lossOnPenalty < 0 && allTerms.isEmpty()
-                && i < penalties.size() && penalties.get(i).groups().equals(List.of(X))
+                && i < penalties.size() && (penalties.get(i).groups().equals(List.of(X)) || onSamples(i))
                 && Packing.of(networks) == 1
                 && spec.regularizers().stream().noneMatch(r -> r.kind() == Kind.INPUT_TRANSFORM);
+    }
+
+    /** Whether penalty {@code i}'s one point group is G(z) as the generator gives it (R2). */
+    boolean onSamples(int i) {
+        return penalties.get(i).groups().equals(List.of(fake));
     }
 
     /** Output variables to fetch with each step: the loss, its parts and new buffer values. */

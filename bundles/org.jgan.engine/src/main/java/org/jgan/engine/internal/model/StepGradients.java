@@ -14,6 +14,7 @@ import org.jgan.api.DataSource;
 import org.jgan.api.Side;
 import org.jgan.engine.internal.config.RunSpec;
 import org.jgan.engine.internal.graph.Backprop;
+import org.jgan.engine.internal.graph.GraphPlan;
 import org.jgan.engine.internal.graph.Seeds;
 import org.jgan.engine.internal.penalty.InputGradientPenalty;
 import org.nd4j.linalg.api.buffer.DataType;
@@ -88,17 +89,31 @@ final class StepGradients {
             InputGradientPenalty.Result carrier = null;
             Backprop.Result result;
             if (graph.lossOnPenalty >= 0) {
-                // the penalty's critic pass gives D's logits on the data batch; the step's graph, run in between,
-                // gives the loss's gradient with respect to them, which the penalty's tangent pass carries on
+                // the penalty's critic pass gives D's logits on its points (the data batch, or G(z)); the step's
+                // graph, run in between, gives the loss's gradient with respect to them, which the penalty's tangent
+                // pass carries on
                 Backprop.Result[] step = new Backprop.Result[1];
                 PlayerGraph.PenaltyPoints pp = graph.penalties.get(graph.lossOnPenalty);
-                carrier = penalties.get(graph.lossOnPenalty).evaluate(List.of(micro.get(PlayerGraph.X)),
-                        micro.get(PlayerGraph.LABELS), weights.weight(pp.choice(), iteration, playerStep), logits -> {
-                            step[0] = withRealLogits(graph, micro, logits);
-                            INDArray b = step[0].gradients().get(PlayerGraph.REAL_LOGITS);
-                            // (a loss whose D objective ignores the real logits has no gradient for them)
+                Map<String, INDArray> passFeed = micro;
+                Set<String> given = Set.of();
+                INDArray points = micro.get(PlayerGraph.X);
+                if (graph.lossOnSamples) {
+                    // G(z) first, by the generator's forward pass alone; the step's pass is given it
+                    points = GraphPlan.output(graph.sd, micro, List.of(graph.fake)).get(graph.fake);
+                    passFeed = new HashMap<>(micro);
+                    passFeed.put(graph.fake, points);
+                    given = Set.of(graph.fake);
+                }
+                String held = graph.lossOnSamples ? PlayerGraph.FAKE_LOGITS : PlayerGraph.REAL_LOGITS;
+                Map<String, INDArray> f = passFeed;
+                Set<String> known = given;
+                carrier = penalties.get(graph.lossOnPenalty).evaluate(List.of(points), micro.get(PlayerGraph.LABELS),
+                        weights.weight(pp.choice(), iteration, playerStep), logits -> {
+                            step[0] = withLogits(graph, f, known, held, logits);
+                            INDArray b = step[0].gradients().get(held);
+                            // (a loss whose D objective ignores these logits has no gradient for them)
                             return b == null ? Nd4j.zeros(logits.dataType(), logits.shape()) : b.reshape(logits.shape());
-                        });
+                        }, graph.lossOnSamples);
                 result = step[0];
             } else {
                 result = Backprop.run(graph.sd, micro, graph.outputs(), graph.params);
@@ -107,6 +122,7 @@ final class StepGradients {
             Map<String, Double> l = graph.lossValues(outputs);
             Map<String, INDArray> g = new HashMap<>(result.gradients());
             g.remove(PlayerGraph.REAL_LOGITS);
+            g.remove(PlayerGraph.FAKE_LOGITS);
             if (graph.side == Side.DISCRIMINATOR) {
                 addPenalties(graph, outputs, micro.get(PlayerGraph.LABELS), g, l, iteration, playerStep, penalties,
                         carrier);
@@ -114,6 +130,10 @@ final class StepGradients {
             // when a network is applied twice, the update registered last wins
             Map<String, INDArray> b = new LinkedHashMap<>();
             graph.bufferUpdates.forEach(u -> b.put(u.buffer(), outputs.get(u.newValue())));
+            if (carrier != null && graph.lossOnSamples) {
+                // D's pass on G(z), which the step's own graph registers last, ran in the penalty's critic pass
+                b.putAll(carrier.buffers());
+            }
             if (accumulate == 1) {
                 return new GanModel.Accumulated(g, l, b);
             }
@@ -125,20 +145,22 @@ final class StepGradients {
     }
 
     /**
-     * A pass of a discriminator graph that takes D's logits on the data batch as {@link PlayerGraph#REAL_LOGITS}:
-     * they are written into that variable's array (in place: the graph's gradient function holds that array), and
-     * the pass returns the loss's gradient with respect to them beside the parameters'.
+     * A pass of a discriminator graph that takes D's logits on the data batch or on G(z) as variable {@code variable}
+     * ({@link PlayerGraph#REAL_LOGITS}, {@link PlayerGraph#FAKE_LOGITS}): they are written into that variable's array
+     * (in place: the graph's gradient function holds that array), and the pass returns the loss's gradient with
+     * respect to them beside the parameters'. {@code given}: forward values fed with {@code feed} (G(z)).
      */
-    private static Backprop.Result withRealLogits(PlayerGraph graph, Map<String, INDArray> feed, INDArray logits) {
-        INDArray held = graph.sd.getArrForVarName(PlayerGraph.REAL_LOGITS);
+    private static Backprop.Result withLogits(PlayerGraph graph, Map<String, INDArray> feed, Set<String> given,
+            String variable, INDArray logits) {
+        INDArray held = graph.sd.getArrForVarName(variable);
         if (held.length() != logits.length()) {
             throw new IllegalStateException("the discriminator gave " + Arrays.toString(logits.shape())
                     + " logits for a batch of " + held.size(0) + "; expected one logit per sample");
         }
         held.assign(logits.reshape(held.shape()));
         List<String> wrt = new ArrayList<>(graph.params);
-        wrt.add(PlayerGraph.REAL_LOGITS);
-        return Backprop.run(graph.sd, feed, graph.outputs(), wrt);
+        wrt.add(variable);
+        return Backprop.run(graph.sd, feed, graph.outputs(), wrt, given);
     }
 
     /** Micro-batch p of a feed: the batch-sized inputs' rows {@code [p m, (p + 1) m)}; scalars as they are. */
@@ -157,7 +179,7 @@ final class StepGradients {
     /**
      * Evaluates the input-gradient penalties of a discriminator step and adds their gradients and values.
      *
-     * @param carrier the result of the penalty that carried the loss on the data batch (graph's
+     * @param carrier the result of the penalty that carried the loss on its points (graph's
      *                {@link PlayerGraph#lossOnPenalty}), already evaluated, or null
      */
     private void addPenalties(PlayerGraph graph, Map<String, INDArray> outputs, INDArray labels,

@@ -42,11 +42,11 @@ final class TrainingGraphs {
     /** Each player's graph with all its terms (every other graph of the player computes a part of them). */
     private final Map<Side, PlayerGraph> complete = new EnumMap<>(Side.class);
     /**
-     * The discriminator's graphs that take D's logits on the data batch from penalty {@link #lossOnPenalty}'s critic
-     * pass, by due terms (used at the steps where that penalty is due).
+     * The discriminator's graphs that take D's logits on the data batch or on G(z) from penalty
+     * {@link #lossOnPenalty}'s critic pass, by due terms (used at the steps where that penalty is due).
      */
     private final Map<Set<String>, PlayerGraph> onPenalty = new HashMap<>();
-    /** The penalty whose passes carry the D step's loss on the data batch, or -1 ({@link #carryLoss}). */
+    /** The penalty whose passes carry the D step's loss on its points, or -1 ({@link #carryLoss}). */
     private int lossOnPenalty = -1;
     /** Whether a penalty's passes may carry the loss on its points (on unless a test or benchmark compares). */
     private boolean carryLoss = true;
@@ -117,11 +117,14 @@ final class TrainingGraphs {
         chooseCarrier();
     }
 
-    /** The first penalty that can carry the D step's loss on the data batch (with carrying on), or none. */
+    /**
+     * The first penalty that can carry the D step's loss on its points, the data batch (R1) or G(z) (R2), with
+     * carrying on; or none.
+     */
     private void chooseCarrier() {
         PlayerGraph d = full(Side.DISCRIMINATOR);
         for (int i = 0; carryLoss && i < penalties.size(); i++) {
-            if (d.canTakeRealLogits(i, networks, spec) && penalties.get(i).takesLossTerm()) {
+            if (d.canTakeLogits(i, networks, spec) && penalties.get(i).takesLossTerm()) {
                 lossOnPenalty = i;
                 break;
             }
@@ -135,10 +138,10 @@ final class TrainingGraphs {
     }
 
     /**
-     * Whether the discriminator step's loss on the data batch rides on a penalty's passes where it can (on by
-     * default): D's forward and backward pass on the data batch then run once, in the penalty's critic and tangent
-     * passes, instead of once there and once in the step's graph. Off, the step's graph computes it (tests and
-     * benchmarks compare the two).
+     * Whether the discriminator step's loss on the data batch (or on G(z)) rides on a penalty's passes on the same
+     * points where it can (on by default): D's forward and backward pass on them then run once, in the penalty's
+     * critic and tangent passes, instead of once there and once in the step's graph. Off, the step's graph computes
+     * it (tests and benchmarks compare the two).
      */
     void carryLoss(boolean on) {
         if (on == carryLoss) {
@@ -152,7 +155,7 @@ final class TrainingGraphs {
         }
     }
 
-    /** The penalty that carries the D step's loss on the data batch when it is due, or -1. */
+    /** The penalty that carries the D step's loss on its points when it is due, or -1. */
     int lossOnPenalty() {
         return lossOnPenalty;
     }
@@ -192,8 +195,8 @@ final class TrainingGraphs {
     }
 
     /**
-     * The discriminator's graph computing the terms of {@code due} that takes D's logits on the data batch from
-     * penalty {@link #lossOnPenalty()} (which must be set): built the first time, then kept.
+     * The discriminator's graph computing the terms of {@code due} that takes D's logits on penalty
+     * {@link #lossOnPenalty()}'s points (which must be set) from its critic pass: built the first time, then kept.
      */
     PlayerGraph graphOnPenalty(Set<String> due) {
         PlayerGraph g = onPenalty.get(due);
@@ -202,12 +205,14 @@ final class TrainingGraphs {
         }
         try {
             g = new PlayerGraph(Side.DISCRIMINATOR, networks, spec, shape, codes, latent, classes, store, reparams,
-                    due, lossOnPenalty);
+                    due, lossOnPenalty, full(Side.DISCRIMINATOR).onSamples(lossOnPenalty));
         } catch (RuntimeException e) {
-            // a component that reads more of the data batch's critique than its logits (its features, say, which
-            // this graph does not compute): the step's own graph, from now on
-            LOG.warn("discriminator steps run D on the data batch themselves: a component reads more of D's critique "
-                    + "of it than the logits, which R1's critic pass gives ({}: {})", e.getClass().getSimpleName(),
+            // a component that reads more of the points' critique than its logits (its features, say, which this
+            // graph does not compute): the step's own graph, from now on
+            String points = full(Side.DISCRIMINATOR).onSamples(lossOnPenalty) ? "G(z)" : "the data batch";
+            LOG.warn("discriminator steps run D on {} themselves: a component reads more of D's critique of it than "
+                    + "the logits, which {}'s critic pass gives ({}: {})", points,
+                    full(Side.DISCRIMINATOR).penalties.get(lossOnPenalty).choice().name(), e.getClass().getSimpleName(),
                     e.getMessage());
             releaseOnPenalty();
             return graph(Side.DISCRIMINATOR, due);

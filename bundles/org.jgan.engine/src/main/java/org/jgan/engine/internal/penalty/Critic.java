@@ -30,10 +30,12 @@ import org.nd4j.linalg.api.ops.RandomOp;
 import org.nd4j.linalg.factory.Nd4j;
 
 /**
- * One build of the discriminator: its graph, logit, parameters, masks (see {@link GraphScope.Kinks}) and, in a
- * tangent graph, the ops that have no tangent rule.
+ * One build of the discriminator: its graph, logit, parameters, masks (see {@link GraphScope.Kinks}), the new values
+ * of its state buffers at the points (batch norm's running statistics) and, in a tangent graph, the ops that have no
+ * tangent rule.
  */
-record Critic(SameDiff sd, String logits, List<String> params, List<String> masks, List<String> unsupported) {
+record Critic(SameDiff sd, String logits, List<String> params, List<String> masks,
+        List<GraphScope.BufferUpdate> buffers, List<String> unsupported) {
 
     /** The names of the graph's inputs: points, per-point weights, labels, input tangent, tangent weights. */
     static final String X = "x", W = "w", LABELS = "labels", XDOT = "xdot", WT = "wt";
@@ -105,7 +107,8 @@ record Critic(SameDiff sd, String logits, List<String> params, List<String> mask
             // parameters of D outside its forward pass (an auxiliary head such as InfoGAN's Q) get no penalty
             // gradient
             List<String> params = store.names(Side.DISCRIMINATOR).stream().filter(sd::hasVariable).toList();
-            return new Critic(sd, c.logits().name(), params, List.copyOf(scope.masks()), unsupported);
+            return new Critic(sd, c.logits().name(), params, List.copyOf(scope.masks()),
+                    List.copyOf(scope.bufferUpdates()), unsupported);
         } catch (RuntimeException | Error e) {
             GraphMemory.release(sd);
             throw e;

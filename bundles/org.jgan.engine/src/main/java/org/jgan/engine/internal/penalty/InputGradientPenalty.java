@@ -342,7 +342,11 @@ public final class InputGradientPenalty {
      * A parameter whose penalty gradient is 0 by construction (D's output bias when the penalty's term ignores the
      * logit, and the biases of a ReLU network under it) may have no entry.
      */
-    public record Result(double value, Map<String, INDArray> gradients) {
+    public record Result(double value, Map<String, INDArray> gradients, Map<String, INDArray> buffers) {
+
+        public Result(double value, Map<String, INDArray> gradients) {
+            this(value, gradients, Map.of());
+        }
     }
 
     public Result evaluate(List<INDArray> points, INDArray labels, double weight) {
@@ -400,6 +404,17 @@ public final class InputGradientPenalty {
      * @param lossTerm null for the penalty alone
      */
     public Result evaluate(List<INDArray> points, INDArray labels, double weight, UnaryOperator<INDArray> lossTerm) {
+        return evaluate(points, labels, weight, lossTerm, false);
+    }
+
+    /**
+     * As {@link #evaluate(List, INDArray, double, UnaryOperator)}; with {@code buffers}, the result also holds the new
+     * values of D's state buffers at the points, as D's pass on them in the step's graph gives them (batch norm's
+     * running statistics: a D step that takes its logits on G(z) from R2's critic pass records the statistics of
+     * D's pass on G(z), as the step's own graph does), copied.
+     */
+    public Result evaluate(List<INDArray> points, INDArray labels, double weight, UnaryOperator<INDArray> lossTerm,
+            boolean buffers) {
         if (lossTerm != null && (points.size() != 1 || tangent == null)) {
             throw new IllegalStateException(choice.name() + ": a loss term rides on the tangent pass of one point "
                     + "group; this penalty has " + points.size() + " groups and uses the " + method());
@@ -423,8 +438,19 @@ public final class InputGradientPenalty {
                 ones = Nd4j.ones(DataType.FLOAT, n, 1);
             }
             List<String> requests = criticRequests;
+            if (buffers) {
+                requests = new ArrayList<>(requests);
+                for (GraphScope.BufferUpdate b : critic.buffers()) {
+                    requests.add(b.newValue());
+                }
+            }
             Backprop.Result first = Backprop.run(critic.sd(), critic.feed(x, ones, labels), requests,
                     List.of(Critic.X));
+            Map<String, INDArray> newBuffers = new LinkedHashMap<>();
+            if (buffers) {
+                // (the plan's arrays until the next pass: copies)
+                critic.buffers().forEach(b -> newBuffers.put(b.buffer(), first.outputs().get(b.newValue()).dup()));
+            }
             // a = c f_psi, u = 2 c f_s g with c = weight / n; a is null when f ignores psi
             PenaltyHead.Result head = heads.get(g).run(first.outputs().get(critic.logits()),
                     first.gradients().get(Critic.X), weight / n);
@@ -465,7 +491,7 @@ public final class InputGradientPenalty {
                     // the plan's arrays, not copies: nothing else runs the tangent graph before the caller is done;
                     // an array no plan holds (SameDiff's own execution, with plans switched off) is copied
                     grads.replaceAll((name, arr) -> GraphPlan.owns(arr) ? arr : arr.dup());
-                    return new Result(value, grads);
+                    return new Result(value, grads, newBuffers);
                 }
                 accumulate(total, grads);
                 continue;

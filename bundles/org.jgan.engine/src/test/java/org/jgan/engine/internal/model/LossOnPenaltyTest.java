@@ -20,14 +20,15 @@ import org.jgan.regularizers.internal.R1Penalty;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
+import org.junit.jupiter.params.provider.ValueSource;
 import org.nd4j.autodiff.samediff.SDVariable;
 import org.nd4j.linalg.api.ndarray.INDArray;
 
 /**
- * The discriminator step's loss on the data batch carried by R1's passes on the same points
- * ({@link GanModel#carryLossOnPenalty}), on DCGAN's discriminator (batch norm): the step's gradients, loss values and
- * new running statistics are those of the step whose graph runs D on the data batch itself (float32 rounding: the
- * same sums, added in another order), and D's forward pass on the data batch runs once instead of twice.
+ * The discriminator step's loss on the data batch carried by R1's passes on the same points, and its loss on G(z) by
+ * R2's ({@link GanModel#carryLossOnPenalty}), on DCGAN's discriminator (batch norm): the step's gradients, loss values
+ * and new running statistics are those of the step whose graph runs D on those points itself (float32 rounding: the
+ * same sums, added in another order), and D's forward pass on them runs once instead of twice.
  */
 class LossOnPenaltyTest {
 
@@ -53,7 +54,13 @@ class LossOnPenaltyTest {
         "dcgan; r1,wgan-gp; ''",
         "dcgan; r1; accumulate=2",
         "dcgan; r1; loss=hinge",
-        "dcgan; r1; dataset.classes=4"})
+        "dcgan; r1; dataset.classes=4",
+        "dcgan; r2; ''",
+        "dcgan; r2,wgan-gp; ''",
+        "dcgan; r2; accumulate=2",
+        "dcgan; r2; loss=hinge",
+        "dcgan; r2; dataset.classes=4",
+        "dcgan; r1,r2; ''"})
     void theStepIsTheSameWithTheLossOnThePenalty(String architecture, String regularizers, String extra) {
         Map<String, String> more = new HashMap<>();
         if (!extra.isEmpty()) {
@@ -63,7 +70,7 @@ class LossOnPenaltyTest {
         try (GanModel carried = model(architecture, regularizers, more);
                 GanModel own = model(architecture, regularizers, more)) {
             own.carryLossOnPenalty(false);
-            assertTrue(carried.lossRidesOnPenalty(), "R1 on the data batch carries the loss");
+            assertTrue(carried.lossRidesOnPenalty(), "R1 on the data batch or R2 on G(z) carries the loss");
             assertFalse(own.lossRidesOnPenalty());
             for (int it = 0; it < 3; it++) {
                 // both trained the same way: the carried model's steps on its own parameters, compared step by step
@@ -100,16 +107,25 @@ class LossOnPenaltyTest {
         }
     }
 
-    @Test
-    void theDiscriminatorRunsOnceOnTheDataBatch() {
-        try (GanModel carried = model("dcgan", "r1", Map.of()); GanModel own = model("dcgan", "r1", Map.of())) {
+    @ParameterizedTest
+    @ValueSource(strings = {"r1", "r2"})
+    void theDiscriminatorRunsOnceOnThePenaltysPoints(String penalty) {
+        try (GanModel carried = model("dcgan", penalty, Map.of()); GanModel own = model("dcgan", penalty, Map.of())) {
             own.carryLossOnPenalty(false);
-            long carriedConvs = convolutionsInAStep(carried);
-            long ownConvs = convolutionsInAStep(own);
+            List<String> carriedOps = opsOfAStep(carried);
+            List<String> ownOps = opsOfAStep(own);
+            long carriedConvs = carriedOps.stream().filter("conv2d"::equals).count();
+            long ownConvs = ownOps.stream().filter("conv2d"::equals).count();
             // D has 2 convolutions and G none (transposed ones): own step 2 (D on data) + 2 (D on G(z)) + 2 (the
-            // critic pass) + 2 (the tangent pass's tangents); carried, D on the data batch runs in the critic pass only
-            assertEquals(8, ownConvs, "forward convolutions in a step that runs D on the data batch itself");
-            assertEquals(6, carriedConvs, "forward convolutions in a step whose loss rides on R1's passes");
+            // critic pass) + 2 (the tangent pass's tangents); carried, D on the penalty's points (the data batch
+            // for R1, G(z) for R2) runs in the critic pass only
+            assertEquals(8, ownConvs, penalty + ": forward convolutions in a step that runs D on its points itself");
+            assertEquals(6, carriedConvs, penalty + ": forward convolutions in a step whose loss rides on its passes");
+            // G's two transposed convolutions: in the step's graph, except where R2's critic pass needs G(z) first
+            // (then G runs alone before it, and the step's graph is given G(z))
+            assertEquals(2, ownOps.stream().filter("deconv2d"::equals).count(), penalty + ": G in the step's graph");
+            assertEquals(penalty.equals("r2") ? 0 : 2, carriedOps.stream().filter("deconv2d"::equals).count(),
+                    penalty + ": G in the carried step's graph");
         }
     }
 
@@ -131,7 +147,8 @@ class LossOnPenaltyTest {
         }
         // points that are not the data batch as D sees it in the loss, or a term that reads D on it: no carrying
         for (String[] c : List.of(new String[] {"wgan-gp", ""}, new String[] {"r1,instance-noise", ""},
-                new String[] {"r1", "packing"}, new String[] {"r1,lecam", ""})) {
+                new String[] {"r1", "packing"}, new String[] {"r1,lecam", ""}, new String[] {"r2,instance-noise", ""},
+                new String[] {"r2", "packing"}, new String[] {"r2,lecam", ""})) {
             Map<String, String> extra = c[1].isEmpty() ? Map.of() : Map.of("packing", "2");
             try (GanModel m = model("dcgan", c[0], extra)) {
                 assertFalse(m.lossRidesOnPenalty(), c[0] + " " + c[1]);
@@ -193,13 +210,14 @@ class LossOnPenaltyTest {
         }
     }
 
-    private static long convolutionsInAStep(GanModel m) {
+    /** The ops of the graphs with a backward pass (the step's, the penalty's) in a discriminator step. */
+    private static List<String> opsOfAStep(GanModel m) {
         m.discriminatorStep(0, 0);
         ListenersTest.Graphs ops = new ListenersTest.Graphs();
         m.listen(ops);
         m.discriminatorStep(1, 0);
         assertTrue(ops.names.contains("conv2d_bp"), "the listener saw the step's passes: " + ops.names);
-        return ops.names.stream().filter("conv2d"::equals).count();
+        return List.copyOf(ops.names);
     }
 
     private static Map<String, INDArray> copies(Map<String, INDArray> arrays) {
