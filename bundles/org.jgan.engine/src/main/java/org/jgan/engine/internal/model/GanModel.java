@@ -142,6 +142,12 @@ public final class GanModel implements SampleSource, AutoCloseable {
         return graphs.lossOnPenalty() >= 0;
     }
 
+    /** The name of the penalty whose passes carry a discriminator step's loss on its points, or null (tests). */
+    String lossCarrier() {
+        int i = graphs.lossOnPenalty();
+        return i < 0 ? null : graphs.full(Side.DISCRIMINATOR).penalties.get(i).choice().name();
+    }
+
     /**
      * Rebuilds the gradient penalties' graphs with {@code method} (benchmarks and tests compare the methods; runs
      * use {@link InputGradientPenalty.Method#TANGENT}).

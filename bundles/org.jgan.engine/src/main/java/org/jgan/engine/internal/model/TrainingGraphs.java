@@ -118,17 +118,22 @@ final class TrainingGraphs {
     }
 
     /**
-     * The first penalty that can carry the D step's loss on its points, the data batch (R1) or G(z) (R2), with
-     * carrying on; or none.
+     * The penalty that carries the D step's loss on its points, the data batch (R1) or G(z) (R2), with carrying on;
+     * or none: of those that can, the one due most often (a lazy R1 beside R2 on every step: R2), the first of them
+     * on a tie.
      */
     private void chooseCarrier() {
         PlayerGraph d = full(Side.DISCRIMINATOR);
         for (int i = 0; carryLoss && i < penalties.size(); i++) {
-            if (d.canTakeLogits(i, networks, spec) && penalties.get(i).takesLossTerm()) {
+            if ((lossOnPenalty < 0 || every(d, i) < every(d, lossOnPenalty)) && d.canTakeLogits(i, networks, spec)
+                    && penalties.get(i).takesLossTerm()) {
                 lossOnPenalty = i;
-                break;
             }
         }
+    }
+
+    private static int every(PlayerGraph d, int penalty) {
+        return d.penalties.get(penalty).choice().every();
     }
 
     private void releaseOnPenalty() {
@@ -233,10 +238,17 @@ final class TrainingGraphs {
 
     /**
      * Adds a listener to the gradient function of every player graph built so far that has one (graphs get theirs at
-     * their first step): per-op timing for benchmarks.
+     * their first step), to the forward graphs that run G alone before R2's critic pass, and to the penalties' graphs:
+     * per-op timing for benchmarks.
      */
     void listen(Listener listener) {
         List<PlayerGraph> all = new ArrayList<>(onPenalty.values());
+        for (PlayerGraph g : onPenalty.values()) {
+            if (g.lossOnSamples) {
+                // G's forward pass alone, which runs before R2's critic pass
+                g.sd.addListeners(listener);
+            }
+        }
         graphs.values().forEach(bySet -> all.addAll(bySet.values()));
         for (PlayerGraph g : all) {
             SameDiff grad = g.sd.getFunction("grad");

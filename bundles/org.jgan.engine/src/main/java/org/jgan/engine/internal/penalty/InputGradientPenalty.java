@@ -340,7 +340,9 @@ public final class InputGradientPenalty {
      * place. With one point group and tangents they are the arrays of the tangent graph's plan (valid until the
      * next evaluation or {@link #release}; {@link GraphMemory#close} leaves them to the plan), otherwise new arrays.
      * A parameter whose penalty gradient is 0 by construction (D's output bias when the penalty's term ignores the
-     * logit, and the biases of a ReLU network under it) may have no entry.
+     * logit, and the biases of a ReLU network under it) may have no entry. {@code buffers}: the new values of D's
+     * state buffers at the points where they were asked for ({@link #evaluate(List, INDArray, double, UnaryOperator,
+     * boolean)}), else empty.
      */
     public record Result(double value, Map<String, INDArray> gradients, Map<String, INDArray> buffers) {
 
@@ -415,9 +417,10 @@ public final class InputGradientPenalty {
      */
     public Result evaluate(List<INDArray> points, INDArray labels, double weight, UnaryOperator<INDArray> lossTerm,
             boolean buffers) {
-        if (lossTerm != null && (points.size() != 1 || tangent == null)) {
-            throw new IllegalStateException(choice.name() + ": a loss term rides on the tangent pass of one point "
-                    + "group; this penalty has " + points.size() + " groups and uses the " + method());
+        if ((lossTerm != null || buffers) && (points.size() != 1 || tangent == null)) {
+            throw new IllegalStateException(choice.name() + ": a loss term and D's buffers ride on the passes of one "
+                    + "point group with tangents; this penalty has " + points.size() + " groups and uses the "
+                    + method());
         }
         if (lossTerm != null && tangentReads == null) {
             // the graph with the first-order term, given the critic pass's forward values from this pass on

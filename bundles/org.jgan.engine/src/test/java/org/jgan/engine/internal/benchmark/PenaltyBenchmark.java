@@ -72,7 +72,9 @@ class PenaltyBenchmark {
         Map<String, GanModel> models = new LinkedHashMap<>();
         // -Djgan.bench.penalties=roth,r1 measures a subset: fewer models alive at once (each holds SameDiff's array
         // caches, and together they can push native memory past JavaCPP's limit, which then forces collections)
-        String only = System.getProperty("jgan.bench.penalties", "roth,r1,r2,wgan-gp,dragan");
+        // (each named once: PyTorch's reference runs a configuration per name, paced with jgan's models)
+        String only = String.join(",", new java.util.LinkedHashSet<>(List.of(
+                System.getProperty("jgan.bench.penalties", "roth,r1,r2,wgan-gp,dragan").split(","))));
         Map<String, List<Double>> blocks = new HashMap<>();
         Paced torch = null;
         Thread deadline = null;
