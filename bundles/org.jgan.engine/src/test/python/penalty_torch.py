@@ -131,3 +131,6 @@ plain = sorted(configs[0].blocks)[rounds // 2]
 for c in configs:
     ms = sorted(c.blocks)[rounds // 2]
     print("pytorch %s %s %-8s %8.2f ms/iteration  %.2fx" % (torch.__version__, case, c.name, ms, ms / plain))
+for c in configs:
+    # each round's block, in order: PenaltyBenchmark pairs them with jgan's blocks of the same rounds
+    print("pytorch-blocks %s %s" % (c.name, ",".join("%.4f" % b for b in c.blocks)))

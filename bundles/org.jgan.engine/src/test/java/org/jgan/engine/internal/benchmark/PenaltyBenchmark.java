@@ -144,13 +144,24 @@ class PenaltyBenchmark {
                 return;
             }
             System.out.print(out);
+            Map<String, List<Double>> torchBlocks = new HashMap<>();
+            for (String line : torch.lines) {
+                String[] f = line.split(" ");
+                if (f.length == 3 && f[0].equals("pytorch-blocks")) {
+                    List<Double> b = new ArrayList<>();
+                    for (String v : f[2].split(",")) {
+                        b.add(Double.parseDouble(v));
+                    }
+                    torchBlocks.put(f[1], b);
+                }
+            }
             Matcher m = Pattern.compile("pytorch \\S+ \\S+ (\\S+)\\s+([0-9.]+) ms").matcher(out);
             while (m.find()) {
                 String name = m.group(1).equals("none") ? "none" : m.group(1) + " every 1";
                 if (blocks.containsKey(name)) {
                     double ms = median(blocks.get(name));
-                    System.out.printf(Locale.ROOT, "  jgan / pytorch, %-8s %.2fx the time%n", m.group(1),
-                            ms / Double.parseDouble(m.group(2)));
+                    System.out.printf(Locale.ROOT, "  jgan / pytorch, %-8s %.2fx the time%s%n", m.group(1),
+                            ms / Double.parseDouble(m.group(2)), paired(blocks.get(name), torchBlocks.get(m.group(1))));
                 }
             }
         } finally {
@@ -185,6 +196,24 @@ class PenaltyBenchmark {
             m.discriminatorStep(it[0], 0);
             m.generatorStep(it[0]);
         }
+    }
+
+    /**
+     * The ratios of jgan's block to PyTorch's block of the same configuration in the same round (run one after the
+     * other), their median and range: drift slower than a block falls on both sides of each ratio alike. Empty when
+     * PyTorch gave no blocks or a different number of rounds.
+     */
+    static String paired(List<Double> jgan, List<Double> torch) {
+        if (torch == null || torch.size() != jgan.size() || jgan.isEmpty()) {
+            return "";
+        }
+        List<Double> ratios = new ArrayList<>();
+        for (int r = 0; r < jgan.size(); r++) {
+            ratios.add(jgan.get(r) / torch.get(r));
+        }
+        return String.format(Locale.ROOT, " (paired by round: median %.2fx, %.2f-%.2fx)",
+                DcganSpeedBenchmark.medianOfRounds(ratios),
+                Collections.min(ratios), Collections.max(ratios));
     }
 
     private static double median(List<Double> values) {
