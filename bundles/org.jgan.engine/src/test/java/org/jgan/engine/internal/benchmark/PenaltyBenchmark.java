@@ -25,10 +25,11 @@ import org.junit.jupiter.api.Test;
  * images, batch 32, batch norm in both networks). When {@code python3} can import {@code torch}, it also runs the
  * same networks and penalties in PyTorch with exact double backprop ({@code src/test/python/penalty_torch.py}),
  * warmed up after jgan's models, then each of its blocks right after jgan's block of the same configuration
- * ({@link Paced}, so that the machine's drift falls on both alike), and prints its figures and jgan's time over PyTorch's for each. Prints figures; asserts
- * nothing about time. Run with {@code mvn -B -pl bundles/org.jgan.engine -Pbenchmark test -Dtest=PenaltyBenchmark
- * -Dsurefire.failIfNoSpecifiedTests=false}, adding {@code -Dorg.bytedeco.javacpp.platform.extension=-onednn-avx512}
- * for the oneDNN build.
+ * ({@link Paced}, so that the machine's drift falls on both alike), and prints its figures and jgan's time over
+ * PyTorch's for each (the ratio of the medians, and the median and range of the ratios of blocks paired by round).
+ * Prints figures; asserts nothing about time. Run with {@code mvn -B -pl bundles/org.jgan.engine -Pbenchmark test
+ * -Dtest=PenaltyBenchmark -Dsurefire.failIfNoSpecifiedTests=false}, adding
+ * {@code -Dorg.bytedeco.javacpp.platform.extension=-onednn-avx512} for the oneDNN build.
  */
 @Tag("benchmark")
 class PenaltyBenchmark {
