@@ -94,22 +94,21 @@ final class StepGradients {
                 // pass carries on
                 Backprop.Result[] step = new Backprop.Result[1];
                 PlayerGraph.PenaltyPoints pp = graph.penalties.get(graph.lossOnPenalty);
+                // on G(z): G's forward pass alone first; the step's pass is given its output
+                INDArray points = graph.lossOnSamples
+                        ? GraphPlan.output(graph.sd, micro, List.of(graph.fake)).get(graph.fake)
+                        : micro.get(PlayerGraph.X);
                 Map<String, INDArray> passFeed = micro;
-                Set<String> given = Set.of();
-                INDArray points = micro.get(PlayerGraph.X);
                 if (graph.lossOnSamples) {
-                    // G(z) first, by the generator's forward pass alone; the step's pass is given it
-                    points = GraphPlan.output(graph.sd, micro, List.of(graph.fake)).get(graph.fake);
                     passFeed = new HashMap<>(micro);
                     passFeed.put(graph.fake, points);
-                    given = Set.of(graph.fake);
                 }
-                String held = graph.lossOnSamples ? PlayerGraph.FAKE_LOGITS : PlayerGraph.REAL_LOGITS;
                 Map<String, INDArray> f = passFeed;
-                Set<String> known = given;
+                Set<String> given = graph.lossOnSamples ? Set.of(graph.fake) : Set.of();
+                String held = graph.lossOnSamples ? PlayerGraph.FAKE_LOGITS : PlayerGraph.REAL_LOGITS;
                 carrier = penalties.get(graph.lossOnPenalty).evaluate(List.of(points), micro.get(PlayerGraph.LABELS),
                         weights.weight(pp.choice(), iteration, playerStep), logits -> {
-                            step[0] = withLogits(graph, f, known, held, logits);
+                            step[0] = withLogits(graph, f, given, held, logits);
                             INDArray b = step[0].gradients().get(held);
                             // (a loss whose D objective ignores these logits has no gradient for them)
                             return b == null ? Nd4j.zeros(logits.dataType(), logits.shape()) : b.reshape(logits.shape());

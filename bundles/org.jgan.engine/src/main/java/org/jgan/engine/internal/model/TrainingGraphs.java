@@ -208,13 +208,14 @@ final class TrainingGraphs {
         if (g != null) {
             return g;
         }
+        boolean onSamples = full(Side.DISCRIMINATOR).onSamples(lossOnPenalty);
         try {
             g = new PlayerGraph(Side.DISCRIMINATOR, networks, spec, shape, codes, latent, classes, store, reparams,
-                    due, lossOnPenalty, full(Side.DISCRIMINATOR).onSamples(lossOnPenalty));
+                    due, lossOnPenalty, onSamples);
         } catch (RuntimeException e) {
             // a component that reads more of the points' critique than its logits (its features, say, which this
             // graph does not compute): the step's own graph, from now on
-            String points = full(Side.DISCRIMINATOR).onSamples(lossOnPenalty) ? "G(z)" : "the data batch";
+            String points = onSamples ? "G(z)" : "the data batch";
             LOG.warn("discriminator steps run D on {} themselves: a component reads more of D's critique of it than "
                     + "the logits, which {}'s critic pass gives ({}: {})", points,
                     full(Side.DISCRIMINATOR).penalties.get(lossOnPenalty).choice().name(), e.getClass().getSimpleName(),

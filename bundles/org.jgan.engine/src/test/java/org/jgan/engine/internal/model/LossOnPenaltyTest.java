@@ -188,6 +188,7 @@ class LossOnPenaltyTest {
         GraphPlan.enable(false);
         try (GanModel carried = model("dcgan", "r2", Map.of()); GanModel own = model("dcgan", "r2", Map.of())) {
             own.carryLossOnPenalty(false);
+            assertTrue(carried.lossRidesOnPenalty(), "R2 carries the loss without plans too");
             GanModel.Accumulated a = carried.gradients(Side.DISCRIMINATOR, 0, 0);
             Map<String, INDArray> ga = copies(a.gradients());
             Map<String, INDArray> b = own.gradients(Side.DISCRIMINATOR, 0, 0).gradients();
