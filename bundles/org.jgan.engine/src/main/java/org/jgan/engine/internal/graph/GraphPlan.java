@@ -264,6 +264,14 @@ public final class GraphPlan {
         return before;
     }
 
+    /**
+     * Turns the batch-norm layers' fused kernels ({@link BatchNormFusion}; {@code -Djgan.graph.fuse=false}: off) on or
+     * off for plans compiled from now on; returns the previous setting (tests, benchmarks).
+     */
+    public static boolean fuseBatchNorm(boolean on) {
+        return BatchNormFusion.enable(on);
+    }
+
     static boolean smallKernels() {
         return smallKernels;
     }
@@ -426,6 +434,10 @@ public final class GraphPlan {
                     producers.put(o, op);
                 }
             }
+            if (ownArithmetic) {
+                // batch norm's layers as two Java kernels (sums in an order of their own)
+                producers.putAll(BatchNormFusion.producers(sd, producers, given));
+            }
             Map<String, Integer> slot = new LinkedHashMap<>();
             List<SameDiffOp> order = new ArrayList<>();
             Set<String> visited = new HashSet<>();
@@ -449,15 +461,15 @@ public final class GraphPlan {
                     if (!supported(op)) {
                         return null;
                     }
-                    String[] args = op.getOp().argNames();
+                    List<String> args = op.getInputsToOp() == null ? List.of() : op.getInputsToOp();
                     int next = (int) top[1];
                     if (visited.contains(producer)) {
                         stack.pop();
                         continue;
                     }
-                    if (args != null && next < args.length) {
+                    if (next < args.size()) {
                         top[1] = next + 1;
-                        String in = args[next];
+                        String in = args.get(next);
                         if (!slot.containsKey(in)) {
                             stack.push(new Object[] {in, 0});
                         }
@@ -488,7 +500,7 @@ public final class GraphPlan {
             int[] lastReader = new int[names.length];
             Arrays.fill(lastReader, -1);
             for (SameDiffOp op : order) {
-                String[] args = op.getOp().argNames();
+                String[] args = argNames(op);
                 Double cutoff = steps.get(op);
                 if (cutoff == null && steps.containsKey(op)) {
                     // a comparison read only by a cast that runs as a step: dropped
@@ -498,7 +510,7 @@ public final class GraphPlan {
                 if (cutoff != null) {
                     // the cast reads the dropped comparison's input
                     p.steps.put(k, cutoff);
-                    args = producers.get(args[0]).getOp().argNames();
+                    args = argNames(producers.get(args[0]));
                 }
                 int[] in = args == null ? new int[0] : Arrays.stream(args).mapToInt(slot::get).toArray();
                 int[] out = op.getOutputsOfOp().stream().mapToInt(slot::get).toArray();
@@ -547,6 +559,11 @@ public final class GraphPlan {
             return p;
         }
 
+        /** The op's inputs (a plan's own fused ops are in no graph, so not {@code DifferentialFunction#argNames}). */
+        private static String[] argNames(SameDiffOp op) {
+            return op.getInputsToOp() == null ? new String[0] : op.getInputsToOp().toArray(new String[0]);
+        }
+
         private static int producerIndex(Program p, int s) {
             for (int k = 0; k < p.outputs.size(); k++) {
                 for (int o : p.outputs.get(k)) {
@@ -569,8 +586,7 @@ public final class GraphPlan {
             Map<String, Integer> readers = new HashMap<>();
             Map<String, SameDiffOp> produced = new HashMap<>();
             for (SameDiffOp op : order) {
-                String[] args = op.getOp().argNames();
-                for (String a : args == null ? new String[0] : args) {
+                for (String a : argNames(op)) {
                     readers.merge(a, 1, Integer::sum);
                 }
                 for (String o : op.getOutputsOfOp()) {
@@ -580,7 +596,7 @@ public final class GraphPlan {
             Map<SameDiffOp, Double> steps = new HashMap<>();
             for (SameDiffOp op : order) {
                 DifferentialFunction f = op.getOp();
-                String[] args = f.argNames();
+                String[] args = argNames(op);
                 if (!"cast".equals(f.opName()) || args == null || args.length != 1
                         || readers.getOrDefault(args[0], 0) != 1 || requested.contains(args[0])) {
                     continue;

@@ -168,6 +168,10 @@ final class Replacements {
     static Kernel choose(DifferentialFunction f, INDArray[] in, INDArray[] out, boolean[] unread, Double step,
             Consumer<INDArray> own) {
         String op = f.opName();
+        BatchNormFusion.Fused fused = BatchNormFusion.of(f);
+        if (fused != null) {
+            return counted(op, fused.kernel(in, out, unread));
+        }
         if (step != null && GraphPlan.smallKernels()) {
             Kernel k = SmallKernels.step(in[0], out[0], step);
             if (k != null) {
