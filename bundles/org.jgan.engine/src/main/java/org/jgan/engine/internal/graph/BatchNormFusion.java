@@ -39,9 +39,10 @@ import org.nd4j.linalg.api.shape.LongShapeDescriptor;
  * <p>
  * So the plan recognizes the pattern and computes it itself:
  * <ul>
- * <li><b>Forward</b> ({@link #FORWARD}): from x, gamma and beta, the outputs m, v and y: m and v by two passes over
- * x in double (summed per channel in another order than libnd4j's, so with {@link GraphPlan#ownArithmetic()} only),
- * y by one more. The running-statistics updates read m and v as before. Where something else reads an
+ * <li><b>Forward</b> ({@link #FORWARD}): from x, gamma and beta, the outputs m, v and y: m and v in one pass over x
+ * (each position's mean and squared deviations over the batch by Welford's update in float, then combined per
+ * channel in double by Chan et al.'s formula: another order than libnd4j's sums, so with
+ * {@link GraphPlan#ownArithmetic()} only), y in one more. The running-statistics updates read m and v as before. Where something else reads an
  * intermediate (a penalty's tangent ops read c and the scale), those ops still run from the plan's m and v.</li>
  * <li><b>Backward</b> ({@link #BACKWARD}), in a gradient function: from x, m, v, gamma and dL/dy, the gradients of
  * x, gamma and beta, by the closed form of the whole chain,
@@ -49,7 +50,8 @@ import org.nd4j.linalg.api.shape.LongShapeDescriptor;
  *   r = (v + eps)^-1/2,  dL/dbeta = sum dL/dy,  dL/dgamma = r sum dL/dy (x - m),
  *   dL/dx = gamma r (dL/dy - sum dL/dy / N - (x - m) r^2 sum dL/dy (x - m) / N)
  * </pre>
- * (sums per channel over the N = batch x H x W entries, in double): one pass for the sums, one for dL/dx. It
+ * (sums per channel over the N = batch x H x W entries: over the batch in float, then over positions in double):
+ * one pass for the sums, one for dL/dx. It
  * stands in only where those three gradients are this layer's alone: every other op that reads x, gamma, beta or
  * the layer's intermediates is either part of the backward pass (reads dL/dy's descendants) or off the loss's path
  * (the running statistics: no gradient). A penalty's tangent ops read x and are on the path, so a tangent graph keeps
@@ -357,7 +359,7 @@ final class BatchNormFusion {
      * Work arrays of the kernels on the calling thread, grown to the largest layer seen: a plan runs on one thread at
      * a time and its kernels do not nest, so the layers of all plans on a thread share them.
      */
-    private static final ThreadLocal<float[][]> WORK = ThreadLocal.withInitial(() -> new float[4][0]);
+    private static final ThreadLocal<float[][]> WORK = ThreadLocal.withInitial(() -> new float[8][0]);
 
     /**
      * Both kernels' passes: one sample's {@code [C, H, W]} block at a time is copied out of the buffer, and the sums
@@ -411,6 +413,13 @@ final class BatchNormFusion {
             b.put(b.position(), src, 0, src.length);
         }
 
+        /** Each channel's value over its H x W positions of a block, so that the loops run flat over the block. */
+        final void spread(float[] perChannel, float[] dst) {
+            for (int ch = 0, at = 0; ch < c; ch++, at += hw) {
+                Arrays.fill(dst, at, at + hw, perChannel[ch]);
+            }
+        }
+
         /** The per-channel sums of {@code acc}'s first block, in double. */
         final void channelSums(float[] acc, double[] dst) {
             for (int ch = 0, at = 0; ch < c; ch++, at += hw) {
@@ -450,31 +459,34 @@ final class BatchNormFusion {
             INDArray xa = PatchConv.readable(in[0]);
             FloatBuffer x = xa.data().asNioFloat();
             int x0 = x.position();
-            Arrays.fill(acc, 0, size, 0f);
-            for (int s = 0; s < n; s++) {
+            // one pass: each position's mean and sum of squared deviations over the batch (Welford's update, flat
+            // loops over a sample's block), then each channel's from its positions' (Chan et al.'s combination)
+            float[] m2 = w[2];
+            x.get(x0, acc, 0, size);
+            Arrays.fill(m2, 0, size, 0f);
+            for (int s = 1; s < n; s++) {
                 x.get(x0 + s * size, block, 0, size);
+                float inv = 1f / (s + 1);
                 for (int i = 0; i < size; i++) {
-                    acc[i] += block[i];
+                    float d = block[i] - acc[i];
+                    acc[i] += d * inv;
+                    m2[i] += d * (block[i] - acc[i]);
                 }
             }
             channelSums(acc, mean);
-            for (int ch = 0; ch < c; ch++) {
-                mean[ch] /= count;
-                meanF[ch] = (float) mean[ch];
-            }
-            // the squared deviations from the mean rounded to float, as the layer's c = x - m
-            Arrays.fill(acc, 0, size, 0f);
-            for (int s = 0; s < n; s++) {
-                x.get(x0 + s * size, block, 0, size);
-                for (int ch = 0, at = 0; ch < c; ch++, at += hw) {
-                    float m = meanF[ch];
-                    for (int i = at; i < at + hw; i++) {
-                        float d = block[i] - m;
-                        acc[i] += d * d;
-                    }
+            for (int ch = 0, at = 0; ch < c; ch++, at += hw) {
+                double mc = mean[ch] / hw;
+                double between = 0;
+                double within = 0;
+                for (int i = at; i < at + hw; i++) {
+                    double d = acc[i] - mc;
+                    between += d * d;
+                    within += m2[i];
                 }
+                mean[ch] = mc;
+                meanF[ch] = (float) mc;
+                squares[ch] = within + n * between;
             }
-            channelSums(acc, squares);
             channels(in[1], scale);
             channels(in[2], shift);
             for (int ch = 0; ch < c; ch++) {
@@ -488,14 +500,14 @@ final class BatchNormFusion {
             write(out[2], small);
             FloatBuffer y = out[0].data().asNioFloat();
             int y0 = y.position();
+            float[] as = w[2];
+            float[] bs = w[3];
+            spread(scale, as);
+            spread(shift, bs);
             for (int s = 0; s < n; s++) {
                 x.get(x0 + s * size, block, 0, size);
-                for (int ch = 0, at = 0; ch < c; ch++, at += hw) {
-                    float a = scale[ch];
-                    float b = shift[ch];
-                    for (int i = at; i < at + hw; i++) {
-                        block[i] = block[i] * a + b;
-                    }
+                for (int i = 0; i < size; i++) {
+                    block[i] = block[i] * as[i] + bs[i];
                 }
                 y.put(y0 + s * size, block, 0, size);
             }
@@ -548,15 +560,14 @@ final class BatchNormFusion {
             channels(in[3], gamma);
             Arrays.fill(accG, 0, size, 0f);
             Arrays.fill(accGc, 0, size, 0f);
+            float[] ms = w[4];
+            spread(m, ms);
             for (int s = 0; s < n; s++) {
                 x.get(x0 + s * size, xs, 0, size);
                 g.get(g0 + s * size, gs, 0, size);
-                for (int ch = 0, at = 0; ch < c; ch++, at += hw) {
-                    float mc = m[ch];
-                    for (int i = at; i < at + hw; i++) {
-                        accG[i] += gs[i];
-                        accGc[i] += gs[i] * (xs[i] - mc);
-                    }
+                for (int i = 0; i < size; i++) {
+                    accG[i] += gs[i];
+                    accGc[i] += gs[i] * (xs[i] - ms[i]);
                 }
             }
             channelSums(accG, sumG);
@@ -583,17 +594,17 @@ final class BatchNormFusion {
                 }
                 FloatBuffer dx = out[0].data().asNioFloat();
                 int d0 = dx.position();
+                float[] as = w[5];
+                float[] bs = w[6];
+                float[] ks = w[7];
+                spread(a, as);
+                spread(b, bs);
+                spread(k, ks);
                 for (int s = 0; s < n; s++) {
                     x.get(x0 + s * size, xs, 0, size);
                     g.get(g0 + s * size, gs, 0, size);
-                    for (int ch = 0, at = 0; ch < c; ch++, at += hw) {
-                        float ac = a[ch];
-                        float bc = b[ch];
-                        float kc = k[ch];
-                        float mc = m[ch];
-                        for (int i = at; i < at + hw; i++) {
-                            xs[i] = ac * gs[i] + (bc * (xs[i] - mc) + kc);
-                        }
+                    for (int i = 0; i < size; i++) {
+                        xs[i] = as[i] * gs[i] + (bs[i] * (xs[i] - ms[i]) + ks[i]);
                     }
                     dx.put(d0 + s * size, xs, 0, size);
                 }
