@@ -42,8 +42,9 @@ import org.nd4j.linalg.api.shape.LongShapeDescriptor;
  * <li><b>Forward</b> ({@link #FORWARD}): from x, gamma and beta, the outputs m, v and y: m and v in one pass over x
  * (each position's mean and squared deviations over the batch by Welford's update in float, then combined per
  * channel in double by Chan et al.'s formula: another order than libnd4j's sums, so with
- * {@link GraphPlan#ownArithmetic()} only), y in one more. The running-statistics updates read m and v as before. Where something else reads an
- * intermediate (a penalty's tangent ops read c and the scale), those ops still run from the plan's m and v.</li>
+ * {@link GraphPlan#ownArithmetic()} only), y in one more. The running-statistics updates read m and v as before. In
+ * a gradient function only together with the backward kernel: where the elementary backward pass runs, it reads
+ * the forward intermediates anyway.</li>
  * <li><b>Backward</b> ({@link #BACKWARD}), in a gradient function: from x, m, v, gamma and dL/dy, the gradients of
  * x, gamma and beta, by the closed form of the whole chain,
  * <pre>
@@ -54,11 +55,12 @@ import org.nd4j.linalg.api.shape.LongShapeDescriptor;
  * one pass for the sums, one for dL/dx. It
  * stands in only where those three gradients are this layer's alone: every other op that reads x, gamma, beta or
  * the layer's intermediates is either part of the backward pass (reads dL/dy's descendants) or off the loss's path
- * (the running statistics: no gradient). A penalty's tangent ops read x and are on the path, so a tangent graph keeps
- * the elementary backward pass.</li>
+ * (the running statistics: no gradient). A residual block's shortcut also reads x, so its first batch norm keeps
+ * the elementary ops.</li>
  * </ul>
- * {@code BatchNormFusionTest} checks both against float64 sums written out in the test and against SameDiff's
- * execution of the elementary ops.
+ * A penalty's tangent graph is not recognized at all (the tangent of {@code rsqrt} reads r a second time) and runs
+ * the elementary ops, tangents and backward pass; its critic pass (psi and its gradient with respect to the points)
+ * is fused. {@code BatchNormFusionTest} checks both kernels against float64 references from SameDiff in doubles.
  */
 final class BatchNormFusion {
 
@@ -113,13 +115,21 @@ final class BatchNormFusion {
             if (l == null || given.contains(l.y) || given.contains(l.mean) || given.contains(l.var)) {
                 continue;
             }
+            String[] grads = gradients(sd, l, readers, producers);
+            if (grads != null && Arrays.stream(grads).anyMatch(given::contains)) {
+                grads = null;
+            }
+            if (grads == null && hasGradient(sd, l.y) && producers.containsKey(sd.getGradForVariable(l.y).name())) {
+                // a gradient function whose backward pass through the layer stays elementary: it reads the forward
+                // intermediates, so the forward ops run anyway
+                continue;
+            }
             SameDiffOp forward = op(new Fused(false, l.eps), l.y + "/" + FORWARD, List.of(l.x, l.gamma, l.beta),
                     List.of(l.y, l.mean, l.var));
             result.put(l.y, forward);
             result.put(l.mean, forward);
             result.put(l.var, forward);
-            String[] grads = gradients(sd, l, readers, producers);
-            if (grads != null && Arrays.stream(grads).noneMatch(given::contains)) {
+            if (grads != null) {
                 SameDiffOp backward = op(new Fused(true, l.eps), l.y + "/" + BACKWARD,
                         List.of(l.x, l.mean, l.var, l.gamma, grads[0]), List.of(grads[1], grads[2], grads[3]));
                 result.put(grads[1], backward);
@@ -146,6 +156,9 @@ final class BatchNormFusion {
             return null;
         }
         String x = a.getInputsToOp().get(0);
+        if (sd.getVariable(x).dataType() != DataType.FLOAT) {
+            return null;
+        }
         String m = out(a);
         SameDiffOp b = reader(readers, m, "subtract", x, m);
         String c = out(b);

@@ -57,8 +57,8 @@ import org.nd4j.linalg.factory.Nd4j;
  * except where {@link Replacements} runs a kernel that computes only the outputs something reads, or the case
  * faster, with the same bits for those outputs (the plan knows which outputs of each op nothing reads), and where
  * {@link Broadcasts} sums over broadcast axes by matrix products, in another order than libnd4j's,
- * {@link PatchConv} computes convolutions with short patches and {@link SmallKernels} the small arrays' sums and
- * products ({@link #ownArithmetic(boolean)}). Arrays are
+ * {@link PatchConv} computes convolutions with short patches, {@link SmallKernels} the small arrays' sums and
+ * products and {@link BatchNormFusion} batch norm's layers as two kernels ({@link #ownArithmetic(boolean)}). Arrays are
  * planned by liveness: an intermediate's array goes back to a free list (by data type and shape) after the last op
  * that reads it and is taken by the next op that needs one of that type and shape, as SameDiff's array cache does;
  * an {@code Identity} passes its input through, and a C-order {@code reshape} of an array the plan allocated is a
@@ -420,6 +420,11 @@ public final class GraphPlan {
 
         /** The program, or null when the graph needs something only SameDiff's session does. */
         static Program compile(SameDiff sd, List<String> requested, Set<String> given) {
+            return compile(sd, requested, given, ownArithmetic);
+        }
+
+        /** As {@link #compile(SameDiff, List, Set)}, with batch norm's fused kernels if {@code fuse}. */
+        private static Program compile(SameDiff sd, List<String> requested, Set<String> given, boolean fuse) {
             for (String g : given) {
                 if (!sd.hasVariable(g) || sd.getVariable(g).getVariableType() != VariableType.ARRAY) {
                     throw new IllegalArgumentException("'" + g + "' is not an op's output in the graph");
@@ -434,7 +439,7 @@ public final class GraphPlan {
                     producers.put(o, op);
                 }
             }
-            if (ownArithmetic) {
+            if (fuse) {
                 // batch norm's layers as two Java kernels (sums in an order of their own)
                 producers.putAll(BatchNormFusion.producers(sd, producers, given));
             }
@@ -481,6 +486,18 @@ public final class GraphPlan {
                         slot.putIfAbsent(o, slot.size());
                     }
                     stack.pop();
+                }
+            }
+            if (fuse) {
+                Set<String> produced = new HashSet<>();
+                for (SameDiffOp op : order) {
+                    for (String o : op.getOutputsOfOp()) {
+                        if (!produced.add(o)) {
+                            // a variable of a fused layer's that an op the plan still needs also writes (another
+                            // output of an op the fusion replaced, requested or given): the layer's ops run instead
+                            return compile(sd, requested, given, false);
+                        }
+                    }
                 }
             }
             String[] names = slot.keySet().toArray(new String[0]);

@@ -26,14 +26,16 @@ import org.nd4j.linalg.factory.Nd4j;
  * or computes outputs that nothing reads. Each gives the op's outputs the same bits as the op's own kernel (the
  * same native arithmetic in the same order; {@code GraphPlanTest} and {@code GraphPlanArchitecturesTest} compare bit
  * for bit against {@code SameDiff#output}), except the sums over broadcast axes by matrix products
- * ({@link Broadcasts}), the convolutions with short patches ({@link PatchConv}) and the small arrays' sums and
- * products ({@link SmallKernels}), unless
+ * ({@link Broadcasts}), the convolutions with short patches ({@link PatchConv}), the small arrays' sums and
+ * products ({@link SmallKernels}) and batch norm's fused layers ({@link BatchNormFusion}), unless
  * {@link GraphPlan#ownArithmetic(boolean)} is off; an output nothing reads is left
  * unwritten. Each runs its ops through
  * op contexts it makes once, its outputs and arguments bound ({@link Call}), as the plan runs the ops it keeps: a new
  * op object and context per call (ND4J's {@code Nd4j.exec(op)}) cost 5 to 10 microseconds a call, a fifth of the
  * ring MLP's iteration, until 2026-12-03.
  * <ul>
+ * <li>the plan's own ops standing in for a batch-norm layer's ({@link BatchNormFusion}), with
+ * {@link GraphPlan#ownArithmetic(boolean)} on.</li>
  * <li>ops whose arrays all have at most 16,384 elements (spectral normalization's power iteration, norms,
  * per-channel factors, scalars), in Java: {@link SmallKernels}; those that sum in an order of their own only with
  * {@link GraphPlan#ownArithmetic(boolean)}.</li>

@@ -55,8 +55,8 @@ class BatchNormFusionTest {
         final List<INDArray> weights = new ArrayList<>();
         SDVariable loss;
 
-        Case(long n, long c, long h, long w, int applications, boolean xOnTheLossPath) {
-            xIsOnPath = xOnTheLossPath;
+        Case(long n, long c, long h, long w, int applications, Extra extra) {
+            this.extra = extra;
             for (int a = 0; a < applications; a++) {
                 SDVariable in = sd.placeHolder("in" + a, DataType.FLOAT, -1, c, h, w);
                 // the layer's input is an op's output, as in a network (a convolution's)
@@ -65,8 +65,10 @@ class BatchNormFusionTest {
                 INDArray wy = Nd4j.randn(DataType.FLOAT, n, c, h, w).muli(0.5);
                 weights.add(wy);
                 SDVariable term = y.mul(sd.constant(wy)).sum().add(y.mul(y).sum().mul(0.05));
-                if (xIsOnPath) {
+                if (extra == Extra.X) {
                     term = term.add(x.mul(x).sum().mul(0.01));
+                } else if (extra == Extra.MEAN) {
+                    term = term.add(meanOf(sd, x).mul(meanOf(sd, x)).sum().mul(0.3));
                 }
                 loss = loss == null ? term : loss.add(term);
                 inputs.add(in);
@@ -121,8 +123,10 @@ class BatchNormFusionTest {
                         .add(ref.reshape(b, 1, c, 1, 1));
                 SDVariable term = y.mul(ref.constant(weights.get(a).castTo(DataType.DOUBLE))).sum()
                         .add(y.mul(y).sum().mul(0.05));
-                if (xIsOnPath) {
+                if (extra == Extra.X) {
                     term = term.add(x.mul(x).sum().mul(0.01));
+                } else if (extra == Extra.MEAN) {
+                    term = term.add(m.mul(m).sum().mul(0.3));
                 }
                 total = total == null ? term : total.add(term);
                 stats.add(new String[] {y.name(), m.name(), v.name()});
@@ -146,8 +150,24 @@ class BatchNormFusionTest {
             return out;
         }
 
-        final boolean xIsOnPath;
+        final Extra extra;
+
+        /** The batch mean the layer computed from x (the mean over axes 0, 2, 3 reading x). */
+        private static SDVariable meanOf(SameDiff sd, SDVariable x) {
+            return sd.getOps().values().stream()
+                    .filter(o -> o.getOp().opName().equals("reduce_mean") && o.getInputsToOp().equals(List.of(x.name())))
+                    .map(o -> sd.getVariable(o.getOutputsOfOp().get(0))).findFirst().orElseThrow();
+        }
+
+        /** dL/dx alone (the backward kernel leaves the other outputs unwritten). */
+        INDArray inputGradient() {
+            String g = sd.getVariable(inputs.get(0).name()).getGradient().name();
+            return GraphPlan.output(sd.getFunction("grad"), feed, List.of(g), Set.of()).get(g).castTo(DataType.DOUBLE);
+        }
     }
+
+    /** Another term of the loss on a value of the layer's. */
+    private enum Extra { NONE, X, MEAN }
 
     private static long calls(String kernel) {
         return GraphPlan.kernelCalls().getOrDefault(kernel, 0L);
@@ -167,7 +187,7 @@ class BatchNormFusionTest {
             "64, 128, 1, 1, 1",    // the MLP's batch norm on [batch, width, 1, 1]
             "5, 3, 3, 5, 2"})      // odd sizes
     void outputsStatisticsAndGradientsMatchFloat64(long n, long c, long h, long w, int applications) {
-        Case k = new Case(n, c, h, w, applications, false);
+        Case k = new Case(n, c, h, w, applications, Extra.NONE);
         long forward = calls(BatchNormFusion.FORWARD);
         long backward = calls(BatchNormFusion.BACKWARD);
         Map<String, INDArray> got = k.planned();
@@ -198,14 +218,19 @@ class BatchNormFusionTest {
         }
     }
 
-    @Test
-    void anotherOpOnTheLossPathReadingXKeepsTheElementaryBackwardPass() {
-        Case k = new Case(16, 8, 5, 5, 1, true);
+    /**
+     * Another term of the loss on x or on the batch mean: the layer's gradients are not its own, so its ops run (the
+     * forward ones too: the elementary backward pass reads their intermediates), with the right gradient.
+     */
+    @ParameterizedTest
+    @CsvSource({"X", "MEAN"})
+    void anotherOpOnTheLossPathKeepsTheLayersOps(Extra extra) {
+        Case k = new Case(16, 8, 5, 5, 1, extra);
         long forward = calls(BatchNormFusion.FORWARD);
         long backward = calls(BatchNormFusion.BACKWARD);
         Map<String, INDArray> got = k.planned();
-        assertEquals(1, calls(BatchNormFusion.FORWARD) - forward, "fused forward kernels");
-        assertEquals(0, calls(BatchNormFusion.BACKWARD) - backward, "x's gradient is not the layer's alone");
+        assertEquals(0, calls(BatchNormFusion.FORWARD) - forward, "fused forward kernels");
+        assertEquals(0, calls(BatchNormFusion.BACKWARD) - backward, "fused backward kernels");
         Map<String, INDArray> want = k.reference();
         for (String g : List.of(k.sd.getVariable("in0").getGradient().name(),
                 k.sd.getVariable(k.gammaName()).getGradient().name())) {
@@ -214,9 +239,19 @@ class BatchNormFusionTest {
     }
 
     @Test
+    void theInputGradientAlone() {
+        Case k = new Case(16, 8, 5, 5, 1, Extra.NONE);
+        long backward = calls(BatchNormFusion.BACKWARD);
+        INDArray got = k.inputGradient();
+        assertEquals(1, calls(BatchNormFusion.BACKWARD) - backward, "fused backward kernels");
+        INDArray want = k.reference().get(k.sd.getVariable("in0").getGradient().name());
+        assertTrue(relative(got, want) < 2e-5, "dL/dx " + relative(got, want));
+    }
+
+    @Test
     void offItRunsTheElementaryOps() {
         GraphPlan.fuseBatchNorm(false);
-        Case k = new Case(16, 8, 5, 5, 1, false);
+        Case k = new Case(16, 8, 5, 5, 1, Extra.NONE);
         long forward = calls(BatchNormFusion.FORWARD);
         Map<String, INDArray> got = k.planned();
         assertEquals(0, calls(BatchNormFusion.FORWARD) - forward);
@@ -228,7 +263,7 @@ class BatchNormFusionTest {
     @Test
     void withSameDiffsOwnSumsTheGraphKeepsItsOps() {
         GraphPlan.ownArithmetic(false);
-        Case k = new Case(16, 8, 5, 5, 1, false);
+        Case k = new Case(16, 8, 5, 5, 1, Extra.NONE);
         long forward = calls(BatchNormFusion.FORWARD);
         k.planned();
         assertEquals(0, calls(BatchNormFusion.FORWARD) - forward, "the exact mode gives SameDiff's bits");
