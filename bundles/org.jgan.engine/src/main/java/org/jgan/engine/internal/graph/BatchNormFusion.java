@@ -46,15 +46,16 @@ import org.nd4j.linalg.api.shape.LongShapeDescriptor;
  * a gradient function only together with the backward kernel: where the elementary backward pass runs, it reads
  * the forward intermediates anyway.</li>
  * <li><b>Backward</b> ({@link #BACKWARD}), in a gradient function: from x, m, v, gamma and dL/dy, the gradients of
- * x, gamma and beta, by the closed form of the whole chain,
+ * x and of gamma's and beta's {@code [1, C, 1, 1]} reshapes (a graph applying the layer twice, D on data and on
+ * samples, sums the two applications' after them), by the closed form of the whole chain,
  * <pre>
  *   r = (v + eps)^-1/2,  dL/dbeta = sum dL/dy,  dL/dgamma = r sum dL/dy (x - m),
  *   dL/dx = gamma r (dL/dy - sum dL/dy / N - (x - m) r^2 sum dL/dy (x - m) / N)
  * </pre>
  * (sums per channel over the N = batch x H x W entries: over the batch in float, then over positions in double):
- * one pass for the sums, one for dL/dx. It
- * stands in only where those three gradients are this layer's alone: every other op that reads x, gamma, beta or
- * the layer's intermediates is either part of the backward pass (reads dL/dy's descendants) or off the loss's path
+ * one pass for the sums, one for dL/dx. It stands in only where those three gradients are this layer's alone: every
+ * other op that reads x, the statistics or the layer's intermediates (the reshapes included) is either part of the
+ * backward pass (reads dL/dy's descendants) or off the loss's path
  * (the running statistics: no gradient). A residual block's shortcut also reads x, so its first batch norm keeps
  * the elementary ops.</li>
  * </ul>
@@ -80,10 +81,6 @@ final class BatchNormFusion {
         return was;
     }
 
-    static boolean enabled() {
-        return enabled;
-    }
-
     /** One layer's forward ops, as {@code BatchNorm.apply} builds them. */
     private record Layer(String x, String gamma, String beta, String gamma4, String beta4, String mean, String var,
             String y, double eps, Set<String> ops, Set<String> inner) {
@@ -91,8 +88,8 @@ final class BatchNormFusion {
 
     /**
      * The fused ops standing in for the batch-norm layers of the graph: for each output they compute (y, m, v of a
-     * layer; the gradients of x, gamma and beta in a gradient function), its new producer. Layers with an output
-     * among {@code given} stay as they are.
+     * layer; in a gradient function the gradients of x and of gamma's and beta's reshapes), its new producer. Layers
+     * with an output among {@code given} stay as they are.
      *
      * @param producers the op producing each variable
      */
@@ -273,8 +270,8 @@ final class BatchNormFusion {
     }
 
     /**
-     * In a gradient function, {dL/dy, dL/dx, dL/dgamma, dL/dbeta} when the last three are the layer's contribution
-     * alone, else null.
+     * In a gradient function, {dL/dy, dL/dx, dL/dgamma4, dL/dbeta4} (gamma and beta reshaped to [1, C, 1, 1]) when
+     * the last three are the layer's contribution alone, else null.
      */
     private static String[] gradients(SameDiff sd, Layer l, Map<String, List<SameDiffOp>> readers,
             Map<String, SameDiffOp> producers) {
@@ -528,7 +525,7 @@ final class BatchNormFusion {
         }
     }
 
-    /** Inputs x, m, v, gamma, dL/dy; outputs dL/dx, dL/dgamma, dL/dbeta (those read). */
+    /** Inputs x, m, v, gamma, dL/dy; outputs dL/dx and the gradients of gamma's and beta's reshapes (those read). */
     private static final class Backward extends Passes {
         private final INDArray[] out;
         private final boolean[] unread;
