@@ -493,7 +493,6 @@ final class BatchNormFusion {
                     between += d * d;
                     within += m2[i];
                 }
-                mean[ch] = mc;
                 meanF[ch] = (float) mc;
                 squares[ch] = within + n * between;
             }

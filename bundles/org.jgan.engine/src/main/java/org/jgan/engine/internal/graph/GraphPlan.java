@@ -529,7 +529,7 @@ public final class GraphPlan {
                     p.steps.put(k, cutoff);
                     args = argNames(producers.get(args[0]));
                 }
-                int[] in = args == null ? new int[0] : Arrays.stream(args).mapToInt(slot::get).toArray();
+                int[] in = Arrays.stream(args).mapToInt(slot::get).toArray();
                 int[] out = op.getOutputsOfOp().stream().mapToInt(slot::get).toArray();
                 if (op.getOp() instanceof Identity) {
                     storage[out[0]] = storage[in[0]];
@@ -614,7 +614,7 @@ public final class GraphPlan {
             for (SameDiffOp op : order) {
                 DifferentialFunction f = op.getOp();
                 String[] args = argNames(op);
-                if (!"cast".equals(f.opName()) || args == null || args.length != 1
+                if (!"cast".equals(f.opName()) || args.length != 1
                         || readers.getOrDefault(args[0], 0) != 1 || requested.contains(args[0])) {
                     continue;
                 }

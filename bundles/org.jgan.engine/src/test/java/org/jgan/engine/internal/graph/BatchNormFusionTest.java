@@ -248,6 +248,29 @@ class BatchNormFusionTest {
         assertTrue(relative(got, want) < 2e-5, "dL/dx " + relative(got, want));
     }
 
+    /**
+     * A plan that also requests the gradient of the layer's {@code rsqrt} (another output of the op that gives gamma's
+     * reshape its gradient) would have that op and the backward kernel write the same variable: it runs the layer's
+     * ops, with the right gradients.
+     */
+    @Test
+    void aRequestedInnerGradientKeepsTheLayersOps() {
+        Case k = new Case(16, 8, 5, 5, 1, Extra.NONE);
+        String rsqrt = k.sd.getOps().values().stream().filter(o -> o.getOp().opName().equals("rsqrt"))
+                .map(o -> o.getOutputsOfOp().get(0)).findFirst().orElseThrow();
+        String dx = k.sd.getVariable("in0").getGradient().name();
+        String dGamma = k.sd.getVariable(k.gammaName()).getGradient().name();
+        long backward = calls(BatchNormFusion.BACKWARD);
+        Map<String, INDArray> got = GraphPlan.output(k.sd.getFunction("grad"), k.feed,
+                List.of(dx, dGamma, k.sd.getVariable(rsqrt).getGradient().name()), Set.of());
+        assertEquals(0, calls(BatchNormFusion.BACKWARD) - backward, "the plan compiled without the fusion");
+        Map<String, INDArray> want = k.reference();
+        for (String g : List.of(dx, dGamma)) {
+            INDArray a = got.get(g).castTo(DataType.DOUBLE);
+            assertTrue(relative(a.reshape(want.get(g).shape()), want.get(g)) < 2e-5, g);
+        }
+    }
+
     @Test
     void offItRunsTheElementaryOps() {
         GraphPlan.fuseBatchNorm(false);
