@@ -235,8 +235,11 @@ public final class GraphPlan {
      * Whether plans built from now on use kernels of their own arithmetic, fast and deterministic but not libnd4j's
      * bits (the default): sums over broadcast axes (batch norm's statistics, the gradients of per-channel operands)
      * by matrix products ({@link Broadcasts}), and the weight gradients of convolutions whose patch is short (a
-     * discriminator's first layer on 1- or 3-channel images) as one product over the batch ({@link PatchConv}); or
-     * libnd4j's own reductions and convolutions, for tests that compare plans with SameDiff's execution bit for bit.
+     * discriminator's first layer on 1- or 3-channel images) as one product over the batch ({@link PatchConv}),
+     * batch norm's layers as two kernels ({@link BatchNormFusion}), batched matrix products one matrix at a time by
+     * oneDNN ({@link BatchedMatmul}) and stride-1 convolutions as the backward-data primitive of the flipped kernel
+     * ({@link FlippedConv}); or libnd4j's own reductions, products and convolutions, for tests that compare plans
+     * with SameDiff's execution bit for bit.
      * A plan keeps the kernels chosen when it was built: the setting applies to graphs first run after it.
      *
      * @return the setting before
@@ -270,6 +273,24 @@ public final class GraphPlan {
      */
     public static boolean fuseBatchNorm(boolean on) {
         return BatchNormFusion.enable(on);
+    }
+
+    /**
+     * Turns the batched matrix products as one oneDNN product per matrix ({@link BatchedMatmul};
+     * {@code -Djgan.graph.batchedMatmul=false}: off) on or off for plans compiled from now on; returns the previous
+     * setting (tests, benchmarks). Used only with {@link #ownArithmetic(boolean)}.
+     */
+    public static boolean batchedMatmul(boolean on) {
+        return BatchedMatmul.enable(on);
+    }
+
+    /**
+     * Turns stride-1 convolutions as the backward-data primitive of the flipped kernel ({@link FlippedConv};
+     * {@code -Djgan.graph.flippedConv=false}: off) on or off for plans compiled from now on; returns the previous
+     * setting (tests, benchmarks). Used only with {@link #ownArithmetic(boolean)}.
+     */
+    public static boolean flippedConv(boolean on) {
+        return FlippedConv.enable(on);
     }
 
     static boolean smallKernels() {

@@ -27,7 +27,8 @@ import org.nd4j.linalg.factory.Nd4j;
  * same native arithmetic in the same order; {@code GraphPlanTest} and {@code GraphPlanArchitecturesTest} compare bit
  * for bit against {@code SameDiff#output}), except the sums over broadcast axes by matrix products
  * ({@link Broadcasts}), the convolutions with short patches ({@link PatchConv}), the small arrays' sums and
- * products ({@link SmallKernels}) and batch norm's fused layers ({@link BatchNormFusion}), unless
+ * products ({@link SmallKernels}), batch norm's fused layers ({@link BatchNormFusion}), the batched matrix products
+ * ({@link BatchedMatmul}) and the stride-1 convolutions by the flipped kernel ({@link FlippedConv}), unless
  * {@link GraphPlan#ownArithmetic(boolean)} is off; an output nothing reads is left
  * unwritten. Each runs its ops through
  * op contexts it makes once, its outputs and arguments bound ({@link Call}), as the plan runs the ops it keeps: a new
@@ -55,6 +56,10 @@ import org.nd4j.linalg.factory.Nd4j;
  * weight gradient as one matrix product over the batch (1x1 kernels by loops over rows); and {@code conv2d} with a
  * 1x1 kernel on one channel: {@link PatchConv}, with {@link GraphPlan#ownArithmetic(boolean)} on (not libnd4j's
  * bits).</li>
+ * <li>{@code matmul} and {@code matmul_bp} on batches of matrices (SAGAN's attention): one 2-D product per matrix,
+ * which libnd4j hands to oneDNN ({@link BatchedMatmul}), with {@link GraphPlan#ownArithmetic(boolean)} on.</li>
+ * <li>{@code conv2d} with stride 1 on at least 8 channels: the backward-data primitive of the flipped kernel
+ * ({@link FlippedConv}), with {@link GraphPlan#ownArithmetic(boolean)} on.</li>
  * <li>{@code conv2d_bp} whose weight and bias gradients nothing reads (D's convolutions in G's step, whose
  * parameters that step does not update): only the input gradient, by {@code deconv2d_tf} (TensorFlow's
  * Conv2DBackpropInput), which runs oneDNN's backward-data primitive alone where {@code conv2d_bp} also runs the
@@ -100,6 +105,9 @@ final class Replacements {
             }
             if (op.tArgs().length > 0) {
                 oc.setTArguments(op.tArgs());
+            }
+            if (op.bArgs().length > 0) {
+                oc.setBArguments(op.bArgs());
             }
             oc.setOutputArrays(outputs);
         }
@@ -224,6 +232,13 @@ final class Replacements {
                 return k;
             }
         }
+        if (GraphPlan.ownArithmetic() && f instanceof DynamicCustomOp c
+                && ("matmul".equals(op) || "matmul_bp".equals(op))) {
+            Kernel k = batchedMatmul(op, c, in, out, unread);
+            if (k != null) {
+                return counted(op + "/batched", k);
+            }
+        }
         if ("matmul_bp".equals(op) && f instanceof DynamicCustomOp c && in.length == 3 && out.length == 2
                 && unread[0] != unread[1] && in[0].rank() >= 2 && in[1].rank() >= 2 && in[2].rank() >= 2) {
             return counted("matmul_bp/one", oneSidedMatmulBp(c, unread[0] ? 1 : 0, out));
@@ -232,6 +247,12 @@ final class Replacements {
             Kernel k = patchConv(op, c, in, out, unread, own);
             if (k != null) {
                 return k;
+            }
+            if ("conv2d".equals(op)) {
+                k = FlippedConv.of(c, in, out, own);
+                if (k != null) {
+                    return counted("conv2d/flipped", k);
+                }
             }
             if ("deconv2d".equals(op)) {
                 k = FewChannelDeconv.of(c, in, out, own);
@@ -305,6 +326,72 @@ final class Replacements {
         Call call = new Call(DynamicCustomOp.builder("matmul").addIntegerArguments(args)
                 .addFloatingPointArguments(alpha, beta).build(), out[read]);
         return single(call, read == 0 ? a -> new INDArray[] {a[2], a[1]} : a -> new INDArray[] {a[0], a[2]});
+    }
+
+    /**
+     * {@link BatchedMatmul} for a {@code matmul} (inputs x, y; output z) or for the products of a {@code matmul_bp}
+     * (inputs x, y, dz; outputs dx, dy) that are read, with the products {@link #oneSidedMatmulBp} names; null where
+     * any of them does not apply or alpha and beta are not 1 and 0.
+     */
+    private static Kernel batchedMatmul(String op, DynamicCustomOp c, INDArray[] in, INDArray[] out,
+            boolean[] unread) {
+        long[] ia = c.iArgs();
+        boolean tX = ia != null && ia.length > 0 && ia[0] != 0;
+        boolean tY = ia != null && ia.length > 1 && ia[1] != 0;
+        boolean tZ = ia != null && ia.length > 2 && ia[2] != 0;
+        double[] ta = c.tArgs();
+        if (ta != null && (ta.length > 0 && ta[0] != 1.0 || ta.length > 1 && ta[1] != 0.0)) {
+            return null;
+        }
+        if ("matmul".equals(op) && in.length == 2 && out.length == 1) {
+            BatchedMatmul z = BatchedMatmul.of(in[0], in[1], out[0], tX, tY, tZ);
+            return z == null ? null : new Kernel() {
+                @Override
+                public void run(INDArray[] a) {
+                    z.run(a[0], a[1]);
+                }
+
+                @Override
+                public void close() {
+                    z.close();
+                }
+            };
+        }
+        if (!"matmul_bp".equals(op) || in.length != 3 || out.length != 2 || unread[0] && unread[1]) {
+            return null;
+        }
+        BatchedMatmul dx = unread[0] ? null : BatchedMatmul.of(in[2], in[1], out[0], tZ, !tY, tX);
+        BatchedMatmul dy = unread[1] ? null : BatchedMatmul.of(in[0], in[2], out[1], !tX, tZ, tY);
+        if (dx == null && !unread[0] || dy == null && !unread[1]) {
+            if (dx != null) {
+                dx.close();
+            }
+            if (dy != null) {
+                dy.close();
+            }
+            return null;
+        }
+        return new Kernel() {
+            @Override
+            public void run(INDArray[] a) {
+                if (dx != null) {
+                    dx.run(a[2], a[1]);
+                }
+                if (dy != null) {
+                    dy.run(a[0], a[2]);
+                }
+            }
+
+            @Override
+            public void close() {
+                if (dx != null) {
+                    dx.close();
+                }
+                if (dy != null) {
+                    dy.close();
+                }
+            }
+        };
     }
 
     static Kernel counted(String kind, Kernel k) {

@@ -1,0 +1,113 @@
+package org.jgan.engine.internal.graph;
+
+import org.nd4j.linalg.api.buffer.DataType;
+import org.nd4j.linalg.api.ndarray.INDArray;
+import org.nd4j.linalg.api.ops.DynamicCustomOp;
+import org.nd4j.linalg.indexing.NDArrayIndex;
+
+/**
+ * A batched matrix product {@code z[s] = op(x[s]) op(y[s])} (rank 3, {@code op} a transpose or not) as one 2-D
+ * {@code matmul} per matrix of the batch, for {@code matmul} and both products of {@code matmul_bp}.
+ *
+ * <p>libnd4j 1.0.0-M2.1 hands a {@code matmul} to oneDNN only for rank 2 (its oneDNN check asks {@code rank < 3}); a
+ * batch runs {@code cblas_sgemm} matrix by matrix, on OpenBLAS, which on the skinny products of SAGAN's attention
+ * ({@code [256, 4] x [4, 256]}, {@code [4, 256] x [256, 256]} and their transposes, 32 of them) reaches about 10
+ * GFLOP/s. oneDNN's matmul on the same matrices one by one takes 0.4 to 0.8 of the time (measured per product on the
+ * 2-core AMD EPYC, AVX-512: 0.48 against 0.86 ms for {@code [32, 256, 4] x [32, 4, 256]}, 0.45-0.52 against 1.28-1.31
+ * ms for the products over 256 positions; see docs/architectures.md). Its sums run in an order of its own (its
+ * products over 256 terms differ from OpenBLAS's in the last bits), so plans use this kernel only with
+ * {@link GraphPlan#ownArithmetic(boolean)}.
+ *
+ * <p>A product whose z is to be transposed ({@code tZ}) is computed as {@code z = op'(y) op'(x)} with the operands'
+ * transposes flipped. Each matrix of the batch has its own op context bound to its slice of z; the slices of the
+ * inputs are views made again only when the plan hands other input arrays.
+ */
+final class BatchedMatmul {
+
+    /** Fewest multiply-adds per matrix for which the calls one by one pay (about 15 microseconds a call). */
+    static final long MIN_WORK = 1L << 16;
+    /** Most matrices in a batch (one call each). */
+    static final long MAX_BATCH = 256;
+
+    /** {@code -Djgan.graph.batchedMatmul=false}: libnd4j's batched {@code matmul} (for comparisons). */
+    private static volatile boolean enabled = !"false".equals(System.getProperty("jgan.graph.batchedMatmul"));
+
+    private final int batch;
+    /** Whether the operands are passed as (y, x): z was to be transposed. */
+    private final boolean swap;
+    private final Replacements.Call[] calls;
+    private final INDArray[][] slices;
+    private INDArray lastX;
+    private INDArray lastY;
+
+    private BatchedMatmul(int batch, boolean swap, boolean tA, boolean tB, INDArray z) {
+        this.batch = batch;
+        this.swap = swap;
+        this.calls = new Replacements.Call[batch];
+        this.slices = new INDArray[batch][];
+        for (int s = 0; s < batch; s++) {
+            calls[s] = new Replacements.Call(DynamicCustomOp.builder("matmul")
+                    .addIntegerArguments(tA ? 1 : 0, tB ? 1 : 0, 0).addFloatingPointArguments(1.0, 0.0).build(),
+                    slice(z, s));
+        }
+    }
+
+    /**
+     * The product {@code z = op(x) op(y)} of float arrays of rank 3 with one batch axis, or null where it does not
+     * apply (other ranks or types, shapes that do not match, too little work per matrix or too many matrices).
+     */
+    /** Sets whether plans compiled from now on use this kernel; returns the setting before. */
+    static boolean enable(boolean on) {
+        boolean was = enabled;
+        enabled = on;
+        return was;
+    }
+
+    static BatchedMatmul of(INDArray x, INDArray y, INDArray z, boolean tX, boolean tY, boolean tZ) {
+        long[] xs = x.shape();
+        long[] ys = y.shape();
+        long[] zs = z.shape();
+        if (!enabled || x.dataType() != DataType.FLOAT || y.dataType() != DataType.FLOAT || z.dataType() != DataType.FLOAT
+                || xs.length != 3 || ys.length != 3 || zs.length != 3 || xs[0] != ys[0] || xs[0] != zs[0]
+                || xs[0] < 2 || xs[0] > MAX_BATCH || !PatchConv.dense(z)) {
+            return null;
+        }
+        long[] a = tZ ? ys : xs;
+        long[] b = tZ ? xs : ys;
+        boolean tA = tZ ? !tY : tX;
+        boolean tB = tZ ? !tX : tY;
+        long m = tA ? a[2] : a[1];
+        long k = tA ? a[1] : a[2];
+        long n = tB ? b[1] : b[2];
+        if (k != (tB ? b[2] : b[1]) || m != zs[1] || n != zs[2] || m * n * k < MIN_WORK) {
+            return null;
+        }
+        return new BatchedMatmul((int) xs[0], tZ, tA, tB, z);
+    }
+
+    private static INDArray slice(INDArray a, int s) {
+        return a.get(NDArrayIndex.point(s), NDArrayIndex.all(), NDArrayIndex.all());
+    }
+
+    /** Writes {@code op(x) op(y)} (the arrays of this call; shapes as at {@link #of}) to z. */
+    void run(INDArray x, INDArray y) {
+        if (x != lastX || y != lastY) {
+            INDArray a = swap ? y : x;
+            INDArray b = swap ? x : y;
+            for (int s = 0; s < batch; s++) {
+                slices[s] = new INDArray[] {slice(a, s), slice(b, s)};
+            }
+            lastX = x;
+            lastY = y;
+        }
+        for (int s = 0; s < batch; s++) {
+            calls[s].run(slices[s]);
+        }
+    }
+
+    void close() {
+        for (Replacements.Call c : calls) {
+            c.close();
+        }
+    }
+}

@@ -1,0 +1,272 @@
+package org.jgan.engine.internal.graph;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.CsvSource;
+import org.nd4j.autodiff.samediff.SDVariable;
+import org.nd4j.autodiff.samediff.SameDiff;
+import org.nd4j.linalg.api.buffer.DataType;
+import org.nd4j.linalg.api.ndarray.INDArray;
+import org.nd4j.linalg.factory.Nd4j;
+
+/**
+ * {@link BatchedMatmul}: a graph's batched {@code matmul} and its {@code matmul_bp}, run by a plan as one 2-D product
+ * per matrix, against float64 products computed here by loops over the elements (the forward product, and the
+ * gradients of {@code L = sum(w z) + 0.1 sum(z^2)} by their textbook formulas), for every combination of the three
+ * transposes and on the shapes of SAGAN's attention.
+ */
+class BatchedMatmulTest {
+
+    private boolean own;
+    private boolean batched;
+
+    @BeforeEach
+    void arithmeticOfItsOwn() {
+        own = GraphPlan.ownArithmetic(true);
+        batched = GraphPlan.batchedMatmul(true);
+    }
+
+    @AfterEach
+    void restore() {
+        GraphPlan.ownArithmetic(own);
+        GraphPlan.batchedMatmul(batched);
+    }
+
+    /** {@code z = op(x) op(y)} (transposed if tZ) for x and y of the given stored shapes, and the loss on z. */
+    private static final class Case {
+        final SameDiff sd = SameDiff.create();
+        final INDArray x;
+        final INDArray y;
+        final INDArray w;
+        final boolean tX;
+        final boolean tY;
+        final boolean tZ;
+        final SDVariable z;
+
+        Case(long batch, long m, long k, long n, boolean tX, boolean tY, boolean tZ) {
+            this.tX = tX;
+            this.tY = tY;
+            this.tZ = tZ;
+            x = Nd4j.randn(DataType.FLOAT, tX ? new long[] {batch, k, m} : new long[] {batch, m, k});
+            y = Nd4j.randn(DataType.FLOAT, tY ? new long[] {batch, n, k} : new long[] {batch, k, n});
+            w = Nd4j.randn(DataType.FLOAT, tZ ? new long[] {batch, n, m} : new long[] {batch, m, n});
+            SDVariable xv = sd.placeHolder("x", DataType.FLOAT, x.shape());
+            SDVariable yv = sd.placeHolder("y", DataType.FLOAT, y.shape());
+            // the product's inputs are ops' outputs, as in a network
+            z = sd.mmul("z", xv.mul(1.0), yv.mul(1.0), tX, tY, tZ);
+            z.mul(sd.constant(w)).sum().add(z.mul(z).sum().mul(0.1)).markAsLoss();
+            sd.createGradFunction("x", "y");
+        }
+
+        Map<String, INDArray> feed() {
+            return Map.of("x", x, "y", y);
+        }
+
+        /** z, dL/dx and dL/dy (those requested) through a plan, in doubles. */
+        Map<String, double[][][]> planned(List<String> requested) {
+            Map<String, INDArray> got = GraphPlan.output(sd.getFunction("grad"), feed(), requested, Set.of());
+            Map<String, double[][][]> r = new java.util.HashMap<>();
+            got.forEach((name, a) -> r.put(name, doubles(a)));
+            return r;
+        }
+
+        String grad(String v) {
+            return sd.getVariable(v).getGradient().name();
+        }
+
+        /** Reference: z, dL/dx, dL/dy in float64. */
+        double[][][][] reference() {
+            double[][][] xs = doubles(x);
+            double[][][] ys = doubles(y);
+            double[][][] ws = doubles(w);
+            int b = xs.length;
+            double[][][] zs = new double[b][][];
+            double[][][] dxs = new double[b][][];
+            double[][][] dys = new double[b][][];
+            for (int s = 0; s < b; s++) {
+                double[][] p = tX ? transpose(xs[s]) : xs[s];
+                double[][] q = tY ? transpose(ys[s]) : ys[s];
+                double[][] z0 = product(p, q);
+                double[][] z = tZ ? transpose(z0) : z0;
+                double[][] dz = new double[z.length][z[0].length];
+                for (int i = 0; i < z.length; i++) {
+                    for (int j = 0; j < z[0].length; j++) {
+                        dz[i][j] = ws[s][i][j] + 0.2 * z[i][j];
+                    }
+                }
+                double[][] dz0 = tZ ? transpose(dz) : dz;
+                double[][] dp = product(dz0, transpose(q));
+                double[][] dq = product(transpose(p), dz0);
+                zs[s] = z;
+                dxs[s] = tX ? transpose(dp) : dp;
+                dys[s] = tY ? transpose(dq) : dq;
+            }
+            return new double[][][][] {zs, dxs, dys};
+        }
+    }
+
+    private static double[][][] doubles(INDArray a) {
+        long[] s = a.shape();
+        double[][][] r = new double[(int) s[0]][(int) s[1]][(int) s[2]];
+        INDArray d = a.castTo(DataType.DOUBLE).dup('c');
+        double[] flat = d.data().asDouble();
+        int at = 0;
+        for (double[][] m : r) {
+            for (double[] row : m) {
+                for (int j = 0; j < row.length; j++) {
+                    row[j] = flat[at++];
+                }
+            }
+        }
+        return r;
+    }
+
+    private static double[][] transpose(double[][] a) {
+        double[][] t = new double[a[0].length][a.length];
+        for (int i = 0; i < a.length; i++) {
+            for (int j = 0; j < a[0].length; j++) {
+                t[j][i] = a[i][j];
+            }
+        }
+        return t;
+    }
+
+    private static double[][] product(double[][] a, double[][] b) {
+        double[][] c = new double[a.length][b[0].length];
+        for (int i = 0; i < a.length; i++) {
+            for (int p = 0; p < b.length; p++) {
+                double v = a[i][p];
+                for (int j = 0; j < b[0].length; j++) {
+                    c[i][j] += v * b[p][j];
+                }
+            }
+        }
+        return c;
+    }
+
+    /** Largest difference relative to the reference's largest magnitude. */
+    private static double relative(double[][][] got, double[][][] want) {
+        assertEquals(want.length, got.length, "batch");
+        double diff = 0;
+        double scale = 1e-12;
+        for (int s = 0; s < want.length; s++) {
+            assertEquals(want[s].length, got[s].length, "rows");
+            for (int i = 0; i < want[s].length; i++) {
+                assertEquals(want[s][i].length, got[s][i].length, "columns");
+                for (int j = 0; j < want[s][i].length; j++) {
+                    diff = Math.max(diff, Math.abs(got[s][i][j] - want[s][i][j]));
+                    scale = Math.max(scale, Math.abs(want[s][i][j]));
+                }
+            }
+        }
+        return diff / scale;
+    }
+
+    private static long calls(String kernel) {
+        return GraphPlan.kernelCalls().getOrDefault(kernel, 0L);
+    }
+
+    @ParameterizedTest(name = "[{0}, {1}, {2}, {3}] tX {4} tY {5} tZ {6}")
+    @CsvSource({
+            "3, 20, 64, 60, false, false, false",
+            "3, 20, 64, 60, true, false, false",
+            "3, 20, 64, 60, false, true, false",
+            "3, 20, 64, 60, true, true, false",
+            "3, 20, 64, 60, false, false, true",
+            "3, 20, 64, 60, true, false, true",
+            "3, 20, 64, 60, false, true, true",
+            "3, 20, 64, 60, true, true, true",
+            "32, 256, 4, 256, false, false, false",  // SAGAN's t = g^T f over 256 positions
+            "32, 4, 256, 256, false, true, false"})  // its o = h beta^T
+    void productAndGradientsMatchFloat64(long batch, long m, long k, long n, boolean tX, boolean tY, boolean tZ) {
+        Case c = new Case(batch, m, k, n, tX, tY, tZ);
+        long forward = calls("matmul/batched");
+        long backward = calls("matmul_bp/batched");
+        Map<String, double[][][]> got = c.planned(List.of("z", c.grad("x"), c.grad("y")));
+        assertEquals(1, calls("matmul/batched") - forward, "batched products: " + GraphPlan.kernelCalls());
+        assertEquals(1, calls("matmul_bp/batched") - backward, "batched backward passes: " + GraphPlan.kernelCalls());
+        double[][][][] want = c.reference();
+        double z = relative(got.get("z"), want[0]);
+        double dx = relative(got.get(c.grad("x")), want[1]);
+        double dy = relative(got.get(c.grad("y")), want[2]);
+        // float products over k terms: a few units of float rounding of the largest value
+        assertTrue(z < 2e-6 && dx < 2e-6 && dy < 2e-6, "z " + z + ", dx " + dx + ", dy " + dy);
+    }
+
+    @Test
+    void oneGradientAloneIsTheOneComputed() {
+        Case c = new Case(32, 4, 256, 256, false, true, false);
+        long backward = calls("matmul_bp/batched");
+        long oneSided = calls("matmul_bp/one");
+        Map<String, double[][][]> got = c.planned(List.of(c.grad("x")));
+        assertEquals(1, calls("matmul_bp/batched") - backward, "batched backward passes: " + GraphPlan.kernelCalls());
+        assertEquals(0, calls("matmul_bp/one") - oneSided, "libnd4j's one-sided backward pass");
+        double dx = relative(got.get(c.grad("x")), c.reference()[1]);
+        assertTrue(dx < 2e-6, "dx " + dx);
+    }
+
+    @Test
+    void offOrWithLibnd4jsArithmeticTheOpsRun() {
+        for (boolean switchedOff : new boolean[] {true, false}) {
+            if (switchedOff) {
+                GraphPlan.batchedMatmul(false);
+            } else {
+                GraphPlan.batchedMatmul(true);
+                GraphPlan.ownArithmetic(false);
+            }
+            Case c = new Case(3, 20, 64, 60, true, false, true);
+            long forward = calls("matmul/batched");
+            long backward = calls("matmul_bp/batched");
+            Map<String, double[][][]> got = c.planned(List.of("z", c.grad("x"), c.grad("y")));
+            assertEquals(forward, calls("matmul/batched"), "no batched products");
+            assertEquals(backward, calls("matmul_bp/batched"), "no batched backward passes");
+            double[][][][] want = c.reference();
+            assertTrue(relative(got.get("z"), want[0]) < 2e-6 && relative(got.get(c.grad("y")), want[2]) < 2e-6,
+                    "libnd4j's products are right too");
+        }
+    }
+
+    @Test
+    void placeholdersBoundAnewAreReadAnew() {
+        // the product reads the placeholders themselves, which each call may bind to other arrays
+        SameDiff sd = SameDiff.create();
+        SDVariable x = sd.placeHolder("x", DataType.FLOAT, 4, 32, 64);
+        SDVariable y = sd.placeHolder("y", DataType.FLOAT, 4, 64, 48);
+        sd.mmul("z", x, y);
+        long forward = calls("matmul/batched");
+        for (int call = 0; call < 3; call++) {
+            INDArray xa = Nd4j.randn(DataType.FLOAT, 4, 32, 64);
+            INDArray ya = Nd4j.randn(DataType.FLOAT, 4, 64, 48);
+            INDArray z = GraphPlan.output(sd, Map.of("x", xa, "y", ya), List.of("z")).get("z");
+            double[][][] want = new double[4][][];
+            for (int s = 0; s < 4; s++) {
+                want[s] = product(doubles(xa)[s], doubles(ya)[s]);
+            }
+            assertTrue(relative(doubles(z), want) < 2e-6, "call " + call + ": " + relative(doubles(z), want));
+        }
+        assertEquals(3, calls("matmul/batched") - forward, "batched products: " + GraphPlan.kernelCalls());
+    }
+
+    @Test
+    void smallOrUnbatchedProductsAreLeftToLibnd4j() {
+        INDArray z = Nd4j.create(DataType.FLOAT, 4, 8, 8);
+        // 8 x 8 x 8 multiply-adds per matrix: below the work a call pays for
+        assertNull(BatchedMatmul.of(Nd4j.create(DataType.FLOAT, 4, 8, 8), Nd4j.create(DataType.FLOAT, 4, 8, 8), z,
+                false, false, false));
+        // rank 2: libnd4j hands it to oneDNN itself
+        assertNull(BatchedMatmul.of(Nd4j.create(DataType.FLOAT, 64, 64), Nd4j.create(DataType.FLOAT, 64, 64),
+                Nd4j.create(DataType.FLOAT, 64, 64), false, false, false));
+        // doubles
+        assertNull(BatchedMatmul.of(Nd4j.create(DataType.DOUBLE, 4, 64, 64), Nd4j.create(DataType.DOUBLE, 4, 64, 64),
+                Nd4j.create(DataType.DOUBLE, 4, 64, 64), false, false, false));
+    }
+}
