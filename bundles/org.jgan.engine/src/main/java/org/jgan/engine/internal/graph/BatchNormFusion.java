@@ -59,6 +59,11 @@ import org.nd4j.linalg.api.shape.LongShapeDescriptor;
  * (the running statistics: no gradient). A residual block's shortcut also reads x, so its first batch norm keeps
  * the elementary ops.</li>
  * </ul>
+ * Conditional batch norm (BigGAN's {@code ConditionalBatchNorm}: the same ops, with gamma and beta per sample, the
+ * {@code [-1, C, 1, 1]} reshapes of {@code [N, C]} tensors linear in a conditioning vector) is recognized too and runs
+ * the same two kernels with a gamma and beta row per sample; its backward kernel takes the two sums per sample and
+ * channel, giving the gradients of the per-sample reshapes, and weights them by each sample's gamma for dL/dx.
+ * <p>
  * A penalty's tangent graph is not recognized at all (the tangent of {@code rsqrt} reads r a second time) and runs
  * the elementary ops, tangents and backward pass; its critic pass (psi and its gradient with respect to the points)
  * is fused. {@code BatchNormFusionTest} checks both kernels against float64 references from SameDiff in doubles.
@@ -83,7 +88,11 @@ final class BatchNormFusion {
 
     /** One layer's forward ops, as {@code BatchNorm.apply} builds them. */
     private record Layer(String x, String gamma, String beta, String gamma4, String beta4, String mean, String var,
-            String y, double eps, Set<String> ops, Set<String> inner) {
+            String y, double eps, boolean perSample, Set<String> ops, Set<String> inner) {
+    }
+
+    /** Where gamma or beta comes from: a parameter {@code [C]}, or a per-sample tensor {@code [N, C]}. */
+    private record Source(String name, boolean perSample) {
     }
 
     /**
@@ -121,13 +130,13 @@ final class BatchNormFusion {
                 // intermediates, so the forward ops run anyway
                 continue;
             }
-            SameDiffOp forward = op(new Fused(false, l.eps), l.y + "/" + FORWARD, List.of(l.x, l.gamma, l.beta),
+            SameDiffOp forward = op(new Fused(false, l.eps, l.perSample), l.y + "/" + FORWARD, List.of(l.x, l.gamma, l.beta),
                     List.of(l.y, l.mean, l.var));
             result.put(l.y, forward);
             result.put(l.mean, forward);
             result.put(l.var, forward);
             if (grads != null) {
-                SameDiffOp backward = op(new Fused(true, l.eps), l.y + "/" + BACKWARD,
+                SameDiffOp backward = op(new Fused(true, l.eps, l.perSample), l.y + "/" + BACKWARD,
                         List.of(l.x, l.mean, l.var, l.gamma, grads[0]), List.of(grads[1], grads[2], grads[3]));
                 result.put(grads[1], backward);
                 result.put(grads[2], backward);
@@ -176,7 +185,7 @@ final class BatchNormFusion {
         }
         String r = out(f);
         SameDiffOp g2 = readerWithSecond(readers, r, "multiply");
-        String gamma = g2 == null ? null : channelParameter(sd, producers.get(g2.getInputsToOp().get(0)));
+        Source gamma = g2 == null ? null : source(sd, producers.get(g2.getInputsToOp().get(0)));
         if (gamma == null) {
             return null;
         }
@@ -184,8 +193,8 @@ final class BatchNormFusion {
         SameDiffOp h = reader(readers, scale, "multiply", x, scale);
         SameDiffOp i2 = reader(readers, scale, "multiply", m, scale);
         SameDiffOp i3 = i2 == null ? null : readerWithSecond(readers, out(i2), "subtract");
-        String beta = i3 == null ? null : channelParameter(sd, producers.get(i3.getInputsToOp().get(0)));
-        if (h == null || beta == null) {
+        Source beta = i3 == null ? null : source(sd, producers.get(i3.getInputsToOp().get(0)));
+        if (h == null || beta == null || beta.perSample() != gamma.perSample()) {
             return null;
         }
         SameDiffOp j = reader(readers, out(h), "add", out(h), out(i3));
@@ -201,7 +210,8 @@ final class BatchNormFusion {
             inner.addAll(op.getOutputsOfOp());
         }
         inner.remove(out(j));
-        return new Layer(x, gamma, beta, out(g1), out(i1), m, v, out(j), eps, Set.copyOf(ops), Set.copyOf(inner));
+        return new Layer(x, gamma.name(), beta.name(), out(g1), out(i1), m, v, out(j), eps, gamma.perSample(),
+                Set.copyOf(ops), Set.copyOf(inner));
     }
 
     private static boolean isMeanOverBatchAndSpace(SameDiffOp op) {
@@ -213,8 +223,12 @@ final class BatchNormFusion {
         return dims != null && Arrays.equals(dims.clone(), new int[] {0, 2, 3});
     }
 
-    /** A float [C] variable (a parameter) reshaped to [1, C, 1, 1] by {@code reshape}, or null. */
-    private static String channelParameter(SameDiff sd, SameDiffOp reshape) {
+    /**
+     * A float [C] variable (a parameter) reshaped to [1, C, 1, 1] by {@code reshape} (batch norm's gamma and beta), or
+     * a float [N, C] op output reshaped to [-1, C, 1, 1] (conditional batch norm's per-sample gain and bias, BigGAN's),
+     * or null.
+     */
+    private static Source source(SameDiff sd, SameDiffOp reshape) {
         if (reshape == null || !"reshape".equals(reshape.getOp().opName()) || reshape.getInputsToOp().size() != 1
                 || !(reshape.getOp() instanceof DynamicCustomOp c)) {
             return null;
@@ -223,12 +237,20 @@ final class BatchNormFusion {
         long[] shape = args.length > 0 && args[0] == -'c' ? Arrays.copyOfRange(args, 1, args.length) : args;
         String p = reshape.getInputsToOp().get(0);
         SDVariable v = sd.getVariable(p);
-        if (shape.length != 4 || shape[0] != 1 || shape[1] < 1 || shape[2] != 1 || shape[3] != 1
-                || v.getVariableType() != VariableType.VARIABLE || v.dataType() != DataType.FLOAT
-                || v.getShape() == null || v.getShape().length != 1 || v.getShape()[0] != shape[1]) {
+        if (shape.length != 4 || shape[1] < 1 || shape[2] != 1 || shape[3] != 1 || v.dataType() != DataType.FLOAT) {
             return null;
         }
-        return p;
+        long[] vs = v.getShape();
+        if (shape[0] == 1 && v.getVariableType() == VariableType.VARIABLE && vs != null && vs.length == 1
+                && vs[0] == shape[1]) {
+            return new Source(p, false);
+        }
+        if (shape[0] == -1 && v.getVariableType() == VariableType.ARRAY
+                && (vs == null || vs.length == 2 && vs[1] == shape[1])) {
+            // the batch size is checked against x's when the kernels run
+            return new Source(p, true);
+        }
+        return null;
     }
 
     private static String out(SameDiffOp op) {
@@ -327,10 +349,13 @@ final class BatchNormFusion {
     static final class Fused extends DynamicCustomOp {
         final boolean backward;
         final double eps;
+        /** Whether gamma and beta are per sample ({@code [N, C]}) rather than per channel. */
+        final boolean perSample;
 
-        Fused(boolean backward, double eps) {
+        Fused(boolean backward, double eps, boolean perSample) {
             this.backward = backward;
             this.eps = eps;
+            this.perSample = perSample;
         }
 
         @Override
@@ -345,7 +370,8 @@ final class BatchNormFusion {
             if (x.length != 4) {
                 throw new IllegalStateException(opName() + ": input of rank 4 expected, got " + Arrays.toString(x));
             }
-            long[] stat = {1, x[1], 1, 1};
+            // forward: y, m, v; backward: dL/dx and the gradients of gamma's and beta's reshapes
+            long[] stat = {backward && perSample ? x[0] : 1, x[1], 1, 1};
             return List.of(LongShapeDescriptor.fromShape(x, DataType.FLOAT),
                     LongShapeDescriptor.fromShape(stat, DataType.FLOAT), LongShapeDescriptor.fromShape(stat, DataType.FLOAT));
         }
@@ -361,7 +387,8 @@ final class BatchNormFusion {
             int n = Math.toIntExact(s[0]);
             int c = Math.toIntExact(s[1]);
             int hw = Math.toIntExact(s[2] * s[3]);
-            return backward ? new Backward(n, c, hw, eps, out, unread) : new Forward(n, c, hw, eps, out);
+            return backward ? new Backward(n, c, hw, eps, perSample, out, unread)
+                    : new Forward(n, c, hw, eps, perSample, out);
         }
     }
 
@@ -385,14 +412,17 @@ final class BatchNormFusion {
         final double eps;
         final double count;
         final float[] small;
+        /** Rows of gamma and beta: the batch's size where they are per sample, else 1. */
+        final int rows;
 
-        Passes(int n, int c, int hw, double eps) {
+        Passes(int n, int c, int hw, double eps, boolean perSample) {
             this.n = n;
             this.c = c;
             this.hw = hw;
             this.size = Math.multiplyExact(c, hw);
             this.eps = eps;
             this.count = (double) n * hw;
+            this.rows = perSample ? n : 1;
             small = new float[c];
         }
 
@@ -418,6 +448,18 @@ final class BatchNormFusion {
             Reference.reachabilityFence(r);
         }
 
+        /** Gamma or beta: per channel ([C] or [1, C, 1, 1]) or per sample ([N, C]), {@link #rows} x C into dst. */
+        final void gains(INDArray a, float[] dst) {
+            INDArray r = PatchConv.readable(a);
+            if (r.length() != (long) rows * c) {
+                throw new IllegalStateException((rows == 1 ? "per-channel" : "per-sample") + " array of "
+                        + rows * c + " elements expected, got " + r.length());
+            }
+            FloatBuffer b = r.data().asNioFloat();
+            b.get(b.position(), dst, 0, rows * c);
+            Reference.reachabilityFence(r);
+        }
+
         static void write(INDArray a, float[] src) {
             FloatBuffer b = a.data().asNioFloat();
             b.put(b.position(), src, 0, src.length);
@@ -425,8 +467,13 @@ final class BatchNormFusion {
 
         /** Each channel's value over its H x W positions of a block, so that the loops run flat over the block. */
         final void spread(float[] perChannel, float[] dst) {
+            spread(perChannel, 0, dst);
+        }
+
+        /** The same for the C values from {@code from} on (one sample's row). */
+        final void spread(float[] values, int from, float[] dst) {
             for (int ch = 0, at = 0; ch < c; ch++, at += hw) {
-                Arrays.fill(dst, at, at + hw, perChannel[ch]);
+                Arrays.fill(dst, at, at + hw, values[from + ch]);
             }
         }
 
@@ -440,6 +487,30 @@ final class BatchNormFusion {
                 dst[ch] = s;
             }
         }
+
+        /**
+         * The per-channel sums of one block into {@code dst} from {@code to} on, in double, by four running sums (one
+         * sum's chain of dependent additions took 2.5 ms a call on {@code [32, 32, 32, 32]}).
+         */
+        final void blockSums(float[] block, double[] dst, int to) {
+            for (int ch = 0, at = 0; ch < c; ch++, at += hw) {
+                double s0 = 0;
+                double s1 = 0;
+                double s2 = 0;
+                double s3 = 0;
+                int i = at;
+                for (int end = at + hw - 3; i < end; i += 4) {
+                    s0 += block[i];
+                    s1 += block[i + 1];
+                    s2 += block[i + 2];
+                    s3 += block[i + 3];
+                }
+                for (; i < at + hw; i++) {
+                    s0 += block[i];
+                }
+                dst[to + ch] = (s0 + s1) + (s2 + s3);
+            }
+        }
     }
 
     /** Inputs x, gamma, beta; outputs y, m, v. */
@@ -451,14 +522,14 @@ final class BatchNormFusion {
         private final float[] scale;
         private final float[] shift;
 
-        Forward(int n, int c, int hw, double eps, INDArray[] out) {
-            super(n, c, hw, eps);
+        Forward(int n, int c, int hw, double eps, boolean perSample, INDArray[] out) {
+            super(n, c, hw, eps, perSample);
             this.out = out;
             mean = new double[c];
             squares = new double[c];
             meanF = new float[c];
-            scale = new float[c];
-            shift = new float[c];
+            scale = new float[rows * c];
+            shift = new float[rows * c];
         }
 
         @Override
@@ -496,13 +567,16 @@ final class BatchNormFusion {
                 meanF[ch] = (float) mc;
                 squares[ch] = within + n * between;
             }
-            channels(in[1], scale);
-            channels(in[2], shift);
+            gains(in[1], scale);
+            gains(in[2], shift);
             for (int ch = 0; ch < c; ch++) {
                 double v = squares[ch] / count;
-                double sc = scale[ch] / Math.sqrt(v + eps);
-                shift[ch] = (float) (shift[ch] - meanF[ch] * sc);
-                scale[ch] = (float) sc;
+                double root = Math.sqrt(v + eps);
+                for (int at = ch; at < rows * c; at += c) {
+                    double sc = scale[at] / root;
+                    shift[at] = (float) (shift[at] - meanF[ch] * sc);
+                    scale[at] = (float) sc;
+                }
                 small[ch] = (float) v;
             }
             write(out[1], meanF);
@@ -511,9 +585,11 @@ final class BatchNormFusion {
             int y0 = y.position();
             float[] as = w[2];
             float[] bs = w[3];
-            spread(scale, as);
-            spread(shift, bs);
             for (int s = 0; s < n; s++) {
+                if (s < rows) {
+                    spread(scale, s * c, as);
+                    spread(shift, s * c, bs);
+                }
                 x.get(x0 + s * size, block, 0, size);
                 for (int i = 0; i < size; i++) {
                     block[i] = block[i] * as[i] + bs[i];
@@ -524,7 +600,13 @@ final class BatchNormFusion {
         }
     }
 
-    /** Inputs x, m, v, gamma, dL/dy; outputs dL/dx and the gradients of gamma's and beta's reshapes (those read). */
+    /**
+     * Inputs x, m, v, gamma, dL/dy; outputs dL/dx and the gradients of gamma's and beta's reshapes (those read). With
+     * gamma per sample (conditional batch norm) the two sums are taken per sample and channel, so that
+     * {@code dL/dgamma[n, c] = r sum_hw dL/dy (x - m)} and {@code dL/dbeta[n, c] = sum_hw dL/dy}, and dL/dx's sums
+     * weight each sample's by its gamma: {@code dL/dx = r (gamma dL/dy - S1 / N - (x - m) r^2 S2 / N)} with
+     * {@code S1 = sum_n gamma sum_hw dL/dy}, {@code S2 = sum_n gamma sum_hw dL/dy (x - m)}.
+     */
     private static final class Backward extends Passes {
         private final INDArray[] out;
         private final boolean[] unread;
@@ -536,19 +618,26 @@ final class BatchNormFusion {
         private final float[] a;
         private final float[] b;
         private final float[] k;
+        /** Per sample and channel: sums over positions (rows of gamma > 1 only), and an output's values. */
+        private final double[] rowG;
+        private final double[] rowGc;
+        private final float[] wide;
 
-        Backward(int n, int c, int hw, double eps, INDArray[] out, boolean[] unread) {
-            super(n, c, hw, eps);
+        Backward(int n, int c, int hw, double eps, boolean perSample, INDArray[] out, boolean[] unread) {
+            super(n, c, hw, eps, perSample);
             this.out = out;
             this.unread = unread.clone();
             m = new float[c];
             v = new float[c];
-            gamma = new float[c];
+            gamma = new float[rows * c];
             sumG = new double[c];
             sumGc = new double[c];
-            a = new float[c];
+            a = new float[rows * c];
             b = new float[c];
             k = new float[c];
+            rowG = new double[rows > 1 ? rows * c : 0];
+            rowGc = new double[rowG.length];
+            wide = new float[rows > 1 ? rows * c : 0];
         }
 
         @Override
@@ -566,50 +655,97 @@ final class BatchNormFusion {
             int g0 = g.position();
             channels(in[1], m);
             channels(in[2], v);
-            channels(in[3], gamma);
-            Arrays.fill(accG, 0, size, 0f);
-            Arrays.fill(accGc, 0, size, 0f);
+            gains(in[3], gamma);
             float[] ms = w[4];
             spread(m, ms);
-            for (int s = 0; s < n; s++) {
-                x.get(x0 + s * size, xs, 0, size);
-                g.get(g0 + s * size, gs, 0, size);
-                for (int i = 0; i < size; i++) {
-                    accG[i] += gs[i];
-                    accGc[i] += gs[i] * (xs[i] - ms[i]);
+            if (rows == 1) {
+                Arrays.fill(accG, 0, size, 0f);
+                Arrays.fill(accGc, 0, size, 0f);
+                for (int s = 0; s < n; s++) {
+                    x.get(x0 + s * size, xs, 0, size);
+                    g.get(g0 + s * size, gs, 0, size);
+                    for (int i = 0; i < size; i++) {
+                        accG[i] += gs[i];
+                        accGc[i] += gs[i] * (xs[i] - ms[i]);
+                    }
+                }
+                channelSums(accG, sumG);
+                channelSums(accGc, sumGc);
+            } else {
+                // each sample's sums, then weighted by its gamma
+                for (int s = 0; s < n; s++) {
+                    x.get(x0 + s * size, xs, 0, size);
+                    g.get(g0 + s * size, gs, 0, size);
+                    for (int i = 0; i < size; i++) {
+                        accGc[i] = gs[i] * (xs[i] - ms[i]);
+                    }
+                    blockSums(gs, rowG, s * c);
+                    blockSums(accGc, rowGc, s * c);
+                }
+                Arrays.fill(sumG, 0);
+                Arrays.fill(sumGc, 0);
+                for (int at = 0; at < rows * c; at++) {
+                    sumG[at % c] += gamma[at] * rowG[at];
+                    sumGc[at % c] += gamma[at] * rowGc[at];
                 }
             }
-            channelSums(accG, sumG);
-            channelSums(accGc, sumGc);
             if (!unread[1]) {
-                for (int ch = 0; ch < c; ch++) {
-                    small[ch] = (float) (sumGc[ch] / Math.sqrt(v[ch] + eps));
+                if (rows == 1) {
+                    for (int ch = 0; ch < c; ch++) {
+                        small[ch] = (float) (sumGc[ch] / Math.sqrt(v[ch] + eps));
+                    }
+                    write(out[1], small);
+                } else {
+                    for (int at = 0; at < rows * c; at++) {
+                        wide[at] = (float) (rowGc[at] / Math.sqrt(v[at % c] + eps));
+                    }
+                    write(out[1], wide);
                 }
-                write(out[1], small);
             }
             if (!unread[2]) {
-                for (int ch = 0; ch < c; ch++) {
-                    small[ch] = (float) sumG[ch];
+                if (rows == 1) {
+                    for (int ch = 0; ch < c; ch++) {
+                        small[ch] = (float) sumG[ch];
+                    }
+                    write(out[2], small);
+                } else {
+                    for (int at = 0; at < rows * c; at++) {
+                        wide[at] = (float) rowG[at];
+                    }
+                    write(out[2], wide);
                 }
-                write(out[2], small);
             }
             if (!unread[0]) {
-                for (int ch = 0; ch < c; ch++) {
-                    double r = 1 / Math.sqrt(v[ch] + eps);
-                    double sc = gamma[ch] * r;
-                    a[ch] = (float) sc;
-                    b[ch] = (float) (-sc * r * r * sumGc[ch] / count);
-                    k[ch] = (float) (-sc * sumG[ch] / count);
+                if (rows == 1) {
+                    for (int ch = 0; ch < c; ch++) {
+                        double r = 1 / Math.sqrt(v[ch] + eps);
+                        double sc = gamma[ch] * r;
+                        a[ch] = (float) sc;
+                        b[ch] = (float) (-sc * r * r * sumGc[ch] / count);
+                        k[ch] = (float) (-sc * sumG[ch] / count);
+                    }
+                } else {
+                    // sumG and sumGc already carry gamma
+                    for (int ch = 0; ch < c; ch++) {
+                        double r = 1 / Math.sqrt(v[ch] + eps);
+                        b[ch] = (float) (-r * r * r * sumGc[ch] / count);
+                        k[ch] = (float) (-r * sumG[ch] / count);
+                        for (int at = ch; at < rows * c; at += c) {
+                            a[at] = (float) (gamma[at] * r);
+                        }
+                    }
                 }
                 FloatBuffer dx = out[0].data().asNioFloat();
                 int d0 = dx.position();
                 float[] as = w[5];
                 float[] bs = w[6];
                 float[] ks = w[7];
-                spread(a, as);
                 spread(b, bs);
                 spread(k, ks);
                 for (int s = 0; s < n; s++) {
+                    if (s < rows) {
+                        spread(a, s * c, as);
+                    }
                     x.get(x0 + s * size, xs, 0, size);
                     g.get(g0 + s * size, gs, 0, size);
                     for (int i = 0; i < size; i++) {

@@ -180,7 +180,7 @@ final class Replacements {
         String op = f.opName();
         BatchNormFusion.Fused fused = BatchNormFusion.of(f);
         if (fused != null) {
-            return counted(op, fused.kernel(in, out, unread));
+            return counted(fused.perSample ? op + "/per-sample" : op, fused.kernel(in, out, unread));
         }
         if (step != null && GraphPlan.smallKernels()) {
             Kernel k = SmallKernels.step(in[0], out[0], step);

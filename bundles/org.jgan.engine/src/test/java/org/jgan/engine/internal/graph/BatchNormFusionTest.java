@@ -271,6 +271,69 @@ class BatchNormFusionTest {
         }
     }
 
+    /**
+     * Conditional batch norm (BigGAN's, {@code ConditionalBatchNorm}): the statistics of {@link BatchNorm#moments},
+     * then a per-sample gain and bias, linear in a conditioning vector; the same two kernels with gamma and beta per
+     * sample. Against float64 from SameDiff in doubles on the textbook form
+     * {@code (x - m) / sqrt(v + eps) (1 + c W_g + b_g) + (c W_b + b_b)}.
+     */
+    @ParameterizedTest(name = "[{0}, {1}, {2}, {2}]")
+    @CsvSource({"32, 32, 8", "6, 5, 3"})
+    void perSampleGainAndBiasMatchFloat64(int n, int c, int h) {
+        int k = 7;
+        SameDiff sd = SameDiff.create();
+        GraphScope scope = new GraphScope(sd, Side.GENERATOR, true, new ParameterStore(7), List.of());
+        INDArray xa = Nd4j.randn(DataType.FLOAT, n, c, h, h).muli(1.3).addi(0.2);
+        INDArray ca = Nd4j.randn(DataType.FLOAT, n, k);
+        INDArray wg = Nd4j.randn(DataType.FLOAT, k, c).muli(0.3);
+        INDArray bg = Nd4j.randn(DataType.FLOAT, c).muli(0.1);
+        INDArray wb = Nd4j.randn(DataType.FLOAT, k, c).muli(0.3);
+        INDArray bb = Nd4j.randn(DataType.FLOAT, c);
+        INDArray weight = Nd4j.randn(DataType.FLOAT, n, c, h, h).muli(0.5);
+        SDVariable in = sd.placeHolder("x", DataType.FLOAT, -1, c, h, h);
+        SDVariable cond = sd.placeHolder("cond", DataType.FLOAT, -1, k);
+        SDVariable x = in.mul(1.5);
+        SDVariable[] stats = BatchNorm.moments(scope, "cbn", x, c);
+        SDVariable gain = cond.mmul(sd.var("wg", wg)).add(sd.var("bg", bg)).add(1);
+        SDVariable bias = cond.mmul(sd.var("wb", wb)).add(sd.var("bb", bb));
+        SDVariable scale = sd.reshape(gain, -1, c, 1, 1).mul(sd.math.rsqrt(stats[1].add(BatchNorm.EPS)));
+        SDVariable shift = sd.reshape(bias, -1, c, 1, 1).sub(stats[0].mul(scale));
+        SDVariable y = x.mul(scale).add(shift);
+        y.mul(sd.constant(weight)).sum().add(y.mul(y).sum().mul(0.05)).markAsLoss();
+        List<String> wrt = List.of("x", "cond", "wg", "bg", "wb", "bb");
+        sd.createGradFunction("x", "cond");
+        List<String> names = new ArrayList<>(List.of(y.name()));
+        wrt.forEach(v -> names.add(sd.getVariable(v).getGradient().name()));
+        long forward = calls(BatchNormFusion.FORWARD + "/per-sample");
+        long backward = calls(BatchNormFusion.BACKWARD + "/per-sample");
+        Map<String, INDArray> got = GraphPlan.output(sd.getFunction("grad"), Map.of("x", xa, "cond", ca), names,
+                Set.of());
+        assertEquals(1, calls(BatchNormFusion.FORWARD + "/per-sample") - forward, "fused forward kernels");
+        assertEquals(1, calls(BatchNormFusion.BACKWARD + "/per-sample") - backward, "fused backward kernels");
+
+        SameDiff ref = SameDiff.create();
+        SDVariable rx = ref.var("x", xa.castTo(DataType.DOUBLE));
+        SDVariable rc = ref.var("cond", ca.castTo(DataType.DOUBLE));
+        SDVariable xs = rx.mul(1.5);
+        SDVariable m = xs.mean(true, 0, 2, 3);
+        SDVariable v = xs.sub(m).mul(xs.sub(m)).mean(true, 0, 2, 3);
+        SDVariable g = rc.mmul(ref.var("wg", wg.castTo(DataType.DOUBLE))).add(ref.var("bg", bg.castTo(DataType.DOUBLE)))
+                .add(1);
+        SDVariable b = rc.mmul(ref.var("wb", wb.castTo(DataType.DOUBLE))).add(ref.var("bb", bb.castTo(DataType.DOUBLE)));
+        SDVariable ry = xs.sub(m).div(ref.math.sqrt(v.add(BatchNorm.EPS))).mul(ref.reshape(g, n, c, 1, 1))
+                .add(ref.reshape(b, n, c, 1, 1));
+        ry.mul(ref.constant(weight.castTo(DataType.DOUBLE))).sum().add(ry.mul(ry).sum().mul(0.05)).markAsLoss();
+        Map<String, INDArray> grads = ref.calculateGradients(Map.of(), wrt);
+        double yErr = relative(got.get(y.name()).castTo(DataType.DOUBLE), ref.output(Map.of(), ry.name()).get(ry.name()));
+        assertTrue(yErr < 2e-6, "y " + yErr);
+        for (String w : wrt) {
+            INDArray want = grads.get(w);
+            double rel = relative(got.get(sd.getVariable(w).getGradient().name()).castTo(DataType.DOUBLE)
+                    .reshape(want.shape()), want);
+            assertTrue(rel < 2e-5, "gradient of " + w + ": " + rel);
+        }
+    }
+
     @Test
     void offItRunsTheElementaryOps() {
         GraphPlan.fuseBatchNorm(false);

@@ -141,8 +141,10 @@ class GraphPlanArchitecturesTest {
             reference.close();
         }
         if (preset.startsWith("biggan")) {
-            // its conditional batch norms' statistics
-            assertTrue(calls(before, "/matrix") > 0, "sums by matrix products ran: " + GraphPlan.kernelCalls());
+            // its conditional batch norms, per-sample gain and bias
+            assertTrue(calls(before, "batch_norm_train/per-sample") > 0
+                    && calls(before, "batch_norm_train_bp/per-sample") > 0,
+                    "conditional batch norm's fused kernels ran: " + GraphPlan.kernelCalls());
         }
         if (!preset.startsWith("stylegan")) {
             // their batch norms: DCGAN's in G and D, SAGAN's and BigGAN's in G (BigGAN's last one)
