@@ -91,7 +91,10 @@ final class BatchNormFusion {
             String y, double eps, boolean perSample, Set<String> ops, Set<String> inner) {
     }
 
-    /** Where gamma or beta comes from: a parameter {@code [C]}, or a per-sample tensor {@code [N, C]}. */
+    /**
+     * Where gamma or beta comes from: a parameter {@code [C]}, or an op's output {@code [R, C]} (R = N: a row per
+     * sample; R = 1: one row), its rows known when the kernels are made.
+     */
     private record Source(String name, boolean perSample) {
     }
 
@@ -245,12 +248,11 @@ final class BatchNormFusion {
                 && vs[0] == shape[1]) {
             return new Source(p, false);
         }
-        if (shape[0] == -1 && v.getVariableType() == VariableType.ARRAY
-                && (vs == null || vs.length == 2 && vs[1] == shape[1])) {
-            // the batch size is checked against x's when the kernels run
-            return new Source(p, true);
-        }
-        return null;
+        // an op's output, [R, C] (SameDiff does not always know the shape before the graph runs): the kernels take R
+        // from the array, 1 or the batch's size
+        boolean rows = shape[0] == -1 || shape[0] == 1;
+        return rows && v.getVariableType() == VariableType.ARRAY && (vs == null || vs.length == 2 && vs[1] == shape[1])
+                ? new Source(p, true) : null;
     }
 
     private static String out(SameDiffOp op) {
@@ -349,7 +351,7 @@ final class BatchNormFusion {
     static final class Fused extends DynamicCustomOp {
         final boolean backward;
         final double eps;
-        /** Whether gamma and beta are per sample ({@code [N, C]}) rather than per channel. */
+        /** Whether gamma and beta are op outputs {@code [R, C]} (R rows, 1 or N) rather than parameters {@code [C]}. */
         final boolean perSample;
 
         Fused(boolean backward, double eps, boolean perSample) {
@@ -370,10 +372,26 @@ final class BatchNormFusion {
             if (x.length != 4) {
                 throw new IllegalStateException(opName() + ": input of rank 4 expected, got " + Arrays.toString(x));
             }
-            // forward: y, m, v; backward: dL/dx and the gradients of gamma's and beta's reshapes
-            long[] stat = {backward && perSample ? x[0] : 1, x[1], 1, 1};
+            // forward: y, m, v; backward: dL/dx and the gradients of gamma's and beta's reshapes, a row per row of gamma
+            long[] stat = {backward ? rows(in.get(3), x) : 1, x[1], 1, 1};
             return List.of(LongShapeDescriptor.fromShape(x, DataType.FLOAT),
                     LongShapeDescriptor.fromShape(stat, DataType.FLOAT), LongShapeDescriptor.fromShape(stat, DataType.FLOAT));
+        }
+
+        /**
+         * Rows of gamma (and beta): 1 for a per-channel parameter, else the array's, which must be 1 or the batch's
+         * size (as the layer's product broadcasts them).
+         */
+        int rows(INDArray gamma, long[] x) {
+            if (!perSample) {
+                return 1;
+            }
+            long rows = gamma.length() / x[1];
+            if (rows * x[1] != gamma.length() || rows != 1 && rows != x[0]) {
+                throw new IllegalStateException(opName() + ": gamma of " + gamma.length() + " elements for "
+                        + x[1] + " channels and a batch of " + x[0] + ": one row or a row per sample expected");
+            }
+            return (int) rows;
         }
 
         /** The kernel writing {@code out}; the outputs nothing reads are not written. */
@@ -387,8 +405,12 @@ final class BatchNormFusion {
             int n = Math.toIntExact(s[0]);
             int c = Math.toIntExact(s[1]);
             int hw = Math.toIntExact(s[2] * s[3]);
-            return backward ? new Backward(n, c, hw, eps, perSample, out, unread)
-                    : new Forward(n, c, hw, eps, perSample, out);
+            int rows = rows(in[backward ? 3 : 1], s);
+            if (!backward && in[2].length() != in[1].length()) {
+                throw new IllegalStateException(opName() + ": beta of " + in[2].length() + " elements, gamma of "
+                        + in[1].length());
+            }
+            return backward ? new Backward(n, c, hw, eps, rows, out, unread) : new Forward(n, c, hw, eps, rows, out);
         }
     }
 
@@ -415,14 +437,14 @@ final class BatchNormFusion {
         /** Rows of gamma and beta: the batch's size where they are per sample, else 1. */
         final int rows;
 
-        Passes(int n, int c, int hw, double eps, boolean perSample) {
+        Passes(int n, int c, int hw, double eps, int rows) {
             this.n = n;
             this.c = c;
             this.hw = hw;
             this.size = Math.multiplyExact(c, hw);
             this.eps = eps;
             this.count = (double) n * hw;
-            this.rows = perSample ? n : 1;
+            this.rows = rows;
             small = new float[c];
         }
 
@@ -448,7 +470,10 @@ final class BatchNormFusion {
             Reference.reachabilityFence(r);
         }
 
-        /** Gamma or beta: per channel ([C] or [1, C, 1, 1]) or per sample ([N, C]), {@link #rows} x C into dst. */
+        /**
+         * Gamma or beta, {@link #rows} x C: per channel ([C], [1, C] or [1, C, 1, 1]) or per sample ([N, C]), into
+         * dst.
+         */
         final void gains(INDArray a, float[] dst) {
             INDArray r = PatchConv.readable(a);
             if (r.length() != (long) rows * c) {
@@ -522,8 +547,8 @@ final class BatchNormFusion {
         private final float[] scale;
         private final float[] shift;
 
-        Forward(int n, int c, int hw, double eps, boolean perSample, INDArray[] out) {
-            super(n, c, hw, eps, perSample);
+        Forward(int n, int c, int hw, double eps, int rows, INDArray[] out) {
+            super(n, c, hw, eps, rows);
             this.out = out;
             mean = new double[c];
             squares = new double[c];
@@ -623,8 +648,8 @@ final class BatchNormFusion {
         private final double[] rowGc;
         private final float[] wide;
 
-        Backward(int n, int c, int hw, double eps, boolean perSample, INDArray[] out, boolean[] unread) {
-            super(n, c, hw, eps, perSample);
+        Backward(int n, int c, int hw, double eps, int rows, INDArray[] out, boolean[] unread) {
+            super(n, c, hw, eps, rows);
             this.out = out;
             this.unread = unread.clone();
             m = new float[c];

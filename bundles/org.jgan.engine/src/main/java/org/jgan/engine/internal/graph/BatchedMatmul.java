@@ -20,7 +20,9 @@ import org.nd4j.linalg.indexing.NDArrayIndex;
  *
  * <p>A product whose z is to be transposed ({@code tZ}) is computed as {@code z = op'(y) op'(x)} with the operands'
  * transposes flipped. Each matrix of the batch has its own op context bound to its slice of z; the slices of the
- * inputs are views made again only when the plan hands other input arrays.
+ * inputs are views made again only when the plan hands other input arrays. libnd4j passes a 2-D product to oneDNN
+ * only where its operands are contiguous (element stride 1), as the plan's arrays are; other views take libnd4j's
+ * own path, slower but the same product.
  */
 final class BatchedMatmul {
 
@@ -45,17 +47,18 @@ final class BatchedMatmul {
         this.swap = swap;
         this.calls = new Replacements.Call[batch];
         this.slices = new INDArray[batch][];
-        for (int s = 0; s < batch; s++) {
-            calls[s] = new Replacements.Call(DynamicCustomOp.builder("matmul")
-                    .addIntegerArguments(tA ? 1 : 0, tB ? 1 : 0, 0).addFloatingPointArguments(1.0, 0.0).build(),
-                    slice(z, s));
+        try {
+            for (int s = 0; s < batch; s++) {
+                calls[s] = new Replacements.Call(DynamicCustomOp.builder("matmul")
+                        .addIntegerArguments(tA ? 1 : 0, tB ? 1 : 0, 0).addFloatingPointArguments(1.0, 0.0).build(),
+                        slice(z, s));
+            }
+        } catch (RuntimeException e) {
+            close();
+            throw e;
         }
     }
 
-    /**
-     * The product {@code z = op(x) op(y)} of float arrays of rank 3 with one batch axis, or null where it does not
-     * apply (other ranks or types, shapes that do not match, too little work per matrix or too many matrices).
-     */
     /** Sets whether plans compiled from now on use this kernel; returns the setting before. */
     static boolean enable(boolean on) {
         boolean was = enabled;
@@ -63,6 +66,10 @@ final class BatchedMatmul {
         return was;
     }
 
+    /**
+     * The product {@code z = op(x) op(y)} of float arrays of rank 3 with one batch axis, or null where it does not
+     * apply (other ranks or types, shapes that do not match, too little work per matrix or too many matrices).
+     */
     static BatchedMatmul of(INDArray x, INDArray y, INDArray z, boolean tX, boolean tY, boolean tZ) {
         long[] xs = x.shape();
         long[] ys = y.shape();
@@ -107,7 +114,9 @@ final class BatchedMatmul {
 
     void close() {
         for (Replacements.Call c : calls) {
-            c.close();
+            if (c != null) {
+                c.close();
+            }
         }
     }
 }

@@ -77,8 +77,10 @@ final class FlippedConv implements Replacements.Kernel {
     /**
      * The kernel for a {@code conv2d} with inputs {@code (x, W[, b])} and output z, or null where it does not apply:
      * other strides, dilations, padding modes, layouts or types, fewer than {@link #MIN_CHANNELS} input channels, a
-     * padding the transposed convolution cannot take ({@code p > k - 1}), sizes that do not match, or images or
-     * outputs that are not square (M2.1's {@code deconv2d_tf} gave NaNs for a 10x9 input).
+     * padding the transposed convolution cannot take ({@code p > k - 1}), sizes that do not match, a bias of another
+     * rank than 1 ({@code biasadd} takes rank 1 only), kernels or paddings that differ between height and width, or
+     * inputs that are not square (M2.1's {@code deconv2d_tf} reads the width of its gradient input from its height:
+     * NaNs for a 10x9 input).
      */
     static FlippedConv of(DynamicCustomOp c, INDArray[] in, INDArray[] out, Consumer<INDArray> own) {
         long[] a = c.iArgs();
@@ -93,15 +95,17 @@ final class FlippedConv implements Replacements.Kernel {
         if (!nchw || !wFormat0 || a[8] != 0 || a[2] != 1 || a[3] != 1 || a[6] != 1 || a[7] != 1
                 || x.rank() != 4 || w.rank() != 4 || z.rank() != 4 || x.dataType() != DataType.FLOAT
                 || w.dataType() != DataType.FLOAT || z.dataType() != DataType.FLOAT
-                || in.length == 3 && (in[2].dataType() != DataType.FLOAT || in[2].length() != w.size(3))) {
+                || in.length == 3 && (in[2].dataType() != DataType.FLOAT || in[2].rank() != 1
+                        || in[2].length() != w.size(3))) {
             return null;
         }
         long kh = w.size(0);
         long kw = w.size(1);
-        if ((a[0] > 0 && a[0] != kh) || (a[1] > 0 && a[1] != kw) || a[4] < 0 || a[5] < 0 || a[4] > kh - 1
-                || a[5] > kw - 1 || w.size(2) != x.size(1) || w.size(3) != z.size(1) || x.size(1) < MIN_CHANNELS
+        if ((a[0] > 0 && a[0] != kh) || (a[1] > 0 && a[1] != kw) || kh != kw || a[4] != a[5] || a[4] < 0
+                || a[4] > kh - 1
+                || w.size(2) != x.size(1) || w.size(3) != z.size(1) || x.size(1) < MIN_CHANNELS
                 || z.size(0) != x.size(0) || z.size(2) != x.size(2) + 2 * a[4] - kh + 1
-                || z.size(3) != x.size(3) + 2 * a[5] - kw + 1 || x.size(2) != x.size(3) || z.size(2) != z.size(3)) {
+                || z.size(3) != x.size(3) + 2 * a[5] - kw + 1 || x.size(2) != x.size(3)) {
             return null;
         }
         return new FlippedConv(a, x, w, z, in.length == 3, own);

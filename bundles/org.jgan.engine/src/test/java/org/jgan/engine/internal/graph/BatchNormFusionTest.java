@@ -275,16 +275,17 @@ class BatchNormFusionTest {
      * Conditional batch norm (BigGAN's, {@code ConditionalBatchNorm}): the statistics of {@link BatchNorm#moments},
      * then a per-sample gain and bias, linear in a conditioning vector; the same two kernels with gamma and beta per
      * sample. Against float64 from SameDiff in doubles on the textbook form
-     * {@code (x - m) / sqrt(v + eps) (1 + c W_g + b_g) + (c W_b + b_b)}.
+     * {@code (x - m) / sqrt(v + eps) (1 + c W_g + b_g) + (c W_b + b_b)}. With conditioning vectors for one row only,
+     * the gain and bias are one row broadcast over the batch.
      */
-    @ParameterizedTest(name = "[{0}, {1}, {2}, {2}]")
-    @CsvSource({"32, 32, 8", "6, 5, 3"})
-    void perSampleGainAndBiasMatchFloat64(int n, int c, int h) {
+    @ParameterizedTest(name = "[{0}, {1}, {2}, {2}], {3} rows of gain")
+    @CsvSource({"32, 32, 8, 32", "6, 5, 3, 6", "1, 4, 3, 1", "6, 5, 3, 1"})
+    void perSampleGainAndBiasMatchFloat64(int n, int c, int h, int rows) {
         int k = 7;
         SameDiff sd = SameDiff.create();
         GraphScope scope = new GraphScope(sd, Side.GENERATOR, true, new ParameterStore(7), List.of());
         INDArray xa = Nd4j.randn(DataType.FLOAT, n, c, h, h).muli(1.3).addi(0.2);
-        INDArray ca = Nd4j.randn(DataType.FLOAT, n, k);
+        INDArray ca = Nd4j.randn(DataType.FLOAT, rows, k);
         INDArray wg = Nd4j.randn(DataType.FLOAT, k, c).muli(0.3);
         INDArray bg = Nd4j.randn(DataType.FLOAT, c).muli(0.1);
         INDArray wb = Nd4j.randn(DataType.FLOAT, k, c).muli(0.3);
@@ -320,8 +321,8 @@ class BatchNormFusionTest {
         SDVariable g = rc.mmul(ref.var("wg", wg.castTo(DataType.DOUBLE))).add(ref.var("bg", bg.castTo(DataType.DOUBLE)))
                 .add(1);
         SDVariable b = rc.mmul(ref.var("wb", wb.castTo(DataType.DOUBLE))).add(ref.var("bb", bb.castTo(DataType.DOUBLE)));
-        SDVariable ry = xs.sub(m).div(ref.math.sqrt(v.add(BatchNorm.EPS))).mul(ref.reshape(g, n, c, 1, 1))
-                .add(ref.reshape(b, n, c, 1, 1));
+        SDVariable ry = xs.sub(m).div(ref.math.sqrt(v.add(BatchNorm.EPS))).mul(ref.reshape(g, rows, c, 1, 1))
+                .add(ref.reshape(b, rows, c, 1, 1));
         ry.mul(ref.constant(weight.castTo(DataType.DOUBLE))).sum().add(ry.mul(ry).sum().mul(0.05)).markAsLoss();
         Map<String, INDArray> grads = ref.calculateGradients(Map.of(), wrt);
         double yErr = relative(got.get(y.name()).castTo(DataType.DOUBLE), ref.output(Map.of(), ry.name()).get(ry.name()));
