@@ -228,8 +228,8 @@ final class BatchNormFusion {
 
     /**
      * A float [C] variable (a parameter) reshaped to [1, C, 1, 1] by {@code reshape} (batch norm's gamma and beta), or
-     * a float [N, C] op output reshaped to [-1, C, 1, 1] (conditional batch norm's per-sample gain and bias, BigGAN's),
-     * or null.
+     * a float [R, C] op output reshaped to [-1, C, 1, 1] or [1, C, 1, 1] (conditional batch norm's per-sample gain and
+     * bias, BigGAN's: R = N), or null.
      */
     private static Source source(SameDiff sd, SameDiffOp reshape) {
         if (reshape == null || !"reshape".equals(reshape.getOp().opName()) || reshape.getInputsToOp().size() != 1
@@ -434,7 +434,7 @@ final class BatchNormFusion {
         final double eps;
         final double count;
         final float[] small;
-        /** Rows of gamma and beta: the batch's size where they are per sample, else 1. */
+        /** Rows of gamma and beta: the batch's size where they are per sample, else 1 (see {@link Fused#rows}). */
         final int rows;
 
         Passes(int n, int c, int hw, double eps, int rows) {
@@ -643,7 +643,7 @@ final class BatchNormFusion {
         private final float[] a;
         private final float[] b;
         private final float[] k;
-        /** Per sample and channel: sums over positions (rows of gamma > 1 only), and an output's values. */
+        /** Per sample and channel (where gamma has a row per sample): sums over positions, and an output's values. */
         private final double[] rowG;
         private final double[] rowGc;
         private final float[] wide;
