@@ -133,8 +133,8 @@ final class BatchNormFusion {
                 // intermediates, so the forward ops run anyway
                 continue;
             }
-            SameDiffOp forward = op(new Fused(false, l.eps, l.perSample), l.y + "/" + FORWARD, List.of(l.x, l.gamma, l.beta),
-                    List.of(l.y, l.mean, l.var));
+            SameDiffOp forward = op(new Fused(false, l.eps, l.perSample), l.y + "/" + FORWARD,
+                    List.of(l.x, l.gamma, l.beta), List.of(l.y, l.mean, l.var));
             result.put(l.y, forward);
             result.put(l.mean, forward);
             result.put(l.var, forward);
@@ -372,7 +372,8 @@ final class BatchNormFusion {
             if (x.length != 4) {
                 throw new IllegalStateException(opName() + ": input of rank 4 expected, got " + Arrays.toString(x));
             }
-            // forward: y, m, v; backward: dL/dx and the gradients of gamma's and beta's reshapes, a row per row of gamma
+            // forward: y, m, v; backward: dL/dx and the gradients of gamma's and beta's reshapes (a row per row of
+            // gamma)
             long[] stat = {backward ? rows(in.get(3), x) : 1, x[1], 1, 1};
             return List.of(LongShapeDescriptor.fromShape(x, DataType.FLOAT),
                     LongShapeDescriptor.fromShape(stat, DataType.FLOAT), LongShapeDescriptor.fromShape(stat, DataType.FLOAT));

@@ -12,7 +12,7 @@ import org.nd4j.linalg.indexing.NDArrayIndex;
  * <p>libnd4j 1.0.0-M2.1 hands a {@code matmul} to oneDNN only for rank 2 (its oneDNN check asks {@code rank < 3}); a
  * batch runs {@code cblas_sgemm} matrix by matrix, on OpenBLAS, which on the skinny products of SAGAN's attention
  * ({@code [256, 4] x [4, 256]}, {@code [4, 256] x [256, 256]} and their transposes, 32 of them) reaches about 10
- * GFLOP/s. oneDNN's matmul on the same matrices one by one takes 0.4 to 0.8 of the time (measured per product on the
+ * GFLOP/s. oneDNN's matmul on the same matrices one by one takes 0.35 to 0.8 of the time (measured per product on the
  * 2-core AMD EPYC, AVX-512: 0.48 against 0.86 ms for {@code [32, 256, 4] x [32, 4, 256]}, 0.45-0.52 against 1.28-1.31
  * ms for the products over 256 positions; see docs/architectures.md). Its sums run in an order of its own (its
  * products over 256 terms differ from OpenBLAS's in the last bits), so plans use this kernel only with
@@ -74,7 +74,8 @@ final class BatchedMatmul {
         long[] xs = x.shape();
         long[] ys = y.shape();
         long[] zs = z.shape();
-        if (!enabled || x.dataType() != DataType.FLOAT || y.dataType() != DataType.FLOAT || z.dataType() != DataType.FLOAT
+        if (!enabled || x.dataType() != DataType.FLOAT || y.dataType() != DataType.FLOAT
+                || z.dataType() != DataType.FLOAT
                 || xs.length != 3 || ys.length != 3 || zs.length != 3 || xs[0] != ys[0] || xs[0] != zs[0]
                 || xs[0] < 2 || xs[0] > MAX_BATCH || !PatchConv.dense(z)) {
             return null;

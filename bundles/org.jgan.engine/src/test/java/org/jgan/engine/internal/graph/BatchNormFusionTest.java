@@ -320,12 +320,14 @@ class BatchNormFusionTest {
         SDVariable v = xs.sub(m).mul(xs.sub(m)).mean(true, 0, 2, 3);
         SDVariable g = rc.mmul(ref.var("wg", wg.castTo(DataType.DOUBLE))).add(ref.var("bg", bg.castTo(DataType.DOUBLE)))
                 .add(1);
-        SDVariable b = rc.mmul(ref.var("wb", wb.castTo(DataType.DOUBLE))).add(ref.var("bb", bb.castTo(DataType.DOUBLE)));
+        SDVariable b = rc.mmul(ref.var("wb", wb.castTo(DataType.DOUBLE)))
+                .add(ref.var("bb", bb.castTo(DataType.DOUBLE)));
         SDVariable ry = xs.sub(m).div(ref.math.sqrt(v.add(BatchNorm.EPS))).mul(ref.reshape(g, rows, c, 1, 1))
                 .add(ref.reshape(b, rows, c, 1, 1));
         ry.mul(ref.constant(weight.castTo(DataType.DOUBLE))).sum().add(ry.mul(ry).sum().mul(0.05)).markAsLoss();
         Map<String, INDArray> grads = ref.calculateGradients(Map.of(), wrt);
-        double yErr = relative(got.get(y.name()).castTo(DataType.DOUBLE), ref.output(Map.of(), ry.name()).get(ry.name()));
+        double yErr = relative(got.get(y.name()).castTo(DataType.DOUBLE),
+                ref.output(Map.of(), ry.name()).get(ry.name()));
         assertTrue(yErr < 2e-6, "y " + yErr);
         for (String w : wrt) {
             INDArray want = grads.get(w);
