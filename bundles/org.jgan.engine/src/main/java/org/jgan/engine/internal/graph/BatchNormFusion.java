@@ -72,6 +72,8 @@ final class BatchNormFusion {
 
     static final String FORWARD = "batch_norm_train";
     static final String BACKWARD = "batch_norm_train_bp";
+    static final String INSTANCE_FORWARD = "instance_norm_train";
+    static final String INSTANCE_BACKWARD = "instance_norm_train_bp";
 
     /** {@code -Djgan.graph.fuse=false}: batch norm runs as its elementary ops (for comparisons). */
     private static volatile boolean enabled = !"false".equals(System.getProperty("jgan.graph.fuse"));
@@ -88,7 +90,7 @@ final class BatchNormFusion {
 
     /** One layer's forward ops, as {@code BatchNorm.apply} builds them. */
     private record Layer(String x, String gamma, String beta, String gamma4, String beta4, String mean, String var,
-            String y, double eps, boolean perSample, Set<String> ops, Set<String> inner) {
+            String y, double eps, boolean perSample, boolean instance, Set<String> ops, Set<String> inner) {
     }
 
     /**
@@ -133,13 +135,15 @@ final class BatchNormFusion {
                 // intermediates, so the forward ops run anyway
                 continue;
             }
-            SameDiffOp forward = op(new Fused(false, l.eps, l.perSample), l.y + "/" + FORWARD,
+            Fused fusedForward = new Fused(false, l.eps, l.perSample, l.instance);
+            SameDiffOp forward = op(fusedForward, l.y + "/" + fusedForward.opName(),
                     List.of(l.x, l.gamma, l.beta), List.of(l.y, l.mean, l.var));
             result.put(l.y, forward);
             result.put(l.mean, forward);
             result.put(l.var, forward);
             if (grads != null) {
-                SameDiffOp backward = op(new Fused(true, l.eps, l.perSample), l.y + "/" + BACKWARD,
+                Fused fusedBackward = new Fused(true, l.eps, l.perSample, l.instance);
+                SameDiffOp backward = op(fusedBackward, l.y + "/" + fusedBackward.opName(),
                         List.of(l.x, l.mean, l.var, l.gamma, grads[0]), List.of(grads[1], grads[2], grads[3]));
                 result.put(grads[1], backward);
                 result.put(grads[2], backward);
@@ -158,10 +162,15 @@ final class BatchNormFusion {
     // ---------------------------------------------------------------------------------------------------------------
     // the pattern
 
-    /** The layer whose statistics {@code a} (a mean over axes 0, 2, 3 of a rank-4 x) starts, or null. */
+    /**
+     * The layer whose statistics {@code a} (a mean over axes 0, 2, 3 of a rank-4 x: batch norm; over axes 2, 3: instance
+     * norm) starts, or null.
+     */
     private static Layer match(SameDiff sd, SameDiffOp a, Map<String, List<SameDiffOp>> readers,
             Map<String, SameDiffOp> producers) {
-        if (!isMeanOverBatchAndSpace(a)) {
+        int[] axes = meanAxes(a);
+        boolean instance = Arrays.equals(axes, INSTANCE_AXES);
+        if (!instance && !Arrays.equals(axes, BATCH_AXES)) {
             return null;
         }
         String x = a.getInputsToOp().get(0);
@@ -173,7 +182,7 @@ final class BatchNormFusion {
         String c = out(b);
         SameDiffOp cc = reader(readers, c, "multiply", c, c);
         SameDiffOp d = cc == null ? null : reader(readers, out(cc), "reduce_mean", out(cc));
-        if (d == null || !isMeanOverBatchAndSpace(d)) {
+        if (d == null || !Arrays.equals(meanAxes(d), axes)) {
             return null;
         }
         String v = out(d);
@@ -193,37 +202,53 @@ final class BatchNormFusion {
             return null;
         }
         String scale = out(g2);
-        SameDiffOp h = reader(readers, scale, "multiply", x, scale);
-        SameDiffOp i2 = reader(readers, scale, "multiply", m, scale);
-        SameDiffOp i3 = i2 == null ? null : readerWithSecond(readers, out(i2), "subtract");
-        Source beta = i3 == null ? null : source(sd, producers.get(i3.getInputsToOp().get(0)));
-        if (h == null || beta == null || beta.perSample() != gamma.perSample()) {
-            return null;
-        }
-        SameDiffOp j = reader(readers, out(h), "add", out(h), out(i3));
-        if (j == null) {
-            return null;
-        }
         SameDiffOp g1 = producers.get(g2.getInputsToOp().get(0));
-        SameDiffOp i1 = producers.get(i3.getInputsToOp().get(0));
+        List<SameDiffOp> all = new ArrayList<>(List.of(a, b, cc, d, e, f, g1, g2));
+        SameDiffOp i1;
+        SameDiffOp j;
+        Source beta;
+        if (instance) {
+            // y = (x - m) scale + beta
+            SameDiffOp h = reader(readers, scale, "multiply", c, scale);
+            j = h == null ? null : readerWithFirst(readers, out(h), "add");
+            i1 = j == null ? null : producers.get(j.getInputsToOp().get(1));
+            beta = source(sd, i1);
+            all.addAll(Arrays.asList(h, i1, j));
+        } else {
+            // y = x scale + (beta - m scale)
+            SameDiffOp h = reader(readers, scale, "multiply", x, scale);
+            SameDiffOp i2 = reader(readers, scale, "multiply", m, scale);
+            SameDiffOp i3 = i2 == null ? null : readerWithSecond(readers, out(i2), "subtract");
+            i1 = i3 == null ? null : producers.get(i3.getInputsToOp().get(0));
+            beta = source(sd, i1);
+            j = h == null || beta == null ? null : reader(readers, out(h), "add", out(h), out(i3));
+            all.addAll(Arrays.asList(h, i1, i2, i3, j));
+        }
+        if (j == null || beta == null || beta.perSample() != gamma.perSample()) {
+            return null;
+        }
         Set<String> ops = new HashSet<>();
         Set<String> inner = new HashSet<>();
-        for (SameDiffOp op : List.of(a, b, cc, d, e, f, g1, g2, h, i1, i2, i3, j)) {
+        for (SameDiffOp op : all) {
             ops.add(op.getName());
             inner.addAll(op.getOutputsOfOp());
         }
         inner.remove(out(j));
         return new Layer(x, gamma.name(), beta.name(), out(g1), out(i1), m, v, out(j), eps, gamma.perSample(),
-                Set.copyOf(ops), Set.copyOf(inner));
+                instance, Set.copyOf(ops), Set.copyOf(inner));
     }
 
-    private static boolean isMeanOverBatchAndSpace(SameDiffOp op) {
+    private static final int[] BATCH_AXES = {0, 2, 3};
+    private static final int[] INSTANCE_AXES = {2, 3};
+
+    /** The axes of a {@code reduce_mean} keeping its dimensions, with one input and one output; else null. */
+    private static int[] meanAxes(SameDiffOp op) {
         if (!(op.getOp() instanceof BaseReduceOp r) || !"reduce_mean".equals(r.opName()) || !r.isKeepDims()
                 || op.getInputsToOp() == null || op.getInputsToOp().size() != 1 || op.getOutputsOfOp().size() != 1) {
-            return false;
+            return null;
         }
         int[] dims = r.getDimensions();
-        return dims != null && Arrays.equals(dims.clone(), new int[] {0, 2, 3});
+        return dims == null ? null : dims.clone();
     }
 
     /**
@@ -267,6 +292,22 @@ final class BatchNormFusion {
         SameDiffOp found = null;
         for (SameDiffOp op : readers.getOrDefault(v, List.of())) {
             if (name.equals(op.getOp().opName()) && List.of(inputs).equals(op.getInputsToOp())
+                    && op.getOutputsOfOp().size() == 1) {
+                if (found != null) {
+                    return null;
+                }
+                found = op;
+            }
+        }
+        return found;
+    }
+
+    /** The one reader of {@code v} that is {@code name} with {@code v} as its first of two inputs, or null. */
+    private static SameDiffOp readerWithFirst(Map<String, List<SameDiffOp>> readers, String v, String name) {
+        SameDiffOp found = null;
+        for (SameDiffOp op : readers.getOrDefault(v, List.of())) {
+            List<String> in = op.getInputsToOp();
+            if (name.equals(op.getOp().opName()) && in.size() == 2 && in.get(0).equals(v) && !in.get(1).equals(v)
                     && op.getOutputsOfOp().size() == 1) {
                 if (found != null) {
                     return null;
@@ -353,15 +394,21 @@ final class BatchNormFusion {
         final double eps;
         /** Whether gamma and beta are op outputs {@code [R, C]} (R rows, 1 or N) rather than parameters {@code [C]}. */
         final boolean perSample;
+        /** Instance norm: statistics per sample and channel (over H and W) rather than per channel. */
+        final boolean instance;
 
-        Fused(boolean backward, double eps, boolean perSample) {
+        Fused(boolean backward, double eps, boolean perSample, boolean instance) {
             this.backward = backward;
             this.eps = eps;
             this.perSample = perSample;
+            this.instance = instance;
         }
 
         @Override
         public String opName() {
+            if (instance) {
+                return backward ? INSTANCE_BACKWARD : INSTANCE_FORWARD;
+            }
             return backward ? BACKWARD : FORWARD;
         }
 
@@ -374,7 +421,7 @@ final class BatchNormFusion {
             }
             // forward: y, m, v; backward: dL/dx and the gradients of gamma's and beta's reshapes (a row per row of
             // gamma)
-            long[] stat = {backward ? rows(in.get(3), x) : 1, x[1], 1, 1};
+            long[] stat = {backward ? rows(in.get(3), x) : instance ? x[0] : 1, x[1], 1, 1};
             return List.of(LongShapeDescriptor.fromShape(x, DataType.FLOAT),
                     LongShapeDescriptor.fromShape(stat, DataType.FLOAT), LongShapeDescriptor.fromShape(stat, DataType.FLOAT));
         }
@@ -410,6 +457,10 @@ final class BatchNormFusion {
             if (!backward && in[2].length() != in[1].length()) {
                 throw new IllegalStateException(opName() + ": beta of " + in[2].length() + " elements, gamma of "
                         + in[1].length());
+            }
+            if (instance) {
+                return backward ? new InstanceNormKernels.Backward(n, c, hw, eps, rows, out, unread)
+                        : new InstanceNormKernels.Forward(n, c, hw, eps, rows, out);
             }
             return backward ? new Backward(n, c, hw, eps, rows, out, unread) : new Forward(n, c, hw, eps, rows, out);
         }

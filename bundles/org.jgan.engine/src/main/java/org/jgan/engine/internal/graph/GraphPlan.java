@@ -275,6 +275,20 @@ public final class GraphPlan {
         return BatchNormFusion.enable(on);
     }
 
+    /** {@code -Djgan.graph.slopeMasks=false}: LeakyReLU's slope masks as their four ops (for comparisons). */
+    private static volatile boolean slopeMasks = !"false".equals(System.getProperty("jgan.graph.slopeMasks"));
+
+    /**
+     * Turns LeakyReLU's slope masks as one op ({@link Replacements.Mask}; {@code -Djgan.graph.slopeMasks=false}: off)
+     * on or off for plans compiled from now on; returns the previous setting (tests, benchmarks). Used only with
+     * {@link #ownArithmetic(boolean)}.
+     */
+    public static boolean slopeMasks(boolean on) {
+        boolean was = slopeMasks;
+        slopeMasks = on;
+        return was;
+    }
+
     /**
      * Turns the batched matrix products as one oneDNN product per matrix ({@link BatchedMatmul};
      * {@code -Djgan.graph.batchedMatmul=false}: off) on or off for plans compiled from now on; returns the previous
@@ -428,8 +442,11 @@ public final class GraphPlan {
         final boolean[] kept;
         /** Per op, which of its outputs nothing reads (no later op, not requested): replacements may skip them. */
         final List<boolean[]> unread = new ArrayList<>();
-        /** Ops (by index) that are casts of a dropped comparison, run as a step with this cutoff. */
-        final Map<Integer, Double> steps = new HashMap<>();
+        /**
+         * Ops (by index) that run as a step on a dropped comparison's input: casts of the comparison, and the
+         * {@code add_scalar} ending a LeakyReLU's slope mask.
+         */
+        final Map<Integer, Replacements.Mask> steps = new HashMap<>();
 
         private Program(String[] names, boolean[] isExternal, int[] requestedSlots, int[] storage, boolean[] kept) {
             this.names = names;
@@ -534,21 +551,22 @@ public final class GraphPlan {
             int[] requestedSlots = requested.stream().mapToInt(slot::get).toArray();
             boolean[] kept = new boolean[names.length];
             Program p = new Program(names, external, requestedSlots, storage, kept);
-            Map<SameDiffOp, Double> steps = comparisonsCast(order, requested);
+            Map<SameDiffOp, Replacements.Mask> steps = comparisonsCast(order, requested);
             int[] lastReader = new int[names.length];
             Arrays.fill(lastReader, -1);
             for (SameDiffOp op : order) {
                 String[] args = argNames(op);
-                Double cutoff = steps.get(op);
-                if (cutoff == null && steps.containsKey(op)) {
-                    // a comparison read only by a cast that runs as a step: dropped
+                Replacements.Mask mask = steps.get(op);
+                if (mask == null && steps.containsKey(op)) {
+                    // a comparison read only by a cast that runs as a step (and the cast and scaling of a slope
+                    // mask that runs as one op): dropped
                     continue;
                 }
                 int k = p.ops.size();
-                if (cutoff != null) {
-                    // the cast reads the dropped comparison's input
-                    p.steps.put(k, cutoff);
-                    args = argNames(producers.get(args[0]));
+                if (mask != null) {
+                    // the step reads the dropped comparison's input
+                    p.steps.put(k, mask);
+                    args = new String[] {mask.input()};
                 }
                 int[] in = Arrays.stream(args).mapToInt(slot::get).toArray();
                 int[] out = op.getOutputsOfOp().stream().mapToInt(slot::get).toArray();
@@ -617,26 +635,30 @@ public final class GraphPlan {
          * The casts to 32-bit float of a comparison with a scalar ({@code greaterthan_scalar}, as the activations'
          * slope masks are built) that is read by nothing else: each runs as one {@code Step} on the comparison's
          * input ({@code x > cutoff ? 1 : 0}, the same values) and the comparison is dropped, one pass over the
-         * tensor instead of two (a boolean array written and read back). By cast, its cutoff; the dropped
-         * comparisons are recorded under their op with a null value.
+         * tensor instead of two (a boolean array written and read back). With {@link #ownArithmetic()}, a LeakyReLU's
+         * slope mask {@code [x > 0] (1 - slope) + slope} ({@code GraphScope#leakyRelu}: the cast read only by a
+         * {@code mul_scalar}, read only by an {@code add_scalar}, the two scalars adding to 1) runs as one op, the
+         * {@code add_scalar}, and the cast and {@code mul_scalar} are dropped too (see {@link Replacements.Mask}).
+         * By op, its mask; the dropped ops are recorded with a null value.
          */
-        private static Map<SameDiffOp, Double> comparisonsCast(List<SameDiffOp> order, List<String> requested) {
-            Map<String, Integer> readers = new HashMap<>();
+        private static Map<SameDiffOp, Replacements.Mask> comparisonsCast(List<SameDiffOp> order,
+                List<String> requested) {
+            Map<String, List<SameDiffOp>> readers = new HashMap<>();
             Map<String, SameDiffOp> produced = new HashMap<>();
             for (SameDiffOp op : order) {
                 for (String a : argNames(op)) {
-                    readers.merge(a, 1, Integer::sum);
+                    readers.computeIfAbsent(a, r -> new ArrayList<>()).add(op);
                 }
                 for (String o : op.getOutputsOfOp()) {
                     produced.put(o, op);
                 }
             }
-            Map<SameDiffOp, Double> steps = new HashMap<>();
+            Map<SameDiffOp, Replacements.Mask> steps = new HashMap<>();
             for (SameDiffOp op : order) {
                 DifferentialFunction f = op.getOp();
                 String[] args = argNames(op);
                 if (!"cast".equals(f.opName()) || args.length != 1
-                        || readers.getOrDefault(args[0], 0) != 1 || requested.contains(args[0])) {
+                        || readers.getOrDefault(args[0], List.of()).size() != 1 || requested.contains(args[0])) {
                     continue;
                 }
                 SameDiffOp cmp = produced.get(args[0]);
@@ -647,10 +669,51 @@ public final class GraphPlan {
                         || f.getSameDiff().getVariable(cmp.getOp().argNames()[0]).dataType() != DataType.FLOAT) {
                     continue;
                 }
-                steps.put(op, so.scalar().getDouble(0));
+                double cutoff = so.scalar().getDouble(0);
+                String input = cmp.getOp().argNames()[0];
                 steps.put(cmp, null);
+                SameDiffOp[] scaled = ownArithmetic() && slopeMasks && cutoff == 0 ? slopeMask(op, readers, requested) : null;
+                if (scaled == null) {
+                    steps.put(op, new Replacements.Mask(input, cutoff, null, null));
+                } else {
+                    steps.put(op, null);
+                    steps.put(scaled[0], null);
+                    steps.put(scaled[1], new Replacements.Mask(input, cutoff,
+                            ((ScalarOp) scaled[0].getOp()).scalar().getFloat(0),
+                            ((ScalarOp) scaled[1].getOp()).scalar().getFloat(0)));
+                }
             }
             return steps;
+        }
+
+        /**
+         * The {@code mul_scalar} and {@code add_scalar} after a cast that make LeakyReLU's slope mask ({@code
+         * m (1 - slope) + slope}, each read only by the next, the two scalars adding to 1 in float), or null.
+         */
+        private static SameDiffOp[] slopeMask(SameDiffOp cast, Map<String, List<SameDiffOp>> readers,
+                List<String> requested) {
+            SameDiffOp mul = only(cast, readers, requested, "mul_scalar");
+            SameDiffOp add = mul == null ? null : only(mul, readers, requested, "add_scalar");
+            if (add == null || !(mul.getOp() instanceof ScalarOp a) || !(add.getOp() instanceof ScalarOp b)
+                    || a.scalar() == null || b.scalar() == null || add.getOutputsOfOp().size() != 1
+                    || add.getOp().getSameDiff().getVariable(add.getOutputsOfOp().get(0)).dataType()
+                            != DataType.FLOAT) {
+                return null;
+            }
+            float scale = a.scalar().getFloat(0);
+            float slope = b.scalar().getFloat(0);
+            return scale + slope == 1f && slope >= 0 && slope < 1 ? new SameDiffOp[] {mul, add} : null;
+        }
+
+        /** The one reader of {@code op}'s one output, an op {@code name} of that input alone, or null. */
+        private static SameDiffOp only(SameDiffOp op, Map<String, List<SameDiffOp>> readers, List<String> requested,
+                String name) {
+            if (op.getOutputsOfOp().size() != 1 || requested.contains(op.getOutputsOfOp().get(0))) {
+                return null;
+            }
+            List<SameDiffOp> r = readers.getOrDefault(op.getOutputsOfOp().get(0), List.of());
+            return r.size() == 1 && name.equals(r.get(0).getOp().opName()) && argNames(r.get(0)).length == 1
+                    ? r.get(0) : null;
         }
 
         /**

@@ -19,6 +19,7 @@ import org.nd4j.linalg.api.ops.Op;
 import org.nd4j.linalg.api.ops.OpContext;
 import org.nd4j.linalg.api.ops.impl.reduce.same.Sum;
 import org.nd4j.linalg.api.ops.impl.scalar.Step;
+import org.nd4j.linalg.api.ops.impl.transforms.gradient.LeakyReLUDerivative;
 import org.nd4j.linalg.factory.Nd4j;
 
 /**
@@ -154,6 +155,18 @@ final class Replacements {
         };
     }
 
+    /**
+     * A slope mask computed from a comparison's input {@code input} in one op: {@code x > cutoff ? 1 : 0} (the cast
+     * of a {@code greaterthan_scalar}), or with a {@code scale} and {@code slope} (adding to 1) LeakyReLU's
+     * {@code [x > 0] scale + slope}, as
+     * libnd4j's {@code LeakyRELUDerivative} computes it: {@code x >= 0 ? 1 : slope}, which gives 1 rather than the
+     * slope at x = 0 exactly (both subgradients of LeakyReLU there; the activation's value {@code x m} is 0 either
+     * way), so only with {@link GraphPlan#ownArithmetic()}. Arrays small enough for {@link SmallKernels} get the
+     * graph's values exactly ({@code x > 0}).
+     */
+    record Mask(String input, double cutoff, Float scale, Float slope) {
+    }
+
     /** Calls of each kind of replacement so far: {@code multiply_bp/broadcast}, {@code conv2d_bp/input}, ... */
     static Map<String, Long> calls() {
         Map<String, Long> m = new TreeMap<>();
@@ -175,7 +188,7 @@ final class Replacements {
      * @param step   for a cast whose comparison the plan dropped, the comparison's cutoff (else null)
      * @param own    takes ownership of a scratch array the kernel allocates (released with the plan)
      */
-    static Kernel choose(DifferentialFunction f, INDArray[] in, INDArray[] out, boolean[] unread, Double step,
+    static Kernel choose(DifferentialFunction f, INDArray[] in, INDArray[] out, boolean[] unread, Mask step,
             Consumer<INDArray> own) {
         String op = f.opName();
         BatchNormFusion.Fused fused = BatchNormFusion.of(f);
@@ -183,14 +196,20 @@ final class Replacements {
             return counted(fused.perSample ? op + "/per-sample" : op, fused.kernel(in, out, unread));
         }
         if (step != null && GraphPlan.smallKernels()) {
-            Kernel k = SmallKernels.step(in[0], out[0], step);
+            Kernel k = step.slope() == null ? SmallKernels.step(in[0], out[0], step.cutoff())
+                    : SmallKernels.slopeMask(in[0], out[0], step.scale(), step.slope());
             if (k != null) {
-                return counted("cast/step/small", k);
+                return counted(step.slope() == null ? "cast/step/small" : "add_scalar/slope-mask/small", k);
             }
+        }
+        if (step != null && step.slope() != null) {
+            // x >= 0 ? 1 : slope
+            Call call = new Call(new LeakyReLUDerivative(in[0], out[0], step.slope()), out[0]);
+            return counted("add_scalar/slope-mask", single(call, a -> new INDArray[] {a[0]}));
         }
         if (step != null) {
             // x > cutoff ? 1 : 0 in the cast's type, as cast(greaterthan_scalar(x, cutoff)) gives it
-            Call call = new Call(new Step(in[0], out[0], step), out[0]);
+            Call call = new Call(new Step(in[0], out[0], step.cutoff()), out[0]);
             return counted("cast/step", single(call, a -> new INDArray[] {a[0]}));
         }
         if (GraphPlan.smallKernels()) {

@@ -275,6 +275,28 @@ final class SmallKernels {
     }
 
     /**
+     * LeakyReLU's slope mask {@code [x > 0] scale + slope} into z, as the cast of the comparison, the
+     * {@code mul_scalar} and the {@code add_scalar} it replaces compute it in float, or null where the arrays are not
+     * small floats.
+     */
+    static Replacements.Kernel slopeMask(INDArray x, INDArray z, float scale, float slope) {
+        if (!small(x) || !small(z) || !same(x, z)) {
+            return null;
+        }
+        float[] v = new float[(int) x.length()];
+        return new Small(1, z) {
+            @Override
+            public void run(INDArray[] a) {
+                read(a, 0, v, v.length);
+                for (int i = 0; i < v.length; i++) {
+                    v[i] = (v[i] > 0f ? scale : 0f) + slope;
+                }
+                write(0, v, v.length);
+            }
+        };
+    }
+
+    /**
      * {@code x > cutoff ? 1 : 0} into z, as {@code Step} (and the cast of the comparison it replaces) computes it in
      * float, or null where the arrays are not small floats.
      */

@@ -344,6 +344,52 @@ class GraphPlanTest {
     }
 
     /**
+     * With the plans' own arithmetic, LeakyReLU's slope mask ({@code [x > 0] 0.8 + 0.2}: a comparison, its cast and two
+     * scalar ops) runs as one op: on a large array libnd4j's {@code LeakyRELUDerivative} ({@code x >= 0 ? 1 : 0.2}),
+     * on a small one a Java loop; away from x = 0 the activation and its gradient are SameDiff's bits, at x = 0
+     * exactly the large array's mask is 1 (the value x m is 0 either way), the small one's the graph's 0.2.
+     */
+    @Test
+    void slopeMasksRunAsOneOpWithTheirOwnArithmetic() {
+        GraphPlan.ownArithmetic(true);
+        GraphPlan.smallKernels(true);
+        for (int n : new int[] {40000, 100}) {
+            SameDiff sd = GraphMemory.create();
+            SDVariable x = sd.placeHolder("x", DataType.FLOAT, -1, 4);
+            SDVariable a = x.mul(1.5);
+            SDVariable mask = sd.gt(a, 0.0).castTo(DataType.FLOAT).mul(0.8).add(0.2).rename("mask");
+            SDVariable h = a.mul(mask).rename("h");
+            SDVariable r = sd.placeHolder("r", DataType.FLOAT, -1, 4);
+            sd.setLossVariables(h.mul(h.add(r)).sum().rename("loss"));
+            sd.createGradFunction("x");
+            SameDiff grad = sd.getFunction("grad");
+            List<String> names = List.of("h", "mask", "x-grad");
+            INDArray xs = Nd4j.linspace(-3.3, 2.9, 4L * n, DataType.FLOAT).reshape(n, 4);
+            // no exact zeros: the grid's spacing is not a multiple of its start
+            assertEquals(0, xs.eq(0).castTo(DataType.INT32).sumNumber().intValue(), "zeros in the data");
+            Map<String, INDArray> feed = Map.of("x", xs, "r", Nd4j.linspace(-1, 1, 4L * n, DataType.FLOAT)
+                    .reshape(n, 4));
+            String kind = n > 16384 ? "add_scalar/slope-mask" : "add_scalar/slope-mask/small";
+            Map<String, Long> before = Replacements.calls();
+            Map<String, INDArray> planned = GraphPlan.output(grad, feed, names);
+            assertEquals(1, delta(before, Replacements.calls(), kind), kind + " calls");
+            assertEquals(0, delta(before, Replacements.calls(), "cast/step") + delta(before, Replacements.calls(),
+                    "cast/step/small"), "no separate step");
+            Map<String, INDArray> reference = grad.output(feed, names.toArray(new String[0]));
+            for (String v : names) {
+                assertBits(reference.get(v), planned.get(v), v + " of " + n + " rows");
+            }
+            // at x = 0 exactly
+            INDArray zeros = Nd4j.zeros(DataType.FLOAT, n, 4);
+            Map<String, INDArray> atZero = GraphPlan.output(grad, Map.of("x", zeros, "r", feed.get("r")),
+                    List.of("h", "mask"));
+            assertEquals(0, atZero.get("h").amaxNumber().doubleValue(), "h at 0");
+            assertEquals(n > 16384 ? 1f : 0.2f, atZero.get("mask").getFloat(0), 0f, "mask at 0, " + n + " rows");
+            GraphMemory.release(sd);
+        }
+    }
+
+    /**
      * A matrix product whose one operand is a constant (no gradient read) or whose gradient is not requested: the
      * other operand's gradient alone, with the transposes of {@code mmul} and {@code matmul} taken into account, and
      * SameDiff's bits.

@@ -106,7 +106,8 @@ class GraphPlanArchitecturesTest {
      * test images (DCGAN's 4x4, SAGAN's, BigGAN's and StyleGAN's 3x3) as one product over the batch:
      * {@code PatchConv}; the small arrays' sums and matrix products in Java: {@code SmallKernels}; SAGAN's attention's
      * batched products by oneDNN one matrix at a time: {@code BatchedMatmul}; stride-1 convolutions as the
-     * backward-data primitive of the flipped kernel: {@code FlippedConv}), the same training
+     * backward-data primitive of the flipped kernel: {@code FlippedConv}; StyleGAN's AdaIN as two fused kernels:
+     * {@code InstanceNormKernels}; LeakyReLU's slope masks as one op), the same training
      * as through SameDiff to float rounding: the first iteration's losses
      * within 1e-5 of SameDiff's, relative, the next two's within 1e-4 (StyleGAN's 1e-3: {@link #ADAM_NOISE}): a check on the real
      * networks that the kernels are wired in where they belong (a sum over the wrong axes moves batch norm's losses by
@@ -145,6 +146,17 @@ class GraphPlanArchitecturesTest {
             assertTrue(calls(before, "batch_norm_train/per-sample") > 0
                     && calls(before, "batch_norm_train_bp/per-sample") > 0,
                     "conditional batch norm's fused kernels ran: " + GraphPlan.kernelCalls());
+        }
+        if (preset.startsWith("stylegan")) {
+            // its AdaIN: instance norm with per-sample styles
+            assertTrue(calls(before, "instance_norm_train/per-sample") > 0
+                    && calls(before, "instance_norm_train_bp/per-sample") > 0,
+                    "AdaIN's fused kernels ran: " + GraphPlan.kernelCalls());
+        }
+        if (preset.startsWith("stylegan") || preset.equals("dcgan")) {
+            // LeakyReLU's slope masks (StyleGAN's G and D, DCGAN's D) as one op
+            assertTrue(calls(before, "slope-mask") + calls(before, "slope-mask/small") > 0,
+                    "slope masks as one op: " + GraphPlan.kernelCalls());
         }
         if (!preset.startsWith("stylegan")) {
             // their batch norms: DCGAN's in G and D, SAGAN's and BigGAN's in G (BigGAN's last one)
