@@ -105,6 +105,12 @@ public final class GraphPlan {
     /** Reshapes run as views of their input's buffer (counted at the first call of each set of input shapes). */
     private static final AtomicLong VIEWS = new AtomicLong();
 
+    /** {@code -Djgan.graph.passThrough=false}: {@code add_bp} copies the gradient, as the op does (comparisons). */
+    private static volatile boolean passThrough = !"false".equals(System.getProperty("jgan.graph.passThrough"));
+
+    /** {@code add_bp} ops whose two gradients are the incoming one's array (counted as {@link #VIEWS} are). */
+    private static final AtomicLong PASSED = new AtomicLong();
+
     private record Entry(WeakReference<SameDiff> graph, Map<Key, GraphPlan> plans) {
     }
 
@@ -221,6 +227,23 @@ public final class GraphPlan {
     /** Reshapes planned as views of their input's buffer so far, process-wide (tests check that views are made). */
     static long views() {
         return VIEWS.get();
+    }
+
+    /** {@code add_bp} ops planned as the incoming gradient's array so far, process-wide (tests). */
+    static long passedThrough() {
+        return PASSED.get();
+    }
+
+    /**
+     * Turns {@code add_bp} of operands of one shape as its incoming gradient's array ({@code
+     * -Djgan.graph.passThrough=false}: off) on or off for plans compiled from now on; returns the previous setting
+     * (tests, benchmarks). Both gradients of {@code x + y} are then {@code dL/dz} itself, the same bits as the op's
+     * two copies.
+     */
+    public static boolean passThrough(boolean on) {
+        boolean was = passThrough;
+        passThrough = on;
+        return was;
     }
 
     /**
@@ -436,6 +459,8 @@ public final class GraphPlan {
         final int[] storage;
         /** Ops (by index) that are reshapes run as views of their input's buffer. */
         final Set<Integer> views = new HashSet<>();
+        /** Ops (by index) that are {@code add_bp} of operands of one shape: both outputs share dL/dz's array. */
+        final Set<Integer> passThrough = new HashSet<>();
         /** Per op, the storage slots whose last reader it is (released after it ran). */
         final List<int[]> lastUse = new ArrayList<>();
         /** Storage slots that are requested: never released within a call. */
@@ -575,6 +600,8 @@ public final class GraphPlan {
                 } else if (viewOf(op, in, storage, external, producers, names)) {
                     storage[out[0]] = storage[in[0]];
                     p.views.add(k);
+                } else if (passesThrough(op, in, out, storage, external, requested, names)) {
+                    p.passThrough.add(k);
                 }
                 for (int s : in) {
                     lastReader[storage[s]] = k;
@@ -736,6 +763,30 @@ public final class GraphPlan {
             return producer != null && !(producer.getOp() instanceof Identity);
         }
 
+        /**
+         * Whether an {@code add_bp} may give dL/dz's own array as both gradients: dL/dz an array the plan allocates,
+         * neither gradient requested (a caller gets arrays of its own), all of one type. Whether the operands and
+         * dL/dz are of one shape (no broadcast) is seen when the plan is built for a set of shapes ({@link
+         * Bound#build}); the three then share one array, which goes back to the free list after the last reader of
+         * any of them. Nothing in a plan writes into an op's input, so sharing it is safe.
+         */
+        private static boolean passesThrough(SameDiffOp op, int[] in, int[] out, int[] storage, boolean[] external,
+                List<String> requested, String[] names) {
+            if (!GraphPlan.passThrough || !"add_bp".equals(op.getOp().opName()) || in.length != 3 || out.length != 2
+                    || external[storage[in[2]]] || requested.contains(names[out[0]])
+                    || requested.contains(names[out[1]])) {
+                return false;
+            }
+            SameDiff sd = op.getOp().getSameDiff();
+            DataType type = sd.getVariable(names[in[2]]).dataType();
+            for (int i : new int[] {in[0], in[1], out[0], out[1]}) {
+                if (sd.getVariable(names[i]).dataType() != type) {
+                    return false;
+                }
+            }
+            return true;
+        }
+
         private static boolean supported(SameDiffOp op) {
             DifferentialFunction f = op.getOp();
             if (op.getControlDeps() != null && !op.getControlDeps().isEmpty()
@@ -794,6 +845,11 @@ public final class GraphPlan {
         final List<Long> viewIds = new ArrayList<>();
         /** Per op, the kernel that replaces the op's own ({@link Replacements}; null: the op's own kernel). */
         final Replacements.Kernel[] replaced;
+        /**
+         * While building: arrays that several variables share (an {@code add_bp}'s input gradient and the two it
+         * passes through), with how many of their variables' last uses are still to come before it is free.
+         */
+        private final Map<INDArray, Integer> shared = new IdentityHashMap<>();
 
         Bound(Program p) {
             this.p = p;
@@ -819,6 +875,17 @@ public final class GraphPlan {
                 bound[k] = args.clone();
                 if (f instanceof Identity) {
                     values[out[0]] = args[0];
+                    continue;
+                }
+                if (p.passThrough.contains(k) && Arrays.equals(args[0].shape(), args[2].shape())
+                        && Arrays.equals(args[1].shape(), args[2].shape())) {
+                    // both gradients are dL/dz's array: it goes back to the free list after the last reader of
+                    // each of the three
+                    values[out[0]] = args[2];
+                    values[out[1]] = args[2];
+                    shared.merge(args[2], 2, Integer::sum);
+                    PASSED.incrementAndGet();
+                    release(free, k);
                     continue;
                 }
                 if (f instanceof GradientBackwardsMarker) {
@@ -892,10 +959,18 @@ public final class GraphPlan {
             return v.isView() && v.data().address() == in.data().address() && v.offset() == in.offset() ? v : null;
         }
 
-        /** Puts the arrays whose last reader op k is back on the free lists. */
+        /**
+         * Puts the arrays whose last reader op k is back on the free lists; an array that several variables share
+         * (an {@code add_bp}'s gradients passed through) after the last of them.
+         */
         private void release(Map<String, ArrayDeque<INDArray>> free, int k) {
             for (int s : p.lastUse.get(k)) {
                 INDArray a = values[s];
+                Integer others = a == null ? null : shared.get(a);
+                if (others != null && others > 0) {
+                    shared.put(a, others - 1);
+                    continue;
+                }
                 if (a != null && !a.isEmpty()) {
                     free.computeIfAbsent(key(a.dataType(), a.shape()), x -> new ArrayDeque<>()).push(a);
                 }
@@ -916,6 +991,7 @@ public final class GraphPlan {
                 }
                 OpContext oc = contexts[k];
                 if (oc == null) {
+                    // a view, or an add_bp passing dL/dz through (an array of the plan's: the same at every call)
                     continue;
                 }
                 INDArray[] last = bound[k];

@@ -344,6 +344,50 @@ class GraphPlanTest {
     }
 
     /**
+     * The gradients of a sum of two tensors of one shape (a residual block's) are the incoming gradient's own array,
+     * not two copies of it: the same bits as SameDiff's, on small arrays and large ones, with the plan's kernels for
+     * small arrays on or off; a sum that broadcasts runs {@code add_bp}; requested, the gradients get arrays of their
+     * own.
+     */
+    @Test
+    void sumsOfOneShapePassTheirGradientThrough() {
+        for (boolean small : new boolean[] {false, true}) {
+            GraphPlan.smallKernels(small);
+            for (int n : new int[] {3, 5000}) {
+                SameDiff sd = GraphMemory.create();
+                SDVariable x = sd.placeHolder("x", DataType.FLOAT, -1, 8);
+                SDVariable c = sd.var("c", Nd4j.linspace(-1, 1, 8, DataType.FLOAT).reshape(1, 8));
+                SDVariable a = x.mul(1.5);
+                SDVariable b = x.mul(x);
+                SDVariable s = a.add(b);
+                SDVariable t = s.add(c).rename("t");
+                sd.setLossVariables(t.mul(t).sum().rename("loss"));
+                sd.createGradFunction("x");
+                SameDiff grad = sd.getFunction("grad");
+                Map<String, INDArray> feed = Map.of("x", Nd4j.linspace(-2, 3, 8L * n, DataType.FLOAT).reshape(n, 8));
+                String ds = grad.getVariable(s.name()).getGradient().name();
+                String da = grad.getVariable(a.name()).getGradient().name();
+                for (List<String> names : List.of(List.of("x-grad", "c-grad"), List.of("x-grad", da))) {
+                    long before = GraphPlan.passedThrough();
+                    Map<String, INDArray> planned = GraphPlan.output(grad, feed, names);
+                    Map<String, INDArray> reference = grad.output(feed, names.toArray(new String[0]));
+                    for (String v : names) {
+                        assertBits(reference.get(v), planned.get(v), v + " of " + n + " rows");
+                    }
+                    // s + c broadcasts: its add_bp runs; a + b passes dL/ds through unless dL/da is requested
+                    assertEquals(names.contains(da) ? 0 : 1, GraphPlan.passedThrough() - before,
+                            "add_bp passed through for " + names + ", " + n + " rows");
+                    if (names.contains(da)) {
+                        assertTrue(planned.get(da) != planned.get("x-grad"), "a requested gradient is an array of its own");
+                    }
+                }
+                assertTrue(ds != null);
+                GraphMemory.release(sd);
+            }
+        }
+    }
+
+    /**
      * With the plans' own arithmetic, LeakyReLU's slope mask ({@code [x > 0] 0.8 + 0.2}: a comparison, its cast and two
      * scalar ops) runs as one op: on a large array libnd4j's {@code LeakyRELUDerivative} ({@code x >= 0 ? 1 : 0.2}),
      * on a small one a Java loop; away from x = 0 the activation and its gradient are SameDiff's bits, at x = 0
