@@ -64,6 +64,10 @@ import org.nd4j.linalg.api.shape.LongShapeDescriptor;
  * the same two kernels with a gamma and beta row per sample; its backward kernel takes the two sums per sample and
  * channel, giving the gradients of the per-sample reshapes, and weights them by each sample's gamma for dL/dx.
  * <p>
+ * Instance norm in the same form with the statistics over H and W alone, per sample and channel (StyleGAN's AdaIN,
+ * {@code StyleLayers.adain}: {@code y = (x - m) (gamma rsqrt(v + eps)) + beta} with the styles' per-sample gain and
+ * bias) is recognized too ({@link #INSTANCE_FORWARD}, {@link #INSTANCE_BACKWARD}) and runs {@link InstanceNormKernels}.
+ * <p>
  * A penalty's tangent graph is not recognized at all (the tangent of {@code rsqrt} reads r a second time) and runs
  * the elementary ops, tangents and backward pass; its critic pass (psi and its gradient with respect to the points)
  * is fused. {@code BatchNormFusionTest} checks both kernels against float64 references from SameDiff in doubles.
@@ -419,8 +423,8 @@ final class BatchNormFusion {
             if (x.length != 4) {
                 throw new IllegalStateException(opName() + ": input of rank 4 expected, got " + Arrays.toString(x));
             }
-            // forward: y, m, v; backward: dL/dx and the gradients of gamma's and beta's reshapes (a row per row of
-            // gamma)
+            // forward: y, m, v (per channel; instance norm: per sample and channel); backward: dL/dx and the
+            // gradients of gamma's and beta's reshapes (a row per row of gamma)
             long[] stat = {backward ? rows(in.get(3), x) : instance ? x[0] : 1, x[1], 1, 1};
             return List.of(LongShapeDescriptor.fromShape(x, DataType.FLOAT),
                     LongShapeDescriptor.fromShape(stat, DataType.FLOAT), LongShapeDescriptor.fromShape(stat, DataType.FLOAT));
