@@ -269,7 +269,9 @@ final class BatchNormFusion {
         long[] shape = args.length > 0 && args[0] == -'c' ? Arrays.copyOfRange(args, 1, args.length) : args;
         String p = reshape.getInputsToOp().get(0);
         SDVariable v = sd.getVariable(p);
-        if (shape.length != 4 || shape[1] < 1 || shape[2] != 1 || shape[3] != 1 || v.dataType() != DataType.FLOAT) {
+        // one channel: a gain per sample only (or a layer of one channel), which the kernels would take for one per
+        // channel; more than one can only be x's channels (the graph's broadcast needs them equal)
+        if (shape.length != 4 || shape[1] < 2 || shape[2] != 1 || shape[3] != 1 || v.dataType() != DataType.FLOAT) {
             return null;
         }
         long[] vs = v.getShape();

@@ -298,7 +298,7 @@ public final class GraphPlan {
         return BatchNormFusion.enable(on);
     }
 
-    /** {@code -Djgan.graph.slopeMasks=false}: LeakyReLU's slope masks as their four ops (for comparisons). */
+    /** {@code -Djgan.graph.slopeMasks=false}: LeakyReLU's slope masks as three ops (for comparisons). */
     private static volatile boolean slopeMasks = !"false".equals(System.getProperty("jgan.graph.slopeMasks"));
 
     /**
@@ -613,6 +613,8 @@ public final class GraphPlan {
             for (int s : requestedSlots) {
                 kept[storage[s]] = true;
             }
+            // a gradient requested through an Identity or a view of it gets its own array, as a requested one does
+            p.passThrough.removeIf(k -> Arrays.stream(p.outputs.get(k)).anyMatch(o -> kept[storage[o]]));
             List<List<Integer>> releases = new ArrayList<>();
             for (int k = 0; k < p.ops.size(); k++) {
                 releases.add(new ArrayList<>());
@@ -764,16 +766,19 @@ public final class GraphPlan {
         }
 
         /**
-         * Whether an {@code add_bp} may give dL/dz's own array as both gradients: dL/dz an array the plan allocates,
-         * neither gradient requested (a caller gets arrays of its own), all of one type. Whether the operands and
-         * dL/dz are of one shape (no broadcast) is seen when the plan is built for a set of shapes ({@link
-         * Bound#build}); the three then share one array, which goes back to the free list after the last reader of
-         * any of them. Nothing in a plan writes into an op's input, so sharing it is safe.
+         * Whether an {@code add_bp} may give dL/dz's own array as both gradients: dL/dz an array the plan allocates
+         * in a storage slot of its own (not a view or an Identity of another variable's array, which its own slot's
+         * release would not cover), neither gradient requested (a caller gets arrays of its own), all of one type.
+         * Whether the operands and dL/dz are of one shape (no broadcast) is seen when the plan is built for a set of
+         * shapes ({@link Bound#build}); the three then share one array, which goes back to the free list once all
+         * three are past their last readers. Nothing in a plan writes into an op's input, so sharing it is safe.
          */
         private static boolean passesThrough(SameDiffOp op, int[] in, int[] out, int[] storage, boolean[] external,
                 List<String> requested, String[] names) {
+            // dL/dz with a storage slot of its own (not a view or an Identity of another's array), so that its
+            // array is the one its slot releases
             if (!GraphPlan.passThrough || !"add_bp".equals(op.getOp().opName()) || in.length != 3 || out.length != 2
-                    || external[storage[in[2]]] || requested.contains(names[out[0]])
+                    || storage[in[2]] != in[2] || external[in[2]] || requested.contains(names[out[0]])
                     || requested.contains(names[out[1]])) {
                 return false;
             }

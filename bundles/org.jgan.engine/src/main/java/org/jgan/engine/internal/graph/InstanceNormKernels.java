@@ -20,11 +20,15 @@ import org.nd4j.linalg.api.ndarray.INDArray;
  *   dL/dbeta = sum dL/dy = S1,  dL/dgamma = r sum dL/dy (x - m) = r S2,
  *   dL/dx = gamma r (dL/dy - S1 / HW - (x - m) r^2 S2 / HW)
  * </pre>
- * (a gain or bias of one row sums these over the batch). The statistics and the two sums are taken per block in
- * double with eight running sums (one sum's chain of dependent additions is latency-bound); the elementwise passes
- * run in float over the block. Another order than libnd4j's, so only with {@link GraphPlan#ownArithmetic()}.
+ * (a gain or bias of one row sums these over the batch). The statistics and the two sums are taken per block by
+ * several running sums in float (one sum's chain of dependent additions is latency-bound, and double's conversions
+ * cost as much again), each chunk of at most {@link #CHUNK} elements added into double; the elementwise passes run in
+ * float over the block. Another order than libnd4j's, so only with {@link GraphPlan#ownArithmetic()}.
  */
 final class InstanceNormKernels {
+
+    /** Elements summed in float before the running sums are added into double. */
+    static final int CHUNK = 1024;
 
     private InstanceNormKernels() {
     }
@@ -131,8 +135,16 @@ final class InstanceNormKernels {
             write(out[2], var);
         }
 
-        /** The sum of {@code b[at, at + len)}: sixteen running sums in float, added in double. */
+        /** The sum of {@code b[at, at + len)}: sixteen running sums in float per chunk, chunks added in double. */
         private static double sum(float[] b, int at, int len) {
+            double total = 0;
+            for (int from = at, end = at + len; from < end; from += CHUNK) {
+                total += chunkSum(b, from, Math.min(end, from + CHUNK));
+            }
+            return total;
+        }
+
+        private static double chunkSum(float[] b, int from, int to) {
             float s0 = 0;
             float s1 = 0;
             float s2 = 0;
@@ -149,8 +161,8 @@ final class InstanceNormKernels {
             float s13 = 0;
             float s14 = 0;
             float s15 = 0;
-            int i = at;
-            for (int end = at + len - 15; i < end; i += 16) {
+            int i = from;
+            for (int end = to - 15; i < end; i += 16) {
                 s0 += b[i];
                 s1 += b[i + 1];
                 s2 += b[i + 2];
@@ -169,15 +181,26 @@ final class InstanceNormKernels {
                 s15 += b[i + 15];
             }
             double tail = 0;
-            for (; i < at + len; i++) {
+            for (; i < to; i++) {
                 tail += b[i];
             }
             return tail + (((double) s0 + s1) + ((double) s2 + s3)) + (((double) s4 + s5) + ((double) s6 + s7))
                     + (((double) s8 + s9) + ((double) s10 + s11)) + (((double) s12 + s13) + ((double) s14 + s15));
         }
 
-        /** The sum of {@code (b[i] - m)^2} over {@code [at, at + len)}: sixteen running sums in float. */
+        /**
+         * The sum of {@code (b[i] - m)^2} over {@code [at, at + len)}: sixteen running sums in float per chunk, chunks
+         * added in double.
+         */
         private static double squares(float[] b, int at, int len, float m) {
+            double total = 0;
+            for (int from = at, end = at + len; from < end; from += CHUNK) {
+                total += chunkSquares(b, from, Math.min(end, from + CHUNK), m);
+            }
+            return total;
+        }
+
+        private static double chunkSquares(float[] b, int from, int to, float m) {
             float s0 = 0;
             float s1 = 0;
             float s2 = 0;
@@ -194,8 +217,8 @@ final class InstanceNormKernels {
             float s13 = 0;
             float s14 = 0;
             float s15 = 0;
-            int i = at;
-            for (int end = at + len - 15; i < end; i += 16) {
+            int i = from;
+            for (int end = to - 15; i < end; i += 16) {
                 float d0 = b[i] - m;
                 float d1 = b[i + 1] - m;
                 float d2 = b[i + 2] - m;
@@ -230,7 +253,7 @@ final class InstanceNormKernels {
                 s15 += d15 * d15;
             }
             double tail = 0;
-            for (; i < at + len; i++) {
+            for (; i < to; i++) {
                 double d = b[i] - m;
                 tail += d * d;
             }
@@ -325,10 +348,22 @@ final class InstanceNormKernels {
         }
 
         /**
-         * {@code sum dy} and {@code sum dy (x - m)} over {@code [at, at + len)} into {@code dst}, in double by four
-         * running sums each.
+         * {@code sum dy} and {@code sum dy (x - m)} over {@code [at, at + len)} into {@code dst}: eight running sums
+         * each in float per chunk, chunks added in double.
          */
         private static void sums(float[] x, float[] dy, int at, int len, float m, double[] dst) {
+            double g = 0;
+            double gc = 0;
+            for (int from = at, end = at + len; from < end; from += CHUNK) {
+                chunkSums(x, dy, from, Math.min(end, from + CHUNK), m, dst);
+                g += dst[0];
+                gc += dst[1];
+            }
+            dst[0] = g;
+            dst[1] = gc;
+        }
+
+        private static void chunkSums(float[] x, float[] dy, int from, int to, float m, double[] dst) {
             float a0 = 0;
             float a1 = 0;
             float a2 = 0;
@@ -345,8 +380,8 @@ final class InstanceNormKernels {
             float b5 = 0;
             float b6 = 0;
             float b7 = 0;
-            int i = at;
-            for (int end = at + len - 7; i < end; i += 8) {
+            int i = from;
+            for (int end = to - 7; i < end; i += 8) {
                 a0 += dy[i];
                 a1 += dy[i + 1];
                 a2 += dy[i + 2];
@@ -366,7 +401,7 @@ final class InstanceNormKernels {
             }
             double ta = 0;
             double tb = 0;
-            for (; i < at + len; i++) {
+            for (; i < to; i++) {
                 ta += dy[i];
                 tb += (double) dy[i] * (x[i] - m);
             }

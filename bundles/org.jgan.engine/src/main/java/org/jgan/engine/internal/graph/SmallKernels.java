@@ -288,8 +288,9 @@ final class SmallKernels {
             @Override
             public void run(INDArray[] a) {
                 read(a, 0, v, v.length);
+                positive(v);
                 for (int i = 0; i < v.length; i++) {
-                    v[i] = (v[i] > 0f ? scale : 0f) + slope;
+                    v[i] = v[i] * scale + slope;
                 }
                 write(0, v, v.length);
             }

@@ -66,7 +66,8 @@ class InstanceNormFusionTest {
         final int h;
         final int rows;
         final int k = 7;
-        final INDArray xa;
+        /** x's placeholder value (set anew for a second call of the same plan). */
+        INDArray xa;
         final INDArray ca;
         final INDArray ws;
         final INDArray bs;
@@ -160,6 +161,7 @@ class InstanceNormFusionTest {
     @CsvSource({
             "32, 32, 32, 32",   // StyleGAN's layers at 32x32
             "32, 32, 4, 32",    // and at 4x4
+            "4, 8, 64, 4",      // 64x64: several chunks of float sums per channel
             "6, 5, 3, 6",       // H W odd: the sums' tails
             "1, 4, 5, 1",       // a batch of one
             "6, 5, 3, 1"})      // one row of styles broadcast over the batch
@@ -171,6 +173,10 @@ class InstanceNormFusionTest {
         assertEquals(1, calls(FORWARD) - forward, "fused forward kernels");
         assertEquals(1, calls(BACKWARD) - backward, "fused backward kernels");
         k.assertMatches(got, false);
+        // the plan's second call, on other data
+        k.xa = Nd4j.randn(DataType.FLOAT, n, c, h, h).muli(0.7).subi(0.3);
+        k.assertMatches(k.planned(), false);
+        assertEquals(2, calls(BACKWARD) - backward, "fused backward kernels");
     }
 
     /**
