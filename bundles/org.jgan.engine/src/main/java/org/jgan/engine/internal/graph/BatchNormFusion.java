@@ -167,8 +167,8 @@ final class BatchNormFusion {
     // the pattern
 
     /**
-     * The layer whose statistics {@code a} (a mean over axes 0, 2, 3 of a rank-4 x: batch norm; over axes 2, 3: instance
-     * norm) starts, or null.
+     * The layer whose statistics {@code a} (a mean over axes 0, 2, 3 of a rank-4 x: batch norm; over axes 2, 3:
+     * instance norm) starts, or null.
      */
     private static Layer match(SameDiff sd, SameDiffOp a, Map<String, List<SameDiffOp>> readers,
             Map<String, SameDiffOp> producers) {

@@ -701,7 +701,8 @@ public final class GraphPlan {
                 double cutoff = so.scalar().getDouble(0);
                 String input = cmp.getOp().argNames()[0];
                 steps.put(cmp, null);
-                SameDiffOp[] scaled = ownArithmetic() && slopeMasks && cutoff == 0 ? slopeMask(op, readers, requested) : null;
+                SameDiffOp[] scaled = ownArithmetic() && slopeMasks && cutoff == 0
+                        ? slopeMask(op, readers, requested) : null;
                 if (scaled == null) {
                     steps.put(op, new Replacements.Mask(input, cutoff, null, null));
                 } else {

@@ -158,11 +158,10 @@ final class Replacements {
     /**
      * A slope mask computed from a comparison's input {@code input} in one op: {@code x > cutoff ? 1 : 0} (the cast
      * of a {@code greaterthan_scalar}), or with a {@code scale} and {@code slope} (adding to 1) LeakyReLU's
-     * {@code [x > 0] scale + slope}, as
-     * libnd4j's {@code LeakyRELUDerivative} computes it: {@code x >= 0 ? 1 : slope}, which gives 1 rather than the
-     * slope at x = 0 exactly (both subgradients of LeakyReLU there; the activation's value {@code x m} is 0 either
-     * way), so only with {@link GraphPlan#ownArithmetic()}. Arrays small enough for {@link SmallKernels} get the
-     * graph's values exactly ({@code x > 0}).
+     * {@code [x > 0] scale + slope}, as libnd4j's {@code LeakyRELUDerivative} computes it: {@code x >= 0 ? 1 : slope},
+     * which gives 1 rather than the slope at x = 0 exactly (both subgradients of LeakyReLU there; the activation's
+     * value {@code x m} is 0 either way), so only with {@link GraphPlan#ownArithmetic()}. Arrays small enough for
+     * {@link SmallKernels} get the graph's values exactly ({@code x > 0}).
      */
     record Mask(String input, double cutoff, Float scale, Float slope) {
     }
@@ -185,7 +184,8 @@ final class Replacements {
      *               need not)
      * @param out    the op's output arrays (the plan's, fixed)
      * @param unread which outputs nothing reads
-     * @param step   for a cast whose comparison the plan dropped, the comparison's cutoff (else null)
+     * @param step   for a cast whose comparison the plan dropped, or the {@code add_scalar} ending a slope mask whose
+     *               other ops it dropped, the mask it computes (else null)
      * @param own    takes ownership of a scratch array the kernel allocates (released with the plan)
      */
     static Kernel choose(DifferentialFunction f, INDArray[] in, INDArray[] out, boolean[] unread, Mask step,
