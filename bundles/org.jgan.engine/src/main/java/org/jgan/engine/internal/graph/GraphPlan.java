@@ -58,12 +58,15 @@ import org.nd4j.linalg.factory.Nd4j;
  * faster, with the same bits for those outputs (the plan knows which outputs of each op nothing reads), and where
  * {@link Broadcasts} sums over broadcast axes by matrix products, in another order than libnd4j's,
  * {@link PatchConv} computes convolutions with short patches, {@link SmallKernels} the small arrays' sums and
- * products and {@link BatchNormFusion} batch norm's layers as two kernels ({@link #ownArithmetic(boolean)}). Arrays are
+ * products, {@link BatchNormFusion} batch and instance norm's layers as two kernels each and LeakyReLU's slope masks
+ * run as one op ({@link #ownArithmetic(boolean)}). Arrays are
  * planned by liveness: an intermediate's array goes back to a free list (by data type and shape) after the last op
  * that reads it and is taken by the next op that needs one of that type and shape, as SameDiff's array cache does;
  * an {@code Identity} passes its input through, and a C-order {@code reshape} of an array the plan allocated is a
  * view of its buffer (the op would copy the same bits: 0.5 ms per call on {@code [32, 32, 32, 32]}, about 3% of a
- * StyleGAN or SAGAN iteration), the input's array living as long as the view is read. The requested variables get
+ * StyleGAN or SAGAN iteration), the input's array living as long as the view is read; an {@code add_bp} of operands
+ * of one shape gives its incoming gradient's array as both gradients (the op would copy it twice), the array freed
+ * after the last reader of the three. The requested variables get
  * arrays of their own (or views of them), which the next call with the same input shapes overwrites (callers use or
  * copy them before that, as with {@link Backprop}).
  * <p>

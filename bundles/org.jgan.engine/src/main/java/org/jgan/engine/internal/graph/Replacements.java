@@ -28,16 +28,18 @@ import org.nd4j.linalg.factory.Nd4j;
  * same native arithmetic in the same order; {@code GraphPlanTest} and {@code GraphPlanArchitecturesTest} compare bit
  * for bit against {@code SameDiff#output}), except the sums over broadcast axes by matrix products
  * ({@link Broadcasts}), the convolutions with short patches ({@link PatchConv}), the small arrays' sums and
- * products ({@link SmallKernels}), batch norm's fused layers ({@link BatchNormFusion}), the batched matrix products
- * ({@link BatchedMatmul}) and the stride-1 convolutions by the flipped kernel ({@link FlippedConv}), unless
+ * products ({@link SmallKernels}), batch and instance norm's fused layers ({@link BatchNormFusion},
+ * {@link InstanceNormKernels}), LeakyReLU's slope masks as one op ({@link Mask}: 1 rather than the slope at x = 0),
+ * the batched matrix products ({@link BatchedMatmul}) and the stride-1 convolutions by the flipped kernel
+ * ({@link FlippedConv}), unless
  * {@link GraphPlan#ownArithmetic(boolean)} is off; an output nothing reads is left
  * unwritten. Each runs its ops through
  * op contexts it makes once, its outputs and arguments bound ({@link Call}), as the plan runs the ops it keeps: a new
  * op object and context per call (ND4J's {@code Nd4j.exec(op)}) cost 5 to 10 microseconds a call, a fifth of the
  * ring MLP's iteration, until 2026-12-03.
  * <ul>
- * <li>the plan's own ops standing in for a batch-norm layer's ({@link BatchNormFusion}), with
- * {@link GraphPlan#ownArithmetic(boolean)} on.</li>
+ * <li>the plan's own ops standing in for a batch-norm or instance-norm layer's ({@link BatchNormFusion},
+ * {@link InstanceNormKernels}: StyleGAN's AdaIN), with {@link GraphPlan#ownArithmetic(boolean)} on.</li>
  * <li>ops whose arrays all have at most 16,384 elements (spectral normalization's power iteration, norms,
  * per-channel factors, scalars), in Java: {@link SmallKernels}; those that sum in an order of their own only with
  * {@link GraphPlan#ownArithmetic(boolean)}.</li>
@@ -49,7 +51,9 @@ import org.nd4j.linalg.factory.Nd4j;
  * which have no gradient): the one product that is read.</li>
  * <li>a {@code cast} to float of a comparison {@code greaterthan_scalar} that nothing else reads (the slope masks
  * of ReLU and LeakyReLU): one {@code Step} on the comparison's input, the plan dropping the comparison (one pass
- * over the tensor instead of a boolean array written and read back).</li>
+ * over the tensor instead of a boolean array written and read back); with {@link GraphPlan#ownArithmetic(boolean)}
+ * on, LeakyReLU's whole mask {@code [x > 0] (1 - slope) + slope} as one {@code LeakyRELUDerivative} ({@link Mask}),
+ * the plan dropping the cast and the {@code mul_scalar} too.</li>
  * <li>{@code matmul_bp} with one gradient unread (G's latent input, D's dense layer in G's step, spectral
  * normalization's stopped vectors): the one matrix product that is read, as {@code matmul_bp} computes it.</li>
  * <li>{@code conv2d_bp} whose input gradient nothing reads and whose patch {@code iC kH kW} is short (a
