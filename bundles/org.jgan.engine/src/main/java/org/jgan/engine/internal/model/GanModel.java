@@ -129,8 +129,9 @@ public final class GanModel implements SampleSource, AutoCloseable {
 
     /**
      * Whether a discriminator step's loss on a gradient penalty's points rides on the penalty's passes where it can
-     * (R1 on the data batch, R2 on G(z), without input transforms, packing or other discriminator terms, on a
-     * discriminator whose tangent pass runs through its forward pass anyway, such as one with batch norm): on by
+     * (R1 on the data batch, R2 on G(z), Roth et al.'s on both, without input transforms, packing or other
+     * discriminator terms, where the penalty's tangent pass runs through D's forward pass anyway: a term that reads
+     * the logit, as Roth et al.'s, or a discriminator with batch norm): on by
      * default; off, the step's graph runs D on those points itself (tests and benchmarks compare the two).
      */
     public void carryLossOnPenalty(boolean on) {

@@ -37,7 +37,10 @@ public final class PlayerGraph {
     /** The variable holding D's logits on the data batch in a graph that takes them from a penalty's critic pass. */
     static final String REAL_LOGITS = "real_logits";
 
-    /** The variable holding D's logits on G(z) in a graph that takes them from a penalty's critic pass (R2). */
+    /**
+     * The variable holding D's logits on G(z) in a graph that takes them from a penalty's critic pass (R2, Roth et
+     * al.'s two groups).
+     */
     static final String FAKE_LOGITS = "fake_logits";
 
     /** A term of this player's objective: its display name, output variable and weight placeholder. */
@@ -72,15 +75,19 @@ public final class PlayerGraph {
     /** The model's options that are inputs of this graph (option name, placeholder), fed with each step's value. */
     final Map<String, String> modelOptions = new LinkedHashMap<>();
     /**
-     * The penalty (index into {@link #penalties}) whose critic pass gives this discriminator graph D's logits on its
-     * points, the data batch or G(z) ({@link #REAL_LOGITS}, {@link #FAKE_LOGITS}, assigned before each pass), and
-     * whose tangent pass takes the loss's gradient through them; -1 where the graph runs D on both itself.
+     * The penalty (index into {@link #penalties}) whose critic passes give this discriminator graph D's logits on its
+     * points, the data batch, G(z) or both ({@link #REAL_LOGITS}, {@link #FAKE_LOGITS}, assigned before each pass),
+     * and whose tangent passes take the loss's gradient through them; -1 where the graph runs D on both itself.
      */
     final int lossOnPenalty;
     /**
-     * Where {@link #lossOnPenalty} is set, whether the penalty's points are G(z) ({@link #FAKE_LOGITS}: the pass is
-     * given G(z), computed before the penalty's critic pass, and D's logits on it) rather than the data batch
-     * ({@link #REAL_LOGITS}).
+     * Where {@link #lossOnPenalty} is set, whether one of the penalty's point groups is the data batch (D's logits on
+     * it are then {@link #REAL_LOGITS}).
+     */
+    final boolean lossOnData;
+    /**
+     * Where {@link #lossOnPenalty} is set, whether one of the penalty's point groups is G(z) ({@link #FAKE_LOGITS}:
+     * the pass is given G(z), computed before the penalty's critic passes, and D's logits on it).
      */
     final boolean lossOnSamples;
     /** The variable of G(z) (the generator's output in this graph). */
@@ -93,20 +100,22 @@ public final class PlayerGraph {
      */
     PlayerGraph(Side side, Networks networks, RunSpec spec, DataShape shape, LatentLayout codes, int latent, int classes,
             ParameterStore store, Map<Side, List<GraphScope.Reparam>> reparams, java.util.Set<String> due) {
-        this(side, networks, spec, shape, codes, latent, classes, store, reparams, due, -1, false);
+        this(side, networks, spec, shape, codes, latent, classes, store, reparams, due, -1, false, false);
     }
 
     /**
-     * @param lossOnPenalty for a discriminator graph, the penalty whose critic pass gives D's logits on its points
+     * @param lossOnPenalty for a discriminator graph, the penalty whose critic passes give D's logits on its points
      *                      ({@link #lossOnPenalty}; the caller checks {@link #canTakeLogits}), else -1
-     * @param onSamples     whether those points are G(z) (else the data batch)
+     * @param onData        whether one of those point groups is the data batch
+     * @param onSamples     whether one of them is G(z)
      */
     PlayerGraph(Side side, Networks networks, RunSpec spec, DataShape shape, LatentLayout codes, int latent, int classes,
             ParameterStore store, Map<Side, List<GraphScope.Reparam>> reparams, java.util.Set<String> due,
-            int lossOnPenalty, boolean onSamples) {
+            int lossOnPenalty, boolean onData, boolean onSamples) {
         this.side = side;
         this.joint = false;
         this.lossOnPenalty = lossOnPenalty;
+        this.lossOnData = lossOnPenalty >= 0 && onData;
         this.lossOnSamples = lossOnPenalty >= 0 && onSamples;
         this.conditional = classes > 0;
         // with gradient accumulation the graph sees micro-batches
@@ -133,9 +142,10 @@ public final class PlayerGraph {
                     seenFake = t.apply(inputs, seenFake, false, r.options());
                 }
             }
-            // the logits on the data batch (or on G(z)): from a penalty's critic pass on the same points, or D's pass
-            // here (a variable, not a placeholder, so that the pass returns the loss's gradient with respect to them)
-            Critique real = lossOnPenalty >= 0 && !lossOnSamples
+            // the logits on the data batch (and/or on G(z)): from a penalty's critic pass on the same points, or D's
+            // pass here (a variable, not a placeholder, so that the pass returns the loss's gradient with respect to
+            // them)
+            Critique real = lossOnData
                     ? new Critique(sd.var(REAL_LOGITS, Nd4j.zeros(DataType.FLOAT, batchSize, 1)), null)
                     : networks.discriminator(d, seenReal, labels);
             Critique fakeCritique = lossOnSamples
@@ -197,6 +207,7 @@ public final class PlayerGraph {
         this.side = Side.GENERATOR;
         this.joint = true;
         this.lossOnPenalty = -1;
+        this.lossOnData = false;
         this.lossOnSamples = false;
         this.conditional = classes > 0;
         this.batchSize = spec.settings().batchSize() / spec.settings().accumulate();
@@ -243,22 +254,31 @@ public final class PlayerGraph {
 
     /**
      * Whether a discriminator graph like this one (built with D on the data batch and on G(z)) can take the logits on
-     * penalty {@code i}'s points from its critic pass instead: the penalty's one point group is the data batch as fed
-     * or G(z) as generated (no input transform, no packing: D's input on that side is the group itself) and no
-     * regularization term reads anything of D's critiques but the logits (no terms on this side at all); the penalty
-     * itself must take the loss's term ({@link InputGradientPenalty#takesLossTerm}), and one logit per sample is
-     * checked at each pass.
+     * penalty {@code i}'s points from its critic passes instead: the penalty's point groups are the data batch as fed
+     * (R1), G(z) as generated (R2) or both (Roth et al.'s), each once (no input transform, no packing: D's input on
+     * that side is the group itself), and no regularization term reads anything of D's critiques but the logits (no
+     * terms on this side at all); the penalty itself must take the loss's term
+     * ({@link InputGradientPenalty#takesLossTerm}), and one logit per sample is checked at each pass.
      */
     boolean canTakeLogits(int i, Networks networks, RunSpec spec) {
-        return side == Side.DISCRIMINATOR && !joint && lossOnPenalty < 0 && allTerms.isEmpty()
-                && i < penalties.size() && (penalties.get(i).groups().equals(List.of(X)) || onSamples(i))
-                && Packing.of(networks) == 1
-                && spec.regularizers().stream().noneMatch(r -> r.kind() == Kind.INPUT_TRANSFORM);
+        if (side != Side.DISCRIMINATOR || joint || lossOnPenalty >= 0 || !allTerms.isEmpty() || i >= penalties.size()
+                || Packing.of(networks) != 1
+                || spec.regularizers().stream().anyMatch(r -> r.kind() == Kind.INPUT_TRANSFORM)) {
+            return false;
+        }
+        List<String> groups = penalties.get(i).groups();
+        return !groups.isEmpty() && groups.size() == new java.util.HashSet<>(groups).size()
+                && groups.stream().allMatch(g -> g.equals(X) || g.equals(fake));
     }
 
-    /** Whether penalty {@code i}'s one point group is G(z) as the generator gives it (R2). */
+    /** Whether one of penalty {@code i}'s point groups is the data batch as fed (R1, Roth et al.'s). */
+    boolean onData(int i) {
+        return penalties.get(i).groups().contains(X);
+    }
+
+    /** Whether one of penalty {@code i}'s point groups is G(z) as the generator gives it (R2, Roth et al.'s). */
     boolean onSamples(int i) {
-        return penalties.get(i).groups().equals(List.of(fake));
+        return penalties.get(i).groups().contains(fake);
     }
 
     /** Output variables to fetch with each step: the loss, its parts and new buffer values. */

@@ -89,30 +89,41 @@ final class StepGradients {
             InputGradientPenalty.Result carrier = null;
             Backprop.Result result;
             if (graph.lossOnPenalty >= 0) {
-                // the penalty's critic pass gives D's logits on its points (the data batch, or G(z)); the step's
-                // graph, run in between, gives the loss's gradient with respect to them, which the penalty's tangent
-                // pass carries on
+                // the penalty's critic passes give D's logits on its points (the data batch, G(z) or both); the step's
+                // graph, run after them, gives the loss's gradient with respect to them, which the penalty's tangent
+                // passes carry on
                 Backprop.Result[] step = new Backprop.Result[1];
                 PlayerGraph.PenaltyPoints pp = graph.penalties.get(graph.lossOnPenalty);
                 // on G(z): G's forward pass alone first; the step's pass is given its output
-                INDArray points = graph.lossOnSamples
-                        ? GraphPlan.output(graph.sd, micro, List.of(graph.fake)).get(graph.fake)
-                        : micro.get(PlayerGraph.X);
+                INDArray samples = graph.lossOnSamples
+                        ? GraphPlan.output(graph.sd, micro, List.of(graph.fake)).get(graph.fake) : null;
                 Map<String, INDArray> passFeed = micro;
                 if (graph.lossOnSamples) {
                     passFeed = new HashMap<>(micro);
-                    passFeed.put(graph.fake, points);
+                    passFeed.put(graph.fake, samples);
+                }
+                List<INDArray> points = new ArrayList<>();
+                List<String> held = new ArrayList<>();
+                for (String group : pp.groups()) {
+                    boolean data = group.equals(PlayerGraph.X);
+                    points.add(data ? micro.get(PlayerGraph.X) : samples);
+                    held.add(data ? PlayerGraph.REAL_LOGITS : PlayerGraph.FAKE_LOGITS);
                 }
                 Map<String, INDArray> f = passFeed;
                 Set<String> given = graph.lossOnSamples ? Set.of(graph.fake) : Set.of();
-                String held = graph.lossOnSamples ? PlayerGraph.FAKE_LOGITS : PlayerGraph.REAL_LOGITS;
-                carrier = penalties.get(graph.lossOnPenalty).evaluate(List.of(points), micro.get(PlayerGraph.LABELS),
+                carrier = penalties.get(graph.lossOnPenalty).evaluate(points, micro.get(PlayerGraph.LABELS),
                         weights.weight(pp.choice(), iteration, playerStep), logits -> {
                             step[0] = withLogits(graph, f, given, held, logits);
-                            INDArray b = step[0].gradients().get(held);
-                            // (a loss whose D objective ignores these logits has no gradient for them)
-                            return b == null ? Nd4j.zeros(logits.dataType(), logits.shape()) : b.reshape(logits.shape());
-                        }, graph.lossOnSamples);
+                            List<INDArray> b = new ArrayList<>();
+                            for (int k = 0; k < held.size(); k++) {
+                                INDArray grad = step[0].gradients().get(held.get(k));
+                                INDArray psi = logits.get(k);
+                                // (a loss whose D objective ignores these logits has no gradient for them)
+                                b.add(grad == null ? Nd4j.zeros(psi.dataType(), psi.shape())
+                                        : grad.reshape(psi.shape()));
+                            }
+                            return b;
+                        }, graph.lossOnSamples ? held.indexOf(PlayerGraph.FAKE_LOGITS) : -1);
                 result = step[0];
             } else {
                 result = Backprop.run(graph.sd, micro, graph.outputs(), graph.params);
@@ -144,21 +155,26 @@ final class StepGradients {
     }
 
     /**
-     * A pass of a discriminator graph that takes D's logits on the data batch or on G(z) as variable {@code variable}
-     * ({@link PlayerGraph#REAL_LOGITS}, {@link PlayerGraph#FAKE_LOGITS}): they are written into that variable's array
-     * (in place: the graph's gradient function holds that array), and the pass returns the loss's gradient with
-     * respect to them beside the parameters'. {@code given}: forward values fed with {@code feed} (G(z)).
+     * A pass of a discriminator graph that takes D's logits on the data batch and/or on G(z) as variables
+     * {@code variables} ({@link PlayerGraph#REAL_LOGITS}, {@link PlayerGraph#FAKE_LOGITS}): each of {@code logits} is
+     * written into its variable's array (in place: the graph's gradient function holds that array), and the pass
+     * returns the loss's gradient with respect to them beside the parameters'. {@code given}: forward values fed with
+     * {@code feed} (G(z)).
      */
     private static Backprop.Result withLogits(PlayerGraph graph, Map<String, INDArray> feed, Set<String> given,
-            String variable, INDArray logits) {
-        INDArray held = graph.sd.getArrForVarName(variable);
-        if (held.length() != logits.length()) {
-            throw new IllegalStateException("the discriminator gave " + Arrays.toString(logits.shape())
-                    + " logits for a batch of " + held.size(0) + "; expected one logit per sample");
+            List<String> variables, List<INDArray> logits) {
+        for (int k = 0; k < variables.size(); k++) {
+            INDArray held = graph.sd.getArrForVarName(variables.get(k));
+            if (held.length() != logits.get(k).length()) {
+                throw new IllegalStateException("the discriminator gave " + Arrays.toString(logits.get(k).shape())
+                        + " logits for a batch of " + held.size(0) + "; expected one logit per sample");
+            }
+            held.assign(logits.get(k).reshape(held.shape()));
         }
-        held.assign(logits.reshape(held.shape()));
-        List<String> wrt = new ArrayList<>(graph.params);
-        wrt.add(variable);
+        // (with D's logits on both groups given, D does not run in this graph and its parameters are not in it)
+        List<String> wrt = new ArrayList<>();
+        graph.params.stream().filter(graph.sd::hasVariable).forEach(wrt::add);
+        wrt.addAll(variables);
         return Backprop.run(graph.sd, feed, graph.outputs(), wrt, given);
     }
 

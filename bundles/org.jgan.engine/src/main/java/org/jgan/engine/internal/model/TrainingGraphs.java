@@ -118,7 +118,8 @@ final class TrainingGraphs {
     }
 
     /**
-     * The penalty that carries the D step's loss on its points, the data batch (R1) or G(z) (R2), with carrying on;
+     * The penalty that carries the D step's loss on its points, the data batch (R1), G(z) (R2) or both (Roth et al.'s),
+     * with carrying on;
      * or none: of those that can, the one due most often (a lazy R1 beside R2 on every step: R2), the first of them
      * on a tie.
      */
@@ -208,14 +209,15 @@ final class TrainingGraphs {
         if (g != null) {
             return g;
         }
+        boolean onData = full(Side.DISCRIMINATOR).onData(lossOnPenalty);
         boolean onSamples = full(Side.DISCRIMINATOR).onSamples(lossOnPenalty);
         try {
             g = new PlayerGraph(Side.DISCRIMINATOR, networks, spec, shape, codes, latent, classes, store, reparams,
-                    due, lossOnPenalty, onSamples);
+                    due, lossOnPenalty, onData, onSamples);
         } catch (RuntimeException e) {
             // a component that reads more of the points' critique than its logits (its features, say, which this
             // graph does not compute): the step's own graph, from now on
-            String points = onSamples ? "G(z)" : "the data batch";
+            String points = onData && onSamples ? "the data batch and G(z)" : onSamples ? "G(z)" : "the data batch";
             LOG.warn("discriminator steps run D on {} themselves: a component reads more of D's critique of it than "
                     + "the logits, which {}'s critic pass gives ({}: {})", points,
                     full(Side.DISCRIMINATOR).penalties.get(lossOnPenalty).choice().name(), e.getClass().getSimpleName(),
@@ -239,14 +241,14 @@ final class TrainingGraphs {
 
     /**
      * Adds a listener to the gradient function of every player graph built so far that has one (graphs get theirs at
-     * their first step), to the forward graphs that run G alone before R2's critic pass, and to the penalties' graphs:
-     * per-op timing for benchmarks.
+     * their first step), to the forward graphs that run G alone before a critic pass on G(z), and to the penalties'
+     * graphs: per-op timing for benchmarks.
      */
     void listen(Listener listener) {
         List<PlayerGraph> all = new ArrayList<>(onPenalty.values());
         for (PlayerGraph g : onPenalty.values()) {
             if (g.lossOnSamples) {
-                // G's forward pass alone, which runs before R2's critic pass
+                // G's forward pass alone, which runs before a critic pass on G(z) (R2, Roth et al.'s)
                 g.sd.addListeners(listener);
             }
         }

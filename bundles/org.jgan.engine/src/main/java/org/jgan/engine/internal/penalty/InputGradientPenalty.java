@@ -8,8 +8,8 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.function.Function;
 import java.util.function.Supplier;
-import java.util.function.UnaryOperator;
 import org.jgan.api.DataShape;
 import org.jgan.api.GradientPenalty;
 import org.jgan.api.Networks;
@@ -121,6 +121,13 @@ public final class InputGradientPenalty {
      * the tangent pass's for {@code psi'} (the head's {@code u} carries the penalty's weight).
      */
     private INDArray ones;
+    /**
+     * Per point group, the arrays that hold the critic pass's outputs while later groups' critic passes run (a loss
+     * term carried on several groups; {@link Critiqued#copied}).
+     */
+    private final List<Map<String, INDArray>> keptOutputs = new ArrayList<>();
+    /** The arrays of each point group's first-order weights {@code a + b} with a carried loss term, by group. */
+    private final Map<String, INDArray> weightsOf = new HashMap<>();
     /** Listeners of this penalty's passes ({@link #listen}), for graphs built later too. */
     private final List<Listener> listeners = new ArrayList<>();
     /** Ops that make the frozen discriminator non-affine in its input (empty: the difference is exact). */
@@ -321,6 +328,8 @@ public final class InputGradientPenalty {
             GraphMemory.release(frozen.sd());
         }
         heads.forEach(PenaltyHead::release);
+        keptOutputs.clear();
+        weightsOf.clear();
     }
 
     /** Bytes in the array caches of this penalty's graphs. */
@@ -332,7 +341,10 @@ public final class InputGradientPenalty {
         for (PenaltyHead h : heads) {
             bytes += h.bytes();
         }
-        return bytes;
+        List<INDArray> kept = new ArrayList<>();
+        keptOutputs.forEach(m -> kept.addAll(m.values()));
+        kept.addAll(weightsOf.values());
+        return bytes + GraphMemory.bytes(kept);
     }
 
     /**
@@ -341,8 +353,8 @@ public final class InputGradientPenalty {
      * next evaluation or {@link #release}; {@link GraphMemory#close} leaves them to the plan), otherwise new arrays.
      * A parameter whose penalty gradient is 0 by construction (D's output bias when the penalty's term ignores the
      * logit, and the biases of a ReLU network under it) may have no entry. {@code buffers}: the new values of D's
-     * state buffers at the points where they were asked for ({@link #evaluate(List, INDArray, double, UnaryOperator,
-     * boolean)}), else empty.
+     * state buffers at the points of the group they were asked for
+     * ({@link #evaluate(List, INDArray, double, Function, int)}), else empty.
      */
     public record Result(double value, Map<String, INDArray> gradients, Map<String, INDArray> buffers) {
 
@@ -352,25 +364,29 @@ public final class InputGradientPenalty {
     }
 
     public Result evaluate(List<INDArray> points, INDArray labels, double weight) {
-        return evaluate(points, labels, weight, null);
+        return evaluate(points, labels, weight, null, -1);
     }
 
     /**
-     * Whether {@link #evaluate(List, INDArray, double, UnaryOperator)} takes a loss's first-order term on its points
+     * Whether {@link #evaluate(List, INDArray, double, Function, int)} takes a loss's first-order term on its points
      * at no extra pass: with tangents (the difference's passes hold the kinks at X and are exact only where D is
-     * affine), and where the penalty's tangent pass runs a backward pass through D's forward pass at X anyway (the
-     * tangent reads forward values that depend on the parameters, as batch norm's statistics do), so that the loss's
-     * gradient through D at X rides on that pass. On a discriminator whose tangent reads only its slopes (ReLU
-     * networks without batch statistics: the graph without the first-order term skips that backward pass) the loss
-     * would bring the pass back into the tangent pass, saving only D's forward pass at X: on the ring MLP a wash
-     * (2.25 against 2.12 ms, 1.71 against 1.89 in two in-process comparisons), so there the step's own graph keeps
-     * the loss.
+     * affine), and where the penalty's tangent pass runs a backward pass through D's forward pass at X anyway, so that
+     * the loss's gradient through D at X rides on that pass: where the penalty's term reads the logit in every group
+     * (Roth et al.'s weights (1 - D)^2 and D^2: its tangent pass always has the first-order term), or where the
+     * tangent reads forward values that depend on the parameters (batch norm's statistics). On a discriminator whose
+     * tangent reads only its slopes (ReLU networks without batch statistics: the graph without the first-order term
+     * skips that backward pass) a penalty without a first-order term would bring the pass back into the tangent pass
+     * for the loss, saving only D's forward pass at X: on the ring MLP with R1 a wash (2.25 against 2.12 ms, 1.71
+     * against 1.89 in two in-process comparisons), so there the step's own graph keeps the loss.
      */
     public boolean takesLossTerm() {
         if (tangent == null || Critic.random(critic.sd()) || Critic.random(tangent.sd())) {
             // (a discriminator drawing random numbers would draw anew in the tangent pass, which then computes its
             // own forward pass: the loss's weights from one draw, its gradient through another)
             return false;
+        }
+        if (heads.stream().allMatch(PenaltyHead::readsLogits)) {
+            return true;
         }
         Critic t = tangentOnly();
         if (!t.sd().hasGradientFunction()) {
@@ -394,135 +410,214 @@ public final class InputGradientPenalty {
     }
 
     /**
-     * As {@link #evaluate(List, INDArray, double)}, on one point group, with another objective's gradient on the same
-     * points folded into the tangent pass: after the critic pass, {@code lossTerm} is given the logits psi(X) (the
-     * critic pass's array, valid until the next evaluation) and returns {@code b = dL/dpsi} of an objective L that
-     * reads D on X only through them (the D step's adversarial loss, which then need not run D on X itself). The
-     * tangent pass's first-order weights become {@code a + b}, so the returned gradients are those of the penalty
-     * plus {@code sum_j b_j grad_theta psi(x_j)}: the loss's gradient through D on X, in the same backward pass as
-     * the penalty's (as one autograd backward pass computes both in PyTorch), and D's forward pass on X runs once.
-     * The value is the penalty's alone.
+     * As {@link #evaluate(List, INDArray, double)}, with another objective's gradient on the same points folded into
+     * the tangent passes: after the critic passes of all point groups, {@code lossTerm} is given their logits psi
+     * (one {@code [n, 1]} array per group, valid until the next evaluation) and returns {@code b = dL/dpsi} of each
+     * group, of an objective L that reads D on the points only through them (the D step's adversarial loss, which
+     * then need not run D on them itself). Each group's tangent pass takes the first-order weights {@code a + b}, so
+     * the returned gradients are those of the penalty plus {@code sum_j b_j grad_theta psi(x_j)} over the groups: the
+     * loss's gradient through D on the points, in the same backward passes as the penalty's (as one autograd backward
+     * pass computes both in PyTorch), and D's forward pass on each group runs once. The value is the penalty's alone.
+     * With more than one group, the critic passes' values that a later pass reads are copied before the next group's
+     * critic pass.
+     * <p>
+     * With {@code buffersOf} a group's index, the result also holds the new values of D's state buffers at that
+     * group's points, as D's pass on them in the step's graph gives them (batch norm's running statistics: a D step
+     * that takes its logits on G(z) from a critic pass records the statistics of D's pass on G(z), as the step's own
+     * graph does), copied.
      *
-     * @param lossTerm null for the penalty alone
+     * @param lossTerm  null for the penalty alone
+     * @param buffersOf the group whose buffers the result holds, or -1
      */
-    public Result evaluate(List<INDArray> points, INDArray labels, double weight, UnaryOperator<INDArray> lossTerm) {
-        return evaluate(points, labels, weight, lossTerm, false);
-    }
-
-    /**
-     * As {@link #evaluate(List, INDArray, double, UnaryOperator)}; with {@code buffers}, the result also holds the new
-     * values of D's state buffers at the points, as D's pass on them in the step's graph gives them (batch norm's
-     * running statistics: a D step that takes its logits on G(z) from R2's critic pass records the statistics of
-     * D's pass on G(z), as the step's own graph does), copied.
-     */
-    public Result evaluate(List<INDArray> points, INDArray labels, double weight, UnaryOperator<INDArray> lossTerm,
-            boolean buffers) {
-        if ((lossTerm != null || buffers) && (points.size() != 1 || tangent == null)) {
-            throw new IllegalStateException(choice.name() + ": a loss term and D's buffers ride on the passes of one "
-                    + "point group with tangents; this penalty has " + points.size() + " groups and uses the "
-                    + method());
+    public Result evaluate(List<INDArray> points, INDArray labels, double weight,
+            Function<List<INDArray>, List<INDArray>> lossTerm, int buffersOf) {
+        if ((lossTerm != null || buffersOf >= 0) && tangent == null) {
+            throw new IllegalStateException(choice.name() + ": a loss term and D's buffers ride on the passes of "
+                    + "tangents; this penalty uses the " + method());
+        }
+        if (buffersOf >= points.size()) {
+            throw new IllegalArgumentException(choice.name() + ": the buffers of group " + buffersOf + " of "
+                    + points.size());
         }
         if (lossTerm != null && tangentReads == null) {
             // the graph with the first-order term, given the critic pass's forward values from this pass on
             tangentReads = tangent.primalReads(critic);
             requestReads(tangentReads);
         }
+        List<String> requests = criticRequests;
+        if (buffersOf >= 0) {
+            requests = new ArrayList<>(requests);
+            for (GraphScope.BufferUpdate b : critic.buffers()) {
+                requests.add(b.newValue());
+            }
+        }
         Map<String, INDArray> total = new LinkedHashMap<>();
+        Map<String, INDArray> newBuffers = new LinkedHashMap<>();
+        List<Critiqued> pending = new ArrayList<>();
+        while (keptOutputs.size() < points.size()) {
+            keptOutputs.add(new HashMap<>());
+        }
         double value = 0;
         for (int g = 0; g < points.size(); g++) {
-            INDArray x = points.get(g).castTo(DataType.FLOAT);
-            long n = x.size(0);
-            if (labels != null && labels.size(0) != n) {
-                throw new IllegalArgumentException(choice.name() + ": a point group of " + n + " rows for "
-                        + labels.size(0) + " labels; a conditional run needs one point per data row");
-            }
-            // feeds are read, never written: kept from call to call
-            if (ones == null || ones.size(0) != n) {
-                ones = Nd4j.ones(DataType.FLOAT, n, 1);
-            }
-            List<String> requests = criticRequests;
-            if (buffers) {
-                requests = new ArrayList<>(requests);
-                for (GraphScope.BufferUpdate b : critic.buffers()) {
-                    requests.add(b.newValue());
-                }
-            }
-            Backprop.Result first = Backprop.run(critic.sd(), critic.feed(x, ones, labels), requests,
-                    List.of(Critic.X));
-            Map<String, INDArray> newBuffers = new LinkedHashMap<>();
-            if (buffers) {
+            Critiqued c = critique(g, points.get(g), labels, weight, requests);
+            value += c.value();
+            if (g == buffersOf) {
                 // (the plan's arrays until the next pass: copies)
-                critic.buffers().forEach(b -> newBuffers.put(b.buffer(), first.outputs().get(b.newValue()).dup()));
+                critic.buffers().forEach(b -> newBuffers.put(b.buffer(), c.outputs().get(b.newValue()).dup()));
             }
-            // a = c f_psi, u = 2 c f_s g with c = weight / n; a is null when f ignores psi
-            PenaltyHead.Result head = heads.get(g).run(first.outputs().get(critic.logits()),
-                    first.gradients().get(Critic.X), weight / n);
-            value += head.total() / n;
-            INDArray a = head.a();
-            INDArray u = head.u();
-            double uSum = u == null ? 0 : heads.get(g).absoluteSum(u);
-            boolean secondOrder = uSum > 0 && Double.isFinite(uSum);
-            boolean firstOrder = a != null && PenaltyHead.usable(a);
             if (lossTerm != null) {
-                INDArray b = lossTerm.apply(first.outputs().get(critic.logits()));
-                a = firstOrder ? a.add(b) : b;
-                firstOrder = true;
+                // the next group's critic pass reuses the plan's arrays
+                pending.add(g + 1 < points.size() ? c.copied(keptOutputs.get(g)) : c);
+                continue;
             }
             if (tangent != null) {
-                if (!secondOrder && !firstOrder) {
+                if (!c.secondOrder() && !c.firstOrder()) {
                     continue;
                 }
-                // one pass: d/dtheta [sum_j a_j psi(x_j) + psi'(x_j)] with psi' the derivative along u, whose
-                // gradient is (dg/dtheta)^T u exactly (Tangents); without a first-order term, the graph without
-                // it: the same gradient, less work
-                Critic t = firstOrder ? tangent : tangentOnly();
-                Map<String, INDArray> feed = new HashMap<>(t.feed(x, firstOrder ? a : ones, labels));
-                // the discriminator's forward values at X, from the critic pass where it output them
-                Set<String> reads = t == tangent ? tangentReads : tangentOnlyReads;
-                reads = reads == null ? Set.of() : reads;
-                Set<String> given = requests.containsAll(reads) ? reads : Set.of();
-                for (String r : given) {
-                    feed.put(r, first.outputs().get(r));
-                }
-                feed.put(Critic.XDOT, secondOrder ? u : Nd4j.zeros(DataType.FLOAT, x.shape()));
-                feed.put(Critic.WT, ones);
-                // a parameter that psi' does not depend on (D's output bias; under R1 on a ReLU network all its
-                // biases, which move only the masks) has no gradient variable in the graph without the first-order
-                // term, and no entry: its penalty gradient is 0 exactly
-                Map<String, INDArray> grads = Backprop.run(t.sd(), feed, List.of(), t.params(), given).gradients();
+                Map<String, INDArray> grads = tangentPass(c, c.firstOrder() ? c.a() : null, labels);
                 if (points.size() == 1) {
-                    // the plan's arrays, not copies: nothing else runs the tangent graph before the caller is done;
-                    // an array no plan holds (SameDiff's own execution, with plans switched off) is copied
-                    grads.replaceAll((name, arr) -> GraphPlan.owns(arr) ? arr : arr.dup());
-                    return new Result(value, grads, newBuffers);
+                    return new Result(value, ownedOrCopied(grads), newBuffers);
                 }
                 accumulate(total, grads);
                 continue;
             }
-            // the masks at X, for the frozen graph's placeholders (the record graph's outputs are not reused before
-            // the next call on it)
-            Map<String, INDArray> masks = new HashMap<>();
-            for (int k = 0; k < critic.masks().size(); k++) {
-                masks.put(frozen.masks().get(k), first.outputs().get(critic.masks().get(k)));
+            difference(c, labels, total);
+        }
+        if (lossTerm != null) {
+            List<INDArray> logits = new ArrayList<>();
+            pending.forEach(c -> logits.add(c.outputs().get(critic.logits())));
+            List<INDArray> b = lossTerm.apply(logits);
+            if (b.size() != pending.size()) {
+                throw new IllegalStateException(choice.name() + ": the loss term gave " + b.size() + " gradients for "
+                        + pending.size() + " point groups");
             }
-            // the difference of psi~ at X + e u and X - e u over 2 e is (dg/dtheta)^T u: a step of length `step`
-            // along the longest row of u (none when the rows' float32 norms underflow to 0)
-            double longest = secondOrder ? longestRow(u, n) : 0;
-            if (longest > 0 && Double.isFinite(longest)) {
-                double eps = step / longest;
-                INDArray delta = u.mul(eps);
-                INDArray c = Nd4j.valueArrayOf(new long[] {n, 1}, 0.5 / eps, DataType.FLOAT);
-                // the first-order term rides on the same two passes: the mean of the gradients of psi~ at X + e u and
-                // X - e u is the gradient at X, exactly where psi~ is affine in its input and up to O(e^2) elsewhere;
-                // float32 keeps it to about 1e-7 c / |a| (the long affine step keeps c small)
-                INDArray half = firstOrder ? a.mul(0.5) : Nd4j.zeros(DataType.FLOAT, n, 1);
-                accumulate(total, pass(x.add(delta), half.add(c), labels, masks));
-                accumulate(total, pass(x.sub(delta), half.sub(c), labels, masks));
-            } else if (firstOrder) {
-                accumulate(total, pass(x, a, labels, masks));
+            for (int g = 0; g < pending.size(); g++) {
+                Critiqued c = pending.get(g);
+                INDArray w = b.get(g);
+                if (c.firstOrder()) {
+                    // a + b, into an array kept for it
+                    w = kept(weightsOf, "group " + g, w).assign(c.a()).addi(w);
+                }
+                Map<String, INDArray> grads = tangentPass(c, w, labels);
+                if (pending.size() == 1) {
+                    return new Result(value, ownedOrCopied(grads), newBuffers);
+                }
+                accumulate(total, grads);
             }
         }
-        return new Result(value, total);
+        return new Result(value, total, newBuffers);
+    }
+
+    /**
+     * A point group after its critic pass and head: the points, the critic pass's outputs (the logits, the masks, the
+     * forward values the tangent pass reads, the buffers' new values), the head's coefficients {@code a} (null when
+     * f ignores psi) and {@code u}, and whether each term is there to compute.
+     */
+    private record Critiqued(INDArray x, Map<String, INDArray> outputs, double value, INDArray a, INDArray u,
+            boolean firstOrder, boolean secondOrder) {
+
+        /**
+         * With copies of the critic pass's outputs, which the plan's next pass overwrites, in {@code into}'s arrays
+         * where they have the shape (the same arrays from call to call: a plan given new arrays each call rebinds its
+         * ops' contexts each call, which made Roth et al.'s carried step on DCGAN's discriminator twice as slow).
+         */
+        Critiqued copied(Map<String, INDArray> into) {
+            Map<String, INDArray> copies = new HashMap<>();
+            outputs.forEach((name, arr) -> copies.put(name, kept(into, name, arr).assign(arr)));
+            return new Critiqued(x, copies, value, a, u, firstOrder, secondOrder);
+        }
+    }
+
+    /** {@code into}'s array {@code name}, made anew where it has not {@code like}'s shape and type. */
+    private static INDArray kept(Map<String, INDArray> into, String name, INDArray like) {
+        INDArray kept = into.get(name);
+        if (kept == null || kept.dataType() != like.dataType() || !Arrays.equals(kept.shape(), like.shape())) {
+            kept = Nd4j.create(like.dataType(), like.shape());
+            into.put(name, kept);
+        }
+        return kept;
+    }
+
+    /** Group g's critic pass (psi and g at the points) and head (the penalty's value, a and u). */
+    private Critiqued critique(int g, INDArray points, INDArray labels, double weight, List<String> requests) {
+        INDArray x = points.castTo(DataType.FLOAT);
+        long n = x.size(0);
+        if (labels != null && labels.size(0) != n) {
+            throw new IllegalArgumentException(choice.name() + ": a point group of " + n + " rows for "
+                    + labels.size(0) + " labels; a conditional run needs one point per data row");
+        }
+        // feeds are read, never written: kept from call to call
+        if (ones == null || ones.size(0) != n) {
+            ones = Nd4j.ones(DataType.FLOAT, n, 1);
+        }
+        Backprop.Result first = Backprop.run(critic.sd(), critic.feed(x, ones, labels), requests, List.of(Critic.X));
+        // a = c f_psi, u = 2 c f_s g with c = weight / n; a is null when f ignores psi
+        PenaltyHead.Result head = heads.get(g).run(first.outputs().get(critic.logits()),
+                first.gradients().get(Critic.X), weight / n);
+        INDArray a = head.a();
+        INDArray u = head.u();
+        double uSum = u == null ? 0 : heads.get(g).absoluteSum(u);
+        return new Critiqued(x, first.outputs(), head.total() / n, a, u, a != null && PenaltyHead.usable(a),
+                uSum > 0 && Double.isFinite(uSum));
+    }
+
+    /**
+     * One pass: d/dtheta [sum_j w_j psi(x_j) + psi'(x_j)] with psi' the derivative along u, whose gradient is
+     * (dg/dtheta)^T u exactly ({@link Tangents}); without a first-order term ({@code w} null), the graph without it:
+     * the same gradient, less work.
+     */
+    private Map<String, INDArray> tangentPass(Critiqued c, INDArray w, INDArray labels) {
+        Critic t = w != null ? tangent : tangentOnly();
+        Map<String, INDArray> feed = new HashMap<>(t.feed(c.x(), w != null ? w : ones, labels));
+        // the discriminator's forward values at X, from the critic pass where it output them
+        Set<String> reads = t == tangent ? tangentReads : tangentOnlyReads;
+        reads = reads == null ? Set.of() : reads;
+        Set<String> given = c.outputs().keySet().containsAll(reads) ? reads : Set.of();
+        for (String r : given) {
+            feed.put(r, c.outputs().get(r));
+        }
+        feed.put(Critic.XDOT, c.secondOrder() ? c.u() : Nd4j.zeros(DataType.FLOAT, c.x().shape()));
+        feed.put(Critic.WT, ones);
+        // a parameter that psi' does not depend on (D's output bias; under R1 on a ReLU network all its biases, which
+        // move only the masks) has no gradient variable in the graph without the first-order term, and no entry: its
+        // penalty gradient is 0 exactly
+        return Backprop.run(t.sd(), feed, List.of(), t.params(), given).gradients();
+    }
+
+    /**
+     * The plan's arrays, not copies (nothing else runs the tangent graph before the caller is done); an array no plan
+     * holds (SameDiff's own execution, with plans switched off) is copied.
+     */
+    private static Map<String, INDArray> ownedOrCopied(Map<String, INDArray> grads) {
+        grads.replaceAll((name, arr) -> GraphPlan.owns(arr) ? arr : arr.dup());
+        return grads;
+    }
+
+    /** The difference's passes of one group, added into {@code total}. */
+    private void difference(Critiqued c, INDArray labels, Map<String, INDArray> total) {
+        long n = c.x().size(0);
+        // the masks at X, for the frozen graph's placeholders (the record graph's outputs are not reused before the
+        // next call on it)
+        Map<String, INDArray> masks = new HashMap<>();
+        for (int k = 0; k < critic.masks().size(); k++) {
+            masks.put(frozen.masks().get(k), c.outputs().get(critic.masks().get(k)));
+        }
+        // the difference of psi~ at X + e u and X - e u over 2 e is (dg/dtheta)^T u: a step of length `step` along the
+        // longest row of u (none when the rows' float32 norms underflow to 0)
+        double longest = c.secondOrder() ? longestRow(c.u(), n) : 0;
+        if (longest > 0 && Double.isFinite(longest)) {
+            double eps = step / longest;
+            INDArray delta = c.u().mul(eps);
+            INDArray h = Nd4j.valueArrayOf(new long[] {n, 1}, 0.5 / eps, DataType.FLOAT);
+            // the first-order term rides on the same two passes: the mean of the gradients of psi~ at X + e u and
+            // X - e u is the gradient at X, exactly where psi~ is affine in its input and up to O(e^2) elsewhere;
+            // float32 keeps it to about 1e-7 c / |a| (the long affine step keeps c small)
+            INDArray half = c.firstOrder() ? c.a().mul(0.5) : Nd4j.zeros(DataType.FLOAT, n, 1);
+            accumulate(total, pass(c.x().add(delta), half.add(h), labels, masks));
+            accumulate(total, pass(c.x().sub(delta), half.sub(h), labels, masks));
+        } else if (c.firstOrder()) {
+            accumulate(total, pass(c.x(), c.a(), labels, masks));
+        }
     }
 
     /**
@@ -542,6 +637,10 @@ public final class InputGradientPenalty {
         return Transforms.sqrt(rows.mul(rows).sum(true, 1), false).maxNumber().doubleValue();
     }
 
+    /**
+     * Adds a pass's gradients into {@code total}, in new arrays (a step closes the gradients it was given that no
+     * plan owns once it has applied them).
+     */
     private static void accumulate(Map<String, INDArray> total, Map<String, INDArray> grads) {
         grads.forEach((k, a) -> total.merge(k, a.dup(), INDArray::addi));
     }

@@ -26,11 +26,12 @@ import org.nd4j.autodiff.samediff.SDVariable;
 import org.nd4j.linalg.api.ndarray.INDArray;
 
 /**
- * The discriminator step's loss on the data batch carried by R1's passes on the same points, and its loss on G(z) by
- * R2's ({@link GanModel#carryLossOnPenalty}), on DCGAN's discriminator (batch norm), StyleGAN's (minibatch standard
- * deviation, R1) and SAGAN's (self-attention, R2): the step's gradients, loss values and new running statistics are
- * those of the step whose graph runs D on those points itself (float32 rounding: the same sums, added in another
- * order), and D's forward pass on them runs once instead of twice.
+ * The discriminator step's loss on the data batch carried by R1's passes on the same points, its loss on G(z) by
+ * R2's, and its loss on both by Roth et al.'s ({@link GanModel#carryLossOnPenalty}), on DCGAN's discriminator (batch
+ * norm), StyleGAN's (minibatch standard deviation, R1), SAGAN's (self-attention, R2) and the ring MLP (Roth et al.'s
+ * and Roth et al.'s f-regularizer, whose terms read the logit): the step's gradients, loss values and new running
+ * statistics are those of the step whose graph runs D on those points itself (float32 rounding: the same sums, added
+ * in another order), and D's forward pass on them runs once instead of twice.
  */
 class LossOnPenaltyTest {
 
@@ -66,7 +67,16 @@ class LossOnPenaltyTest {
         "dcgan; r2,r1; ''",
         "dcgan; r2; regularizer.r2.every=2",
         "stylegan; r1; dataset.size=32 regularizer.r1.every=1",
-        "sagan; r2; dataset.size=32"})
+        "sagan; r2; dataset.size=32",
+        "dcgan; roth; ''",
+        "dcgan; roth; accumulate=2",
+        "dcgan; roth; dataset.classes=4",
+        "dcgan; roth,wgan-gp; ''",
+        "dcgan; roth; regularizer.roth.every=2",
+        "mlp; roth; ''",
+        "mlp; roth; accumulate=2",
+        "mlp; roth; loss=hinge",
+        "mlp; roth-f; loss=fgan"})
     void theStepIsTheSameWithTheLossOnThePenalty(String architecture, String regularizers, String extra) {
         Map<String, String> more = new HashMap<>();
         for (String setting : extra.isEmpty() ? new String[0] : extra.split(" ")) {
@@ -76,7 +86,8 @@ class LossOnPenaltyTest {
         try (GanModel carried = model(architecture, regularizers, more);
                 GanModel own = model(architecture, regularizers, more)) {
             own.carryLossOnPenalty(false);
-            assertTrue(carried.lossRidesOnPenalty(), "R1 on the data batch or R2 on G(z) carries the loss");
+            assertTrue(carried.lossRidesOnPenalty(),
+                    "R1 on the data batch, R2 on G(z) or Roth et al.'s on both carries the loss");
             assertFalse(own.lossRidesOnPenalty());
             // the parameters with a nonzero gradient at some step (SAGAN's attention scale starts at 0, and its
             // query, key and value weights get their first gradient at the second step)
@@ -102,8 +113,10 @@ class LossOnPenaltyTest {
                     if (norm > 0) {
                         moved.add(n);
                     }
-                    // (a hinge loss's output bias can have a gradient of exactly 0: float rounding of a sum of 0)
-                    assertTrue(error <= 1e-5 * norm + 1e-8, at + ", " + n + ": |difference| " + error + " of " + norm);
+                    // (a hinge loss's output bias can have a gradient of exactly 0: float rounding of a sum of 0; the
+                    // MLP's output bias under Roth et al.'s penalty sums 32 terms a_j + b_j of about 1/32 each to about
+                    // 1e-3: float rounding of the terms, about 1e-7, is what the two orders of addition differ by)
+                    assertTrue(error <= 1e-5 * norm + 2e-7, at + ", " + n + ": |difference| " + error + " of " + norm);
                 }
                 assertEquals(b.buffers().keySet(), ba.keySet(), at + ": the buffers updated");
                 for (String n : ba.keySet()) {
@@ -122,7 +135,7 @@ class LossOnPenaltyTest {
     }
 
     @ParameterizedTest
-    @ValueSource(strings = {"r1", "r2"})
+    @ValueSource(strings = {"r1", "r2", "roth"})
     void theDiscriminatorRunsOnceOnThePenaltysPoints(String penalty) {
         try (GanModel carried = model("dcgan", penalty, Map.of()); GanModel own = model("dcgan", penalty, Map.of())) {
             own.carryLossOnPenalty(false);
@@ -131,10 +144,13 @@ class LossOnPenaltyTest {
             long carriedConvs = carriedOps.stream().filter("conv2d"::equals).count();
             long ownConvs = ownOps.stream().filter("conv2d"::equals).count();
             // D has 2 convolutions and G none (transposed ones): own step 2 (D on data) + 2 (D on G(z)) + 2 (the
-            // critic pass) + 2 (the tangent pass's tangents); carried, D on the penalty's points (the data batch
-            // for R1, G(z) for R2) runs in the critic pass only
-            assertEquals(8, ownConvs, penalty + ": forward convolutions in a step that runs D on its points itself");
-            assertEquals(6, carriedConvs, penalty + ": forward convolutions in a step whose loss rides on its passes");
+            // critic pass) + 2 (the tangent pass's tangents) per point group; carried, D on the penalty's points (the
+            // data batch for R1, G(z) for R2, both for Roth et al.'s) runs in the critic passes only
+            int groups = penalty.equals("roth") ? 2 : 1;
+            assertEquals(4 + 4 * groups, ownConvs,
+                    penalty + ": forward convolutions in a step that runs D on its points itself");
+            assertEquals(4 + 4 * groups - 2 * groups, carriedConvs,
+                    penalty + ": forward convolutions in a step whose loss rides on its passes");
             // G's two transposed convolutions run once: in the step's graph, or where R2's critic pass needs G(z)
             // first, alone before it (the step's graph is then given G(z))
             assertEquals(2, ownOps.stream().filter("deconv2d"::equals).count(), penalty + ": G's pass");
@@ -205,10 +221,13 @@ class LossOnPenaltyTest {
 
     @Test
     void aDiscriminatorWhoseTangentReadsOnlyItsSlopesRunsTheLossItself() {
-        // the ReLU MLP: R1's tangent pass skips the backward pass through D's forward pass, which the loss would need
-        try (GanModel mlp = model("mlp", "r1", Map.of()); GanModel dcgan = model("dcgan", "r1", Map.of())) {
+        // the ReLU MLP: R1's tangent pass skips the backward pass through D's forward pass, which the loss would need;
+        // Roth et al.'s term reads the logit in both groups, so its tangent passes run that backward pass anyway
+        try (GanModel mlp = model("mlp", "r1", Map.of()); GanModel dcgan = model("dcgan", "r1", Map.of());
+                GanModel roth = model("mlp", "roth", Map.of())) {
             assertFalse(mlp.lossRidesOnPenalty(), "the ReLU MLP");
             assertTrue(dcgan.lossRidesOnPenalty(), "DCGAN's discriminator (batch norm)");
+            assertEquals("roth", roth.lossCarrier(), "Roth et al.'s penalty on the ReLU MLP");
         }
     }
 
