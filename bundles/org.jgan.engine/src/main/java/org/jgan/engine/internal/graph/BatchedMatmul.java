@@ -3,7 +3,6 @@ package org.jgan.engine.internal.graph;
 import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.api.ops.DynamicCustomOp;
-import org.nd4j.linalg.indexing.NDArrayIndex;
 
 /**
  * A batched matrix product {@code z[s] = op(x[s]) op(y[s])} (rank 3, {@code op} a transpose or not) as one 2-D
@@ -93,8 +92,13 @@ final class BatchedMatmul {
         return new BatchedMatmul((int) xs[0], tZ, tA, tB, z);
     }
 
-    private static INDArray slice(INDArray a, int s) {
-        return a.get(NDArrayIndex.point(s), NDArrayIndex.all(), NDArrayIndex.all());
+    /**
+     * Matrix {@code s} of a rank-3 array, a view. Not {@code a.get(point(s), all(), all())}: on a view at an offset
+     * (samples 1 to 4 of a batch of 5, say) ND4J 1.0.0-M2.1 returns an empty array for the last matrix, whose absolute
+     * offset it compares with the view's length ({@code FewChannelConvBpTest}).
+     */
+    static INDArray slice(INDArray a, int s) {
+        return a.tensorAlongDimension(s, 1, 2);
     }
 
     /** Writes {@code op(x) op(y)} (the arrays of this call; shapes as at {@link #of}) to z. */

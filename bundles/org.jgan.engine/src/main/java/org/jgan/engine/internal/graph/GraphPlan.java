@@ -333,6 +333,15 @@ public final class GraphPlan {
         return FlippedConv.enable(on);
     }
 
+    /**
+     * Turns the gradients of stride-1 convolutions to at most 4 output channels as products per sample
+     * ({@link FewChannelConvBp}; {@code -Djgan.graph.fewChannelConv=false}: off) on or off for plans compiled from now
+     * on; returns the previous setting (tests, benchmarks). Used only with {@link #ownArithmetic(boolean)}.
+     */
+    public static boolean fewChannelConv(boolean on) {
+        return FewChannelConvBp.enable(on);
+    }
+
     static boolean smallKernels() {
         return smallKernels;
     }

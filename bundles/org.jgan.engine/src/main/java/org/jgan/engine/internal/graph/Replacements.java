@@ -30,8 +30,8 @@ import org.nd4j.linalg.factory.Nd4j;
  * ({@link Broadcasts}), the convolutions with short patches ({@link PatchConv}), the small arrays' sums and
  * products ({@link SmallKernels}), batch and instance norm's fused layers ({@link BatchNormFusion},
  * {@link InstanceNormKernels}), LeakyReLU's slope masks as one op ({@link Mask}: 1 rather than the slope at x = 0),
- * the batched matrix products ({@link BatchedMatmul}) and the stride-1 convolutions by the flipped kernel
- * ({@link FlippedConv}), unless
+ * the batched matrix products ({@link BatchedMatmul}), the stride-1 convolutions by the flipped kernel
+ * ({@link FlippedConv}) and the gradients of stride-1 convolutions to few channels ({@link FewChannelConvBp}), unless
  * {@link GraphPlan#ownArithmetic(boolean)} is off; an output nothing reads is left
  * unwritten. Each runs its ops through
  * op contexts it makes once, its outputs and arguments bound ({@link Call}), as the plan runs the ops it keeps: a new
@@ -65,6 +65,8 @@ import org.nd4j.linalg.factory.Nd4j;
  * which libnd4j hands to oneDNN ({@link BatchedMatmul}), with {@link GraphPlan#ownArithmetic(boolean)} on.</li>
  * <li>{@code conv2d} with stride 1 on at least 8 channels: the backward-data primitive of the flipped kernel
  * ({@link FlippedConv}), with {@link GraphPlan#ownArithmetic(boolean)} on.</li>
+ * <li>{@code conv2d_bp} with stride 1 to at most 4 output channels (a generator's output layer): products per sample
+ * of the shifted output gradient ({@link FewChannelConvBp}), with {@link GraphPlan#ownArithmetic(boolean)} on.</li>
  * <li>{@code conv2d_bp} whose weight and bias gradients nothing reads (D's convolutions in G's step, whose
  * parameters that step does not update): only the input gradient, by {@code deconv2d_tf} (TensorFlow's
  * Conv2DBackpropInput), which runs oneDNN's backward-data primitive alone where {@code conv2d_bp} also runs the
@@ -287,6 +289,10 @@ final class Replacements {
                 k = FewChannelDeconv.inputGradient(c, in, out, unread, own);
                 if (k != null) {
                     return counted("conv2d_bp/input/few-channels", k);
+                }
+                k = FewChannelConvBp.of(c, in, out, unread, own);
+                if (k != null) {
+                    return counted("conv2d_bp/few-channels", k);
                 }
             }
         }

@@ -168,6 +168,11 @@ class GraphPlanArchitecturesTest {
             assertTrue(calls(before, "conv2d/flipped") > 0, "stride-1 convolutions by the flipped kernel: "
                     + GraphPlan.kernelCalls());
         }
+        if (preset.startsWith("sagan") || preset.startsWith("biggan")) {
+            // G's 3x3 output layer to one channel, stride 1: its gradients by products per sample
+            assertTrue(calls(before, "conv2d_bp/few-channels") > 0, "the output layer's gradients: "
+                    + GraphPlan.kernelCalls());
+        }
         if (preset.startsWith("sagan")) {
             // its attention's batched products, forward and backward
             assertTrue(calls(before, "matmul/batched") > 0 && calls(before, "matmul_bp/batched") > 0,
