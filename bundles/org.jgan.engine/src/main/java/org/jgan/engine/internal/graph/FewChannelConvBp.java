@@ -153,8 +153,8 @@ final class FewChannelConvBp implements Replacements.Kernel {
      * The kernel for a {@code conv2d_bp} with inputs {@code (x, W[, b], dz)} and outputs {@code (dx, dW[, db])}, or
      * null where it does not apply: other types, layouts ({@code iArgs[9]} 1: NHWC) or weight formats, SAME mode, a
      * stride other than 1, a 1x1 kernel, more than {@link #MAX_CHANNELS} output channels, sizes that do not match the
-     * arguments,
-     * outputs that are read and not dense, every gradient unread, arrays an int does not index.
+     * arguments, an input gradient whose {@code [n, iC, H W]} reshape is not a view of it,
+     * outputs that are read and not dense, every gradient unread, arrays of 2^29 floats or more.
      */
     static FewChannelConvBp of(DynamicCustomOp op, INDArray[] in, INDArray[] out, boolean[] unread,
             Consumer<INDArray> own) {
@@ -195,10 +195,20 @@ final class FewChannelConvBp implements Replacements.Kernel {
                 }
             }
         }
+        // each read and written as one float[] and through a FloatBuffer over its bytes, which an int indexes
+        long limit = Integer.MAX_VALUE / 4;
         long shifted = x.size(0) * kh * kw * co * x.size(2) * x.size(3);
-        if (!any || shifted >= Integer.MAX_VALUE || x.length() >= Integer.MAX_VALUE
-                || dz.length() >= Integer.MAX_VALUE) {
+        long partial = x.size(0) * kh * kw * co * x.size(1);
+        if (!any || shifted >= limit || partial >= limit || x.length() >= limit || dz.length() >= limit
+                || w.length() >= limit) {
             return null;
+        }
+        if (!unread[0]) {
+            // dx is written through its [n, iC, H W] reshape, which must be a view of its memory
+            INDArray dx = out[0].reshape('c', x.size(0), x.size(1), x.size(2) * x.size(3));
+            if (dx.data().address() != out[0].data().address() || dx.offset() != out[0].offset()) {
+                return null;
+            }
         }
         return new FewChannelConvBp(a, x, w, dz, out, unread, own);
     }
@@ -326,6 +336,8 @@ final class FewChannelConvBp implements Replacements.Kernel {
 
     @Override
     public void close() {
+        lastX = null;
+        xSlices = null;
         for (Replacements.Call[] calls : Arrays.asList(inputCalls, weightCalls)) {
             if (calls == null) {
                 continue;

@@ -328,7 +328,9 @@ public final class InputGradientPenalty {
             GraphMemory.release(frozen.sd());
         }
         heads.forEach(PenaltyHead::release);
+        keptOutputs.forEach(m -> GraphMemory.close(m.values()));
         keptOutputs.clear();
+        GraphMemory.close(weightsOf.values());
         weightsOf.clear();
     }
 
@@ -438,6 +440,11 @@ public final class InputGradientPenalty {
         if (buffersOf >= points.size()) {
             throw new IllegalArgumentException(choice.name() + ": the buffers of group " + buffersOf + " of "
                     + points.size());
+        }
+        if (lossTerm != null && points.stream().anyMatch(p -> p.size(0) != points.get(0).size(0))) {
+            // (the weights of 1 the passes share are sized for one group at a time)
+            throw new IllegalArgumentException(choice.name() + ": a loss term rides on point groups of one size; "
+                    + "these have " + points.stream().map(p -> Long.toString(p.size(0))).toList() + " rows");
         }
         if (lossTerm != null && tangentReads == null) {
             // the graph with the first-order term, given the critic pass's forward values from this pass on

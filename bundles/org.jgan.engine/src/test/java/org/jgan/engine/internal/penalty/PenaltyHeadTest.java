@@ -2,6 +2,7 @@ package org.jgan.engine.internal.penalty;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.util.List;
@@ -231,6 +232,30 @@ class PenaltyHeadTest {
             assertFalse(r.gradients().isEmpty(), "the first-order term's gradients");
             r.gradients().forEach((name, g) -> assertTrue(Double.isFinite(g.sumNumber().doubleValue()),
                     name + ": " + g));
+        } finally {
+            engine.release();
+        }
+    }
+
+    /**
+     * A loss term carried on Roth et al.'s two point groups needs groups of one size (the tangent passes share one
+     * array of weights of 1 sized for the last group's critic pass): groups of 32 and 16 rows are refused in one line
+     * naming both, before any pass runs.
+     */
+    @Test
+    void aLossTermRidesOnPointGroupsOfOneSize() {
+        DataShape shape = new DataShape(2);
+        Networks nets = new MlpArchitecture().create(shape, 2, 0, Options.resolve("architecture",
+                new MlpArchitecture().options(), Map.of("hidden", "16", "dLayers", "2")));
+        InputGradientPenalty engine = new InputGradientPenalty(choice(new RothJsRegularizer(), Map.of()), 2, nets,
+                shape, 0, new ParameterStore(5), List.of());
+        try {
+            List<INDArray> points = List.of(Nd4j.randn(DataType.FLOAT, 32, 2), Nd4j.randn(DataType.FLOAT, 16, 2));
+            IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+                    () -> engine.evaluate(points, null, 1.0, logits -> logits, -1));
+            assertTrue(e.getMessage().contains("[32, 16]"), e.getMessage());
+            // without a loss term, groups of different sizes are evaluated one after the other, as before
+            assertTrue(Double.isFinite(engine.evaluate(points, null, 1.0).value()));
         } finally {
             engine.release();
         }
