@@ -48,9 +48,7 @@ final class BatchedMatmul {
         this.slices = new INDArray[batch][];
         try {
             for (int s = 0; s < batch; s++) {
-                calls[s] = new Replacements.Call(DynamicCustomOp.builder("matmul")
-                        .addIntegerArguments(tA ? 1 : 0, tB ? 1 : 0, 0).addFloatingPointArguments(1.0, 0.0).build(),
-                        slice(z, s));
+                calls[s] = product(tA, tB, slice(z, s));
             }
         } catch (RuntimeException e) {
             close();
@@ -90,6 +88,12 @@ final class BatchedMatmul {
             return null;
         }
         return new BatchedMatmul((int) xs[0], tZ, tA, tB, z);
+    }
+
+    /** A 2-D {@code matmul} of the operands it is run on (each transposed or not) into {@code z}. */
+    static Replacements.Call product(boolean tA, boolean tB, INDArray z) {
+        return new Replacements.Call(DynamicCustomOp.builder("matmul").addIntegerArguments(tA ? 1 : 0, tB ? 1 : 0, 0)
+                .addFloatingPointArguments(1.0, 0.0).build(), z);
     }
 
     /**

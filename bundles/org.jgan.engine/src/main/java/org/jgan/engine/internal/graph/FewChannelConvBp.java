@@ -125,15 +125,11 @@ final class FewChannelConvBp implements Replacements.Kernel {
             for (int s = 0; s < n; s++) {
                 shiftedSlices[s] = BatchedMatmul.slice(shifted, s);
                 if (dxRead) {
-                    inputCalls[s] = new Replacements.Call(DynamicCustomOp.builder("matmul")
-                            .addIntegerArguments(0, 0, 0).addFloatingPointArguments(1.0, 0.0).build(),
-                            BatchedMatmul.slice(dx, s));
+                    inputCalls[s] = BatchedMatmul.product(false, false, BatchedMatmul.slice(dx, s));
                 }
                 if (dwRead) {
                     // S_i x_i^T: x_i [iC, H W] transposed
-                    weightCalls[s] = new Replacements.Call(DynamicCustomOp.builder("matmul")
-                            .addIntegerArguments(0, 1, 0).addFloatingPointArguments(1.0, 0.0).build(),
-                            BatchedMatmul.slice(partial, s));
+                    weightCalls[s] = BatchedMatmul.product(false, true, BatchedMatmul.slice(partial, s));
                 }
             }
         } catch (RuntimeException e) {

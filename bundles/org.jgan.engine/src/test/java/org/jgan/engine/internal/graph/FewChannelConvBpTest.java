@@ -70,20 +70,6 @@ class FewChannelConvBpTest {
         return new double[][] {dx, dw, db};
     }
 
-    private static void assertClose(double[] expected, INDArray actual, double tolerance, String what) {
-        double[] a = actual.dup('c').data().asDouble();
-        double scale = 0;
-        for (double e : expected) {
-            scale = Math.max(scale, Math.abs(e));
-        }
-        assertTrue(scale > 0, what + ": a zero gradient tests nothing");
-        for (int k = 0; k < expected.length; k++) {
-            if (Math.abs(expected[k] - a[k]) > tolerance * scale) {
-                throw new AssertionError(what + ": element " + k + " is " + a[k] + ", expected " + expected[k]);
-            }
-        }
-    }
-
     private static DynamicCustomOp convBp(PatchConvTest.Geometry g, int[] args) {
         return DynamicCustomOp.builder("conv2d_bp").addIntegerArguments(args == null ? g.args() : args).build();
     }
@@ -130,7 +116,7 @@ class FewChannelConvBpTest {
                         Nd4j.exec(op);
                         for (int i = 0; i < outs; i++) {
                             if (!unread[i]) {
-                                assertClose(lib[i].dup('c').data().asDouble(), out[i], 1e-5,
+                                FewChannelDeconvTest.assertClose(lib[i].dup('c').data().asDouble(), out[i], 1e-5,
                                         at + ", gradient " + i + " against libnd4j's conv2d_bp");
                             }
                         }
@@ -159,7 +145,7 @@ class FewChannelConvBpTest {
     private static void check(double[][] expected, INDArray[] out, boolean[] unread, String at) {
         for (int i = 0; i < out.length; i++) {
             if (!unread[i]) {
-                assertClose(expected[i], out[i], 1e-5, at + ", gradient " + i);
+                FewChannelDeconvTest.assertClose(expected[i], out[i], 1e-5, at + ", gradient " + i);
             }
         }
     }
@@ -236,7 +222,7 @@ class FewChannelConvBpTest {
                 Map<String, INDArray> got = GraphPlan.output(sd.getFunction("grad"), Map.of(), names);
                 double[][] expected = reference(g, h.getArr(), w, r);
                 for (int i = 0; i < 3; i++) {
-                    assertClose(expected[i], got.get(names.get(i)), 1e-5,
+                    FewChannelDeconvTest.assertClose(expected[i], got.get(names.get(i)), 1e-5,
                             "planned, call " + call + ", " + names.get(i));
                 }
                 h.getArr().muli(-1.5);

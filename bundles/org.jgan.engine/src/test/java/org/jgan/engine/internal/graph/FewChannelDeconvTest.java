@@ -105,7 +105,8 @@ class FewChannelDeconvTest {
         return z;
     }
 
-    private static void assertClose(double[] expected, INDArray actual, double tolerance, String what) {
+    /** Every element of {@code actual} within {@code tolerance} times the largest of {@code expected} of it. */
+    static void assertClose(double[] expected, INDArray actual, double tolerance, String what) {
         double[] a = actual.dup('c').data().asDouble();
         double scale = 0;
         for (double e : expected) {
