@@ -39,8 +39,8 @@ TrainingState.updateAverage). G's step also computes D's parameter gradients (as
 do); they are zeroed before the next D step.
 
 Lazy R1 as jgan does it (TermWeights, StepGradients.addPenalties, InputGradientPenalty): on D steps whose count of
-previous D updates is a multiple of 16 (steps 0, 16, 32, ...; so with 20 warm-up and 30 measured iterations, 2 of
-the measured iterations, the 33rd and 49th, have it, the same ones as in jgan) the penalty
+previous D updates is a multiple of 16 (steps 0, 16, 32, ...; so with the benchmark's 150 warm-up and 30 measured
+iterations, 2 of the measured iterations, the 161st and 177th, have it, the same ones as in jgan) the penalty
 16 * gamma/2 * mean_i |grad_x D(x_i)|^2 on the data batch, i.e. weighted by the interval, is added to that D step's
 loss: one optimizer update, not a separate regularization step (StyleGAN2-ADA's Dreg phase has its own update). jgan
 evaluates it in passes of its own on the data batch, after the step's main graph; here it is one more forward pass of

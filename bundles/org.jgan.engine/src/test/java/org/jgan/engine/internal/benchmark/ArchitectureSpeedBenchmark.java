@@ -2,6 +2,7 @@ package org.jgan.engine.internal.benchmark;
 
 import java.io.IOException;
 import java.io.UncheckedIOException;
+import java.lang.management.CompilationMXBean;
 import java.lang.management.ManagementFactory;
 import java.lang.management.MemoryPoolMXBean;
 import java.lang.management.MemoryType;
@@ -36,7 +37,7 @@ import org.junit.jupiter.api.Test;
  * baseline), {@code sagan}, {@code biggan}, {@code stylegan}, {@code stylegan2} (StyleGAN with weight
  * demodulation), {@code resnet} (WGAN-GP's ResNet, 5 critic steps); {@code r3gan} (R1 + R2 every step, no PyTorch
  * port yet) only when named); {@code -Djgan.bench.warmup=N} and
- * {@code -Djgan.bench.iterations=N} the warm-up and measured iterations (default 60 and 30; the ResNet's 5 and 10);
+ * {@code -Djgan.bench.iterations=N} the warm-up and measured iterations (default 150 and 30; the ResNet's 5 and 10);
  * {@code -Djgan.bench.profile=N} prints the N ops that take the most time; {@code -Djgan.bench.times=true} the
  * measured iterations' times in order; {@code -Djgan.bench.torch=false} skips
  * PyTorch; {@code -Djgan.bench.jvmArgs="..."} adds options to each architecture's JVM ({@code {architecture}} in
@@ -101,15 +102,21 @@ class ArchitectureSpeedBenchmark {
     }
 
     /**
-     * Warm-up iterations: 60 (the ResNet's 5, of about 17 s each), or {@code -Djgan.bench.warmup=N}. Until about the
-     * 50th iteration HotSpot's C2 compiler is still compiling the engine's Java code and takes one of the two cores
-     * from ND4J's OpenMP threads (as in {@link DcganSpeedBenchmark}): StyleGAN2 with 15 warm-up iterations ran 5 to
-     * 20 compilations in most measured iterations, 1,190 in one, and its iterations 15 to 35 took 237 ms on average
-     * against 186 ms from the 55th on (2026-12-04). A training run passes that point in its first 10 to 20 seconds at
-     * these sizes; the PyTorch port gets the same warm-up.
+     * Warm-up iterations: 150 (the ResNet's 5, of about 17 s each), or {@code -Djgan.bench.warmup=N}. HotSpot's C2
+     * compiler is still compiling the engine's Java code and ND4J's well into a run, and on these 2-core machines its
+     * thread takes a core from ND4J's OpenMP threads (as in {@link DcganSpeedBenchmark}): StyleGAN2 with 15 warm-up
+     * iterations ran 5 to 20 compilations in most measured iterations, 1,190 in one, and its iterations 15 to 35 took
+     * 237 ms on average against 186 ms from the 55th on (2026-12-04). With 60, StyleGAN's 121st iteration took
+     * 1.4-2.1 times the median in each of six runs (2026-12-05): C2 compiled ND4J's
+     * {@code NativeOpExecutioner.exec}, which a few ops call once an iteration, for 170 ms then, and the JIT
+     * compiled for 82-600 ms in each 20 iterations up to the 140th and 17-75 ms in those from the 140th to the
+     * 200th (the EMA's start in StyleGAN's recipe brings new code); the measured window's p90 was 1.22-1.44 times
+     * the median from the 60th iteration and 1.07-1.17 from the 150th in the same runs. A training run passes that
+     * point in its first half minute at these sizes; the PyTorch port gets the same warm-up. Each run prints the
+     * JIT's compilation time during its measured iterations.
      */
     private static int warmup(String architecture) {
-        return Integer.getInteger("jgan.bench.warmup", architecture.equals("resnet") ? 5 : 60);
+        return Integer.getInteger("jgan.bench.warmup", architecture.equals("resnet") ? 5 : 150);
     }
 
     /** Measured iterations per block when jgan and PyTorch alternate ({@link #paced}); 0: one after the other. */
@@ -303,10 +310,15 @@ class ArchitectureSpeedBenchmark {
         List<Double> dTimes = new ArrayList<>();
         List<Double> gTimes = new ArrayList<>();
         int gate = Integer.getInteger(GATE, 0);
+        CompilationMXBean jit = ManagementFactory.getCompilationMXBean();
+        long jitBefore = 0;
         for (int it = 0; it < warmup + measured; it++) {
             Paced.gate(it, warmup, gate);
             if (it == warmup && profileTop > 0) {
                 m.listen(profile);
+            }
+            if (it == warmup) {
+                jitBefore = jit.getTotalCompilationTime();
             }
             long t0 = System.nanoTime();
             for (int k = 0; k < dSteps; k++) {
@@ -321,6 +333,7 @@ class ArchitectureSpeedBenchmark {
                 gTimes.add((t2 - t1) / 1e6);
             }
         }
+        long jitMs = jit.getTotalCompilationTime() - jitBefore;
         double mean = times.stream().mapToDouble(Double::doubleValue).average().orElse(Double.NaN);
         if (Boolean.getBoolean("jgan.bench.times")) {
             System.out.println("jgan " + architecture + " iterations in order, ms: " + times.stream()
@@ -339,14 +352,14 @@ class ArchitectureSpeedBenchmark {
         double p90 = times.get((int) Math.ceil(0.9 * times.size()) - 1);
         System.out.printf(Locale.ROOT, "jgan %s 1x32x32 batch 32 (G %d, D %d parameters), loss %s, regularizers '%s', "
                 + "%d D step(s), native build linux-x86_64%s, %d threads: median %.1f ms/iteration (mean %.1f, p90 %.1f "
-                + "= %.2fx the median, min %.1f, max %.1f, %d measured; D step %.1f, G step %.1f); peak resident %d MB, "
-                + "of which Java heap at most %d MB; malloc: %s%n",
+                + "= %.2fx the median, min %.1f, max %.1f, %d measured after %d; D step %.1f, G step %.1f; JIT "
+                + "compiling %d ms during them); peak resident %d MB, of which Java heap at most %d MB; malloc: %s%n",
                 architecture, m.parameterCount(Side.GENERATOR), m.parameterCount(Side.DISCRIMINATOR),
                 spec.loss().name(), spec.settings().regularizers(), dSteps,
                 System.getProperty("org.bytedeco.javacpp.platform.extension", ""),
                 Runtime.getRuntime().availableProcessors(), median, mean, p90, p90 / median, times.get(0),
-                times.get(times.size() - 1), times.size(), dTimes.get(dTimes.size() / 2),
-                gTimes.get(gTimes.size() / 2), ProcStatus.kilobytes("VmHWM") >> 10, heapPeak >> 20,
+                times.get(times.size() - 1), times.size(), warmup, dTimes.get(dTimes.size() / 2),
+                gTimes.get(gTimes.size() / 2), jitMs, ProcStatus.kilobytes("VmHWM") >> 10, heapPeak >> 20,
                 ProcStatus.malloc());
         if (profileTop > 0) {
             System.out.print(profile.report(measured, profileTop));
