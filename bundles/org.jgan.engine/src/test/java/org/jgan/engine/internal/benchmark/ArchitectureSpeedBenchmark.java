@@ -106,8 +106,8 @@ class ArchitectureSpeedBenchmark {
      * compiler is still compiling the engine's Java code and ND4J's well into a run, and on these 2-core machines its
      * thread takes a core from ND4J's OpenMP threads (as in {@link DcganSpeedBenchmark}): StyleGAN2 with 15 warm-up
      * iterations ran 5 to 20 compilations in most measured iterations, 1,190 in one, and its iterations 15 to 35 took
-     * 237 ms on average against 186 ms from the 55th on (2026-12-04). With 60, StyleGAN's 121st iteration took
-     * 1.4-2.1 times the median in each of six runs (2026-12-05): C2 compiled ND4J's
+     * 237 ms on average against 186 ms from the 55th on (2026-12-04). With 60, StyleGAN's iteration 121 (from 0) took
+     * 1.4-2.3 times the median in each of six runs (2026-12-05): C2 compiled ND4J's
      * {@code NativeOpExecutioner.exec}, which a few ops call once an iteration, for 170 ms then, and the JIT
      * compiled for 82-600 ms in each 20 iterations up to the 140th and 17-75 ms in those from the 140th to the
      * 200th (the EMA's start in StyleGAN's recipe brings new code); the measured window's p90 was 1.22-1.44 times
