@@ -102,18 +102,19 @@ class ArchitectureSpeedBenchmark {
     }
 
     /**
-     * Warm-up iterations: 150 (the ResNet's 5, of about 17 s each), or {@code -Djgan.bench.warmup=N}. HotSpot's C2
+     * Warm-up iterations: 150 (the ResNet's 5, of about 6 s each), or {@code -Djgan.bench.warmup=N}. HotSpot's C2
      * compiler is still compiling the engine's Java code and ND4J's well into a run, and on these 2-core machines its
      * thread takes a core from ND4J's OpenMP threads (as in {@link DcganSpeedBenchmark}): StyleGAN2 with 15 warm-up
      * iterations ran 5 to 20 compilations in most measured iterations, 1,190 in one, and its iterations 15 to 35 took
      * 237 ms on average against 186 ms from the 55th on (2026-12-04). With 60, StyleGAN's iteration 121 (from 0) took
      * 1.4-2.3 times the median in each of six runs (2026-12-05): C2 compiled ND4J's
-     * {@code NativeOpExecutioner.exec}, which a few ops call once an iteration, for 170 ms then, and the JIT
-     * compiled for 82-600 ms in each 20 iterations up to the 140th and 17-75 ms in those from the 140th to the
-     * 200th (the EMA's start in StyleGAN's recipe brings new code); the measured window's p90 was 1.22-1.44 times
-     * the median from the 60th iteration and 1.07-1.17 from the 150th in the same runs. A training run passes that
-     * point in its first half minute at these sizes; the PyTorch port gets the same warm-up. Each run prints the
-     * JIT's compilation time during its measured iterations.
+     * {@code NativeOpExecutioner.exec}, which a few ops call once an iteration, for 170 ms then. In one StyleGAN run
+     * the JIT compiled for 4.8 s in the first 20 iterations, then 82-607 ms in each 20 up to the 140th, 17-75 ms in
+     * those from the 140th to the 200th and 224-288 ms again from the 200th (the EMA's start in StyleGAN's recipe
+     * brings new code). In one run each of StyleGAN and StyleGAN2 over 400 iterations, p90 was 1.22 and 1.44 times
+     * the median for iterations 60 to 89, 1.17 and 1.07 for 150 to 179, 1.23 for both over 60 to 399. A training run
+     * passes the compilations' peak in its first half minute at these sizes; the PyTorch port gets the same warm-up.
+     * Each run prints the JIT's compilation time during its measured iterations (not while it waits at a gate).
      */
     private static int warmup(String architecture) {
         return Integer.getInteger("jgan.bench.warmup", architecture.equals("resnet") ? 5 : 150);
@@ -310,16 +311,16 @@ class ArchitectureSpeedBenchmark {
         List<Double> dTimes = new ArrayList<>();
         List<Double> gTimes = new ArrayList<>();
         int gate = Integer.getInteger(GATE, 0);
+        // the JIT's compilation time in the measured iterations, where the JVM times it (not with -Xint)
         CompilationMXBean jit = ManagementFactory.getCompilationMXBean();
-        long jitBefore = 0;
+        boolean jitTimed = jit != null && jit.isCompilationTimeMonitoringSupported();
+        long jitMs = 0;
         for (int it = 0; it < warmup + measured; it++) {
             Paced.gate(it, warmup, gate);
             if (it == warmup && profileTop > 0) {
                 m.listen(profile);
             }
-            if (it == warmup) {
-                jitBefore = jit.getTotalCompilationTime();
-            }
+            long jit0 = jitTimed ? jit.getTotalCompilationTime() : 0;
             long t0 = System.nanoTime();
             for (int k = 0; k < dSteps; k++) {
                 m.discriminatorStep(it, k);
@@ -328,12 +329,12 @@ class ArchitectureSpeedBenchmark {
             m.generatorStep(it);
             long t2 = System.nanoTime();
             if (it >= warmup) {
+                jitMs += jitTimed ? jit.getTotalCompilationTime() - jit0 : 0;
                 times.add((t2 - t0) / 1e6);
                 dTimes.add((t1 - t0) / 1e6 / dSteps);
                 gTimes.add((t2 - t1) / 1e6);
             }
         }
-        long jitMs = jit.getTotalCompilationTime() - jitBefore;
         double mean = times.stream().mapToDouble(Double::doubleValue).average().orElse(Double.NaN);
         if (Boolean.getBoolean("jgan.bench.times")) {
             System.out.println("jgan " + architecture + " iterations in order, ms: " + times.stream()
@@ -353,13 +354,13 @@ class ArchitectureSpeedBenchmark {
         System.out.printf(Locale.ROOT, "jgan %s 1x32x32 batch 32 (G %d, D %d parameters), loss %s, regularizers '%s', "
                 + "%d D step(s), native build linux-x86_64%s, %d threads: median %.1f ms/iteration (mean %.1f, p90 %.1f "
                 + "= %.2fx the median, min %.1f, max %.1f, %d measured after %d; D step %.1f, G step %.1f; JIT "
-                + "compiling %d ms during them); peak resident %d MB, of which Java heap at most %d MB; malloc: %s%n",
+                + "compiling %s during them); peak resident %d MB, of which Java heap at most %d MB; malloc: %s%n",
                 architecture, m.parameterCount(Side.GENERATOR), m.parameterCount(Side.DISCRIMINATOR),
                 spec.loss().name(), spec.settings().regularizers(), dSteps,
                 System.getProperty("org.bytedeco.javacpp.platform.extension", ""),
                 Runtime.getRuntime().availableProcessors(), median, mean, p90, p90 / median, times.get(0),
                 times.get(times.size() - 1), times.size(), warmup, dTimes.get(dTimes.size() / 2),
-                gTimes.get(gTimes.size() / 2), jitMs, ProcStatus.kilobytes("VmHWM") >> 10, heapPeak >> 20,
+                gTimes.get(gTimes.size() / 2), jitTimed ? jitMs + " ms" : "not timed", ProcStatus.kilobytes("VmHWM") >> 10, heapPeak >> 20,
                 ProcStatus.malloc());
         if (profileTop > 0) {
             System.out.print(profile.report(measured, profileTop));
