@@ -360,8 +360,8 @@ class ArchitectureSpeedBenchmark {
                 System.getProperty("org.bytedeco.javacpp.platform.extension", ""),
                 Runtime.getRuntime().availableProcessors(), median, mean, p90, p90 / median, times.get(0),
                 times.get(times.size() - 1), times.size(), warmup, dTimes.get(dTimes.size() / 2),
-                gTimes.get(gTimes.size() / 2), jitTimed ? jitMs + " ms" : "not timed", ProcStatus.kilobytes("VmHWM") >> 10, heapPeak >> 20,
-                ProcStatus.malloc());
+                gTimes.get(gTimes.size() / 2), jitTimed ? jitMs + " ms" : "not timed",
+                ProcStatus.kilobytes("VmHWM") >> 10, heapPeak >> 20, ProcStatus.malloc());
         if (profileTop > 0) {
             System.out.print(profile.report(measured, profileTop));
         }
