@@ -135,9 +135,12 @@ class DcganSpeedBenchmark {
                 Runtime.getRuntime().availableProcessors(), median, mean, p90, p90 / median, times.get(0),
                 times.get(times.size() - 1), times.size(), ProcStatus.kilobytes("VmHWM") >> 10, heapPeak >> 20,
                 gcs, gcMs, ProcStatus.malloc());
-        double peak = sgemmPeak();
-        System.out.printf(Locale.ROOT, "sgemm peak through ND4J (n = %d, %d threads): %.1f GFLOP/s%n", SGEMM_N,
-                Runtime.getRuntime().availableProcessors(), peak);
+        double blasPeak = sgemmPeak(false);
+        double opPeak = sgemmPeak(true);
+        double peak = Math.max(blasPeak, opPeak);
+        System.out.printf(Locale.ROOT, "sgemm peak through ND4J (n = %d, %d threads): %.1f GFLOP/s (libnd4j's matmul "
+                + "op, as the graphs' products run: %.1f; ND4J's BLAS wrapper, %s: %.1f)%n", SGEMM_N,
+                Runtime.getRuntime().availableProcessors(), peak, opPeak, blas, blasPeak);
         if (profileTop > 0) {
             System.out.print(profile.report(MEASURED * ROUNDS, profileTop));
             double gflop = profile.flopsPerIteration(MEASURED * ROUNDS) / 1e9;
@@ -172,15 +175,26 @@ class DcganSpeedBenchmark {
     /** Side of the square matrices whose product measures the sgemm peak. */
     private static final int SGEMM_N = 4096;
 
-    /** GFLOP/s of ND4J's float matrix product on two n x n matrices: the best of 3 after one warm-up. */
-    private static double sgemmPeak() {
+    /**
+     * GFLOP/s of ND4J's float matrix product on two n x n matrices: the best of 3 after one warm-up. Through libnd4j's
+     * {@code matmul} op ({@code op}; oneDNN's on the oneDNN builds, where the training graphs' 2-D products run) or
+     * ND4J's BLAS wrapper ({@code INDArray.mmuli}: the BLAS library's {@code cblas_sgemm}, OpenBLAS's in these builds).
+     * The two differ by the library's kernels: on an Intel Xeon of family 6 model 207 (Emerald Rapids) the OpenBLAS
+     * 0.3.19 of ND4J's builds does not know the model and runs its Prescott kernels, 46-59 GFLOP/s in the benchmark,
+     * while the op reached 274 GFLOP/s.
+     */
+    private static double sgemmPeak(boolean op) {
         INDArray a = Nd4j.rand(DataType.FLOAT, SGEMM_N, SGEMM_N);
         INDArray b = Nd4j.rand(DataType.FLOAT, SGEMM_N, SGEMM_N);
         INDArray c = Nd4j.create(DataType.FLOAT, SGEMM_N, SGEMM_N);
         long best = Long.MAX_VALUE;
         for (int i = 0; i < 4; i++) {
             long t0 = System.nanoTime();
-            a.mmuli(b, c);
+            if (op) {
+                Nd4j.gemm(a, b, c, false, false, 1.0, 0.0);
+            } else {
+                a.mmuli(b, c);
+            }
             long t = System.nanoTime() - t0;
             if (i > 0) {
                 best = Math.min(best, t);

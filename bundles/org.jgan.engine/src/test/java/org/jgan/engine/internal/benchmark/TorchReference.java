@@ -5,15 +5,24 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.HashMap;
+import java.util.HashSet;
 import java.util.List;
+import java.util.Map;
+import java.util.Set;
 import java.util.concurrent.TimeUnit;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 
 /**
  * Runs a PyTorch reference script of {@code src/test/python} beside a benchmark, as a PyTorch user on Debian has it
  * ({@code python3-torch} on OpenBLAS, {@code OPENBLAS_NUM_THREADS=1} unless set, so that OpenBLAS's threads do not
  * fight torch's), and with glibc's allocator at its defaults: the benchmark JVMs run with runtime/jgan's
  * {@code MALLOC_MMAP_THRESHOLD_} and {@code MALLOC_TRIM_THRESHOLD_}, which the script does not inherit unless
- * {@code -Djgan.bench.torch.malloc=jgan} (PyTorch gains from them as well: docs/architectures.md).
+ * {@code -Djgan.bench.torch.malloc=jgan} (PyTorch gains from them as well: docs/architectures.md). Where OpenBLAS
+ * does not know the CPU and runs its Prescott (SSE3) kernels on a CPU with AVX2 or AVX-512, the script gets the
+ * {@code OPENBLAS_CORETYPE} that the CPU's features warrant ({@link #coreTypeFor}), unless one is set.
  */
 final class TorchReference {
 
@@ -73,12 +82,98 @@ final class TorchReference {
                     + "libopenblas0-pthread)");
             return null;
         }
+        if (coreType == null) {
+            coreType = coreTypeOf(python);
+        }
         List<String> command = new ArrayList<>(List.of(python, path.toString()));
         command.addAll(List.of(args));
         System.out.println("pytorch reference: " + script + " with glibc's allocator "
                 + (jganMalloc() ? "as runtime/jgan sets it"
                         : "at its defaults (-Djgan.bench.torch.malloc=jgan: as runtime/jgan sets it)"));
         return command;
+    }
+
+    /** The {@code OPENBLAS_CORETYPE} the scripts get: null until probed, empty for none. */
+    private static volatile String coreType;
+
+    /**
+     * The core type the reference's OpenBLAS should run, or "" for the one it chooses: asks the python's OpenBLAS
+     * which core it chose ({@code OPENBLAS_VERBOSE=2} prints "Core: X" when it loads), reads the CPU's flags from
+     * {@code /proc/cpuinfo}, and prints what it decided.
+     */
+    private static String coreTypeOf(String python) throws InterruptedException {
+        if (System.getenv("OPENBLAS_CORETYPE") != null) {
+            System.out.println("pytorch reference: OPENBLAS_CORETYPE=" + System.getenv("OPENBLAS_CORETYPE") + " (set)");
+            return "";
+        }
+        String detected = null;
+        Path out = null;
+        try {
+            out = Files.createTempFile("jgan-torch-", ".core");
+            ProcessBuilder b = new ProcessBuilder(python, "-c", "import torch; torch.ones(8, 8) @ torch.ones(8, 8)")
+                    .redirectErrorStream(true).redirectOutput(out.toFile());
+            b.environment().put("OPENBLAS_VERBOSE", "2");
+            Process p = b.start();
+            if (!p.waitFor(2, TimeUnit.MINUTES)) {
+                p.destroyForcibly();
+            }
+            Matcher m = Pattern.compile("Core: (\\w+)").matcher(Files.readString(out, StandardCharsets.UTF_8));
+            detected = m.find() ? m.group(1) : null;
+        } catch (IOException e) {
+            return "";
+        } finally {
+            try {
+                if (out != null) {
+                    Files.deleteIfExists(out);
+                }
+            } catch (IOException ignored) {
+                // a temporary file left behind
+            }
+        }
+        Map<String, String> cpu = new HashMap<>();
+        try {
+            for (String line : Files.readAllLines(Path.of("/proc/cpuinfo"))) {
+                int colon = line.indexOf(':');
+                if (colon > 0) {
+                    cpu.putIfAbsent(line.substring(0, colon).trim(), line.substring(colon + 1).trim());
+                }
+            }
+        } catch (IOException e) {
+            return "";
+        }
+        Set<String> flags = new HashSet<>(Arrays.asList(cpu.getOrDefault("flags", "").split("\\s+")));
+        String type = coreTypeFor(detected, flags);
+        if (type != null) {
+            System.out.println("pytorch reference: OpenBLAS chose its " + detected + " kernels on this CPU ("
+                    + cpu.get("model name") + ", family " + cpu.get("cpu family") + " model " + cpu.get("model")
+                    + "), which its table lacks: OPENBLAS_CORETYPE=" + type + ", as the CPU's features warrant");
+            return type;
+        }
+        System.out.println("pytorch reference: OpenBLAS core " + (detected == null ? "(not printed)" : detected));
+        return "";
+    }
+
+    /**
+     * The {@code OPENBLAS_CORETYPE} that a CPU with these {@code /proc/cpuinfo} flags warrants where OpenBLAS chose
+     * {@code detected}, or null to keep OpenBLAS's choice. OpenBLAS's runtime dispatch (DYNAMIC_ARCH) falls back to
+     * its Prescott (SSE3) kernels for a CPU model missing from its table: Debian 12's OpenBLAS 0.3.21 on Intel's
+     * family 6 model 207 (Emerald Rapids, with AVX-512 and AMX) ran sgemm at 31 GFLOP/s on one thread against 149
+     * with {@code OPENBLAS_CORETYPE=Cooperlake}, and PyTorch's DCGAN step took 1.5-2x as long. The choice goes by
+     * the features OpenBLAS's kernels need: Cooperlake's AVX-512 with BF16, SkylakeX's AVX-512 (F, CD, BW, DQ,
+     * VL), Haswell's AVX2 with FMA.
+     */
+    static String coreTypeFor(String detected, Set<String> flags) {
+        if (!"Prescott".equalsIgnoreCase(detected)) {
+            return null;
+        }
+        boolean avx512 = flags.containsAll(Set.of("avx512f", "avx512cd", "avx512bw", "avx512dq", "avx512vl"));
+        if (avx512 && flags.contains("avx512_bf16")) {
+            return "Cooperlake";
+        }
+        if (avx512) {
+            return "SkylakeX";
+        }
+        return flags.containsAll(Set.of("avx2", "fma")) ? "Haswell" : null;
     }
 
     /**
@@ -89,6 +184,9 @@ final class TorchReference {
         ProcessBuilder b = new ProcessBuilder(command);
         // OpenBLAS's own threads inside torch's would oversubscribe the cores (../shared/NOTES.md)
         b.environment().putIfAbsent("OPENBLAS_NUM_THREADS", "1");
+        if (coreType != null && !coreType.isEmpty()) {
+            b.environment().putIfAbsent("OPENBLAS_CORETYPE", coreType);
+        }
         // paced only when start() says so: a script run to its end must not wait at a gate
         b.environment().remove("JGAN_BENCH_BLOCK");
         if (!jganMalloc) {
