@@ -30,6 +30,7 @@ import org.nd4j.linalg.api.ops.impl.scalar.ScalarSubtraction;
 import org.nd4j.linalg.api.ops.impl.transforms.floating.RSqrt;
 import org.nd4j.linalg.api.ops.impl.transforms.same.Square;
 import org.nd4j.linalg.factory.Nd4j;
+import org.nd4j.linalg.indexing.NDArrayIndex;
 
 /**
  * {@link SmallKernels} against libnd4j's own kernel for the same op on the same arguments: bit for bit for the
@@ -369,19 +370,7 @@ class SmallKernelsTest {
      */
     @Test
     void stepsHaveLibnd4jsBits() {
-        INDArray x = extremes(9, 13);
-        x.putScalar(20, 0.25f);
-        float[] edges = {Float.NaN, Float.intBitsToFloat(0xffc00000), Float.intBitsToFloat(0x7f800001),
-                Float.POSITIVE_INFINITY, Float.NEGATIVE_INFINITY, Float.MIN_VALUE, -Float.MIN_VALUE, Float.MAX_VALUE,
-                -Float.MAX_VALUE, Float.MIN_NORMAL, 3e-40f};
-        java.nio.FloatBuffer raw = x.data().asNioFloat();
-        for (int i = 0; i < edges.length; i++) {
-            // through a buffer of the memory: putScalar and DataBuffer.put go through double, which quiets a
-            // signalling NaN
-            raw.put(raw.position() + 30 + i, edges[i]);
-            assertEquals(Float.floatToRawIntBits(edges[i]), Float.floatToRawIntBits(raw.get(raw.position() + 30 + i)),
-                    "edge " + i);
-        }
+        INDArray x = withEdges(extremes(9, 13));
         for (double cutoff : new double[] {0, 0.25, -1}) {
             INDArray expected = x.like();
             Nd4j.getExecutioner().exec(new org.nd4j.linalg.api.ops.impl.scalar.Step(x, expected, cutoff));
@@ -389,7 +378,58 @@ class SmallKernelsTest {
             SmallKernels.step(x, actual, cutoff).run(new INDArray[] {x});
             assertBits(expected, actual, "step at " + cutoff);
         }
+        // a dense view at an offset (rows 2 to 8 of 9), read through its own position in the buffer
+        INDArray rows = x.get(NDArrayIndex.interval(2, 9), NDArrayIndex.all());
+        assertTrue(rows.offset() > 0, "a view at an offset");
+        INDArray expected = rows.like();
+        Nd4j.getExecutioner().exec(new org.nd4j.linalg.api.ops.impl.scalar.Step(rows, expected, 0));
+        INDArray actual = rows.like();
+        SmallKernels.step(rows, actual, 0).run(new INDArray[] {rows});
+        assertBits(expected, actual, "step of a view");
         assertNull(SmallKernels.step(values(SmallKernels.MAX + 1), values(SmallKernels.MAX + 1), 0), "too large");
+    }
+
+    /**
+     * LeakyReLU's slope mask {@code [x > 0] scale + slope} against the graph's ops it replaces, libnd4j's {@code Step},
+     * {@code mul_scalar} and {@code add_scalar}, on the step's edge values, for several slopes (the kernel writes one
+     * of two precomputed floats by its bits).
+     */
+    @Test
+    void slopeMasksHaveLibnd4jsBits() {
+        INDArray x = withEdges(extremes(9, 13));
+        for (float slope : new float[] {0.2f, 0.01f, 0.3f, 0f}) {
+            float scale = 1 - slope;
+            INDArray expected = x.like();
+            Nd4j.getExecutioner().exec(new org.nd4j.linalg.api.ops.impl.scalar.Step(x, expected, 0));
+            Nd4j.getExecutioner().exec(new ScalarMultiplication(expected, scale));
+            Nd4j.getExecutioner().exec(new ScalarAdd(expected, slope));
+            INDArray actual = x.like();
+            SmallKernels.slopeMask(x, actual, scale, slope).run(new INDArray[] {x});
+            assertBits(expected, actual, "slope mask at slope " + slope);
+            assertEquals(slope, actual.getFloat(1), 0f, "at -0");
+            assertEquals(1f, actual.getFloat(2), 1e-7f, "at 1");
+        }
+        assertNull(SmallKernels.slopeMask(values(SmallKernels.MAX + 1), values(SmallKernels.MAX + 1), 0.8f, 0.2f),
+                "too large");
+    }
+
+    /**
+     * x with a 0.25 at element 20 and, from element 30 on, NaNs of both signs (one signalling), infinities, the
+     * smallest subnormals, the largest and smallest normal floats and a subnormal, written through a buffer of the
+     * memory: putScalar and DataBuffer.put go through double, which quiets a signalling NaN.
+     */
+    private static INDArray withEdges(INDArray x) {
+        x.putScalar(20, 0.25f);
+        float[] edges = {Float.NaN, Float.intBitsToFloat(0xffc00000), Float.intBitsToFloat(0x7f800001),
+                Float.POSITIVE_INFINITY, Float.NEGATIVE_INFINITY, Float.MIN_VALUE, -Float.MIN_VALUE, Float.MAX_VALUE,
+                -Float.MAX_VALUE, Float.MIN_NORMAL, 3e-40f};
+        java.nio.FloatBuffer raw = x.data().asNioFloat();
+        for (int i = 0; i < edges.length; i++) {
+            raw.put(raw.position() + 30 + i, edges[i]);
+            assertEquals(Float.floatToRawIntBits(edges[i]), Float.floatToRawIntBits(raw.get(raw.position() + 30 + i)),
+                    "edge " + i);
+        }
+        return x;
     }
 
     /** Legacy sums and means over axes (batch norm's statistics on small maps), against float64 sums. */
