@@ -123,11 +123,16 @@ final class SmallKernels {
         private final INDArray[] last;
         private final FloatBuffer[] inputs;
         private final FloatBuffer[] outputs;
-        /** The same memory as the floats' buffers, read and written as the floats' bits (made when first used). */
+        /** The input arrays whose buffers {@link #inputBits} holds, as {@link #last} for {@link #inputs}. */
         private final INDArray[] lastBits;
+        /** The same memory as the inputs' and outputs' float buffers, read and written as the floats' bits. */
         private final IntBuffer[] inputBits;
         private final IntBuffer[] outputBits;
-        private final INDArray[] out;
+        /**
+         * The dense copy of each input last read from a copy (a buffer does not hold its array's memory: the copy
+         * stays reachable until the next one).
+         */
+        private final INDArray[] copies;
 
         Small(int inputCount, INDArray... out) {
             last = new INDArray[inputCount];
@@ -136,9 +141,10 @@ final class SmallKernels {
             lastBits = new INDArray[inputCount];
             inputBits = new IntBuffer[inputCount];
             outputBits = new IntBuffer[out.length];
-            this.out = out;
+            copies = new INDArray[inputCount];
             for (int i = 0; i < out.length; i++) {
                 outputs[i] = out[i] == null ? null : out[i].data().asNioFloat();
+                outputBits[i] = out[i] == null ? null : out[i].data().asNioInt();
             }
         }
 
@@ -150,7 +156,8 @@ final class SmallKernels {
             INDArray a = in[i];
             if (a != last[i]) {
                 if (!PatchConv.dense(a)) {
-                    return PatchConv.readable(a).data().asNioFloat();
+                    copies[i] = PatchConv.readable(a);
+                    return copies[i].data().asNioFloat();
                 }
                 last[i] = a;
                 inputs[i] = a.data().asNioFloat();
@@ -165,7 +172,8 @@ final class SmallKernels {
             if (a == lastBits[i]) {
                 b = inputBits[i];
             } else if (!PatchConv.dense(a)) {
-                b = PatchConv.readable(a).data().asNioInt();
+                copies[i] = PatchConv.readable(a);
+                b = copies[i].data().asNioInt();
             } else {
                 lastBits[i] = a;
                 b = inputBits[i] = a.data().asNioInt();
@@ -175,9 +183,6 @@ final class SmallKernels {
 
         /** Floats given by their bits ({@code Float.intBitsToFloat}) into output o. */
         final void writeBits(int o, int[] src, int n) {
-            if (outputBits[o] == null) {
-                outputBits[o] = out[o].data().asNioInt();
-            }
             outputBits[o].put(outputBits[o].position(), src, 0, n);
         }
 

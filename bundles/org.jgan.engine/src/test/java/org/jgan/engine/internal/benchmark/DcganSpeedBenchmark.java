@@ -180,13 +180,14 @@ class DcganSpeedBenchmark {
      * {@code matmul} op ({@code op}; oneDNN's on the oneDNN builds, where the training graphs' 2-D products run) or
      * ND4J's BLAS wrapper ({@code INDArray.mmuli}: the BLAS library's {@code cblas_sgemm}, OpenBLAS's in these builds).
      * The two differ by the library's kernels: on an Intel Xeon of family 6 model 207 (Emerald Rapids) the OpenBLAS
-     * 0.3.19 of ND4J's builds does not know the model and runs its Prescott kernels, 46-59 GFLOP/s in the benchmark,
-     * while the op reached 274 GFLOP/s.
+     * 0.3.19 of ND4J's builds does not know the model and runs its Prescott kernels, 34-59 GFLOP/s, while the op
+     * reached 248-310 GFLOP/s (docs/architectures.md). The wrapper's result is in F order, which it writes without
+     * a copy; earlier sessions' peak was the wrapper's alone, on a C-order result.
      */
     private static double sgemmPeak(boolean op) {
         INDArray a = Nd4j.rand(DataType.FLOAT, SGEMM_N, SGEMM_N);
         INDArray b = Nd4j.rand(DataType.FLOAT, SGEMM_N, SGEMM_N);
-        INDArray c = Nd4j.create(DataType.FLOAT, SGEMM_N, SGEMM_N);
+        INDArray c = Nd4j.create(DataType.FLOAT, new long[] {SGEMM_N, SGEMM_N}, op ? 'c' : 'f');
         long best = Long.MAX_VALUE;
         for (int i = 0; i < 4; i++) {
             long t0 = System.nanoTime();

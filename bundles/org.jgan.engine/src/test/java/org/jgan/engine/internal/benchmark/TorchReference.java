@@ -106,22 +106,27 @@ final class TorchReference {
             System.out.println("pytorch reference: OPENBLAS_CORETYPE=" + System.getenv("OPENBLAS_CORETYPE") + " (set)");
             return "";
         }
-        String detected = null;
+        String detected;
         Path out = null;
+        Process p = null;
         try {
             out = Files.createTempFile("jgan-torch-", ".core");
-            ProcessBuilder b = new ProcessBuilder(python, "-c", "import torch; torch.ones(8, 8) @ torch.ones(8, 8)")
+            ProcessBuilder b = builder(false, python, "-c", "import torch; torch.ones(8, 8) @ torch.ones(8, 8)")
                     .redirectErrorStream(true).redirectOutput(out.toFile());
             b.environment().put("OPENBLAS_VERBOSE", "2");
-            Process p = b.start();
+            p = b.start();
             if (!p.waitFor(2, TimeUnit.MINUTES)) {
-                p.destroyForcibly();
+                System.out.println("pytorch reference: its OpenBLAS core not known (the probe ran past 2 minutes)");
+                return "";
             }
-            Matcher m = Pattern.compile("Core: (\\w+)").matcher(Files.readString(out, StandardCharsets.UTF_8));
-            detected = m.find() ? m.group(1) : null;
+            detected = detectedCore(Files.readString(out, StandardCharsets.UTF_8));
         } catch (IOException e) {
+            System.out.println("pytorch reference: its OpenBLAS core not known (" + e.getMessage() + ")");
             return "";
         } finally {
+            if (p != null && p.isAlive()) {
+                p.destroyForcibly().waitFor(5, TimeUnit.SECONDS);
+            }
             try {
                 if (out != null) {
                     Files.deleteIfExists(out);
@@ -130,15 +135,12 @@ final class TorchReference {
                 // a temporary file left behind
             }
         }
-        Map<String, String> cpu = new HashMap<>();
+        Map<String, String> cpu;
         try {
-            for (String line : Files.readAllLines(Path.of("/proc/cpuinfo"))) {
-                int colon = line.indexOf(':');
-                if (colon > 0) {
-                    cpu.putIfAbsent(line.substring(0, colon).trim(), line.substring(colon + 1).trim());
-                }
-            }
+            cpu = cpuInfo(Files.readAllLines(Path.of("/proc/cpuinfo")));
         } catch (IOException e) {
+            System.out.println("pytorch reference: OpenBLAS core " + detected + "; the CPU's flags not known ("
+                    + e.getMessage() + ")");
             return "";
         }
         Set<String> flags = new HashSet<>(Arrays.asList(cpu.getOrDefault("flags", "").split("\\s+")));
@@ -149,8 +151,30 @@ final class TorchReference {
                     + "), which its table lacks: OPENBLAS_CORETYPE=" + type + ", as the CPU's features warrant");
             return type;
         }
-        System.out.println("pytorch reference: OpenBLAS core " + (detected == null ? "(not printed)" : detected));
+        System.out.println(detected == null ? "pytorch reference: no OpenBLAS core reported (torch may not use OpenBLAS)"
+                : "pytorch reference: OpenBLAS core " + detected);
         return "";
+    }
+
+    /** The core OpenBLAS says it chose in what it printed with {@code OPENBLAS_VERBOSE=2} ("Core: X"), or null. */
+    static String detectedCore(String printed) {
+        Matcher m = Pattern.compile("(?m)^Core: (\\w+)").matcher(printed);
+        return m.find() ? m.group(1) : null;
+    }
+
+    /** The first processor's entries of {@code /proc/cpuinfo} ("model name", "flags", ...), by key. */
+    static Map<String, String> cpuInfo(List<String> lines) {
+        Map<String, String> cpu = new HashMap<>();
+        for (String line : lines) {
+            if (line.isBlank() && !cpu.isEmpty()) {
+                break;
+            }
+            int colon = line.indexOf(':');
+            if (colon > 0) {
+                cpu.putIfAbsent(line.substring(0, colon).trim(), line.substring(colon + 1).trim());
+            }
+        }
+        return cpu;
     }
 
     /**
@@ -160,7 +184,7 @@ final class TorchReference {
      * family 6 model 207 (Emerald Rapids, with AVX-512 and AMX) ran sgemm at 31 GFLOP/s on one thread against 149
      * with {@code OPENBLAS_CORETYPE=Cooperlake}, and PyTorch's DCGAN step took 1.5-2x as long. The choice goes by
      * the features OpenBLAS's kernels need: Cooperlake's AVX-512 with BF16, SkylakeX's AVX-512 (F, CD, BW, DQ,
-     * VL), Haswell's AVX2 with FMA.
+     * VL), Haswell's AVX2 with FMA, Sandybridge's AVX.
      */
     static String coreTypeFor(String detected, Set<String> flags) {
         if (!"Prescott".equalsIgnoreCase(detected)) {
@@ -173,7 +197,10 @@ final class TorchReference {
         if (avx512) {
             return "SkylakeX";
         }
-        return flags.containsAll(Set.of("avx2", "fma")) ? "Haswell" : null;
+        if (flags.containsAll(Set.of("avx2", "fma"))) {
+            return "Haswell";
+        }
+        return flags.contains("avx") ? "Sandybridge" : null;
     }
 
     /**

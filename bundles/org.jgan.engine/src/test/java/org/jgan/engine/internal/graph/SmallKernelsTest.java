@@ -378,14 +378,6 @@ class SmallKernelsTest {
             SmallKernels.step(x, actual, cutoff).run(new INDArray[] {x});
             assertBits(expected, actual, "step at " + cutoff);
         }
-        // a dense view at an offset (rows 2 to 8 of 9), read through its own position in the buffer
-        INDArray rows = x.get(NDArrayIndex.interval(2, 9), NDArrayIndex.all());
-        assertTrue(rows.offset() > 0, "a view at an offset");
-        INDArray expected = rows.like();
-        Nd4j.getExecutioner().exec(new org.nd4j.linalg.api.ops.impl.scalar.Step(rows, expected, 0));
-        INDArray actual = rows.like();
-        SmallKernels.step(rows, actual, 0).run(new INDArray[] {rows});
-        assertBits(expected, actual, "step of a view");
         assertNull(SmallKernels.step(values(SmallKernels.MAX + 1), values(SmallKernels.MAX + 1), 0), "too large");
     }
 
@@ -411,6 +403,58 @@ class SmallKernelsTest {
         }
         assertNull(SmallKernels.slopeMask(values(SmallKernels.MAX + 1), values(SmallKernels.MAX + 1), 0.8f, 0.2f),
                 "too large");
+    }
+
+    /**
+     * One step kernel and one slope-mask kernel, then other input arrays: a view at an offset (read through its own
+     * position in the buffer), an F-order array of the same shape (read through a dense copy), the first array again;
+     * and an output that is a view at an offset.
+     */
+    @Test
+    void stepsAndSlopeMasksRebindTheirInputs() {
+        INDArray x = withEdges(extremes(9, 13));
+        INDArray rows = withEdges(extremes(12, 13)).get(NDArrayIndex.interval(3, 12), NDArrayIndex.all());
+        assertTrue(rows.offset() > 0, "a view at an offset");
+        INDArray f = values(9, 13).dup('f');
+        INDArray outputs = Nd4j.zeros(DataType.FLOAT, 11, 13);
+        INDArray z = outputs.get(NDArrayIndex.interval(2, 11), NDArrayIndex.all());
+        assertTrue(z.offset() > 0, "an output at an offset");
+        Replacements.Kernel step = SmallKernels.step(x, z, 0);
+        Replacements.Kernel mask = SmallKernels.slopeMask(x, z, 0.8f, 0.2f);
+        for (INDArray in : new INDArray[] {x, rows, f, x}) {
+            INDArray expected = in.like();
+            Nd4j.getExecutioner().exec(new org.nd4j.linalg.api.ops.impl.scalar.Step(in, expected, 0));
+            step.run(new INDArray[] {in});
+            assertBits(expected, z, "step of a " + in.ordering() + "-order array at offset " + in.offset());
+            Nd4j.getExecutioner().exec(new ScalarMultiplication(expected, 0.8f));
+            Nd4j.getExecutioner().exec(new ScalarAdd(expected, 0.2f));
+            mask.run(new INDArray[] {in});
+            assertBits(expected, z, "slope mask of a " + in.ordering() + "-order array at offset " + in.offset());
+        }
+        assertEquals(0, outputs.get(NDArrayIndex.interval(0, 2), NDArrayIndex.all()).amaxNumber().doubleValue(),
+                "the rows before the output's view");
+    }
+
+    /**
+     * The sign test on bit patterns, against {@code Float.intBitsToFloat(b) > 0}: the bounds of the positive floats
+     * (the smallest subnormal, the largest float, infinity), both zeros, NaNs next to infinity on both sides and of
+     * both signs, and random patterns.
+     */
+    @Test
+    void selectTakesOnExactlyForPositiveFloats() {
+        int[] edges = {0, 1, 2, 0x007fffff, 0x00800000, 0x3f800000, 0x7f7ffffe, 0x7f7fffff, 0x7f800000, 0x7f800001,
+            0x7fc00000, 0x7fffffff, 0x80000000, 0x80000001, 0xbf800000, 0xff800000, 0xff800001, 0xffffffff};
+        int[] bits = new int[edges.length + 10000];
+        System.arraycopy(edges, 0, bits, 0, edges.length);
+        for (int i = edges.length; i < bits.length; i++) {
+            bits[i] = random.nextInt();
+        }
+        int[] selected = bits.clone();
+        SmallKernels.select(selected, 7, 11);
+        for (int i = 0; i < bits.length; i++) {
+            assertEquals(Float.intBitsToFloat(bits[i]) > 0 ? 11 : 7, selected[i],
+                    "bits " + Integer.toHexString(bits[i]));
+        }
     }
 
     /**
