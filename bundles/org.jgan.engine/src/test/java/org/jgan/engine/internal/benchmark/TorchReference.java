@@ -21,7 +21,7 @@ import java.util.regex.Pattern;
  * fight torch's), and with glibc's allocator at its defaults: the benchmark JVMs run with runtime/jgan's
  * {@code MALLOC_MMAP_THRESHOLD_} and {@code MALLOC_TRIM_THRESHOLD_}, which the script does not inherit unless
  * {@code -Djgan.bench.torch.malloc=jgan} (PyTorch gains from them as well: docs/architectures.md). Where OpenBLAS
- * does not know the CPU and runs its Prescott (SSE3) kernels on a CPU with AVX2 or AVX-512, the script gets the
+ * does not know the CPU and runs its Prescott (SSE3) kernels on a CPU with AVX, AVX2 or AVX-512, the script gets the
  * {@code OPENBLAS_CORETYPE} that the CPU's features warrant ({@link #coreTypeFor}), unless one is set.
  */
 final class TorchReference {
@@ -151,8 +151,8 @@ final class TorchReference {
                     + "), which its table lacks: OPENBLAS_CORETYPE=" + type + ", as the CPU's features warrant");
             return type;
         }
-        System.out.println(detected == null ? "pytorch reference: no OpenBLAS core reported (torch may not use OpenBLAS)"
-                : "pytorch reference: OpenBLAS core " + detected);
+        System.out.println("pytorch reference: " + (detected == null
+                ? "no OpenBLAS core reported (torch may not use OpenBLAS)" : "OpenBLAS core " + detected));
         return "";
     }
 
@@ -204,8 +204,8 @@ final class TorchReference {
     }
 
     /**
-     * A process builder for the command: {@code OPENBLAS_NUM_THREADS=1} unless set, glibc's allocator at its defaults
-     * unless {@code jganMalloc}.
+     * A process builder for the command: {@code OPENBLAS_NUM_THREADS=1} unless set, the core type probed
+     * ({@link #coreTypeOf}) unless one is set, glibc's allocator at its defaults unless {@code jganMalloc}.
      */
     private static ProcessBuilder builder(boolean jganMalloc, String... command) {
         ProcessBuilder b = new ProcessBuilder(command);
