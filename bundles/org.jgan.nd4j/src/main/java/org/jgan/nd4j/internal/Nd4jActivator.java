@@ -25,6 +25,9 @@ public final class Nd4jActivator implements BundleActivator {
 
     private static final Logger LOG = LoggerFactory.getLogger(Nd4jActivator.class);
 
+    /** SameDiff's table of ND4J's own op descriptors, parsed in its class initialiser. */
+    static final String ND4J_OP_DESCRIPTORS = "org.nd4j.ir.OpDescriptorHolder";
+
     private volatile ServiceRegistration<NumericsBackend> registration;
     private volatile Thread loader;
     private volatile Runnable restoreConsole = () -> { };
@@ -98,6 +101,44 @@ public final class Nd4jActivator implements BundleActivator {
         }
     }
 
+    /**
+     * Prepares SameDiff's two op descriptor tables on a thread of its own while this thread loads the native
+     * libraries; neither needs the other or ND4J's native side, and both were on the way to the first iteration (the
+     * first gradient graph clones its graph through the op registry, which reads the first, and every custom op it
+     * clones reads the second):
+     * <ul>
+     * <li>the TensorFlow op descriptors of the op registry, installed from this bundle's binary form
+     * ({@link TensorflowOpDescriptors}) instead of parsed from protobuf's text format; should that fail, ND4J parses
+     * the text as before;</li>
+     * <li>ND4J's own op descriptors ({@code OpDescriptorHolder}, {@code nd4j-op-def.pbtxt}, 336 kB of protobuf text
+     * parsed in its class initialiser: about 0.2 s), initialised here so that the run's thread finds it done.</li>
+     * </ul>
+     */
+    private static void prepareOpDescriptorsAside(ClassLoader own) {
+        Thread preparer = new Thread(() -> {
+            long t0 = System.nanoTime();
+            try {
+                boolean installed = TensorflowOpDescriptors.install(Nd4jActivator.class.getClassLoader());
+                LOG.debug("TensorFlow op descriptors {} in {} ms", installed ? "installed" : "not installed",
+                        (System.nanoTime() - t0) / 1_000_000);
+            } catch (Exception | LinkageError e) {
+                LOG.warn("TensorFlow op descriptors not installed ({}); SameDiff parses its ops.proto instead",
+                        e.toString());
+            }
+            long t1 = System.nanoTime();
+            try {
+                Class.forName(ND4J_OP_DESCRIPTORS, true, own);
+                LOG.debug("ND4J op descriptors parsed in {} ms", (System.nanoTime() - t1) / 1_000_000);
+            } catch (ClassNotFoundException | LinkageError e) {
+                // the first graph that reads them initialises the class again and fails there, with its own message
+                LOG.debug("ND4J op descriptors not parsed ahead: {}", e.toString());
+            }
+        }, "jgan-nd4j-descriptors");
+        preparer.setContextClassLoader(own);
+        preparer.setDaemon(true);
+        preparer.start();
+    }
+
     @Override
     public void stop(BundleContext context) throws InterruptedException {
         restoreConsole.run();
@@ -127,6 +168,7 @@ public final class Nd4jActivator implements BundleActivator {
         ND4JClassLoading.setNd4jClassloader(own);
         DL4JClassLoading.setDl4jClassloader(own);
         Thread.currentThread().setContextClassLoader(own);
+        prepareOpDescriptorsAside(own);
         long t0 = System.nanoTime();
         String name = Nd4j.getBackend().getClass().getSimpleName();
         float check = Nd4j.create(new float[] {1, 2, 3}).sumNumber().floatValue();
