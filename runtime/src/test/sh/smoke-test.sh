@@ -39,6 +39,24 @@ check() {
 check components 0 "nonsaturating" "$jgan" exec 'gan:components loss'
 check presets 0 "dcgan-fashion" "$jgan" exec 'gan:presets'
 check unknown-command 1 "gan:nosuch" "$jgan" exec 'gan:nosuch'
+# A headless command begins the framework at start level 2, below the dashboard's Jetty bundle (3), which it never
+# starts; the classes of a start come mapped from the laid-out folder's class-data sharing archive (jgan.jsa, which
+# the build writes), the framework's, the ND4J bundle's and the engine's among them
+check levels 0 "Resolved *| *3|Apache Felix Http Jetty" \
+    env JAVA_OPTS="-Xlog:class+load=info:file=$work/classes.log" "$jgan" exec 'lb jetty'
+archive="$(readlink -f "$here/target/jgan")/jgan.jsa"
+mapped=$(grep -c 'source: shared objects file (top)' classes.log || true)
+if [ -s "$archive" ] && [ "$mapped" -ge 1000 ] \
+        && grep -q ' org\.apache\.felix\.framework\.Felix source: shared objects file (top)' classes.log \
+        && grep -q ' org\.jgan\.engine\.[^ ]* source: shared objects file (top)' classes.log \
+        && grep -q ' org\.nd4j\.linalg\.factory\.Nd4j source: shared objects file (top)' classes.log; then
+    echo "smoke: class-data-sharing: ok ($mapped classes mapped from $archive)"
+else
+    echo "smoke: class-data-sharing: $mapped classes mapped from the archive ($archive: $(du -m "$archive" 2>/dev/null \
+        | cut -f1 || echo missing) MB); expected at least 1000, Felix, Nd4j and engine classes among them;" \
+        "log in $work/classes.log" >&2
+    failures=$((failures + 1))
+fi
 check invalid-setting 2 "option 'lrG' has value '-1'" "$jgan" run default name=bad lrG=-1
 check unknown-loss 2 "unknown loss 'no-such-loss'" "$jgan" run default name=bad2 loss=no-such-loss
 # a second run started at the same moment from the same folder (each JVM has its own Felix cache)
@@ -96,11 +114,17 @@ done
 shell_session() {
     timeout 120 "$jgan" shell < <(sleep 10; printf 'gan:start default name=shellrun iterations=1000000 sampleInterval=0\n'
         for _ in $(seq 1 160); do grep -q "\[shellrun\] RUNNING   it" shell-help-exit.out && break; sleep 0.5; done
-        printf 'help gan\n'; sleep 3; printf 'exit\n'; sleep 30)
+        printf 'lb jetty\n'; printf 'help gan\n'; sleep 3; printf 'exit\n'; sleep 30)
 }
 check shell-help-exit 0 "gan:start  *Start a training run" shell_session
 if ! grep -q '"state": "STOPPED"' runs/shellrun/status.json 2>/dev/null || [ ! -f runs/shellrun/checkpoints/checkpoint.zip ]; then
     echo "smoke: shell-help-exit: exit did not leave runs/shellrun stopped with its checkpoint" >&2
+    failures=$((failures + 1))
+fi
+# the shell begins above every bundle: the dashboard's Jetty bundle (start level 3) is active from the start
+if ! grep -q "Active *| *3|Apache Felix Http Jetty" shell-help-exit.out; then
+    echo "smoke: shell-help-exit: lb jetty did not list the Jetty bundle active at start level 3:" \
+        "$(grep 'Jetty' shell-help-exit.out || echo 'no Jetty row')" >&2
     failures=$((failures + 1))
 fi
 if grep -q "Added differentiated op" shell-help-exit.out; then
@@ -277,6 +301,12 @@ if [ -z "$url" ] || ! grep -q "RUNNING   it" web.out; then
     dash_fail "no dashboard address printed, or the run did not start within 2 minutes"
 else
     case "$url" in http://127.0.0.1:*) ;; *) dash_fail "served at $url, expected 127.0.0.1" ;; esac
+    # a headless run starts the HTTP server after its first iteration, not beside it (runtime/jgan.bndrun)
+    trained=$(grep -n "\[web\] training " web.out | head -n 1 | cut -d: -f1)
+    served=$(grep -n "dashboard: http" web.out | head -n 1 | cut -d: -f1)
+    [ -n "$trained" ] && [ "$served" -gt "$trained" ] \
+        || dash_fail "the dashboard's address (line $served) came before the run's training line (line ${trained:-none})"
+
     api="${url}api/runs/web"
     timeout 6 curl -s -N "${url}api/events" > web-events.txt || true
     its=$(grep -A1 '^event: progress' web-events.txt | grep -o '"iteration":[0-9]*' | sort -u | wc -l)

@@ -13,6 +13,8 @@ import org.jgan.api.TrainingService;
 import org.jgan.api.dto.RunStatusDTO;
 import org.jgan.api.dto.RunStatusDTO.State;
 import org.osgi.framework.BundleContext;
+import org.osgi.framework.Constants;
+import org.osgi.framework.startlevel.FrameworkStartLevel;
 import org.osgi.service.component.annotations.Activate;
 import org.osgi.service.component.annotations.Component;
 import org.osgi.service.component.annotations.Deactivate;
@@ -25,6 +27,13 @@ import org.osgi.service.component.annotations.Reference;
  * could not even start). When {@value #EXEC} is set instead, it runs that Gogo command line once every bundle has
  * started (e.g. {@code gan:evaluate r1}), prints its result, stops (and so saves) any run still going, and exits
  * with 0, or 1 when the command failed.
+ *
+ * <p>The bundle that serves the dashboard's HTTP server (Felix HTTP's Jetty) has start level {@value #DEFERRED_LEVEL}
+ * (runtime/jgan.bndrun), and runtime/jgan begins headless runs and commands at level 2, below it: starting Jetty took
+ * about half a second of a 2-core machine's time on the way to a run's first iteration. A headless run raises the
+ * framework to {@value #DEFERRED_LEVEL} once the run has done its first iteration (or after {@value #DEFERRED_MILLIS}
+ * ms, for a first iteration that takes longer); a headless command never does (it has no dashboard); the interactive
+ * shell begins above it.
  */
 @Component(immediate = true)
 public final class HeadlessRunner {
@@ -114,16 +123,22 @@ public final class HeadlessRunner {
             // java.util.logging's console handler holds the old stream: its lines go above the bar too
             jul = JulConsole.to(System.err);
         }
+        long started = System.currentTimeMillis();
+        boolean deferredStarted = false;
         try {
             while (true) {
                 s = training.status(s.id);
                 if (ProgressWatch.FINAL.contains(s.state)) {
                     break;
                 }
+                if (!deferredStarted && deferredDue(s.iteration, System.currentTimeMillis() - started)) {
+                    startDeferredBundles(context);
+                    deferredStarted = true;
+                }
                 if (bar != null) {
                     bar.show(s);
                 }
-                Thread.sleep(500);
+                Thread.sleep(s.iteration == 0 && !deferredStarted ? 50 : 500);
             }
         } catch (InterruptedException e) {
             return 1;
@@ -309,6 +324,25 @@ public final class HeadlessRunner {
     }
 
     static final long SETTLE_MILLIS = 3_000;
+
+    /** The start level of the bundles started after a headless run's first iteration (runtime/jgan.bndrun). */
+    static final int DEFERRED_LEVEL = 3;
+    /** How long a headless run's first iteration may take before the deferred bundles start anyway. */
+    static final long DEFERRED_MILLIS = 10_000;
+
+    /** Whether a headless run that has done {@code iteration} iterations {@code elapsed} ms after it started is due. */
+    static boolean deferredDue(long iteration, long elapsedMillis) {
+        return iteration >= 1 || elapsedMillis >= DEFERRED_MILLIS;
+    }
+
+    /** Raises the framework to {@value #DEFERRED_LEVEL} (never lowers it), which starts the deferred bundles. */
+    static void startDeferredBundles(BundleContext context) {
+        FrameworkStartLevel levels = context.getBundle(Constants.SYSTEM_BUNDLE_LOCATION)
+                .adapt(FrameworkStartLevel.class);
+        if (levels != null && levels.getStartLevel() < DEFERRED_LEVEL) {
+            levels.setStartLevel(DEFERRED_LEVEL);
+        }
+    }
 
     /**
      * Exits the JVM with the run's status. The launcher answers a framework stop with its own exit code, so the
