@@ -16,7 +16,7 @@
 #   lay-out.sh TARGET [NAME]   NAME (default jgan): the CUDA runtime (mvn -Pcuda) passes jgan-cuda; the exported
 #                              jgan.jar is then renamed NAME.jar first and laid out as target/NAME
 set -euo pipefail
-target="$(cd "$1" && pwd)"
+target="$(cd "$1" && pwd -P)"
 name="${2:-jgan}"
 jar="$target/$name.jar"
 if [ "$name" != jgan ]; then
@@ -26,7 +26,7 @@ stamp="$(stat -c '%s-%Y' "$jar")"
 out="$target/$name-$stamp"
 jartool="${JAVA_HOME:+$JAVA_HOME/bin/}jar"
 command -v "$jartool" > /dev/null || jartool=jar
-if [ ! -f "$out/.from" ] || [ ! -f "$out/folder.properties" ]; then
+if [ ! -f "$out/.from" ]; then
     tmp="$(mktemp -d "$target/$name.tmp.XXXXXX")"
     trap 'rm -rf "$tmp"' EXIT
     rmdir "$tmp"
@@ -39,16 +39,38 @@ if [ ! -f "$out/.from" ] || [ ! -f "$out/folder.properties" ]; then
             mv -T "$b.d" "$b"
         fi
     done
-    # bnd's launcher in file mode: the same properties, the bundles named by their paths in the final folder
-    sed -e 's/^launch\.embedded=.*/launch.embedded=false/' -e "/^launch\.bundles=/s#jar/#$out/jar/#g" \
-        "$tmp/launcher.properties" > "$tmp/folder.properties"
-    # the framework and the launcher (the manifest's Embedded-Runpath) as the JVM's class path
-    sed -n '/^Embedded-Runpath:/,/^[^ ]/p' "$tmp/META-INF/MANIFEST.MF" | tr -d '\r' \
-        | awk 'NR == 1 { sub(/^Embedded-Runpath: /, ""); line = $0; next } /^ / { line = line substr($0, 2); next }
-               END { print line }' | tr ',' '\n' | sed "s#^#$out/#" | paste -sd: > "$tmp/.classpath"
     stat -c '%s %Y' "$jar" > "$tmp/.from"
     rm -rf "$out"
     mv -T "$tmp" "$out"
+fi
+# bnd's launcher in file mode: the same properties with the bundles named by their paths in this folder
+# (folder.properties), and the framework and the launcher (the manifest's Embedded-Runpath) as the JVM's class path
+# (.classpath). Written when missing (a folder laid out by an earlier version of this script) or naming other paths
+# (a folder reached or laid out under another path), under temporary names and renamed; an archive of other paths
+# goes too. A running runtime in file mode reloads folder.properties when it changes, so it is never rewritten
+# otherwise.
+if [ ! -f "$out/folder.properties" ] || [[ "$(cat "$out/.classpath" 2>/dev/null)" != "$out/"* ]]; then
+    # (the folder's path through the environment: awk -v would read its backslashes as escapes; a backslash in a
+    # properties file is escaped)
+    OUT="$out" awk 'BEGIN { out = ENVIRON["OUT"]; gsub(/\\/, "\\\\", out) }
+        /^launch\.embedded=/ { print "launch.embedded=false"; next }
+        /^launch\.bundles=/ { n = split(substr($0, 16), b, ","); line = "launch.bundles="
+                              for (i = 1; i <= n; i++) {
+                                  sub(/^ +/, "", b[i]); line = line (i > 1 ? "," : "") out "/" b[i]
+                              }
+                              print line; next }
+        { print }' "$out/launcher.properties" > "$out/folder.properties.tmp"
+    sed -n '/^Embedded-Runpath:/,/^[^ ]/p' "$out/META-INF/MANIFEST.MF" | tr -d '\r' \
+        | awk 'NR == 1 { sub(/^Embedded-Runpath: /, ""); line = $0; next } /^ / { line = line substr($0, 2); next }
+               END { print line }' | tr ',' '\n' | OUT="$out" awk 'NF { sub(/^ +/, ""); print ENVIRON["OUT"] "/" $0 }' \
+        | paste -sd: > "$out/.classpath.tmp"
+    if ! grep -q '^launch\.embedded=false$' "$out/folder.properties.tmp" || [ ! -s "$out/.classpath.tmp" ]; then
+        echo "lay-out: could not write $out/folder.properties and .classpath from the jar's launcher properties" >&2
+        exit 1
+    fi
+    mv -f "$out/folder.properties.tmp" "$out/folder.properties"
+    mv -f "$out/.classpath.tmp" "$out/.classpath"
+    rm -f "$out/jgan.jsa"
 fi
 # the link, switched by rename (a folder of that name from an earlier version of this script goes first)
 [ -L "$target/$name" ] || rm -rf "$target/$name"
@@ -60,6 +82,7 @@ mv -T "$target/$name.link.$$" "$target/$name"
 if [ ! -f "$out/jgan.jsa" ]; then
     case "$name" in jgan-cuda) runtime=cuda ;; *) runtime=cpu ;; esac
     work="$(mktemp -d)"
+    trap 'rm -rf "$work"' EXIT
     if (cd "$work" && mkdir tmp && TMPDIR="$work/tmp" JGAN_RUNTIME="$runtime" JGAN_HTTP_PORT=off \
             JAVA_OPTS="-XX:ArchiveClassesAtExit=$out/jgan.jsa.tmp -Xlog:cds=off -Xlog:cds+dynamic=off" \
             "$target/../jgan" run default name=cds iterations=1 > run.out 2>&1) && [ -s "$out/jgan.jsa.tmp" ]; then

@@ -10,6 +10,8 @@
 # consumed in CPU time over the whole run, which drift does not change: the training JVM's threads by name (the
 # run's thread, the native OpenMP workers, the HTTP server's and the event threads, the JVM's own) read from
 # /proc/PID/task every second, and Chromium's processes over their whole life, start-up included.
+# A headless run starts the HTTP server after its first iteration (runtime/jgan.bndrun): in the two arms with the
+# dashboard, Jetty's start falls inside the timed training; without it, Jetty's bundle is not started at all.
 set -euo pipefail
 here="$(cd "$(dirname "$0")/../../.." && pwd)"
 jgan="$here/jgan"

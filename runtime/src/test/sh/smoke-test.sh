@@ -40,10 +40,17 @@ check components 0 "nonsaturating" "$jgan" exec 'gan:components loss'
 check presets 0 "dcgan-fashion" "$jgan" exec 'gan:presets'
 check unknown-command 1 "gan:nosuch" "$jgan" exec 'gan:nosuch'
 # A headless command begins the framework at start level 2, below the dashboard's Jetty bundle (3), which it never
-# starts; the classes of a start come mapped from the laid-out folder's class-data sharing archive (jgan.jsa, which
-# the build writes), the framework's, the ND4J bundle's and the engine's among them
-check levels 0 "Resolved *| *3|Apache Felix Http Jetty" \
-    env JAVA_OPTS="-Xlog:class+load=info:file=$work/classes.log" "$jgan" exec 'lb jetty'
+# starts (gan:bundles names it as waiting, not as a problem); the ND4J bundle installs SameDiff's TensorFlow op
+# descriptors from its binary form; the classes of a start come mapped from the laid-out folder's class-data sharing
+# archive (jgan.jsa, which the build writes), the framework's, the ND4J bundle's and the engine's among them
+check levels 0 "set to start at a start level above the framework's (2): org.apache.felix.http.jetty12 (level 3)" \
+    env JAVA_OPTS="-Xlog:class+load=info:file=$work/classes.log -Dorg.slf4j.simpleLogger.log.org.jgan.nd4j=debug" \
+    "$jgan" exec 'gan:bundles'
+if ! grep -q "TensorFlow op descriptors installed in" levels.out; then
+    echo "smoke: op-descriptors: the ND4J bundle did not install its binary TensorFlow op descriptors:" \
+        "$(grep 'op descriptors' levels.out || echo 'no line about them')" >&2
+    failures=$((failures + 1))
+fi
 archive="$(readlink -f "$here/target/jgan")/jgan.jsa"
 mapped=$(grep -c 'source: shared objects file (top)' classes.log || true)
 if [ -s "$archive" ] && [ "$mapped" -ge 1000 ] \
@@ -280,6 +287,27 @@ if [ "$took" -gt 60 ]; then
     failures=$((failures + 1))
 fi
 
+# A headless run starts the dashboard's HTTP server after its first iteration, not beside it (runtime/jgan.bndrun):
+# with progress lines every 0.1 s (the shortest interval), the address comes after the first one
+JGAN_HTTP_PORT=18766 "$jgan" run default name=deferred iterations=1000000 sampleInterval=0 progressInterval=0.1 \
+    > deferred.out 2>&1 &
+deferred=$!
+for _ in $(seq 1 240); do
+    grep -q "dashboard: http" deferred.out && break
+    sleep 0.5
+done
+kill "$deferred" 2>/dev/null || true
+wait "$deferred" 2>/dev/null || true
+first=$(grep -n "\[deferred\] RUNNING   it " deferred.out | head -n 1 | cut -d: -f1)
+served=$(grep -n "dashboard: http" deferred.out | head -n 1 | cut -d: -f1)
+if [ -n "$first" ] && [ -n "$served" ] && [ "$served" -gt "$first" ]; then
+    echo "smoke: dashboard-after-first-iteration: ok"
+else
+    echo "smoke: dashboard-after-first-iteration: the address (line ${served:-none}) did not come after the first" \
+        "progress line (line ${first:-none}); output in $work/deferred.out" >&2
+    failures=$((failures + 1))
+fi
+
 # The dashboard (docs/dashboard.md): a run serves it on 127.0.0.1 and prints its address; the event stream carries
 # the run's progress live; state-changing requests need the page's token and the same origin; a bad value gets the
 # engine's one-line refusal; files are served from the run folder by name only
@@ -301,11 +329,6 @@ if [ -z "$url" ] || ! grep -q "RUNNING   it" web.out; then
     dash_fail "no dashboard address printed, or the run did not start within 2 minutes"
 else
     case "$url" in http://127.0.0.1:*) ;; *) dash_fail "served at $url, expected 127.0.0.1" ;; esac
-    # a headless run starts the HTTP server after its first iteration, not beside it (runtime/jgan.bndrun)
-    trained=$(grep -n "\[web\] training " web.out | head -n 1 | cut -d: -f1)
-    served=$(grep -n "dashboard: http" web.out | head -n 1 | cut -d: -f1)
-    [ -n "$trained" ] && [ "$served" -gt "$trained" ] \
-        || dash_fail "the dashboard's address (line $served) came before the run's training line (line ${trained:-none})"
 
     api="${url}api/runs/web"
     timeout 6 curl -s -N "${url}api/events" > web-events.txt || true

@@ -130,8 +130,9 @@ public final class Nd4jActivator implements BundleActivator {
                 Class.forName(ND4J_OP_DESCRIPTORS, true, own);
                 LOG.debug("ND4J op descriptors parsed in {} ms", (System.nanoTime() - t1) / 1_000_000);
             } catch (ClassNotFoundException | LinkageError e) {
-                // the first graph that reads them initialises the class again and fails there, with its own message
-                LOG.debug("ND4J op descriptors not parsed ahead: {}", e.toString());
+                // a failed class initialisation is not retried: the first graph that clones a custom op gets a bare
+                // NoClassDefFoundError, so the cause is logged here
+                LOG.warn("ND4J's op descriptors (nd4j-op-def.pbtxt) failed to load: {}", e.toString(), e);
             }
         }, "jgan-nd4j-descriptors");
         preparer.setContextClassLoader(own);

@@ -59,7 +59,7 @@ class TensorflowOpDescriptorsTest {
     private static Map<String, OpDef> bundled() throws Exception {
         try (InputStream in = TensorflowOpDescriptors.class.getClassLoader()
                 .getResourceAsStream(TensorflowOpDescriptors.RESOURCE)) {
-            assertNotNull(in, TensorflowOpDescriptors.RESOURCE + " is missing: the build writes it (exec-maven-plugin)");
+            assertNotNull(in, TensorflowOpDescriptors.RESOURCE + " is missing: the build writes it (exec plugin)");
             return TensorflowOpDescriptors.parse(in);
         }
     }

@@ -7,6 +7,8 @@ import org.osgi.framework.Bundle;
 import org.osgi.framework.Constants;
 import org.osgi.framework.FrameworkEvent;
 import org.osgi.framework.FrameworkListener;
+import org.osgi.framework.startlevel.BundleStartLevel;
+import org.osgi.framework.startlevel.FrameworkStartLevel;
 import org.osgi.framework.wiring.BundleRevision;
 import org.osgi.framework.wiring.FrameworkWiring;
 import org.osgi.resource.Namespace;
@@ -15,7 +17,9 @@ import org.osgi.resource.Requirement;
 /**
  * Bundles that are not active, each with why: requirements no installed bundle provides (for a bundle that does
  * not resolve), or the last start error the framework reported. A bundle in the watched folder that fails to
- * resolve or start is listed here; runs are not affected by it.
+ * resolve or start is listed here; runs are not affected by it. A bundle that is set to start but has a start level
+ * above the framework's (the dashboard's Jetty in a headless runtime, runtime/jgan.bndrun) is not a problem: it is
+ * named on the summary line instead.
  */
 final class BundleReport implements FrameworkListener {
 
@@ -32,11 +36,19 @@ final class BundleReport implements FrameworkListener {
     /** One paragraph per bundle that is not active, or one line saying that all are. */
     String report(Bundle[] bundles, FrameworkWiring wiring) {
         StringBuilder sb = new StringBuilder();
+        List<String> waiting = new ArrayList<>();
+        int frameworkLevel = frameworkLevel(bundles);
         int count = 0;
         for (Bundle b : bundles) {
             BundleRevision r = b.adapt(BundleRevision.class);
             boolean fragment = r != null && (r.getTypes() & BundleRevision.TYPE_FRAGMENT) != 0;
             if (b.getState() == Bundle.ACTIVE || fragment || b.getBundleId() == 0) {
+                continue;
+            }
+            BundleStartLevel level = b.adapt(BundleStartLevel.class);
+            if (b.getState() == Bundle.RESOLVED && level != null && level.isPersistentlyStarted()
+                    && level.getStartLevel() > frameworkLevel && !startErrors.containsKey(b.getBundleId())) {
+                waiting.add(b.getSymbolicName() + " (level " + level.getStartLevel() + ")");
                 continue;
             }
             count++;
@@ -47,10 +59,23 @@ final class BundleReport implements FrameworkListener {
                 sb.append("     ").append(reason).append('\n');
             }
         }
+        String wait = waiting.isEmpty() ? "" : "; " + waiting.size() + " set to start at a start level above the "
+                + "framework's (" + frameworkLevel + "): " + String.join(", ", waiting);
         if (count == 0) {
-            return "all " + bundles.length + " bundles are active\n";
+            return "all " + (bundles.length - waiting.size()) + " bundles are active" + wait + "\n";
         }
-        return count + " of " + bundles.length + " bundles are not active:\n" + sb;
+        return count + " of " + bundles.length + " bundles are not active" + wait + ":\n" + sb;
+    }
+
+    /** The framework's start level, from the system bundle among {@code bundles} (0 when it is not among them). */
+    private static int frameworkLevel(Bundle[] bundles) {
+        for (Bundle b : bundles) {
+            if (b.getBundleId() == 0) {
+                FrameworkStartLevel level = b.adapt(FrameworkStartLevel.class);
+                return level == null ? 0 : level.getStartLevel();
+            }
+        }
+        return 0;
     }
 
     private List<String> reasons(Bundle b, BundleRevision r, FrameworkWiring wiring) {

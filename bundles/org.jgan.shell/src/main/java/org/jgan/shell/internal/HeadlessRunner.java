@@ -24,16 +24,16 @@ import org.osgi.service.component.annotations.Reference;
  * Headless mode for scripts. When the framework property {@value #RUN} is set (a preset name, possibly empty) it
  * starts one run with the settings of {@value #SET} ({@code key=value} separated by spaces or ';'), prints progress
  * until the run ends, stops the framework and exits the JVM with 0 when the run completed and 1 otherwise (2 when it
- * could not even start). When {@value #EXEC} is set instead, it runs that Gogo command line once every bundle has
- * started (e.g. {@code gan:evaluate r1}), prints its result, stops (and so saves) any run still going, and exits
+ * could not even start). When {@value #EXEC} is set instead, it runs that Gogo command line once every bundle of the
+ * framework's start level has started (e.g. {@code gan:evaluate r1}), prints its result, stops (and so saves) any run still going, and exits
  * with 0, or 1 when the command failed.
  *
  * <p>The bundle that serves the dashboard's HTTP server (Felix HTTP's Jetty) has start level {@value #DEFERRED_LEVEL}
  * (runtime/jgan.bndrun), and runtime/jgan begins headless runs and commands at level 2, below it: starting Jetty took
  * about half a second of a 2-core machine's time on the way to a run's first iteration. A headless run raises the
  * framework to {@value #DEFERRED_LEVEL} once the run has done its first iteration (or after {@value #DEFERRED_MILLIS}
- * ms, for a first iteration that takes longer); a headless command never does (it has no dashboard); the interactive
- * shell begins above it.
+ * ms, for a first iteration that takes longer; never without the HTTP server); a headless command never does (it has
+ * no dashboard); the interactive shell begins above it.
  */
 @Component(immediate = true)
 public final class HeadlessRunner {
@@ -124,14 +124,17 @@ public final class HeadlessRunner {
             jul = JulConsole.to(System.err);
         }
         long started = System.currentTimeMillis();
-        boolean deferredStarted = false;
+        long firstIteration = s.iteration; // a resumed run starts at its checkpoint's
+        // without the HTTP server (JGAN_HTTP_PORT=off) there is nothing to start
+        boolean deferredStarted = "false".equals(context.getProperty(HTTP_ENABLE));
         try {
             while (true) {
                 s = training.status(s.id);
                 if (ProgressWatch.FINAL.contains(s.state)) {
                     break;
                 }
-                if (!deferredStarted && deferredDue(s.iteration, System.currentTimeMillis() - started)) {
+                if (!deferredStarted
+                        && deferredDue(s.iteration - firstIteration, System.currentTimeMillis() - started)) {
                     startDeferredBundles(context);
                     deferredStarted = true;
                 }
@@ -232,7 +235,7 @@ public final class HeadlessRunner {
     }
 
     /**
-     * Runs a Gogo command line once the framework has started every bundle, retrying while its command or a component
+     * Runs a Gogo command line once the framework has started every bundle of its start level, retrying while its command or a component
      * it names is still registering (ND4J loads asynchronously).
      */
     private static int execute(CommandProcessor processor, String command, BundleContext context) {
@@ -330,9 +333,15 @@ public final class HeadlessRunner {
     /** How long a headless run's first iteration may take before the deferred bundles start anyway. */
     static final long DEFERRED_MILLIS = 10_000;
 
-    /** Whether a headless run that has done {@code iteration} iterations {@code elapsed} ms after it started is due. */
-    static boolean deferredDue(long iteration, long elapsedMillis) {
-        return iteration >= 1 || elapsedMillis >= DEFERRED_MILLIS;
+    /** Felix HTTP's switch, which runtime/jgan sets to false for JGAN_HTTP_PORT=off. */
+    static final String HTTP_ENABLE = "org.apache.felix.http.enable";
+
+    /**
+     * Whether the deferred bundles are due in a headless run that has done {@code done} iterations in this JVM,
+     * {@code elapsedMillis} ms after it started.
+     */
+    static boolean deferredDue(long done, long elapsedMillis) {
+        return done >= 1 || elapsedMillis >= DEFERRED_MILLIS;
     }
 
     /** Raises the framework to {@value #DEFERRED_LEVEL} (never lowers it), which starts the deferred bundles. */
