@@ -25,8 +25,8 @@ import org.osgi.service.component.annotations.Reference;
  * starts one run with the settings of {@value #SET} ({@code key=value} separated by spaces or ';'), prints progress
  * until the run ends, stops the framework and exits the JVM with 0 when the run completed and 1 otherwise (2 when it
  * could not even start). When {@value #EXEC} is set instead, it runs that Gogo command line once every bundle of the
- * framework's start level has started (e.g. {@code gan:evaluate r1}), prints its result, stops (and so saves) any run still going, and exits
- * with 0, or 1 when the command failed.
+ * framework's start level has started (e.g. {@code gan:evaluate r1}), prints its result, stops (and so saves) any
+ * run still going, and exits with 0, or 1 when the command failed.
  *
  * <p>The bundle that serves the dashboard's HTTP server (Felix HTTP's Jetty) has start level {@value #DEFERRED_LEVEL}
  * (runtime/jgan.bndrun), and runtime/jgan begins headless runs and commands at level 2, below it: starting Jetty took
@@ -141,7 +141,8 @@ public final class HeadlessRunner {
                 if (bar != null) {
                     bar.show(s);
                 }
-                Thread.sleep(s.iteration == 0 && !deferredStarted ? 50 : 500);
+                // until the deferred bundles start: often enough to start them right after the first iteration
+                Thread.sleep(!deferredStarted && s.iteration == firstIteration ? 50 : 500);
             }
         } catch (InterruptedException e) {
             return 1;
@@ -235,8 +236,8 @@ public final class HeadlessRunner {
     }
 
     /**
-     * Runs a Gogo command line once the framework has started every bundle of its start level, retrying while its command or a component
-     * it names is still registering (ND4J loads asynchronously).
+     * Runs a Gogo command line once the framework has started every bundle of its start level, retrying while its
+     * command or a component it names is still registering (ND4J loads asynchronously).
      */
     private static int execute(CommandProcessor processor, String command, BundleContext context) {
         long deadline = System.currentTimeMillis() + READY_TIMEOUT_MILLIS;
