@@ -46,8 +46,9 @@ check unknown-command 1 "gan:nosuch" "$jgan" exec 'gan:nosuch'
 check levels 0 "set to start at a start level above the framework's (2): org.apache.felix.http.jetty12 (level 3)" \
     env JAVA_OPTS="-Xlog:class+load=info:file=$work/classes.log -Dorg.slf4j.simpleLogger.log.org.jgan.nd4j=debug" \
     "$jgan" exec 'gan:bundles'
-if ! grep -q "TensorFlow op descriptors installed in" levels.out; then
-    echo "smoke: op-descriptors: the ND4J bundle did not install its binary TensorFlow op descriptors:" \
+if ! grep -q "TensorFlow op descriptors installed in" levels.out \
+        || ! grep -q "ND4J op descriptors installed in" levels.out; then
+    echo "smoke: op-descriptors: the ND4J bundle did not install its binary op descriptors (TensorFlow's and ND4J's):" \
         "$(grep 'op descriptors' levels.out || echo 'no line about them')" >&2
     failures=$((failures + 1))
 fi

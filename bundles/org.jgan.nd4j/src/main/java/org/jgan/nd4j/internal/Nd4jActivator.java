@@ -28,6 +28,9 @@ public final class Nd4jActivator implements BundleActivator {
     /** SameDiff's table of ND4J's own op descriptors, parsed in its class initialiser. */
     static final String ND4J_OP_DESCRIPTORS = "org.nd4j.ir.OpDescriptorHolder";
 
+    /** How long the loader waits for the op descriptors after the native libraries (done long before, normally). */
+    private static final long DESCRIPTORS_WAIT_MS = 60_000;
+
     private volatile ServiceRegistration<NumericsBackend> registration;
     private volatile Thread loader;
     private volatile Runnable restoreConsole = () -> { };
@@ -105,16 +108,16 @@ public final class Nd4jActivator implements BundleActivator {
      * Prepares SameDiff's two op descriptor tables on a thread of its own while this thread loads the native
      * libraries; neither needs the other or ND4J's native side, and both were on the way to the first iteration (the
      * first gradient graph clones its graph through the op registry, which reads the first, and every custom op it
-     * clones reads the second):
+     * clones reads the second). Both are installed from this bundle's binary forms instead of parsed from protobuf's
+     * text format; should that fail, ND4J parses the text as before:
      * <ul>
-     * <li>the TensorFlow op descriptors of the op registry, installed from this bundle's binary form
-     * ({@link TensorflowOpDescriptors}) instead of parsed from protobuf's text format; should that fail, ND4J parses
-     * the text as before;</li>
-     * <li>ND4J's own op descriptors ({@code OpDescriptorHolder}, {@code nd4j-op-def.pbtxt}, 336 kB of protobuf text
-     * parsed in its class initialiser: about 0.2 s), initialised here so that the run's thread finds it done.</li>
+     * <li>the TensorFlow op descriptors of the op registry ({@link TensorflowOpDescriptors});</li>
+     * <li>ND4J's own op descriptors ({@code OpDescriptorHolder}, {@link Nd4jOpDescriptors}), which are installed
+     * while the holder's class initialises; {@link #load} waits for this thread before it offers ND4J to the bundles,
+     * so that nothing reads the holder before.</li>
      * </ul>
      */
-    private static void prepareOpDescriptorsAside(ClassLoader own) {
+    private static Thread prepareOpDescriptorsAside(ClassLoader own) {
         Thread preparer = new Thread(() -> {
             long t0 = System.nanoTime();
             try {
@@ -126,9 +129,18 @@ public final class Nd4jActivator implements BundleActivator {
                         e.toString());
             }
             long t1 = System.nanoTime();
+            boolean installed = false;
             try {
+                installed = Nd4jOpDescriptors.install(Nd4jActivator.class.getClassLoader());
+            } catch (Exception | LinkageError e) {
+                LOG.warn("ND4J op descriptors not installed ({}); SameDiff parses its nd4j-op-def.pbtxt instead",
+                        e.toString());
+            }
+            try {
+                // (where they were not installed: ND4J's parse of its text, here rather than in the first graph)
                 Class.forName(ND4J_OP_DESCRIPTORS, true, own);
-                LOG.debug("ND4J op descriptors parsed in {} ms", (System.nanoTime() - t1) / 1_000_000);
+                LOG.debug("ND4J op descriptors {} in {} ms", installed ? "installed" : "parsed",
+                        (System.nanoTime() - t1) / 1_000_000);
             } catch (ClassNotFoundException | LinkageError e) {
                 // a failed class initialisation is not retried: the first graph that clones a custom op gets a bare
                 // NoClassDefFoundError, so the cause is logged here
@@ -138,6 +150,7 @@ public final class Nd4jActivator implements BundleActivator {
         preparer.setContextClassLoader(own);
         preparer.setDaemon(true);
         preparer.start();
+        return preparer;
     }
 
     @Override
@@ -157,8 +170,11 @@ public final class Nd4jActivator implements BundleActivator {
         }
     }
 
-    /** Loads ND4J with the chosen native variant and backend; returns the backend's description. */
-    private static String loadNd4j(NativeVariant variant, BackendChoice choice) {
+    /**
+     * Loads ND4J with the chosen native variant and backend; returns the backend's description once the op
+     * descriptors are prepared too.
+     */
+    private static String loadNd4j(NativeVariant variant, BackendChoice choice) throws InterruptedException {
         if (System.getProperty(NativeVariant.PLATFORM_EXTENSION) == null) {
             System.setProperty(NativeVariant.PLATFORM_EXTENSION, variant.extension());
         }
@@ -169,7 +185,7 @@ public final class Nd4jActivator implements BundleActivator {
         ND4JClassLoading.setNd4jClassloader(own);
         DL4JClassLoading.setDl4jClassloader(own);
         Thread.currentThread().setContextClassLoader(own);
-        prepareOpDescriptorsAside(own);
+        Thread descriptors = prepareOpDescriptorsAside(own);
         long t0 = System.nanoTime();
         String name = Nd4j.getBackend().getClass().getSimpleName();
         float check = Nd4j.create(new float[] {1, 2, 3}).sumNumber().floatValue();
@@ -179,6 +195,12 @@ public final class Nd4jActivator implements BundleActivator {
         String description = choice.backend() == BackendChoice.Backend.CUDA
                 ? name + " (" + (choice.devices().isEmpty() ? "devices not reported" : choice.devices()) + ")"
                 : name + " (" + variant.classifier() + ", " + Nd4j.getEnvironment().maxMasterThreads() + " threads)";
+        // (nothing may read ND4J's op descriptor holder while Nd4jOpDescriptors installs its table)
+        descriptors.join(DESCRIPTORS_WAIT_MS);
+        if (descriptors.isAlive()) {
+            LOG.warn("SameDiff's op descriptors not prepared after {} s; ND4J offered anyway",
+                    DESCRIPTORS_WAIT_MS / 1000);
+        }
         LOG.info("ND4J ready in {} ms: {}", (System.nanoTime() - t0) / 1_000_000, description);
         return description;
     }
