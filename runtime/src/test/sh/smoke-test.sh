@@ -52,6 +52,26 @@ if ! grep -q "TensorFlow op descriptors installed in" levels.out \
         "$(grep 'op descriptors' levels.out || echo 'no line about them')" >&2
     failures=$((failures + 1))
 fi
+# The ND4J bundle's embedded jars as Felix loads classes from them (EmbeddedJars): ND4J's API first on its
+# Bundle-ClassPath, and none of them Multi-Release (Felix would ask each for every class under ten names)
+nd4j_bundle="$(ls -d "$here"/target/jgan/jar/org.jgan.nd4j-*.jar | head -n 1)"
+embedded=$(/usr/bin/python3 - "$nd4j_bundle" <<'PY'
+import os, re, sys, zipfile
+root = sys.argv[1]
+manifest = open(os.path.join(root, "META-INF/MANIFEST.MF"), newline="").read().replace("\r\n ", "").replace("\n ", "")
+cp = re.search(r"^Bundle-ClassPath: (.*)$", manifest, re.M).group(1).strip().split(",")
+multi = [j for j in cp if j != "." and re.search(r"(?im)^Multi-Release:\s*true",
+         zipfile.ZipFile(os.path.join(root, j)).read("META-INF/MANIFEST.MF").decode("utf-8", "replace"))]
+print(",".join(cp[:2]), len(cp) - 1, "jars;", "Multi-Release: " + (" ".join(multi) if multi else "none"))
+PY
+)
+if [[ "$embedded" == ".,lib/nd4j-api-"*"Multi-Release: none" ]]; then
+    echo "smoke: embedded-jars: ok ($embedded)"
+else
+    echo "smoke: embedded-jars: expected ND4J's API first on the ND4J bundle's Bundle-ClassPath and no Multi-Release" \
+        "jar; found: $embedded" >&2
+    failures=$((failures + 1))
+fi
 archive="$(readlink -f "$here/target/jgan")/jgan.jsa"
 mapped=$(grep -c 'source: shared objects file (top)' classes.log || true)
 if [ -s "$archive" ] && [ "$mapped" -ge 1000 ] \

@@ -1,0 +1,153 @@
+package org.jgan.nd4j.internal;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.io.IOException;
+import java.io.OutputStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.attribute.FileTime;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.jar.Attributes;
+import java.util.jar.JarFile;
+import java.util.jar.Manifest;
+import java.util.zip.ZipEntry;
+import java.util.zip.ZipFile;
+import java.util.zip.ZipOutputStream;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** The build step for the embedded jars: which lose their Multi-Release header, and the Bundle-ClassPath's order. */
+class EmbeddedJarsTest {
+
+    @TempDir
+    Path dir;
+
+    /** A jar of these entries (a manifest with these main attributes first), written as {@code name}. */
+    private Path jar(String name, Map<String, String> attributes, Map<String, byte[]> entries) throws IOException {
+        Manifest m = new Manifest();
+        m.getMainAttributes().put(Attributes.Name.MANIFEST_VERSION, "1.0");
+        attributes.forEach((k, v) -> m.getMainAttributes().putValue(k, v));
+        Path p = dir.resolve(name);
+        try (OutputStream file = Files.newOutputStream(p); ZipOutputStream out = new ZipOutputStream(file)) {
+            out.putNextEntry(new ZipEntry(JarFile.MANIFEST_NAME));
+            m.write(out);
+            out.closeEntry();
+            for (Map.Entry<String, byte[]> e : entries.entrySet()) {
+                out.putNextEntry(new ZipEntry(e.getKey()));
+                out.write(e.getValue());
+                out.closeEntry();
+            }
+        }
+        return p;
+    }
+
+    private static Map<String, byte[]> contents(Path jar) throws IOException {
+        Map<String, byte[]> all = new LinkedHashMap<>();
+        try (ZipFile z = new ZipFile(jar.toFile())) {
+            for (ZipEntry e : java.util.Collections.list(z.entries())) {
+                all.put(e.getName(), z.getInputStream(e).readAllBytes());
+            }
+        }
+        return all;
+    }
+
+    private static Map<String, byte[]> entries(String... namesAndTexts) {
+        Map<String, byte[]> m = new LinkedHashMap<>();
+        for (int i = 0; i < namesAndTexts.length; i += 2) {
+            m.put(namesAndTexts[i], namesAndTexts[i + 1].getBytes(StandardCharsets.UTF_8));
+        }
+        return m;
+    }
+
+    @Test
+    void aJarVersionedOnlyForItsModuleDescriptorLosesMultiReleaseAndNothingElse() throws IOException {
+        Path p = jar("nd4j-api-1.0.0-M2.1.jar", Map.of("Multi-Release", "true", "Implementation-Title", "nd4j"),
+                entries("META-INF/versions/9/module-info.class", "module", "org/nd4j/A.class", "class A",
+                        "org/nd4j/b.txt", "resource"));
+        FileTime modified = FileTime.fromMillis(1_600_000_000_000L);
+        Files.setLastModifiedTime(p, modified);
+        Map<String, byte[]> before = contents(p);
+
+        assertTrue(EmbeddedJars.strip(p));
+
+        Map<String, byte[]> after = contents(p);
+        assertEquals(new ArrayList<>(before.keySet()), new ArrayList<>(after.keySet()), "the same entries in order");
+        for (String name : before.keySet()) {
+            if (!name.equals(JarFile.MANIFEST_NAME)) {
+                assertArrayEquals(before.get(name), after.get(name), name);
+            }
+        }
+        try (JarFile j = new JarFile(p.toFile())) {
+            Attributes main = j.getManifest().getMainAttributes();
+            assertNull(main.getValue("Multi-Release"));
+            assertEquals("nd4j", main.getValue("Implementation-Title"), "the other attributes stay");
+            assertFalse(j.isMultiRelease());
+        }
+        assertEquals(modified, Files.getLastModifiedTime(p), "the modification time stays");
+        assertFalse(Files.exists(p.resolveSibling(p.getFileName() + ".tmp")));
+        assertFalse(EmbeddedJars.strip(p), "a second build finds nothing to do");
+    }
+
+    @Test
+    void aJarWithVersionedClassesKeepsItsHeaderAndBytes() throws IOException {
+        Path p = jar("lib-1.0.jar", Map.of("Multi-Release", "true"), entries(
+                "META-INF/versions/9/module-info.class", "module", "META-INF/versions/11/a/B.class", "B for 11",
+                "a/B.class", "B"));
+        byte[] before = Files.readAllBytes(p);
+        assertFalse(EmbeddedJars.strip(p));
+        assertArrayEquals(before, Files.readAllBytes(p));
+    }
+
+    @Test
+    void aJarThatIsNotMultiReleaseIsLeftAlone() throws IOException {
+        Path p = jar("jackson-1.0.0-M2.1.jar", Map.of(), entries("a/B.class", "B"));
+        byte[] before = Files.readAllBytes(p);
+        assertFalse(EmbeddedJars.strip(p));
+        assertArrayEquals(before, Files.readAllBytes(p));
+    }
+
+    @Test
+    void theJarsAStartLoadsMostFromComeFirstThenTheRestByName() {
+        List<String> names = List.of("byteunits-0.9.1.jar", "commons-io-2.16.1.jar", "gson-2.13.2.jar",
+                "jackson-1.0.0-M2.1.jar", "javacpp-1.5.7-linux-x86_64.jar", "javacpp-1.5.7.jar",
+                "nd4j-api-1.0.0-M2.1.jar", "nd4j-native-1.0.0-M2.1-linux-x86_64-onednn-avx512.jar",
+                "nd4j-native-1.0.0-M2.1.jar", "nd4j-native-api-1.0.0-M2.1.jar", "oshi-core-3.4.2.jar",
+                "protobuf-1.0.0-M2.1.jar");
+        assertEquals(List.of("lib/nd4j-api-1.0.0-M2.1.jar", "lib/nd4j-native-1.0.0-M2.1.jar",
+                "lib/jackson-1.0.0-M2.1.jar", "lib/protobuf-1.0.0-M2.1.jar", "lib/gson-2.13.2.jar",
+                "lib/javacpp-1.5.7.jar", "lib/nd4j-native-api-1.0.0-M2.1.jar", "lib/commons-io-2.16.1.jar",
+                // the rest by name: native libraries (a platform classifier) and jars a start reads little from
+                "lib/byteunits-0.9.1.jar", "lib/javacpp-1.5.7-linux-x86_64.jar",
+                "lib/nd4j-native-1.0.0-M2.1-linux-x86_64-onednn-avx512.jar", "lib/oshi-core-3.4.2.jar"),
+                EmbeddedJars.classPath(names, "lib/"));
+    }
+
+    @Test
+    void theBuildStepStripsTheFolderAndWritesTheClassPathForBnd() throws IOException {
+        Path jars = Files.createDirectories(dir.resolve("embedded"));
+        Path saved = dir;
+        dir = jars;
+        jar("gson-2.13.2.jar", Map.of("Multi-Release", "true"), entries("META-INF/versions/9/module-info.class", "m",
+                "com/google/gson/Gson.class", "Gson"));
+        jar("nd4j-api-1.0.0-M2.1.jar", Map.of(), entries("org/nd4j/A.class", "A"));
+        dir = saved;
+        Path bnd = dir.resolve("out/embedded-classpath.bnd");
+
+        EmbeddedJars.main(new String[] {jars.toString(), bnd.toString(), "lib/"});
+
+        assertTrue(Files.readString(bnd).contains(
+                "\nembedded.classpath: lib/nd4j-api-1.0.0-M2.1.jar,lib/gson-2.13.2.jar\n"), Files.readString(bnd));
+        try (JarFile j = new JarFile(jars.resolve("gson-2.13.2.jar").toFile())) {
+            assertFalse(j.isMultiRelease());
+        }
+    }
+}
