@@ -54,17 +54,17 @@ if ! grep -q "TensorFlow op descriptors installed in" levels.out \
 fi
 # The ND4J bundle's embedded jars as Felix loads classes from them (EmbeddedJars): ND4J's API first on its
 # Bundle-ClassPath, and none of them Multi-Release (Felix would ask each for every class under ten names)
-nd4j_bundle="$(ls -d "$here"/target/jgan/jar/org.jgan.nd4j-*.jar | head -n 1)"
-embedded=$(/usr/bin/python3 - "$nd4j_bundle" <<'PY'
+nd4j_bundle=("$here"/target/jgan/jar/org.jgan.nd4j-*.jar)
+embedded=$(/usr/bin/python3 - "${nd4j_bundle[0]}" 2>&1 <<'PY'
 import os, re, sys, zipfile
 root = sys.argv[1]
 manifest = open(os.path.join(root, "META-INF/MANIFEST.MF"), newline="").read().replace("\r\n ", "").replace("\n ", "")
-cp = re.search(r"^Bundle-ClassPath: (.*)$", manifest, re.M).group(1).strip().split(",")
+cp = [e.strip() for e in re.search(r"^Bundle-ClassPath: (.*)$", manifest, re.M).group(1).split(",")]
 multi = [j for j in cp if j != "." and re.search(r"(?im)^Multi-Release:\s*true",
          zipfile.ZipFile(os.path.join(root, j)).read("META-INF/MANIFEST.MF").decode("utf-8", "replace"))]
 print(",".join(cp[:2]), len(cp) - 1, "jars;", "Multi-Release: " + (" ".join(multi) if multi else "none"))
 PY
-)
+) || embedded="no answer from the check: $embedded"
 if [[ "$embedded" == ".,lib/nd4j-api-"*"Multi-Release: none" ]]; then
     echo "smoke: embedded-jars: ok ($embedded)"
 else

@@ -1,11 +1,14 @@
 package org.jgan.nd4j.internal;
 
 import java.io.IOException;
-import java.io.InputStream;
-import java.io.OutputStream;
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
+import java.nio.channels.FileChannel;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
+import java.nio.file.StandardOpenOption;
 import java.nio.file.attribute.FileTime;
 import java.util.ArrayList;
 import java.util.Comparator;
@@ -17,19 +20,19 @@ import java.util.jar.JarFile;
 import java.util.jar.Manifest;
 import java.util.regex.Pattern;
 import java.util.stream.Stream;
+import java.util.zip.CRC32;
 import java.util.zip.ZipEntry;
 import java.util.zip.ZipFile;
-import java.util.zip.ZipOutputStream;
 
 /**
- * Build step for the jars this bundle embeds on its {@code Bundle-ClassPath} (bnd.bnd), for the way Felix loads a
- * class from them: it asks each jar in the order of the {@code Bundle-ClassPath} until one has the class, and a jar
- * whose manifest says {@code Multi-Release: true} is asked for {@code META-INF/versions/N/<class>} for every Java
- * version N from the running one down to 9 before the class itself (Felix 7's {@code MultiReleaseContent}): ten zip
- * lookups per jar for each class it does not hold. Fifteen of the embedded jars say so, and a start loads about
- * 2,700 classes from this bundle (the op registry's and the 547 JNI binding classes among them), so that the
- * searches were a measurable part of loading ND4J (2026-12-05: {@code ND4J ready} 650-690 against 525-560 ms, the op
- * registry 540-660 against 490-570, each alternating 8 starts).
+ * Build step for the jars this bundle embeds on its {@code Bundle-ClassPath} (bnd.bnd), for the way Felix loads a class
+ * from them: it asks each jar in the order of the {@code Bundle-ClassPath} until one has the class, and a jar whose
+ * manifest says {@code Multi-Release: true} is asked for {@code META-INF/versions/N/<class>} for every Java version N
+ * from the running one down to 9 before the class itself (Felix 7's {@code MultiReleaseContent}): ten zip lookups on
+ * Java 17 for every class asked of that jar, held or not. Fifteen of the embedded jars say so, and a start loads about
+ * 2,700 classes from this bundle (the op registry's and the 547 JNI binding classes among them), so that the searches
+ * were a measurable part of loading ND4J (2026-12-05, alternating 8 starts: {@code ND4J ready in} 690 against 561 ms
+ * and the op registry 598 against 491 ms, before and after both changes).
  * <ol>
  * <li>{@link #strip}: removes {@code Multi-Release} from the manifest of a jar whose only versioned entries are
  * {@code module-info.class} (all fifteen: a module descriptor, which no OSGi class loader reads), so that Felix
@@ -37,8 +40,9 @@ import java.util.zip.ZipOutputStream;
  * unchanged.</li>
  * <li>{@link #classPath}: the {@code Bundle-ClassPath} with the jars that hold most of the classes a start loads first
  * ({@link #FIRST}, counted with {@code -Xlog:class+load}), then the rest by name. No class is in two of the jars (the
- * only entries in more than one are manifests, {@code module-info.class}, GraalVM configurations and one service file,
- * which {@code getResources} reads from all of them alike), so the order changes no class's jar.</li>
+ * other entries in more than one are manifests, licence and notice files, Maven's metadata, GraalVM configurations
+ * and one service file, which {@code getResources} reads from all of them alike), so the order changes no class's
+ * jar; {@link #main} fails the build where a class is in two of them.</li>
  * </ol>
  * {@link #main} does both on the folder the build gathers the jars in and writes the class path as a bnd property file
  * that bnd.bnd includes.
@@ -55,7 +59,8 @@ public final class EmbeddedJars {
             "openblas", "commons-io", "flatbuffers-java", "slf4j-simple", "commons-math3");
 
     /** A platform classifier at the end of a jar's name. */
-    private static final Pattern PLATFORM = Pattern.compile(".*-(linux|macosx|windows|android|ios)-[^-]+(-[^-]+)*\\.jar");
+    private static final Pattern PLATFORM =
+            Pattern.compile(".*-(linux|macosx|windows|android|ios)-[^-]+(-[^-]+)*\\.jar");
 
     private static final Attributes.Name MULTI_RELEASE = new Attributes.Name("Multi-Release");
 
@@ -73,6 +78,12 @@ public final class EmbeddedJars {
         }
         Path dir = Path.of(args[0]);
         List<String> names = new ArrayList<>();
+        try (Stream<Path> stale = Files.list(dir)) {
+            // what a build stopped during a rewrite left (bnd would put it into the bundle)
+            for (Path p : stale.filter(p -> p.getFileName().toString().endsWith(".jar.tmp")).toList()) {
+                Files.delete(p);
+            }
+        }
         try (Stream<Path> jars = Files.list(dir)) {
             for (Path jar : jars.filter(p -> p.getFileName().toString().endsWith(".jar")).sorted().toList()) {
                 if (strip(jar)) {
@@ -84,10 +95,39 @@ public final class EmbeddedJars {
         if (names.isEmpty()) {
             throw new IllegalStateException(dir + " has no jars to embed");
         }
+        String twice = classInTwoJars(dir, names);
+        if (twice != null) {
+            throw new IllegalStateException("the embedded jars hold " + twice + "; the Bundle-ClassPath's order would "
+                    + "decide which is loaded (EmbeddedJars)");
+        }
         Path out = Path.of(args[1]);
         Files.createDirectories(out.toAbsolutePath().getParent());
         Files.writeString(out, "# written by " + EmbeddedJars.class.getName() + " (bundles/org.jgan.nd4j/pom.xml)\n"
                 + "embedded.classpath: " + String.join(",", classPath(names, args[2])) + "\n");
+    }
+
+    /**
+     * A class that two of the jars hold ({@code module-info.class} and versioned entries aside), named with the two
+     * jars, or null.
+     */
+    static String classInTwoJars(Path dir, List<String> names) throws IOException {
+        java.util.Map<String, String> owner = new java.util.HashMap<>();
+        for (String name : names) {
+            try (ZipFile z = new ZipFile(dir.resolve(name).toFile())) {
+                Enumeration<? extends ZipEntry> entries = z.entries();
+                while (entries.hasMoreElements()) {
+                    String entry = entries.nextElement().getName();
+                    if (entry.endsWith(".class") && !entry.endsWith("module-info.class")
+                            && !entry.startsWith("META-INF/")) {
+                        String other = owner.putIfAbsent(entry, name);
+                        if (other != null) {
+                            return entry + " in " + other + " and " + name;
+                        }
+                    }
+                }
+            }
+        }
+        return null;
     }
 
     /**
@@ -118,8 +158,11 @@ public final class EmbeddedJars {
 
     /**
      * Removes {@code Multi-Release} from the jar's manifest where its only versioned entries are
-     * {@code module-info.class}; returns whether it did. The jar is written anew beside it and renamed over it (same
-     * entries, in the same order, with the same times and bytes, but the manifest), keeping its modification time.
+     * {@code module-info.class}; returns whether it did. The jar is written anew beside it and renamed over it, keeping
+     * its modification time: every other entry copied as it lies in the file (local header, compressed data, data
+     * descriptor: no inflating and deflating, so that a jar of native libraries takes the time of a copy), the
+     * manifest written stored, and the central directory with the entries' new offsets, in the same order. A ZIP64
+     * jar is left as it is.
      */
     static boolean strip(Path jar) throws IOException {
         Manifest manifest;
@@ -138,37 +181,181 @@ public final class EmbeddedJars {
             }
         }
         manifest.getMainAttributes().remove(MULTI_RELEASE);
+        // (without a version the JDK writes no main attributes at all)
+        manifest.getMainAttributes().putIfAbsent(Attributes.Name.MANIFEST_VERSION, "1.0");
+        java.io.ByteArrayOutputStream text = new java.io.ByteArrayOutputStream();
+        manifest.write(text);
         FileTime modified = Files.getLastModifiedTime(jar);
         Path tmp = jar.resolveSibling(jar.getFileName() + ".tmp");
-        try (ZipFile in = new ZipFile(jar.toFile()); OutputStream file = Files.newOutputStream(tmp);
-                ZipOutputStream out = new ZipOutputStream(file)) {
-            Enumeration<? extends ZipEntry> entries = in.entries();
-            while (entries.hasMoreElements()) {
-                ZipEntry e = entries.nextElement();
-                ZipEntry copy = new ZipEntry(e.getName());
-                copy.setTime(e.getTime());
-                if (e.getComment() != null) {
-                    copy.setComment(e.getComment());
-                }
-                if (e.getExtra() != null) {
-                    copy.setExtra(e.getExtra());
-                }
-                out.putNextEntry(copy);
-                if (e.getName().equals(JarFile.MANIFEST_NAME)) {
-                    manifest.write(out);
-                } else {
-                    try (InputStream data = in.getInputStream(e)) {
-                        data.transferTo(out);
-                    }
-                }
-                out.closeEntry();
-            }
+        boolean written;
+        try (FileChannel in = FileChannel.open(jar, StandardOpenOption.READ);
+                FileChannel out = FileChannel.open(tmp, StandardOpenOption.CREATE, StandardOpenOption.WRITE,
+                        StandardOpenOption.TRUNCATE_EXISTING)) {
+            written = RawZip.rewrite(in, out, JarFile.MANIFEST_NAME, text.toByteArray());
         } catch (IOException | RuntimeException e) {
             Files.deleteIfExists(tmp);
             throw e;
         }
+        if (!written) {
+            Files.deleteIfExists(tmp);
+            return false;
+        }
         Files.setLastModifiedTime(tmp, modified);
         Files.move(tmp, jar, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
         return true;
+    }
+
+    /** A zip file rewritten with one entry's data replaced and every other entry copied byte for byte. */
+    static final class RawZip {
+
+        private static final int LOCAL = 0x04034b50;
+        private static final int CENTRAL = 0x02014b50;
+        private static final int END = 0x06054b50;
+
+        private RawZip() {
+        }
+
+        /**
+         * Copies the zip file {@code in} to {@code out} with the data of entry {@code name} replaced by {@code data}
+         * (stored); returns false, having written nothing usable, where {@code in} is not a plain zip file this can
+         * rewrite (ZIP64, several disks, no such entry).
+         */
+        static boolean rewrite(FileChannel in, FileChannel out, String name, byte[] data) throws IOException {
+            long size = in.size();
+            int tail = (int) Math.min(size, 22 + 0xFFFF);
+            ByteBuffer end = read(in, size - tail, tail);
+            int e = -1;
+            for (int i = tail - 22; i >= 0; i--) {
+                if (end.getInt(i) == END) {
+                    e = i;
+                    break;
+                }
+            }
+            if (e < 0) {
+                return false;
+            }
+            int disk = end.getShort(e + 4) & 0xFFFF;
+            int cdDisk = end.getShort(e + 6) & 0xFFFF;
+            int count = end.getShort(e + 10) & 0xFFFF;
+            long cdSize = end.getInt(e + 12) & 0xFFFFFFFFL;
+            long cdOffset = end.getInt(e + 16) & 0xFFFFFFFFL;
+            if (disk != 0 || cdDisk != 0 || count == 0xFFFF || cdSize == 0xFFFFFFFFL || cdOffset == 0xFFFFFFFFL
+                    || cdOffset + cdSize > size) {
+                return false;
+            }
+            ByteBuffer cd = read(in, cdOffset, (int) cdSize);
+            // the central records, in their order, and their local offsets
+            List<int[]> records = new ArrayList<>();
+            int target = -1;
+            byte[] wanted = name.getBytes(StandardCharsets.UTF_8);
+            for (int p = 0, k = 0; k < count; k++) {
+                if (p + 46 > cdSize || cd.getInt(p) != CENTRAL) {
+                    return false;
+                }
+                int nameLength = cd.getShort(p + 28) & 0xFFFF;
+                int length = 46 + nameLength + (cd.getShort(p + 30) & 0xFFFF) + (cd.getShort(p + 32) & 0xFFFF);
+                long offset = cd.getInt(p + 42) & 0xFFFFFFFFL;
+                if (offset == 0xFFFFFFFFL || (cd.getShort(p + 34) & 0xFFFF) != 0 || p + length > cdSize) {
+                    return false;
+                }
+                byte[] entryName = new byte[nameLength];
+                cd.get(p + 46, entryName);
+                if (java.util.Arrays.equals(entryName, wanted)) {
+                    target = k;
+                }
+                records.add(new int[] {p, length});
+                p += length;
+            }
+            if (target < 0) {
+                return false;
+            }
+            // the entries' byte ranges in file order: each from its local header to the next one (or the central
+            // directory), data descriptor included
+            Integer[] byOffset = new Integer[count];
+            for (int k = 0; k < count; k++) {
+                byOffset[k] = k;
+            }
+            java.util.Arrays.sort(byOffset, Comparator.comparingLong(k -> offsetOf(cd, records.get(k))));
+            long[] newOffset = new long[count];
+            long first = count == 0 ? cdOffset : offsetOf(cd, records.get(byOffset[0]));
+            copy(in, 0, first, out);
+            CRC32 crc = new CRC32();
+            crc.update(data);
+            for (int i = 0; i < count; i++) {
+                int k = byOffset[i];
+                long from = offsetOf(cd, records.get(k));
+                long to = i + 1 < count ? offsetOf(cd, records.get(byOffset[i + 1])) : cdOffset;
+                newOffset[k] = out.position();
+                if (k != target) {
+                    copy(in, from, to - from, out);
+                    continue;
+                }
+                ByteBuffer local = read(in, from, 30);
+                if (local.getInt(0) != LOCAL) {
+                    return false;
+                }
+                ByteBuffer header = ByteBuffer.allocate(30 + wanted.length).order(ByteOrder.LITTLE_ENDIAN);
+                header.putInt(LOCAL).putShort((short) 10).putShort((short) 0).putShort((short) 0)
+                        .putShort(local.getShort(10)).putShort(local.getShort(12)).putInt((int) crc.getValue())
+                        .putInt(data.length).putInt(data.length).putShort((short) wanted.length).putShort((short) 0)
+                        .put(wanted).flip();
+                write(out, header);
+                write(out, ByteBuffer.wrap(data));
+            }
+            long newCdOffset = out.position();
+            for (int k = 0; k < count; k++) {
+                int[] r = records.get(k);
+                ByteBuffer record = ByteBuffer.allocate(r[1]).order(ByteOrder.LITTLE_ENDIAN);
+                record.put(cd.slice(r[0], r[1]));
+                record.putInt(42, (int) newOffset[k]);
+                if (k == target) {
+                    // stored, no data descriptor, the new data's CRC and sizes
+                    record.putShort(8, (short) (record.getShort(8) & ~0x0008)).putShort(10, (short) 0)
+                            .putInt(16, (int) crc.getValue()).putInt(20, data.length).putInt(24, data.length);
+                }
+                record.flip();
+                write(out, record);
+            }
+            long newCdSize = out.position() - newCdOffset;
+            if (out.position() > 0xFFFFFFFFL - 1) {
+                return false;
+            }
+            ByteBuffer endRecord = ByteBuffer.allocate(tail - e).order(ByteOrder.LITTLE_ENDIAN);
+            endRecord.put(end.slice(e, tail - e));
+            endRecord.putInt(12, (int) newCdSize).putInt(16, (int) newCdOffset).flip();
+            write(out, endRecord);
+            return true;
+        }
+
+        private static long offsetOf(ByteBuffer cd, int[] record) {
+            return cd.getInt(record[0] + 42) & 0xFFFFFFFFL;
+        }
+
+        private static ByteBuffer read(FileChannel in, long position, int length) throws IOException {
+            ByteBuffer b = ByteBuffer.allocate(length).order(ByteOrder.LITTLE_ENDIAN);
+            while (b.hasRemaining()) {
+                if (in.read(b, position + b.position()) < 0) {
+                    throw new java.io.EOFException("zip file ends at " + (position + b.position()));
+                }
+            }
+            return b.flip();
+        }
+
+        private static void copy(FileChannel in, long from, long length, FileChannel out) throws IOException {
+            long done = 0;
+            while (done < length) {
+                long n = in.transferTo(from + done, length - done, out);
+                if (n <= 0) {
+                    throw new java.io.EOFException("zip file ends at " + (from + done));
+                }
+                done += n;
+            }
+        }
+
+        private static void write(FileChannel out, ByteBuffer b) throws IOException {
+            while (b.hasRemaining()) {
+                out.write(b);
+            }
+        }
     }
 }

@@ -28,8 +28,11 @@ public final class Nd4jActivator implements BundleActivator {
     /** SameDiff's table of ND4J's own op descriptors, parsed in its class initialiser. */
     static final String ND4J_OP_DESCRIPTORS = "org.nd4j.ir.OpDescriptorHolder";
 
-    /** How long the loader waits for the op descriptors after the native libraries (done long before, normally). */
-    private static final long DESCRIPTORS_WAIT_MS = 60_000;
+    /**
+     * How long the loader waits for the op descriptors after the native libraries (done long before, normally) before
+     * it says it is still waiting.
+     */
+    private static final long DESCRIPTORS_WAIT_MS = 10_000;
 
     private volatile ServiceRegistration<NumericsBackend> registration;
     private volatile Thread loader;
@@ -133,7 +136,7 @@ public final class Nd4jActivator implements BundleActivator {
             try {
                 installed = Nd4jOpDescriptors.install(Nd4jActivator.class.getClassLoader());
             } catch (Exception | LinkageError e) {
-                LOG.warn("ND4J op descriptors not installed ({}); SameDiff parses its nd4j-op-def.pbtxt instead",
+                LOG.warn("ND4J op descriptors not installed ({}); ND4J parses its nd4j-op-def.pbtxt instead",
                         e.toString());
             }
             try {
@@ -195,11 +198,17 @@ public final class Nd4jActivator implements BundleActivator {
         String description = choice.backend() == BackendChoice.Backend.CUDA
                 ? name + " (" + (choice.devices().isEmpty() ? "devices not reported" : choice.devices()) + ")"
                 : name + " (" + variant.classifier() + ", " + Nd4j.getEnvironment().maxMasterThreads() + " threads)";
-        // (nothing may read ND4J's op descriptor holder while Nd4jOpDescriptors installs its table)
-        descriptors.join(DESCRIPTORS_WAIT_MS);
-        if (descriptors.isAlive()) {
-            LOG.warn("SameDiff's op descriptors not prepared after {} s; ND4J offered anyway",
-                    DESCRIPTORS_WAIT_MS / 1000);
+        // (nothing may read ND4J's op descriptor holder while Nd4jOpDescriptors installs its table: ND4J is offered
+        // only after it)
+        long waited = 0;
+        while (true) {
+            descriptors.join(DESCRIPTORS_WAIT_MS);
+            if (!descriptors.isAlive()) {
+                break;
+            }
+            waited += DESCRIPTORS_WAIT_MS;
+            LOG.warn("SameDiff's op descriptors not prepared after {} s; ND4J is offered once they are",
+                    waited / 1000);
         }
         LOG.info("ND4J ready in {} ms: {}", (System.nanoTime() - t0) / 1_000_000, description);
         return description;

@@ -5,6 +5,7 @@ import java.io.InputStream;
 import java.lang.reflect.Field;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.LinkedHashMap;
 import java.util.Map;
 import org.nd4j.common.config.ND4JClassLoading;
 import org.nd4j.ir.OpDescriptorHolder;
@@ -56,8 +57,9 @@ public final class Nd4jOpDescriptors {
      * set for that moment only; read through ND4J's class loader), then the holder's list and its table by name are
      * set to the binary form's. Returns whether it did; false, leaving the holder to ND4J, where either resource is
      * missing, where the property names a descriptor file of the user's, or where the holder was initialised already
-     * (then with ND4J's own parse). Nothing may read the holder until this returns (the activator waits for it before
-     * it offers ND4J to the bundles).
+     * (then with ND4J's own parse). The table is built before the class initialises and set with the list as two
+     * reference writes; should that fail, the holder gets ND4J's parse of its text and the exception is thrown. Nothing
+     * may read the holder until this returns (the activator waits for it before it offers ND4J to the bundles).
      *
      * @throws IOException when the binary form cannot be read or parsed
      * @throws ReflectiveOperationException when ND4J's holder no longer has the table this relies on
@@ -76,9 +78,13 @@ public final class Nd4jOpDescriptors {
             }
             descriptors = OpNamespace.OpDescriptorList.parseFrom(in);
         }
-        // (looked up before the class is initialised: without the field, ND4J parses its text as before)
+        // (looked up and built before the class is initialised: without the field, ND4J parses its text as before)
         Field byName = OpDescriptorHolder.class.getDeclaredField("opDescriptorByName");
         byName.setAccessible(true);
+        Map<String, OpNamespace.OpDescriptor> table = new LinkedHashMap<>();
+        for (OpNamespace.OpDescriptor d : descriptors.getOpListList()) {
+            table.put(d.getName(), d);
+        }
         System.setProperty(property, "/" + NO_OPS);
         try {
             Class.forName(OpDescriptorHolder.class.getName(), true, OpDescriptorHolder.class.getClassLoader());
@@ -89,13 +95,29 @@ public final class Nd4jOpDescriptors {
             // initialised before, by ND4J's parse of its own file (or it failed, and said so)
             return false;
         }
-        @SuppressWarnings("unchecked")
-        Map<String, OpNamespace.OpDescriptor> table = (Map<String, OpNamespace.OpDescriptor>) byName.get(null);
-        table.clear();
-        for (OpNamespace.OpDescriptor d : descriptors.getOpListList()) {
+        try {
+            byName.set(null, table);
+            OpDescriptorHolder.INSTANCE = descriptors;
+        } catch (IllegalAccessException | RuntimeException e) {
+            // the holder was initialised on no ops and is never initialised again: it gets ND4J's parse after all
+            try {
+                parsedByNd4j(byName);
+            } catch (IOException | ReflectiveOperationException | RuntimeException f) {
+                e.addSuppressed(f);
+            }
+            throw e;
+        }
+        return true;
+    }
+
+    /** Gives the holder ND4J's own parse of its text, as its class initialiser would have. */
+    private static void parsedByNd4j(Field byName) throws IOException, IllegalAccessException {
+        OpNamespace.OpDescriptorList parsed = OpDescriptorHolder.nd4jOpList();
+        Map<String, OpNamespace.OpDescriptor> table = new LinkedHashMap<>();
+        for (OpNamespace.OpDescriptor d : parsed.getOpListList()) {
             table.put(d.getName(), d);
         }
-        OpDescriptorHolder.INSTANCE = descriptors;
-        return true;
+        byName.set(null, table);
+        OpDescriptorHolder.INSTANCE = parsed;
     }
 }

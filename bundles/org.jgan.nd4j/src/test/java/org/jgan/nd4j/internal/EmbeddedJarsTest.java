@@ -60,6 +60,18 @@ class EmbeddedJarsTest {
         return all;
     }
 
+    /** Each entry's method, compressed size, size and CRC, as the central directory gives them. */
+    private static Map<String, List<Long>> raw(Path jar) throws IOException {
+        Map<String, List<Long>> all = new LinkedHashMap<>();
+        try (ZipFile z = new ZipFile(jar.toFile())) {
+            for (ZipEntry e : java.util.Collections.list(z.entries())) {
+                all.put(e.getName(), List.of((long) e.getMethod(), e.getCompressedSize(), e.getSize(), e.getCrc(),
+                        e.getTime()));
+            }
+        }
+        return all;
+    }
+
     private static Map<String, byte[]> entries(String... namesAndTexts) {
         Map<String, byte[]> m = new LinkedHashMap<>();
         for (int i = 0; i < namesAndTexts.length; i += 2) {
@@ -76,10 +88,17 @@ class EmbeddedJarsTest {
         FileTime modified = FileTime.fromMillis(1_600_000_000_000L);
         Files.setLastModifiedTime(p, modified);
         Map<String, byte[]> before = contents(p);
+        Map<String, List<Long>> raw = raw(p);
 
         assertTrue(EmbeddedJars.strip(p));
 
         Map<String, byte[]> after = contents(p);
+        Map<String, List<Long>> rawAfter = raw(p);
+        for (String name : before.keySet()) {
+            if (!name.equals(JarFile.MANIFEST_NAME)) {
+                assertEquals(raw.get(name), rawAfter.get(name), name + ": copied as it was (method, sizes, CRC)");
+            }
+        }
         assertEquals(new ArrayList<>(before.keySet()), new ArrayList<>(after.keySet()), "the same entries in order");
         for (String name : before.keySet()) {
             if (!name.equals(JarFile.MANIFEST_NAME)) {
@@ -95,6 +114,44 @@ class EmbeddedJarsTest {
         assertEquals(modified, Files.getLastModifiedTime(p), "the modification time stays");
         assertFalse(Files.exists(p.resolveSibling(p.getFileName() + ".tmp")));
         assertFalse(EmbeddedJars.strip(p), "a second build finds nothing to do");
+    }
+
+    @Test
+    void storedEntriesAndTheArchiveCommentSurviveTheRewrite() throws IOException {
+        Path p = dir.resolve("gson-2.13.2.jar");
+        byte[] stored = "stored bytes".getBytes(StandardCharsets.UTF_8);
+        try (OutputStream file = Files.newOutputStream(p); ZipOutputStream out = new ZipOutputStream(file)) {
+            out.setComment("an archive comment");
+            ZipEntry s = new ZipEntry("a/Stored.class");
+            s.setMethod(ZipEntry.STORED);
+            s.setSize(stored.length);
+            s.setCompressedSize(stored.length);
+            java.util.zip.CRC32 crc = new java.util.zip.CRC32();
+            crc.update(stored);
+            s.setCrc(crc.getValue());
+            out.putNextEntry(s);
+            out.write(stored);
+            out.closeEntry();
+            out.putNextEntry(new ZipEntry(JarFile.MANIFEST_NAME));
+            out.write("Multi-Release: true\r\nCreated-By: a test\r\n\r\n".getBytes(StandardCharsets.UTF_8));
+            out.closeEntry();
+            out.putNextEntry(new ZipEntry("META-INF/versions/9/module-info.class"));
+            out.write(1);
+            out.closeEntry();
+        }
+        assertTrue(EmbeddedJars.strip(p));
+        try (ZipFile z = new ZipFile(p.toFile())) {
+            assertEquals("an archive comment", z.getComment());
+            assertArrayEquals(stored, z.getInputStream(z.getEntry("a/Stored.class")).readAllBytes());
+            assertEquals(ZipEntry.STORED, z.getEntry("a/Stored.class").getMethod());
+            assertEquals(List.of("a/Stored.class", JarFile.MANIFEST_NAME, "META-INF/versions/9/module-info.class"),
+                    java.util.Collections.list(z.entries()).stream().map(ZipEntry::getName).toList());
+        }
+        try (JarFile j = new JarFile(p.toFile())) {
+            // (a manifest without a version: the JDK would write no main attributes at all)
+            assertNull(j.getManifest().getMainAttributes().getValue("Multi-Release"));
+            assertEquals("a test", j.getManifest().getMainAttributes().getValue("Created-By"));
+        }
     }
 
     @Test
@@ -132,6 +189,20 @@ class EmbeddedJarsTest {
     }
 
     @Test
+    void theBuildFailsWhereTwoJarsHoldOneClass() throws IOException {
+        Path jars = Files.createDirectories(dir.resolve("embedded"));
+        Path saved = dir;
+        dir = jars;
+        jar("a-1.0.jar", Map.of(), entries("org/x/Same.class", "one", "META-INF/versions/9/module-info.class", "m"));
+        jar("b-1.0.jar", Map.of(), entries("org/x/Same.class", "two", "META-INF/versions/9/module-info.class", "m"));
+        dir = saved;
+        IllegalStateException e = org.junit.jupiter.api.Assertions.assertThrows(IllegalStateException.class,
+                () -> EmbeddedJars.main(new String[] {jars.toString(), dir.resolve("x.bnd").toString(), "lib/"}));
+        assertTrue(e.getMessage().contains("org/x/Same.class in a-1.0.jar and b-1.0.jar"), e.getMessage());
+        assertFalse(Files.exists(dir.resolve("x.bnd")));
+    }
+
+    @Test
     void theBuildStepStripsTheFolderAndWritesTheClassPathForBnd() throws IOException {
         Path jars = Files.createDirectories(dir.resolve("embedded"));
         Path saved = dir;
@@ -139,6 +210,8 @@ class EmbeddedJarsTest {
         jar("gson-2.13.2.jar", Map.of("Multi-Release", "true"), entries("META-INF/versions/9/module-info.class", "m",
                 "com/google/gson/Gson.class", "Gson"));
         jar("nd4j-api-1.0.0-M2.1.jar", Map.of(), entries("org/nd4j/A.class", "A"));
+        // what a build stopped during a rewrite left
+        Files.writeString(jars.resolve("gson-2.13.2.jar.tmp"), "partial");
         dir = saved;
         Path bnd = dir.resolve("out/embedded-classpath.bnd");
 
@@ -149,5 +222,6 @@ class EmbeddedJarsTest {
         try (JarFile j = new JarFile(jars.resolve("gson-2.13.2.jar").toFile())) {
             assertFalse(j.isMultiRelease());
         }
+        assertFalse(Files.exists(jars.resolve("gson-2.13.2.jar.tmp")), "the partial rewrite is gone");
     }
 }

@@ -11,10 +11,13 @@ import java.io.InputStream;
 import java.lang.reflect.Method;
 import java.net.URL;
 import java.net.URLClassLoader;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.Callable;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 import org.nd4j.ir.OpDescriptorHolder;
 import org.nd4j.ir.OpNamespace;
 
@@ -29,8 +32,8 @@ class Nd4jOpDescriptorsTest {
     private static final String PROPERTY = Nd4jOpDescriptors.FILE_PROPERTY;
 
     /** A class loader of its own over the test's class path, below the platform's (none of the test's classes). */
-    private static URLClassLoader isolated() throws Exception {
-        List<URL> urls = new ArrayList<>();
+    private static URLClassLoader isolated(URL... more) throws Exception {
+        List<URL> urls = new ArrayList<>(List.of(more));
         for (String entry : System.getProperty("java.class.path").split(File.pathSeparator)) {
             urls.add(new File(entry).toURI().toURL());
         }
@@ -122,15 +125,16 @@ class Nd4jOpDescriptorsTest {
     }
 
     @Test
-    void aDescriptorFileOfTheUsersIsRespected() throws Exception {
-        try (URLClassLoader loader = isolated()) {
-            System.setProperty(PROPERTY, OpDescriptorHolder.nd4jFileNameTextDefault);
+    void aDescriptorFileOfTheUsersIsRespected(@TempDir Path folder) throws Exception {
+        Files.writeString(folder.resolve("one-op.pbtxt"), "opList {\n  name: \"only_op\"\n}\n");
+        try (URLClassLoader loader = isolated(folder.toUri().toURL())) {
+            System.setProperty(PROPERTY, "/one-op.pbtxt");
             try {
                 assertFalse(within(loader, () -> install(loader, loader)));
-                assertEquals(OpDescriptorHolder.nd4jFileNameTextDefault, System.getProperty(PROPERTY));
+                assertEquals("/one-op.pbtxt", System.getProperty(PROPERTY));
                 Object list = within(loader, () -> holder(loader, "opList"));
-                assertTrue((Integer) list.getClass().getMethod("getOpListCount").invoke(list) > 300,
-                        "the holder parsed the user's file");
+                assertEquals(1, list.getClass().getMethod("getOpListCount").invoke(list), "the user's one op");
+                assertNotNull(holder(loader, "descriptorForOpName", "only_op"));
             } finally {
                 System.clearProperty(PROPERTY);
             }
