@@ -1,5 +1,7 @@
 package org.jgan.nd4j.internal;
 
+import java.io.ByteArrayOutputStream;
+import java.io.EOFException;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
@@ -11,9 +13,12 @@ import java.nio.file.StandardCopyOption;
 import java.nio.file.StandardOpenOption;
 import java.nio.file.attribute.FileTime;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.Comparator;
 import java.util.Enumeration;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.jar.Attributes;
 import java.util.jar.JarEntry;
 import java.util.jar.JarFile;
@@ -111,7 +116,7 @@ public final class EmbeddedJars {
      * jars, or null.
      */
     static String classInTwoJars(Path dir, List<String> names) throws IOException {
-        java.util.Map<String, String> owner = new java.util.HashMap<>();
+        Map<String, String> owner = new HashMap<>();
         for (String name : names) {
             try (ZipFile z = new ZipFile(dir.resolve(name).toFile())) {
                 Enumeration<? extends ZipEntry> entries = z.entries();
@@ -183,7 +188,7 @@ public final class EmbeddedJars {
         manifest.getMainAttributes().remove(MULTI_RELEASE);
         // (without a version the JDK writes no main attributes at all)
         manifest.getMainAttributes().putIfAbsent(Attributes.Name.MANIFEST_VERSION, "1.0");
-        java.io.ByteArrayOutputStream text = new java.io.ByteArrayOutputStream();
+        ByteArrayOutputStream text = new ByteArrayOutputStream();
         manifest.write(text);
         FileTime modified = Files.getLastModifiedTime(jar);
         Path tmp = jar.resolveSibling(jar.getFileName() + ".tmp");
@@ -260,7 +265,7 @@ public final class EmbeddedJars {
                 }
                 byte[] entryName = new byte[nameLength];
                 cd.get(p + 46, entryName);
-                if (java.util.Arrays.equals(entryName, wanted)) {
+                if (Arrays.equals(entryName, wanted)) {
                     target = k;
                 }
                 records.add(new int[] {p, length});
@@ -275,7 +280,7 @@ public final class EmbeddedJars {
             for (int k = 0; k < count; k++) {
                 byOffset[k] = k;
             }
-            java.util.Arrays.sort(byOffset, Comparator.comparingLong(k -> offsetOf(cd, records.get(k))));
+            Arrays.sort(byOffset, Comparator.comparingLong(k -> offsetOf(cd, records.get(k))));
             long[] newOffset = new long[count];
             long first = count == 0 ? cdOffset : offsetOf(cd, records.get(byOffset[0]));
             copy(in, 0, first, out);
@@ -335,7 +340,7 @@ public final class EmbeddedJars {
             ByteBuffer b = ByteBuffer.allocate(length).order(ByteOrder.LITTLE_ENDIAN);
             while (b.hasRemaining()) {
                 if (in.read(b, position + b.position()) < 0) {
-                    throw new java.io.EOFException("zip file ends at " + (position + b.position()));
+                    throw new EOFException("zip file ends at " + (position + b.position()));
                 }
             }
             return b.flip();
@@ -346,7 +351,7 @@ public final class EmbeddedJars {
             while (done < length) {
                 long n = in.transferTo(from + done, length - done, out);
                 if (n <= 0) {
-                    throw new java.io.EOFException("zip file ends at " + (from + done));
+                    throw new EOFException("zip file ends at " + (from + done));
                 }
                 done += n;
             }

@@ -4,7 +4,6 @@ import java.io.IOException;
 import java.io.InputStream;
 import java.lang.reflect.Field;
 import java.nio.file.Files;
-import java.nio.file.Path;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import org.nd4j.common.config.ND4JClassLoading;
@@ -43,12 +42,7 @@ public final class Nd4jOpDescriptors {
      * order of their names) in binary form to the file {@code args[0]} (its folder is created).
      */
     public static void main(String[] args) throws IOException {
-        if (args.length != 1) {
-            throw new IllegalArgumentException("expected one argument, the file to write; got " + args.length);
-        }
-        Path out = Path.of(args[0]);
-        Files.createDirectories(out.toAbsolutePath().getParent());
-        Files.write(out, OpDescriptorHolder.nd4jOpList().toByteArray());
+        Files.write(TensorflowOpDescriptors.outputFile(args), OpDescriptorHolder.nd4jOpList().toByteArray());
     }
 
     /**

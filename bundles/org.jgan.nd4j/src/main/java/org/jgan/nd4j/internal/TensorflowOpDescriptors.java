@@ -39,12 +39,17 @@ public final class TensorflowOpDescriptors {
      * writes the same bytes every time.
      */
     public static void main(String[] args) throws IOException {
+        Files.write(outputFile(args), binary(TensorflowDescriptorParser.opDescs()));
+    }
+
+    /** A build step's one argument, the file to write, with its folder made (this class's and Nd4jOpDescriptors'). */
+    static Path outputFile(String[] args) throws IOException {
         if (args.length != 1) {
             throw new IllegalArgumentException("expected one argument, the file to write; got " + args.length);
         }
         Path out = Path.of(args[0]);
         Files.createDirectories(out.toAbsolutePath().getParent());
-        Files.write(out, binary(TensorflowDescriptorParser.opDescs()));
+        return out;
     }
 
     /** The descriptors as one binary {@link OpList}, ops in the order of their names. */

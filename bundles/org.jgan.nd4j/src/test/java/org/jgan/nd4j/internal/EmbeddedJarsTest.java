@@ -4,6 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.io.IOException;
@@ -13,12 +14,14 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.FileTime;
 import java.util.ArrayList;
+import java.util.Collections;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.jar.Attributes;
 import java.util.jar.JarFile;
 import java.util.jar.Manifest;
+import java.util.zip.CRC32;
 import java.util.zip.ZipEntry;
 import java.util.zip.ZipFile;
 import java.util.zip.ZipOutputStream;
@@ -53,7 +56,7 @@ class EmbeddedJarsTest {
     private static Map<String, byte[]> contents(Path jar) throws IOException {
         Map<String, byte[]> all = new LinkedHashMap<>();
         try (ZipFile z = new ZipFile(jar.toFile())) {
-            for (ZipEntry e : java.util.Collections.list(z.entries())) {
+            for (ZipEntry e : Collections.list(z.entries())) {
                 all.put(e.getName(), z.getInputStream(e).readAllBytes());
             }
         }
@@ -64,7 +67,7 @@ class EmbeddedJarsTest {
     private static Map<String, List<Long>> raw(Path jar) throws IOException {
         Map<String, List<Long>> all = new LinkedHashMap<>();
         try (ZipFile z = new ZipFile(jar.toFile())) {
-            for (ZipEntry e : java.util.Collections.list(z.entries())) {
+            for (ZipEntry e : Collections.list(z.entries())) {
                 all.put(e.getName(), List.of((long) e.getMethod(), e.getCompressedSize(), e.getSize(), e.getCrc(),
                         e.getTime()));
             }
@@ -126,7 +129,7 @@ class EmbeddedJarsTest {
             s.setMethod(ZipEntry.STORED);
             s.setSize(stored.length);
             s.setCompressedSize(stored.length);
-            java.util.zip.CRC32 crc = new java.util.zip.CRC32();
+            CRC32 crc = new CRC32();
             crc.update(stored);
             s.setCrc(crc.getValue());
             out.putNextEntry(s);
@@ -145,7 +148,7 @@ class EmbeddedJarsTest {
             assertArrayEquals(stored, z.getInputStream(z.getEntry("a/Stored.class")).readAllBytes());
             assertEquals(ZipEntry.STORED, z.getEntry("a/Stored.class").getMethod());
             assertEquals(List.of("a/Stored.class", JarFile.MANIFEST_NAME, "META-INF/versions/9/module-info.class"),
-                    java.util.Collections.list(z.entries()).stream().map(ZipEntry::getName).toList());
+                    Collections.list(z.entries()).stream().map(ZipEntry::getName).toList());
         }
         try (JarFile j = new JarFile(p.toFile())) {
             // (a manifest without a version: the JDK would write no main attributes at all)
@@ -196,7 +199,7 @@ class EmbeddedJarsTest {
         jar("a-1.0.jar", Map.of(), entries("org/x/Same.class", "one", "META-INF/versions/9/module-info.class", "m"));
         jar("b-1.0.jar", Map.of(), entries("org/x/Same.class", "two", "META-INF/versions/9/module-info.class", "m"));
         dir = saved;
-        IllegalStateException e = org.junit.jupiter.api.Assertions.assertThrows(IllegalStateException.class,
+        IllegalStateException e = assertThrows(IllegalStateException.class,
                 () -> EmbeddedJars.main(new String[] {jars.toString(), dir.resolve("x.bnd").toString(), "lib/"}));
         assertTrue(e.getMessage().contains("org/x/Same.class in a-1.0.jar and b-1.0.jar"), e.getMessage());
         assertFalse(Files.exists(dir.resolve("x.bnd")));
