@@ -19,6 +19,7 @@ import java.util.Enumeration;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.TreeSet;
 import java.util.jar.Attributes;
 import java.util.jar.JarEntry;
 import java.util.jar.JarFile;
@@ -47,7 +48,8 @@ import java.util.zip.ZipFile;
  * ({@link #FIRST}, counted with {@code -Xlog:class+load}), then the rest by name. No class is in two of the jars (the
  * other entries in more than one are manifests, licence and notice files, Maven's metadata, GraalVM configurations
  * and one service file, which {@code getResources} reads from all of them alike), so the order changes no class's
- * jar; {@link #main} fails the build where a class is in two of them.</li>
+ * jar; {@link #main} fails the build where it would (a class in two jars with different bytes, the first of them
+ * another than by name).</li>
  * </ol>
  * {@link #main} does both on the folder the build gathers the jars in and writes the class path as a bnd property file
  * that bnd.bnd includes.
@@ -100,10 +102,10 @@ public final class EmbeddedJars {
         if (names.isEmpty()) {
             throw new IllegalStateException(dir + " has no jars to embed");
         }
-        String twice = classInTwoJars(dir, names);
-        if (twice != null) {
-            throw new IllegalStateException("the embedded jars hold " + twice + "; the Bundle-ClassPath's order would "
-                    + "decide which is loaded (EmbeddedJars)");
+        List<String> order = classPath(names, "");
+        String moved = classMoved(dir, names, order);
+        if (moved != null) {
+            throw new IllegalStateException("the embedded jars hold " + moved + " (EmbeddedJars)");
         }
         Path out = Path.of(args[1]);
         Files.createDirectories(out.toAbsolutePath().getParent());
@@ -112,24 +114,39 @@ public final class EmbeddedJars {
     }
 
     /**
-     * A class that two of the jars hold ({@code module-info.class} and versioned entries aside), named with the two
-     * jars, or null.
+     * A class that two of the jars hold with different bytes and that the {@code order} would load from another jar
+     * than the order by name (bnd's, before this step) did, named with its jars; or null. ({@code module-info.class}
+     * and versioned entries aside.)
      */
-    static String classInTwoJars(Path dir, List<String> names) throws IOException {
-        Map<String, String> owner = new HashMap<>();
+    static String classMoved(Path dir, List<String> names, List<String> order) throws IOException {
+        // per class, the jars holding it with the CRC of its bytes there
+        Map<String, Map<String, Long>> holders = new HashMap<>();
         for (String name : names) {
             try (ZipFile z = new ZipFile(dir.resolve(name).toFile())) {
                 Enumeration<? extends ZipEntry> entries = z.entries();
                 while (entries.hasMoreElements()) {
-                    String entry = entries.nextElement().getName();
+                    ZipEntry e = entries.nextElement();
+                    String entry = e.getName();
                     if (entry.endsWith(".class") && !entry.endsWith("module-info.class")
                             && !entry.startsWith("META-INF/")) {
-                        String other = owner.putIfAbsent(entry, name);
-                        if (other != null) {
-                            return entry + " in " + other + " and " + name;
-                        }
+                        holders.computeIfAbsent(entry, k -> new HashMap<>()).put(name, e.getCrc());
                     }
                 }
+            }
+        }
+        List<String> byName = new ArrayList<>(names);
+        byName.sort(Comparator.naturalOrder());
+        for (Map.Entry<String, Map<String, Long>> c : holders.entrySet()) {
+            Map<String, Long> jars = c.getValue();
+            if (jars.size() < 2 || jars.values().stream().distinct().count() < 2) {
+                continue;
+            }
+            String before = byName.stream().filter(jars::containsKey).findFirst().orElseThrow();
+            String now = order.stream().filter(jars::containsKey).findFirst().orElseThrow();
+            if (!before.equals(now)) {
+                return c.getKey() + " in " + String.join(" and ", new TreeSet<>(jars.keySet()))
+                        + " with different bytes, and the Bundle-ClassPath's order would load it from " + now
+                        + " instead of " + before;
             }
         }
         return null;
