@@ -110,7 +110,7 @@ public final class EmbeddedJars {
         Path out = Path.of(args[1]);
         Files.createDirectories(out.toAbsolutePath().getParent());
         Files.writeString(out, "# written by " + EmbeddedJars.class.getName() + " (bundles/org.jgan.nd4j/pom.xml)\n"
-                + "embedded.classpath: " + String.join(",", classPath(names, args[2])) + "\n");
+                + "embedded.classpath: " + String.join(",", order.stream().map(n -> args[2] + n).toList()) + "\n");
     }
 
     /**
@@ -299,7 +299,7 @@ public final class EmbeddedJars {
             }
             Arrays.sort(byOffset, Comparator.comparingLong(k -> offsetOf(cd, records.get(k))));
             long[] newOffset = new long[count];
-            long first = count == 0 ? cdOffset : offsetOf(cd, records.get(byOffset[0]));
+            long first = offsetOf(cd, records.get(byOffset[0]));
             copy(in, 0, first, out);
             CRC32 crc = new CRC32();
             crc.update(data);
