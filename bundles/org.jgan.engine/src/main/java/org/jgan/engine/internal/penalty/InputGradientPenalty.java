@@ -214,7 +214,7 @@ public final class InputGradientPenalty {
         criticOutputs = List.copyOf(outputs);
         criticRequests = criticOutputs;
         for (int g = 0; g < groupCount; g++) {
-            heads.add(new PenaltyHead(penalty, choice, loss, g, shape.dims().length + 1));
+            heads.add(new PenaltyHead(penalty, choice, loss, g));
         }
         if (tangent != null) {
             try {
@@ -563,7 +563,7 @@ public final class InputGradientPenalty {
                 first.gradients().get(Critic.X), weight / n);
         INDArray a = head.a();
         INDArray u = head.u();
-        double uSum = u == null ? 0 : heads.get(g).absoluteSum(u);
+        double uSum = head.uAbsoluteSum();
         return new Critiqued(x, first.outputs(), head.total() / n, a, u, a != null && PenaltyHead.usable(a),
                 uSum > 0 && Double.isFinite(uSum));
     }

@@ -1,5 +1,7 @@
 package org.jgan.engine.internal.penalty;
 
+import java.lang.ref.Reference;
+import java.nio.FloatBuffer;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
@@ -7,37 +9,40 @@ import java.util.Map;
 import org.jgan.api.GradientPenalty;
 import org.jgan.engine.internal.config.RunSpec;
 import org.jgan.engine.internal.graph.Backprop;
+import org.jgan.engine.internal.graph.GraphPlan;
 import org.jgan.engine.internal.memory.GraphMemory;
 import org.nd4j.autodiff.samediff.SDVariable;
 import org.nd4j.autodiff.samediff.SameDiff;
 import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
-import org.nd4j.linalg.api.ops.OpContext;
-import org.nd4j.linalg.api.ops.impl.reduce.same.ASum;
 import org.nd4j.linalg.factory.Nd4j;
 
 /**
- * The penalty of one point group as its own small graph, from the discriminator's logits {@code psi} ({@code [n, 1]})
- * and input gradients {@code g} (the points' shape, {@code [n, ...]}):
+ * The penalty of one point group, from the discriminator's logits {@code psi} ({@code [n, 1]}) and input gradients
+ * {@code g} (the points' shape, {@code [n, ...]}):
  * <pre>
- *   P = c sum_i f(psi_i, |g_i|^2),   c = weight / n
+ *   P = c sum_i f(psi_i, s_i),   s_i = |g_i|^2,   c = weight / n
  * </pre>
- * with {@code f} the {@link GradientPenalty#perSample} term. One backward pass gives the coefficients of both terms
- * of P's parameter gradient: {@code a = dP/dpsi = c f_psi} (the first-order term's weights) and
- * {@code u = dP/dg = 2 c f_s g} (the direction of the second-order term). The squared norms, the products
- * {@code f_s g} and the weight are ops of this graph rather than separate array operations, each of which allocated
- * its result (71 native pointers an evaluation of R1 on a small MLP, 5 with the head: {@code PenaltyHeadTest}; the
- * times are in docs/architectures.md, "The penalty's head").
+ * with {@code f} the {@link GradientPenalty#perSample} term. P's parameter gradient needs the coefficients of both
+ * of its terms: {@code a = dP/dpsi = c f_psi} (the first-order term's weights) and
+ * {@code u = dP/dg = 2 (dP/ds)_i g_i = 2 c f_s g} (the direction of the second-order term).
  * <p>
- * The graph's inputs are variables (SameDiff differentiates only with respect to variables), whose arrays this head
- * keeps and refills, so the graph's plan binds them once, and {@code u} has the points' shape, so that it feeds the
- * tangent pass as it is (each reshape of an array allocated a shape). Results are the plan's arrays, valid until the
- * next call.
+ * The per-sample term and the weight are a small graph whose inputs are {@code psi} and {@code s}, both {@code [n, 1]}:
+ * one backward pass of it gives {@code a} and {@code w = dP/ds}. What runs over the whole input gradient is done
+ * here, in one pass each over its floats: the squared norms {@code s_i} (summed in double, rounded once), and
+ * {@code u = (2 w_i) g_i} with the sum of its magnitudes, which decides whether there is a second-order term. In the
+ * graph those were five ops over {@code g}'s shape ({@code square}, {@code reduce_sum} and, backwards,
+ * {@code reduce_sum_bp}, {@code _powderivative}, the product) and a sum of magnitudes: on the penalty benchmark's conv
+ * discriminator ({@code [32, 1, 28, 28]}) 0.34 of the head's 0.38 ms, {@code _powderivative} alone 0.19. {@code u}
+ * has the same bits as the graph's {@code (2 g) (dP/ds)_i}: doubling is exact. The graph's inputs are variables
+ * (SameDiff differentiates only with respect to variables), whose arrays this head keeps and refills, so the graph's
+ * plan binds them once; {@code u} is an array this head keeps too, in the points' shape, so that it feeds the tangent
+ * pass as it is. Results are valid until the next call.
  */
 final class PenaltyHead {
 
     static final String LOGITS = "logits";
-    static final String INPUT_GRADIENT = "inputGradient";
+    static final String SQUARED_NORM = "squaredNorm";
     static final String SCALE = "scale";
 
     private final SameDiff sd;
@@ -46,30 +51,27 @@ final class PenaltyHead {
     /** Whether f depends on the logit (otherwise {@code a} is always null). */
     private final boolean readsLogits;
     private INDArray logits;
-    private INDArray gradient;
+    private INDArray squaredNorms;
     private final INDArray scale = Nd4j.scalar(DataType.FLOAT, 0f);
-    private final INDArray absSum = Nd4j.scalar(DataType.FLOAT, 0f);
-    /** {@code sum |u|} through a context kept for it (made at the first use), bound to the last u. */
-    private OpContext absSumContext;
-    private INDArray absSumInput;
+    /** {@code u}, in the input gradient's shape (made again when that changes). */
+    private INDArray u;
+    /** Work arrays over the input gradient's floats and per row (grown as needed). */
+    private float[] values = new float[0];
+    private float[] rowValues = new float[0];
 
-    /** The graph's outputs of one call: the unscaled sum, {@code a} (null when f ignores psi), {@code u}. */
-    record Result(double total, INDArray a, INDArray u) {
+    /**
+     * The outputs of one call: the unscaled sum, {@code a} (null when f ignores psi), {@code u} and
+     * {@code sum |u|} (positive and finite exactly when u has a non-zero element and no infinite or undefined one:
+     * a WGAN-GP term at a point whose gradient is exactly 0 has an undefined {@code f_s g}).
+     */
+    record Result(double total, INDArray a, INDArray u, double uAbsoluteSum) {
     }
 
-    /** @param rank the points' rank (with the batch axis) */
-    PenaltyHead(GradientPenalty penalty, RunSpec.RegularizerChoice choice, RunSpec.Choice loss, int group, int rank) {
+    PenaltyHead(GradientPenalty penalty, RunSpec.RegularizerChoice choice, RunSpec.Choice loss, int group) {
         sd = GraphMemory.create();
         try {
-            long[] one = new long[rank];
-            Arrays.fill(one, 1);
-            int[] rows = new int[rank - 1];
-            Arrays.setAll(rows, k -> k + 1);
             SDVariable l = sd.var(LOGITS, Nd4j.zeros(DataType.FLOAT, 1, 1));
-            SDVariable g = sd.var(INPUT_GRADIENT, Nd4j.zeros(DataType.FLOAT, one));
-            // [n, 1] like the logits whatever the points' rank (kept axes would make [n, 1, 1, 1], which
-            // broadcasts against [n, 1] to [n, n, 1, 1])
-            SDVariable s = sd.reshape(sd.math().square(g).sum(false, rows), -1, 1);
+            SDVariable s = sd.var(SQUARED_NORM, Nd4j.zeros(DataType.FLOAT, 1, 1));
             SDVariable out = penalty.perSample(new PerSampleContext(sd, loss), group, l, s, choice.options());
             SDVariable sum = out.sum();
             total = sum.name();
@@ -91,23 +93,78 @@ final class PenaltyHead {
     }
 
     /**
-     * Runs the graph on the critic pass's logits {@code [n, 1]} and input gradients (the points' shape; both read
-     * here, not kept) with {@code c = scale}.
+     * Runs the head on the critic pass's logits {@code [n, 1]} and input gradients (the points' shape, {@code n} rows;
+     * both read here, not kept) with {@code c = scale}.
      */
     Result run(INDArray psi, INDArray inputGradient, double c) {
         long n = psi.size(0);
+        if (inputGradient.rank() < 1 || inputGradient.size(0) != n || inputGradient.length() > Integer.MAX_VALUE) {
+            throw new IllegalArgumentException("input gradients " + Arrays.toString(inputGradient.shape()) + " for "
+                    + n + " logits");
+        }
         if (logits == null || logits.size(0) != n) {
             logits = bind(LOGITS, Nd4j.create(DataType.FLOAT, n, 1));
+            squaredNorms = bind(SQUARED_NORM, Nd4j.create(DataType.FLOAT, n, 1));
         }
-        if (gradient == null || !Arrays.equals(gradient.shape(), inputGradient.shape())) {
-            gradient = bind(INPUT_GRADIENT, Nd4j.create(DataType.FLOAT, inputGradient.shape()));
+        if (u == null || !Arrays.equals(u.shape(), inputGradient.shape())) {
+            u = Nd4j.create(DataType.FLOAT, inputGradient.shape());
         }
+        int length = (int) inputGradient.length();
+        int rows = (int) n;
+        int row = length / rows;
+        if (values.length < length) {
+            values = new float[length];
+        }
+        if (rowValues.length < rows) {
+            rowValues = new float[rows];
+        }
+        read(inputGradient, values, length);
+        float[] g = values;
+        float[] s = rowValues;
+        for (int i = 0; i < rows; i++) {
+            double sum = 0;
+            for (int j = i * row, end = j + row; j < end; j++) {
+                sum += (double) g[j] * g[j];
+            }
+            s[i] = (float) sum;
+        }
+        write(s, squaredNorms, rows);
         logits.assign(psi);
-        gradient.assign(inputGradient);
         scale.putScalar(0, c);
-        Backprop.Result r = Backprop.run(sd, Map.of(SCALE, scale), List.of(total), List.of(LOGITS, INPUT_GRADIENT));
-        return new Result(r.outputs().get(total).getDouble(0), r.gradients().get(LOGITS),
-                r.gradients().get(INPUT_GRADIENT));
+        Backprop.Result r = Backprop.run(sd, Map.of(SCALE, scale), List.of(total), List.of(LOGITS, SQUARED_NORM));
+        // u = (2 w_i) g_i, w = dP/ds, in the same array of floats; with sum |u| (w is 0 where f ignores s)
+        INDArray w = r.gradients().get(SQUARED_NORM);
+        if (w == null) {
+            Arrays.fill(s, 0, rows, 0f);
+        } else {
+            read(w, s, rows);
+        }
+        double absoluteSum = 0;
+        for (int i = 0; i < rows; i++) {
+            float twice = 2 * s[i];
+            for (int j = i * row, end = j + row; j < end; j++) {
+                float v = twice * g[j];
+                g[j] = v;
+                absoluteSum += Math.abs(v);
+            }
+        }
+        write(g, u, length);
+        return new Result(r.outputs().get(total).getDouble(0), r.gradients().get(LOGITS), u, absoluteSum);
+    }
+
+    /** The first {@code length} floats of {@code a} in C order, into {@code to}. */
+    private static void read(INDArray a, float[] to, int length) {
+        INDArray dense = GraphPlan.denseFloats(a) ? a : a.castTo(DataType.FLOAT).dup('c');
+        FloatBuffer b = dense.data().asNioFloat();
+        b.get(b.position(), to, 0, length);
+        Reference.reachabilityFence(dense);
+    }
+
+    /** {@code length} floats into {@code a}, an array this head made (dense, C order). */
+    private static void write(float[] from, INDArray a, int length) {
+        FloatBuffer b = a.data().asNioFloat();
+        b.put(b.position(), from, 0, length);
+        Reference.reachabilityFence(a);
     }
 
     /**
@@ -122,24 +179,6 @@ final class PenaltyHead {
             sd.createGradFunction();
         }
         return sd.getFunction("grad").getArrForVarName(name);
-    }
-
-    /**
-     * {@code sum |u|}, into an array kept for it: positive and finite exactly when u has a non-zero element and no
-     * infinite or undefined one (a WGAN-GP term at a point whose gradient is exactly 0 has an undefined
-     * {@code f_s g}).
-     */
-    double absoluteSum(INDArray u) {
-        if (absSumContext == null) {
-            absSumContext = Nd4j.getExecutioner().buildContext();
-        }
-        if (u != absSumInput) {
-            absSumContext.setInputArrays(u);
-            absSumContext.setOutputArrays(absSum);
-            absSumInput = u;
-        }
-        Nd4j.getExecutioner().exec(new ASum(u, absSum), absSumContext);
-        return absSum.getDouble(0);
     }
 
     /**
@@ -160,23 +199,20 @@ final class PenaltyHead {
 
     /** Bytes of the graph's array caches and plans, and of the inputs the head keeps. */
     long bytes() {
-        List<INDArray> kept = new ArrayList<>(List.of(scale, absSum));
+        List<INDArray> kept = new ArrayList<>(List.of(scale));
         if (logits != null) {
             kept.add(logits);
-            kept.add(gradient);
+            kept.add(squaredNorms);
         }
-        return GraphMemory.cachedBytes(sd) + GraphMemory.bytes(kept);
+        if (u != null) {
+            kept.add(u);
+        }
+        return GraphMemory.cachedBytes(sd) + GraphMemory.bytes(kept) + 4L * (values.length + rowValues.length);
     }
 
     void release() {
         GraphMemory.release(sd);
-        if (absSumContext != null) {
-            try {
-                absSumContext.purge();
-                absSumContext.close();
-            } catch (Exception e) {
-                // a context that cannot be closed is left to the garbage collector
-            }
-        }
+        GraphMemory.close(u == null ? List.of() : List.of(u));
+        u = null;
     }
 }

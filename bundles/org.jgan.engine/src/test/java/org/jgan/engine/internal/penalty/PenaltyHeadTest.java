@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
@@ -96,7 +97,7 @@ class PenaltyHeadTest {
 
     private static void check(GradientPenalty penalty, Map<String, String> options, int group, Term term,
             int... sizes) {
-        PenaltyHead head = new PenaltyHead(penalty, choice(penalty, options), null, group, 4);
+        PenaltyHead head = new PenaltyHead(penalty, choice(penalty, options), null, group);
         try {
             SplittableRandom rng = new SplittableRandom(3 + group);
             for (int call = 0; call < sizes.length; call++) {
@@ -115,11 +116,13 @@ class PenaltyHeadTest {
                 INDArray gF = Nd4j.create(g).castTo(DataType.FLOAT).reshape(n, 2, 3, 4);
                 psi = psiF.castTo(DataType.DOUBLE).data().asDouble();
                 double[] gFlat = gF.castTo(DataType.DOUBLE).data().asDouble();
-                PenaltyHead.Result r = head.run(psiF, gF, c);
+                // every other call in F order: the head reads the values, not the buffer's order
+                PenaltyHead.Result r = head.run(psiF, call % 2 == 1 ? gF.dup('f') : gF, c);
                 double total = 0;
                 double worstA = 0;
                 double worstU = 0;
                 double largestU = 0;
+                double absoluteU = 0;
                 for (int i = 0; i < n; i++) {
                     double s = 0;
                     for (int j = 0; j < 24; j++) {
@@ -138,27 +141,39 @@ class PenaltyHeadTest {
                         double expected = 2 * c * f[2] * gFlat[24 * i + j];
                         largestU = Math.max(largestU, Math.abs(expected));
                         worstU = Math.max(worstU, Math.abs(uRow.getDouble(i, j) - expected));
+                        absoluteU += Math.abs(expected);
                     }
                 }
                 assertEquals(total, r.total(), 1e-5 * Math.abs(total), "the unscaled sum, call " + call + ", " + n
                         + " points");
                 assertTrue(worstA <= 1e-5, "a = c f_psi, relative error " + worstA);
                 assertTrue(worstU <= 1e-5 * largestU, "u = 2 c f_s g: error " + worstU + " of " + largestU);
+                assertEquals(absoluteU, r.uAbsoluteSum(), 1e-5 * absoluteU, "sum |u|");
+                assertEquals(List.of((long) n, 2L, 3L, 4L), Arrays.stream(r.u().shape()).boxed().toList(),
+                        "u in the points' shape");
             }
         } finally {
             head.release();
         }
     }
 
+    /**
+     * {@code sum |u|} decides whether there is a second-order term: 0 for input gradients that are all 0, undefined
+     * or infinite where one is.
+     */
     @Test
     void theAbsoluteSumFindsUndefinedAndZeroDirections() {
-        PenaltyHead head = new PenaltyHead(new R1Penalty(), choice(new R1Penalty(), Map.of()), null, 0, 2);
+        PenaltyHead head = new PenaltyHead(new R1Penalty(), choice(new R1Penalty(), Map.of()), null, 0);
         try {
-            assertEquals(6, head.absoluteSum(Nd4j.create(new float[] {1, -2, 3}, 3, 1)), 1e-6);
-            assertEquals(0, head.absoluteSum(Nd4j.zeros(DataType.FLOAT, 3, 1)));
-            assertTrue(Double.isNaN(head.absoluteSum(Nd4j.create(new float[] {1, Float.NaN, 3}, 3, 1))));
-            INDArray infinite = Nd4j.create(new float[] {1, Float.NEGATIVE_INFINITY}, 2, 1);
-            assertTrue(Double.isInfinite(head.absoluteSum(infinite)));
+            INDArray psi = Nd4j.zeros(DataType.FLOAT, 3, 1);
+            double c = 0.5;
+            // R1 (gamma 10): u = 2 c (gamma / 2) g = 5 g
+            assertEquals(5 * 6, head.run(psi, Nd4j.create(new float[] {1, -2, 3}, 3, 1), c).uAbsoluteSum(), 1e-5);
+            assertEquals(0, head.run(psi, Nd4j.zeros(DataType.FLOAT, 3, 1), c).uAbsoluteSum());
+            assertTrue(Double.isNaN(head.run(psi, Nd4j.create(new float[] {1, Float.NaN, 3}, 3, 1), c)
+                    .uAbsoluteSum()));
+            INDArray infinite = Nd4j.create(new float[] {1, Float.NEGATIVE_INFINITY, 0}, 3, 1);
+            assertTrue(Double.isInfinite(head.run(psi, infinite, c).uAbsoluteSum()));
             assertFalse(PenaltyHead.usable(Nd4j.zeros(DataType.FLOAT, 4, 1)));
             assertTrue(PenaltyHead.usable(Nd4j.create(new float[] {0, 0, -1e-30f}, 3, 1)));
             assertFalse(PenaltyHead.usable(Nd4j.create(new float[] {1, Float.NaN}, 2, 1)));
