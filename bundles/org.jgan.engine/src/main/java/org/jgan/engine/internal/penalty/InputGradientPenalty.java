@@ -40,10 +40,11 @@ import org.slf4j.LoggerFactory;
  *   d/dtheta sum_i f(psi_i, s_i) = sum_i f_psi,i grad_theta psi(x_i) + 2 (dg/dtheta)^T v
  *   (dg/dtheta)^T v = grad_theta (g . v) = grad_theta sum_j psi'_j,   psi' = d/de psi(X + e v) at e = 0
  * </pre>
- * The per-sample term and the weight make one small graph per point group, the penalty's head, whose inputs are the
- * logits and the input gradients: {@code P = (weight / n) sum_i f(psi_i, |g_i|^2)}. One backward pass of it gives
- * both terms' coefficients at once, {@code a = dP/dpsi = (weight / n) f_psi} and
- * {@code u = dP/dg = (2 weight / n) v}, so the parameter gradient of {@code P} is
+ * The penalty's head ({@link PenaltyHead}, one per point group) takes the logits and the input gradients to
+ * {@code P = (weight / n) sum_i f(psi_i, |g_i|^2)} and both terms' coefficients, {@code a = dP/dpsi = (weight / n)
+ * f_psi} and {@code u = dP/dg = (2 weight / n) v}: the per-sample term and the weight as a small graph of
+ * {@code psi} and the squared norms, whose one backward pass gives {@code a} and {@code dP/ds}, the squared norms and
+ * {@code u = 2 (dP/ds)_i g_i} in one pass each over g. The parameter gradient of {@code P} is
  * {@code sum_i a_i grad_theta psi(x_i) + (dg/dtheta)^T u}.
  * <p>
  * {@link Method#TANGENT}: the directional derivative {@code psi'} is computed by forward-mode differentiation of the

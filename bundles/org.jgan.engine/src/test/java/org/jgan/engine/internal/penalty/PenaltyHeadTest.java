@@ -184,12 +184,12 @@ class PenaltyHeadTest {
     }
 
     /**
-     * A penalized evaluation with tangents, after the first, allocates almost nothing native: the head's squared
-     * norms and products run in its graph, its inputs are kept arrays, and the gradients are the tangent plan's.
-     * Each separate array operation of the old evaluation allocated its result, and every gradient was copied:
-     * measured 71 native pointers a call on this MLP with R1 and 67 with Roth-JS, now 5 and 7 (the graphs'
-     * {@code reduce_sum} ops allocate one each inside ND4J, as in {@code GraphPlanTest}, and the check of
-     * {@code u} one).
+     * A penalized evaluation with tangents, after the first, allocates almost nothing native: the head's graph runs
+     * on arrays it keeps, its squared norms and {@code u} are written into arrays it keeps, and the gradients are the
+     * tangent plan's. Each separate array operation of the old evaluation allocated its result, and every gradient
+     * was copied: measured 71 native pointers a call on this MLP with R1 and 67 with Roth-JS, 5 and 7 once the head
+     * was a graph (its {@code reduce_sum} ops allocated one each inside ND4J, as in {@code GraphPlanTest}, and the
+     * check of {@code u} one).
      */
     @Test
     void aPenalizedEvaluationAllocatesLittlePerCall() {
