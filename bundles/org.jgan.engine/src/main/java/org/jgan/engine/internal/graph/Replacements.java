@@ -518,7 +518,7 @@ final class Replacements {
      * The variance or standard deviation of a whole array ({@code var}, {@code std} to one element: DRAGAN's scale
      * {@code std(x)} over the batch), in double in two passes, the mean and then the sum of squared deviations over
      * {@code N} or, bias-corrected, {@code N - 1}, rounded to float once. libnd4j's summary-statistics kernel took
-     * 0.21 ms on the penalty benchmark's {@code [32, 1, 28, 28]} batch (2-core Intel Xeon, AVX-512); another order
+     * 0.21-0.22 ms on the penalty benchmark's {@code [32, 1, 28, 28]} batch (2-core Intel Xeon, AVX-512); another order
      * of sums than libnd4j's, so only with {@link GraphPlan#ownArithmetic(boolean)} on.
      */
     static final class WholeVariance implements Kernel {
@@ -531,7 +531,7 @@ final class Replacements {
         static boolean applies(DifferentialFunction f, INDArray[] in, INDArray[] out) {
             return f instanceof Variance && ("std".equals(f.opName()) || "var".equals(f.opName()))
                     && in.length == 1 && out.length == 1 && out[0].length() == 1 && in[0].length() > 0
-                    && in[0].length() <= Integer.MAX_VALUE && in[0].dataType() == DataType.FLOAT
+                    && in[0].length() <= Integer.MAX_VALUE / 4 && in[0].dataType() == DataType.FLOAT
                     && out[0].dataType() == DataType.FLOAT;
         }
 

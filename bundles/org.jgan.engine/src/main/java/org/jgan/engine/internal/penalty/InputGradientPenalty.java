@@ -564,9 +564,10 @@ public final class InputGradientPenalty {
                 first.gradients().get(Critic.X), weight / n);
         INDArray a = head.a();
         INDArray u = head.u();
+        // (a sum past float's range is left out, as when the check summed in float)
         double uSum = head.uAbsoluteSum();
         return new Critiqued(x, first.outputs(), head.total() / n, a, u, a != null && PenaltyHead.usable(a),
-                uSum > 0 && Double.isFinite(uSum));
+                uSum > 0 && uSum <= Float.MAX_VALUE);
     }
 
     /**

@@ -29,7 +29,8 @@ import org.nd4j.linalg.factory.Nd4j;
  * <p>
  * The per-sample term and the weight are a small graph whose inputs are {@code psi} and {@code s}, both {@code [n, 1]}:
  * one backward pass of it gives {@code a} and {@code w = dP/ds}. What runs over the whole input gradient is done
- * here, in one pass each over its floats: the squared norms {@code s_i} (summed in double, rounded once), and
+ * here, in one pass each over its floats: the squared norms {@code s_i} (summed in double, rounded once, whatever
+ * {@link GraphPlan#ownArithmetic(boolean)} says: the head is the engine's own arithmetic, not a replaced op), and
  * {@code u = (2 w_i) g_i} with the sum of its magnitudes, which decides whether there is a second-order term. In the
  * graph those were five ops over {@code g}'s shape ({@code square}, {@code reduce_sum} and, backwards,
  * {@code reduce_sum_bp}, {@code _powderivative}, the product) and a sum of magnitudes: on the penalty benchmark's conv
@@ -60,9 +61,9 @@ final class PenaltyHead {
     private float[] rowValues = new float[0];
 
     /**
-     * The outputs of one call: the unscaled sum, {@code a} (null when f ignores psi), {@code u} and
-     * {@code sum |u|} (positive and finite exactly when u has a non-zero element and no infinite or undefined one:
-     * a WGAN-GP term at a point whose gradient is exactly 0 has an undefined {@code f_s g}).
+     * The outputs of one call: the unscaled sum, {@code a} (null when f ignores psi), {@code u} (0 when f ignores s)
+     * and {@code sum |u|} in double (positive and finite exactly when u has a non-zero element and no infinite or
+     * undefined one: a WGAN-GP term at a point whose gradient is exactly 0 has an undefined {@code f_s g}).
      */
     record Result(double total, INDArray a, INDArray u, double uAbsoluteSum) {
     }
@@ -98,15 +99,22 @@ final class PenaltyHead {
      */
     Result run(INDArray psi, INDArray inputGradient, double c) {
         long n = psi.size(0);
-        if (inputGradient.rank() < 1 || inputGradient.size(0) != n || inputGradient.length() > Integer.MAX_VALUE) {
+        if (n == 0 || inputGradient.rank() < 1 || inputGradient.size(0) != n) {
             throw new IllegalArgumentException("input gradients " + Arrays.toString(inputGradient.shape()) + " for "
-                    + n + " logits");
+                    + n + " logits; expected one row per logit, at least one");
+        }
+        if (inputGradient.length() > Integer.MAX_VALUE / 4) {
+            // (a float buffer over more than 2^31 bytes)
+            throw new IllegalArgumentException("input gradients of " + inputGradient.length() + " elements; the "
+                    + "penalty's head takes at most " + Integer.MAX_VALUE / 4 + " per point group");
         }
         if (logits == null || logits.size(0) != n) {
             logits = bind(LOGITS, Nd4j.create(DataType.FLOAT, n, 1));
             squaredNorms = bind(SQUARED_NORM, Nd4j.create(DataType.FLOAT, n, 1));
         }
         if (u == null || !Arrays.equals(u.shape(), inputGradient.shape())) {
+            // (a plan that was fed the old u binds the new one by identity before it runs: GraphPlan)
+            GraphMemory.close(u == null ? List.of() : List.of(u));
             u = Nd4j.create(DataType.FLOAT, inputGradient.shape());
         }
         int length = (int) inputGradient.length();
@@ -132,13 +140,16 @@ final class PenaltyHead {
         logits.assign(psi);
         scale.putScalar(0, c);
         Backprop.Result r = Backprop.run(sd, Map.of(SCALE, scale), List.of(total), List.of(LOGITS, SQUARED_NORM));
-        // u = (2 w_i) g_i, w = dP/ds, in the same array of floats; with sum |u| (w is 0 where f ignores s)
+        double value = r.outputs().get(total).getDouble(0);
+        INDArray a = r.gradients().get(LOGITS);
         INDArray w = r.gradients().get(SQUARED_NORM);
         if (w == null) {
-            Arrays.fill(s, 0, rows, 0f);
-        } else {
-            read(w, s, rows);
+            // f ignores s: no second-order term
+            u.assign(0);
+            return new Result(value, a, u, 0);
         }
+        // u = (2 w_i) g_i, w = dP/ds, in the same array of floats; with sum |u|
+        read(w, s, rows);
         double absoluteSum = 0;
         for (int i = 0; i < rows; i++) {
             float twice = 2 * s[i];
@@ -149,7 +160,7 @@ final class PenaltyHead {
             }
         }
         write(g, u, length);
-        return new Result(r.outputs().get(total).getDouble(0), r.gradients().get(LOGITS), u, absoluteSum);
+        return new Result(value, a, u, absoluteSum);
     }
 
     /** The first {@code length} floats of {@code a} in C order, into {@code to}. */
@@ -207,12 +218,14 @@ final class PenaltyHead {
         if (u != null) {
             kept.add(u);
         }
-        return GraphMemory.cachedBytes(sd) + GraphMemory.bytes(kept) + 4L * (values.length + rowValues.length);
+        return GraphMemory.cachedBytes(sd) + GraphMemory.bytes(kept);
     }
 
     void release() {
         GraphMemory.release(sd);
         GraphMemory.close(u == null ? List.of() : List.of(u));
         u = null;
+        values = new float[0];
+        rowValues = new float[0];
     }
 }
