@@ -35,7 +35,8 @@ import org.nd4j.linalg.factory.Nd4j;
  * graph those were five ops over {@code g}'s shape ({@code square}, {@code reduce_sum} and, backwards,
  * {@code reduce_sum_bp}, {@code _powderivative}, the product) and a sum of magnitudes: on the penalty benchmark's conv
  * discriminator ({@code [32, 1, 28, 28]}) 0.34 of the head's 0.38 ms, {@code _powderivative} alone 0.19. {@code u}
- * has the same bits as the graph's {@code (2 g) (dP/ds)_i}: doubling is exact. The graph's inputs are variables
+ * has the same bits as the graph's {@code (2 g) (dP/ds)_i} wherever no product leaves float's normal range (doubling
+ * is exact). The graph's inputs are variables
  * (SameDiff differentiates only with respect to variables), whose arrays this head keeps and refills, so the graph's
  * plan binds them once; {@code u} is an array this head keeps too, in the points' shape, so that it feeds the tangent
  * pass as it is. Results are valid until the next call.

@@ -239,10 +239,11 @@ class PenaltyHeadTest {
      * A penalized evaluation with tangents, after the first, allocates almost nothing native: the head's graph runs
      * on arrays it keeps, its squared norms and {@code u} are written into arrays it keeps, and the gradients are the
      * tangent plan's. Each separate array operation of the old evaluation allocated its result, and every gradient
-     * was copied: measured 71 native pointers a call on this MLP with R1 and 67 with Roth-JS, 5 and 7 once the head
-     * was a graph over the input gradients (its {@code reduce_sum} ops allocated one each inside ND4J, as in
-     * {@code GraphPlanTest}, and the check of {@code u} one), none since the squared norms, {@code u} and its check
-     * are the head's own passes (none in 20 calls of either; at most one a call allowed).
+     * was copied: measured 71 native pointers a call on this MLP with R1 and 67 with Roth-JS, 5 and 7 when the head
+     * became a graph over the input gradients (its {@code reduce_sum} ops allocated one each inside ND4J, as in
+     * {@code GraphPlanTest}, and the check of {@code u} one; 3 a call with R1 just before the next change), none
+     * since the squared norms, {@code u} and its check are the head's own passes (none in 20 calls of either; at
+     * most one a call allowed).
      */
     @Test
     void aPenalizedEvaluationAllocatesLittlePerCall() {
