@@ -76,15 +76,16 @@ fi
 [ -L "$target/$name" ] || rm -rf "$target/$name"
 ln -sfn "$name-$stamp" "$target/$name.link.$$"
 mv -T "$target/$name.link.$$" "$target/$name"
-# The class-data sharing archive: the classes one short default run loads (framework, bundles, ND4J's op classes),
-# written by the JVM as that run exits; runtime/jgan passes it to every JVM it starts from this folder. Written under
+# The class-data sharing archive: the classes one short default run loads (framework, bundles, ND4J's op classes;
+# with jgan.cds.archiving the ND4J bundle links its JNI binding classes, which the JVM archives only linked), written
+# by the JVM as that run exits; runtime/jgan passes it to every JVM it starts from this folder. Written under
 # a temporary name and renamed, so that a start never maps a partial archive. Without it, starts work as before.
 if [ ! -f "$out/jgan.jsa" ]; then
     case "$name" in jgan-cuda) runtime=cuda ;; *) runtime=cpu ;; esac
     work="$(mktemp -d)"
     trap 'rm -rf "$work"' EXIT
     if (cd "$work" && mkdir tmp && TMPDIR="$work/tmp" JGAN_RUNTIME="$runtime" JGAN_HTTP_PORT=off \
-            JAVA_OPTS="-XX:ArchiveClassesAtExit=$out/jgan.jsa.tmp -Xlog:cds=off -Xlog:cds+dynamic=off" \
+            JAVA_OPTS="-XX:ArchiveClassesAtExit=$out/jgan.jsa.tmp -Xlog:cds=off -Xlog:cds+dynamic=off -Djgan.cds.archiving=true" \
             "$target/../jgan" run default name=cds iterations=1 > run.out 2>&1) && [ -s "$out/jgan.jsa.tmp" ]; then
         mv -f "$out/jgan.jsa.tmp" "$out/jgan.jsa"
         echo "class-data sharing archive written: $out/jgan.jsa ($(du -m "$out/jgan.jsa" | cut -f1) MB)"

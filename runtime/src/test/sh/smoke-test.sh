@@ -85,6 +85,18 @@ else
         "log in $work/classes.log" >&2
     failures=$((failures + 1))
 fi
+# ND4J's JNI binding classes (Nd4jCpu and its nested classes, loaded by JavaCPP's JNI_OnLoad) come from the archive
+# too: the build's archiving run links them (jgan.cds.archiving), which JDK 17's dynamic archive requires
+bindings=$(grep -c ' org\.nd4j\.linalg\.cpu\.nativecpu\.bindings\.Nd4jCpu[$ ]' classes.log || true)
+bindings_mapped=$(grep ' org\.nd4j\.linalg\.cpu\.nativecpu\.bindings\.Nd4jCpu[$ ]' classes.log \
+    | grep -c 'source: shared objects file (top)' || true)
+if [ "$bindings" -ge 500 ] && [ "$bindings_mapped" -eq "$bindings" ]; then
+    echo "smoke: archived-bindings: ok ($bindings_mapped of ND4J's binding classes mapped)"
+else
+    echo "smoke: archived-bindings: $bindings_mapped of $bindings ND4J binding classes mapped from the archive;" \
+        "expected all of at least 500; log in $work/classes.log" >&2
+    failures=$((failures + 1))
+fi
 check invalid-setting 2 "option 'lrG' has value '-1'" "$jgan" run default name=bad lrG=-1
 check unknown-loss 2 "unknown loss 'no-such-loss'" "$jgan" run default name=bad2 loss=no-such-loss
 # a second run started at the same moment from the same folder (each JVM has its own Felix cache)

@@ -7,6 +7,7 @@ import org.jgan.api.NumericsBackend;
 import org.nd4j.imports.converters.DifferentialFunctionClassHolder;
 import org.nd4j.common.config.ND4JClassLoading;
 import org.nd4j.linalg.factory.Nd4j;
+import org.nd4j.nativeblas.NativeOpsHolder;
 import org.osgi.framework.BundleActivator;
 import org.osgi.framework.BundleContext;
 import org.osgi.framework.ServiceRegistration;
@@ -33,6 +34,13 @@ public final class Nd4jActivator implements BundleActivator {
      * it says it is still waiting.
      */
     private static final long DESCRIPTORS_WAIT_MS = 10_000;
+
+    /**
+     * The system property that runtime/src/main/sh/lay-out.sh sets for the short run whose classes it archives
+     * ({@code -XX:ArchiveClassesAtExit}): the loader then links ND4J's binding classes too
+     * ({@link #linkBindingsForArchive}).
+     */
+    static final String ARCHIVING = "jgan.cds.archiving";
 
     private volatile ServiceRegistration<NumericsBackend> registration;
     private volatile Thread loader;
@@ -195,6 +203,9 @@ public final class Nd4jActivator implements BundleActivator {
         if (check != 6f) {
             throw new IllegalStateException("ND4J self-check computed 1+2+3 = " + check);
         }
+        if (Boolean.getBoolean(ARCHIVING)) {
+            linkBindingsForArchive();
+        }
         String description = choice.backend() == BackendChoice.Backend.CUDA
                 ? name + " (" + (choice.devices().isEmpty() ? "devices not reported" : choice.devices()) + ")"
                 : name + " (" + variant.classifier() + ", " + Nd4j.getEnvironment().maxMasterThreads() + " threads)";
@@ -212,6 +223,34 @@ public final class Nd4jActivator implements BundleActivator {
         }
         LOG.info("ND4J ready in {} ms: {}", (System.nanoTime() - t0) / 1_000_000, description);
         return description;
+    }
+
+    /**
+     * Links the classes of ND4J's JNI bindings ({@code Nd4jCpu} and its 547 nested classes on the CPU backend) in the
+     * build's archiving run ({@link #ARCHIVING}), so that the class-data sharing archive holds them: JavaCPP's
+     * {@code JNI_OnLoad} loads every binding class but a run links only those it calls, and JDK 17's dynamic archive
+     * leaves out a class that is loaded but not linked ("Skipping ...: Not linked" in {@code -Xlog:cds}), so each
+     * start parsed them again. Reflection on a class's methods links it without initializing it.
+     *
+     * @return the number of classes linked
+     */
+    static int linkBindingsForArchive() {
+        long t0 = System.nanoTime();
+        Class<?> bindings = NativeOpsHolder.getInstance().getDeviceNativeOps().getClass();
+        int linked = link(bindings);
+        LOG.info("linked {} classes of {} for the class-data sharing archive in {} ms", linked, bindings.getName(),
+                (System.nanoTime() - t0) / 1_000_000);
+        return linked;
+    }
+
+    /** Links {@code c} and its nested classes, recursively; returns how many. */
+    static int link(Class<?> c) {
+        c.getDeclaredMethods();
+        int linked = 1;
+        for (Class<?> nested : c.getDeclaredClasses()) {
+            linked += link(nested);
+        }
+        return linked;
     }
 
     /** The innermost cause's message, e.g. the missing library of an UnsatisfiedLinkError. */
