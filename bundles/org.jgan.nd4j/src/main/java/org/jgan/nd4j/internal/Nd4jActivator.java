@@ -204,7 +204,12 @@ public final class Nd4jActivator implements BundleActivator {
             throw new IllegalStateException("ND4J self-check computed 1+2+3 = " + check);
         }
         if (Boolean.getBoolean(ARCHIVING)) {
-            linkBindingsForArchive();
+            try {
+                linkBindingsForArchive();
+            } catch (RuntimeException | LinkageError e) {
+                // the archive holds fewer classes; ND4J itself is loaded
+                LOG.warn("ND4J's binding classes not linked for the class-data sharing archive: {}", e.toString());
+            }
         }
         String description = choice.backend() == BackendChoice.Backend.CUDA
                 ? name + " (" + (choice.devices().isEmpty() ? "devices not reported" : choice.devices()) + ")"
@@ -226,7 +231,7 @@ public final class Nd4jActivator implements BundleActivator {
     }
 
     /**
-     * Links the classes of ND4J's JNI bindings ({@code Nd4jCpu} and its 547 nested classes on the CPU backend) in the
+     * Links the classes of ND4J's JNI bindings ({@code Nd4jCpu} and its 548 nested classes on the CPU backend) in the
      * build's archiving run ({@link #ARCHIVING}), so that the class-data sharing archive holds them: JavaCPP's
      * {@code JNI_OnLoad} loads every binding class but a run links only those it calls, and JDK 17's dynamic archive
      * leaves out a class that is loaded but not linked ("Skipping ...: Not linked" in {@code -Xlog:cds}), so each
