@@ -85,18 +85,6 @@ else
         "log in $work/classes.log" >&2
     failures=$((failures + 1))
 fi
-# ND4J's JNI binding classes (Nd4jCpu and its nested classes, loaded by JavaCPP's JNI_OnLoad) come from the archive
-# too: the build's archiving run links them (jgan.cds.archiving), which JDK 17's dynamic archive requires
-bindings=$(grep -c ' org\.nd4j\.linalg\.cpu\.nativecpu\.bindings\.Nd4jCpu[$ ]' classes.log || true)
-bindings_mapped=$(grep ' org\.nd4j\.linalg\.cpu\.nativecpu\.bindings\.Nd4jCpu[$ ]' classes.log \
-    | grep -c 'source: shared objects file (top)' || true)
-if [ "$bindings" -ge 500 ] && [ "$bindings_mapped" -eq "$bindings" ]; then
-    echo "smoke: archived-bindings: ok ($bindings_mapped of ND4J's binding classes mapped)"
-else
-    echo "smoke: archived-bindings: $bindings_mapped of $bindings ND4J binding classes mapped from the archive;" \
-        "expected all of at least 500; log in $work/classes.log" >&2
-    failures=$((failures + 1))
-fi
 check invalid-setting 2 "option 'lrG' has value '-1'" "$jgan" run default name=bad lrG=-1
 check unknown-loss 2 "unknown loss 'no-such-loss'" "$jgan" run default name=bad2 loss=no-such-loss
 # a second run started at the same moment from the same folder (each JVM has its own Felix cache)
@@ -104,8 +92,21 @@ check unknown-loss 2 "unknown loss 'no-such-loss'" "$jgan" run default name=bad2
 MALLOC_TRIM_THRESHOLD_=134217728 "$jgan" run default name=twin iterations=40 sampleInterval=0 progressInterval=1 \
     > twin.out 2>&1 &
 twin=$!
-check train 0 "run smoke COMPLETED it 40/40" "$jgan" run default name=smoke iterations=40 sampleInterval=20 \
-    progressInterval=1 checkpointInterval=20
+check train 0 "run smoke COMPLETED it 40/40" env JAVA_OPTS="-Xlog:class+load=info:file=$work/train-classes.log" \
+    "$jgan" run default name=smoke iterations=40 sampleInterval=20 progressInterval=1 checkpointInterval=20
+# ND4J's JNI binding classes (Nd4jCpu and its nested classes, loaded by JavaCPP's JNI_OnLoad) come from the archive
+# too, in a training run (which loads all of them): the build's archiving run links them (jgan.cds.archiving), which
+# JDK 17's dynamic archive requires
+bindings=$(grep -c ' org\.nd4j\.linalg\.cpu\.nativecpu\.bindings\.Nd4jCpu[$ ]' train-classes.log || true)
+bindings_mapped=$(grep ' org\.nd4j\.linalg\.cpu\.nativecpu\.bindings\.Nd4jCpu[$ ]' train-classes.log \
+    | grep -c 'source: shared objects file (top)' || true)
+if [ "$bindings" -ge 500 ] && [ "$bindings_mapped" -eq "$bindings" ]; then
+    echo "smoke: archived-bindings: ok ($bindings_mapped of ND4J's binding classes mapped)"
+else
+    echo "smoke: archived-bindings: $bindings_mapped of $bindings ND4J binding classes mapped from the archive;" \
+        "expected all of at least 500; log in $work/train-classes.log" >&2
+    failures=$((failures + 1))
+fi
 # output that is not a terminal gets plain progress lines, no escape sequences (the bar is for terminals)
 if grep -q $'\033' train.out || ! grep -q "\[smoke\] RUNNING   it" train.out; then
     echo "smoke: plain-output: escape sequences in, or progress lines missing from, $work/train.out" >&2
