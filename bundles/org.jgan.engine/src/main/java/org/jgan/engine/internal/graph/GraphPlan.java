@@ -1,5 +1,7 @@
 package org.jgan.engine.internal.graph;
 
+import java.nio.FloatBuffer;
+import java.lang.ref.Reference;
 import java.lang.ref.WeakReference;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
@@ -353,6 +355,21 @@ public final class GraphPlan {
      */
     public static boolean denseFloats(INDArray a) {
         return PatchConv.dense(a);
+    }
+
+    /** The first {@code count} floats of {@code a} in C order into {@code to} (through a dense copy where needed). */
+    public static void readFloats(INDArray a, float[] to, int count) {
+        INDArray r = PatchConv.readable(a);
+        FloatBuffer b = r.data().asNioFloat();
+        b.get(b.position(), to, 0, count);
+        Reference.reachabilityFence(r);
+    }
+
+    /** {@code count} floats of {@code from} into {@code a}, which must be {@link #denseFloats}. */
+    public static void writeFloats(float[] from, INDArray a, int count) {
+        FloatBuffer b = a.data().asNioFloat();
+        b.put(b.position(), from, 0, count);
+        Reference.reachabilityFence(a);
     }
 
     /**

@@ -68,18 +68,14 @@ final class InstanceNormKernels {
 
         /** {@code count} floats of {@code a} (a dense array of that many elements) into {@code dst}. */
         static void read(INDArray a, float[] dst, int count, String what) {
-            INDArray r = PatchConv.readable(a);
-            if (r.length() != count) {
-                throw new IllegalStateException(what + " of " + count + " elements expected, got " + r.length());
+            if (a.length() != count) {
+                throw new IllegalStateException(what + " of " + count + " elements expected, got " + a.length());
             }
-            FloatBuffer b = r.data().asNioFloat();
-            b.get(b.position(), dst, 0, count);
-            Reference.reachabilityFence(r);
+            GraphPlan.readFloats(a, dst, count);
         }
 
         static void write(INDArray a, float[] src) {
-            FloatBuffer b = a.data().asNioFloat();
-            b.put(b.position(), src, 0, src.length);
+            GraphPlan.writeFloats(src, a, src.length);
         }
 
         /** The row of gamma (or beta) for sample {@code s}: its own, or the one row. */

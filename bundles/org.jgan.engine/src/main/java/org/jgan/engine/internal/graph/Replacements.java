@@ -1,7 +1,5 @@
 package org.jgan.engine.internal.graph;
 
-import java.lang.ref.Reference;
-import java.nio.FloatBuffer;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
@@ -543,14 +541,11 @@ final class Replacements {
 
         @Override
         public void run(INDArray[] in) {
-            INDArray x = PatchConv.readable(in[0]);
-            int n = (int) x.length();
+            int n = (int) in[0].length();
             if (values.length != n) {
                 values = new float[n];
             }
-            FloatBuffer b = x.data().asNioFloat();
-            b.get(b.position(), values, 0, n);
-            Reference.reachabilityFence(x);
+            GraphPlan.readFloats(in[0], values, n);
             out.putScalar(0, (float) of(values, n, biasCorrected, root));
         }
 

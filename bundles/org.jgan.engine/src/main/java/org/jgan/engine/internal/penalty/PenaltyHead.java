@@ -1,7 +1,5 @@
 package org.jgan.engine.internal.penalty;
 
-import java.lang.ref.Reference;
-import java.nio.FloatBuffer;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
@@ -127,7 +125,7 @@ final class PenaltyHead {
         if (rowValues.length < rows) {
             rowValues = new float[rows];
         }
-        read(inputGradient, values, length);
+        GraphPlan.readFloats(inputGradient, values, length);
         float[] g = values;
         float[] s = rowValues;
         for (int i = 0; i < rows; i++) {
@@ -137,7 +135,7 @@ final class PenaltyHead {
             }
             s[i] = (float) sum;
         }
-        write(s, squaredNorms, rows);
+        GraphPlan.writeFloats(s, squaredNorms, rows);
         logits.assign(psi);
         scale.putScalar(0, c);
         Backprop.Result r = Backprop.run(sd, Map.of(SCALE, scale), List.of(total), List.of(LOGITS, SQUARED_NORM));
@@ -150,7 +148,7 @@ final class PenaltyHead {
             return new Result(value, a, u, 0);
         }
         // u = (2 w_i) g_i, w = dP/ds, in the same array of floats; with sum |u|
-        read(w, s, rows);
+        GraphPlan.readFloats(w, s, rows);
         double absoluteSum = 0;
         for (int i = 0; i < rows; i++) {
             float twice = 2 * s[i];
@@ -160,23 +158,8 @@ final class PenaltyHead {
                 absoluteSum += Math.abs(v);
             }
         }
-        write(g, u, length);
+        GraphPlan.writeFloats(g, u, length);
         return new Result(value, a, u, absoluteSum);
-    }
-
-    /** The first {@code length} floats of {@code a} in C order, into {@code to}. */
-    private static void read(INDArray a, float[] to, int length) {
-        INDArray dense = GraphPlan.denseFloats(a) ? a : a.castTo(DataType.FLOAT).dup('c');
-        FloatBuffer b = dense.data().asNioFloat();
-        b.get(b.position(), to, 0, length);
-        Reference.reachabilityFence(dense);
-    }
-
-    /** {@code length} floats into {@code a}, an array this head made (dense, C order). */
-    private static void write(float[] from, INDArray a, int length) {
-        FloatBuffer b = a.data().asNioFloat();
-        b.put(b.position(), from, 0, length);
-        Reference.reachabilityFence(a);
     }
 
     /**
