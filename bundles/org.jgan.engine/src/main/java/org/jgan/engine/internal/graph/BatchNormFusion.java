@@ -72,7 +72,7 @@ import org.nd4j.linalg.api.shape.LongShapeDescriptor;
  * the elementary ops, tangents and backward pass; its critic pass (psi and its gradient with respect to the points)
  * is fused. {@code BatchNormFusionTest} checks both kernels against float64 references from SameDiff in doubles.
  */
-final class BatchNormFusion {
+public final class BatchNormFusion {
 
     static final String FORWARD = "batch_norm_train";
     static final String BACKWARD = "batch_norm_train_bp";
@@ -94,7 +94,53 @@ final class BatchNormFusion {
 
     /** One layer's forward ops, as {@code BatchNorm.apply} builds them. */
     private record Layer(String x, String gamma, String beta, String gamma4, String beta4, String mean, String var,
-            String y, double eps, boolean perSample, boolean instance, Set<String> ops, Set<String> inner) {
+            String y, double eps, boolean perSample, boolean instance, Set<String> ops, Set<String> inner,
+            String centered, String rsqrt, String scale) {
+    }
+
+    /**
+     * A batch-norm or instance-norm layer of a graph in the form {@code BatchNorm.apply} (or
+     * {@code StyleLayers.adain}) writes it, by the names of its variables: input x, statistics m and v, the centred
+     * {@code c = x - m}, {@code r = rsqrt(v + eps)}, gamma's and beta's reshapes, {@code scale = gamma4 r} and output y,
+     * the statistics over {@code axes} (0, 2, 3 or 2, 3) keeping their dimensions; {@code ops} the layer's ops,
+     * {@code inner} their outputs other than y. For {@link org.jgan.engine.internal.penalty.Tangents}, which gives
+     * such a layer the tangent rule of the whole layer.
+     */
+    public record NormLayer(String x, String mean, String centered, String var, String rsqrt, String gamma4,
+            String beta4, String scale, String y, int[] axes, Set<String> ops, Set<String> inner) {
+    }
+
+    /** The layers of {@link NormLayer}'s form in a graph, of any floating-point type. */
+    public static List<NormLayer> layers(SameDiff sd) {
+        Map<String, List<SameDiffOp>> readers = readers(sd);
+        Map<String, SameDiffOp> producers = new HashMap<>();
+        for (SameDiffOp op : sd.getOps().values()) {
+            for (String o : op.getOutputsOfOp()) {
+                producers.put(o, op);
+            }
+        }
+        List<NormLayer> found = new ArrayList<>();
+        for (SameDiffOp op : sd.getOps().values()) {
+            Layer l = match(sd, op, readers, producers, false);
+            if (l != null) {
+                found.add(new NormLayer(l.x, l.mean, l.centered, l.var, l.rsqrt, l.gamma4, l.beta4, l.scale, l.y,
+                        l.instance ? INSTANCE_AXES.clone() : BATCH_AXES.clone(), l.ops, l.inner));
+            }
+        }
+        return found;
+    }
+
+    private static Map<String, List<SameDiffOp>> readers(SameDiff sd) {
+        Map<String, List<SameDiffOp>> readers = new HashMap<>();
+        for (SameDiffOp op : sd.getOps().values()) {
+            List<String> in = op.getInputsToOp();
+            if (in != null) {
+                for (String i : new HashSet<>(in)) {
+                    readers.computeIfAbsent(i, k -> new ArrayList<>()).add(op);
+                }
+            }
+        }
+        return readers;
     }
 
     /**
@@ -115,19 +161,14 @@ final class BatchNormFusion {
         if (!enabled) {
             return Map.of();
         }
-        Map<String, List<SameDiffOp>> readers = new HashMap<>();
-        for (SameDiffOp op : sd.getOps().values()) {
-            List<String> in = op.getInputsToOp();
-            if (in != null) {
-                for (String i : new HashSet<>(in)) {
-                    readers.computeIfAbsent(i, k -> new ArrayList<>()).add(op);
-                }
-            }
-        }
+        Map<String, List<SameDiffOp>> readers = readers(sd);
         Map<String, SameDiffOp> result = new HashMap<>();
         for (SameDiffOp op : sd.getOps().values()) {
-            Layer l = match(sd, op, readers, producers);
-            if (l == null || given.contains(l.y) || given.contains(l.mean) || given.contains(l.var)) {
+            Layer l = match(sd, op, readers, producers, true);
+            if (l == null || tangent(sd, l, readers, producers, given, result)) {
+                continue;
+            }
+            if (given.contains(l.y) || given.contains(l.mean) || given.contains(l.var)) {
                 continue;
             }
             String[] grads = gradients(sd, l, readers, producers);
@@ -157,6 +198,146 @@ final class BatchNormFusion {
         return result;
     }
 
+    /**
+     * A penalty's tangent graph: where the layer's tangent is the whole-layer rule that {@code Tangents} writes
+     * ({@code d' = x' - mean(x')}, {@code y' = (d' - c (mean(c d') (r r))) scale}) and, in a gradient function, the
+     * gradients of x', x, gamma's reshape (and beta's, where the loss reads y too) are the layer's and its tangent's
+     * alone, puts {@link BatchNormTangentKernels}' two ops in their place (and the fused forward op for y, m and v
+     * where none of them is given). Plain batch norm only (a gain per channel, statistics over axes 0, 2, 3).
+     *
+     * @return whether it did
+     */
+    private static boolean tangent(SameDiff sd, Layer l, Map<String, List<SameDiffOp>> readers,
+            Map<String, SameDiffOp> producers, Set<String> given, Map<String, SameDiffOp> result) {
+        if (l.perSample || l.instance) {
+            return false;
+        }
+        String c = l.centered;
+        for (SameDiffOp p : readers.getOrDefault(c, List.of())) {
+            List<String> in = p.getInputsToOp();
+            if (!"multiply".equals(p.getOp().opName()) || in.size() != 2 || !in.get(0).equals(c) || in.get(1).equals(c)) {
+                continue;
+            }
+            String d = in.get(1);
+            SameDiffOp sub = producers.get(d);
+            if (sub == null || !"subtract".equals(sub.getOp().opName()) || sub.getInputsToOp().size() != 2) {
+                continue;
+            }
+            String xd = sub.getInputsToOp().get(0);
+            SameDiffOp mean = producers.get(sub.getInputsToOp().get(1));
+            if (mean == null || !Arrays.equals(meanAxes(mean), BATCH_AXES) || !mean.getInputsToOp().get(0).equals(xd)
+                    || sd.getVariable(xd).dataType() != DataType.FLOAT) {
+                continue;
+            }
+            SameDiffOp q = reader(readers, out(p), "reduce_mean", out(p));
+            SameDiffOp rr = reader(readers, l.rsqrt, "multiply", l.rsqrt, l.rsqrt);
+            if (q == null || !Arrays.equals(meanAxes(q), BATCH_AXES) || rr == null) {
+                continue;
+            }
+            SameDiffOp k = reader(readers, out(q), "multiply", out(q), out(rr));
+            SameDiffOp e = k == null ? null : reader(readers, out(k), "multiply", c, out(k));
+            SameDiffOp f = e == null ? null : reader(readers, out(e), "subtract", d, out(e));
+            SameDiffOp yd = f == null ? null : reader(readers, out(f), "multiply", out(f), l.scale);
+            if (yd == null) {
+                continue;
+            }
+            List<SameDiffOp> tangentOps = List.of(mean, sub, p, q, rr, k, e, f, yd);
+            Set<String> ops = new HashSet<>(l.ops);
+            Set<String> inner = new HashSet<>(l.inner);
+            for (SameDiffOp t : tangentOps) {
+                ops.add(t.getName());
+                inner.addAll(t.getOutputsOfOp());
+            }
+            inner.remove(out(yd));
+            if (tangentOps.stream().anyMatch(t -> given.contains(out(t)))) {
+                // (the layer's own values may be given: the kernels read x, m and v alone)
+                return false;
+            }
+            String[] grads = tangentGradients(sd, l, xd, out(yd), ops, inner, readers, producers);
+            if (grads == null || Arrays.stream(grads).filter(java.util.Objects::nonNull).anyMatch(given::contains)) {
+                return false;
+            }
+            boolean primal = grads[1] != null;
+            BatchNormTangentKernels.Fused fwd = new BatchNormTangentKernels.Fused(false, false, l.eps);
+            SameDiffOp forward = tangentOp(fwd, out(yd) + "/" + fwd.opName(), List.of(xd, l.x, l.mean, l.var, l.gamma),
+                    List.of(out(yd)));
+            result.put(out(yd), forward);
+            BatchNormTangentKernels.Fused bwd = new BatchNormTangentKernels.Fused(true, primal, l.eps);
+            List<String> bin = new ArrayList<>(List.of(xd, l.x, l.mean, l.var, l.gamma, grads[0]));
+            List<String> bout = new ArrayList<>(List.of(grads[2], grads[3], grads[4]));
+            if (primal) {
+                bin.add(grads[1]);
+                bout.add(grads[5]);
+            }
+            SameDiffOp backward = tangentOp(bwd, out(yd) + "/" + bwd.opName(), bin, bout);
+            bout.forEach(g -> result.put(g, backward));
+            if (!given.contains(l.y) && !given.contains(l.mean) && !given.contains(l.var)) {
+                Fused primalForward = new Fused(false, l.eps, false, false);
+                SameDiffOp pf = op(primalForward, l.y + "/" + primalForward.opName(),
+                        List.of(l.x, l.gamma, l.beta), List.of(l.y, l.mean, l.var));
+                result.put(l.y, pf);
+                result.put(l.mean, pf);
+                result.put(l.var, pf);
+            }
+            return true;
+        }
+        return false;
+    }
+
+    /**
+     * In a gradient function, {dL/dy', dL/dy or null, dL/dx', dL/dx, dL/dgamma4, dL/dbeta4 or null} when the gradients
+     * of x', x, gamma4 (and beta4) are the layer's and its tangent's alone, else null. dL/dy and dL/dbeta4 are null
+     * where the loss reads y only through the tangent (no gradient flows to beta).
+     */
+    private static String[] tangentGradients(SameDiff sd, Layer l, String xd, String yd, Set<String> ops,
+            Set<String> inner, Map<String, List<SameDiffOp>> readers, Map<String, SameDiffOp> producers) {
+        String[] g = new String[6];
+        String[] of = {yd, l.y, xd, l.x, l.gamma4, l.beta4};
+        for (int i = 0; i < 6; i++) {
+            SDVariable v = sd.getGradForVariable(of[i]);
+            g[i] = v != null && producers.containsKey(v.name()) ? v.name() : null;
+        }
+        if (g[0] == null || g[2] == null || g[3] == null || g[4] == null || (g[1] == null) != (g[5] == null)) {
+            return null;
+        }
+        Set<String> downstream = new HashSet<>();
+        ArrayDeque<String> todo = new ArrayDeque<>();
+        todo.add(g[0]);
+        if (g[1] != null) {
+            todo.add(g[1]);
+        }
+        while (!todo.isEmpty()) {
+            String v = todo.pop();
+            if (downstream.add(v)) {
+                for (SameDiffOp op : readers.getOrDefault(v, List.of())) {
+                    todo.addAll(op.getOutputsOfOp());
+                }
+            }
+        }
+        Set<String> guarded = new HashSet<>(inner);
+        guarded.addAll(List.of(l.x, l.mean, l.var, xd));
+        for (String v : guarded) {
+            for (SameDiffOp op : readers.getOrDefault(v, List.of())) {
+                if (ops.contains(op.getName())) {
+                    continue;
+                }
+                for (String o : op.getOutputsOfOp()) {
+                    if (!downstream.contains(o) && hasGradient(sd, o)) {
+                        return null;
+                    }
+                }
+            }
+        }
+        return g;
+    }
+
+    private static SameDiffOp tangentOp(BatchNormTangentKernels.Fused f, String name, List<String> in,
+            List<String> out) {
+        f.setOwnName(name);
+        return SameDiffOp.builder().name(name).op(f).inputsToOp(new ArrayList<>(in)).outputsOfOp(new ArrayList<>(out))
+                .build();
+    }
+
     private static SameDiffOp op(Fused f, String name, List<String> in, List<String> out) {
         f.setOwnName(name);
         return SameDiffOp.builder().name(name).op(f).inputsToOp(new ArrayList<>(in)).outputsOfOp(new ArrayList<>(out))
@@ -171,14 +352,14 @@ final class BatchNormFusion {
      * instance norm) starts, or null.
      */
     private static Layer match(SameDiff sd, SameDiffOp a, Map<String, List<SameDiffOp>> readers,
-            Map<String, SameDiffOp> producers) {
+            Map<String, SameDiffOp> producers, boolean floatOnly) {
         int[] axes = meanAxes(a);
         boolean instance = Arrays.equals(axes, INSTANCE_AXES);
         if (!instance && !Arrays.equals(axes, BATCH_AXES)) {
             return null;
         }
         String x = a.getInputsToOp().get(0);
-        if (sd.getVariable(x).dataType() != DataType.FLOAT) {
+        if (floatOnly ? sd.getVariable(x).dataType() != DataType.FLOAT : !sd.getVariable(x).dataType().isFPType()) {
             return null;
         }
         String m = out(a);
@@ -201,7 +382,7 @@ final class BatchNormFusion {
         }
         String r = out(f);
         SameDiffOp g2 = readerWithSecond(readers, r, "multiply");
-        Source gamma = g2 == null ? null : source(sd, producers.get(g2.getInputsToOp().get(0)));
+        Source gamma = g2 == null ? null : source(sd, producers.get(g2.getInputsToOp().get(0)), floatOnly);
         if (gamma == null) {
             return null;
         }
@@ -216,7 +397,7 @@ final class BatchNormFusion {
             SameDiffOp h = reader(readers, scale, "multiply", c, scale);
             j = h == null ? null : readerWithFirst(readers, out(h), "add");
             i1 = j == null ? null : producers.get(j.getInputsToOp().get(1));
-            beta = source(sd, i1);
+            beta = source(sd, i1, floatOnly);
             all.addAll(Arrays.asList(h, i1, j));
         } else {
             // y = x scale + (beta - m scale)
@@ -224,7 +405,7 @@ final class BatchNormFusion {
             SameDiffOp i2 = reader(readers, scale, "multiply", m, scale);
             SameDiffOp i3 = i2 == null ? null : readerWithSecond(readers, out(i2), "subtract");
             i1 = i3 == null ? null : producers.get(i3.getInputsToOp().get(0));
-            beta = source(sd, i1);
+            beta = source(sd, i1, floatOnly);
             j = h == null || beta == null ? null : reader(readers, out(h), "add", out(h), out(i3));
             all.addAll(Arrays.asList(h, i1, i2, i3, j));
         }
@@ -239,7 +420,7 @@ final class BatchNormFusion {
         }
         inner.remove(out(j));
         return new Layer(x, gamma.name(), beta.name(), out(g1), out(i1), m, v, out(j), eps, gamma.perSample(),
-                instance, Set.copyOf(ops), Set.copyOf(inner));
+                instance, Set.copyOf(ops), Set.copyOf(inner), c, r, scale);
     }
 
     private static final int[] BATCH_AXES = {0, 2, 3};
@@ -260,7 +441,7 @@ final class BatchNormFusion {
      * a float [R, C] op output reshaped to [-1, C, 1, 1] or [1, C, 1, 1] (conditional batch norm's per-sample gain and
      * bias, BigGAN's: R = N), or null.
      */
-    private static Source source(SameDiff sd, SameDiffOp reshape) {
+    private static Source source(SameDiff sd, SameDiffOp reshape, boolean floatOnly) {
         if (reshape == null || !"reshape".equals(reshape.getOp().opName()) || reshape.getInputsToOp().size() != 1
                 || !(reshape.getOp() instanceof DynamicCustomOp c)) {
             return null;
@@ -271,7 +452,8 @@ final class BatchNormFusion {
         SDVariable v = sd.getVariable(p);
         // one channel: a gain per sample only (or a layer of one channel), which the kernels would take for one per
         // channel; more than one can only be x's channels (the graph's broadcast needs them equal)
-        if (shape.length != 4 || shape[1] < 2 || shape[2] != 1 || shape[3] != 1 || v.dataType() != DataType.FLOAT) {
+        if (shape.length != 4 || shape[1] < 2 || shape[2] != 1 || shape[3] != 1
+                || (floatOnly ? v.dataType() != DataType.FLOAT : !v.dataType().isFPType())) {
             return null;
         }
         long[] vs = v.getShape();

@@ -15,6 +15,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.TreeSet;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicLong;
 import org.nd4j.autodiff.functions.DifferentialFunction;
@@ -205,6 +206,37 @@ public final class GraphPlan {
         synchronized (plan) {
             return plan.run(sd, feed);
         }
+    }
+
+    /**
+     * Which of {@code candidates} (op outputs) a plan for {@code requested} reads when they are all given: what a
+     * caller must give for {@link #output(SameDiff, Map, List, Set)} to run none of the ops that produce them, after
+     * the plan's own kernels took the place of the ops they replace (a fused layer reads fewer of its forward values
+     * than its elementary backward pass does). Null where no plan runs the graph (plans switched off, or a graph that
+     * needs SameDiff's session).
+     */
+    public static Set<String> reads(SameDiff sd, List<String> requested, Set<String> candidates) {
+        if (!enabled) {
+            return null;
+        }
+        Program p = Program.compile(sd, requested, candidates);
+        if (p == null) {
+            return null;
+        }
+        Set<String> reads = new TreeSet<>();
+        for (int[] in : p.inputs) {
+            for (int slot : in) {
+                if (candidates.contains(p.names[slot])) {
+                    reads.add(p.names[slot]);
+                }
+            }
+        }
+        for (int slot : p.requestedSlots) {
+            if (candidates.contains(p.names[slot])) {
+                reads.add(p.names[slot]);
+            }
+        }
+        return reads;
     }
 
     private static Map<String, INDArray> without(Map<String, INDArray> feed, Set<String> given) {

@@ -200,6 +200,10 @@ final class Replacements {
     static Kernel choose(DifferentialFunction f, INDArray[] in, INDArray[] out, boolean[] unread, Mask step,
             Consumer<INDArray> own) {
         String op = f.opName();
+        BatchNormTangentKernels.Fused tangent = BatchNormTangentKernels.of(f);
+        if (tangent != null) {
+            return counted(tangent.primal ? op + "/primal" : op, tangent.kernel(in, out, unread));
+        }
         BatchNormFusion.Fused fused = BatchNormFusion.of(f);
         if (fused != null) {
             return counted(fused.perSample ? op + "/per-sample" : op, fused.kernel(in, out, unread));

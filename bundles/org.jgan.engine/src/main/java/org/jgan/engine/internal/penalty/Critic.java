@@ -13,6 +13,7 @@ import org.jgan.api.Critique;
 import org.jgan.api.DataShape;
 import org.jgan.api.Networks;
 import org.jgan.api.Side;
+import org.jgan.engine.internal.graph.GraphPlan;
 import org.jgan.engine.internal.graph.GraphScope;
 import org.jgan.engine.internal.graph.ParameterStore;
 import org.jgan.engine.internal.memory.GraphMemory;
@@ -157,6 +158,14 @@ record Critic(SameDiff sd, String logits, List<String> params, List<String> mask
         }
         if (!sd.hasGradientFunction()) {
             sd.createGradFunction();
+        }
+        // what the plan of the pass (the parameters' gradients, as the tangent pass requests them) reads of them,
+        // after its fused kernels took the place of ops (the tangent of a batch norm reads x, m and v alone)
+        List<String> gradients = params.stream().map(p -> sd.getVariable(p).getGradient()).filter(Objects::nonNull)
+                .map(SDVariable::name).toList();
+        Set<String> planned = GraphPlan.reads(sd.getFunction("grad"), gradients, primal);
+        if (planned != null) {
+            return planned;
         }
         // what the ops of the pass other than the forward ops themselves read of the forward values
         Set<String> reads = new TreeSet<>();
