@@ -68,9 +68,12 @@ import org.nd4j.linalg.api.shape.LongShapeDescriptor;
  * {@code StyleLayers.adain}: {@code y = (x - m) (gamma rsqrt(v + eps)) + beta} with the styles' per-sample gain and
  * bias) is recognized too ({@link #INSTANCE_FORWARD}, {@link #INSTANCE_BACKWARD}) and runs {@link InstanceNormKernels}.
  * <p>
- * A penalty's tangent graph is not recognized at all (the tangent of {@code rsqrt} reads r a second time) and runs
- * the elementary ops, tangents and backward pass; its critic pass (psi and its gradient with respect to the points)
- * is fused. {@code BatchNormFusionTest} checks both kernels against float64 references from SameDiff in doubles.
+ * In a penalty's tangent graph the layer's tangent is the whole-layer rule {@code Tangents} writes,
+ * {@code y' = (d' - c (mean(c d') (r r))) scale} with {@code d' = x' - mean(x')}: the plan recognizes it beside the
+ * layer and runs it, and the reverse pass through the layer and its tangent, as {@link BatchNormTangentKernels}' two
+ * kernels, which read x, m, v and gamma alone (plain batch norm; other layers keep the rule's ops). The critic pass
+ * (psi and its gradient with respect to the points) is fused as above. {@code BatchNormFusionTest} checks both
+ * kernels against float64 references from SameDiff in doubles, {@code BatchNormTangentTest} the tangent's.
  */
 public final class BatchNormFusion {
 

@@ -1,5 +1,7 @@
 package org.jgan.engine.internal.graph;
 
+import java.lang.ref.Reference;
+import java.nio.FloatBuffer;
 import java.util.Arrays;
 import java.util.List;
 import org.nd4j.autodiff.functions.DifferentialFunction;
@@ -175,9 +177,40 @@ final class BatchNormTangentKernels {
             }
         }
 
-        /** Sample s's block of a dense array of x's shape. */
-        final void block(float[] all, int s, float[] dst) {
-            System.arraycopy(all, s * size, dst, 0, size);
+        /** Sample s's block of an array of x's shape. */
+        final void block(Dense a, int s, float[] dst) {
+            a.buffer.get(a.start + s * size, dst, 0, size);
+        }
+
+        /** A block into sample s's place of an output of x's shape. */
+        final void put(Dense a, int s, float[] src) {
+            a.buffer.put(a.start + s * size, src, 0, size);
+        }
+    }
+
+    /** An array read or written block by block through its buffer (a dense copy where it is not dense). */
+    private static final class Dense {
+        final INDArray array;
+        final FloatBuffer buffer;
+        final int start;
+
+        private Dense(INDArray a) {
+            array = a;
+            buffer = array.data().asNioFloat();
+            start = buffer.position();
+        }
+
+        static Dense input(INDArray a) {
+            return new Dense(PatchConv.readable(a));
+        }
+
+        /** An output: dense, as the kernel checked (written in place, never through a copy). */
+        static Dense output(INDArray a) {
+            return new Dense(a);
+        }
+
+        void done() {
+            Reference.reachabilityFence(array);
         }
     }
 
@@ -190,9 +223,6 @@ final class BatchNormTangentKernels {
         private final float[] a;
         private final float[] b;
         private final float[] k;
-        private float[] xd = new float[0];
-        private float[] xs = new float[0];
-
         Forward(int n, int c, int hw, double eps, INDArray out) {
             super(n, c, hw, eps);
             this.out = out;
@@ -206,13 +236,9 @@ final class BatchNormTangentKernels {
 
         @Override
         public void run(INDArray[] in) {
-            int total = n * size;
-            if (xd.length != total) {
-                xd = new float[total];
-                xs = new float[total];
-            }
-            GraphPlan.readFloats(in[0], xd, total);
-            GraphPlan.readFloats(in[1], xs, total);
+            Dense xd = Dense.input(in[0]);
+            Dense xs = Dense.input(in[1]);
+            Dense y = Dense.output(out);
             perChannel(in);
             float[][] w = work();
             float[] ms = w[0];
@@ -256,15 +282,16 @@ final class BatchNormTangentKernels {
             spread(a, as);
             spread(b, bs);
             spread(k, ks);
-            for (int s = 0, o = 0; s < n; s++, o += size) {
+            for (int s = 0; s < n; s++) {
                 block(xs, s, bx);
                 block(xd, s, bd);
                 for (int i = 0; i < size; i++) {
                     bd[i] = as[i] * bd[i] + (bs[i] * bx[i] + ks[i]);
                 }
-                System.arraycopy(bd, 0, xd, o, size);
+                put(y, s, bd);
             }
-            GraphPlan.writeFloats(xd, out, total);
+            xd.done();
+            xs.done();
         }
     }
 
@@ -278,11 +305,6 @@ final class BatchNormTangentKernels {
         private final double[][] sums;
         private final float[][] coef;
         private final float[] small;
-        private float[] xd = new float[0];
-        private float[] xs = new float[0];
-        private float[] gs = new float[0];
-        private float[] ys = new float[0];
-        private float[] dx = new float[0];
 
         Backward(int n, int c, int hw, double eps, boolean primal, INDArray[] out, boolean[] unread) {
             super(n, c, hw, eps);
@@ -296,20 +318,10 @@ final class BatchNormTangentKernels {
 
         @Override
         public void run(INDArray[] in) {
-            int total = n * size;
-            if (xd.length != total) {
-                xd = new float[total];
-                xs = new float[total];
-                gs = new float[total];
-                ys = primal ? new float[total] : new float[0];
-                dx = new float[total];
-            }
-            GraphPlan.readFloats(in[0], xd, total);
-            GraphPlan.readFloats(in[1], xs, total);
-            GraphPlan.readFloats(in[5], gs, total);
-            if (primal) {
-                GraphPlan.readFloats(in[6], ys, total);
-            }
+            Dense xd = Dense.input(in[0]);
+            Dense xs = Dense.input(in[1]);
+            Dense gs = Dense.input(in[5]);
+            Dense ys = primal ? Dense.input(in[6]) : null;
             perChannel(in);
             float[][] w = work();
             float[] ms = w[0];
@@ -426,7 +438,9 @@ final class BatchNormTangentKernels {
             spread(cX, sX);
             spread(kX, sK);
             spread(kD, sKD);
-            for (int s = 0, o = 0; s < n; s++, o += size) {
+            Dense dxOut = unread[1] ? null : Dense.output(out[1]);
+            Dense dxdOut = unread[0] ? null : Dense.output(out[0]);
+            for (int s = 0; s < n; s++) {
                 block(xs, s, bx);
                 block(xd, s, bd);
                 block(gs, s, bg);
@@ -446,20 +460,20 @@ final class BatchNormTangentKernels {
                             bo[i] += sY[i] * by[i];
                         }
                     }
-                    System.arraycopy(bo, 0, dx, o, size);
+                    put(dxOut, s, bo);
                 }
                 if (!unread[0]) {
                     for (int i = 0; i < size; i++) {
                         bo[i] = sY[i] * bg[i] + (sD2[i] * bx[i] + sKD[i]);
                     }
-                    System.arraycopy(bo, 0, xd, o, size);
+                    put(dxdOut, s, bo);
                 }
             }
-            if (!unread[1]) {
-                GraphPlan.writeFloats(dx, out[1], total);
-            }
-            if (!unread[0]) {
-                GraphPlan.writeFloats(xd, out[0], total);
+            xd.done();
+            xs.done();
+            gs.done();
+            if (ys != null) {
+                ys.done();
             }
         }
     }

@@ -261,6 +261,22 @@ class BatchNormTangentTest {
         compare(k, got, 2e-6);
     }
 
+    /**
+     * Gamma's gradient alone: the backward kernel writes neither input gradient (nothing reads them) and still gives
+     * gamma's.
+     */
+    @Test
+    void gammasGradientAlone() {
+        Case k = new Case(16, 8, 5, 5, 0.4, 9);
+        String g = k.sd.getVariable(k.gammaName).getGradient().name();
+        long b0 = calls(BACKWARD + "/primal");
+        INDArray got = GraphPlan.output(k.sd.getFunction("grad"), Map.of(), List.of(g), Set.of()).get(g)
+                .castTo(DataType.DOUBLE);
+        assertEquals(1, calls(BACKWARD + "/primal") - b0, "fused backward kernels");
+        INDArray want = k.reference().get(k.gammaName);
+        assertTrue(relative(got, want) < 2e-6, "gradient of gamma: " + relative(got, want));
+    }
+
     /** The layer's centred input {@code c = x - m} (x the output of the op reading the input). */
     private static String centered(SameDiff sd) {
         String x = sd.getOps().values().stream().filter(o -> o.getInputsToOp().equals(List.of("in")))

@@ -9,6 +9,7 @@ import org.jgan.api.Side;
 import org.jgan.engine.internal.catalog.ComponentCatalog;
 import org.jgan.engine.internal.catalog.Kind;
 import org.jgan.engine.internal.config.RunSpec;
+import org.jgan.engine.internal.graph.BatchNormFusion;
 import org.jgan.engine.internal.graph.GraphScope;
 import org.jgan.engine.internal.graph.ParameterStore;
 import org.junit.jupiter.api.Test;
@@ -100,10 +101,32 @@ class TangentsTest {
                 new Op("square, tanh, sigmoid", m, (sd, x) -> sd.math.square(x).add(sd.math.tanh(x))
                         .add(sd.nn.sigmoid(x))),
                 new Op("softmax over each axis", img, (sd, x) -> sd.nn.softmax(x, 1).add(sd.nn.softmax(x, 3))),
+                new Op("batch norm with its own statistics (the whole layer's rule)", img,
+                        (sd, x) -> normLayer(sd, x.mul(x).add(x), false)),
+                new Op("instance norm with its own statistics (the whole layer's rule)", img,
+                        (sd, x) -> normLayer(sd, x.mul(x).add(x), true)),
                 new Op("a per-batch statistic broadcast onto a map (minibatch stddev)", img, (sd, x) ->
                         sd.concat(1, x, sd.zerosLike(x).add(sd.math.sqrt(x.sub(x.mean(true, 0)).mul(x.sub(
                                 x.mean(true, 0))).mean(true, 0).add(1e-8)).mean())))
         ).map(Arguments::of);
+    }
+
+    /**
+     * A batch-norm layer (statistics over axes 0, 2, 3) or an instance-norm layer (over 2, 3) in the form
+     * {@code BatchNorm.apply} and {@code StyleLayers.adain} write them, which {@link Tangents} gives the rule of the
+     * whole layer.
+     */
+    private static SDVariable normLayer(SameDiff sd, SDVariable x, boolean instance) {
+        int[] axes = instance ? new int[] {2, 3} : new int[] {0, 2, 3};
+        Nd4j.getRandom().setSeed(5);
+        SDVariable gamma = sd.reshape(sd.var("gamma", Nd4j.rand(DataType.DOUBLE, 3).addi(0.5)), 1, 3, 1, 1);
+        SDVariable beta = sd.reshape(sd.var("beta", Nd4j.randn(DataType.DOUBLE, 3)), 1, 3, 1, 1);
+        SDVariable m = x.mean(true, axes);
+        SDVariable c = x.sub(m);
+        SDVariable scale = gamma.mul(sd.math.rsqrt(c.mul(c).mean(true, axes).add(1e-5)));
+        SDVariable y = instance ? c.mul(scale).add(beta) : x.mul(scale).add(beta.sub(m.mul(scale)));
+        assertEquals(1, BatchNormFusion.layers(sd).size(), "the layer is recognized");
+        return y;
     }
 
     @ParameterizedTest(name = "{0}")
