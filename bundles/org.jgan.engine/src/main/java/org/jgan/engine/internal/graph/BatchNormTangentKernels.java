@@ -38,7 +38,7 @@ import org.nd4j.linalg.api.shape.LongShapeDescriptor;
  * (without Y its terms are 0). Each kernel is two passes: the sums (per position over the batch in float, then per
  * channel over positions in double), then the elementwise outputs with per-channel coefficients computed in double
  * and rounded once. Another order of summation than libnd4j's, so with {@link GraphPlan#ownArithmetic()} only;
- * {@code BatchNormTangentFusionTest} checks both against float64 references.
+ * {@code BatchNormTangentTest} checks both against float64 references.
  */
 final class BatchNormTangentKernels {
 
@@ -440,7 +440,8 @@ final class BatchNormTangentKernels {
             spread(kD, sKD);
             Dense dxOut = unread[1] ? null : Dense.output(out[1]);
             Dense dxdOut = unread[0] ? null : Dense.output(out[0]);
-            for (int s = 0; s < n; s++) {
+            // (neither input gradient read: no second pass)
+            for (int s = 0; s < (unread[0] && unread[1] ? 0 : n); s++) {
                 block(xs, s, bx);
                 block(xd, s, bd);
                 block(gs, s, bg);

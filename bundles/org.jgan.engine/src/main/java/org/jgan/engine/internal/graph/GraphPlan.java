@@ -213,13 +213,24 @@ public final class GraphPlan {
      * caller must give for {@link #output(SameDiff, Map, List, Set)} to run none of the ops that produce them, after
      * the plan's own kernels took the place of the ops they replace (a fused layer reads fewer of its forward values
      * than its elementary backward pass does). Null where no plan runs the graph (plans switched off, or a graph that
-     * needs SameDiff's session).
+     * needs SameDiff's session), or where the plan given just those would read others too.
      */
     public static Set<String> reads(SameDiff sd, List<String> requested, Set<String> candidates) {
         if (!enabled) {
             return null;
         }
-        Program p = Program.compile(sd, requested, candidates);
+        Set<String> reads = readsOf(Program.compile(sd, requested, candidates), candidates);
+        if (reads == null) {
+            return null;
+        }
+        // the plan the caller makes with these given is compiled anew: where the kernels standing in for ops depend
+        // on what is given (a fused layer's forward op runs only where none of its outputs is), it must read no more
+        Set<String> again = readsOf(Program.compile(sd, requested, reads), candidates);
+        return again != null && reads.containsAll(again) ? reads : null;
+    }
+
+    /** The candidates that a program's ops read or that it is asked for; null for no program. */
+    private static Set<String> readsOf(Program p, Set<String> candidates) {
         if (p == null) {
             return null;
         }

@@ -66,6 +66,10 @@ class BatchNormTangentTest {
         final INDArray gamma;
         final INDArray beta;
         final double w;
+        /** psi = sum(W tanh(y)): dL/dy gets a part of its own (second order through tanh's tangent). */
+        final boolean tanh;
+        /** Another term of the loss on the layer's input, 0.01 sum(x^2): the layer's gradients are not its own. */
+        final boolean shortcut;
         final String psi;
         final String y;
         final String gammaName = ParameterStore.prefix(Side.DISCRIMINATOR) + "bn/gamma";
@@ -73,9 +77,15 @@ class BatchNormTangentTest {
         final Tangents.Result tangents;
 
         Case(long n, long c, long h, long wd, double w, long seed) {
+            this(n, c, h, wd, w, seed, false, 0, false);
+        }
+
+        Case(long n, long c, long h, long wd, double w, long seed, boolean tanh, double offset, boolean shortcut) {
             this.w = w;
+            this.tanh = tanh;
+            this.shortcut = shortcut;
             Nd4j.getRandom().setSeed(seed);
-            in = Nd4j.randn(DataType.FLOAT, n, c, h, wd).muli(1.7).addi(0.4);
+            in = Nd4j.randn(DataType.FLOAT, n, c, h, wd).muli(1.7).addi(0.4 + offset);
             xdot = Nd4j.randn(DataType.FLOAT, n, c, h, wd);
             weights = Nd4j.randn(DataType.FLOAT, n, c, h, wd).muli(0.5);
             gamma = Nd4j.rand(DataType.FLOAT, c).addi(0.5);
@@ -83,9 +93,10 @@ class BatchNormTangentTest {
             SDVariable input = sd.var("in", in.dup());
             SDVariable tangent = sd.var("xdot", xdot.dup());
             // the layer's input is an op's output, as in a network (a convolution's)
-            SDVariable y = BatchNorm.apply(scope, "bn", input.mul(1.5), c);
+            SDVariable x = input.mul(1.5);
+            SDVariable y = BatchNorm.apply(scope, "bn", x, c);
             this.y = y.name();
-            SDVariable p = y.mul(sd.constant(weights)).sum();
+            SDVariable p = (tanh ? sd.math.tanh(y) : y).mul(sd.constant(weights)).sum();
             psi = p.name();
             List<String> path = new ArrayList<>();
             GraphPath.ops(sd, "in", psi).forEach(o -> path.addAll(o.getOutputsOfOp()));
@@ -93,6 +104,9 @@ class BatchNormTangentTest {
             SDVariable loss = tangents.of(psi);
             if (w != 0) {
                 loss = loss.add(p.mul(w));
+            }
+            if (shortcut) {
+                loss = loss.add(x.mul(x).sum().mul(0.01));
             }
             loss.markAsLoss();
             sd.getVariable(gammaName).getArr().assign(gamma);
@@ -153,7 +167,7 @@ class BatchNormTangentTest {
             SDVariable v = x.sub(m).mul(x.sub(m)).mean(true, 0, 2, 3);
             SDVariable y = x.sub(m).div(ref.math.sqrt(v.add(BatchNorm.EPS))).mul(ref.reshape(g, 1, c, 1, 1))
                     .add(ref.reshape(b, 1, c, 1, 1));
-            y.mul(ref.constant(weights.castTo(DataType.DOUBLE))).sum().markAsLoss();
+            (tanh ? ref.math.tanh(y) : y).mul(ref.constant(weights.castTo(DataType.DOUBLE))).sum().markAsLoss();
             Map<String, INDArray> r = new HashMap<>(ref.calculateGradients(Map.of(), "gamma", "beta", "in"));
             r.put("y", ref.output(Map.of(), y.name()).get(y.name()));
             return r;
@@ -169,6 +183,10 @@ class BatchNormTangentTest {
             Map<String, INDArray> at = textbook(x0);
             Map<String, INDArray> r = new HashMap<>();
             r.put("in", plus.get("in").sub(minus.get("in")).div(2 * h).add(at.get("in").mul(w)));
+            if (shortcut) {
+                // d/din 0.01 sum((1.5 in)^2)
+                r.get("in").addi(x0.mul(0.045));
+            }
             r.put(gammaName, plus.get("gamma").sub(minus.get("gamma")).div(2 * h).add(at.get("gamma").mul(w)));
             r.put(betaName, plus.get("beta").sub(minus.get("beta")).div(2 * h).add(at.get("beta").mul(w)));
             r.put("xdot", at.get("in"));
@@ -194,7 +212,7 @@ class BatchNormTangentTest {
             double rel = relative(got.get(v), want.get(v));
             assertTrue(rel < tolerance, "gradient of " + v + ": " + rel);
         }
-        if (k.w == 0) {
+        if (k.w == 0 && !k.tanh) {
             // beta moves psi, not its derivative
             assertTrue(got.get(k.betaName) == null || got.get(k.betaName).amaxNumber().doubleValue() == 0,
                     "beta's gradient without the first-order term");
@@ -204,16 +222,19 @@ class BatchNormTangentTest {
         }
     }
 
-    @ParameterizedTest(name = "[{0}, {1}, {2}, {3}], w = {4}")
+    @ParameterizedTest(name = "[{0}, {1}, {2}, {3}], w = {4}, tanh {5}, offset {6}")
     @CsvSource({
-            "32, 32, 7, 7, 0",     // the conv GAN's D: R1, R2, WGAN-GP, DRAGAN (no first-order term)
-            "32, 32, 7, 7, 0.7",   // with the first-order term (Roth et al.; the D step's loss on R1's passes)
-            "8, 16, 8, 8, 0",      // DCGAN's second layer at 32x32
-            "5, 3, 3, 5, 1.3"})    // odd sizes
-    void theKernelsGradientsMatchFloat64(long n, long c, long h, long w, double weight) {
-        Case k = new Case(n, c, h, w, weight, 42);
+            "32, 32, 7, 7, 0, false, 0",     // the conv GAN's D: R1, R2, WGAN-GP, DRAGAN (no first-order term)
+            "32, 32, 7, 7, 0.7, false, 0",   // with the first-order term (Roth et al.; the D step's loss on R1's passes)
+            "8, 16, 8, 8, 0, false, 0",      // DCGAN's second layer at 32x32
+            "5, 3, 3, 5, 1.3, false, 0",     // odd sizes
+            "16, 8, 5, 5, 0, true, 0",       // dL/dy of its own, not proportional to dL/dy'
+            "16, 8, 5, 5, 0.7, true, 0",
+            "32, 32, 7, 7, 0, false, 30"})   // inputs 18 deviations off zero
+    void theKernelsGradientsMatchFloat64(long n, long c, long h, long w, double weight, boolean tanh, double offset) {
+        Case k = new Case(n, c, h, w, weight, 42, tanh, offset, false);
         assertTrue(k.tangents.unsupported().isEmpty(), k.tangents.unsupported().toString());
-        String backward = weight == 0 ? BACKWARD : BACKWARD + "/primal";
+        String backward = weight == 0 && !tanh ? BACKWARD : BACKWARD + "/primal";
         long f0 = calls(FORWARD);
         long b0 = calls(backward);
         Map<String, INDArray> got = k.planned(Set.of());
@@ -258,6 +279,21 @@ class BatchNormTangentTest {
         long b0 = calls(BACKWARD);
         Map<String, INDArray> got = k.planned(reads);
         assertEquals(1, calls(BACKWARD) - b0, "fused backward kernels");
+        compare(k, got, 2e-6);
+    }
+
+    /**
+     * Another op on the loss's path reads the layer's input: the layer's gradients are not its own, so the plan keeps
+     * the rule's ops and the layer's (no kernel), with the right gradients.
+     */
+    @Test
+    void anotherReaderOfTheInputKeepsTheOps() {
+        Case k = new Case(16, 8, 5, 5, 0, 5, false, 0, true);
+        long f0 = calls(FORWARD);
+        long b0 = calls(BACKWARD) + calls(BACKWARD + "/primal");
+        Map<String, INDArray> got = k.planned(Set.of());
+        assertEquals(0, calls(FORWARD) - f0, "fused tangent kernels");
+        assertEquals(0, calls(BACKWARD) + calls(BACKWARD + "/primal") - b0, "fused backward kernels");
         compare(k, got, 2e-6);
     }
 

@@ -16,6 +16,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.Arguments;
 import org.junit.jupiter.params.provider.MethodSource;
+import org.junit.jupiter.params.provider.ValueSource;
 import org.nd4j.autodiff.samediff.SDIndex;
 import org.nd4j.autodiff.samediff.SDVariable;
 import org.nd4j.autodiff.samediff.SameDiff;
@@ -162,6 +163,27 @@ class TangentsTest {
         List<String> names = new java.util.ArrayList<>(List.of("x"));
         GraphPath.ops(sd, "x", y.name()).forEach(o -> names.addAll(o.getOutputsOfOp()));
         return names;
+    }
+
+    /**
+     * A normalization layer's intermediates get no tangent of their own: its output's is the whole layer's rule (the
+     * op-by-op rules would give the centred input and rsqrt theirs).
+     */
+    @ParameterizedTest(name = "instance norm {0}")
+    @ValueSource(booleans = {false, true})
+    void aNormalizationLayerTakesTheWholeLayersRule(boolean instance) {
+        SameDiff sd = SameDiff.create();
+        long[] img = {2, 3, 6, 6};
+        SDVariable x = sd.placeHolder("x", DataType.DOUBLE, img);
+        SDVariable y = normLayer(sd, x.mul(x).add(x), instance);
+        INDArray at = Nd4j.randn(DataType.DOUBLE, img);
+        Tangents.Result r = Tangents.extend(sd, "x", sd.placeHolder("xdot", DataType.DOUBLE, img), y.name(),
+                GraphPath.shapes(sd, Map.of("x", at), names(sd, y)));
+        BatchNormFusion.NormLayer layer = BatchNormFusion.layers(sd).get(0);
+        assertTrue(r.of(y.name()) != null, "the output's tangent");
+        for (String inner : List.of(layer.mean(), layer.centered(), layer.var(), layer.rsqrt(), layer.scale())) {
+            assertEquals(null, r.of(inner), "a tangent of " + inner);
+        }
     }
 
     @Test
