@@ -262,7 +262,7 @@ public final class BatchNormFusion {
             }
             boolean primal = grads[1] != null;
             BatchNormTangentKernels.Fused fwd = new BatchNormTangentKernels.Fused(false, false, l.eps);
-            SameDiffOp forward = tangentOp(fwd, out(yd) + "/" + fwd.opName(), List.of(xd, l.x, l.mean, l.var, l.gamma),
+            SameDiffOp forward = op(fwd, out(yd) + "/" + fwd.opName(), List.of(xd, l.x, l.mean, l.var, l.gamma),
                     List.of(out(yd)));
             result.put(out(yd), forward);
             BatchNormTangentKernels.Fused bwd = new BatchNormTangentKernels.Fused(true, primal, l.eps);
@@ -272,7 +272,7 @@ public final class BatchNormFusion {
                 bin.add(grads[1]);
                 bout.add(grads[5]);
             }
-            SameDiffOp backward = tangentOp(bwd, out(yd) + "/" + bwd.opName(), bin, bout);
+            SameDiffOp backward = op(bwd, out(yd) + "/" + bwd.opName(), bin, bout);
             bout.forEach(g -> result.put(g, backward));
             if (!given.contains(l.y) && !given.contains(l.mean) && !given.contains(l.var)) {
                 Fused primalForward = new Fused(false, l.eps, false, false);
@@ -334,14 +334,7 @@ public final class BatchNormFusion {
         return g;
     }
 
-    private static SameDiffOp tangentOp(BatchNormTangentKernels.Fused f, String name, List<String> in,
-            List<String> out) {
-        f.setOwnName(name);
-        return SameDiffOp.builder().name(name).op(f).inputsToOp(new ArrayList<>(in)).outputsOfOp(new ArrayList<>(out))
-                .build();
-    }
-
-    private static SameDiffOp op(Fused f, String name, List<String> in, List<String> out) {
+    private static SameDiffOp op(DynamicCustomOp f, String name, List<String> in, List<String> out) {
         f.setOwnName(name);
         return SameDiffOp.builder().name(name).op(f).inputsToOp(new ArrayList<>(in)).outputsOfOp(new ArrayList<>(out))
                 .build();
@@ -661,15 +654,15 @@ public final class BatchNormFusion {
      * Work arrays of the kernels on the calling thread, grown to the largest layer seen: a plan runs on one thread at
      * a time and its kernels do not nest, so the layers of all plans on a thread share them.
      */
-    private static final ThreadLocal<float[][]> WORK = ThreadLocal.withInitial(() -> new float[8][0]);
+    private static final ThreadLocal<float[][]> WORK = ThreadLocal.withInitial(() -> new float[16][0]);
 
     /**
      * Both kernels' passes: one sample's {@code [C, H, W]} block at a time is copied out of the buffer, and the sums
      * per channel are first taken over the batch element by element ({@code acc[j] += ...}: loops HotSpot's C2
      * vectorizes, where a running sum in one variable stays scalar), then over each channel's H x W positions in
-     * double.
+     * double. ({@link BatchNormTangentKernels}' kernels too.)
      */
-    private abstract static class Passes implements Replacements.Kernel {
+    abstract static class Passes implements Replacements.Kernel {
         final int n;
         final int c;
         final int hw;

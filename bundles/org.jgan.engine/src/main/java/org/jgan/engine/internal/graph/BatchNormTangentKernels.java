@@ -109,72 +109,24 @@ final class BatchNormTangentKernels {
         return f instanceof Fused t ? t : null;
     }
 
-    /** The kernels' blocks and accumulators on the calling thread ([C, H, W] each), grown to the largest seen. */
-    private static final ThreadLocal<float[][]> WORK = ThreadLocal.withInitial(() -> new float[16][0]);
-
-    private abstract static class Passes implements Replacements.Kernel {
-        final int n;
-        final int c;
-        final int hw;
-        final int size;
-        final double eps;
-        final double count;
+    /** Per-channel statistics and gain, and a sample's block read or written through a buffer. */
+    private abstract static class Passes extends BatchNormFusion.Passes {
         final float[] m;
         final float[] v;
         final float[] gamma;
 
         Passes(int n, int c, int hw, double eps) {
-            this.n = n;
-            this.c = c;
-            this.hw = hw;
-            this.size = Math.multiplyExact(c, hw);
-            this.eps = eps;
-            this.count = (double) n * hw;
+            super(n, c, hw, eps, 1);
             m = new float[c];
             v = new float[c];
             gamma = new float[c];
         }
 
-        final float[][] work() {
-            float[][] w = WORK.get();
-            if (w[0].length < size) {
-                for (int i = 0; i < w.length; i++) {
-                    w[i] = new float[size];
-                }
-            }
-            return w;
-        }
-
         /** m, v and gamma (inputs 2 to 4: [1, C, 1, 1], [1, C, 1, 1], [C]). */
         final void perChannel(INDArray[] in) {
-            read(in[2], m, "mean");
-            read(in[3], v, "variance");
-            read(in[4], gamma, "gamma");
-        }
-
-        final void read(INDArray a, float[] dst, String what) {
-            if (a.length() != c) {
-                throw new IllegalStateException(what + " of " + c + " elements expected, got " + a.length());
-            }
-            GraphPlan.readFloats(a, dst, c);
-        }
-
-        /** Each channel's value over its H x W positions of a block. */
-        final void spread(float[] perChannel, float[] dst) {
-            for (int ch = 0, at = 0; ch < c; ch++, at += hw) {
-                Arrays.fill(dst, at, at + hw, perChannel[ch]);
-            }
-        }
-
-        /** The per-channel sums of an accumulator's first block, in double. */
-        final void channelSums(float[] acc, double[] dst) {
-            for (int ch = 0, at = 0; ch < c; ch++, at += hw) {
-                double s = 0;
-                for (int i = at; i < at + hw; i++) {
-                    s += acc[i];
-                }
-                dst[ch] = s;
-            }
+            channels(in[2], m);
+            channels(in[3], v);
+            channels(in[4], gamma);
         }
 
         /** Sample s's block of an array of x's shape. */
@@ -304,7 +256,6 @@ final class BatchNormTangentKernels {
         private final boolean primal;
         private final double[][] sums;
         private final float[][] coef;
-        private final float[] small;
 
         Backward(int n, int c, int hw, double eps, boolean primal, INDArray[] out, boolean[] unread) {
             super(n, c, hw, eps);
@@ -313,7 +264,6 @@ final class BatchNormTangentKernels {
             this.primal = primal;
             sums = new double[8][c];
             coef = new float[6][c];
-            small = new float[c];
         }
 
         @Override
@@ -407,16 +357,10 @@ final class BatchNormTangentKernels {
                 kX[ch] = (float) (-bdc * mu - fc * m[ch] - meanD);
                 // dL/dx'_j = gr (G_j - S_G / N) + bdc (x_j - m - mean(c))
                 kD[ch] = (float) (-gr * sG[ch] / count - bdc * (m[ch] + cMean));
+                // dL/dgamma
+                small[ch] = (float) (r * (sGd - r2 * q * sGC[ch] + sYc));
             }
             if (!unread[2]) {
-                for (int ch = 0; ch < c; ch++) {
-                    double r = 1 / Math.sqrt(v[ch] + eps);
-                    double mu = sD[ch] / count;
-                    double q = (sCD[ch] - sC[ch] * mu) / count;
-                    double sGd = sGD[ch] - mu * sG[ch];
-                    double sYc = primal ? sums[7][ch] : 0;
-                    small[ch] = (float) (r * (sGd - r * r * q * sGC[ch] + sYc));
-                }
                 GraphPlan.writeFloats(small, out[2], c);
             }
             if (primal && !unread[3]) {
