@@ -9,6 +9,7 @@ import java.util.HashMap;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
+import java.util.Objects;
 import java.util.Set;
 import org.nd4j.autodiff.functions.DifferentialFunction;
 import org.nd4j.autodiff.samediff.SDVariable;
@@ -103,10 +104,10 @@ public final class BatchNormFusion {
 
     /**
      * A batch-norm or instance-norm layer of a graph in the form {@code BatchNorm.apply} (or
-     * {@code StyleLayers.adain}) writes it, by the names of its variables: input x, statistics m and v, the centred
-     * {@code c = x - m}, {@code r = rsqrt(v + eps)}, gamma's and beta's reshapes, {@code scale = gamma4 r} and output y,
-     * the statistics over {@code axes} (0, 2, 3 or 2, 3) keeping their dimensions; {@code ops} the layer's ops,
-     * {@code inner} their outputs other than y. For {@link org.jgan.engine.internal.penalty.Tangents}, which gives
+     * {@code StyleLayers.adain}) writes it, by the names of its variables: input x, statistics m and v, the
+     * centred {@code c = x - m}, {@code r = rsqrt(v + eps)}, gamma's and beta's reshapes, {@code scale = gamma4 r} and
+     * output y, the statistics over {@code axes} (0, 2, 3 or 2, 3) keeping their dimensions; {@code ops} the layer's
+     * ops, {@code inner} their outputs other than y. For {@link org.jgan.engine.internal.penalty.Tangents}, which gives
      * such a layer the tangent rule of the whole layer.
      */
     public record NormLayer(String x, String mean, String centered, String var, String rsqrt, String gamma4,
@@ -218,7 +219,8 @@ public final class BatchNormFusion {
         String c = l.centered;
         for (SameDiffOp p : readers.getOrDefault(c, List.of())) {
             List<String> in = p.getInputsToOp();
-            if (!"multiply".equals(p.getOp().opName()) || in.size() != 2 || !in.get(0).equals(c) || in.get(1).equals(c)) {
+            if (!"multiply".equals(p.getOp().opName()) || in.size() != 2 || !in.get(0).equals(c)
+                    || in.get(1).equals(c)) {
                 continue;
             }
             String d = in.get(1);
@@ -257,7 +259,7 @@ public final class BatchNormFusion {
                 return false;
             }
             String[] grads = tangentGradients(sd, l, xd, out(yd), ops, inner, readers, producers);
-            if (grads == null || Arrays.stream(grads).filter(java.util.Objects::nonNull).anyMatch(given::contains)) {
+            if (grads == null || Arrays.stream(grads).filter(Objects::nonNull).anyMatch(given::contains)) {
                 return false;
             }
             boolean primal = grads[1] != null;

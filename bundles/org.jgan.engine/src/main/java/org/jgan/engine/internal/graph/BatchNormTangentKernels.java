@@ -91,8 +91,9 @@ final class BatchNormTangentKernels {
                 }
             }
             long[] s = in[0].shape();
-            for (int i = 1; i < (backward ? in.length : 2); i++) {
-                if (i != 2 && i != 3 && i != 4 && !Arrays.equals(in[i].shape(), s)) {
+            // x, G and Y: of x''s shape (input 0)
+            for (int i : backward ? (primal ? new int[] {1, 5, 6} : new int[] {1, 5}) : new int[] {1}) {
+                if (!Arrays.equals(in[i].shape(), s)) {
                     throw new IllegalStateException(opName() + ": input " + i + " of shape "
                             + Arrays.toString(in[i].shape()) + " for x' of " + Arrays.toString(s));
                 }
@@ -175,6 +176,7 @@ final class BatchNormTangentKernels {
         private final float[] a;
         private final float[] b;
         private final float[] k;
+
         Forward(int n, int c, int hw, double eps, INDArray out) {
             super(n, c, hw, eps);
             this.out = out;
@@ -345,7 +347,7 @@ final class BatchNormTangentKernels {
                 double sY = primal ? sums[6][ch] : 0;
                 double sYc = primal ? sums[7][ch] : 0;
                 double kr = gamma[ch] * (sGd - 3 * r2 * q * sGC[ch] + sYc);
-                // D_j = gr Y_j + bd d'_j + eg G_j + fc c_j; dL/dx_j = D_j - mean(D) (mean(d') = 0)
+                // D_j = gr Y_j + bdc d'_j + eg G_j + fc c_j; dL/dx_j = D_j - mean(D) (mean(d') = 0)
                 double bdc = -gr * r2 * sGC[ch] / count;
                 double eg = -gr * r2 * q;
                 double fc = -kr * r * r2 / count;

@@ -114,8 +114,8 @@ public final class Tangents {
             if (!produced.contains(l.y()) || produced.contains(l.gamma4()) || produced.contains(l.beta4())) {
                 continue;
             }
-            boolean alone = path.stream().filter(op -> !l.ops().contains(op.getName()))
-                    .noneMatch(op -> op.getInputsToOp() != null && op.getInputsToOp().stream().anyMatch(l.inner()::contains));
+            boolean alone = path.stream().filter(op -> !l.ops().contains(op.getName())).noneMatch(
+                    op -> op.getInputsToOp() != null && op.getInputsToOp().stream().anyMatch(l.inner()::contains));
             if (alone) {
                 found.put(l.y(), l);
             }
@@ -131,8 +131,8 @@ public final class Tangents {
      * <pre>
      *   y' = d' gamma r + c gamma r' = (d' - c r^2 mean(c d')) gamma r
      * </pre>
-     * five ops on the full tensor where the rules of the layer's eleven ops take eight, and fewer backward (batch norm's
-     * forward-mode rule; the plan runs it and its backward pass as two kernels, {@link BatchNormFusion}).
+     * five ops on the full tensor where the rules of the layer's eleven ops take eight, and fewer backward (batch
+     * norm's forward-mode rule; the plan runs it and its backward pass as two kernels, {@link BatchNormFusion}).
      */
     private SDVariable normLayer(BatchNormFusion.NormLayer l) {
         SDVariable dx = t(l.x());

@@ -225,7 +225,7 @@ class BatchNormTangentTest {
     @ParameterizedTest(name = "[{0}, {1}, {2}, {3}], w = {4}, tanh {5}, offset {6}")
     @CsvSource({
             "32, 32, 7, 7, 0, false, 0",     // the conv GAN's D: R1, R2, WGAN-GP, DRAGAN (no first-order term)
-            "32, 32, 7, 7, 0.7, false, 0",   // with the first-order term (Roth et al.; the D step's loss on R1's passes)
+            "32, 32, 7, 7, 0.7, false, 0",   // with the first-order term (Roth et al.; the D step's loss on R1)
             "8, 16, 8, 8, 0, false, 0",      // DCGAN's second layer at 32x32
             "5, 3, 3, 5, 1.3, false, 0",     // odd sizes
             "16, 8, 5, 5, 0, true, 0",       // dL/dy of its own, not proportional to dL/dy'
