@@ -29,4 +29,21 @@ public interface Networks {
      * @return logits {@code [batch, 1]} and optionally features
      */
     Critique discriminator(NetworkScope scope, SDVariable x, SDVariable labels);
+
+    /**
+     * Whether the discriminator judges the samples of a batch independently: row i of D's logits and features
+     * depends on row i of {@code x} and of {@code labels} alone (no batch statistics as batch norm's, no minibatch
+     * standard deviation or minibatch discrimination, no random input with a batch axis). Then the engine may run D
+     * once on the data batch and G(z) stacked along the batch axis, and split its logits and features, instead of
+     * running it on each (as the BigGAN authors' training code does): the same values and gradients, in one call per
+     * layer at twice the batch. A network whose rows are independent only under some options says so for those.
+     * {@code ArchitectureContract} checks the answer against the gradient of one row's logit with respect to the
+     * other rows' inputs.
+     *
+     * @return false unless the implementation says otherwise
+     * @since 1.14
+     */
+    default boolean independentSamples() {
+        return false;
+    }
 }

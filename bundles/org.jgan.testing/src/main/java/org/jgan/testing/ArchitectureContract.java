@@ -35,6 +35,8 @@ import org.nd4j.linalg.factory.Nd4j;
  * <li>every parameter of both networks gets a finite, non-zero gradient from the players' losses;</li>
  * <li>building the networks again on the same parameters (as the engine does for each of its graphs) creates no
  * parameter and computes the same outputs;</li>
+ * <li>{@link Networks#independentSamples} is true exactly where D's rows are: where the gradient of one row's logit
+ * and features with respect to the batch's inputs is zero on every other row;</li>
  * <li>a data shape the architecture cannot serve is refused naming the architecture and the shape.</li>
  * </ul>
  * The checks specific to an architecture (its equations, block plans, parameter counts) stay in its own tests.
@@ -243,6 +245,56 @@ public abstract class ArchitectureContract {
             Map<String, INDArray> b = second.outputs(second.feed(3, 5, 0));
             assertEquals(a.get(first.fake.name()), b.get(second.fake.name()), "the same samples");
             assertEquals(a.get(first.real.logits().name()), b.get(second.real.logits().name()), "the same logits");
+        });
+    }
+
+    @TestFactory
+    Stream<DynamicTest> independentSamplesSaysWhetherOneRowsCritiqueReadsOtherRows() {
+        return each(cases(), c -> {
+            Networks nets = networks(c);
+            int batch = 4;
+            int row = 1;
+            SameDiff sd = SameDiff.create();
+            TestScope.Store store = new TestScope.Store();
+            TestScope d = new TestScope(sd, Side.DISCRIMINATOR, true, store);
+            Nd4j.getRandom().setSeed(17);
+            SDVariable x = sd.var("x", Nd4j.rand(DataType.FLOAT, c.shape().batched(batch)).muli(2).subi(1));
+            SDVariable labels = null;
+            if (c.classes() > 0) {
+                INDArray y = Nd4j.zeros(DataType.FLOAT, batch, c.classes());
+                for (int i = 0; i < batch; i++) {
+                    y.putScalar(i, (i * 3) % c.classes(), 1);
+                }
+                labels = sd.var("labels", y);
+            }
+            Critique critique = nets.discriminator(d, x, labels);
+            // one row's logit and features: a network whose rows are independent gives every other row of the
+            // inputs a gradient of exactly 0 (nothing flows there), batch statistics give them one
+            SDVariable only = sd.constant("row", Nd4j.zeros(DataType.FLOAT, batch, 1).putScalar(row, 0, 1));
+            SDVariable probe = critique.logits().mul(only).sum()
+                    .add(critique.features().mul(only).sum().mul(0.5));
+            sd.setLossVariables(probe);
+            beforeGradients(store);
+            Map<String, INDArray> feed = new HashMap<>();
+            d.feedRandoms(feed, batch, 23);
+            List<String> inputs = labels == null ? List.of("x") : List.of("x", "labels");
+            Map<String, INDArray> grads = sd.calculateGradients(feed, inputs);
+            boolean independent = true;
+            for (String in : inputs) {
+                INDArray g = grads.get(in).reshape(batch, -1);
+                for (int i = 0; i < batch; i++) {
+                    double m = g.getRow(i).amaxNumber().doubleValue();
+                    if (i == row && in.equals("x")) {
+                        assertTrue(m > 0, "the probed row's own input gets a gradient");
+                    } else if (i != row && m != 0) {
+                        independent = false;
+                    }
+                }
+            }
+            assertEquals(independent, nets.independentSamples(), name() + " " + c.label() + ": D's rows are "
+                    + (independent ? "" : "not ") + "independent (one row's critique has a gradient with respect "
+                    + "to another row's inputs" + (independent ? ": none" : "") + "), independentSamples() says "
+                    + nets.independentSamples());
         });
     }
 

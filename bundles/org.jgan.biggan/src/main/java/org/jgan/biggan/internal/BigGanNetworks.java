@@ -87,6 +87,12 @@ final class BigGanNetworks implements Networks {
         return ResidualBlock.conv(scope, name + "/conv2", h, c, c, 3, outputBias).add(shortcut);
     }
 
+    /** D's rows are independent: spectral normalization acts on the weights, the projection on each row's label. */
+    @Override
+    public boolean independentSamples() {
+        return true;
+    }
+
     @Override
     public Critique discriminator(NetworkScope scope, SDVariable x, SDVariable labels) {
         SameDiff sd = scope.sd();

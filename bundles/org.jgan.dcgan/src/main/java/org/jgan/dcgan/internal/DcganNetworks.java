@@ -73,6 +73,12 @@ final class DcganNetworks implements Networks {
         return sd.math.tanh(deconv(scope, "out", h, in, res.channels(), true));
     }
 
+    /** D's rows are independent unless batch norm (on every layer but the input one) normalizes them together. */
+    @Override
+    public boolean independentSamples() {
+        return !layout.batchNorm() || res.doublings() < 2;
+    }
+
     @Override
     public Critique discriminator(NetworkScope scope, SDVariable x, SDVariable labels) {
         SameDiff sd = scope.sd();

@@ -76,6 +76,12 @@ final class MlpNetworks implements Networks {
         return shape.dims().length == 1 ? out : sd.reshape(out, shape.batched(-1));
     }
 
+    /** D's rows are independent unless minibatch discrimination compares each with the batch's others. */
+    @Override
+    public boolean independentSamples() {
+        return layout.minibatchKernels() == 0;
+    }
+
     @Override
     public Critique discriminator(NetworkScope scope, SDVariable x, SDVariable labels) {
         SameDiff sd = scope.sd();

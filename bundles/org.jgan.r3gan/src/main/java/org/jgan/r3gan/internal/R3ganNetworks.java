@@ -95,6 +95,12 @@ final class R3ganNetworks implements Networks {
         return conv(scope, "out/W", h, w[w.length - 1], res.channels(), 1, 1, 1);
     }
 
+    /** D's rows are independent: no normalization layers, grouped convolutions within each sample. */
+    @Override
+    public boolean independentSamples() {
+        return true;
+    }
+
     @Override
     public Critique discriminator(NetworkScope scope, SDVariable x, SDVariable labels) {
         SameDiff sd = scope.sd();

@@ -61,6 +61,12 @@ final class ResnetNetworks implements Networks {
         return sd.math.tanh(conv3Glorot(scope, "out", h, c, res.channels()));
     }
 
+    /** D's rows are independent unless its blocks have batch norm ({@code dNorm=batch}). */
+    @Override
+    public boolean independentSamples() {
+        return !layout.dNorm();
+    }
+
     @Override
     public Critique discriminator(NetworkScope scope, SDVariable x, SDVariable labels) {
         SameDiff sd = scope.sd();

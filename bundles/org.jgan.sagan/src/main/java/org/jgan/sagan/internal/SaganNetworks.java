@@ -60,6 +60,15 @@ final class SaganNetworks implements Networks {
         return sd.math.tanh(out);
     }
 
+    /**
+     * D's rows are independent: spectral normalization acts on the weights, self-attention within each sample's
+     * positions.
+     */
+    @Override
+    public boolean independentSamples() {
+        return true;
+    }
+
     @Override
     public Critique discriminator(NetworkScope scope, SDVariable x, SDVariable labels) {
         SameDiff sd = scope.sd();

@@ -194,6 +194,12 @@ final class StyleGanNetworks implements Networks, StyleMixer {
         return ResidualBlock.lrelu(scope, x.add(sd.reshape(bias, 1, c, 1, 1)));
     }
 
+    /** D's rows are not independent: the minibatch standard deviation of its head compares each with the others. */
+    @Override
+    public boolean independentSamples() {
+        return false;
+    }
+
     @Override
     public Critique discriminator(NetworkScope scope, SDVariable x, SDVariable labels) {
         SameDiff sd = scope.sd();

@@ -138,6 +138,22 @@ public final class GanModel implements SampleSource, AutoCloseable {
         graphs.carryLoss(on);
     }
 
+    /**
+     * Whether discriminator steps run D once on the data batch and G(z) stacked along the batch axis where D's rows are
+     * independent ({@link org.jgan.api.Networks#independentSamples}): on by default ({@code -Djgan.graph.stack=false}:
+     * off); off, D runs on each batch (tests and benchmarks compare the two). A change rebuilds the discriminator's
+     * graphs on the same parameters.
+     */
+    public void stackCritiques(boolean on) {
+        graphs.stackCritiques(on);
+    }
+
+    /** Whether the discriminator's step graph runs D once on the data batch and G(z) stacked. */
+    public boolean critiquesStacked() {
+        PlayerGraph d = graphs.full(Side.DISCRIMINATOR);
+        return d != null && d.stacked;
+    }
+
     /** Whether a discriminator step whose penalty is due takes its loss on its points from the penalty's passes. */
     public boolean lossRidesOnPenalty() {
         return graphs.lossOnPenalty() >= 0;

@@ -96,4 +96,13 @@ public final class Packing implements Networks {
     public Critique discriminator(NetworkScope scope, SDVariable x, SDVariable labels) {
         return discriminator.discriminator(scope, pack(this, x), labels);
     }
+
+    /**
+     * The packed discriminator's answer: a pack is m consecutive rows, and a stacked batch of two groups whose size
+     * m divides (as every micro-batch's does) keeps each pack within its group.
+     */
+    @Override
+    public boolean independentSamples() {
+        return discriminator.independentSamples();
+    }
 }

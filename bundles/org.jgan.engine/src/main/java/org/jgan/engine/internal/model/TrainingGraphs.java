@@ -50,6 +50,8 @@ final class TrainingGraphs {
     private int lossOnPenalty = -1;
     /** Whether a penalty's passes may carry the loss on its points (on unless a test or benchmark compares). */
     private boolean carryLoss = true;
+    /** Whether discriminator graphs stack D's two batches where they can ({@link #stackCritiques}). */
+    private boolean stackCritiques = !"false".equals(System.getProperty("jgan.graph.stack"));
     private final List<RunSpec.RegularizerChoice> constraints = new ArrayList<>();
     private final List<InputGradientPenalty> penalties = new ArrayList<>();
     private InputGradientPenalty.Method penaltyMethod = InputGradientPenalty.Method.TANGENT;
@@ -94,13 +96,35 @@ final class TrainingGraphs {
             return;
         }
         for (Side side : Side.values()) {
-            PlayerGraph all = new PlayerGraph(side, networks, s, shape, codes, latent, classes, store, reparams, null);
-            Map<Set<String>, PlayerGraph> bySet = new HashMap<>();
-            bySet.put(names(all.allTerms), all);
-            graphs.put(side, bySet);
-            complete.put(side, all);
+            buildPlayer(side);
         }
         buildPenalties();
+    }
+
+    /** A player's graph with all its terms, the first of its graphs by due terms. */
+    private void buildPlayer(Side side) {
+        PlayerGraph all = new PlayerGraph(side, networks, spec, shape, codes, latent, classes, store, reparams, null,
+                stackCritiques);
+        Map<Set<String>, PlayerGraph> bySet = new HashMap<>();
+        bySet.put(names(all.allTerms), all);
+        graphs.put(side, bySet);
+        complete.put(side, all);
+    }
+
+    /**
+     * Whether discriminator graphs run D once on the data batch and G(z) stacked where D's rows are independent
+     * ({@link Networks#independentSamples}; on unless {@code -Djgan.graph.stack=false}): off, D runs on each (tests
+     * and benchmarks compare the two). A change rebuilds the discriminator's graphs (on the same parameters).
+     */
+    void stackCritiques(boolean on) {
+        if (on == stackCritiques) {
+            return;
+        }
+        stackCritiques = on;
+        if (spec != null && spec.isGame()) {
+            graphs.get(Side.DISCRIMINATOR).values().forEach(g -> GraphMemory.release(g.sd));
+            buildPlayer(Side.DISCRIMINATOR);
+        }
     }
 
     private void buildPenalties() {
@@ -197,7 +221,7 @@ final class TrainingGraphs {
     /** The graph of {@code side} computing the terms of {@code due}: built the first time, then kept. */
     PlayerGraph graph(Side side, Set<String> due) {
         return graphs.get(side).computeIfAbsent(due, d -> new PlayerGraph(side, networks, spec, shape, codes, latent,
-                classes, store, reparams, d));
+                classes, store, reparams, d, stackCritiques));
     }
 
     /**
@@ -213,7 +237,7 @@ final class TrainingGraphs {
         boolean onSamples = full(Side.DISCRIMINATOR).onSamples(lossOnPenalty);
         try {
             g = new PlayerGraph(Side.DISCRIMINATOR, networks, spec, shape, codes, latent, classes, store, reparams,
-                    due, lossOnPenalty, onData, onSamples);
+                    due, lossOnPenalty, onData, onSamples, false);
         } catch (RuntimeException e) {
             // a component that reads more of the points' critique than its logits (its features, say, which this
             // graph does not compute): the step's own graph, from now on

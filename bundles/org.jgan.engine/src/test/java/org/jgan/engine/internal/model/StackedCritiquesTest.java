@@ -1,0 +1,151 @@
+package org.jgan.engine.internal.model;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.TreeSet;
+import org.jgan.api.Side;
+import org.jgan.engine.internal.TestCatalog;
+import org.jgan.engine.internal.config.RunSpec;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.CsvSource;
+import org.nd4j.linalg.api.ndarray.INDArray;
+
+/**
+ * A discriminator step that runs D once on the data batch and G(z) stacked, where D's rows are independent
+ * ({@link GanModel#stackCritiques}), computes the step of the graph that runs D on each: the same gradients, loss
+ * values and buffer updates (spectral normalization's vectors), step after step, on the ring MLP (with a penalty whose
+ * points are neither batch, minibatch discrimination's refusal, packing and micro-batches), SAGAN (self-attention),
+ * conditional BigGAN (the projection reads the stacked labels), the WGAN-GP ResNet and DCGAN without batch norm; D's
+ * layers run once per step; where D's rows are not independent (batch norm, minibatch standard deviation or
+ * discrimination) the graph runs D on each batch as before.
+ */
+class StackedCritiquesTest {
+
+    static GanModel model(String architecture, Map<String, String> extra) {
+        Map<String, String> raw = new HashMap<>(architecture.equals("mlp")
+                ? Map.of("architecture", "mlp", "architecture.hidden", "32", "dataset", "ring8", "latent", "8")
+                : Map.of("architecture", architecture, "architecture.channels", "4", "dataset", "test-images",
+                        "dataset.size", "32", "dataset.channels", "1"));
+        raw.putAll(Map.of("batchSize", "16", "metrics", "none", "seed", "5"));
+        raw.putAll(extra);
+        RunSpec spec = RunSpec.parse(raw, TestCatalog.create(), "stacked");
+        return new GanModel(spec, spec.datasetComponent().open(spec.dataset().options()));
+    }
+
+    private static Map<String, String> settings(String extra) {
+        Map<String, String> more = new HashMap<>();
+        for (String setting : extra.isEmpty() ? new String[0] : extra.split(" ")) {
+            String[] kv = setting.split("=");
+            more.put(kv[0], kv[1]);
+        }
+        return more;
+    }
+
+    @ParameterizedTest(name = "{0}, {1}")
+    @CsvSource(delimiter = ';', value = {
+        "mlp; ''",
+        "mlp; loss=hinge",
+        "mlp; regularizers=wgan-gp",
+        "mlp; packing=2",
+        "mlp; accumulate=2",
+        "dcgan; architecture.norm=none dataset.classes=4",
+        "sagan; ''",
+        "biggan; dataset.classes=4 loss=hinge",
+        "resnet; regularizers=wgan-gp loss=wasserstein",
+        "dcgan; architecture.norm=none"})
+    void theStepIsTheSameWithDOnBothBatchesStacked(String architecture, String extra) {
+        Map<String, String> more = settings(extra);
+        try (GanModel stacked = model(architecture, more); GanModel own = model(architecture, more)) {
+            own.stackCritiques(false);
+            assertTrue(stacked.critiquesStacked(), "D's rows are independent: one pass over both batches");
+            assertFalse(own.critiquesStacked());
+            Set<String> moved = new TreeSet<>();
+            int params = 0;
+            for (int it = 0; it < 3; it++) {
+                GanModel.Accumulated a = stacked.gradients(Side.DISCRIMINATOR, it, 0);
+                Map<String, INDArray> ga = copies(a.gradients());
+                Map<String, INDArray> ba = copies(a.buffers());
+                Map<String, Double> la = Map.copyOf(a.losses());
+                GanModel.Accumulated b = own.gradients(Side.DISCRIMINATOR, it, 0);
+                String at = architecture + " " + extra + ", iteration " + it;
+                assertEquals(b.losses().keySet(), la.keySet(), at);
+                b.losses().forEach((n, v) -> assertEquals(v, la.get(n), 1e-5 * Math.max(1, Math.abs(v)),
+                        at + ": " + n));
+                assertEquals(b.gradients().keySet(), ga.keySet(), at + ": the parameters with gradients");
+                params = ga.size();
+                for (String n : ga.keySet()) {
+                    INDArray expected = b.gradients().get(n);
+                    double norm = expected.norm2Number().doubleValue();
+                    double error = ga.get(n).sub(expected).norm2Number().doubleValue();
+                    if (norm > 0) {
+                        moved.add(n);
+                    }
+                    // float32 rounding: the products sum the same terms in another blocking at twice the batch
+                    assertTrue(error <= 2e-5 * norm + 1e-6, at + ", " + n + ": |difference| " + error + " of " + norm);
+                }
+                assertEquals(b.buffers().keySet(), ba.keySet(), at + ": the buffers updated");
+                for (String n : ba.keySet()) {
+                    double error = ba.get(n).sub(b.buffers().get(n)).amaxNumber().doubleValue();
+                    assertTrue(error <= 1e-5 * Math.max(1, b.buffers().get(n).amaxNumber().doubleValue()),
+                            at + ", buffer " + n + ": " + error);
+                }
+                stacked.discriminatorStep(it, 0);
+                stacked.generatorStep(it);
+                own.discriminatorStep(it, 0);
+                own.generatorStep(it);
+            }
+            assertTrue(moved.size() >= params - 1, "zero gradients test nothing: " + moved.size() + " of " + params
+                    + " parameters had one");
+        }
+    }
+
+    @Test
+    void dsLayersRunOncePerStep() {
+        // DCGAN without batch norm: D's convolutions are the step's only conv2d (G's are transposed ones)
+        try (GanModel stacked = model("dcgan", Map.of("architecture.norm", "none"));
+                GanModel own = model("dcgan", Map.of("architecture.norm", "none"))) {
+            own.stackCritiques(false);
+            List<String> stackedOps = opsOfAStep(stacked);
+            List<String> ownOps = opsOfAStep(own);
+            long layers = 3;
+            assertEquals(2 * layers, ownOps.stream().filter("conv2d"::equals).count(), "D on each batch: " + ownOps);
+            assertEquals(layers, stackedOps.stream().filter("conv2d"::equals).count(), "D once: " + stackedOps);
+            assertEquals(2 * layers, ownOps.stream().filter("conv2d_bp"::equals).count(), "D's backward passes");
+            assertEquals(layers, stackedOps.stream().filter("conv2d_bp"::equals).count(), "D's backward pass");
+        }
+    }
+
+    @ParameterizedTest(name = "{0}, {1}")
+    @CsvSource(delimiter = ';', value = {
+        "dcgan; ''",
+        "resnet; architecture.dNorm=batch",
+        "stylegan; architecture.wDim=8 architecture.mappingLayers=2",
+        "mlp; architecture.minibatchKernels=4"})
+    void dOnEachBatchWhereItsRowsAreNotIndependent(String architecture, String extra) {
+        try (GanModel m = model(architecture, settings(extra))) {
+            assertFalse(m.critiquesStacked(), architecture + " " + extra);
+            m.discriminatorStep(0, 0);
+        }
+    }
+
+    private static List<String> opsOfAStep(GanModel m) {
+        m.discriminatorStep(0, 0);
+        ListenersTest.Graphs ops = new ListenersTest.Graphs();
+        m.listen(ops);
+        m.discriminatorStep(1, 0);
+        return List.copyOf(ops.names);
+    }
+
+    private static Map<String, INDArray> copies(Map<String, INDArray> arrays) {
+        Map<String, INDArray> c = new HashMap<>();
+        arrays.forEach((k, v) -> c.put(k, v.dup()));
+        return c;
+    }
+}
