@@ -77,7 +77,11 @@ from torch.nn.utils.parametrizations import spectral_norm
 from bench_common import (arguments, figures, gate, parameters, process,
                           residual_blocks, spectral_conv, spectral_linear, up2)
 
-warmup, measured, threads, _ = arguments()
+warmup, measured, threads, words = arguments()
+# stack=1: each D step runs D once on the data batch and G(z) stacked along the batch axis, as jgan's D steps do where
+# D's rows are independent (Networks.independentSamples) and as BigGAN-PyTorch's G_D and the WGAN-GP authors' ResNet
+# code do; stack=0 (the default): D on each batch
+stack = dict(a.split("=", 1) for a in words if "=" in a).get("stack", "0") != "0"
 torch.set_num_threads(threads)
 torch.manual_seed(0)
 batch, latent, channels, size, classes = 32, 120, 1, 32, 10
@@ -185,7 +189,12 @@ for it in range(warmup + measured):
             with torch.no_grad():
                 fake = G(torch.randn(batch, latent), y)
             optD.zero_grad()
-            (F.relu(1 - D(real, y)).mean() + F.relu(1 + D(fake, y)).mean()).backward()
+            if stack:
+                logits = D(torch.cat([real, fake]), torch.cat([y, y]))
+                d_real, d_fake = logits[:batch], logits[batch:]
+            else:
+                d_real, d_fake = D(real, y), D(fake, y)
+            (F.relu(1 - d_real).mean() + F.relu(1 + d_fake).mean()).backward()
         optD.step()
     D.requires_grad_(False)  # jgan's G step computes G's gradients only
     with parametrize.cached():
@@ -204,6 +213,6 @@ for it in range(warmup + measured):
     if it >= warmup:
         times.append((time.perf_counter() - t0) * 1000)
 print("pytorch %s biggan 1x32x32 batch 32 (G %d, D %d parameters), 10 classes, loss hinge, spectral norm G and D, "
-      "orthogonal %g, EMA %g from G step %d, %d D step(s), %d threads: %s; %s"
-      % (torch.__version__, parameters(G), parameters(D), ortho_beta, ema_decay, ema_start, d_steps, threads,
-         figures(times), process()))
+      "orthogonal %g, EMA %g from G step %d, %d D step(s)%s, %d threads: %s; %s"
+      % (torch.__version__, parameters(G), parameters(D), ortho_beta, ema_decay, ema_start, d_steps,
+         " (D on both batches stacked)" if stack else "", threads, figures(times), process()))

@@ -46,7 +46,11 @@ from torch import nn
 
 from bench_common import arguments, figures, gate, parameters, process, residual_blocks
 
-warmup, measured, threads, _ = arguments()
+warmup, measured, threads, words = arguments()
+# stack=1: each D step runs D once on the data batch and G(z) stacked along the batch axis, as jgan's D steps do where
+# D's rows are independent (Networks.independentSamples) and as BigGAN-PyTorch's G_D and the WGAN-GP authors' ResNet
+# code do; stack=0 (the default): D on each batch
+stack = dict(a.split("=", 1) for a in words if "=" in a).get("stack", "0") != "0"
 torch.set_num_threads(threads)
 torch.manual_seed(0)
 
@@ -115,7 +119,11 @@ for it in range(warmup + measured):
     for k in range(d_steps):
         with torch.no_grad():
             fake = G(torch.randn(batch, latent))
-        loss = D(fake).mean() - D(real).mean()
+        if stack:
+            logits = D(torch.cat([real, fake]))
+            loss = logits[batch:].mean() - logits[:batch].mean()
+        else:
+            loss = D(fake).mean() - D(real).mean()
         e = torch.rand(batch, 1, 1, 1)
         x_hat = (real * e + fake * (1 - e)).requires_grad_(True)
         grad, = torch.autograd.grad(D(x_hat).sum(), x_hat, create_graph=True)
@@ -133,5 +141,6 @@ for it in range(warmup + measured):
         d_times.append((t1 - t0) * 1000 / d_steps)
         g_times.append((t2 - t1) * 1000)
 print("pytorch %s resnet 1x32x32 batch 32 (G %d, D %d parameters), loss wasserstein, regularizers 'wgan-gp' (lambda "
-      "%g), %d D step(s), %d threads: %s; %s" % (torch.__version__, parameters(G), parameters(D), lam, d_steps, threads,
-                                                 figures(times, d_times, g_times), process()))
+      "%g), %d D step(s)%s, %d threads: %s; %s" % (torch.__version__, parameters(G), parameters(D), lam, d_steps,
+                                                   " (D on both batches stacked)" if stack else "", threads,
+                                                   figures(times, d_times, g_times), process()))

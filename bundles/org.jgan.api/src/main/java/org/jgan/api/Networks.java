@@ -35,12 +35,14 @@ public interface Networks {
      * depends on row i of {@code x} and of {@code labels} alone (no batch statistics as batch norm's, no minibatch
      * standard deviation or minibatch discrimination, no random input with a batch axis). Then the engine may run D
      * once on the data batch and G(z) stacked along the batch axis, and split its logits and features, instead of
-     * running it on each (as the BigGAN authors' training code does): the same values and gradients, in one call per
-     * layer at twice the batch. A network whose rows are independent only under some options says so for those.
+     * running it on each (as the BigGAN authors' training code does): the same values and gradients up to float
+     * rounding, in one call per layer at twice the batch. A network whose rows are independent only under some options
+     * says so for those.
      * {@code ArchitectureContract} checks the answer against the gradient of one row's logit with respect to the
      * other rows' inputs.
      *
-     * @return false unless the implementation says otherwise
+     * @return true where row i of D's critique depends on row i of its inputs alone; false (the default) is always
+     *         safe
      * @since 1.14
      */
     default boolean independentSamples() {

@@ -36,7 +36,9 @@ import org.nd4j.linalg.factory.Nd4j;
  * <li>building the networks again on the same parameters (as the engine does for each of its graphs) creates no
  * parameter and computes the same outputs;</li>
  * <li>{@link Networks#independentSamples} is true exactly where D's rows are: where the gradient of one row's logit
- * and features with respect to the batch's inputs is zero on every other row;</li>
+ * and features with respect to the batch's inputs is zero on every other row and other values in the other rows
+ * leave that row's critique as it was; a D whose rows are independent asks for no random input with a batch
+ * axis;</li>
  * <li>a data shape the architecture cannot serve is refused naming the architecture and the shape.</li>
  * </ul>
  * The checks specific to an architecture (its equations, block plans, parameter counts) stay in its own tests.
@@ -97,8 +99,8 @@ public abstract class ArchitectureContract {
     }
 
     /**
-     * Moves parameters off values where some gradients vanish by design, before the gradient check (SAGAN's
-     * attention gain starts at 0, which zeroes the gradients of its projections).
+     * Moves parameters off values where some gradients vanish by design, before the gradient checks (SAGAN's
+     * attention gain starts at 0, which zeroes the gradients of its projections and hides its path).
      */
     protected void beforeGradients(TestScope.Store store) {
     }
@@ -290,6 +292,29 @@ public abstract class ArchitectureContract {
                         independent = false;
                     }
                 }
+            }
+            // and forward: other values in the other rows leave the row's critique as it was (a coupling the gradient
+            // does not see, through a path without one)
+            INDArray[] before = {critique.logits().eval(feed).getRow(row).dup(),
+                critique.features().eval(feed).getRow(row).dup()};
+            INDArray moved = x.getArr().dup();
+            INDArray others = Nd4j.rand(DataType.FLOAT, moved.shape()).muli(4).subi(2);
+            for (int i = 0; i < batch; i++) {
+                if (i != row) {
+                    moved.slice(i).assign(others.slice(i));
+                }
+            }
+            x.setArray(moved);
+            INDArray[] after = {critique.logits().eval(feed).getRow(row), critique.features().eval(feed).getRow(row)};
+            for (int k = 0; k < 2; k++) {
+                double change = after[k].sub(before[k]).amaxNumber().doubleValue();
+                if (change > 1e-5 * Math.max(1, before[k].amaxNumber().doubleValue())) {
+                    independent = false;
+                }
+            }
+            if (nets.independentSamples()) {
+                d.randoms.forEach((name, shape) -> assertTrue(shape.getKey().length == 0 || shape.getKey()[0] >= 0,
+                        "a D whose rows are independent asks for no random input with a batch axis: " + name));
             }
             assertEquals(independent, nets.independentSamples(), name() + " " + c.label() + ": D's rows are "
                     + (independent ? "" : "not ") + "independent (one row's critique has a gradient with respect "

@@ -76,7 +76,7 @@ final class DcganNetworks implements Networks {
     /** D's rows are independent unless batch norm (on every layer but the input one) normalizes them together. */
     @Override
     public boolean independentSamples() {
-        return !layout.batchNorm() || res.doublings() < 2;
+        return !layout.batchNorm();
     }
 
     @Override

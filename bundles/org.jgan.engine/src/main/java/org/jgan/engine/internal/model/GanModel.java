@@ -148,7 +148,10 @@ public final class GanModel implements SampleSource, AutoCloseable {
         graphs.stackCritiques(on);
     }
 
-    /** Whether the discriminator's step graph runs D once on the data batch and G(z) stacked. */
+    /**
+     * Whether the discriminator's step graph with all its terms runs D once on the data batch and G(z) stacked (a step
+     * whose loss rides on a penalty's passes runs another graph, which runs D on neither batch itself).
+     */
     public boolean critiquesStacked() {
         PlayerGraph d = graphs.full(Side.DISCRIMINATOR);
         return d != null && d.stacked;

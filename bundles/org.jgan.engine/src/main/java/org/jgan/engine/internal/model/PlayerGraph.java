@@ -275,8 +275,10 @@ public final class PlayerGraph {
      * whose rows are independent ({@link Networks#independentSamples}): the logits (and features) of rows
      * {@code [0, n)} and {@code [n, 2n)}, n the batch (the step feeds both groups with the same number of rows, as
      * {@link StepGradients} checks for the data batch and draws for the latents), so that every layer of D runs once at
-     * twice the batch instead of twice: the same values and gradients, with fewer and larger calls (a
-     * {@code [64, ...]} convolution takes less than two {@code [32, ...]} ones; BigGAN's D step 7% less time).
+     * twice the batch instead of twice: the same values and gradients up to float rounding, with fewer and larger
+     * calls (a {@code [64, ...]} convolution's gradients take less than two {@code [32, ...]} ones': libnd4j's overhead
+     * around oneDNN's primitives is per call; BigGAN's D step 5% and SAGAN's 3% less time, alternating in one process
+     * on a 2-core Xeon, 2026-12-05).
      */
     private static Critique[] stackedCritiques(SameDiff sd, Networks networks, GraphScope d, SDVariable real,
             SDVariable fake, SDVariable labels, SDVariable fakeLabels) {

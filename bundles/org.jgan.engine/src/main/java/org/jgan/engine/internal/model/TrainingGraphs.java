@@ -114,16 +114,26 @@ final class TrainingGraphs {
     /**
      * Whether discriminator graphs run D once on the data batch and G(z) stacked where D's rows are independent
      * ({@link Networks#independentSamples}; on unless {@code -Djgan.graph.stack=false}): off, D runs on each (tests
-     * and benchmarks compare the two). A change rebuilds the discriminator's graphs (on the same parameters).
+     * and benchmarks compare the two). A change rebuilds the discriminator's step graphs on the same parameters (the
+     * penalties, their carrier and the graphs that take the loss from its passes do not depend on it); listeners
+     * added before are not on the new graphs, as on graphs built later for other due terms.
      */
     void stackCritiques(boolean on) {
         if (on == stackCritiques) {
             return;
         }
+        boolean was = stackCritiques;
         stackCritiques = on;
         if (spec != null && spec.isGame()) {
-            graphs.get(Side.DISCRIMINATOR).values().forEach(g -> GraphMemory.release(g.sd));
-            buildPlayer(Side.DISCRIMINATOR);
+            Map<Set<String>, PlayerGraph> old = graphs.get(Side.DISCRIMINATOR);
+            try {
+                buildPlayer(Side.DISCRIMINATOR);
+            } catch (RuntimeException | Error e) {
+                // the old graphs stay
+                stackCritiques = was;
+                throw e;
+            }
+            old.values().forEach(g -> GraphMemory.release(g.sd));
         }
     }
 

@@ -40,7 +40,9 @@ import org.junit.jupiter.api.Test;
  * {@code -Djgan.bench.iterations=N} the warm-up and measured iterations (default 150 and 30; the ResNet's 5 and 10);
  * {@code -Djgan.bench.profile=N} prints the N ops that take the most time; {@code -Djgan.bench.times=true} the
  * measured iterations' times in order; {@code -Djgan.bench.torch=false} skips
- * PyTorch; {@code -Djgan.bench.jvmArgs="..."} adds options to each architecture's JVM ({@code {architecture}} in
+ * PyTorch; {@code -Djgan.bench.stack=false} runs D on each of a D step's batches in jgan and the ports alike (by
+ * default both stack them where D's rows are independent, {@link #stack}); {@code -Djgan.bench.jvmArgs="..."} adds
+ * options to each architecture's JVM ({@code {architecture}} in
  * them replaced by its name, e.g. {@code -XX:StartFlightRecording=filename=/tmp/{architecture}.jfr}).
  * <p>
  * jgan's JVM and the PyTorch port run at once: each warms up alone, then they alternate blocks of
@@ -97,8 +99,19 @@ class ArchitectureSpeedBenchmark {
         return switch (architecture) {
             case "stylegan2" -> List.of("stylegan_torch.py", "demodulation");
             case "dcgan" -> List.of("dcgan_torch.py", "size=32", "batch=32");
+            // the ports whose D's rows are independent stack D's two batches as jgan does, or neither does
+            case "sagan", "biggan", "resnet" -> List.of(architecture + "_torch.py", "stack=" + (stack() ? 1 : 0));
             default -> List.of(architecture + "_torch.py");
         };
+    }
+
+    /**
+     * Whether D steps run D once on the data batch and G(z) stacked where D's rows are independent (SAGAN, BigGAN, the
+     * WGAN-GP ResNet), in jgan ({@code -Djgan.graph.stack}) and in the PyTorch ports ({@code stack=1}) alike, as
+     * BigGAN-PyTorch and the WGAN-GP authors' ResNet code do: {@code -Djgan.bench.stack=false} turns it off in both.
+     */
+    private static boolean stack() {
+        return !"false".equals(System.getProperty("jgan.bench.stack"));
     }
 
     /**
@@ -185,6 +198,7 @@ class ArchitectureSpeedBenchmark {
                 command.add("-D" + p + "=" + System.getProperty(p));
             }
         }
+        command.add("-Djgan.graph.stack=" + stack());
         if (block > 0) {
             command.add("-D" + GATE + "=" + block);
         }
@@ -352,11 +366,12 @@ class ArchitectureSpeedBenchmark {
         double median = times.get(times.size() / 2);
         double p90 = times.get((int) Math.ceil(0.9 * times.size()) - 1);
         System.out.printf(Locale.ROOT, "jgan %s 1x32x32 batch 32 (G %d, D %d parameters), loss %s, regularizers '%s', "
-                + "%d D step(s), native build linux-x86_64%s, %d threads: median %.1f ms/iteration (mean %.1f, p90 %.1f "
-                + "= %.2fx the median, min %.1f, max %.1f, %d measured after %d; D step %.1f, G step %.1f; JIT "
-                + "compiling %s during them); peak resident %d MB, of which Java heap at most %d MB; malloc: %s%n",
+                + "%d D step(s)%s, native build linux-x86_64%s, %d threads: median %.1f ms/iteration (mean %.1f, "
+                + "p90 %.1f = %.2fx the median, min %.1f, max %.1f, %d measured after %d; D step %.1f, G step %.1f; "
+                + "JIT compiling %s during them); peak resident %d MB, of which Java heap at most %d MB; malloc: %s%n",
                 architecture, m.parameterCount(Side.GENERATOR), m.parameterCount(Side.DISCRIMINATOR),
                 spec.loss().name(), spec.settings().regularizers(), dSteps,
+                m.critiquesStacked() ? " (D on both batches stacked)" : "",
                 System.getProperty("org.bytedeco.javacpp.platform.extension", ""),
                 Runtime.getRuntime().availableProcessors(), median, mean, p90, p90 / median, times.get(0),
                 times.get(times.size() - 1), times.size(), warmup, dTimes.get(dTimes.size() / 2),

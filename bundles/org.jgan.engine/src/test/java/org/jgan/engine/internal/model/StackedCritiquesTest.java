@@ -20,19 +20,23 @@ import org.nd4j.linalg.api.ndarray.INDArray;
 /**
  * A discriminator step that runs D once on the data batch and G(z) stacked, where D's rows are independent
  * ({@link GanModel#stackCritiques}), computes the step of the graph that runs D on each: the same gradients, loss
- * values and buffer updates (spectral normalization's vectors), step after step, on the ring MLP (with a penalty whose
- * points are neither batch, minibatch discrimination's refusal, packing and micro-batches), SAGAN (self-attention),
- * conditional BigGAN (the projection reads the stacked labels), the WGAN-GP ResNet and DCGAN without batch norm; D's
- * layers run once per step; where D's rows are not independent (batch norm, minibatch standard deviation or
- * discrimination) the graph runs D on each batch as before.
+ * values and buffer updates (spectral normalization's vectors, LeCam's averages), step after step, up to float32
+ * rounding, on the ring MLP (a penalty whose points are neither batch, packing, micro-batches, InfoGAN's term on the
+ * features of G(z)'s half, LeCam's on both halves' logits), SAGAN (self-attention, spectral normalization), conditional
+ * BigGAN, R3GAN, the WGAN-GP ResNet and DCGAN without batch norm (conditional; with a lazy R1 whose steps take the
+ * loss on the data batch from its passes and the others stack); D's layers run once per step; where D's rows are not
+ * independent (batch norm, minibatch standard deviation or discrimination) the graph runs D on each batch.
  */
 class StackedCritiquesTest {
 
     static GanModel model(String architecture, Map<String, String> extra) {
         Map<String, String> raw = new HashMap<>(architecture.equals("mlp")
                 ? Map.of("architecture", "mlp", "architecture.hidden", "32", "dataset", "ring8", "latent", "8")
-                : Map.of("architecture", architecture, "architecture.channels", "4", "dataset", "test-images",
-                        "dataset.size", "32", "dataset.channels", "1"));
+                : Map.of("architecture", architecture, "dataset", "test-images", "dataset.size", "32",
+                        "dataset.channels", "1"));
+        if (!architecture.equals("mlp") && !architecture.equals("r3gan")) {
+            raw.put("architecture.channels", "4");
+        }
         raw.putAll(Map.of("batchSize", "16", "metrics", "none", "seed", "5"));
         raw.putAll(extra);
         RunSpec spec = RunSpec.parse(raw, TestCatalog.create(), "stacked");
@@ -57,7 +61,12 @@ class StackedCritiquesTest {
         "mlp; accumulate=2",
         "dcgan; architecture.norm=none dataset.classes=4",
         "sagan; ''",
-        "biggan; dataset.classes=4 loss=hinge",
+        "sagan; regularizers=spectral-norm regularizer.spectral-norm.networks=both loss=hinge",
+        "biggan; dataset.classes=4 loss=hinge regularizers=spectral-norm regularizer.spectral-norm.networks=both",
+        "r3gan; architecture.widths=4",
+        "mlp; regularizers=infogan latent=8 regularizer.infogan.categorical=4",
+        "mlp; regularizers=lecam",
+        "dcgan; architecture.norm=none regularizers=r1 regularizer.r1.every=2",
         "resnet; regularizers=wgan-gp loss=wasserstein",
         "dcgan; architecture.norm=none"})
     void theStepIsTheSameWithDOnBothBatchesStacked(String architecture, String extra) {
@@ -76,10 +85,13 @@ class StackedCritiquesTest {
                 GanModel.Accumulated b = own.gradients(Side.DISCRIMINATOR, it, 0);
                 String at = architecture + " " + extra + ", iteration " + it;
                 assertEquals(b.losses().keySet(), la.keySet(), at);
-                b.losses().forEach((n, v) -> assertEquals(v, la.get(n), 1e-5 * Math.max(1, Math.abs(v)),
-                        at + ": " + n));
+                // (a lazy penalty's value is NaN at the steps it skips)
+                b.losses().forEach((n, v) -> assertEquals(v, la.get(n),
+                        Double.isNaN(v) ? 0 : 1e-5 * Math.max(1, Math.abs(v)), at + ": " + n));
                 assertEquals(b.gradients().keySet(), ga.keySet(), at + ": the parameters with gradients");
                 params = ga.size();
+                double largest = b.gradients().values().stream().mapToDouble(g -> g.norm2Number().doubleValue())
+                        .max().orElse(0);
                 for (String n : ga.keySet()) {
                     INDArray expected = b.gradients().get(n);
                     double norm = expected.norm2Number().doubleValue();
@@ -87,8 +99,11 @@ class StackedCritiquesTest {
                     if (norm > 0) {
                         moved.add(n);
                     }
-                    // float32 rounding: the products sum the same terms in another blocking at twice the batch
-                    assertTrue(error <= 2e-5 * norm + 1e-6, at + ", " + n + ": |difference| " + error + " of " + norm);
+                    // float32 rounding: the products sum the same terms in another blocking at twice the batch (a
+                    // gradient near 0, as the output bias's sum of 2n terms that nearly cancel, within rounding of
+                    // the step's largest)
+                    assertTrue(error <= 1e-5 * norm + 1e-6 * largest, at + ", " + n + ": |difference| " + error
+                            + " of " + norm);
                 }
                 assertEquals(b.buffers().keySet(), ba.keySet(), at + ": the buffers updated");
                 for (String n : ba.keySet()) {
