@@ -89,48 +89,12 @@ class LossOnPenaltyTest {
             assertTrue(carried.lossRidesOnPenalty(),
                     "R1 on the data batch, R2 on G(z) or Roth et al.'s on both carries the loss");
             assertFalse(own.lossRidesOnPenalty());
-            // the parameters with a nonzero gradient at some step (SAGAN's attention scale starts at 0, and its
-            // query, key and value weights get their first gradient at the second step)
-            java.util.Set<String> moved = new java.util.TreeSet<>();
-            int params = 0;
-            for (int it = 0; it < 3; it++) {
-                // both trained the same way: the carried model's steps on its own parameters, compared step by step
-                GanModel.Accumulated a = carried.gradients(Side.DISCRIMINATOR, it, 0);
-                Map<String, INDArray> ga = copies(a.gradients());
-                Map<String, INDArray> ba = copies(a.buffers());
-                GanModel.Accumulated b = own.gradients(Side.DISCRIMINATOR, it, 0);
-                String at = architecture + " " + regularizers + " " + extra + ", iteration " + it;
-                assertEquals(b.losses().keySet(), a.losses().keySet(), at);
-                // (a lazy penalty's value is NaN at the steps it skips)
-                b.losses().forEach((n, v) -> assertEquals(v, a.losses().get(n),
-                        Double.isNaN(v) ? 0 : 1e-6 * Math.max(1, Math.abs(v)), at + ": " + n));
-                assertEquals(b.gradients().keySet(), ga.keySet(), at + ": the parameters with gradients");
-                params = ga.size();
-                for (String n : ga.keySet()) {
-                    INDArray expected = b.gradients().get(n);
-                    double norm = expected.norm2Number().doubleValue();
-                    double error = ga.get(n).sub(expected).norm2Number().doubleValue();
-                    if (norm > 0) {
-                        moved.add(n);
-                    }
-                    // (a hinge loss's output bias can have a gradient of exactly 0: float rounding of a sum of 0; the
-                    // MLP's output bias under Roth et al.'s penalty sums 32 terms a_j + b_j of about 1/32 each to about
-                    // 1e-3: float rounding of the terms, about 1e-7, is what the two orders of addition differ by)
-                    assertTrue(error <= 1e-5 * norm + 2e-7, at + ", " + n + ": |difference| " + error + " of " + norm);
-                }
-                assertEquals(b.buffers().keySet(), ba.keySet(), at + ": the buffers updated");
-                for (String n : ba.keySet()) {
-                    double error = ba.get(n).sub(b.buffers().get(n)).amaxNumber().doubleValue();
-                    assertTrue(error <= 1e-6 * Math.max(1, b.buffers().get(n).amaxNumber().doubleValue()),
-                            at + ", buffer " + n + ": " + error);
-                }
-                carried.discriminatorStep(it, 0);
-                carried.generatorStep(it);
-                own.discriminatorStep(it, 0);
-                own.generatorStep(it);
-            }
-            assertTrue(moved.size() >= params - 1, "zero gradients test nothing: " + moved.size() + " of " + params
-                    + " parameters had one");
+            // both trained the same way: the carried model's steps on its own parameters, compared step by step
+            // (a hinge loss's output bias can have a gradient of exactly 0: float rounding of a sum of 0; the MLP's
+            // output bias under Roth et al.'s penalty sums 32 terms a_j + b_j of about 1/32 each to about 1e-3: float
+            // rounding of the terms, about 1e-7, is what the two orders of addition differ by)
+            SameSteps.discriminatorSteps(carried, own, 3, architecture + " " + regularizers + " " + extra,
+                    new SameSteps.Tolerance(1e-6, 1e-5, 2e-7, 0, 1e-6));
         }
     }
 
@@ -139,8 +103,8 @@ class LossOnPenaltyTest {
     void theDiscriminatorRunsOnceOnThePenaltysPoints(String penalty) {
         try (GanModel carried = model("dcgan", penalty, Map.of()); GanModel own = model("dcgan", penalty, Map.of())) {
             own.carryLossOnPenalty(false);
-            List<String> carriedOps = opsOfAStep(carried);
-            List<String> ownOps = opsOfAStep(own);
+            List<String> carriedOps = SameSteps.opsOfADiscriminatorStep(carried);
+            List<String> ownOps = SameSteps.opsOfADiscriminatorStep(own);
             long carriedConvs = carriedOps.stream().filter("conv2d"::equals).count();
             long ownConvs = ownOps.stream().filter("conv2d"::equals).count();
             // D has 2 convolutions and G none (transposed ones): own step 2 (D on data) + 2 (D on G(z)) + 2 (the
@@ -206,7 +170,7 @@ class LossOnPenaltyTest {
             own.carryLossOnPenalty(false);
             assertTrue(carried.lossRidesOnPenalty(), "R2 carries the loss without plans too");
             GanModel.Accumulated a = carried.gradients(Side.DISCRIMINATOR, 0, 0);
-            Map<String, INDArray> ga = copies(a.gradients());
+            Map<String, INDArray> ga = SameSteps.copies(a.gradients());
             Map<String, INDArray> b = own.gradients(Side.DISCRIMINATOR, 0, 0).gradients();
             assertEquals(b.keySet(), ga.keySet());
             for (String n : ga.keySet()) {
@@ -273,21 +237,5 @@ class LossOnPenaltyTest {
             assertEquals(b.get("d_adv"), a.get("d_adv"), 1e-6, a + " against R1's " + b);
             assertEquals(b.get("d_r1"), a.get("d_r1-features"), 1e-5 * b.get("d_r1"), a + " against R1's " + b);
         }
-    }
-
-    /** The ops of the graphs with a backward pass (the step's, the penalty's) in a discriminator step. */
-    private static List<String> opsOfAStep(GanModel m) {
-        m.discriminatorStep(0, 0);
-        ListenersTest.Graphs ops = new ListenersTest.Graphs();
-        m.listen(ops);
-        m.discriminatorStep(1, 0);
-        assertTrue(ops.names.contains("conv2d_bp"), "the listener saw the step's passes: " + ops.names);
-        return List.copyOf(ops.names);
-    }
-
-    private static Map<String, INDArray> copies(Map<String, INDArray> arrays) {
-        Map<String, INDArray> c = new HashMap<>();
-        arrays.forEach((k, v) -> c.put(k, v.dup()));
-        return c;
     }
 }

@@ -7,15 +7,11 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.Set;
-import java.util.TreeSet;
-import org.jgan.api.Side;
 import org.jgan.engine.internal.TestCatalog;
 import org.jgan.engine.internal.config.RunSpec;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
-import org.nd4j.linalg.api.ndarray.INDArray;
 
 /**
  * A discriminator step that runs D once on the data batch and G(z) stacked, where D's rows are independent
@@ -75,49 +71,10 @@ class StackedCritiquesTest {
             own.stackCritiques(false);
             assertTrue(stacked.critiquesStacked(), "D's rows are independent: one pass over both batches");
             assertFalse(own.critiquesStacked());
-            Set<String> moved = new TreeSet<>();
-            int params = 0;
-            for (int it = 0; it < 3; it++) {
-                GanModel.Accumulated a = stacked.gradients(Side.DISCRIMINATOR, it, 0);
-                Map<String, INDArray> ga = copies(a.gradients());
-                Map<String, INDArray> ba = copies(a.buffers());
-                Map<String, Double> la = Map.copyOf(a.losses());
-                GanModel.Accumulated b = own.gradients(Side.DISCRIMINATOR, it, 0);
-                String at = architecture + " " + extra + ", iteration " + it;
-                assertEquals(b.losses().keySet(), la.keySet(), at);
-                // (a lazy penalty's value is NaN at the steps it skips)
-                b.losses().forEach((n, v) -> assertEquals(v, la.get(n),
-                        Double.isNaN(v) ? 0 : 1e-5 * Math.max(1, Math.abs(v)), at + ": " + n));
-                assertEquals(b.gradients().keySet(), ga.keySet(), at + ": the parameters with gradients");
-                params = ga.size();
-                double largest = b.gradients().values().stream().mapToDouble(g -> g.norm2Number().doubleValue())
-                        .max().orElse(0);
-                for (String n : ga.keySet()) {
-                    INDArray expected = b.gradients().get(n);
-                    double norm = expected.norm2Number().doubleValue();
-                    double error = ga.get(n).sub(expected).norm2Number().doubleValue();
-                    if (norm > 0) {
-                        moved.add(n);
-                    }
-                    // float32 rounding: the products sum the same terms in another blocking at twice the batch (a
-                    // gradient near 0, as the output bias's sum of 2n terms that nearly cancel, within rounding of
-                    // the step's largest)
-                    assertTrue(error <= 1e-5 * norm + 1e-6 * largest, at + ", " + n + ": |difference| " + error
-                            + " of " + norm);
-                }
-                assertEquals(b.buffers().keySet(), ba.keySet(), at + ": the buffers updated");
-                for (String n : ba.keySet()) {
-                    double error = ba.get(n).sub(b.buffers().get(n)).amaxNumber().doubleValue();
-                    assertTrue(error <= 1e-5 * Math.max(1, b.buffers().get(n).amaxNumber().doubleValue()),
-                            at + ", buffer " + n + ": " + error);
-                }
-                stacked.discriminatorStep(it, 0);
-                stacked.generatorStep(it);
-                own.discriminatorStep(it, 0);
-                own.generatorStep(it);
-            }
-            assertTrue(moved.size() >= params - 1, "zero gradients test nothing: " + moved.size() + " of " + params
-                    + " parameters had one");
+            // float32 rounding: the products sum the same terms in another blocking at twice the batch (a gradient
+            // near 0, as the output bias's sum of 2n terms that nearly cancel, within rounding of the step's largest)
+            SameSteps.discriminatorSteps(stacked, own, 3, architecture + " " + extra,
+                    new SameSteps.Tolerance(1e-5, 1e-5, 0, 1e-6, 1e-5));
         }
     }
 
@@ -127,8 +84,8 @@ class StackedCritiquesTest {
         try (GanModel stacked = model("dcgan", Map.of("architecture.norm", "none"));
                 GanModel own = model("dcgan", Map.of("architecture.norm", "none"))) {
             own.stackCritiques(false);
-            List<String> stackedOps = opsOfAStep(stacked);
-            List<String> ownOps = opsOfAStep(own);
+            List<String> stackedOps = SameSteps.opsOfADiscriminatorStep(stacked);
+            List<String> ownOps = SameSteps.opsOfADiscriminatorStep(own);
             long layers = 3;
             assertEquals(2 * layers, ownOps.stream().filter("conv2d"::equals).count(), "D on each batch: " + ownOps);
             assertEquals(layers, stackedOps.stream().filter("conv2d"::equals).count(), "D once: " + stackedOps);
@@ -148,19 +105,5 @@ class StackedCritiquesTest {
             assertFalse(m.critiquesStacked(), architecture + " " + extra);
             m.discriminatorStep(0, 0);
         }
-    }
-
-    private static List<String> opsOfAStep(GanModel m) {
-        m.discriminatorStep(0, 0);
-        ListenersTest.Graphs ops = new ListenersTest.Graphs();
-        m.listen(ops);
-        m.discriminatorStep(1, 0);
-        return List.copyOf(ops.names);
-    }
-
-    private static Map<String, INDArray> copies(Map<String, INDArray> arrays) {
-        Map<String, INDArray> c = new HashMap<>();
-        arrays.forEach((k, v) -> c.put(k, v.dup()));
-        return c;
     }
 }
