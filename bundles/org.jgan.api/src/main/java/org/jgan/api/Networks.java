@@ -38,8 +38,8 @@ public interface Networks {
      * running it on each (as the BigGAN authors' training code does): the same values and gradients up to float
      * rounding, in one call per layer at twice the batch. A network whose rows are independent only under some options
      * says so for those.
-     * {@code ArchitectureContract} checks the answer against the gradient of one row's logit with respect to the
-     * other rows' inputs.
+     * {@code ArchitectureContract} checks the answer against the gradient of one row's critique with respect to the
+     * other rows' inputs and against other values in those rows.
      *
      * @return true where row i of D's critique depends on row i of its inputs alone; false (the default) is always
      *         safe

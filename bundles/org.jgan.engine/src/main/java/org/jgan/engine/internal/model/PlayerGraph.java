@@ -149,9 +149,9 @@ public final class PlayerGraph {
                     seenFake = t.apply(inputs, seenFake, false, r.options());
                 }
             }
-            // the logits on the data batch (and/or on G(z)): from a penalty's critic pass on the same points, or D's
-            // pass here (a variable, not a placeholder, so that the pass returns the loss's gradient with respect to
-            // them)
+            // the logits on the data batch (and/or on G(z)): from a penalty's critic pass on the same points (a
+            // variable, not a placeholder, so that the pass returns the loss's gradient with respect to them), or D's
+            // pass here, once on both batches stacked where D's rows are independent
             Critique real;
             Critique fakeCritique;
             this.stacked = stack && side == Side.DISCRIMINATOR && !lossOnData && !lossOnSamples
@@ -276,9 +276,9 @@ public final class PlayerGraph {
      * {@code [0, n)} and {@code [n, 2n)}, n the batch (the step feeds both groups with the same number of rows, as
      * {@link StepGradients} checks for the data batch and draws for the latents), so that every layer of D runs once at
      * twice the batch instead of twice: the same values and gradients up to float rounding, with fewer and larger
-     * calls (a {@code [64, ...]} convolution's gradients take less than two {@code [32, ...]} ones': libnd4j's overhead
-     * around oneDNN's primitives is per call; BigGAN's D step 5% and SAGAN's 3% less time, alternating in one process
-     * on a 2-core Xeon, 2026-12-05).
+     * calls (the gradients of a {@code [64, ...]} convolution take less time than those of two {@code [32, ...]} ones,
+     * libnd4j's work around oneDNN's primitives being per call; BigGAN's D step 5% and SAGAN's 3% less time,
+     * alternating in one process on a 2-core Xeon, 2026-12-05).
      */
     private static Critique[] stackedCritiques(SameDiff sd, Networks networks, GraphScope d, SDVariable real,
             SDVariable fake, SDVariable labels, SDVariable fakeLabels) {
