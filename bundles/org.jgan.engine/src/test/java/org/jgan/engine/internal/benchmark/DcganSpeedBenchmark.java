@@ -64,12 +64,16 @@ class DcganSpeedBenchmark {
     private static final String LATENT = System.getProperty("jgan.bench.latent", "100");
     private static final String REGULARIZERS = System.getProperty("jgan.bench.regularizers", "");
 
+    /** The benchmark's run settings (the DCGAN of PyTorch's {@code dcgan_torch.py}). */
+    static Map<String, String> settings() {
+        return Map.of("architecture", "dcgan", "architecture.channels", WIDTH, "dataset", "test-images",
+                "dataset.size", "28", "dataset.channels", "1", "batchSize", BATCH, "latent", LATENT, "metrics", "none",
+                "regularizers", REGULARIZERS, "dataset.pool", ArchitectureSpeedBenchmark.DATA_POOL);
+    }
+
     @Test
     void millisecondsPerIterationAndPeakMemory() throws Exception {
-        Map<String, String> raw = Map.of("architecture", "dcgan", "architecture.channels", WIDTH, "dataset",
-                "test-images", "dataset.size", "28", "dataset.channels", "1", "batchSize", BATCH, "latent", LATENT,
-                "metrics", "none", "regularizers", REGULARIZERS);
-        RunSpec spec = RunSpec.parse(raw, TestCatalog.create(), "dcgan-bench");
+        RunSpec spec = RunSpec.parse(settings(), TestCatalog.create(), "dcgan-bench");
         GanModel m = new GanModel(spec, spec.datasetComponent().open(spec.dataset().options()));
         List<Double> times = new ArrayList<>();
         // -Djgan.bench.profile=N: the N ops (and op shapes) that take the most time, over the measured iterations
