@@ -117,6 +117,9 @@ public final class GraphPlan {
     /** {@code add_bp} ops whose two gradients are the incoming one's array (counted as {@link #VIEWS} are). */
     private static final AtomicLong PASSED = new AtomicLong();
 
+    /** {@code add_bp} ops of a broadcast sum whose operand of the sum's shape gets the incoming gradient's array. */
+    private static final AtomicLong PASSED_ONE = new AtomicLong();
+
     private record Entry(WeakReference<SameDiff> graph, Map<Key, GraphPlan> plans) {
     }
 
@@ -283,10 +286,20 @@ public final class GraphPlan {
     }
 
     /**
+     * {@code add_bp} ops of a sum that broadcasts one operand whose other operand's gradient was planned as the
+     * incoming gradient's array so far, process-wide (tests).
+     */
+    static long passedThroughToOne() {
+        return PASSED_ONE.get();
+    }
+
+    /**
      * Turns {@code add_bp} of operands of one shape as its incoming gradient's array ({@code
      * -Djgan.graph.passThrough=false}: off) on or off for plans compiled from now on; returns the previous setting
      * (tests, benchmarks). Both gradients of {@code x + y} are then {@code dL/dz} itself, the same bits as the op's
-     * two copies.
+     * two copies; where {@code y} broadcasts (a bias), {@code x}'s gradient is {@code dL/dz} itself and only
+     * {@code y}'s is computed, by a kernel that skips the other ({@code -Djgan.graph.passThroughToOne=false}, read as
+     * each plan is compiled: that case copies, for comparisons).
      */
     public static boolean passThrough(boolean on) {
         boolean was = passThrough;
@@ -533,6 +546,11 @@ public final class GraphPlan {
         final Set<Integer> views = new HashSet<>();
         /** Ops (by index) that are {@code add_bp} of operands of one shape: both outputs share dL/dz's array. */
         final Set<Integer> passThrough = new HashSet<>();
+        /**
+         * {@code add_bp} ops (by index) and which of their outputs may take dL/dz's array where the other operand
+         * broadcasts (neither requested nor kept): shapes are known when the plan is built.
+         */
+        final Map<Integer, boolean[]> passOne = new HashMap<>();
         /** Per op, the storage slots whose last reader it is (released after it ran). */
         final List<int[]> lastUse = new ArrayList<>();
         /** Storage slots that are requested: never released within a call. */
@@ -675,6 +693,10 @@ public final class GraphPlan {
                 } else if (passesThrough(op, in, out, storage, external, requested, names)) {
                     p.passThrough.add(k);
                 }
+                boolean[] one = passesThroughToOne(op, in, out, storage, external, requested, names);
+                if (one != null) {
+                    p.passOne.put(k, one);
+                }
                 for (int s : in) {
                     lastReader[storage[s]] = k;
                 }
@@ -687,6 +709,12 @@ public final class GraphPlan {
             }
             // a gradient requested through an Identity or a view of it gets its own array, as a requested one does
             p.passThrough.removeIf(k -> Arrays.stream(p.outputs.get(k)).anyMatch(o -> kept[storage[o]]));
+            p.passOne.forEach((k, may) -> {
+                int[] out = p.outputs.get(k);
+                for (int i = 0; i < may.length; i++) {
+                    may[i] &= !kept[storage[out[i]]];
+                }
+            });
             List<List<Integer>> releases = new ArrayList<>();
             for (int k = 0; k < p.ops.size(); k++) {
                 releases.add(new ArrayList<>());
@@ -865,6 +893,27 @@ public final class GraphPlan {
             return true;
         }
 
+        /**
+         * For an {@code add_bp} whose incoming gradient has a storage slot of its own, which of its outputs may be
+         * that gradient's array (those of dz's type that are not requested); null where none may.
+         */
+        private static boolean[] passesThroughToOne(SameDiffOp op, int[] in, int[] out, int[] storage,
+                boolean[] external, List<String> requested, String[] names) {
+            if (!GraphPlan.passThrough || "false".equals(System.getProperty("jgan.graph.passThroughToOne"))
+                    || !"add_bp".equals(op.getOp().opName()) || in.length != 3 || out.length != 2
+                    || storage[in[2]] != in[2] || external[in[2]]) {
+                return null;
+            }
+            SameDiff sd = op.getOp().getSameDiff();
+            DataType type = sd.getVariable(names[in[2]]).dataType();
+            boolean[] may = new boolean[2];
+            for (int i = 0; i < 2; i++) {
+                may[i] = !requested.contains(names[out[i]]) && sd.getVariable(names[in[i]]).dataType() == type
+                        && sd.getVariable(names[out[i]]).dataType() == type;
+            }
+            return may[0] || may[1] ? may : null;
+        }
+
         private static boolean supported(SameDiffOp op) {
             DifferentialFunction f = op.getOp();
             if (op.getControlDeps() != null && !op.getControlDeps().isEmpty()
@@ -1002,11 +1051,19 @@ public final class GraphPlan {
                         continue;
                     }
                 }
+                int one = passingToOne(k, args);
+                LongShapeDescriptor[] descriptors = new LongShapeDescriptor[out.length];
                 for (int i = 0; i < out.length; i++) {
                     LongShapeDescriptor d = shapes.get(i);
                     DataType dt = sd.getVariable(p.names[out[i]]).dataType();
                     if (d.dataType() != dt) {
                         d = d.asDataType(dt);
+                    }
+                    descriptors[i] = d;
+                    if (i == one) {
+                        values[out[i]] = args[2];
+                        oc.setOutputArray(i, args[2]);
+                        continue;
                     }
                     // not a view after all (a planned reshape that ND4J copies): an array of the plan's own, never
                     // released (the output's storage slot is its input's)
@@ -1018,10 +1075,44 @@ public final class GraphPlan {
                 for (int i = 0; i < out.length; i++) {
                     outs[i] = values[out[i]];
                 }
-                replaced[k] = Replacements.choose(f, args, outs, p.unread.get(k), p.steps.get(k), this::own);
+                boolean[] unread = p.unread.get(k);
+                if (one >= 0) {
+                    unread = unread.clone();
+                    unread[one] = true;
+                }
+                replaced[k] = Replacements.choose(f, args, outs, unread, p.steps.get(k), this::own);
+                if (one >= 0 && replaced[k] == null) {
+                    // libnd4j's add_bp writes both gradients: this one gets an array of its own after all
+                    INDArray arr = take(free, descriptors[one]);
+                    values[out[one]] = arr;
+                    oc.setOutputArray(one, arr);
+                } else if (one >= 0) {
+                    shared.merge(args[2], 1, Integer::sum);
+                    PASSED_ONE.incrementAndGet();
+                }
                 exec(sd, listeners, sdo, oc, k, out);
                 release(free, k);
             }
+        }
+
+        /**
+         * For an {@code add_bp} of a sum that broadcasts one operand ({@code x + b}, a bias), the output that takes
+         * dL/dz's array: the other operand's, where it has dL/dz's shape, may pass through ({@link Program#passOne})
+         * and something reads it; else -1. A replacement kernel then computes only the broadcast operand's gradient.
+         */
+        private int passingToOne(int k, INDArray[] args) {
+            boolean[] may = p.passOne.get(k);
+            if (may == null || p.passThrough.contains(k) && Arrays.equals(args[0].shape(), args[2].shape())
+                    && Arrays.equals(args[1].shape(), args[2].shape())) {
+                return -1;
+            }
+            for (int i = 0; i < 2; i++) {
+                if (may[i] && !p.unread.get(k)[i] && Arrays.equals(args[i].shape(), args[2].shape())
+                        && !Arrays.equals(args[1 - i].shape(), args[2].shape())) {
+                    return i;
+                }
+            }
+            return -1;
         }
 
         /**

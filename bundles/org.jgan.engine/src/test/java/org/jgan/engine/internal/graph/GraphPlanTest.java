@@ -7,6 +7,7 @@ import static org.junit.jupiter.api.Assertions.assertSame;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.HashMap;
 import java.util.List;
@@ -392,6 +393,78 @@ class GraphPlanTest {
                 GraphMemory.release(sd);
             }
         }
+    }
+
+    /**
+     * A sum that broadcasts one operand ({@code a + b}, a bias {@code [1, C, 1, 1]}): a's gradient is the incoming
+     * gradient's own array and only b's is computed, by the plan's kernel that skips the other output. x's gradient
+     * has SameDiff's bits and b's the bits of the same plan without the pass-through, at the plan's first call and a
+     * later one, on small and large arrays; with libnd4j's arithmetic (whose {@code add_bp} writes both gradients) the
+     * op runs as before, with SameDiff's bits for both.
+     */
+    @Test
+    void aBroadcastSumPassesItsGradientToItsOperandOfTheSumsShape() {
+        boolean passing = GraphPlan.passThrough(true);
+        try {
+            for (boolean own : new boolean[] {true, false}) {
+                GraphPlan.ownArithmetic(own);
+                // 1 row: the small arrays' kernel or libnd4j's; 256: the sums by matrix products or libnd4j's
+                for (int n : new int[] {1, 256}) {
+                    for (boolean small : new boolean[] {true, false}) {
+                        GraphPlan.smallKernels(small);
+                        passesToTheOperandOfTheSumsShape(n, own && (small || n == 256),
+                                n + " rows, own arithmetic " + own + ", small kernels " + small);
+                    }
+                }
+            }
+        } finally {
+            GraphPlan.passThrough(passing);
+        }
+    }
+
+    private static void passesToTheOperandOfTheSumsShape(int n, boolean kernel, String what) {
+        List<String> names = List.of("x-grad", "b-grad");
+        SameDiff sd = biasedSquare();
+        SameDiff copying = biasedSquare();
+        long before = GraphPlan.passedThroughToOne();
+        List<Map<String, INDArray>> planned = new ArrayList<>();
+        for (int call = 0; call < 2; call++) {
+            Map<String, INDArray> feed = Map.of("x",
+                    Nd4j.linspace(-2 + 0.7 * call, 3, 256L * n, DataType.FLOAT).reshape(n, 4, 8, 8));
+            Map<String, INDArray> out = new HashMap<>();
+            // the plan's arrays: the next call overwrites them
+            GraphPlan.output(sd.getFunction("grad"), feed, names).forEach((v, a) -> out.put(v, a.dup()));
+            planned.add(out);
+            Map<String, INDArray> reference = sd.getFunction("grad").output(feed, "x-grad", "b-grad");
+            assertBits(reference.get("x-grad"), out.get("x-grad"), "x-grad, " + what + ", call " + call);
+            if (!kernel) {
+                assertBits(reference.get("b-grad"), out.get("b-grad"), "b-grad, " + what + ", call " + call);
+            }
+        }
+        assertEquals(kernel ? 1 : 0, GraphPlan.passedThroughToOne() - before,
+                "add_bp of 1.5 x + b passing dL/dt to 1.5 x, " + what);
+        GraphPlan.passThrough(false);
+        for (int call = 0; call < 2; call++) {
+            Map<String, INDArray> feed = Map.of("x",
+                    Nd4j.linspace(-2 + 0.7 * call, 3, 256L * n, DataType.FLOAT).reshape(n, 4, 8, 8));
+            Map<String, INDArray> copied = GraphPlan.output(copying.getFunction("grad"), feed, names);
+            assertBits(copied.get("b-grad"), planned.get(call).get("b-grad"), "b-grad, " + what + ", call " + call);
+        }
+        GraphPlan.passThrough(true);
+        assertEquals(kernel ? 1 : 0, GraphPlan.passedThroughToOne() - before, "without pass-through, " + what);
+        GraphMemory.release(sd);
+        GraphMemory.release(copying);
+    }
+
+    /** {@code t = 1.5 x + b}, loss {@code sum(t^2)}, x {@code [-1, 4, 8, 8]}, b {@code [1, 4, 1, 1]}. */
+    private static SameDiff biasedSquare() {
+        SameDiff sd = GraphMemory.create();
+        SDVariable x = sd.placeHolder("x", DataType.FLOAT, -1, 4, 8, 8);
+        SDVariable b = sd.var("b", Nd4j.linspace(-1, 1, 4, DataType.FLOAT).reshape(1, 4, 1, 1));
+        SDVariable t = x.mul(1.5).add(b).rename("t");
+        sd.setLossVariables(t.mul(t).sum().rename("loss"));
+        sd.createGradFunction("x");
+        return sd;
     }
 
     /**
