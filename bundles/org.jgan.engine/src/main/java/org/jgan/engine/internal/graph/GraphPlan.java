@@ -69,7 +69,8 @@ import org.nd4j.linalg.factory.Nd4j;
  * view of its buffer (the op would copy the same bits: 0.5 ms per call on {@code [32, 32, 32, 32]}, about 3% of a
  * StyleGAN or SAGAN iteration), the input's array living as long as the view is read; an {@code add_bp} of operands
  * of one shape gives its incoming gradient's array as both gradients (the op would copy it twice), the array freed
- * after the last reader of the three. The requested variables get
+ * after the last reader of the three, and one of a sum that broadcasts an operand (a bias) gives it as the other
+ * operand's gradient where the plan's kernel computes only the broadcast operand's. The requested variables get
  * arrays of their own (or views of them), which the next call with the same input shapes overwrites (callers use or
  * copy them before that, as with {@link Backprop}).
  * <p>
