@@ -396,11 +396,11 @@ class GraphPlanTest {
     }
 
     /**
-     * A sum that broadcasts one operand ({@code a + b}, a bias {@code [1, C, 1, 1]}): a's gradient is the incoming
-     * gradient's own array and only b's is computed, by the plan's kernel that skips the other output. x's gradient
-     * has SameDiff's bits and b's the bits of the same plan without the pass-through, at the plan's first call and a
-     * later one, on small and large arrays; with libnd4j's arithmetic (whose {@code add_bp} writes both gradients) the
-     * op runs as before, with SameDiff's bits for both.
+     * A sum that broadcasts one operand ({@code t = a + b} with {@code a = 1.5 x} and a bias {@code b} of
+     * {@code [1, C, 1, 1]}): a's gradient is the incoming gradient's own array and only b's is computed, by the plan's
+     * kernel that skips the other output. x's gradient has SameDiff's bits and b's the bits of the same plan without
+     * the pass-through, at the plan's first call and a later one, on small and large arrays; with libnd4j's arithmetic
+     * (whose {@code add_bp} writes both gradients) the op runs as before, with SameDiff's bits for both.
      */
     @Test
     void aBroadcastSumPassesItsGradientToItsOperandOfTheSumsShape() {
