@@ -290,7 +290,7 @@ public final class GraphPlan {
      * {@code add_bp} ops of a sum that broadcasts one operand whose other operand's gradient was planned as the
      * incoming gradient's array so far, process-wide (tests).
      */
-    static long passedThroughToOne() {
+    public static long passedThroughToOne() {
         return PASSED_ONE.get();
     }
 
@@ -691,12 +691,15 @@ public final class GraphPlan {
                 } else if (viewOf(op, in, storage, external, producers, names)) {
                     storage[out[0]] = storage[in[0]];
                     p.views.add(k);
-                } else if (passesThrough(op, in, out, storage, external, requested, names)) {
-                    p.passThrough.add(k);
-                }
-                boolean[] one = passesThroughToOne(op, in, out, storage, external, requested, names);
-                if (one != null) {
-                    p.passOne.put(k, one);
+                } else {
+                    boolean[] may = passable(op, in, out, storage, external, requested, names);
+                    if (may != null && may[0] && may[1]) {
+                        p.passThrough.add(k);
+                    }
+                    if (may != null && (may[0] || may[1])
+                            && !"false".equals(System.getProperty("jgan.graph.passThroughToOne"))) {
+                        p.passOne.put(k, may);
+                    }
                 }
                 for (int s : in) {
                     lastReader[storage[s]] = k;
@@ -875,33 +878,17 @@ public final class GraphPlan {
          * shapes ({@link Bound#build}); the three then share one array, which goes back to the free list once all
          * three are past their last readers. Nothing in a plan writes into an op's input, so sharing it is safe.
          */
-        private static boolean passesThrough(SameDiffOp op, int[] in, int[] out, int[] storage, boolean[] external,
-                List<String> requested, String[] names) {
-            // dL/dz with a storage slot of its own (not a view or an Identity of another's array), so that its
-            // array is the one its slot releases
-            if (!GraphPlan.passThrough || !"add_bp".equals(op.getOp().opName()) || in.length != 3 || out.length != 2
-                    || storage[in[2]] != in[2] || external[in[2]] || requested.contains(names[out[0]])
-                    || requested.contains(names[out[1]])) {
-                return false;
-            }
-            SameDiff sd = op.getOp().getSameDiff();
-            DataType type = sd.getVariable(names[in[2]]).dataType();
-            for (int i : new int[] {in[0], in[1], out[0], out[1]}) {
-                if (sd.getVariable(names[i]).dataType() != type) {
-                    return false;
-                }
-            }
-            return true;
-        }
-
         /**
-         * For an {@code add_bp} whose incoming gradient has a storage slot of its own, which of its outputs may be
-         * that gradient's array (those of dz's type that are not requested); null where none may.
+         * For an {@code add_bp} whose incoming gradient dL/dz has a storage slot of its own (not a view or an
+         * Identity of another's array, so that its array is the one its slot releases), which of its outputs may be
+         * dL/dz's array: those not requested, of dz's type, whose operand has dz's type. Null for other ops.
+         * Both may: an {@code add_bp} of operands of one shape passes dL/dz through to both ({@link
+         * Program#passThrough}); one of them: the other operand's gradient where that one broadcasts ({@link
+         * Program#passOne}).
          */
-        private static boolean[] passesThroughToOne(SameDiffOp op, int[] in, int[] out, int[] storage,
-                boolean[] external, List<String> requested, String[] names) {
-            if (!GraphPlan.passThrough || "false".equals(System.getProperty("jgan.graph.passThroughToOne"))
-                    || !"add_bp".equals(op.getOp().opName()) || in.length != 3 || out.length != 2
+        private static boolean[] passable(SameDiffOp op, int[] in, int[] out, int[] storage, boolean[] external,
+                List<String> requested, String[] names) {
+            if (!GraphPlan.passThrough || !"add_bp".equals(op.getOp().opName()) || in.length != 3 || out.length != 2
                     || storage[in[2]] != in[2] || external[in[2]]) {
                 return null;
             }
@@ -912,7 +899,7 @@ public final class GraphPlan {
                 may[i] = !requested.contains(names[out[i]]) && sd.getVariable(names[in[i]]).dataType() == type
                         && sd.getVariable(names[out[i]]).dataType() == type;
             }
-            return may[0] || may[1] ? may : null;
+            return may;
         }
 
         private static boolean supported(SameDiffOp op) {
@@ -1053,15 +1040,15 @@ public final class GraphPlan {
                     }
                 }
                 int one = passingToOne(k, args);
-                LongShapeDescriptor[] descriptors = new LongShapeDescriptor[out.length];
+                LongShapeDescriptor passed = null;
                 for (int i = 0; i < out.length; i++) {
                     LongShapeDescriptor d = shapes.get(i);
                     DataType dt = sd.getVariable(p.names[out[i]]).dataType();
                     if (d.dataType() != dt) {
                         d = d.asDataType(dt);
                     }
-                    descriptors[i] = d;
                     if (i == one) {
+                        passed = d;
                         values[out[i]] = args[2];
                         oc.setOutputArray(i, args[2]);
                         continue;
@@ -1084,7 +1071,7 @@ public final class GraphPlan {
                 replaced[k] = Replacements.choose(f, args, outs, unread, p.steps.get(k), this::own);
                 if (one >= 0 && replaced[k] == null) {
                     // libnd4j's add_bp writes both gradients: this one gets an array of its own after all
-                    INDArray arr = take(free, descriptors[one]);
+                    INDArray arr = take(free, passed);
                     values[out[one]] = arr;
                     oc.setOutputArray(one, arr);
                 } else if (one >= 0) {
@@ -1103,8 +1090,7 @@ public final class GraphPlan {
          */
         private int passingToOne(int k, INDArray[] args) {
             boolean[] may = p.passOne.get(k);
-            if (may == null || p.passThrough.contains(k) && Arrays.equals(args[0].shape(), args[2].shape())
-                    && Arrays.equals(args[1].shape(), args[2].shape())) {
+            if (may == null) {
                 return -1;
             }
             for (int i = 0; i < 2; i++) {
