@@ -141,11 +141,20 @@ public final class GanModel implements SampleSource, AutoCloseable {
     /**
      * Whether discriminator steps run D once on the data batch and G(z) stacked along the batch axis where D's rows are
      * independent ({@link org.jgan.api.Networks#independentSamples}): on by default ({@code -Djgan.graph.stack=false}:
-     * off); off, D runs on each batch (tests and benchmarks compare the two). A change rebuilds the discriminator's
-     * graphs on the same parameters.
+     * off); off, D runs on each batch (tests and benchmarks compare the two). The same switch runs a gradient
+     * penalty's point groups (Roth et al.'s data batch and samples) as one batch in its passes. A change rebuilds the
+     * discriminator's graphs on the same parameters.
      */
     public void stackCritiques(boolean on) {
         graphs.stackCritiques(on);
+    }
+
+    /**
+     * Gradient-penalty evaluations so far, over this configuration's penalties, whose point groups ran as one batch
+     * ({@link #stackCritiques}).
+     */
+    public long penaltyGroupsStacked() {
+        return graphs.penalties().stream().mapToLong(InputGradientPenalty::stackedEvaluations).sum();
     }
 
     /**

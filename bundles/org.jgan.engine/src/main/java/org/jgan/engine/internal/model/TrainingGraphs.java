@@ -114,9 +114,10 @@ final class TrainingGraphs {
     /**
      * Whether discriminator graphs run D once on the data batch and G(z) stacked where D's rows are independent
      * ({@link Networks#independentSamples}; on unless {@code -Djgan.graph.stack=false}): off, D runs on each (tests
-     * and benchmarks compare the two). A change rebuilds the discriminator's step graphs on the same parameters (the
-     * penalties, their carrier and the graphs that take the loss from its passes do not depend on it); listeners
-     * added before are not on the new graphs, as on graphs built later for other due terms.
+     * and benchmarks compare the two). The same switch runs a penalty's point groups as one batch
+     * ({@link InputGradientPenalty#stackGroups}). A change rebuilds the discriminator's step graphs on the same
+     * parameters (the penalties, their carrier and the graphs that take the loss from its passes do not depend on it);
+     * listeners added before are not on the new graphs, as on graphs built later for other due terms.
      */
     void stackCritiques(boolean on) {
         if (on == stackCritiques) {
@@ -124,6 +125,7 @@ final class TrainingGraphs {
         }
         boolean was = stackCritiques;
         stackCritiques = on;
+        penalties.forEach(p -> p.stackGroups(on));
         if (spec != null && spec.isGame()) {
             Map<Set<String>, PlayerGraph> old = graphs.get(Side.DISCRIMINATOR);
             try {
@@ -131,6 +133,7 @@ final class TrainingGraphs {
             } catch (RuntimeException | Error e) {
                 // the old graphs stay
                 stackCritiques = was;
+                penalties.forEach(p -> p.stackGroups(was));
                 throw e;
             }
             old.values().forEach(g -> GraphMemory.release(g.sd));
@@ -144,9 +147,11 @@ final class TrainingGraphs {
             return;
         }
         for (PlayerGraph.PenaltyPoints pp : full(Side.DISCRIMINATOR).penalties) {
-            penalties.add(new InputGradientPenalty(pp.choice(), spec.loss(), pp.groups().size(),
+            InputGradientPenalty p = new InputGradientPenalty(pp.choice(), spec.loss(), pp.groups().size(),
                     Packing.discriminatorSide(networks), Packing.discriminatorShape(networks, shape), classes, store,
-                    reparams.get(Side.DISCRIMINATOR), penaltyMethod));
+                    reparams.get(Side.DISCRIMINATOR), penaltyMethod);
+            p.stackGroups(stackCritiques);
+            penalties.add(p);
         }
         chooseCarrier();
     }

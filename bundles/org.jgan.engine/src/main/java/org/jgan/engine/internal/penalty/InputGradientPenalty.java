@@ -26,6 +26,8 @@ import org.nd4j.autodiff.samediff.internal.SameDiffOp;
 import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.factory.Nd4j;
+import org.nd4j.linalg.indexing.INDArrayIndex;
+import org.nd4j.linalg.indexing.NDArrayIndex;
 import org.nd4j.linalg.ops.transforms.Transforms;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -69,7 +71,11 @@ import org.slf4j.LoggerFactory;
  * softmax, the minibatch standard deviation).
  * <p>
  * Each point group is its own batch in every pass, so discriminators with batch statistics see the batch they are
- * penalized on.
+ * penalized on. Where the discriminator's rows are independent ({@link Networks#independentSamples}: no batch
+ * statistics, no random input with a batch axis), point groups of one size (Roth et al.'s data batch and samples) run
+ * as one batch instead, stacked along the batch axis ({@link #stackGroups}): one critic pass and one tangent pass
+ * over all groups, each group's head on its own rows. The sums over rows are the same sums in another order: the
+ * gradients agree with the per-group passes to float rounding.
  */
 public final class InputGradientPenalty {
 
@@ -134,6 +140,14 @@ public final class InputGradientPenalty {
     /** Ops that make the frozen discriminator non-affine in its input (empty: the difference is exact). */
     private final List<String> nonAffine;
     private final double step;
+    /** Whether row i of D's outputs depends on row i of its inputs alone ({@link Networks#independentSamples}). */
+    private final boolean independent;
+    /** Whether point groups of one size run as one batch ({@link #stackGroups}). */
+    private boolean stackGroups;
+    /** The stacked passes' inputs and coefficients (points, labels, a, u), kept from call to call. */
+    private final Map<String, INDArray> stacked = new HashMap<>();
+    /** Evaluations whose point groups ran as one batch. */
+    private long stackedEvaluations;
 
     /** How the second-order term is computed. */
     public enum Method {
@@ -163,6 +177,8 @@ public final class InputGradientPenalty {
             DataShape shape, int classes, ParameterStore store, List<GraphScope.Reparam> reparams, Method preferred) {
         this.choice = choice;
         this.penalty = (GradientPenalty) choice.entry().component();
+        this.independent = networks.independentSamples();
+        this.stackGroups = independent && !"false".equals(System.getProperty("jgan.graph.stack"));
         Critic t = null;
         if (preferred == Method.TANGENT) {
             t = Critic.tangent(networks, shape, classes, store, reparams);
@@ -255,6 +271,20 @@ public final class InputGradientPenalty {
         return v.dataType().isFPType() && v.getGradient() != null;
     }
 
+    /**
+     * Whether point groups of one size run as one batch, stacked along the batch axis, where the discriminator's rows
+     * are independent and the method is tangents (on by default unless {@code -Djgan.graph.stack=false}; off, each
+     * group runs its own passes: tests and benchmarks compare the two). Ignored where the rows are not independent.
+     */
+    public void stackGroups(boolean on) {
+        stackGroups = on && independent;
+    }
+
+    /** Evaluations so far whose point groups ran as one batch. */
+    public long stackedEvaluations() {
+        return stackedEvaluations;
+    }
+
     /** The method this penalty uses. */
     public Method method() {
         return tangent != null ? Method.TANGENT : Method.DIFFERENCE;
@@ -333,6 +363,8 @@ public final class InputGradientPenalty {
         keptOutputs.clear();
         GraphMemory.close(weightsOf.values());
         weightsOf.clear();
+        GraphMemory.close(stacked.values());
+        stacked.clear();
     }
 
     /** Bytes in the array caches of this penalty's graphs. */
@@ -347,13 +379,15 @@ public final class InputGradientPenalty {
         List<INDArray> kept = new ArrayList<>();
         keptOutputs.forEach(m -> kept.addAll(m.values()));
         kept.addAll(weightsOf.values());
+        kept.addAll(stacked.values());
         return bytes + GraphMemory.bytes(kept);
     }
 
     /**
      * Penalty value and parameter gradients (already multiplied by {@code weight}), which the caller may change in
-     * place. With one point group and tangents they are the arrays of the tangent graph's plan (valid until the
-     * next evaluation or {@link #release}; {@link GraphMemory#close} leaves them to the plan), otherwise new arrays.
+     * place. With tangents and one point group, or the groups stacked, they are the arrays of the tangent graph's
+     * plan (valid until the next evaluation or {@link #release}; {@link GraphMemory#close} leaves them to the plan),
+     * otherwise new arrays.
      * A parameter whose penalty gradient is 0 by construction (D's output bias when the penalty's term ignores the
      * logit, and the biases of a ReLU network under it) may have no entry. {@code buffers}: the new values of D's
      * state buffers at the points of the group they were asked for
@@ -459,6 +493,9 @@ public final class InputGradientPenalty {
                 requests.add(b.newValue());
             }
         }
+        if (stacks(points)) {
+            return stacked(points, labels, weight, lossTerm, requests, buffersOf >= 0);
+        }
         Map<String, INDArray> total = new LinkedHashMap<>();
         Map<String, INDArray> newBuffers = new LinkedHashMap<>();
         List<Critiqued> pending = new ArrayList<>();
@@ -514,6 +551,135 @@ public final class InputGradientPenalty {
             }
         }
         return new Result(value, total, newBuffers);
+    }
+
+    /**
+     * Whether this evaluation runs its point groups as one batch: more than one group, all of one size, stacking on
+     * (rows independent) and tangents.
+     */
+    private boolean stacks(List<INDArray> points) {
+        if (!stackGroups || tangent == null || points.size() < 2) {
+            return false;
+        }
+        long n = points.get(0).size(0);
+        return n > 0 && points.stream().allMatch(p -> p.size(0) == n);
+    }
+
+    /**
+     * {@link #evaluate(List, INDArray, double, Function, int)} with the point groups stacked along the batch axis: one
+     * critic pass over all groups, each group's head on its rows (its own mean, {@code weight / n}), one tangent pass
+     * with the groups' coefficients stacked alike ({@code a} or {@code a + b}, and {@code u}; zeros for a group
+     * without the term). D's rows being independent, each pass's sums over rows are the per-group passes' sums, added
+     * in another order. D's state buffers, where asked for ({@code buffers}), are those of the pass over all groups,
+     * as a step graph that stacks D's batches records them (spectral normalization's vectors, which do not depend on
+     * the rows).
+     */
+    private Result stacked(List<INDArray> points, INDArray labels, double weight,
+            Function<List<INDArray>, List<INDArray>> lossTerm, List<String> requests, boolean buffers) {
+        int groups = points.size();
+        long n = points.get(0).size(0);
+        if (labels != null && labels.size(0) != n) {
+            throw new IllegalArgumentException(choice.name() + ": a point group of " + n + " rows for "
+                    + labels.size(0) + " labels; a conditional run needs one point per data row");
+        }
+        long[] shape = points.get(0).shape().clone();
+        shape[0] = groups * n;
+        INDArray x = keptOf("x", DataType.FLOAT, shape);
+        INDArray y = labels == null ? null : keptOf("labels", labels.dataType(), stackedShape(labels, groups));
+        for (int g = 0; g < groups; g++) {
+            rows(x, g, n).assign(points.get(g));
+            if (y != null) {
+                rows(y, g, n).assign(labels);
+            }
+        }
+        if (ones == null || ones.size(0) != groups * n) {
+            ones = Nd4j.ones(DataType.FLOAT, groups * n, 1);
+        }
+        Backprop.Result first = Backprop.run(critic.sd(), critic.feed(x, ones, y), requests, List.of(Critic.X));
+        Map<String, INDArray> newBuffers = new LinkedHashMap<>();
+        if (buffers) {
+            // (the plan's arrays until the next pass: copies)
+            critic.buffers().forEach(b -> newBuffers.put(b.buffer(), first.outputs().get(b.newValue()).dup()));
+        }
+        INDArray psi = first.outputs().get(critic.logits());
+        INDArray inputGradient = first.gradients().get(Critic.X);
+        INDArray a = keptOf("a", DataType.FLOAT, groups * n, 1);
+        INDArray u = keptOf("u", DataType.FLOAT, shape);
+        double value = 0;
+        boolean firstOrder = false;
+        boolean secondOrder = false;
+        List<INDArray> logits = new ArrayList<>();
+        for (int g = 0; g < groups; g++) {
+            INDArray psiG = rows(psi, g, n);
+            logits.add(psiG);
+            // a = c f_psi, u = 2 c f_s g with c = weight / n over the group's own rows
+            PenaltyHead.Result head = heads.get(g).run(psiG, rows(inputGradient, g, n), weight / n);
+            value += head.total() / n;
+            boolean aUsable = head.a() != null && PenaltyHead.usable(head.a());
+            // (a sum past float's range is left out, as in each group's own pass)
+            boolean uUsable = head.uAbsoluteSum() > 0 && head.uAbsoluteSum() <= Float.MAX_VALUE;
+            INDArray aRows = rows(a, g, n);
+            INDArray uRows = rows(u, g, n);
+            if (aUsable) {
+                aRows.assign(head.a());
+            } else {
+                aRows.assign(0);
+            }
+            if (uUsable) {
+                uRows.assign(head.u());
+            } else {
+                uRows.assign(0);
+            }
+            firstOrder |= aUsable;
+            secondOrder |= uUsable;
+        }
+        INDArray w = firstOrder ? a : null;
+        if (lossTerm != null) {
+            List<INDArray> b = lossTerm.apply(logits);
+            if (b.size() != groups) {
+                throw new IllegalStateException(choice.name() + ": the loss term gave " + b.size() + " gradients for "
+                        + groups + " point groups");
+            }
+            // a + b, in a's array
+            for (int g = 0; g < groups; g++) {
+                rows(a, g, n).addi(b.get(g).reshape(n, 1));
+            }
+            w = a;
+        } else if (!firstOrder && !secondOrder) {
+            stackedEvaluations++;
+            return new Result(value, new HashMap<>(), newBuffers);
+        }
+        Critiqued all = new Critiqued(x, first.outputs(), value, a, u, firstOrder, secondOrder);
+        Map<String, INDArray> grads = tangentPass(all, w, y);
+        stackedEvaluations++;
+        return new Result(value, ownedOrCopied(grads), newBuffers);
+    }
+
+    /** Rows {@code [g n, (g + 1) n)} of {@code a}: a view. */
+    private static INDArray rows(INDArray a, int g, long n) {
+        INDArrayIndex[] index = new INDArrayIndex[a.rank()];
+        index[0] = NDArrayIndex.interval(g * n, (g + 1) * n);
+        for (int k = 1; k < index.length; k++) {
+            index[k] = NDArrayIndex.all();
+        }
+        return a.get(index);
+    }
+
+    private static long[] stackedShape(INDArray a, int groups) {
+        long[] s = a.shape().clone();
+        s[0] *= groups;
+        return s;
+    }
+
+    /** The kept array {@code name} of the stacked passes, made anew where it has not this type and shape. */
+    private INDArray keptOf(String name, DataType type, long... shape) {
+        INDArray kept = stacked.get(name);
+        if (kept == null || kept.dataType() != type || !Arrays.equals(kept.shape(), shape)) {
+            GraphMemory.close(kept == null ? List.of() : List.of(kept));
+            kept = Nd4j.create(type, shape);
+            stacked.put(name, kept);
+        }
+        return kept;
     }
 
     /**
