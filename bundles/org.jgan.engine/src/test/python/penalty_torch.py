@@ -11,13 +11,20 @@ s = |grad_x psi|^2 at each point:
   r1       data: gamma/2 s (gamma 10);   r2  samples: gamma/2 s (gamma 10)
   wgan-gp  e x + (1 - e) G(z), e ~ U[0,1] per sample: lambda (sqrt(s) - 1)^2           (lambda 10)
   dragan   x + c std(x) u, u ~ U[0,1) per entry: lambda (sqrt(s) - 1)^2                (lambda 10, c 0.5)
-Like the jgan engine, the D step samples G without a gradient and the G step draws a fresh latent batch.
+Like the jgan engine, the D step samples G without a gradient and the G step draws a fresh latent batch. Each
+configuration's D step takes the route jgan's model of it takes (PenaltyBenchmark passes them), so that both sides
+do the same work:
+  s   D once on the data batch and G(z) stacked along the batch axis (D's rows are independent: the MLP), for the
+      loss and for Roth et al.'s two point groups
+  c   the loss on the penalty's points (roth: both batches, r1: the data batch, r2: G(z)) reads D's logits from the
+      penalty's pass, as StyleGAN2-ADA's R1 phase does, instead of running D on them again
+Without routes every configuration runs D on each batch and the penalty's passes on their own.
 The configurations take turns in blocks of iterations, so that drift of the machine falls on all alike; each
 figure is the median over rounds of a block's mean (each turn first runs 2 iterations it does not measure). Prints one
 line per configuration. With JGAN_BENCH_BLOCK=1 (PenaltyBenchmark sets it) it waits at a gate before each
 configuration's block (bench_gate.gate), so that each block runs right after jgan's block of the same configuration.
 
-usage: penalty_torch.py mlp|conv [threads] [penalties, comma-separated]
+usage: penalty_torch.py mlp|conv [threads] [penalties, comma-separated] [routes: name:flags, comma-separated]
 """
 import math
 import sys
@@ -32,6 +39,7 @@ from bench_gate import gate
 case = sys.argv[1]
 threads = int(sys.argv[2]) if len(sys.argv) > 2 else 2
 penalties = (sys.argv[3] if len(sys.argv) > 3 else "roth,r1,r2,wgan-gp,dragan").split(",")
+routes = dict(r.split(":") for r in sys.argv[4].split(",") if r) if len(sys.argv) > 4 else {}
 torch.set_num_threads(threads)
 torch.manual_seed(0)
 latent = 16
@@ -69,12 +77,50 @@ def grad_norm2(d, points):
     return psi, g.pow(2).flatten(1).sum(1, keepdim=True)
 
 
-def penalty(name, d, real, fake):
+def both(d, real, fake, stack):
+    """D's logits on the data batch and on G(z): one pass over both stacked, or one each."""
+    if not stack:
+        return d(real), d(fake)
+    psi = d(torch.cat([real, fake]))
+    return psi[:real.shape[0]], psi[real.shape[0]:]
+
+
+def roth_passes(d, real, fake, stack):
+    """psi and s at the data batch and at G(z): one pass over both stacked, or one each."""
+    if not stack:
+        return grad_norm2(d, real) + grad_norm2(d, fake)
+    psi, s = grad_norm2(d, torch.cat([real, fake]))
+    n = real.shape[0]
+    return psi[:n], s[:n], psi[n:], s[n:]
+
+
+def roth(pr, sr, pf, sf):
+    return ((1 - torch.sigmoid(pr)).pow(2) * sr).mean() + (torch.sigmoid(pf).pow(2) * sf).mean()
+
+
+def adversarial(pr, pf):
+    return F.softplus(-pr).mean() + F.softplus(pf).mean()
+
+
+def d_loss(name, d, real, fake, route):
+    """The D step's loss and penalty by the route of jgan's model of the configuration."""
+    stack, carry = "s" in route, "c" in route
+    if carry and name == "roth":
+        pr, sr, pf, sf = roth_passes(d, real, fake, stack)
+        return adversarial(pr, pf) + roth(pr, sr, pf, sf) * 2.0 / 2
+    if carry and name == "r1":
+        pr, sr = grad_norm2(d, real)
+        return adversarial(pr, d(fake)) + sr.mean() * 10 / 2
+    if carry and name == "r2":
+        pf, sf = grad_norm2(d, fake)
+        return adversarial(d(real), pf) + sf.mean() * 10 / 2
+    loss = adversarial(*both(d, real, fake, stack))
+    return loss if name == "none" else loss + penalty(name, d, real, fake, stack)
+
+
+def penalty(name, d, real, fake, stack):
     if name == "roth":
-        psi, s = grad_norm2(d, real)
-        pd = (1 - torch.sigmoid(psi)).pow(2) * s
-        psi, s = grad_norm2(d, fake)
-        return (pd.mean() + (torch.sigmoid(psi).pow(2) * s).mean()) * 2.0 / 2
+        return roth(*roth_passes(d, real, fake, stack)) * 2.0 / 2
     if name == "r1":
         return grad_norm2(d, real)[1].mean() * 10 / 2
     if name == "r2":
@@ -102,10 +148,7 @@ class Config:
         with torch.no_grad():
             fake = self.g(torch.randn(self.batch, latent))
         self.opt_d.zero_grad()
-        loss = F.softplus(-self.d(real)).mean() + F.softplus(self.d(fake)).mean()
-        if self.name != "none":
-            loss = loss + penalty(self.name, self.d, real, fake)
-        loss.backward()
+        d_loss(self.name, self.d, real, fake, routes.get(self.name, "")).backward()
         self.opt_d.step()
         self.opt_g.zero_grad()
         F.softplus(-self.d(self.g(torch.randn(self.batch, latent)))).mean().backward()
@@ -130,7 +173,9 @@ for r in range(rounds):
 plain = sorted(configs[0].blocks)[rounds // 2]
 for c in configs:
     ms = sorted(c.blocks)[rounds // 2]
-    print("pytorch %s %s %-8s %8.2f ms/iteration  %.2fx" % (torch.__version__, case, c.name, ms, ms / plain))
+    route = routes.get(c.name, "")
+    print("pytorch %s %s %-8s %8.2f ms/iteration  %.2fx%s" % (torch.__version__, case, c.name, ms, ms / plain,
+                                                            "  route " + route if route else ""))
 for c in configs:
     # each round's block, in order: PenaltyBenchmark pairs them with jgan's blocks of the same rounds
     print("pytorch-blocks %s %s" % (c.name, ",".join("%.4f" % b for b in c.blocks)))

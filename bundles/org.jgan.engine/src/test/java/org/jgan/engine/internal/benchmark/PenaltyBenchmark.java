@@ -27,6 +27,8 @@ import org.junit.jupiter.api.Test;
  * warmed up after jgan's models, then each of its blocks right after jgan's block of the same configuration
  * ({@link Paced}, so that the machine's drift falls on both alike), and prints its figures and jgan's time over
  * PyTorch's for each (the ratio of the medians, and the median and range of the ratios of blocks paired by round).
+ * Each PyTorch configuration's D step takes the route jgan's model takes ({@link #routes}: D once on stacked
+ * batches, the loss on the penalty's points from its passes), so that both sides do the same work.
  * Prints figures; asserts nothing about time. Run with {@code mvn -B -pl bundles/org.jgan.engine -Pbenchmark test
  * -Dtest=PenaltyBenchmark -Dsurefire.failIfNoSpecifiedTests=false}, adding
  * {@code -Dorg.bytedeco.javacpp.platform.extension=-onednn-avx512} for the oneDNN build.
@@ -50,8 +52,12 @@ class PenaltyBenchmark {
     void mlp() throws InterruptedException, IOException {
         // 8 lazy periods a turn: a turn of 16 iterations of 3 to 5 ms was shorter than the machine's hiccups (on
         // 2026-12-03 the unregularized MLP measured 3.4 and 5.1 ms in two runs of the same code)
-        table("mlp (ring8, 128 units, batch 64)", "mlp", Map.of("dataset", "ring8", "batchSize", "64",
-                "architecture.hidden", "128", "metrics", "none"), 8);
+        table("mlp (ring8, 128 units, batch 64)", "mlp", mlpSettings(), 8);
+    }
+
+    /** The ring MLP's run settings, without regularizers. */
+    static Map<String, String> mlpSettings() {
+        return Map.of("dataset", "ring8", "batchSize", "64", "architecture.hidden", "128", "metrics", "none");
     }
 
     @Test
@@ -105,7 +111,7 @@ class PenaltyBenchmark {
             // waits, then each of its blocks right after jgan's of the same configuration (Paced), so that the
             // machine's drift falls on both alike
             Process process = TorchReference.start("penalty_torch.py", 1, torchCase,
-                    String.valueOf(Runtime.getRuntime().availableProcessors()), only);
+                    String.valueOf(Runtime.getRuntime().availableProcessors()), only, routes(models));
             torch = process == null ? null : new Paced(process);
             deadline = process == null ? null : Paced.deadline(30, List.of(process));
             boolean torchWaits = torch != null && torch.next();
@@ -182,12 +188,30 @@ class PenaltyBenchmark {
         }
     }
 
+    /**
+     * The route of each configuration's D step that PyTorch's reference is to take, as jgan's model of it takes it
+     * (after its warm-up): {@code name:flags}, comma-separated, with {@code s} where D runs once on batches stacked
+     * (the loss's two batches, or the penalty's point groups where its passes carry the loss) and {@code c} where the
+     * loss on the penalty's points rides on its passes (penalty_torch.py).
+     */
+    static String routes(Map<String, GanModel> models) {
+        List<String> routes = new ArrayList<>();
+        models.forEach((name, m) -> {
+            if (hasTorchRow(name)) {
+                boolean carried = !name.equals("none") && m.lossRidesOnPenalty();
+                boolean stacked = carried ? m.penaltyGroupsStacked() > 0 : m.critiquesStacked();
+                routes.add(name.replace(" every 1", "") + ":" + (stacked ? "s" : "") + (carried ? "c" : ""));
+            }
+        });
+        return String.join(",", routes);
+    }
+
     /** Whether PyTorch's reference runs this configuration too (unregularized, each penalty on every D step). */
     private static boolean hasTorchRow(String name) {
         return name.equals("none") || name.endsWith(" every 1");
     }
 
-    private static GanModel model(Map<String, String> base, String penalty, int every) {
+    static GanModel model(Map<String, String> base, String penalty, int every) {
         Map<String, String> raw = new HashMap<>(base);
         raw.put("regularizers", penalty);
         if (!penalty.isEmpty()) {
