@@ -683,9 +683,9 @@ public final class InputGradientPenalty {
     }
 
     /**
-     * A point group after its critic pass and head: the points, the critic pass's outputs (the logits, the masks, the
-     * forward values the tangent pass reads, the buffers' new values), the head's coefficients {@code a} (null when
-     * f ignores psi) and {@code u}, and whether each term is there to compute.
+     * A point group (or the groups stacked) after its critic pass and head: the points, the critic pass's outputs (the
+     * logits, the masks, the forward values the tangent pass reads, the buffers' new values), the head's coefficients
+     * {@code a} (null when f ignores psi) and {@code u}, and whether each term is there to compute.
      */
     private record Critiqued(INDArray x, Map<String, INDArray> outputs, double value, INDArray a, INDArray u,
             boolean firstOrder, boolean secondOrder) {
