@@ -39,7 +39,8 @@ class StackedCritiquesTest {
         return new GanModel(spec, spec.datasetComponent().open(spec.dataset().options()));
     }
 
-    private static Map<String, String> settings(String extra) {
+    /** Settings from {@code key=value} pairs separated by spaces (none for an empty string). */
+    static Map<String, String> settings(String extra) {
         Map<String, String> more = new HashMap<>();
         for (String setting : extra.isEmpty() ? new String[0] : extra.split(" ")) {
             String[] kv = setting.split("=");

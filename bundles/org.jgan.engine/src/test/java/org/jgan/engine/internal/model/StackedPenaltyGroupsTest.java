@@ -3,7 +3,6 @@ package org.jgan.engine.internal.model;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import java.util.HashMap;
 import java.util.Map;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
@@ -18,15 +17,6 @@ import org.junit.jupiter.params.provider.CsvSource;
  */
 class StackedPenaltyGroupsTest {
 
-    private static Map<String, String> settings(String extra) {
-        Map<String, String> more = new HashMap<>();
-        for (String setting : extra.split(" ")) {
-            String[] kv = setting.split("=");
-            more.put(kv[0], kv[1]);
-        }
-        return more;
-    }
-
     @ParameterizedTest(name = "{0}, {1}, loss carried {2}")
     @CsvSource(delimiter = ';', value = {
         "mlp; regularizers=roth; true",
@@ -40,7 +30,7 @@ class StackedPenaltyGroupsTest {
         "resnet; regularizers=roth; true"})
     void aPenaltysPointGroupsStackedGiveTheStepOfEachGroupsOwnPasses(String architecture, String extra,
             boolean carried) {
-        Map<String, String> more = settings(extra);
+        Map<String, String> more = StackedCritiquesTest.settings(extra);
         String label = architecture + " " + extra + (carried ? "" : ", loss not carried");
         int steps = 3;
         try (GanModel stacked = StackedCritiquesTest.model(architecture, more);
@@ -63,7 +53,7 @@ class StackedPenaltyGroupsTest {
         "dcgan; regularizers=roth",
         "mlp; regularizers=roth architecture.minibatchKernels=4"})
     void groupsRunOnTheirOwnWhereDsRowsAreNotIndependent(String architecture, String extra) {
-        try (GanModel m = StackedCritiquesTest.model(architecture, settings(extra))) {
+        try (GanModel m = StackedCritiquesTest.model(architecture, StackedCritiquesTest.settings(extra))) {
             for (int it = 0; it < 2; it++) {
                 m.discriminatorStep(it, 0);
             }
