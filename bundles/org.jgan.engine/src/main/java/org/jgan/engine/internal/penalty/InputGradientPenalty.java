@@ -124,8 +124,9 @@ public final class InputGradientPenalty {
     /** The penalty's graph of each point group. */
     private final List<PenaltyHead> heads = new ArrayList<>();
     /**
-     * Weights of 1 for a group of {@code ones.size(0)} points (null until the first call): the critic pass's, and
-     * the tangent pass's for {@code psi'} (the head's {@code u} carries the penalty's weight).
+     * Weights of 1 for the last critic pass's {@code ones.size(0)} points, one group or the groups stacked (null
+     * until the first call): the critic pass's, and the tangent pass's for {@code psi'} (the head's {@code u} carries
+     * the penalty's weight).
      */
     private INDArray ones;
     /**
@@ -578,10 +579,7 @@ public final class InputGradientPenalty {
             Function<List<INDArray>, List<INDArray>> lossTerm, List<String> requests, boolean buffers) {
         int groups = points.size();
         long n = points.get(0).size(0);
-        if (labels != null && labels.size(0) != n) {
-            throw new IllegalArgumentException(choice.name() + ": a point group of " + n + " rows for "
-                    + labels.size(0) + " labels; a conditional run needs one point per data row");
-        }
+        checkLabels(n, labels);
         long[] shape = points.get(0).shape().clone();
         shape[0] = groups * n;
         INDArray x = keptOf("x", DataType.FLOAT, shape);
@@ -592,10 +590,8 @@ public final class InputGradientPenalty {
                 rows(y, g, n).assign(labels);
             }
         }
-        if (ones == null || ones.size(0) != groups * n) {
-            ones = Nd4j.ones(DataType.FLOAT, groups * n, 1);
-        }
-        Backprop.Result first = Backprop.run(critic.sd(), critic.feed(x, ones, y), requests, List.of(Critic.X));
+        Backprop.Result first = Backprop.run(critic.sd(), critic.feed(x, ones(groups * n), y), requests,
+                List.of(Critic.X));
         Map<String, INDArray> newBuffers = new LinkedHashMap<>();
         if (buffers) {
             // (the plan's arrays until the next pass: copies)
@@ -612,26 +608,21 @@ public final class InputGradientPenalty {
         for (int g = 0; g < groups; g++) {
             INDArray psiG = rows(psi, g, n);
             logits.add(psiG);
-            // a = c f_psi, u = 2 c f_s g with c = weight / n over the group's own rows
-            PenaltyHead.Result head = heads.get(g).run(psiG, rows(inputGradient, g, n), weight / n);
-            value += head.total() / n;
-            boolean aUsable = head.a() != null && PenaltyHead.usable(head.a());
-            // (a sum past float's range is left out, as in each group's own pass)
-            boolean uUsable = head.uAbsoluteSum() > 0 && head.uAbsoluteSum() <= Float.MAX_VALUE;
-            INDArray aRows = rows(a, g, n);
-            INDArray uRows = rows(u, g, n);
-            if (aUsable) {
-                aRows.assign(head.a());
+            // the group's head over its own rows (c = weight / n); a term it leaves out is 0 in the stacked arrays
+            Critiqued c = headed(g, x, first.outputs(), psiG, rows(inputGradient, g, n), weight);
+            value += c.value();
+            if (c.firstOrder()) {
+                rows(a, g, n).assign(c.a());
             } else {
-                aRows.assign(0);
+                rows(a, g, n).assign(0);
             }
-            if (uUsable) {
-                uRows.assign(head.u());
+            if (c.secondOrder()) {
+                rows(u, g, n).assign(c.u());
             } else {
-                uRows.assign(0);
+                rows(u, g, n).assign(0);
             }
-            firstOrder |= aUsable;
-            secondOrder |= uUsable;
+            firstOrder |= c.firstOrder();
+            secondOrder |= c.secondOrder();
         }
         INDArray w = firstOrder ? a : null;
         if (lossTerm != null) {
@@ -716,23 +707,41 @@ public final class InputGradientPenalty {
     private Critiqued critique(int g, INDArray points, INDArray labels, double weight, List<String> requests) {
         INDArray x = points.castTo(DataType.FLOAT);
         long n = x.size(0);
+        checkLabels(n, labels);
+        Backprop.Result first = Backprop.run(critic.sd(), critic.feed(x, ones(n), labels), requests,
+                List.of(Critic.X));
+        return headed(g, x, first.outputs(), first.outputs().get(critic.logits()), first.gradients().get(Critic.X),
+                weight);
+    }
+
+    private void checkLabels(long n, INDArray labels) {
         if (labels != null && labels.size(0) != n) {
             throw new IllegalArgumentException(choice.name() + ": a point group of " + n + " rows for "
                     + labels.size(0) + " labels; a conditional run needs one point per data row");
         }
-        // feeds are read, never written: kept from call to call
-        if (ones == null || ones.size(0) != n) {
-            ones = Nd4j.ones(DataType.FLOAT, n, 1);
+    }
+
+    /** Weights of 1 for {@code rows} points: feeds are read, never written, so kept from call to call. */
+    private INDArray ones(long rows) {
+        if (ones == null || ones.size(0) != rows) {
+            ones = Nd4j.ones(DataType.FLOAT, rows, 1);
         }
-        Backprop.Result first = Backprop.run(critic.sd(), critic.feed(x, ones, labels), requests, List.of(Critic.X));
-        // a = c f_psi, u = 2 c f_s g with c = weight / n; a is null when f ignores psi
-        PenaltyHead.Result head = heads.get(g).run(first.outputs().get(critic.logits()),
-                first.gradients().get(Critic.X), weight / n);
+        return ones;
+    }
+
+    /**
+     * Group g's head on its logits {@code psi} and input gradients: {@code a = c f_psi}, {@code u = 2 c f_s g} with
+     * {@code c = weight / n} ({@code a} null when f ignores psi), and whether each term is there to compute (a
+     * first-order term not finite or all 0 is left out, and a second-order term whose magnitudes sum to 0 or past
+     * float's range, as when the check summed in float).
+     */
+    private Critiqued headed(int g, INDArray x, Map<String, INDArray> outputs, INDArray psi, INDArray inputGradient,
+            double weight) {
+        long n = psi.size(0);
+        PenaltyHead.Result head = heads.get(g).run(psi, inputGradient, weight / n);
         INDArray a = head.a();
-        INDArray u = head.u();
-        // (a sum past float's range is left out, as when the check summed in float)
         double uSum = head.uAbsoluteSum();
-        return new Critiqued(x, first.outputs(), head.total() / n, a, u, a != null && PenaltyHead.usable(a),
+        return new Critiqued(x, outputs, head.total() / n, a, head.u(), a != null && PenaltyHead.usable(a),
                 uSum > 0 && uSum <= Float.MAX_VALUE);
     }
 

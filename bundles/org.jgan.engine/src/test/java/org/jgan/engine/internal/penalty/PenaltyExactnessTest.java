@@ -263,6 +263,10 @@ class PenaltyExactnessTest {
                     }
                     List<INDArray> own = c.groups().stream().map(points::get).toList();
                     InputGradientPenalty.Result r = p.evaluate(own, labels, 1.0);
+                    // Roth et al.'s two groups run as one batch where D's rows are independent (with tangents)
+                    assertEquals(method == InputGradientPenalty.Method.TANGENT && own.size() > 1
+                            && networks.independentSamples() ? 1 : 0, p.stackedEvaluations(),
+                            label + ", " + method + " " + c.name() + ": evaluations with the groups stacked");
                     // copies: the arrays may be the penalty's graph's, released below
                     Map<String, INDArray> copies = new HashMap<>();
                     r.gradients().forEach((name, a) -> copies.put(name, a.dup()));
