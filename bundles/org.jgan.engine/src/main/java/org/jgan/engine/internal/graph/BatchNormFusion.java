@@ -259,7 +259,10 @@ public final class BatchNormFusion {
                 return false;
             }
             String[] grads = tangentGradients(sd, l, xd, out(yd), ops, inner, readers, producers);
-            if (grads == null || Arrays.stream(grads).filter(Objects::nonNull).anyMatch(given::contains)) {
+            // the gradients the kernels write must not be given (those they read, dL/dy' and dL/dy, may be: a
+            // penalty's tangent pass takes dL/dy' from its critic pass)
+            if (grads == null || Arrays.stream(grads, 2, grads.length).filter(Objects::nonNull)
+                    .anyMatch(given::contains)) {
                 return false;
             }
             boolean primal = grads[1] != null;

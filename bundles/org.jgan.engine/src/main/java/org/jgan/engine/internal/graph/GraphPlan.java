@@ -223,13 +223,27 @@ public final class GraphPlan {
         if (!enabled) {
             return null;
         }
-        Set<String> reads = readsOf(Program.compile(sd, requested, candidates), candidates);
+        // a candidate that an op the plan runs anyway writes too (one output of several: a tangent convolution's
+        // input gradient beside its weight gradient) is not given: the op would write into the caller's array
+        Set<String> offered = new HashSet<>(candidates);
+        Program p = Program.compile(sd, requested, offered);
+        while (p != null) {
+            Set<String> written = new HashSet<>();
+            for (SameDiffOp op : p.ops) {
+                written.addAll(op.getOutputsOfOp());
+            }
+            if (!offered.removeAll(written)) {
+                break;
+            }
+            p = Program.compile(sd, requested, offered);
+        }
+        Set<String> reads = readsOf(p, offered);
         if (reads == null) {
             return null;
         }
         // the plan the caller makes with these given is compiled anew: where the kernels standing in for ops depend
         // on what is given (a fused layer's forward op runs only where none of its outputs is), it must read no more
-        Set<String> again = readsOf(Program.compile(sd, requested, reads), candidates);
+        Set<String> again = readsOf(Program.compile(sd, requested, reads), offered);
         return again != null && reads.containsAll(again) ? reads : null;
     }
 
@@ -323,8 +337,11 @@ public final class GraphPlan {
      * discriminator's first layer on 1- or 3-channel images) as one product over the batch ({@link PatchConv}),
      * batch norm's layers as two kernels ({@link BatchNormFusion}), batched matrix products one matrix at a time by
      * oneDNN ({@link BatchedMatmul}) and stride-1 convolutions as the backward-data primitive of the flipped kernel
-     * ({@link FlippedConv}); or libnd4j's own reductions, products and convolutions, for tests that compare plans
-     * with SameDiff's execution bit for bit.
+     * ({@link FlippedConv}), a tangent convolution with its weight gradient as one op ({@link TangentConvWeights}),
+     * and a penalty's tangent pass given the adjoints of its tangents by its critic pass (computed there by other
+     * kernels: {@code Critic#reads}, wired up when a penalty's graph is first given the critic pass's values); or
+     * libnd4j's own reductions, products and convolutions, for tests that compare plans with SameDiff's execution bit
+     * for bit.
      * A plan keeps the kernels chosen when it was built: the setting applies to graphs first run after it.
      *
      * @return the setting before
@@ -335,7 +352,8 @@ public final class GraphPlan {
         return before;
     }
 
-    static boolean ownArithmetic() {
+    /** Whether plans built from now on use kernels of their own arithmetic ({@link #ownArithmetic(boolean)}). */
+    public static boolean ownArithmetic() {
         return ownArithmetic;
     }
 
@@ -653,6 +671,8 @@ public final class GraphPlan {
                         }
                     }
                 }
+                // a tangent convolution and its weight gradient, given its output's adjoint, as one op
+                order = TangentConvWeights.fuse(sd, order, requested, given);
             }
             String[] names = slot.keySet().toArray(new String[0]);
             boolean[] external = new boolean[names.length];

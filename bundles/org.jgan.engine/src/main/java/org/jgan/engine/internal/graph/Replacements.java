@@ -204,6 +204,9 @@ final class Replacements {
         if (tangent != null) {
             return counted(tangent.primal ? op + "/primal" : op, tangent.kernel(in, out, unread));
         }
+        if (f instanceof TangentConvWeights t) {
+            return counted(TangentConvWeights.KIND, t.kernel(in, out, own));
+        }
         BatchNormFusion.Fused fused = BatchNormFusion.of(f);
         if (fused != null) {
             return counted(fused.perSample ? op + "/per-sample" : op, fused.kernel(in, out, unread));

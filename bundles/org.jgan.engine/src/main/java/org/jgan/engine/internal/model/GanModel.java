@@ -158,6 +158,20 @@ public final class GanModel implements SampleSource, AutoCloseable {
     }
 
     /**
+     * Whether the gradient penalties' tangent passes take the adjoints of their tangents from their critic passes
+     * ({@link InputGradientPenalty#takeAdjoints}; on unless {@code -Djgan.graph.adjoints=false}): off, each computes
+     * them by its own backward pass (tests and benchmarks compare the two).
+     */
+    public void takePenaltyAdjoints(boolean on) {
+        graphs.takePenaltyAdjoints(on);
+    }
+
+    /** The adjoints of tangents that this configuration's penalties' tangent passes take from their critic passes. */
+    public int penaltyAdjointsTaken() {
+        return graphs.penalties().stream().mapToInt(InputGradientPenalty::adjointsTaken).sum();
+    }
+
+    /**
      * Whether the discriminator's step graph with all its terms runs D once on the data batch and G(z) stacked (a step
      * whose loss rides on a penalty's passes runs another graph, which runs D on neither batch itself).
      */

@@ -52,6 +52,8 @@ final class TrainingGraphs {
     private boolean carryLoss = true;
     /** Whether discriminator graphs stack D's two batches where they can ({@link #stackCritiques}). */
     private boolean stackCritiques = !"false".equals(System.getProperty("jgan.graph.stack"));
+    /** Whether the penalties take their tangents' adjoints from their critic passes ({@link #takePenaltyAdjoints}). */
+    private boolean penaltyAdjoints = !"false".equals(System.getProperty("jgan.graph.adjoints"));
     private final List<RunSpec.RegularizerChoice> constraints = new ArrayList<>();
     private final List<InputGradientPenalty> penalties = new ArrayList<>();
     private InputGradientPenalty.Method penaltyMethod = InputGradientPenalty.Method.TANGENT;
@@ -140,6 +142,16 @@ final class TrainingGraphs {
         }
     }
 
+    /**
+     * Whether the penalties' tangent passes take the adjoints of their tangents from their critic passes
+     * ({@link InputGradientPenalty#takeAdjoints}; on unless {@code -Djgan.graph.adjoints=false}): off, each computes
+     * them by its own backward pass (tests and benchmarks compare the two). Penalties built later follow it too.
+     */
+    void takePenaltyAdjoints(boolean on) {
+        penaltyAdjoints = on;
+        penalties.forEach(p -> p.takeAdjoints(on));
+    }
+
     private void buildPenalties() {
         penalties.clear();
         releaseOnPenalty();
@@ -151,6 +163,7 @@ final class TrainingGraphs {
                     Packing.discriminatorSide(networks), Packing.discriminatorShape(networks, shape), classes, store,
                     reparams.get(Side.DISCRIMINATOR), penaltyMethod);
             p.stackGroups(stackCritiques);
+            p.takeAdjoints(penaltyAdjoints);
             penalties.add(p);
         }
         chooseCarrier();

@@ -13,6 +13,7 @@ import org.jgan.api.Critique;
 import org.jgan.api.DataShape;
 import org.jgan.api.Networks;
 import org.jgan.api.Side;
+import org.jgan.engine.internal.graph.BatchNormFusion;
 import org.jgan.engine.internal.graph.GraphPlan;
 import org.jgan.engine.internal.graph.GraphScope;
 import org.jgan.engine.internal.graph.ParameterStore;
@@ -33,10 +34,10 @@ import org.nd4j.linalg.factory.Nd4j;
 /**
  * One build of the discriminator: its graph, logit, parameters, masks (see {@link GraphScope.Kinks}), the new values
  * of its state buffers at the points (batch norm's running statistics) and, in a tangent graph, the ops that have no
- * tangent rule.
+ * tangent rule and the tangent variable of each forward variable that has one ({@code tangentOf}, empty elsewhere).
  */
 record Critic(SameDiff sd, String logits, List<String> params, List<String> masks,
-        List<GraphScope.BufferUpdate> buffers, List<String> unsupported) {
+        List<GraphScope.BufferUpdate> buffers, List<String> unsupported, Map<String, String> tangentOf) {
 
     /** The names of the graph's inputs: points, per-point weights, labels, input tangent, tangent weights. */
     static final String X = "x", W = "w", LABELS = "labels", XDOT = "xdot", WT = "wt";
@@ -94,10 +95,12 @@ record Critic(SameDiff sd, String logits, List<String> params, List<String> mask
             Critique c = networks.discriminator(scope, x, labels);
             SDVariable loss = c.logits().mul(w).sum();
             List<String> unsupported = List.of();
+            Map<String, String> tangentOf = new HashMap<>();
             if (tangent) {
                 Tangents.Result t = Tangents.extend(sd, X, sd.placeHolder(XDOT, DataType.FLOAT, shape.batched(-1)),
                         c.logits().name(), probeShapes(sd, shape, classes, c.logits().name()));
                 unsupported = t.unsupported();
+                t.tangents().forEach((v, dot) -> tangentOf.put(v, dot.name()));
                 SDVariable psiDot = t.of(c.logits().name());
                 if (psiDot != null) {
                     SDVariable second = psiDot.mul(sd.placeHolder(WT, DataType.FLOAT, -1, 1)).sum();
@@ -109,7 +112,7 @@ record Critic(SameDiff sd, String logits, List<String> params, List<String> mask
             // gradient
             List<String> params = store.names(Side.DISCRIMINATOR).stream().filter(sd::hasVariable).toList();
             return new Critic(sd, c.logits().name(), params, List.copyOf(scope.masks()),
-                    List.copyOf(scope.bufferUpdates()), unsupported);
+                    List.copyOf(scope.bufferUpdates()), unsupported, Map.copyOf(tangentOf));
         } catch (RuntimeException | Error e) {
             GraphMemory.release(sd);
             throw e;
@@ -135,37 +138,94 @@ record Critic(SameDiff sd, String logits, List<String> params, List<String> mask
     }
 
     /**
-     * The forward values on the way from X to the logit that this tangent graph's pass reads (its tangent ops, its
-     * loss's first-order term and its backward ops), where the critic graph computes each of them by the same op on
-     * the same inputs ({@link #sameOp}): the tangent pass can take them from the critic pass on the same points
-     * (given to {@link org.jgan.engine.internal.graph.Backprop#run(SameDiff, Map, java.util.Collection,
-     * java.util.Collection, Set) Backprop.run}) instead of running the discriminator's forward pass again. Both
-     * graphs are built by the same calls of the network, so their forward ops have the same names; empty when an op
-     * on that way differs between the two or either graph draws random numbers.
+     * What this tangent graph's pass takes from the critic pass on the same points: the forward values it reads
+     * ({@code forward}) and the adjoints of its tangents ({@code adjoints}: the tangent graph's gradient variable of
+     * a tangent, by name, to the critic graph's gradient variable of its forward variable). Given them, the pass runs
+     * neither the forward ops nor the backward ops that would compute them.
      */
-    Set<String> primalReads(Critic critic) {
+    record Reads(Set<String> forward, Map<String, String> adjoints) {
+
+        static final Reads NONE = new Reads(Set.of(), Map.of());
+
+        /** The intermediates the tangent pass is given: the forward values and the adjoints, by its names. */
+        Set<String> given() {
+            Set<String> all = new HashSet<>(forward);
+            all.addAll(adjoints.keySet());
+            return all;
+        }
+
+        /** The critic pass's outputs these are read from, by the critic graph's names. */
+        Set<String> criticOutputs() {
+            Set<String> all = new TreeSet<>(forward);
+            all.addAll(adjoints.values());
+            return all;
+        }
+    }
+
+    /**
+     * What this tangent graph's pass takes from the critic graph's pass on the same points ({@link Reads}), where the
+     * critic graph computes each of them by the same op on the same inputs ({@link #sameOp}), so that the tangent
+     * pass need not compute them again (given to {@link org.jgan.engine.internal.graph.Backprop#run(SameDiff, Map,
+     * java.util.Collection, java.util.Collection, Set) Backprop.run}). Both graphs are built by the same calls of the
+     * network, so their forward ops have the same names; nothing when an op on the way from X to the logit differs
+     * between the two or either graph draws random numbers.
+     * <p>
+     * <b>Forward values</b>: those the tangent ops, the loss's first-order term and the backward ops read.
+     * <p>
+     * <b>Adjoints</b>: the critic pass's loss is {@code sum_j psi_j} (weights of 1), the tangent pass's second-order
+     * term {@code sum_j psi'_j} (weights of 1), and {@code psi'} is the Jacobian-vector product of {@code psi}
+     * ({@link Tangents}: each tangent op applies the derivative of its forward op, a slope mask being the slope the
+     * forward op's backpropagation uses). So for every forward variable v on the way with a tangent v', the tangent
+     * pass's adjoint {@code d(sum_j psi'_j)/dv'} is {@code (d psi/dv)^T 1}, which is the critic pass's gradient of v:
+     * the two are the same function of the same arrays, on any discriminator (batch statistics and smooth ops
+     * included: a tangent of such an op also depends on v, but that dependence feeds the adjoint of v, not of v').
+     * Given them, the tangent pass's backward pass runs only the ops that turn an adjoint into a parameter's gradient
+     * (a tangent convolution's weight gradient from its input tangent and its output's adjoint) and the backward pass
+     * through the forward values where the tangents read them other than as masks (batch norm's statistics, smooth
+     * activations) or the first-order term needs it; on a piecewise-linear discriminator the whole chain of input
+     * gradients through the tangent ops goes. The first-order term {@code sum_j w_j psi_j} does not depend on v', so
+     * it leaves the adjoints as they are.
+     *
+     * @param adjoints whether to take the adjoints too (else the forward values alone), where plans use their own
+     *                 arithmetic ({@link GraphPlan#ownArithmetic(boolean)})
+     */
+    Reads reads(Critic critic, boolean adjoints) {
         if (random(sd) || random(critic.sd())) {
             // a random op would draw anew in each pass
-            return Set.of();
+            return Reads.NONE;
         }
         Set<String> primal = new HashSet<>();
         for (SameDiffOp op : GraphPath.ops(sd, X, logits)) {
             SameDiffOp twin = critic.sd().getOps().get(op.getName());
             if (twin == null || !sameOp(op, sd, twin, critic.sd())) {
-                return Set.of();
+                return Reads.NONE;
             }
             primal.addAll(op.getOutputsOfOp());
         }
         if (!sd.hasGradientFunction()) {
             sd.createGradFunction();
         }
+        // (the critic pass computes them by other kernels than the tangent pass's own backward pass would: not with
+        // libnd4j's bits, so only where plans use their own arithmetic)
+        Map<String, String> adjointCandidates = adjoints && GraphPlan.ownArithmetic() ? adjoints(critic, primal)
+                : Map.of();
+        Set<String> candidates = new HashSet<>(primal);
+        candidates.addAll(adjointCandidates.keySet());
         // what the plan of the pass (the parameters' gradients, as the tangent pass requests them) reads of them,
         // after its fused kernels took the place of ops (the tangent of a batch norm reads x, m and v alone)
         List<String> gradients = params.stream().map(p -> sd.getVariable(p).getGradient()).filter(Objects::nonNull)
                 .map(SDVariable::name).toList();
-        Set<String> planned = GraphPlan.reads(sd.getFunction("grad"), gradients, primal);
+        Set<String> planned = GraphPlan.reads(sd.getFunction("grad"), gradients, candidates);
         if (planned != null) {
-            return planned;
+            Map<String, String> adjointReads = new HashMap<>();
+            adjointCandidates.forEach((dot, grad) -> {
+                if (planned.contains(dot)) {
+                    adjointReads.put(dot, grad);
+                }
+            });
+            Set<String> forward = new HashSet<>(planned);
+            forward.retainAll(primal);
+            return new Reads(Set.copyOf(forward), Map.copyOf(adjointReads));
         }
         // what the ops of the pass other than the forward ops themselves read of the forward values
         Set<String> reads = new TreeSet<>();
@@ -176,7 +236,54 @@ record Critic(SameDiff sd, String logits, List<String> params, List<String> mask
                 in.stream().filter(primal::contains).forEach(reads::add);
             }
         }
-        return reads;
+        return new Reads(reads, Map.of());
+    }
+
+    /** The ops of a layer's product with its weights, whose weight gradient reads the adjoint of its output. */
+    private static final Set<String> LAYER_OPS = Set.of("conv2d", "deconv2d", "depthwise_conv2d", "matmul", "mmul",
+            "tensormmul");
+
+    /**
+     * The adjoints of this tangent graph's tangents of the forward variables {@code primal} that the critic graph's
+     * pass computes, at the outputs of the layers' products with their weights ({@link #LAYER_OPS}: the adjoints the
+     * weight gradients read, which cut the tangent pass's chain of input gradients at every layer): the gradient
+     * variable of tangent v' in this graph's gradient function, by name, to that of v in the critic's, where both are
+     * op outputs of one type (see {@link #reads}). Not at a normalization layer's input: its fused backward kernel
+     * in the tangent pass writes that adjoint beside its gain's gradient, and given it, the layer's elementary ops
+     * would run instead (on DCGAN's discriminator, 280 ops in a D step against 189).
+     */
+    private Map<String, String> adjoints(Critic critic, Set<String> primal) {
+        if (!critic.sd().hasGradientFunction()) {
+            critic.sd().createGradFunction();
+        }
+        SameDiff grad = sd.getFunction("grad");
+        SameDiff criticGrad = critic.sd().getFunction("grad");
+        Map<String, String> found = new HashMap<>();
+        Set<String> normalized = new HashSet<>();
+        BatchNormFusion.layers(sd).forEach(l -> normalized.add(l.x()));
+        tangentOf.forEach((v, dot) -> {
+            if (!primal.contains(v) || normalized.contains(v) || !sd.hasVariable(dot) || !critic.sd().hasVariable(v)) {
+                return;
+            }
+            DifferentialFunction producer = sd.getVariableOutputOp(dot);
+            if (producer == null || !LAYER_OPS.contains(producer.opName())) {
+                return;
+            }
+            SDVariable adjoint = sd.getVariable(dot).getGradient();
+            SDVariable gradient = critic.sd().getVariable(v).getGradient();
+            if (adjoint == null || gradient == null || !grad.hasVariable(adjoint.name())
+                    || !criticGrad.hasVariable(gradient.name())) {
+                return;
+            }
+            SDVariable a = grad.getVariable(adjoint.name());
+            SDVariable g = criticGrad.getVariable(gradient.name());
+            if (a.getVariableType() != VariableType.ARRAY || g.getVariableType() != VariableType.ARRAY
+                    || a.dataType() != g.dataType() || sd.getVariable(dot).dataType() != sd.getVariable(v).dataType()) {
+                return;
+            }
+            found.put(adjoint.name(), gradient.name());
+        });
+        return found;
     }
 
     /**

@@ -56,7 +56,7 @@ import org.slf4j.LoggerFactory;
  * backprop in float64).
  * <p>
  * The tangent pass is given the discriminator's forward values at X from the critic pass, which computed them on the
- * same points by the same ops ({@link Critic#primalReads}), so the forward pass runs once per point group instead
+ * same points by the same ops ({@link Critic#reads}), so the forward pass runs once per point group instead
  * of twice: its backward pass and the tangent's ops read them, and the ops that computed them do not run again.
  * <p>
  * {@link Method#DIFFERENCE}, the fallback for a discriminator with an op that has no tangent rule: a central
@@ -114,12 +114,17 @@ public final class InputGradientPenalty {
     /** The critic pass's outputs: the masks at X (for the difference) and the logits. */
     private final List<String> criticOutputs;
     /**
-     * The forward values that the tangent graph and the graph without the first-order term read and the critic pass
-     * computes too ({@link Critic#primalReads}; null until the graph is needed).
+     * The forward values and the adjoints of the tangents that the tangent graph and the graph without the
+     * first-order term take from the critic pass ({@link Critic#reads}; null until the graph is needed).
      */
-    private Set<String> tangentReads;
-    private Set<String> tangentOnlyReads;
-    /** The critic pass's outputs, with the forward values that the tangent graphs needed so far read. */
+    private Critic.Reads tangentReads;
+    private Critic.Reads tangentOnlyReads;
+    /**
+     * Whether the tangent pass takes the adjoints of its tangents from the critic pass ({@link #takeAdjoints}; on
+     * unless {@code -Djgan.graph.adjoints=false}).
+     */
+    private boolean adjoints = !"false".equals(System.getProperty("jgan.graph.adjoints"));
+    /** The critic pass's outputs, with the values that the tangent graphs needed so far read. */
     private List<String> criticRequests;
     /** The penalty's graph of each point group. */
     private final List<PenaltyHead> heads = new ArrayList<>();
@@ -237,7 +242,7 @@ public final class InputGradientPenalty {
         if (tangent != null) {
             try {
                 if (heads.stream().anyMatch(PenaltyHead::readsLogits)) {
-                    tangentReads = tangent.primalReads(critic);
+                    tangentReads = tangent.reads(critic, adjoints);
                     requestReads(tangentReads);
                 } else {
                     // the only tangent graph a penalty that ignores the logit runs: built now, so that the first
@@ -251,10 +256,13 @@ public final class InputGradientPenalty {
         }
     }
 
-    /** Adds forward values to the critic pass's outputs (its plan for the longer list is made at its next call). */
-    private void requestReads(Set<String> reads) {
+    /**
+     * Adds the values a tangent graph reads to the critic pass's outputs (its plan for the longer list is made at its
+     * next call).
+     */
+    private void requestReads(Critic.Reads reads) {
         List<String> all = new ArrayList<>(criticRequests);
-        reads.stream().filter(r -> !all.contains(r)).forEach(all::add);
+        reads.criticOutputs().stream().filter(r -> !all.contains(r)).forEach(all::add);
         criticRequests = List.copyOf(all);
     }
 
@@ -263,8 +271,39 @@ public final class InputGradientPenalty {
      * this penalty runs: with the first-order term where its term reads the logit, without it otherwise).
      */
     public boolean reusesForwardPass() {
-        Set<String> reads = tangentReads != null ? tangentReads : tangentOnlyReads;
-        return reads != null && !reads.isEmpty();
+        Critic.Reads reads = tangentReads != null ? tangentReads : tangentOnlyReads;
+        return reads != null && !reads.forward().isEmpty();
+    }
+
+    /**
+     * Whether the tangent pass takes the adjoints of its tangents from the critic pass ({@link Critic#reads}): on by
+     * default; off, it computes them by its own backward pass through the tangent ops (tests and benchmarks compare
+     * the two). The tangent graphs built so far are wired up anew; the critic pass outputs what they read from its
+     * next call on.
+     */
+    public void takeAdjoints(boolean on) {
+        if (on == adjoints) {
+            return;
+        }
+        adjoints = on;
+        criticRequests = criticOutputs;
+        if (tangentReads != null) {
+            tangentReads = tangent.reads(critic, on);
+            requestReads(tangentReads);
+        }
+        if (tangentOnlyReads != null) {
+            tangentOnlyReads = tangentOnly.reads(critic, on);
+            requestReads(tangentOnlyReads);
+        }
+    }
+
+    /**
+     * How many adjoints of its tangents the tangent pass takes from the critic pass (for the tangent graph this
+     * penalty runs, as {@link #reusesForwardPass}): 0 where it computes them by its own backward pass.
+     */
+    public int adjointsTaken() {
+        Critic.Reads reads = tangentReads != null ? tangentReads : tangentOnlyReads;
+        return reads == null ? 0 : reads.adjoints().size();
     }
 
     private static boolean hasGradient(SameDiff sd, String variable) {
@@ -320,7 +359,7 @@ public final class InputGradientPenalty {
         if (tangentOnly == null) {
             tangentOnly = tangentOnlyBuild.get();
             listeners.forEach(l -> listen(tangentOnly.sd(), l));
-            tangentOnlyReads = tangentOnly.primalReads(critic);
+            tangentOnlyReads = tangentOnly.reads(critic, adjoints);
             requestReads(tangentOnlyReads);
         }
         return tangentOnly;
@@ -484,7 +523,7 @@ public final class InputGradientPenalty {
         }
         if (lossTerm != null && tangentReads == null) {
             // the graph with the first-order term, given the critic pass's forward values from this pass on
-            tangentReads = tangent.primalReads(critic);
+            tangentReads = tangent.reads(critic, adjoints);
             requestReads(tangentReads);
         }
         List<String> requests = criticRequests;
@@ -753,12 +792,17 @@ public final class InputGradientPenalty {
     private Map<String, INDArray> tangentPass(Critiqued c, INDArray w, INDArray labels) {
         Critic t = w != null ? tangent : tangentOnly();
         Map<String, INDArray> feed = new HashMap<>(t.feed(c.x(), w != null ? w : ones, labels));
-        // the discriminator's forward values at X, from the critic pass where it output them
-        Set<String> reads = t == tangent ? tangentReads : tangentOnlyReads;
-        reads = reads == null ? Set.of() : reads;
-        Set<String> given = c.outputs().keySet().containsAll(reads) ? reads : Set.of();
-        for (String r : given) {
-            feed.put(r, c.outputs().get(r));
+        // the discriminator's forward values at X and the adjoints of the tangents, from the critic pass where it
+        // output them
+        Critic.Reads reads = t == tangent ? tangentReads : tangentOnlyReads;
+        reads = reads == null ? Critic.Reads.NONE : reads;
+        Set<String> given = Set.of();
+        if (c.outputs().keySet().containsAll(reads.criticOutputs())) {
+            given = reads.given();
+            for (String r : reads.forward()) {
+                feed.put(r, c.outputs().get(r));
+            }
+            reads.adjoints().forEach((adjoint, gradient) -> feed.put(adjoint, c.outputs().get(gradient)));
         }
         feed.put(Critic.XDOT, c.secondOrder() ? c.u() : Nd4j.zeros(DataType.FLOAT, c.x().shape()));
         feed.put(Critic.WT, ones);

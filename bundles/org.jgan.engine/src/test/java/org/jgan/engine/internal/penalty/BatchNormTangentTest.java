@@ -260,7 +260,7 @@ class BatchNormTangentTest {
 
     /**
      * As a penalty's tangent pass runs it: the forward values given. The plan reads x, m and v of the layer and not the
-     * centred input, its rsqrt or scale, which the elementary backward pass reads ({@link Critic#primalReads} asks
+     * centred input, its rsqrt or scale, which the elementary backward pass reads ({@link Critic#reads} asks
      * {@link GraphPlan#reads} for them, so the critic pass no longer computes them).
      */
     @Test
