@@ -250,7 +250,7 @@ record Critic(SameDiff sd, String logits, List<String> params, List<String> mask
      * variable of tangent v' in this graph's gradient function, by name, to that of v in the critic's, where both are
      * op outputs of one type (see {@link #reads}). Not at a normalization layer's input: its fused backward kernel
      * in the tangent pass writes that adjoint beside its gain's gradient, and given it, the layer's elementary ops
-     * would run instead (on DCGAN's discriminator, 280 ops in a D step against 189).
+     * would run instead (on a small DCGAN discriminator, 280 ops in a D step against 189).
      */
     private Map<String, String> adjoints(Critic critic, Set<String> primal) {
         if (!critic.sd().hasGradientFunction()) {
