@@ -497,7 +497,8 @@ final class Replacements {
                     && fits(x.size(3), a[1] > 0 ? a[1] : w.size(1), a[3], a[5], a[7], dz.size(3));
         }
 
-        private static boolean fits(long in, long kernel, long stride, long pad, long dilation, long out) {
+        /** Whether a transposed convolution of an {@code out}-sized map gives back {@code in}. */
+        static boolean fits(long in, long kernel, long stride, long pad, long dilation, long out) {
             long effective = (kernel - 1) * dilation + 1;
             return stride > 0 && (out - 1) * stride + effective - 2 * pad == in;
         }

@@ -134,8 +134,9 @@ final class TangentConvWeights extends DynamicCustomOp {
         INDArray w = in[1];
         INDArray dz = in[0];
         long[] a = args;
-        if (fits(x.size(2), a[0] > 0 ? a[0] : w.size(0), a[2], a[4], a[6], dz.size(2))
-                && fits(x.size(3), a[1] > 0 ? a[1] : w.size(1), a[3], a[5], a[7], dz.size(3))) {
+        if (Replacements.ConvInputGrad.fits(x.size(2), a[0] > 0 ? a[0] : w.size(0), a[2], a[4], a[6], dz.size(2))
+                && Replacements.ConvInputGrad.fits(x.size(3), a[1] > 0 ? a[1] : w.size(1), a[3], a[5], a[7],
+                        dz.size(3))) {
             Replacements.Call both = new Replacements.Call(DynamicCustomOp.builder("deconv2d_bp")
                     .addIntegerArguments(ints).build(), out[0], out[1]);
             return new Replacements.Kernel() {
@@ -170,11 +171,5 @@ final class TangentConvWeights extends DynamicCustomOp {
                 backward.close();
             }
         };
-    }
-
-    /** Whether a transposed convolution of an {@code out}-sized map gives back {@code in} (see ConvInputGrad). */
-    private static boolean fits(long in, long kernel, long stride, long pad, long dilation, long out) {
-        long effective = (kernel - 1) * dilation + 1;
-        return stride > 0 && (out - 1) * stride + effective - 2 * pad == in;
     }
 }
