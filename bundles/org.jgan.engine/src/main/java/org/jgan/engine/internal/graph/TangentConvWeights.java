@@ -41,10 +41,7 @@ final class TangentConvWeights extends DynamicCustomOp {
     /** {@code -Djgan.graph.tangentConv=false}: the two ops run as they are (for comparisons). */
     private static volatile boolean enabled = !"false".equals(System.getProperty("jgan.graph.tangentConv"));
 
-    private final long[] args;
-
     private TangentConvWeights(long[] iArgs) {
-        this.args = iArgs.clone();
         addIArgument(iArgs);
     }
 
@@ -129,11 +126,11 @@ final class TangentConvWeights extends DynamicCustomOp {
 
     /** The op's kernel for its inputs {@code (dz, W, x)} and outputs {@code (z, dW)}. */
     Replacements.Kernel kernel(INDArray[] in, INDArray[] out, Consumer<INDArray> own) {
-        int[] ints = Arrays.stream(args).mapToInt(Math::toIntExact).toArray();
+        long[] a = iArgs();
+        int[] ints = Arrays.stream(a).mapToInt(Math::toIntExact).toArray();
         INDArray x = in[2];
         INDArray w = in[1];
         INDArray dz = in[0];
-        long[] a = args;
         if (Replacements.ConvInputGrad.fits(x.size(2), a[0] > 0 ? a[0] : w.size(0), a[2], a[4], a[6], dz.size(2))
                 && Replacements.ConvInputGrad.fits(x.size(3), a[1] > 0 ? a[1] : w.size(1), a[3], a[5], a[7],
                         dz.size(3))) {

@@ -2,6 +2,7 @@ package org.jgan.engine.internal.penalty;
 
 import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.Collections;
 import java.util.HashMap;
 import java.util.HashSet;
 import java.util.List;
@@ -143,22 +144,22 @@ record Critic(SameDiff sd, String logits, List<String> params, List<String> mask
      * a tangent, by name, to the critic graph's gradient variable of its forward variable). Given them, the pass runs
      * neither the forward ops nor the backward ops that would compute them.
      */
-    record Reads(Set<String> forward, Map<String, String> adjoints) {
+    record Reads(Set<String> forward, Map<String, String> adjoints, Set<String> given, Set<String> criticOutputs) {
 
-        static final Reads NONE = new Reads(Set.of(), Map.of());
+        static final Reads NONE = of(Set.of(), Map.of());
 
-        /** The intermediates the tangent pass is given: the forward values and the adjoints, by its names. */
-        Set<String> given() {
-            Set<String> all = new HashSet<>(forward);
-            all.addAll(adjoints.keySet());
-            return all;
-        }
-
-        /** The critic pass's outputs these are read from, by the critic graph's names. */
-        Set<String> criticOutputs() {
-            Set<String> all = new TreeSet<>(forward);
-            all.addAll(adjoints.values());
-            return all;
+        /**
+         * The forward values and adjoints, with the intermediates the tangent pass is given (both, by its names) and
+         * the critic pass's outputs they are read from (by the critic graph's names), made once: each tangent pass
+         * reads them.
+         */
+        static Reads of(Set<String> forward, Map<String, String> adjoints) {
+            Set<String> given = new HashSet<>(forward);
+            given.addAll(adjoints.keySet());
+            Set<String> outputs = new TreeSet<>(forward);
+            outputs.addAll(adjoints.values());
+            return new Reads(Set.copyOf(forward), Map.copyOf(adjoints), Set.copyOf(given),
+                    Collections.unmodifiableSet(outputs));
         }
     }
 
@@ -225,7 +226,7 @@ record Critic(SameDiff sd, String logits, List<String> params, List<String> mask
             });
             Set<String> forward = new HashSet<>(planned);
             forward.retainAll(primal);
-            return new Reads(Set.copyOf(forward), Map.copyOf(adjointReads));
+            return Reads.of(forward, adjointReads);
         }
         // what the ops of the pass other than the forward ops themselves read of the forward values
         Set<String> reads = new TreeSet<>();
@@ -236,7 +237,7 @@ record Critic(SameDiff sd, String logits, List<String> params, List<String> mask
                 in.stream().filter(primal::contains).forEach(reads::add);
             }
         }
-        return new Reads(reads, Map.of());
+        return Reads.of(reads, Map.of());
     }
 
     /** The ops of a layer's product with its weights, whose weight gradient reads the adjoint of its output. */
