@@ -288,6 +288,10 @@ final class Replacements {
                 return k;
             }
             if ("conv2d".equals(op)) {
+                k = FewChannelConv.of(c, in, out, own);
+                if (k != null) {
+                    return counted("conv2d/few-channels", k);
+                }
                 k = FlippedConv.of(c, in, out, own);
                 if (k != null) {
                     return counted("conv2d/flipped", k);

@@ -147,11 +147,18 @@ class FlippedConvTest {
             "4, 16, 12, 10, 10, 3, 2, true",   // padding k - 1: the transposed convolution's is 0
             "4, 16, 12, 9, 9, 4, 1, false",    // an even kernel: the output one smaller
             "4, 32, 4, 8, 8, 1, 0, false",     // the attention's 1x1 convolutions
-            "4, 16, 1, 12, 12, 3, 1, true",    // G's last layer, to one channel
+            "4, 16, 1, 12, 12, 3, 1, true",    // G's last layer, to one channel (FewChannelConv's when on)
             "32, 32, 32, 16, 16, 3, 1, true"}) // SAGAN's and BigGAN's shapes
     void convolutionMatchesFloat64(int n, int ci, int co, int h, int w, int k, int pad, boolean bias) {
         long before = calls();
-        double err = check(n, ci, co, h, w, k, pad, 1, bias);
+        // FewChannelConv takes the layers to at most 4 channels first (G's last layer): off here
+        boolean few = FewChannelConv.enable(false);
+        double err;
+        try {
+            err = check(n, ci, co, h, w, k, pad, 1, bias);
+        } finally {
+            FewChannelConv.enable(few);
+        }
         assertEquals(1, calls() - before, "the flipped kernel ran: " + GraphPlan.kernelCalls());
         // Winograd's transforms for 3x3 kernels: a few units of float rounding of the largest output
         assertTrue(err < 5e-6, "largest error relative to the largest output " + err);

@@ -169,9 +169,10 @@ class GraphPlanArchitecturesTest {
                     + GraphPlan.kernelCalls());
         }
         if (preset.startsWith("sagan") || preset.startsWith("biggan")) {
-            // G's 3x3 output layer to one channel, stride 1: its gradients by products per sample
+            // G's 3x3 output layer to one channel, stride 1: it and its gradients by products per sample
             assertTrue(calls(before, "conv2d_bp/few-channels") > 0, "the output layer's gradients: "
                     + GraphPlan.kernelCalls());
+            assertTrue(calls(before, "conv2d/few-channels") > 0, "the output layer: " + GraphPlan.kernelCalls());
         }
         if (preset.startsWith("sagan")) {
             // its attention's batched products, forward and backward
