@@ -32,7 +32,8 @@ import org.nd4j.linalg.factory.Nd4j;
  * products ({@link SmallKernels}), batch and instance norm's fused layers ({@link BatchNormFusion},
  * {@link InstanceNormKernels}), LeakyReLU's slope masks as one op ({@link Mask}: 1 rather than the slope at x = 0),
  * the batched matrix products ({@link BatchedMatmul}), the stride-1 convolutions by the flipped kernel
- * ({@link FlippedConv}) and the gradients of stride-1 convolutions to few channels ({@link FewChannelConvBp}), unless
+ * ({@link FlippedConv}) and the stride-1 convolutions to few channels and their gradients ({@link FewChannelConv},
+ * {@link FewChannelConvBp}), unless
  * {@link GraphPlan#ownArithmetic(boolean)} is off; an output nothing reads is left
  * unwritten. Each runs its ops through
  * op contexts it makes once, its outputs and arguments bound ({@link Call}), as the plan runs the ops it keeps: a new
@@ -70,6 +71,9 @@ import org.nd4j.linalg.factory.Nd4j;
  * ({@link FlippedConv}), with {@link GraphPlan#ownArithmetic(boolean)} on.</li>
  * <li>{@code conv2d_bp} with stride 1 to at most 4 output channels (a generator's output layer): products per sample
  * of the shifted output gradient ({@link FewChannelConvBp}), with {@link GraphPlan#ownArithmetic(boolean)} on.</li>
+ * <li>{@code conv2d} with stride 1 to at most 4 output channels (that layer's forward pass): a product per sample and
+ * its shifted rows summed in Java ({@link FewChannelConv}, before {@link FlippedConv}), with
+ * {@link GraphPlan#ownArithmetic(boolean)} on.</li>
  * <li>{@code conv2d_bp} whose weight and bias gradients nothing reads (D's convolutions in G's step, whose
  * parameters that step does not update): only the input gradient, by {@code deconv2d_tf} (TensorFlow's
  * Conv2DBackpropInput), which runs oneDNN's backward-data primitive alone where {@code conv2d_bp} also runs the
