@@ -31,34 +31,15 @@ import org.nd4j.linalg.factory.Nd4j;
  * {@link GraphPlan#ownArithmetic(boolean)}. NCHW, weights {@code [kH, kW, iC, oC]}, explicit padding, stride 1, a
  * kernel of more than one tap; anything else stays with libnd4j or {@link FlippedConv}.
  */
-final class FewChannelConv implements Replacements.Kernel {
-
-    /** The most output channels taken here. */
-    static final int MAX_CHANNELS = 4;
+final class FewChannelConv extends FewChannelKernel {
 
     /** {@code -Djgan.graph.fewChannelForward=false}: {@link FlippedConv} or libnd4j's {@code conv2d} (comparisons). */
     private static volatile boolean enabled = !"false".equals(System.getProperty("jgan.graph.fewChannelForward"));
 
-    private final int n;
-    private final int ci;
-    private final int ih;
-    private final int iw;
-    private final int co;
-    private final int oh;
-    private final int ow;
-    private final int kh;
-    private final int kw;
-    private final int ph;
-    private final int pw;
-    private final int dh;
-    private final int dw;
     private final boolean withBias;
-    /** Rows of T per sample, {@code kH kW oC}, and the input's positions {@code H W}. */
-    private final int rows;
-    private final int positions;
-    /** W' {@code [rows, iC]}. */
+    /** W' {@code [rows, iC]} (rows {@code kH kW oC}). */
     private final INDArray weightsByTap;
-    /** T, {@code [n, rows, positions]}, written by the products. */
+    /** T, {@code [n, rows, positions]} (positions {@code H W}), written by the products. */
     private final INDArray products;
     private final Replacements.Call[] calls;
     private final INDArray z;
@@ -67,28 +48,11 @@ final class FewChannelConv implements Replacements.Kernel {
     private final float[] tf;
     private final float[] zf;
     private final float[] bias;
-    /** The input's array bound last and its slices per sample (made again when the array changes). */
-    private INDArray lastX;
-    private INDArray[] xSlices;
 
     private FewChannelConv(long[] a, INDArray x, INDArray w, INDArray z, boolean withBias, Consumer<INDArray> own) {
-        n = (int) x.size(0);
-        ci = (int) x.size(1);
-        ih = (int) x.size(2);
-        iw = (int) x.size(3);
-        co = (int) z.size(1);
-        oh = (int) z.size(2);
-        ow = (int) z.size(3);
-        kh = (int) w.size(0);
-        kw = (int) w.size(1);
-        ph = (int) a[4];
-        pw = (int) a[5];
-        dh = (int) a[6];
-        dw = (int) a[7];
+        super(a, x, w);
         this.withBias = withBias;
         this.z = z;
-        rows = kh * kw * co;
-        positions = ih * iw;
         wf = new float[kh * kw * ci * co];
         wt = new float[wf.length];
         tf = new float[n * rows * positions];
@@ -124,9 +88,7 @@ final class FewChannelConv implements Replacements.Kernel {
      */
     static FewChannelConv of(DynamicCustomOp op, INDArray[] in, INDArray[] out, Consumer<INDArray> own) {
         long[] a = op.iArgs();
-        if (!enabled || a == null || a.length < 10 || (in.length != 2 && in.length != 3) || out.length != 1
-                || a[8] != 0 || a[9] != 0 || (a.length > 10 && a[10] != 0) || a[2] != 1 || a[3] != 1 || a[4] < 0
-                || a[5] < 0 || a[6] < 1 || a[7] < 1) {
+        if (!enabled || (in.length != 2 && in.length != 3) || out.length != 1) {
             return null;
         }
         INDArray x = in[0];
@@ -137,23 +99,11 @@ final class FewChannelConv implements Replacements.Kernel {
                 return null;
             }
         }
-        if (z.dataType() != DataType.FLOAT || x.rank() != 4 || w.rank() != 4 || z.rank() != 4) {
-            return null;
-        }
-        long kh = w.size(0);
-        long kw = w.size(1);
-        long co = w.size(3);
-        long oh = x.size(2) + 2 * a[4] - a[6] * (kh - 1);
-        long ow = x.size(3) + 2 * a[5] - a[7] * (kw - 1);
-        if ((a[0] > 0 && a[0] != kh) || (a[1] > 0 && a[1] != kw) || kh * kw == 1 || w.size(2) != x.size(1)
-                || co > MAX_CHANNELS || oh < 1 || ow < 1
-                || !Arrays.equals(z.shape(), new long[] {x.size(0), co, oh, ow})
-                || (in.length == 3 && in[2].length() != co) || !PatchConv.dense(z)) {
-            return null;
-        }
-        long limit = Integer.MAX_VALUE / 4;
-        long products = x.size(0) * kh * kw * co * x.size(2) * x.size(3);
-        if (products >= limit || x.length() >= limit || z.length() >= limit || w.length() >= limit) {
+        long[] shape = outputShape(a, x, w);
+        // z is read and written as one float[], through a FloatBuffer an int indexes (T, x and W checked there)
+        if (shape == null || z.dataType() != DataType.FLOAT || !Arrays.equals(z.shape(), shape)
+                || (in.length == 3 && in[2].length() != shape[1]) || !PatchConv.dense(z)
+                || z.length() >= Integer.MAX_VALUE / 4) {
             return null;
         }
         return new FewChannelConv(a, x, w, z, in.length == 3, own);
@@ -163,14 +113,7 @@ final class FewChannelConv implements Replacements.Kernel {
     public void run(INDArray[] in) {
         byTap(in[1]);
         INDArray x = PatchConv.readable(in[0]);
-        if (x != lastX || xSlices == null) {
-            INDArray samples = x.reshape('c', n, ci, positions);
-            xSlices = new INDArray[n];
-            for (int s = 0; s < n; s++) {
-                xSlices[s] = BatchedMatmul.slice(samples, s);
-            }
-            lastX = x;
-        }
+        INDArray[] xSlices = samples(x);
         for (int s = 0; s < n; s++) {
             calls[s].run(weightsByTap, xSlices[s]);
         }
@@ -214,7 +157,7 @@ final class FewChannelConv implements Replacements.Kernel {
                 Arrays.fill(zf, out, out + plane, withBias ? bias[o] : 0f);
                 for (int ky = 0; ky < kh; ky++) {
                     for (int kx = 0; kx < kw; kx++) {
-                        // output column x reads the input's column x + offset, in the input from lo to hi - 1
+                        // output column x reads the input's column x + offset: inside the input for x in [lo, hi)
                         int offset = kx * dw - pw;
                         int lo = Math.max(0, -offset);
                         int hi = Math.min(ow, iw - offset);
@@ -244,12 +187,6 @@ final class FewChannelConv implements Replacements.Kernel {
 
     @Override
     public void close() {
-        lastX = null;
-        xSlices = null;
-        for (Replacements.Call c : calls) {
-            if (c != null) {
-                c.close();
-            }
-        }
+        close(calls);
     }
 }

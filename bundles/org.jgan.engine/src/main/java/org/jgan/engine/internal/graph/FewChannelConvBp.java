@@ -32,31 +32,12 @@ import org.nd4j.linalg.factory.Nd4j;
  * only with {@link GraphPlan#ownArithmetic(boolean)}. NCHW, weights {@code [kH, kW, iC, oC]}, explicit padding,
  * stride 1, a kernel of more than one tap; anything else stays with libnd4j.
  */
-final class FewChannelConvBp implements Replacements.Kernel {
-
-    /** The most output channels taken here. */
-    static final int MAX_CHANNELS = 4;
+final class FewChannelConvBp extends FewChannelKernel {
 
     /** {@code -Djgan.graph.fewChannelConv=false}: libnd4j's {@code conv2d_bp} (for comparisons). */
     private static volatile boolean enabled = !"false".equals(System.getProperty("jgan.graph.fewChannelConv"));
 
-    private final int n;
-    private final int ci;
-    private final int ih;
-    private final int iw;
-    private final int co;
-    private final int oh;
-    private final int ow;
-    private final int kh;
-    private final int kw;
-    private final int ph;
-    private final int pw;
-    private final int dh;
-    private final int dw;
-    /** Rows of S per sample, {@code kH kW oC}, and the input's positions {@code H W}. */
-    private final int rows;
-    private final int positions;
-    /** S, {@code [n, rows, positions]}, and its slices per sample. */
+    /** S, {@code [n, rows, positions]} (rows {@code kH kW oC}, positions {@code H W}), and its slices per sample. */
     private final INDArray shifted;
     private final INDArray[] shiftedSlices;
     /** W' {@code [iC, rows]} (null where dx is unread). */
@@ -75,27 +56,10 @@ final class FewChannelConvBp implements Replacements.Kernel {
     /** The weight gradient and the bias gradient as written, {@code [kH kW iC oC]} and {@code [oC]}. */
     private final float[] gf;
     private final float[] bf;
-    /** The input's array bound last and its slices per sample (made again when the array changes). */
-    private INDArray lastX;
-    private INDArray[] xSlices;
 
     private FewChannelConvBp(long[] a, INDArray x, INDArray w, INDArray dz, INDArray[] out, boolean[] unread,
             Consumer<INDArray> own) {
-        n = (int) x.size(0);
-        ci = (int) x.size(1);
-        ih = (int) x.size(2);
-        iw = (int) x.size(3);
-        co = (int) dz.size(1);
-        oh = (int) dz.size(2);
-        ow = (int) dz.size(3);
-        kh = (int) w.size(0);
-        kw = (int) w.size(1);
-        ph = (int) a[4];
-        pw = (int) a[5];
-        dh = (int) a[6];
-        dw = (int) a[7];
-        rows = kh * kw * co;
-        positions = ih * iw;
+        super(a, x, w);
         boolean dxRead = !unread[0];
         boolean dwRead = !unread[1];
         dw0 = dwRead ? out[1] : null;
@@ -155,9 +119,7 @@ final class FewChannelConvBp implements Replacements.Kernel {
     static FewChannelConvBp of(DynamicCustomOp op, INDArray[] in, INDArray[] out, boolean[] unread,
             Consumer<INDArray> own) {
         long[] a = op.iArgs();
-        if (!enabled || a == null || a.length < 10 || (in.length != 3 && in.length != 4)
-                || out.length != in.length - 1 || a[8] != 0 || a[9] != 0 || (a.length > 10 && a[10] != 0)
-                || a[2] != 1 || a[3] != 1 || a[4] < 0 || a[5] < 0 || a[6] < 1 || a[7] < 1) {
+        if (!enabled || (in.length != 3 && in.length != 4) || out.length != in.length - 1) {
             return null;
         }
         INDArray x = in[0];
@@ -168,18 +130,8 @@ final class FewChannelConvBp implements Replacements.Kernel {
                 return null;
             }
         }
-        if (x.rank() != 4 || w.rank() != 4 || dz.rank() != 4) {
-            return null;
-        }
-        long kh = w.size(0);
-        long kw = w.size(1);
-        long co = w.size(3);
-        long oh = x.size(2) + 2 * a[4] - a[6] * (kh - 1);
-        long ow = x.size(3) + 2 * a[5] - a[7] * (kw - 1);
-        if ((a[0] > 0 && a[0] != kh) || (a[1] > 0 && a[1] != kw) || kh * kw == 1 || w.size(2) != x.size(1)
-                || co > MAX_CHANNELS
-                || oh < 1 || ow < 1 || !Arrays.equals(dz.shape(), new long[] {x.size(0), co, oh, ow})
-                || (in.length == 4 && in[2].length() != co)) {
+        long[] shape = outputShape(a, x, w);
+        if (shape == null || !Arrays.equals(dz.shape(), shape) || (in.length == 4 && in[2].length() != shape[1])) {
             return null;
         }
         boolean any = false;
@@ -192,11 +144,10 @@ final class FewChannelConvBp implements Replacements.Kernel {
             }
         }
         // each read and written as one float[] and through a FloatBuffer over its bytes, which an int indexes
+        // (S, x and W checked by outputShape)
         long limit = Integer.MAX_VALUE / 4;
-        long shifted = x.size(0) * kh * kw * co * x.size(2) * x.size(3);
-        long partial = x.size(0) * kh * kw * co * x.size(1);
-        if (!any || shifted >= limit || partial >= limit || x.length() >= limit || dz.length() >= limit
-                || w.length() >= limit) {
+        long partial = x.size(0) * w.size(0) * w.size(1) * w.size(3) * x.size(1);
+        if (!any || partial >= limit || dz.length() >= limit) {
             return null;
         }
         if (!unread[0]) {
@@ -229,14 +180,7 @@ final class FewChannelConvBp implements Replacements.Kernel {
         }
         if (weightCalls.length > 0) {
             INDArray x = PatchConv.readable(in[0]);
-            if (x != lastX || xSlices == null) {
-                INDArray samples = x.reshape('c', n, ci, positions);
-                xSlices = new INDArray[n];
-                for (int s = 0; s < n; s++) {
-                    xSlices[s] = BatchedMatmul.slice(samples, s);
-                }
-                lastX = x;
-            }
+            INDArray[] xSlices = samples(x);
             for (int s = 0; s < n; s++) {
                 weightCalls[s].run(shiftedSlices[s], xSlices[s]);
             }
@@ -332,17 +276,6 @@ final class FewChannelConvBp implements Replacements.Kernel {
 
     @Override
     public void close() {
-        lastX = null;
-        xSlices = null;
-        for (Replacements.Call[] calls : Arrays.asList(inputCalls, weightCalls)) {
-            if (calls == null) {
-                continue;
-            }
-            for (Replacements.Call c : calls) {
-                if (c != null) {
-                    c.close();
-                }
-            }
-        }
+        close(inputCalls, weightCalls);
     }
 }
