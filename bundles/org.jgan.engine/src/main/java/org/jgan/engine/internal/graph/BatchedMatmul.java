@@ -44,16 +44,29 @@ final class BatchedMatmul {
     private BatchedMatmul(int batch, boolean swap, boolean tA, boolean tB, INDArray z) {
         this.batch = batch;
         this.swap = swap;
-        this.calls = new Replacements.Call[batch];
+        this.calls = products(tA, tB, z, batch);
         this.slices = new INDArray[batch][];
+    }
+
+    /**
+     * A 2-d {@code matmul} per matrix of z ({@link #product} on {@link #slice}), the first {@code batch} of them; those
+     * made are closed again if one fails.
+     */
+    static Replacements.Call[] products(boolean tA, boolean tB, INDArray z, int batch) {
+        Replacements.Call[] calls = new Replacements.Call[batch];
         try {
             for (int s = 0; s < batch; s++) {
                 calls[s] = product(tA, tB, slice(z, s));
             }
         } catch (RuntimeException e) {
-            close();
+            for (Replacements.Call c : calls) {
+                if (c != null) {
+                    c.close();
+                }
+            }
             throw e;
         }
+        return calls;
     }
 
     /** Sets whether plans compiled from now on use this kernel; returns the setting before. */

@@ -62,15 +62,7 @@ final class FewChannelConv extends FewChannelKernel {
         own.accept(weightsByTap);
         products = Nd4j.createUninitializedDetached(DataType.FLOAT, n, rows, positions);
         own.accept(products);
-        calls = new Replacements.Call[n];
-        try {
-            for (int s = 0; s < n; s++) {
-                calls[s] = BatchedMatmul.product(false, false, BatchedMatmul.slice(products, s));
-            }
-        } catch (RuntimeException e) {
-            close();
-            throw e;
-        }
+        calls = BatchedMatmul.products(false, false, products, n);
     }
 
     /** Sets whether plans compiled from now on use this kernel; returns the setting before. */
