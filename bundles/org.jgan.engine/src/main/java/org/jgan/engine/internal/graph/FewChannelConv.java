@@ -125,10 +125,7 @@ final class FewChannelConv extends FewChannelKernel {
 
     /** W'[(ky, kx, o), c] = W[ky, kx, c, o]. */
     private void byTap(INDArray weights) {
-        INDArray r = PatchConv.readable(weights);
-        FloatBuffer wb = r.data().asNioFloat();
-        wb.get(wb.position(), wf, 0, wf.length);
-        Reference.reachabilityFence(r);
+        readWeights(weights, wf);
         for (int k = 0; k < kh * kw; k++) {
             for (int c = 0; c < ci; c++) {
                 for (int o = 0; o < co; o++) {

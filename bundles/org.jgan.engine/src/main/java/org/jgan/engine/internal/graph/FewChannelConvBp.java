@@ -239,10 +239,7 @@ final class FewChannelConvBp extends FewChannelKernel {
 
     /** W'[c, (ky, kx, o)] = W[ky, kx, c, o]. */
     private void byChannel(INDArray weights) {
-        INDArray r = PatchConv.readable(weights);
-        FloatBuffer wb = r.data().asNioFloat();
-        wb.get(wb.position(), wf, 0, wf.length);
-        Reference.reachabilityFence(r);
+        readWeights(weights, wf);
         for (int k = 0; k < kh * kw; k++) {
             for (int c = 0; c < ci; c++) {
                 for (int o = 0; o < co; o++) {

@@ -1,5 +1,7 @@
 package org.jgan.engine.internal.graph;
 
+import java.lang.ref.Reference;
+import java.nio.FloatBuffer;
 import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
 
@@ -81,6 +83,14 @@ abstract class FewChannelKernel implements Replacements.Kernel {
             return null;
         }
         return new long[] {x.size(0), co, oh, ow};
+    }
+
+    /** W {@code [kH, kW, iC, oC]} in C order into {@code to} (each kernel then regroups it for its products). */
+    static void readWeights(INDArray weights, float[] to) {
+        INDArray r = PatchConv.readable(weights);
+        FloatBuffer wb = r.data().asNioFloat();
+        wb.get(wb.position(), to, 0, to.length);
+        Reference.reachabilityFence(r);
     }
 
     /** The samples of x (as the kernel reads it: {@link PatchConv#readable}) as {@code [iC, H W]} views. */
