@@ -32,8 +32,8 @@ import org.nd4j.linalg.factory.Nd4j;
  * products ({@link SmallKernels}), batch and instance norm's fused layers ({@link BatchNormFusion},
  * {@link InstanceNormKernels}), LeakyReLU's slope masks as one op ({@link Mask}: 1 rather than the slope at x = 0),
  * the batched matrix products ({@link BatchedMatmul}), the stride-1 convolutions by the flipped kernel
- * ({@link FlippedConv}) and the stride-1 convolutions to few channels and their gradients ({@link FewChannelConv},
- * {@link FewChannelConvBp}), unless
+ * ({@link FlippedConv}), the stride-1 convolutions to few channels and their gradients ({@link FewChannelConv},
+ * {@link FewChannelConvBp}) and the convolutions through oneDNN's own primitives ({@link OneDnnConv}), unless
  * {@link GraphPlan#ownArithmetic(boolean)} is off; an output nothing reads is left
  * unwritten. Each runs its ops through
  * op contexts it makes once, its outputs and arguments bound ({@link Call}), as the plan runs the ops it keeps: a new
@@ -73,6 +73,11 @@ import org.nd4j.linalg.factory.Nd4j;
  * of the shifted output gradient ({@link FewChannelConvBp}), with {@link GraphPlan#ownArithmetic(boolean)} on.</li>
  * <li>{@code conv2d} with stride 1 to at most 4 output channels (that layer's forward pass): a product per sample and
  * its shifted rows summed in Java ({@link FewChannelConv}, before {@link FlippedConv}), with
+ * {@link GraphPlan#ownArithmetic(boolean)} on.</li>
+ * <li>{@code conv2d} and {@code conv2d_bp} that none of the kernels above takes (NCHW, weights
+ * {@code [kH, kW, iC, oC]}, floats in C order): oneDNN's forward, backward-data and backward-weights primitives,
+ * called directly with their descriptors, primitives and blocked copies made once ({@link OneDnnConv}, before
+ * {@link FlippedConv} and the input gradient below, which run where oneDNN's own binding does not load), with
  * {@link GraphPlan#ownArithmetic(boolean)} on.</li>
  * <li>{@code conv2d_bp} whose weight and bias gradients nothing reads (D's convolutions in G's step, whose
  * parameters that step does not update): only the input gradient, by {@code deconv2d_tf} (TensorFlow's
@@ -296,6 +301,10 @@ final class Replacements {
                 if (k != null) {
                     return counted("conv2d/few-channels", k);
                 }
+                k = OneDnnConv.forward(c, in, out);
+                if (k != null) {
+                    return counted("conv2d/onednn", k);
+                }
                 k = FlippedConv.of(c, in, out, own);
                 if (k != null) {
                     return counted("conv2d/flipped", k);
@@ -315,6 +324,10 @@ final class Replacements {
                 k = FewChannelConvBp.of(c, in, out, unread, own);
                 if (k != null) {
                     return counted("conv2d_bp/few-channels", k);
+                }
+                k = OneDnnConv.backward(c, in, out, unread);
+                if (k != null) {
+                    return counted("conv2d_bp/onednn", k);
                 }
             }
         }

@@ -27,17 +27,21 @@ class FlippedConvTest {
 
     private boolean own;
     private boolean flipped;
+    private boolean oneDnn;
 
+    /** Own arithmetic on, the flipped kernel on and {@link OneDnnConv} (which plans take before it) off. */
     @BeforeEach
     void arithmeticOfItsOwn() {
         own = GraphPlan.ownArithmetic(true);
         flipped = GraphPlan.flippedConv(true);
+        oneDnn = OneDnnConv.enable(false);
     }
 
     @AfterEach
     void restore() {
         GraphPlan.ownArithmetic(own);
         GraphPlan.flippedConv(flipped);
+        OneDnnConv.enable(oneDnn);
     }
 
     /** {@code conv(x, W) + b} in float64: x {@code [n, ci, h, w]}, W {@code [kh, kw, ci, co]}, stride 1. */
