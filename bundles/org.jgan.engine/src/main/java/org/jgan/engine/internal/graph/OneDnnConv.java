@@ -8,10 +8,14 @@ import org.bytedeco.dnnl.IntMemoryMap;
 import org.bytedeco.dnnl.convolution_backward_data;
 import org.bytedeco.dnnl.convolution_backward_weights;
 import org.bytedeco.dnnl.convolution_forward;
+import org.bytedeco.dnnl.deconvolution_backward_data;
+import org.bytedeco.dnnl.deconvolution_backward_weights;
+import org.bytedeco.dnnl.deconvolution_forward;
 import org.bytedeco.dnnl.engine;
 import org.bytedeco.dnnl.global.dnnl;
 import org.bytedeco.dnnl.memory;
 import org.bytedeco.dnnl.primitive;
+import org.bytedeco.dnnl.primitive_desc_base;
 import org.bytedeco.dnnl.reorder;
 import org.bytedeco.dnnl.stream;
 import org.bytedeco.javacpp.Pointer;
@@ -23,27 +27,32 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * A 2-d convolution ({@code conv2d}) and its gradients ({@code conv2d_bp}) through oneDNN's own primitives, called
- * directly (bytedeco's binding of oneDNN 2.5.2) with everything a call needs made once, when the plan is compiled:
- * the primitive descriptors, the primitives, the memory objects in the blocked layouts oneDNN picks and the reorders
- * between them and the plan's NCHW arrays; a call sets the arrays' addresses and executes. The convolution is
+ * A 2-d convolution ({@code conv2d}) or transposed convolution ({@code deconv2d}) and its gradients
+ * ({@code conv2d_bp}, {@code deconv2d_bp}) through oneDNN's own primitives, called directly (bytedeco's binding of
+ * oneDNN 2.5.2, embedded in the ND4J bundle) with everything a call needs made once, when the plan is compiled: the
+ * primitive descriptors, the primitives, the memory objects and the reorders between the plan's NCHW arrays and the
+ * blocked layouts oneDNN picks; a call sets the arrays' addresses, reorders into the blocked copies (one scratch
+ * buffer per thread, shared by every kernel), executes and reorders back. The convolution is
  * {@code z[i, o, y, x] = b[o] + sum_{ky, kx, c} W[ky, kx, c, o] x[i, c, y sH - pH + ky dH, x sW - pW + kx dW]}
- * (zero outside x); its gradients are {@code dx}, the transposed convolution of dz, {@code dW[ky, kx, c, o] =
- * sum_{i, y, x} dz[i, o, y, x] x[i, c, y sH - pH + ky dH, x sW - pW + kx dW]} and {@code db[o] = sum dz[i, o, ., .]}.
+ * (zero outside x); its gradients are {@code dx}, the transposed convolution of dz by W,
+ * {@code dW[ky, kx, c, o] = sum_{i, y, x} dz[i, o, y, x] x[i, c, y sH - pH + ky dH, x sW - pW + kx dW]} and
+ * {@code db[o] = sum dz[i, o, ., .]}. The transposed convolution is that convolution's adjoint (weights
+ * {@code [kH, kW, oC, iC]}); oneDNN's deconvolution primitives take the same strides and paddings.
  *
  * <p>Why: libnd4j 1.0.0-M2.1 makes oneDNN's memory and primitive descriptors anew around every call, allocates the
  * blocked copies each time and, for {@code conv2d}, runs the forward primitive on NHWC with the output reordered
  * before and after (see {@link FlippedConv}). On small maps that work is as large as the convolution: on the 2-core
  * AMD EPYC (AVX-512), BigGAN's discriminator's {@code [64, 32, 8, 8]} 3x3 convolution took 0.39-0.52 ms a call through
- * {@link FlippedConv} and 0.30-0.33 ms here, its {@code conv2d_bp} 0.80-1.09 ms against 0.70 here (docs/architectures.md).
- * The algorithm is oneDNN's choice ({@code convolution_auto}: Winograd's F(4x4, 3x3) for 3x3 kernels at stride 1
- * where oneDNN deems it faster), which rounds differently from a direct convolution, so plans use this kernel only
- * with {@link GraphPlan#ownArithmetic(boolean)}.
+ * {@link FlippedConv} and 0.30-0.33 ms here, its {@code conv2d_bp} 0.80-1.09 ms against 0.70 ms here
+ * (docs/architectures.md). The convolution's algorithm is oneDNN's choice ({@code convolution_auto}: Winograd's
+ * F(4x4, 3x3) for 3x3 kernels at stride 1 where oneDNN deems it faster), which rounds differently from a direct
+ * convolution, so plans use this kernel only with {@link GraphPlan#ownArithmetic(boolean)}.
  *
- * <p>Taken: NCHW, weights {@code [kH, kW, iC, oC]}, floats, any stride and dilation, explicit padding or SAME mode,
- * a bias or none, arrays in C order (at an offset or not). The plans' other convolution kernels come first where they
- * apply (a 1x1 kernel on one channel, few output channels); oneDNN's own library must load and ND4J's backend be the
- * CPU's, else {@link FlippedConv} and libnd4j run as before. {@code -Djgan.graph.oneDnnConv=false} turns it off.
+ * <p>Taken: NCHW, weights {@code [kH, kW, iC, oC]} ({@code [kH, kW, oC, iC]} transposed), floats, any stride and
+ * dilation, explicit padding or SAME mode, a bias or none, arrays in dense C order (an input that is not, at a call, is
+ * copied). The plans' other convolution kernels come first where they apply (a 1x1 kernel on one channel, few output
+ * channels); oneDNN's own library must load and ND4J's backend be the CPU's, else {@link FlippedConv} and libnd4j run
+ * as before. {@code -Djgan.graph.oneDnnConv=false} turns it off.
  */
 final class OneDnnConv implements Replacements.Kernel {
 
@@ -51,6 +60,9 @@ final class OneDnnConv implements Replacements.Kernel {
 
     /** Fewest input channels: from one channel oneDNN's forward runs, but its weight gradient is slower than libnd4j's. */
     static final long MIN_CHANNELS = 1;
+
+    private static final dnnl.algorithm CONVOLUTION = dnnl.algorithm.convolution_auto;
+    private static final dnnl.algorithm DECONVOLUTION = dnnl.algorithm.deconvolution_direct;
 
     private static volatile boolean enabled = !"false".equals(System.getProperty("jgan.graph.oneDnnConv"));
 
@@ -90,10 +102,12 @@ final class OneDnnConv implements Replacements.Kernel {
 
     /**
      * libnd4j's integer arguments {@code [kH, kW, sH, sW, pH, pW, dH, dW, same, format, weightFormat]} as oneDNN's
-     * strides, dilations (oneDNN counts from 0) and paddings on each side, for input x, weights W and output z; null
-     * where this kernel does not take them (see the class comment) or the sizes do not match.
+     * strides, dilations (oneDNN counts from 0) and paddings on each side, for input x, weights W and output z of a
+     * convolution or, {@code transposed}, of a transposed convolution (whose geometry is the convolution's from z to
+     * x: oneDNN's deconvolution takes the same paddings); null where this kernel does not take them (see the class
+     * comment) or the sizes do not match.
      */
-    static long[][] geometry(long[] a, INDArray x, INDArray w, INDArray z) {
+    static long[][] geometry(long[] a, INDArray x, INDArray w, INDArray z, boolean transposed) {
         if (a == null || a.length < 10 || a[9] != 0 || (a.length > 10 && a[10] != 0) || (a[8] != 0 && a[8] != 1)
                 || a[2] < 1 || a[3] < 1 || a[6] < 1 || a[7] < 1 || x.rank() != 4 || w.rank() != 4 || z.rank() != 4
                 || x.dataType() != DataType.FLOAT || w.dataType() != DataType.FLOAT
@@ -102,12 +116,15 @@ final class OneDnnConv implements Replacements.Kernel {
         }
         long kh = w.size(0);
         long kw = w.size(1);
-        if ((a[0] > 0 && a[0] != kh) || (a[1] > 0 && a[1] != kw) || w.size(2) != x.size(1) || w.size(3) != z.size(1)
-                || z.size(0) != x.size(0) || x.size(1) < MIN_CHANNELS) {
+        // the convolution's input and output: x and z, or z and x for the transposed one (weights [kH, kW, oC, iC])
+        INDArray large = transposed ? z : x;
+        INDArray small = transposed ? x : z;
+        if ((a[0] > 0 && a[0] != kh) || (a[1] > 0 && a[1] != kw) || w.size(2) != large.size(1)
+                || w.size(3) != small.size(1) || z.size(0) != x.size(0) || x.size(1) < MIN_CHANNELS) {
             return null;
         }
-        long[] in = {x.size(2), x.size(3)};
-        long[] out = {z.size(2), z.size(3)};
+        long[] in = {large.size(2), large.size(3)};
+        long[] out = {small.size(2), small.size(3)};
         long[] k = {kh, kw};
         long[] left = new long[2];
         long[] right = new long[2];
@@ -245,6 +262,8 @@ final class OneDnnConv implements Replacements.Kernel {
     private final Arg dw;
     private final Arg db;
     private final INDArray[] outputs;
+    /** A transposed convolution ({@code deconv2d}, {@code deconv2d_bp}) rather than a convolution. */
+    private final boolean transposed;
     /** Every argument, and the bytes their blocked copies take in the scratch buffer. */
     private final Arg[] args;
     private final long scratchBytes;
@@ -253,34 +272,36 @@ final class OneDnnConv implements Replacements.Kernel {
      * The kernel: forward (inputs x, W[, b]; output z) or, with {@code backward}, the gradients that are read
      * (inputs x, W[, b], dz; outputs dx, dW[, db]).
      */
-    private OneDnnConv(long[][] g, INDArray[] in, INDArray[] out, boolean backward, boolean[] unread) {
+    private OneDnnConv(long[][] g, boolean transposed, INDArray[] in, INDArray[] out, boolean backward,
+            boolean[] unread) {
+        this.transposed = transposed;
         outputs = out;
-        INDArray xa = in[0];
         INDArray wa = in[1];
         boolean hasBias = backward ? in.length == 4 : in.length == 3;
-        INDArray za = backward ? in[in.length - 1] : out[0];
-        long[] xd = xa.shape();
-        long[] zd = za.shape();
-        long[] wd = {wa.size(3), wa.size(2), wa.size(0), wa.size(1)};
+        long[] xd = in[0].shape();
+        long[] zd = (backward ? in[in.length - 1] : out[0]).shape();
+        // oneDNN's weights are [output channels, input channels, kH, kW] of the primitive (the transposed
+        // convolution's output channels are its weights' axis 2), described here by the array's strides
+        int oAxis = transposed ? 2 : 3;
+        int iAxis = transposed ? 3 : 2;
+        long[] wd = {wa.size(oAxis), wa.size(iAxis), wa.size(0), wa.size(1)};
+        long[] strides = {wa.size(1) * wa.size(2) * wa.size(3), wa.size(2) * wa.size(3), wa.size(3), 1};
+        long[] ws = {strides[oAxis], strides[iAxis], strides[0], strides[1]};
         memory.desc ux = keep(new memory.desc(xd, memory.data_type.f32, memory.format_tag.nchw));
         memory.desc uz = keep(new memory.desc(zd, memory.data_type.f32, memory.format_tag.nchw));
-        memory.desc uw = keep(new memory.desc(wd, memory.data_type.f32, memory.format_tag.hwio));
+        memory.desc uw = keep(new memory.desc(wd, memory.data_type.f32, ws));
         memory.desc ub = keep(new memory.desc(new long[] {wd[0]}, memory.data_type.f32, memory.format_tag.x));
-        memory.desc ax = keep(new memory.desc(xd, memory.data_type.f32, memory.format_tag.any));
-        memory.desc az = keep(new memory.desc(zd, memory.data_type.f32, memory.format_tag.any));
-        memory.desc aw = keep(new memory.desc(wd, memory.data_type.f32, memory.format_tag.any));
-        convolution_forward.desc fd = keep(hasBias
-                ? new convolution_forward.desc(dnnl.prop_kind.forward_training, dnnl.algorithm.convolution_auto, ax, aw,
-                        ub, az, g[0], g[1], g[2], g[3])
-                : new convolution_forward.desc(dnnl.prop_kind.forward_training, dnnl.algorithm.convolution_auto, ax, aw,
-                        az, g[0], g[1], g[2], g[3]));
-        convolution_forward.primitive_desc fpd = keep(new convolution_forward.primitive_desc(fd, Cpu.ENGINE));
+        Descriptors d = new Descriptors(g, keep(new memory.desc(xd, memory.data_type.f32, memory.format_tag.any)),
+                keep(new memory.desc(wd, memory.data_type.f32, memory.format_tag.any)),
+                keep(new memory.desc(zd, memory.data_type.f32, memory.format_tag.any)), ub);
+        primitive_desc_base fpd = forwardDesc(d, hasBias);
         if (!backward) {
             x = new Arg(ux, fpd.src_desc(), true);
             w = new Arg(uw, fpd.weights_desc(), true);
             bias = hasBias ? new Arg(ub, ub, true) : null;
             z = new Arg(uz, fpd.dst_desc(), false);
-            forward = keep(new convolution_forward(fpd));
+            forward = keep(transposed ? new deconvolution_forward((deconvolution_forward.primitive_desc) fpd)
+                    : new convolution_forward((convolution_forward.primitive_desc) fpd));
             forwardArgs = keep(new IntMemoryMap());
             forwardArgs.put(dnnl.DNNL_ARG_SRC, x.inner);
             forwardArgs.put(dnnl.DNNL_ARG_WEIGHTS, w.inner);
@@ -299,14 +320,13 @@ final class OneDnnConv implements Replacements.Kernel {
         forwardArgs = null;
         x = w = bias = z = null;
         if (!unread[0]) {
-            convolution_backward_data.desc dd = keep(new convolution_backward_data.desc(
-                    dnnl.algorithm.convolution_auto, ax, aw, az, g[0], g[1], g[2], g[3]));
-            convolution_backward_data.primitive_desc dpd = keep(
-                    new convolution_backward_data.primitive_desc(dd, Cpu.ENGINE, fpd));
+            primitive_desc_base dpd = dataDesc(d, fpd);
             dz = new Arg(uz, dpd.diff_dst_desc(), true);
             wForData = new Arg(uw, dpd.weights_desc(), true);
             dx = new Arg(ux, dpd.diff_src_desc(), false);
-            data = keep(new convolution_backward_data(dpd));
+            data = keep(transposed
+                    ? new deconvolution_backward_data((deconvolution_backward_data.primitive_desc) dpd)
+                    : new convolution_backward_data((convolution_backward_data.primitive_desc) dpd));
             dataArgs = keep(new IntMemoryMap());
             dataArgs.put(dnnl.DNNL_ARG_DIFF_DST, dz.inner);
             dataArgs.put(dnnl.DNNL_ARG_WEIGHTS, wForData.inner);
@@ -318,20 +338,16 @@ final class OneDnnConv implements Replacements.Kernel {
         }
         boolean biasRead = hasBias && !unread[2];
         if (!unread[1] || biasRead) {
-            convolution_backward_weights.desc wdsc = keep(biasRead
-                    ? new convolution_backward_weights.desc(dnnl.algorithm.convolution_auto, ax, aw, ub, az, g[0],
-                            g[1], g[2], g[3])
-                    : new convolution_backward_weights.desc(dnnl.algorithm.convolution_auto, ax, aw, az, g[0], g[1],
-                            g[2], g[3]));
-            convolution_backward_weights.primitive_desc wpd = keep(
-                    new convolution_backward_weights.primitive_desc(wdsc, Cpu.ENGINE, fpd));
+            primitive_desc_base wpd = weightsDesc(d, biasRead, fpd);
             xForWeights = new Arg(ux, wpd.src_desc(), true);
             // the output gradient's copy in the backward-data primitive's layout serves both where they agree
             dzForWeights = dz != null && dz.inner.get_desc().equals(wpd.diff_dst_desc()) ? null
                     : new Arg(uz, wpd.diff_dst_desc(), true);
             dw = new Arg(uw, wpd.diff_weights_desc(), false);
             db = biasRead ? new Arg(ub, ub, false) : null;
-            weights = keep(new convolution_backward_weights(wpd));
+            weights = keep(transposed
+                    ? new deconvolution_backward_weights((deconvolution_backward_weights.primitive_desc) wpd)
+                    : new convolution_backward_weights((convolution_backward_weights.primitive_desc) wpd));
             weightsArgs = keep(new IntMemoryMap());
             weightsArgs.put(dnnl.DNNL_ARG_SRC, xForWeights.inner);
             weightsArgs.put(dnnl.DNNL_ARG_DIFF_DST, dzForWeights != null ? dzForWeights.inner : dz.inner);
@@ -346,6 +362,71 @@ final class OneDnnConv implements Replacements.Kernel {
         }
         args = new Arg[] {dz, wForData, dx, xForWeights, dzForWeights, dw, db};
         scratchBytes = layOut(args);
+    }
+
+    /**
+     * The geometry and the memory descriptors of a primitive's source (x), weights and destination (z) in layouts of
+     * oneDNN's choice, and the bias's.
+     */
+    private record Descriptors(long[][] g, memory.desc x, memory.desc w, memory.desc z, memory.desc bias) {
+    }
+
+    /**
+     * The forward primitive's descriptor: the convolution by {@code convolution_auto} (oneDNN picks Winograd where
+     * it deems it faster), the transposed convolution by {@code deconvolution_direct} (oneDNN has no automatic
+     * choice for it).
+     */
+    private primitive_desc_base forwardDesc(Descriptors d, boolean withBias) {
+        long[][] g = d.g();
+        dnnl.prop_kind training = dnnl.prop_kind.forward_training;
+        if (transposed) {
+            deconvolution_forward.desc desc = keep(withBias
+                    ? new deconvolution_forward.desc(training, DECONVOLUTION, d.x(), d.w(), d.bias(), d.z(), g[0],
+                            g[1], g[2], g[3])
+                    : new deconvolution_forward.desc(training, DECONVOLUTION, d.x(), d.w(), d.z(), g[0], g[1], g[2],
+                            g[3]));
+            return keep(new deconvolution_forward.primitive_desc(desc, Cpu.ENGINE));
+        }
+        convolution_forward.desc desc = keep(withBias
+                ? new convolution_forward.desc(training, CONVOLUTION, d.x(), d.w(), d.bias(), d.z(), g[0], g[1], g[2],
+                        g[3])
+                : new convolution_forward.desc(training, CONVOLUTION, d.x(), d.w(), d.z(), g[0], g[1], g[2], g[3]));
+        return keep(new convolution_forward.primitive_desc(desc, Cpu.ENGINE));
+    }
+
+    /** The backward-data primitive's descriptor (dx from dz), with the forward one as its hint. */
+    private primitive_desc_base dataDesc(Descriptors d, primitive_desc_base hint) {
+        long[][] g = d.g();
+        if (transposed) {
+            deconvolution_backward_data.desc desc = keep(new deconvolution_backward_data.desc(DECONVOLUTION, d.x(),
+                    d.w(), d.z(), g[0], g[1], g[2], g[3]));
+            return keep(new deconvolution_backward_data.primitive_desc(desc, Cpu.ENGINE,
+                    (deconvolution_forward.primitive_desc) hint));
+        }
+        convolution_backward_data.desc desc = keep(new convolution_backward_data.desc(CONVOLUTION, d.x(), d.w(),
+                d.z(), g[0], g[1], g[2], g[3]));
+        return keep(new convolution_backward_data.primitive_desc(desc, Cpu.ENGINE,
+                (convolution_forward.primitive_desc) hint));
+    }
+
+    /** The backward-weights primitive's descriptor (dW and, with {@code withBias}, db from x and dz). */
+    private primitive_desc_base weightsDesc(Descriptors d, boolean withBias, primitive_desc_base hint) {
+        long[][] g = d.g();
+        if (transposed) {
+            deconvolution_backward_weights.desc desc = keep(withBias
+                    ? new deconvolution_backward_weights.desc(DECONVOLUTION, d.x(), d.w(), d.bias(), d.z(), g[0],
+                            g[1], g[2], g[3])
+                    : new deconvolution_backward_weights.desc(DECONVOLUTION, d.x(), d.w(), d.z(), g[0], g[1], g[2],
+                            g[3]));
+            return keep(new deconvolution_backward_weights.primitive_desc(desc, Cpu.ENGINE,
+                    (deconvolution_forward.primitive_desc) hint));
+        }
+        convolution_backward_weights.desc desc = keep(withBias
+                ? new convolution_backward_weights.desc(CONVOLUTION, d.x(), d.w(), d.bias(), d.z(), g[0], g[1], g[2],
+                        g[3])
+                : new convolution_backward_weights.desc(CONVOLUTION, d.x(), d.w(), d.z(), g[0], g[1], g[2], g[3]));
+        return keep(new convolution_backward_weights.primitive_desc(desc, Cpu.ENGINE,
+                (convolution_forward.primitive_desc) hint));
     }
 
     /** Gives each blocked copy its aligned place in the scratch buffer; returns the bytes they take in all. */
@@ -365,24 +446,32 @@ final class OneDnnConv implements Replacements.Kernel {
         return p;
     }
 
+    /** Whether {@code op} is a transposed convolution's ({@code deconv2d}, {@code deconv2d_bp}). */
+    private static boolean transposed(DynamicCustomOp c) {
+        return c.opName().startsWith("deconv2d");
+    }
+
     /**
-     * The kernel for a {@code conv2d} with inputs {@code (x, W[, b])} and output z, or null where it does not apply
-     * (see the class comment; also a bias of another shape than {@code [oC]}, arrays not in dense C order).
+     * The kernel for a {@code conv2d} or {@code deconv2d} with inputs {@code (x, W[, b])} and output z, or null where
+     * it does not apply (see the class comment; also a bias of another shape than the output channels', arrays not
+     * in dense C order).
      */
     static Replacements.Kernel forward(DynamicCustomOp c, INDArray[] in, INDArray[] out) {
         if (!enabled || (in.length != 2 && in.length != 3) || out.length != 1 || !dense(in) || !dense(out)) {
             return null;
         }
-        long[][] g = geometry(c.iArgs(), in[0], in[1], out[0]);
-        if (g == null || in.length == 3 && !isBias(in[2], in[1]) || !available()) {
+        boolean transposed = transposed(c);
+        long[][] g = geometry(c.iArgs(), in[0], in[1], out[0], transposed);
+        if (g == null || in.length == 3 && !isBias(in[2], out[0]) || !available()) {
             return null;
         }
-        return new OneDnnConv(g, in, out, false, new boolean[1]);
+        return new OneDnnConv(g, transposed, in, out, false, new boolean[1]);
     }
 
     /**
-     * The kernel for a {@code conv2d_bp} with inputs {@code (x, W[, b], dz)} and outputs {@code (dx, dW[, db])}
-     * computing those that are read, or null where it does not apply (as {@link #forward}) or nothing is read.
+     * The kernel for a {@code conv2d_bp} or {@code deconv2d_bp} with inputs {@code (x, W[, b], dz)} and outputs
+     * {@code (dx, dW[, db])} computing those that are read, or null where it does not apply (as {@link #forward}) or
+     * nothing is read.
      */
     static Replacements.Kernel backward(DynamicCustomOp c, INDArray[] in, INDArray[] out, boolean[] unread) {
         if (!enabled || (in.length != 3 && in.length != 4) || out.length != in.length - 1 || !dense(in)) {
@@ -397,15 +486,18 @@ final class OneDnnConv implements Replacements.Kernel {
                 }
             }
         }
-        long[][] g = geometry(c.iArgs(), in[0], in[1], in[in.length - 1]);
-        if (!any || g == null || in.length == 4 && !isBias(in[2], in[1]) || !available()) {
+        boolean transposed = transposed(c);
+        INDArray dz = in[in.length - 1];
+        long[][] g = geometry(c.iArgs(), in[0], in[1], dz, transposed);
+        if (!any || g == null || in.length == 4 && !isBias(in[2], dz) || !available()) {
             return null;
         }
-        return new OneDnnConv(g, in, out, true, unread);
+        return new OneDnnConv(g, transposed, in, out, true, unread);
     }
 
-    private static boolean isBias(INDArray b, INDArray w) {
-        return b.dataType() == DataType.FLOAT && b.rank() == 1 && b.length() == w.size(3);
+    /** A bias of the output's channels (z's or dz's axis 1). */
+    private static boolean isBias(INDArray b, INDArray z) {
+        return b.dataType() == DataType.FLOAT && b.rank() == 1 && b.length() == z.size(1);
     }
 
     private static boolean dense(INDArray[] arrays) {

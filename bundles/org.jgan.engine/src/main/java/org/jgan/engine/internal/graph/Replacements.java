@@ -74,8 +74,9 @@ import org.nd4j.linalg.factory.Nd4j;
  * <li>{@code conv2d} with stride 1 to at most 4 output channels (that layer's forward pass): a product per sample and
  * its shifted rows summed in Java ({@link FewChannelConv}, before {@link FlippedConv}), with
  * {@link GraphPlan#ownArithmetic(boolean)} on.</li>
- * <li>{@code conv2d} and {@code conv2d_bp} that none of the kernels above takes (NCHW, weights
- * {@code [kH, kW, iC, oC]}, floats in C order): oneDNN's forward, backward-data and backward-weights primitives,
+ * <li>{@code conv2d}, {@code conv2d_bp}, {@code deconv2d} and {@code deconv2d_bp} that none of the kernels above
+ * takes (NCHW, weights {@code [kH, kW, iC, oC]} or the transposed convolution's {@code [kH, kW, oC, iC]}, floats in C
+ * order): oneDNN's forward, backward-data and backward-weights primitives,
  * called directly with their descriptors, primitives and blocked copies made once ({@link OneDnnConv}, before
  * {@link FlippedConv} and the input gradient below, which run where oneDNN's own binding does not load), with
  * {@link GraphPlan#ownArithmetic(boolean)} on.</li>
@@ -314,6 +315,16 @@ final class Replacements {
                 k = FewChannelDeconv.of(c, in, out, own);
                 if (k != null) {
                     return counted("deconv2d/few-channels", k);
+                }
+                k = OneDnnConv.forward(c, in, out);
+                if (k != null) {
+                    return counted("deconv2d/onednn", k);
+                }
+            }
+            if ("deconv2d_bp".equals(op)) {
+                k = OneDnnConv.backward(c, in, out, unread);
+                if (k != null) {
+                    return counted("deconv2d_bp/onednn", k);
                 }
             }
             if ("conv2d_bp".equals(op)) {

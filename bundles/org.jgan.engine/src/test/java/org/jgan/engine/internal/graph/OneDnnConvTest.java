@@ -24,7 +24,8 @@ import org.nd4j.linalg.indexing.NDArrayIndex;
  * input gradient and the weight gradient as the same sums turned around) and against libnd4j's {@code conv2d} and
  * {@code conv2d_bp}: BigGAN's discriminator's 3x3 layer, DCGAN's 4x4 stride-2 layer from one channel, a 1x1 kernel, a
  * dilated asymmetric kernel with strides and paddings differing by axis on a non-square image, SAME mode at stride 2
- * on odd sizes; with and without a bias; inputs at an offset and in F order, weights changed in place; gradients that
+ * on odd and even sizes; the transposed convolutions ({@code deconv2d}, {@code deconv2d_bp}) of these; with and
+ * without a bias; inputs at an offset and in F order, weights changed in place; gradients that
  * nothing reads left untouched; in a plan, a discriminator's convolution and its gradients run through it.
  */
 class OneDnnConvTest {
@@ -74,7 +75,8 @@ class OneDnnConvTest {
             new Conv(2, 1, 14, 14, 8, 4, 4, 2, 2, 1, 1, 1, 1, false),
             new Conv(2, 16, 5, 5, 8, 1, 1, 1, 1, 0, 0, 1, 1, false),
             new Conv(2, 5, 9, 7, 6, 3, 2, 2, 1, 2, 1, 2, 1, false),
-            new Conv(2, 4, 9, 7, 5, 3, 3, 2, 2, 0, 0, 1, 1, true));
+            new Conv(2, 4, 9, 7, 5, 3, 3, 2, 2, 0, 0, 1, 1, true),
+            new Conv(2, 4, 10, 8, 5, 3, 3, 2, 2, 0, 0, 1, 1, true));
 
     /** {@code z = conv(x, W) + b} in float64 (b null: none). */
     static double[] forward(Conv g, INDArray x, INDArray w, INDArray b) {
@@ -142,72 +144,126 @@ class OneDnnConvTest {
 
     /**
      * Every convolution, with and without a bias: the forward pass and all three gradients against float64 and
-     * (undilated) libnd4j's ops; then x at an offset and dz in F order with the weights and bias changed in place.
+     * (undilated) libnd4j's ops; then x at an offset with the weights and bias changed in place, then x and dz in F
+     * order.
      */
     @Test
     void matchesTheDefinitionAndLibnd4j() {
         Nd4j.getRandom().setSeed(41);
         for (Conv g : CONVS) {
             for (boolean withBias : new boolean[] {true, false}) {
-                String at = g + ", bias " + withBias;
-                INDArray x = Nd4j.randn(DataType.FLOAT, g.n(), g.c(), g.h(), g.w());
-                INDArray w = Nd4j.randn(DataType.FLOAT, g.kh(), g.kw(), g.c(), g.co());
-                INDArray b = Nd4j.randn(DataType.FLOAT, g.co());
-                INDArray dz = Nd4j.randn(DataType.FLOAT, g.n(), g.co(), g.oh(), g.ow());
-                INDArray[] in = withBias ? new INDArray[] {x, w, b} : new INDArray[] {x, w};
-                INDArray[] inBp = withBias ? new INDArray[] {x, w, b, dz} : new INDArray[] {x, w, dz};
-                // filled, so that a kernel that skipped an element would leave a value the reference does not have
-                INDArray z = nan(g.n(), g.co(), g.oh(), g.ow());
-                INDArray[] grads = withBias ? new INDArray[] {nan(x.shape()), nan(w.shape()), nan(g.co())}
-                        : new INDArray[] {nan(x.shape()), nan(w.shape())};
-                Replacements.Kernel f = OneDnnConv.forward(g.op("conv2d"), in, new INDArray[] {z});
-                Replacements.Kernel bp = OneDnnConv.backward(g.op("conv2d_bp"), inBp, grads,
-                        new boolean[grads.length]);
-                assertNotNull(f, at);
-                assertNotNull(bp, at);
-                for (int round = 0; round < 3; round++) {
-                    String when = at + (round == 0 ? "" : round == 1 ? ", x at an offset, parameters updated"
-                            : ", x and dz in F order");
-                    f.run(in);
-                    bp.run(inBp);
-                    FewChannelDeconvTest.assertClose(forward(g, in[0], w, withBias ? b : null), z, 1e-5,
-                            when + ": z against float64");
-                    double[][] expected = backward(g, in[0], w, inBp[inBp.length - 1]);
-                    for (int k = 0; k < grads.length; k++) {
-                        FewChannelDeconvTest.assertClose(expected[k], grads[k], 1e-5,
-                                when + ": gradient " + k + " against float64");
-                    }
-                    if (round == 0 && g.dh() == 1 && g.dw() == 1) {
-                        // libnd4j's oneDNN path refuses dilation: float64 alone there
-                        INDArray lib = z.ulike();
-                        runLibnd4j(g, "conv2d", in, new INDArray[] {lib});
-                        FewChannelDeconvTest.assertClose(lib.dup('c').data().asDouble(), z, 1e-5,
-                                when + ": z against libnd4j's conv2d");
-                        INDArray[] libGrads = new INDArray[grads.length];
-                        for (int k = 0; k < grads.length; k++) {
-                            libGrads[k] = grads[k].ulike();
-                        }
-                        runLibnd4j(g, "conv2d_bp", inBp, libGrads);
-                        for (int k = 0; k < grads.length; k++) {
-                            FewChannelDeconvTest.assertClose(libGrads[k].dup('c').data().asDouble(), grads[k], 1e-5,
-                                    when + ": gradient " + k + " against libnd4j's conv2d_bp");
-                        }
-                    }
-                    w.muli(-0.5);
-                    b.addi(0.25);
-                    if (round == 0) {
-                        INDArray bigX = Nd4j.randn(DataType.FLOAT, g.n() + 1, g.c(), g.h(), g.w());
-                        in[0] = bigX.get(NDArrayIndex.interval(1, g.n() + 1));
-                    } else {
-                        in[0] = x.dup('f');
-                        inBp[inBp.length - 1] = dz.dup('f');
-                    }
-                    inBp[0] = in[0];
-                }
-                f.close();
-                bp.close();
+                check(g, false, withBias);
             }
         }
+    }
+
+    /**
+     * The transposed convolutions of the same geometries (those whose output size the transposed convolution gives
+     * back, SAME mode on even sizes), as {@code deconv2d} and {@code deconv2d_bp}: the transposed convolution is the
+     * convolution's adjoint, so its float64 reference is the convolution's input gradient with x as dz, its input
+     * gradient the convolution of dz, its weight gradient the convolution's with x and dz swapped.
+     */
+    @Test
+    void transposedMatchesTheDefinitionAndLibnd4j() {
+        Nd4j.getRandom().setSeed(47);
+        for (Conv g : CONVS) {
+            if (!g.same() && ((g.h() + 2 * g.ph() - (g.kh() - 1) * g.dh() - 1) % g.sh() != 0
+                    || (g.w() + 2 * g.pw() - (g.kw() - 1) * g.dw() - 1) % g.sw() != 0)
+                    || g.same() && (g.h() % g.sh() != 0 || g.w() % g.sw() != 0)) {
+                continue;
+            }
+            for (boolean withBias : new boolean[] {true, false}) {
+                check(g, true, withBias);
+            }
+        }
+    }
+
+    /** {@link #matchesTheDefinitionAndLibnd4j} for one geometry, the convolution or the transposed one. */
+    private static void check(Conv g, boolean transposed, boolean withBias) {
+        String at = g + (transposed ? ", transposed" : "") + ", bias " + withBias;
+        long[] large = {g.n(), g.c(), g.h(), g.w()};
+        long[] small = {g.n(), g.co(), g.oh(), g.ow()};
+        INDArray x = Nd4j.randn(DataType.FLOAT, transposed ? small : large);
+        INDArray w = Nd4j.randn(DataType.FLOAT, g.kh(), g.kw(), g.c(), g.co());
+        INDArray b = Nd4j.randn(DataType.FLOAT, transposed ? g.c() : g.co());
+        INDArray dz = Nd4j.randn(DataType.FLOAT, transposed ? large : small);
+        INDArray[] in = withBias ? new INDArray[] {x, w, b} : new INDArray[] {x, w};
+        INDArray[] inBp = withBias ? new INDArray[] {x, w, b, dz} : new INDArray[] {x, w, dz};
+        // filled, so that a kernel that skipped an element would leave a value the reference does not have
+        INDArray z = nan(dz.shape());
+        INDArray[] grads = withBias ? new INDArray[] {nan(x.shape()), nan(w.shape()), nan(b.shape())}
+                : new INDArray[] {nan(x.shape()), nan(w.shape())};
+        String name = transposed ? "deconv2d" : "conv2d";
+        Replacements.Kernel f = OneDnnConv.forward(g.op(name), in, new INDArray[] {z});
+        Replacements.Kernel bp = OneDnnConv.backward(g.op(name + "_bp"), inBp, grads, new boolean[grads.length]);
+        assertNotNull(f, at);
+        assertNotNull(bp, at);
+        for (int round = 0; round < 3; round++) {
+            String when = at + (round == 0 ? "" : round == 1 ? ", x at an offset, parameters updated"
+                    : ", x and dz in F order");
+            f.run(in);
+            bp.run(inBp);
+            INDArray xNow = in[0];
+            INDArray dzNow = inBp[inBp.length - 1];
+            double[] zExpected;
+            double[][] expected;
+            if (transposed) {
+                // z = the convolution's input gradient of x plus b; dx = conv(dz); dW with x and dz swapped
+                double[][] adjoint = backward(g, dzNow, w, xNow);
+                zExpected = adjoint[0];
+                int plane = g.h() * g.w();
+                double[] db = new double[g.c()];
+                for (int k = 0; k < zExpected.length; k++) {
+                    int channel = k / plane % g.c();
+                    zExpected[k] += withBias ? b.getDouble(channel) : 0;
+                    db[channel] += dzNow.dup('c').data().getDouble(k);
+                }
+                expected = new double[][] {forward(g, dzNow, w, null), adjoint[1], db};
+            } else {
+                zExpected = forward(g, xNow, w, withBias ? b : null);
+                expected = backward(g, xNow, w, dzNow);
+            }
+            FewChannelDeconvTest.assertClose(zExpected, z, 1e-5, when + ": z against float64");
+            for (int k = 0; k < grads.length; k++) {
+                FewChannelDeconvTest.assertClose(expected[k], grads[k], 1e-5,
+                        when + ": gradient " + k + " against float64");
+            }
+            if (round == 0 && g.dh() == 1 && g.dw() == 1) {
+                // libnd4j's oneDNN path refuses dilation: float64 alone there
+                INDArray lib = z.ulike();
+                runLibnd4j(g, name, in, new INDArray[] {lib});
+                FewChannelDeconvTest.assertClose(lib.dup('c').data().asDouble(), z, 1e-5,
+                        when + ": z against libnd4j's " + name);
+                INDArray[] libGrads = new INDArray[grads.length];
+                for (int k = 0; k < grads.length; k++) {
+                    libGrads[k] = grads[k].ulike();
+                }
+                runLibnd4j(g, name + "_bp", inBp, libGrads);
+                for (int k = 0; k < grads.length; k++) {
+                    FewChannelDeconvTest.assertClose(libGrads[k].dup('c').data().asDouble(), grads[k], 1e-5,
+                            when + ": gradient " + k + " against libnd4j's " + name + "_bp");
+                }
+            }
+            w.muli(-0.5);
+            b.addi(0.25);
+            if (round == 0) {
+                INDArray bigX = Nd4j.randn(DataType.FLOAT, prepend(x.shape()));
+                in[0] = bigX.get(NDArrayIndex.interval(1, g.n() + 1));
+            } else {
+                in[0] = x.dup('f');
+                inBp[inBp.length - 1] = dz.dup('f');
+            }
+            inBp[0] = in[0];
+        }
+        f.close();
+        bp.close();
+    }
+
+    /** The shape with one more sample. */
+    private static long[] prepend(long[] shape) {
+        long[] s = shape.clone();
+        s[0]++;
+        return s;
     }
 
     /**

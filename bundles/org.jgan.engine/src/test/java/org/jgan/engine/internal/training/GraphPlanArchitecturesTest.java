@@ -167,6 +167,11 @@ class GraphPlanArchitecturesTest {
         // layer through oneDNN's primitives, kept between calls (the flipped kernel where oneDNN's binding is absent)
         assertTrue(calls(before, "conv2d/onednn") > 0 && calls(before, "conv2d_bp/onednn") > 0,
                 "convolutions and their gradients through OneDnnConv: " + GraphPlan.kernelCalls());
+        if (preset.equals("dcgan")) {
+            // its generator's transposed convolutions (but the output layer's, to one channel)
+            assertTrue(calls(before, "deconv2d/onednn") > 0 && calls(before, "deconv2d_bp/onednn") > 0,
+                    "transposed convolutions and their gradients through OneDnnConv: " + GraphPlan.kernelCalls());
+        }
         if (preset.startsWith("sagan") || preset.startsWith("biggan")) {
             // G's 3x3 output layer to one channel, stride 1: it and its gradients by products per sample
             assertTrue(calls(before, "conv2d_bp/few-channels") > 0, "the output layer's gradients: "
