@@ -58,9 +58,6 @@ final class OneDnnConv implements Replacements.Kernel {
 
     private static final Logger LOG = LoggerFactory.getLogger(OneDnnConv.class);
 
-    /** Fewest input channels: from one channel oneDNN's forward runs, but its weight gradient is slower than libnd4j's. */
-    static final long MIN_CHANNELS = 1;
-
     private static final dnnl.algorithm CONVOLUTION = dnnl.algorithm.convolution_auto;
     private static final dnnl.algorithm DECONVOLUTION = dnnl.algorithm.deconvolution_direct;
 
@@ -120,7 +117,7 @@ final class OneDnnConv implements Replacements.Kernel {
         INDArray large = transposed ? z : x;
         INDArray small = transposed ? x : z;
         if ((a[0] > 0 && a[0] != kh) || (a[1] > 0 && a[1] != kw) || w.size(2) != large.size(1)
-                || w.size(3) != small.size(1) || z.size(0) != x.size(0) || x.size(1) < MIN_CHANNELS) {
+                || w.size(3) != small.size(1) || z.size(0) != x.size(0)) {
             return null;
         }
         long[] in = {large.size(2), large.size(3)};
