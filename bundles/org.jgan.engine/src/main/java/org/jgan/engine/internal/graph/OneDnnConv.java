@@ -43,7 +43,7 @@ import org.slf4j.LoggerFactory;
  * blocked copies each time and, for {@code conv2d}, runs the forward primitive on NHWC with the output reordered
  * before and after (see {@link FlippedConv}). On small maps that work is as large as the convolution: on the 2-core
  * AMD EPYC (AVX-512), BigGAN's discriminator's {@code [64, 32, 8, 8]} 3x3 convolution took 0.39-0.52 ms a call through
- * {@link FlippedConv} and 0.30-0.33 ms here, its {@code conv2d_bp} 0.80-1.09 ms against 0.70 ms here
+ * {@link FlippedConv} and 0.30-0.34 ms here, its {@code conv2d_bp} 0.80-1.09 ms against 0.69-0.77 ms here
  * (docs/architectures.md). The convolution's algorithm is oneDNN's choice ({@code convolution_auto}: Winograd's
  * F(4x4, 3x3) for 3x3 kernels at stride 1 where oneDNN deems it faster), which rounds differently from a direct
  * convolution, so plans use this kernel only with {@link GraphPlan#ownArithmetic(boolean)}.
