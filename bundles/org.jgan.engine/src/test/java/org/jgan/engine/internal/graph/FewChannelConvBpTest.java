@@ -39,35 +39,9 @@ class FewChannelConvBpTest {
             conv(2, 3, 9, 6, 4, 5, 3, 1, 2, 2, 1),
             conv(2, 6, 5, 5, 3, 1, 2, 0, 1, 1, 1));
 
-    /** The gradients {dx, dW, db} of {@code sum(z * dz)}, z the convolution, in float64. */
+    /** The gradients {dx, dW, db} of {@code sum(z * dz)}, z the convolution, in float64 ({@link OneDnnConvTest#backward}). */
     private static double[][] reference(PatchConvTest.Geometry g, INDArray x, INDArray w, INDArray dz) {
-        double[] dx = new double[g.n() * g.c() * g.h() * g.w()];
-        double[] dw = new double[g.kh() * g.kw() * g.c() * g.co()];
-        double[] db = new double[g.co()];
-        for (int i = 0; i < g.n(); i++) {
-            for (int o = 0; o < g.co(); o++) {
-                for (int y = 0; y < g.oh(); y++) {
-                    for (int xx = 0; xx < g.ow(); xx++) {
-                        double d = dz.getDouble(i, o, y, xx);
-                        db[o] += d;
-                        for (int ky = 0; ky < g.kh(); ky++) {
-                            for (int kx = 0; kx < g.kw(); kx++) {
-                                int iy = y - g.ph() + ky * g.dh();
-                                int ix = xx - g.pw() + kx * g.dw();
-                                if (iy < 0 || iy >= g.h() || ix < 0 || ix >= g.w()) {
-                                    continue;
-                                }
-                                for (int c = 0; c < g.c(); c++) {
-                                    dx[((i * g.c() + c) * g.h() + iy) * g.w() + ix] += d * w.getDouble(ky, kx, c, o);
-                                    dw[((ky * g.kw() + kx) * g.c() + c) * g.co() + o] += d * x.getDouble(i, c, iy, ix);
-                                }
-                            }
-                        }
-                    }
-                }
-            }
-        }
-        return new double[][] {dx, dw, db};
+        return OneDnnConvTest.backward(OneDnnConvTest.Conv.of(g), x, w, dz);
     }
 
     private static DynamicCustomOp convBp(PatchConvTest.Geometry g, int[] args) {

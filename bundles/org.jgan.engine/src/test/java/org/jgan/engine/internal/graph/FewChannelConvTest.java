@@ -39,32 +39,9 @@ class FewChannelConvTest {
             conv(2, 3, 9, 6, 4, 5, 3, 1, 2, 2, 1),
             conv(2, 6, 5, 5, 3, 1, 2, 0, 1, 1, 1));
 
-    /** The convolution {@code z = conv(x, W) + b} in float64 (b null: none). */
+    /** The convolution {@code z = conv(x, W) + b} in float64 (b null: none; {@link OneDnnConvTest#forward}). */
     private static double[] reference(PatchConvTest.Geometry g, INDArray x, INDArray w, INDArray b) {
-        double[] z = new double[g.n() * g.co() * g.oh() * g.ow()];
-        for (int i = 0; i < g.n(); i++) {
-            for (int o = 0; o < g.co(); o++) {
-                for (int y = 0; y < g.oh(); y++) {
-                    for (int xx = 0; xx < g.ow(); xx++) {
-                        double sum = b == null ? 0 : b.getDouble(o);
-                        for (int ky = 0; ky < g.kh(); ky++) {
-                            for (int kx = 0; kx < g.kw(); kx++) {
-                                int iy = y - g.ph() + ky * g.dh();
-                                int ix = xx - g.pw() + kx * g.dw();
-                                if (iy < 0 || iy >= g.h() || ix < 0 || ix >= g.w()) {
-                                    continue;
-                                }
-                                for (int c = 0; c < g.c(); c++) {
-                                    sum += w.getDouble(ky, kx, c, o) * x.getDouble(i, c, iy, ix);
-                                }
-                            }
-                        }
-                        z[((i * g.co() + o) * g.oh() + y) * g.ow() + xx] = sum;
-                    }
-                }
-            }
-        }
-        return z;
+        return OneDnnConvTest.forward(OneDnnConvTest.Conv.of(g), x, w, b);
     }
 
     private static DynamicCustomOp conv2d(PatchConvTest.Geometry g, int[] args) {

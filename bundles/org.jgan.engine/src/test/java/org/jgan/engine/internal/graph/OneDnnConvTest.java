@@ -33,6 +33,12 @@ class OneDnnConvTest {
     /** A convolution: sizes, strides, paddings (left; SAME mode computes them), dilations, SAME mode. */
     record Conv(int n, int c, int h, int w, int co, int kh, int kw, int sh, int sw, int ph, int pw, int dh, int dw,
             boolean same) {
+        /** A geometry of the other kernels' tests (explicit padding). */
+        static Conv of(PatchConvTest.Geometry g) {
+            return new Conv(g.n(), g.c(), g.h(), g.w(), g.co(), g.kh(), g.kw(), g.sh(), g.sw(), g.ph(), g.pw(), g.dh(),
+                    g.dw(), false);
+        }
+
         int oh() {
             return same ? (h + sh - 1) / sh : (h + 2 * ph - (kh - 1) * dh - 1) / sh + 1;
         }
