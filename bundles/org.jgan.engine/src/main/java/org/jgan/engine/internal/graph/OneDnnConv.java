@@ -462,7 +462,7 @@ final class OneDnnConv implements Replacements.Kernel {
         if (g == null || in.length == 3 && !isBias(in[2], out[0]) || !available()) {
             return null;
         }
-        return new OneDnnConv(g, transposed, in, out, false, new boolean[1]);
+        return make(g, transposed, in, out, false, new boolean[1]);
     }
 
     /**
@@ -489,7 +489,18 @@ final class OneDnnConv implements Replacements.Kernel {
         if (!any || g == null || in.length == 4 && !isBias(in[2], dz) || !available()) {
             return null;
         }
-        return new OneDnnConv(g, transposed, in, out, true, unread);
+        return make(g, transposed, in, out, true, unread);
+    }
+
+    /** The kernel, or null (libnd4j's op runs) where oneDNN refuses to make its primitives for the case. */
+    private static OneDnnConv make(long[][] g, boolean transposed, INDArray[] in, INDArray[] out, boolean backward,
+            boolean[] unread) {
+        try {
+            return new OneDnnConv(g, transposed, in, out, backward, unread);
+        } catch (RuntimeException e) {
+            LOG.debug("oneDNN has no primitive for this case; libnd4j's op runs", e);
+            return null;
+        }
     }
 
     /** A bias of the output's channels (z's or dz's axis 1). */
