@@ -18,6 +18,7 @@ import org.bytedeco.dnnl.primitive;
 import org.bytedeco.dnnl.primitive_desc_base;
 import org.bytedeco.dnnl.reorder;
 import org.bytedeco.dnnl.stream;
+import org.bytedeco.javacpp.BytePointer;
 import org.bytedeco.javacpp.Pointer;
 import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
@@ -153,7 +154,8 @@ final class OneDnnConv implements Replacements.Kernel {
      */
     private static final class Scratch {
         private static final ThreadLocal<Scratch> THREADS = ThreadLocal.withInitial(Scratch::new);
-        private Pointer buffer;
+        /** JavaCPP's memory: freed when replaced, or by JavaCPP's deallocator once the thread has ended. */
+        private BytePointer buffer;
         private long capacity;
 
         /** The 64-byte aligned start of at least {@code bytes} bytes, valid until the next call on this thread. */
@@ -161,12 +163,9 @@ final class OneDnnConv implements Replacements.Kernel {
             Scratch s = THREADS.get();
             if (bytes > s.capacity) {
                 if (s.buffer != null) {
-                    Pointer.free(s.buffer);
+                    s.buffer.close();
                 }
-                s.buffer = Pointer.malloc(bytes + ALIGNMENT);
-                if (s.buffer == null || s.buffer.isNull()) {
-                    throw new OutOfMemoryError("oneDNN's blocked copies: " + bytes + " bytes");
-                }
+                s.buffer = new BytePointer(bytes + ALIGNMENT);
                 s.capacity = bytes;
             }
             return align(s.buffer.address());
