@@ -391,6 +391,9 @@ class OneDnnConvTest {
                         long calls = end.getOrDefault(kind, 0L) - start.getOrDefault(kind, 0L);
                         assertEquals(on ? 2 : 0, calls, kind + " (kernel " + on + "): " + end);
                     }
+                    // with it off, the flipped kernel took the forward convolution (this case's own calls)
+                    long flipped = end.getOrDefault("conv2d/flipped", 0L) - start.getOrDefault("conv2d/flipped", 0L);
+                    assertEquals(on ? 0 : 2, flipped, "conv2d/flipped (kernel " + on + "): " + end);
                     GraphMemory.release(sd);
                 } finally {
                     OneDnnConv.enable(was);
