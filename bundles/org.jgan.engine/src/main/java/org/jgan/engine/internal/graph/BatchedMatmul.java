@@ -2,7 +2,6 @@ package org.jgan.engine.internal.graph;
 
 import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
-import org.nd4j.linalg.api.ops.DynamicCustomOp;
 
 /**
  * A batched matrix product {@code z[s] = op(x[s]) op(y[s])} (rank 3, {@code op} a transpose or not) as one 2-D
@@ -18,10 +17,10 @@ import org.nd4j.linalg.api.ops.DynamicCustomOp;
  * {@link GraphPlan#ownArithmetic(boolean)}.
  *
  * <p>A product whose z is to be transposed ({@code tZ}) is computed as {@code z = op'(y) op'(x)} with the operands'
- * transposes flipped. Each matrix of the batch has its own op context bound to its slice of z; the slices of the
- * inputs are views made again only when the plan hands other input arrays. libnd4j passes a 2-D product to oneDNN
- * only where its operands are contiguous (element stride 1), as the plan's arrays are; other views take libnd4j's
- * own path, slower but the same product.
+ * transposes flipped. Each matrix of the batch is a {@link Gemm} bound to its slice of z ({@code dnnl_sgemm} on the
+ * slices' memory since 2026-12-06; until then libnd4j's 2-D {@code matmul}, which made oneDNN's matmul primitive
+ * anew on every call, through an op context per matrix); the slices of the inputs are views made again only when the
+ * plan hands other input arrays.
  */
 final class BatchedMatmul {
 
@@ -36,7 +35,7 @@ final class BatchedMatmul {
     private final int batch;
     /** Whether the operands are passed as (y, x): z was to be transposed. */
     private final boolean swap;
-    private final Replacements.Call[] calls;
+    private final Gemm[] calls;
     private final INDArray[][] slices;
     private INDArray lastX;
     private INDArray lastY;
@@ -52,14 +51,14 @@ final class BatchedMatmul {
      * A 2-d {@code matmul} per matrix of z ({@link #product} on {@link #slice}), the first {@code batch} of them; those
      * made are closed again if one fails.
      */
-    static Replacements.Call[] products(boolean tA, boolean tB, INDArray z, int batch) {
-        Replacements.Call[] calls = new Replacements.Call[batch];
+    static Gemm[] products(boolean tA, boolean tB, INDArray z, int batch) {
+        Gemm[] calls = new Gemm[batch];
         try {
             for (int s = 0; s < batch; s++) {
                 calls[s] = product(tA, tB, slice(z, s));
             }
         } catch (RuntimeException e) {
-            for (Replacements.Call c : calls) {
+            for (Gemm c : calls) {
                 if (c != null) {
                     c.close();
                 }
@@ -104,9 +103,8 @@ final class BatchedMatmul {
     }
 
     /** A 2-D {@code matmul} of the operands it is run on (each transposed or not) into {@code z}. */
-    static Replacements.Call product(boolean tA, boolean tB, INDArray z) {
-        return new Replacements.Call(DynamicCustomOp.builder("matmul").addIntegerArguments(tA ? 1 : 0, tB ? 1 : 0, 0)
-                .addFloatingPointArguments(1.0, 0.0).build(), z);
+    static Gemm product(boolean tA, boolean tB, INDArray z) {
+        return Gemm.of(tA, tB, z);
     }
 
     /**
@@ -130,12 +128,12 @@ final class BatchedMatmul {
             lastY = y;
         }
         for (int s = 0; s < batch; s++) {
-            calls[s].run(slices[s]);
+            calls[s].run(slices[s][0], slices[s][1]);
         }
     }
 
     void close() {
-        for (Replacements.Call c : calls) {
+        for (Gemm c : calls) {
             if (c != null) {
                 c.close();
             }

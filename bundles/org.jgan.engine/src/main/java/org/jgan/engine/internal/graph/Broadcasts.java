@@ -278,7 +278,7 @@ final class Broadcasts {
         static final long MIN_ELEMENTS = 1 << 15;
 
         /** One product of a matrix with a vector of ones, {@code ones x m} or {@code m x ones}, into an output. */
-        private record Product(Replacements.Call call, INDArray ones, boolean onesFirst) {
+        private record Product(Gemm call, INDArray ones, boolean onesFirst) {
             void run(INDArray m) {
                 if (onesFirst) {
                     call.run(ones, m);
@@ -370,8 +370,7 @@ final class Broadcasts {
         }
 
         private static Product product(INDArray ones, INDArray out, boolean onesFirst, double factor) {
-            return new Product(new Replacements.Call(DynamicCustomOp.builder("matmul").addIntegerArguments(0, 0, 0)
-                    .addFloatingPointArguments(factor, 0.0).build(), out), ones, onesFirst);
+            return new Product(Gemm.of(false, false, false, factor, out), ones, onesFirst);
         }
 
         /** Sums {@code x} (the full tensor) into the output. */

@@ -41,7 +41,7 @@ final class FewChannelConv extends FewChannelKernel {
     private final INDArray weightsByTap;
     /** T, {@code [n, rows, positions]} (positions {@code H W}), written by the products. */
     private final INDArray products;
-    private final Replacements.Call[] calls;
+    private final Gemm[] calls;
     private final INDArray z;
     private final float[] wf;
     private final float[] wt;

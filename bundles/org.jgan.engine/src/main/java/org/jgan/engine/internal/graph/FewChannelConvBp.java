@@ -44,8 +44,8 @@ final class FewChannelConvBp extends FewChannelKernel {
     private final INDArray weightsByChannel;
     /** The weight gradient's products per sample, {@code [n, rows, iC]} (null where dW is unread). */
     private final INDArray partial;
-    private final Replacements.Call[] inputCalls;
-    private final Replacements.Call[] weightCalls;
+    private final Gemm[] inputCalls;
+    private final Gemm[] weightCalls;
     private final INDArray dw0;
     private final INDArray db;
     private final float[] dzf;
@@ -82,8 +82,8 @@ final class FewChannelConvBp extends FewChannelKernel {
             own.accept(partial);
         }
         shiftedSlices = new INDArray[n];
-        inputCalls = new Replacements.Call[dxRead ? n : 0];
-        weightCalls = new Replacements.Call[dwRead ? n : 0];
+        inputCalls = new Gemm[dxRead ? n : 0];
+        weightCalls = new Gemm[dwRead ? n : 0];
         INDArray dx = dxRead ? out[0].reshape('c', n, ci, positions) : null;
         try {
             for (int s = 0; s < n; s++) {

@@ -40,7 +40,7 @@ final class FewChannelDeconv implements Replacements.Kernel {
     private final Geometry g;
     private final INDArray grouped;
     private final INDArray columns;
-    private final Replacements.Call matmul;
+    private final Gemm matmul;
     /**
      * The columns as libnd4j's {@code col2im} reads them, {@code [n, oC, kH, kW, iH, iW]}: a permuted view of the
      * product's {@code [kH, kW, oC, n, iH, iW]}, which it reads through its strides.
@@ -69,8 +69,7 @@ final class FewChannelDeconv implements Replacements.Kernel {
         own.accept(grouped);
         columns = Nd4j.createUninitializedDetached(DataType.FLOAT, g.kh() * g.kw() * g.co(), total);
         own.accept(columns);
-        matmul = new Replacements.Call(DynamicCustomOp.builder("matmul").addIntegerArguments(0, 0, 0).build(),
-                columns);
+        matmul = Gemm.of(false, false, columns);
         columnView = columns.reshape('c', g.kh(), g.kw(), g.co(), g.n(), g.ih(), g.iw()).permute(3, 2, 0, 1, 4, 5);
         // col2im's arguments: strides, padding, the image's size, dilation, no SAME mode
         col2im = new Replacements.Call(DynamicCustomOp.builder("col2im").addIntegerArguments(g.sh(), g.sw(), g.ph(),

@@ -107,14 +107,14 @@ abstract class FewChannelKernel implements Replacements.Kernel {
     }
 
     /** Drops the samples' views and closes the calls (null entries skipped). */
-    final void close(Replacements.Call[]... calls) {
+    final void close(Gemm[]... calls) {
         lastX = null;
         xSlices = null;
-        for (Replacements.Call[] group : calls) {
+        for (Gemm[] group : calls) {
             if (group == null) {
                 continue;
             }
-            for (Replacements.Call c : group) {
+            for (Gemm c : group) {
                 if (c != null) {
                     c.close();
                 }

@@ -279,8 +279,7 @@ final class PatchConv {
         float[] result = new float[co * rows];
         float[] gw = new float[k * co];
         float[] gb = new float[co];
-        Replacements.Call matmul = new Replacements.Call(DynamicCustomOp.builder("matmul")
-                .addIntegerArguments(0, 0, 0).build(), product);
+        Gemm matmul = Gemm.of(false, false, product);
         return new Replacements.Kernel() {
             @Override
             public void run(INDArray[] in) {

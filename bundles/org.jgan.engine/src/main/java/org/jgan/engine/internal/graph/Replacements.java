@@ -33,7 +33,8 @@ import org.nd4j.linalg.factory.Nd4j;
  * {@link InstanceNormKernels}), LeakyReLU's slope masks as one op ({@link Mask}: 1 rather than the slope at x = 0),
  * the batched matrix products ({@link BatchedMatmul}), the stride-1 convolutions by the flipped kernel
  * ({@link FlippedConv}), the stride-1 convolutions to few channels and their gradients ({@link FewChannelConv},
- * {@link FewChannelConvBp}) and the convolutions through oneDNN's own primitives ({@link OneDnnConv}), unless
+ * {@link FewChannelConvBp}), the convolutions through oneDNN's own primitives ({@link OneDnnConv}) and the 2-D
+ * matrix products by oneDNN's {@code sgemm} ({@link Gemm}), unless
  * {@link GraphPlan#ownArithmetic(boolean)} is off; an output nothing reads is left
  * unwritten. Each runs its ops through
  * op contexts it makes once, its outputs and arguments bound ({@link Call}), as the plan runs the ops it keeps: a new
@@ -65,8 +66,12 @@ import org.nd4j.linalg.factory.Nd4j;
  * weight gradient as one matrix product over the batch (1x1 kernels by loops over rows); and {@code conv2d} with a
  * 1x1 kernel on one channel: {@link PatchConv}, with {@link GraphPlan#ownArithmetic(boolean)} on (not libnd4j's
  * bits).</li>
- * <li>{@code matmul} and {@code matmul_bp} on batches of matrices (SAGAN's attention): one 2-D product per matrix,
- * which libnd4j hands to oneDNN ({@link BatchedMatmul}), with {@link GraphPlan#ownArithmetic(boolean)} on.</li>
+ * <li>{@code matmul} and {@code matmul_bp} on batches of matrices (SAGAN's attention): one 2-D product per matrix
+ * ({@link BatchedMatmul}), with {@link GraphPlan#ownArithmetic(boolean)} on.</li>
+ * <li>2-D {@code matmul} and {@code matmul_bp} too large for {@link SmallKernels} (dense layers: the ring MLP's
+ * hidden layers, a generator's projection of z), with beta 0: {@code dnnl_sgemm} on the arrays where they lie
+ * ({@link Gemm}, which the kernels' own products call too: {@link BatchedMatmul}, {@link Broadcasts}' sums,
+ * {@link PatchConv}, the few-channel kernels), with {@link GraphPlan#ownArithmetic(boolean)} on.</li>
  * <li>{@code conv2d} with stride 1 on at least 8 channels: the backward-data primitive of the flipped kernel
  * ({@link FlippedConv}), with {@link GraphPlan#ownArithmetic(boolean)} on.</li>
  * <li>{@code conv2d_bp} with stride 1 to at most 4 output channels (a generator's output layer): products per sample
@@ -192,7 +197,7 @@ final class Replacements {
         return m;
     }
 
-    private static AtomicLong counter(String kind) {
+    static AtomicLong counter(String kind) {
         return CALLS.computeIfAbsent(kind, k -> new AtomicLong());
     }
 
@@ -286,6 +291,13 @@ final class Replacements {
             Kernel k = batchedMatmul(op, c, in, out, unread);
             if (k != null) {
                 return counted(op + "/batched", k);
+            }
+        }
+        if (GraphPlan.ownArithmetic() && f instanceof DynamicCustomOp c
+                && ("matmul".equals(op) || "matmul_bp".equals(op))) {
+            Kernel k = gemm(op, c, in, out, unread);
+            if (k != null) {
+                return counted(op + "/gemm", k);
             }
         }
         if ("matmul_bp".equals(op) && f instanceof DynamicCustomOp c && in.length == 3 && out.length == 2
@@ -446,6 +458,68 @@ final class Replacements {
             }
             return null;
         }
+        return new Kernel() {
+            @Override
+            public void run(INDArray[] a) {
+                if (dx != null) {
+                    dx.run(a[2], a[1]);
+                }
+                if (dy != null) {
+                    dy.run(a[0], a[2]);
+                }
+            }
+
+            @Override
+            public void close() {
+                if (dx != null) {
+                    dx.close();
+                }
+                if (dy != null) {
+                    dy.close();
+                }
+            }
+        };
+    }
+
+    /**
+     * {@link Gemm} for a 2-D {@code matmul} (inputs x, y; output z) or for the products of a {@code matmul_bp}
+     * (inputs x, y, dz; outputs dx, dy) that are read, with the products {@link #oneSidedMatmulBp} names and the op's
+     * alpha; null where any of them does not apply or beta is not 0.
+     */
+    private static Kernel gemm(String op, DynamicCustomOp c, INDArray[] in, INDArray[] out, boolean[] unread) {
+        long[] ia = c.iArgs();
+        boolean tX = ia != null && ia.length > 0 && ia[0] != 0;
+        boolean tY = ia != null && ia.length > 1 && ia[1] != 0;
+        boolean tZ = ia != null && ia.length > 2 && ia[2] != 0;
+        double[] ta = c.tArgs();
+        double alpha = ta != null && ta.length > 0 ? ta[0] : 1.0;
+        if (ta != null && ta.length > 1 && ta[1] != 0.0) {
+            return null;
+        }
+        if ("matmul".equals(op) && in.length == 2 && out.length == 1) {
+            if (!Gemm.applies(in[0], in[1], out[0], tX, tY, tZ)) {
+                return null;
+            }
+            Gemm z = Gemm.of(tX, tY, tZ, alpha, out[0]);
+            return new Kernel() {
+                @Override
+                public void run(INDArray[] a) {
+                    z.run(a[0], a[1]);
+                }
+
+                @Override
+                public void close() {
+                    z.close();
+                }
+            };
+        }
+        if (!"matmul_bp".equals(op) || in.length != 3 || out.length != 2 || unread[0] && unread[1]
+                || !unread[0] && !Gemm.applies(in[2], in[1], out[0], tZ, !tY, tX)
+                || !unread[1] && !Gemm.applies(in[0], in[2], out[1], !tX, tZ, tY)) {
+            return null;
+        }
+        Gemm dx = unread[0] ? null : Gemm.of(tZ, !tY, tX, alpha, out[0]);
+        Gemm dy = unread[1] ? null : Gemm.of(!tX, tZ, tY, alpha, out[1]);
         return new Kernel() {
             @Override
             public void run(INDArray[] a) {

@@ -41,8 +41,11 @@ class BatchedMatmulTest {
         GraphPlan.batchedMatmul(batched);
     }
 
-    /** {@code z = op(x) op(y)} (transposed if tZ) for x and y of the given stored shapes, and the loss on z. */
-    private static final class Case {
+    /**
+     * {@code z = op(x) op(y)} (transposed if tZ) for x and y of the given stored shapes, and the loss on z; batch 0
+     * makes them matrices (rank 2: {@code GemmTest}).
+     */
+    static final class Case {
         final SameDiff sd = SameDiff.create();
         final INDArray x;
         final INDArray y;
@@ -56,15 +59,19 @@ class BatchedMatmulTest {
             this.tX = tX;
             this.tY = tY;
             this.tZ = tZ;
-            x = Nd4j.randn(DataType.FLOAT, tX ? new long[] {batch, k, m} : new long[] {batch, m, k});
-            y = Nd4j.randn(DataType.FLOAT, tY ? new long[] {batch, n, k} : new long[] {batch, k, n});
-            w = Nd4j.randn(DataType.FLOAT, tZ ? new long[] {batch, n, m} : new long[] {batch, m, n});
+            x = Nd4j.randn(DataType.FLOAT, shape(batch, tX ? k : m, tX ? m : k));
+            y = Nd4j.randn(DataType.FLOAT, shape(batch, tY ? n : k, tY ? k : n));
+            w = Nd4j.randn(DataType.FLOAT, shape(batch, tZ ? n : m, tZ ? m : n));
             SDVariable xv = sd.placeHolder("x", DataType.FLOAT, x.shape());
             SDVariable yv = sd.placeHolder("y", DataType.FLOAT, y.shape());
             // the product's inputs are ops' outputs, as in a network
             z = sd.mmul("z", xv.mul(1.0), yv.mul(1.0), tX, tY, tZ);
             z.mul(sd.constant(w)).sum().add(z.mul(z).sum().mul(0.1)).markAsLoss();
             sd.createGradFunction("x", "y");
+        }
+
+        private static long[] shape(long batch, long rows, long cols) {
+            return batch == 0 ? new long[] {rows, cols} : new long[] {batch, rows, cols};
         }
 
         Map<String, INDArray> feed() {
@@ -114,8 +121,9 @@ class BatchedMatmulTest {
         }
     }
 
-    private static double[][][] doubles(INDArray a) {
-        long[] s = a.shape();
+    /** The array's values in doubles, a matrix as a batch of one. */
+    static double[][][] doubles(INDArray a) {
+        long[] s = a.rank() == 2 ? new long[] {1, a.size(0), a.size(1)} : a.shape();
         double[][][] r = new double[(int) s[0]][(int) s[1]][(int) s[2]];
         INDArray d = a.castTo(DataType.DOUBLE).dup('c');
         double[] flat = d.data().asDouble();
@@ -130,7 +138,7 @@ class BatchedMatmulTest {
         return r;
     }
 
-    private static double[][] transpose(double[][] a) {
+    static double[][] transpose(double[][] a) {
         double[][] t = new double[a[0].length][a.length];
         for (int i = 0; i < a.length; i++) {
             for (int j = 0; j < a[0].length; j++) {
@@ -140,7 +148,7 @@ class BatchedMatmulTest {
         return t;
     }
 
-    private static double[][] product(double[][] a, double[][] b) {
+    static double[][] product(double[][] a, double[][] b) {
         double[][] c = new double[a.length][b[0].length];
         for (int i = 0; i < a.length; i++) {
             for (int p = 0; p < b.length; p++) {
@@ -154,7 +162,7 @@ class BatchedMatmulTest {
     }
 
     /** Largest difference relative to the reference's largest magnitude. */
-    private static double relative(double[][][] got, double[][][] want) {
+    static double relative(double[][][] got, double[][][] want) {
         assertEquals(want.length, got.length, "batch");
         double diff = 0;
         double scale = 1e-12;
@@ -171,7 +179,7 @@ class BatchedMatmulTest {
         return diff / scale;
     }
 
-    private static long calls(String kernel) {
+    static long calls(String kernel) {
         return GraphPlan.kernelCalls().getOrDefault(kernel, 0L);
     }
 
@@ -191,9 +199,14 @@ class BatchedMatmulTest {
         Case c = new Case(batch, m, k, n, tX, tY, tZ);
         long forward = calls("matmul/batched");
         long backward = calls("matmul_bp/batched");
+        long direct = calls("gemm/sgemm");
+        long libnd4j = calls("gemm/libnd4j");
         Map<String, double[][][]> got = c.planned(List.of("z", c.grad("x"), c.grad("y")));
         assertEquals(1, calls("matmul/batched") - forward, "batched products: " + GraphPlan.kernelCalls());
         assertEquals(1, calls("matmul_bp/batched") - backward, "batched backward passes: " + GraphPlan.kernelCalls());
+        // each matrix's z, dx and dy by oneDNN's sgemm on the slices where they lie (and the loss's sums by products)
+        assertTrue(calls("gemm/sgemm") - direct >= 3 * batch, "products by sgemm: " + GraphPlan.kernelCalls());
+        assertEquals(libnd4j, calls("gemm/libnd4j"), "products left to libnd4j: " + GraphPlan.kernelCalls());
         double[][][][] want = c.reference();
         double z = relative(got.get("z"), want[0]);
         double dx = relative(got.get(c.grad("x")), want[1]);

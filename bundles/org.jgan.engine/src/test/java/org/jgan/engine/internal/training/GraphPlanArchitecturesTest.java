@@ -120,7 +120,10 @@ class GraphPlanArchitecturesTest {
         "dcgan            | architecture=dcgan,architecture.channels=8,dataset.size=28,batchSize=32",
         "sagan-32         | architecture.channels=8",
         "biggan-fashion   | architecture.channels=8,dataset.classes=4",
-        "stylegan-fashion | architecture.channels=8,regularizer.r1.every=1"})
+        "stylegan-fashion | architecture.channels=8,regularizer.r1.every=1",
+        // PenaltyBenchmark's MLP
+        "roth             | architecture=mlp,dataset=ring8,dataset.size=,dataset.channels=,dataset.classes=,"
+                + "architecture.hidden=128,batchSize=64"})
     void ownArithmeticTrainsAsSameDiffToRounding(String preset, String extra) {
         GraphPlan.ownArithmetic(true);
         RunSpec spec = spec(preset, extra);
@@ -140,6 +143,17 @@ class GraphPlanArchitecturesTest {
         } finally {
             planned.close();
             reference.close();
+        }
+        // the dense layers' products above SmallKernels' size (the MLP's hidden layers, DCGAN's projection of z, the
+        // attention's matrices one by one) by oneDNN's sgemm on the arrays where they lie, none left to libnd4j
+        assertTrue(calls(before, "gemm/sgemm") > 0, "products by sgemm: " + GraphPlan.kernelCalls());
+        assertEquals(0, calls(before, "gemm/libnd4j"), "products left to libnd4j: " + GraphPlan.kernelCalls());
+        if (preset.equals("roth")) {
+            // its [64, 128] x [128, 128] layers, forward and backward, in D's and G's steps and the penalty's passes
+            assertTrue(calls(before, "matmul/gemm") > 0 && calls(before, "matmul_bp/gemm") > 0,
+                    "the MLP's products by Gemm: " + GraphPlan.kernelCalls());
+            System.out.printf("%s: largest relative loss difference %.2e%n", preset, worst);
+            return;
         }
         if (preset.startsWith("biggan")) {
             // its conditional batch norms, per-sample gain and bias
