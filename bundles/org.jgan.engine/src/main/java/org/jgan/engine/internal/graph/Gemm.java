@@ -17,13 +17,15 @@ import org.slf4j.LoggerFactory;
  * not) by oneDNN's {@code dnnl_sgemm}, called directly on the arrays' memory through bytedeco's binding of oneDNN
  * 2.5.2 (the binding {@link OneDnnConv} calls).
  *
- * <p>libnd4j 1.0.0-M2.1 runs a 2-D {@code matmul} through oneDNN's matmul primitive, which it describes and creates
- * anew on every call: {@code [64, 128] x [128, 128]} (the ring MLP's hidden layer) took 35-45 microseconds a call
- * through the plans' op contexts and 13-24 by {@code dnnl_sgemm}; {@code [64, 2] x [2, 128]} 7.5-8.4 against 0.8-0.9;
- * {@code [64, 512] x [512, 1024]}, where the arithmetic dominates, 335-358 against 321-346 (a loop of 3,000 calls each,
- * 2-core AMD EPYC with AVX-512; see docs/architectures.md). {@code dnnl_sgemm} runs on the OpenMP threads libnd4j
- * runs on (one runtime: oneDNN's libgomp resolves to the one ND4J loaded). OpenBLAS's {@code cblas_sgemm}, tried
- * instead on 2026-12-03 and 12-04, fought libgomp's threads for the cores and was not kept.
+ * <p>libnd4j 1.0.0-M2.1 runs a 2-D {@code matmul} through oneDNN's matmul primitive with a fixed cost of about 7
+ * microseconds a call (its oneDNN helpers make descriptors and primitive for each call, as they do for the
+ * convolutions: {@link OneDnnConv}): {@code [64, 128] x [128, 128]} (the ring MLP's hidden layer) took 35-45
+ * microseconds a call through the plans' op contexts and 13-24 by {@code dnnl_sgemm}; {@code [64, 2] x [2, 128]}
+ * 7.5-8.4 against 0.8-0.9; {@code [64, 512] x [512, 1024]}, where the arithmetic dominates, 335-358 against 321-346 (a
+ * loop of 3,000 calls each, 2-core AMD EPYC with AVX-512; see docs/architectures.md). {@code dnnl_sgemm} runs on the
+ * OpenMP threads libnd4j runs on (one runtime: oneDNN's libgomp resolves to the one ND4J loaded). OpenBLAS's
+ * {@code cblas_sgemm}, tried instead on 2026-12-03 and 12-04, fought libgomp's threads for the cores on two threads
+ * and gained nothing on one; it was not kept.
  *
  * <p>An operand is read where it lies: row-major with a leading dimension (C order, a row range, a column range of a
  * C-order matrix) or column-major (F order, a transposed view), which is the row-major transpose; a layout that is
@@ -37,7 +39,7 @@ final class Gemm {
 
     private static volatile boolean enabled = !"false".equals(System.getProperty("jgan.graph.gemm"));
 
-    /** Products by {@code dnnl_sgemm} and by libnd4j's {@code matmul}, process-wide ({@link GraphPlan#kernelCalls()}). */
+    /** Products by {@code dnnl_sgemm} and by libnd4j's {@code matmul}, process-wide ({@link GraphPlan#kernelCalls}). */
     private static final AtomicLong DIRECT = Replacements.counter("gemm/sgemm");
     private static final AtomicLong FALLBACK = Replacements.counter("gemm/libnd4j");
 
