@@ -88,7 +88,8 @@ final class Gemm {
     private final boolean tA;
     private final boolean tB;
     private final boolean tZ;
-    private final float alpha;
+    /** Kept as given: libnd4j's fallback takes it as a double, {@code dnnl_sgemm} as a float. */
+    private final double alpha;
     private final INDArray z;
     private final boolean direct;
     private final Address pa = new Address();
@@ -102,7 +103,7 @@ final class Gemm {
         this.tA = tA;
         this.tB = tB;
         this.tZ = tZ;
-        this.alpha = (float) alpha;
+        this.alpha = alpha;
         this.z = z;
         this.direct = direct;
     }
@@ -173,17 +174,20 @@ final class Gemm {
         if (fallback == null) {
             fallback = new Replacements.Call(DynamicCustomOp.builder("matmul")
                     .addIntegerArguments(tA ? 1 : 0, tB ? 1 : 0, tZ ? 1 : 0)
-                    .addFloatingPointArguments((double) alpha, 0.0).build(), z);
+                    .addFloatingPointArguments(alpha, 0.0).build(), z);
         }
         fallback.run(a, b);
     }
 
     /** The product by {@code dnnl_sgemm} if the three layouts allow it; false if they do not or it failed. */
     private boolean sgemm(INDArray a, INDArray b) {
+        if (a.rank() != 2 || b.rank() != 2 || a.dataType() != DataType.FLOAT || b.dataType() != DataType.FLOAT) {
+            return false;
+        }
         long la = layout(a);
         long lb = layout(b);
         long lz = layout(z);
-        if (la == 0 || lb == 0 || lz == 0 || a.dataType() != DataType.FLOAT || b.dataType() != DataType.FLOAT) {
+        if (la == 0 || lb == 0 || lz == 0) {
             return false;
         }
         // each operand as the row-major memory of itself (flag as asked) or of its transpose (flag flipped)
@@ -200,10 +204,10 @@ final class Gemm {
         // asked, or z column-major, but not both): z^T = op(b)^T op(a)^T, the operands swapped, their flags flipped
         int status;
         if (tZ == lz < 0) {
-            status = dnnl.dnnl_sgemm(flag(ta), flag(tb), m, n, k, alpha, pa.at(address(a)), Math.abs(la),
+            status = dnnl.dnnl_sgemm(flag(ta), flag(tb), m, n, k, (float) alpha, pa.at(address(a)), Math.abs(la),
                     pb.at(address(b)), Math.abs(lb), 0f, pz.at(address(z)), Math.abs(lz));
         } else {
-            status = dnnl.dnnl_sgemm(flag(!tb), flag(!ta), n, m, k, alpha, pb.at(address(b)), Math.abs(lb),
+            status = dnnl.dnnl_sgemm(flag(!tb), flag(!ta), n, m, k, (float) alpha, pb.at(address(b)), Math.abs(lb),
                     pa.at(address(a)), Math.abs(la), 0f, pz.at(address(z)), Math.abs(lz));
         }
         Reference.reachabilityFence(a);
