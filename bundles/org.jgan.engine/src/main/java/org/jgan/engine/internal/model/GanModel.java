@@ -17,6 +17,7 @@ import org.jgan.api.Side;
 import org.jgan.engine.internal.catalog.Kind;
 import org.jgan.engine.internal.config.LiveSettings;
 import org.jgan.engine.internal.config.RunSpec;
+import org.jgan.engine.internal.graph.GraphPlan;
 import org.jgan.engine.internal.folder.Checkpoint;
 import org.jgan.engine.internal.graph.GraphScope;
 import org.jgan.engine.internal.graph.ParameterStore;
@@ -72,6 +73,8 @@ public final class GanModel implements SampleSource, AutoCloseable {
         this.schedule = Schedule.of(spec);
         TrainingGraphs g = null;
         Players p = null;
+        // oneDNN's binding, which the first plan uses, loads while the graphs are built
+        GraphPlan.loadOneDnn();
         try {
             Architecture architecture = (Architecture) spec.architecture().entry().component();
             networks = Packing.networks(architecture, shape, latent, data.classes(), spec.architecture().options(),
