@@ -209,6 +209,12 @@ class ArchitectureSpeedBenchmark {
                 command.add("-D" + p + "=" + System.getProperty(p));
             }
         }
+        // the JIT's thresholds as this JVM has them (the benchmark profile sets them as runtime/jgan does)
+        for (String arg : ManagementFactory.getRuntimeMXBean().getInputArguments()) {
+            if (arg.startsWith("-XX:CompileThresholdScaling=")) {
+                command.add(arg);
+            }
+        }
         command.add("-Djgan.graph.stack=" + stack());
         if (block > 0) {
             command.add("-D" + GATE + "=" + block);
