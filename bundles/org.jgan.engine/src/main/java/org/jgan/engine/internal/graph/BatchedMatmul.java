@@ -22,7 +22,7 @@ import org.nd4j.linalg.api.ndarray.INDArray;
  * anew on every call, through an op context per matrix); the slices of the inputs are views made again only when the
  * plan hands other input arrays.
  */
-final class BatchedMatmul {
+final class BatchedMatmul implements Replacements.Product {
 
     /** Fewest multiply-adds per matrix for which the calls one by one pay (about 15 microseconds a call). */
     static final long MIN_WORK = 1L << 16;
@@ -117,7 +117,8 @@ final class BatchedMatmul {
     }
 
     /** Writes {@code op(x) op(y)} (the arrays of this call; shapes as at {@link #of}) to z. */
-    void run(INDArray x, INDArray y) {
+    @Override
+    public void run(INDArray x, INDArray y) {
         if (x != lastX || y != lastY) {
             INDArray a = swap ? y : x;
             INDArray b = swap ? x : y;
@@ -132,7 +133,8 @@ final class BatchedMatmul {
         }
     }
 
-    void close() {
+    @Override
+    public void close() {
         for (Gemm c : calls) {
             if (c != null) {
                 c.close();

@@ -33,7 +33,7 @@ import org.slf4j.LoggerFactory;
  * {@code matmul}, made once with the same arguments. The sums run in oneDNN's order, not OpenBLAS's or libnd4j's, so
  * plans use it only with {@link GraphPlan#ownArithmetic(boolean)}. {@code -Djgan.graph.gemm=false} turns it off.
  */
-final class Gemm {
+final class Gemm implements Replacements.Product {
 
     private static final Logger LOG = LoggerFactory.getLogger(Gemm.class);
 
@@ -164,7 +164,8 @@ final class Gemm {
     }
 
     /** Writes the product of {@code a} and {@code b} (shapes as when made) to z. */
-    void run(INDArray a, INDArray b) {
+    @Override
+    public void run(INDArray a, INDArray b) {
         if (direct && sgemm(a, b)) {
             DIRECT.incrementAndGet();
             return;
@@ -224,7 +225,8 @@ final class Gemm {
         return a.data().addressPointer().address();
     }
 
-    void close() {
+    @Override
+    public void close() {
         if (fallback != null) {
             fallback.close();
         }

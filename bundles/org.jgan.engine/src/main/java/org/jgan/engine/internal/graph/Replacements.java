@@ -432,17 +432,7 @@ final class Replacements {
         }
         if ("matmul".equals(op) && in.length == 2 && out.length == 1) {
             BatchedMatmul z = BatchedMatmul.of(in[0], in[1], out[0], tX, tY, tZ);
-            return z == null ? null : new Kernel() {
-                @Override
-                public void run(INDArray[] a) {
-                    z.run(a[0], a[1]);
-                }
-
-                @Override
-                public void close() {
-                    z.close();
-                }
-            };
+            return z == null ? null : product(z);
         }
         if (!"matmul_bp".equals(op) || in.length != 3 || out.length != 2 || unread[0] && unread[1]) {
             return null;
@@ -458,27 +448,7 @@ final class Replacements {
             }
             return null;
         }
-        return new Kernel() {
-            @Override
-            public void run(INDArray[] a) {
-                if (dx != null) {
-                    dx.run(a[2], a[1]);
-                }
-                if (dy != null) {
-                    dy.run(a[0], a[2]);
-                }
-            }
-
-            @Override
-            public void close() {
-                if (dx != null) {
-                    dx.close();
-                }
-                if (dy != null) {
-                    dy.close();
-                }
-            }
-        };
+        return gradients(dx, dy);
     }
 
     /**
@@ -500,18 +470,7 @@ final class Replacements {
             if (!Gemm.applies(in[0], in[1], out[0], tX, tY, tZ)) {
                 return null;
             }
-            Gemm z = Gemm.of(tX, tY, tZ, alpha, out[0]);
-            return new Kernel() {
-                @Override
-                public void run(INDArray[] a) {
-                    z.run(a[0], a[1]);
-                }
-
-                @Override
-                public void close() {
-                    z.close();
-                }
-            };
+            return product(Gemm.of(tX, tY, tZ, alpha, out[0]));
         }
         if (!"matmul_bp".equals(op) || in.length != 3 || out.length != 2 || unread[0] && unread[1]
                 || !unread[0] && !Gemm.applies(in[2], in[1], out[0], tZ, !tY, tX)
@@ -520,6 +479,36 @@ final class Replacements {
         }
         Gemm dx = unread[0] ? null : Gemm.of(tZ, !tY, tX, alpha, out[0]);
         Gemm dy = unread[1] ? null : Gemm.of(!tX, tZ, tY, alpha, out[1]);
+        return gradients(dx, dy);
+    }
+
+    /** A matrix product run on two operands ({@link Gemm}, {@link BatchedMatmul}). */
+    interface Product {
+        void run(INDArray a, INDArray b);
+
+        void close();
+    }
+
+    /** A {@code matmul}'s kernel: z from its inputs x and y. */
+    private static Kernel product(Product z) {
+        return new Kernel() {
+            @Override
+            public void run(INDArray[] a) {
+                z.run(a[0], a[1]);
+            }
+
+            @Override
+            public void close() {
+                z.close();
+            }
+        };
+    }
+
+    /**
+     * A {@code matmul_bp}'s kernel from its inputs x, y and dz: {@code dx} from (dz, y) and {@code dy} from (x, dz),
+     * the products {@link #oneSidedMatmulBp} names (either null where unread).
+     */
+    private static Kernel gradients(Product dx, Product dy) {
         return new Kernel() {
             @Override
             public void run(INDArray[] a) {
