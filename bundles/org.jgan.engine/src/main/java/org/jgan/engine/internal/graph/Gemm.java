@@ -18,8 +18,7 @@ import org.slf4j.LoggerFactory;
  * 2.5.2 (the binding {@link OneDnnConv} calls).
  *
  * <p>libnd4j 1.0.0-M2.1 runs a 2-D {@code matmul} through oneDNN's matmul primitive with a fixed cost of about 7
- * microseconds a call (its oneDNN helpers make descriptors and primitive for each call, as they do for the
- * convolutions: {@link OneDnnConv}): {@code [64, 128] x [128, 128]} (the ring MLP's hidden layer) took 35-45
+ * microseconds a call beyond the arithmetic: {@code [64, 128] x [128, 128]} (the ring MLP's hidden layer) took 35-45
  * microseconds a call through the plans' op contexts and 13-24 by {@code dnnl_sgemm}; {@code [64, 2] x [2, 128]}
  * 7.5-8.4 against 0.8-0.9; {@code [64, 512] x [512, 1024]}, where the arithmetic dominates, 335-358 against 321-346 (a
  * loop of 3,000 calls each, 2-core AMD EPYC with AVX-512; see docs/architectures.md). {@code dnnl_sgemm} runs on the
