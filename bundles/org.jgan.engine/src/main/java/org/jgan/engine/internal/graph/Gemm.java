@@ -91,6 +91,8 @@ final class Gemm implements Replacements.Product {
     private final double alpha;
     private final INDArray z;
     private final boolean direct;
+    /** z's {@link #layout}, fixed with z (0 where not {@link #direct}). */
+    private final long lz;
     private final Address pa = new Address();
     private final Address pb = new Address();
     private final Address pz = new Address();
@@ -105,6 +107,7 @@ final class Gemm implements Replacements.Product {
         this.alpha = alpha;
         this.z = z;
         this.direct = direct;
+        this.lz = direct ? layout(z) : 0;
     }
 
     /**
@@ -186,7 +189,6 @@ final class Gemm implements Replacements.Product {
         }
         long la = layout(a);
         long lb = layout(b);
-        long lz = layout(z);
         if (la == 0 || lb == 0 || lz == 0) {
             return false;
         }
