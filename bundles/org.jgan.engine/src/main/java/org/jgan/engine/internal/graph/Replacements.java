@@ -43,6 +43,8 @@ import org.nd4j.linalg.factory.Nd4j;
  * <ul>
  * <li>the plan's own ops standing in for a batch-norm or instance-norm layer's ({@link BatchNormFusion},
  * {@link InstanceNormKernels}: StyleGAN's AdaIN), with {@link GraphPlan#ownArithmetic(boolean)} on.</li>
+ * <li>{@code concat}, {@code concat_bp} and {@code split} along an axis given as the op's argument: bulk copies
+ * between the buffers ({@link Concats}; the same bits).</li>
  * <li>ops whose arrays all have at most 16,384 elements (spectral normalization's power iteration, norms,
  * per-channel factors, scalars), in Java: {@link SmallKernels}; those that sum in an order of their own only with
  * {@link GraphPlan#ownArithmetic(boolean)}.</li>
@@ -242,6 +244,12 @@ final class Replacements {
             // x > cutoff ? 1 : 0 in the cast's type, as cast(greaterthan_scalar(x, cutoff)) gives it
             Call call = new Call(new Step(in[0], out[0], step.cutoff()), out[0]);
             return counted("cast/step", single(call, a -> new INDArray[] {a[0]}));
+        }
+        if (f instanceof DynamicCustomOp c) {
+            Kernel k = Concats.of(op, c, in, out, unread);
+            if (k != null) {
+                return counted(op + "/copies", k);
+            }
         }
         if (GraphPlan.smallKernels()) {
             Kernel k = SmallKernels.of(f, op, in, out, unread, GraphPlan.ownArithmetic());

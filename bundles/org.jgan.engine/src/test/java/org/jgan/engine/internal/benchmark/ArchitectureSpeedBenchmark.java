@@ -13,6 +13,7 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.TreeMap;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import java.util.stream.Collectors;
@@ -20,6 +21,7 @@ import org.jgan.api.Side;
 import org.jgan.engine.internal.ProcStatus;
 import org.jgan.engine.internal.TestCatalog;
 import org.jgan.engine.internal.config.RunSpec;
+import org.jgan.engine.internal.graph.GraphPlan;
 import org.jgan.engine.internal.model.GanModel;
 import org.jgan.presets.internal.PresetFiles;
 import org.junit.jupiter.api.Tag;
@@ -338,6 +340,7 @@ class ArchitectureSpeedBenchmark {
         int measured = measured(architecture);
         int profileTop = Integer.getInteger("jgan.bench.profile", 0);
         OpProfile profile = new OpProfile();
+        Map<String, Long> kernelsBefore = Map.of();
         List<Double> times = new ArrayList<>();
         List<Double> dTimes = new ArrayList<>();
         List<Double> gTimes = new ArrayList<>();
@@ -350,6 +353,7 @@ class ArchitectureSpeedBenchmark {
             Paced.gate(it, warmup, gate);
             if (it == warmup && profileTop > 0) {
                 m.listen(profile);
+                kernelsBefore = GraphPlan.kernelCalls();
             }
             long jit0 = jitTimed ? jit.getTotalCompilationTime() : 0;
             long t0 = System.nanoTime();
@@ -396,6 +400,16 @@ class ArchitectureSpeedBenchmark {
                 ProcStatus.kilobytes("VmHWM") >> 10, heapPeak >> 20, ProcStatus.malloc());
         if (profileTop > 0) {
             System.out.print(profile.report(measured, profileTop));
+            System.out.println(kernelReport(kernelsBefore, GraphPlan.kernelCalls(), measured));
         }
+    }
+
+    /** The replacement kernels' calls per measured iteration ({@link GraphPlan#kernelCalls}), by kind. */
+    static String kernelReport(Map<String, Long> before, Map<String, Long> after, int iterations) {
+        return "replacement kernels, calls per iteration: " + new TreeMap<>(after).entrySet().stream()
+                .filter(e -> e.getValue() > before.getOrDefault(e.getKey(), 0L))
+                .map(e -> String.format(Locale.ROOT, "%s %.1f", e.getKey(),
+                        (e.getValue() - before.getOrDefault(e.getKey(), 0L)) / (double) iterations))
+                .collect(Collectors.joining(", "));
     }
 }

@@ -130,6 +130,8 @@ class GraphPlanArchitecturesTest {
         GanModel planned = new GanModel(spec, spec.datasetComponent().open(spec.dataset().options()));
         GanModel reference = new GanModel(spec, spec.datasetComponent().open(spec.dataset().options()));
         Map<String, Long> before = GraphPlan.kernelCalls();
+        // D's step runs its stacked graph (not the penalty's passes, as Roth et al.'s every step)
+        boolean stacked = planned.critiquesStacked() && !planned.lossRidesOnPenalty();
         double worst = 0;
         try {
             for (int it = 0; it < 3; it++) {
@@ -148,6 +150,12 @@ class GraphPlanArchitecturesTest {
         // attention's matrices one by one) by oneDNN's sgemm on the arrays where they lie, none left to libnd4j
         assertTrue(calls(before, "gemm/sgemm") > 0, "products by sgemm: " + GraphPlan.kernelCalls());
         assertEquals(0, calls(before, "gemm/libnd4j"), "products left to libnd4j: " + GraphPlan.kernelCalls());
+        if (stacked) {
+            // D on the real and the fake batch stacked (SAGAN's, BigGAN's): the stack, its gradient and the critiques'
+            // split as copies
+            assertTrue(calls(before, "concat/copies") > 0 && calls(before, "split/copies") > 0,
+                    "the batches stacked and the critiques split by copies: " + GraphPlan.kernelCalls());
+        }
         if (preset.equals("roth")) {
             // its [64, 128] x [128, 128] layers, forward and backward, in D's and G's steps and the penalty's passes
             assertTrue(calls(before, "matmul/gemm") > 0 && calls(before, "matmul_bp/gemm") > 0,
