@@ -65,9 +65,9 @@ import org.nd4j.linalg.factory.Nd4j;
  * normalization's stopped vectors): the one matrix product that is read, as {@code matmul_bp} computes it.</li>
  * <li>{@code conv2d_bp} whose input gradient nothing reads and whose patch {@code iC kH kW} is short (a
  * discriminator's first layer on 1- or 3-channel images, in its own step and in a penalty's tangent graph): the
- * weight gradient as one matrix product over the batch (1x1 kernels by loops over rows); and {@code conv2d} with a
- * 1x1 kernel on one channel: {@link PatchConv}, with {@link GraphPlan#ownArithmetic(boolean)} on (not libnd4j's
- * bits).</li>
+ * weight gradient by oneDNN's backward-weights primitive alone ({@link OneDnnConv}), or where its binding does not
+ * load as one matrix product over the batch; 1x1 kernels by loops over rows; and {@code conv2d} with a 1x1 kernel on
+ * one channel: {@link PatchConv}, with {@link GraphPlan#ownArithmetic(boolean)} on (not libnd4j's bits).</li>
  * <li>{@code matmul} and {@code matmul_bp} on batches of matrices (SAGAN's attention): one 2-D product per matrix
  * ({@link BatchedMatmul}), with {@link GraphPlan#ownArithmetic(boolean)} on.</li>
  * <li>2-D {@code matmul} and {@code matmul_bp} too large for {@link SmallKernels} (dense layers: the ring MLP's
@@ -373,7 +373,8 @@ final class Replacements {
     /**
      * {@link PatchConv} for a {@code conv2d} with a 1x1 kernel on one channel (inputs x, W and maybe b; output z) or
      * for a {@code conv2d_bp} whose input gradient nothing reads (inputs x, W, maybe b, dz; outputs dx, dW and maybe
-     * db), or null.
+     * db), or null; for the latter, but for a 1x1 kernel, {@link OneDnnConv}'s backward-weights primitive alone where
+     * oneDNN's binding loads.
      */
     private static Kernel patchConv(String op, DynamicCustomOp c, INDArray[] in, INDArray[] out, boolean[] unread,
             Consumer<INDArray> own) {
@@ -397,9 +398,23 @@ final class Replacements {
         if (conv == null || forward && !conv.pointwise()) {
             return null;
         }
+        if (weights && !conv.byLoops() && weightsByOneDnn) {
+            // oneDNN's backward-weights primitive alone, called directly, where its binding loads: 3 to 8 times as
+            // fast as the product over the batch (PatchConv's class comment)
+            Kernel k = OneDnnConv.backward(c, in, out, unread);
+            if (k != null) {
+                return counted("conv2d_bp/weights/onednn", k);
+            }
+        }
         return forward ? counted("conv2d/patch", conv.forward(out[0]))
                 : counted("conv2d_bp/patch", conv.weightGradient(out[1], out.length > 2 ? out[2] : null, own));
     }
+
+    /**
+     * {@code -Djgan.graph.patchOneDnn=false}: a short patch's weight gradient by {@link PatchConv}'s product over the
+     * batch even where {@link OneDnnConv} loads (for comparisons).
+     */
+    private static volatile boolean weightsByOneDnn = !"false".equals(System.getProperty("jgan.graph.patchOneDnn"));
 
     /** Elementwise ops of two operands that {@link Broadcasts.Collapsed} runs on merged axes. */
     private static final Set<String> ELEMENTWISE = Set.of("add", "subtract", "multiply", "divide");

@@ -288,9 +288,10 @@ class PatchConvTest {
     /**
      * A first layer and a 1x1 strided shortcut in a plan, {@code loss = sum(m * (conv3x3(x, W) + b + conv1x1(x, V)))},
      * whose weight gradients are {@code sum m x} over the patches: with only the parameters' gradients requested they
-     * come from this kernel (counted) and are the float64 sums; with the input's gradient requested too, or with the
-     * plan's own arithmetic off, libnd4j's {@code conv2d_bp} runs, which agrees to rounding. The shortcut's forward
-     * pass is this kernel's with the plan's own arithmetic on.
+     * come from this kernel (counted), the 3x3 one from oneDNN's backward-weights primitive instead where its binding
+     * loads ({@link OneDnnConv}, counted; switched off, this kernel's product), and are the float64 sums; with the
+     * input's gradient requested too, or with the plan's own arithmetic off, libnd4j's {@code conv2d_bp} runs, which
+     * agrees to rounding. The shortcut's forward pass is this kernel's with the plan's own arithmetic on.
      */
     @Test
     void aFirstLayersWeightGradientInAPlan() {
@@ -344,25 +345,37 @@ class PatchConvTest {
         String xGrad = sd.getVariable("x").getGradient().name();
         for (List<String> names : List.of(List.of("w-grad", "b-grad", "v-grad"), List.of(xGrad, "w-grad",
                 "v-grad"))) {
-            for (boolean own : new boolean[] {true, false}) {
+            for (int setting = 0; setting < 3; setting++) {
+                boolean own = setting < 2;
+                boolean oneDnn = setting == 0 && OneDnnConv.available();
                 GraphPlan.release(grad);
                 GraphPlan.ownArithmetic(own);
+                boolean was = OneDnnConv.enable(setting == 0);
                 Map<String, Long> before = Replacements.calls();
                 Map<String, INDArray> out = null;
-                for (int call = 0; call < 2; call++) {
-                    out = GraphPlan.output(grad, feed, names);
+                try {
+                    for (int call = 0; call < 2; call++) {
+                        out = GraphPlan.output(grad, feed, names);
+                    }
+                } finally {
+                    OneDnnConv.enable(was);
                 }
                 Map<String, Long> after = Replacements.calls();
-                int expectPatch = own && !names.contains(xGrad) ? 4 : 0;
+                boolean weightsOnly = own && !names.contains(xGrad);
+                // two calls, each the 3x3 layer's and the shortcut's gradients
+                int expectPatch = weightsOnly ? oneDnn ? 2 : 4 : 0;
                 assertEquals(expectPatch, after.getOrDefault("conv2d_bp/patch", 0L)
                         - before.getOrDefault("conv2d_bp/patch", 0L), "weight gradients here for " + names + ", own "
-                        + own);
+                        + own + ", oneDNN " + oneDnn);
+                assertEquals(weightsOnly && oneDnn ? 2 : 0, after.getOrDefault("conv2d_bp/weights/onednn", 0L)
+                        - before.getOrDefault("conv2d_bp/weights/onednn", 0L), "the 3x3 layer's weight gradients "
+                        + "by oneDNN for " + names + ", own " + own + ", oneDNN " + oneDnn);
                 assertEquals(own ? 2 : 0, after.getOrDefault("conv2d/patch", 0L)
                         - before.getOrDefault("conv2d/patch", 0L), "1x1 forward passes here, own " + own);
                 double[] got = doubles(out.get("w-grad").reshape(-1));
                 for (int j = 0; j < expected.length; j++) {
                     assertEquals(expected[j], got[j], 1e-5 * (1 + Math.abs(expected[j])),
-                            "w-grad[" + j + "] for " + names + ", own " + own);
+                            "w-grad[" + j + "] for " + names + ", own " + own + ", oneDNN " + oneDnn);
                 }
                 if (names.contains("b-grad")) {
                     // the product's row of ones: db[o] = sum m over samples and positions
@@ -375,7 +388,7 @@ class PatchConvTest {
                 double[] gotV = doubles(out.get("v-grad").reshape(-1));
                 for (int o = 0; o < 3; o++) {
                     assertEquals(expectedV[o], gotV[o], 1e-5 * (1 + Math.abs(expectedV[o])),
-                            "v-grad[" + o + "] for " + names + ", own " + own);
+                            "v-grad[" + o + "] for " + names + ", own " + own + ", oneDNN " + oneDnn);
                 }
             }
         }
