@@ -1,6 +1,8 @@
 package org.jgan.engine.internal;
 
+import java.lang.management.ManagementFactory;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
 import org.jgan.api.NumericsBackend;
@@ -11,8 +13,8 @@ import org.osgi.framework.BundleContext;
 
 /**
  * What a run records next to its configuration in config.json: the numerics backend, the versions of the bundles
- * it uses (its components' and the core's), which bundle each component came from, Java, the framework and glibc's
- * allocator settings (which change a run's speed, not its numbers).
+ * it uses (its components' and the core's), which bundle each component came from, Java, the framework, and the JVM's
+ * own options and glibc's allocator settings (which change a run's speed, not its numbers).
  */
 final class Provenance {
 
@@ -41,8 +43,24 @@ final class Provenance {
         out.put("components", components);
         out.put("java", System.getProperty("java.version"));
         out.put("framework", context.getBundle(0).getSymbolicName() + " " + context.getBundle(0).getVersion());
+        out.put("jvm", jvm(ManagementFactory.getRuntimeMXBean().getInputArguments()));
         out.put("malloc", malloc(System.getenv()));
         return out;
+    }
+
+    /**
+     * The JVM's own options among its arguments ({@code -X...}, {@code -XX:...}: the heap's size, the JIT's thresholds
+     * that runtime/jgan sets, {@code -XX:CompileThresholdScaling=0.25}), as words in their order, or
+     * {@code "JVM defaults"}; system properties ({@code -D}) and agents are left out.
+     */
+    static String jvm(List<String> arguments) {
+        StringBuilder b = new StringBuilder();
+        for (String a : arguments) {
+            if (a.startsWith("-X")) {
+                b.append(b.length() == 0 ? "" : " ").append(a);
+            }
+        }
+        return b.length() == 0 ? "JVM defaults" : b.toString();
     }
 
     /**
