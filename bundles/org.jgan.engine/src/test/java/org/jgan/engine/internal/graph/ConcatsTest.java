@@ -3,6 +3,7 @@ package org.jgan.engine.internal.graph;
 import static org.jgan.engine.internal.graph.BatchedMatmulTest.calls;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.util.List;
 import java.util.Map;
@@ -16,12 +17,14 @@ import org.nd4j.autodiff.samediff.SameDiff;
 import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.factory.Nd4j;
+import org.nd4j.linalg.indexing.NDArrayIndex;
 
 /**
  * {@link Concats}: a plan's {@code concat}, {@code split} and the gradient {@code concat_bp} as copies, against the
  * values each element must have, read element by element from the fed arrays (every value is a copy of a fed one, or
  * in the gradient of a square {@code s + s} times 0.5, exact in float, so the comparison is exact): three parts joined
- * along each axis (negative ones too), the result split in two along another; parts fed in F order; and the
+ * along each axis (negative ones too), the result split in two along another; parts fed in F order and as row
+ * ranges of taller arrays (at an offset into their buffers); and the
  * counters that show the copies ran (and did not, switched off).
  */
 class ConcatsTest {
@@ -55,7 +58,15 @@ class ConcatsTest {
             for (int j = 0; j < 3; j++) {
                 long[] s = whole.clone();
                 s[axis] = extents[j];
-                parts[j] = Nd4j.randn(DataType.FLOAT, s).dup(order);
+                if (order == 'v') {
+                    // a range of rows of a taller array: dense, at an offset into its buffer
+                    long[] taller = s.clone();
+                    taller[0] += 3;
+                    parts[j] = Nd4j.randn(DataType.FLOAT, taller).get(NDArrayIndex.interval(2, 2 + s[0]));
+                    assertTrue(parts[j].offset() > 0 && PatchConv.dense(parts[j]), "a dense view at an offset");
+                } else {
+                    parts[j] = Nd4j.randn(DataType.FLOAT, s).dup(order);
+                }
                 // parts as ops' outputs (as in a network) for the first two, the third fed to the concat directly
                 SDVariable p = sd.placeHolder("p" + j, DataType.FLOAT, s);
                 vars[j] = j < 2 ? p.mul(1.0) : p;
@@ -160,8 +171,10 @@ class ConcatsTest {
                 List.of(c.c, c.s0, c.s1, c.grad(0), c.grad(1), c.grad(2)), Set.of());
     }
 
+    /** Parts in C order ({@code c}), F order ({@code f}), or as row ranges of taller arrays ({@code v}). */
     @ParameterizedTest(name = "concat along {0}, split along {1}, parts in {2} order")
-    @CsvSource({"0, 1, c", "1, 0, c", "2, 0, c", "-1, 1, c", "-2, 2, c", "0, 2, f", "1, 0, f", "-1, 0, f"})
+    @CsvSource({"0, 1, c", "1, 0, c", "2, 0, c", "-1, 1, c", "-2, 2, c", "0, 2, f", "1, 0, f", "-1, 0, f", "0, 1, v",
+        "2, 0, v"})
     void copiesGiveEveryElementItsValue(int concatAxis, int splitAxis, char order) {
         Case c = new Case(concatAxis, splitAxis, order);
         long concat = calls("concat/copies");
