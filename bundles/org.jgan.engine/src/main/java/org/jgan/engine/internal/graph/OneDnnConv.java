@@ -65,7 +65,7 @@ final class OneDnnConv implements Replacements.Kernel {
     private static volatile boolean enabled = !"false".equals(System.getProperty("jgan.graph.oneDnnConv"));
 
     /** The CPU engine and a stream per thread, made on first use; null where oneDNN's library does not load. */
-    private static final class Cpu {
+    static final class Cpu {
         static final engine ENGINE = open();
         static final ThreadLocal<stream> STREAMS = ThreadLocal.withInitial(() -> new stream(ENGINE));
 
@@ -152,7 +152,7 @@ final class OneDnnConv implements Replacements.Kernel {
      * plan's arrays before the primitive, copied back after it), so every kernel on the thread shares one buffer the
      * size of the largest kernel's copies, not one of its own each (BigGAN's plans hold about a hundred kernels).
      */
-    private static final class Scratch {
+    static final class Scratch {
         private static final ThreadLocal<Scratch> THREADS = ThreadLocal.withInitial(Scratch::new);
         /** JavaCPP's memory: freed when replaced, or by JavaCPP's deallocator once the thread has ended. */
         private BytePointer buffer;

@@ -33,7 +33,8 @@ import org.nd4j.linalg.factory.Nd4j;
  * {@link InstanceNormKernels}), LeakyReLU's slope masks as one op ({@link Mask}: 1 rather than the slope at x = 0),
  * the batched matrix products ({@link BatchedMatmul}), the stride-1 convolutions by the flipped kernel
  * ({@link FlippedConv}), the stride-1 convolutions to few channels and their gradients ({@link FewChannelConv},
- * {@link FewChannelConvBp}), the convolutions through oneDNN's own primitives ({@link OneDnnConv}) and the 2-D
+ * {@link FewChannelConvBp}), the convolutions and the softmax through oneDNN's own primitives ({@link OneDnnConv},
+ * {@link OneDnnSoftmax}) and the 2-D
  * matrix products by oneDNN's {@code sgemm} ({@link Gemm}), unless
  * {@link GraphPlan#ownArithmetic(boolean)} is off; an output nothing reads is left
  * unwritten. Each runs its ops through
@@ -87,6 +88,8 @@ import org.nd4j.linalg.factory.Nd4j;
  * called directly with their descriptors, primitives and blocked copies made once ({@link OneDnnConv}, before
  * {@link FlippedConv} and the input gradient below, which run where oneDNN's own binding does not load), with
  * {@link GraphPlan#ownArithmetic(boolean)} on.</li>
+ * <li>{@code softmax} and {@code softmax_bp} (SAGAN's attention) on floats in dense C order: oneDNN's softmax
+ * primitives made once ({@link OneDnnSoftmax}), with {@link GraphPlan#ownArithmetic(boolean)} on.</li>
  * <li>{@code conv2d_bp} whose weight and bias gradients nothing reads (D's convolutions in G's step, whose
  * parameters that step does not update): only the input gradient, by {@code deconv2d_tf} (TensorFlow's
  * Conv2DBackpropInput), which runs oneDNN's backward-data primitive alone where {@code conv2d_bp} also runs the
@@ -316,6 +319,12 @@ final class Replacements {
             Kernel k = patchConv(op, c, in, out, unread, own);
             if (k != null) {
                 return k;
+            }
+            if ("softmax".equals(op) || "softmax_bp".equals(op)) {
+                k = OneDnnSoftmax.of(c, in, out);
+                if (k != null) {
+                    return counted(op + "/onednn", k);
+                }
             }
             if ("conv2d".equals(op)) {
                 k = FewChannelConv.of(c, in, out, own);

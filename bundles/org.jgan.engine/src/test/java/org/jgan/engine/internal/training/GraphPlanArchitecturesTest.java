@@ -204,6 +204,9 @@ class GraphPlanArchitecturesTest {
             // its attention's batched products, forward and backward
             assertTrue(calls(before, "matmul/batched") > 0 && calls(before, "matmul_bp/batched") > 0,
                     "the attention's products one matrix at a time: " + GraphPlan.kernelCalls());
+            // and its softmax and the softmax's gradient by oneDNN's primitives, made once
+            assertTrue(calls(before, "softmax/onednn") > 0 && calls(before, "softmax_bp/onednn") > 0,
+                    "the attention's softmax by oneDNN: " + GraphPlan.kernelCalls());
         }
         // the first layer on 1-channel images (DCGAN's 4x4, the others' 3x3) in D's step: its weight gradient alone, by
         // oneDNN's backward-weights primitive; SAGAN's and BigGAN's 1x1 shortcut from the image by PatchConv's loops
