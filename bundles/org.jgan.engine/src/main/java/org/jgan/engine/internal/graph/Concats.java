@@ -80,9 +80,11 @@ final class Concats implements Replacements.Kernel {
         copies = new INDArray[inputCount];
     }
 
-    /** Turns the kernel on or off for plans made from now on (tests, comparisons). */
-    static void enable(boolean on) {
+    /** Turns the kernel on or off for plans made from now on (tests, comparisons); returns the setting before. */
+    static boolean enable(boolean on) {
+        boolean was = enabled;
         enabled = on;
+        return was;
     }
 
     /**

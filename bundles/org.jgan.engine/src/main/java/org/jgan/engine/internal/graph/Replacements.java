@@ -88,8 +88,8 @@ import org.nd4j.linalg.factory.Nd4j;
  * called directly with their descriptors, primitives and blocked copies made once ({@link OneDnnConv}, before
  * {@link FlippedConv} and the input gradient below, which run where oneDNN's own binding does not load), with
  * {@link GraphPlan#ownArithmetic(boolean)} on.</li>
- * <li>{@code softmax} and {@code softmax_bp} (SAGAN's attention) on floats in dense C order: oneDNN's softmax
- * primitives made once ({@link OneDnnSoftmax}), with {@link GraphPlan#ownArithmetic(boolean)} on.</li>
+ * <li>{@code softmax} and {@code softmax_bp} (SAGAN's attention) on floats, the output in dense C order: oneDNN's
+ * softmax primitives made once ({@link OneDnnSoftmax}), with {@link GraphPlan#ownArithmetic(boolean)} on.</li>
  * <li>{@code conv2d_bp} whose weight and bias gradients nothing reads (D's convolutions in G's step, whose
  * parameters that step does not update): only the input gradient, by {@code deconv2d_tf} (TensorFlow's
  * Conv2DBackpropInput), which runs oneDNN's backward-data primitive alone where {@code conv2d_bp} also runs the
@@ -407,7 +407,7 @@ final class Replacements {
         if (conv == null || forward && !conv.pointwise()) {
             return null;
         }
-        if (weights && !conv.byLoops() && weightsByOneDnn) {
+        if (weights && !conv.byLoops() && WEIGHTS_BY_ONEDNN) {
             // oneDNN's backward-weights primitive alone, called directly, where its binding loads: 3 to 8 times as
             // fast as the product over the batch (PatchConv's class comment)
             Kernel k = OneDnnConv.backward(c, in, out, unread);
@@ -423,7 +423,7 @@ final class Replacements {
      * {@code -Djgan.graph.patchOneDnn=false}: a short patch's weight gradient by {@link PatchConv}'s product over the
      * batch even where {@link OneDnnConv} loads (for comparisons).
      */
-    private static volatile boolean weightsByOneDnn = !"false".equals(System.getProperty("jgan.graph.patchOneDnn"));
+    private static final boolean WEIGHTS_BY_ONEDNN = !"false".equals(System.getProperty("jgan.graph.patchOneDnn"));
 
     /** Elementwise ops of two operands that {@link Broadcasts.Collapsed} runs on merged axes. */
     private static final Set<String> ELEMENTWISE = Set.of("add", "subtract", "multiply", "divide");

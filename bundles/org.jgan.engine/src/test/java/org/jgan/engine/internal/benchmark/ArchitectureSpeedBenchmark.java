@@ -40,7 +40,8 @@ import org.junit.jupiter.api.Test;
  * demodulation), {@code resnet} (WGAN-GP's ResNet, 5 critic steps); {@code r3gan} (R1 + R2 every step, no PyTorch
  * port yet) only when named); {@code -Djgan.bench.warmup=N} and
  * {@code -Djgan.bench.iterations=N} the warm-up and measured iterations (default 150 and 30; the ResNet's 5 and 10);
- * {@code -Djgan.bench.profile=N} prints the N ops that take the most time; {@code -Djgan.bench.times=true} the
+ * {@code -Djgan.bench.profile=N} prints the N ops that take the most time and the replacement kernels' calls per
+ * iteration ({@code GraphPlan.kernelCalls()}: which kernel ran which op); {@code -Djgan.bench.times=true} the
  * measured iterations' times in order; {@code -Djgan.bench.torch=false} skips
  * PyTorch; {@code -Djgan.bench.stack=false} runs D on each of a D step's batches in jgan and the ports alike (by
  * default both stack them where D's rows are independent, {@link #stack}); {@code -Djgan.bench.jvmArgs="..."} adds
