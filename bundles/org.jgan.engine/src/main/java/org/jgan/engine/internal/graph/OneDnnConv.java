@@ -140,7 +140,7 @@ final class OneDnnConv implements Replacements.Kernel {
     }
 
     /** A 0 address that {@link #bind} points at an array: one object per memory, no allocation per call. */
-    private static final class Address extends Pointer {
+    static final class Address extends Pointer {
         Address at(long a) {
             address = a;
             return this;

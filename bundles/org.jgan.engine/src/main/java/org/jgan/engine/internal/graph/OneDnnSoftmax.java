@@ -44,14 +44,6 @@ final class OneDnnSoftmax implements Replacements.Kernel {
 
     private static volatile boolean enabled = !"false".equals(System.getProperty("jgan.graph.oneDnnSoftmax"));
 
-    /** An address set per call: one object per memory, no allocation per call. */
-    private static final class Address extends Pointer {
-        Address at(long a) {
-            address = a;
-            return this;
-        }
-    }
-
     private final List<Pointer> owned = new ArrayList<>();
     private final primitive forward;
     private final IntMemoryMap forwardArgs;
@@ -62,10 +54,10 @@ final class OneDnnSoftmax implements Replacements.Kernel {
     private final memory y;
     private final memory dy;
     private final memory dx;
-    private final Address xAt = new Address();
-    private final Address yAt = new Address();
-    private final Address dyAt = new Address();
-    private final Address dxAt = new Address();
+    private final OneDnnConv.Address xAt = new OneDnnConv.Address();
+    private final OneDnnConv.Address yAt = new OneDnnConv.Address();
+    private final OneDnnConv.Address dyAt = new OneDnnConv.Address();
+    private final OneDnnConv.Address dxAt = new OneDnnConv.Address();
     /** The output array: y, or dx for the gradient. */
     private final INDArray out;
     /** The bytes of the temporary y of a gradient (0 for a forward kernel). */
