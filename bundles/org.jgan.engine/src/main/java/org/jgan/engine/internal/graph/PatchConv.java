@@ -40,8 +40,8 @@ import org.nd4j.linalg.factory.Nd4j;
  * backward-weights primitive alone instead (since 2026-12-06; {@code -Djgan.graph.patchOneDnn=false} keeps it here):
  * alone, on the 2-core AMD EPYC with AVX-512 (Zen 4), against this class's product, {@code [64, 1, 32, 32]} 3x3 to 32
  * channels (SAGAN's and BigGAN's D on both batches) 0.41-0.47 against 1.9-2.0 ms; DCGAN's {@code [64, 1, 28, 28]}
- * 4x4 stride 2 to 64 0.18-0.39 against 0.70-1.5; the penalty benchmark's {@code [32, 1, 28, 28]} to 16 0.03-0.08
- * against 0.23-0.44; 3x3 on 3 channels to 64 0.7-0.8 against 2.4-3.2. The 1x1 kernels stay here: their loops took
+ * 4x4 stride 2 to 64 0.18-0.39 against 0.67-1.7; the penalty benchmark's {@code [32, 1, 28, 28]} to 16 0.03-0.08
+ * against 0.23-0.44; 3x3 on 3 channels to 64 0.7-0.8 against 2.4-3.2 (the typical repetitions of four). The 1x1 kernels stay here: their loops took
  * 0.19-0.24 ms against oneDNN's 0.44-0.74 for {@code [64, 1, 32, 32]} to 32, their forward pass 0.11-0.13 against
  * 0.17-0.33.
  *
