@@ -40,14 +40,12 @@ final class Concats implements Replacements.Kernel {
     private final int wholeRun;
     /** The products of the sides before the axis. */
     private final int outer;
-    /** The input index of W for a split or a gradient, of the first part for a join. */
+    /** The input index of W for a split or a gradient (unused for a join). */
     private final int wholeInput;
     /** The outputs' buffers (null where unread), bound once: the plan's arrays never change. */
     private final FloatBuffer[] outputs;
-    /** The input arrays last bound, their buffers, and the dense copies read instead of another layout. */
-    private final INDArray[] last;
-    private final FloatBuffer[] inputs;
-    private final INDArray[] copies;
+    /** The inputs' buffers, bound once per array. */
+    private final BoundInputs inputs;
 
     private Concats(boolean join, long[] whole, long[][] parts, int axis, int wholeInput, INDArray[] out,
             boolean[] unread, int inputCount) {
@@ -75,9 +73,7 @@ final class Concats implements Replacements.Kernel {
         for (int i = 0; i < out.length; i++) {
             outputs[i] = unread[i] ? null : out[i].data().asNioFloat();
         }
-        last = new INDArray[inputCount];
-        inputs = new FloatBuffer[inputCount];
-        copies = new INDArray[inputCount];
+        inputs = new BoundInputs(inputCount);
     }
 
     /** Turns the kernel on or off for plans made from now on (tests, comparisons); returns the setting before. */
@@ -189,36 +185,20 @@ final class Concats implements Replacements.Kernel {
         return sum == whole[axis];
     }
 
-    /** Input i's buffer at its first element: bound once per array, or a dense copy's for another layout. */
-    private FloatBuffer input(INDArray[] in, int i) {
-        INDArray a = in[i];
-        if (a != last[i]) {
-            if (!PatchConv.dense(a)) {
-                copies[i] = PatchConv.readable(a);
-                last[i] = null;
-                return copies[i].data().asNioFloat();
-            }
-            copies[i] = null;
-            last[i] = a;
-            inputs[i] = a.data().asNioFloat();
-        }
-        return inputs[i];
-    }
-
     @Override
     public void run(INDArray[] in) {
         if (join) {
             FloatBuffer w = outputs[0];
             int w0 = w.position();
             for (int j = 0; j < runs.length; j++) {
-                FloatBuffer p = input(in, j);
+                FloatBuffer p = inputs.get(in, j);
                 int p0 = p.position();
                 for (int o = 0; o < outer; o++) {
                     w.put(w0 + o * wholeRun + starts[j], p, p0 + o * runs[j], runs[j]);
                 }
             }
         } else {
-            FloatBuffer w = input(in, wholeInput);
+            FloatBuffer w = inputs.get(in, wholeInput);
             int w0 = w.position();
             for (int j = 0; j < runs.length; j++) {
                 FloatBuffer p = outputs[j];
@@ -232,6 +212,6 @@ final class Concats implements Replacements.Kernel {
             }
         }
         Reference.reachabilityFence(in);
-        Reference.reachabilityFence(copies);
+        Reference.reachabilityFence(inputs);
     }
 }

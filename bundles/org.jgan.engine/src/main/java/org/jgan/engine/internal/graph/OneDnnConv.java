@@ -151,6 +151,7 @@ final class OneDnnConv implements Replacements.Kernel {
      * The blocked copies' memory of the kernels run on one thread: they are temporaries of a call (made from the
      * plan's arrays before the primitive, copied back after it), so every kernel on the thread shares one buffer the
      * size of the largest kernel's copies, not one of its own each (BigGAN's plans hold about a hundred kernels).
+     * {@link OneDnnSoftmax}'s gradient keeps its recomputed forward result here too.
      */
     static final class Scratch {
         private static final ThreadLocal<Scratch> THREADS = ThreadLocal.withInitial(Scratch::new);

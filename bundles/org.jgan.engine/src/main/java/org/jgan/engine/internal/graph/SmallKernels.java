@@ -117,26 +117,24 @@ final class SmallKernels {
 
     /**
      * A kernel's access to its arrays: each input's buffer is bound again only when the op gets another array (the
-     * plan's own intermediates never change; fed arrays may), the outputs' once.
+     * plan's own intermediates never change; fed arrays may; {@link BoundInputs}), the outputs' once.
      */
     private abstract static class Small implements Replacements.Kernel {
-        private final INDArray[] last;
-        private final FloatBuffer[] inputs;
+        private final BoundInputs inputs;
         private final FloatBuffer[] outputs;
-        /** The input arrays whose buffers {@link #inputBits} holds, as {@link #last} for {@link #inputs}. */
+        /** The input arrays whose buffers {@link #inputBits} holds (bound as {@link BoundInputs} binds floats). */
         private final INDArray[] lastBits;
         /** The same memory as the inputs' and outputs' float buffers, read and written as the floats' bits. */
         private final IntBuffer[] inputBits;
         private final IntBuffer[] outputBits;
         /**
-         * The dense copy of each input last read from a copy (a buffer does not hold its array's memory: the copy
-         * stays reachable until the next one).
+         * The dense copy of each input last read as bits from a copy (a buffer does not hold its array's memory: the
+         * copy stays reachable until the next one).
          */
         private final INDArray[] copies;
 
         Small(int inputCount, INDArray... out) {
-            last = new INDArray[inputCount];
-            inputs = new FloatBuffer[inputCount];
+            inputs = new BoundInputs(inputCount);
             outputs = new FloatBuffer[out.length];
             lastBits = new INDArray[inputCount];
             inputBits = new IntBuffer[inputCount];
@@ -146,23 +144,6 @@ final class SmallKernels {
                 outputs[i] = out[i] == null ? null : out[i].data().asNioFloat();
                 outputBits[i] = out[i] == null ? null : out[i].data().asNioInt();
             }
-        }
-
-        /**
-         * Input i's buffer, positioned at its first element: bound once per array, or, for another layout than the
-         * first call's (plans are chosen by shape), a dense copy's, not bound.
-         */
-        private FloatBuffer buffer(INDArray[] in, int i) {
-            INDArray a = in[i];
-            if (a != last[i]) {
-                if (!PatchConv.dense(a)) {
-                    copies[i] = PatchConv.readable(a);
-                    return copies[i].data().asNioFloat();
-                }
-                last[i] = a;
-                inputs[i] = a.data().asNioFloat();
-            }
-            return inputs[i];
         }
 
         /** Input i's first {@code n} elements as their bits ({@code Float.floatToRawIntBits}) into {@code dst}. */
@@ -188,7 +169,7 @@ final class SmallKernels {
 
         /** Input i's first {@code n} elements into {@code dst}. */
         final void read(INDArray[] in, int i, float[] dst, int n) {
-            FloatBuffer b = buffer(in, i);
+            FloatBuffer b = inputs.get(in, i);
             b.get(b.position(), dst, 0, n);
         }
 
@@ -204,7 +185,7 @@ final class SmallKernels {
 
         /** Input i, a C-order matrix of {@code rows.length} rows of {@code width}, into {@code rows}. */
         final void readRows(INDArray[] in, int i, float[][] rows, int width) {
-            FloatBuffer b = buffer(in, i);
+            FloatBuffer b = inputs.get(in, i);
             int at = b.position();
             for (float[] row : rows) {
                 b.get(at, row, 0, width);

@@ -24,7 +24,7 @@ import org.nd4j.linalg.indexing.NDArrayIndex;
  * values each element must have, read element by element from the fed arrays (every value is a copy of a fed one, or
  * in the gradient of a square {@code s + s} times 0.5, exact in float, so the comparison is exact): three parts joined
  * along each axis (negative ones too), the result split in two along another; parts fed in F order and as row
- * ranges of taller arrays (at an offset into their buffers); and the
+ * ranges of taller arrays (at an offset into their buffers); a gradient with only one of its outputs read; and the
  * counters that show the copies ran (and did not, switched off).
  */
 class ConcatsTest {
@@ -185,6 +185,21 @@ class ConcatsTest {
         assertEquals(2, calls("concat/copies") - concat, "concats by copies: " + GraphPlan.kernelCalls());
         assertEquals(1, calls("split/copies") - split, "splits by copies: " + GraphPlan.kernelCalls());
         assertEquals(1, calls("concat_bp/copies") - backward, "gradients by copies: " + GraphPlan.kernelCalls());
+    }
+
+    /** Only the first part's gradient requested: the gradient's other outputs are unread and left unwritten. */
+    @Test
+    void aGradientWithUnreadOutputsWritesTheOneRead() {
+        Case c = new Case(1, 0, 'c');
+        long backward = calls("concat_bp/copies");
+        Map<String, INDArray> got = GraphPlan.output(c.sd.getFunction("grad"), c.feed(), List.of(c.grad(0)),
+                Set.of());
+        assertEquals(1, calls("concat_bp/copies") - backward, "gradients by copies: " + GraphPlan.kernelCalls());
+        INDArray g = got.get(c.grad(0));
+        for (long[] i : indices(g.shape())) {
+            assertEquals(c.wholeGradient(i), g.getDouble(i), 0.0, () -> "part 0's gradient at "
+                    + java.util.Arrays.toString(i));
+        }
     }
 
     @Test
