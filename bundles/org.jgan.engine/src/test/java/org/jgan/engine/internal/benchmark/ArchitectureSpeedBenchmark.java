@@ -158,6 +158,7 @@ class ArchitectureSpeedBenchmark {
 
     @Test
     void millisecondsPerIterationAndPeakMemory() throws Exception {
+        IsaLimits.print();
         int rounds = Integer.getInteger("jgan.bench.rounds", 1);
         boolean torch = Boolean.parseBoolean(System.getProperty("jgan.bench.torch", "true"));
         List<String> ratios = new ArrayList<>();

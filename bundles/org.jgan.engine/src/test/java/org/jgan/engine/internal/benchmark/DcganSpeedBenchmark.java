@@ -73,6 +73,7 @@ class DcganSpeedBenchmark {
 
     @Test
     void millisecondsPerIterationAndPeakMemory() throws Exception {
+        IsaLimits.print();
         RunSpec spec = RunSpec.parse(settings(), TestCatalog.create(), "dcgan-bench");
         GanModel m = new GanModel(spec, spec.datasetComponent().open(spec.dataset().options()));
         List<Double> times = new ArrayList<>();

@@ -16,6 +16,7 @@ import org.jgan.engine.internal.TestCatalog;
 import org.jgan.engine.internal.config.RunSpec;
 import org.jgan.engine.internal.model.GanModel;
 import org.jgan.engine.internal.penalty.InputGradientPenalty;
+import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 
@@ -47,6 +48,11 @@ class PenaltyBenchmark {
     private static final int ROUNDS = 7;
     /** Iterations each turn runs before its measured block. */
     private static final int TURN_WARMUP = 2;
+
+    @BeforeAll
+    static void instructionSets() {
+        IsaLimits.print();
+    }
 
     @Test
     void mlp() throws InterruptedException, IOException {
