@@ -574,6 +574,15 @@ final class OneDnnConv implements Replacements.Kernel {
         Reference.reachabilityFence(outputs);
     }
 
+    /**
+     * Whether the backward-weights primitive reads x in a layout whose channels are padded to a block: oneDNN 2.5's
+     * AVX2 kernels take a one-channel input as eight channels (source {@code aBcd8b}, seven of them zeros), its
+     * AVX-512 kernels read it as it is ({@code abcd}, their first-layer kernel), as they do three channels on AVX2.
+     */
+    boolean padsWeightGradientInput() {
+        return xForWeights != null && xForWeights.bytes > xForWeights.user.get_desc().get_size();
+    }
+
     @Override
     public void close() {
         for (Arg a : args) {

@@ -43,7 +43,11 @@ import org.nd4j.linalg.factory.Nd4j;
  * 4x4 stride 2 to 64 0.18-0.39 against 0.67-1.7; the penalty benchmark's {@code [32, 1, 28, 28]} to 16 0.03-0.08
  * against 0.23-0.44; 3x3 on 3 channels to 64 0.7-0.8 against 2.4-3.2 (the typical repetitions of four). The 1x1 kernels stay here: their loops took
  * 0.19-0.24 ms against oneDNN's 0.44-0.74 for {@code [64, 1, 32, 32]} to 32, their forward pass 0.11-0.13 against
- * 0.17-0.33.
+ * 0.17-0.33. Nor does oneDNN take a weight gradient whose input's channels its primitive would pad to a block
+ * ({@link OneDnnConv#padsWeightGradientInput()}): with AVX2 alone oneDNN 2.5 reads one channel as eight, and this
+ * class's product is faster (alone, the same CPU held to AVX2, {@code DNNL_MAX_CPU_ISA=AVX2}: SAGAN's and BigGAN's
+ * {@code [64, 1, 32, 32]} 3x3 to 32 1.9-4.1 against 3.0-8.1 ms, the penalty benchmark's {@code [32, 1, 28, 28]}
+ * 0.22-0.36 against 0.28-0.57; three channels are not padded, and oneDNN keeps them: 1.5-2.3 against 3.0-3.3).
  *
  * <p>The sums run in a fixed order for given shapes, so results are deterministic, but they are not oneDNN's bits:
  * a plan uses this kernel only with {@link GraphPlan#ownArithmetic(boolean)} on, as for the sums by matrix products.

@@ -383,7 +383,8 @@ final class Replacements {
      * {@link PatchConv} for a {@code conv2d} with a 1x1 kernel on one channel (inputs x, W and maybe b; output z) or
      * for a {@code conv2d_bp} whose input gradient nothing reads (inputs x, W, maybe b, dz; outputs dx, dW and maybe
      * db), or null; for the latter, but for a 1x1 kernel, {@link OneDnnConv}'s backward-weights primitive alone where
-     * oneDNN's binding loads.
+     * oneDNN's binding loads and the primitive reads the input's channels unpadded
+     * ({@link OneDnnConv#padsWeightGradientInput()}).
      */
     private static Kernel patchConv(String op, DynamicCustomOp c, INDArray[] in, INDArray[] out, boolean[] unread,
             Consumer<INDArray> own) {
@@ -409,8 +410,13 @@ final class Replacements {
         }
         if (weights && !conv.byLoops() && WEIGHTS_BY_ONEDNN) {
             // oneDNN's backward-weights primitive alone, called directly, where its binding loads: 3 to 8 times as
-            // fast as the product over the batch (PatchConv's class comment)
+            // fast as the product over the batch (PatchConv's class comment), unless it pads the input's channels to
+            // a block (one channel to eight on AVX2), where the product is faster
             Kernel k = OneDnnConv.backward(c, in, out, unread);
+            if (k instanceof OneDnnConv o && o.padsWeightGradientInput()) {
+                o.close();
+                k = null;
+            }
             if (k != null) {
                 return counted("conv2d_bp/weights/onednn", k);
             }
