@@ -53,15 +53,13 @@ class FirstLayerIsaTest {
         } else {
             b.environment().put("DNNL_MAX_CPU_ISA", maxIsa);
         }
-        Process p = b.start();
-        byte[] bytes;
+        Process p = b.redirectOutput(ProcessBuilder.Redirect.PIPE).start();
         if (!p.waitFor(180, TimeUnit.SECONDS)) {
-            p.destroyForcibly();
-            throw new AssertionError("the child JVM (DNNL_MAX_CPU_ISA=" + maxIsa + ") ran past 180 s: "
-                    + new String(p.getInputStream().readNBytes(p.getInputStream().available()), StandardCharsets.UTF_8));
+            p.destroyForcibly().waitFor(10, TimeUnit.SECONDS);
+            throw new AssertionError("the child JVM (DNNL_MAX_CPU_ISA=" + maxIsa + ") ran past 180 s; it printed: "
+                    + new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8));
         }
-        bytes = p.getInputStream().readAllBytes();
-        String out = new String(bytes, StandardCharsets.UTF_8);
+        String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
         assertEquals(0, p.exitValue(), "the child JVM's exit (DNNL_MAX_CPU_ISA=" + maxIsa + "): " + out);
         Map<Integer, long[]> r = new java.util.TreeMap<>();
         Matcher m = LINE.matcher(out);

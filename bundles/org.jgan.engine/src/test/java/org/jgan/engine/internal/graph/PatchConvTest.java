@@ -289,9 +289,10 @@ class PatchConvTest {
      * A first layer and a 1x1 strided shortcut in a plan, {@code loss = sum(m * (conv3x3(x, W) + b + conv1x1(x, V)))},
      * whose weight gradients are {@code sum m x} over the patches: with only the parameters' gradients requested they
      * come from this kernel (counted), the 3x3 one from oneDNN's backward-weights primitive instead where its binding
-     * loads ({@link OneDnnConv}, counted; switched off, this kernel's product), and are the float64 sums; with the
-     * input's gradient requested too, or with the plan's own arithmetic off, libnd4j's {@code conv2d_bp} runs, which
-     * agrees to rounding. The shortcut's forward pass is this kernel's with the plan's own arithmetic on.
+     * loads and oneDNN runs AVX-512 kernels ({@link OneDnnConv}, counted; switched off, or with AVX2 alone, where
+     * oneDNN would pad the channel, this kernel's product; {@link FirstLayerIsaTest}), and are the float64 sums; with
+     * the input's gradient requested too, or with the plan's own arithmetic off, libnd4j's {@code conv2d_bp} runs,
+     * which agrees to rounding. The shortcut's forward pass is this kernel's with the plan's own arithmetic on.
      */
     @Test
     void aFirstLayersWeightGradientInAPlan() {
