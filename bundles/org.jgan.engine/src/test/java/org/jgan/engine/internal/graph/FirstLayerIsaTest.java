@@ -5,11 +5,13 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Random;
+import java.util.TreeMap;
 import java.util.concurrent.TimeUnit;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
@@ -53,15 +55,25 @@ class FirstLayerIsaTest {
         } else {
             b.environment().put("DNNL_MAX_CPU_ISA", maxIsa);
         }
-        Process p = b.redirectOutput(ProcessBuilder.Redirect.PIPE).start();
-        if (!p.waitFor(180, TimeUnit.SECONDS)) {
-            p.destroyForcibly().waitFor(10, TimeUnit.SECONDS);
-            throw new AssertionError("the child JVM (DNNL_MAX_CPU_ISA=" + maxIsa + ") ran past 180 s; it printed: "
-                    + new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8));
+        // its output to a file, so that a full pipe cannot stall it
+        Path log = Files.createTempFile("jgan-first-layer-", ".log");
+        String out;
+        try {
+            Process p = b.redirectOutput(log.toFile()).start();
+            boolean ended = p.waitFor(180, TimeUnit.SECONDS);
+            if (!ended) {
+                p.destroyForcibly().waitFor(10, TimeUnit.SECONDS);
+            }
+            out = Files.readString(log, StandardCharsets.UTF_8);
+            if (!ended) {
+                throw new AssertionError("the child JVM (DNNL_MAX_CPU_ISA=" + maxIsa + ") ran past 180 s; it printed: "
+                        + out);
+            }
+            assertEquals(0, p.exitValue(), "the child JVM's exit (DNNL_MAX_CPU_ISA=" + maxIsa + "): " + out);
+        } finally {
+            Files.deleteIfExists(log);
         }
-        String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
-        assertEquals(0, p.exitValue(), "the child JVM's exit (DNNL_MAX_CPU_ISA=" + maxIsa + "): " + out);
-        Map<Integer, long[]> r = new java.util.TreeMap<>();
+        Map<Integer, long[]> r = new TreeMap<>();
         Matcher m = LINE.matcher(out);
         while (m.find()) {
             double error = Double.parseDouble(m.group(4));
