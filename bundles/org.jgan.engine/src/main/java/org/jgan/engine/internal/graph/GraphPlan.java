@@ -695,6 +695,8 @@ public final class GraphPlan {
                 }
                 // a tangent convolution and its weight gradient, given its output's adjoint, as one op
                 order = TangentConvWeights.fuse(sd, order, requested, given);
+                // a softmax's gradient from its y, where the plan computes y
+                order = OneDnnSoftmax.fromOutputs(sd, order);
             }
             String[] names = slot.keySet().toArray(new String[0]);
             boolean[] external = new boolean[names.length];

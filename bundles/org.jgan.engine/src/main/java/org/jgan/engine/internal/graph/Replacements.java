@@ -89,7 +89,9 @@ import org.nd4j.linalg.factory.Nd4j;
  * {@link FlippedConv} and the input gradient below, which run where oneDNN's own binding does not load), with
  * {@link GraphPlan#ownArithmetic(boolean)} on.</li>
  * <li>{@code softmax} and {@code softmax_bp} (SAGAN's attention) on floats, the output in dense C order: oneDNN's
- * softmax primitives made once ({@link OneDnnSoftmax}), with {@link GraphPlan#ownArithmetic(boolean)} on.</li>
+ * softmax primitives made once ({@link OneDnnSoftmax}), with {@link GraphPlan#ownArithmetic(boolean)} on; a
+ * {@code softmax_bp} whose {@code softmax} the plan computes takes its y ({@link OneDnnSoftmax.FromOutput}) and runs
+ * the backward primitive alone.</li>
  * <li>{@code conv2d_bp} whose weight and bias gradients nothing reads (D's convolutions in G's step, whose
  * parameters that step does not update): only the input gradient, by {@code deconv2d_tf} (TensorFlow's
  * Conv2DBackpropInput), which runs oneDNN's backward-data primitive alone where {@code conv2d_bp} also runs the
@@ -226,6 +228,9 @@ final class Replacements {
         }
         if (f instanceof TangentConvWeights t) {
             return counted(TangentConvWeights.KIND, t.kernel(in, out, own));
+        }
+        if (f instanceof OneDnnSoftmax.FromOutput s) {
+            return OneDnnSoftmax.kernel(s, in, out, own);
         }
         BatchNormFusion.Fused fused = BatchNormFusion.of(f);
         if (fused != null) {

@@ -204,9 +204,12 @@ class GraphPlanArchitecturesTest {
             // its attention's batched products, forward and backward
             assertTrue(calls(before, "matmul/batched") > 0 && calls(before, "matmul_bp/batched") > 0,
                     "the attention's products one matrix at a time: " + GraphPlan.kernelCalls());
-            // and its softmax and the softmax's gradient by oneDNN's primitives, made once
-            assertTrue(calls(before, "softmax/onednn") > 0 && calls(before, "softmax_bp/onednn") > 0,
+            // and its softmax and the softmax's gradient by oneDNN's primitives, made once; the gradient from the
+            // softmax's y, which every plan with the gradient computes (the backward primitive alone)
+            assertTrue(calls(before, "softmax/onednn") > 0 && calls(before, "softmax_bp/onednn/from-output") > 0,
                     "the attention's softmax by oneDNN: " + GraphPlan.kernelCalls());
+            assertEquals(0, calls(before, "softmax_bp/onednn") + calls(before, "softmax_bp/from-output"),
+                    "gradients recomputing the softmax, or by ND4J's ops: " + GraphPlan.kernelCalls());
         }
         // the first layer on 1-channel images (DCGAN's 4x4, the others' 3x3) in D's step: its weight gradient alone, by
         // oneDNN's backward-weights primitive where oneDNN has AVX-512 (with AVX2 alone it pads the channel to eight,
