@@ -1,5 +1,6 @@
 package org.jgan.engine.internal.graph;
 
+import java.util.concurrent.atomic.AtomicLong;
 import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
 
@@ -20,7 +21,8 @@ import org.nd4j.linalg.api.ndarray.INDArray;
  * transposes flipped. Each matrix of the batch is a {@link Gemm} bound to its slice of z ({@code dnnl_sgemm} on the
  * slices' memory since 2026-12-06; until then libnd4j's 2-D {@code matmul}, about 7 microseconds a call beyond
  * the arithmetic, through an op context per matrix); the slices of the inputs are views made again only when the
- * plan hands other input arrays.
+ * plan hands other input arrays. Since 2026-12-07 the whole batch runs as one call of oneDNN's matmul primitive
+ * ({@link OneDnnMatmul}) where oneDNN makes one for the operands' layouts, and matrix by matrix otherwise.
  */
 final class BatchedMatmul implements Replacements.Product {
 
@@ -32,19 +34,26 @@ final class BatchedMatmul implements Replacements.Product {
     /** {@code -Djgan.graph.batchedMatmul=false}: libnd4j's batched {@code matmul} (for comparisons). */
     private static volatile boolean enabled = !"false".equals(System.getProperty("jgan.graph.batchedMatmul"));
 
+    /** The kind {@link Replacements#calls} counts the whole-batch primitive's calls under. */
+    static final String ONEDNN = "batched/onednn";
+
     private final int batch;
     /** Whether the operands are passed as (y, x): z was to be transposed. */
     private final boolean swap;
+    /** oneDNN's matmul over the whole batch, or null: then (and for operands in other layouts) matrix by matrix. */
+    private final OneDnnMatmul whole;
+    private final AtomicLong wholeCalls = Replacements.counter(ONEDNN);
     private final Gemm[] calls;
     private final INDArray[][] slices;
     private INDArray lastX;
     private INDArray lastY;
 
-    private BatchedMatmul(int batch, boolean swap, boolean tA, boolean tB, INDArray z) {
+    private BatchedMatmul(int batch, boolean swap, boolean tA, boolean tB, INDArray a, INDArray b, INDArray z) {
         this.batch = batch;
         this.swap = swap;
         this.calls = products(tA, tB, z, batch);
         this.slices = new INDArray[batch][];
+        this.whole = OneDnnMatmul.of(a, tA, b, tB, z);
     }
 
     /**
@@ -99,7 +108,7 @@ final class BatchedMatmul implements Replacements.Product {
         if (k != (tB ? b[2] : b[1]) || m != zs[1] || n != zs[2] || m * n * k < MIN_WORK) {
             return null;
         }
-        return new BatchedMatmul((int) xs[0], tZ, tA, tB, z);
+        return new BatchedMatmul((int) xs[0], tZ, tA, tB, tZ ? y : x, tZ ? x : y, z);
     }
 
     /** A 2-D {@code matmul} of the operands it is run on (each transposed or not) into {@code z}. */
@@ -119,6 +128,10 @@ final class BatchedMatmul implements Replacements.Product {
     /** Writes {@code op(x) op(y)} (the arrays of this call; shapes as at {@link #of}) to z. */
     @Override
     public void run(INDArray x, INDArray y) {
+        if (whole != null && whole.run(swap ? y : x, swap ? x : y)) {
+            wholeCalls.incrementAndGet();
+            return;
+        }
         if (x != lastX || y != lastY) {
             INDArray a = swap ? y : x;
             INDArray b = swap ? x : y;
@@ -135,6 +148,9 @@ final class BatchedMatmul implements Replacements.Product {
 
     @Override
     public void close() {
+        if (whole != null) {
+            whole.close();
+        }
         for (Gemm c : calls) {
             if (c != null) {
                 c.close();

@@ -3,6 +3,7 @@ package org.jgan.engine.internal.graph;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import java.util.List;
 import java.util.Map;
@@ -19,26 +20,30 @@ import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.factory.Nd4j;
 
 /**
- * {@link BatchedMatmul}: a graph's batched {@code matmul} and its {@code matmul_bp}, run by a plan as one 2-D product
- * per matrix, against float64 products computed here by loops over the elements (the forward product, and the
- * gradients of {@code L = sum(w z) + 0.1 sum(z^2)} by their textbook formulas), for every combination of the three
- * transposes and on the shapes of SAGAN's attention.
+ * {@link BatchedMatmul}: a graph's batched {@code matmul} and its {@code matmul_bp}, run by a plan as one call of
+ * oneDNN's matmul primitive over the batch ({@link OneDnnMatmul}) or as one 2-D product per matrix, against float64
+ * products computed here by loops over the elements (the forward product, and the gradients of
+ * {@code L = sum(w z) + 0.1 sum(z^2)} by their textbook formulas), for every combination of the three transposes and
+ * on the shapes of SAGAN's attention; operands bound anew in another layout than the primitive's run matrix by matrix.
  */
 class BatchedMatmulTest {
 
     private boolean own;
     private boolean batched;
+    private boolean whole;
 
     @BeforeEach
     void arithmeticOfItsOwn() {
         own = GraphPlan.ownArithmetic(true);
         batched = GraphPlan.batchedMatmul(true);
+        whole = OneDnnMatmul.enable(true);
     }
 
     @AfterEach
     void restore() {
         GraphPlan.ownArithmetic(own);
         GraphPlan.batchedMatmul(batched);
+        OneDnnMatmul.enable(whole);
     }
 
     /**
@@ -183,29 +188,46 @@ class BatchedMatmulTest {
         return GraphPlan.kernelCalls().getOrDefault(kernel, 0L);
     }
 
-    @ParameterizedTest(name = "[{0}, {1}, {2}, {3}] tX {4} tY {5} tZ {6}")
+    @ParameterizedTest(name = "[{0}, {1}, {2}, {3}] tX {4} tY {5} tZ {6}, whole batch by oneDNN {7}")
     @CsvSource({
-            "3, 20, 64, 60, false, false, false",
-            "3, 20, 64, 60, true, false, false",
-            "3, 20, 64, 60, false, true, false",
-            "3, 20, 64, 60, true, true, false",
-            "3, 20, 64, 60, false, false, true",
-            "3, 20, 64, 60, true, false, true",
-            "3, 20, 64, 60, false, true, true",
-            "3, 20, 64, 60, true, true, true",
-            "32, 256, 4, 256, false, false, false",  // SAGAN's t = g^T f over 256 positions
-            "32, 4, 256, 256, false, true, false"})  // its o = h beta^T
-    void productAndGradientsMatchFloat64(long batch, long m, long k, long n, boolean tX, boolean tY, boolean tZ) {
+            "3, 20, 64, 60, false, false, false, true",
+            "3, 20, 64, 60, true, false, false, true",
+            "3, 20, 64, 60, false, true, false, true",
+            "3, 20, 64, 60, true, true, false, true",
+            "3, 20, 64, 60, false, false, true, true",
+            "3, 20, 64, 60, true, false, true, true",
+            "3, 20, 64, 60, false, true, true, true",
+            "3, 20, 64, 60, true, true, true, true",
+            "32, 256, 4, 256, false, false, false, true",  // SAGAN's t = g^T f over 256 positions
+            "32, 4, 256, 256, false, true, false, true",  // its o = h beta^T
+            "3, 20, 64, 60, false, false, false, false",
+            "3, 20, 64, 60, true, true, true, false",
+            "32, 256, 4, 256, false, false, false, false",
+            "32, 4, 256, 256, false, true, false, false"})
+    void productAndGradientsMatchFloat64(long batch, long m, long k, long n, boolean tX, boolean tY, boolean tZ,
+            boolean oneDnn) {
+        assumeTrue(!oneDnn || OneDnnConv.available(), "oneDNN's own binding loads here");
+        OneDnnMatmul.enable(oneDnn);
         Case c = new Case(batch, m, k, n, tX, tY, tZ);
         long forward = calls("matmul/batched");
         long backward = calls("matmul_bp/batched");
         long direct = calls("gemm/sgemm");
         long libnd4j = calls("gemm/libnd4j");
+        long whole = calls(BatchedMatmul.ONEDNN);
         Map<String, double[][][]> got = c.planned(List.of("z", c.grad("x"), c.grad("y")));
         assertEquals(1, calls("matmul/batched") - forward, "batched products: " + GraphPlan.kernelCalls());
         assertEquals(1, calls("matmul_bp/batched") - backward, "batched backward passes: " + GraphPlan.kernelCalls());
-        // each matrix's z, dx and dy by oneDNN's sgemm on the slices where they lie (and the loss's sums by products)
-        assertTrue(calls("gemm/sgemm") - direct >= 3 * batch, "products by sgemm: " + GraphPlan.kernelCalls());
+        if (oneDnn) {
+            // z, dx and dy each by one call of oneDNN's matmul over the batch
+            assertEquals(3, calls(BatchedMatmul.ONEDNN) - whole, "whole batches by oneDNN: "
+                    + GraphPlan.kernelCalls());
+        } else {
+            // each matrix's z, dx and dy by oneDNN's sgemm on the slices where they lie (and the loss's sums by
+            // products)
+            assertEquals(0, calls(BatchedMatmul.ONEDNN) - whole, "whole batches by oneDNN: "
+                    + GraphPlan.kernelCalls());
+            assertTrue(calls("gemm/sgemm") - direct >= 3 * batch, "products by sgemm: " + GraphPlan.kernelCalls());
+        }
         assertEquals(libnd4j, calls("gemm/libnd4j"), "products left to libnd4j: " + GraphPlan.kernelCalls());
         double[][][][] want = c.reference();
         double z = relative(got.get("z"), want[0]);
@@ -256,11 +278,16 @@ class BatchedMatmulTest {
         SDVariable y = sd.placeHolder("y", DataType.FLOAT, 4, 64, 48);
         sd.mmul("z", x, y);
         long forward = calls("matmul/batched");
-        for (int call = 0; call < 3; call++) {
+        long whole = calls(BatchedMatmul.ONEDNN);
+        long single = calls("gemm/sgemm") + calls("gemm/libnd4j");
+        for (int call = 0; call < 4; call++) {
             // the third call's x is matrices 1 to 4 of a batch of 5, a view at an offset (on which ND4J's
-            // get(point(3), all(), all()) gave an empty matrix)
+            // get(point(3), all(), all()) gave an empty matrix); the fourth's is in F order, another layout than the
+            // one oneDNN's primitive was made for: matrix by matrix
             INDArray xa = call < 2 ? Nd4j.randn(DataType.FLOAT, 4, 32, 64)
-                    : Nd4j.randn(DataType.FLOAT, 5, 32, 64).get(org.nd4j.linalg.indexing.NDArrayIndex.interval(1, 5));
+                    : call == 2
+                    ? Nd4j.randn(DataType.FLOAT, 5, 32, 64).get(org.nd4j.linalg.indexing.NDArrayIndex.interval(1, 5))
+                    : Nd4j.randn(DataType.FLOAT, 4, 32, 64).dup('f');
             INDArray ya = Nd4j.randn(DataType.FLOAT, 4, 64, 48);
             INDArray z = GraphPlan.output(sd, Map.of("x", xa, "y", ya), List.of("z")).get("z");
             double[][][] want = new double[4][][];
@@ -269,7 +296,14 @@ class BatchedMatmulTest {
             }
             assertTrue(relative(doubles(z), want) < 2e-6, "call " + call + ": " + relative(doubles(z), want));
         }
-        assertEquals(3, calls("matmul/batched") - forward, "batched products: " + GraphPlan.kernelCalls());
+        assertEquals(4, calls("matmul/batched") - forward, "batched products: " + GraphPlan.kernelCalls());
+        if (OneDnnConv.available()) {
+            assertEquals(3, calls(BatchedMatmul.ONEDNN) - whole, "whole batches by oneDNN: "
+                    + GraphPlan.kernelCalls());
+            // (by libnd4j's matmul: an F-order slice steps over rows and columns, which sgemm does not take)
+            assertEquals(4, calls("gemm/sgemm") + calls("gemm/libnd4j") - single,
+                    "the F-order call's matrices one by one: " + GraphPlan.kernelCalls());
+        }
     }
 
     @Test

@@ -201,9 +201,11 @@ class GraphPlanArchitecturesTest {
             assertTrue(calls(before, "conv2d/few-channels") > 0, "the output layer: " + GraphPlan.kernelCalls());
         }
         if (preset.startsWith("sagan")) {
-            // its attention's batched products, forward and backward
+            // its attention's batched products, forward and backward, each a call of oneDNN's matmul over the batch
             assertTrue(calls(before, "matmul/batched") > 0 && calls(before, "matmul_bp/batched") > 0,
-                    "the attention's products one matrix at a time: " + GraphPlan.kernelCalls());
+                    "the attention's batched products: " + GraphPlan.kernelCalls());
+            assertTrue(calls(before, "batched/onednn") >= calls(before, "matmul/batched")
+                    + 2 * calls(before, "matmul_bp/batched"), "whole batches by oneDNN: " + GraphPlan.kernelCalls());
             // and its softmax and the softmax's gradient by oneDNN's primitives, made once; the gradient from the
             // softmax's y, which every plan with the gradient computes (the backward primitive alone)
             assertTrue(calls(before, "softmax/onednn") > 0 && calls(before, "softmax_bp/onednn/from-output") > 0,
