@@ -28,7 +28,7 @@ import org.slf4j.LoggerFactory;
  * product: with AVX-512 (oneDNN's {@code brg:avx512_core}) 0.47-0.84 against 0.60-2.07 ms for
  * {@code [32, 256, 4] x [32, 4, 256]}, 0.59-0.70 against 0.93-1.96 ms for {@code [64, 4, 256] x [64, 256, 256]},
  * 0.80-1.01 against 0.64-1.12 ms for {@code [32, 4, 256] x [32, 256, 256]^T} (the one case slower); held to AVX2
- * ({@code gemm:jit}) 0.44-1.20 against 0.64-3.64 ms on the six products of the attention's two passes
+ * ({@code gemm:jit}) 0.44-1.54 against 0.64-3.64 ms on the six products of the attention's two passes
  * (docs/architectures.md). The sums of the products over 256 terms may run in another order than
  * {@link BatchedMatmul}'s (a few units in the last place), so plans use it only with
  * {@link GraphPlan#ownArithmetic(boolean)}, as they do {@link BatchedMatmul}.

@@ -51,9 +51,10 @@ import org.slf4j.LoggerFactory;
  * along the same axis, it gives {@code softmax_bp} y instead of x ({@link #fromOutputs}), as PyTorch's and oneDNN's
  * backward passes take it, and the kernel runs the backward primitive alone: no second forward pass into a temporary
  * (the same primitive on the same x wrote the plan's y, so dx has the same bits). In SAGAN's iteration
- * (2-core AMD EPYC, Zen 4) the three {@code softmax_bp} calls took 10.8 ms with the forward pass recomputed (about a
- * third of it the forward primitive on 8 MB that had left the caches); the plan keeps y instead of x until the
- * gradient, one array of the same size. {@code -Djgan.graph.softmaxFromOutput=false}: x as before.
+ * (2-core AMD EPYC, Zen 4; op profiles of alternating processes) the three {@code softmax_bp} calls took 10.8-14.4 ms
+ * with y recomputed from x (8 MB that had left the caches, and 8 MB more written), 2.2-4.0 ms from the forward's y;
+ * the plan keeps y instead of x until the gradient, one array of the same size.
+ * {@code -Djgan.graph.softmaxFromOutput=false}: x as before.
  */
 final class OneDnnSoftmax implements Replacements.Kernel {
 
