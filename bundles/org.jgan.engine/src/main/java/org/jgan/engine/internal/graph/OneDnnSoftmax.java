@@ -13,10 +13,10 @@ import org.bytedeco.dnnl.softmax_forward;
 import org.bytedeco.dnnl.stream;
 import org.bytedeco.dnnl.global.dnnl;
 import org.bytedeco.javacpp.Pointer;
-import org.nd4j.linalg.api.buffer.DataType;
-import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.autodiff.samediff.SameDiff;
 import org.nd4j.autodiff.samediff.internal.SameDiffOp;
+import org.nd4j.linalg.api.buffer.DataType;
+import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.api.ops.DynamicCustomOp;
 import org.nd4j.linalg.api.ops.OpContext;
 import org.nd4j.linalg.api.ops.impl.reduce.same.Sum;
@@ -67,6 +67,9 @@ final class OneDnnSoftmax implements Replacements.Kernel {
     /** The kinds {@link Replacements#calls} counts {@link FromOutput}'s kernels under: oneDNN's, and ND4J's ops. */
     static final String FROM_OUTPUT = "softmax_bp/onednn/from-output";
     static final String FROM_OUTPUT_OPS = "softmax_bp/from-output";
+
+    /** Tests: {@link FromOutput}'s kernel by ND4J's ops even where oneDNN's primitive would run. */
+    static volatile boolean forcedOps;
 
     private final List<Pointer> owned = new ArrayList<>();
     private final primitive forward;
@@ -135,7 +138,10 @@ final class OneDnnSoftmax implements Replacements.Kernel {
         return was;
     }
 
-    /** Turns {@link FromOutput} on or off for plans compiled from now on (tests, comparisons); returns the setting before. */
+    /**
+     * Turns {@link FromOutput} on or off for plans compiled from now on (tests, comparisons); returns the setting
+     * before.
+     */
     static boolean fromOutput(boolean on) {
         boolean was = fromOutput;
         fromOutput = on;
@@ -329,7 +335,4 @@ final class OneDnnSoftmax implements Replacements.Kernel {
             }
         });
     }
-
-    /** Tests: {@link FromOutput}'s kernel by ND4J's ops even where oneDNN's primitive would run. */
-    static volatile boolean forcedOps;
 }
