@@ -196,9 +196,10 @@ final class OneDnnSoftmax implements Replacements.Kernel {
     @Override
     public void run(INDArray[] in) {
         stream s = OneDnnConv.Cpu.STREAMS.get();
-        INDArray xa = PatchConv.readable(in[0]);
-        x.set_data_handle(xAt.at(address(xa)));
+        // x, or y for the gradient from the forward pass's output (FromOutput)
+        INDArray first = PatchConv.readable(in[0]);
         if (backward == null) {
+            x.set_data_handle(xAt.at(address(first)));
             y.set_data_handle(yAt.at(address(out)));
             forward.execute(s, forwardArgs);
         } else {
@@ -206,15 +207,16 @@ final class OneDnnSoftmax implements Replacements.Kernel {
             dy.set_data_handle(dyAt.at(address(dya)));
             dx.set_data_handle(dxAt.at(address(out)));
             if (givenY) {
-                y.set_data_handle(yAt.at(address(xa)));
+                y.set_data_handle(yAt.at(address(first)));
             } else {
+                x.set_data_handle(xAt.at(address(first)));
                 y.set_data_handle(yAt.at(OneDnnConv.Scratch.reserve(scratchBytes)));
                 forward.execute(s, forwardArgs);
             }
             backward.execute(s, backwardArgs);
             Reference.reachabilityFence(dya);
         }
-        Reference.reachabilityFence(xa);
+        Reference.reachabilityFence(first);
     }
 
     @Override
