@@ -29,6 +29,8 @@ final class TrainingState {
     private final Map<Side, Optimizer> optimizers = new EnumMap<>(Side.class);
     /** Exponential moving average of the generator's parameters (empty when off), bound in the sampling graph. */
     private final Map<String, INDArray> ema = new LinkedHashMap<>();
+    /** The averages' Java steps by parameter name ({@link AverageStep}), made at the first averaged step. */
+    private final Map<String, AverageStep> averageSteps = new HashMap<>();
     private final boolean averaged;
     private final long emaStart;
 
@@ -107,6 +109,8 @@ final class TrainingState {
     /**
      * theta_ema = decay * theta_ema + (1 - decay) * theta after each generator step, a copy of theta until the
      * generator has taken {@code emaStart} steps (Yazici et al. 2019; BigGAN, Brock et al. 2018, section 4).
+     * The average steps in Java ({@link AverageStep}, the same bits) where both arrays are dense floats, unless
+     * {@code -Djgan.model.javaAverage=false}.
      *
      * @param emaDecay the decay at this step ({@link RunSpec#emaDecay}: constant, or scheduled through the half-life)
      */
@@ -116,6 +120,8 @@ final class TrainingState {
             INDArray p = store.params().get(n);
             if (copy) {
                 avg.assign(p);
+            } else if (AverageStep.accepts(avg, p)) {
+                averageSteps.computeIfAbsent(n, k -> new AverageStep()).step(avg, p, emaDecay);
             } else {
                 avg.muli(emaDecay).addi(p.mul(1 - emaDecay));
             }
