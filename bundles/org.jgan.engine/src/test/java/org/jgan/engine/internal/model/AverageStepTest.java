@@ -5,9 +5,13 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import java.io.IOException;
 import java.util.HashMap;
 import java.util.Map;
+import org.jgan.engine.internal.TestCatalog;
+import org.jgan.engine.internal.config.RunSpec;
 import org.jgan.engine.internal.folder.Checkpoint;
+import org.jgan.presets.internal.PresetFiles;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
@@ -18,7 +22,7 @@ import org.nd4j.linalg.indexing.NDArrayIndex;
 
 /**
  * The generator average's Java step ({@link AverageStep}) against libnd4j's three ops it replaces, bit for bit, and
- * in a model: its averages after several steps have the bits of the same model's with the step off.
+ * in models: their averages after several steps have the bits of the same model's with the step off.
  */
 class AverageStepTest {
 
@@ -75,30 +79,43 @@ class AverageStepTest {
         }
     }
 
-    @Test
-    void aModelsAveragesHaveTheBitsOfTheOpsRoute() {
-        Map<String, String> raw = Map.of("ema", "0.9", "lrG", "1e-2");
+    /**
+     * The ring MLP's average (2-D weights, biases) and StyleGAN's at 32x32 (its preset: 74 arrays, 4-D convolution
+     * weights, styles' dense layers), each of its arrays stepped here at each averaged step.
+     */
+    @ParameterizedTest
+    @ValueSource(strings = {"mlp", "stylegan-fashion"})
+    void aModelsAveragesHaveTheBitsOfTheOpsRoute(String network) throws IOException {
+        Map<String, String> settings = new HashMap<>(Map.of("architecture.hidden", "16", "batchSize", "32"));
+        if (!network.equals("mlp")) {
+            settings = new HashMap<>(PresetFiles.named(network).settings());
+            settings.keySet().removeIf(k -> k.startsWith("dataset."));
+            settings.putAll(Map.of("dataset", "test-images", "dataset.size", "32", "dataset.channels", "1",
+                    "batchSize", "4", "metrics", "none"));
+        }
+        settings.putAll(Map.of("ema", "0.9", "emaStart", "2"));
         long before = AverageStep.steps();
-        Map<String, INDArray> java = averagesAfterSteps(raw, true);
-        assertTrue(AverageStep.steps() > before, "the Java step ran");
-        long after = AverageStep.steps();
-        Map<String, INDArray> ops = averagesAfterSteps(raw, false);
-        assertEquals(after, AverageStep.steps(), "switched off, libnd4j's ops ran");
+        Map<String, INDArray> java = averagesAfterSteps(settings, true);
         assertFalse(java.isEmpty());
+        assertEquals(2L * java.size(), AverageStep.steps() - before, "every array stepped here at both averaged steps");
+        long after = AverageStep.steps();
+        Map<String, INDArray> ops = averagesAfterSteps(settings, false);
+        assertEquals(after, AverageStep.steps(), "switched off, libnd4j's ops ran");
         assertEquals(ops.keySet(), java.keySet());
         java.forEach((n, a) -> assertArrayEquals(ops.get(n).reshape(-1).toFloatVector(), a.reshape(-1).toFloatVector(),
                 0f, n));
     }
 
-    /** The EMA arrays of a model after 4 iterations (2 of them averaged), the Java step on or off. */
-    private static Map<String, INDArray> averagesAfterSteps(Map<String, String> raw, boolean java) {
+    /** The EMA arrays of a model after 4 iterations (the last 2 averaged), the Java step on or off. */
+    private static Map<String, INDArray> averagesAfterSteps(Map<String, String> settings, boolean java) {
         boolean before = AverageStep.enable(java);
-        Map<String, String> settings = new HashMap<>(raw);
-        settings.put("emaStart", "2");
         Nd4j.getRandom().setSeed(11);
-        try (GanModel m = TrainingTechniquesTest.model(settings)) {
+        RunSpec spec = RunSpec.parse(settings, TestCatalog.create(), "average");
+        try (GanModel m = new GanModel(spec, spec.datasetComponent().open(spec.dataset().options()))) {
             for (int it = 0; it < 4; it++) {
-                m.discriminatorStep(it, 0);
+                for (int k = 0; k < spec.settings().dSteps(); k++) {
+                    m.discriminatorStep(it, k);
+                }
                 m.generatorStep(it);
             }
             Map<String, INDArray> ema = new HashMap<>();

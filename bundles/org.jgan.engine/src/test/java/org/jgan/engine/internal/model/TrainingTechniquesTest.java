@@ -32,7 +32,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  */
 class TrainingTechniquesTest {
 
-    static GanModel model(Map<String, String> raw) {
+    private static GanModel model(Map<String, String> raw) {
         Map<String, String> all = new HashMap<>(Map.of("architecture.hidden", "16", "batchSize", "32"));
         all.putAll(raw);
         RunSpec spec = RunSpec.parse(all, TestCatalog.create(), "tech");
