@@ -161,6 +161,14 @@ public final class GanModel implements SampleSource, AutoCloseable {
     }
 
     /**
+     * Views made so far by this configuration's penalties' stacked passes and by D steps whose loss rides on a
+     * penalty's passes ({@link org.jgan.engine.internal.memory.ViewCache}): made once, then kept. For tests.
+     */
+    public long viewsMade() {
+        return steps.viewsMade() + graphs.penalties().stream().mapToLong(InputGradientPenalty::viewsMade).sum();
+    }
+
+    /**
      * Whether the gradient penalties' tangent passes take the adjoints of their tangents from their critic passes
      * ({@link InputGradientPenalty#takeAdjoints}; on unless {@code -Djgan.graph.adjoints=false}): off, each computes
      * them by its own backward pass (tests and benchmarks compare the two).

@@ -16,6 +16,7 @@ import org.jgan.engine.internal.config.RunSpec;
 import org.jgan.engine.internal.graph.Backprop;
 import org.jgan.engine.internal.graph.GraphPlan;
 import org.jgan.engine.internal.graph.Seeds;
+import org.jgan.engine.internal.memory.ViewCache;
 import org.jgan.engine.internal.penalty.InputGradientPenalty;
 import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
@@ -38,6 +39,11 @@ final class StepGradients {
     private final long seed;
     private final LatentLayout codes;
     private final TermWeights weights;
+    /**
+     * Views in another shape of the logits a penalty's critic pass gives, and of the step's gradients for them (the
+     * same arrays from step to step): made once ({@link ViewCache}).
+     */
+    private final ViewCache views = new ViewCache();
 
     StepGradients(RunSpec spec, DataSource data, LatentLayout codes, TermWeights weights) {
         this.dataset = spec.dataset().name();
@@ -52,6 +58,11 @@ final class StepGradients {
         this.seed = spec.settings().seed();
         this.codes = codes;
         this.weights = weights;
+    }
+
+    /** Views of a carried loss's logits and gradients made so far ({@link ViewCache#made}): for tests. */
+    long viewsMade() {
+        return views.made();
     }
 
     /**
@@ -120,7 +131,7 @@ final class StepGradients {
                                 INDArray psi = logits.get(k);
                                 // (a loss whose D objective ignores these logits has no gradient for them)
                                 b.add(grad == null ? Nd4j.zeros(psi.dataType(), psi.shape())
-                                        : grad.reshape(psi.shape()));
+                                        : views.reshape("loss gradient", k, grad, psi.shape()));
                             }
                             return b;
                         }, graph.lossOnSamples ? held.indexOf(PlayerGraph.FAKE_LOGITS) : -1);
@@ -161,7 +172,7 @@ final class StepGradients {
      * returns the loss's gradient with respect to them beside the parameters'. {@code given}: forward values fed with
      * {@code feed} (G(z)).
      */
-    private static Backprop.Result withLogits(PlayerGraph graph, Map<String, INDArray> feed, Set<String> given,
+    private Backprop.Result withLogits(PlayerGraph graph, Map<String, INDArray> feed, Set<String> given,
             List<String> variables, List<INDArray> logits) {
         for (int k = 0; k < variables.size(); k++) {
             INDArray held = graph.sd.getArrForVarName(variables.get(k));
@@ -169,7 +180,7 @@ final class StepGradients {
                 throw new IllegalStateException("the discriminator gave " + Arrays.toString(logits.get(k).shape())
                         + " logits for a batch of " + held.size(0) + "; expected one logit per sample");
             }
-            held.assign(logits.get(k).reshape(held.shape()));
+            held.assign(views.reshape("logits", k, logits.get(k), held.shape()));
         }
         // (with D's logits on both groups given, D does not run in this graph and its parameters are not in it)
         List<String> wrt = new ArrayList<>();

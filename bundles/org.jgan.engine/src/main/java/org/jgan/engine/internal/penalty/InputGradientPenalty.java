@@ -19,6 +19,7 @@ import org.jgan.engine.internal.graph.GraphPlan;
 import org.jgan.engine.internal.graph.GraphScope;
 import org.jgan.engine.internal.graph.ParameterStore;
 import org.jgan.engine.internal.memory.GraphMemory;
+import org.jgan.engine.internal.memory.ViewCache;
 import org.nd4j.autodiff.listeners.Listener;
 import org.nd4j.autodiff.samediff.SDVariable;
 import org.nd4j.autodiff.samediff.SameDiff;
@@ -26,8 +27,6 @@ import org.nd4j.autodiff.samediff.internal.SameDiffOp;
 import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.factory.Nd4j;
-import org.nd4j.linalg.indexing.INDArrayIndex;
-import org.nd4j.linalg.indexing.NDArrayIndex;
 import org.nd4j.linalg.ops.transforms.Transforms;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -152,6 +151,11 @@ public final class InputGradientPenalty {
     private boolean stackGroups;
     /** The stacked passes' inputs and coefficients (points, labels, a, u), kept from call to call. */
     private final Map<String, INDArray> stacked = new HashMap<>();
+    /**
+     * The stacked passes' views of each group's rows, of the kept arrays and of the plan's outputs (the same arrays
+     * from call to call): made once, not at each call ({@link ViewCache}).
+     */
+    private final ViewCache views = new ViewCache();
     /** Evaluations whose point groups ran as one batch. */
     private long stackedEvaluations;
 
@@ -323,6 +327,11 @@ public final class InputGradientPenalty {
     /** Evaluations so far whose point groups ran as one batch. */
     public long stackedEvaluations() {
         return stackedEvaluations;
+    }
+
+    /** Views of its stacked passes' arrays made so far ({@link ViewCache#made}): for tests. */
+    public long viewsMade() {
+        return views.made();
     }
 
     /** The method this penalty uses. */
@@ -624,9 +633,9 @@ public final class InputGradientPenalty {
         INDArray x = keptOf("x", DataType.FLOAT, shape);
         INDArray y = labels == null ? null : keptOf("labels", labels.dataType(), stackedShape(labels, groups));
         for (int g = 0; g < groups; g++) {
-            rows(x, g, n).assign(points.get(g));
+            views.rows("x", x, g, n).assign(points.get(g));
             if (y != null) {
-                rows(y, g, n).assign(labels);
+                views.rows("labels", y, g, n).assign(labels);
             }
         }
         Backprop.Result first = Backprop.run(critic.sd(), critic.feed(x, ones(groups * n), y), requests,
@@ -645,20 +654,21 @@ public final class InputGradientPenalty {
         boolean secondOrder = false;
         List<INDArray> logits = new ArrayList<>();
         for (int g = 0; g < groups; g++) {
-            INDArray psiG = rows(psi, g, n);
+            INDArray psiG = views.rows("psi", psi, g, n);
             logits.add(psiG);
             // the group's head over its own rows (c = weight / n); a term it leaves out is 0 in the stacked arrays
-            Critiqued c = headed(g, x, first.outputs(), psiG, rows(inputGradient, g, n), weight);
+            Critiqued c = headed(g, x, first.outputs(), psiG, views.rows("input gradient", inputGradient, g, n),
+                    weight);
             value += c.value();
             if (c.firstOrder()) {
-                rows(a, g, n).assign(c.a());
+                views.rows("a", a, g, n).assign(c.a());
             } else {
-                rows(a, g, n).assign(0);
+                views.rows("a", a, g, n).assign(0);
             }
             if (c.secondOrder()) {
-                rows(u, g, n).assign(c.u());
+                views.rows("u", u, g, n).assign(c.u());
             } else {
-                rows(u, g, n).assign(0);
+                views.rows("u", u, g, n).assign(0);
             }
             firstOrder |= c.firstOrder();
             secondOrder |= c.secondOrder();
@@ -672,7 +682,7 @@ public final class InputGradientPenalty {
             }
             // a + b, in a's array
             for (int g = 0; g < groups; g++) {
-                rows(a, g, n).addi(b.get(g).reshape(n, 1));
+                views.rows("a", a, g, n).addi(views.reshape("b", g, b.get(g), n, 1));
             }
             w = a;
         } else if (!firstOrder && !secondOrder) {
@@ -683,16 +693,6 @@ public final class InputGradientPenalty {
         Map<String, INDArray> grads = tangentPass(all, w, y);
         stackedEvaluations++;
         return new Result(value, ownedOrCopied(grads), newBuffers);
-    }
-
-    /** Rows {@code [g n, (g + 1) n)} of {@code a}: a view. */
-    private static INDArray rows(INDArray a, int g, long n) {
-        INDArrayIndex[] index = new INDArrayIndex[a.rank()];
-        index[0] = NDArrayIndex.interval(g * n, (g + 1) * n);
-        for (int k = 1; k < index.length; k++) {
-            index[k] = NDArrayIndex.all();
-        }
-        return a.get(index);
     }
 
     private static long[] stackedShape(INDArray a, int groups) {
