@@ -15,6 +15,7 @@ import org.jgan.api.Side;
 import org.jgan.engine.internal.config.RunSpec;
 import org.jgan.engine.internal.graph.Backprop;
 import org.jgan.engine.internal.graph.GraphPlan;
+import org.jgan.engine.internal.graph.InPlace;
 import org.jgan.engine.internal.graph.Seeds;
 import org.jgan.engine.internal.memory.ViewCache;
 import org.jgan.engine.internal.penalty.InputGradientPenalty;
@@ -158,9 +159,9 @@ final class StepGradients {
             if (accumulate == 1) {
                 return new GanModel.Accumulated(g, l, b);
             }
-            g.forEach((n, a) -> gradients.merge(n, a.div(accumulate), INDArray::addi));
+            g.forEach((n, a) -> gradients.merge(n, a.div(accumulate), InPlace::add));
             l.forEach((n, v) -> losses.merge(n, v / accumulate, Double::sum));
-            b.forEach((n, a) -> buffers.merge(n, a.div(accumulate), INDArray::addi));
+            b.forEach((n, a) -> buffers.merge(n, a.div(accumulate), InPlace::add));
         }
         return new GanModel.Accumulated(gradients, losses, buffers);
     }
@@ -180,7 +181,7 @@ final class StepGradients {
                 throw new IllegalStateException("the discriminator gave " + Arrays.toString(logits.get(k).shape())
                         + " logits for a batch of " + held.size(0) + "; expected one logit per sample");
             }
-            held.assign(views.reshape("logits", k, logits.get(k), held.shape()));
+            InPlace.copy(held, views.reshape("logits", k, logits.get(k), held.shape()));
         }
         // (with D's logits on both groups given, D does not run in this graph and its parameters are not in it)
         List<String> wrt = new ArrayList<>();
@@ -224,7 +225,7 @@ final class StepGradients {
                     : penalties.get(i).evaluate(points, labels, w);
             // into the penalty's arrays, which the caller may change (the step's are its graph's and may be read
             // again): addition commutes, the bits are the same
-            r.gradients().forEach((name, g) -> gradients.merge(name, g, (step, penalty) -> penalty.addi(step)));
+            r.gradients().forEach((name, g) -> gradients.merge(name, g, (step, penalty) -> InPlace.add(penalty, step)));
             losses.put("d_" + pp.choice().name(), r.value());
             losses.merge("d_loss", w * r.value(), Double::sum);
         }

@@ -17,6 +17,7 @@ import org.jgan.api.Side;
 import org.jgan.engine.internal.graph.BatchNormFusion;
 import org.jgan.engine.internal.graph.GraphPlan;
 import org.jgan.engine.internal.graph.GraphScope;
+import org.jgan.engine.internal.graph.InPlace;
 import org.jgan.engine.internal.graph.ParameterStore;
 import org.jgan.engine.internal.memory.GraphMemory;
 import org.nd4j.autodiff.functions.DifferentialFunction;
@@ -347,7 +348,7 @@ record Critic(SameDiff sd, String logits, List<String> params, List<String> mask
         }
         INDArray current = sd.getArrForVarName(X);
         if (current != null && Arrays.equals(current.shape(), x.shape())) {
-            current.assign(x);
+            InPlace.copy(current, x);
         } else {
             sd.associateArrayWithVariable(x.dup(), X);
         }

@@ -17,6 +17,7 @@ import org.jgan.engine.internal.config.RunSpec;
 import org.jgan.engine.internal.graph.Backprop;
 import org.jgan.engine.internal.graph.GraphPlan;
 import org.jgan.engine.internal.graph.GraphScope;
+import org.jgan.engine.internal.graph.InPlace;
 import org.jgan.engine.internal.graph.ParameterStore;
 import org.jgan.engine.internal.memory.GraphMemory;
 import org.jgan.engine.internal.memory.ViewCache;
@@ -590,7 +591,7 @@ public final class InputGradientPenalty {
                 INDArray w = b.get(g);
                 if (c.firstOrder()) {
                     // a + b, into an array kept for it
-                    w = kept(weightsOf, "group " + g, w).assign(c.a()).addi(w);
+                    w = InPlace.add(InPlace.copy(kept(weightsOf, "group " + g, w), c.a()), w);
                 }
                 Map<String, INDArray> grads = tangentPass(c, w, labels);
                 if (pending.size() == 1) {
@@ -633,9 +634,9 @@ public final class InputGradientPenalty {
         INDArray x = keptOf("x", DataType.FLOAT, shape);
         INDArray y = labels == null ? null : keptOf("labels", labels.dataType(), stackedShape(labels, groups));
         for (int g = 0; g < groups; g++) {
-            views.rows("x", x, g, n).assign(points.get(g));
+            InPlace.copy(views.rows("x", x, g, n), points.get(g));
             if (y != null) {
-                views.rows("labels", y, g, n).assign(labels);
+                InPlace.copy(views.rows("labels", y, g, n), labels);
             }
         }
         Backprop.Result first = Backprop.run(critic.sd(), critic.feed(x, ones(groups * n), y), requests,
@@ -661,12 +662,12 @@ public final class InputGradientPenalty {
                     weight);
             value += c.value();
             if (c.firstOrder()) {
-                views.rows("a", a, g, n).assign(c.a());
+                InPlace.copy(views.rows("a", a, g, n), c.a());
             } else {
                 views.rows("a", a, g, n).assign(0);
             }
             if (c.secondOrder()) {
-                views.rows("u", u, g, n).assign(c.u());
+                InPlace.copy(views.rows("u", u, g, n), c.u());
             } else {
                 views.rows("u", u, g, n).assign(0);
             }
@@ -682,7 +683,7 @@ public final class InputGradientPenalty {
             }
             // a + b, in a's array
             for (int g = 0; g < groups; g++) {
-                views.rows("a", a, g, n).addi(views.reshape("b", g, b.get(g), n, 1));
+                InPlace.add(views.rows("a", a, g, n), views.reshape("b", g, b.get(g), n, 1));
             }
             w = a;
         } else if (!firstOrder && !secondOrder) {
@@ -727,7 +728,7 @@ public final class InputGradientPenalty {
          */
         Critiqued copied(Map<String, INDArray> into) {
             Map<String, INDArray> copies = new HashMap<>();
-            outputs.forEach((name, arr) -> copies.put(name, kept(into, name, arr).assign(arr)));
+            outputs.forEach((name, arr) -> copies.put(name, InPlace.copy(kept(into, name, arr), arr)));
             return new Critiqued(x, copies, value, a, u, firstOrder, secondOrder);
         }
     }
@@ -870,6 +871,6 @@ public final class InputGradientPenalty {
      * plan owns once it has applied them).
      */
     private static void accumulate(Map<String, INDArray> total, Map<String, INDArray> grads) {
-        grads.forEach((k, a) -> total.merge(k, a.dup(), INDArray::addi));
+        grads.forEach((k, a) -> total.merge(k, a.dup(), InPlace::add));
     }
 }

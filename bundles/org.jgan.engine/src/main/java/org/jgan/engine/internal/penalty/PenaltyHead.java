@@ -8,6 +8,7 @@ import org.jgan.api.GradientPenalty;
 import org.jgan.engine.internal.config.RunSpec;
 import org.jgan.engine.internal.graph.Backprop;
 import org.jgan.engine.internal.graph.GraphPlan;
+import org.jgan.engine.internal.graph.InPlace;
 import org.jgan.engine.internal.memory.GraphMemory;
 import org.nd4j.autodiff.samediff.SDVariable;
 import org.nd4j.autodiff.samediff.SameDiff;
@@ -136,7 +137,7 @@ final class PenaltyHead {
             s[i] = (float) sum;
         }
         GraphPlan.writeFloats(s, squaredNorms, rows);
-        logits.assign(psi);
+        InPlace.copy(logits, psi);
         scale.putScalar(0, c);
         Backprop.Result r = Backprop.run(sd, Map.of(SCALE, scale), List.of(total), List.of(LOGITS, SQUARED_NORM));
         double value = r.outputs().get(total).getDouble(0);
