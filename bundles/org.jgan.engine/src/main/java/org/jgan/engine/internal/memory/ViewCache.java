@@ -14,10 +14,9 @@ import org.nd4j.linalg.indexing.NDArrayIndex;
  * ND4J 1.0.0-M2.1 makes a new view's shape information in native memory on every {@code get} and {@code reshape}:
  * two JavaCPP pointers, each registered with a deallocator, and each registration reads the process's resident size
  * from {@code /proc/self/statm} (JavaCPP's {@code maxPhysicalBytes} check, about 1.8 microseconds a read on a 2-core
- * Zen 5). In the D step of Roth et al.'s penalty on the ring MLP, whose arrays are small, the penalty's fourteen views
- * of its stacked arrays took 11% of the step (JFR). Views whose array is the same object from call to call (the
- * penalty's kept arrays, a plan's outputs) are made once here; an array new at each call gets a new view, as
- * before.
+ * Zen 5). In the D step of Roth et al.'s penalty on the ring MLP, whose arrays are small, the penalty's twelve row
+ * views of its stacked arrays took 11% of the step (JFR). Views whose array is the same object from call to call (the
+ * penalty's kept arrays, a plan's outputs) are made once here; an array new at each call gets a new view, as before.
  * <p>
  * A view is kept only where it shares its array's buffer (a {@code reshape} that had to copy is made again at each
  * call, since a copy would not see the array's later values). Entries are per key: one view per key, the latest.

@@ -37,7 +37,8 @@ class ViewCacheTest {
         assertEquals(2, views.made());
         // other rows of it, under the same name: a new view
         INDArray halves = views.rows("a", a, 1, 2);
-        assertArrayEquals(a.get(NDArrayIndex.interval(2, 4), NDArrayIndex.all()).toFloatMatrix(), halves.toFloatMatrix());
+        assertArrayEquals(a.get(NDArrayIndex.interval(2, 4), NDArrayIndex.all()).toFloatMatrix(),
+                halves.toFloatMatrix());
         assertEquals(3, views.made());
     }
 
