@@ -53,7 +53,7 @@ public final class ViewCache {
     public INDArray rows(String name, INDArray a, int g, long n) {
         Key key = new Key(name, g);
         Entry e = enabled ? entries.get(key) : null;
-        if (e != null && e.base == a && e.recipe.length == 2 && e.recipe[0] == g && e.recipe[1] == n) {
+        if (e != null && e.base == a && e.recipe.length == 1 && e.recipe[0] == n) {
             return e.view;
         }
         INDArrayIndex[] index = new INDArrayIndex[a.rank()];
@@ -61,7 +61,7 @@ public final class ViewCache {
         for (int k = 1; k < index.length; k++) {
             index[k] = NDArrayIndex.all();
         }
-        return keep(key, a, new long[] {g, n}, a.get(index));
+        return keep(key, a, new long[] {n}, a.get(index));
     }
 
     /**

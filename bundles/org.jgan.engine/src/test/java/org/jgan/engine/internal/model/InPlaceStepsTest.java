@@ -4,7 +4,6 @@ import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import java.util.HashMap;
 import java.util.Map;
 import org.jgan.engine.internal.graph.InPlace;
 import org.junit.jupiter.params.ParameterizedTest;
@@ -44,9 +43,7 @@ class InPlaceStepsTest {
                 m.discriminatorStep(it, 0);
                 m.generatorStep(it);
             }
-            Map<String, float[]> arrays = new HashMap<>();
-            m.checkpoint(4).arrays().forEach((n, a) -> arrays.put(n, a.dup().reshape(-1).toFloatVector()));
-            return arrays;
+            return SameSteps.checkpointArrays(m, 4);
         } finally {
             InPlace.enable(before);
         }

@@ -4,7 +4,6 @@ import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import java.util.HashMap;
 import java.util.Map;
 import org.jgan.engine.internal.memory.ViewCache;
 import org.junit.jupiter.params.ParameterizedTest;
@@ -52,9 +51,7 @@ class KeptViewsTest {
                 }
                 m.generatorStep(it);
             }
-            Map<String, float[]> arrays = new HashMap<>();
-            m.checkpoint(4).arrays().forEach((n, a) -> arrays.put(n, a.dup().reshape(-1).toFloatVector()));
-            return new Run(afterFirst, m.viewsMade(), arrays);
+            return new Run(afterFirst, m.viewsMade(), SameSteps.checkpointArrays(m, 4));
         } finally {
             ViewCache.enable(before);
         }

@@ -91,6 +91,13 @@ final class SameSteps {
         return List.copyOf(ops.names);
     }
 
+    /** Every array of the model's checkpoint at {@code iteration} (parameters, optimizer state), as flat copies. */
+    static Map<String, float[]> checkpointArrays(GanModel m, long iteration) {
+        Map<String, float[]> arrays = new HashMap<>();
+        m.checkpoint(iteration).arrays().forEach((n, a) -> arrays.put(n, a.dup().reshape(-1).toFloatVector()));
+        return arrays;
+    }
+
     /** Copies of arrays a later pass may overwrite. */
     static Map<String, INDArray> copies(Map<String, INDArray> arrays) {
         Map<String, INDArray> c = new HashMap<>();
