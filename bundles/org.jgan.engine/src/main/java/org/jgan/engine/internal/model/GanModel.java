@@ -169,6 +169,14 @@ public final class GanModel implements SampleSource, AutoCloseable {
     }
 
     /**
+     * Arrays made so far for the inputs the steps draw themselves (latents, noise, labels, weights; {@link FeedArrays}):
+     * one per input of each graph, then kept. For tests.
+     */
+    public long feedsMade() {
+        return graphs.built().stream().mapToLong(g -> g.feeds.made()).sum();
+    }
+
+    /**
      * Whether the gradient penalties' tangent passes take the adjoints of their tangents from their critic passes
      * ({@link InputGradientPenalty#takeAdjoints}; on unless {@code -Djgan.graph.adjoints=false}): off, each computes
      * them by its own backward pass (tests and benchmarks compare the two).

@@ -1,6 +1,7 @@
 package org.jgan.engine.internal.model;
 
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -64,6 +65,11 @@ public final class LatentLayout {
         return s;
     }
 
+    /** The columns of z. */
+    int latent() {
+        return latent;
+    }
+
     /** True when z carries codes. */
     boolean hasCodes() {
         return !slots.isEmpty();
@@ -71,10 +77,24 @@ public final class LatentLayout {
 
     /** {@code [rows, latent]}: the codes drawn per row, N(0, 1) in the other columns. */
     public INDArray draw(long seed, int rows) {
-        INDArray z = Seeds.gaussian(seed, rows, latent);
+        return withCodes(seed, Seeds.gaussian(seed, rows, latent));
+    }
+
+    /** As {@link #draw}, written into {@code z} ({@code [rows, latent]}, dense floats): the same values. */
+    INDArray drawInto(long seed, INDArray z) {
+        if (z.rank() != 2 || z.size(1) != latent) {
+            throw new IllegalArgumentException("a latent batch is [rows, " + latent + "]; got "
+                    + Arrays.toString(z.shape()));
+        }
+        return withCodes(seed, Seeds.gaussianInto(seed, z));
+    }
+
+    /** {@code z} (N(0, 1) draws from {@code seed}) with the codes drawn per row in their columns. */
+    private INDArray withCodes(long seed, INDArray z) {
         if (slots.isEmpty()) {
             return z;
         }
+        long rows = z.size(0);
         SplittableRandom rng = new SplittableRandom(Seeds.mix(seed, 0xC0DE));
         for (int r = 0; r < rows; r++) {
             for (Slot s : slots.values()) {

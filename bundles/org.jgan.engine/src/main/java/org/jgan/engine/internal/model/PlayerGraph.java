@@ -64,6 +64,8 @@ public final class PlayerGraph {
     /** Every term of this player, due here or not, in the configuration's order (the loss columns). */
     final List<RunSpec.RegularizerChoice> allTerms = new ArrayList<>();
     final List<Noise> noises = new ArrayList<>();
+    /** The arrays its steps' drawn inputs are written into, kept from step to step. */
+    final FeedArrays feeds = new FeedArrays();
     final List<PenaltyPoints> penalties = new ArrayList<>();
     final List<String> params;
     final List<GraphScope.BufferUpdate> bufferUpdates;

@@ -301,11 +301,22 @@ public final class Players implements SampleSource, AutoCloseable {
 
     /** Draws of a random input with -1 dimensions standing for {@code batch}. */
     static INDArray randomInput(PlayerGraph.Noise noise, long key, long batch) {
+        long[] s = randomInputShape(noise, batch);
+        return noise.uniform() ? Seeds.uniform(key, s) : Seeds.gaussian(key, s);
+    }
+
+    /** As {@link #randomInput}, written into {@code into} (of {@link #randomInputShape}): the same values. */
+    static INDArray randomInputInto(PlayerGraph.Noise noise, long key, INDArray into) {
+        return noise.uniform() ? Seeds.uniformInto(key, into) : Seeds.gaussianInto(key, into);
+    }
+
+    /** A random input's shape, -1 dimensions standing for {@code batch}. */
+    static long[] randomInputShape(PlayerGraph.Noise noise, long batch) {
         long[] s = noise.shape().clone();
         for (int i = 0; i < s.length; i++) {
             s[i] = s[i] < 0 ? batch : s[i];
         }
-        return noise.uniform() ? Seeds.uniform(key, s) : Seeds.gaussian(key, s);
+        return s;
     }
 
     /**

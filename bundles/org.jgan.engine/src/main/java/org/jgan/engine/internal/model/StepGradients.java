@@ -79,7 +79,7 @@ final class StepGradients {
         Map<String, INDArray> feed = feed(graph, iteration, stream, playerStep);
         // a model's options that are graph inputs: their value at this iteration, scheduled or not
         graph.modelOptions.forEach((option, placeholder) -> feed.put(placeholder,
-                Nd4j.scalar(DataType.FLOAT, spec.value("model." + option, iteration))));
+                graph.feeds.scalar(placeholder, spec.value("model." + option, iteration))));
         return accumulated(graph, feed, iteration, playerStep, penalties);
     }
 
@@ -231,28 +231,35 @@ final class StepGradients {
         }
     }
 
-    /** The step's inputs, drawn from its stream: data batch, latents, labels, term weights, noise. */
+    /**
+     * The step's inputs, drawn from its stream: data batch, latents, labels, term weights, noise. What the engine
+     * draws itself is written into the graph's kept arrays ({@link FeedArrays}).
+     */
     private Map<String, INDArray> feed(PlayerGraph graph, long iteration, long stream, long playerStep) {
         Map<String, INDArray> feed = new HashMap<>();
         Batch batch = data.sample(batchSize, Seeds.mix(seed, Seeds.DATA, iteration, stream));
         checkBatch(batch);
+        FeedArrays kept = graph.feeds;
         feed.put(PlayerGraph.X, batch.data());
-        feed.put(PlayerGraph.Z, codes.draw(Seeds.mix(seed, Seeds.LATENT, iteration, stream), batchSize));
+        feed.put(PlayerGraph.Z, codes.drawInto(Seeds.mix(seed, Seeds.LATENT, iteration, stream),
+                kept.of(PlayerGraph.Z, DataType.FLOAT, batchSize, codes.latent())));
         if (graph.conditional) {
             feed.put(PlayerGraph.LABELS, batch.labels());
             // D steps condition the fake batch on the data batch's labels, so that real, generated and mixed
             // points (gradient penalties) share one label per row; G steps draw labels uniformly
             feed.put(PlayerGraph.FAKE_LABELS, graph.side == Side.DISCRIMINATOR ? batch.labels()
-                    : Seeds.oneHot(Seeds.mix(seed, Seeds.FAKE_LABELS, iteration, stream), batchSize, data.classes()));
+                    : Seeds.oneHotInto(Seeds.mix(seed, Seeds.FAKE_LABELS, iteration, stream),
+                            kept.of(PlayerGraph.FAKE_LABELS, DataType.FLOAT, batchSize, data.classes())));
         }
         for (PlayerGraph.Term t : graph.terms) {
-            double w = weights.weight(t.choice(), iteration, playerStep);
-            feed.put(t.weightPlaceholder(), Nd4j.scalar(DataType.FLOAT, w));
+            feed.put(t.weightPlaceholder(),
+                    kept.scalar(t.weightPlaceholder(), weights.weight(t.choice(), iteration, playerStep)));
         }
         int n = 0;
         for (PlayerGraph.Noise noise : graph.noises) {
             long key = Seeds.mix(seed, Seeds.NOISE, iteration, stream, n++);
-            feed.put(noise.placeholder(), Players.randomInput(noise, key, batchSize));
+            feed.put(noise.placeholder(), Players.randomInputInto(noise, key,
+                    kept.of(noise.placeholder(), DataType.FLOAT, Players.randomInputShape(noise, batchSize))));
         }
         return feed;
     }

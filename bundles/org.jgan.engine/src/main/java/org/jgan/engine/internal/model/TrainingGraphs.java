@@ -297,21 +297,26 @@ final class TrainingGraphs {
      * graphs: per-op timing for benchmarks.
      */
     void listen(Listener listener) {
-        List<PlayerGraph> all = new ArrayList<>(onPenalty.values());
         for (PlayerGraph g : onPenalty.values()) {
             if (g.lossOnSamples) {
                 // G's forward pass alone, which runs before a critic pass on G(z) (R2, Roth et al.'s)
                 g.sd.addListeners(listener);
             }
         }
-        graphs.values().forEach(bySet -> all.addAll(bySet.values()));
-        for (PlayerGraph g : all) {
+        for (PlayerGraph g : built()) {
             SameDiff grad = g.sd.getFunction("grad");
             if (grad != null) {
                 grad.addListeners(listener);
             }
         }
         penalties.forEach(p -> p.listen(listener));
+    }
+
+    /** The player graphs built so far: by due terms, and those taking the loss from a penalty's passes. */
+    List<PlayerGraph> built() {
+        List<PlayerGraph> all = new ArrayList<>(onPenalty.values());
+        graphs.values().forEach(bySet -> all.addAll(bySet.values()));
+        return all;
     }
 
     /** Native bytes of the graphs' array caches. */
