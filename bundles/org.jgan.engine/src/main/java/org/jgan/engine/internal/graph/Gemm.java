@@ -24,7 +24,8 @@ import org.slf4j.LoggerFactory;
  * loop of 3,000 calls each, 2-core AMD EPYC with AVX-512; see docs/architectures.md). {@code dnnl_sgemm} runs on the
  * OpenMP threads libnd4j runs on (one runtime: oneDNN's libgomp resolves to the one ND4J loaded). OpenBLAS's
  * {@code cblas_sgemm}, tried instead on 2026-12-03 and 12-04, fought libgomp's threads for the cores on two threads
- * and gained nothing on one; it was not kept.
+ * and gained nothing on one; it was not kept. Products of at most {@link #ALONE_MACS} multiply-adds run on the calling
+ * thread alone, where a second thread costs more than it brings ({@link OpenMpTeam}).
  *
  * <p>An operand is read where it lies: row-major with a leading dimension (C order, a row range, a column range of a
  * C-order matrix) or column-major (F order, a transposed view), which is the row-major transpose; a layout that is
@@ -37,6 +38,17 @@ final class Gemm implements Replacements.Product {
     private static final Logger LOG = LoggerFactory.getLogger(Gemm.class);
 
     private static volatile boolean enabled = !"false".equals(System.getProperty("jgan.graph.gemm"));
+
+    /**
+     * Products of at most this many multiply-adds run on the calling thread alone ({@link OpenMpTeam}), unless
+     * {@code -Djgan.graph.gemmAlone=false}.
+     */
+    static final long ALONE_MACS = 1L << 20;
+
+    private static volatile boolean alone = !"false".equals(System.getProperty("jgan.graph.gemmAlone"));
+
+    /** Products that ran on one thread ({@link #ALONE_MACS}), process-wide. */
+    private static final AtomicLong ALONE = Replacements.counter("gemm/alone");
 
     /** Products by {@code dnnl_sgemm} and by libnd4j's {@code matmul}, process-wide ({@link GraphPlan#kernelCalls}). */
     private static final AtomicLong DIRECT = Replacements.counter("gemm/sgemm");
@@ -73,6 +85,16 @@ final class Gemm implements Replacements.Product {
     static boolean enable(boolean on) {
         boolean was = enabled;
         enabled = on;
+        return was;
+    }
+
+    /**
+     * Sets whether products of at most {@link #ALONE_MACS} multiply-adds run on the calling thread alone; the setting
+     * before (tests and benchmarks).
+     */
+    static boolean alone(boolean on) {
+        boolean was = alone;
+        alone = on;
         return was;
     }
 
@@ -205,12 +227,20 @@ final class Gemm implements Replacements.Product {
         // z = op(a) op(b) in row-major memory; or z's memory holds the transpose of what is wanted (z transposed as
         // asked, or z column-major, but not both): z^T = op(b)^T op(a)^T, the operands swapped, their flags flipped
         int status;
-        if (tZ == lz < 0) {
-            status = dnnl.dnnl_sgemm(flag(ta), flag(tb), m, n, k, (float) alpha, pa.at(address(a)), Math.abs(la),
-                    pb.at(address(b)), Math.abs(lb), 0f, pz.at(address(z)), Math.abs(lz));
-        } else {
-            status = dnnl.dnnl_sgemm(flag(!tb), flag(!ta), n, m, k, (float) alpha, pb.at(address(b)), Math.abs(lb),
-                    pa.at(address(a)), Math.abs(la), 0f, pz.at(address(z)), Math.abs(lz));
+        int team = alone && m * n * k <= ALONE_MACS ? OpenMpTeam.alone() : 0;
+        if (team > 0) {
+            ALONE.incrementAndGet();
+        }
+        try {
+            if (tZ == lz < 0) {
+                status = dnnl.dnnl_sgemm(flag(ta), flag(tb), m, n, k, (float) alpha, pa.at(address(a)), Math.abs(la),
+                        pb.at(address(b)), Math.abs(lb), 0f, pz.at(address(z)), Math.abs(lz));
+            } else {
+                status = dnnl.dnnl_sgemm(flag(!tb), flag(!ta), n, m, k, (float) alpha, pb.at(address(b)),
+                        Math.abs(lb), pa.at(address(a)), Math.abs(la), 0f, pz.at(address(z)), Math.abs(lz));
+            }
+        } finally {
+            OpenMpTeam.restore(team);
         }
         Reference.reachabilityFence(a);
         Reference.reachabilityFence(b);

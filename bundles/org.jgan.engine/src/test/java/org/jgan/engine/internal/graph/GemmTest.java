@@ -8,6 +8,7 @@ import static org.jgan.engine.internal.graph.BatchedMatmulTest.transpose;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
 import java.util.function.Function;
@@ -156,6 +157,42 @@ class GemmTest {
                         g.close();
                     }
                 }
+            }
+        }
+    }
+
+    /**
+     * The ring MLP's hidden layer ({@code [64, 128] x [128, 128]}, {@link Gemm#ALONE_MACS}) runs on the calling
+     * thread alone and gives the team back; a product of twice as many multiply-adds, and the small one with the
+     * switch off, run on the team as it is; all three give the product.
+     */
+    @Test
+    void aProductTooSmallToShareRunsOnOneThreadAndGivesTheTeamBack() {
+        // a team of two on this thread (the unit tests run with OMP_NUM_THREADS=1)
+        int mine = OpenMpTeam.size();
+        int team = 2;
+        long[][] cases = {{64, 128, 128, 1}, {128, 128, 128, 0}};
+        for (boolean on : new boolean[] {true, false}) {
+            boolean before = Gemm.alone(on);
+            OpenMpTeam.set(team);
+            try {
+                for (long[] c : cases) {
+                    INDArray x = Nd4j.randn(DataType.FLOAT, c[0], c[1]);
+                    INDArray y = Nd4j.randn(DataType.FLOAT, c[1], c[2]);
+                    INDArray z = Nd4j.create(DataType.FLOAT, c[0], c[2]);
+                    long alone = calls("gemm/alone");
+                    Gemm g = Gemm.of(false, false, z);
+                    g.run(x, y);
+                    String what = Arrays.toString(c) + ", switch " + on;
+                    assertEquals(on ? c[3] : 0, calls("gemm/alone") - alone, what + ": products on one thread");
+                    assertEquals(team, OpenMpTeam.size(), what + ": the team after the call");
+                    double r = relative(doubles(z), expected(x, y, false, false, false, 1.0));
+                    assertTrue(r < 2e-6, what + ": " + r);
+                    g.close();
+                }
+            } finally {
+                Gemm.alone(before);
+                OpenMpTeam.set(mine);
             }
         }
     }
