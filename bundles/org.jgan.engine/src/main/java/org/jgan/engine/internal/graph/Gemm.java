@@ -24,8 +24,8 @@ import org.slf4j.LoggerFactory;
  * loop of 3,000 calls each, 2-core AMD EPYC with AVX-512; see docs/architectures.md). {@code dnnl_sgemm} runs on the
  * OpenMP threads libnd4j runs on (one runtime: oneDNN's libgomp resolves to the one ND4J loaded). OpenBLAS's
  * {@code cblas_sgemm}, tried instead on 2026-12-03 and 12-04, fought libgomp's threads for the cores on two threads
- * and gained nothing on one; it was not kept. Products of at most {@link #ALONE_MACS} multiply-adds run on the calling
- * thread alone, where a second thread costs more than it brings ({@link OpenMpTeam}).
+ * and gained nothing on one; it was not kept. Products whose matrices hold at most {@link #ALONE_FLOATS} floats run on
+ * the calling thread alone, where a second thread costs more than it brings ({@link OpenMpTeam}).
  *
  * <p>An operand is read where it lies: row-major with a leading dimension (C order, a row range, a column range of a
  * C-order matrix) or column-major (F order, a transposed view), which is the row-major transpose; a layout that is
@@ -40,14 +40,14 @@ final class Gemm implements Replacements.Product {
     private static volatile boolean enabled = !"false".equals(System.getProperty("jgan.graph.gemm"));
 
     /**
-     * Products of at most this many multiply-adds run on the calling thread alone ({@link OpenMpTeam}), unless
-     * {@code -Djgan.graph.gemmAlone=false}.
+     * Products whose three matrices hold at most this many floats together (256 KB) run on the calling thread alone
+     * ({@link OpenMpTeam}), unless {@code -Djgan.graph.gemmAlone=false}.
      */
-    static final long ALONE_MACS = 1L << 20;
+    static final long ALONE_FLOATS = 1L << 16;
 
     private static volatile boolean alone = !"false".equals(System.getProperty("jgan.graph.gemmAlone"));
 
-    /** Products that ran on one thread ({@link #ALONE_MACS}), process-wide. */
+    /** Products that ran on one thread ({@link #ALONE_FLOATS}), process-wide. */
     private static final AtomicLong ALONE = Replacements.counter("gemm/alone");
 
     /** Products by {@code dnnl_sgemm} and by libnd4j's {@code matmul}, process-wide ({@link GraphPlan#kernelCalls}). */
@@ -89,8 +89,8 @@ final class Gemm implements Replacements.Product {
     }
 
     /**
-     * Sets whether products of at most {@link #ALONE_MACS} multiply-adds run on the calling thread alone; the setting
-     * before (tests and benchmarks).
+     * Sets whether products of at most {@link #ALONE_FLOATS} floats run on the calling thread alone; the setting before
+     * (tests and benchmarks).
      */
     static boolean alone(boolean on) {
         boolean was = alone;
@@ -227,7 +227,7 @@ final class Gemm implements Replacements.Product {
         // z = op(a) op(b) in row-major memory; or z's memory holds the transpose of what is wanted (z transposed as
         // asked, or z column-major, but not both): z^T = op(b)^T op(a)^T, the operands swapped, their flags flipped
         int status;
-        int team = alone && m * n * k <= ALONE_MACS ? OpenMpTeam.alone() : 0;
+        int team = alone && m * k + k * n + m * n <= ALONE_FLOATS ? OpenMpTeam.alone() : 0;
         if (team > 0) {
             ALONE.incrementAndGet();
         }

@@ -7,13 +7,16 @@ import org.nd4j.nativeblas.NativeOpsHolder;
  * The calling thread's OpenMP team, set to one thread around a call too small to share between two and set back
  * after it.
  * <p>
- * oneDNN's {@code dnnl_sgemm} runs on libgomp's team (two threads on two cores; one runtime with libnd4j's). On
- * products of about 2^20 multiply-adds the second thread costs more than it brings: the ring MLP's hidden layer at
- * batch 64, {@code [64, 128] x [128, 128]}, took 12.6-14.3 microseconds a call on one thread and 12.9-19.9 on two,
- * {@code [128, 64] x [64, 128]} (its weight gradient) 13.5-14.0 against 18.1-20.1 (loops of 10,000 calls, three
- * rounds, 2-core Zen 5); smaller products oneDNN already runs on one thread (the same times either way), and from
- * 2^21 on two threads win ({@code [128, 128] x [128, 128]} 22-24 against 25-26, {@code [32, 512] x [512, 512]} 52
- * against 86). See {@link Gemm#ALONE_MACS}.
+ * oneDNN's {@code dnnl_sgemm} runs on libgomp's team (two threads on two cores; one runtime with libnd4j's). Where a
+ * product's matrices are small and already in cache, the second thread costs more than it brings, above all between
+ * Java kernels, as in the ring MLP's iteration: there its {@code [128, 128] x [128, 128]} products (Roth et al.'s
+ * stacked groups) took 62-142 microseconds a call on two threads and 23-36 on one, {@code [64, 128] x [128, 128]}
+ * 13.5-16 on one (each timed in the iteration, 2-core Zen 5). In a loop of the product alone two threads lose less or
+ * win ({@code [128, 64] x [64, 128]} 18.1-20.1 against 13.5-14.0 on one; {@code [128, 128] x [128, 128]} 17.6-26.4
+ * against 20.4-22.5; {@code [256, 128] x [128, 128]} 31-32 against 43). In the convolutional networks' iterations the
+ * products that read megabytes (the tall {@code [8192, 32] x [32, 8]} of a modulated convolution, 47-65 against
+ * 96-121; a {@code [1, 32] x [32, 32768]} row, 116 against 159) gain from the second thread's share of the memory
+ * traffic. {@link Gemm#ALONE_FLOATS} draws the line by the matrices' size.
  * <p>
  * The team's size is an internal control variable of the calling thread's data environment (OpenMP's
  * {@code nthreads-var}, set by {@code omp_set_num_threads}, which libnd4j's {@code setOmpNumThreads} calls): setting it

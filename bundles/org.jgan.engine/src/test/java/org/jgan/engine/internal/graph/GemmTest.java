@@ -162,16 +162,17 @@ class GemmTest {
     }
 
     /**
-     * The ring MLP's hidden layer ({@code [64, 128] x [128, 128]}, {@link Gemm#ALONE_MACS}) runs on the calling
-     * thread alone and gives the team back; a product of twice as many multiply-adds, and the small one with the
-     * switch off, run on the team as it is; all three give the product.
+     * Products whose matrices hold at most {@link Gemm#ALONE_FLOATS} floats (the ring MLP's hidden layer
+     * {@code [64, 128] x [128, 128]}, {@code [128, 192] x [192, 128]} at the line) run on the calling thread alone and
+     * give the team back; one more column, and any product with the switch off, run on the team as it is; all give the
+     * product.
      */
     @Test
     void aProductTooSmallToShareRunsOnOneThreadAndGivesTheTeamBack() {
         // a team of two on this thread (the unit tests run with OMP_NUM_THREADS=1)
         int mine = OpenMpTeam.size();
         int team = 2;
-        long[][] cases = {{64, 128, 128, 1}, {128, 128, 128, 0}};
+        long[][] cases = {{64, 128, 128, 1}, {128, 192, 128, 1}, {128, 192, 129, 0}};
         for (boolean on : new boolean[] {true, false}) {
             boolean before = Gemm.alone(on);
             OpenMpTeam.set(team);
