@@ -39,19 +39,25 @@ final class FeedArrays {
     }
 
     /**
+     * Whether steps write into kept arrays; when not, they draw into new arrays as before the arrays were kept (the
+     * ops that make them: {@code Seeds.gaussian}, {@code Nd4j.scalar}), for comparisons.
+     */
+    static boolean enabled() {
+        return enabled;
+    }
+
+    /**
      * The array to write {@code input}'s values into: the one kept for it when of this type and shape, else a new one
      * (kept from now on), dense in C order and outside any workspace.
      */
     INDArray of(String input, DataType type, long... shape) {
-        INDArray a = enabled ? arrays.get(input) : null;
+        INDArray a = arrays.get(input);
         if (a != null && a.dataType() == type && Arrays.equals(a.shape(), shape)) {
             return a;
         }
         a = Nd4j.createUninitializedDetached(type, shape);
         made++;
-        if (enabled) {
-            arrays.put(input, a);
-        }
+        arrays.put(input, a);
         return a;
     }
 
@@ -64,7 +70,7 @@ final class FeedArrays {
         return a;
     }
 
-    /** Arrays made so far (kept: one per input and shape; anew: one per input and step). */
+    /** Arrays made here so far: one per input and shape. */
     long made() {
         return made;
     }

@@ -78,8 +78,11 @@ final class StepGradients {
             List<InputGradientPenalty> penalties, RunSpec spec) {
         Map<String, INDArray> feed = feed(graph, iteration, stream, playerStep);
         // a model's options that are graph inputs: their value at this iteration, scheduled or not
-        graph.modelOptions.forEach((option, placeholder) -> feed.put(placeholder,
-                graph.feeds.scalar(placeholder, spec.value("model." + option, iteration))));
+        graph.modelOptions.forEach((option, placeholder) -> {
+            double v = spec.value("model." + option, iteration);
+            feed.put(placeholder, FeedArrays.enabled() ? graph.feeds.scalar(placeholder, v)
+                    : Nd4j.scalar(DataType.FLOAT, v));
+        });
         return accumulated(graph, feed, iteration, playerStep, penalties);
     }
 
@@ -240,26 +243,32 @@ final class StepGradients {
         Batch batch = data.sample(batchSize, Seeds.mix(seed, Seeds.DATA, iteration, stream));
         checkBatch(batch);
         FeedArrays kept = graph.feeds;
+        // (switched off: new arrays, as before)
+        boolean keep = FeedArrays.enabled();
         feed.put(PlayerGraph.X, batch.data());
-        feed.put(PlayerGraph.Z, codes.drawInto(Seeds.mix(seed, Seeds.LATENT, iteration, stream),
-                kept.of(PlayerGraph.Z, DataType.FLOAT, batchSize, codes.latent())));
+        long latentKey = Seeds.mix(seed, Seeds.LATENT, iteration, stream);
+        feed.put(PlayerGraph.Z, keep ? codes.drawInto(latentKey, kept.of(PlayerGraph.Z, DataType.FLOAT, batchSize,
+                codes.latent())) : codes.draw(latentKey, batchSize));
         if (graph.conditional) {
             feed.put(PlayerGraph.LABELS, batch.labels());
             // D steps condition the fake batch on the data batch's labels, so that real, generated and mixed
             // points (gradient penalties) share one label per row; G steps draw labels uniformly
+            long labelKey = Seeds.mix(seed, Seeds.FAKE_LABELS, iteration, stream);
             feed.put(PlayerGraph.FAKE_LABELS, graph.side == Side.DISCRIMINATOR ? batch.labels()
-                    : Seeds.oneHotInto(Seeds.mix(seed, Seeds.FAKE_LABELS, iteration, stream),
-                            kept.of(PlayerGraph.FAKE_LABELS, DataType.FLOAT, batchSize, data.classes())));
+                    : keep ? Seeds.oneHotInto(labelKey, kept.of(PlayerGraph.FAKE_LABELS, DataType.FLOAT, batchSize,
+                            data.classes())) : Seeds.oneHot(labelKey, batchSize, data.classes()));
         }
         for (PlayerGraph.Term t : graph.terms) {
-            feed.put(t.weightPlaceholder(),
-                    kept.scalar(t.weightPlaceholder(), weights.weight(t.choice(), iteration, playerStep)));
+            double w = weights.weight(t.choice(), iteration, playerStep);
+            feed.put(t.weightPlaceholder(), keep ? kept.scalar(t.weightPlaceholder(), w)
+                    : Nd4j.scalar(DataType.FLOAT, w));
         }
         int n = 0;
         for (PlayerGraph.Noise noise : graph.noises) {
             long key = Seeds.mix(seed, Seeds.NOISE, iteration, stream, n++);
-            feed.put(noise.placeholder(), Players.randomInputInto(noise, key,
-                    kept.of(noise.placeholder(), DataType.FLOAT, Players.randomInputShape(noise, batchSize))));
+            feed.put(noise.placeholder(), keep ? Players.randomInputInto(noise, key, kept.of(noise.placeholder(),
+                    DataType.FLOAT, Players.randomInputShape(noise, batchSize)))
+                    : Players.randomInput(noise, key, batchSize));
         }
         return feed;
     }

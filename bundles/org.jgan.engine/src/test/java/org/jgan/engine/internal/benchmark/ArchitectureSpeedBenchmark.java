@@ -213,9 +213,9 @@ class ArchitectureSpeedBenchmark {
                 command.add("-D" + p + "=" + System.getProperty(p));
             }
         }
-        // the JIT's thresholds as this JVM has them (the benchmark profile sets them as runtime/jgan does)
+        // the JIT's thresholds and inlining as this JVM has them (the benchmark profile sets them as runtime/jgan does)
         for (String arg : ManagementFactory.getRuntimeMXBean().getInputArguments()) {
-            if (arg.startsWith("-XX:CompileThresholdScaling=")) {
+            if (arg.startsWith("-XX:CompileThresholdScaling=") || arg.startsWith("-XX:InlineSmallCode=")) {
                 command.add(arg);
             }
         }

@@ -13,9 +13,10 @@ import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
 
 /**
- * The inputs a step draws itself, written into arrays kept from step to step ({@link FeedArrays}), train as new
- * arrays at every step do: after four iterations every array of the model (parameters, optimizer state, buffers) has
- * the same bits, and no input array was made after the first two iterations.
+ * The inputs a step draws itself, written into arrays kept from step to step ({@link FeedArrays}), train as the new
+ * arrays drawn at every step before them did ({@code Seeds.gaussian}, {@code LatentLayout.draw}, {@code Nd4j.scalar},
+ * with the switch off): after four iterations every array of the model (parameters, optimizer state, buffers) has the
+ * same bits, and no input array was made after the first two iterations.
  */
 class KeptFeedsTest {
 
@@ -35,8 +36,7 @@ class KeptFeedsTest {
         Run anew = run(architecture, extra, false);
         assertTrue(kept.afterTwo > 0, label + ": the steps fed arrays of their own");
         assertEquals(kept.afterTwo, kept.atEnd, label + ": input arrays made after two iterations (kept: none)");
-        assertTrue(anew.atEnd >= 2 * anew.afterTwo, label + ": made anew at every step, " + anew.afterTwo
-                + " then " + anew.atEnd);
+        assertEquals(0, anew.atEnd, label + ": switched off, the steps drew into new arrays as before");
         assertEquals(anew.arrays.keySet(), kept.arrays.keySet(), label);
         kept.arrays.forEach((name, a) -> assertArrayEquals(anew.arrays.get(name), a, 0f, label + ": " + name));
     }
