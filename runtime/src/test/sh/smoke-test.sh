@@ -119,7 +119,7 @@ if ! grep -q '"malloc": "MALLOC_MMAP_THRESHOLD_=33554432 MALLOC_TRIM_THRESHOLD_=
     failures=$((failures + 1))
 fi
 # the script's JIT setting reached the JVM, which records it with its other options
-if ! grep -q '"jvm": "[^"]*-XX:CompileThresholdScaling=0.25' runs/smoke/config.json; then
+if ! grep -q '"jvm": "[^"]*-XX:CompileThresholdScaling=0.25 -XX:InlineSmallCode=1000' runs/smoke/config.json; then
     echo "smoke: jvm: runs/smoke/config.json lacks runtime/jgan's JIT setting: $(grep '"jvm"' \
         runs/smoke/config.json || echo 'no "jvm" entry')" >&2
     failures=$((failures + 1))
