@@ -11,7 +11,7 @@ import org.nd4j.nativeblas.NativeOpsHolder;
  * product's matrices are small and already in cache, the second thread costs more than it brings, above all between
  * Java kernels, as in the ring MLP's iteration: there its {@code [128, 128] x [128, 128]} products (Roth et al.'s
  * stacked groups) took 62-142 microseconds a call on two threads and 23-36 on one, {@code [64, 128] x [128, 128]}
- * 13.5-16 on one (each timed in the iteration, 2-core Zen 5). In a loop of the product alone two threads lose less or
+ * 13.1-15.8 on one (each timed in the iteration, 2-core Zen 5). In a loop of the product alone two threads lose less or
  * win ({@code [128, 64] x [64, 128]} 18.1-20.1 against 13.5-14.0 on one; {@code [128, 128] x [128, 128]} 17.6-26.4
  * against 20.4-22.5; {@code [256, 128] x [128, 128]} 31-32 against 43). In the convolutional networks' iterations the
  * products that read megabytes (the tall {@code [8192, 32] x [32, 8]} of a modulated convolution, 47-65 against

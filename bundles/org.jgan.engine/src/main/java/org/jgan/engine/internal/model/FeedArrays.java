@@ -1,10 +1,9 @@
 package org.jgan.engine.internal.model;
 
-import java.lang.ref.Reference;
-import java.nio.FloatBuffer;
 import java.util.Arrays;
 import java.util.HashMap;
 import java.util.Map;
+import org.jgan.engine.internal.graph.GraphPlan;
 import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.factory.Nd4j;
@@ -64,9 +63,7 @@ final class FeedArrays {
     /** A float scalar holding {@code value} rounded to float, as {@code Nd4j.scalar(DataType.FLOAT, value)} does. */
     INDArray scalar(String input, double value) {
         INDArray a = of(input, DataType.FLOAT);
-        FloatBuffer b = a.data().asNioFloat();
-        b.put(b.position(), (float) value);
-        Reference.reachabilityFence(a);
+        GraphPlan.writeFloats(new float[] {(float) value}, a, 1);
         return a;
     }
 
