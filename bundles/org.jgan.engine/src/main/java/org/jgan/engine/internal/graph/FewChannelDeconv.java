@@ -56,6 +56,9 @@ final class FewChannelDeconv implements Replacements.Kernel {
     /** The weights' array bound last and its {@code [kH kW oC, iC]} view (a new view when the array changes). */
     private INDArray weights;
     private INDArray weightRows;
+    /** The bias bound last and its view as {@code [1, co, 1]} (a new view at each call made native shape information). */
+    private INDArray bias;
+    private INDArray biasChannels;
 
     private FewChannelDeconv(long[] a, INDArray x, INDArray w, INDArray zChannels, INDArray z,
             Consumer<INDArray> own) {
@@ -184,7 +187,11 @@ final class FewChannelDeconv implements Replacements.Kernel {
         // each column entry added to the output pixel it lands on (the image zeroed first), then the bias
         col2im.run(columnView);
         if (addBias != null) {
-            addBias.run(zChannels, PatchConv.readable(in[2]).reshape('c', 1, co, 1));
+            if (in[2] != bias || biasChannels.data().address() != bias.data().address()) {
+                bias = in[2];
+                biasChannels = PatchConv.readable(in[2]).reshape('c', 1, co, 1);
+            }
+            addBias.run(zChannels, biasChannels);
         }
     }
 

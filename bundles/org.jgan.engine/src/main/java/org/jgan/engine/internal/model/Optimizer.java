@@ -4,10 +4,11 @@ import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import org.bytedeco.javacpp.LongPointer;
+import org.jgan.engine.internal.graph.GraphPlan;
 import org.jgan.engine.internal.memory.GraphMemory;
 import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
-import org.nd4j.linalg.api.shape.Shape;
 import org.nd4j.linalg.factory.Nd4j;
 import org.nd4j.linalg.api.ops.CustomOp;
 import org.nd4j.linalg.api.ops.OpContext;
@@ -18,6 +19,9 @@ import org.nd4j.linalg.indexing.NDArrayIndex;
 import org.nd4j.linalg.learning.config.Adam;
 import org.nd4j.linalg.learning.config.IUpdater;
 import org.nd4j.linalg.learning.config.RmsProp;
+import org.nd4j.nativeblas.NativeOps;
+import org.nd4j.nativeblas.NativeOpsHolder;
+import org.nd4j.nativeblas.OpaqueContext;
 
 /**
  * One player's optimizer: Adam (Kingma and Ba 2014, Algorithm 1 with the bias corrections folded into the step size,
@@ -38,6 +42,8 @@ public final class Optimizer {
 
     private final IUpdater config;
     private final boolean adam;
+    private static final NativeOps NATIVE = NativeOpsHolder.getInstance().getDeviceNativeOps();
+
     private final Map<String, Slot> slots = new LinkedHashMap<>();
     private final Map<String, INDArray> states = new LinkedHashMap<>();
     /** The update rule's context (its arrays change per parameter, its arguments per step). */
@@ -45,6 +51,11 @@ public final class Optimizer {
     private final OpContext apply = Nd4j.getExecutioner().buildContext();
     private final CustomOp ruleOp;
     private final CustomOp applyOp = new SubOp();
+    /**
+     * Adam's step count as the rule's integer argument, written here at each step and copied by libnd4j into the
+     * context ({@code CpuOpContext.setIArguments} makes a new native pointer with a deallocator for it each time).
+     */
+    private final LongPointer iteration = new LongPointer(1);
     private double[] ruleArguments = new double[0];
     /** Adam's step size as libnd4j rounds it, for the parameters stepped in Java (null until one is tracked). */
     private SmallAdam.StepSize stepSize;
@@ -125,7 +136,8 @@ public final class Optimizer {
             ruleArguments = arguments;
         }
         if (adam) {
-            rule.setIArguments(iteration);
+            this.iteration.put(0, iteration);
+            NATIVE.setGraphContextIArguments((OpaqueContext) rule.contextPointer(), this.iteration, 1);
         }
         float alpha = small ? stepSize.at(arguments[0], arguments[1], arguments[2], arguments[3], iteration) : 0;
         for (Map.Entry<String, Slot> e : slots.entrySet()) {
@@ -168,12 +180,14 @@ public final class Optimizer {
     }
 
     /**
-     * Whether the update rule can read the gradient as it is: float, shaped like the update, in C order with its
-     * default strides (a view at an offset is fine).
+     * Whether the update rule can read the gradient as it is: float, shaped like the update, laid out densely in C
+     * order (a view at an offset is fine; the stride of an axis of length 1 does not matter).
      */
     private static boolean readable(INDArray grad, INDArray update) {
-        return grad.dataType() == DataType.FLOAT && Arrays.equals(grad.shape(), update.shape())
-                && grad.ordering() == 'c' && Shape.hasDefaultStridesForShape(grad);
+        // not ND4J's Shape.hasDefaultStridesForShape, which wants strictly falling strides and so refuses every
+        // array with an axis of length 1 ([4, 4, 1, 64]: strides [256, 64, 64, 1]): a copy of such a gradient at
+        // every step, a new array with native shape information (DCGAN's and StyleGAN's 1-channel layers)
+        return Arrays.equals(grad.shape(), update.shape()) && GraphPlan.denseFloats(grad);
     }
 
     /**
@@ -224,6 +238,7 @@ public final class Optimizer {
         if (stepSize != null) {
             stepSize.close();
         }
+        iteration.close();
         GraphMemory.close(states.values());
         for (OpContext c : List.of(rule, apply)) {
             try {

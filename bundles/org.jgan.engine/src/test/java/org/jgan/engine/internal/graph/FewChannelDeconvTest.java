@@ -8,6 +8,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import org.bytedeco.javacpp.Pointer;
 import org.jgan.engine.internal.memory.GraphMemory;
 import org.junit.jupiter.api.Test;
 import org.nd4j.autodiff.samediff.SDVariable;
@@ -146,12 +147,27 @@ class FewChannelDeconvTest {
             INDArray big = Nd4j.randn(DataType.FLOAT, g.n() + 1, g.ci(), g.ih(), g.iw());
             INDArray view = big.get(org.nd4j.linalg.indexing.NDArrayIndex.interval(1, g.n() + 1));
             w.muli(-0.5);
+            if (b != null) {
+                b.muli(-2);
+            }
             INDArray[] viewIn = b == null ? new INDArray[] {view, w} : new INDArray[] {view, w, b};
             k.run(viewIn);
-            assertClose(reference(g, view, w, b), z, 1e-5, g + ", input at an offset, weights updated");
+            assertClose(reference(g, view, w, b), z, 1e-5, g + ", input at an offset, weights and bias updated");
             INDArray f = x.dup('f');
-            k.run(b == null ? new INDArray[] {f, w} : new INDArray[] {f, w, b});
-            assertClose(reference(g, x, w, b), z, 1e-5, g + ", input in F order");
+            // (another bias array of the same shape, as a graph may bind)
+            INDArray b2 = b == null ? null : Nd4j.randn(DataType.FLOAT, g.co());
+            k.run(b == null ? new INDArray[] {f, w} : new INDArray[] {f, w, b2});
+            assertClose(reference(g, x, w, b2), z, 1e-5, g + ", input in F order, another bias");
+            // the same arrays again: no native array made per call (until 2026-12-07 the bias's [1, oC, 1] view was)
+            INDArray[] again = b == null ? new INDArray[] {x, w} : new INDArray[] {x, w, b2};
+            k.run(again);
+            long before = Pointer.totalCount();
+            for (int call = 0; call < 5; call++) {
+                k.run(again);
+            }
+            assertTrue(Pointer.totalCount() <= before, g + ": native pointers made in 5 calls: "
+                    + (Pointer.totalCount() - before));
+            assertClose(reference(g, x, w, b2), z, 1e-5, g + ", the same arrays again");
             k.close();
             owned.forEach(INDArray::close);
             GraphMemory.release(sd);
