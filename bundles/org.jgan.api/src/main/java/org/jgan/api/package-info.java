@@ -8,7 +8,7 @@
  * lie in [-1, 1], discriminators return logits (before any sigmoid).
  */
 @Export
-@Version("1.14.0")
+@Version("1.15.0")
 package org.jgan.api;
 
 import org.osgi.annotation.bundle.Export;

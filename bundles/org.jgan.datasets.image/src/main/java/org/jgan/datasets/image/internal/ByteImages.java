@@ -81,6 +81,11 @@ final class ByteImages implements DataSource {
 
     @Override
     public Batch sample(int batchSize, long seed) {
+        return sample(batchSize, seed, null);
+    }
+
+    @Override
+    public Batch sample(int batchSize, long seed, Batch into) {
         if (batchSize < 1) {
             throw new IllegalArgumentException("batch size must be at least 1, got " + batchSize);
         }
@@ -89,7 +94,7 @@ final class ByteImages implements DataSource {
         for (int i = 0; i < batchSize; i++) {
             indices[i] = rng.nextInt(count);
         }
-        return batch(indices);
+        return batch(indices, into);
     }
 
     @Override
@@ -102,10 +107,11 @@ final class ByteImages implements DataSource {
         for (int i = 0; i < n; i++) {
             indices[i] = (int) from + i;
         }
-        return batch(indices);
+        return batch(indices, null);
     }
 
-    private Batch batch(int[] indices) {
+    /** The images at {@code indices} as a batch: written into {@code into} where it takes them, else new arrays. */
+    private Batch batch(int[] indices, Batch into) {
         int batchSize = indices.length;
         int imageSize = channels * height * width;
         float[] data = new float[Math.multiplyExact(batchSize, imageSize)];
@@ -120,6 +126,9 @@ final class ByteImages implements DataSource {
             if (oneHot != null) {
                 oneHot[i * classes + labels[index]] = 1f;
             }
+        }
+        if (into != null && into.write(data, oneHot)) {
+            return into;
         }
         return new Batch(Nd4j.create(data, new long[] {batchSize, channels, height, width}, 'c'),
                 oneHot == null ? null : Nd4j.create(oneHot, new long[] {batchSize, classes}, 'c'));

@@ -128,6 +128,34 @@ class IdxDatasetTest {
         assertEquals(a, openIdx(Map.of()).sample(32, 11).data());
     }
 
+    /** {@code sample(batchSize, seed, into)}: the batch {@code sample(batchSize, seed)} gives, in the caller's arrays. */
+    @Test
+    void aBatchDrawnIntoTheCallersArraysIsTheBatchDrawnAnew() {
+        write(dir.resolve("train-images-idx3-ubyte"), imageBytes());
+        write(dir.resolve("train-labels-idx1-ubyte"), labelBytes(LABELS));
+        DataSource data = openIdx(Map.of());
+        // the data as rows 1-7 of a larger array (a view at an offset), the labels as an array of their own
+        INDArray whole = org.nd4j.linalg.factory.Nd4j.valueArrayOf(new long[] {9, 1, SIDE, SIDE}, 7f);
+        INDArray rows = whole.get(org.nd4j.linalg.indexing.NDArrayIndex.interval(1, 8));
+        Batch into = new Batch(rows, org.nd4j.linalg.factory.Nd4j.create(org.nd4j.linalg.api.buffer.DataType.FLOAT,
+                7, 10));
+        for (long seed : new long[] {5, 6}) {
+            Batch expected = data.sample(7, seed);
+            assertTrue(data.sample(7, seed, into) == into, "written into the arrays given");
+            assertEquals(expected.data(), into.data(), "seed " + seed);
+            assertEquals(expected.labels(), into.labels(), "labels, seed " + seed);
+        }
+        float[] outside = new float[SIDE * SIDE];
+        Arrays.fill(outside, 7f);
+        assertArrayEquals(outside, whole.get(org.nd4j.linalg.indexing.NDArrayIndex.point(0)).dup().data().asFloat());
+        assertArrayEquals(outside, whole.get(org.nd4j.linalg.indexing.NDArrayIndex.point(8)).dup().data().asFloat());
+        // labels missing from the arrays given: a new batch
+        Batch unlabelled = new Batch(rows, null);
+        Batch got = data.sample(7, 5, unlabelled);
+        assertTrue(got != unlabelled && got.labels() != null, "a new batch with its labels");
+        assertEquals(data.sample(7, 5).data(), got.data());
+    }
+
     @Test
     void aRangeReadsImagesInFileOrderAndRefusesOutsideTheFile() {
         write(dir.resolve("train-images-idx3-ubyte"), imageBytes());

@@ -57,6 +57,11 @@ final class GaussianMixture implements DataSource, MixtureModel {
 
     @Override
     public Batch sample(int batchSize, long seed) {
+        return sample(batchSize, seed, null);
+    }
+
+    @Override
+    public Batch sample(int batchSize, long seed, Batch into) {
         SplittableRandom rng = new SplittableRandom(seed);
         float[] values = new float[batchSize * dims];
         float[] oneHot = labels ? new float[batchSize * localMeans.length] : null;
@@ -74,6 +79,9 @@ final class GaussianMixture implements DataSource, MixtureModel {
             for (int j = 0; j < dims; j++) {
                 values[i * dims + j] = (float) x[j];
             }
+        }
+        if (into != null && into.write(values, oneHot)) {
+            return into;
         }
         return new Batch(Nd4j.create(values, new long[] {batchSize, dims}, 'c'),
                 oneHot == null ? null : Nd4j.create(oneHot, new long[] {batchSize, localMeans.length}, 'c'));
