@@ -8,7 +8,6 @@ import org.jgan.api.DataSource;
 import org.jgan.api.Dataset;
 import org.jgan.api.OptionSpec;
 import org.jgan.api.Options;
-import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.factory.Nd4j;
 
 /**
@@ -45,6 +44,9 @@ public final class TestImages implements Dataset {
             return fresh;
         }
         Batch all = fresh.sample(pool, 0);
+        float[] pixels = all.data().data().asFloat();
+        float[] labels = all.labels() == null ? null : all.labels().data().asFloat();
+        int perImage = (int) shape.size();
         return new DataSource() {
             @Override
             public DataShape shape() {
@@ -63,13 +65,22 @@ public final class TestImages implements Dataset {
 
             @Override
             public Batch sample(int batchSize, long seed) {
+                return sample(batchSize, seed, null);
+            }
+
+            @Override
+            public Batch sample(int batchSize, long seed, Batch into) {
                 SplittableRandom rng = new SplittableRandom(seed);
-                int[] rows = new int[batchSize];
+                float[] data = new float[batchSize * perImage];
+                float[] oneHot = labels == null ? null : new float[batchSize * classes];
                 for (int i = 0; i < batchSize; i++) {
-                    rows[i] = rng.nextInt(pool);
+                    int row = rng.nextInt(pool);
+                    System.arraycopy(pixels, row * perImage, data, i * perImage, perImage);
+                    if (oneHot != null) {
+                        System.arraycopy(labels, row * classes, oneHot, i * classes, classes);
+                    }
                 }
-                return new Batch(Nd4j.pullRows(all.data().reshape(pool, -1), 1, rows).reshape(shape.batched(batchSize)),
-                        all.labels() == null ? null : Nd4j.pullRows(all.labels(), 1, rows));
+                return into != null && into.write(data, oneHot) ? into : batch(shape, batchSize, classes, data, oneHot);
             }
         };
     }
@@ -93,9 +104,14 @@ public final class TestImages implements Dataset {
 
             @Override
             public Batch sample(int batchSize, long seed) {
+                return sample(batchSize, seed, null);
+            }
+
+            @Override
+            public Batch sample(int batchSize, long seed, Batch into) {
                 SplittableRandom rng = new SplittableRandom(seed);
                 float[] pixels = new float[batchSize * channels * size * size];
-                float[] labels = new float[batchSize * Math.max(classes, 1)];
+                float[] labels = classes > 0 ? new float[batchSize * classes] : null;
                 for (int i = 0; i < batchSize; i++) {
                     double cx = rng.nextDouble() * size;
                     double cy = rng.nextDouble() * size;
@@ -115,9 +131,14 @@ public final class TestImages implements Dataset {
                         labels[i * classes + Math.min(classes - 1, (int) (cx * classes / size))] = 1f;
                     }
                 }
-                INDArray data = Nd4j.create(pixels, shape.batched(batchSize), 'c');
-                return new Batch(data, classes > 0 ? Nd4j.create(labels, new long[] {batchSize, classes}, 'c') : null);
+                return into != null && into.write(pixels, labels) ? into
+                        : batch(shape, batchSize, classes, pixels, labels);
             }
         };
+    }
+
+    private static Batch batch(DataShape shape, int batchSize, int classes, float[] data, float[] oneHot) {
+        return new Batch(Nd4j.create(data, shape.batched(batchSize), 'c'),
+                oneHot == null ? null : Nd4j.create(oneHot, new long[] {batchSize, classes}, 'c'));
     }
 }

@@ -1,6 +1,7 @@
 package org.jgan.engine.internal.model;
 
 import java.util.ArrayList;
+import java.util.EnumSet;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
@@ -174,6 +175,13 @@ public final class GanModel implements SampleSource, AutoCloseable {
      */
     public long feedsMade() {
         return graphs.built().stream().mapToLong(g -> g.feeds.made()).sum();
+    }
+
+    /** The sides whose steps' graphs built so far read the data batch ({@link PlayerGraph#readsData}): for tests. */
+    Set<Side> sidesReadingData() {
+        Set<Side> sides = EnumSet.noneOf(Side.class);
+        graphs.built().stream().filter(PlayerGraph::readsData).forEach(g -> sides.add(g.side));
+        return sides;
     }
 
     /**

@@ -1,9 +1,14 @@
 package org.jgan.engine.internal.model;
 
+import java.util.ArrayDeque;
 import java.util.ArrayList;
+import java.util.Deque;
+import java.util.HashMap;
+import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import org.jgan.api.Critique;
 import org.jgan.api.DataShape;
 import org.jgan.api.GradientPenalty;
@@ -21,6 +26,7 @@ import org.jgan.engine.internal.graph.ParameterStore;
 import org.jgan.engine.internal.memory.GraphMemory;
 import org.nd4j.autodiff.samediff.SDVariable;
 import org.nd4j.autodiff.samediff.SameDiff;
+import org.nd4j.autodiff.samediff.internal.SameDiffOp;
 import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.factory.Nd4j;
 
@@ -97,6 +103,8 @@ public final class PlayerGraph {
     /** Whether this discriminator graph runs D once on the data batch and G(z) stacked ({@link #stackedCritiques}). */
     final boolean stacked;
     private final int batchSize;
+    /** {@link #readsData()}, once found. */
+    private Boolean readsData;
 
     /**
      * @param due   the names of the regularization terms to compute (the others of the player are left out), or
@@ -336,6 +344,44 @@ public final class PlayerGraph {
         bufferUpdates.forEach(b -> out.add(b.newValue()));
         penalties.forEach(pp -> out.addAll(pp.groups()));
         return out;
+    }
+
+    /**
+     * Whether a step of this graph reads the data batch: a discriminator's and a model's steps do, and a generator's
+     * where its outputs depend on the data batch or its labels (feature matching, a relativistic loss, a
+     * reconstruction); the G step of most games does not, and draws no batch. Found once, by walking the graph's ops
+     * back from {@link #outputs()}.
+     */
+    boolean readsData() {
+        if (readsData == null) {
+            readsData = side == Side.DISCRIMINATOR || joint || dependsOn(outputs(), Set.of(X, LABELS));
+        }
+        return readsData;
+    }
+
+    /** Whether any of {@code outputs} is computed from any of {@code inputs}. */
+    private boolean dependsOn(List<String> outputs, Set<String> inputs) {
+        // the op producing each variable from getOps() (SameDiff.getVariables() returns commons-collections4's
+        // PatriciaTrie, which the ND4J bundle embeds without exporting: a loader constraint violation in Felix)
+        Map<String, SameDiffOp> producers = new HashMap<>();
+        for (SameDiffOp op : sd.getOps().values()) {
+            for (String o : op.getOutputsOfOp()) {
+                producers.put(o, op);
+            }
+        }
+        Set<String> seen = new HashSet<>();
+        Deque<String> todo = new ArrayDeque<>(outputs);
+        while (!todo.isEmpty()) {
+            String v = todo.pop();
+            if (inputs.contains(v)) {
+                return true;
+            }
+            SameDiffOp op = seen.add(v) ? producers.get(v) : null;
+            if (op != null && op.getInputsToOp() != null) {
+                todo.addAll(op.getInputsToOp());
+            }
+        }
+        return false;
     }
 
     /** Loss values by display name from a step's outputs. */

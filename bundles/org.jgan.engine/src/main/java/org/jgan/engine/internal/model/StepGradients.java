@@ -240,17 +240,27 @@ final class StepGradients {
      */
     private Map<String, INDArray> feed(PlayerGraph graph, long iteration, long stream, long playerStep) {
         Map<String, INDArray> feed = new HashMap<>();
-        Batch batch = data.sample(batchSize, Seeds.mix(seed, Seeds.DATA, iteration, stream));
-        checkBatch(batch);
         FeedArrays kept = graph.feeds;
         // (switched off: new arrays, as before)
         boolean keep = FeedArrays.enabled();
-        feed.put(PlayerGraph.X, batch.data());
+        long dataKey = Seeds.mix(seed, Seeds.DATA, iteration, stream);
+        // a graph that reads no data (a G step of most games) draws none; the draws are a function of their key,
+        // so the other draws stay as they were
+        Batch batch = !graph.readsData() ? null : keep ? data.sample(batchSize, dataKey, new Batch(
+                kept.of(PlayerGraph.X, DataType.FLOAT, shape.batched(batchSize)), data.classes() == 0 ? null
+                        : kept.of(PlayerGraph.LABELS, DataType.FLOAT, batchSize, data.classes())))
+                : data.sample(batchSize, dataKey);
+        if (batch != null) {
+            checkBatch(batch);
+            feed.put(PlayerGraph.X, batch.data());
+        }
         long latentKey = Seeds.mix(seed, Seeds.LATENT, iteration, stream);
         feed.put(PlayerGraph.Z, keep ? codes.drawInto(latentKey, kept.of(PlayerGraph.Z, DataType.FLOAT, batchSize,
                 codes.latent())) : codes.draw(latentKey, batchSize));
         if (graph.conditional) {
-            feed.put(PlayerGraph.LABELS, batch.labels());
+            if (batch != null) {
+                feed.put(PlayerGraph.LABELS, batch.labels());
+            }
             // D steps condition the fake batch on the data batch's labels, so that real, generated and mixed
             // points (gradient penalties) share one label per row; G steps draw labels uniformly
             long labelKey = Seeds.mix(seed, Seeds.FAKE_LABELS, iteration, stream);

@@ -4,8 +4,14 @@ import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import java.util.EnumSet;
 import java.util.HashMap;
 import java.util.Map;
+import java.util.Set;
+import org.jgan.api.Batch;
+import org.jgan.api.DataShape;
+import org.jgan.api.DataSource;
+import org.jgan.api.Side;
 import org.jgan.engine.internal.TestCatalog;
 import org.jgan.engine.internal.config.RunSpec;
 import org.junit.jupiter.api.Test;
@@ -41,6 +47,58 @@ class KeptFeedsTest {
         kept.arrays.forEach((name, a) -> assertArrayEquals(anew.arrays.get(name), a, 0f, label + ": " + name));
     }
 
+    /**
+     * The data batch is drawn into the graph's kept arrays where the source writes there (the ring's mixture, the
+     * test images), and a source that does not (the API's default, a new batch) trains the same bits; a G step whose
+     * outputs do not depend on the data batch draws none, one whose loss or terms read it does (a relativistic loss,
+     * feature matching; conditional games' labels too, which the D step's data batch carries).
+     */
+    @ParameterizedTest(name = "{0}, {1}")
+    @CsvSource(delimiter = ';', value = {
+        "mlp; ''; D",
+        "mlp; loss=rpgan; D G",
+        "mlp; regularizers=feature-matching; D G",
+        "dcgan; dataset.classes=4 dataset.pool=40; D"})
+    void theDataBatchIsDrawnIntoKeptArraysWhereAStepReadsIt(String architecture, String extra, String reading) {
+        String label = architecture + " " + extra;
+        Map<String, String> settings = StackedCritiquesTest.settings(extra);
+        Counting into = new Counting(false);
+        Counting anew = new Counting(true);
+        Map<String, float[]> kept;
+        Map<String, float[]> fresh;
+        Set<Side> sides;
+        try (GanModel m = model(architecture, settings, into)) {
+            long afterTwo = 0;
+            for (int it = 0; it < 4; it++) {
+                m.discriminatorStep(it, 0);
+                m.generatorStep(it);
+                if (it == 1) {
+                    afterTwo = m.feedsMade();
+                }
+            }
+            kept = SameSteps.checkpointArrays(m, 4);
+            sides = m.sidesReadingData();
+            assertEquals(afterTwo, m.feedsMade(), label + ": input arrays made after two iterations");
+        }
+        try (GanModel m = model(architecture, settings, anew)) {
+            for (int it = 0; it < 4; it++) {
+                m.discriminatorStep(it, 0);
+                m.generatorStep(it);
+            }
+            fresh = SameSteps.checkpointArrays(m, 4);
+        }
+        Set<Side> expected = EnumSet.noneOf(Side.class);
+        for (String s : reading.split(" ")) {
+            expected.add(s.equals("D") ? Side.DISCRIMINATOR : Side.GENERATOR);
+        }
+        assertEquals(expected, sides, label + ": the sides whose steps read the data batch");
+        assertEquals(4 * expected.size(), into.draws, label + ": batches drawn in four iterations");
+        assertEquals(into.draws, into.written, label + ": every batch written into the kept arrays");
+        assertEquals(into.draws, anew.draws, label + ": a source without sample(.., into) is asked as often");
+        assertEquals(fresh.keySet(), kept.keySet(), label);
+        kept.forEach((name, a) -> assertArrayEquals(fresh.get(name), a, 0f, label + ": " + name));
+    }
+
     @Test
     void aScheduledModelOptionWrittenInPlaceTakesEachIterationsValue() {
         // a VAE whose KL weight rises at every iteration: the kept scalar is written over with each step's value
@@ -51,6 +109,62 @@ class KeptFeedsTest {
         Map<String, float[]> anew = vae(raw, false);
         assertEquals(anew.keySet(), kept.keySet());
         kept.forEach((name, a) -> assertArrayEquals(anew.get(name), a, 0f, name));
+    }
+
+    /** The model of {@link StackedCritiquesTest#model} on its dataset seen through a {@link Counting} source. */
+    private static GanModel model(String architecture, Map<String, String> extra, Counting counting) {
+        RunSpec spec = StackedCritiquesTest.spec(architecture, extra);
+        counting.inner = spec.datasetComponent().open(spec.dataset().options());
+        return new GanModel(spec, counting);
+    }
+
+    /**
+     * A data source that counts the batches asked of it and those its source wrote into the caller's arrays; with
+     * {@code fresh} it offers the source no arrays (as a source without {@code sample(.., into)} behaves).
+     */
+    private static final class Counting implements DataSource {
+        private final boolean fresh;
+        DataSource inner;
+        int draws;
+        int written;
+
+        Counting(boolean fresh) {
+            this.fresh = fresh;
+        }
+
+        @Override
+        public DataShape shape() {
+            return inner.shape();
+        }
+
+        @Override
+        public long size() {
+            return inner.size();
+        }
+
+        @Override
+        public int classes() {
+            return inner.classes();
+        }
+
+        @Override
+        public Batch sample(int batchSize, long seed) {
+            draws++;
+            return inner.sample(batchSize, seed);
+        }
+
+        @Override
+        public Batch sample(int batchSize, long seed, Batch into) {
+            if (fresh) {
+                return sample(batchSize, seed);
+            }
+            draws++;
+            Batch b = inner.sample(batchSize, seed, into);
+            if (b == into) {
+                written++;
+            }
+            return b;
+        }
     }
 
     private record Run(long afterTwo, long atEnd, Map<String, float[]> arrays) {

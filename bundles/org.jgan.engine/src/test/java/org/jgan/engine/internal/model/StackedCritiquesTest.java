@@ -26,6 +26,12 @@ import org.junit.jupiter.params.provider.CsvSource;
 class StackedCritiquesTest {
 
     static GanModel model(String architecture, Map<String, String> extra) {
+        RunSpec spec = spec(architecture, extra);
+        return new GanModel(spec, spec.datasetComponent().open(spec.dataset().options()));
+    }
+
+    /** The configuration of {@link #model}. */
+    static RunSpec spec(String architecture, Map<String, String> extra) {
         Map<String, String> raw = new HashMap<>(architecture.equals("mlp")
                 ? Map.of("architecture", "mlp", "architecture.hidden", "32", "dataset", "ring8", "latent", "8")
                 : Map.of("architecture", architecture, "dataset", "test-images", "dataset.size", "32",
@@ -35,8 +41,7 @@ class StackedCritiquesTest {
         }
         raw.putAll(Map.of("batchSize", "16", "metrics", "none", "seed", "5"));
         raw.putAll(extra);
-        RunSpec spec = RunSpec.parse(raw, TestCatalog.create(), "stacked");
-        return new GanModel(spec, spec.datasetComponent().open(spec.dataset().options()));
+        return RunSpec.parse(raw, TestCatalog.create(), "stacked");
     }
 
     /** Settings from {@code key=value} pairs separated by spaces (none for an empty string). */
