@@ -40,10 +40,10 @@ import org.nd4j.nativeblas.OpaqueContext;
  */
 public final class Optimizer {
 
-    private final IUpdater config;
-    private final boolean adam;
     private static final NativeOps NATIVE = NativeOpsHolder.getInstance().getDeviceNativeOps();
 
+    private final IUpdater config;
+    private final boolean adam;
     private final Map<String, Slot> slots = new LinkedHashMap<>();
     private final Map<String, INDArray> states = new LinkedHashMap<>();
     /** The update rule's context (its arrays change per parameter, its arguments per step). */

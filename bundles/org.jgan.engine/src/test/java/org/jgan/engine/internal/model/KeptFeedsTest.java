@@ -38,8 +38,8 @@ class KeptFeedsTest {
         "mlp; regularizers=r1 accumulate=2"})
     void keptInputsGiveTheStepsOfNewOnesAndAreMadeOnce(String architecture, String extra) {
         String label = architecture + " " + extra;
-        Run kept = run(architecture, extra, true);
-        Run anew = run(architecture, extra, false);
+        Run kept = run(architecture, extra, true, null);
+        Run anew = run(architecture, extra, false, null);
         assertTrue(kept.afterTwo > 0, label + ": the steps fed arrays of their own");
         assertEquals(kept.afterTwo, kept.atEnd, label + ": input arrays made after two iterations (kept: none)");
         assertEquals(0, anew.atEnd, label + ": switched off, the steps drew into new arrays as before");
@@ -51,7 +51,7 @@ class KeptFeedsTest {
      * The data batch is drawn into the graph's kept arrays where the source writes there (the ring's mixture, the
      * test images), and a source that does not (the API's default, a new batch) trains the same bits; a G step whose
      * outputs do not depend on the data batch draws none, one whose loss or terms read it does (a relativistic loss,
-     * feature matching; conditional games' labels too, which the D step's data batch carries).
+     * feature matching; a conditional game's G step draws its labels itself and reads no batch).
      */
     @ParameterizedTest(name = "{0}, {1}")
     @CsvSource(delimiter = ';', value = {
@@ -61,42 +61,21 @@ class KeptFeedsTest {
         "dcgan; dataset.classes=4 dataset.pool=40; D"})
     void theDataBatchIsDrawnIntoKeptArraysWhereAStepReadsIt(String architecture, String extra, String reading) {
         String label = architecture + " " + extra;
-        Map<String, String> settings = StackedCritiquesTest.settings(extra);
         Counting into = new Counting(false);
         Counting anew = new Counting(true);
-        Map<String, float[]> kept;
-        Map<String, float[]> fresh;
-        Set<Side> sides;
-        try (GanModel m = model(architecture, settings, into)) {
-            long afterTwo = 0;
-            for (int it = 0; it < 4; it++) {
-                m.discriminatorStep(it, 0);
-                m.generatorStep(it);
-                if (it == 1) {
-                    afterTwo = m.feedsMade();
-                }
-            }
-            kept = SameSteps.checkpointArrays(m, 4);
-            sides = m.sidesReadingData();
-            assertEquals(afterTwo, m.feedsMade(), label + ": input arrays made after two iterations");
-        }
-        try (GanModel m = model(architecture, settings, anew)) {
-            for (int it = 0; it < 4; it++) {
-                m.discriminatorStep(it, 0);
-                m.generatorStep(it);
-            }
-            fresh = SameSteps.checkpointArrays(m, 4);
-        }
+        Run kept = run(architecture, extra, true, into);
+        Run fresh = run(architecture, extra, true, anew);
+        assertEquals(kept.afterTwo, kept.atEnd, label + ": input arrays made after two iterations");
         Set<Side> expected = EnumSet.noneOf(Side.class);
         for (String s : reading.split(" ")) {
             expected.add(s.equals("D") ? Side.DISCRIMINATOR : Side.GENERATOR);
         }
-        assertEquals(expected, sides, label + ": the sides whose steps read the data batch");
+        assertEquals(expected, kept.readingData, label + ": the sides whose steps read the data batch");
         assertEquals(4 * expected.size(), into.draws, label + ": batches drawn in four iterations");
         assertEquals(into.draws, into.written, label + ": every batch written into the kept arrays");
         assertEquals(into.draws, anew.draws, label + ": a source without sample(.., into) is asked as often");
-        assertEquals(fresh.keySet(), kept.keySet(), label);
-        kept.forEach((name, a) -> assertArrayEquals(fresh.get(name), a, 0f, label + ": " + name));
+        assertEquals(fresh.arrays.keySet(), kept.arrays.keySet(), label);
+        kept.arrays.forEach((name, a) -> assertArrayEquals(fresh.arrays.get(name), a, 0f, label + ": " + name));
     }
 
     @Test
@@ -109,13 +88,6 @@ class KeptFeedsTest {
         Map<String, float[]> anew = vae(raw, false);
         assertEquals(anew.keySet(), kept.keySet());
         kept.forEach((name, a) -> assertArrayEquals(anew.get(name), a, 0f, name));
-    }
-
-    /** The model of {@link StackedCritiquesTest#model} on its dataset seen through a {@link Counting} source. */
-    private static GanModel model(String architecture, Map<String, String> extra, Counting counting) {
-        RunSpec spec = StackedCritiquesTest.spec(architecture, extra);
-        counting.inner = spec.datasetComponent().open(spec.dataset().options());
-        return new GanModel(spec, counting);
     }
 
     /**
@@ -167,13 +139,21 @@ class KeptFeedsTest {
         }
     }
 
-    private record Run(long afterTwo, long atEnd, Map<String, float[]> arrays) {
+    private record Run(long afterTwo, long atEnd, Map<String, float[]> arrays, Set<Side> readingData) {
     }
 
-    /** Four iterations of the configuration; the input arrays made after two iterations and at the end. */
-    private static Run run(String architecture, String extra, boolean keep) {
+    /**
+     * Four iterations of the configuration; the input arrays made after two iterations and at the end. With a
+     * {@link Counting} source, on its dataset seen through it.
+     */
+    private static Run run(String architecture, String extra, boolean keep, Counting counting) {
         boolean before = FeedArrays.enable(keep);
-        try (GanModel m = StackedCritiquesTest.model(architecture, StackedCritiquesTest.settings(extra))) {
+        RunSpec spec = StackedCritiquesTest.spec(architecture, StackedCritiquesTest.settings(extra));
+        DataSource data = spec.datasetComponent().open(spec.dataset().options());
+        if (counting != null) {
+            counting.inner = data;
+        }
+        try (GanModel m = new GanModel(spec, counting != null ? counting : data)) {
             long afterTwo = 0;
             for (int it = 0; it < 4; it++) {
                 m.discriminatorStep(it, 0);
@@ -183,7 +163,7 @@ class KeptFeedsTest {
                     afterTwo = m.feedsMade();
                 }
             }
-            return new Run(afterTwo, m.feedsMade(), SameSteps.checkpointArrays(m, 4));
+            return new Run(afterTwo, m.feedsMade(), SameSteps.checkpointArrays(m, 4), m.sidesReadingData());
         } finally {
             FeedArrays.enable(before);
         }
