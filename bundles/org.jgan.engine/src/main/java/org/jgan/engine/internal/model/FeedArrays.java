@@ -10,7 +10,8 @@ import org.nd4j.linalg.factory.Nd4j;
 
 /**
  * The arrays a graph's steps feed to the inputs the engine fills itself (the latent batch, the noise inputs, a G
- * step's labels, the terms' weights, the model's option values), kept from step to step and written in place.
+ * step's labels, the terms' weights, the model's option values) and those it offers the dataset for the data batch
+ * and its labels ({@code DataSource.sample(batchSize, seed, into)}), kept from step to step and written in place.
  * <p>
  * A plan binds the same arrays call after call, except where a placeholder is fed a new one ({@code GraphPlan}): a new
  * array per step brings new native shape information (JavaCPP pointers registered with deallocators, each reading

@@ -236,22 +236,18 @@ final class StepGradients {
 
     /**
      * The step's inputs, drawn from its stream: data batch, latents, labels, term weights, noise. What the engine
-     * draws itself is written into the graph's kept arrays ({@link FeedArrays}).
+     * draws itself is written into the graph's kept arrays ({@link FeedArrays}), and the dataset is offered kept
+     * arrays for the data batch ({@link #batch}).
      */
     private Map<String, INDArray> feed(PlayerGraph graph, long iteration, long stream, long playerStep) {
         Map<String, INDArray> feed = new HashMap<>();
         FeedArrays kept = graph.feeds;
         // (switched off: new arrays, as before)
         boolean keep = FeedArrays.enabled();
-        long dataKey = Seeds.mix(seed, Seeds.DATA, iteration, stream);
         // a graph that reads no data (a G step of most games) draws none; the draws are a function of their key,
         // so the other draws stay as they were
-        Batch batch = !graph.readsData() ? null : keep ? data.sample(batchSize, dataKey, new Batch(
-                kept.of(PlayerGraph.X, DataType.FLOAT, shape.batched(batchSize)), data.classes() == 0 ? null
-                        : kept.of(PlayerGraph.LABELS, DataType.FLOAT, batchSize, data.classes())))
-                : data.sample(batchSize, dataKey);
+        Batch batch = graph.readsData() ? batch(kept, keep, Seeds.mix(seed, Seeds.DATA, iteration, stream)) : null;
         if (batch != null) {
-            checkBatch(batch);
             feed.put(PlayerGraph.X, batch.data());
         }
         long latentKey = Seeds.mix(seed, Seeds.LATENT, iteration, stream);
@@ -281,6 +277,25 @@ final class StepGradients {
                     : Players.randomInput(noise, key, batchSize));
         }
         return feed;
+    }
+
+    /**
+     * The data batch of {@code key}: written into the graph's kept arrays where the dataset writes there
+     * ({@code DataSource.sample(batchSize, seed, into)}), else the dataset's new arrays; checked against the
+     * dataset's shape.
+     */
+    private Batch batch(FeedArrays kept, boolean keep, long key) {
+        Batch batch;
+        if (keep) {
+            INDArray labels = data.classes() == 0 ? null
+                    : kept.of(PlayerGraph.LABELS, DataType.FLOAT, batchSize, data.classes());
+            batch = data.sample(batchSize, key,
+                    new Batch(kept.of(PlayerGraph.X, DataType.FLOAT, shape.batched(batchSize)), labels));
+        } else {
+            batch = data.sample(batchSize, key);
+        }
+        checkBatch(batch);
+        return batch;
     }
 
     private void checkBatch(Batch batch) {
