@@ -53,7 +53,9 @@ if ! grep -q "TensorFlow op descriptors installed in" levels.out \
     failures=$((failures + 1))
 fi
 # The ND4J bundle's embedded jars as Felix loads classes from them (EmbeddedJars): ND4J's API first on its
-# Bundle-ClassPath, and none of them Multi-Release (Felix would ask each for every class under ten names)
+# Bundle-ClassPath and the bundle's own folder last (laid out as a folder, Felix resolves a path's links in it for
+# every class and resource it is asked for), and none of them Multi-Release (Felix would ask each for every class
+# under ten names)
 nd4j_bundle=("$here"/target/jgan/jar/org.jgan.nd4j-*.jar)
 embedded=$(/usr/bin/python3 - "${nd4j_bundle[0]}" 2>&1 <<'PY'
 import os, re, sys, zipfile
@@ -62,14 +64,15 @@ manifest = open(os.path.join(root, "META-INF/MANIFEST.MF"), newline="").read().r
 cp = [e.strip() for e in re.search(r"^Bundle-ClassPath: (.*)$", manifest, re.M).group(1).split(",")]
 multi = [j for j in cp if j != "." and re.search(r"(?im)^Multi-Release:\s*true",
          zipfile.ZipFile(os.path.join(root, j)).read("META-INF/MANIFEST.MF").decode("utf-8", "replace"))]
-print(",".join(cp[:2]), len(cp) - 1, "jars;", "Multi-Release: " + (" ".join(multi) if multi else "none"))
+print("first " + cp[0] + ", last " + cp[-1] + ",", len(cp) - 1, "jars;",
+      "Multi-Release: " + (" ".join(multi) if multi else "none"))
 PY
 ) || embedded="no answer from the check: $embedded"
-if [[ "$embedded" == ".,lib/nd4j-api-"*"Multi-Release: none" ]]; then
+if [[ "$embedded" == "first lib/nd4j-api-"*", last .,"*"Multi-Release: none" ]]; then
     echo "smoke: embedded-jars: ok ($embedded)"
 else
-    echo "smoke: embedded-jars: expected ND4J's API first on the ND4J bundle's Bundle-ClassPath and no Multi-Release" \
-        "jar; found: $embedded" >&2
+    echo "smoke: embedded-jars: expected ND4J's API first and the bundle's folder (.) last on the ND4J bundle's" \
+        "Bundle-ClassPath, and no Multi-Release jar; found: $embedded" >&2
     failures=$((failures + 1))
 fi
 archive="$(readlink -f "$here/target/jgan")/jgan.jsa"
@@ -119,7 +122,8 @@ if ! grep -q '"malloc": "MALLOC_MMAP_THRESHOLD_=33554432 MALLOC_TRIM_THRESHOLD_=
     failures=$((failures + 1))
 fi
 # the script's JIT setting reached the JVM, which records it with its other options
-if ! grep -q '"jvm": "[^"]*-XX:CompileThresholdScaling=0.25 -XX:InlineSmallCode=1000' runs/smoke/config.json; then
+if ! grep -q '"jvm": "[^"]*-XX:CompileCommand=CompileThresholdScaling,org.jgan.\*::\*,0.25 .*-XX:InlineSmallCode=1000' \
+        runs/smoke/config.json; then
     echo "smoke: jvm: runs/smoke/config.json lacks runtime/jgan's JIT setting: $(grep '"jvm"' \
         runs/smoke/config.json || echo 'no "jvm" entry')" >&2
     failures=$((failures + 1))
@@ -345,6 +349,21 @@ if [ -n "$first" ] && [ -n "$served" ] && [ "$served" -gt "$first" ]; then
 else
     echo "smoke: dashboard-after-first-iteration: the address (line ${served:-none}) did not come after the first" \
         "progress line (line ${first:-none}); output in $work/deferred.out" >&2
+    failures=$((failures + 1))
+fi
+# Jetty logs through SLF4J 2, which finds its provider through SPI Fly: both start at level 2, before Jetty (3), and
+# the ND4J bundle alone at level 1, so that ND4J's native libraries load while the framework starts the rest
+# (runtime/jgan.bndrun); with SPI Fly after Jetty SLF4J says "SLF4J(W): No SLF4J providers were found."
+if grep -q "SLF4J(W)" deferred.out; then
+    echo "smoke: slf4j-provider: Jetty's SLF4J found no provider: $(grep -m 1 'SLF4J(W)' deferred.out)" >&2
+    failures=$((failures + 1))
+fi
+level_one=$(tr ',' '\n' < "$(readlink -f "$here/target/jgan")/folder.properties" | sed -n 's/;version.*startlevel\\=1$//p' \
+    | paste -sd' ')
+if [ "$level_one" = "org.jgan.nd4j" ]; then
+    echo "smoke: start-levels: ok (level 1: $level_one)"
+else
+    echo "smoke: start-levels: expected the ND4J bundle alone at start level 1; found: ${level_one:-none}" >&2
     failures=$((failures + 1))
 fi
 

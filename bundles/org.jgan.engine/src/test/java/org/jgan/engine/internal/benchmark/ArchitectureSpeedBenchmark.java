@@ -215,7 +215,8 @@ class ArchitectureSpeedBenchmark {
         }
         // the JIT's thresholds and inlining as this JVM has them (the benchmark profile sets them as runtime/jgan does)
         for (String arg : ManagementFactory.getRuntimeMXBean().getInputArguments()) {
-            if (arg.startsWith("-XX:CompileThresholdScaling=") || arg.startsWith("-XX:InlineSmallCode=")) {
+            if (arg.startsWith("-XX:CompileThresholdScaling=") || arg.startsWith("-XX:CompileCommand=")
+                    || arg.startsWith("-XX:InlineSmallCode=")) {
                 command.add(arg);
             }
         }
