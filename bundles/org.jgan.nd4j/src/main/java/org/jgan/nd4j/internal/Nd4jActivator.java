@@ -1,16 +1,22 @@
 package org.jgan.nd4j.internal;
 
+import java.io.IOException;
+import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.Hashtable;
+import java.util.List;
 import org.deeplearning4j.config.DL4JClassLoading;
 import org.jgan.api.NumericsBackend;
 import org.nd4j.imports.converters.DifferentialFunctionClassHolder;
 import org.nd4j.common.config.ND4JClassLoading;
 import org.nd4j.linalg.factory.Nd4j;
 import org.nd4j.nativeblas.NativeOpsHolder;
+import org.osgi.framework.Bundle;
 import org.osgi.framework.BundleActivator;
 import org.osgi.framework.BundleContext;
 import org.osgi.framework.ServiceRegistration;
+import org.osgi.framework.wiring.BundleWiring;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -41,6 +47,13 @@ public final class Nd4jActivator implements BundleActivator {
      * ({@link #linkBindingsForArchive}).
      */
     static final String ARCHIVING = "jgan.cds.archiving";
+
+    /**
+     * In the archiving run ({@link #ARCHIVING}): a file of class names, one a line (binary or internal form), that an
+     * earlier run of the same start loaded without linking; the loader links them ({@link #linkListed}) once SameDiff's
+     * op registry is built.
+     */
+    static final String LINK_LIST = "jgan.cds.link";
 
     private volatile ServiceRegistration<NumericsBackend> registration;
     private volatile Thread loader;
@@ -97,6 +110,58 @@ public final class Nd4jActivator implements BundleActivator {
         if (Boolean.TRUE.equals(props.get(NumericsBackend.READY))) {
             warmOpRegistry();
         }
+        String list = context.getProperty(LINK_LIST);
+        if (Boolean.getBoolean(ARCHIVING) && list != null) {
+            try {
+                List<ClassLoader> loaders = new ArrayList<>();
+                loaders.add(Nd4jActivator.class.getClassLoader());
+                for (Bundle b : context.getBundles()) {
+                    BundleWiring wiring = b.adapt(BundleWiring.class);
+                    if (wiring != null && wiring.getClassLoader() != null) {
+                        loaders.add(wiring.getClassLoader());
+                    }
+                }
+                long t0 = System.nanoTime();
+                List<String> names = Files.readAllLines(Path.of(list));
+                int linked = linkListed(names, loaders);
+                LOG.info("linked {} of {} classes listed in {} for the class-data sharing archive in {} ms", linked,
+                        names.size(), list, (System.nanoTime() - t0) / 1_000_000);
+            } catch (IOException | RuntimeException e) {
+                // the archive holds fewer classes
+                LOG.warn("classes of {} not linked for the class-data sharing archive: {}", list, e.toString());
+            }
+        }
+    }
+
+    /**
+     * Loads and links each class of {@code names} through the first of {@code loaders} that finds it, without
+     * initialising it (in the build's archiving run: JDK 17's dynamic archive leaves out a class that a framework's
+     * class loader loaded and nothing linked, "Skipping ...: Not linked" in {@code -Xlog:cds}, so each start parsed
+     * it again: about 850 classes of ND4J's shaded Jackson and protobuf, oneDNN's binding, Gson and others, most of them
+     * on the way to the first iteration). Names in internal form ({@code a/b/C}) are taken as binary names; blank
+     * lines and names no loader finds or can link are skipped.
+     *
+     * @return the number of classes linked
+     */
+    static int linkListed(List<String> names, List<ClassLoader> loaders) {
+        int linked = 0;
+        for (String line : names) {
+            String name = line.strip().replace('/', '.');
+            if (name.isEmpty()) {
+                continue;
+            }
+            for (ClassLoader loader : loaders) {
+                try {
+                    // (reflection on a class's methods links it without initialising it)
+                    Class.forName(name, false, loader).getDeclaredMethods();
+                    linked++;
+                    break;
+                } catch (ClassNotFoundException | LinkageError notHere) {
+                    // the next loader
+                }
+            }
+        }
+        return linked;
     }
 
     /**
