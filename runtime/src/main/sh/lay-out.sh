@@ -6,7 +6,7 @@
 #
 # The folder is started through bnd's launcher in file mode (folder.properties: the bundles by absolute path; the
 # framework and the launcher on the class path as jars), so that the JVM can map the classes a start loads from a
-# class-data sharing archive, jgan.jsa, which this script writes by one short training run (JDK CDS: the classes
+# class-data sharing archive, jgan.jsa, which this script writes by two short training runs (JDK CDS: the classes
 # parsed and verified once; a JVM refuses archives from a class path with folders on it).
 #
 # Each build of the jar gets its own folder, target/jgan-<size>-<mtime>, with the jar's size and time in .from; the
