@@ -83,7 +83,7 @@ mv -T "$target/$name.link.$$" "$target/$name"
 # Two runs: JDK 17's dynamic archive leaves out the classes that a framework's class loader loaded and nothing
 # linked ("Skipping ...: Not linked" in -Xlog:cds; about 850 of them: ND4J's shaded Jackson and protobuf, oneDNN's
 # binding, Gson, ...), so the first run's archive is thrown away and its list of them given to the second, in which
-# the ND4J bundle links them (jgan.cds.link) before the JVM writes the archive.
+# the ND4J bundle links them (jgan.cds.link) before it offers ND4J, so before the run can end the JVM.
 if [ ! -f "$out/jgan.jsa" ]; then
     case "$name" in jgan-cuda) runtime=cuda ;; *) runtime=cpu ;; esac
     work="$(mktemp -d)"

@@ -50,8 +50,8 @@ public final class Nd4jActivator implements BundleActivator {
 
     /**
      * In the archiving run ({@link #ARCHIVING}): a file of class names, one a line (binary or internal form), that an
-     * earlier run of the same start loaded without linking; the loader links them ({@link #linkListed}) once SameDiff's
-     * op registry is built.
+     * earlier run of the same start loaded without linking; the loader links them ({@link #linkListed}) before it
+     * offers ND4J.
      */
     static final String LINK_LIST = "jgan.cds.link";
 
@@ -101,6 +101,7 @@ public final class Nd4jActivator implements BundleActivator {
                 props.put(NumericsBackend.READY, Boolean.FALSE);
             }
         }
+        linkListedForArchive(context);
         try {
             registration = context.registerService(NumericsBackend.class, backend, props);
         } catch (IllegalStateException stoppedMeanwhile) {
@@ -110,26 +111,36 @@ public final class Nd4jActivator implements BundleActivator {
         if (Boolean.TRUE.equals(props.get(NumericsBackend.READY))) {
             warmOpRegistry();
         }
+    }
+
+    /**
+     * In the archiving run ({@link #ARCHIVING}, {@link #LINK_LIST}): links the listed classes through this bundle's
+     * loader or another bundle's ({@link #linkListed}). Called before ND4J is offered, so that the run, which waits for
+     * ND4J, cannot end the JVM (and have it write the archive) while classes are still being linked; linking loads
+     * and verifies classes without initialising them, so it needs nothing of ND4J.
+     */
+    private static void linkListedForArchive(BundleContext context) {
         String list = context.getProperty(LINK_LIST);
-        if (Boolean.getBoolean(ARCHIVING) && list != null) {
-            try {
-                List<ClassLoader> loaders = new ArrayList<>();
-                loaders.add(Nd4jActivator.class.getClassLoader());
-                for (Bundle b : context.getBundles()) {
-                    BundleWiring wiring = b.adapt(BundleWiring.class);
-                    if (wiring != null && wiring.getClassLoader() != null) {
-                        loaders.add(wiring.getClassLoader());
-                    }
+        if (!Boolean.getBoolean(ARCHIVING) || list == null) {
+            return;
+        }
+        try {
+            List<ClassLoader> loaders = new ArrayList<>();
+            loaders.add(Nd4jActivator.class.getClassLoader());
+            for (Bundle b : context.getBundles()) {
+                BundleWiring wiring = b.adapt(BundleWiring.class);
+                if (wiring != null && wiring.getClassLoader() != null) {
+                    loaders.add(wiring.getClassLoader());
                 }
-                long t0 = System.nanoTime();
-                List<String> names = Files.readAllLines(Path.of(list));
-                int linked = linkListed(names, loaders);
-                LOG.info("linked {} of {} classes listed in {} for the class-data sharing archive in {} ms", linked,
-                        names.size(), list, (System.nanoTime() - t0) / 1_000_000);
-            } catch (IOException | RuntimeException e) {
-                // the archive holds fewer classes
-                LOG.warn("classes of {} not linked for the class-data sharing archive: {}", list, e.toString());
             }
+            long t0 = System.nanoTime();
+            List<String> names = Files.readAllLines(Path.of(list));
+            int linked = linkListed(names, loaders);
+            LOG.info("linked {} of {} classes listed in {} for the class-data sharing archive in {} ms", linked,
+                    names.size(), list, (System.nanoTime() - t0) / 1_000_000);
+        } catch (IOException | RuntimeException e) {
+            // the archive holds fewer classes
+            LOG.warn("classes of {} not linked for the class-data sharing archive: {}", list, e.toString());
         }
     }
 
