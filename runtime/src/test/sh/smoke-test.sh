@@ -110,10 +110,10 @@ else
         "expected all of at least 500; log in $work/train-classes.log" >&2
     failures=$((failures + 1))
 fi
-# The classes a training run loads from the ND4J bundle come from the archive but for a few that it cannot hold
-# (SLF4J 1.7's and Commons Math's, compiled for Java 5): the build's second archiving run links those the first loaded without linking
-# (jgan.cds.link; about 650 of them were read from the jars at every start, ND4J's Jackson and oneDNN's binding among
-# them)
+# The classes a training run loads from the ND4J bundle come from the archive but for a few that it cannot hold (SLF4J
+# 1.7's and Commons Math's, compiled for Java 5): the build's second archiving run links those the first loaded without
+# linking (jgan.cds.link; about 650 of them were read from the jars at every start, ND4J's Jackson and oneDNN's binding
+# among them)
 from_jars=$(grep ' source: file:.*/jar/org\.jgan\.nd4j-[^/]*\.jar/' train-classes.log | grep -vc ' org\.slf4j\.' || true)
 if [ "$from_jars" -le 50 ] && grep -q ' org\.nd4j\.shade\.jackson\.annotation\.JsonIgnore source: shared objects file' \
         train-classes.log; then
