@@ -76,14 +76,14 @@ fi
 [ -L "$target/$name" ] || rm -rf "$target/$name"
 ln -sfn "$name-$stamp" "$target/$name.link.$$"
 mv -T "$target/$name.link.$$" "$target/$name"
-# The class-data sharing archive: the classes one short default run loads (framework, bundles, ND4J's op classes;
-# with jgan.cds.archiving the ND4J bundle links its JNI binding classes, which the JVM archives only linked), written
-# by the JVM as that run exits; runtime/jgan passes it to every JVM it starts from this folder. Written under
+# The class-data sharing archive: the classes one short default run loads (framework, bundles, ND4J's op classes),
+# written by the JVM as that run exits; runtime/jgan passes it to every JVM it starts from this folder. Written under
 # a temporary name and renamed, so that a start never maps a partial archive. Without it, starts work as before.
-# Two runs: JDK 17's dynamic archive leaves out the classes that a framework's class loader loaded and nothing
-# linked ("Skipping ...: Not linked" in -Xlog:cds; about 850 of them: ND4J's shaded Jackson and protobuf, oneDNN's
-# binding, Gson, ...), so the first run's archive is thrown away and its list of them given to the second, in which
-# the ND4J bundle links them (jgan.cds.link) before it offers ND4J, so before the run can end the JVM.
+# Two runs: JDK 17's dynamic archive leaves out the classes that a framework's class loader loaded and nothing linked
+# ("Skipping ...: Not linked" in -Xlog:cds; about 1,400 of them: ND4J's 549 JNI binding classes, which JavaCPP's
+# JNI_OnLoad loads, its shaded Jackson and protobuf, oneDNN's binding, Gson, ...), so the first run's archive is thrown
+# away and its list of them given to the second, in which the ND4J bundle links them (jgan.cds.link) before it offers
+# ND4J, so before the run can end the JVM.
 if [ ! -f "$out/jgan.jsa" ]; then
     case "$name" in jgan-cuda) runtime=cuda ;; *) runtime=cpu ;; esac
     work="$(mktemp -d)"

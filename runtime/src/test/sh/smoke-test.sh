@@ -98,8 +98,8 @@ twin=$!
 check train 0 "run smoke COMPLETED it 40/40" env JAVA_OPTS="-Xlog:class+load=info:file=$work/train-classes.log" \
     "$jgan" run default name=smoke iterations=40 sampleInterval=20 progressInterval=1 checkpointInterval=20
 # ND4J's JNI binding classes (Nd4jCpu and its nested classes, loaded by JavaCPP's JNI_OnLoad) come from the archive
-# too, in a training run (which loads all of them): the build's archiving run links them (jgan.cds.archiving), which
-# JDK 17's dynamic archive requires
+# too, in a training run (which loads all of them): the build's second archiving run links them with the other
+# classes the first left unlinked (jgan.cds.link), which JDK 17's dynamic archive requires
 bindings=$(grep -c ' org\.nd4j\.linalg\.cpu\.nativecpu\.bindings\.Nd4jCpu[$ ]' train-classes.log || true)
 bindings_mapped=$(grep ' org\.nd4j\.linalg\.cpu\.nativecpu\.bindings\.Nd4jCpu[$ ]' train-classes.log \
     | grep -c 'source: shared objects file (top)' || true)

@@ -11,7 +11,6 @@ import org.jgan.api.NumericsBackend;
 import org.nd4j.imports.converters.DifferentialFunctionClassHolder;
 import org.nd4j.common.config.ND4JClassLoading;
 import org.nd4j.linalg.factory.Nd4j;
-import org.nd4j.nativeblas.NativeOpsHolder;
 import org.osgi.framework.Bundle;
 import org.osgi.framework.BundleActivator;
 import org.osgi.framework.BundleContext;
@@ -42,9 +41,9 @@ public final class Nd4jActivator implements BundleActivator {
     private static final long DESCRIPTORS_WAIT_MS = 10_000;
 
     /**
-     * The system property that runtime/src/main/sh/lay-out.sh sets for the short run whose classes it archives
-     * ({@code -XX:ArchiveClassesAtExit}): the loader then links ND4J's binding classes too
-     * ({@link #linkBindingsForArchive}).
+     * The system property that runtime/src/main/sh/lay-out.sh sets for the short runs whose classes it archives
+     * ({@code -XX:ArchiveClassesAtExit}): with {@link #LINK_LIST} the loader then links the classes the first run left
+     * unlinked, ND4J's JNI binding classes among them ({@link #linkListed}).
      */
     static final String ARCHIVING = "jgan.cds.archiving";
 
@@ -149,7 +148,8 @@ public final class Nd4jActivator implements BundleActivator {
      * initialising it (in the build's archiving run: JDK 17's dynamic archive leaves out a class that a framework's
      * class loader loaded and nothing linked, "Skipping ...: Not linked" in {@code -Xlog:cds}, so each start parsed
      * it again: about 850 classes of ND4J's shaded Jackson and protobuf, oneDNN's binding, Gson and others, most of them
-     * on the way to the first iteration). Names in internal form ({@code a/b/C}) are taken as binary names; blank
+     * on the way to the first iteration, and ND4J's 549 JNI binding classes, which JavaCPP's {@code JNI_OnLoad} loads
+     * all of while a run calls few). Names in internal form ({@code a/b/C}) are taken as binary names; blank
      * lines and names no loader finds or can link are skipped.
      *
      * @return the number of classes linked
@@ -279,14 +279,6 @@ public final class Nd4jActivator implements BundleActivator {
         if (check != 6f) {
             throw new IllegalStateException("ND4J self-check computed 1+2+3 = " + check);
         }
-        if (Boolean.getBoolean(ARCHIVING)) {
-            try {
-                linkBindingsForArchive();
-            } catch (RuntimeException | LinkageError e) {
-                // the archive holds fewer classes; ND4J itself is loaded
-                LOG.warn("ND4J's binding classes not linked for the class-data sharing archive: {}", e.toString());
-            }
-        }
         String description = choice.backend() == BackendChoice.Backend.CUDA
                 ? name + " (" + (choice.devices().isEmpty() ? "devices not reported" : choice.devices()) + ")"
                 : name + " (" + variant.classifier() + ", " + Nd4j.getEnvironment().maxMasterThreads() + " threads)";
@@ -304,34 +296,6 @@ public final class Nd4jActivator implements BundleActivator {
         }
         LOG.info("ND4J ready in {} ms: {}", (System.nanoTime() - t0) / 1_000_000, description);
         return description;
-    }
-
-    /**
-     * Links the classes of ND4J's JNI bindings ({@code Nd4jCpu} and its 548 nested classes on the CPU backend) in the
-     * build's archiving run ({@link #ARCHIVING}), so that the class-data sharing archive holds them: JavaCPP's
-     * {@code JNI_OnLoad} loads every binding class but a run links only those it calls, and JDK 17's dynamic archive
-     * leaves out a class that is loaded but not linked ("Skipping ...: Not linked" in {@code -Xlog:cds}), so each
-     * start parsed them again. Reflection on a class's methods links it without initializing it.
-     *
-     * @return the number of classes linked
-     */
-    static int linkBindingsForArchive() {
-        long t0 = System.nanoTime();
-        Class<?> bindings = NativeOpsHolder.getInstance().getDeviceNativeOps().getClass();
-        int linked = link(bindings);
-        LOG.info("linked {} classes of {} for the class-data sharing archive in {} ms", linked, bindings.getName(),
-                (System.nanoTime() - t0) / 1_000_000);
-        return linked;
-    }
-
-    /** Links {@code c} and its nested classes, recursively; returns how many. */
-    static int link(Class<?> c) {
-        c.getDeclaredMethods();
-        int linked = 1;
-        for (Class<?> nested : c.getDeclaredClasses()) {
-            linked += link(nested);
-        }
-        return linked;
     }
 
     /** The innermost cause's message, e.g. the missing library of an UnsatisfiedLinkError. */
