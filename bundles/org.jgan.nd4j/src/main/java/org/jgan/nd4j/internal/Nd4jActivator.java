@@ -6,6 +6,8 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Hashtable;
 import java.util.List;
+import org.bytedeco.dnnl.global.dnnl;
+import org.bytedeco.javacpp.Loader;
 import org.deeplearning4j.config.DL4JClassLoading;
 import org.jgan.api.NumericsBackend;
 import org.nd4j.imports.converters.DifferentialFunctionClassHolder;
@@ -89,6 +91,9 @@ public final class Nd4jActivator implements BundleActivator {
             try {
                 backend = new Backend(loadNd4j(variant, choice), null);
                 props.put(NumericsBackend.READY, Boolean.TRUE);
+                if (choice.backend() == BackendChoice.Backend.CPU) {
+                    loadOneDnnBinding();
+                }
             } catch (Throwable t) {
                 String why = "ND4J failed to load: " + t;
                 if (choice.backend() == BackendChoice.Backend.CUDA) {
@@ -173,6 +178,26 @@ public final class Nd4jActivator implements BundleActivator {
             }
         }
         return linked;
+    }
+
+    /**
+     * Loads oneDNN's own JavaCPP binding ({@code org.bytedeco.dnnl}, which the engine's convolution and matrix product
+     * kernels call) here, before ND4J is offered, so that no library loads while a run uses JavaCPP. A library's
+     * {@code JNI_OnLoad} registers the sizes and member offsets of its classes in JavaCPP's
+     * {@code Loader.memberOffsets}, a {@code WeakHashMap} that {@code Pointer.sizeof()} and {@code asByteBuffer()}
+     * read without a lock; with the binding loaded on a thread of its own beside a starting run, two starts in about
+     * 250 died with SIGSEGV in {@code Pointer.asDirectBuffer()} as the run built its optimizers (docs/architectures.md,
+     * "one native library load at a time"). About 0.1 s here; a failure is logged at debug level, and the engine then
+     * runs its products through libnd4j and logs its own warning.
+     */
+    private static void loadOneDnnBinding() {
+        long t0 = System.nanoTime();
+        try {
+            Loader.load(dnnl.class);
+            LOG.debug("oneDNN's binding loaded in {} ms", (System.nanoTime() - t0) / 1_000_000);
+        } catch (Throwable t) {
+            LOG.debug("oneDNN's binding did not load: {}", t.toString());
+        }
     }
 
     /**

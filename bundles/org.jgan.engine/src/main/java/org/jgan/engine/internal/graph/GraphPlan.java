@@ -17,7 +17,6 @@ import java.util.Map;
 import java.util.Set;
 import java.util.TreeSet;
 import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicLong;
 import org.nd4j.autodiff.functions.DifferentialFunction;
 import org.nd4j.autodiff.listeners.At;
@@ -283,25 +282,18 @@ public final class GraphPlan {
         return new long[] {PLANNED.get(), FELL_BACK.get()};
     }
 
-    /** Whether {@link #loadOneDnn()} has started its thread in this JVM. */
-    private static final AtomicBoolean ONE_DNN_LOADING = new AtomicBoolean();
-
     /**
-     * Loads oneDNN's own binding ({@link OneDnnConv}, {@link Gemm}) on a thread of its own, once per JVM, so that the
-     * first plan, compiled in the first iteration, finds it loaded: a model calls it while it builds its graphs, which
-     * takes longer. The library's load took 76-93 ms alone and put about 0.15-0.3 s on {@code runtime/jgan run}'s
-     * first iteration when the first plan loaded it (the default run's products, 2026-12-06). A plan compiled before it
-     * is done waits for it (the classes' initialization); a failure logs the one warning it logged before.
+     * Loads oneDNN's own binding ({@link OneDnnConv}, {@link Gemm}) on the calling thread, once per JVM (the classes'
+     * initialization; a failure logs the one warning it logged before). A model calls it before it allocates anything,
+     * so that the library does not load while the model uses JavaCPP: a library's {@code JNI_OnLoad} registers its
+     * classes' sizes in JavaCPP's {@code Loader.memberOffsets}, which {@code Pointer.sizeof()} and
+     * {@code asByteBuffer()} read without a lock, and with the binding loaded on a thread of its own beside the model
+     * two starts in about 250 died with SIGSEGV in {@code Pointer.asDirectBuffer()} as the run built its optimizers.
+     * Inside the runtime the ND4J bundle has loaded the binding before it offered ND4J, so this returns at once.
      */
     public static void loadOneDnn() {
-        if (ONE_DNN_LOADING.compareAndSet(false, true)) {
-            Thread t = new Thread(() -> {
-                OneDnnConv.available();
-                Gemm.available();
-            }, "jgan-onednn-load");
-            t.setDaemon(true);
-            t.start();
-        }
+        OneDnnConv.available();
+        Gemm.available();
     }
 
     /**

@@ -63,6 +63,8 @@ public final class GanModel implements SampleSource, AutoCloseable {
      *               allocated, when the parameters and their training state would exceed what is left of it
      */
     public GanModel(RunSpec spec, DataSource data, MemoryBudget budget) {
+        // oneDNN's binding, which the first plan uses, before this model's first allocation (GraphPlan#loadOneDnn)
+        GraphPlan.loadOneDnn();
         this.spec = spec;
         this.shape = data.shape();
         int latent = spec.settings().latent();
@@ -74,8 +76,6 @@ public final class GanModel implements SampleSource, AutoCloseable {
         this.schedule = Schedule.of(spec);
         TrainingGraphs g = null;
         Players p = null;
-        // oneDNN's binding, which the first plan uses, loads while the graphs are built
-        GraphPlan.loadOneDnn();
         try {
             Architecture architecture = (Architecture) spec.architecture().entry().component();
             networks = Packing.networks(architecture, shape, latent, data.classes(), spec.architecture().options(),

@@ -227,30 +227,6 @@ class GemmTest {
         off.close();
     }
 
-    /**
-     * {@link GraphPlan#loadOneDnn}, which a model calls while it builds its graphs: one loading thread however often it
-     * is called, which ends within a deadline with oneDNN's binding loaded for both kernels.
-     */
-    @Test
-    void aModelsLoadingThreadLeavesTheBindingLoaded() throws InterruptedException {
-        GraphPlan.loadOneDnn();
-        GraphPlan.loadOneDnn();
-        long deadline = System.nanoTime() + 60_000_000_000L;
-        List<Thread> loading = loading();
-        assertTrue(loading.size() <= 1, "loading threads: " + loading);
-        while (!loading().isEmpty() && System.nanoTime() < deadline) {
-            Thread.sleep(10);
-        }
-        assertTrue(loading().isEmpty(), "still loading after 60 s: " + loading());
-        assertTrue(Gemm.available(), "Gemm's binding");
-        assertTrue(OneDnnConv.available(), "OneDnnConv's engine");
-    }
-
-    private static List<Thread> loading() {
-        return Thread.getAllStackTraces().keySet().stream().filter(t -> t.getName().equals("jgan-onednn-load"))
-                .toList();
-    }
-
     @Test
     void layoutsAreReadAsRowOrColumnMajor() {
         INDArray c = Nd4j.create(DataType.FLOAT, 4, 6);
