@@ -4,15 +4,11 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.io.IOException;
-import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
-import java.nio.file.Path;
-import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Random;
 import java.util.TreeMap;
-import java.util.concurrent.TimeUnit;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import org.bytedeco.dnnl.global.dnnl;
@@ -40,39 +36,10 @@ class FirstLayerIsaTest {
 
     /** {@code channels -> [patch calls, oneDNN calls]} with the error and the effective ISA, from a child JVM. */
     private static Map<Integer, long[]> run(String maxIsa) throws IOException, InterruptedException {
-        List<String> command = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java")
-                .toString(), "-cp", System.getProperty("java.class.path"), "-Xmx1g"));
-        for (String p : List.of("org.bytedeco.javacpp.platform.extension", "org.bytedeco.javacpp.cachedir")) {
-            if (System.getProperty(p) != null) {
-                command.add("-D" + p + "=" + System.getProperty(p));
-            }
-        }
-        command.add(Child.class.getName());
-        ProcessBuilder b = new ProcessBuilder(command).redirectErrorStream(true);
-        b.environment().remove("ONEDNN_MAX_CPU_ISA");
-        if (maxIsa == null) {
-            b.environment().remove("DNNL_MAX_CPU_ISA");
-        } else {
-            b.environment().put("DNNL_MAX_CPU_ISA", maxIsa);
-        }
-        // its output to a file, so that a full pipe cannot stall it
-        Path log = Files.createTempFile("jgan-first-layer-", ".log");
-        String out;
-        try {
-            Process p = b.redirectOutput(log.toFile()).start();
-            boolean ended = p.waitFor(180, TimeUnit.SECONDS);
-            if (!ended) {
-                p.destroyForcibly().waitFor(10, TimeUnit.SECONDS);
-            }
-            out = Files.readString(log, StandardCharsets.UTF_8);
-            if (!ended) {
-                throw new AssertionError("the child JVM (DNNL_MAX_CPU_ISA=" + maxIsa + ") ran past 180 s; it printed: "
-                        + out);
-            }
-            assertEquals(0, p.exitValue(), "the child JVM's exit (DNNL_MAX_CPU_ISA=" + maxIsa + "): " + out);
-        } finally {
-            Files.deleteIfExists(log);
-        }
+        Map<String, String> env = new HashMap<>();
+        env.put("ONEDNN_MAX_CPU_ISA", null);
+        env.put("DNNL_MAX_CPU_ISA", maxIsa);
+        String out = ChildJvm.run(Child.class, env, "the child JVM (DNNL_MAX_CPU_ISA=" + maxIsa + ")", 180);
         Map<Integer, long[]> r = new TreeMap<>();
         Matcher m = LINE.matcher(out);
         while (m.find()) {

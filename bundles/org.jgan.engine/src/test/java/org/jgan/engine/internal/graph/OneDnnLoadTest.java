@@ -3,13 +3,9 @@ package org.jgan.engine.internal.graph;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
-import java.nio.file.Path;
-import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.Set;
-import java.util.concurrent.TimeUnit;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import org.bytedeco.javacpp.Loader;
@@ -30,29 +26,7 @@ class OneDnnLoadTest {
 
     @Test
     void theBindingIsLoadedOnTheCallingThreadBeforeTheCallReturns() throws Exception {
-        List<String> command = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java")
-                .toString(), "-cp", System.getProperty("java.class.path"), "-Xmx1g"));
-        for (String p : List.of("org.bytedeco.javacpp.platform.extension", "org.bytedeco.javacpp.cachedir")) {
-            if (System.getProperty(p) != null) {
-                command.add("-D" + p + "=" + System.getProperty(p));
-            }
-        }
-        command.add(Child.class.getName());
-        // its output to a file, so that a full pipe cannot stall it
-        Path log = Files.createTempFile("jgan-onednn-load-", ".log");
-        String out;
-        try {
-            Process p = new ProcessBuilder(command).redirectErrorStream(true).redirectOutput(log.toFile()).start();
-            boolean ended = p.waitFor(120, TimeUnit.SECONDS);
-            if (!ended) {
-                p.destroyForcibly().waitFor(10, TimeUnit.SECONDS);
-            }
-            out = Files.readString(log, StandardCharsets.UTF_8);
-            assertTrue(ended, "the child JVM ran past 120 s; it printed: " + out);
-            assertEquals(0, p.exitValue(), "the child JVM's exit: " + out);
-        } finally {
-            Files.deleteIfExists(log);
-        }
+        String out = ChildJvm.run(Child.class, Map.of(), "the child JVM", 120);
         Matcher m = LINE.matcher(out);
         assertTrue(m.find(), "no report from the child JVM: " + out);
         assertEquals("false", m.group(1), "oneDNN's binding was loaded before the call, so the check shows nothing: "
