@@ -53,26 +53,28 @@ if ! grep -q "TensorFlow op descriptors installed in" levels.out \
     failures=$((failures + 1))
 fi
 # The ND4J bundle's embedded jars as Felix loads classes from them (EmbeddedJars): ND4J's API first on its
-# Bundle-ClassPath and the bundle's own folder last (laid out as a folder, Felix resolves a path's links in it for
-# every class and resource it is asked for), and none of them Multi-Release (Felix would ask each for every class
-# under ten names)
+# Bundle-ClassPath and the bundle's own classes last, packed by the layout into lib/bundle-root.jar instead of its
+# folder "." (laid out as a folder, Felix resolves a path's links in it for every class and resource it is asked for,
+# and JavaCPP asks for its libraries under many names), and none of them Multi-Release (Felix would ask each for
+# every class under ten names)
 nd4j_bundle=("$here"/target/jgan/jar/org.jgan.nd4j-*.jar)
 embedded=$(/usr/bin/python3 - "${nd4j_bundle[0]}" 2>&1 <<'PY'
 import os, re, sys, zipfile
 root = sys.argv[1]
 manifest = open(os.path.join(root, "META-INF/MANIFEST.MF"), newline="").read().replace("\r\n ", "").replace("\n ", "")
 cp = [e.strip() for e in re.search(r"^Bundle-ClassPath: (.*)$", manifest, re.M).group(1).split(",")]
-multi = [j for j in cp if j != "." and re.search(r"(?im)^Multi-Release:\s*true",
+jars = [j for j in cp if j != "."]
+multi = [j for j in jars if re.search(r"(?im)^Multi-Release:\s*true",
          zipfile.ZipFile(os.path.join(root, j)).read("META-INF/MANIFEST.MF").decode("utf-8", "replace"))]
-print("first " + cp[0] + ", last " + cp[-1] + ",", len(cp) - 1, "jars;",
+print("first " + cp[0] + ", last " + cp[-1] + ",", len(jars), "jars" + (", and ." if "." in cp else "") + ";",
       "Multi-Release: " + (" ".join(multi) if multi else "none"))
 PY
 ) || embedded="no answer from the check: $embedded"
-if [[ "$embedded" == "first lib/nd4j-api-"*", last .,"*"Multi-Release: none" ]]; then
+if [[ "$embedded" == "first lib/nd4j-api-"*", last lib/bundle-root.jar, "*" jars; Multi-Release: none" ]]; then
     echo "smoke: embedded-jars: ok ($embedded)"
 else
-    echo "smoke: embedded-jars: expected ND4J's API first and the bundle's folder (.) last on the ND4J bundle's" \
-        "Bundle-ClassPath, and no Multi-Release jar; found: $embedded" >&2
+    echo "smoke: embedded-jars: expected ND4J's API first and the bundle's own classes (lib/bundle-root.jar) last on" \
+        "the ND4J bundle's Bundle-ClassPath, its folder (.) not on it, and no Multi-Release jar; found: $embedded" >&2
     failures=$((failures + 1))
 fi
 archive="$(readlink -f "$here/target/jgan")/jgan.jsa"
