@@ -112,7 +112,7 @@ fi
 [ -L "$target/$name" ] || rm -rf "$target/$name"
 ln -sfn "$name-$stamp" "$target/$name.link.$$"
 mv -T "$target/$name.link.$$" "$target/$name"
-# The class-data sharing archive: the classes one short default run loads (framework, bundles, ND4J's op classes),
+# The class-data sharing archive: the classes a short default run loads (framework, bundles, ND4J's op classes),
 # written by the JVM as that run exits; runtime/jgan passes it to every JVM it starts from this folder. Written under
 # a temporary name and renamed, so that a start never maps a partial archive. Without it, starts work as before.
 # Two runs: JDK 17's dynamic archive leaves out the classes that a framework's class loader loaded and nothing linked

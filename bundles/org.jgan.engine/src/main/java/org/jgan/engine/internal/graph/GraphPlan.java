@@ -285,11 +285,10 @@ public final class GraphPlan {
     /**
      * Loads oneDNN's own binding ({@link OneDnnConv}, {@link Gemm}) on the calling thread, once per JVM (the classes'
      * initialization; a failure logs the one warning it logged before). A model calls it before it allocates anything,
-     * so that the library does not load while the model uses JavaCPP: a library's {@code JNI_OnLoad} registers its
-     * classes' sizes in JavaCPP's {@code Loader.memberOffsets}, which {@code Pointer.sizeof()} and
-     * {@code asByteBuffer()} read without a lock, and with the binding loaded on a thread of its own beside the model
-     * two starts in about 250 died with SIGSEGV in {@code Pointer.asDirectBuffer()} as the run built its optimizers.
-     * Inside the runtime the ND4J bundle has loaded the binding before it offered ND4J, so this returns at once.
+     * so that the library does not load while the model uses JavaCPP: with the binding loaded on a thread of its own
+     * beside the model, two starts in about 250 died in {@code Pointer.asDirectBuffer()} (why, in the ND4J bundle's
+     * {@code Nd4jActivator.loadOneDnnBinding} and docs/architectures.md, "one native library load at a time"). Inside
+     * the runtime that bundle has loaded the binding before it offered ND4J, so this returns at once.
      */
     public static void loadOneDnn() {
         OneDnnConv.available();
