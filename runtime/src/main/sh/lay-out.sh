@@ -25,7 +25,8 @@ fi
 stamp="$(stat -c '%s-%Y' "$jar")"
 # own_classes_into_jar FOLDER: a bundle laid out as a folder with its own classes (".") on its Bundle-ClassPath gets
 # them, and whatever else its root holds beside META-INF and lib, as the jar lib/bundle-root.jar in that place
-# instead. Felix resolves the links of every path it asks a folder for (File.getCanonicalPath, a readlink per path
+# instead, its entries stored (not deflated), like those of the jars a start reads most classes from (EmbeddedJars in
+# the ND4J bundle's build). Felix resolves the links of every path it asks a folder for (File.getCanonicalPath, a readlink per path
 # component), and JavaCPP asks the ND4J bundle's class path for each of its native libraries under many names, most
 # of them missing everywhere: ND4J's load took 0.5-0.7 s instead of 0.8-1.0 (docs/architectures.md).
 own_classes_into_jar() {
@@ -37,7 +38,7 @@ own_classes_into_jar() {
     entries=$(cd "$b" && ls -A | grep -vx -e META-INF -e lib) || true
     if [ -n "$entries" ]; then
         # (names from ls: a bundle's root holds packages and resources, no names with spaces or newlines)
-        (cd "$b" && "$jartool" cf lib/bundle-root.jar $entries && rm -rf $entries)
+        (cd "$b" && "$jartool" --create --no-compress --file lib/bundle-root.jar $entries && rm -rf $entries)
     fi
     LC_ALL=C awk 'BEGIN { ORS = "\r\n" }
         { sub(/\r$/, "") }

@@ -55,8 +55,9 @@ fi
 # The ND4J bundle's embedded jars as Felix loads classes from them (EmbeddedJars): ND4J's API first on its
 # Bundle-ClassPath and the bundle's own classes last, packed by the layout into lib/bundle-root.jar instead of its
 # folder "." (laid out as a folder, Felix resolves a path's links in it for every class and resource it is asked for,
-# and JavaCPP asks for its libraries under many names), and none of them Multi-Release (Felix would ask each for
-# every class under ten names)
+# and JavaCPP asks for its libraries under many names), none of them Multi-Release (Felix would ask each for every
+# class under ten names), and the entries of those two stored, not deflated (Felix reads the bytes of every class it
+# loads; the build stores the jars a start reads most classes from)
 nd4j_bundle=("$here"/target/jgan/jar/org.jgan.nd4j-*.jar)
 embedded=$(/usr/bin/python3 - "${nd4j_bundle[0]}" 2>&1 <<'PY'
 import os, re, sys, zipfile
@@ -66,15 +67,20 @@ cp = [e.strip() for e in re.search(r"^Bundle-ClassPath: (.*)$", manifest, re.M).
 jars = [j for j in cp if j != "."]
 multi = [j for j in jars if re.search(r"(?im)^Multi-Release:\s*true",
          zipfile.ZipFile(os.path.join(root, j)).read("META-INF/MANIFEST.MF").decode("utf-8", "replace"))]
+stored = [j for j in jars if all(i.compress_type == zipfile.ZIP_STORED
+                                  for i in zipfile.ZipFile(os.path.join(root, j)).infolist())]
 print("first " + cp[0] + ", last " + cp[-1] + ",", len(jars), "jars" + (", and ." if "." in cp else "") + ";",
-      "Multi-Release: " + (" ".join(multi) if multi else "none"))
+      "Multi-Release: " + (" ".join(multi) if multi else "none") + ";", len(stored), "stored",
+      "(the first " + ("and the last)" if cp[0] in stored and cp[-1] in stored else "or the last not)"))
 PY
 ) || embedded="no answer from the check: $embedded"
-if [[ "$embedded" == "first lib/nd4j-api-"*", last lib/bundle-root.jar, "*" jars; Multi-Release: none" ]]; then
+if [[ "$embedded" == "first lib/nd4j-api-"*", last lib/bundle-root.jar, "*" jars; Multi-Release: none; "*" stored"* ]] \
+        && [[ "$embedded" == *"(the first and the last)" ]]; then
     echo "smoke: embedded-jars: ok ($embedded)"
 else
     echo "smoke: embedded-jars: expected ND4J's API first and the bundle's own classes (lib/bundle-root.jar) last on" \
-        "the ND4J bundle's Bundle-ClassPath, its folder (.) not on it, and no Multi-Release jar; found: $embedded" >&2
+        "the ND4J bundle's Bundle-ClassPath, its folder (.) not on it, no Multi-Release jar, and the entries of those" \
+        "two jars stored (not deflated); found: $embedded" >&2
     failures=$((failures + 1))
 fi
 archive="$(readlink -f "$here/target/jgan")/jgan.jsa"

@@ -176,17 +176,20 @@ class EmbeddedJarsTest {
 
     @Test
     void theJarsAStartLoadsMostFromComeFirstThenTheRestByName() {
-        List<String> names = List.of("byteunits-0.9.1.jar", "commons-io-2.16.1.jar", "gson-2.13.2.jar",
+        List<String> names = List.of("byteunits-0.9.1.jar", "commons-io-2.16.1.jar",
+                "dnnl-2.5.2-1.5.7-linux-x86_64.jar", "dnnl-2.5.2-1.5.7.jar", "gson-2.13.2.jar",
                 "jackson-1.0.0-M2.1.jar", "javacpp-1.5.7-linux-x86_64.jar", "javacpp-1.5.7.jar",
                 "nd4j-api-1.0.0-M2.1.jar", "nd4j-native-1.0.0-M2.1-linux-x86_64-onednn-avx512.jar",
-                "nd4j-native-1.0.0-M2.1.jar", "nd4j-native-api-1.0.0-M2.1.jar", "oshi-core-3.4.2.jar",
-                "protobuf-1.0.0-M2.1.jar");
+                "nd4j-native-1.0.0-M2.1.jar", "nd4j-native-api-1.0.0-M2.1.jar", "opencl-3.0-1.5.7.jar",
+                "oshi-core-3.4.2.jar", "protobuf-1.0.0-M2.1.jar");
         assertEquals(List.of("lib/nd4j-api-1.0.0-M2.1.jar", "lib/nd4j-native-1.0.0-M2.1.jar",
-                "lib/jackson-1.0.0-M2.1.jar", "lib/protobuf-1.0.0-M2.1.jar", "lib/gson-2.13.2.jar",
-                "lib/javacpp-1.5.7.jar", "lib/nd4j-native-api-1.0.0-M2.1.jar", "lib/commons-io-2.16.1.jar",
+                "lib/jackson-1.0.0-M2.1.jar", "lib/dnnl-2.5.2-1.5.7.jar", "lib/protobuf-1.0.0-M2.1.jar",
+                "lib/javacpp-1.5.7.jar", "lib/opencl-3.0-1.5.7.jar", "lib/nd4j-native-api-1.0.0-M2.1.jar",
+                "lib/commons-io-2.16.1.jar",
                 // the rest by name: native libraries (a platform classifier) and jars a start reads little from
-                "lib/byteunits-0.9.1.jar", "lib/javacpp-1.5.7-linux-x86_64.jar",
-                "lib/nd4j-native-1.0.0-M2.1-linux-x86_64-onednn-avx512.jar", "lib/oshi-core-3.4.2.jar"),
+                "lib/byteunits-0.9.1.jar", "lib/dnnl-2.5.2-1.5.7-linux-x86_64.jar", "lib/gson-2.13.2.jar",
+                "lib/javacpp-1.5.7-linux-x86_64.jar", "lib/nd4j-native-1.0.0-M2.1-linux-x86_64-onednn-avx512.jar",
+                "lib/oshi-core-3.4.2.jar"),
                 EmbeddedJars.classPath(names, "lib/"));
     }
 
@@ -212,16 +215,16 @@ class EmbeddedJarsTest {
 
     @Test
     void theBuildFailsWhereTheOrderWouldLoadAClassFromAnotherJar() throws IOException {
-        // by name a-1.0 first; in the order, Gson first
-        IllegalStateException e = twoJars("a-1.0.jar", "one", "gson-2.13.2.jar", "two");
-        assertTrue(e != null && e.getMessage().contains("org/x/Same.class in a-1.0.jar and gson-2.13.2.jar"
-                + " with different bytes, and the Bundle-ClassPath's order would load it from gson-2.13.2.jar instead"
-                + " of a-1.0.jar"), String.valueOf(e));
+        // by name a-1.0 first; in the order, JavaCPP first
+        IllegalStateException e = twoJars("a-1.0.jar", "one", "javacpp-1.5.7.jar", "two");
+        assertTrue(e != null && e.getMessage().contains("org/x/Same.class in a-1.0.jar and javacpp-1.5.7.jar"
+                + " with different bytes, and the Bundle-ClassPath's order would load it from javacpp-1.5.7.jar"
+                + " instead of a-1.0.jar"), String.valueOf(e));
     }
 
     @Test
     void aClassInTwoJarsIsAllowedWhereTheOrderLoadsTheSameBytes() throws IOException {
-        assertNull(twoJars("a-1.0.jar", "same", "gson-2.13.2.jar", "same"), "the same bytes in both");
+        assertNull(twoJars("a-1.0.jar", "same", "javacpp-1.5.7.jar", "same"), "the same bytes in both");
         assertNull(twoJars("a-1.0.jar", "one", "b-1.0.jar", "two"), "a-1.0 first in both orders");
     }
 
@@ -232,7 +235,8 @@ class EmbeddedJarsTest {
         dir = jars;
         jar("gson-2.13.2.jar", Map.of("Multi-Release", "true"), entries("META-INF/versions/9/module-info.class", "m",
                 "com/google/gson/Gson.class", "Gson"));
-        jar("nd4j-api-1.0.0-M2.1.jar", Map.of(), entries("org/nd4j/A.class", "A"));
+        jar("nd4j-api-1.0.0-M2.1.jar", Map.of(), entries("org/nd4j/A.class", "A".repeat(100)));
+        jar("nd4j-native-1.0.0-M2.1-linux-x86_64.jar", Map.of(), entries("org/nd4j/lib.so", "L".repeat(100)));
         // what a build stopped during a rewrite left
         Files.writeString(jars.resolve("gson-2.13.2.jar.tmp"), "partial");
         dir = saved;
@@ -240,11 +244,53 @@ class EmbeddedJarsTest {
 
         EmbeddedJars.main(new String[] {jars.toString(), bnd.toString(), "lib/"});
 
-        assertTrue(Files.readString(bnd).contains(
-                "\nembedded.classpath: lib/nd4j-api-1.0.0-M2.1.jar,lib/gson-2.13.2.jar\n"), Files.readString(bnd));
+        assertTrue(Files.readString(bnd).contains("\nembedded.classpath: lib/nd4j-api-1.0.0-M2.1.jar,"
+                + "lib/gson-2.13.2.jar,lib/nd4j-native-1.0.0-M2.1-linux-x86_64.jar\n"), Files.readString(bnd));
         try (JarFile j = new JarFile(jars.resolve("gson-2.13.2.jar").toFile())) {
             assertFalse(j.isMultiRelease());
         }
         assertFalse(Files.exists(jars.resolve("gson-2.13.2.jar.tmp")), "the partial rewrite is gone");
+        // the jar a start loads most classes from stored, the others (native libraries, Gson) as they were
+        assertEquals(List.of((long) ZipEntry.STORED), methods(jars.resolve("nd4j-api-1.0.0-M2.1.jar")));
+        assertEquals(List.of((long) ZipEntry.DEFLATED),
+                methods(jars.resolve("nd4j-native-1.0.0-M2.1-linux-x86_64.jar")));
+        assertEquals(List.of((long) ZipEntry.STORED, (long) ZipEntry.DEFLATED),
+                methods(jars.resolve("gson-2.13.2.jar")), "Gson's manifest stored (strip rewrote it), the rest deflated");
+    }
+
+    /** The compression methods of the jar's entries, each once, in ascending order. */
+    private static List<Long> methods(Path jar) throws IOException {
+        return raw(jar).values().stream().map(r -> r.get(0)).distinct().sorted().toList();
+    }
+
+    @Test
+    void aJarIsStoredWithTheSameEntriesBytesTimesAndOrder() throws IOException {
+        Path p = jar("nd4j-api-1.0.0-M2.1.jar", Map.of("Created-By", "test"), entries("org/", "",
+                "org/nd4j/A.class", "class A ".repeat(200), "onnxops.json", "{\"descriptors\": []}".repeat(50),
+                "org/nd4j/B.class", "class B ".repeat(300)));
+        FileTime modified = FileTime.fromMillis(1_600_000_000_000L);
+        Files.setLastModifiedTime(p, modified);
+        Map<String, List<Long>> before = raw(p);
+        Map<String, byte[]> bytes = contents(p);
+        assertTrue(before.values().stream().allMatch(r -> r.get(0) == ZipEntry.DEFLATED), "written deflated");
+
+        assertTrue(EmbeddedJars.store(p));
+
+        Map<String, List<Long>> after = raw(p);
+        assertEquals(List.copyOf(before.keySet()), List.copyOf(after.keySet()), "the same entries in the same order");
+        for (Map.Entry<String, List<Long>> e : after.entrySet()) {
+            List<Long> was = before.get(e.getKey());
+            List<Long> is = e.getValue();
+            assertEquals(List.of((long) ZipEntry.STORED, was.get(2), was.get(2), was.get(3), was.get(4)), is,
+                    e.getKey() + ": stored, with its size, CRC and time");
+        }
+        Map<String, byte[]> now = contents(p);
+        bytes.forEach((name, b) -> assertArrayEquals(b, now.get(name), name));
+        try (JarFile j = new JarFile(p.toFile())) {
+            assertEquals("test", j.getManifest().getMainAttributes().getValue("Created-By"));
+        }
+        assertEquals(modified, Files.getLastModifiedTime(p), "the jar's modification time kept");
+        assertFalse(Files.exists(p.resolveSibling(p.getFileName() + ".tmp")));
+        assertFalse(EmbeddedJars.store(p), "nothing left to store");
     }
 }
