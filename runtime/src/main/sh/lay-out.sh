@@ -26,9 +26,9 @@ stamp="$(stat -c '%s-%Y' "$jar")"
 # own_classes_into_jar FOLDER: a bundle laid out as a folder with its own classes (".") on its Bundle-ClassPath gets
 # them, and whatever else its root holds beside META-INF and lib, as the jar lib/bundle-root.jar in that place
 # instead, its entries stored (not deflated), like those of the jars a start reads most classes from (EmbeddedJars in
-# the ND4J bundle's build). Felix resolves the links of every path it asks a folder for (File.getCanonicalPath, a readlink per path
-# component), and JavaCPP asks the ND4J bundle's class path for each of its native libraries under many names, most
-# of them missing everywhere: ND4J's load took 0.5-0.7 s instead of 0.8-1.0 (docs/architectures.md).
+# the ND4J bundle's build). Felix resolves the links of every path it asks a folder for (File.getCanonicalPath, a
+# readlink per path component), and JavaCPP asks the ND4J bundle's class path for each of its native libraries under
+# many names, most of them missing everywhere: ND4J's load took 0.5-0.7 s instead of 0.8-1.0 (docs/architectures.md).
 own_classes_into_jar() {
     local b="$1" manifest="$1/META-INF/MANIFEST.MF" cp entries
     cp=$(tr -d '\r' < "$manifest" | awk '/^Bundle-ClassPath: / { on = 1; line = substr($0, 19); next }
