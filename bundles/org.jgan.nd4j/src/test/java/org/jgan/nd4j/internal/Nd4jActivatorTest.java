@@ -79,7 +79,7 @@ class Nd4jActivatorTest {
             }
             assertEquals(Boolean.TRUE, seen.get(NumericsBackend.READY), "ND4J loaded: " + seen);
             assertEquals(Boolean.TRUE, seen.get("oneDNN's binding loaded"), "when ND4J was offered: " + seen
-                    + "; JavaCPP's libraries then and now: " + Loader.getLoadedLibraries().keySet());
+                    + "; JavaCPP's libraries now: " + Loader.getLoadedLibraries().keySet());
         } finally {
             activator.stop(context);
         }
