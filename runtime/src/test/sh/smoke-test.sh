@@ -254,6 +254,20 @@ if wait_for locked.out "RUNNING   it" 120; then
         echo "smoke: second-trainer: the refused trainer wrote status.json" >&2
         failures=$((failures + 1))
     fi
+    # The launcher's plug-in (org.jgan.launch, on the class path) left the framework's start-up code to C1: the
+    # running JVM holds its compiler directive (C2 excluded for org/apache/felix/*.*), and no run printed HotSpot's
+    # "compiler directives added" line (the line -XX:CompilerDirectivesFile prints on standard output)
+    jcmd="$(dirname "$(readlink -f "$(command -v java)")")/jcmd"
+    "$jcmd" "$holder" Compiler.directives_print > directives.out 2>&1 || true
+    felix_c2=$(awk '/^ matching: .*org\/apache\/felix\/\*\.\*/ { on = 1 } on && /c2 directives:/ { c2 = 1 }
+                    c2 && /Exclude:/ { print; exit }' directives.out)
+    if [[ " $felix_c2 " == *" Exclude:true "* ]] && ! grep -q "compiler directives" train.out locked.out; then
+        echo "smoke: compiler-directives: ok (org/apache/felix/*.* kept from C2 in pid $holder; no line printed)"
+    else
+        echo "smoke: compiler-directives: pid $holder holds no directive keeping org/apache/felix/*.* from C2 (jcmd's" \
+            "print in $work/directives.out), or a run printed HotSpot's 'compiler directives added' line" >&2
+        failures=$((failures + 1))
+    fi
 else
     echo "smoke: second-trainer: the first trainer did not start; output in $work/locked.out" >&2
     failures=$((failures + 1))
