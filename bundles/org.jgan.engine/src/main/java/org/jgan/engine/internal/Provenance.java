@@ -50,8 +50,9 @@ final class Provenance {
 
     /**
      * The JVM's own options among its arguments ({@code -X...}, {@code -XX:...}: the heap's size, the JIT's thresholds
-     * that runtime/jgan sets, {@code -XX:CompileCommand=CompileThresholdScaling,org.jgan.*::*,0.25} and the like), as
-     * words in their order, or {@code "JVM defaults"}; system properties ({@code -D}) and agents are left out.
+     * that runtime/jgan sets, {@code -XX:CompileCommand=CompileThresholdScaling,org.jgan.*::*,0.125},
+     * {@code -XX:CompileThresholdScaling=2} and the like), as words in their order, or {@code "JVM defaults"}; system
+     * properties ({@code -D}) and agents are left out.
      */
     static String jvm(List<String> arguments) {
         StringBuilder b = new StringBuilder();
