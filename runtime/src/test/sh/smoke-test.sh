@@ -143,7 +143,8 @@ if ! grep -q '"malloc": "MALLOC_MMAP_THRESHOLD_=33554432 MALLOC_TRIM_THRESHOLD_=
     failures=$((failures + 1))
 fi
 # the script's JIT setting reached the JVM, which records it with its other options
-if ! grep -q '"jvm": "[^"]*-XX:CompileCommand=CompileThresholdScaling,org.jgan.\*::\*,0.125 .*-XX:CompileThresholdScaling=2 .*-XX:InlineSmallCode=1000' \
+jit='-XX:CompileCommand=CompileThresholdScaling,org.jgan.\*::\*,0.125 .*-XX:CompileThresholdScaling=2 .*-XX:InlineSmallCode=1000'
+if ! grep -q "\"jvm\": \"[^\"]*$jit" \
         runs/smoke/config.json; then
     echo "smoke: jvm: runs/smoke/config.json lacks runtime/jgan's JIT setting: $(grep '"jvm"' \
         runs/smoke/config.json || echo 'no "jvm" entry')" >&2

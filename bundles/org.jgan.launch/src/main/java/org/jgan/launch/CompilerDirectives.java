@@ -26,7 +26,7 @@ import org.osgi.framework.BundleContext;
  * <p>The directive is added through HotSpot's diagnostic command {@code Compiler.directives_add}, which returns its
  * report ("1 compiler directives added") instead of printing it: HotSpot 17 prints that line on standard output for
  * {@code -XX:CompilerDirectivesFile} at every start. The command is reached through the JDK's internal
- * {@code com.sun.management.internal.DiagnosticCommandImpl} (about 10 ms); the public route, the platform MBean
+ * {@code com.sun.management.internal.DiagnosticCommandImpl} (7-12 ms); the public route, the platform MBean
  * server, took 146-192 ms to come up. runtime/jgan opens that package to the class path
  * ({@code --add-opens jdk.management/com.sun.management.internal=ALL-UNNAMED}); where it is not open, or the JDK has no
  * such class, the start goes on without the directive and says nothing (one line on standard error with
@@ -42,7 +42,7 @@ import org.osgi.framework.BundleContext;
  */
 public final class CompilerDirectives implements BundleActivator {
 
-    /** bnd's launcher starts an embedded activator whose {@code IMMEDIATE} field says this after the framework's init. */
+    /** bnd's launcher starts an embedded activator whose {@code IMMEDIATE} says this after the framework's init. */
     public static final String IMMEDIATE = "AFTER_FRAMEWORK_INIT";
 
     /** The system property naming the directives: unset (this jar's), {@code off}, or a file. */
