@@ -59,9 +59,11 @@ public final class CompilerDirectives implements BundleActivator {
 
     @Override
     public void start(BundleContext context) {
-        Outcome outcome = add(System.getProperty(PROPERTY));
-        boolean asked = System.getProperty(PROPERTY) != null && !"off".equals(System.getProperty(PROPERTY));
-        if (!outcome.added() && (asked || Boolean.getBoolean("jgan.debug")) && !outcome.message().isEmpty()) {
+        String setting = System.getProperty(PROPERTY);
+        Outcome outcome = add(setting);
+        // a failure is one line where the user named a file, or asked for JGAN_DEBUG's details; silent otherwise
+        boolean named = setting != null && !"off".equals(setting);
+        if (!outcome.added() && (named || Boolean.getBoolean("jgan.debug")) && !outcome.message().isEmpty()) {
             System.err.println("jgan: " + outcome.message());
         }
     }
