@@ -116,8 +116,10 @@ public final class CompilerDirectives implements BundleActivator {
             }
             String path = file.toString();
             if (path.indexOf('"') >= 0) {
-                return new Outcome(false, PROPERTY + "=" + setting + ": a path with a double quote; expected a file of"
-                        + " HotSpot compiler directives at a path without one; starting without them");
+                return new Outcome(false, setting == null
+                        ? "compiler directives not added (the temporary file's path " + path + " has a double quote)"
+                        : PROPERTY + "=" + setting + ": a path with a double quote; expected a file of HotSpot"
+                                + " compiler directives at a path without one; starting without them");
             }
             String report;
             try {
