@@ -46,15 +46,15 @@ public final class CompilerDirectives implements BundleActivator {
     public static final String IMMEDIATE = "AFTER_FRAMEWORK_INIT";
 
     /** The system property naming the directives: unset (this jar's), {@code off}, or a file. */
-    public static final String PROPERTY = "jgan.jit.directives";
+    static final String PROPERTY = "jgan.jit.directives";
 
     /** This jar's directives, a resource beside this class. */
-    public static final String RESOURCE = "start-up.json";
+    static final String RESOURCE = "start-up.json";
 
     private static final String DIAGNOSTIC_COMMANDS = "com.sun.management.internal.DiagnosticCommandImpl";
 
     /** What {@link #add} did, in one line. */
-    public record Outcome(boolean added, String message) {
+    private record Outcome(boolean added, String message) {
     }
 
     @Override
@@ -76,7 +76,7 @@ public final class CompilerDirectives implements BundleActivator {
      * Adds the directives {@code setting} names (the value of {@value #PROPERTY}: {@code null} for this jar's,
      * {@code off} for none, or a file); never throws.
      */
-    public static Outcome add(String setting) {
+    private static Outcome add(String setting) {
         if ("off".equals(setting)) {
             return new Outcome(false, "");
         }
