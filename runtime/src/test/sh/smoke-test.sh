@@ -120,15 +120,15 @@ else
 fi
 # The classes a training run loads from the ND4J bundle come from the archive but for a few that it cannot hold (SLF4J
 # 1.7's and Commons Math's, compiled for Java 5): the build's second archiving run links those the first loaded without
-# linking (jgan.cds.link; about 650 of them were read from the jars at every start, ND4J's Jackson and oneDNN's binding
-# among them)
+# linking (jgan.cds.link; about 650 of them were read from the jars at every start, oneDNN's binding among them, whose
+# JNI_OnLoad loads its RNN descriptor, which no run links)
 from_jars=$(grep ' source: file:.*/jar/org\.jgan\.nd4j-[^/]*\.jar/' train-classes.log | grep -vc ' org\.slf4j\.' || true)
-if [ "$from_jars" -le 50 ] && grep -q ' org\.nd4j\.shade\.jackson\.annotation\.JsonIgnore source: shared objects file' \
+if [ "$from_jars" -le 50 ] && grep -q ' org\.bytedeco\.dnnl\.dnnl_rnn_desc_t source: shared objects file' \
         train-classes.log; then
     echo "smoke: archived-unlinked: ok ($from_jars classes of the ND4J bundle read from its jars)"
 else
     echo "smoke: archived-unlinked: $from_jars classes of the ND4J bundle (SLF4J's aside) read from its jars, expected" \
-        "at most 50, Jackson's JsonIgnore from the archive; log in $work/train-classes.log" >&2
+        "at most 50, oneDNN's dnnl_rnn_desc_t from the archive; log in $work/train-classes.log" >&2
     failures=$((failures + 1))
 fi
 # output that is not a terminal gets plain progress lines, no escape sequences (the bar is for terminals)
@@ -267,6 +267,19 @@ if wait_for locked.out "RUNNING   it" 120; then
     else
         echo "smoke: compiler-directives: pid $holder holds no directive keeping org/apache/felix/*.* from C2 (jcmd's" \
             "print in $work/directives.out), or a run printed HotSpot's 'compiler directives added' line" >&2
+        failures=$((failures + 1))
+    fi
+    # ND4J's ONNX op descriptors stay unread (the ND4J bundle's OnnxDescriptorParser, in the place of ND4J's in its
+    # nd4j-api jar, parses them when they are first read, which only ONNX import does): the running JVM built SameDiff's
+    # op registry, which holds them, with that class, and never loaded ND4J's Jackson, which ND4J's class parsed them with
+    "$jcmd" "$holder" VM.class_hierarchy > classes.out 2>&1 || true
+    if grep -q -- '--org.nd4j.imports.converters.DifferentialFunctionClassHolder/' classes.out \
+            && grep -q -- '--org.nd4j.imports.descriptors.onnx.OnnxDescriptorParser\$OnFirstRead/' classes.out \
+            && ! grep -q -- 'org.nd4j.shade.jackson.databind.ObjectMapper/' classes.out; then
+        echo "smoke: onnx-descriptors: ok (pid $holder built SameDiff's op registry without reading them; no Jackson)"
+    else
+        echo "smoke: onnx-descriptors: pid $holder has no op registry, not the ND4J bundle's OnnxDescriptorParser, or" \
+            "loaded Jackson's ObjectMapper (jcmd's class list in $work/classes.out)" >&2
         failures=$((failures + 1))
     fi
 else

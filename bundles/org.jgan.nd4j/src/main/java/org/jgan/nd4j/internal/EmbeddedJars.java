@@ -21,6 +21,7 @@ import java.util.Enumeration;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.TreeMap;
 import java.util.TreeSet;
 import java.util.jar.Attributes;
 import java.util.jar.JarEntry;
@@ -59,8 +60,11 @@ import java.util.zip.ZipOutputStream;
  * registry 427 against 522 ms, {@code ND4J ready in} 570 against 586, medians of 8 alternating starts, 2026-12-07).
  * The laid-out runtime's folder grows by 38 MB; the bundle, which deflates its embedded jars, does not (the runtime's
  * jar 356.5 MB against 362.1).</li>
+ * <li>{@link #patch}: the classes of {@link #PATCHED}, compiled from this bundle's sources, in the place of ND4J's
+ * (the same binary names in the same jar, so that the class path's order and the other classes stay as they are;
+ * the bundle's own folder does not carry them, its pom.xml leaving them out of the bundle's jar).</li>
  * </ol>
- * {@link #main} does all three on the folder the build gathers the jars in and writes the class path as a bnd
+ * {@link #main} does all four on the folder the build gathers the jars in and writes the class path as a bnd
  * property file that bnd.bnd includes.
  */
 public final class EmbeddedJars {
@@ -77,6 +81,15 @@ public final class EmbeddedJars {
             "protobuf", "javacpp", "opencl", "guava", "nd4j-common", "commons-collections4", "nd4j-native-api",
             "openblas", "commons-io", "slf4j-api", "flatbuffers-java", "slf4j-simple", "commons-math3");
 
+    /**
+     * ND4J's classes that this bundle replaces, by the artifact whose jar holds them (internal names, each with its
+     * nested classes): {@code OnnxDescriptorParser}, which parsed ND4J's ONNX op descriptors with Jackson whenever
+     * SameDiff's op registry was built, at every start, for ONNX import alone; this bundle's version parses them when
+     * they are first read (its Javadoc).
+     */
+    static final Map<String, List<String>> PATCHED =
+            Map.of("nd4j-api", List.of("org/nd4j/imports/descriptors/onnx/OnnxDescriptorParser"));
+
     /** A platform classifier at the end of a jar's name. */
     private static final Pattern PLATFORM =
             Pattern.compile(".*-(linux|macosx|windows|android|ios)-[^-]+(-[^-]+)*\\.jar");
@@ -88,12 +101,13 @@ public final class EmbeddedJars {
 
     /**
      * Build step: {@code args[0]} the folder of embedded jars (each stripped where it can be), {@code args[1]} the bnd
-     * file to write, {@code args[2]} the prefix of the jars inside the bundle ({@code lib/}).
+     * file to write, {@code args[2]} the prefix of the jars inside the bundle ({@code lib/}), {@code args[3]} the
+     * folder of this bundle's compiled classes, which holds the {@link #PATCHED} ones.
      */
     public static void main(String[] args) throws IOException {
-        if (args.length != 3) {
-            throw new IllegalArgumentException("expected the jar folder, the bnd file to write and the bundle's "
-                    + "folder prefix; got " + args.length + " arguments");
+        if (args.length != 4) {
+            throw new IllegalArgumentException("expected the jar folder, the bnd file to write, the bundle's folder "
+                    + "prefix and the folder of the compiled classes; got " + args.length + " arguments");
         }
         Path dir = Path.of(args[0]);
         List<String> names = new ArrayList<>();
@@ -110,6 +124,11 @@ public final class EmbeddedJars {
                 }
                 if (rank(jar.getFileName().toString()) < FIRST.size() && store(jar)) {
                     System.out.println("embedded jars: entries stored in " + jar.getFileName());
+                }
+                for (String patched : patchedIn(jar.getFileName().toString())) {
+                    if (patch(jar, patched, compiled(Path.of(args[3]), patched))) {
+                        System.out.println("embedded jars: " + patched + " replaced in " + jar.getFileName());
+                    }
                 }
                 names.add(jar.getFileName().toString());
             }
@@ -183,14 +202,150 @@ public final class EmbeddedJars {
             return FIRST.size();
         }
         for (int i = 0; i < FIRST.size(); i++) {
-            // the artifact's name followed by its version (nd4j-native-1.0.0-M2.1.jar, not nd4j-native-api-...)
-            String artifact = FIRST.get(i);
-            if (name.startsWith(artifact + "-") && name.length() > artifact.length() + 1
-                    && Character.isDigit(name.charAt(artifact.length() + 1))) {
+            if (isArtifact(name, FIRST.get(i))) {
                 return i;
             }
         }
         return FIRST.size();
+    }
+
+    /** Whether the jar's name is the artifact's followed by its version (not nd4j-native-api-... for nd4j-native). */
+    private static boolean isArtifact(String name, String artifact) {
+        return name.startsWith(artifact + "-") && name.length() > artifact.length() + 1
+                && Character.isDigit(name.charAt(artifact.length() + 1));
+    }
+
+    /** The {@link #PATCHED} classes that the jar of this name holds (none for a jar with a platform classifier). */
+    static List<String> patchedIn(String name) {
+        if (PLATFORM.matcher(name).matches()) {
+            return List.of();
+        }
+        return PATCHED.entrySet().stream().filter(e -> isArtifact(name, e.getKey()))
+                .flatMap(e -> e.getValue().stream()).toList();
+    }
+
+    /**
+     * The compiled class {@code name} (internal name) and its nested classes from the folder of compiled classes, by
+     * entry name ({@code name.class}, {@code name$Nested.class}).
+     *
+     * @throws IllegalStateException when the folder has no {@code name.class}
+     */
+    static Map<String, byte[]> compiled(Path classes, String name) throws IOException {
+        Path outer = classes.resolve(name + ".class");
+        if (!Files.isRegularFile(outer)) {
+            throw new IllegalStateException(outer + " is missing: the bundle's version of " + name
+                    + " (EmbeddedJars.PATCHED) was not compiled");
+        }
+        String simple = outer.getFileName().toString().replace(".class", "");
+        String folder = name.substring(0, name.lastIndexOf('/') + 1);
+        Map<String, byte[]> found = new TreeMap<>();
+        try (Stream<Path> files = Files.list(outer.getParent())) {
+            for (Path f : files.sorted().toList()) {
+                String file = f.getFileName().toString();
+                if (file.equals(simple + ".class") || file.startsWith(simple + "$") && file.endsWith(".class")) {
+                    found.put(folder + file, Files.readAllBytes(f));
+                }
+            }
+        }
+        return found;
+    }
+
+    /**
+     * Replaces the class {@code name} (internal name) and its nested classes in the jar by {@code classes} (entry name
+     * to bytes, as {@link #compiled} reads them): the class's entry keeps its place, written stored, nested classes
+     * the jar has and {@code classes} has not are left out, and those it has not are added at the end; every other
+     * entry is the same, the file's modification time kept. Returns whether it rewrote the jar (false where it holds
+     * these classes already).
+     *
+     * @throws IllegalStateException when the jar has no {@code name.class} to replace (another version of the
+     *         library, whose class this bundle's version may no longer match)
+     */
+    static boolean patch(Path jar, String name, Map<String, byte[]> classes) throws IOException {
+        String outer = name + ".class";
+        String nested = name + "$";
+        boolean current;
+        try (ZipFile z = new ZipFile(jar.toFile())) {
+            if (z.getEntry(outer) == null) {
+                throw new IllegalStateException(jar.getFileName() + " has no " + outer + " for the bundle's version "
+                        + "to replace (EmbeddedJars.PATCHED): check that version against the library's");
+            }
+            Map<String, byte[]> held = new TreeMap<>();
+            for (ZipEntry e : z.stream().filter(e -> e.getName().equals(outer)
+                    || e.getName().startsWith(nested) && e.getName().endsWith(".class")).toList()) {
+                try (InputStream in = z.getInputStream(e)) {
+                    held.put(e.getName(), in.readAllBytes());
+                }
+            }
+            current = held.keySet().equals(classes.keySet())
+                    && held.entrySet().stream().allMatch(e -> Arrays.equals(e.getValue(), classes.get(e.getKey())));
+        }
+        if (current) {
+            return false;
+        }
+        FileTime modified = Files.getLastModifiedTime(jar);
+        Path tmp = jar.resolveSibling(jar.getFileName() + ".tmp");
+        try (ZipFile z = new ZipFile(jar.toFile());
+                ZipOutputStream out = new ZipOutputStream(new BufferedOutputStream(Files.newOutputStream(tmp)))) {
+            if (z.getComment() != null) {
+                out.setComment(z.getComment());
+            }
+            Map<String, byte[]> toAdd = new TreeMap<>(classes);
+            Enumeration<? extends ZipEntry> entries = z.entries();
+            while (entries.hasMoreElements()) {
+                ZipEntry e = entries.nextElement();
+                String entry = e.getName();
+                if (entry.equals(outer) || entry.startsWith(nested) && entry.endsWith(".class")) {
+                    byte[] replacement = toAdd.remove(entry);
+                    if (replacement != null) {
+                        putStored(out, entry, replacement, e.getTime());
+                    }
+                    continue;
+                }
+                byte[] data;
+                try (InputStream in = z.getInputStream(e)) {
+                    data = in.readAllBytes();
+                }
+                ZipEntry copy = new ZipEntry(entry);
+                copy.setTime(e.getTime());
+                if (e.getComment() != null) {
+                    copy.setComment(e.getComment());
+                }
+                if (e.getMethod() == ZipEntry.STORED) {
+                    putStored(out, copy, data);
+                } else {
+                    out.putNextEntry(copy);
+                    out.write(data);
+                    out.closeEntry();
+                }
+            }
+            for (Map.Entry<String, byte[]> e : toAdd.entrySet()) {
+                putStored(out, e.getKey(), e.getValue(), modified.toMillis());
+            }
+        } catch (IOException | RuntimeException e) {
+            Files.deleteIfExists(tmp);
+            throw e;
+        }
+        Files.setLastModifiedTime(tmp, modified);
+        Files.move(tmp, jar, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
+        return true;
+    }
+
+    private static void putStored(ZipOutputStream out, String name, byte[] data, long time) throws IOException {
+        ZipEntry e = new ZipEntry(name);
+        e.setTime(time);
+        putStored(out, e, data);
+    }
+
+    private static void putStored(ZipOutputStream out, ZipEntry e, byte[] data) throws IOException {
+        CRC32 crc = new CRC32();
+        crc.update(data);
+        e.setMethod(ZipEntry.STORED);
+        e.setSize(data.length);
+        e.setCompressedSize(data.length);
+        e.setCrc(crc.getValue());
+        out.putNextEntry(e);
+        out.write(data);
+        out.closeEntry();
     }
 
     /**

@@ -4,6 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.io.IOException;
@@ -204,7 +205,7 @@ class EmbeddedJarsTest {
         dir = saved;
         Path bnd = dir.resolve(first + ".bnd");
         try {
-            EmbeddedJars.main(new String[] {jars.toString(), bnd.toString(), "lib/"});
+            EmbeddedJars.main(new String[] {jars.toString(), bnd.toString(), "lib/", dir.resolve("none").toString()});
             assertTrue(Files.exists(bnd));
             return null;
         } catch (IllegalStateException e) {
@@ -235,14 +236,19 @@ class EmbeddedJarsTest {
         dir = jars;
         jar("gson-2.13.2.jar", Map.of("Multi-Release", "true"), entries("META-INF/versions/9/module-info.class", "m",
                 "com/google/gson/Gson.class", "Gson"));
-        jar("nd4j-api-1.0.0-M2.1.jar", Map.of(), entries("org/nd4j/A.class", "A".repeat(100)));
+        jar("nd4j-api-1.0.0-M2.1.jar", Map.of(), entries("org/nd4j/A.class", "A".repeat(100), ONNX + ".class",
+                "ND4J's parser"));
         jar("nd4j-native-1.0.0-M2.1-linux-x86_64.jar", Map.of(), entries("org/nd4j/lib.so", "L".repeat(100)));
         // what a build stopped during a rewrite left
         Files.writeString(jars.resolve("gson-2.13.2.jar.tmp"), "partial");
         dir = saved;
         Path bnd = dir.resolve("out/embedded-classpath.bnd");
+        Path classes = dir.resolve("classes");
+        Files.createDirectories(classes.resolve(ONNX).getParent());
+        Files.writeString(classes.resolve(ONNX + ".class"), "jgan's parser");
+        Files.writeString(classes.resolve(ONNX + "$OnFirstRead.class"), "jgan's map");
 
-        EmbeddedJars.main(new String[] {jars.toString(), bnd.toString(), "lib/"});
+        EmbeddedJars.main(new String[] {jars.toString(), bnd.toString(), "lib/", classes.toString()});
 
         assertTrue(Files.readString(bnd).contains("\nembedded.classpath: lib/nd4j-api-1.0.0-M2.1.jar,"
                 + "lib/gson-2.13.2.jar,lib/nd4j-native-1.0.0-M2.1-linux-x86_64.jar\n"), Files.readString(bnd));
@@ -256,6 +262,78 @@ class EmbeddedJarsTest {
                 methods(jars.resolve("nd4j-native-1.0.0-M2.1-linux-x86_64.jar")));
         assertEquals(List.of((long) ZipEntry.STORED, (long) ZipEntry.DEFLATED),
                 methods(jars.resolve("gson-2.13.2.jar")), "Gson's manifest stored (strip rewrote it), the rest not");
+        // ND4J's ONNX descriptor parser replaced by the bundle's, which came with a nested class
+        Map<String, byte[]> api = contents(jars.resolve("nd4j-api-1.0.0-M2.1.jar"));
+        assertEquals("jgan's parser", new String(api.get(ONNX + ".class"), StandardCharsets.UTF_8));
+        assertEquals("jgan's map", new String(api.get(ONNX + "$OnFirstRead.class"), StandardCharsets.UTF_8));
+    }
+
+    /** ND4J's class that the bundle replaces (EmbeddedJars.PATCHED). */
+    private static final String ONNX = "org/nd4j/imports/descriptors/onnx/OnnxDescriptorParser";
+
+    @Test
+    void aReplacedClassKeepsItsPlaceItsNestedClassesAreTheNewOnesAndNothingElseChanges() throws IOException {
+        Path p = jar("nd4j-api-1.0.0-M2.1.jar", Map.of(), entries("org/nd4j/A.class", "class A ".repeat(200),
+                "org/nd4j/P.class", "ND4J's P", "org/nd4j/P$Old.class", "ND4J's nested class",
+                "org/nd4j/P2.class", "another class whose name begins with P", "org/nd4j/B.class", "class B"));
+        FileTime modified = FileTime.fromMillis(1_600_000_000_000L);
+        Files.setLastModifiedTime(p, modified);
+        Map<String, List<Long>> before = raw(p);
+        Map<String, byte[]> bytes = contents(p);
+        Map<String, byte[]> replacement = entries("org/nd4j/P.class", "jgan's P", "org/nd4j/P$New.class",
+                "jgan's nested class");
+
+        assertTrue(EmbeddedJars.patch(p, "org/nd4j/P", replacement));
+
+        Map<String, List<Long>> after = raw(p);
+        assertEquals(List.of(JarFile.MANIFEST_NAME, "org/nd4j/A.class", "org/nd4j/P.class", "org/nd4j/P2.class",
+                "org/nd4j/B.class", "org/nd4j/P$New.class"), List.copyOf(after.keySet()),
+                "P in its place, ND4J's nested class gone, the new one added at the end");
+        Map<String, byte[]> now = contents(p);
+        assertEquals("jgan's P", new String(now.get("org/nd4j/P.class"), StandardCharsets.UTF_8));
+        assertEquals("jgan's nested class", new String(now.get("org/nd4j/P$New.class"), StandardCharsets.UTF_8));
+        assertEquals(ZipEntry.STORED, after.get("org/nd4j/P.class").get(0));
+        assertEquals(before.get("org/nd4j/P.class").get(4), after.get("org/nd4j/P.class").get(4), "P's time kept");
+        for (String other : List.of(JarFile.MANIFEST_NAME, "org/nd4j/A.class", "org/nd4j/P2.class",
+                "org/nd4j/B.class")) {
+            assertArrayEquals(bytes.get(other), now.get(other), other);
+            assertEquals(before.get(other), after.get(other), other + ": its method, sizes, CRC and time");
+        }
+        assertEquals(modified, Files.getLastModifiedTime(p), "the jar's modification time kept");
+        assertFalse(Files.exists(p.resolveSibling(p.getFileName() + ".tmp")));
+        assertFalse(EmbeddedJars.patch(p, "org/nd4j/P", replacement), "replaced already: left alone");
+        assertTrue(EmbeddedJars.patch(p, "org/nd4j/P", entries("org/nd4j/P.class", "jgan's P, changed")),
+                "a changed class replaces the one a build put there before");
+        assertEquals(List.of(JarFile.MANIFEST_NAME, "org/nd4j/A.class", "org/nd4j/P.class", "org/nd4j/P2.class",
+                "org/nd4j/B.class"), List.copyOf(raw(p).keySet()), "its nested class no longer there either");
+    }
+
+    @Test
+    void aJarWithoutTheClassToReplaceOrAClassNotCompiledFailsTheBuild() throws IOException {
+        Path p = jar("nd4j-api-1.0.0-M2.2.jar", Map.of(), entries("org/nd4j/A.class", "class A"));
+        IllegalStateException noClass = assertThrows(IllegalStateException.class,
+                () -> EmbeddedJars.patch(p, "org/nd4j/P", entries("org/nd4j/P.class", "jgan's P")));
+        assertEquals("nd4j-api-1.0.0-M2.2.jar has no org/nd4j/P.class for the bundle's version to replace "
+                + "(EmbeddedJars.PATCHED): check that version against the library's", noClass.getMessage());
+        IllegalStateException notCompiled = assertThrows(IllegalStateException.class,
+                () -> EmbeddedJars.compiled(dir.resolve("classes"), "org/nd4j/P"));
+        assertTrue(notCompiled.getMessage().endsWith("P.class is missing: the bundle's version of org/nd4j/P "
+                + "(EmbeddedJars.PATCHED) was not compiled"), notCompiled.getMessage());
+    }
+
+    @Test
+    void theClassesToReplaceAreNd4jApisOnnxDescriptorParserFoundWithItsNestedClasses() throws IOException {
+        assertEquals(List.of(ONNX), EmbeddedJars.patchedIn("nd4j-api-1.0.0-M2.1.jar"));
+        assertEquals(List.of(), EmbeddedJars.patchedIn("nd4j-api-parent-1.0.0-M2.1.jar"));
+        assertEquals(List.of(), EmbeddedJars.patchedIn("nd4j-api-1.0.0-M2.1-linux-x86_64.jar"));
+        assertEquals(List.of(), EmbeddedJars.patchedIn("nd4j-native-1.0.0-M2.1.jar"));
+        Path classes = dir.resolve("classes");
+        Files.createDirectories(classes.resolve("org/nd4j"));
+        for (String f : List.of("P.class", "P$A.class", "P$A$B.class", "P2.class", "Q.class", "P$notes.txt")) {
+            Files.writeString(classes.resolve("org/nd4j/" + f), f);
+        }
+        assertEquals(List.of("org/nd4j/P$A$B.class", "org/nd4j/P$A.class", "org/nd4j/P.class"),
+                List.copyOf(EmbeddedJars.compiled(classes, "org/nd4j/P").keySet()));
     }
 
     /** The compression methods of the jar's entries, each once, in ascending order. */
