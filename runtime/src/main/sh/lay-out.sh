@@ -117,8 +117,8 @@ mv -T "$target/$name.link.$$" "$target/$name"
 # written by the JVM as that run exits; runtime/jgan passes it to every JVM it starts from this folder. Written under
 # a temporary name and renamed, so that a start never maps a partial archive. Without it, starts work as before.
 # Two runs: JDK 17's dynamic archive leaves out the classes that a framework's class loader loaded and nothing linked
-# ("Skipping ...: Not linked" in -Xlog:cds; about 1,400 of them: ND4J's 549 JNI binding classes, which JavaCPP's
-# JNI_OnLoad loads, its shaded Jackson and protobuf, oneDNN's binding, Gson, ...), so the first run's archive is thrown
+# ("Skipping ...: Not linked" in -Xlog:cds; about 1,070 of them: ND4J's 549 JNI binding classes, which JavaCPP's
+# JNI_OnLoad loads, its shaded protobuf, oneDNN's binding, Gson, ...), so the first run's archive is thrown
 # away and its list of them given to the second, in which the ND4J bundle links them (jgan.cds.link) before it offers
 # ND4J, so before the run can end the JVM.
 if [ ! -f "$out/jgan.jsa" ]; then

@@ -70,14 +70,15 @@ import java.util.zip.ZipOutputStream;
 public final class EmbeddedJars {
 
     /**
-     * The jars that hold most of the classes a start loads, in the order of their counts (the default run, 2026-12-07:
-     * nd4j-api 986, nd4j-native 576, ND4J's shaded Jackson 469, oneDNN's binding 200 and the OpenCL binding 66 that
-     * it extends, which the activator loads before it offers ND4J, ND4J's shaded protobuf 95, JavaCPP 78, ND4J's
-     * Guava 54, ...; the embedded Gson none, the framework's own Gson bundle serving jgan): artifact names; a jar with
-     * a platform classifier (native libraries) never counts as one of them. {@link #main} also stores their entries
+     * The jars that hold most of the classes a start loads, in the order of their counts (the default run,
+     * {@code -Xshare:off}, 2026-12-08: nd4j-api 984, nd4j-native 576, oneDNN's binding 200 and the OpenCL binding 66
+     * that it extends, which the activator loads before it offers ND4J, ND4J's shaded protobuf 95, JavaCPP 78, ND4J's
+     * Guava 54, ...; ND4J's shaded Jackson none since the bundle's {@code OnnxDescriptorParser} (469 on 2026-12-07),
+     * the embedded Gson none, the framework's own Gson bundle serving jgan): artifact names; a jar with a platform
+     * classifier (native libraries) never counts as one of them. {@link #main} also stores their entries
      * ({@link #store}).
      */
-    static final List<String> FIRST = List.of("nd4j-api", "nd4j-native", "nd4j-cuda-11.6", "jackson", "dnnl",
+    static final List<String> FIRST = List.of("nd4j-api", "nd4j-native", "nd4j-cuda-11.6", "dnnl",
             "protobuf", "javacpp", "opencl", "guava", "nd4j-common", "commons-collections4", "nd4j-native-api",
             "openblas", "commons-io", "slf4j-api", "flatbuffers-java", "slf4j-simple", "commons-math3");
 

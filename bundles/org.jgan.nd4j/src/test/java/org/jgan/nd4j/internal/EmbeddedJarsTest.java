@@ -184,13 +184,13 @@ class EmbeddedJarsTest {
                 "nd4j-native-1.0.0-M2.1.jar", "nd4j-native-api-1.0.0-M2.1.jar", "opencl-3.0-1.5.7.jar",
                 "oshi-core-3.4.2.jar", "protobuf-1.0.0-M2.1.jar");
         assertEquals(List.of("lib/nd4j-api-1.0.0-M2.1.jar", "lib/nd4j-native-1.0.0-M2.1.jar",
-                "lib/jackson-1.0.0-M2.1.jar", "lib/dnnl-2.5.2-1.5.7.jar", "lib/protobuf-1.0.0-M2.1.jar",
-                "lib/javacpp-1.5.7.jar", "lib/opencl-3.0-1.5.7.jar", "lib/nd4j-native-api-1.0.0-M2.1.jar",
-                "lib/commons-io-2.16.1.jar",
+                "lib/dnnl-2.5.2-1.5.7.jar", "lib/protobuf-1.0.0-M2.1.jar", "lib/javacpp-1.5.7.jar",
+                "lib/opencl-3.0-1.5.7.jar", "lib/nd4j-native-api-1.0.0-M2.1.jar", "lib/commons-io-2.16.1.jar",
                 // the rest by name: native libraries (a platform classifier) and jars a start reads little from
+                // (ND4J's shaded Jackson none: the bundle's OnnxDescriptorParser)
                 "lib/byteunits-0.9.1.jar", "lib/dnnl-2.5.2-1.5.7-linux-x86_64.jar", "lib/gson-2.13.2.jar",
-                "lib/javacpp-1.5.7-linux-x86_64.jar", "lib/nd4j-native-1.0.0-M2.1-linux-x86_64-onednn-avx512.jar",
-                "lib/oshi-core-3.4.2.jar"),
+                "lib/jackson-1.0.0-M2.1.jar", "lib/javacpp-1.5.7-linux-x86_64.jar",
+                "lib/nd4j-native-1.0.0-M2.1-linux-x86_64-onednn-avx512.jar", "lib/oshi-core-3.4.2.jar"),
                 EmbeddedJars.classPath(names, "lib/"));
     }
 
