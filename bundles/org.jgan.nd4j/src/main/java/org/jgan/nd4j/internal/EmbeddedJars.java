@@ -16,6 +16,7 @@ import java.nio.file.StandardOpenOption;
 import java.nio.file.attribute.FileTime;
 import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.Collections;
 import java.util.Comparator;
 import java.util.Enumeration;
 import java.util.HashMap;
@@ -283,17 +284,10 @@ public final class EmbeddedJars {
         if (current) {
             return false;
         }
-        FileTime modified = Files.getLastModifiedTime(jar);
-        Path tmp = jar.resolveSibling(jar.getFileName() + ".tmp");
-        try (ZipFile z = new ZipFile(jar.toFile());
-                ZipOutputStream out = new ZipOutputStream(new BufferedOutputStream(Files.newOutputStream(tmp)))) {
-            if (z.getComment() != null) {
-                out.setComment(z.getComment());
-            }
+        long added = Files.getLastModifiedTime(jar).toMillis();
+        rewrite(jar, (z, out) -> {
             Map<String, byte[]> toAdd = new TreeMap<>(classes);
-            Enumeration<? extends ZipEntry> entries = z.entries();
-            while (entries.hasMoreElements()) {
-                ZipEntry e = entries.nextElement();
+            for (ZipEntry e : Collections.list(z.entries())) {
                 String entry = e.getName();
                 if (entry.equals(outer) || entry.startsWith(nested) && entry.endsWith(".class")) {
                     byte[] replacement = toAdd.remove(entry);
@@ -306,11 +300,7 @@ public final class EmbeddedJars {
                 try (InputStream in = z.getInputStream(e)) {
                     data = in.readAllBytes();
                 }
-                ZipEntry copy = new ZipEntry(entry);
-                copy.setTime(e.getTime());
-                if (e.getComment() != null) {
-                    copy.setComment(e.getComment());
-                }
+                ZipEntry copy = copyOf(e);
                 if (e.getMethod() == ZipEntry.STORED) {
                     putStored(out, copy, data);
                 } else {
@@ -320,15 +310,46 @@ public final class EmbeddedJars {
                 }
             }
             for (Map.Entry<String, byte[]> e : toAdd.entrySet()) {
-                putStored(out, e.getKey(), e.getValue(), modified.toMillis());
+                putStored(out, e.getKey(), e.getValue(), added);
             }
+        });
+        return true;
+    }
+
+    /** Writes a jar's entries into its rewrite. */
+    private interface Entries {
+        void write(ZipFile in, ZipOutputStream out) throws IOException;
+    }
+
+    /**
+     * Writes the jar anew beside it, its archive comment kept and its entries as {@code entries} writes them, and
+     * renames that over it, keeping its modification time (nothing left beside it when writing fails).
+     */
+    private static void rewrite(Path jar, Entries entries) throws IOException {
+        FileTime modified = Files.getLastModifiedTime(jar);
+        Path tmp = jar.resolveSibling(jar.getFileName() + ".tmp");
+        try (ZipFile z = new ZipFile(jar.toFile());
+                ZipOutputStream out = new ZipOutputStream(new BufferedOutputStream(Files.newOutputStream(tmp)))) {
+            if (z.getComment() != null) {
+                out.setComment(z.getComment());
+            }
+            entries.write(z, out);
         } catch (IOException | RuntimeException e) {
             Files.deleteIfExists(tmp);
             throw e;
         }
         Files.setLastModifiedTime(tmp, modified);
         Files.move(tmp, jar, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
-        return true;
+    }
+
+    /** A new entry of {@code e}'s name, time and comment. */
+    private static ZipEntry copyOf(ZipEntry e) {
+        ZipEntry copy = new ZipEntry(e.getName());
+        copy.setTime(e.getTime());
+        if (e.getComment() != null) {
+            copy.setComment(e.getComment());
+        }
+        return copy;
     }
 
     private static void putStored(ZipOutputStream out, String name, byte[] data, long time) throws IOException {
@@ -411,42 +432,15 @@ public final class EmbeddedJars {
                 return false;
             }
         }
-        FileTime modified = Files.getLastModifiedTime(jar);
-        Path tmp = jar.resolveSibling(jar.getFileName() + ".tmp");
-        try (ZipFile z = new ZipFile(jar.toFile());
-                ZipOutputStream out = new ZipOutputStream(new BufferedOutputStream(Files.newOutputStream(tmp)))) {
-            if (z.getComment() != null) {
-                out.setComment(z.getComment());
-            }
-            Enumeration<? extends ZipEntry> entries = z.entries();
-            CRC32 crc = new CRC32();
-            while (entries.hasMoreElements()) {
-                ZipEntry e = entries.nextElement();
+        rewrite(jar, (z, out) -> {
+            for (ZipEntry e : Collections.list(z.entries())) {
                 byte[] data;
                 try (InputStream in = z.getInputStream(e)) {
                     data = in.readAllBytes();
                 }
-                ZipEntry s = new ZipEntry(e.getName());
-                s.setMethod(ZipEntry.STORED);
-                s.setSize(data.length);
-                s.setCompressedSize(data.length);
-                crc.reset();
-                crc.update(data);
-                s.setCrc(crc.getValue());
-                s.setTime(e.getTime());
-                if (e.getComment() != null) {
-                    s.setComment(e.getComment());
-                }
-                out.putNextEntry(s);
-                out.write(data);
-                out.closeEntry();
+                putStored(out, copyOf(e), data);
             }
-        } catch (IOException | RuntimeException e) {
-            Files.deleteIfExists(tmp);
-            throw e;
-        }
-        Files.setLastModifiedTime(tmp, modified);
-        Files.move(tmp, jar, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
+        });
         return true;
     }
 
