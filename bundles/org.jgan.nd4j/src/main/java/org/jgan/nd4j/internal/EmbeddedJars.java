@@ -24,6 +24,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
 import java.util.TreeSet;
+import java.util.function.Predicate;
 import java.util.jar.Attributes;
 import java.util.jar.JarEntry;
 import java.util.jar.JarFile;
@@ -264,7 +265,9 @@ public final class EmbeddedJars {
      */
     static boolean patch(Path jar, String name, Map<String, byte[]> classes) throws IOException {
         String outer = name + ".class";
-        String nested = name + "$";
+        // the class's entry and those of its nested classes
+        Predicate<String> replaced = entry -> entry.equals(outer) || entry.startsWith(name + "$")
+                && entry.endsWith(".class");
         boolean current;
         try (ZipFile z = new ZipFile(jar.toFile())) {
             if (z.getEntry(outer) == null) {
@@ -272,8 +275,7 @@ public final class EmbeddedJars {
                         + "to replace (EmbeddedJars.PATCHED): check that version against the library's");
             }
             Map<String, byte[]> held = new TreeMap<>();
-            for (ZipEntry e : z.stream().filter(e -> e.getName().equals(outer)
-                    || e.getName().startsWith(nested) && e.getName().endsWith(".class")).toList()) {
+            for (ZipEntry e : z.stream().filter(e -> replaced.test(e.getName())).toList()) {
                 try (InputStream in = z.getInputStream(e)) {
                     held.put(e.getName(), in.readAllBytes());
                 }
@@ -289,7 +291,7 @@ public final class EmbeddedJars {
             Map<String, byte[]> toAdd = new TreeMap<>(classes);
             for (ZipEntry e : Collections.list(z.entries())) {
                 String entry = e.getName();
-                if (entry.equals(outer) || entry.startsWith(nested) && entry.endsWith(".class")) {
+                if (replaced.test(entry)) {
                     byte[] replacement = toAdd.remove(entry);
                     if (replacement != null) {
                         putStored(out, entry, replacement, e.getTime());
