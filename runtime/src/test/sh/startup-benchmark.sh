@@ -43,13 +43,15 @@ one_start() {
 
 report() {
     local label=$1; shift
-    local times cpus
+    local times cpus mb
     times=$(printf '%s\n' "$@" | cut -d' ' -f1 | sort -n | tr '\n' ' ')
     cpus=$(printf '%s\n' "$@" | cut -d' ' -f2 | sort -n | tr '\n' ' ')
-    awk -v label="$label" -v times="$times" -v cpus="$cpus" -v mb="$(printf '%s\n' "$@" | tail -n 1 | cut -d' ' -f3)" \
+    mb=$(printf '%s\n' "$@" | tail -n 1 | cut -d' ' -f3)
+    awk -v label="$label" -v times="$times" -v cpus="$cpus" -v mb="$mb" \
         'BEGIN { n = split(times, t, " "); split(cpus, c, " "); k = int((n + 1) / 2)
                  printf "%s: first iteration after %.2f s (median of %d; %.2f to %.2f), CPU time at it %.2f s " \
-                        "(median), Felix cache %d MB\n", label, t[k] / 1000, n, t[1] / 1000, t[n] / 1000, c[k] / 1000, mb }'
+                        "(median), Felix cache %d MB\n", label, t[k] / 1000, n, t[1] / 1000, t[n] / 1000,
+                        c[k] / 1000, mb }'
 }
 
 [ -f "$here/target/jgan/.from" ] || { echo "build first (mvn -B install -DskipTests)" >&2; exit 2; }
